@@ -1,0 +1,164 @@
+// Tables expanded from operators.def, traps.def and features.def.
+#include "ir/types.hh"
+
+#include <array>
+#include <unordered_map>
+
+namespace ember {
+
+namespace {
+constexpr std::optional<ValType> kNone = std::nullopt;
+#define EMBER_VT_None kNone
+#define EMBER_VT_I32 std::optional<ValType>(ValType::I32)
+#define EMBER_VT_I64 std::optional<ValType>(ValType::I64)
+#define EMBER_VT_F32 std::optional<ValType>(ValType::F32)
+#define EMBER_VT_F64 std::optional<ValType>(ValType::F64)
+#define EMBER_VT_V128 std::optional<ValType>(ValType::V128)
+
+const OpInfo kOps[] = {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  {Op::name, prefix, code, text, ImmKind::imm, SigKind::kind, EMBER_VT_##in, \
+   EMBER_VT_##out, size, Feature::feature},
+#include "ir/operators.def"
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == kOpCount);
+
+struct CodeKey {
+  uint8_t prefix;
+  uint32_t code;
+  bool operator==(const CodeKey& o) const { return prefix == o.prefix && code == o.code; }
+};
+struct CodeKeyHash {
+  size_t operator()(const CodeKey& k) const { return (size_t(k.prefix) << 32) ^ k.code; }
+};
+
+const std::unordered_map<CodeKey, const OpInfo*, CodeKeyHash>& code_map() {
+  static const auto* m = [] {
+    auto* map = new std::unordered_map<CodeKey, const OpInfo*, CodeKeyHash>();
+    for (const OpInfo& i : kOps) map->emplace(CodeKey{i.prefix, i.code}, &i);
+    return map;
+  }();
+  return *m;
+}
+
+const std::unordered_map<std::string_view, const OpInfo*>& mnemonic_map() {
+  static const auto* m = [] {
+    auto* map = new std::unordered_map<std::string_view, const OpInfo*>();
+    // First entry wins: `select` resolves to the untyped Op::Select.
+    for (const OpInfo& i : kOps) map->emplace(i.mnemonic, &i);
+    return map;
+  }();
+  return *m;
+}
+
+struct TrapRow {
+  const char* spec;
+  int code;
+  const char* wasmtime;
+};
+const TrapRow kTraps[] = {
+    {"", -1, ""},
+#define EMBER_TRAP(name, spec, code, wt) {spec, code, wt},
+#include "ir/traps.def"
+};
+
+struct FeatureRow {
+  const char* name;
+  bool on;
+};
+const FeatureRow kFeatures[] = {
+    {"core", true},
+#define EMBER_FEATURE(name, text, on) {text, on},
+#include "ir/features.def"
+};
+}  // namespace
+
+const OpInfo& op_info(Op op) { return kOps[static_cast<size_t>(op)]; }
+
+const OpInfo* op_by_code(uint8_t prefix, uint32_t code) {
+  auto it = code_map().find(CodeKey{prefix, code});
+  return it == code_map().end() ? nullptr : it->second;
+}
+
+const OpInfo* op_by_mnemonic(std::string_view m) {
+  auto it = mnemonic_map().find(m);
+  return it == mnemonic_map().end() ? nullptr : it->second;
+}
+
+const char* trap_spec_message(TrapCode c) { return kTraps[static_cast<size_t>(c)].spec; }
+const char* trap_wasmtime_message(TrapCode c) { return kTraps[static_cast<size_t>(c)].wasmtime; }
+int trap_wasmtime_code(TrapCode c) { return kTraps[static_cast<size_t>(c)].code; }
+
+FeatureSet FeatureSet::defaults() {
+  FeatureSet s;
+  for (size_t i = 1; i < kFeatureCount; i++) s.set(static_cast<Feature>(i), kFeatures[i].on);
+  return s;
+}
+
+FeatureSet FeatureSet::all() {
+  FeatureSet s;
+  for (size_t i = 1; i < kFeatureCount; i++) s.set(static_cast<Feature>(i), true);
+  return s;
+}
+
+const char* feature_name(Feature f) { return kFeatures[static_cast<size_t>(f)].name; }
+
+bool feature_from_name(std::string_view name, Feature* out) {
+  for (size_t i = 1; i < kFeatureCount; i++) {
+    if (name == kFeatures[i].name) {
+      *out = static_cast<Feature>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* val_type_name(ValType t) {
+  switch (t) {
+    case ValType::I32: return "i32";
+    case ValType::I64: return "i64";
+    case ValType::F32: return "f32";
+    case ValType::F64: return "f64";
+    case ValType::V128: return "v128";
+    case ValType::FuncRef: return "funcref";
+    case ValType::ExternRef: return "externref";
+  }
+  return "?";
+}
+
+bool val_type_from_byte(uint8_t b, ValType* out) {
+  switch (b) {
+    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+      *out = static_cast<ValType>(b);
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string FuncType::to_string() const {
+  std::string s = "(";
+  for (size_t i = 0; i < params.size(); i++) {
+    if (i) s += ", ";
+    s += val_type_name(params[i]);
+  }
+  s += ") -> (";
+  for (size_t i = 0; i < results.size(); i++) {
+    if (i) s += ", ";
+    s += val_type_name(results[i]);
+  }
+  return s + ")";
+}
+
+const char* extern_kind_name(ExternKind k) {
+  switch (k) {
+    case ExternKind::Func: return "func";
+    case ExternKind::Table: return "table";
+    case ExternKind::Memory: return "memory";
+    case ExternKind::Global: return "global";
+    case ExternKind::Tag: return "tag";
+  }
+  return "?";
+}
+
+}  // namespace ember

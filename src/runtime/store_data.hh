@@ -1,0 +1,181 @@
+// Execution state as plain structs.
+//
+// These are what the interpreter (src/interp) reads and writes and what the
+// runtime (src/runtime) creates at instantiation. They are deliberately plain
+// (no virtuals, stable addresses) so generated code of a later JIT tier can
+// address them directly.
+//
+// Lifetime rule: nothing a Store creates is freed until the Store goes. All
+// entities live in deques owned by StoreData, so pointers to them are stable;
+// public handles are (store, pointer) pairs checked against their store.
+//
+// Values in frames, globals and host-call buffers are 8-byte slots (`Slot`);
+// a v128 takes two consecutive slots. References are pointers stored in a
+// slot: a funcref is a `FuncInst*`, an externref an `ExternObj*`; null is 0.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/module.hh"
+#include "ir/types.hh"
+
+namespace ember::rt {
+
+using Slot = uint64_t;
+
+struct FuncInst;
+struct ModuleInst;
+struct StoreData;
+struct EngineData;
+
+// ---- engine-wide state (thread-safe) ---------------------------------------
+
+// Canonical ids for function types, so call_indirect compares one integer.
+class TypeRegistry {
+ public:
+  uint32_t intern(const FuncType& t);
+  FuncType get(uint32_t id) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<FuncType> types_;
+  std::unordered_map<std::string, uint32_t> index_;  // key: encoded signature
+};
+
+struct EngineConfig {
+  FeatureSet features = FeatureSet::defaults();
+  bool consume_fuel = false;
+  bool epoch_interruption = false;
+  bool signals_based_traps = true;
+  bool parallel_compilation = true;
+  uint64_t max_wasm_stack = 512 * 1024;  // bytes of wasm stack, as wasmtime
+  // Settings accepted for compatibility; see docs/decisions.md.
+  bool debug_info = false;
+  std::string strategy = "auto";
+  std::string profiler = "none";
+  std::string opt_level = "speed";
+  bool cranelift_debug_verifier = false;
+  bool nan_canonicalization = false;
+};
+
+struct EngineData {
+  EngineConfig config;
+  TypeRegistry types;
+  std::atomic<uint64_t> epoch{0};
+};
+
+// ---- store entities --------------------------------------------------------
+
+// A host-owned value passed as externref. `payload` is opaque to the engine
+// (the Python binding keeps a PyObject* there; the wast runner an integer).
+struct ExternObj {
+  uint64_t host_id = 0;
+  std::shared_ptr<void> payload;
+};
+
+struct MemoryInst {
+  uint8_t* base = nullptr;  // start of linear memory
+  uint64_t size = 0;        // accessible bytes (pages * 64 KiB)
+  MemoryType type;
+  uint64_t max_pages = kMaxPages32;  // effective maximum
+  uint64_t reserved = 0;             // bytes of address space reserved at base
+  ~MemoryInst();
+};
+
+struct TableInst {
+  std::vector<void*> elems;  // FuncInst* / ExternObj* / nullptr
+  TableType type;
+  uint64_t max = UINT32_MAX;  // effective maximum
+};
+
+struct GlobalInst {
+  Slot value[2] = {0, 0};  // value[1] used only by v128
+  GlobalType type;
+};
+
+// The host side of a call: the store, and the instance of the calling wasm
+// function (null when called from the embedder).
+struct HostCall {
+  StoreData* store = nullptr;
+  ModuleInst* caller = nullptr;
+};
+
+// A host function: arguments arrive in `slots[0..)` and results are written
+// back to `slots[0..)` (the buffer holds max(params, results) slots).
+// Returns TrapCode::None on success. To fail with an arbitrary error a host
+// function stores it in `StoreData::host_error` and returns
+// TrapCode::HostError (or TrapCode::Exit for WASI proc_exit).
+using HostFn = std::function<TrapCode(HostCall&, Slot* slots)>;
+
+struct FuncInst {
+  uint32_t type_id = 0;             // canonical (EngineData::types)
+  const FuncType* type = nullptr;   // owned by the module or `host_type`
+  ModuleInst* instance = nullptr;   // null for host functions
+  uint32_t index = 0;               // in the instance's function index space
+  const void* code = nullptr;       // interpreter function (opaque here)
+  std::shared_ptr<HostFn> host;     // set for host functions
+  std::shared_ptr<FuncType> host_type;
+  bool is_host() const { return host != nullptr; }
+};
+
+struct DataInst {
+  const uint8_t* bytes = nullptr;
+  uint64_t size = 0;  // 0 once dropped
+};
+
+struct ModuleInst {
+  std::shared_ptr<const ModuleData> module;
+  std::vector<FuncInst*> funcs;
+  std::vector<TableInst*> tables;
+  std::vector<MemoryInst*> memories;
+  std::vector<GlobalInst*> globals;
+  std::vector<std::vector<void*>> elems;  // element segments; cleared on drop
+  std::vector<DataInst> datas;
+};
+
+struct StoreLimits {
+  int64_t memory_size = -1;  // bytes; -1 = unlimited
+  int64_t table_elements = -1;
+  int64_t instances = -1;
+  int64_t tables = -1;
+  int64_t memories = -1;
+};
+
+struct StoreData {
+  std::shared_ptr<EngineData> engine;
+
+  std::deque<FuncInst> funcs;
+  std::deque<TableInst> tables;
+  std::deque<MemoryInst> memories;
+  std::deque<GlobalInst> globals;
+  std::deque<ModuleInst> instances;
+  std::deque<ExternObj> externs;
+
+  StoreLimits limits;
+
+  // Execution control.
+  uint64_t fuel = 0;              // remaining, when consume_fuel is on
+  uint64_t epoch_deadline = 0;    // absolute engine epoch that interrupts
+  std::exception_ptr host_error;  // set with TrapCode::HostError
+  int32_t exit_code = 0;          // set with TrapCode::Exit
+
+  // Interpreter state (owned by src/interp; allocated lazily on first call).
+  std::shared_ptr<void> interp;
+};
+
+// Growth, honouring the type's maximum, the engine and the store limits.
+// Return the old size (pages / elements) or -1 when growth is refused.
+// Implemented in src/runtime; called by the interpreter and the public API.
+int64_t memory_grow(StoreData& store, MemoryInst& mem, uint64_t delta_pages);
+int64_t table_grow(StoreData& store, TableInst& table, uint64_t delta, void* init);
+
+}  // namespace ember::rt
