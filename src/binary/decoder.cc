@@ -1,0 +1,540 @@
+// Binary decoder: module preamble, section framing and every section's
+// contents except function bodies (see decoder.hh for the contract).
+#include "binary/decoder.hh"
+
+#include <algorithm>
+
+#include "binary/reader.hh"
+
+namespace ember {
+namespace {
+
+// Section ids and their required order (the data count section, 12, sits
+// between the element (9) and code (10) sections).
+enum SectionId : uint8_t {
+  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5,
+  kGlobal = 6, kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11,
+  kDataCount = 12,
+};
+
+int section_rank(uint8_t id) {
+  static const int kRank[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+  return id < sizeof(kRank) / sizeof(kRank[0]) ? kRank[id] : -1;
+}
+
+class Decoder {
+ public:
+  Decoder(std::shared_ptr<ModuleData> m, const FeatureSet& f)
+      : m_(std::move(m)), features_(f) {}
+
+  Status run();
+  std::shared_ptr<ModuleData> take() { return std::move(m_); }
+
+ private:
+  Status section(uint8_t id, Reader& r, uint64_t start);
+  Status custom_section(Reader& r, uint64_t end);
+  Status type_section(Reader& r);
+  Status import_section(Reader& r);
+  Status function_section(Reader& r);
+  Status table_section(Reader& r);
+  Status memory_section(Reader& r);
+  Status global_section(Reader& r);
+  Status export_section(Reader& r);
+  Status start_section(Reader& r);
+  Status element_section(Reader& r);
+  Status code_section(Reader& r);
+  Status data_section(Reader& r);
+  Status datacount_section(Reader& r);
+
+  Expected<ValType> val_type(Reader& r);
+  Expected<ValType> ref_type(Reader& r);
+  Expected<Limits> limits(Reader& r, bool memory);
+  Expected<TableType> table_type(Reader& r);
+  Expected<GlobalType> global_type(Reader& r);
+  Expected<ConstExpr> const_expr(Reader& r);
+  Status skip_immediate(Reader& r, ImmKind k);
+  // Reads a vector count and checks it against the bytes left, so that a
+  // huge declared count fails before anything is allocated for it.
+  Expected<uint32_t> count(Reader& r, size_t min_elem_size = 1);
+
+  std::shared_ptr<ModuleData> m_;
+  FeatureSet features_;
+  uint32_t declared_funcs_ = 0;
+  bool saw_function_section_ = false;
+  bool saw_code_section_ = false;
+};
+
+Expected<uint32_t> Decoder::count(Reader& r, size_t min_elem_size) {
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint32_t n, r.u32());
+  if (uint64_t(n) * min_elem_size > r.remaining())
+    return r.fail_at("unexpected end of section or function", at);
+  return n;
+}
+
+Status Decoder::run() {
+  const std::vector<uint8_t>& b = m_->bytes;
+  Reader r(b.data(), b.size());
+  static const uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6D};
+  if (b.size() < 4 || !std::equal(kMagic, kMagic + 4, b.data()))
+    return r.fail("magic header not detected");
+  r.skip(4);
+  if (r.remaining() < 4) return r.fail("unexpected end");
+  static const uint8_t kVersion[4] = {0x01, 0x00, 0x00, 0x00};
+  if (!std::equal(kVersion, kVersion + 4, r.pos())) return r.fail("unknown binary version");
+  r.skip(4);
+
+  int last_rank = 0;
+  while (!r.at_end()) {
+    uint64_t start = r.offset();
+    EMBER_ASSIGN(uint8_t id, r.u8());
+    int rank = section_rank(id);
+    if (rank < 0) return r.fail_at("malformed section id", start);
+    EMBER_ASSIGN(uint32_t size, r.u32());
+    if (size > r.remaining()) return r.fail("length out of bounds");
+    if (id != kCustom) {
+      if (rank <= last_rank) return r.fail_at("unexpected content after last section", start);
+      last_rank = rank;
+    }
+    Reader sec(r.pos(), size, r.offset());
+    r.skip(size);
+    EMBER_TRY(section(id, sec, start));
+    if (!sec.at_end()) return sec.fail("section size mismatch");
+  }
+  if (declared_funcs_ != 0 && !saw_code_section_)
+    return r.fail("function and code section have inconsistent lengths");
+  if (m_->data_count && m_->datas.size() != *m_->data_count)
+    return r.fail("data count and data section have inconsistent lengths");
+  return Status::Ok();
+}
+
+Status Decoder::section(uint8_t id, Reader& r, uint64_t) {
+  switch (id) {
+    case kCustom: return custom_section(r, r.offset() + r.remaining());
+    case kType: return type_section(r);
+    case kImport: return import_section(r);
+    case kFunction: return function_section(r);
+    case kTable: return table_section(r);
+    case kMemory: return memory_section(r);
+    case kGlobal: return global_section(r);
+    case kExport: return export_section(r);
+    case kStart: return start_section(r);
+    case kElement: return element_section(r);
+    case kCode: return code_section(r);
+    case kData: return data_section(r);
+    case kDataCount: return datacount_section(r);
+  }
+  return r.fail("malformed section id");
+}
+
+// ---- types -------------------------------------------------------------
+
+Expected<ValType> Decoder::val_type(Reader& r) {
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t b, r.u8());
+  ValType t;
+  if (!val_type_from_byte(b, &t)) return r.fail_at("malformed value type", at);
+  return t;
+}
+
+Expected<ValType> Decoder::ref_type(Reader& r) {
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t b, r.u8());
+  if (b != 0x70 && b != 0x6F) return r.fail_at("malformed reference type", at);
+  return static_cast<ValType>(b);
+}
+
+Expected<Limits> Decoder::limits(Reader& r, bool memory) {
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t flags, r.u8());
+  Limits l;
+  uint8_t allowed = 0x01;
+  if (memory && features_.has(Feature::Threads)) allowed |= 0x02;
+  if (features_.has(Feature::Memory64)) allowed |= 0x04;
+  if (flags & ~allowed) return r.fail_at("integer too large", at);
+  l.shared = flags & 0x02;
+  l.is64 = flags & 0x04;
+  unsigned bits = l.is64 ? 64 : 32;
+  EMBER_ASSIGN(l.min, r.uleb(bits));
+  if (flags & 0x01) {
+    EMBER_ASSIGN(uint64_t mx, r.uleb(bits));
+    l.max = mx;
+  }
+  return l;
+}
+
+Expected<TableType> Decoder::table_type(Reader& r) {
+  TableType t;
+  EMBER_ASSIGN(t.elem, ref_type(r));
+  EMBER_ASSIGN(t.limits, limits(r, false));
+  return t;
+}
+
+Expected<GlobalType> Decoder::global_type(Reader& r) {
+  GlobalType g;
+  EMBER_ASSIGN(g.type, val_type(r));
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t mut, r.u8());
+  if (mut > 1) return r.fail_at("malformed mutability", at);
+  g.mut = mut == 1;
+  return g;
+}
+
+Status Decoder::type_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 3));
+  m_->types.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint8_t form, r.u8());
+    if (form != 0x60) return r.fail_at("integer representation too long", at);
+    FuncType ft;
+    EMBER_ASSIGN(uint32_t np, count(r));
+    ft.params.reserve(np);
+    for (uint32_t k = 0; k < np; k++) {
+      EMBER_ASSIGN(ValType t, val_type(r));
+      ft.params.push_back(t);
+    }
+    EMBER_ASSIGN(uint32_t nr, count(r));
+    ft.results.reserve(nr);
+    for (uint32_t k = 0; k < nr; k++) {
+      EMBER_ASSIGN(ValType t, val_type(r));
+      ft.results.push_back(t);
+    }
+    m_->types.push_back(std::move(ft));
+  }
+  return Status::Ok();
+}
+
+// ---- imports and declarations -------------------------------------------
+
+Status Decoder::import_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 4));
+  m_->imports.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Import im;
+    EMBER_ASSIGN(im.module, r.name());
+    EMBER_ASSIGN(im.name, r.name());
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint8_t kind, r.u8());
+    switch (kind) {
+      case 0: {
+        im.kind = ExternKind::Func;
+        EMBER_ASSIGN(im.func_type, r.u32());
+        m_->funcs.push_back(im.func_type);
+        m_->num_imported_funcs++;
+        break;
+      }
+      case 1: {
+        im.kind = ExternKind::Table;
+        EMBER_ASSIGN(im.table, table_type(r));
+        m_->tables.push_back(im.table);
+        m_->num_imported_tables++;
+        break;
+      }
+      case 2: {
+        im.kind = ExternKind::Memory;
+        EMBER_ASSIGN(im.memory.limits, limits(r, true));
+        m_->memories.push_back(im.memory);
+        m_->num_imported_memories++;
+        break;
+      }
+      case 3: {
+        im.kind = ExternKind::Global;
+        EMBER_ASSIGN(im.global, global_type(r));
+        m_->globals.push_back(GlobalDecl{im.global, {}});
+        m_->num_imported_globals++;
+        break;
+      }
+      default:
+        return r.fail_at("malformed import kind", at);
+    }
+    m_->imports.push_back(std::move(im));
+  }
+  return Status::Ok();
+}
+
+Status Decoder::function_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r));
+  saw_function_section_ = true;
+  declared_funcs_ = n;
+  m_->funcs.reserve(m_->funcs.size() + n);
+  for (uint32_t i = 0; i < n; i++) {
+    EMBER_ASSIGN(uint32_t t, r.u32());
+    m_->funcs.push_back(t);
+  }
+  return Status::Ok();
+}
+
+Status Decoder::table_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 2));
+  for (uint32_t i = 0; i < n; i++) {
+    EMBER_ASSIGN(TableType t, table_type(r));
+    m_->tables.push_back(t);
+  }
+  return Status::Ok();
+}
+
+Status Decoder::memory_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 2));
+  for (uint32_t i = 0; i < n; i++) {
+    MemoryType t;
+    EMBER_ASSIGN(t.limits, limits(r, true));
+    m_->memories.push_back(t);
+  }
+  return Status::Ok();
+}
+
+Status Decoder::global_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 3));
+  for (uint32_t i = 0; i < n; i++) {
+    GlobalDecl g;
+    EMBER_ASSIGN(g.type, global_type(r));
+    EMBER_ASSIGN(g.init, const_expr(r));
+    m_->globals.push_back(std::move(g));
+  }
+  return Status::Ok();
+}
+
+Status Decoder::export_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 3));
+  m_->exports.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Export e;
+    EMBER_ASSIGN(e.name, r.name());
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint8_t kind, r.u8());
+    if (kind > 3) return r.fail_at("malformed export kind", at);
+    e.kind = static_cast<ExternKind>(kind);
+    EMBER_ASSIGN(e.index, r.u32());
+    m_->exports.push_back(std::move(e));
+  }
+  return Status::Ok();
+}
+
+Status Decoder::start_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t f, r.u32());
+  m_->start = f;
+  return Status::Ok();
+}
+
+// ---- constant expressions --------------------------------------------------
+
+Status Decoder::skip_immediate(Reader& r, ImmKind k) {
+  switch (k) {
+    case ImmKind::None: return Status::Ok();
+    case ImmKind::Block: EMBER_TRY(r.s33()); return Status::Ok();
+    case ImmKind::BrTable: {
+      EMBER_ASSIGN(uint32_t n, count(r));
+      for (uint32_t i = 0; i <= n; i++) EMBER_TRY(r.u32());
+      return Status::Ok();
+    }
+    case ImmKind::CallIndirect: case ImmKind::TableInit: case ImmKind::TableCopy:
+      EMBER_TRY(r.u32());
+      EMBER_TRY(r.u32());
+      return Status::Ok();
+    case ImmKind::SelectT: {
+      EMBER_ASSIGN(uint32_t n, count(r));
+      for (uint32_t i = 0; i < n; i++) EMBER_TRY(val_type(r));
+      return Status::Ok();
+    }
+    case ImmKind::MemArg: {
+      EMBER_ASSIGN(uint32_t align, r.u32());
+      if (align & 0x40) EMBER_TRY(r.u32());
+      EMBER_TRY(r.uleb(64));
+      return Status::Ok();
+    }
+    case ImmKind::MemoryInit: EMBER_TRY(r.u32()); EMBER_TRY(r.u8()); return Status::Ok();
+    case ImmKind::MemoryCopy: EMBER_TRY(r.u8()); EMBER_TRY(r.u8()); return Status::Ok();
+    case ImmKind::Memory: EMBER_TRY(r.u8()); return Status::Ok();
+    default: EMBER_TRY(r.u32()); return Status::Ok();
+  }
+}
+
+Expected<ConstExpr> Decoder::const_expr(Reader& r) {
+  ConstExpr e;
+  e.offset = r.offset();
+  for (;;) {
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint8_t b, r.u8());
+    if (b == 0x0B) return e;
+    uint32_t code = b;
+    uint8_t prefix = 0;
+    if (b == 0xFC || b == 0xFD) {
+      prefix = b;
+      EMBER_ASSIGN(code, r.u32());
+    }
+    const OpInfo* info = op_by_code(prefix, code);
+    if (!info) return r.fail_at("illegal opcode", at);
+    ConstInstr ci{info->op};
+    switch (info->imm) {
+      case ImmKind::I32: { EMBER_ASSIGN(int32_t v, r.s32()); ci.imm = uint32_t(v); break; }
+      case ImmKind::I64: { EMBER_ASSIGN(int64_t v, r.s64()); ci.imm = uint64_t(v); break; }
+      case ImmKind::F32: { EMBER_ASSIGN(ci.imm, r.u32_fixed()); break; }
+      case ImmKind::F64: { EMBER_ASSIGN(ci.imm, r.u64_fixed()); break; }
+      case ImmKind::Global: case ImmKind::Func: { EMBER_ASSIGN(ci.imm, r.u32()); break; }
+      case ImmKind::HeapType: {
+        EMBER_ASSIGN(ValType t, ref_type(r));
+        ci.imm = uint8_t(t);
+        break;
+      }
+      default: EMBER_TRY(skip_immediate(r, info->imm)); break;
+    }
+    e.instrs.push_back(ci);
+  }
+}
+
+// ---- segments ----------------------------------------------------------------
+
+Status Decoder::element_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 2));
+  for (uint32_t i = 0; i < n; i++) {
+    ElemSegment seg;
+    seg.offset_in_binary = r.offset();
+    EMBER_ASSIGN(uint32_t flags, r.u32());
+    if (flags > 7) return r.fail_at("malformed elements segment kind", seg.offset_in_binary);
+    bool passive_or_declarative = flags & 1;
+    bool explicit_table = flags & 2;
+    bool exprs = flags & 4;
+    if (passive_or_declarative) {
+      seg.mode = explicit_table ? SegmentMode::Declarative : SegmentMode::Passive;
+    } else {
+      seg.mode = SegmentMode::Active;
+      if (explicit_table) {
+        EMBER_ASSIGN(seg.table, r.u32());
+      }
+      EMBER_ASSIGN(seg.offset, const_expr(r));
+    }
+    // Flags 0 and 4 have an implicit funcref type; the others name it.
+    if (flags & 3) {
+      if (exprs) {
+        EMBER_ASSIGN(seg.type, ref_type(r));
+      } else {
+        uint64_t at = r.offset();
+        EMBER_ASSIGN(uint8_t kind, r.u8());
+        if (kind != 0x00) return r.fail_at("malformed element kind", at);
+        seg.type = ValType::FuncRef;
+      }
+    }
+    EMBER_ASSIGN(uint32_t items, count(r));
+    seg.items.reserve(items);
+    for (uint32_t k = 0; k < items; k++) {
+      if (exprs) {
+        EMBER_ASSIGN(ConstExpr e, const_expr(r));
+        seg.items.push_back(std::move(e));
+      } else {
+        ConstExpr e;
+        e.offset = r.offset();
+        EMBER_ASSIGN(uint32_t f, r.u32());
+        e.instrs.push_back(ConstInstr{Op::RefFunc, f});
+        seg.items.push_back(std::move(e));
+      }
+    }
+    m_->elems.push_back(std::move(seg));
+  }
+  return Status::Ok();
+}
+
+Status Decoder::datacount_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, r.u32());
+  m_->data_count = n;
+  return Status::Ok();
+}
+
+Status Decoder::data_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 2));
+  for (uint32_t i = 0; i < n; i++) {
+    DataSegment seg;
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint32_t flags, r.u32());
+    if (flags > 2) return r.fail_at("malformed data segment kind", at);
+    if (flags == 1) {
+      seg.mode = SegmentMode::Passive;
+    } else {
+      if (flags == 2) {
+        EMBER_ASSIGN(seg.memory, r.u32());
+      }
+      EMBER_ASSIGN(seg.offset, const_expr(r));
+    }
+    EMBER_ASSIGN(uint32_t len, r.u32());
+    if (len > r.remaining()) return r.fail("unexpected end of section or function");
+    EMBER_ASSIGN(const uint8_t* d, r.bytes(len));
+    seg.bytes.assign(d, d + len);
+    m_->datas.push_back(std::move(seg));
+  }
+  return Status::Ok();
+}
+
+// ---- code ------------------------------------------------------------------
+
+Status Decoder::code_section(Reader& r) {
+  saw_code_section_ = true;
+  m_->code_section_offset = r.offset();
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint32_t n, count(r));
+  if (n != declared_funcs_)
+    return r.fail_at("function and code section have inconsistent lengths", at);
+  m_->bodies.reserve(n);
+  for (uint32_t i = 0; i < n; i++) {
+    EMBER_ASSIGN(uint32_t size, r.u32());
+    if (size > r.remaining()) return r.fail("unexpected end of section or function");
+    if (size == 0) return r.fail("unexpected end");
+    m_->bodies.push_back(FuncBody{uint32_t(r.offset()), size});
+    r.skip(size);
+  }
+  return Status::Ok();
+}
+
+// ---- custom sections and names ------------------------------------------
+
+void decode_names(ModuleData& m, Reader r) {
+  uint8_t last_id = 0;
+  bool first = true;
+  while (!r.at_end()) {
+    auto id = r.u8();
+    auto size = id ? r.u32() : Expected<uint32_t>(Error(ErrorKind::Malformed, ""));
+    if (!id || !size || *size > r.remaining()) return;
+    if (!first && *id <= last_id) return;
+    first = false;
+    last_id = *id;
+    Reader sub(r.pos(), *size, r.offset());
+    r.skip(*size);
+    if (*id == 0) {
+      auto name = sub.name();
+      if (name) m.names.module_name = std::move(*name);
+    } else if (*id == 1) {
+      auto n = sub.u32();
+      if (!n) return;
+      for (uint32_t i = 0; i < *n; i++) {
+        auto idx = sub.u32();
+        if (!idx) return;
+        auto name = sub.name();
+        if (!name) return;
+        m.names.funcs.emplace(*idx, std::move(*name));
+      }
+    }
+  }
+}
+
+Status Decoder::custom_section(Reader& r, uint64_t) {
+  EMBER_ASSIGN(std::string name, r.name());
+  CustomSection cs;
+  cs.name = std::move(name);
+  cs.data.assign(r.pos(), r.pos() + r.remaining());
+  if (cs.name == "name") decode_names(*m_, Reader(r.pos(), r.remaining(), r.offset()));
+  r.skip(r.remaining());
+  m_->customs.push_back(std::move(cs));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<ModuleData>> decode_module(std::vector<uint8_t> bytes,
+                                                    const FeatureSet& features) {
+  auto m = std::make_shared<ModuleData>();
+  m->bytes = std::move(bytes);
+  Decoder d(m, features);
+  EMBER_TRY(d.run());
+  return d.take();
+}
+
+}  // namespace ember
