@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing Ember needs on a fresh Debian 12 machine,
+# skipping whatever is already there. Safe to run repeatedly.
+set -euo pipefail
+
+need_apt=()
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v ninja >/dev/null || need_apt+=(ninja-build)
+command -v g++ >/dev/null || need_apt+=(g++)
+[ -f /usr/include/gtest/gtest.h ] || need_apt+=(libgtest-dev)
+command -v wat2wasm >/dev/null || need_apt+=(wabt)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+py=${PYTHON:-python3}
+need_pip=()
+for mod in nanobind:nanobind scikit_build_core:scikit-build-core pytest:pytest \
+           hypothesis:hypothesis numpy:numpy mypy:mypy wasmtime:wasmtime; do
+  "$py" -c "import ${mod%%:*}" 2>/dev/null || need_pip+=("${mod#*:}")
+done
+if [ ${#need_pip[@]} -gt 0 ]; then
+  "$py" -m pip install -q "${need_pip[@]}"
+fi
