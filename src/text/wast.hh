@@ -1,0 +1,86 @@
+// WAST script parser.
+//
+// Place in the pipeline: reads a .wast script (the spec testsuite format) into
+// a list of commands for the in-process runner (src/wast). Modules are kept as
+// source (text, quoted strings or binary bytes) and converted on demand with
+// ModuleSource::to_binary(), so a runner can classify conversion failures as
+// the script expects (assert_malformed on `module quote`).
+//
+// Invariants: parse_script never crashes on bad input; any unknown command or
+// syntax error yields ErrorKind::Malformed with the line:column.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/types.hh"
+#include "support/error.hh"
+
+namespace ember::wast {
+
+enum class ValueKind { I32, I64, F32, F64, V128, RefNull, RefExtern, RefFunc,
+                       RefHost, RefAny, NanCanonical, NanArithmetic, Either };
+
+// An argument or an expected result.
+struct Value {
+  ValueKind kind = ValueKind::I32;
+  // For I32..V128 and NaN patterns: the number type; for refs: FuncRef/ExternRef.
+  ValType type = ValType::I32;
+  uint64_t bits = 0;     // i32/i64 value, f32/f64 bit pattern, extern/host ref id
+  uint64_t bits_hi = 0;  // v128 upper half
+  // v128 expected results may have per-lane NaN patterns: lane shape + per-lane
+  // kinds. lane_bits is 0 unless a v128 written with lanes (8/16/32/64).
+  uint8_t lane_bits = 0;
+  std::vector<Value> lanes;         // per-lane values (each F32/F64/I.. or NaN pattern)
+  std::vector<Value> alternatives;  // kind == Either
+  bool ref_func_any = false;        // `ref.func` with no index in a result
+  bool ref_null_any = false;        // `ref.null` with no heap type in a result
+};
+
+struct ModuleSource {
+  enum Kind { Text, Binary, Quote } kind = Text;
+  std::optional<std::string> id;  // $name
+  bool is_definition = false;     // (module definition ...) 3.0
+  // Text: the exact "(module ...)" source; Quote: the concatenated strings.
+  std::string text;
+  std::vector<uint8_t> bytes;  // Binary
+  uint32_t line = 0;
+  // Text/Quote -> wat_to_wasm; Binary -> bytes.
+  Expected<std::vector<uint8_t>> to_binary() const;
+};
+
+struct Action {
+  enum Kind { Invoke, Get } kind = Invoke;
+  std::optional<std::string> module_id;
+  std::string field;  // UTF-8 name, escapes decoded
+  std::vector<Value> args;
+};
+
+enum class CommandKind { Module, ModuleInstance, Register, Action, AssertReturn,
+  AssertTrap, AssertExhaustion, AssertInvalid, AssertMalformed,
+  AssertUnlinkable, AssertUninstantiable, AssertException };
+
+struct Command {
+  CommandKind kind = CommandKind::Module;
+  uint32_t line = 0;
+  // Module / Assert{Invalid,Malformed,Unlinkable,Uninstantiable}, AssertTrap on a module.
+  ModuleSource module;
+  bool has_module = false;  // AssertTrap may hold a module instead of an action
+  Action action;  // Action / AssertReturn / AssertTrap / AssertExhaustion / AssertException
+  std::vector<Value> expected;  // AssertReturn
+  std::string message;          // expected failure text
+  std::string register_name;    // Register: "as" name
+  std::optional<std::string> register_module;  // Register: which module ($id), else the latest
+  std::optional<std::string> instance_id, definition_id;  // ModuleInstance (3.0)
+};
+
+struct Script {
+  std::vector<Command> commands;
+};
+
+Expected<Script> parse_script(std::string_view text);
+
+}  // namespace ember::wast
