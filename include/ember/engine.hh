@@ -1,0 +1,60 @@
+// Engine and Config: process-wide, thread-safe compilation settings.
+//
+// An Engine holds its Config (fixed once the Engine exists), the canonical
+// function-type registry and the epoch counter. Engines are cheap shared
+// handles: copies refer to the same engine. Modules compiled by one engine
+// may only be instantiated in stores of that engine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "ir/types.hh"
+
+namespace ember {
+
+namespace rt {
+struct EngineConfig;
+struct EngineData;
+}  // namespace rt
+
+class Config {
+ public:
+  Config();
+  Config(const Config&);
+  Config& operator=(const Config&);
+  ~Config();
+
+  // Enables or disables a WebAssembly proposal (features.def).
+  Config& wasm_feature(Feature f, bool on);
+  Config& consume_fuel(bool on);
+  Config& epoch_interruption(bool on);
+  // Bytes of wasm stack a call may use before it traps "call stack exhausted".
+  Config& max_wasm_stack(uint64_t bytes);
+  Config& signals_based_traps(bool on);
+  Config& nan_canonicalization(bool on);
+
+  // All settings, including the ones accepted only for compatibility.
+  rt::EngineConfig& raw() { return *cfg_; }
+  const rt::EngineConfig& raw() const { return *cfg_; }
+
+ private:
+  std::unique_ptr<rt::EngineConfig> cfg_;
+};
+
+class Engine {
+ public:
+  Engine();
+  explicit Engine(const Config& config);
+
+  // Advances the epoch; stores whose deadline is reached trap "interrupt".
+  void increment_epoch();
+  const FeatureSet& features() const;
+
+  const std::shared_ptr<rt::EngineData>& raw() const { return data_; }
+
+ private:
+  std::shared_ptr<rt::EngineData> data_;
+};
+
+}  // namespace ember

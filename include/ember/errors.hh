@@ -1,0 +1,61 @@
+// Exceptions of the public C++ API.
+//
+// The engine reports errors internally as values (src/support/error.hh); the
+// public API converts them to exceptions at its edge, and only there:
+//   WasmError  any failure, with its category (ErrorKind: malformed, invalid,
+//              unlinkable, trap, exhaustion, internal) and a message;
+//   Trap       a WebAssembly trap, with its TrapCode, the spec's message, the
+//              wasmtime-style message and the wasm frames live at the trap.
+// A C++ exception thrown by a host function passes through wasm unchanged
+// and reaches the embedder as itself.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ir/types.hh"
+#include "support/error.hh"
+
+namespace ember {
+
+class WasmError : public std::runtime_error {
+ public:
+  WasmError(ErrorKind kind, const std::string& message)
+      : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+// One wasm frame of a trap's backtrace, innermost first.
+struct FrameInfo {
+  std::string module_name;  // from the name section; may be empty
+  std::string func_name;    // from the name section; may be empty
+  uint32_t func_index = 0;
+  uint64_t module_offset = 0;
+};
+
+class Trap : public WasmError {
+ public:
+  explicit Trap(TrapCode code, std::vector<FrameInfo> frames = {}, int32_t exit_code = 0)
+      : WasmError(ErrorKind::Trap, trap_wasmtime_message(code)),
+        code_(code), frames_(std::move(frames)), exit_code_(exit_code) {}
+  TrapCode code() const { return code_; }
+  // The WebAssembly spec testsuite's text, e.g. "integer divide by zero".
+  const char* spec_message() const { return trap_spec_message(code_); }
+  // wasmtime's text, e.g. "wasm `unreachable` instruction executed".
+  const char* wasmtime_message() const { return trap_wasmtime_message(code_); }
+  const std::vector<FrameInfo>& frames() const { return frames_; }
+  // For TrapCode::Exit (WASI proc_exit): the exit status.
+  int32_t exit_code() const { return exit_code_; }
+
+ private:
+  TrapCode code_;
+  std::vector<FrameInfo> frames_;
+  int32_t exit_code_;
+};
+
+}  // namespace ember

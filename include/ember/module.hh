@@ -1,0 +1,72 @@
+// Module: a decoded, validated and translated WebAssembly module.
+//
+// Immutable after construction and shareable between stores and threads of
+// its engine. Construction throws WasmError with kind Malformed (bytes or text
+// that do not parse) or Invalid (fails validation).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/engine.hh"
+#include "ir/types.hh"
+
+namespace ember {
+
+struct ModuleData;
+
+// The type of an import or export; only the field for `kind` is meaningful.
+struct ExternType {
+  ExternKind kind = ExternKind::Func;
+  FuncType func;
+  TableType table;
+  MemoryType memory;
+  GlobalType global;
+};
+
+struct ImportType {
+  std::string module;
+  std::string name;
+  ExternType type;
+};
+
+struct ExportType {
+  std::string name;
+  ExternType type;
+};
+
+class Module {
+ public:
+  // From the binary format.
+  static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes);
+  // From the text format (WAT).
+  static Module from_text(const Engine& engine, std::string_view wat);
+  // Binary or text, told apart by the "\0asm" magic.
+  static Module from_bytes_or_text(const Engine& engine, std::span<const uint8_t> bytes);
+  // Reads a .wasm or .wat file (throws WasmError naming the file on I/O errors).
+  static Module from_file(const Engine& engine, const std::string& path);
+  // Throws like from_binary when `bytes` is not a valid module.
+  static void validate(const Engine& engine, std::span<const uint8_t> bytes);
+
+  std::vector<ImportType> imports() const;
+  std::vector<ExportType> exports() const;
+  // The contents of every custom section called `name`, in order.
+  std::vector<std::span<const uint8_t>> custom_sections(std::string_view name) const;
+  // The module name from the name section (empty if none).
+  std::string name() const;
+
+  const Engine& engine() const { return engine_; }
+  const std::shared_ptr<const ModuleData>& raw() const { return data_; }
+  Module(Engine engine, std::shared_ptr<const ModuleData> data)
+      : engine_(std::move(engine)), data_(std::move(data)) {}
+
+ private:
+  Engine engine_;
+  std::shared_ptr<const ModuleData> data_;
+};
+
+}  // namespace ember

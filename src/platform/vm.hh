@@ -1,0 +1,29 @@
+// Virtual memory for linear memories (platform layer).
+//
+// A linear memory lives in one address-space reservation that never moves:
+// the reservation is made inaccessible (PROT_NONE) up front and pages become
+// readable/writable as the memory grows. For 32-bit memories the runtime asks
+// for 4 GiB plus a 4 GiB guard region, so every `i32 address + u32 offset`
+// lands inside the reservation; a later change can then drop explicit bounds
+// checks and turn faults into traps. Everything OS-specific stays here.
+#pragma once
+
+#include <cstdint>
+
+namespace ember::platform {
+
+// Size of a host page in bytes.
+uint64_t host_page_size();
+
+// Reserves `bytes` of inaccessible address space (rounded up to host pages).
+// Returns nullptr when the reservation fails (e.g. under a low RLIMIT_AS).
+uint8_t* vm_reserve(uint64_t bytes);
+
+// Makes [addr, addr + bytes) readable and writable. `addr` must be
+// page-aligned and inside a reservation. Fresh pages read as zero.
+bool vm_commit(uint8_t* addr, uint64_t bytes);
+
+// Returns a whole reservation to the system.
+void vm_release(uint8_t* base, uint64_t bytes);
+
+}  // namespace ember::platform

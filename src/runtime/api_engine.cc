@@ -1,0 +1,123 @@
+// Public API: Config, Engine, Store, and the error conversion helpers.
+#include <exception>
+
+#include "ember/engine.hh"
+#include "ember/store.hh"
+#include "interp/interp.hh"
+#include "runtime/api_support.hh"
+
+namespace ember {
+
+namespace api {
+
+void throw_error(Error e, TrapCode trap, rt::StoreData* store) {
+  if (e.kind() == ErrorKind::Trap && trap != TrapCode::None) {
+    if (store != nullptr) throw_trap(*store, trap);
+    throw Trap(trap);
+  }
+  throw WasmError(e.kind(), e.describe());
+}
+
+static std::vector<FrameInfo> frames_of(const rt::StoreData& store) {
+  std::vector<FrameInfo> out;
+  for (const interp::BacktraceFrame& f : interp::last_backtrace(store)) {
+    FrameInfo info;
+    info.func_index = f.func_index;
+    info.module_offset = f.module_offset;
+    if (f.instance != nullptr && f.instance->module) {
+      const NameMap& names = f.instance->module->names;
+      info.module_name = names.module_name;
+      auto it = names.funcs.find(f.func_index);
+      if (it != names.funcs.end()) info.func_name = it->second;
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void throw_trap(rt::StoreData& store, TrapCode code) {
+  if (code == TrapCode::HostError && store.host_error) {
+    std::exception_ptr e = std::move(store.host_error);
+    store.host_error = nullptr;
+    std::rethrow_exception(e);
+  }
+  throw Trap(code, frames_of(store), store.exit_code);
+}
+
+}  // namespace api
+
+// ---- Config ------------------------------------------------------------------
+
+Config::Config() : cfg_(std::make_unique<rt::EngineConfig>()) {}
+Config::Config(const Config& o) : cfg_(std::make_unique<rt::EngineConfig>(*o.cfg_)) {}
+Config& Config::operator=(const Config& o) {
+  *cfg_ = *o.cfg_;
+  return *this;
+}
+Config::~Config() = default;
+
+Config& Config::wasm_feature(Feature f, bool on) {
+  cfg_->features.set(f, on);
+  return *this;
+}
+Config& Config::consume_fuel(bool on) {
+  cfg_->consume_fuel = on;
+  return *this;
+}
+Config& Config::epoch_interruption(bool on) {
+  cfg_->epoch_interruption = on;
+  return *this;
+}
+Config& Config::max_wasm_stack(uint64_t bytes) {
+  cfg_->max_wasm_stack = bytes;
+  return *this;
+}
+Config& Config::signals_based_traps(bool on) {
+  cfg_->signals_based_traps = on;
+  return *this;
+}
+Config& Config::nan_canonicalization(bool on) {
+  cfg_->nan_canonicalization = on;
+  return *this;
+}
+
+// ---- Engine ------------------------------------------------------------------
+
+Engine::Engine() : data_(std::make_shared<rt::EngineData>()) {}
+Engine::Engine(const Config& config) : data_(std::make_shared<rt::EngineData>()) {
+  data_->config = config.raw();
+}
+void Engine::increment_epoch() { data_->epoch.fetch_add(1, std::memory_order_relaxed); }
+const FeatureSet& Engine::features() const { return data_->config.features; }
+
+// ---- Store -------------------------------------------------------------------
+
+Store::Store(const Engine& engine) : engine_(engine), data_(std::make_unique<rt::StoreData>()) {
+  data_->engine = engine.raw();
+}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+void Store::set_limits(int64_t memory_size, int64_t table_elements, int64_t instances,
+                       int64_t tables, int64_t memories) {
+  data_->limits = rt::StoreLimits{memory_size, table_elements, instances, tables, memories};
+}
+
+void Store::set_fuel(uint64_t fuel) {
+  if (!engine_.raw()->config.consume_fuel)
+    throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
+  data_->fuel = fuel;
+}
+
+uint64_t Store::get_fuel() const {
+  if (!engine_.raw()->config.consume_fuel)
+    throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
+  return data_->fuel;
+}
+
+void Store::set_epoch_deadline(uint64_t ticks) {
+  data_->epoch_deadline = engine_.raw()->epoch.load(std::memory_order_relaxed) + ticks;
+}
+
+}  // namespace ember

@@ -1,0 +1,106 @@
+// Public API: Module (decode + validate + translate, from binary or text) and
+// its import/export descriptions.
+#include <fstream>
+#include <iterator>
+
+#include "binary/decoder.hh"
+#include "ember/module.hh"
+#include "runtime/api_support.hh"
+#include "text/wat.hh"
+#include "validate/validate.hh"
+
+namespace ember {
+
+namespace {
+
+Module compile(const Engine& engine, std::vector<uint8_t> bytes) {
+  Expected<std::shared_ptr<ModuleData>> m = decode_module(std::move(bytes), engine.features());
+  if (!m) api::throw_error(m.take_error());
+  Status st = compile_module(**m, *engine.raw());
+  if (!st) api::throw_error(st.take_error());
+  return Module(engine, std::shared_ptr<const ModuleData>(std::move(*m)));
+}
+
+bool is_binary(std::span<const uint8_t> bytes) {
+  return bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 'a' && bytes[2] == 's' && bytes[3] == 'm';
+}
+
+ExternType type_of(const ModuleData& m, ExternKind kind, uint32_t index) {
+  ExternType t;
+  t.kind = kind;
+  switch (kind) {
+    case ExternKind::Func: t.func = m.func_type(index); break;
+    case ExternKind::Table: t.table = m.tables[index]; break;
+    case ExternKind::Memory: t.memory = m.memories[index]; break;
+    case ExternKind::Global: t.global = m.globals[index].type; break;
+    case ExternKind::Tag: break;
+  }
+  return t;
+}
+
+}  // namespace
+
+Module Module::from_binary(const Engine& engine, std::span<const uint8_t> bytes) {
+  return compile(engine, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+Module Module::from_text(const Engine& engine, std::string_view wat) {
+  Expected<std::vector<uint8_t>> bytes = wat_to_wasm(wat);
+  if (!bytes) api::throw_error(bytes.take_error());
+  return compile(engine, std::move(*bytes));
+}
+
+Module Module::from_bytes_or_text(const Engine& engine, std::span<const uint8_t> bytes) {
+  if (is_binary(bytes)) return from_binary(engine, bytes);
+  return from_text(engine, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+Module Module::from_file(const Engine& engine, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw WasmError(ErrorKind::Internal, path + ": cannot open file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw WasmError(ErrorKind::Internal, path + ": read error");
+  try {
+    return from_bytes_or_text(engine, bytes);
+  } catch (const WasmError& e) {
+    throw WasmError(e.kind(), path + ": " + e.what());
+  }
+}
+
+void Module::validate(const Engine& engine, std::span<const uint8_t> bytes) {
+  (void)from_binary(engine, bytes);
+}
+
+std::vector<ImportType> Module::imports() const {
+  std::vector<ImportType> out;
+  for (const Import& imp : data_->imports) {
+    ImportType t{imp.module, imp.name, {}};
+    t.type.kind = imp.kind;
+    switch (imp.kind) {
+      case ExternKind::Func: t.type.func = data_->types[imp.func_type]; break;
+      case ExternKind::Table: t.type.table = imp.table; break;
+      case ExternKind::Memory: t.type.memory = imp.memory; break;
+      case ExternKind::Global: t.type.global = imp.global; break;
+      case ExternKind::Tag: break;
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<ExportType> Module::exports() const {
+  std::vector<ExportType> out;
+  for (const Export& e : data_->exports) out.push_back({e.name, type_of(*data_, e.kind, e.index)});
+  return out;
+}
+
+std::vector<std::span<const uint8_t>> Module::custom_sections(std::string_view name) const {
+  std::vector<std::span<const uint8_t>> out;
+  for (const CustomSection& c : data_->customs)
+    if (c.name == name) out.emplace_back(c.data);
+  return out;
+}
+
+std::string Module::name() const { return data_->names.module_name; }
+
+}  // namespace ember

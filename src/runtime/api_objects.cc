@@ -1,0 +1,240 @@
+// Public API: Val, ExternRef, Func (calls and host functions), Memory, Table,
+// Global, Extern and Caller.
+#include <cstring>
+
+#include "ember/objects.hh"
+#include "runtime/api_support.hh"
+
+namespace ember {
+
+using api::throw_trap;
+
+// ---- ExternRef / Val ---------------------------------------------------------
+
+ExternRef ExternRef::create(Store& store, std::shared_ptr<void> payload, uint64_t id) {
+  return ExternRef(store.raw(), rt::create_extern(*store.raw(), id, std::move(payload)));
+}
+const std::shared_ptr<void>& ExternRef::payload() const { return obj_->payload; }
+uint64_t ExternRef::id() const { return obj_->host_id; }
+
+Val Val::funcref(const std::optional<Func>& f) {
+  Val v(ValType::FuncRef, f ? reinterpret_cast<uint64_t>(f->raw()) : 0);
+  v.store_ = f ? f->store() : nullptr;
+  return v;
+}
+
+Val Val::externref(const std::optional<ExternRef>& r) {
+  Val v(ValType::ExternRef, r ? reinterpret_cast<uint64_t>(r->raw()) : 0);
+  v.store_ = r ? r->store() : nullptr;
+  return v;
+}
+
+std::optional<Func> Val::funcref() const {
+  check(ValType::FuncRef);
+  if (lo_ == 0) return std::nullopt;
+  auto* f = reinterpret_cast<rt::FuncInst*>(lo_);
+  return Func(store_, f);
+}
+
+std::optional<ExternRef> Val::externref() const {
+  check(ValType::ExternRef);
+  if (lo_ == 0) return std::nullopt;
+  return ExternRef(store_, reinterpret_cast<rt::ExternObj*>(lo_));
+}
+
+Val Val::from_slots(ValType t, const uint64_t* slots, rt::StoreData* store) {
+  Val v(t, slots[0]);
+  if (t == ValType::V128) v.hi_ = slots[1];
+  else if (t == ValType::I32 || t == ValType::F32) v.lo_ = uint32_t(slots[0]);
+  if (is_ref(t)) v.store_ = store;
+  return v;
+}
+
+void Val::to_slots(uint64_t* slots) const {
+  slots[0] = lo_;
+  if (type_ == ValType::V128) slots[1] = hi_;
+}
+
+void Val::check(ValType want) const {
+  if (type_ != want)
+    throw WasmError(ErrorKind::Internal, std::string("value is ") + val_type_name(type_) +
+                                             ", not " + val_type_name(want));
+}
+
+// ---- Caller ------------------------------------------------------------------
+
+std::optional<Extern> Caller::get_export(std::string_view name) const {
+  if (call_->caller == nullptr) return std::nullopt;
+  std::optional<rt::Extern> e = rt::find_export(*call_->caller, name);
+  if (!e) return std::nullopt;
+  return Extern(e->kind, call_->store, e->ptr);
+}
+rt::StoreData* Caller::store() const { return call_->store; }
+
+// ---- Func --------------------------------------------------------------------
+
+Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
+  rt::HostFn fn = [cb = std::move(callback)](rt::HostCall& call, rt::Slot* slots) -> TrapCode {
+    try {
+      Caller caller(&call);
+      cb(caller, slots);
+      return TrapCode::None;
+    } catch (const Trap& t) {
+      if (t.code() == TrapCode::Exit) {
+        call.store->exit_code = t.exit_code();
+        return TrapCode::Exit;
+      }
+      call.store->host_error = std::current_exception();
+      return TrapCode::HostError;
+    } catch (...) {
+      call.store->host_error = std::current_exception();
+      return TrapCode::HostError;
+    }
+  };
+  return Func(store.raw(), rt::create_host_func(*store.raw(), type, std::move(fn)));
+}
+
+FuncType Func::type() const { return *func_->type; }
+
+size_t Func::slot_count() const { return rt::call_slots(*func_->type); }
+
+void Func::call_raw(uint64_t* slots) const {
+  TrapCode code = rt::invoke(*store_, func_, slots);
+  if (code != TrapCode::None) throw_trap(*store_, code);
+}
+
+std::vector<Val> Func::call(std::span<const Val> args) const {
+  const FuncType& t = *func_->type;
+  if (args.size() != t.params.size())
+    throw WasmError(ErrorKind::Internal, "expected " + std::to_string(t.params.size()) +
+                                             " arguments, got " + std::to_string(args.size()));
+  std::vector<uint64_t> slots(std::max<size_t>(slot_count(), 1));
+  size_t at = 0;
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i].type() != t.params[i])
+      throw WasmError(ErrorKind::Internal, "argument " + std::to_string(i) + " is " +
+                                               val_type_name(args[i].type()) + ", expected " +
+                                               val_type_name(t.params[i]));
+    args[i].to_slots(&slots[at]);
+    at += ember::slot_count(t.params[i]);
+  }
+  call_raw(slots.data());
+  std::vector<Val> results;
+  results.reserve(t.results.size());
+  at = 0;
+  for (ValType r : t.results) {
+    results.push_back(Val::from_slots(r, &slots[at], store_));
+    at += ember::slot_count(r);
+  }
+  return results;
+}
+
+// ---- Memory ------------------------------------------------------------------
+
+Memory Memory::create(Store& store, const MemoryType& type) {
+  Expected<rt::MemoryInst*> m = rt::create_memory(*store.raw(), type);
+  if (!m) api::throw_error(m.take_error());
+  return Memory(store.raw(), *m);
+}
+MemoryType Memory::type() const { return rt::current_type(*mem_); }
+uint8_t* Memory::data() const { return mem_->base; }
+uint64_t Memory::data_size() const { return mem_->size; }
+uint64_t Memory::size() const { return mem_->size / kPageSize; }
+
+uint64_t Memory::grow(uint64_t delta_pages) const {
+  int64_t old = rt::memory_grow(*store_, *mem_, delta_pages);
+  if (old < 0) throw WasmError(ErrorKind::Exhaustion, "failed to grow memory by " +
+                                                          std::to_string(delta_pages) + " pages");
+  return static_cast<uint64_t>(old);
+}
+
+void Memory::read(uint64_t offset, std::span<uint8_t> out) const {
+  if (offset > mem_->size || out.size() > mem_->size - offset)
+    throw WasmError(ErrorKind::Internal, "out of bounds memory access");
+  if (!out.empty()) std::memcpy(out.data(), mem_->base + offset, out.size());
+}
+
+void Memory::write(uint64_t offset, std::span<const uint8_t> bytes) const {
+  if (offset > mem_->size || bytes.size() > mem_->size - offset)
+    throw WasmError(ErrorKind::Internal, "out of bounds memory access");
+  if (!bytes.empty()) std::memcpy(mem_->base + offset, bytes.data(), bytes.size());
+}
+
+// ---- Table -------------------------------------------------------------------
+
+static void* table_ref(const TableType& t, const Val& v) {
+  if (v.type() != t.elem)
+    throw WasmError(ErrorKind::Internal, std::string("table holds ") + val_type_name(t.elem) +
+                                             ", not " + val_type_name(v.type()));
+  return reinterpret_cast<void*>(v.bits());
+}
+
+Table Table::create(Store& store, const TableType& type, const Val& init) {
+  Expected<rt::TableInst*> t = rt::create_table(*store.raw(), type, table_ref(type, init));
+  if (!t) api::throw_error(t.take_error());
+  return Table(store.raw(), *t);
+}
+TableType Table::type() const { return rt::current_type(*table_); }
+uint64_t Table::size() const { return table_->elems.size(); }
+
+Val Table::get(uint64_t index) const {
+  if (index >= table_->elems.size()) throw WasmError(ErrorKind::Internal, "out of bounds table access");
+  uint64_t slot = reinterpret_cast<uint64_t>(table_->elems[index]);
+  return Val::from_slots(table_->type.elem, &slot, store_);
+}
+
+void Table::set(uint64_t index, const Val& v) const {
+  void* ref = table_ref(table_->type, v);
+  if (index >= table_->elems.size()) throw WasmError(ErrorKind::Internal, "out of bounds table access");
+  table_->elems[index] = ref;
+}
+
+uint64_t Table::grow(uint64_t delta, const Val& init) const {
+  int64_t old = rt::table_grow(*store_, *table_, delta, table_ref(table_->type, init));
+  if (old < 0) throw WasmError(ErrorKind::Exhaustion, "failed to grow table by " +
+                                                          std::to_string(delta) + " elements");
+  return static_cast<uint64_t>(old);
+}
+
+// ---- Global ------------------------------------------------------------------
+
+Global Global::create(Store& store, const GlobalType& type, const Val& init) {
+  if (init.type() != type.type)
+    throw WasmError(ErrorKind::Internal, "global initial value has the wrong type");
+  uint64_t slots[2] = {};
+  init.to_slots(slots);
+  return Global(store.raw(), rt::create_global(*store.raw(), type, slots));
+}
+GlobalType Global::type() const { return global_->type; }
+Val Global::get() const { return Val::from_slots(global_->type.type, global_->value, store_); }
+
+void Global::set(const Val& v) const {
+  if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "cannot set an immutable global");
+  if (v.type() != global_->type.type) throw WasmError(ErrorKind::Internal, "global value has the wrong type");
+  v.to_slots(global_->value);
+}
+
+// ---- Extern ------------------------------------------------------------------
+
+Extern::Extern(const Memory& m) : kind_(ExternKind::Memory), store_(m.store()), ptr_(m.raw()) {}
+Extern::Extern(const Table& t) : kind_(ExternKind::Table), store_(t.store()), ptr_(t.raw()) {}
+Extern::Extern(const Global& g) : kind_(ExternKind::Global), store_(g.store()), ptr_(g.raw()) {}
+
+std::optional<Func> Extern::func() const {
+  if (kind_ != ExternKind::Func) return std::nullopt;
+  return Func(store_, static_cast<rt::FuncInst*>(ptr_));
+}
+std::optional<Memory> Extern::memory() const {
+  if (kind_ != ExternKind::Memory) return std::nullopt;
+  return Memory(store_, static_cast<rt::MemoryInst*>(ptr_));
+}
+std::optional<Table> Extern::table() const {
+  if (kind_ != ExternKind::Table) return std::nullopt;
+  return Table(store_, static_cast<rt::TableInst*>(ptr_));
+}
+std::optional<Global> Extern::global() const {
+  if (kind_ != ExternKind::Global) return std::nullopt;
+  return Global(store_, static_cast<rt::GlobalInst*>(ptr_));
+}
+
+}  // namespace ember

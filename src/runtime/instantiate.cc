@@ -1,0 +1,274 @@
+// Instantiation: import matching, allocation of a module's entities, constant
+// expression evaluation, segment initialisation and the start function.
+//
+// Order follows the spec: check every import, allocate functions, tables,
+// memories and globals (each global initialiser sees the imported and the
+// earlier globals), evaluate element segments, then initialise active
+// element segments in order, then active data segments in order (each
+// bounds-checked as it runs, so a trap leaves earlier writes in place), drop
+// active and declarative segments, and finally run the start function.
+#include <cstring>
+
+#include "interp/interp.hh"
+#include "runtime/runtime.hh"
+
+namespace ember::rt {
+
+namespace {
+
+Error unlinkable(const Import& imp, const std::string& why) {
+  return Error(ErrorKind::Unlinkable,
+               "incompatible import type for `" + imp.module + "::" + imp.name + "`: " + why);
+}
+
+bool limits_match(const Limits& have, const Limits& want) {
+  if (have.is64 != want.is64 || have.shared != want.shared) return false;
+  if (have.min < want.min) return false;
+  if (!want.max) return true;
+  return have.max && *have.max <= *want.max;
+}
+
+// ---- constant expressions ------------------------------------------------------
+
+struct ConstValue {
+  Slot lo = 0, hi = 0;
+};
+
+Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
+  ConstValue stack[16];
+  size_t sp = 0;
+  for (const ConstInstr& ci : e.instrs) {
+    if (sp == 16) return Error(ErrorKind::Internal, "constant expression too deep", e.offset);
+    auto binary = [&](auto fn) -> bool {
+      if (sp < 2) return false;
+      stack[sp - 2].lo = fn(stack[sp - 2].lo, stack[sp - 1].lo);
+      sp--;
+      return true;
+    };
+    bool ok = true;
+    switch (ci.op) {
+      case Op::I32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
+      case Op::I64Const: case Op::F64Const: stack[sp++] = {ci.imm, 0}; break;
+      case Op::F32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
+      case Op::RefNull: stack[sp++] = {0, 0}; break;
+      case Op::RefFunc:
+        if (ci.imm >= inst.funcs.size()) ok = false;
+        else stack[sp++] = {reinterpret_cast<Slot>(inst.funcs[ci.imm]), 0};
+        break;
+      case Op::GlobalGet:
+        if (ci.imm >= inst.globals.size()) ok = false;
+        else stack[sp++] = {inst.globals[ci.imm]->value[0], inst.globals[ci.imm]->value[1]};
+        break;
+      case Op::I32Add: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a + b); }); break;
+      case Op::I32Sub: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a - b); }); break;
+      case Op::I32Mul: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a * b); }); break;
+      case Op::I64Add: ok = binary([](Slot a, Slot b) -> Slot { return a + b; }); break;
+      case Op::I64Sub: ok = binary([](Slot a, Slot b) -> Slot { return a - b; }); break;
+      case Op::I64Mul: ok = binary([](Slot a, Slot b) -> Slot { return a * b; }); break;
+      default:
+        if (std::strcmp(op_info(ci.op).mnemonic, "v128.const") == 0) stack[sp++] = {ci.imm, ci.imm_hi};
+        else ok = false;
+        break;
+    }
+    if (!ok) return Error(ErrorKind::Internal, "unsupported constant expression", e.offset);
+  }
+  if (sp != 1) return Error(ErrorKind::Internal, "constant expression yields no single value", e.offset);
+  return stack[0];
+}
+
+Error trap_error(TrapCode code, TrapCode* out) {
+  if (out) *out = code;
+  return Error(ErrorKind::Trap, trap_spec_message(code));
+}
+
+// ---- allocation ------------------------------------------------------------------
+
+Status bind_imports(const ModuleData& m, std::span<const Extern> imports, ModuleInst& inst) {
+  if (imports.size() != m.imports.size())
+    return Error(ErrorKind::Unlinkable, "expected " + std::to_string(m.imports.size()) +
+                                            " imports, got " + std::to_string(imports.size()));
+  for (size_t i = 0; i < imports.size(); i++) {
+    EMBER_TRY(check_import(m, m.imports[i], imports[i]));
+    const Extern& e = imports[i];
+    switch (e.kind) {
+      case ExternKind::Func: inst.funcs.push_back(e.func()); break;
+      case ExternKind::Table: inst.tables.push_back(e.table()); break;
+      case ExternKind::Memory: inst.memories.push_back(e.memory()); break;
+      case ExternKind::Global: inst.globals.push_back(e.global()); break;
+      case ExternKind::Tag: return Error(ErrorKind::Unlinkable, "tag imports are not supported");
+    }
+  }
+  return Status::Ok();
+}
+
+Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
+  for (size_t i = m.num_imported_funcs; i < m.funcs.size(); i++) {
+    FuncInst& f = s.funcs.emplace_back();
+    uint32_t type_index = m.funcs[i];
+    f.type = &m.types[type_index];
+    f.type_id = type_index < m.type_ids.size() ? m.type_ids[type_index]
+                                               : s.engine->types.intern(*f.type);
+    f.instance = &inst;
+    f.index = static_cast<uint32_t>(i);
+    if (m.code) f.code = interp::function_code(*m.code, static_cast<uint32_t>(i - m.num_imported_funcs));
+    inst.funcs.push_back(&f);
+  }
+  for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) {
+    EMBER_ASSIGN(TableInst * t, create_table(s, m.tables[i], nullptr));
+    inst.tables.push_back(t);
+  }
+  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) {
+    EMBER_ASSIGN(MemoryInst * mem, create_memory(s, m.memories[i]));
+    inst.memories.push_back(mem);
+  }
+  for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
+    EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
+    Slot slots[2] = {v.lo, v.hi};
+    inst.globals.push_back(create_global(s, m.globals[i].type, slots));
+  }
+  return Status::Ok();
+}
+
+Status evaluate_segments(const ModuleData& m, ModuleInst& inst) {
+  inst.elems.resize(m.elems.size());
+  for (size_t i = 0; i < m.elems.size(); i++) {
+    std::vector<void*>& refs = inst.elems[i];
+    refs.reserve(m.elems[i].items.size());
+    for (const ConstExpr& item : m.elems[i].items) {
+      EMBER_ASSIGN(ConstValue v, eval_const(item, inst));
+      refs.push_back(reinterpret_cast<void*>(v.lo));
+    }
+  }
+  inst.datas.resize(m.datas.size());
+  for (size_t i = 0; i < m.datas.size(); i++)
+    inst.datas[i] = DataInst{m.datas[i].bytes.data(), m.datas[i].bytes.size()};
+  return Status::Ok();
+}
+
+Status init_elems(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
+  for (size_t i = 0; i < m.elems.size(); i++) {
+    const ElemSegment& seg = m.elems[i];
+    if (seg.mode == SegmentMode::Passive) continue;
+    if (seg.mode == SegmentMode::Active) {
+      EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
+      TableInst* table = inst.tables[seg.table];
+      uint64_t offset = table->type.limits.is64 ? off.lo : uint32_t(off.lo);
+      const std::vector<void*>& refs = inst.elems[i];
+      if (offset > table->elems.size() || refs.size() > table->elems.size() - offset)
+        return trap_error(TrapCode::TableOutOfBounds, trap);
+      std::copy(refs.begin(), refs.end(), table->elems.begin() + offset);
+    }
+    inst.elems[i].clear();  // elem.drop
+    inst.elems[i].shrink_to_fit();
+  }
+  return Status::Ok();
+}
+
+Status init_datas(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
+  for (size_t i = 0; i < m.datas.size(); i++) {
+    const DataSegment& seg = m.datas[i];
+    if (seg.mode != SegmentMode::Active) continue;
+    EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
+    MemoryInst* mem = inst.memories[seg.memory];
+    uint64_t offset = mem->type.limits.is64 ? off.lo : uint32_t(off.lo);
+    if (offset > mem->size || seg.bytes.size() > mem->size - offset)
+      return trap_error(TrapCode::MemoryOutOfBounds, trap);
+    if (!seg.bytes.empty()) std::memcpy(mem->base + offset, seg.bytes.data(), seg.bytes.size());
+    inst.datas[i].size = 0;  // data.drop
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- public (internal API) -------------------------------------------------------
+
+Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
+  if (ext.ptr == nullptr || ext.kind != imp.kind)
+    return unlinkable(imp, std::string("expected ") + extern_kind_name(imp.kind) + ", found " +
+                               extern_kind_name(ext.kind));
+  switch (imp.kind) {
+    case ExternKind::Func: {
+      const FuncType& want = m.types[imp.func_type];
+      const FuncType& have = *ext.func()->type;
+      if (!(want == have))
+        return unlinkable(imp, "expected " + want.to_string() + ", found " + have.to_string());
+      return Status::Ok();
+    }
+    case ExternKind::Table: {
+      TableType have = current_type(*ext.table());
+      if (have.elem != imp.table.elem || !limits_match(have.limits, imp.table.limits))
+        return unlinkable(imp, "table types do not match");
+      return Status::Ok();
+    }
+    case ExternKind::Memory: {
+      if (!limits_match(current_type(*ext.memory()).limits, imp.memory.limits))
+        return unlinkable(imp, "memory types do not match");
+      return Status::Ok();
+    }
+    case ExternKind::Global: {
+      if (!(ext.global()->type == imp.global))
+        return unlinkable(imp, "global types do not match");
+      return Status::Ok();
+    }
+    case ExternKind::Tag: break;
+  }
+  return unlinkable(imp, "unsupported import kind");
+}
+
+Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData> m,
+                                  std::span<const Extern> imports, TrapCode* trap) {
+  if (trap) *trap = TrapCode::None;
+  if (s.limits.instances >= 0 && s.instances.size() >= static_cast<uint64_t>(s.limits.instances))
+    return Error(ErrorKind::Exhaustion, "instance count limit exceeded for this store");
+  // Check the imports before creating anything.
+  {
+    ModuleInst probe;
+    EMBER_TRY(bind_imports(*m, imports, probe));
+  }
+  ModuleInst& inst = s.instances.emplace_back();
+  inst.module = m;
+  EMBER_TRY(bind_imports(*m, imports, inst));
+  EMBER_TRY(allocate(s, *m, inst));
+  EMBER_TRY(evaluate_segments(*m, inst));
+  EMBER_TRY(init_elems(*m, inst, trap));
+  EMBER_TRY(init_datas(*m, inst, trap));
+  if (m->start) {
+    FuncInst* f = inst.funcs[*m->start];
+    std::vector<Slot> slots(call_slots(*f->type) + 1);
+    TrapCode code = invoke(s, f, slots.data());
+    if (code != TrapCode::None) return trap_error(code, trap);
+  }
+  return &inst;
+}
+
+Extern export_extern(const ModuleInst& inst, const Export& e) {
+  switch (e.kind) {
+    case ExternKind::Func: return {e.kind, inst.funcs[e.index]};
+    case ExternKind::Table: return {e.kind, inst.tables[e.index]};
+    case ExternKind::Memory: return {e.kind, inst.memories[e.index]};
+    case ExternKind::Global: return {e.kind, inst.globals[e.index]};
+    case ExternKind::Tag: break;
+  }
+  return {e.kind, nullptr};
+}
+
+std::optional<Extern> find_export(const ModuleInst& inst, std::string_view name) {
+  for (const Export& e : inst.module->exports)
+    if (e.name == name) return export_extern(inst, e);
+  return std::nullopt;
+}
+
+size_t call_slots(const FuncType& t) {
+  return std::max(slots_of(t.params), slots_of(t.results));
+}
+
+TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots) {
+  if (f->is_host()) {
+    HostCall call{&s, nullptr};
+    return (*f->host)(call, slots);
+  }
+  return interp::call(s, f, slots);
+}
+
+}  // namespace ember::rt

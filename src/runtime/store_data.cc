@@ -1,0 +1,175 @@
+// Store entities: the type registry, linear memory and table allocation and
+// growth. Growth honours, in order, the entity type's maximum, the store's
+// limits (StoreLimits) and what the platform can provide; a refused growth
+// returns -1 and leaves the entity unchanged.
+#include <algorithm>
+#include <new>
+
+#include "platform/vm.hh"
+#include "runtime/runtime.hh"
+
+namespace ember::rt {
+
+// ---- type registry -----------------------------------------------------------
+
+static std::string signature_key(const FuncType& t) {
+  std::string key;
+  key.reserve(t.params.size() + t.results.size() + 1);
+  for (ValType v : t.params) key.push_back(static_cast<char>(v));
+  key.push_back('|');
+  for (ValType v : t.results) key.push_back(static_cast<char>(v));
+  return key;
+}
+
+uint32_t TypeRegistry::intern(const FuncType& t) {
+  std::string key = signature_key(t);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(key);
+  if (it != index_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(types_.size());
+  types_.push_back(t);
+  index_.emplace(std::move(key), id);
+  return id;
+}
+
+FuncType TypeRegistry::get(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < types_.size() ? types_[id] : FuncType{};
+}
+
+// ---- memories ----------------------------------------------------------------
+
+namespace {
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+constexpr uint64_t kMaxPages64 = uint64_t{1} << 48;  // 2^64 bytes / 64 KiB
+
+// Address space to reserve for a memory: 4 GiB + 4 GiB guard for 32-bit
+// memories (so base + u32 + u32 offset stays inside), else the maximum.
+uint64_t preferred_reservation(const MemoryInst& m) {
+  if (!m.type.limits.is64) return 8 * kGiB;
+  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize + 4 * kGiB;
+}
+
+bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
+  return s.limits.memory_size < 0 || bytes <= static_cast<uint64_t>(s.limits.memory_size);
+}
+}  // namespace
+
+MemoryInst::~MemoryInst() { platform::vm_release(base, reserved); }
+
+Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
+  if (s.limits.memories >= 0 && s.memories.size() >= static_cast<uint64_t>(s.limits.memories))
+    return Error(ErrorKind::Exhaustion, "memory count limit exceeded for this store");
+  uint64_t cap = t.limits.is64 ? kMaxPages64 : kMaxPages32;
+  uint64_t max_pages = std::min(t.limits.max.value_or(cap), cap);
+  if (t.limits.min > max_pages)
+    return Error(ErrorKind::Exhaustion, "memory minimum size exceeds its maximum");
+  if (!store_allows_bytes(s, t.limits.min * kPageSize))
+    return Error(ErrorKind::Exhaustion, "memory minimum size exceeds the store's memory limit");
+
+  MemoryInst& m = s.memories.emplace_back();
+  m.type = t;
+  m.max_pages = max_pages;
+  // Try the guard-page layout first, then just the maximum, then the minimum.
+  uint64_t wanted[] = {preferred_reservation(m), max_pages * kPageSize, t.limits.min * kPageSize};
+  for (uint64_t bytes : wanted) {
+    if (bytes < t.limits.min * kPageSize) continue;
+    if ((m.base = platform::vm_reserve(bytes)) != nullptr) {
+      m.reserved = bytes;
+      break;
+    }
+  }
+  if (m.base == nullptr || !platform::vm_commit(m.base, t.limits.min * kPageSize)) {
+    s.memories.pop_back();
+    return Error(ErrorKind::Exhaustion, "cannot reserve address space for a linear memory");
+  }
+  m.size = t.limits.min * kPageSize;
+  return &m;
+}
+
+int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
+  uint64_t old_pages = mem.size / kPageSize;
+  if (delta_pages == 0) return static_cast<int64_t>(old_pages);
+  if (delta_pages > mem.max_pages - old_pages) return -1;
+  uint64_t new_size = (old_pages + delta_pages) * kPageSize;
+  if (!store_allows_bytes(s, new_size) || new_size > mem.reserved) return -1;
+  if (!platform::vm_commit(mem.base + mem.size, new_size - mem.size)) return -1;
+  mem.size = new_size;
+  return static_cast<int64_t>(old_pages);
+}
+
+MemoryType current_type(const MemoryInst& m) {
+  MemoryType t = m.type;
+  t.limits.min = m.size / kPageSize;
+  return t;
+}
+
+// ---- tables ------------------------------------------------------------------
+
+static bool store_allows_elements(const StoreData& s, uint64_t n) {
+  return s.limits.table_elements < 0 || n <= static_cast<uint64_t>(s.limits.table_elements);
+}
+
+Expected<TableInst*> create_table(StoreData& s, const TableType& t, void* init) {
+  if (s.limits.tables >= 0 && s.tables.size() >= static_cast<uint64_t>(s.limits.tables))
+    return Error(ErrorKind::Exhaustion, "table count limit exceeded for this store");
+  uint64_t cap = t.limits.is64 ? UINT64_MAX : UINT32_MAX;
+  uint64_t max = std::min(t.limits.max.value_or(cap), cap);
+  if (t.limits.min > max || t.limits.min > kMaxTableElements)
+    return Error(ErrorKind::Exhaustion, "table minimum size too large");
+  if (!store_allows_elements(s, t.limits.min))
+    return Error(ErrorKind::Exhaustion, "table minimum size exceeds the store's table limit");
+  TableInst& table = s.tables.emplace_back();
+  table.type = t;
+  table.max = max;
+  table.elems.assign(t.limits.min, init);
+  return &table;
+}
+
+int64_t table_grow(StoreData& s, TableInst& table, uint64_t delta, void* init) {
+  uint64_t old = table.elems.size();
+  if (delta == 0) return static_cast<int64_t>(old);
+  if (delta > table.max - old) return -1;
+  uint64_t n = old + delta;
+  if (n > kMaxTableElements || !store_allows_elements(s, n)) return -1;
+  try {
+    table.elems.resize(n, init);
+  } catch (const std::bad_alloc&) {
+    return -1;
+  }
+  return static_cast<int64_t>(old);
+}
+
+TableType current_type(const TableInst& t) {
+  TableType r = t.type;
+  r.limits.min = t.elems.size();
+  return r;
+}
+
+// ---- globals, host functions, extern objects ---------------------------------
+
+GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value) {
+  GlobalInst& g = s.globals.emplace_back();
+  g.type = t;
+  g.value[0] = value[0];
+  if (t.type == ValType::V128) g.value[1] = value[1];
+  return &g;
+}
+
+FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn) {
+  FuncInst& f = s.funcs.emplace_back();
+  f.host_type = std::make_shared<FuncType>(std::move(type));
+  f.type = f.host_type.get();
+  f.type_id = s.engine->types.intern(*f.type);
+  f.host = std::make_shared<HostFn>(std::move(fn));
+  return &f;
+}
+
+ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> payload) {
+  ExternObj& e = s.externs.emplace_back();
+  e.host_id = host_id;
+  e.payload = std::move(payload);
+  return &e;
+}
+
+}  // namespace ember::rt
