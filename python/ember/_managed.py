@@ -1,0 +1,43 @@
+"""Lifetime protocol shared by the objects that own native state.
+
+`close()` frees the native side (idempotent); afterwards every method raises
+`ValueError`. `with obj:` closes on exit. Subclasses keep their native handle
+in `_h` (None once closed) and override `_release` when freeing needs more than
+dropping the reference.
+"""
+from typing import Any
+
+
+class Managed:
+    """Base class of every type that owns native state (not star-exported)."""
+
+    __slots__ = ()
+
+    def _release(self) -> None:
+        """Frees the native side; the default drops the handle."""
+        object.__setattr__(self, "_h", None)
+
+    def ptr(self) -> Any:
+        """The native handle, or ValueError when closed."""
+        h = getattr(self, "_h", Managed)
+        if h is Managed:
+            raise ValueError("never initialized")
+        if h is None:
+            raise ValueError("already closed")
+        return h
+
+    def _consume(self) -> Any:
+        h = self.ptr()
+        object.__setattr__(self, "_h", None)
+        return h
+
+    def close(self) -> None:
+        """Frees this object; later use raises ValueError. Idempotent."""
+        if getattr(self, "_h", None) is not None:
+            self._release()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,351 @@
+"""Type descriptions: plain immutable value objects.
+
+They are built by users (to create host functions, globals, tables,
+memories) and by the extension (module imports/exports, `Func.type`). The
+extension reads them through their private fields (`_code`, `_params`, ...)
+when an entity is created, never on the call path.
+
+Equality is structural (wasmtime-py compares by identity for some of these;
+structural equality is what the reference asks for and what users expect).
+"""
+from typing import Any, List, Optional, Union
+
+from ._error import WasmtimeError
+from ._managed import Managed
+
+_I32, _I64, _F32, _F64, _V128, _FUNCREF, _EXTERNREF = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F
+_NAMES = {_I32: "i32", _I64: "i64", _F32: "f32", _F64: "f64", _V128: "v128",
+          _FUNCREF: "funcref", _EXTERNREF: "externref"}
+
+
+class ValType(Managed):
+    """A WebAssembly value type. Build with `ValType.i32()` etc."""
+
+    _code: int
+
+    def __init__(self) -> None:
+        raise WasmtimeError("cannot construct directly")
+
+    @classmethod
+    def _from_code(cls, code: int) -> "ValType":
+        if code not in _NAMES:
+            raise WasmtimeError(f"unknown value type 0x{code:02x}")
+        v = cls.__new__(cls)
+        v._code = code
+        v._h = True
+        return v
+
+    @classmethod
+    def i32(cls) -> "ValType":
+        return cls._from_code(_I32)
+
+    @classmethod
+    def i64(cls) -> "ValType":
+        return cls._from_code(_I64)
+
+    @classmethod
+    def f32(cls) -> "ValType":
+        return cls._from_code(_F32)
+
+    @classmethod
+    def f64(cls) -> "ValType":
+        return cls._from_code(_F64)
+
+    @classmethod
+    def v128(cls) -> "ValType":
+        return cls._from_code(_V128)
+
+    @classmethod
+    def externref(cls) -> "ValType":
+        return cls._from_code(_EXTERNREF)
+
+    @classmethod
+    def funcref(cls) -> "ValType":
+        return cls._from_code(_FUNCREF)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ValType) and other._code == self._code
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return self._code
+
+    def __str__(self) -> str:
+        return _NAMES[self._code]
+
+    def __repr__(self) -> str:
+        return _NAMES[self._code]
+
+
+def _check_valtypes(items: Any) -> List[ValType]:
+    out = []
+    for t in items:
+        if not isinstance(t, ValType):
+            raise TypeError("expected ValType")
+        out.append(t)
+    return out
+
+
+class FuncType(Managed):
+    """A function signature: `FuncType(params, results)`."""
+
+    def __init__(self, params: List[ValType], results: List[ValType]) -> None:
+        self._params = _check_valtypes(params)
+        self._results = _check_valtypes(results)
+        self._h = True
+
+    @property
+    def params(self) -> List[ValType]:
+        self.ptr()
+        return list(self._params)
+
+    @property
+    def results(self) -> List[ValType]:
+        self.ptr()
+        return list(self._results)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, FuncType) and self._params == other._params
+                and self._results == other._results)
+
+    def __hash__(self) -> int:
+        return hash((tuple(self._params), tuple(self._results)))
+
+    def __repr__(self) -> str:
+        p = ", ".join(map(str, self._params))
+        r = ", ".join(map(str, self._results))
+        return f"FuncType([{p}], [{r}])"
+
+
+class GlobalType(Managed):
+    """`GlobalType(valtype, mutable)`."""
+
+    def __init__(self, valtype: ValType, mutable: bool) -> None:
+        if not isinstance(valtype, ValType):
+            raise TypeError("expected ValType")
+        self._content = valtype
+        self._mutable = bool(mutable)
+        self._h = True
+
+    @property
+    def content(self) -> ValType:
+        self.ptr()
+        return self._content
+
+    @property
+    def mutable(self) -> bool:
+        self.ptr()
+        return self._mutable
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, GlobalType) and self._content == other._content
+                and self._mutable == other._mutable)
+
+    def __hash__(self) -> int:
+        return hash((self._content, self._mutable))
+
+    def __repr__(self) -> str:
+        return f"GlobalType({self._content}, mutable={self._mutable})"
+
+
+class Limits:
+    """Size limits (pages for memories, elements for tables)."""
+
+    def __init__(self, min: int, max: Optional[int]) -> None:
+        self.min = min
+        self.max = max
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Limits) and self.min == other.min and self.max == other.max
+
+    def __hash__(self) -> int:
+        return hash((self.min, self.max))
+
+    def __repr__(self) -> str:
+        return f"Limits({self.min}, {self.max})"
+
+
+def _check_limits(limits: Any) -> Limits:
+    if not isinstance(limits, Limits):
+        raise TypeError("expected Limits")
+    if not isinstance(limits.min, int) or (limits.max is not None and not isinstance(limits.max, int)):
+        raise TypeError("limits must be integers")
+    return limits
+
+
+class TableType(Managed):
+    """`TableType(element_valtype, limits)`."""
+
+    def __init__(self, valtype: ValType, limits: Limits) -> None:
+        if not isinstance(valtype, ValType):
+            raise TypeError("expected ValType")
+        self._element = valtype
+        self._limits = _check_limits(limits)
+        if limits.min < 0 or limits.min >= 2**32:
+            raise WasmtimeError("minimum size too large")
+        if limits.max is not None and (limits.max < 0 or limits.max >= 2**32):
+            raise WasmtimeError("maximum size too large")
+        self._h = True
+
+    @property
+    def element(self) -> ValType:
+        self.ptr()
+        return self._element
+
+    @property
+    def limits(self) -> Limits:
+        self.ptr()
+        return Limits(self._limits.min, self._limits.max)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, TableType) and self._element == other._element
+                and self._limits == other._limits)
+
+    def __hash__(self) -> int:
+        return hash((self._element, self._limits))
+
+    def __repr__(self) -> str:
+        return f"TableType({self._element}, {self._limits!r})"
+
+
+class MemoryType(Managed):
+    """`MemoryType(limits, is_64=False, shared=False, page_size_log2=16)`."""
+
+    def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False,
+                 page_size_log2: int = 16) -> None:
+        _check_limits(limits)
+        if page_size_log2 not in (0, 16):
+            raise WasmtimeError("page size must be 1 or 65536 bytes")
+        bound = 2**64 if is_64 else 2**32
+        if limits.min < 0 or limits.min >= bound:
+            raise WasmtimeError("minimum size too large")
+        if limits.max is not None and (limits.max < 0 or limits.max >= bound):
+            raise WasmtimeError("maximum size too large")
+        if shared and limits.max is None:
+            raise WasmtimeError("shared memories must have a maximum size")
+        self._limits = limits
+        self._is_64 = bool(is_64)
+        self._shared = bool(shared)
+        self._page_size_log2 = page_size_log2
+        self._h = True
+
+    @property
+    def limits(self) -> Limits:
+        self.ptr()
+        return Limits(self._limits.min, self._limits.max)
+
+    @property
+    def is_64(self) -> bool:
+        self.ptr()
+        return self._is_64
+
+    @property
+    def is_shared(self) -> bool:
+        self.ptr()
+        return self._shared
+
+    @property
+    def page_size_log2(self) -> int:
+        self.ptr()
+        return self._page_size_log2
+
+    @property
+    def page_size(self) -> int:
+        self.ptr()
+        return 1 << self._page_size_log2
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, MemoryType) and self._limits == other._limits
+                and self._is_64 == other._is_64 and self._shared == other._shared
+                and self._page_size_log2 == other._page_size_log2)
+
+    def __hash__(self) -> int:
+        return hash((self._limits, self._is_64, self._shared, self._page_size_log2))
+
+    def __repr__(self) -> str:
+        return (f"MemoryType({self._limits!r}, is_64={self._is_64}, "
+                f"shared={self._shared})")
+
+
+class TagType(Managed):
+    """`TagType(functype)`: an exception tag's payload signature."""
+
+    def __init__(self, functype: FuncType) -> None:
+        if not isinstance(functype, FuncType):
+            raise TypeError("expected FuncType")
+        functype.ptr()
+        self._functype = functype
+        self._h = True
+
+    @property
+    def functype(self) -> FuncType:
+        self.ptr()
+        return self._functype
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TagType) and self._functype == other._functype
+
+    def __hash__(self) -> int:
+        return hash(self._functype)
+
+
+AsExternType = Union[FuncType, TableType, MemoryType, GlobalType, TagType]
+
+
+class ImportType(Managed):
+    """One import of a module: `module`, `name`, `type`."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("cannot construct directly")
+
+    @classmethod
+    def _create(cls, module: str, name: Optional[str], ty: AsExternType) -> "ImportType":
+        i = cls.__new__(cls)
+        i._module, i._name, i._type, i._h = module, name, ty, True
+        return i
+
+    @property
+    def module(self) -> str:
+        self.ptr()
+        return self._module
+
+    @property
+    def name(self) -> Optional[str]:
+        self.ptr()
+        return self._name
+
+    @property
+    def type(self) -> AsExternType:
+        self.ptr()
+        return self._type
+
+    def __repr__(self) -> str:
+        return f"ImportType({self._module!r}, {self._name!r}, {self._type!r})"
+
+
+class ExportType(Managed):
+    """One export of a module: `name`, `type`."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("cannot construct directly")
+
+    @classmethod
+    def _create(cls, name: str, ty: AsExternType) -> "ExportType":
+        e = cls.__new__(cls)
+        e._name, e._type, e._h = name, ty, True
+        return e
+
+    @property
+    def name(self) -> str:
+        self.ptr()
+        return self._name
+
+    @property
+    def type(self) -> AsExternType:
+        self.ptr()
+        return self._type
+
+    def __repr__(self) -> str:
+        return f"ExportType({self._name!r}, {self._type!r})"

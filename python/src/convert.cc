@@ -1,0 +1,290 @@
+// Conversions at the Python edge: errors → exceptions, Python values ↔ wasm
+// slots, Python type descriptions ↔ engine types.
+//
+// Value rules (wasmtime's): i32/i64 take any int (bool included) and wrap;
+// f32/f64 take only float; externref takes any object (None = null) with its
+// identity kept; funcref takes a Func of the same store or None; a `Val` of the
+// right type is accepted everywhere. Results come back as int/float, the
+// original Python object, a Func, or None.
+#include <cstring>
+
+#include "common.hh"
+#include "interp/interp.hh"
+
+namespace ember::py {
+
+namespace {
+constexpr uint64_t kPyExternTag = 0x50594f424a;  // "PYOBJ": payload is a PyObject*
+
+struct PyObjDeleter {
+  void operator()(void* p) const {
+    if (!p) return;
+    nb::gil_scoped_acquire gil;
+    Py_DECREF(static_cast<PyObject*>(p));
+  }
+};
+}  // namespace
+
+PyRefs& refs() {
+  static PyRefs* r = new PyRefs();  // leaked on purpose: lives until exit
+  return *r;
+}
+
+void raise(nb::handle cls, const std::string& msg) {
+  PyErr_SetString(cls.ptr(), msg.c_str());
+  throw nb::python_error();
+}
+void raise_wasmtime(const std::string& msg) { raise(refs().WasmtimeError, msg); }
+void raise_type(const std::string& msg) { raise(PyExc_TypeError, msg); }
+void raise_value(const std::string& msg) { raise(PyExc_ValueError, msg); }
+
+[[noreturn]] static void raise_trap_object(const std::string& msg, int code, nb::list frames) {
+  nb::object t = refs().trap_create(msg, code, frames);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(t.ptr())), t.ptr());
+  throw nb::python_error();
+}
+
+void raise_error(const Error& e, TrapCode code) {
+  if (e.kind() == ErrorKind::Trap) {
+    int c = code == TrapCode::None ? -1 : trap_wasmtime_code(code);
+    std::string msg = code == TrapCode::None ? e.message()
+                                             : std::string("wasm trap: ") + trap_wasmtime_message(code);
+    raise_trap_object(msg, c, nb::list());
+  }
+  raise_wasmtime(e.message());
+}
+
+void raise_trap(rt::StoreData& s, TrapCode code) {
+  if (code == TrapCode::HostError && s.host_error) {
+    std::exception_ptr ep = std::move(s.host_error);
+    s.host_error = nullptr;
+    std::rethrow_exception(ep);
+  }
+  if (code == TrapCode::Exit) {
+    nb::object e = refs().ExitTrap(
+        "Exited with i32 exit status " + std::to_string(s.exit_code), s.exit_code);
+    PyErr_SetObject(refs().ExitTrap.ptr(), e.ptr());
+    throw nb::python_error();
+  }
+  // Backtrace: innermost first.
+  nb::list frames;
+  std::string bt;
+  auto trace = interp::last_backtrace(s);
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const auto& f = trace[i];
+    std::string module_name, func_name;
+    if (f.instance && f.instance->module) {
+      const NameMap& names = f.instance->module->names;
+      module_name = names.module_name;
+      auto it = names.funcs.find(f.func_index);
+      if (it != names.funcs.end()) func_name = it->second;
+    }
+    nb::object mn = module_name.empty() ? nb::none() : nb::cast(module_name);
+    nb::object fn = func_name.empty() ? nb::none() : nb::cast(func_name);
+    nb::object frame_cls = nb::module_::import_("ember._error").attr("Frame");
+    frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, 0));
+    char line[64];
+    snprintf(line, sizeof line, "  %2zu: %#6llx - ", i,
+             static_cast<unsigned long long>(f.module_offset));
+    bt += line;
+    bt += (module_name.empty() ? "<unknown>" : module_name) + "!" +
+          (func_name.empty() ? "<wasm function " + std::to_string(f.func_index) + ">"
+                             : func_name) + "\n";
+  }
+  std::string what = std::string("wasm trap: ") + trap_wasmtime_message(code);
+  std::string msg = bt.empty() ? what
+      : "error while executing at wasm backtrace:\n" + bt + "\nCaused by:\n    " + what;
+  raise_trap_object(msg, trap_wasmtime_code(code), frames);
+}
+
+// ---- values ------------------------------------------------------------------
+
+static bool is_val(nb::handle v) {
+  return PyObject_TypeCheck(v.ptr(), reinterpret_cast<PyTypeObject*>(refs().Val.ptr()));
+}
+
+static uint64_t int_bits(nb::handle v) {
+  unsigned long long x = PyLong_AsUnsignedLongLongMask(v.ptr());
+  if (x == static_cast<unsigned long long>(-1) && PyErr_Occurred()) throw nb::python_error();
+  return x;
+}
+
+static rt::Slot extern_slot(Store& s, nb::handle v) {
+  if (v.is_none()) return 0;
+  auto it = s.externs.find(v.ptr());
+  if (it != s.externs.end()) return reinterpret_cast<rt::Slot>(it->second);
+  Py_INCREF(v.ptr());
+  std::shared_ptr<void> payload(v.ptr(), PyObjDeleter());
+  rt::ExternObj* e = rt::create_extern(*s.data, kPyExternTag, std::move(payload));
+  s.externs.emplace(v.ptr(), e);
+  return reinterpret_cast<rt::Slot>(e);
+}
+
+void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
+  nb::object inner;  // keeps a Val's payload alive while `v` points at it
+  if (is_val(v)) {
+    int code = nb::cast<int>(v.attr("_code"));
+    if (code != static_cast<int>(t)) raise_type("wrong type of `Val` provided");
+    inner = v.attr("_val");
+    v = inner;
+  }
+  switch (t) {
+    case ValType::I32:
+    case ValType::I64:
+      if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + val_type_name(t));
+      *out = t == ValType::I32 ? (int_bits(v) & 0xffffffffu) : int_bits(v);
+      return;
+    case ValType::F32: {
+      if (!PyFloat_Check(v.ptr())) raise_type("expected a float for f32");
+      float f = static_cast<float>(PyFloat_AS_DOUBLE(v.ptr()));
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      *out = bits;
+      return;
+    }
+    case ValType::F64: {
+      if (!PyFloat_Check(v.ptr())) raise_type("expected a float for f64");
+      double d = PyFloat_AS_DOUBLE(v.ptr());
+      std::memcpy(out, &d, 8);
+      return;
+    }
+    case ValType::ExternRef:
+      *out = extern_slot(s, v);
+      return;
+    case ValType::FuncRef:
+      if (v.is_none()) {
+        *out = 0;
+      } else if (nb::isinstance<Func>(v)) {
+        const Func& f = nb::cast<const Func&>(v);
+        if (f.store_id != s.id) raise_wasmtime("funcref from another store");
+        *out = reinterpret_cast<rt::Slot>(f.ptr);
+      } else {
+        raise_type("expected a Func or None for funcref");
+      }
+      return;
+    case ValType::V128:
+      raise_type("v128 values cannot be passed from Python");
+  }
+  raise_type("unsupported value type");
+}
+
+nb::object from_slot(Store& s, ValType t, const rt::Slot* in) {
+  switch (t) {
+    case ValType::I32:
+      return nb::steal(PyLong_FromLong(static_cast<int32_t>(static_cast<uint32_t>(*in))));
+    case ValType::I64:
+      return nb::steal(PyLong_FromLongLong(static_cast<int64_t>(*in)));
+    case ValType::F32: {
+      float f;
+      uint32_t bits = static_cast<uint32_t>(*in);
+      std::memcpy(&f, &bits, 4);
+      return nb::steal(PyFloat_FromDouble(f));
+    }
+    case ValType::F64: {
+      double d;
+      std::memcpy(&d, in, 8);
+      return nb::steal(PyFloat_FromDouble(d));
+    }
+    case ValType::ExternRef: {
+      auto* e = reinterpret_cast<rt::ExternObj*>(*in);
+      if (!e) return nb::none();
+      if (e->host_id == kPyExternTag) return nb::borrow(static_cast<PyObject*>(e->payload.get()));
+      return nb::cast(e->host_id);
+    }
+    case ValType::FuncRef: {
+      auto* f = reinterpret_cast<rt::FuncInst*>(*in);
+      if (!f) return nb::none();
+      Func h;
+      h.store_id = s.id;
+      h.ptr = f;
+      return nb::cast(h);
+    }
+    case ValType::V128:
+      raise_wasmtime("v128 values cannot be returned to Python");
+  }
+  return nb::none();
+}
+
+nb::object val_object(Store& s, ValType t, const rt::Slot* in) {
+  nb::object v = from_slot(s, t, in);
+  return refs().Val(static_cast<int>(t), v);
+}
+
+// ---- types -------------------------------------------------------------------
+
+static bool is_instance(nb::handle v, const nb::object& cls) {
+  return PyObject_IsInstance(v.ptr(), cls.ptr()) == 1;
+}
+
+ValType valtype_of(nb::handle v) {
+  if (!is_instance(v, refs().ValType)) raise_type("expected ValType");
+  ValType t;
+  if (!val_type_from_byte(static_cast<uint8_t>(nb::cast<int>(v.attr("_code"))), &t))
+    raise_type("bad ValType");
+  return t;
+}
+
+nb::object py_valtype(ValType t) { return refs().valtype_from_code(static_cast<int>(t)); }
+
+FuncType functype_of(nb::handle v) {
+  if (!is_instance(v, refs().FuncType)) raise_type("expected FuncType");
+  FuncType ft;
+  for (nb::handle p : v.attr("_params")) ft.params.push_back(valtype_of(p));
+  for (nb::handle r : v.attr("_results")) ft.results.push_back(valtype_of(r));
+  return ft;
+}
+
+nb::object py_functype(const FuncType& t) {
+  nb::list ps, rs;
+  for (ValType p : t.params) ps.append(py_valtype(p));
+  for (ValType r : t.results) rs.append(py_valtype(r));
+  return refs().FuncType(ps, rs);
+}
+
+static nb::object py_limits(const Limits& l) {
+  nb::object mx = l.max ? nb::cast(*l.max) : nb::none();
+  return refs().Limits(l.min, mx);
+}
+
+static Limits limits_of(nb::handle py) {
+  Limits l;
+  l.min = nb::cast<uint64_t>(py.attr("min"));
+  nb::object mx = py.attr("max");
+  if (!mx.is_none()) l.max = nb::cast<uint64_t>(mx);
+  return l;
+}
+
+nb::object py_globaltype(const GlobalType& t) { return refs().GlobalType(py_valtype(t.type), t.mut); }
+nb::object py_tabletype(const TableType& t) {
+  return refs().TableType(py_valtype(t.elem), py_limits(t.limits));
+}
+nb::object py_memorytype(const MemoryType& t) {
+  return refs().MemoryType(py_limits(t.limits), t.limits.is64, t.limits.shared);
+}
+
+GlobalType globaltype_of(nb::handle py) {
+  if (!is_instance(py, refs().GlobalType)) raise_type("expected GlobalType");
+  GlobalType g;
+  g.type = valtype_of(py.attr("_content"));
+  g.mut = nb::cast<bool>(py.attr("_mutable"));
+  return g;
+}
+
+TableType tabletype_of(nb::handle py) {
+  if (!is_instance(py, refs().TableType)) raise_type("expected TableType");
+  TableType t;
+  t.elem = valtype_of(py.attr("_element"));
+  t.limits = limits_of(py.attr("_limits"));
+  return t;
+}
+
+MemoryType memorytype_of(nb::handle py) {
+  if (!is_instance(py, refs().MemoryType)) raise_type("expected MemoryType");
+  MemoryType m;
+  m.limits = limits_of(py.attr("_limits"));
+  m.limits.is64 = nb::cast<bool>(py.attr("_is_64"));
+  m.limits.shared = nb::cast<bool>(py.attr("_shared"));
+  return m;
+}
+
+}  // namespace ember::py

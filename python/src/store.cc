@@ -1,0 +1,205 @@
+// Engine handles and the Store: `_ember.EngineHandle`, `_ember.Store`,
+// `_ember.Caller`, and the single-thread guard.
+//
+// A Store owns an rt::StoreData. Closing it destroys the StoreData (every
+// entity goes at once, as the lifetime rule says) and drops the externref
+// objects; handles to its entities then fail the store check in
+// Handle::get. Store ids come from a process-wide counter and are never
+// reused, so a stale handle can never match a newer store.
+#include <nanobind/stl/string.h>
+
+#include "common.hh"
+
+namespace ember::py {
+
+namespace {
+std::atomic<uint64_t> g_next_store_id{1};
+
+bool is_engine(nb::handle h) {
+  return PyObject_IsInstance(h.ptr(), refs().Engine.ptr()) == 1;
+}
+
+// Reads the config dict a Python Config produced into an EngineConfig.
+rt::EngineConfig config_from_dict(nb::dict d) {
+  rt::EngineConfig c;
+  for (auto [k, v] : d) {
+    std::string key = nb::cast<std::string>(k);
+    Feature f;
+    if (key.rfind("wasm_", 0) == 0 && feature_from_name(key.substr(5), &f)) {
+      c.features.set(f, nb::cast<bool>(v));
+    } else if (key == "consume_fuel") {
+      c.consume_fuel = nb::cast<bool>(v);
+    } else if (key == "epoch_interruption") {
+      c.epoch_interruption = nb::cast<bool>(v);
+    } else if (key == "signals_based_traps") {
+      c.signals_based_traps = nb::cast<bool>(v);
+    } else if (key == "parallel_compilation") {
+      c.parallel_compilation = nb::cast<bool>(v);
+    } else if (key == "max_wasm_stack") {
+      c.max_wasm_stack = nb::cast<uint64_t>(v);
+    } else if (key == "debug_info") {
+      c.debug_info = nb::cast<bool>(v);
+    } else if (key == "strategy") {
+      c.strategy = nb::cast<std::string>(v);
+    } else if (key == "profiler") {
+      c.profiler = nb::cast<std::string>(v);
+    } else if (key == "cranelift_opt_level") {
+      c.opt_level = nb::cast<std::string>(v);
+    } else if (key == "cranelift_debug_verifier") {
+      c.cranelift_debug_verifier = nb::cast<bool>(v);
+    } else if (key == "cranelift_nan_canonicalization") {
+      c.nan_canonicalization = nb::cast<bool>(v);
+    }
+    // Other settings are accepted and recorded by Config only.
+  }
+  return c;
+}
+}  // namespace
+
+
+Store::Store(nb::handle engine_obj, nb::handle data_obj) {
+  nb::object eng = nb::borrow(engine_obj);
+  if (eng.is_none()) eng = refs().Engine();
+  if (!is_engine(eng)) raise_type("expected an Engine");
+  EngineHandle& h = nb::cast<EngineHandle&>(eng.attr("ptr")());
+  data = std::make_unique<rt::StoreData>();
+  data->engine = h.data;
+  id = g_next_store_id.fetch_add(1);
+  engine = eng;
+  // wasmtime-py keeps only truthy data.
+  user_data = PyObject_IsTrue(data_obj.ptr()) == 1 ? nb::borrow(data_obj) : nb::none();
+}
+
+Store::~Store() { close(); }
+
+void Store::close() {
+  if (!data) return;
+  if (depth > 0) raise_wasmtime("cannot close a store while it is executing");
+  externs.clear();
+  data.reset();  // externref payloads drop their Python references here
+  user_data = nb::none();
+}
+
+Store& store_of(nb::handle h) {
+  if (nb::isinstance<Store>(h)) {
+    Store& s = nb::cast<Store&>(h);
+    if (!s.data) raise_value("store is closed");
+    return s;
+  }
+  if (nb::isinstance<Caller>(h)) {
+    Caller& c = nb::cast<Caller&>(h);
+    if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
+    return *c.store;
+  }
+  raise_type("expected a Store or a Caller");
+}
+
+StoreGuard::StoreGuard(Store& s) : s_(s) {
+  std::thread::id me = std::this_thread::get_id();
+  std::thread::id none{};
+  if (!s.owner.compare_exchange_strong(none, me) && none != me)
+    raise_wasmtime("store is in use by another thread; a Store is single-threaded");
+  ++s.depth;
+}
+
+StoreGuard::~StoreGuard() {
+  if (--s_.depth == 0) s_.owner.store(std::thread::id{});
+}
+
+static Store& open_store(Store& s) {
+  if (!s.data) raise_value("store is closed");
+  return s;
+}
+
+static nb::object caller_get(Caller& c, const std::string& name) {
+  if (!c.valid || !c.store->data || !c.instance) return nb::none();
+  auto e = rt::find_export(*c.instance, name);
+  if (!e) return nb::none();
+  return wrap_extern(*c.store, *e);
+}
+
+void bind_store(nb::module_& m) {
+  nb::class_<EngineHandle>(m, "EngineHandle")
+      .def("__init__",
+           [](EngineHandle* self, nb::dict settings) {
+             new (self) EngineHandle();
+             self->data = std::make_shared<rt::EngineData>();
+             self->data->config = config_from_dict(settings);
+           })
+      .def("increment_epoch", [](EngineHandle& h) { h.data->epoch.fetch_add(1); })
+      .def("same", [](EngineHandle& a, EngineHandle& b) { return a.data == b.data; });
+
+  nb::class_<Store>(m, "Store", nb::is_weak_referenceable(),
+                    "A unit of isolation owning instances and their state.")
+      .def(nb::init<nb::handle, nb::handle>(), nb::arg("engine") = nb::none(),
+           nb::arg("data") = nb::none())
+      .def_prop_ro("engine",
+                   [](Store& s) {
+                     if (!s.data) raise_value("store is closed");
+                     return s.engine;
+                   })
+      .def("data",
+           [](Store& s) {
+             if (!s.data) raise_value("store is closed");
+             return s.user_data;
+           })
+      .def("gc", [](Store& s) { (void)open_store(s); })
+      .def("set_fuel",
+           [](Store& s, nb::handle fuel) {
+             open_store(s);
+             if (!PyLong_Check(fuel.ptr())) raise_type("expected an int");
+             if (!s.data->engine->config.consume_fuel)
+               raise_wasmtime("fuel is not configured in this store");
+             s.data->fuel = nb::cast<uint64_t>(fuel);
+           })
+      .def("get_fuel",
+           [](Store& s) {
+             open_store(s);
+             if (!s.data->engine->config.consume_fuel)
+               raise_wasmtime("fuel is not configured in this store");
+             return s.data->fuel;
+           })
+      .def("set_epoch_deadline",
+           [](Store& s, uint64_t ticks) {
+             open_store(s);
+             s.data->epoch_deadline = s.data->engine->epoch.load() + ticks;
+           })
+      .def("set_limits",
+           [](Store& s, int64_t memory_size, int64_t table_elements, int64_t instances,
+              int64_t tables, int64_t memories) {
+             open_store(s);
+             auto norm = [](int64_t v) { return v < 0 ? int64_t{-1} : v; };
+             s.data->limits = {norm(memory_size), norm(table_elements), norm(instances),
+                               norm(tables), norm(memories)};
+           },
+           nb::arg("memory_size") = -1, nb::arg("table_elements") = -1,
+           nb::arg("instances") = -1, nb::arg("tables") = -1, nb::arg("memories") = -1)
+      .def("close", [](Store& s) { s.close(); })
+      .def("ptr",
+           [](Store& s) {
+             if (!s.data) raise_value("already closed");
+             return s.id;
+           })
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__exit__", [](Store& s, nb::args) { s.close(); })
+      .def("_id", [](Store& s) { return s.id; });
+
+  nb::class_<Caller>(m, "Caller", "The calling instance during a host function call.")
+      .def("get", &caller_get, nb::arg("name"))
+      .def("__getitem__",
+           [](Caller& c, const std::string& name) {
+             nb::object r = caller_get(c, name);
+             if (r.is_none()) throw nb::key_error(name.c_str());
+             return r;
+           })
+      .def("_store", [](Caller& c) {
+        if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
+        return nb::find(c.store);
+      })
+      .def_prop_ro("engine", [](Caller& c) {
+        if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
+        return c.store->engine;
+      });
+}
+
+}  // namespace ember::py
