@@ -27,6 +27,8 @@ class Config {
 
   // Enables or disables a WebAssembly proposal (features.def).
   Config& wasm_feature(Feature f, bool on);
+  Config& features(const FeatureSet& all);
+  const FeatureSet& features() const;
   Config& consume_fuel(bool on);
   Config& epoch_interruption(bool on);
   // Bytes of wasm stack a call may use before it traps "call stack exhausted".

@@ -60,6 +60,11 @@ Config& Config::wasm_feature(Feature f, bool on) {
   cfg_->features.set(f, on);
   return *this;
 }
+Config& Config::features(const FeatureSet& all) {
+  cfg_->features = all;
+  return *this;
+}
+const FeatureSet& Config::features() const { return cfg_->features; }
 Config& Config::consume_fuel(bool on) {
   cfg_->consume_fuel = on;
   return *this;

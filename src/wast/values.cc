@@ -1,0 +1,206 @@
+// Script values: conversion, comparison and printing; the spectest module.
+#include "wast/values.hh"
+
+#include <cstdio>
+#include <cstring>
+
+namespace ember::wast {
+
+rt::ExternObj* ExternRefs::get(uint64_t id) {
+  auto it = objs_.find(id);
+  if (it != objs_.end()) return it->second;
+  rt::ExternObj* o = rt::create_extern(store_, id, nullptr);
+  objs_.emplace(id, o);
+  return o;
+}
+
+bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
+  switch (v.kind) {
+    case ValueKind::I32: case ValueKind::F32:
+      if (v.type != t) return false;
+      out[0] = uint32_t(v.bits);
+      return true;
+    case ValueKind::I64: case ValueKind::F64:
+      if (v.type != t) return false;
+      out[0] = v.bits;
+      return true;
+    case ValueKind::V128:
+      if (t != ValType::V128) return false;
+      out[0] = v.bits;
+      out[1] = v.bits_hi;
+      return true;
+    case ValueKind::RefNull:
+      if (!is_ref(t)) return false;
+      out[0] = 0;
+      return true;
+    case ValueKind::RefExtern: case ValueKind::RefHost:
+      if (t != ValType::ExternRef) return false;
+      out[0] = reinterpret_cast<rt::Slot>(refs.get(v.bits));
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+bool is_canonical_nan(uint64_t bits, unsigned width) {
+  if (width == 32) return (bits & 0x7fffffffu) == 0x7fc00000u;
+  return (bits & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
+}
+
+bool is_arithmetic_nan(uint64_t bits, unsigned width) {
+  if (width == 32) return (bits & 0x7fc00000u) == 0x7fc00000u;
+  return (bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+}
+
+unsigned float_width(const Value& v) { return v.type == ValType::F64 ? 64 : 32; }
+
+// A scalar expectation against raw bits of `width` bits.
+bool scalar_matches(const Value& e, uint64_t bits, unsigned width) {
+  uint64_t mask = width == 64 ? ~0ull : (1ull << width) - 1;
+  switch (e.kind) {
+    case ValueKind::NanCanonical: return is_canonical_nan(bits, width);
+    case ValueKind::NanArithmetic: return is_arithmetic_nan(bits, width);
+    default: return (bits & mask) == (e.bits & mask);
+  }
+}
+
+uint64_t lane_of(const rt::Slot* s, unsigned lane_bits, size_t i) {
+  size_t bit = i * lane_bits;
+  uint64_t word = s[bit / 64];
+  uint64_t mask = lane_bits == 64 ? ~0ull : (1ull << lane_bits) - 1;
+  return (word >> (bit % 64)) & mask;
+}
+
+bool v128_matches(const Value& e, const rt::Slot* s) {
+  if (e.lane_bits == 0 || e.lanes.empty()) return s[0] == e.bits && s[1] == e.bits_hi;
+  for (size_t i = 0; i < e.lanes.size(); i++)
+    if (!scalar_matches(e.lanes[i], lane_of(s, e.lane_bits, i), e.lane_bits)) return false;
+  return true;
+}
+
+bool ref_matches(const Value& e, ValType t, rt::Slot s) {
+  switch (e.kind) {
+    case ValueKind::RefNull: return s == 0 && (e.ref_null_any || e.type == t || !is_ref(e.type));
+    case ValueKind::RefFunc: return s != 0 && t == ValType::FuncRef;
+    case ValueKind::RefExtern: case ValueKind::RefHost:
+      return s != 0 && t == ValType::ExternRef &&
+             reinterpret_cast<const rt::ExternObj*>(s)->host_id == e.bits;
+    case ValueKind::RefAny: return s != 0;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool result_matches(const Value& e, ValType t, const rt::Slot* slots) {
+  switch (e.kind) {
+    case ValueKind::Either:
+      for (const Value& alt : e.alternatives)
+        if (result_matches(alt, t, slots)) return true;
+      return false;
+    case ValueKind::I32: case ValueKind::I64: case ValueKind::F32: case ValueKind::F64:
+      return e.type == t && scalar_matches(e, slots[0], t == ValType::I64 || t == ValType::F64 ? 64 : 32);
+    case ValueKind::NanCanonical: case ValueKind::NanArithmetic:
+      if (t == ValType::V128) return false;
+      return t == e.type && scalar_matches(e, slots[0], float_width(e));
+    case ValueKind::V128: return t == ValType::V128 && v128_matches(e, slots);
+    default: return is_ref(t) && ref_matches(e, t, slots[0]);
+  }
+}
+
+std::string describe_result(ValType t, const rt::Slot* slots) {
+  char buf[96];
+  switch (t) {
+    case ValType::I32: case ValType::F32:
+      std::snprintf(buf, sizeof buf, "%s:0x%08llx", val_type_name(t), (unsigned long long)uint32_t(slots[0]));
+      break;
+    case ValType::I64: case ValType::F64:
+      std::snprintf(buf, sizeof buf, "%s:0x%016llx", val_type_name(t), (unsigned long long)slots[0]);
+      break;
+    case ValType::V128:
+      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)slots[1], (unsigned long long)slots[0]);
+      break;
+    case ValType::FuncRef:
+      std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.func" : "ref.null func");
+      break;
+    case ValType::ExternRef:
+      if (slots[0] == 0) std::snprintf(buf, sizeof buf, "ref.null extern");
+      else std::snprintf(buf, sizeof buf, "ref.extern %llu",
+                         (unsigned long long)reinterpret_cast<const rt::ExternObj*>(slots[0])->host_id);
+      break;
+  }
+  return buf;
+}
+
+std::string describe_expected(const Value& v) {
+  char buf[96];
+  switch (v.kind) {
+    case ValueKind::NanCanonical: return std::string(val_type_name(v.type)) + ":nan:canonical";
+    case ValueKind::NanArithmetic: return std::string(val_type_name(v.type)) + ":nan:arithmetic";
+    case ValueKind::V128:
+      if (v.lane_bits != 0) return "v128 (lanes)";
+      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)v.bits_hi, (unsigned long long)v.bits);
+      return buf;
+    case ValueKind::RefNull: return "ref.null";
+    case ValueKind::RefFunc: return "ref.func";
+    case ValueKind::RefExtern: return "ref.extern " + std::to_string(v.bits);
+    case ValueKind::RefHost: return "ref.host " + std::to_string(v.bits);
+    case ValueKind::RefAny: return "ref.any";
+    case ValueKind::Either: {
+      std::string s = "either(";
+      for (const Value& a : v.alternatives) s += describe_expected(a) + " ";
+      return s + ")";
+    }
+    default: {
+      rt::Slot s[2] = {v.bits, v.bits_hi};
+      return describe_result(v.type, s);
+    }
+  }
+}
+
+// ---- spectest ----------------------------------------------------------------
+
+std::map<std::string, rt::Extern> make_spectest(rt::StoreData& s) {
+  std::map<std::string, rt::Extern> m;
+  auto print = [&](const char* name, std::vector<ValType> params) {
+    rt::HostFn fn = [](rt::HostCall&, rt::Slot*) { return TrapCode::None; };
+    m[name] = {ExternKind::Func, rt::create_host_func(s, FuncType{std::move(params), {}}, fn)};
+  };
+  print("print", {});
+  print("print_i32", {ValType::I32});
+  print("print_i64", {ValType::I64});
+  print("print_f32", {ValType::F32});
+  print("print_f64", {ValType::F64});
+  print("print_i32_f32", {ValType::I32, ValType::F32});
+  print("print_f64_f64", {ValType::F64, ValType::F64});
+
+  auto global = [&](const char* name, ValType t, rt::Slot bits) {
+    rt::Slot v[2] = {bits, 0};
+    m[name] = {ExternKind::Global, rt::create_global(s, GlobalType{t, false}, v)};
+  };
+  float f = 666.6f;
+  double d = 666.6;
+  uint32_t fb;
+  uint64_t db;
+  std::memcpy(&fb, &f, 4);
+  std::memcpy(&db, &d, 8);
+  global("global_i32", ValType::I32, 666);
+  global("global_i64", ValType::I64, 666);
+  global("global_f32", ValType::F32, fb);
+  global("global_f64", ValType::F64, db);
+
+  TableType tt;
+  tt.elem = ValType::FuncRef;
+  tt.limits.min = 10;
+  tt.limits.max = 20;
+  if (Expected<rt::TableInst*> t = rt::create_table(s, tt, nullptr)) m["table"] = {ExternKind::Table, *t};
+  MemoryType mt;
+  mt.limits.min = 1;
+  mt.limits.max = 2;
+  if (Expected<rt::MemoryInst*> mem = rt::create_memory(s, mt)) m["memory"] = {ExternKind::Memory, *mem};
+  return m;
+}
+
+}  // namespace ember::wast
