@@ -1,0 +1,73 @@
+// The interpreter's register IR: layout of translated code.
+//
+// Produced by the translator (translate.cc) during validation, executed by the
+// dispatch loop (interp.cc). Code is a flat array of 32-bit words. Each
+// instruction starts with its handler word (the offset of its handler label
+// from the loop's base label, so dispatch is one add + indirect jump), then
+// its operands: frame slot indices, immediates, branch offsets (relative to
+// the word holding them). Function frames are windows of 8-byte slots:
+// params, then declared locals, then one slot per operand-stack height.
+//
+// Invariant: the code of a function only names slots below its frame_slots,
+// and every branch lands on an instruction of the same function.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "ir/module.hh"
+#include "ir/types.hh"
+
+namespace ember::interp {
+
+// IR opcodes: the numeric/load/store operators of ir/operators.def (1:1),
+// then the IR-only operators of ir_ops.def.
+enum class IOp : uint16_t {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  EMBER_IOP_##kind(name)
+#define EMBER_IOP_Special(name)
+#define EMBER_IOP_Unary(name) name,
+#define EMBER_IOP_Binary(name) name,
+#define EMBER_IOP_Load(name) name,
+#define EMBER_IOP_Store(name) name,
+#include "ir/operators.def"
+#define EMBER_IROP(name, words) name,
+#include "interp/ir_ops.def"
+  Count_
+};
+constexpr size_t kIOpCount = static_cast<size_t>(IOp::Count_);
+
+// Handler word for an IR opcode (from the dispatch loop's label table).
+uint32_t handler_word(IOp op);
+
+// One translated function.
+struct FuncCode {
+  const uint32_t* entry = nullptr;  // first instruction (set when finished)
+  uint32_t begin = 0, end = 0;      // word range in CompiledCode::words
+  uint32_t func_index = 0;          // in the module's function index space
+  uint32_t num_params = 0;          // slots
+  uint32_t num_locals = 0;          // slots, params included
+  uint32_t num_results = 0;         // slots
+  uint32_t frame_slots = 0;         // locals + deepest operand stack
+};
+
+struct PcMapEntry {
+  uint32_t word;    // position in CompiledCode::words
+  uint32_t offset;  // byte offset of the wasm instruction in the module
+};
+
+}  // namespace ember::interp
+
+namespace ember {
+
+// Translated code of one module (opaque before src/interp).
+struct CompiledCode {
+  std::vector<uint32_t> words;
+  std::vector<interp::FuncCode> funcs;   // one per defined function
+  std::vector<interp::PcMapEntry> pc_map;  // sorted by word
+  // Wasm byte offset of the instruction at `word` (best effort).
+  uint64_t offset_of(uint32_t word) const;
+};
+
+}  // namespace ember

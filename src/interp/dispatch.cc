@@ -1,0 +1,144 @@
+// The dispatch loop: threaded code over the register IR (code.hh).
+//
+// One function, one loop, an explicit frame stack: a wasm call pushes a Frame
+// and jumps to the callee's entry, a return pops it, so wasm recursion never
+// grows the native stack. Each handler is a label; an instruction's first
+// word is its label's offset from L_base, so dispatch is `goto *(base + w)`.
+// Handlers are grouped by family in the dispatch_*.inc files included below.
+//
+// Registers of the loop: pc, fp (frame base), inst (current instance), fn
+// (current function), mem/msize (memory 0, reloaded after calls and growth).
+// A trap records the backtrace, unwinds this loop's frames and returns.
+#include <cstring>
+
+#include "interp/interp_state.hh"
+#include "interp/numeric.hh"
+
+namespace ember::interp {
+
+namespace {
+const int32_t* g_handler_table = nullptr;
+}
+
+const int32_t* handler_table() {
+  if (!g_handler_table) {
+    State dummy;
+    rt::StoreData store;
+    run(dummy, store, nullptr, nullptr);
+  }
+  return g_handler_table;
+}
+
+namespace {
+
+void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn) {
+  st.backtrace.clear();
+  auto add = [&](const uint32_t* p, rt::ModuleInst* in, const FuncCode* f) {
+    if (!in || !f) return;
+    const CompiledCode& cc = *in->module->code;
+    uint32_t word = uint32_t(p - cc.words.data());
+    st.backtrace.push_back(BacktraceFrame{in, f->func_index, cc.offset_of(word ? word - 1 : 0)});
+  };
+  add(pc, inst, fn);
+  for (size_t i = st.nframes; i-- > 0;) add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn);
+}
+
+}  // namespace
+
+TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp) {
+  static const int32_t kTable[] = {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  EMBER_TBL_##kind(name)
+#define EMBER_TBL_Special(name)
+#define EMBER_TBL_Unary(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_TBL_Binary(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_TBL_Load(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_TBL_Store(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#include "ir/operators.def"
+#define EMBER_IROP(name, words) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#include "interp/ir_ops.def"
+  };
+  static_assert(sizeof(kTable) / sizeof(kTable[0]) == kIOpCount);
+  if (!entry) {
+    g_handler_table = kTable;
+    return TrapCode::None;
+  }
+
+  const char* const base = static_cast<const char*>(&&L_base);
+  const size_t base_frames = st.nframes;
+  const FuncCode* fn = static_cast<const FuncCode*>(entry->code);
+  rt::ModuleInst* inst = entry->instance;
+  const uint32_t* pc = fn->entry;
+  uint8_t* mem = nullptr;
+  uint64_t msize = 0;
+  TrapCode trap = TrapCode::None;
+  rt::FuncInst* callee = nullptr;
+  rt::Slot* nfp = nullptr;
+
+#define RELOAD_MEM()                              \
+  do {                                            \
+    if (!inst->memories.empty()) {                \
+      mem = inst->memories[0]->base;              \
+      msize = inst->memories[0]->size;            \
+    } else {                                      \
+      mem = nullptr;                              \
+      msize = 0;                                  \
+    }                                             \
+  } while (0)
+#define DISPATCH() goto *static_cast<const void*>(base + int32_t(*pc))
+#define NEXT(n)  \
+  do {           \
+    pc += (n);   \
+    DISPATCH();  \
+  } while (0)
+#define JUMP(i)                       \
+  do {                                \
+    pc += (i) + int32_t(pc[(i)]);     \
+    DISPATCH();                       \
+  } while (0)
+#define TRAP(code)  \
+  do {              \
+    trap = (code);  \
+    goto L_trap;    \
+  } while (0)
+#define S(i) fp[pc[i]]
+#define GET_I32(i) uint32_t(fp[pc[i]])
+#define GET_I64(i) uint64_t(fp[pc[i]])
+#define GET_F32(i) num::f32_from(uint32_t(fp[pc[i]]))
+#define GET_F64(i) num::f64_from(fp[pc[i]])
+#define SET_I32(i, v) fp[pc[i]] = uint64_t(uint32_t(v))
+#define SET_I64(i, v) fp[pc[i]] = uint64_t(v)
+#define SET_F32(i, v) fp[pc[i]] = uint64_t(num::f32_bits(v))
+#define SET_F64(i, v) fp[pc[i]] = num::f64_bits(v)
+
+  RELOAD_MEM();
+  DISPATCH();
+
+L_base:
+#include "interp/dispatch_control.inc"
+#include "interp/dispatch_numeric.inc"
+#include "interp/dispatch_memory.inc"
+#include "interp/dispatch_table.inc"
+
+L_trap:
+  record_backtrace(st, pc, inst, fn);
+  st.nframes = base_frames;
+  return trap;
+
+#undef RELOAD_MEM
+#undef DISPATCH
+#undef NEXT
+#undef JUMP
+#undef TRAP
+#undef S
+#undef GET_I32
+#undef GET_I64
+#undef GET_F32
+#undef GET_F64
+#undef SET_I32
+#undef SET_I64
+#undef SET_F32
+#undef SET_F64
+}
+
+}  // namespace ember::interp

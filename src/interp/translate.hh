@@ -1,0 +1,138 @@
+// Translator: wasm operators -> register IR (code.hh), fed by the validator.
+//
+// The validator (src/validate/func_validate.cc) decodes and type-checks each
+// operator, then calls the matching method here; so every call describes a
+// well-typed operator and the translator never re-checks types.
+//
+// The wasm operand stack is resolved at translate time: operand i (counting
+// from the bottom of the function's stack) lives in frame slot
+// num_locals + i. `local.get` and constants emit nothing: they push a
+// deferred operand naming the local slot or the constant, materialised into
+// its stack slot only when needed:
+//   - before a `local.set/tee x` that would clobber a pending read of x,
+//   - at block/loop/if entry (pending locals anywhere, and the block params),
+//   - at block ends (results) and as call arguments.
+// Deferred operands never change kind on only one path of a branch, which is
+// what keeps this sound: materialisation happens either at a control entry
+// (straight-line) or right before the operand is consumed.
+//
+// Code after an unconditional transfer (br, br_table, return, unreachable)
+// is dead: nothing is emitted until the enclosing block's end/else.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "interp/code.hh"
+#include "ir/module.hh"
+#include "support/error.hh"
+
+namespace ember::interp {
+
+class Translator {
+ public:
+  explicit Translator(CompiledCode& out) : out_(out) {}
+
+  void begin_function(uint32_t func_index, const FuncType& type, uint32_t num_locals);
+  // After the function's final `end`. Fails if the frame is unreasonably big.
+  Status finish_function();
+  // Byte offset of the operator about to be translated (for backtraces).
+  void at(uint64_t offset) { offset_ = offset; }
+
+  // Control.
+  void unreachable();
+  void block(uint32_t np, uint32_t nr);
+  void loop(uint32_t np, uint32_t nr);
+  void if_(uint32_t np, uint32_t nr);
+  void else_();
+  void end();
+  void br(uint32_t depth);
+  void br_if(uint32_t depth);
+  void br_table(const std::vector<uint32_t>& depths);  // last entry = default
+  void return_();
+  void call(uint32_t func, uint32_t np, uint32_t nr);
+  void call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr);
+  void return_call(uint32_t func, uint32_t np, uint32_t nr);
+  void return_call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr);
+
+  // Parametric and variables.
+  void drop();
+  void select();
+  void local_get(uint32_t x);
+  void local_set(uint32_t x);
+  void local_tee(uint32_t x);
+  void constant(uint64_t bits);
+
+  // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
+  void unary(Op op);
+  void binary(Op op);
+  void load(Op op, uint32_t offset);
+  void store(Op op, uint32_t offset);
+
+  // Any other IR op of the form [op][d if result][imms...][operand slots...]
+  // popping `nin` operands (ir_ops.def documents each layout).
+  void generic(IOp op, uint32_t nin, bool result, std::initializer_list<uint32_t> imms);
+
+ private:
+  enum class Kind : uint8_t { Stack, Local, Const };
+  struct Operand {
+    Kind kind = Kind::Stack;
+    uint32_t local = 0;
+    uint64_t bits = 0;
+  };
+  enum class LabelKind : uint8_t { Func, Block, Loop, If };
+  struct Label {
+    LabelKind kind;
+    uint32_t height;  // operand index of the first param/result
+    uint32_t np, nr;
+    uint32_t loop_pc = 0;
+    uint32_t else_fixup = UINT32_MAX;
+    std::vector<uint32_t> fixups;  // offset words to patch to the end
+  };
+  struct LastDef {  // the last emitted instruction, if it defines a stack slot
+    bool valid = false;
+    IOp op{};
+    uint32_t start = 0, dst_word = 0, index = 0;
+  };
+
+  uint32_t here() const { return uint32_t(out_.words.size()); }
+  uint32_t slot(uint32_t index) const { return num_locals_ + index; }
+  void emit_op(IOp op);
+  void word(uint32_t w) { out_.words.push_back(w); }
+  void patch(uint32_t pos, uint32_t target) { out_.words[pos] = uint32_t(int32_t(target - pos)); }
+  void branch_word(uint32_t target) { word(uint32_t(int32_t(target - here()))); }
+  void mark_label() { last_.valid = false; }
+
+  void push_stack();
+  void push(const Operand& o);
+  Operand pop();
+  uint32_t pop_slot();
+  void materialize(uint32_t index);
+  void materialize_entry(uint32_t np);
+  void move_to(uint32_t index, uint32_t dst_slot);
+  uint32_t arity(const Label& l) const { return l.kind == LabelKind::Loop ? l.np : l.nr; }
+  bool needs_moves(const Label& l) const;
+  void emit_moves(const Label& l);
+  void emit_jump_to(Label& l);  // moves + jump (or return sequence)
+  void emit_return();
+  void enter(LabelKind kind, uint32_t np, uint32_t nr);
+  bool try_fuse_branch(uint32_t cond_index, bool negate, uint32_t* a, uint32_t* b, IOp* op);
+  void emit_cond_branch(uint32_t depth_or_else, bool to_else);
+  bool dead_skip();
+
+  CompiledCode& out_;
+  FuncCode fn_;
+  uint32_t num_locals_ = 0;
+  uint32_t max_height_ = 0;
+  uint32_t pending_locals_ = 0;
+  uint64_t offset_ = 0;
+  uint64_t last_mapped_offset_ = UINT64_MAX;
+  bool dead_ = false;
+  uint32_t dead_depth_ = 0;
+  LastDef last_;
+  std::vector<Operand> stack_;
+  std::vector<Label> labels_;
+};
+
+}  // namespace ember::interp

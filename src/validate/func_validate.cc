@@ -1,0 +1,696 @@
+// Function-body validation (spec appendix algorithm) driving the translator.
+#include "validate/func_validate.hh"
+
+#include <string>
+
+#include "binary/reader.hh"
+#include "validate/validate.hh"
+
+namespace ember {
+
+namespace {
+
+using interp::IOp;
+constexpr uint8_t kUnknown = 0;  // the bottom type of unreachable code
+
+class FuncValidator {
+ public:
+  FuncValidator(const ModuleContext& cx, uint32_t defined_index, interp::Translator& tr)
+      : cx_(cx),
+        m_(cx.m),
+        r_(m_.bytes.data() + m_.bodies[defined_index].offset, m_.bodies[defined_index].size,
+           m_.bodies[defined_index].offset),
+        tr_(tr),
+        func_index_(m_.num_imported_funcs + defined_index) {}
+
+  Status run();
+
+ private:
+  struct Ctrl {
+    Op op;
+    std::vector<ValType> params, results;
+    uint32_t height;
+    bool unreachable = false;
+  };
+
+  [[gnu::cold]] Error invalid(std::string msg) const {
+    return Error(ErrorKind::Invalid, std::move(msg), op_offset_);
+  }
+  [[gnu::cold]] Error malformed(std::string msg) const {
+    return Error(ErrorKind::Malformed, std::move(msg), op_offset_);
+  }
+
+  Status read_locals();
+  Status operator_(const OpInfo& info);
+  Status special(const OpInfo& info);
+  Status memory_op(const OpInfo& info);
+  Status bulk_op(const OpInfo& info);
+  Status table_op(const OpInfo& info);
+  Status control_op(const OpInfo& info);
+  Status call_op(const OpInfo& info);
+
+  // Operand stack.
+  void push(ValType t) { vals_.push_back(uint8_t(t)); }
+  void push_raw(uint8_t t) { vals_.push_back(t); }
+  void push_all(const std::vector<ValType>& ts) {
+    for (ValType t : ts) push(t);
+  }
+  Status pop_any(uint8_t* out) {
+    const Ctrl& c = ctrls_.back();
+    if (vals_.size() == c.height) {
+      if (c.unreachable) {
+        *out = kUnknown;
+        return Status::Ok();
+      }
+      return invalid("type mismatch");
+    }
+    *out = vals_.back();
+    vals_.pop_back();
+    return Status::Ok();
+  }
+  Status pop(ValType expect, uint8_t* actual = nullptr) {
+    uint8_t t = kUnknown;
+    EMBER_TRY(pop_any(&t));
+    if (t != kUnknown && t != uint8_t(expect)) return invalid("type mismatch");
+    if (actual) *actual = t;
+    return Status::Ok();
+  }
+  Status pop_all(const std::vector<ValType>& ts, std::vector<uint8_t>* actual = nullptr) {
+    if (actual) actual->assign(ts.size(), kUnknown);
+    for (size_t i = ts.size(); i-- > 0;) {
+      uint8_t a = kUnknown;
+      EMBER_TRY(pop(ts[i], &a));
+      if (actual) (*actual)[i] = a;
+    }
+    return Status::Ok();
+  }
+  void set_unreachable() {
+    Ctrl& c = ctrls_.back();
+    vals_.resize(c.height);
+    c.unreachable = true;
+  }
+  const std::vector<ValType>& label_types(const Ctrl& c) const {
+    return c.op == Op::Loop ? c.params : c.results;
+  }
+  Status label(uint32_t depth, const Ctrl** out) {
+    if (depth >= ctrls_.size()) return invalid("unknown label");
+    *out = &ctrls_[ctrls_.size() - 1 - depth];
+    return Status::Ok();
+  }
+
+  // Immediates and index checks.
+  Status block_type(std::vector<ValType>* params, std::vector<ValType>* results);
+  Status mem_index(uint32_t* mem);  // memory.size/grow/fill/init immediates
+  Status check_memory(uint32_t mem) {
+    if (mem >= m_.memories.size()) return invalid("unknown memory " + std::to_string(mem));
+    return Status::Ok();
+  }
+  Status check_table(uint32_t t) {
+    if (t >= m_.tables.size()) return invalid("unknown table " + std::to_string(t));
+    return Status::Ok();
+  }
+  Status check_data(uint32_t d) {
+    if (!m_.data_count) return malformed("data count section required");
+    if (d >= *m_.data_count) return invalid("unknown data segment " + std::to_string(d));
+    return Status::Ok();
+  }
+  Status check_elem(uint32_t e) {
+    if (e >= m_.elems.size()) return invalid("unknown elem segment " + std::to_string(e));
+    return Status::Ok();
+  }
+  ValType addr_type(uint32_t mem) const {
+    return m_.memories[mem].limits.is64 ? ValType::I64 : ValType::I32;
+  }
+  ValType table_index_type(uint32_t t) const {
+    return m_.tables[t].limits.is64 ? ValType::I64 : ValType::I32;
+  }
+
+  const ModuleContext& cx_;
+  const ModuleData& m_;
+  Reader r_;
+  interp::Translator& tr_;
+  uint32_t func_index_;
+  uint64_t op_offset_ = 0;
+  std::vector<ValType> locals_;
+  std::vector<uint8_t> vals_;
+  std::vector<Ctrl> ctrls_;
+  std::vector<uint32_t> depths_;     // br_table scratch
+  std::vector<uint8_t> scratch_;     // br_table scratch
+};
+
+Status FuncValidator::read_locals() {
+  const FuncType& ft = m_.func_type(func_index_);
+  locals_ = ft.params;
+  op_offset_ = r_.offset();
+  EMBER_ASSIGN(uint32_t groups, r_.u32());
+  uint64_t total = locals_.size();
+  for (uint32_t g = 0; g < groups; g++) {
+    op_offset_ = r_.offset();
+    EMBER_ASSIGN(uint32_t n, r_.u32());
+    EMBER_ASSIGN(uint8_t b, r_.u8());
+    total += n;
+    if (total > kMaxFunctionLocals) return malformed("too many locals");
+    ValType t;
+    if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
+    locals_.insert(locals_.end(), n, t);
+  }
+  for (ValType t : locals_) {
+    if (t == ValType::V128) return invalid("v128 locals are not supported by the interpreter");
+  }
+  return Status::Ok();
+}
+
+Status FuncValidator::run() {
+  EMBER_TRY(read_locals());
+  const FuncType& ft = m_.func_type(func_index_);
+  for (ValType t : ft.results) {
+    if (t == ValType::V128) return invalid("v128 results are not supported by the interpreter");
+  }
+  tr_.begin_function(func_index_, ft, uint32_t(locals_.size()));
+  ctrls_.push_back(Ctrl{Op::Block, {}, ft.results, 0, false});
+  while (!ctrls_.empty()) {
+    op_offset_ = r_.offset();
+    if (r_.at_end()) return malformed("END opcode expected");
+    tr_.at(op_offset_);
+    EMBER_ASSIGN(uint8_t b, r_.u8());
+    uint8_t prefix = 0;
+    uint32_t code = b;
+    if (b == 0xFC || b == 0xFD) {
+      prefix = b;
+      EMBER_ASSIGN(code, r_.u32());
+    }
+    const OpInfo* info = op_by_code(prefix, code);
+    if (!info) return malformed("illegal opcode");
+    if (!cx_.features.has(info->feature)) {
+      return invalid(std::string(info->mnemonic) + " requires the " +
+                     feature_name(info->feature) + " feature");
+    }
+    EMBER_TRY(operator_(*info));
+  }
+  if (!r_.at_end()) {
+    op_offset_ = r_.offset();
+    return malformed("section size mismatch");
+  }
+  return tr_.finish_function();
+}
+
+Status FuncValidator::operator_(const OpInfo& info) {
+  switch (info.sig) {
+    case SigKind::Unary:
+      EMBER_TRY(pop(*info.in));
+      push(*info.out);
+      tr_.unary(info.op);
+      return Status::Ok();
+    case SigKind::Binary:
+      EMBER_TRY(pop(*info.in));
+      EMBER_TRY(pop(*info.in));
+      push(*info.out);
+      tr_.binary(info.op);
+      return Status::Ok();
+    case SigKind::Load:
+    case SigKind::Store:
+      return memory_op(info);
+    case SigKind::Special:
+      return special(info);
+  }
+  return Status::Ok();
+}
+
+Status FuncValidator::memory_op(const OpInfo& info) {
+  EMBER_ASSIGN(uint32_t align, r_.u32());
+  uint32_t mem = 0;
+  if ((align & 0x40) && cx_.features.has(Feature::MultiMemory)) {
+    EMBER_ASSIGN(mem, r_.u32());
+    align &= ~0x40u;
+  }
+  uint64_t offset;
+  if (mem < m_.memories.size() && m_.memories[mem].limits.is64) {
+    EMBER_ASSIGN(offset, r_.uleb(64));
+  } else {
+    EMBER_ASSIGN(offset, r_.u32());
+  }
+  EMBER_TRY(check_memory(mem));
+  if (align >= 32 || (1u << align) > info.size) {
+    return invalid("alignment must not be larger than natural");
+  }
+  if (mem != 0) return invalid("memory accesses beyond memory 0 are not supported yet");
+  if (offset > UINT32_MAX) return invalid("memory offsets beyond 4GiB are not supported yet");
+  if (info.sig == SigKind::Load) {
+    EMBER_TRY(pop(addr_type(mem)));
+    push(*info.out);
+    tr_.load(info.op, uint32_t(offset));
+  } else {
+    EMBER_TRY(pop(*info.in));
+    EMBER_TRY(pop(addr_type(mem)));
+    tr_.store(info.op, uint32_t(offset));
+  }
+  return Status::Ok();
+}
+
+Status FuncValidator::mem_index(uint32_t* mem) {
+  if (cx_.features.has(Feature::MultiMemory)) {
+    EMBER_ASSIGN(*mem, r_.u32());
+  } else {
+    EMBER_ASSIGN(uint8_t b, r_.u8());
+    if (b != 0) return malformed("zero byte expected");
+    *mem = 0;
+  }
+  return check_memory(*mem);
+}
+
+Status FuncValidator::block_type(std::vector<ValType>* params, std::vector<ValType>* results) {
+  params->clear();
+  results->clear();
+  if (r_.at_end()) return malformed("unexpected end");
+  uint8_t b = *r_.pos();
+  if (b == 0x40) {
+    r_.skip(1);
+    return Status::Ok();
+  }
+  ValType t;
+  if (val_type_from_byte(b, &t)) {
+    r_.skip(1);
+    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
+    results->push_back(t);
+    return Status::Ok();
+  }
+  EMBER_ASSIGN(int64_t idx, r_.s33());
+  if (idx < 0) return malformed("malformed value type");
+  if (uint64_t(idx) >= m_.types.size()) return invalid("unknown type");
+  const FuncType& ft = m_.types[idx];
+  if ((!ft.params.empty() || ft.results.size() > 1) && !cx_.features.has(Feature::MultiValue)) {
+    return invalid("invalid result arity");
+  }
+  *params = ft.params;
+  *results = ft.results;
+  return Status::Ok();
+}
+
+Status FuncValidator::special(const OpInfo& info) {
+  switch (info.op) {
+    case Op::Unreachable: case Op::Nop: case Op::Block: case Op::Loop: case Op::If:
+    case Op::Else: case Op::End: case Op::Br: case Op::BrIf: case Op::BrTable:
+    case Op::Return:
+      return control_op(info);
+    case Op::Call: case Op::CallIndirect: case Op::ReturnCall: case Op::ReturnCallIndirect:
+      return call_op(info);
+    case Op::Drop: {
+      uint8_t t = kUnknown;
+      EMBER_TRY(pop_any(&t));
+      tr_.drop();
+      return Status::Ok();
+    }
+    case Op::Select: {
+      EMBER_TRY(pop(ValType::I32));
+      uint8_t t1 = kUnknown, t2 = kUnknown;
+      EMBER_TRY(pop_any(&t1));
+      EMBER_TRY(pop_any(&t2));
+      auto numeric = [](uint8_t t) {
+        return t == kUnknown || is_num(ValType(t)) || ValType(t) == ValType::V128;
+      };
+      if (!numeric(t1) || !numeric(t2)) return invalid("type mismatch");
+      if (t1 != kUnknown && t2 != kUnknown && t1 != t2) return invalid("type mismatch");
+      push_raw(t1 == kUnknown ? t2 : t1);
+      tr_.select();
+      return Status::Ok();
+    }
+    case Op::SelectT: {
+      EMBER_ASSIGN(uint32_t n, r_.u32());
+      if (n != 1) return invalid("invalid result arity");
+      EMBER_ASSIGN(uint8_t b, r_.u8());
+      ValType t;
+      if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(t));
+      EMBER_TRY(pop(t));
+      push(t);
+      tr_.select();
+      return Status::Ok();
+    }
+    case Op::LocalGet: case Op::LocalSet: case Op::LocalTee: {
+      EMBER_ASSIGN(uint32_t x, r_.u32());
+      if (x >= locals_.size()) return invalid("unknown local " + std::to_string(x));
+      ValType t = locals_[x];
+      if (info.op == Op::LocalGet) {
+        push(t);
+        tr_.local_get(x);
+      } else {
+        EMBER_TRY(pop(t));
+        if (info.op == Op::LocalTee) {
+          push(t);
+          tr_.local_tee(x);
+        } else {
+          tr_.local_set(x);
+        }
+      }
+      return Status::Ok();
+    }
+    case Op::GlobalGet: case Op::GlobalSet: {
+      EMBER_ASSIGN(uint32_t g, r_.u32());
+      if (g >= m_.globals.size()) return invalid("unknown global " + std::to_string(g));
+      const GlobalType& gt = m_.globals[g].type;
+      if (gt.type == ValType::V128) return invalid("v128 globals are not supported by the interpreter");
+      if (info.op == Op::GlobalGet) {
+        push(gt.type);
+        tr_.generic(IOp::GlobalGet, 0, true, {g});
+      } else {
+        if (!gt.mut) return invalid("global is immutable");
+        EMBER_TRY(pop(gt.type));
+        tr_.generic(IOp::GlobalSet, 1, false, {g});
+      }
+      return Status::Ok();
+    }
+    case Op::I32Const: {
+      EMBER_ASSIGN(int32_t v, r_.s32());
+      push(ValType::I32);
+      tr_.constant(uint32_t(v));
+      return Status::Ok();
+    }
+    case Op::I64Const: {
+      EMBER_ASSIGN(int64_t v, r_.s64());
+      push(ValType::I64);
+      tr_.constant(uint64_t(v));
+      return Status::Ok();
+    }
+    case Op::F32Const: {
+      EMBER_ASSIGN(uint32_t v, r_.u32_fixed());
+      push(ValType::F32);
+      tr_.constant(v);
+      return Status::Ok();
+    }
+    case Op::F64Const: {
+      EMBER_ASSIGN(uint64_t v, r_.u64_fixed());
+      push(ValType::F64);
+      tr_.constant(v);
+      return Status::Ok();
+    }
+    case Op::RefNull: {
+      EMBER_ASSIGN(uint8_t b, r_.u8());
+      if (b != uint8_t(ValType::FuncRef) && b != uint8_t(ValType::ExternRef)) {
+        return malformed("malformed reference type");
+      }
+      push(ValType(b));
+      tr_.constant(0);
+      return Status::Ok();
+    }
+    case Op::RefIsNull: {
+      uint8_t t = kUnknown;
+      EMBER_TRY(pop_any(&t));
+      if (t != kUnknown && !is_ref(ValType(t))) return invalid("type mismatch");
+      push(ValType::I32);
+      tr_.generic(IOp::RefIsNull, 1, true, {});
+      return Status::Ok();
+    }
+    case Op::RefFunc: {
+      EMBER_ASSIGN(uint32_t f, r_.u32());
+      if (f >= m_.funcs.size()) return invalid("unknown function " + std::to_string(f));
+      if (!cx_.declared_funcs[f]) return invalid("undeclared function reference");
+      push(ValType::FuncRef);
+      tr_.generic(IOp::RefFunc, 0, true, {f});
+      return Status::Ok();
+    }
+    case Op::MemorySize: case Op::MemoryGrow: case Op::MemoryInit: case Op::DataDrop:
+    case Op::MemoryCopy: case Op::MemoryFill:
+      return bulk_op(info);
+    default:
+      return table_op(info);
+  }
+}
+
+Status FuncValidator::control_op(const OpInfo& info) {
+  switch (info.op) {
+    case Op::Unreachable:
+      tr_.unreachable();
+      set_unreachable();
+      return Status::Ok();
+    case Op::Nop:
+      return Status::Ok();
+    case Op::Block: case Op::Loop: case Op::If: {
+      Ctrl c{info.op, {}, {}, 0, false};
+      EMBER_TRY(block_type(&c.params, &c.results));
+      if (info.op == Op::If) EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop_all(c.params));
+      c.height = uint32_t(vals_.size());
+      uint32_t np = uint32_t(c.params.size()), nr = uint32_t(c.results.size());
+      ctrls_.push_back(std::move(c));
+      push_all(ctrls_.back().params);
+      if (info.op == Op::Block) tr_.block(np, nr);
+      else if (info.op == Op::Loop) tr_.loop(np, nr);
+      else tr_.if_(np, nr);
+      return Status::Ok();
+    }
+    case Op::Else: {
+      Ctrl& c = ctrls_.back();
+      if (c.op != Op::If) return invalid("else without matching if");
+      EMBER_TRY(pop_all(c.results));
+      if (vals_.size() != c.height) return invalid("type mismatch");
+      tr_.else_();
+      c.op = Op::Else;
+      c.unreachable = false;
+      push_all(c.params);
+      return Status::Ok();
+    }
+    case Op::End: {
+      Ctrl& c = ctrls_.back();
+      EMBER_TRY(pop_all(c.results));
+      if (vals_.size() != c.height) return invalid("type mismatch");
+      if (c.op == Op::If && c.params != c.results) return invalid("type mismatch");
+      tr_.end();
+      std::vector<ValType> results = std::move(c.results);
+      ctrls_.pop_back();
+      push_all(results);
+      return Status::Ok();
+    }
+    case Op::Br: {
+      EMBER_ASSIGN(uint32_t depth, r_.u32());
+      const Ctrl* l = nullptr;
+      EMBER_TRY(label(depth, &l));
+      EMBER_TRY(pop_all(label_types(*l)));
+      tr_.br(depth);
+      set_unreachable();
+      return Status::Ok();
+    }
+    case Op::BrIf: {
+      EMBER_ASSIGN(uint32_t depth, r_.u32());
+      const Ctrl* l = nullptr;
+      EMBER_TRY(label(depth, &l));
+      EMBER_TRY(pop(ValType::I32));
+      const std::vector<ValType>& ts = label_types(*l);
+      EMBER_TRY(pop_all(ts, &scratch_));
+      for (uint8_t t : scratch_) push_raw(t);
+      tr_.br_if(depth);
+      return Status::Ok();
+    }
+    case Op::BrTable: {
+      EMBER_ASSIGN(uint32_t n, r_.u32());
+      depths_.clear();
+      for (uint64_t i = 0; i <= n; i++) {
+        EMBER_ASSIGN(uint32_t d, r_.u32());
+        depths_.push_back(d);
+      }
+      EMBER_TRY(pop(ValType::I32));
+      const Ctrl* def = nullptr;
+      EMBER_TRY(label(depths_.back(), &def));
+      size_t arity = label_types(*def).size();
+      for (uint32_t d : depths_) {
+        const Ctrl* l = nullptr;
+        EMBER_TRY(label(d, &l));
+        if (label_types(*l).size() != arity) return invalid("type mismatch");
+        EMBER_TRY(pop_all(label_types(*l), &scratch_));
+        for (uint8_t t : scratch_) push_raw(t);
+      }
+      EMBER_TRY(pop_all(label_types(*def)));
+      tr_.br_table(depths_);
+      set_unreachable();
+      return Status::Ok();
+    }
+    case Op::Return:
+      EMBER_TRY(pop_all(ctrls_.front().results));
+      tr_.return_();
+      set_unreachable();
+      return Status::Ok();
+    default:
+      return invalid("unexpected operator");
+  }
+}
+
+Status FuncValidator::call_op(const OpInfo& info) {
+  const FuncType* ft;
+  uint32_t func = 0, type_index = 0, table = 0;
+  bool indirect = info.op == Op::CallIndirect || info.op == Op::ReturnCallIndirect;
+  if (!indirect) {
+    EMBER_ASSIGN(func, r_.u32());
+    if (func >= m_.funcs.size()) return invalid("unknown function " + std::to_string(func));
+    ft = &m_.func_type(func);
+  } else {
+    EMBER_ASSIGN(type_index, r_.u32());
+    if (cx_.features.has(Feature::ReferenceTypes)) {
+      EMBER_ASSIGN(table, r_.u32());
+    } else {
+      EMBER_ASSIGN(uint8_t b, r_.u8());
+      if (b != 0) return malformed("zero byte expected");
+    }
+    EMBER_TRY(check_table(table));
+    if (m_.tables[table].elem != ValType::FuncRef) return invalid("type mismatch");
+    if (type_index >= m_.types.size()) return invalid("unknown type");
+    ft = &m_.types[type_index];
+    EMBER_TRY(pop(table_index_type(table)));
+  }
+  for (ValType t : ft->params) {
+    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
+  }
+  for (ValType t : ft->results) {
+    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
+  }
+  EMBER_TRY(pop_all(ft->params));
+  uint32_t np = uint32_t(ft->params.size()), nr = uint32_t(ft->results.size());
+  bool tail = info.op == Op::ReturnCall || info.op == Op::ReturnCallIndirect;
+  if (tail) {
+    if (ft->results != ctrls_.front().results) return invalid("type mismatch");
+    if (indirect) tr_.return_call_indirect(m_.type_ids[type_index], table, np, nr);
+    else tr_.return_call(func, np, nr);
+    set_unreachable();
+    return Status::Ok();
+  }
+  push_all(ft->results);
+  if (indirect) tr_.call_indirect(m_.type_ids[type_index], table, np, nr);
+  else tr_.call(func, np, nr);
+  return Status::Ok();
+}
+
+Status FuncValidator::bulk_op(const OpInfo& info) {
+  switch (info.op) {
+    case Op::MemorySize: {
+      uint32_t mem;
+      EMBER_TRY(mem_index(&mem));
+      push(addr_type(mem));
+      tr_.generic(IOp::MemorySize, 0, true, {mem});
+      return Status::Ok();
+    }
+    case Op::MemoryGrow: {
+      uint32_t mem;
+      EMBER_TRY(mem_index(&mem));
+      EMBER_TRY(pop(addr_type(mem)));
+      push(addr_type(mem));
+      tr_.generic(IOp::MemoryGrow, 1, true, {mem});
+      return Status::Ok();
+    }
+    case Op::MemoryInit: {
+      EMBER_ASSIGN(uint32_t data, r_.u32());
+      uint32_t mem;
+      EMBER_TRY(mem_index(&mem));
+      EMBER_TRY(check_data(data));
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(addr_type(mem)));
+      tr_.generic(IOp::MemoryInit, 3, false, {mem, data});
+      return Status::Ok();
+    }
+    case Op::DataDrop: {
+      EMBER_ASSIGN(uint32_t data, r_.u32());
+      EMBER_TRY(check_data(data));
+      tr_.generic(IOp::DataDrop, 0, false, {data});
+      return Status::Ok();
+    }
+    case Op::MemoryCopy: {
+      uint32_t dm, sm;
+      EMBER_TRY(mem_index(&dm));
+      EMBER_TRY(mem_index(&sm));
+      ValType dt = addr_type(dm), st = addr_type(sm);
+      ValType nt = (dt == ValType::I64 && st == ValType::I64) ? ValType::I64 : ValType::I32;
+      EMBER_TRY(pop(nt));
+      EMBER_TRY(pop(st));
+      EMBER_TRY(pop(dt));
+      tr_.generic(IOp::MemoryCopy, 3, false, {dm, sm});
+      return Status::Ok();
+    }
+    case Op::MemoryFill: {
+      uint32_t mem;
+      EMBER_TRY(mem_index(&mem));
+      EMBER_TRY(pop(addr_type(mem)));
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(addr_type(mem)));
+      tr_.generic(IOp::MemoryFill, 3, false, {mem});
+      return Status::Ok();
+    }
+    default:
+      return invalid("unexpected operator");
+  }
+}
+
+Status FuncValidator::table_op(const OpInfo& info) {
+  switch (info.op) {
+    case Op::TableGet: case Op::TableSet: case Op::TableGrow: case Op::TableSize:
+    case Op::TableFill: {
+      EMBER_ASSIGN(uint32_t t, r_.u32());
+      EMBER_TRY(check_table(t));
+      ValType et = m_.tables[t].elem;
+      ValType it = table_index_type(t);
+      if (info.op == Op::TableGet) {
+        EMBER_TRY(pop(it));
+        push(et);
+        tr_.generic(IOp::TableGet, 1, true, {t});
+      } else if (info.op == Op::TableSet) {
+        EMBER_TRY(pop(et));
+        EMBER_TRY(pop(it));
+        tr_.generic(IOp::TableSet, 2, false, {t});
+      } else if (info.op == Op::TableGrow) {
+        EMBER_TRY(pop(it));
+        EMBER_TRY(pop(et));
+        push(it);
+        tr_.generic(IOp::TableGrow, 2, true, {t});
+      } else if (info.op == Op::TableSize) {
+        push(it);
+        tr_.generic(IOp::TableSize, 0, true, {t});
+      } else {
+        EMBER_TRY(pop(it));
+        EMBER_TRY(pop(et));
+        EMBER_TRY(pop(it));
+        tr_.generic(IOp::TableFill, 3, false, {t});
+      }
+      return Status::Ok();
+    }
+    case Op::TableInit: {
+      EMBER_ASSIGN(uint32_t e, r_.u32());
+      EMBER_ASSIGN(uint32_t t, r_.u32());
+      EMBER_TRY(check_elem(e));
+      EMBER_TRY(check_table(t));
+      if (m_.elems[e].type != m_.tables[t].elem) return invalid("type mismatch");
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(table_index_type(t)));
+      tr_.generic(IOp::TableInit, 3, false, {t, e});
+      return Status::Ok();
+    }
+    case Op::ElemDrop: {
+      EMBER_ASSIGN(uint32_t e, r_.u32());
+      EMBER_TRY(check_elem(e));
+      tr_.generic(IOp::ElemDrop, 0, false, {e});
+      return Status::Ok();
+    }
+    case Op::TableCopy: {
+      EMBER_ASSIGN(uint32_t dt, r_.u32());
+      EMBER_ASSIGN(uint32_t st, r_.u32());
+      EMBER_TRY(check_table(dt));
+      EMBER_TRY(check_table(st));
+      if (m_.tables[dt].elem != m_.tables[st].elem) return invalid("type mismatch");
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(table_index_type(st)));
+      EMBER_TRY(pop(table_index_type(dt)));
+      tr_.generic(IOp::TableCopy, 3, false, {dt, st});
+      return Status::Ok();
+    }
+    default:
+      return invalid(std::string("unsupported operator ") + info.mnemonic);
+  }
+}
+
+}  // namespace
+
+Status validate_function(const ModuleContext& cx, uint32_t defined_index,
+                         interp::Translator& tr) {
+  FuncValidator v(cx, defined_index, tr);
+  return v.run();
+}
+
+}  // namespace ember

@@ -1,0 +1,28 @@
+// One-pass validation + translation of a function body (internal to
+// src/validate; compile_module drives it for every defined function).
+//
+// Decodes the body's operators from ModuleData::bytes, checks them with the
+// spec's operand-stack/control-stack algorithm (Unknown types in unreachable
+// code) and feeds each checked operator to the interpreter translator.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "interp/translate.hh"
+#include "ir/module.hh"
+#include "support/error.hh"
+
+namespace ember {
+
+// Module-wide facts a function body is checked against.
+struct ModuleContext {
+  const ModuleData& m;
+  FeatureSet features;
+  std::vector<bool> declared_funcs;  // C.refs: functions ref.func may name
+};
+
+Status validate_function(const ModuleContext& cx, uint32_t defined_index,
+                         interp::Translator& tr);
+
+}  // namespace ember

@@ -1,0 +1,214 @@
+// Module-level validation and the compile_module driver.
+//
+// Checks the rules of the spec's module validation (types, imports, limits,
+// globals, exports, start, segments, C.refs) and then validates + translates
+// every function body with one FuncValidator pass each.
+#include <string>
+#include <unordered_set>
+
+#include "interp/code.hh"
+#include "interp/translate.hh"
+#include "validate/func_validate.hh"
+#include "validate/validate.hh"
+
+namespace ember {
+
+namespace {
+
+[[gnu::cold]] Error invalid(std::string msg, uint64_t offset = UINT64_MAX) {
+  return Error(ErrorKind::Invalid, std::move(msg), offset);
+}
+
+Status check_table_type(const TableType& t) {
+  if (t.limits.max && t.limits.min > *t.limits.max) {
+    return invalid("size minimum must not be greater than maximum");
+  }
+  if (!t.limits.is64 && (t.limits.min > UINT32_MAX || (t.limits.max && *t.limits.max > UINT32_MAX))) {
+    return invalid("table size must be at most 2^32-1");
+  }
+  return Status::Ok();
+}
+
+Status check_memory_type(const MemoryType& mt, const FeatureSet& f) {
+  const Limits& l = mt.limits;
+  uint64_t max_pages = l.is64 ? (uint64_t(1) << 48) : kMaxPages32;
+  if (l.min > max_pages || (l.max && *l.max > max_pages)) {
+    return invalid(l.is64 ? "memory size must be at most 2^48 pages"
+                          : "memory size must be at most 65536 pages (4GiB)");
+  }
+  if (l.max && l.min > *l.max) return invalid("size minimum must not be greater than maximum");
+  if (l.shared) {
+    if (!f.has(Feature::Threads)) return invalid("shared memories require the threads feature");
+    if (!l.max) return invalid("shared memory must have maximum");
+  }
+  if (l.is64 && !f.has(Feature::Memory64)) return invalid("memory64 is not enabled");
+  return Status::Ok();
+}
+
+bool is_extended_const_op(Op op) {
+  switch (op) {
+    case Op::I32Add: case Op::I32Sub: case Op::I32Mul:
+    case Op::I64Add: case Op::I64Sub: case Op::I64Mul:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Status check_module(const ModuleData& m, const FeatureSet& f) {
+  for (const FuncType& t : m.types) {
+    if (t.results.size() > 1 && !f.has(Feature::MultiValue)) return invalid("invalid result arity");
+  }
+  for (const Import& im : m.imports) {
+    switch (im.kind) {
+      case ExternKind::Func:
+        if (im.func_type >= m.types.size()) return invalid("unknown type");
+        break;
+      case ExternKind::Table: EMBER_TRY(check_table_type(im.table)); break;
+      case ExternKind::Memory: EMBER_TRY(check_memory_type(im.memory, f)); break;
+      case ExternKind::Global:
+        if (im.global.mut && !f.has(Feature::MutableGlobal)) {
+          return invalid("mutable globals cannot be imported");
+        }
+        break;
+      case ExternKind::Tag: return invalid("tags are not supported");
+    }
+  }
+  for (uint32_t t : m.funcs) {
+    if (t >= m.types.size()) return invalid("unknown type");
+  }
+  if (m.tables.size() > 1 && !f.has(Feature::ReferenceTypes)) return invalid("multiple tables");
+  for (const TableType& t : m.tables) EMBER_TRY(check_table_type(t));
+  if (m.memories.size() > 1 && !f.has(Feature::MultiMemory)) return invalid("multiple memories");
+  for (const MemoryType& mt : m.memories) EMBER_TRY(check_memory_type(mt, f));
+  for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
+    const GlobalDecl& g = m.globals[i];
+    EMBER_TRY(validate_const_expr(m, g.init, g.type.type, f));
+  }
+  std::unordered_set<std::string> names;
+  for (const Export& e : m.exports) {
+    if (!names.insert(e.name).second) return invalid("duplicate export name");
+    switch (e.kind) {
+      case ExternKind::Func:
+        if (e.index >= m.funcs.size()) return invalid("unknown function");
+        break;
+      case ExternKind::Table:
+        if (e.index >= m.tables.size()) return invalid("unknown table");
+        break;
+      case ExternKind::Memory:
+        if (e.index >= m.memories.size()) return invalid("unknown memory");
+        break;
+      case ExternKind::Global:
+        if (e.index >= m.globals.size()) return invalid("unknown global");
+        break;
+      case ExternKind::Tag: return invalid("tags are not supported");
+    }
+  }
+  if (m.start) {
+    if (*m.start >= m.funcs.size()) return invalid("unknown function");
+    const FuncType& t = m.func_type(*m.start);
+    if (!t.params.empty() || !t.results.empty()) return invalid("start function");
+  }
+  for (const ElemSegment& s : m.elems) {
+    if (s.mode == SegmentMode::Active) {
+      if (s.table >= m.tables.size()) return invalid("unknown table", s.offset_in_binary);
+      const TableType& tt = m.tables[s.table];
+      if (tt.elem != s.type) return invalid("type mismatch", s.offset_in_binary);
+      EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f));
+    }
+    for (const ConstExpr& e : s.items) EMBER_TRY(validate_const_expr(m, e, s.type, f));
+  }
+  for (const DataSegment& d : m.datas) {
+    if (d.mode != SegmentMode::Active) continue;
+    if (d.memory >= m.memories.size()) return invalid("unknown memory " + std::to_string(d.memory));
+    ValType at = m.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32;
+    EMBER_TRY(validate_const_expr(m, d.offset, at, f));
+  }
+  return Status::Ok();
+}
+
+// C.refs: functions named by ref.func outside function bodies.
+std::vector<bool> declared_funcs(const ModuleData& m) {
+  std::vector<bool> refs(m.funcs.size(), false);
+  auto scan = [&](const ConstExpr& e) {
+    for (const ConstInstr& ci : e.instrs) {
+      if (ci.op == Op::RefFunc && ci.imm < refs.size()) refs[ci.imm] = true;
+    }
+  };
+  for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) scan(m.globals[i].init);
+  for (const ElemSegment& s : m.elems) {
+    for (const ConstExpr& e : s.items) scan(e);
+  }
+  for (const Export& e : m.exports) {
+    if (e.kind == ExternKind::Func && e.index < refs.size()) refs[e.index] = true;
+  }
+  return refs;
+}
+
+}  // namespace
+
+Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
+                           const FeatureSet& f) {
+  std::vector<ValType> st;
+  auto err = [&](const char* msg) { return invalid(msg, e.offset); };
+  for (const ConstInstr& ci : e.instrs) {
+    switch (ci.op) {
+      case Op::I32Const: st.push_back(ValType::I32); break;
+      case Op::I64Const: st.push_back(ValType::I64); break;
+      case Op::F32Const: st.push_back(ValType::F32); break;
+      case Op::F64Const: st.push_back(ValType::F64); break;
+      case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
+      case Op::RefFunc:
+        if (ci.imm >= m.funcs.size()) return invalid("unknown function " + std::to_string(ci.imm), e.offset);
+        st.push_back(ValType::FuncRef);
+        break;
+      case Op::GlobalGet: {
+        // Wasm 2.0: only imported globals are visible in constant expressions.
+        if (ci.imm >= m.num_imported_globals) {
+          return invalid("unknown global " + std::to_string(ci.imm), e.offset);
+        }
+        const GlobalType& gt = m.globals[ci.imm].type;
+        if (gt.mut) return err("constant expression required");
+        st.push_back(gt.type);
+        break;
+      }
+      default: {
+        if (!f.has(Feature::ExtendedConst) || !is_extended_const_op(ci.op)) {
+          return err("constant expression required");
+        }
+        ValType t = *op_info(ci.op).in;
+        if (st.size() < 2 || st[st.size() - 1] != t || st[st.size() - 2] != t) {
+          return err("type mismatch");
+        }
+        st.pop_back();
+        break;
+      }
+    }
+  }
+  if (st.size() != 1 || st[0] != expected) return err("type mismatch");
+  return Status::Ok();
+}
+
+Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate) {
+  const FeatureSet& f = engine.config.features;
+  // The registry is internally synchronized; interning does not change the
+  // engine's observable configuration.
+  auto& registry = const_cast<rt::TypeRegistry&>(engine.types);
+  m.type_ids.clear();
+  for (const FuncType& t : m.types) m.type_ids.push_back(registry.intern(t));
+  if (validate) EMBER_TRY(check_module(m, f));
+  if (m.bodies.size() + m.num_imported_funcs != m.funcs.size()) {
+    return Error(ErrorKind::Malformed, "function and code section have inconsistent lengths");
+  }
+  ModuleContext cx{m, f, declared_funcs(m)};
+  auto code = std::make_shared<CompiledCode>();
+  interp::Translator tr(*code);
+  for (uint32_t i = 0; i < m.bodies.size(); i++) {
+    EMBER_TRY(validate_function(cx, i, tr));
+  }
+  for (interp::FuncCode& fc : code->funcs) fc.entry = code->words.data() + fc.begin;
+  m.code = std::move(code);
+  return Status::Ok();
+}
+
+}  // namespace ember
