@@ -476,8 +476,8 @@ Status FuncValidator::control_op(const OpInfo& info) {
       EMBER_TRY(label(depth, &l));
       EMBER_TRY(pop(ValType::I32));
       const std::vector<ValType>& ts = label_types(*l);
-      EMBER_TRY(pop_all(ts, &scratch_));
-      for (uint8_t t : scratch_) push_raw(t);
+      EMBER_TRY(pop_all(ts));
+      push_all(ts);  // the label's types, as the spec's algorithm does
       tr_.br_if(depth);
       return Status::Ok();
     }
@@ -685,7 +685,125 @@ Status FuncValidator::table_op(const OpInfo& info) {
   }
 }
 
+// Decode-only walk of a body: finds the malformed encodings the spec's
+// decoder would report before any validation error (used only after a
+// validation error, so valid modules are decoded once).
+Status skim_immediates(Reader& r, const OpInfo& info, const ModuleData& m, const FeatureSet& f) {
+  auto mem_idx = [&]() -> Status {
+    if (f.has(Feature::MultiMemory)) return r.u32().ok() ? Status::Ok() : r.fail("unexpected end");
+    EMBER_ASSIGN(uint8_t b, r.u8());
+    if (b != 0) return r.fail("zero byte expected");
+    return Status::Ok();
+  };
+  switch (info.imm) {
+    case ImmKind::None: return Status::Ok();
+    case ImmKind::Block: {
+      if (r.at_end()) return r.fail("unexpected end");
+      ValType t;
+      if (*r.pos() == 0x40 || val_type_from_byte(*r.pos(), &t)) {
+        r.skip(1);
+        return Status::Ok();
+      }
+      EMBER_ASSIGN(int64_t idx, r.s33());
+      if (idx < 0) return r.fail("malformed value type");
+      return Status::Ok();
+    }
+    case ImmKind::BrTable: {
+      EMBER_ASSIGN(uint32_t n, r.u32());
+      for (uint64_t i = 0; i <= n; i++) EMBER_TRY(r.u32());
+      return Status::Ok();
+    }
+    case ImmKind::CallIndirect:
+      EMBER_TRY(r.u32());
+      if (f.has(Feature::ReferenceTypes)) {
+        EMBER_TRY(r.u32());
+      } else {
+        EMBER_ASSIGN(uint8_t b, r.u8());
+        if (b != 0) return r.fail("zero byte expected");
+      }
+      return Status::Ok();
+    case ImmKind::TableInit: case ImmKind::TableCopy:
+      EMBER_TRY(r.u32());
+      EMBER_TRY(r.u32());
+      return Status::Ok();
+    case ImmKind::SelectT: {
+      EMBER_ASSIGN(uint32_t n, r.u32());
+      for (uint32_t i = 0; i < n; i++) {
+        EMBER_ASSIGN(uint8_t b, r.u8());
+        ValType t;
+        if (!val_type_from_byte(b, &t)) return r.fail("malformed value type");
+      }
+      return Status::Ok();
+    }
+    case ImmKind::MemArg: {
+      EMBER_ASSIGN(uint32_t align, r.u32());
+      if ((align & 0x40) && f.has(Feature::MultiMemory)) EMBER_TRY(r.u32());
+      EMBER_TRY(r.uleb(64));
+      return Status::Ok();
+    }
+    case ImmKind::Memory: return mem_idx();
+    case ImmKind::MemoryInit:
+      EMBER_TRY(r.u32());
+      if (!m.data_count) return r.fail("data count section required");
+      return mem_idx();
+    case ImmKind::Data:
+      EMBER_TRY(r.u32());
+      if (!m.data_count) return r.fail("data count section required");
+      return Status::Ok();
+    case ImmKind::MemoryCopy:
+      EMBER_TRY(mem_idx());
+      return mem_idx();
+    case ImmKind::I32: EMBER_TRY(r.s32()); return Status::Ok();
+    case ImmKind::I64: EMBER_TRY(r.s64()); return Status::Ok();
+    case ImmKind::F32: EMBER_TRY(r.u32_fixed()); return Status::Ok();
+    case ImmKind::F64: EMBER_TRY(r.u64_fixed()); return Status::Ok();
+    case ImmKind::HeapType: {
+      EMBER_ASSIGN(uint8_t b, r.u8());
+      if (b != uint8_t(ValType::FuncRef) && b != uint8_t(ValType::ExternRef)) {
+        return r.fail("malformed reference type");
+      }
+      return Status::Ok();
+    }
+    default: EMBER_TRY(r.u32()); return Status::Ok();
+  }
+}
+
 }  // namespace
+
+Status decode_function(const ModuleData& m, uint32_t defined_index, const FeatureSet& f) {
+  const FuncBody& body = m.bodies[defined_index];
+  Reader r(m.bytes.data() + body.offset, body.size, body.offset);
+  EMBER_ASSIGN(uint32_t groups, r.u32());
+  uint32_t type_index = m.funcs[m.num_imported_funcs + defined_index];
+  uint64_t total = type_index < m.types.size() ? m.types[type_index].params.size() : 0;
+  for (uint32_t g = 0; g < groups; g++) {
+    EMBER_ASSIGN(uint32_t n, r.u32());
+    EMBER_ASSIGN(uint8_t b, r.u8());
+    total += n;
+    if (total > kMaxFunctionLocals) return r.fail("too many locals");
+    ValType t;
+    if (!val_type_from_byte(b, &t)) return r.fail("malformed value type");
+  }
+  uint64_t depth = 1;
+  while (depth > 0) {
+    if (r.at_end()) return r.fail("END opcode expected");
+    uint64_t at = r.offset();
+    EMBER_ASSIGN(uint8_t b, r.u8());
+    uint8_t prefix = 0;
+    uint32_t code = b;
+    if (b == 0xFC || b == 0xFD) {
+      prefix = b;
+      EMBER_ASSIGN(code, r.u32());
+    }
+    const OpInfo* info = op_by_code(prefix, code);
+    if (!info) return r.fail_at("illegal opcode", at);
+    if (info->op == Op::Block || info->op == Op::Loop || info->op == Op::If) depth++;
+    if (info->op == Op::End) depth--;
+    EMBER_TRY(skim_immediates(r, *info, m, f));
+  }
+  if (!r.at_end()) return r.fail("section size mismatch");
+  return Status::Ok();
+}
 
 Status validate_function(const ModuleContext& cx, uint32_t defined_index,
                          interp::Translator& tr) {

@@ -25,4 +25,9 @@ struct ModuleContext {
 Status validate_function(const ModuleContext& cx, uint32_t defined_index,
                          interp::Translator& tr);
 
+// Decodes a body without validating it: reports only Malformed errors. The
+// spec decodes a whole module before validating it, so after a validation
+// error compile_module uses this to prefer a later malformed encoding.
+Status decode_function(const ModuleData& m, uint32_t defined_index, const FeatureSet& f);
+
 }  // namespace ember

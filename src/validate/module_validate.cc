@@ -196,15 +196,31 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   auto& registry = const_cast<rt::TypeRegistry&>(engine.types);
   m.type_ids.clear();
   for (const FuncType& t : m.types) m.type_ids.push_back(registry.intern(t));
-  if (validate) EMBER_TRY(check_module(m, f));
   if (m.bodies.size() + m.num_imported_funcs != m.funcs.size()) {
     return Error(ErrorKind::Malformed, "function and code section have inconsistent lengths");
+  }
+  // A malformed body takes precedence over any validation error.
+  auto prefer_malformed = [&](Error e, uint32_t from) -> Error {
+    for (uint32_t i = from; i < m.bodies.size(); i++) {
+      Status st = decode_function(m, i, f);
+      if (!st) return st.take_error();
+    }
+    return e;
+  };
+  if (validate) {
+    Status st = check_module(m, f);
+    if (!st) return prefer_malformed(st.take_error(), 0);
   }
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
   interp::Translator tr(*code);
   for (uint32_t i = 0; i < m.bodies.size(); i++) {
-    EMBER_TRY(validate_function(cx, i, tr));
+    Status st = validate_function(cx, i, tr);
+    if (!st) {
+      Error e = st.take_error();
+      if (e.kind() == ErrorKind::Malformed) return e;
+      return prefer_malformed(std::move(e), i);
+    }
   }
   for (interp::FuncCode& fc : code->funcs) fc.entry = code->words.data() + fc.begin;
   m.code = std::move(code);
