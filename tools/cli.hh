@@ -20,7 +20,7 @@ int cmd_validate(const Args& args);
 int cmd_wat2wasm(const Args& args);
 int cmd_inspect(const Args& args);
 
-// Parses `--wasm NAME=on|off` / `--all-features` at args[*i]; advances *i past
+// Parses `--wasm NAME=on|off` / `--all-features` / `--wasm-2.0` at args[*i]; advances *i past
 // what it consumed. Returns false (with *err set) on a bad value; sets
 // *matched when the option was one of these.
 bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, bool* matched,

@@ -38,7 +38,8 @@ const char kHelp[] =
     "  --root DIR             name files relative to DIR in lists and output\n"
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
-    "  --wasm NAME=on|off     enable/disable a proposal; --all-features\n";
+    "  --wasm NAME=on|off     enable/disable a proposal; --all-features;\n"
+    "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n";
 
 struct Options {
   bool verbose = false, fork = true;

@@ -12,6 +12,15 @@ bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, boo
                           std::string* err) {
   *matched = false;
   const std::string& a = args[*i];
+  if (a == "--wasm-2.0") {
+    // Exactly the features of WebAssembly 2.0 (what its spec testsuite assumes).
+    *matched = true;
+    *features = FeatureSet{};
+    for (Feature f : {Feature::MutableGlobal, Feature::SignExtension, Feature::SaturatingFloatToInt,
+                      Feature::MultiValue, Feature::BulkMemory, Feature::ReferenceTypes, Feature::Simd})
+      features->set(f, true);
+    return true;
+  }
   if (a == "--all-features") {
     *matched = true;
     *features = FeatureSet::all();
