@@ -179,8 +179,8 @@ uint64_t Table::size() const { return table_->elems.size(); }
 
 Val Table::get(uint64_t index) const {
   if (index >= table_->elems.size()) throw WasmError(ErrorKind::Internal, "out of bounds table access");
-  uint64_t slot = reinterpret_cast<uint64_t>(table_->elems[index]);
-  return Val::from_slots(table_->type.elem, &slot, store_);
+  uint64_t slots[2] = {reinterpret_cast<uint64_t>(table_->elems[index]), 0};
+  return Val::from_slots(table_->type.elem, slots, store_);
 }
 
 void Table::set(uint64_t index, const Val& v) const {
