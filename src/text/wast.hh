@@ -37,7 +37,8 @@ struct Value {
   std::vector<Value> lanes;         // per-lane values (each F32/F64/I.. or NaN pattern)
   std::vector<Value> alternatives;  // kind == Either
   bool ref_func_any = false;        // `ref.func` with no index in a result
-  bool ref_null_any = false;        // `ref.null` with no heap type in a result
+  bool ref_null_any = false;        // `ref.null` with no/other heap type in a result
+  bool ref_extern_any = false;      // `ref.extern` with no id in a result
 };
 
 struct ModuleSource {

@@ -1,0 +1,287 @@
+// Tokenizer for the WebAssembly text format; see lexer.hh.
+#include "text/lexer.hh"
+
+namespace ember::text {
+
+namespace {
+
+bool is_idchar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '/': case ':': case '<': case '=': case '>': case '?':
+    case '@': case '\\': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+int hex_val(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void put_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += char(cp);
+  } else if (cp < 0x800) {
+    out += char(0xC0 | (cp >> 6));
+    out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += char(0xE0 | (cp >> 12));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  } else {
+    out += char(0xF0 | (cp >> 18));
+    out += char(0x80 | ((cp >> 12) & 0x3F));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  }
+}
+
+// Length of the UTF-8 sequence starting at s[i], or 0 if malformed.
+size_t utf8_seq_len(std::string_view s, size_t i) {
+  unsigned char c = s[i];
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
+  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
+  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; k++) {
+    unsigned char d = s[i + k];
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return 0;
+  return n;
+}
+
+class Lexer {
+ public:
+  Lexer(std::string_view src, uint32_t line) : src_(src), line_(line) {}
+
+  Expected<TokenList> run() {
+    TokenList out;
+    for (;;) {
+      EMBER_TRY(skip_space());
+      Token t;
+      t.line = line_;
+      t.col = col();
+      t.offset = pos_;
+      if (pos_ >= src_.size()) {
+        out.toks.push_back(t);
+        return out;
+      }
+      char c = src_[pos_];
+      if (c == '(') {
+        if (pos_ + 1 < src_.size() && src_[pos_ + 1] == '@') {
+          EMBER_TRY(skip_annotation());
+          continue;
+        }
+        t.kind = Tok::LParen;
+        t.text = src_.substr(pos_++, 1);
+      } else if (c == ')') {
+        t.kind = Tok::RParen;
+        t.text = src_.substr(pos_++, 1);
+      } else if (c == '"') {
+        std::string s;
+        EMBER_TRY(read_string(&s));
+        t.kind = Tok::String;
+        t.text = src_.substr(t.offset, pos_ - t.offset);
+        t.str = uint32_t(out.strings.size());
+        out.strings.push_back(std::move(s));
+        if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
+          return err("unknown operator");
+      } else if (is_idchar(c)) {
+        size_t b = pos_;
+        while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
+        t.text = src_.substr(b, pos_ - b);
+        if (c == '$') t.kind = t.text.size() > 1 ? Tok::Id : Tok::Reserved;
+        else if (c >= 'a' && c <= 'z') t.kind = Tok::Keyword;
+        else if ((c >= '0' && c <= '9') || c == '+' || c == '-') t.kind = Tok::Number;
+        else t.kind = Tok::Reserved;
+        // A token must be followed by a delimiter (space, paren, comment, EOF).
+        if (pos_ < src_.size() && src_[pos_] == '"') return err("unknown operator");
+      } else {
+        return err("unexpected character");
+      }
+      out.toks.push_back(t);
+    }
+  }
+
+ private:
+  uint32_t col() const { return uint32_t(pos_ - line_start_ + 1); }
+  Error err(const char* msg) const {
+    return Error::at_text(ErrorKind::Malformed, msg, line_, col());
+  }
+  void newline() {
+    line_++;
+    line_start_ = pos_;
+  }
+
+  Status skip_space() {
+    while (pos_ < src_.size()) {
+      char c = src_[pos_];
+      if (c == ' ' || c == '\t' || c == '\r') {
+        pos_++;
+      } else if (c == '\n') {
+        pos_++;
+        newline();
+      } else if (c == ';' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
+        while (pos_ < src_.size() && src_[pos_] != '\n') pos_++;
+      } else if (c == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
+        EMBER_TRY(skip_block_comment());
+      } else {
+        break;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status skip_block_comment() {
+    uint32_t depth = 0;
+    while (pos_ < src_.size()) {
+      if (src_.compare(pos_, 2, "(;") == 0) {
+        depth++;
+        pos_ += 2;
+      } else if (src_.compare(pos_, 2, ";)") == 0) {
+        pos_ += 2;
+        if (--depth == 0) return Status::Ok();
+      } else {
+        if (src_[pos_] == '\n') {
+          pos_++;
+          newline();
+        } else {
+          pos_++;
+        }
+      }
+    }
+    return err("unclosed comment");
+  }
+
+  // `(@name ...)`: skipped with balanced parentheses, strings respected.
+  Status skip_annotation() {
+    uint32_t depth = 0;
+    while (pos_ < src_.size()) {
+      char c = src_[pos_];
+      if (c == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
+        EMBER_TRY(skip_block_comment());
+        continue;
+      }
+      if (c == ';' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
+        while (pos_ < src_.size() && src_[pos_] != '\n') pos_++;
+        continue;
+      }
+      if (c == '"') {
+        std::string ignored;
+        EMBER_TRY(read_string(&ignored));
+        continue;
+      }
+      pos_++;
+      if (c == '\n') newline();
+      else if (c == '(') depth++;
+      else if (c == ')' && --depth == 0) return Status::Ok();
+    }
+    return err("unclosed annotation");
+  }
+
+  Status read_string(std::string* out) {
+    pos_++;  // opening quote
+    while (pos_ < src_.size()) {
+      unsigned char c = src_[pos_];
+      if (c == '"') {
+        pos_++;
+        return Status::Ok();
+      }
+      if (c == '\n' || c < 0x20 || c == 0x7F) return err("illegal character in string");
+      if (c == '\\') {
+        EMBER_TRY(read_escape(out));
+        continue;
+      }
+      size_t n = utf8_seq_len(src_, pos_);
+      if (n == 0) return err("malformed UTF-8 encoding");
+      out->append(src_.substr(pos_, n));
+      pos_ += n;
+    }
+    return err("unclosed string");
+  }
+
+  Status read_escape(std::string* out) {
+    if (pos_ + 1 >= src_.size()) return err("unclosed string");
+    char e = src_[pos_ + 1];
+    pos_ += 2;
+    switch (e) {
+      case 'n': *out += '\n'; return Status::Ok();
+      case 't': *out += '\t'; return Status::Ok();
+      case 'r': *out += '\r'; return Status::Ok();
+      case '\\': *out += '\\'; return Status::Ok();
+      case '\'': *out += '\''; return Status::Ok();
+      case '"': *out += '"'; return Status::Ok();
+      case 'u': return read_unicode_escape(out);
+      default: break;
+    }
+    int h = hex_val(e);
+    int l = pos_ < src_.size() ? hex_val(src_[pos_]) : -1;
+    if (h < 0 || l < 0) return err("illegal escape");
+    pos_++;
+    *out += char(h * 16 + l);
+    return Status::Ok();
+  }
+
+  Status read_unicode_escape(std::string* out) {
+    if (pos_ >= src_.size() || src_[pos_] != '{') return err("illegal escape");
+    pos_++;
+    uint32_t cp = 0;
+    size_t digits = 0;
+    bool last_us = false;
+    while (pos_ < src_.size() && src_[pos_] != '}') {
+      char c = src_[pos_];
+      if (c == '_' && digits > 0 && !last_us) {
+        last_us = true;
+        pos_++;
+        continue;
+      }
+      int v = hex_val(c);
+      if (v < 0) return err("illegal escape");
+      cp = cp * 16 + uint32_t(v);
+      if (cp > 0x10FFFF) return err("illegal escape");
+      digits++;
+      last_us = false;
+      pos_++;
+    }
+    if (pos_ >= src_.size() || digits == 0 || last_us) return err("illegal escape");
+    pos_++;
+    if (cp >= 0xD800 && cp < 0xE000) return err("illegal escape");
+    put_utf8(*out, cp);
+    return Status::Ok();
+  }
+
+  std::string_view src_;
+  size_t pos_ = 0;
+  uint32_t line_;
+  size_t line_start_ = 0;
+};
+
+}  // namespace
+
+Expected<TokenList> tokenize(std::string_view src, uint32_t first_line) {
+  return Lexer(src, first_line).run();
+}
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_seq_len(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace ember::text

@@ -1,0 +1,53 @@
+// Tokenizer for the WebAssembly text format (WAT and WAST scripts).
+//
+// Place in the pipeline: first step of the text front end. The whole source
+// is tokenized up front into a flat vector the parsers index into; tokens
+// refer to the source text by string_view, so the source must outlive them.
+//
+// Invariants: comments (line, nested block) and annotations `(@...)` are
+// dropped; string tokens carry their decoded bytes; every token knows its
+// 1-based line:column. Bad characters, unterminated strings or comments and
+// bad escapes are Malformed errors, never crashes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/error.hh"
+
+namespace ember::text {
+
+enum class Tok : uint8_t {
+  LParen,
+  RParen,
+  Keyword,   // starts with a lowercase letter: `func`, `i32.add`, `offset=4`
+  Id,        // `$name`
+  Number,    // starts with a digit, `+` or `-` (checked by the literal parsers)
+  String,    // "..." (decoded bytes in TokenList::strings)
+  Reserved,  // any other idchar run
+  Eof,
+};
+
+struct Token {
+  Tok kind = Tok::Eof;
+  std::string_view text;  // raw source text of the token
+  uint32_t line = 0, col = 0;
+  uint32_t str = 0;  // index into TokenList::strings for Tok::String
+  size_t offset = 0;  // byte offset in the source
+};
+
+struct TokenList {
+  std::vector<Token> toks;  // always ends with one Tok::Eof
+  std::vector<std::string> strings;
+  const std::string& string_of(const Token& t) const { return strings[t.str]; }
+};
+
+// Tokenizes `src`. Line numbers start at `first_line` (for snippets of a
+// larger script).
+Expected<TokenList> tokenize(std::string_view src, uint32_t first_line = 1);
+
+bool is_valid_utf8(std::string_view s);
+
+}  // namespace ember::text

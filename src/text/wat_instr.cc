@@ -1,0 +1,344 @@
+// WAT instructions -> binary code; see wat_parser.hh.
+//
+// Flat and folded forms share one path: a folded `(op imm* child*)` emits
+// its children first, then the operator. Immediates are driven by the
+// operator table's ImmKind, one case per kind.
+#include <cstring>
+
+#include "text/literals.hh"
+#include "text/wat_parser.hh"
+
+namespace ember::text {
+
+void WatParser::put_opcode(const OpInfo& info, Buf& out) {
+  if (info.prefix == 0) {
+    out.push_back(uint8_t(info.code));
+  } else {
+    out.push_back(info.prefix);
+    put_uleb(out, info.code);
+  }
+}
+
+Status WatParser::parse_expr(Buf& out) {
+  EMBER_TRY(parse_instrs(out));
+  if (!at(Tok::RParen)) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+  out.push_back(0x0B);
+  return Status::Ok();
+}
+
+Status WatParser::parse_instrs(Buf& out) {
+  while (!at(Tok::RParen) && !at(Tok::Eof) && !at_keyword("end") && !at_keyword("else"))
+    EMBER_TRY(parse_instr(out));
+  return Status::Ok();
+}
+
+Status WatParser::parse_instr(Buf& out) {
+  if (at(Tok::LParen)) return parse_folded(out);
+  if (!at(Tok::Keyword)) return error("unexpected token");
+  const std::string_view k = peek().text;
+  if (k == "block" || k == "loop" || k == "if") return parse_block_flat(*op_by_mnemonic(k), out);
+  return parse_plain(out);
+}
+
+// A non-structured operator and its immediates.
+Status WatParser::parse_plain(Buf& out) {
+  const Token& t = peek();
+  if (t.text == "select") return parse_select(out);
+  const OpInfo* info = op_by_mnemonic(t.text);
+  if (!info || info->imm == ImmKind::Block || info->op == Op::Else || info->op == Op::End)
+    return error("unknown operator " + std::string(t.text));
+  next();
+  put_opcode(*info, out);
+  return parse_immediates(*info, out);
+}
+
+Status WatParser::parse_folded(Buf& out) {
+  EMBER_TRY(expect(Tok::LParen));
+  if (!at(Tok::Keyword)) return error("unexpected token");
+  const std::string_view k = peek().text;
+  if (k == "if") return parse_if_folded(out);
+  if (k == "block" || k == "loop") {
+    const OpInfo& info = *op_by_mnemonic(next().text);
+    std::optional<std::string_view> label = parse_label_def();
+    put_opcode(info, out);
+    EMBER_TRY(parse_block_type(out));
+    labels_.push_back(label);
+    EMBER_TRY(parse_instrs(out));
+    labels_.pop_back();
+    out.push_back(0x0B);
+    return expect(Tok::RParen);
+  }
+  Buf op;
+  EMBER_TRY(parse_plain(op));
+  while (at(Tok::LParen)) EMBER_TRY(parse_folded(out));
+  put_bytes(out, op);
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_if_folded(Buf& out) {
+  next();  // if
+  std::optional<std::string_view> label = parse_label_def();
+  Buf bt;
+  EMBER_TRY(parse_block_type(bt));
+  while (at(Tok::LParen) && !at_lparen_kw("then")) EMBER_TRY(parse_folded(out));
+  out.push_back(0x04);
+  put_bytes(out, bt);
+  labels_.push_back(label);
+  EMBER_TRY(expect_lparen_kw("then"));
+  EMBER_TRY(parse_instrs(out));
+  EMBER_TRY(expect(Tok::RParen));
+  if (at_lparen_kw("else")) {
+    pos_ += 2;
+    out.push_back(0x05);
+    EMBER_TRY(parse_instrs(out));
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  labels_.pop_back();
+  out.push_back(0x0B);
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_block_flat(const OpInfo& info, Buf& out) {
+  next();
+  std::optional<std::string_view> label = parse_label_def();
+  put_opcode(info, out);
+  EMBER_TRY(parse_block_type(out));
+  const size_t slot = labels_.size();
+  labels_.push_back(label);
+  EMBER_TRY(parse_instrs(out));
+  if (info.op == Op::If && at_keyword("else")) {
+    next();
+    EMBER_TRY(parse_end_label(slot));
+    out.push_back(0x05);
+    EMBER_TRY(parse_instrs(out));
+  }
+  if (!at_keyword("end")) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+  next();
+  EMBER_TRY(parse_end_label(slot));
+  labels_.pop_back();
+  out.push_back(0x0B);
+  return Status::Ok();
+}
+
+std::optional<std::string_view> WatParser::parse_label_def() {
+  if (at(Tok::Id)) return next().text;
+  return std::nullopt;
+}
+
+Status WatParser::parse_end_label(size_t slot) {
+  if (!at(Tok::Id)) return Status::Ok();
+  if (!labels_[slot] || *labels_[slot] != peek().text) return error("mismatching label");
+  next();
+  return Status::Ok();
+}
+
+Status WatParser::parse_block_type(Buf& out) {
+  EMBER_ASSIGN(TypeUse tu, parse_typeuse(false));
+  if (!tu.index && tu.sig.params.empty() && tu.sig.results.size() <= 1) {
+    out.push_back(tu.sig.results.empty() ? 0x40 : uint8_t(tu.sig.results[0]));
+    return Status::Ok();
+  }
+  EMBER_ASSIGN(uint32_t idx, resolve_typeuse(tu));
+  put_sleb(out, int64_t(idx));
+  return Status::Ok();
+}
+
+Expected<uint32_t> WatParser::parse_label() {
+  if (at(Tok::Id)) {
+    for (size_t i = labels_.size(); i-- > 0;) {
+      if (labels_[i] && *labels_[i] == peek().text) {
+        next();
+        return uint32_t(labels_.size() - 1 - i);
+      }
+    }
+    return error("unknown label " + std::string(peek().text));
+  }
+  if (!at(Tok::Number)) return error("unexpected token, expected a label");
+  EMBER_ASSIGN(uint64_t v, parse_u64_lit(UINT32_MAX));
+  return uint32_t(v);
+}
+
+Status WatParser::parse_select(Buf& out) {
+  next();  // select
+  bool typed = false;
+  std::vector<ValType> types;
+  while (at_lparen_kw("result")) {
+    typed = true;
+    pos_ += 2;
+    while (!at(Tok::RParen)) {
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      types.push_back(v);
+    }
+    next();
+  }
+  if (!typed) {
+    out.push_back(0x1B);
+    return Status::Ok();
+  }
+  out.push_back(0x1C);
+  put_uleb(out, types.size());
+  for (ValType v : types) out.push_back(uint8_t(v));
+  return Status::Ok();
+}
+
+Status WatParser::parse_memarg(const OpInfo& info, Buf& out) {
+  uint32_t mem = 0;
+  if (at_index()) {
+    EMBER_ASSIGN(mem, parse_index(mem_sp_, "memory"));
+  }
+  uint64_t offset = 0;
+  uint64_t align = info.size;
+  if (at(Tok::Keyword) && peek().text.substr(0, 7) == "offset=") {
+    uint64_t v;
+    LitResult r = parse_uint(peek().text.substr(7), UINT32_MAX, &v);
+    if (r != LitResult::Ok) return error(r == LitResult::Range ? "offset out of range" : "unknown operator");
+    next();
+    offset = v;
+  }
+  if (at(Tok::Keyword) && peek().text.substr(0, 6) == "align=") {
+    uint64_t v;
+    LitResult r = parse_uint(peek().text.substr(6), UINT32_MAX, &v);
+    if (r != LitResult::Ok) return error("unknown operator");
+    if (v == 0 || (v & (v - 1))) return error("alignment must be a power of two");
+    next();
+    align = v;
+  }
+  uint32_t log2 = 0;
+  while ((uint64_t(1) << log2) < align) log2++;
+  put_uleb(out, mem != 0 ? (log2 | 0x40) : log2);
+  if (mem != 0) put_uleb(out, mem);
+  put_uleb(out, offset);
+  return Status::Ok();
+}
+
+namespace {
+const char* literal_error(LitResult r) {
+  return r == LitResult::Range ? "constant out of range" : "unknown operator";
+}
+}  // namespace
+
+Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
+  const IndexSpace empty_locals;
+  auto index_into = [&](const IndexSpace& sp, const char* what) -> Status {
+    EMBER_ASSIGN(uint32_t i, parse_index(sp, what));
+    put_uleb(out, i);
+    return Status::Ok();
+  };
+  auto optional_index = [&](const IndexSpace& sp, const char* what) -> Status {
+    if (at_index()) return index_into(sp, what);
+    out.push_back(0);
+    return Status::Ok();
+  };
+  const bool lit_token = at(Tok::Number) || at(Tok::Keyword);
+  switch (info.imm) {
+    case ImmKind::None:
+    case ImmKind::Block:
+    case ImmKind::SelectT:
+      return Status::Ok();
+    case ImmKind::Label: {
+      EMBER_ASSIGN(uint32_t l, parse_label());
+      put_uleb(out, l);
+      return Status::Ok();
+    }
+    case ImmKind::BrTable: {
+      std::vector<uint32_t> ls;
+      while (at_index()) {
+        EMBER_ASSIGN(uint32_t l, parse_label());
+        ls.push_back(l);
+      }
+      if (ls.empty()) return error("unexpected token, expected a label");
+      put_uleb(out, ls.size() - 1);
+      for (uint32_t l : ls) put_uleb(out, l);
+      return Status::Ok();
+    }
+    case ImmKind::Func: return index_into(func_sp_, "function");
+    case ImmKind::CallIndirect: {
+      uint32_t table = 0;
+      if (at_index()) {
+        EMBER_ASSIGN(table, parse_index(table_sp_, "table"));
+      }
+      EMBER_ASSIGN(TypeUse tu, parse_typeuse(false));
+      EMBER_ASSIGN(uint32_t ti, resolve_typeuse(tu));
+      put_uleb(out, ti);
+      put_uleb(out, table);
+      return Status::Ok();
+    }
+    case ImmKind::Local: return index_into(fn_ ? fn_->locals : empty_locals, "local");
+    case ImmKind::Global: return index_into(global_sp_, "global");
+    case ImmKind::Table: return optional_index(table_sp_, "table");
+    case ImmKind::Memory: return optional_index(mem_sp_, "memory");
+    case ImmKind::MemArg: return parse_memarg(info, out);
+    case ImmKind::I32:
+    case ImmKind::I64: {
+      const unsigned bits = info.imm == ImmKind::I32 ? 32 : 64;
+      uint64_t v;
+      if (!at(Tok::Number)) return error("unexpected token, expected a number");
+      LitResult r = parse_int(peek().text, bits, &v);
+      if (r != LitResult::Ok) return error(literal_error(r));
+      next();
+      put_sleb(out, bits == 32 ? int64_t(int32_t(uint32_t(v))) : int64_t(v));
+      return Status::Ok();
+    }
+    case ImmKind::F32: {
+      uint32_t v;
+      LitResult r = lit_token ? parse_f32(peek().text, &v) : LitResult::Syntax;
+      if (r != LitResult::Ok) return error(lit_token ? literal_error(r) : "unexpected token");
+      next();
+      for (int i = 0; i < 4; i++) out.push_back(uint8_t(v >> (8 * i)));
+      return Status::Ok();
+    }
+    case ImmKind::F64: {
+      uint64_t v;
+      LitResult r = lit_token ? parse_f64(peek().text, &v) : LitResult::Syntax;
+      if (r != LitResult::Ok) return error(lit_token ? literal_error(r) : "unexpected token");
+      next();
+      for (int i = 0; i < 8; i++) out.push_back(uint8_t(v >> (8 * i)));
+      return Status::Ok();
+    }
+    case ImmKind::HeapType: {
+      if (at_keyword("func")) out.push_back(0x70);
+      else if (at_keyword("extern")) out.push_back(0x6F);
+      else return error("malformed reference type");
+      next();
+      return Status::Ok();
+    }
+    case ImmKind::MemoryInit:
+    case ImmKind::TableInit: {
+      const bool mem = info.imm == ImmKind::MemoryInit;
+      const IndexSpace& seg_sp = mem ? data_sp_ : elem_sp_;
+      const IndexSpace& dst_sp = mem ? mem_sp_ : table_sp_;
+      const char* seg_what = mem ? "data segment" : "elem segment";
+      const char* dst_what = mem ? "memory" : "table";
+      if (mem) need_datacount_ = true;
+      // `x? y`: with two indices the first is the memory/table.
+      uint32_t dst = 0, seg;
+      if (at_index() && (peek(1).kind == Tok::Id || peek(1).kind == Tok::Number)) {
+        EMBER_ASSIGN(dst, parse_index(dst_sp, dst_what));
+      }
+      EMBER_ASSIGN(seg, parse_index(seg_sp, seg_what));
+      put_uleb(out, seg);
+      put_uleb(out, dst);
+      return Status::Ok();
+    }
+    case ImmKind::Data:
+      need_datacount_ = true;
+      return index_into(data_sp_, "data segment");
+    case ImmKind::Elem: return index_into(elem_sp_, "elem segment");
+    case ImmKind::MemoryCopy:
+    case ImmKind::TableCopy: {
+      const bool mem = info.imm == ImmKind::MemoryCopy;
+      const IndexSpace& sp = mem ? mem_sp_ : table_sp_;
+      const char* what = mem ? "memory" : "table";
+      if (!at_index()) {
+        out.push_back(0);
+        out.push_back(0);
+        return Status::Ok();
+      }
+      EMBER_TRY(index_into(sp, what));
+      return index_into(sp, what);
+    }
+  }
+  return error("unknown operator");
+}
+
+}  // namespace ember::text

@@ -1,0 +1,861 @@
+// WAT module fields -> binary sections (pass 1 and pass 2); see wat_parser.hh.
+#include <algorithm>
+
+#include "text/literals.hh"
+#include "text/wat.hh"
+#include "text/wat_parser.hh"
+
+namespace ember {
+namespace text {
+
+// ---- byte output -----------------------------------------------------------
+
+void put_uleb(Buf& b, uint64_t v) {
+  do {
+    uint8_t byte = v & 0x7F;
+    v >>= 7;
+    if (v) byte |= 0x80;
+    b.push_back(byte);
+  } while (v);
+}
+
+void put_sleb(Buf& b, int64_t v) {
+  for (;;) {
+    uint8_t byte = v & 0x7F;
+    v >>= 7;  // arithmetic shift
+    bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
+    if (!done) byte |= 0x80;
+    b.push_back(byte);
+    if (done) return;
+  }
+}
+
+void put_name(Buf& b, std::string_view s) {
+  put_uleb(b, s.size());
+  b.insert(b.end(), s.begin(), s.end());
+}
+
+void put_bytes(Buf& b, const Buf& src) { b.insert(b.end(), src.begin(), src.end()); }
+
+// ---- tokens ------------------------------------------------------------------
+
+const Token& WatParser::peek(size_t k) const {
+  size_t i = pos_ + k;
+  return tl_.toks[i < tl_.toks.size() ? i : tl_.toks.size() - 1];
+}
+
+bool WatParser::at_keyword(std::string_view kw, size_t k) const {
+  const Token& t = peek(k);
+  return t.kind == Tok::Keyword && t.text == kw;
+}
+
+bool WatParser::at_lparen_kw(std::string_view kw) const {
+  return at(Tok::LParen) && at_keyword(kw, 1);
+}
+
+Error WatParser::error_at(const Token& t, std::string msg) const {
+  return Error::at_text(ErrorKind::Malformed, std::move(msg), t.line, t.col);
+}
+
+Status WatParser::expect(Tok k) {
+  if (!at(k)) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+  next();
+  return Status::Ok();
+}
+
+Status WatParser::expect_lparen_kw(std::string_view kw) {
+  if (!at_lparen_kw(kw)) return error("unexpected token, expected (" + std::string(kw));
+  pos_ += 2;
+  return Status::Ok();
+}
+
+Status WatParser::skip_sexpr() {
+  EMBER_TRY(expect(Tok::LParen));
+  for (uint32_t depth = 1; depth > 0;) {
+    if (at(Tok::Eof)) return error("unexpected end of input");
+    const Token& t = next();
+    if (t.kind == Tok::LParen) depth++;
+    else if (t.kind == Tok::RParen) depth--;
+  }
+  return Status::Ok();
+}
+
+// ---- small syntax pieces -------------------------------------------------------
+
+Expected<ValType> WatParser::parse_valtype() {
+  const Token& t = peek();
+  if (t.kind == Tok::Keyword) {
+    ValType v;
+    if (t.text == "i32") v = ValType::I32;
+    else if (t.text == "i64") v = ValType::I64;
+    else if (t.text == "f32") v = ValType::F32;
+    else if (t.text == "f64") v = ValType::F64;
+    else if (t.text == "v128") v = ValType::V128;
+    else if (t.text == "funcref") v = ValType::FuncRef;
+    else if (t.text == "externref") v = ValType::ExternRef;
+    else return error("unexpected token, expected a value type");
+    next();
+    return v;
+  }
+  return error("unexpected token, expected a value type");
+}
+
+Expected<ValType> WatParser::parse_reftype() {
+  if (at_keyword("funcref")) { next(); return ValType::FuncRef; }
+  if (at_keyword("externref")) { next(); return ValType::ExternRef; }
+  return error("malformed reference type");
+}
+
+Expected<uint64_t> WatParser::parse_u64_lit(uint64_t max) {
+  if (!at(Tok::Number)) return error("unexpected token, expected a number");
+  uint64_t v;
+  switch (parse_uint(peek().text, max, &v)) {
+    case LitResult::Ok: next(); return v;
+    case LitResult::Range: return error("constant out of range");
+    default: return error("malformed number");
+  }
+}
+
+Expected<uint32_t> WatParser::parse_index(const IndexSpace& sp, const char* what) {
+  if (at(Tok::Id)) {
+    auto it = sp.ids.find(peek().text);
+    if (it == sp.ids.end())
+      return error(std::string("unknown ") + what + " " + std::string(peek().text));
+    next();
+    return it->second;
+  }
+  if (!at(Tok::Number)) return error(std::string("unexpected token, expected a ") + what + " index");
+  EMBER_ASSIGN(uint64_t v, parse_u64_lit(UINT32_MAX));
+  return uint32_t(v);
+}
+
+Expected<std::string> WatParser::parse_name() {
+  if (!at(Tok::String)) return error("unexpected token, expected a string");
+  const std::string& s = tl_.string_of(next());
+  if (!is_valid_utf8(s)) return error_at(peek(), "malformed UTF-8 encoding");
+  return s;
+}
+
+Status WatParser::parse_functype_body(FuncType* ft) {
+  while (at_lparen_kw("param")) {
+    pos_ += 2;
+    if (at(Tok::Id)) {
+      next();
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      ft->params.push_back(v);
+    } else {
+      while (!at(Tok::RParen)) {
+        EMBER_ASSIGN(ValType v, parse_valtype());
+        ft->params.push_back(v);
+      }
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  while (at_lparen_kw("result")) {
+    pos_ += 2;
+    while (!at(Tok::RParen)) {
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      ft->results.push_back(v);
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  return Status::Ok();
+}
+
+Expected<TypeUse> WatParser::parse_typeuse(bool allow_param_ids) {
+  TypeUse tu;
+  if (at_lparen_kw("type")) {
+    pos_ += 2;
+    EMBER_ASSIGN(uint32_t idx, parse_index(type_sp_, "type"));
+    tu.index = idx;
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  while (at_lparen_kw("param")) {
+    tu.has_inline = true;
+    pos_ += 2;
+    if (at(Tok::Id)) {
+      if (!allow_param_ids) return error("unexpected token");
+      tu.param_ids.push_back(next().text);
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      tu.sig.params.push_back(v);
+    } else {
+      while (!at(Tok::RParen)) {
+        EMBER_ASSIGN(ValType v, parse_valtype());
+        tu.sig.params.push_back(v);
+        tu.param_ids.push_back({});
+      }
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  while (at_lparen_kw("result")) {
+    tu.has_inline = true;
+    pos_ += 2;
+    while (!at(Tok::RParen)) {
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      tu.sig.results.push_back(v);
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  return tu;
+}
+
+Expected<uint32_t> WatParser::resolve_typeuse(const TypeUse& tu) {
+  if (tu.index) {
+    if (tu.has_inline) {
+      if (*tu.index >= types_.size()) return error("unknown type");
+      if (!(types_[*tu.index] == tu.sig)) return error("inline function type");
+    }
+    return *tu.index;
+  }
+  for (size_t i = 0; i < types_.size(); i++)
+    if (types_[i] == tu.sig) return uint32_t(i);
+  types_.push_back(tu.sig);
+  return uint32_t(types_.size() - 1);
+}
+
+Status WatParser::parse_limits(bool is64, Buf& out, uint8_t extra_flags) {
+  const uint64_t max_val = is64 ? UINT64_MAX : UINT32_MAX;
+  EMBER_ASSIGN(uint64_t min, parse_u64_lit(max_val));
+  std::optional<uint64_t> max;
+  if (at(Tok::Number)) {
+    EMBER_ASSIGN(uint64_t m, parse_u64_lit(max_val));
+    max = m;
+  }
+  uint8_t flags = (max ? 1 : 0) | (is64 ? 4 : 0) | extra_flags;
+  if (at_keyword("shared")) {
+    next();
+    flags |= 2;
+  }
+  out.push_back(flags);
+  put_uleb(out, min);
+  if (max) put_uleb(out, *max);
+  return Status::Ok();
+}
+
+Status WatParser::parse_table_type(Buf& out) {
+  bool is64 = false;
+  if (at_keyword("i64") || at_keyword("i32")) is64 = next().text == "i64";
+  Buf lim;
+  EMBER_TRY(parse_limits(is64, lim, 0));
+  EMBER_ASSIGN(ValType t, parse_reftype());
+  out.push_back(uint8_t(t));
+  put_bytes(out, lim);
+  return Status::Ok();
+}
+
+Status WatParser::parse_memory_type(Buf& out) {
+  bool is64 = false;
+  if (at_keyword("i64") || at_keyword("i32")) is64 = next().text == "i64";
+  return parse_limits(is64, out, 0);
+}
+
+Status WatParser::parse_global_type(Buf& out) {
+  bool mut = false;
+  if (at_lparen_kw("mut")) {
+    pos_ += 2;
+    mut = true;
+  }
+  EMBER_ASSIGN(ValType t, parse_valtype());
+  if (mut) EMBER_TRY(expect(Tok::RParen));
+  out.push_back(uint8_t(t));
+  out.push_back(mut ? 1 : 0);
+  return Status::Ok();
+}
+
+// ---- pass 1: identifiers and explicit types ------------------------------------
+
+Status WatParser::define(IndexSpace& sp, const char* what) {
+  uint32_t index = sp.count++;
+  if (!at(Tok::Id)) return Status::Ok();
+  if (!sp.ids.emplace(peek().text, index).second)
+    return error(std::string("duplicate ") + what + " " + std::string(peek().text));
+  next();
+  return Status::Ok();
+}
+
+Status WatParser::note_import(const Token& where, bool is_import, const char* kind) {
+  if (is_import && first_def_) return error_at(where, std::string("import after ") + first_def_);
+  if (!is_import && !first_def_) first_def_ = kind;
+  return Status::Ok();
+}
+
+Status WatParser::scan_definition(const Token& kw) {
+  const std::string_view k = kw.text;
+  IndexSpace& sp = k == "func" ? func_sp_ : k == "table" ? table_sp_
+                 : k == "memory" ? mem_sp_ : global_sp_;
+  const char* what = k == "func" ? "function" : k == "table" ? "table"
+                   : k == "memory" ? "memory" : "global";
+  EMBER_TRY(define(sp, what));
+  bool is_import = false;
+  // Look at the direct children for (import ...), (elem ...), (data ...).
+  while (!at(Tok::RParen) && !at(Tok::Eof)) {
+    if (at(Tok::LParen)) {
+      if (at_keyword("import", 1)) is_import = true;
+      if (k == "table" && at_keyword("elem", 1)) elem_sp_.count++;
+      if (k == "memory" && at_keyword("data", 1)) data_sp_.count++;
+      EMBER_TRY(skip_sexpr());
+    } else {
+      next();
+    }
+  }
+  return note_import(kw, is_import, what);
+}
+
+Status WatParser::scan_field() {
+  const size_t start = pos_;
+  EMBER_TRY(expect(Tok::LParen));
+  const Token& kw = peek();
+  if (kw.kind != Tok::Keyword) return error("unexpected token");
+  next();
+  const std::string_view k = kw.text;
+  if (k == "type") {
+    EMBER_TRY(define(type_sp_, "type"));
+    EMBER_TRY(expect_lparen_kw("func"));
+    FuncType ft;
+    EMBER_TRY(parse_functype_body(&ft));
+    EMBER_TRY(expect(Tok::RParen));
+    types_.push_back(std::move(ft));
+  } else if (k == "import") {
+    EMBER_TRY(parse_name());
+    EMBER_TRY(parse_name());
+    if (!at(Tok::LParen)) return error("unexpected token");
+    next();
+    const Token& dk = peek();
+    IndexSpace* sp = dk.text == "func" ? &func_sp_ : dk.text == "table" ? &table_sp_
+                   : dk.text == "memory" ? &mem_sp_ : dk.text == "global" ? &global_sp_ : nullptr;
+    if (dk.kind != Tok::Keyword || !sp) return error("unexpected token");
+    next();
+    EMBER_TRY(define(*sp, sp == &func_sp_ ? "function" : sp == &table_sp_ ? "table"
+                          : sp == &mem_sp_ ? "memory" : "global"));
+    EMBER_TRY(note_import(kw, true, ""));
+  } else if (k == "func" || k == "table" || k == "memory" || k == "global") {
+    EMBER_TRY(scan_definition(kw));
+  } else if (k == "elem") {
+    EMBER_TRY(define(elem_sp_, "elem segment"));
+  } else if (k == "data") {
+    EMBER_TRY(define(data_sp_, "data segment"));
+  } else if (k != "export" && k != "start") {
+    return error_at(kw, "unknown module field " + std::string(k));
+  }
+  pos_ = start;
+  return skip_sexpr();
+}
+
+// ---- pass 2: fields ------------------------------------------------------------
+
+void WatParser::add_func_name(uint32_t index, const Token& id) {
+  func_names_.emplace_back(index, std::string(id.text.substr(1)));
+}
+
+Status WatParser::parse_field() {
+  const std::string_view k = peek(1).text;
+  if (k == "type") return skip_sexpr();
+  if (k == "import") return parse_import();
+  if (k == "func") return parse_func();
+  if (k == "table") return parse_table();
+  if (k == "memory") return parse_memory();
+  if (k == "global") return parse_global();
+  if (k == "export") return parse_export();
+  if (k == "start") return parse_start();
+  if (k == "elem") return parse_elem();
+  return parse_data();
+}
+
+Status WatParser::parse_import() {
+  pos_ += 2;
+  EMBER_ASSIGN(std::string mod, parse_name());
+  EMBER_ASSIGN(std::string field, parse_name());
+  put_name(imports_, mod);
+  put_name(imports_, field);
+  n_imports_++;
+  EMBER_TRY(expect(Tok::LParen));
+  const std::string_view k = next().text;
+  const Token* id = at(Tok::Id) ? &next() : nullptr;
+  if (k == "func") {
+    if (id) add_func_name(cur_func_, *id);
+    cur_func_++;
+    EMBER_ASSIGN(TypeUse tu, parse_typeuse(true));
+    EMBER_ASSIGN(uint32_t ti, resolve_typeuse(tu));
+    imports_.push_back(0);
+    put_uleb(imports_, ti);
+  } else if (k == "table") {
+    cur_table_++;
+    imports_.push_back(1);
+    EMBER_TRY(parse_table_type(imports_));
+  } else if (k == "memory") {
+    cur_mem_++;
+    imports_.push_back(2);
+    EMBER_TRY(parse_memory_type(imports_));
+  } else {
+    cur_global_++;
+    imports_.push_back(3);
+    EMBER_TRY(parse_global_type(imports_));
+  }
+  EMBER_TRY(expect(Tok::RParen));
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_inline_exports(ExternKind kind, uint32_t index) {
+  while (at_lparen_kw("export")) {
+    pos_ += 2;
+    EMBER_ASSIGN(std::string name, parse_name());
+    EMBER_TRY(expect(Tok::RParen));
+    put_name(exports_, name);
+    exports_.push_back(uint8_t(kind));
+    put_uleb(exports_, index);
+    n_exports_++;
+  }
+  return Status::Ok();
+}
+
+// `(import "m" "n")` inside a definition: writes the import head.
+Status WatParser::parse_inline_import(ExternKind kind, uint32_t) {
+  pos_ += 2;
+  EMBER_ASSIGN(std::string mod, parse_name());
+  EMBER_ASSIGN(std::string field, parse_name());
+  EMBER_TRY(expect(Tok::RParen));
+  put_name(imports_, mod);
+  put_name(imports_, field);
+  imports_.push_back(uint8_t(kind));
+  n_imports_++;
+  return Status::Ok();
+}
+
+Status WatParser::parse_func() {
+  pos_ += 2;
+  const uint32_t index = cur_func_++;
+  if (at(Tok::Id)) add_func_name(index, next());
+  EMBER_TRY(parse_inline_exports(ExternKind::Func, index));
+  const bool is_import = at_lparen_kw("import");
+  if (is_import) EMBER_TRY(parse_inline_import(ExternKind::Func, index));
+  EMBER_ASSIGN(TypeUse tu, parse_typeuse(true));
+  EMBER_ASSIGN(uint32_t ti, resolve_typeuse(tu));
+  if (is_import) {
+    put_uleb(imports_, ti);
+    return expect(Tok::RParen);
+  }
+  func_types_.push_back(ti);
+  return parse_func_body(tu, ti);
+}
+
+Status WatParser::parse_func_body(const TypeUse& tu, uint32_t type_index) {
+  FuncCtx ctx;
+  if (tu.has_inline || !tu.index) {
+    for (std::string_view id : tu.param_ids) {
+      uint32_t i = ctx.locals.count++;
+      if (!id.empty() && !ctx.locals.ids.emplace(id, i).second)
+        return error("duplicate local " + std::string(id));
+    }
+  } else if (type_index < types_.size()) {
+    ctx.locals.count = uint32_t(types_[type_index].params.size());
+  }
+  std::vector<std::pair<uint32_t, ValType>> runs;
+  auto add_local = [&](ValType v) {
+    if (!runs.empty() && runs.back().second == v) runs.back().first++;
+    else runs.emplace_back(1, v);
+    return ctx.locals.count++;
+  };
+  while (at_lparen_kw("local")) {
+    pos_ += 2;
+    if (at(Tok::Id)) {
+      std::string_view id = next().text;
+      EMBER_ASSIGN(ValType v, parse_valtype());
+      if (!ctx.locals.ids.emplace(id, add_local(v)).second)
+        return error("duplicate local " + std::string(id));
+    } else {
+      while (!at(Tok::RParen)) {
+        EMBER_ASSIGN(ValType v, parse_valtype());
+        add_local(v);
+      }
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  Buf body;
+  put_uleb(body, runs.size());
+  for (auto& [n, v] : runs) {
+    put_uleb(body, n);
+    body.push_back(uint8_t(v));
+  }
+  fn_ = &ctx;
+  labels_.clear();
+  Status st = parse_expr(body);
+  fn_ = nullptr;
+  EMBER_TRY(std::move(st));
+  put_uleb(codes_, body.size());
+  put_bytes(codes_, body);
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_table() {
+  pos_ += 2;
+  const uint32_t index = cur_table_++;
+  if (at(Tok::Id)) next();
+  EMBER_TRY(parse_inline_exports(ExternKind::Table, index));
+  if (at_lparen_kw("import")) {
+    EMBER_TRY(parse_inline_import(ExternKind::Table, index));
+    EMBER_TRY(parse_table_type(imports_));
+    return expect(Tok::RParen);
+  }
+  n_tables_++;
+  if (!at_keyword("funcref") && !at_keyword("externref")) {
+    EMBER_TRY(parse_table_type(tables_));
+    return expect(Tok::RParen);
+  }
+  // Inline element segment: `reftype (elem ...)`.
+  EMBER_ASSIGN(ValType type, parse_reftype());
+  EMBER_TRY(expect_lparen_kw("elem"));
+  std::vector<Buf> items;
+  const bool exprs = at(Tok::LParen);
+  EMBER_TRY(parse_elem_items(exprs, &items));
+  EMBER_TRY(expect(Tok::RParen));
+  tables_.push_back(uint8_t(type));
+  tables_.push_back(1);
+  put_uleb(tables_, items.size());
+  put_uleb(tables_, items.size());
+  Buf offset = {0x41, 0x00, 0x0B};
+  emit_elem(0, index, offset, type, exprs, items);
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_data_strings(Buf& out) {
+  while (at(Tok::String)) {
+    const std::string& s = tl_.string_of(next());
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  return Status::Ok();
+}
+
+Status WatParser::parse_memory() {
+  pos_ += 2;
+  const uint32_t index = cur_mem_++;
+  if (at(Tok::Id)) next();
+  EMBER_TRY(parse_inline_exports(ExternKind::Memory, index));
+  if (at_lparen_kw("import")) {
+    EMBER_TRY(parse_inline_import(ExternKind::Memory, index));
+    EMBER_TRY(parse_memory_type(imports_));
+    return expect(Tok::RParen);
+  }
+  n_mems_++;
+  bool is64 = false;
+  if ((at_keyword("i64") || at_keyword("i32")) && peek(1).kind == Tok::LParen)
+    is64 = next().text == "i64";
+  if (!at_lparen_kw("data")) {
+    EMBER_TRY(parse_memory_type(mems_));
+    return expect(Tok::RParen);
+  }
+  pos_ += 2;
+  Buf bytes;
+  EMBER_TRY(parse_data_strings(bytes));
+  EMBER_TRY(expect(Tok::RParen));
+  const uint64_t pages = (bytes.size() + kPageSize - 1) / kPageSize;
+  mems_.push_back(is64 ? 5 : 1);
+  put_uleb(mems_, pages);
+  put_uleb(mems_, pages);
+  // Active segment at offset 0 of this memory.
+  if (index == 0) {
+    datas_.push_back(0);
+  } else {
+    datas_.push_back(2);
+    put_uleb(datas_, index);
+  }
+  datas_.push_back(is64 ? 0x42 : 0x41);
+  datas_.push_back(0);
+  datas_.push_back(0x0B);
+  put_uleb(datas_, bytes.size());
+  put_bytes(datas_, bytes);
+  n_datas_++;
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_global() {
+  pos_ += 2;
+  const uint32_t index = cur_global_++;
+  if (at(Tok::Id)) next();
+  EMBER_TRY(parse_inline_exports(ExternKind::Global, index));
+  if (at_lparen_kw("import")) {
+    EMBER_TRY(parse_inline_import(ExternKind::Global, index));
+    EMBER_TRY(parse_global_type(imports_));
+    return expect(Tok::RParen);
+  }
+  n_globals_++;
+  EMBER_TRY(parse_global_type(globals_));
+  EMBER_TRY(parse_expr(globals_));
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_export() {
+  pos_ += 2;
+  EMBER_ASSIGN(std::string name, parse_name());
+  EMBER_TRY(expect(Tok::LParen));
+  const std::string_view k = peek().text;
+  ExternKind kind;
+  const IndexSpace* sp;
+  const char* what;
+  if (k == "func") { kind = ExternKind::Func; sp = &func_sp_; what = "function"; }
+  else if (k == "table") { kind = ExternKind::Table; sp = &table_sp_; what = "table"; }
+  else if (k == "memory") { kind = ExternKind::Memory; sp = &mem_sp_; what = "memory"; }
+  else if (k == "global") { kind = ExternKind::Global; sp = &global_sp_; what = "global"; }
+  else return error("unexpected token");
+  next();
+  EMBER_ASSIGN(uint32_t index, parse_index(*sp, what));
+  EMBER_TRY(expect(Tok::RParen));
+  put_name(exports_, name);
+  exports_.push_back(uint8_t(kind));
+  put_uleb(exports_, index);
+  n_exports_++;
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_start() {
+  const Token& kw = peek(1);
+  pos_ += 2;
+  if (start_) return error_at(kw, "multiple start sections");
+  EMBER_ASSIGN(uint32_t f, parse_index(func_sp_, "function"));
+  start_ = f;
+  return expect(Tok::RParen);
+}
+
+// `(offset instr*)` or a single folded instruction.
+Status WatParser::parse_offset(Buf& out) {
+  if (at_lparen_kw("offset")) {
+    pos_ += 2;
+    EMBER_TRY(parse_expr(out));
+    return expect(Tok::RParen);
+  }
+  if (!at(Tok::LParen)) return error("unexpected token");
+  EMBER_TRY(parse_folded(out));
+  out.push_back(0x0B);
+  return Status::Ok();
+}
+
+void WatParser::emit_elem(int mode, uint32_t table, const Buf& offset, ValType type, bool exprs,
+                          const std::vector<Buf>& items) {
+  // mode: 0 active, 1 passive, 2 declarative.
+  uint8_t flags;
+  if (mode == 0) flags = (table == 0 && type == ValType::FuncRef) ? 0 : 2;
+  else flags = mode == 1 ? 1 : 3;
+  if (exprs) flags |= 4;
+  put_uleb(elems_, flags);
+  if (flags == 2 || flags == 6) put_uleb(elems_, table);
+  if (mode == 0) put_bytes(elems_, offset);
+  if (flags & 3) elems_.push_back(exprs ? uint8_t(type) : 0x00);
+  put_uleb(elems_, items.size());
+  for (const Buf& b : items) put_bytes(elems_, b);
+  n_elems_++;
+}
+
+// elemlist: `func idx*` | reftype elemexpr* | (legacy) idx*.
+Status WatParser::parse_elem_list(bool allow_bare_indices, ValType* type, bool* exprs,
+                                  std::vector<Buf>* items) {
+  *type = ValType::FuncRef;
+  *exprs = false;
+  if (at_keyword("func")) {
+    next();
+  } else if (at_keyword("funcref") || at_keyword("externref")) {
+    EMBER_ASSIGN(*type, parse_reftype());
+    *exprs = true;
+  } else if (!allow_bare_indices && !at(Tok::RParen)) {
+    return error("unexpected token");
+  }
+  return parse_elem_items(*exprs, items);
+}
+
+// Element items: expressions (`(item instr*)` or one folded instruction) or
+// function indices.
+Status WatParser::parse_elem_items(bool exprs, std::vector<Buf>* items) {
+  if (exprs) {
+    while (at(Tok::LParen)) {
+      Buf e;
+      if (at_lparen_kw("item")) {
+        pos_ += 2;
+        EMBER_TRY(parse_expr(e));
+        EMBER_TRY(expect(Tok::RParen));
+      } else {
+        EMBER_TRY(parse_folded(e));
+        e.push_back(0x0B);
+      }
+      items->push_back(std::move(e));
+    }
+    return Status::Ok();
+  }
+  while (at_index()) {
+    EMBER_ASSIGN(uint32_t f, parse_index(func_sp_, "function"));
+    Buf b;
+    put_uleb(b, f);
+    items->push_back(std::move(b));
+  }
+  return Status::Ok();
+}
+
+Status WatParser::parse_elem() {
+  pos_ += 2;
+  if (at(Tok::Id)) next();
+  int mode = 1;
+  uint32_t table = 0;
+  Buf offset;
+  if (at_keyword("declare")) {
+    next();
+    mode = 2;
+  } else if (at_lparen_kw("table") || at(Tok::LParen) || at(Tok::Number) || at(Tok::Id)) {
+    mode = 0;
+    if (at_lparen_kw("table")) {
+      pos_ += 2;
+      EMBER_ASSIGN(table, parse_index(table_sp_, "table"));
+      EMBER_TRY(expect(Tok::RParen));
+    } else if (at_index()) {
+      EMBER_ASSIGN(table, parse_index(table_sp_, "table"));
+    }
+    EMBER_TRY(parse_offset(offset));
+  }
+  ValType type;
+  bool exprs;
+  std::vector<Buf> items;
+  EMBER_TRY(parse_elem_list(mode == 0, &type, &exprs, &items));
+  emit_elem(mode, table, offset, type, exprs, items);
+  return expect(Tok::RParen);
+}
+
+Status WatParser::parse_data() {
+  pos_ += 2;
+  if (at(Tok::Id)) next();
+  Buf seg;
+  if (at(Tok::String) || at(Tok::RParen)) {
+    seg.push_back(1);
+  } else {
+    uint32_t mem = 0;
+    if (at_lparen_kw("memory")) {
+      pos_ += 2;
+      EMBER_ASSIGN(mem, parse_index(mem_sp_, "memory"));
+      EMBER_TRY(expect(Tok::RParen));
+    } else if (at_index()) {
+      EMBER_ASSIGN(mem, parse_index(mem_sp_, "memory"));
+    }
+    if (mem == 0) {
+      seg.push_back(0);
+    } else {
+      seg.push_back(2);
+      put_uleb(seg, mem);
+    }
+    EMBER_TRY(parse_offset(seg));
+  }
+  Buf bytes;
+  EMBER_TRY(parse_data_strings(bytes));
+  put_uleb(seg, bytes.size());
+  put_bytes(seg, bytes);
+  put_bytes(datas_, seg);
+  n_datas_++;
+  return expect(Tok::RParen);
+}
+
+// ---- module ----------------------------------------------------------------------
+
+namespace {
+void put_section(Buf& out, uint8_t id, uint32_t count, const Buf& body) {
+  Buf s;
+  put_uleb(s, count);
+  put_bytes(s, body);
+  out.push_back(id);
+  put_uleb(out, s.size());
+  put_bytes(out, s);
+}
+}  // namespace
+
+Buf WatParser::assemble() const {
+  Buf out = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
+  if (!types_.empty()) {
+    Buf b;
+    for (const FuncType& ft : types_) {
+      b.push_back(0x60);
+      put_uleb(b, ft.params.size());
+      for (ValType v : ft.params) b.push_back(uint8_t(v));
+      put_uleb(b, ft.results.size());
+      for (ValType v : ft.results) b.push_back(uint8_t(v));
+    }
+    put_section(out, 1, uint32_t(types_.size()), b);
+  }
+  if (n_imports_) put_section(out, 2, n_imports_, imports_);
+  if (!func_types_.empty()) {
+    Buf b;
+    for (uint32_t t : func_types_) put_uleb(b, t);
+    put_section(out, 3, uint32_t(func_types_.size()), b);
+  }
+  if (n_tables_) put_section(out, 4, n_tables_, tables_);
+  if (n_mems_) put_section(out, 5, n_mems_, mems_);
+  if (n_globals_) put_section(out, 6, n_globals_, globals_);
+  if (n_exports_) put_section(out, 7, n_exports_, exports_);
+  if (start_) {
+    Buf b;
+    put_uleb(b, *start_);
+    out.push_back(8);
+    put_uleb(out, b.size());
+    put_bytes(out, b);
+  }
+  if (n_elems_) put_section(out, 9, n_elems_, elems_);
+  if (need_datacount_) {
+    Buf b;
+    put_uleb(b, n_datas_);
+    out.push_back(12);
+    put_uleb(out, b.size());
+    put_bytes(out, b);
+  }
+  if (!func_types_.empty()) put_section(out, 10, uint32_t(func_types_.size()), codes_);
+  if (n_datas_) put_section(out, 11, n_datas_, datas_);
+  if (module_name_ || !func_names_.empty()) {
+    Buf b;
+    put_name(b, "name");
+    if (module_name_) {
+      Buf sub;
+      put_name(sub, *module_name_);
+      b.push_back(0);
+      put_uleb(b, sub.size());
+      put_bytes(b, sub);
+    }
+    if (!func_names_.empty()) {
+      Buf sub;
+      put_uleb(sub, func_names_.size());
+      for (auto& [i, n] : func_names_) {
+        put_uleb(sub, i);
+        put_name(sub, n);
+      }
+      b.push_back(1);
+      put_uleb(b, sub.size());
+      put_bytes(b, sub);
+    }
+    out.push_back(0);
+    put_uleb(out, b.size());
+    put_bytes(out, b);
+  }
+  return out;
+}
+
+Expected<Buf> WatParser::parse_module() {
+  // "(module $id? field*)" or a bare sequence of fields.
+  size_t fields_begin = 0;
+  bool wrapped = at_lparen_kw("module");
+  if (wrapped) {
+    pos_ += 2;
+    if (at_keyword("definition")) next();
+    if (at(Tok::Id)) module_name_ = std::string(next().text.substr(1));
+    fields_begin = pos_;
+  }
+  while (at(Tok::LParen)) EMBER_TRY(scan_field());
+  if (wrapped) EMBER_TRY(expect(Tok::RParen));
+  if (!at(Tok::Eof)) return error("unexpected token");
+  pos_ = fields_begin;
+  while (at(Tok::LParen)) EMBER_TRY(parse_field());
+  return assemble();
+}
+
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line) {
+  EMBER_ASSIGN(TokenList tl, tokenize(text, first_line));
+  WatParser p(tl);
+  return p.parse_module();
+}
+
+}  // namespace text
+
+Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text) {
+  return text::wat_to_wasm_at(text, 1);
+}
+
+}  // namespace ember

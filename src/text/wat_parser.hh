@@ -1,0 +1,157 @@
+// Internal: the WAT module parser shared by wat_module.cc (module fields)
+// and wat_instr.cc (instructions). Not a public interface.
+//
+// The parser runs in two passes over the token vector. Pass 1 walks the
+// module fields, assigning every identifier its index (imports first, as the
+// text format requires) and reading the explicit type definitions. Pass 2
+// parses each field fully and emits binary section contents; inline function
+// types that match no existing type are appended to the type section in the
+// order they are met. Only syntax and name resolution are checked here; the
+// validator checks everything else on the decoded binary.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ir/types.hh"
+#include "support/error.hh"
+#include "text/lexer.hh"
+
+namespace ember::text {
+
+using Buf = std::vector<uint8_t>;
+
+void put_uleb(Buf& b, uint64_t v);
+void put_sleb(Buf& b, int64_t v);
+void put_name(Buf& b, std::string_view s);
+void put_bytes(Buf& b, const Buf& src);
+
+// One index space (functions, tables, ...): identifier -> index.
+struct IndexSpace {
+  std::unordered_map<std::string_view, uint32_t> ids;
+  uint32_t count = 0;
+};
+
+// A parsed `(type x)? (param ...)* (result ...)*`.
+struct TypeUse {
+  std::optional<uint32_t> index;
+  bool has_inline = false;  // any (param) or (result) given
+  FuncType sig;
+  std::vector<std::string_view> param_ids;  // "" when unnamed
+};
+
+// Body-parsing state of the function being parsed (absent in const exprs).
+struct FuncCtx {
+  IndexSpace locals;
+};
+
+// wat_to_wasm for a snippet of a larger file whose first line is `first_line`
+// (error positions then refer to the larger file).
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line);
+
+class WatParser {
+ public:
+  explicit WatParser(const TokenList& tl) : tl_(tl) {}
+  Expected<Buf> parse_module();
+
+ private:
+  // ---- tokens (wat_module.cc) ----
+  const Token& peek(size_t k = 0) const;
+  bool at(Tok k) const { return peek().kind == k; }
+  bool at_keyword(std::string_view kw, size_t k = 0) const;
+  bool at_lparen_kw(std::string_view kw) const;
+  const Token& next() { return tl_.toks[pos_ < tl_.toks.size() - 1 ? pos_++ : pos_]; }
+  Error error_at(const Token& t, std::string msg) const;
+  Error error(std::string msg) const { return error_at(peek(), std::move(msg)); }
+  Status expect(Tok k);
+  Status expect_lparen_kw(std::string_view kw);
+  Status skip_sexpr();
+
+  // ---- small syntax pieces (wat_module.cc) ----
+  Expected<ValType> parse_valtype();
+  Expected<ValType> parse_reftype();
+  Expected<uint64_t> parse_u64_lit(uint64_t max);
+  bool at_index() const { return at(Tok::Id) || at(Tok::Number); }
+  Expected<uint32_t> parse_index(const IndexSpace& sp, const char* what);
+  Expected<std::string> parse_name();
+  Expected<TypeUse> parse_typeuse(bool allow_param_ids);
+  Expected<uint32_t> resolve_typeuse(const TypeUse& tu);
+  Status parse_limits(bool is64, Buf& out, uint8_t extra_flags);
+  Status parse_table_type(Buf& out);
+  Status parse_memory_type(Buf& out);
+  Status parse_global_type(Buf& out);
+  Status parse_functype_body(FuncType* ft);
+
+  // ---- pass 1 ----
+  Status scan_field();
+  Status scan_definition(const Token& kw);
+  Status note_import(const Token& where, bool is_import, const char* kind);
+  Status define(IndexSpace& sp, const char* what);
+
+  // ---- pass 2 ----
+  Status parse_field();
+  Status parse_import();
+  Status parse_inline_exports(ExternKind kind, uint32_t index);
+  Status parse_inline_import(ExternKind kind, uint32_t index);
+  Status parse_func();
+  Status parse_func_body(const TypeUse& tu, uint32_t type_index);
+  Status parse_table();
+  Status parse_memory();
+  Status parse_global();
+  Status parse_export();
+  Status parse_start();
+  Status parse_elem();
+  Status parse_elem_list(bool allow_bare_indices, ValType* type, bool* exprs,
+                         std::vector<Buf>* items);
+  Status parse_elem_items(bool exprs, std::vector<Buf>* items);
+  Status parse_data();
+  Status parse_offset(Buf& out);
+  Status parse_data_strings(Buf& out);
+  void emit_elem(int mode, uint32_t table, const Buf& offset, ValType type, bool exprs,
+                 const std::vector<Buf>& items);
+  void add_func_name(uint32_t index, const Token& id);
+  Buf assemble() const;
+
+  // ---- instructions (wat_instr.cc) ----
+  Status parse_expr(Buf& out);  // instrs up to ')', then `end`
+  Status parse_instrs(Buf& out);
+  Status parse_instr(Buf& out);
+  Status parse_folded(Buf& out);
+  Status parse_block_flat(const OpInfo& info, Buf& out);
+  Status parse_if_folded(Buf& out);
+  Status parse_block_type(Buf& out);
+  std::optional<std::string_view> parse_label_def();
+  Status parse_end_label(size_t label_slot);
+  Status parse_plain(Buf& out);
+  Status parse_immediates(const OpInfo& info, Buf& out);
+  Status parse_memarg(const OpInfo& info, Buf& out);
+  Status parse_select(Buf& out);
+  Expected<uint32_t> parse_label();
+  static void put_opcode(const OpInfo& info, Buf& out);
+
+  const TokenList& tl_;
+  size_t pos_ = 0;
+
+  IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
+  std::vector<FuncType> types_;
+  const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
+  FuncCtx* fn_ = nullptr;
+  std::vector<std::optional<std::string_view>> labels_;  // back() = innermost
+
+  // Pass-2 running indices and section contents.
+  uint32_t cur_func_ = 0, cur_table_ = 0, cur_mem_ = 0, cur_global_ = 0;
+  Buf imports_, tables_, mems_, globals_, exports_, elems_, codes_, datas_;
+  uint32_t n_imports_ = 0, n_tables_ = 0, n_mems_ = 0, n_globals_ = 0, n_exports_ = 0,
+           n_elems_ = 0, n_datas_ = 0;
+  std::vector<uint32_t> func_types_;  // type index per defined function
+  std::optional<uint32_t> start_;
+  bool need_datacount_ = false;
+  std::optional<std::string> module_name_;
+  std::vector<std::pair<uint32_t, std::string>> func_names_;
+};
+
+}  // namespace ember::text
