@@ -35,10 +35,10 @@ State& state_of(rt::StoreData& store) {
     uint64_t bytes = store.engine ? store.engine->config.max_wasm_stack : 512 * 1024;
     // Interpreter frames are denser than native ones; allow twice the slots.
     size_t slots = std::max<uint64_t>(bytes / 4, 4096);
-    st->stack.assign(slots, 0);
-    st->stack_end = st->stack.data() + slots;
-    st->frames.resize(kMaxFrames);
-    st->top = st->stack.data();
+    st->stack.reset(new rt::Slot[slots]);
+    st->stack_end = st->stack.get() + slots;
+    st->frames.resize(kInitialFrames);
+    st->top = st->stack.get();
     store.interp = st;
   }
   return *static_cast<State*>(store.interp.get());

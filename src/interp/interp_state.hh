@@ -24,9 +24,9 @@ struct Frame {
 };
 
 struct State {
-  std::vector<rt::Slot> stack;
+  std::unique_ptr<rt::Slot[]> stack;  // untouched until used (lazily paged)
   rt::Slot* stack_end = nullptr;
-  std::vector<Frame> frames;  // size() = maximum depth
+  std::vector<Frame> frames;  // grows (cold path) up to kMaxFrames
   size_t nframes = 0;
   rt::Slot* top = nullptr;  // first free slot for a nested entry
   uint32_t nesting = 0;     // dispatch loops active on the native stack
@@ -34,6 +34,7 @@ struct State {
 };
 
 constexpr size_t kMaxFrames = 100000;
+constexpr size_t kInitialFrames = 256;
 constexpr uint32_t kMaxNesting = 200;
 
 State& state_of(rt::StoreData& store);
