@@ -90,7 +90,9 @@ Status WatParser::parse_if_folded(Buf& out) {
   if (at_lparen_kw("else")) {
     pos_ += 2;
     out.push_back(0x05);
+    const size_t mark = out.size();
     EMBER_TRY(parse_instrs(out));
+    if (out.size() == mark) out.pop_back();  // an empty else is no else
     EMBER_TRY(expect(Tok::RParen));
   }
   labels_.pop_back();
@@ -110,7 +112,9 @@ Status WatParser::parse_block_flat(const OpInfo& info, Buf& out) {
     next();
     EMBER_TRY(parse_end_label(slot));
     out.push_back(0x05);
+    const size_t mark = out.size();
     EMBER_TRY(parse_instrs(out));
+    if (out.size() == mark) out.pop_back();  // an empty else is no else
   }
   if (!at_keyword("end")) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
   next();
@@ -134,9 +138,16 @@ Status WatParser::parse_end_label(size_t slot) {
 
 Status WatParser::parse_block_type(Buf& out) {
   EMBER_ASSIGN(TypeUse tu, parse_typeuse(false));
-  if (!tu.index && tu.sig.params.empty() && tu.sig.results.size() <= 1) {
-    out.push_back(tu.sig.results.empty() ? 0x40 : uint8_t(tu.sig.results[0]));
+  // Signatures [] -> [t?] use the short encoding, even when named by index.
+  auto is_short = [](const FuncType& f) { return f.params.empty() && f.results.size() <= 1; };
+  auto put_short = [&](const FuncType& f) {
+    out.push_back(f.results.empty() ? 0x40 : uint8_t(f.results[0]));
     return Status::Ok();
+  };
+  if (!tu.index && is_short(tu.sig)) return put_short(tu.sig);
+  if (tu.index && *tu.index < types_.size() && is_short(types_[*tu.index])) {
+    EMBER_TRY(resolve_typeuse(tu));  // checks a given inline signature
+    return put_short(types_[*tu.index]);
   }
   EMBER_ASSIGN(uint32_t idx, resolve_typeuse(tu));
   put_sleb(out, int64_t(idx));

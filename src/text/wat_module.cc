@@ -631,6 +631,16 @@ Status WatParser::parse_offset(Buf& out) {
 void WatParser::emit_elem(int mode, uint32_t table, const Buf& offset, ValType type, bool exprs,
                           const std::vector<Buf>& items) {
   // mode: 0 active, 1 passive, 2 declarative.
+  // A funcref list of plain `ref.func x` items uses the compact index form.
+  if (exprs && type == ValType::FuncRef &&
+      std::all_of(items.begin(), items.end(), [](const Buf& b) {
+        return b.size() >= 3 && b[0] == 0xD2 && b.back() == 0x0B && !(b[b.size() - 2] & 0x80) &&
+               std::all_of(b.begin() + 1, b.end() - 2, [](uint8_t x) { return x & 0x80; });
+      })) {
+    std::vector<Buf> indices;
+    for (const Buf& b : items) indices.emplace_back(b.begin() + 1, b.end() - 1);
+    return emit_elem(mode, table, offset, type, false, indices);
+  }
   uint8_t flags;
   if (mode == 0) flags = (table == 0 && type == ValType::FuncRef) ? 0 : 2;
   else flags = mode == 1 ? 1 : 3;
