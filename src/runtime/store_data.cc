@@ -42,12 +42,14 @@ FuncType TypeRegistry::get(uint32_t id) const {
 namespace {
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kMaxPages64 = uint64_t{1} << 48;  // 2^64 bytes / 64 KiB
+// No single reservation is ever larger than this (user address space is 2^47).
+constexpr uint64_t kMaxReservation = uint64_t{1} << 46;
 
 // Address space to reserve for a memory: 4 GiB + 4 GiB guard for 32-bit
 // memories (so base + u32 + u32 offset stays inside), else the maximum.
 uint64_t preferred_reservation(const MemoryInst& m) {
   if (!m.type.limits.is64) return 8 * kGiB;
-  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize + 4 * kGiB;
+  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize + 4 * kGiB;  // growth stops at 4 GiB
 }
 
 bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
@@ -64,6 +66,8 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   uint64_t max_pages = std::min(t.limits.max.value_or(cap), cap);
   if (t.limits.min > max_pages)
     return Error(ErrorKind::Exhaustion, "memory minimum size exceeds its maximum");
+  if (t.limits.min > kMaxReservation / kPageSize)
+    return Error(ErrorKind::Exhaustion, "memory minimum size is larger than the address space");
   if (!store_allows_bytes(s, t.limits.min * kPageSize))
     return Error(ErrorKind::Exhaustion, "memory minimum size exceeds the store's memory limit");
 
@@ -71,7 +75,9 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   m.type = t;
   m.max_pages = max_pages;
   // Try the guard-page layout first, then just the maximum, then the minimum.
-  uint64_t wanted[] = {preferred_reservation(m), max_pages * kPageSize, t.limits.min * kPageSize};
+  uint64_t wanted[] = {preferred_reservation(m),
+                       std::min(max_pages, kMaxReservation / kPageSize) * kPageSize,
+                       t.limits.min * kPageSize};
   for (uint64_t bytes : wanted) {
     if (bytes < t.limits.min * kPageSize) continue;
     if ((m.base = platform::vm_reserve(bytes)) != nullptr) {
@@ -91,6 +97,7 @@ int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
   uint64_t old_pages = mem.size / kPageSize;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > mem.max_pages - old_pages) return -1;
+  if (old_pages + delta_pages > mem.reserved / kPageSize) return -1;  // also keeps * kPageSize exact
   uint64_t new_size = (old_pages + delta_pages) * kPageSize;
   if (!store_allows_bytes(s, new_size) || new_size > mem.reserved) return -1;
   if (!platform::vm_commit(mem.base + mem.size, new_size - mem.size)) return -1;

@@ -50,6 +50,21 @@ TEST(RuntimeMemory, ThirtyTwoBitMemoryReservesGuardRegion) {
   EXPECT_EQ(memory_grow(f.store, **m, 65537), -1);
 }
 
+TEST(RuntimeMemory, HugeSixtyFourBitMemoriesFailCleanly) {
+  Fixture f;
+  MemoryType t = mem_type(uint64_t{1} << 48, std::nullopt);
+  t.limits.is64 = true;
+  Expected<MemoryInst*> m = create_memory(f.store, t);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind(), ErrorKind::Exhaustion);
+  MemoryType small = mem_type(1, std::nullopt);
+  small.limits.is64 = true;
+  Expected<MemoryInst*> s = create_memory(f.store, small);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(memory_grow(f.store, **s, (uint64_t{1} << 48) - 1), -1);
+  EXPECT_EQ(memory_grow(f.store, **s, 1), 1);
+}
+
 TEST(RuntimeMemory, StoreByteLimitRefusesGrowthAndCreation) {
   Fixture f;
   f.store.limits.memory_size = 2 * kPageSize;
