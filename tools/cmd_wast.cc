@@ -146,8 +146,8 @@ bool read_list(const std::string& path, Counts* out, std::string* err) {
 
 bool write_list(const std::string& path, const Counts& counts) {
   std::ofstream out(path);
-  out << "# Expected spec-test results: file passed failed. Update with\n"
-         "# `ember wast --root SUITE --write-expect THIS_FILE SUITE` after an improvement.\n";
+  out << "# Expected spec-test results: file passed failed.\n"
+         "# Regenerate with tests/spec/update-expected.sh after an improvement.\n";
   for (const auto& [file, pf] : counts) out << file << " " << pf.first << " " << pf.second << "\n";
   return bool(out);
 }
