@@ -6,6 +6,8 @@
 // identity kept; funcref takes a Func of the same store or None; a `Val` of the
 // right type is accepted everywhere. Results come back as int/float, the
 // original Python object, a Func, or None.
+#include <nanobind/stl/string.h>
+
 #include <cstring>
 
 #include "common.hh"

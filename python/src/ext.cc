@@ -39,6 +39,10 @@ void init_refs(nb::dict ns) {
 NB_MODULE(_ember, m) {
   using namespace ember::py;
   m.doc() = "Native core of the ember package (bindings to the Ember engine).";
+  // The extension deliberately keeps the package's classes (PyRefs) until the
+  // process ends, and stores are not GC-tracked; nanobind's exit-time leak
+  // report would flag both, so it is off.
+  nb::set_leak_warnings(false);
   m.def("_init", &init_refs);
   bind_store(m);
   bind_module(m);

@@ -191,42 +191,42 @@ bool same_handle(const H& a, nb::handle b) {
 
 void bind_externs(nb::module_& m) {
   nb::class_<Memory>(m, "Memory", "A linear memory of a store.")
-      .def("__init__", &memory_init, nb::arg("store"), nb::arg("ty"))
+      .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none())
       .def("type", [](const Memory& mm, nb::handle s) { return py_memorytype(rt::current_type(*mm.get(s))); },
-           nb::arg("store"))
+           nb::arg("store").none())
       .def("size", [](const Memory& mm, nb::handle s) { return mm.get(s)->size / kPageSize; },
-           nb::arg("store"))
-      .def("data_len", [](const Memory& mm, nb::handle s) { return mm.get(s)->size; }, nb::arg("store"))
+           nb::arg("store").none())
+      .def("data_len", [](const Memory& mm, nb::handle s) { return mm.get(s)->size; }, nb::arg("store").none())
       .def("page_size", [](const Memory& mm, nb::handle s) { (void)mm.get(s); return kPageSize; },
-           nb::arg("store"))
+           nb::arg("store").none())
       .def("page_size_log2", [](const Memory& mm, nb::handle s) { (void)mm.get(s); return 16; },
-           nb::arg("store"))
-      .def("grow", &memory_grow, nb::arg("store"), nb::arg("delta"))
-      .def("read", &memory_read, nb::arg("store"), nb::arg("start") = 0, nb::arg("stop") = nb::none())
-      .def("write", &memory_write, nb::arg("store"), nb::arg("value"), nb::arg("start") = nb::none())
-      .def("data_ptr", &memory_data_ptr, nb::arg("store"))
-      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store"), nb::arg("size") = nb::none(),
+           nb::arg("store").none())
+      .def("grow", &memory_grow, nb::arg("store").none(), nb::arg("delta").none())
+      .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0, nb::arg("stop").none() = nb::none())
+      .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(), nb::arg("start").none() = nb::none())
+      .def("data_ptr", &memory_data_ptr, nb::arg("store").none())
+      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(), nb::arg("size").none() = nb::none(),
            nb::arg("offset") = 0)
       .def("__eq__", &same_handle<Memory>)
       .def("__hash__", [](const Memory& h) { return std::hash<const void*>()(h.ptr); });
 
   nb::class_<Table>(m, "Table", "A table of references of a store.")
-      .def("__init__", &table_init, nb::arg("store"), nb::arg("ty"), nb::arg("init"))
+      .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("init").none())
       .def("type", [](const Table& t, nb::handle s) { return py_tabletype(rt::current_type(*t.get(s))); },
-           nb::arg("store"))
-      .def("size", [](const Table& t, nb::handle s) { return t.get(s)->elems.size(); }, nb::arg("store"))
-      .def("grow", &table_grow, nb::arg("store"), nb::arg("amt"), nb::arg("init"))
-      .def("get", &table_get, nb::arg("store"), nb::arg("idx"))
-      .def("set", &table_set, nb::arg("store"), nb::arg("idx"), nb::arg("val"))
+           nb::arg("store").none())
+      .def("size", [](const Table& t, nb::handle s) { return t.get(s)->elems.size(); }, nb::arg("store").none())
+      .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(), nb::arg("init").none())
+      .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none())
+      .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none())
       .def("__eq__", &same_handle<Table>)
       .def("__hash__", [](const Table& h) { return std::hash<const void*>()(h.ptr); });
 
   nb::class_<Global>(m, "Global", "A global variable of a store.")
-      .def("__init__", &global_init, nb::arg("store"), nb::arg("ty"), nb::arg("val"))
+      .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("val").none())
       .def("type", [](const Global& g, nb::handle s) { return py_globaltype(g.get(s)->type); },
-           nb::arg("store"))
-      .def("value", &global_value, nb::arg("store"))
-      .def("set_value", &global_set, nb::arg("store"), nb::arg("val"))
+           nb::arg("store").none())
+      .def("value", &global_value, nb::arg("store").none())
+      .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none())
       .def("__eq__", &same_handle<Global>)
       .def("__hash__", [](const Global& h) { return std::hash<const void*>()(h.ptr); });
 }

@@ -169,11 +169,11 @@ void func_init(Func* self, nb::handle store, nb::handle ty, nb::handle fn, bool 
 
 void bind_func(nb::module_& m) {
   nb::class_<Func>(m, "Func", nb::is_weak_referenceable(), "A WebAssembly or host function.")
-      .def("__init__", &func_init, nb::arg("store"), nb::arg("ty"), nb::arg("func"),
+      .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("func").none(),
            nb::arg("access_caller") = false)
-      .def("__call__", &call, nb::arg("store"), nb::arg("params"))
+      .def("__call__", &call, nb::arg("store").none(), nb::arg("params"))
       .def("type", [](const Func& f, nb::handle store) { return py_functype(*f.get(store)->type); },
-           nb::arg("store"))
+           nb::arg("store").none())
       .def("param_arity", [](const Func& f, nb::handle store) { return f.get(store)->type->params.size(); })
       .def("result_arity", [](const Func& f, nb::handle store) { return f.get(store)->type->results.size(); })
       .def("__eq__", [](const Func& a, nb::handle b) {

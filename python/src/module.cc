@@ -181,7 +181,7 @@ void bind_module(nb::module_& m) {
           h.data = compile_bytes(*e.data, bytes_of(wasm), validate);
           return h;
         },
-        nb::arg("engine"), nb::arg("wasm"), nb::arg("validate") = true);
+        nb::arg("engine").none(), nb::arg("wasm").none(), nb::arg("validate") = true);
   m.def("validate", [](const EngineHandle& e, nb::handle wasm) {
     compile_bytes(*e.data, bytes_of(wasm), true);
   });

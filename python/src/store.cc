@@ -131,8 +131,8 @@ void bind_store(nb::module_& m) {
 
   nb::class_<Store>(m, "Store", nb::is_weak_referenceable(),
                     "A unit of isolation owning instances and their state.")
-      .def(nb::init<nb::handle, nb::handle>(), nb::arg("engine") = nb::none(),
-           nb::arg("data") = nb::none())
+      .def(nb::init<nb::handle, nb::handle>(), nb::arg("engine").none() = nb::none(),
+           nb::arg("data").none() = nb::none())
       .def_prop_ro("engine",
                    [](Store& s) {
                      if (!s.data) raise_value("store is closed");
