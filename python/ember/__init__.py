@@ -60,8 +60,8 @@ def _store_set_wasi_http(self: Any) -> None:
     raise WasmtimeError("wasi:http is not supported")
 
 
-Store.set_wasi = _store_set_wasi
-Store.set_wasi_http = _store_set_wasi_http
+setattr(Store, "set_wasi", _store_set_wasi)
+setattr(Store, "set_wasi_http", _store_set_wasi_http)
 
 Storelike = Union[Store, Caller, StoreContext]
 AsExtern = Union[Func, Table, Memory, SharedMemory, Global, Tag]

@@ -87,6 +87,12 @@ class TrapCode(Enum):
 class Frame(Managed):
     """One wasm frame of a trap's backtrace (innermost first)."""
 
+    _func_index: int
+    _func_name: Optional[str]
+    _module_name: Optional[str]
+    _module_offset: int
+    _func_offset: int
+
     def __init__(self) -> None:
         raise WasmtimeError("cannot construct directly")
 

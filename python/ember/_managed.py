@@ -12,6 +12,7 @@ class Managed:
     """Base class of every type that owns native state (not star-exported)."""
 
     __slots__ = ()
+    _h: Any
 
     def _release(self) -> None:
         """Frees the native side; the default drops the handle."""

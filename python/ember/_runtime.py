@@ -7,7 +7,7 @@ are the extension's own classes.
 """
 import os
 from collections.abc import Mapping
-from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _ember
 from ._config import Config
@@ -132,7 +132,7 @@ class InstanceExports(Mapping):
 
     def __init__(self, items: List[Tuple[str, Any]]) -> None:
         self._items = items
-        self._by_name = {}
+        self._by_name: Dict[str, Any] = {}
         for name, item in items:
             self._by_name.setdefault(name, item)
 

@@ -297,6 +297,10 @@ AsExternType = Union[FuncType, TableType, MemoryType, GlobalType, TagType]
 class ImportType(Managed):
     """One import of a module: `module`, `name`, `type`."""
 
+    _module: str
+    _name: Optional[str]
+    _type: "AsExternType"
+
     def __init__(self) -> None:
         raise WasmtimeError("cannot construct directly")
 
@@ -327,6 +331,9 @@ class ImportType(Managed):
 
 class ExportType(Managed):
     """One export of a module: `name`, `type`."""
+
+    _name: str
+    _type: "AsExternType"
 
     def __init__(self) -> None:
         raise WasmtimeError("cannot construct directly")

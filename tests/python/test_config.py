@@ -88,7 +88,7 @@ def test_cranelift_flags():
     c.cranelift_flag_enable("preserve_frame_pointers")
     c.cranelift_flag_set("opt_level", "speed")
     with pytest.raises(TypeError):
-        c.cranelift_flag_enable(1)
+        c.cranelift_flag_enable(1)  # type: ignore
 
 
 def test_consumed_by_engine():

@@ -58,5 +58,6 @@ def test_same_module_reflection():
     assert [x.name for x in m1.exports] == [x.name for x in m2.exports]
     for a, b in zip(m1.exports, m2.exports):
         if isinstance(b.type, wasmtime.FuncType):
+            assert isinstance(a.type, ember.FuncType)
             assert [str(p) for p in a.type.params] == [str(p) for p in b.type.params]
             assert [str(r) for r in a.type.results] == [str(r) for r in b.type.results]

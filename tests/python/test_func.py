@@ -141,7 +141,7 @@ def test_host_exception_reraised_unchanged(store, exc):
 
 
 def test_caller(store):
-    got = {}
+    got: dict = {}
 
     def host(caller, ptr):
         assert isinstance(caller, Caller)
@@ -214,7 +214,7 @@ def test_trap_from_call(store):
 
 def test_recursion_and_reentry(store):
     # wasm -> host -> wasm on the same store.
-    holder = {}
+    holder: dict = {}
 
     def host(n):
         return holder["fac"](store, n - 1) if n > 0 else 1

@@ -96,6 +96,7 @@ def test_exports(engine):
     assert run == FuncType([], [ValType.i32()])
     assert isinstance(mem, MemoryType) and mem.limits.min == 2 and mem.limits.max is None
     assert glob == GlobalType(ValType.f64(), False)
+    assert isinstance(tab, TableType)
     assert tab == TableType(ValType.externref(), tab.limits) and tab.limits.max == 5
 
 
