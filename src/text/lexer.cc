@@ -99,6 +99,15 @@ class Lexer {
         out.strings.push_back(std::move(s));
         if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
           return err("unknown operator");
+      } else if (c == '$' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '"') {
+        // Quoted identifier `$"..."`: the raw text is the identity.
+        pos_++;
+        std::string name;
+        EMBER_TRY(read_string(&name));
+        if (name.empty()) return err("empty identifier");
+        if (!is_valid_utf8(name)) return err("malformed UTF-8 encoding");
+        t.kind = Tok::Id;
+        t.text = src_.substr(t.offset, pos_ - t.offset);
       } else if (is_idchar(c)) {
         size_t b = pos_;
         while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
@@ -169,6 +178,17 @@ class Lexer {
   // `(@name ...)`: skipped with balanced parentheses, strings respected.
   Status skip_annotation() {
     uint32_t depth = 0;
+    if (pos_ + 2 >= src_.size() || !(is_idchar(src_[pos_ + 2]) || src_[pos_ + 2] == '"'))
+      return err("empty annotation id");
+    if (src_[pos_ + 2] == '"') {
+      const size_t open = pos_;
+      pos_ += 2;
+      std::string id;
+      EMBER_TRY(read_string(&id));
+      if (id.empty()) return err("empty annotation id");
+      if (!is_valid_utf8(id)) return err("malformed UTF-8 encoding");
+      pos_ = open;
+    }
     while (pos_ < src_.size()) {
       char c = src_[pos_];
       if (c == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
@@ -184,6 +204,9 @@ class Lexer {
         EMBER_TRY(read_string(&ignored));
         continue;
       }
+      const unsigned char u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u >= 0x7F)
+        return err("illegal character");
       pos_++;
       if (c == '\n') newline();
       else if (c == '(') depth++;

@@ -32,7 +32,21 @@ Status WatParser::parse_instrs(Buf& out) {
   return Status::Ok();
 }
 
+namespace {
+// Instruction nesting bound: keeps the recursive descent far from the end of
+// a thread's stack on hostile input.
+constexpr uint32_t kMaxNesting = 2000;
+
+struct DepthGuard {
+  uint32_t& d;
+  explicit DepthGuard(uint32_t& x) : d(++x) {}
+  ~DepthGuard() { --d; }
+};
+}  // namespace
+
 Status WatParser::parse_instr(Buf& out) {
+  if (depth_ >= kMaxNesting) return error("instructions nested too deeply");
+  DepthGuard guard(depth_);
   if (at(Tok::LParen)) return parse_folded(out);
   if (!at(Tok::Keyword)) return error("unexpected token");
   const std::string_view k = peek().text;
@@ -53,6 +67,8 @@ Status WatParser::parse_plain(Buf& out) {
 }
 
 Status WatParser::parse_folded(Buf& out) {
+  if (depth_ >= kMaxNesting) return error("instructions nested too deeply");
+  DepthGuard guard(depth_);
   EMBER_TRY(expect(Tok::LParen));
   if (!at(Tok::Keyword)) return error("unexpected token");
   const std::string_view k = peek().text;

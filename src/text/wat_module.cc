@@ -343,8 +343,17 @@ Status WatParser::scan_field() {
 
 // ---- pass 2: fields ------------------------------------------------------------
 
+namespace {
+// The name an identifier gives to the name section: `$f` -> "f", `$"f g"` -> "f g".
+std::string id_name(std::string_view id) {
+  id.remove_prefix(1);
+  if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
+  return std::string(id);
+}
+}  // namespace
+
 void WatParser::add_func_name(uint32_t index, const Token& id) {
-  func_names_.emplace_back(index, std::string(id.text.substr(1)));
+  func_names_.emplace_back(index, id_name(id.text));
 }
 
 Status WatParser::parse_field() {
@@ -497,6 +506,10 @@ Status WatParser::parse_table() {
     return expect(Tok::RParen);
   }
   n_tables_++;
+  bool is64 = false;
+  if ((at_keyword("i64") || at_keyword("i32")) &&
+      (at_keyword("funcref", 1) || at_keyword("externref", 1)))
+    is64 = next().text == "i64";
   if (!at_keyword("funcref") && !at_keyword("externref")) {
     EMBER_TRY(parse_table_type(tables_));
     return expect(Tok::RParen);
@@ -509,10 +522,10 @@ Status WatParser::parse_table() {
   EMBER_TRY(parse_elem_items(exprs, &items));
   EMBER_TRY(expect(Tok::RParen));
   tables_.push_back(uint8_t(type));
-  tables_.push_back(1);
+  tables_.push_back(is64 ? 5 : 1);
   put_uleb(tables_, items.size());
   put_uleb(tables_, items.size());
-  Buf offset = {0x41, 0x00, 0x0B};
+  Buf offset = {uint8_t(is64 ? 0x42 : 0x41), 0x00, 0x0B};
   emit_elem(0, index, offset, type, exprs, items);
   return expect(Tok::RParen);
 }
@@ -845,7 +858,7 @@ Expected<Buf> WatParser::parse_module() {
   if (wrapped) {
     pos_ += 2;
     if (at_keyword("definition")) next();
-    if (at(Tok::Id)) module_name_ = std::string(next().text.substr(1));
+    if (at(Tok::Id)) module_name_ = id_name(next().text);
     fields_begin = pos_;
   }
   while (at(Tok::LParen)) EMBER_TRY(scan_field());

@@ -141,6 +141,7 @@ class WatParser {
   const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
   std::vector<std::optional<std::string_view>> labels_;  // back() = innermost
+  uint32_t depth_ = 0;  // current instruction nesting
 
   // Pass-2 running indices and section contents.
   uint32_t cur_func_ = 0, cur_table_ = 0, cur_mem_ = 0, cur_global_ = 0;

@@ -190,6 +190,17 @@ TEST(TextWat, ErrorsCarryLineAndColumn) {
   expect_malformed("(module (bogus))", 1, 10);
 }
 
+TEST(TextWat, DeepNestingIsAnErrorNotACrash) {
+  std::string folded = "(func ", flat = "(func ";
+  for (int i = 0; i < 100000; i++) folded += "(block ", flat += "block ";
+  EXPECT_TRUE(fails(folded));
+  EXPECT_TRUE(fails(flat));
+  std::string ok = "(func ";
+  for (int i = 0; i < 500; i++) ok += "(block ";
+  ok += std::string(500, ')') + ")";
+  EXPECT_TRUE(wat_to_wasm(ok).ok());
+}
+
 TEST(TextWat, MalformedText) {
   EXPECT_TRUE(fails("(func (nop)"));
   EXPECT_TRUE(fails("(func) )"));
