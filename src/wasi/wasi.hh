@@ -65,6 +65,9 @@ struct Config {
   std::optional<std::vector<uint8_t>> stdin_bytes;
   std::function<void(const uint8_t*, size_t)> stdout_custom, stderr_custom;
   std::vector<Preopen> preopens;
+  // Host sockets given to the guest (e.g. a listening TCP socket for
+  // sock_accept), numbered after the preopens. The context dup()s them.
+  std::vector<int> sockets;
 };
 
 // The host's argv for `inherit_argv` (the CLI / Python call this once).
