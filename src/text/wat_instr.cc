@@ -217,7 +217,8 @@ Status WatParser::parse_memarg(const OpInfo& info, Buf& out) {
   uint64_t align = info.size;
   if (at(Tok::Keyword) && peek().text.substr(0, 7) == "offset=") {
     uint64_t v;
-    LitResult r = parse_uint(peek().text.substr(7), UINT32_MAX, &v);
+    const bool is64 = mem < mem64_.size() && mem64_[mem];
+    LitResult r = parse_uint(peek().text.substr(7), is64 ? UINT64_MAX : UINT32_MAX, &v);
     if (r != LitResult::Ok) return error(r == LitResult::Range ? "offset out of range" : "unknown operator");
     next();
     offset = v;

@@ -287,8 +287,11 @@ Status WatParser::scan_definition(const Token& kw) {
                    : k == "memory" ? "memory" : "global";
   EMBER_TRY(define(sp, what));
   bool is_import = false;
-  // Look at the direct children for (import ...), (elem ...), (data ...).
+  if (k == "memory") mem64_.push_back(false);
+  // Look at the direct children for (import ...), (elem ...), (data ...),
+  // and at a memory's address type.
   while (!at(Tok::RParen) && !at(Tok::Eof)) {
+    if (k == "memory" && at_keyword("i64")) mem64_.back() = true;
     if (at(Tok::LParen)) {
       if (at_keyword("import", 1)) is_import = true;
       if (k == "table" && at_keyword("elem", 1)) elem_sp_.count++;
@@ -327,6 +330,7 @@ Status WatParser::scan_field() {
     next();
     EMBER_TRY(define(*sp, sp == &func_sp_ ? "function" : sp == &table_sp_ ? "table"
                           : sp == &mem_sp_ ? "memory" : "global"));
+    if (sp == &mem_sp_) mem64_.push_back(at_keyword("i64"));
     EMBER_TRY(note_import(kw, true, ""));
   } else if (k == "func" || k == "table" || k == "memory" || k == "global") {
     EMBER_TRY(scan_definition(kw));
