@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "wasi_harness.hh"
@@ -178,8 +179,11 @@ TEST(WasiSandbox, RenameRacingALookupNeverEscapes) {
       rename(a.c_str(), link.c_str());
     }
   });
+  // Keep opening until both outcomes have been seen (the race really ran
+  // against a live directory and a live symlink), bounded in time.
   int inside = 0, denied = 0;
-  for (int i = 0; i < 3000; ++i) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((inside < 50 || denied < 50) && std::chrono::steady_clock::now() < deadline) {
     uint32_t fd;
     if (h.open(kDirFd, "a/secret", 0, kReadRights, &fd) != 0) {
       ++denied;
@@ -193,8 +197,8 @@ TEST(WasiSandbox, RenameRacingALookupNeverEscapes) {
   }
   stop = true;
   swapper.join();
-  EXPECT_EQ(inside + denied, 3000);
-  EXPECT_GT(inside, 0);  // the race was really run against a live directory
+  EXPECT_GT(inside, 0);
+  EXPECT_GT(denied, 0);
 }
 
 }  // namespace
