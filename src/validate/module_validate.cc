@@ -157,6 +157,10 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
       case Op::I64Const: st.push_back(ValType::I64); break;
       case Op::F32Const: st.push_back(ValType::F32); break;
       case Op::F64Const: st.push_back(ValType::F64); break;
+      case Op::V128Const:
+        if (!f.has(Feature::Simd)) return err("constant expression required");
+        st.push_back(ValType::V128);
+        break;
       case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
       case Op::RefFunc:
         if (ci.imm >= m.funcs.size()) return invalid("unknown function " + std::to_string(ci.imm), e.offset);
@@ -213,7 +217,7 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
-  interp::Translator tr(*code);
+  interp::Translator tr(*code, engine.config.relaxed_simd_deterministic);
   for (uint32_t i = 0; i < m.bodies.size(); i++) {
     Status st = validate_function(cx, i, tr);
     if (!st) {
