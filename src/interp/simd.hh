@@ -25,19 +25,46 @@
 #include <cstdint>
 #include <cstring>
 
+// EMBER_SIMD_PORTABLE (defined only by a test): the portable code alone, in
+// namespace ember::simd_portable, so the test can check it against the
+// intrinsic paths the interpreter uses.
+#if defined(EMBER_SIMD_PORTABLE)
+#define EMBER_SIMD_NS simd_portable
+#define EMBER_SIMD_SSE2 0
+#define EMBER_SIMD_SSSE3 0
+#define EMBER_SIMD_SSE41 0
+#else
+#define EMBER_SIMD_NS simd
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#define EMBER_SIMD_SSE2 1
+#else
+#define EMBER_SIMD_SSE2 0
 #endif
 #if defined(__SSSE3__)
-#include <tmmintrin.h>
+#define EMBER_SIMD_SSSE3 1
+#else
+#define EMBER_SIMD_SSSE3 0
 #endif
 #if defined(__SSE4_1__)
+#define EMBER_SIMD_SSE41 1
+#else
+#define EMBER_SIMD_SSE41 0
+#endif
+#endif
+
+#if EMBER_SIMD_SSE2
+#include <emmintrin.h>
+#endif
+#if EMBER_SIMD_SSSE3
+#include <tmmintrin.h>
+#endif
+#if EMBER_SIMD_SSE41
 #include <smmintrin.h>
 #endif
 
 #include "interp/numeric.hh"
 
-namespace ember::simd {
+namespace ember::EMBER_SIMD_NS {
 
 typedef int8_t i8x16 __attribute__((vector_size(16)));
 typedef uint8_t u8x16 __attribute__((vector_size(16)));
@@ -67,7 +94,7 @@ inline V128 load(const void* p) {
 }
 inline void store(void* p, V128 v) { std::memcpy(p, &v, 16); }
 
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
 inline __m128i mi(V128 v) { return (__m128i)v; }
 inline __m128 mf(V128 v) { return (__m128)v; }
 inline __m128d md(V128 v) { return (__m128d)v; }
@@ -114,30 +141,52 @@ inline V128 F32x4Splat(float x) { return I32x4Splat(num::f32_bits(x)); }
 inline V128 F64x2Splat(double x) { return I64x2Splat(num::f64_bits(x)); }
 
 // ---- shuffles -------------------------------------------------------------------
-// `m` holds the 16 lane indices (< 32, checked by the validator), 4 per word.
-inline V128 I8x16Shuffle(V128 a, V128 b, const uint32_t* m) {
-  uint8_t in[32], idx[16];
-  std::memcpy(in, &a, 16);
-  std::memcpy(in + 16, &b, 16);
-  std::memcpy(idx, m, 16);
-  u8x16 r;
-  for (int i = 0; i < 16; i++) r[i] = in[idx[i] & 31];
+// Byte selection with the pshufb rule, from two vectors: lane i of the result
+// is a[ma[i] & 15] unless ma[i] has its top bit set (then 0), OR-ed with the
+// same from b and mb. SSSE3's pshufb where the CPU has it: inline when the
+// build targets SSSE3, else through a pointer set once at startup (simd.cc).
+inline V128 select_bytes_generic(V128 a, V128 b, V128 ma, V128 mb) {
+  uint8_t x[16], y[16];
+  std::memcpy(x, &a, 16);
+  std::memcpy(y, &b, 16);
+  u8x16 i = (u8x16)ma, j = (u8x16)mb, r;
+  for (int k = 0; k < 16; k++) {
+    r[k] = uint8_t((i[k] & 0x80 ? 0 : x[i[k] & 15]) | (j[k] & 0x80 ? 0 : y[j[k] & 15]));
+  }
   return (V128)r;
 }
-
-// Lane j of `a` for each index j of `s`; indices >= 16 give 0.
-inline V128 I8x16Swizzle(V128 a, V128 s) {
-#if defined(__SSSE3__)
-  // pshufb zeroes lanes whose index has the top bit set.
-  __m128i idx = _mm_adds_epu8(mi(s), _mm_set1_epi8(0x70));
-  return (V128)_mm_shuffle_epi8(mi(a), idx);
+#if EMBER_SIMD_SSSE3
+inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) {
+  return (V128)_mm_or_si128(_mm_shuffle_epi8(mi(a), mi(ma)), _mm_shuffle_epi8(mi(b), mi(mb)));
+}
+#elif defined(EMBER_SIMD_PORTABLE)
+inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) {
+  return select_bytes_generic(a, b, ma, mb);
+}
 #else
-  uint8_t in[16];
-  std::memcpy(in, &a, 16);
-  u8x16 j = (u8x16)s, r;
-  for (int i = 0; i < 16; i++) r[i] = j[i] < 16 ? in[j[i]] : 0;
-  return (V128)r;
+using SelectBytesFn = V128 (*)(V128, V128, V128, V128);
+extern const SelectBytesFn select_bytes_impl;
+inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) { return select_bytes_impl(a, b, ma, mb); }
 #endif
+
+// `m` holds the two selection masks the translator derived from the 16 lane
+// indices (ma then mb, 16 bytes each; see Translator::shuffle).
+inline V128 I8x16Shuffle(V128 a, V128 b, const uint32_t* m) {
+  return select_bytes(a, b, load(m), load(m + 4));
+}
+
+inline V128 none_selected() { return (V128)(u8x16{} + 0x80); }
+
+// Lane j of `a` for each index j of `s`; indices >= 16 give 0 (a saturating
+// add sets their top bit and keeps the low four bits of the others).
+inline V128 I8x16Swizzle(V128 a, V128 s) {
+#if EMBER_SIMD_SSE2
+  V128 idx = (V128)_mm_adds_epu8(mi(s), _mm_set1_epi8(0x70));
+#else
+  u8x16 j = (u8x16)s;
+  V128 idx = (V128)(j < 16 ? j : 0x80);
+#endif
+  return select_bytes(a, V128{}, idx, none_selected());
 }
 
 // ---- bitwise ----------------------------------------------------------------------
@@ -184,7 +233,7 @@ EMBER_V_FCMP(F64x2, f64x2)
 
 // ---- lane tests ---------------------------------------------------------------------
 inline uint32_t I8x16AllTrue(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return _mm_movemask_epi8(_mm_cmpeq_epi8(mi(a), _mm_setzero_si128())) == 0;
 #else
   u8x16 x = (u8x16)a;
@@ -194,7 +243,7 @@ inline uint32_t I8x16AllTrue(V128 a) {
 #endif
 }
 inline uint32_t I16x8AllTrue(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return _mm_movemask_epi8(_mm_cmpeq_epi16(mi(a), _mm_setzero_si128())) == 0;
 #else
   u16x8 x = (u16x8)a;
@@ -204,7 +253,7 @@ inline uint32_t I16x8AllTrue(V128 a) {
 #endif
 }
 inline uint32_t I32x4AllTrue(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return _mm_movemask_epi8(_mm_cmpeq_epi32(mi(a), _mm_setzero_si128())) == 0;
 #else
   u32x4 x = (u32x4)a;
@@ -214,7 +263,7 @@ inline uint32_t I32x4AllTrue(V128 a) {
 inline uint32_t I64x2AllTrue(V128 a) { return (a[0] != 0) & (a[1] != 0); }
 
 inline uint32_t I8x16Bitmask(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return uint32_t(_mm_movemask_epi8(mi(a)));
 #else
   u8x16 x = (u8x16)a;
@@ -224,7 +273,7 @@ inline uint32_t I8x16Bitmask(V128 a) {
 #endif
 }
 inline uint32_t I16x8Bitmask(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return uint32_t(_mm_movemask_epi8(_mm_packs_epi16(mi(a), _mm_setzero_si128())));
 #else
   u16x8 x = (u16x8)a;
@@ -234,7 +283,7 @@ inline uint32_t I16x8Bitmask(V128 a) {
 #endif
 }
 inline uint32_t I32x4Bitmask(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return uint32_t(_mm_movemask_ps(mf(a)));
 #else
   u32x4 x = (u32x4)a;
@@ -298,7 +347,7 @@ EMBER_V_MINMAX(I32x4, i32x4, u32x4)
 #undef EMBER_V_MINMAX
 
 // Saturating add/sub: computed in the double-width lanes, then clamped.
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
 inline V128 I8x16AddSatS(V128 a, V128 b) { return (V128)_mm_adds_epi8(mi(a), mi(b)); }
 inline V128 I8x16AddSatU(V128 a, V128 b) { return (V128)_mm_adds_epu8(mi(a), mi(b)); }
 inline V128 I8x16SubSatS(V128 a, V128 b) { return (V128)_mm_subs_epi8(mi(a), mi(b)); }
@@ -340,7 +389,7 @@ inline V128 I16x8AvgrU(V128 va, V128 vb) {
 
 // Rounding Q15 multiplication, saturated: (a*b + 2^14) >> 15.
 inline V128 I16x8Q15mulrSatS(V128 a, V128 b) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   __m128i lo = _mm_mullo_epi16(mi(a), mi(b)), hi = _mm_mulhi_epi16(mi(a), mi(b));
   __m128i round = _mm_set1_epi32(0x4000);
   __m128i p0 = _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), round), 15);
@@ -385,7 +434,7 @@ EMBER_V_EXTMUL(I16x8ExtmulHighI8x16U, I16x8ExtendHighI8x16U, u16x8)
 
 // i16 x i16 -> i32 products of the low or high four lanes.
 inline V128 i16_products(V128 a, V128 b, bool is_signed, bool high) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   __m128i lo = _mm_mullo_epi16(mi(a), mi(b));
   __m128i hi = is_signed ? _mm_mulhi_epi16(mi(a), mi(b)) : _mm_mulhi_epu16(mi(a), mi(b));
   return (V128)(high ? _mm_unpackhi_epi16(lo, hi) : _mm_unpacklo_epi16(lo, hi));
@@ -433,7 +482,7 @@ inline V128 I16x8ExtaddPairwiseI8x16U(V128 a) {
   return (V128)((x & 0xFF) + (x >> 8));
 }
 inline V128 I32x4ExtaddPairwiseI16x8S(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_madd_epi16(mi(a), _mm_set1_epi16(1));
 #else
   i32x4 x = (i32x4)a;
@@ -447,7 +496,7 @@ inline V128 I32x4ExtaddPairwiseI16x8U(V128 a) {
 
 // Dot product of signed i16 pairs into i32 lanes (wrapping).
 inline V128 I32x4DotI16x8S(V128 a, V128 b) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_madd_epi16(mi(a), mi(b));
 #else
   i32x4 x = (i32x4)a, y = (i32x4)b;
@@ -467,28 +516,28 @@ inline V128 narrow(V128 a, V128 b) {
   return join(__builtin_convertvector(x, H), __builtin_convertvector(y, H));
 }
 inline V128 I8x16NarrowI16x8S(V128 a, V128 b) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_packs_epi16(mi(a), mi(b));
 #else
   return narrow<i16x8, i8x8, -128, 127>(a, b);
 #endif
 }
 inline V128 I8x16NarrowI16x8U(V128 a, V128 b) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_packus_epi16(mi(a), mi(b));
 #else
   return narrow<i16x8, u8x8, 0, 255>(a, b);
 #endif
 }
 inline V128 I16x8NarrowI32x4S(V128 a, V128 b) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_packs_epi32(mi(a), mi(b));
 #else
   return narrow<i32x4, i16x4, -32768, 32767>(a, b);
 #endif
 }
 inline V128 I16x8NarrowI32x4U(V128 a, V128 b) {
-#if defined(__SSE4_1__)
+#if EMBER_SIMD_SSE41
   return (V128)_mm_packus_epi32(mi(a), mi(b));
 #else
   return narrow<i32x4, u16x4, 0, 65535>(a, b);
@@ -515,6 +564,6 @@ inline void V128Store(uint8_t* p, V128 v) { store(p, v); }
 #undef EMBER_V_UN
 #undef EMBER_V_BIN
 
-}  // namespace ember::simd
+}  // namespace ember::EMBER_SIMD_NS
 
 #include "interp/simd_float.hh"

@@ -9,7 +9,7 @@
 
 #include "interp/simd.hh"
 
-namespace ember::simd {
+namespace ember::EMBER_SIMD_NS {
 
 #define EMBER_V_UN(name, T, expr) \
   inline V128 name(V128 va) {     \
@@ -42,7 +42,7 @@ EMBER_V_BIN(F64x2Pmin, f64x2, b < a ? b : a)
 EMBER_V_BIN(F64x2Pmax, f64x2, a < b ? b : a)
 
 inline V128 F32x4Sqrt(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_sqrt_ps(mf(a));
 #else
   f32x4 x = (f32x4)a;
@@ -51,7 +51,7 @@ inline V128 F32x4Sqrt(V128 a) {
 #endif
 }
 inline V128 F64x2Sqrt(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_sqrt_pd(md(a));
 #else
   f64x2 x = (f64x2)a;
@@ -63,7 +63,7 @@ inline V128 F64x2Sqrt(V128 a) {
 // min/max: a NaN operand gives the canonical NaN; -0 orders below +0.
 // Both operand orders of the hardware min/max are combined (OR for min, AND
 // for max) so that zeros of either sign come out right.
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
 inline V128 F32x4Min(V128 a, V128 b) {
   __m128 x = mf(a), y = mf(b);
   __m128 m = _mm_or_ps(_mm_min_ps(x, y), _mm_min_ps(y, x));
@@ -137,7 +137,7 @@ EMBER_V_ROUND(round_f64x2, f64x2, u64x2, i64x2, 0x8000000000000000ull, 0x3FF0000
               4503599627370496.0)
 #undef EMBER_V_ROUND
 
-#if defined(__SSE4_1__)
+#if EMBER_SIMD_SSE41
 inline V128 F32x4Ceil(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 inline V128 F32x4Floor(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 inline V128 F32x4Trunc(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
@@ -174,7 +174,7 @@ inline V128 F64x2ConvertLowI32x4U(V128 a) {
 }
 
 inline V128 I32x4TruncSatF32x4S(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes: NaNs are
   // zeroed first, and positive overflow flips 0x80000000 to 0x7FFFFFFF.
   __m128 x = mf(a);
@@ -208,15 +208,7 @@ inline V128 I32x4TruncSatF64x2UZero(V128 a) {
 // Swizzle with the pshufb rule: an index with the top bit set gives 0,
 // otherwise its low four bits select the lane.
 inline V128 I8x16RelaxedSwizzle(V128 a, V128 s) {
-#if defined(__SSSE3__)
-  return (V128)_mm_shuffle_epi8(mi(a), mi(s));
-#else
-  uint8_t in[16];
-  std::memcpy(in, &a, 16);
-  u8x16 j = (u8x16)s, r;
-  for (int i = 0; i < 16; i++) r[i] = j[i] & 0x80 ? 0 : in[j[i] & 15];
-  return (V128)r;
-#endif
+  return select_bytes(a, V128{}, s, none_selected());
 }
 
 // Truncation with the cvttps2dq / cvttpd2dq rule: NaN and out-of-range
@@ -225,7 +217,7 @@ inline int32_t cvtt_s32(double x) {
   return (x > -2147483649.0 && x < 2147483648.0) ? int32_t(x) : INT32_MIN;
 }
 inline V128 I32x4RelaxedTruncF32x4S(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_cvttps_epi32(mf(a));
 #else
   f32x4 x = (f32x4)a;
@@ -233,7 +225,7 @@ inline V128 I32x4RelaxedTruncF32x4S(V128 a) {
 #endif
 }
 inline V128 I32x4RelaxedTruncF64x2SZero(V128 a) {
-#if defined(__SSE2__)
+#if EMBER_SIMD_SSE2
   return (V128)_mm_cvttpd_epi32(md(a));
 #else
   f64x2 x = (f64x2)a;
@@ -262,12 +254,25 @@ EMBER_V_BIN(F32x4RelaxedMax, f32x4, a > b ? a : b)
 EMBER_V_BIN(F64x2RelaxedMin, f64x2, a < b ? a : b)
 EMBER_V_BIN(F64x2RelaxedMax, f64x2, a > b ? a : b)
 
-// pmulhrsw rule where available (-32768 * -32768 gives -32768), else saturating.
+// The pmulhrsw rule: like q15mulr_sat_s but -32768 * -32768 wraps to -32768
+// (the same on every build: the fallback computes it exactly).
 inline V128 I16x8RelaxedQ15mulrS(V128 a, V128 b) {
-#if defined(__SSSE3__)
+#if EMBER_SIMD_SSSE3
   return (V128)_mm_mulhrs_epi16(mi(a), mi(b));
+#elif EMBER_SIMD_SSE2
+  __m128i lo = _mm_mullo_epi16(mi(a), mi(b)), hi = _mm_mulhi_epi16(mi(a), mi(b));
+  __m128i round = _mm_set1_epi32(0x4000);
+  __m128i p0 = _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), round), 15);
+  __m128i p1 = _mm_srai_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), round), 15);
+  // Keep the low 16 bits of each 32-bit lane (wrapping), then pack them.
+  p0 = _mm_srai_epi32(_mm_slli_epi32(p0, 16), 16);
+  p1 = _mm_srai_epi32(_mm_slli_epi32(p1, 16), 16);
+  return (V128)_mm_packs_epi32(p0, p1);
 #else
-  return I16x8Q15mulrSatS(a, b);
+  i16x8 x = (i16x8)a, y = (i16x8)b;
+  u16x8 r;
+  for (int i = 0; i < 8; i++) r[i] = uint16_t((int32_t(x[i]) * y[i] + 0x4000) >> 15);
+  return (V128)r;
 #endif
 }
 
@@ -287,4 +292,4 @@ inline V128 I32x4RelaxedDotI8x16I7x16AddS(V128 a, V128 b, V128 c) {
 #undef EMBER_V_UN
 #undef EMBER_V_BIN
 
-}  // namespace ember::simd
+}  // namespace ember::EMBER_SIMD_NS

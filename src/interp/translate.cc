@@ -2,6 +2,7 @@
 #include "interp/translate.hh"
 
 #include <algorithm>
+#include <cstring>
 
 namespace ember::interp {
 
@@ -715,6 +716,20 @@ void Translator::simd(Op op, std::initializer_list<uint32_t> imms) {
   const OpInfo& info = op_info(op);
   uint32_t result = info.out ? slot_count(*info.out) : 0;
   generic(simd_iop(op), simd_arity(info.sig), result, imms);
+}
+
+// The lane indices become two byte-selection masks in the pshufb form (one
+// per operand; 0x80 selects nothing), so the handler needs no index
+// arithmetic: [op][d][ma x4][mb x4][a][b].
+void Translator::shuffle(const uint8_t* lanes) {
+  uint8_t masks[32];
+  for (int i = 0; i < 16; i++) {
+    masks[i] = lanes[i] < 16 ? lanes[i] : 0x80;
+    masks[16 + i] = lanes[i] >= 16 ? uint8_t(lanes[i] - 16) : 0x80;
+  }
+  uint32_t w[8];
+  std::memcpy(w, masks, sizeof w);
+  generic(simd_iop(Op::I8x16Shuffle), 2, 2, {w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]});
 }
 
 void Translator::generic(IOp op, uint32_t nin, uint32_t result,

@@ -85,6 +85,8 @@ class Translator {
   // A SIMD operator of any V* shape; `imms` are its immediates in IR order
   // (memory offset, then lane or shuffle words).
   void simd(Op op, std::initializer_list<uint32_t> imms);
+  // i8x16.shuffle with its 16 lane indices (each < 32).
+  void shuffle(const uint8_t* lanes);
 
   // Any other IR op of the form [op][d if result][imms...][operand slots...]
   // popping `nin` operands (ir_ops.def documents each layout). `result` is

@@ -1,7 +1,6 @@
 // Function-body validation (spec appendix algorithm) driving the translator.
 #include "validate/func_validate.hh"
 
-#include <cstring>
 #include <string>
 
 #include "binary/reader.hh"
@@ -277,18 +276,17 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       tr_.simd(info.op, {});
       return Status::Ok();
     case SigKind::VBinary: {
-      uint32_t mask[4] = {0, 0, 0, 0};
+      const uint8_t* lanes = nullptr;
       if (info.imm == ImmKind::Shuffle) {
-        EMBER_ASSIGN(const uint8_t* lanes, r_.bytes(16));
+        EMBER_ASSIGN(lanes, r_.bytes(16));
         for (int i = 0; i < 16; i++) {
           if (lanes[i] >= 32) return invalid("invalid lane index");
         }
-        std::memcpy(mask, lanes, 16);
       }
       EMBER_TRY(pop(V));
       EMBER_TRY(pop(V));
       push(V);
-      if (info.imm == ImmKind::Shuffle) tr_.simd(info.op, {mask[0], mask[1], mask[2], mask[3]});
+      if (lanes) tr_.shuffle(lanes);
       else tr_.simd(info.op, {});
       return Status::Ok();
     }
