@@ -55,10 +55,29 @@ bool is_extended_const_op(Op op) {
   }
 }
 
+// v128 anywhere in a module's types needs the simd feature.
+Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
+  if (f.has(Feature::Simd)) return Status::Ok();
+  auto v128 = [](const std::vector<ValType>& ts) {
+    for (ValType t : ts) {
+      if (t == ValType::V128) return true;
+    }
+    return false;
+  };
+  for (const FuncType& t : m.types) {
+    if (v128(t.params) || v128(t.results)) return invalid("v128 requires the simd feature");
+  }
+  for (const GlobalDecl& g : m.globals) {
+    if (g.type.type == ValType::V128) return invalid("v128 requires the simd feature");
+  }
+  return Status::Ok();
+}
+
 Status check_module(const ModuleData& m, const FeatureSet& f) {
   for (const FuncType& t : m.types) {
     if (t.results.size() > 1 && !f.has(Feature::MultiValue)) return invalid("invalid result arity");
   }
+  EMBER_TRY(check_simd_types(m, f));
   for (const Import& im : m.imports) {
     switch (im.kind) {
       case ExternKind::Func:

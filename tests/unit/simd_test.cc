@@ -144,6 +144,10 @@ TEST(SimdValidate, FeatureGates) {
   r = check(one_func({}, {}, {0x0B}, {0x01, 0x01, V128}), no_simd);
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.kind, ErrorKind::Invalid);
+  r = check(one_func({V128}, {}, {0x0B}), no_simd);  // a v128 in a signature
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.message, "v128 requires the simd feature");
+  EXPECT_TRUE(check(one_func({V128}, {}, {0x0B})).ok);
   FeatureSet no_relaxed = FeatureSet::defaults();
   no_relaxed.set(Feature::RelaxedSimd, false);
   Bytes relaxed = cat({v128c(0), v128c(0), simd(0x100), {0x0B}});
