@@ -58,6 +58,7 @@ const char kExpected[] =
     "f32 dot: 91 (scalar 91)\n"
     "i16 dot: 4230494 (scalar 4230494)\n"
     "i8 dot: 27632 (scalar 27632)\n"
+    "checksum over 20 repetitions: 2683082001\n"
     "ok\n";
 
 TEST(SimdProgram, DotProductsMatchTheirScalarReferences) {

@@ -96,11 +96,17 @@ int main(int argc, char** argv) {
   }
   float f = 0;
   int32_t h = 0, b = 0;
+  uint32_t checksum = 0;
+  // Read through volatile pointers: every repetition really runs.
+  float* volatile vx = xs;
+  int16_t* volatile va = as;
+  int8_t* volatile vc = cs;
   for (int r = 0; r < reps; r++) {
     // An odd length exercises the scalar tails too.
-    f = dot_f32(xs, ys, N - r % 3);
-    h = dot_i16(as, bs, N - r % 3);
-    b = dot_i8(cs, ds, N - r % 3);
+    f = dot_f32(vx, ys, N - r % 3);
+    h = dot_i16(va, bs, N - r % 3);
+    b = dot_i8(vc, ds, N - r % 3);
+    checksum = checksum * 31 + (uint32_t)(int32_t)f + (uint32_t)h + (uint32_t)b;
   }
   int n = N - (reps - 1) % 3;
   int32_t rb;
@@ -109,6 +115,7 @@ int main(int argc, char** argv) {
   printf("f32 dot: %d (scalar %d)\n", (int)f, (int)rf);
   printf("i16 dot: %d (scalar %d)\n", (int)h, (int)rh);
   printf("i8 dot: %d (scalar %d)\n", (int)b, (int)rb);
+  printf("checksum over %d repetitions: %u\n", reps, (unsigned)checksum);
   int ok = f == rf && h == rh && b == rb;
   puts(ok ? "ok" : "MISMATCH");
   return ok ? 0 : 1;
