@@ -140,13 +140,7 @@ int cmd_run(const Args& args) {
     }
     return invoke(file, *e->func(), name, rest);
   } catch (const Trap& t) {
-    std::fprintf(stderr, "ember run: %s: wasm trap: %s\n", file.c_str(), t.wasmtime_message());
-    size_t n = 0;
-    for (const FrameInfo& f : t.frames()) {
-      std::string where = f.module_name.empty() ? "<module>" : f.module_name;
-      where += "!" + (f.func_name.empty() ? "<wasm function " + std::to_string(f.func_index) + ">" : f.func_name);
-      std::fprintf(stderr, "  %zu: 0x%" PRIx64 " - %s\n", n++, f.module_offset, where.c_str());
-    }
+    std::fprintf(stderr, "ember run: %s: %s\n", file.c_str(), t.report().c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ember run: %s%s\n", std::strstr(e.what(), file.c_str()) ? "" : (file + ": ").c_str(), e.what());

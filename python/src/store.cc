@@ -150,14 +150,14 @@ void bind_store(nb::module_& m) {
              if (!PyLong_Check(fuel.ptr())) raise_type("expected an int");
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
-             s.data->fuel = nb::cast<uint64_t>(fuel);
+             rt::set_fuel(*s.data, nb::cast<uint64_t>(fuel));
            })
       .def("get_fuel",
            [](Store& s) {
              open_store(s);
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
-             return s.data->fuel;
+             return rt::fuel_remaining(*s.data);
            })
       .def("set_epoch_deadline",
            [](Store& s, uint64_t ticks) {

@@ -37,6 +37,32 @@ FuncType TypeRegistry::get(uint32_t id) const {
   return id < types_.size() ? types_[id] : FuncType{};
 }
 
+// ---- fuel ----------------------------------------------------------------------
+
+uint64_t fuel_remaining(const StoreData& s) {
+  // reserve + (-injected), saturating at 0 and at UINT64_MAX.
+  if (s.fuel_injected >= 0) {
+    uint64_t spent = uint64_t(s.fuel_injected);
+    return s.fuel_reserve > spent ? s.fuel_reserve - spent : 0;
+  }
+  uint64_t live = uint64_t(-(s.fuel_injected + 1)) + 1;
+  return s.fuel_reserve > UINT64_MAX - live ? UINT64_MAX : s.fuel_reserve + live;
+}
+
+void set_fuel(StoreData& s, uint64_t fuel) {
+  uint64_t injected = std::min<uint64_t>(fuel, uint64_t(INT64_MAX));
+  s.fuel_reserve = fuel - injected;
+  s.fuel_injected = -int64_t(injected);
+  s.fuel_saved = s.fuel_injected;
+}
+
+bool refuel(StoreData& s) {
+  uint64_t left = fuel_remaining(s);
+  if (left == 0) return false;
+  set_fuel(s, left);
+  return true;
+}
+
 // ---- memories ----------------------------------------------------------------
 
 namespace {

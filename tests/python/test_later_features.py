@@ -23,33 +23,6 @@ def test_wasi_store_and_linker():
     linker.define_wasi()
 
 
-@xfail_later("fuel accounting")
-def test_out_of_fuel_traps():
-    c = Config()
-    c.consume_fuel = True
-    store = Store(Engine(c))
-    store.set_fuel(100)
-    spin = instantiate(store, COUNTDOWN).exports(store)["s"]
-    with pytest.raises(Trap) as info:
-        spin(store, 10_000_000)
-    assert info.value.trap_code == TrapCode.OUT_OF_FUEL
-
-
-@xfail_later("epoch interruption")
-def test_epoch_deadline_traps():
-    c = Config()
-    c.epoch_interruption = True
-    engine = Engine(c)
-    store = Store(engine)
-    store.set_epoch_deadline(1)
-    engine.increment_epoch()
-    engine.increment_epoch()
-    spin = instantiate(store, COUNTDOWN).exports(store)["s"]
-    with pytest.raises(Trap) as info:
-        spin(store, 10_000_000)
-    assert info.value.trap_code == TrapCode.INTERRUPT
-
-
 @xfail_later("Module.serialize")
 def test_serialize_roundtrip():
     engine = Engine()
