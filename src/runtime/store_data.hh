@@ -165,6 +165,9 @@ struct StoreData {
   std::deque<ExternObj> externs;
 
   StoreLimits limits;
+  // Memories and tables defined by instances (what the count limits count).
+  uint64_t instance_memories = 0;
+  uint64_t instance_tables = 0;
 
   // Execution control. Fuel is kept as wasmtime keeps it: the interpreter
   // adds each basic block's cost to `fuel_injected`, which starts at minus
