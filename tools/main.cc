@@ -69,7 +69,7 @@ static const char kUsage[] =
     "usage: ember <command> [options] [args]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--invoke NAME] [ARGS...]   run a module (.wasm or .wat)\n"
+    "  run [OPTIONS] FILE [ARGS...]         run a module (.wasm or .wat), WASI included\n"
     "  wast FILE|DIR...                     run .wast spec scripts\n"
     "  validate FILE                        check that a module is valid\n"
     "  wat2wasm FILE [-o OUT]               convert text to binary\n"
