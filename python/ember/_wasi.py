@@ -59,6 +59,7 @@ def _strings(items: Any, what: str) -> List[str]:
             raise TypeError(f"{what} must be an iterable of str, got {type(s).__name__}")
         if "\0" in s:
             raise WasmtimeError(f"{what} may not contain NUL characters")
+        s.encode("utf-8")  # UnicodeEncodeError now rather than at set_wasi
     return out
 
 
@@ -186,6 +187,7 @@ class WasiConfig(Managed):
         if not isinstance(file_perms, FilePerms):
             raise TypeError("file_perms must be a FilePerms")
         h = self.ptr()
+        guest_path.encode("utf-8")
         if not os.path.isdir(host) or "\0" in guest_path or not guest_path:
             raise WasmtimeError("failed to add preopen dir")
         h["preopens"].append((host, guest_path,

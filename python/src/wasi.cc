@@ -107,6 +107,20 @@ std::string str_of(nb::handle h, const char* what) {
   return nb::cast<std::string>(h);
 }
 
+// A host path (str, encoded as the file system does, or bytes).
+std::string path_of(nb::handle h, const char* what) {
+  nb::object b;
+  if (PyUnicode_Check(h.ptr())) {
+    b = nb::steal(PyUnicode_EncodeFSDefault(h.ptr()));
+    if (!b.is_valid()) throw nb::python_error();
+  } else if (PyBytes_Check(h.ptr())) {
+    b = nb::borrow(h);
+  } else {
+    raise_type(std::string(what) + " must be a str or bytes");
+  }
+  return std::string(PyBytes_AS_STRING(b.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(b.ptr())));
+}
+
 // The settings dict a WasiConfig recorded (python/ember/_wasi.py) → Config.
 wasi::Config config_from(nb::dict d) {
   wasi::Config c;
@@ -126,7 +140,7 @@ wasi::Config config_from(nb::dict d) {
     if (kind == "inherit") {
       c.inherit_stdin = true;
     } else if (kind == "file") {
-      c.stdin_file = str_of(t[1], "stdin_file");
+      c.stdin_file = path_of(t[1], "stdin_file");
     } else if (kind == "bytes") {
       nb::bytes b = nb::cast<nb::bytes>(t[1]);
       const uint8_t* p = reinterpret_cast<const uint8_t*>(b.c_str());
@@ -140,7 +154,7 @@ wasi::Config config_from(nb::dict d) {
     nb::tuple t = nb::cast<nb::tuple>(o);
     std::string kind = str_of(t[0], key);
     if (kind == "inherit") *inherit = true;
-    else if (kind == "file") *file = str_of(t[1], key);
+    else if (kind == "file") *file = path_of(t[1], key);
     else if (kind == "custom") *custom = output_sink(t[1]);
   };
   output("stdout", &c.inherit_stdout, &c.stdout_file, &c.stdout_custom);
@@ -148,7 +162,7 @@ wasi::Config config_from(nb::dict d) {
   for (nb::handle p : get("preopens")) {
     nb::tuple t = nb::cast<nb::tuple>(p);
     wasi::Preopen pre;
-    pre.host_path = str_of(t[0], "path");
+    pre.host_path = path_of(t[0], "path");
     pre.guest_path = str_of(t[1], "guest_path");
     pre.dir_read = nb::cast<bool>(t[2]);
     pre.dir_write = nb::cast<bool>(t[3]);

@@ -175,6 +175,9 @@ def test_missing_and_broken_files(ember_cli: str, tmp_path: Any) -> None:
     assert p.returncode == 1
     assert err(p) == (f"Error: failed to run main module `{missing}`\n\nCaused by:\n"
                       f"    0: failed to read `{missing}`\n    1: No such file or directory\n")
+    p = run(ember_cli, "run", str(tmp_path))
+    assert p.returncode == 1
+    assert f"0: failed to read `{tmp_path}`\n    1: Is a directory\n" in err(p)
     bad = tmp_path / "bad.wasm"
     bad.write_bytes(b"\0asm\x01\0\0\0\x05")
     p = run(ember_cli, "run", str(bad))

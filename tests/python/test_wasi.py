@@ -432,6 +432,25 @@ def test_guest_paths_map_to_host_directories(tmp_path: Any) -> None:
     assert b"".join(out) == b"in a"
 
 
+def test_bytes_and_undecodable_host_paths(tmp_path: Any) -> None:
+    raw = os.fsencode(str(tmp_path)) + b"/dir\xff"
+    os.mkdir(raw)
+    with open(raw + b"/f.txt", "wb") as f:
+        f.write(b"found")
+    for path in (raw, os.fsdecode(raw)):
+        cfg = WasiConfig()
+        cfg.argv = ["echo", "cat", "/d/f.txt"]
+        cfg.preopen_dir(path, "/d")
+        out, _ = captured(cfg)
+        assert Run(cfg, "echo.wasm").start() == 0
+        assert b"".join(out) == b"found"
+    cfg = WasiConfig()
+    with pytest.raises(UnicodeEncodeError):
+        cfg.argv = ["bad \udcff"]
+    with pytest.raises(UnicodeEncodeError):
+        cfg.preopen_dir(raw, "/\udcff")
+
+
 def test_escape_attempts_are_denied(tmp_path: Any) -> None:
     box = tmp_path / "box"
     (box / "sub").mkdir(parents=True)
