@@ -128,6 +128,16 @@ def test_invoke(ember_cli: str) -> None:
     assert p.returncode == 1 and "no exported function `nope`" in err(p)
 
 
+def test_invoke_runs_initialize_first(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "reactor.wat"
+    wat.write_text("""(module
+      (global $g (mut i32) (i32.const 1))
+      (func (export "_initialize") (global.set $g (i32.const 41)))
+      (func (export "get") (param i32) (result i32) (i32.add (global.get $g) (local.get 0))))""")
+    p = run(ember_cli, "run", "--invoke", "get", str(wat), "1")
+    assert (p.returncode, text(p)) == (0, "42\n")
+
+
 def test_old_invoke_position_gets_a_hint(ember_cli: str) -> None:
     p = run(ember_cli, "run", FAC, "--invoke", "fac", "5")
     assert p.returncode == 0 and text(p) == ""

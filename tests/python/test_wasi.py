@@ -312,6 +312,32 @@ def test_closing_the_store_releases_callbacks() -> None:
     assert ref() is None
 
 
+def test_callbacks_from_threads_running_wasm() -> None:
+    """Wasm runs without the GIL; each callback takes it (several stores at once)."""
+    import threading
+    results: List[Tuple[int, bytes]] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        cfg = WasiConfig()
+        cfg.argv = [f"t{i}"]
+        cfg.env = [("EXIT_CODE", str(i))]
+        cfg.stdin_bytes = b"x" * 5000
+        out, _ = captured(cfg)
+        code = Run(cfg, "echo.wasm").start()
+        with lock:
+            results.append((code, b"".join(out)))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in results) == [0, 1, 2, 3]
+    for code, out in results:
+        assert out.startswith(f"argv[0]=t{code}\n".encode())
+        assert out.endswith(b"x" * 5000 + b"stdin bytes=5000\n")
+
+
 # ---- exit --------------------------------------------------------------------------------
 
 
