@@ -15,7 +15,9 @@ status=0
 ctest --test-dir "$build" -j"$jobs" --output-on-failure || status=1
 
 if [ -d tests/python ] && ls "$build"/python/ember/_ember*.so >/dev/null 2>&1; then
-  PYTHONPATH="$PWD/$build/python" python3 -m pytest tests/python -q || status=1
+  # tests/python also drives the CLI (test_cli.py, the WASI differential test).
+  PYTHONPATH="$PWD/$build/python" EMBER_CLI="$PWD/$build/ember" \
+    python3 -m pytest tests/python -q || status=1
 elif [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
   echo "error: Python tests exist but the extension was not built" >&2
   status=1

@@ -77,6 +77,7 @@ void Store::close() {
   if (depth > 0) raise_wasmtime("cannot close a store while it is executing");
   externs.clear();
   data.reset();  // externref payloads drop their Python references here
+  wasi.reset();  // and the WASI context its output callbacks
   user_data = nb::none();
 }
 

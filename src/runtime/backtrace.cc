@@ -38,24 +38,26 @@ std::string frame_name(const FrameInfo& f) {
   return s;
 }
 
-std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames) {
-  std::string cause = std::string("wasm trap: ") + trap_wasmtime_message(code);
-  if (frames.empty()) return cause;
-  std::string s = "error while executing at wasm backtrace:\n";
+std::string backtrace_lines(const std::vector<FrameInfo>& frames) {
+  std::string s = "error while executing at wasm backtrace:";
   char buf[48];
   for (size_t i = 0; i < frames.size(); i++) {
     const FrameInfo& f = frames[i];
     if (f.module_offset == FrameInfo::kUnknownOffset) {
-      std::snprintf(buf, sizeof buf, "%5zu: ", i);
+      std::snprintf(buf, sizeof buf, "\n%5zu: ", i);
     } else {
-      std::snprintf(buf, sizeof buf, "%5zu: %#8" PRIx64 " - ", i, f.module_offset);
+      std::snprintf(buf, sizeof buf, "\n%5zu: %#8" PRIx64 " - ", i, f.module_offset);
     }
     s += buf;
     s += frame_name(f);
-    s += '\n';
   }
-  s += "\nCaused by:\n    " + cause + "\n";
   return s;
+}
+
+std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames) {
+  std::string cause = std::string("wasm trap: ") + trap_wasmtime_message(code);
+  if (frames.empty()) return cause;
+  return backtrace_lines(frames) + "\n\nCaused by:\n    " + cause + "\n";
 }
 
 }  // namespace ember::rt

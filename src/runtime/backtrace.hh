@@ -33,6 +33,10 @@ std::vector<FrameInfo> backtrace_frames(const StoreData& store);
 // or just "wasm trap: ..." when there are no frames.
 std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames);
 
+// The backtrace part alone: "error while executing at wasm backtrace:" and
+// one line per frame ("\n    0:     0x3b - mod!bar"), no trailing newline.
+std::string backtrace_lines(const std::vector<FrameInfo>& frames);
+
 // "mod!func" with wasmtime's placeholders for missing names.
 std::string frame_name(const FrameInfo& f);
 
