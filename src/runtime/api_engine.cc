@@ -60,6 +60,9 @@ Config& Config::epoch_interruption(bool on) {
   return *this;
 }
 Config& Config::max_wasm_stack(uint64_t bytes) {
+  if (bytes == 0 || bytes > rt::kMaxWasmStack)
+    throw WasmError(ErrorKind::Internal, "max_wasm_stack must be between 1 byte and 1 GiB, not " +
+                                             std::to_string(bytes));
   cfg_->max_wasm_stack = bytes;
   return *this;
 }
@@ -92,7 +95,9 @@ Store::~Store() = default;
 
 void Store::set_limits(int64_t memory_size, int64_t table_elements, int64_t instances,
                        int64_t tables, int64_t memories) {
-  data_->limits = rt::StoreLimits{memory_size, table_elements, instances, tables, memories};
+  auto norm = [](int64_t v) { return v < 0 ? int64_t{-1} : v; };
+  data_->limits = rt::StoreLimits{norm(memory_size), norm(table_elements), norm(instances),
+                                  norm(tables), norm(memories)};
 }
 
 void Store::set_fuel(uint64_t fuel) {
@@ -107,8 +112,6 @@ uint64_t Store::get_fuel() const {
   return rt::fuel_remaining(*data_);
 }
 
-void Store::set_epoch_deadline(uint64_t ticks) {
-  data_->epoch_deadline = engine_.raw()->epoch.load(std::memory_order_relaxed) + ticks;
-}
+void Store::set_epoch_deadline(uint64_t ticks) { rt::set_epoch_deadline(*data_, ticks); }
 
 }  // namespace ember

@@ -190,6 +190,13 @@ struct StoreData {
 uint64_t fuel_remaining(const StoreData& s);
 // Sets the fuel left in `s` to `fuel` (Store.set_fuel).
 void set_fuel(StoreData& s, uint64_t fuel);
+// Interrupt once the engine's epoch is `ticks` past its current value
+// (saturating: a deadline past UINT64_MAX never arrives).
+inline void set_epoch_deadline(StoreData& s, uint64_t ticks) {
+  uint64_t now = s.engine->epoch.load(std::memory_order_relaxed);
+  s.epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
+
 // Adds `units` to the fuel spent (saturating).
 inline void charge_fuel(StoreData& s, uint64_t units) {
   if (units > uint64_t(INT64_MAX) || s.fuel_injected > INT64_MAX - int64_t(units)) {
