@@ -149,7 +149,11 @@ def test_fuel_flag(ember_cli: str) -> None:
     assert p.returncode == 0, err(p)
     assert text(p).startswith("argv[0]=")
     p = run(ember_cli, "run", "--fuel=0", "--invoke", "fac", FAC, "3")
-    assert p.returncode in (0, 134)  # 134 once fuel is charged: out of fuel
+    assert p.returncode == 134
+    assert "wasm trap: all fuel consumed by WebAssembly" in err(p)
+    p = run(ember_cli, "run", "--fuel=1000", "--invoke", "fac", FAC, "3")
+    assert p.returncode == 0, err(p)
+    assert text(p) == "6\n"
 
 
 # ---- bad command lines and files ---------------------------------------------------------------
