@@ -46,8 +46,8 @@ TEST(ApiFuel, ChargedAsWasmtimeDoes) {
   auto spin = export_func(instantiate(store, kCountdown), "spin").typed<int32_t(int32_t)>();
   store.set_fuel(1000);
   EXPECT_EQ(spin(10), 0);
-  // 1 (entry) + 10 iterations of 6 (local.get, i32.const, i32.sub,
-  // local.tee, br_if, and the loop's back edge commits them) + local.get.
+  // 1 (entry) + 10 iterations of 5 (local.get, i32.const, i32.sub,
+  // local.tee, br_if; `loop` and `end` are free) + the final local.get.
   EXPECT_EQ(store.get_fuel(), 1000u - 1 - 10 * 5 - 1);
 }
 
