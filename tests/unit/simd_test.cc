@@ -325,6 +325,36 @@ TEST(SimdExec, HostFunctionsTakeAndReturnV128) {
   expect_v128(inst.get_export("f")->func()->call(std::vector<Val>{v(10, 20)})[0], 23, 13);
 }
 
+TEST(SimdExec, TailCallsMoveTwoSlotArguments) {
+  // return_call reuses the frame: the v128 arguments (and the i32 between
+  // them) move down to the frame's base; a host callee's buffer is in slots.
+  Engine engine;
+  Store store(engine);
+  FuncType t{{ValType::V128, ValType::I32}, {ValType::V128}};
+  Func host = Func::create(store, t, [](Caller& caller, uint64_t* s) {
+    // Re-enter wasm first: the nested frame must not overlap the 3 slots.
+    caller.get_export("leaf")->func()->call(std::vector<Val>{Val::i32(7)});
+    s[0] += s[2];
+    s[1] += s[2];
+  });
+  Module m = Module::from_text(engine, R"((module
+    (import "env" "h" (func $h (param v128 i32) (result v128)))
+    (func (export "leaf") (param i32) (result i32) (local v128 v128) (local.get 0))
+    (func $sum (param $acc v128) (param $n i32) (param $step v128) (result v128)
+      (if (result v128) (i32.eqz (local.get $n))
+        (then (return_call $h (local.get $acc) (i32.const 100)))
+        (else (return_call $sum (i64x2.add (local.get $acc) (local.get $step))
+                                (i32.sub (local.get $n) (i32.const 1))
+                                (local.get $step)))))
+    (func (export "f") (param i32) (result v128)
+      (local $pad v128)
+      (call $sum (v128.const i64x2 0 0) (local.get 0) (v128.const i64x2 1 2)))))");
+  ember::Instance inst(store, m, std::vector<Extern>{host});
+  Func f = *inst.get_export("f")->func();
+  expect_v128(f.call(std::vector<Val>{Val::i32(10)})[0], 110, 120);
+  expect_v128(f.call(std::vector<Val>{Val::i32(100000)})[0], 100100, 200100);
+}
+
 TEST(SimdExec, MemoryFormsTrapOutOfBounds) {
   Fixture f(R"((module (memory 1)
     (func (export "load") (param i32) (result v128) (v128.load (local.get 0)))
