@@ -23,7 +23,8 @@
 namespace ember::interp {
 
 // IR opcodes: the numeric/load/store operators of ir/operators.def (1:1),
-// then the IR-only operators of ir_ops.def.
+// then the IR-only operators of ir_ops.def, then the variants of
+// ir_derived.def.
 enum class IOp : uint16_t {
 #define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
   EMBER_IOP_##kind(name)
@@ -45,6 +46,8 @@ enum class IOp : uint16_t {
 #include "ir/operators.def"
 #define EMBER_IROP(name, words) name,
 #include "interp/ir_ops.def"
+#define EMBER_DERIVED(name) name,
+#include "interp/ir_derived.def"
   Count_
 };
 constexpr size_t kIOpCount = static_cast<size_t>(IOp::Count_);

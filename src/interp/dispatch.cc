@@ -103,6 +103,8 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
 #include "ir/operators.def"
 #define EMBER_IROP(name, words) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
+#define EMBER_DERIVED(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#include "interp/ir_derived.def"
   };
   static_assert(sizeof(kTable) / sizeof(kTable[0]) == kIOpCount);
   if (!entry) {

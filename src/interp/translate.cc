@@ -63,59 +63,105 @@ uint32_t simd_arity(SigKind k) {
   }
 }
 
-// Binary operators with an immediate-rhs variant.
-bool imm_variant(Op op, IOp* out, bool* wide) {
-  *wide = false;
+// The constant-right-operand variant of a Binary operator (ir_derived.def).
+IOp imm_iop(Op op) {
   switch (op) {
-    case Op::I32Add: *out = IOp::I32AddImm; return true;
-    case Op::I32Sub: *out = IOp::I32SubImm; return true;
-    case Op::I32Mul: *out = IOp::I32MulImm; return true;
-    case Op::I32And: *out = IOp::I32AndImm; return true;
-    case Op::I32Or: *out = IOp::I32OrImm; return true;
-    case Op::I32Xor: *out = IOp::I32XorImm; return true;
-    case Op::I32Shl: *out = IOp::I32ShlImm; return true;
-    case Op::I32ShrS: *out = IOp::I32ShrSImm; return true;
-    case Op::I32ShrU: *out = IOp::I32ShrUImm; return true;
-    case Op::I32Eq: *out = IOp::I32EqImm; return true;
-    case Op::I32Ne: *out = IOp::I32NeImm; return true;
-    case Op::I32LtS: *out = IOp::I32LtSImm; return true;
-    case Op::I32LtU: *out = IOp::I32LtUImm; return true;
-    case Op::I32GtS: *out = IOp::I32GtSImm; return true;
-    case Op::I32GtU: *out = IOp::I32GtUImm; return true;
-    case Op::I32LeS: *out = IOp::I32LeSImm; return true;
-    case Op::I32LeU: *out = IOp::I32LeUImm; return true;
-    case Op::I32GeS: *out = IOp::I32GeSImm; return true;
-    case Op::I32GeU: *out = IOp::I32GeUImm; return true;
-    case Op::I64Add: *out = IOp::I64AddImm; *wide = true; return true;
-    case Op::I64Sub: *out = IOp::I64SubImm; *wide = true; return true;
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  EMBER_TI_##kind(name)
+#define EMBER_TI_Binary(name) case Op::name: return IOp::name##Imm;
+#define EMBER_TI_Special(name)
+#define EMBER_TI_Unary(name)
+#define EMBER_TI_Load(name)
+#define EMBER_TI_Store(name)
+#define EMBER_TI_VUnary(name)
+#define EMBER_TI_VBinary(name)
+#define EMBER_TI_VTernary(name)
+#define EMBER_TI_VShift(name)
+#define EMBER_TI_VExtract(name)
+#define EMBER_TI_VReplace(name)
+#define EMBER_TI_VLoad(name)
+#define EMBER_TI_VStore(name)
+#define EMBER_TI_VLoadLane(name)
+#define EMBER_TI_VStoreLane(name)
+#include "ir/operators.def"
+#undef EMBER_TI_Binary
+#undef EMBER_TI_Special
+#undef EMBER_TI_Unary
+#undef EMBER_TI_Load
+#undef EMBER_TI_Store
+#undef EMBER_TI_VUnary
+#undef EMBER_TI_VBinary
+#undef EMBER_TI_VTernary
+#undef EMBER_TI_VShift
+#undef EMBER_TI_VExtract
+#undef EMBER_TI_VReplace
+#undef EMBER_TI_VLoad
+#undef EMBER_TI_VStore
+#undef EMBER_TI_VLoadLane
+#undef EMBER_TI_VStoreLane
+    default: return IOp::Count_;
+  }
+}
+
+// The fused test-and-branch for the instruction that produced a branch
+// condition: jump when the result is non-zero (or, negated, zero).
+bool fused_branch(IOp producer, bool negate, IOp* out) {
+  switch (producer) {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  EMBER_TF_##kind(name, out)
+#define EMBER_TF_Binary(name, out) EMBER_TF_BR_##out(name)
+#define EMBER_TF_BR_I32(name)                                                    \
+  case IOp::name: *out = negate ? IOp::BrIfNot##name : IOp::BrIf##name; return true; \
+  case IOp::name##Imm:                                                           \
+    *out = negate ? IOp::BrIfNot##name##Imm : IOp::BrIf##name##Imm;              \
+    return true;
+#define EMBER_TF_BR_I64(name)
+#define EMBER_TF_BR_F32(name)
+#define EMBER_TF_BR_F64(name)
+#define EMBER_TF_Special(name, out)
+#define EMBER_TF_Unary(name, out)
+#define EMBER_TF_Load(name, out)
+#define EMBER_TF_Store(name, out)
+#define EMBER_TF_VUnary(name, out)
+#define EMBER_TF_VBinary(name, out)
+#define EMBER_TF_VTernary(name, out)
+#define EMBER_TF_VShift(name, out)
+#define EMBER_TF_VExtract(name, out)
+#define EMBER_TF_VReplace(name, out)
+#define EMBER_TF_VLoad(name, out)
+#define EMBER_TF_VStore(name, out)
+#define EMBER_TF_VLoadLane(name, out)
+#define EMBER_TF_VStoreLane(name, out)
+#include "ir/operators.def"
+#undef EMBER_TF_Binary
+#undef EMBER_TF_BR_I32
+#undef EMBER_TF_BR_I64
+#undef EMBER_TF_BR_F32
+#undef EMBER_TF_BR_F64
+#undef EMBER_TF_Special
+#undef EMBER_TF_Unary
+#undef EMBER_TF_Load
+#undef EMBER_TF_Store
+#undef EMBER_TF_VUnary
+#undef EMBER_TF_VBinary
+#undef EMBER_TF_VTernary
+#undef EMBER_TF_VShift
+#undef EMBER_TF_VExtract
+#undef EMBER_TF_VReplace
+#undef EMBER_TF_VLoad
+#undef EMBER_TF_VStore
+#undef EMBER_TF_VLoadLane
+#undef EMBER_TF_VStoreLane
+    case IOp::I32Eqz: *out = negate ? IOp::BrIfI32Nez : IOp::BrIfI32Eqz; return true;
+    case IOp::I64Eqz: *out = negate ? IOp::BrIfI64Nez : IOp::BrIfI64Eqz; return true;
     default: return false;
   }
 }
 
-// Fused branch for an i32 comparison: jump when it holds (or, negated, when
-// it does not).
-bool fused_branch(IOp cmp, bool negate, IOp* out) {
-  struct Row { IOp cmp, when_true, when_false; };
-  static const Row kRows[] = {
-      {IOp::I32Eqz, IOp::BrIfI32Eqz, IOp::BrIfI32Nez},
-      {IOp::I32Eq, IOp::BrIfI32Eq, IOp::BrIfI32Ne},
-      {IOp::I32Ne, IOp::BrIfI32Ne, IOp::BrIfI32Eq},
-      {IOp::I32LtS, IOp::BrIfI32LtS, IOp::BrIfI32GeS},
-      {IOp::I32LtU, IOp::BrIfI32LtU, IOp::BrIfI32GeU},
-      {IOp::I32GtS, IOp::BrIfI32GtS, IOp::BrIfI32LeS},
-      {IOp::I32GtU, IOp::BrIfI32GtU, IOp::BrIfI32LeU},
-      {IOp::I32LeS, IOp::BrIfI32LeS, IOp::BrIfI32GtS},
-      {IOp::I32LeU, IOp::BrIfI32LeU, IOp::BrIfI32GtU},
-      {IOp::I32GeS, IOp::BrIfI32GeS, IOp::BrIfI32LtS},
-      {IOp::I32GeU, IOp::BrIfI32GeU, IOp::BrIfI32LtU},
-  };
-  for (const Row& r : kRows) {
-    if (r.cmp == cmp) {
-      *out = negate ? r.when_false : r.when_true;
-      return true;
-    }
-  }
-  return false;
+// Words of the immediate of a Binary operator's NImm variant.
+uint32_t imm_words(Op op) {
+  ValType in = *op_info(op).in;
+  return in == ValType::I64 || in == ValType::F64 ? 2 : 1;
 }
 
 }  // namespace
@@ -354,15 +400,15 @@ void Translator::loop(Types params, Types results) {
   entry_checks(0);
 }
 
-// Removes the compare that produced the operand at `index` (the last emitted
-// instruction) and returns a fused branch op and its operand slots.
-bool Translator::try_fuse_branch(uint32_t index, bool negate, uint32_t* a, uint32_t* b,
-                                 IOp* op) {
+// Removes the instruction that produced the operand at `index` (the last
+// emitted one) when a fused branch exists for it; `*op` is the branch and
+// `operands` the producer's words after its destination ([a][b], [a][IMM]
+// or [a]), which the branch takes in the same order.
+bool Translator::try_fuse_branch(uint32_t index, bool negate, FusedOperands* operands, IOp* op) {
   if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
   if (!fused_branch(last_.op, negate, op)) return false;
-  const uint32_t* w = &out_.words[last_.start];
-  *a = w[2];
-  *b = last_.op == IOp::I32Eqz ? 0 : w[3];
+  operands->n = 0;
+  for (uint32_t w = last_.start + 2; w < here(); w++) operands->w[operands->n++] = out_.words[w];
   out_.words.resize(last_.start);
   while (!out_.pc_map.empty() && out_.pc_map.back().word >= last_.start) out_.pc_map.pop_back();
   last_mapped_offset_ = UINT64_MAX;
@@ -373,9 +419,9 @@ bool Translator::try_fuse_branch(uint32_t index, bool negate, uint32_t* a, uint3
 void Translator::if_(Types params, Types results) {
   if (dead_) { dead_depth_++; return; }
   uint32_t ci = uint32_t(stack_.size() - 1);
-  uint32_t a = 0, b = 0;
+  FusedOperands fo;
   IOp fused;
-  bool is_fused = try_fuse_branch(ci, true, &a, &b, &fused);
+  bool is_fused = try_fuse_branch(ci, true, &fo, &fused);
   uint32_t cond = is_fused ? 0 : pop_slot();
   if (is_fused) pop();
   materialize_entry(uint32_t(params.size()));
@@ -383,8 +429,7 @@ void Translator::if_(Types params, Types results) {
   commit_fuel();
   if (is_fused) {
     emit_op(fused);
-    word(a);
-    if (fused != IOp::BrIfI32Eqz && fused != IOp::BrIfI32Nez) word(b);
+    for (uint32_t i = 0; i < fo.n; i++) word(fo.w[i]);
   } else {
     emit_op(IOp::BrIfNot);
     word(cond);
@@ -531,22 +576,21 @@ void Translator::br_if(uint32_t depth) {
   Label& l = labels_[labels_.size() - 1 - depth];
   uint32_t ci = uint32_t(stack_.size() - 1);
   bool direct = l.kind != LabelKind::Func;
-  uint32_t a = 0, b = 0;
+  FusedOperands fo;
   IOp fused;
   // Peek the moves on the stack without the condition.
   Operand cond_op = stack_.back();
   stack_.pop_back();
   if (direct) direct = !needs_moves(l);
   stack_.push_back(cond_op);
-  bool is_fused = try_fuse_branch(ci, !direct, &a, &b, &fused);
+  bool is_fused = try_fuse_branch(ci, !direct, &fo, &fused);
   uint32_t cond = 0;
   if (is_fused) pop();
   else cond = pop_slot();
   commit_fuel();
   if (is_fused) {
     emit_op(fused);
-    word(a);
-    if (fused != IOp::BrIfI32Eqz && fused != IOp::BrIfI32Nez) word(b);
+    for (uint32_t i = 0; i < fo.n; i++) word(fo.w[i]);
   } else {
     emit_op(direct ? IOp::BrIf : IOp::BrIfNot);
     word(cond);
@@ -762,22 +806,18 @@ void Translator::global_set(uint32_t g, ValType t) {
 
 void Translator::unary(Op op) { generic(numeric_iop(op), 1, 1, {}); }
 
+// A constant right operand becomes an immediate (NImm, ir_derived.def).
 void Translator::binary(Op op) {
   if (dead_) return;
-  IOp imm_op;
-  bool wide;
   uint32_t top = uint32_t(stack_.size());
   const Operand& rhs = stack_[top - 1];
-  if (rhs.kind == Kind::Const && stack_[top - 2].kind != Kind::Const &&
-      imm_variant(op, &imm_op, &wide)) {
-    int64_t v = int64_t(rhs.bits);
-    if (!wide || (v >= INT32_MIN && v <= INT32_MAX)) {
-      uint32_t imm = uint32_t(rhs.bits);
-      pop();
-      generic(imm_op, 1, 1, {});
-      out_.words.push_back(imm);  // layout: [op][d][a][imm]
-      return;
-    }
+  if (rhs.kind == Kind::Const && stack_[top - 2].kind != Kind::Const) {
+    uint64_t bits = rhs.bits;
+    pop();
+    generic(imm_iop(op), 1, 1, {});
+    word(uint32_t(bits));  // layout: [op][d][a][IMM]
+    if (imm_words(op) == 2) word(uint32_t(bits >> 32));
+    return;
   }
   generic(numeric_iop(op), 2, 1, {});
 }

@@ -187,7 +187,11 @@ class Translator {
   }
   void call_common(IOp op, std::initializer_list<uint32_t> head, const FuncType& type);
   IOp simd_iop(Op op) const;
-  bool try_fuse_branch(uint32_t cond_index, bool negate, uint32_t* a, uint32_t* b, IOp* op);
+  struct FusedOperands {
+    uint32_t w[4];
+    uint32_t n = 0;
+  };
+  bool try_fuse_branch(uint32_t cond_index, bool negate, FusedOperands* operands, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
   uint32_t call_args(const FuncType& type);
   bool dead_skip();
