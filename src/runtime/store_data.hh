@@ -58,6 +58,8 @@ struct EngineConfig {
   bool signals_based_traps = true;
   bool parallel_compilation = true;
   uint64_t max_wasm_stack = 512 * 1024;  // bytes of wasm stack, as wasmtime
+  // Compilation cache directory; empty = no cache (runtime/module_cache.hh).
+  std::string cache_dir;
   // Settings accepted for compatibility; see docs/decisions.md.
   bool debug_info = false;
   std::string strategy = "auto";
