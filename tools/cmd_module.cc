@@ -128,7 +128,7 @@ int cmd_run(const Args& args) {
   try {
     Engine engine(config);
     Store store(engine);
-    Module module = Module::from_file(engine, file);
+    Module module = Module::load_file(engine, file);  // .wasm, .wat or .cwasm
     Linker linker(engine);
     Instance inst = linker.instantiate(store, module);
     std::string name = export_name.empty() ? "_start" : export_name;

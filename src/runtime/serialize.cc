@@ -225,14 +225,32 @@ void write_key(Out& o, const EngineConfig& c) {
 
 const char* on_off(uint64_t v) { return v ? "on" : "off"; }
 
+// Text from a blob, safe to show in a message: printable ASCII, shortened.
+std::string shown(const std::string& s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && out.size() < 40; i++) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += char(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (out.size() >= 40 && s.size() > out.size()) out += "...";
+  return out;
+}
+
 Status check_key(In& in, const EngineConfig& c) {
   std::string version = in.str();
   uint64_t build = in.u64();
   if (in.failed()) return corrupt(in.why());
   if (version != ember_version())
-    return incompatible("it was produced by Ember " + version + ", this is Ember " + ember_version());
+    return incompatible("it was produced by Ember " + shown(version) + ", this is Ember " + ember_version());
   if (build != build_fingerprint())
-    return incompatible("it was produced by another build of Ember " + version +
+    return incompatible("it was produced by another build of Ember " + std::string(ember_version()) +
                         " (translated-code fingerprint differs); compile it again");
   auto mine = config_key(c);
   uint32_t n = in.count(5);
@@ -243,7 +261,7 @@ Status check_key(In& in, const EngineConfig& c) {
     uint64_t value = in.u64();
     auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& e) { return e.first == name; });
     if (it == mine.end()) {
-      diffs.push_back(name + " is unknown to this engine");
+      diffs.push_back(shown(name) + " is unknown to this engine");
       continue;
     }
     seen[size_t(it - mine.begin())] = true;
