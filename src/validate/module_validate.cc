@@ -162,7 +162,7 @@ std::vector<bool> declared_funcs(const ModuleData& m) {
 
 // ---- translation of the bodies, serial or parallel -----------------------------
 
-constexpr uint64_t kParallelMinCodeBytes = 256 * 1024;
+constexpr uint64_t kParallelMinCodeBytes = 64 * 1024;
 constexpr size_t kParallelMinFuncsPerThread = 16;
 constexpr unsigned kMaxCompileThreads = 16;
 
