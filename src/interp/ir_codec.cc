@@ -142,6 +142,17 @@ Operand slot_of(const std::optional<ValType>& t) {
   return t && *t == ValType::V128 ? Operand::Slot2 : Operand::Slot;
 }
 
+void set_masks(IrLayout& x) {
+  for (uint8_t k = 0; k < x.count; k++) {
+    switch (x.ops[k]) {
+      case Operand::Slot: x.slot1_mask |= uint8_t(1u << k); break;
+      case Operand::Slot2: x.slot2_mask |= uint8_t(1u << k); break;
+      case Operand::Imm: break;
+      default: x.other_mask |= uint8_t(1u << k); break;
+    }
+  }
+}
+
 struct Layouts {
   IrLayout l[kIOpCount];
   Layouts() {
@@ -188,6 +199,7 @@ struct Layouts {
       x.known = true;
       for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
     }
+    for (IrLayout& x : l) set_masks(x);
   }
 };
 
@@ -314,6 +326,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
   std::vector<uint8_t> starts(nwords, 0);
   std::vector<std::pair<uint64_t, uint64_t>> branches;  // (holder word, target)
   const int32_t* handlers = handler_table();
+  const IrLayout* layout = layouts().l;
   uint64_t next_begin = 0;
   for (uint32_t fi = 0; fi < ndefined; fi++) {
     FuncCode& fc = code.funcs[fi];
@@ -332,7 +345,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
       uint32_t opw = w[pc];
       if (opw >= kIOpCount) return corrupt("unknown IR op", fi, pc);
       IOp op = IOp(opw);
-      const IrLayout& l = ir_layout(op);
+      const IrLayout& l = layout[opw];
       if (!l.known) return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
       uint32_t n = instruction_words(l, &w[pc], fc.end - pc);
       if (n == 0 || (!l.variable && n > fc.end - pc)) return corrupt("instruction runs past its function", fi, pc);
@@ -343,15 +356,22 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
         if (!slot_ok(w[pc + 1], 1)) return corrupt("slot out of frame", fi, pc);
         for (uint64_t k = pc + 3; k < pc + n; k++) branches.emplace_back(k, k + int64_t(int32_t(w[k])));
       } else {
-        const FuncType* callee = nullptr;
+        // Fast path: slot operands against the frame.
+        const uint32_t* x = &w[pc + 1];
+        bool bad = false;
         for (uint32_t k = 0; k < l.count; k++) {
+          uint64_t v = x[k];
+          bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) | (((l.slot2_mask >> k) & 1) && v + 2 > frame);
+        }
+        if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
+        const FuncType* callee = nullptr;
+        for (uint32_t k = 0; l.other_mask && k < l.count; k++) {
+          if (!((l.other_mask >> k) & 1)) continue;
           uint64_t at = pc + 1 + k;
           uint32_t v = w[at];
           bool ok = true;
           switch (l.ops[k]) {
-            case Operand::Slot: ok = slot_ok(v, 1); break;
-            case Operand::Slot2: ok = slot_ok(v, 2); break;
-            case Operand::Imm: break;
+            case Operand::Slot: case Operand::Slot2: case Operand::Imm: break;  // checked above
             case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
             case Operand::Func:
               ok = v < m.funcs.size();
@@ -377,7 +397,6 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
           if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         }
         // Reference moves between tables and segments keep one reference type.
-        const uint32_t* x = &w[pc + 1];
         if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) && m.tables[x[1]].elem != ValType::FuncRef)
           return corrupt("call_indirect through a non-funcref table", fi, pc);
         if (op == IOp::TableCopy && m.tables[x[0]].elem != m.tables[x[1]].elem)

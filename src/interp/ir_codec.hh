@@ -61,6 +61,9 @@ struct IrLayout {
   bool memory0 = false;     // accesses memory 0 (load/store)
   uint8_t count = 0;        // operand words after the opcode (fixed-size ops)
   Operand ops[8] = {};
+  // Bit k set: operand k is a Slot / a Slot2 / any other kind than Slot,
+  // Slot2 and Imm (the verifier's fast path checks slot masks only).
+  uint8_t slot1_mask = 0, slot2_mask = 0, other_mask = 0;
 };
 
 const IrLayout& ir_layout(IOp op);

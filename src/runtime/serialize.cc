@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <type_traits>
 
 #include "interp/code.hh"
 #include "interp/ir_codec.hh"
@@ -180,15 +181,19 @@ class In {
     e.offset = u64();
     return e;
   }
-  uint32_t u32_vec_into(std::vector<uint32_t>& out) {
-    uint32_t n = count(4);
-    out.resize(n);
-    if (n) std::memcpy(out.data(), p_, size_t(n) * 4);
-    p_ += size_t(n) * 4;
-    return n;
-  }
+  // Vectors of plain 32-bit words (code words; pc map entries = 2 words).
+  void u32_vec_into(std::vector<uint32_t>& out) { bulk_into(out, 4); }
+  void pairs_into(std::vector<interp::PcMapEntry>& out) { bulk_into(out, 8); }
 
  private:
+  template <typename T>
+  void bulk_into(std::vector<T>& out, size_t item) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    uint32_t n = count(item);
+    out.resize(n);
+    if (n) std::memcpy(out.data(), p_, size_t(n) * item);
+    p_ += size_t(n) * item;
+  }
   uint64_t fixed(size_t n) {
     if (left() < n) {
       fail("unexpected end");
@@ -395,6 +400,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(e.word);
     o.u32(e.offset);
   }
+  static_assert(sizeof(interp::PcMapEntry) == 8, "pc map entries are read as two words");
   o.section("END!");
 }
 
@@ -530,12 +536,7 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     code.funcs.push_back(f);
   }
   in.u32_vec_into(code.words);
-  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
-    interp::PcMapEntry e;
-    e.word = in.u32();
-    e.offset = in.u32();
-    code.pc_map.push_back(e);
-  }
+  in.pairs_into(code.pc_map);
   in.expect("END!");
   if (in.failed()) return corrupt(in.why());
   if (in.left() != 0) return corrupt("bytes after the end section");
