@@ -68,18 +68,21 @@ nb::bytes serialize(const ModuleHandle& h) {
 
 ModuleHandle deserialize_file(const EngineHandle& e, const std::string& path) {
   std::vector<uint8_t> blob;
+  int err = 0;
   bool ok = [&] {
     nb::gil_scoped_release nogil;
     FILE* f = std::fopen(path.c_str(), "rb");
+    err = errno;
     if (!f) return false;
     char buf[1 << 16];
     size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) blob.insert(blob.end(), buf, buf + n);
     bool good = !std::ferror(f);
+    err = errno;
     std::fclose(f);
     return good;
   }();
-  if (!ok) raise_wasmtime("failed to read serialized module `" + path + "`: " + std::strerror(errno));
+  if (!ok) raise_wasmtime("failed to read serialized module `" + path + "`: " + std::strerror(err));
   return deserialize_bytes(e, blob);
 }
 

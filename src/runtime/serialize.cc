@@ -632,8 +632,9 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   auto code = std::make_shared<CompiledCode>();
   EMBER_TRY(read_module(in, *m, *code));
   // Module-level validity (indices, types, constant expressions, segments):
-  // what instantiation and reflection rely on.
-  Status st = validate_module_level(*m, engine.config.features);
+  // what instantiation and reflection rely on. The validate=False subset, so
+  // that every module this engine can compile also loads back.
+  Status st = validate_module_level(*m, engine.config.features, /*full=*/false);
   if (!st) return corrupt(st.error().message());
   // The registry is internally synchronized (see compile_module).
   auto& registry = const_cast<TypeRegistry&>(engine.types);

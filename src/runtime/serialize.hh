@@ -19,8 +19,9 @@
 // version, build fingerprint (ir_fingerprint(): IR op list, layouts and the
 // dispatch loop's handler table), configuration key, then parses the
 // payload with every count checked against the bytes left before anything
-// is allocated, re-runs the module-level validation (indices, types,
-// constant expressions, segments: cheap, no function bodies), interns the
+// is allocated, re-runs the module-level validation that safety needs
+// (indices, types, limits, constant expressions, segments: the checks
+// validate=False keeps; cheap, no function bodies), interns the
 // types in the loading engine and verifies + relinks the code
 // (interp/ir_codec.hh). Any failure is an Error naming the reason; nothing is
 // kept and the engine is not changed beyond its internally synchronized type

@@ -45,7 +45,9 @@ def run_rich(engine, module):
     out += [ex["sum"](store, 100), ex["load"](store, 17)]
     with pytest.raises(Trap) as info:
         ex["trap"](store, 2)
-    out.append([(f.func_index, f.func_name, f.module_offset) for f in info.value.frames])
+    out.append([(f.func_index, f.func_name, f.module_name, f.module_offset, f.func_offset)
+                for f in info.value.frames])
+    out.append(str(info.value))
     with pytest.raises(Trap):
         ex["dispatch"](store, 2, 1)  # null table entry
     return out

@@ -32,6 +32,9 @@ TEST(ValidateFalse, SkipsOnlyRulesExecutionDoesNotNeed) {
   Store store(engine);
   Instance inst(store, m, {});
   EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 7);
+  // What compiled unvalidated also loads back from its serialized form.
+  Module back = Module::deserialize(engine, m.serialize());
+  EXPECT_EQ(back.exports().size(), 2u);
 
   // Multi-value results with the feature off: accepted unvalidated.
   Config no_mv;
