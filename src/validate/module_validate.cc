@@ -11,6 +11,7 @@
 // translation.
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -162,7 +163,7 @@ std::vector<bool> declared_funcs(const ModuleData& m) {
 
 // ---- translation of the bodies, serial or parallel -----------------------------
 
-constexpr uint64_t kParallelMinCodeBytes = 64 * 1024;
+constexpr uint64_t kParallelMinCodeBytes = 128 * 1024;
 constexpr size_t kParallelMinFuncsPerThread = 16;
 constexpr unsigned kMaxCompileThreads = 16;
 
@@ -187,15 +188,14 @@ RangeResult translate_range(const ModuleContext& cx, uint32_t from, uint32_t to,
 void append_code(CompiledCode& code, const CompiledCode& part) {
   uint32_t base = uint32_t(code.words.size());
   code.words.insert(code.words.end(), part.words.begin(), part.words.end());
-  for (interp::FuncCode fc : part.funcs) {
-    fc.begin += base;
-    fc.end += base;
-    code.funcs.push_back(fc);
+  size_t f0 = code.funcs.size(), p0 = code.pc_map.size();
+  code.funcs.insert(code.funcs.end(), part.funcs.begin(), part.funcs.end());
+  code.pc_map.insert(code.pc_map.end(), part.pc_map.begin(), part.pc_map.end());
+  for (size_t i = f0; i < code.funcs.size(); i++) {
+    code.funcs[i].begin += base;
+    code.funcs[i].end += base;
   }
-  for (interp::PcMapEntry e : part.pc_map) {
-    e.word += base;
-    code.pc_map.push_back(e);
-  }
+  for (size_t i = p0; i < code.pc_map.size(); i++) code.pc_map[i].word += base;
 }
 
 RangeResult translate_parallel(const ModuleContext& cx, unsigned threads, CompiledCode& code) {
@@ -213,14 +213,20 @@ RangeResult translate_parallel(const ModuleContext& cx, unsigned threads, Compil
   }
   if (bounds.back() != m.bodies.size()) bounds.push_back(uint32_t(m.bodies.size()));
   size_t nparts = bounds.size() - 1;
-  std::vector<CompiledCode> parts(nparts);
+  // One allocation per part: the translators append to their vectors all the
+  // time, and neighbouring vector headers would share cache lines.
+  std::vector<std::unique_ptr<CompiledCode>> parts(nparts);
+  for (size_t c = 0; c < nparts; c++) {
+    parts[c] = std::make_unique<CompiledCode>();
+    parts[c]->funcs.reserve(bounds[c + 1] - bounds[c]);
+  }
   std::vector<RangeResult> results(nparts);
   std::atomic<size_t> next{0};
   std::atomic<uint32_t> first_failure{UINT32_MAX};
   auto worker = [&] {
     for (size_t c; (c = next.fetch_add(1)) < nparts;) {
       try {
-        results[c] = translate_range(cx, bounds[c], bounds[c + 1], parts[c], &first_failure);
+        results[c] = translate_range(cx, bounds[c], bounds[c + 1], *parts[c], &first_failure);
       } catch (const std::bad_alloc&) {
         results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
       }
@@ -233,9 +239,19 @@ RangeResult translate_parallel(const ModuleContext& cx, unsigned threads, Compil
   for (unsigned t = 1; t < threads; t++) pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
+  size_t words = 0, funcs = 0, pcs = 0;
   for (size_t c = 0; c < nparts; c++) {
     if (results[c].failed_at != UINT32_MAX) return std::move(results[c]);
-    append_code(code, parts[c]);
+    words += parts[c]->words.size();
+    funcs += parts[c]->funcs.size();
+    pcs += parts[c]->pc_map.size();
+  }
+  code.words.reserve(words);
+  code.funcs.reserve(funcs);
+  code.pc_map.reserve(pcs);
+  for (size_t c = 0; c < nparts; c++) {
+    append_code(code, *parts[c]);
+    parts[c].reset();
   }
   return {};
 }

@@ -36,7 +36,7 @@ constexpr uint32_t kMaxFunctionLocals = 50000;
 Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate = true);
 
 // Threads compile_module uses for `m` (1 = serial): parallel_compilation on,
-// at least 64 KiB of function bodies and 16 bodies per thread.
+// at least 128 KiB of function bodies and 16 bodies per thread.
 unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config);
 
 // Module-level validation only, no function bodies (what compile_module
