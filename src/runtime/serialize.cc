@@ -384,7 +384,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   }
   o.section("CODE");
   const CompiledCode& code = *m.code;
-  o.u32(uint32_t(code.funcs.size()));
+  o.u32(uint32_t(code.funcs.size() * 6));
   for (const interp::FuncCode& f : code.funcs) {
     o.u32(f.begin);
     o.u32(f.end);
@@ -520,20 +520,26 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   }
   in.expect("NAME");
   m.names.module_name = in.str();
-  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
+  uint32_t nnames = in.count(8);
+  m.names.funcs.reserve(nnames);
+  for (uint32_t i = 0, n = nnames; i < n && !in.failed(); i++) {
     uint32_t index = in.u32();
     m.names.funcs[index] = in.str();
   }
   in.expect("CODE");
-  for (uint32_t i = 0, n = in.count(24); i < n && !in.failed(); i++) {
-    interp::FuncCode f;
-    f.begin = in.u32();
-    f.end = in.u32();
-    f.num_params = in.u32();
-    f.num_locals = in.u32();
-    f.num_results = in.u32();
-    f.frame_slots = in.u32();
-    code.funcs.push_back(f);
+  std::vector<uint32_t> table;  // 6 words per function
+  in.u32_vec_into(table);
+  if (table.size() % 6 != 0) in.fail("bad function table");
+  code.funcs.resize(table.size() / 6);
+  for (size_t i = 0; i < code.funcs.size(); i++) {
+    const uint32_t* t = &table[6 * i];
+    interp::FuncCode& f = code.funcs[i];
+    f.begin = t[0];
+    f.end = t[1];
+    f.num_params = t[2];
+    f.num_locals = t[3];
+    f.num_results = t[4];
+    f.frame_slots = t[5];
   }
   in.u32_vec_into(code.words);
   in.pairs_into(code.pc_map);
