@@ -13,13 +13,21 @@ namespace ember::cli {
 namespace {
 
 const char kCompileHelp[] =
-    "usage: ember compile [--wasm NAME=on|off] FILE [-o OUT]\n"
+    "usage: ember compile [OPTIONS] FILE [-o OUT]\n"
     "\n"
     "Compiles FILE (.wasm or .wat) and writes the translated module to OUT\n"
     "(default: FILE with the extension .cwasm; `-o -` writes to standard\n"
     "output). The output loads only into an engine of the same Ember build\n"
     "with the same features and execution settings, and is trusted input:\n"
-    "run only files you produced.\n";
+    "run only files you produced.\n"
+    "\n"
+    "options:\n"
+    "  --fuel                 code for engines that consume fuel (what\n"
+    "                         `ember run --fuel N` and Config.consume_fuel use)\n"
+    "  --epoch-interruption   code for engines with epoch interruption\n"
+    "  --wasm FEATURE=on|off  enable or disable a proposal; repeatable\n"
+    "  --all-features, --wasm-2.0  as for `ember run`\n"
+    "  -o OUT                 the output file\n";
 
 std::string default_output(const std::string& in) {
   size_t dot = in.find_last_of('.');
@@ -52,6 +60,10 @@ int cmd_compile(const Args& args) {
     }
     if (args[i] == "-o" && i + 1 < args.size()) {
       out = args[++i];
+    } else if (args[i] == "--fuel") {
+      config.consume_fuel(true);
+    } else if (args[i] == "--epoch-interruption") {
+      config.epoch_interruption(true);
     } else if (in.empty() && !args[i].starts_with("-")) {
       in = args[i];
     } else {

@@ -104,15 +104,19 @@ const char* ir_operands(IOp op) {
     case IOp::I32LeUImm: case IOp::I32GeSImm: case IOp::I32GeUImm: case IOp::I64AddImm:
     case IOp::I64SubImm:
       return "ssi";
-    case IOp::Fuel: return "i";
-    case IOp::Epoch: return "";
+    case IOp::Fuel: case IOp::FuelSave: case IOp::FuelCheck: return "i";
+    case IOp::FuelUnits: return "si";
+    case IOp::FuelMemoryGrow: return "smi";
+    case IOp::FuelTableGrow: return "sti";
+    case IOp::EpochCheck: return "";
     default: return nullptr;
   }
 }
 
+// Never continue with the next word (tail calls return or enter the callee).
 bool is_terminator(IOp op) {
   return op == IOp::Unreachable || op == IOp::Br || op == IOp::BrTable || op == IOp::Return ||
-         op == IOp::Return1;
+         op == IOp::Return1 || op == IOp::ReturnCall || op == IOp::ReturnCallIndirect;
 }
 
 Operand operand_of(char c) {

@@ -173,9 +173,9 @@ struct RangeResult {
   Error error;
 };
 
-RangeResult translate_range(const ModuleContext& cx, uint32_t from, uint32_t to, CompiledCode& out,
-                            const std::atomic<uint32_t>* stop = nullptr) {
-  interp::Translator tr(out);
+RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt, uint32_t from,
+                            uint32_t to, CompiledCode& out, const std::atomic<uint32_t>* stop = nullptr) {
+  interp::Translator tr(out, opt);
   for (uint32_t i = from; i < to; i++) {
     if (stop && stop->load(std::memory_order_relaxed) < i) return {};  // an earlier body failed
     Status st = validate_function(cx, i, tr);
@@ -198,7 +198,8 @@ void append_code(CompiledCode& code, const CompiledCode& part) {
   for (size_t i = p0; i < code.pc_map.size(); i++) code.pc_map[i].word += base;
 }
 
-RangeResult translate_parallel(const ModuleContext& cx, unsigned threads, CompiledCode& code) {
+RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt, unsigned threads,
+                               CompiledCode& code) {
   const ModuleData& m = cx.m;
   // Contiguous ranges of about equal code size, several per thread so that
   // one large function does not leave the others idle.
@@ -226,7 +227,7 @@ RangeResult translate_parallel(const ModuleContext& cx, unsigned threads, Compil
   auto worker = [&] {
     for (size_t c; (c = next.fetch_add(1)) < nparts;) {
       try {
-        results[c] = translate_range(cx, bounds[c], bounds[c + 1], *parts[c], &first_failure);
+        results[c] = translate_range(cx, opt, bounds[c], bounds[c + 1], *parts[c], &first_failure);
       } catch (const std::bad_alloc&) {
         results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
       }
@@ -340,9 +341,10 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
+  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption};
   unsigned threads = compile_threads(m, engine.config);
-  RangeResult r = threads > 1 ? translate_parallel(cx, threads, *code)
-                              : translate_range(cx, 0, uint32_t(m.bodies.size()), *code);
+  RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
+                              : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);
   if (r.failed_at != UINT32_MAX) {
     if (r.error.kind() == ErrorKind::Malformed) return std::move(r.error);
     return prefer_malformed(std::move(r.error), r.failed_at);

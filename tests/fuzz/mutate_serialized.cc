@@ -1,6 +1,6 @@
 // Mutation test for serialized modules. Every module of the spec testsuite
-// that compiles is serialized; the blob must load back and serialize to the
-// same bytes. Then each blob is mutated many times (bit flips, byte and word
+// that compiles is serialized, by a plain engine and by one with fuel and
+// epoch checks; each blob must load back and serialize to the same bytes. Then each blob is mutated many times (bit flips, byte and word
 // overwrites, small and boundary values in 32-bit fields, insertions,
 // deletions, truncation) and loaded, half of the cases with the checksum left
 // stale (integrity check) and half with size and checksum recomputed, so the
@@ -129,13 +129,24 @@ int main(int argc, char** argv) {
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
   std::vector<Bytes> binaries = spec_binaries(argv[1]);
-  auto engine = std::make_shared<ember::rt::EngineData>();
-  engine->config.features = ember::FeatureSet::all();
+  // Two engines: plain, and with fuel and epoch checks (more IR ops).
+  auto plain = std::make_shared<ember::rt::EngineData>();
+  plain->config.features = ember::FeatureSet::all();
+  auto metered = std::make_shared<ember::rt::EngineData>();
+  metered->config.features = ember::FeatureSet::all();
+  metered->config.consume_fuel = true;
+  metered->config.epoch_interruption = true;
 
   // Genuine blobs: each must load and serialize to the same bytes.
-  std::vector<Bytes> blobs;
+  struct Blob {
+    Bytes bytes;
+    std::shared_ptr<ember::rt::EngineData> engine;
+  };
+  std::vector<Blob> blobs;
   bool good = true;
-  for (const Bytes& wasm : binaries) {
+  for (size_t i = 0; i < binaries.size() * 2; i++) {
+    const Bytes& wasm = binaries[i / 2];
+    const std::shared_ptr<ember::rt::EngineData>& engine = i % 2 ? metered : plain;
     auto m = ember::decode_module(wasm, engine->config.features);
     if (!m || !ember::compile_module(**m, *engine)) continue;
     auto blob = ember::rt::serialize_module(**m, *engine);
@@ -155,20 +166,22 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "error: serialize(deserialize(blob)) differs from blob\n");
       good = false;
     }
-    blobs.push_back(std::move(*blob));
+    blobs.push_back(Blob{std::move(*blob), engine});
   }
   if (blobs.empty()) {
     std::fprintf(stderr, "error: no modules found in %s\n", argv[1]);
     return 1;
   }
-  std::printf("genuine: %zu blobs round-trip\n", blobs.size());
+  std::printf("genuine: %zu blobs round-trip (plain and with fuel + epochs)\n", blobs.size());
 
-  const size_t payload = kHeader + ember::rt::compatibility_key(engine->config).size();
   std::mt19937_64 rng(seed);
   const bool verbose = std::getenv("EMBER_FUZZ_VERBOSE") != nullptr;
   Outcomes stale, resealed, reasons;
   uint64_t stale_cases = 0, resealed_cases = 0, instantiated = 0;
-  for (const Bytes& original : blobs) {
+  for (const Blob& blob : blobs) {
+    const Bytes& original = blob.bytes;
+    const std::shared_ptr<ember::rt::EngineData>& engine = blob.engine;
+    const size_t payload = kHeader + ember::rt::compatibility_key(engine->config).size();
     for (int i = 0; i < per_module; i++) {
       bool do_reseal = i % 2 == 1;
       Bytes b = original;

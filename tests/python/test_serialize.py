@@ -106,6 +106,10 @@ def test_refuses_another_configuration(setting, reason):
     assert reason in str(info.value)
     # the engine and a store of it stay usable
     store = Store(engine)
+    if setting.get("consume_fuel"):
+        store.set_fuel(1000)
+    if setting.get("epoch_interruption"):
+        store.set_epoch_deadline(1000)
     m = Module(engine, '(module (func (export "f") (result i32) i32.const 4))')
     assert Instance(store, m, []).exports(store)["f"](store) == 4
 
@@ -163,16 +167,29 @@ def test_deserialize_file(tmp_path):
         Module.deserialize_file(engine, str(tmp_path / "m.wat"))
 
 
-def test_cli_compile_output_loads(tmp_path):
-    exe = os.path.join(os.path.dirname(ember.__file__), "..", "..", "ember")
-    if not os.path.exists(exe):
-        pytest.skip("the ember CLI is not next to this build")
+def test_cli_compile_output_loads(tmp_path, ember_cli):
     (tmp_path / "m.wat").write_text('(module (func (export "f") (result i32) i32.const 11))')
-    subprocess.run([exe, "compile", str(tmp_path / "m.wat")], check=True)
+    subprocess.run([ember_cli, "compile", str(tmp_path / "m.wat")], check=True)
     engine = Engine()
     m = Module.deserialize_file(engine, str(tmp_path / "m.cwasm"))
     store = Store(engine)
     assert Instance(store, m, []).exports(store)["f"](store) == 11
+    # ... and `ember run` runs it; a blob for fuel engines needs --fuel
+    out = subprocess.run([ember_cli, "run", "--invoke", "f", str(tmp_path / "m.cwasm")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout == "11\n", out.stderr
+    out = subprocess.run([ember_cli, "run", "--fuel", "100", "--invoke", "f", str(tmp_path / "m.cwasm")],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "consume_fuel is off in the module" in out.stderr
+    subprocess.run([ember_cli, "compile", "--fuel", str(tmp_path / "m.wat"), "-o", str(tmp_path / "f.cwasm")],
+                   check=True)
+    out = subprocess.run([ember_cli, "run", "--fuel", "100", "--invoke", "f", str(tmp_path / "f.cwasm")],
+                         capture_output=True, text=True)
+    assert out.stdout == "11\n", out.stderr
+    c = Config()
+    c.consume_fuel = True
+    fuel_engine = Engine(c)
+    Module.deserialize_file(fuel_engine, str(tmp_path / "f.cwasm"))
 
 
 # ---- cache ------------------------------------------------------------------

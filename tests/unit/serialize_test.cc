@@ -210,6 +210,8 @@ TEST(Serialize, RefusesAnotherConfiguration) {
     }
     // The engine is unharmed: it compiles and runs.
     Store store(other);
+    if (c.config.raw().consume_fuel) store.set_fuel(1000);
+    if (c.config.raw().epoch_interruption) store.set_epoch_deadline(1000);
     Module ok = Module::from_text(other, "(module (func (export \"f\") (result i32) (i32.const 5)))");
     Instance inst(store, ok, {});
     EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 5);
@@ -220,6 +222,37 @@ TEST(Serialize, RefusesAnotherConfiguration) {
   // A fuel engine's blob loads in a fuel engine.
   Engine fuel(Config().consume_fuel(true));
   EXPECT_NO_THROW(Module::deserialize(fuel, Module::from_binary(fuel, rich_binary()).serialize()));
+}
+
+TEST(Serialize, FuelAndEpochCodeSurvives) {
+  Engine fuel(Config().consume_fuel(true).epoch_interruption(true));
+  Module m = Module::from_binary(fuel, rich_binary());
+  Module back = Module::deserialize(fuel, m.serialize());
+  auto left = [&](const Module& mod) {
+    Store store(fuel);
+    store.set_fuel(1'000'000);
+    store.set_epoch_deadline(1000);
+    Linker linker(fuel);
+    linker.func_wrap(store, "env", "twice", [](int32_t x) { return 2 * x; });
+    Instance inst = linker.instantiate(store, mod);
+    EXPECT_EQ(inst.get_export("sum")->func()->call(std::vector<Val>{Val::i32(100)})[0].i64(), 5050);
+    inst.get_export("fill")->func()->call(std::vector<Val>{Val::i32(0), Val::i32(1), Val::i32(1000)});
+    uint64_t fuel_left = store.get_fuel();
+    // Out of fuel, then the epoch deadline: both still trap.
+    store.set_fuel(10);
+    try {
+      inst.get_export("sum")->func()->call(std::vector<Val>{Val::i32(100)});
+      ADD_FAILURE() << "expected out of fuel";
+    } catch (const Trap& t) {
+      EXPECT_EQ(t.code(), TrapCode::OutOfFuel);
+    }
+    store.set_fuel(1'000'000);
+    store.set_epoch_deadline(0);
+    fuel.increment_epoch();
+    EXPECT_THROW(inst.get_export("sum")->func()->call(std::vector<Val>{Val::i32(100)}), Trap);
+    return fuel_left;
+  };
+  EXPECT_EQ(left(m), left(back));
 }
 
 size_t key_start() { return 32; }
