@@ -58,6 +58,9 @@ class Config {
   Config& cranelift_opt_level(const std::string& level);  // "none" | "speed" | "speed_and_size"
   Config& cranelift_debug_verifier(bool on);
   Config& debug_info(bool on);
+  // Relaxed SIMD operators give the deterministic profile's results rather
+  // than the fastest native ones (wasmtime's relaxed_simd_deterministic).
+  Config& relaxed_simd_deterministic(bool on);
 
   // All settings, including the ones accepted only for compatibility.
   rt::EngineConfig& raw() { return *cfg_; }

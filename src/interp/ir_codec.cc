@@ -13,40 +13,54 @@ namespace ember::interp {
 
 namespace {
 
-// IOps expanded from operators.def, in IOp order, with their wasm operator.
+// IOps expanded from operators.def, in IOp order: their wasm operators and
+// names. Every signature kind but Special has IR ops (as code.hh expands
+// them); a new kind must be added here too (the build fails until it is).
+#define EMBER_CX_ITEM(x) x,
+#define EMBER_CX_Special(x)
+#define EMBER_CX_Unary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Binary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Load(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Store(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VUnary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VBinary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VTernary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VShift(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VExtract(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VReplace(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VLoad(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VStore(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VLoadLane(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VStoreLane(x) EMBER_CX_ITEM(x)
 constexpr Op kNumericOps[] = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(name)
-#define EMBER_CX_Special(name)
-#define EMBER_CX_Unary(name) Op::name,
-#define EMBER_CX_Binary(name) Op::name,
-#define EMBER_CX_Load(name) Op::name,
-#define EMBER_CX_Store(name) Op::name,
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(Op::name)
 #include "ir/operators.def"
+};
+constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
+
+const char* const kIOpNames[] = {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(#name)
+#include "ir/operators.def"
+#define EMBER_IROP(name, words) #name,
+#include "interp/ir_ops.def"
+};
+static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
+#undef EMBER_CX_ITEM
 #undef EMBER_CX_Special
 #undef EMBER_CX_Unary
 #undef EMBER_CX_Binary
 #undef EMBER_CX_Load
 #undef EMBER_CX_Store
-};
-constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
-
-const char* const kIOpNames[] = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_NM_##kind(name)
-#define EMBER_NM_Special(name)
-#define EMBER_NM_Unary(name) #name,
-#define EMBER_NM_Binary(name) #name,
-#define EMBER_NM_Load(name) #name,
-#define EMBER_NM_Store(name) #name,
-#include "ir/operators.def"
-#undef EMBER_NM_Special
-#undef EMBER_NM_Unary
-#undef EMBER_NM_Binary
-#undef EMBER_NM_Load
-#undef EMBER_NM_Store
-#define EMBER_IROP(name, words) #name,
-#include "interp/ir_ops.def"
-};
-static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
+#undef EMBER_CX_VUnary
+#undef EMBER_CX_VBinary
+#undef EMBER_CX_VTernary
+#undef EMBER_CX_VShift
+#undef EMBER_CX_VExtract
+#undef EMBER_CX_VReplace
+#undef EMBER_CX_VLoad
+#undef EMBER_CX_VStore
+#undef EMBER_CX_VLoadLane
+#undef EMBER_CX_VStoreLane
 
 // Word counts of ir_ops.def (0 = variable), indexed by IOp - kNumericCount.
 constexpr uint8_t kIrWords[] = {
@@ -66,6 +80,11 @@ const char* ir_operands(IOp op) {
     case IOp::Copy: return "ss";
     case IOp::Const32: return "si";
     case IOp::Const64: return "sii";
+    case IOp::CopyV128: return "vv";
+    case IOp::ConstV128: return "viiii";
+    case IOp::SelectV128: return "vsvv";
+    case IOp::GlobalGetV128: return "vg";
+    case IOp::GlobalSetV128: return "gv";
     case IOp::Br: return "b";
     case IOp::BrIf: case IOp::BrIfNot: return "sb";
     case IOp::BrTable: return "";  // variable, checked by hand
@@ -149,10 +168,10 @@ Operand slot_of(const std::optional<ValType>& t) {
 void set_masks(IrLayout& x) {
   for (uint8_t k = 0; k < x.count; k++) {
     switch (x.ops[k]) {
-      case Operand::Slot: x.slot1_mask |= uint8_t(1u << k); break;
-      case Operand::Slot2: x.slot2_mask |= uint8_t(1u << k); break;
+      case Operand::Slot: x.slot1_mask |= uint16_t(1u << k); break;
+      case Operand::Slot2: x.slot2_mask |= uint16_t(1u << k); break;
       case Operand::Imm: break;
-      default: x.other_mask |= uint8_t(1u << k); break;
+      default: x.other_mask |= uint16_t(1u << k); break;
     }
   }
 }
@@ -164,6 +183,73 @@ struct Layouts {
       const OpInfo& info = op_info(kNumericOps[i]);
       IrLayout& x = l[i];
       x.known = true;
+      auto add = [&](Operand o) { x.ops[x.count++] = o; };
+      // SIMD shapes, as dispatch_simd.inc reads them.
+      switch (info.sig) {
+        case SigKind::VUnary:  // [op][d][a]
+          add(slot_of(info.out));
+          add(slot_of(info.in));
+          continue;
+        case SigKind::VBinary:  // [op][d][a][b]; shuffle: [op][d][ma x4][mb x4][a][b]
+          add(Operand::Slot2);
+          if (info.imm == ImmKind::Shuffle)
+            for (int k = 0; k < 8; k++) add(Operand::Imm);  // masks (used & 15)
+          add(Operand::Slot2);
+          add(Operand::Slot2);
+          continue;
+        case SigKind::VTernary:  // [op][d][a][b][c]
+          for (int k = 0; k < 4; k++) add(Operand::Slot2);
+          continue;
+        case SigKind::VShift:  // [op][d][a][count]
+          add(Operand::Slot2);
+          add(Operand::Slot2);
+          add(Operand::Slot);
+          continue;
+        case SigKind::VExtract:  // [op][d][lane][a]
+          add(slot_of(info.out));
+          add(Operand::Lane);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          continue;
+        case SigKind::VReplace:  // [op][d][lane][a][x]
+          add(Operand::Slot2);
+          add(Operand::Lane);
+          add(Operand::Slot2);
+          add(slot_of(info.in));
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          continue;
+        case SigKind::VLoad:  // [op][d][offset][addr]
+          add(Operand::Slot2);
+          add(Operand::Imm);
+          add(Operand::Slot);
+          x.memory0 = true;
+          continue;
+        case SigKind::VStore:  // [op][offset][addr][value]
+          add(Operand::Imm);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.memory0 = true;
+          continue;
+        case SigKind::VLoadLane:  // [op][d][offset][lane][addr][vec]
+          add(Operand::Slot2);
+          add(Operand::Imm);
+          add(Operand::Lane);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          x.memory0 = true;
+          continue;
+        case SigKind::VStoreLane:  // [op][offset][lane][addr][vec]
+          add(Operand::Imm);
+          add(Operand::Lane);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          x.memory0 = true;
+          continue;
+        default:
+          break;
+      }
       switch (info.sig) {
         case SigKind::Unary:  // [op][d][a]
           x.ops[x.count++] = slot_of(info.out);
@@ -186,7 +272,7 @@ struct Layouts {
           x.ops[x.count++] = slot_of(info.in);
           x.memory0 = true;
           break;
-        case SigKind::Special: x.known = false; break;
+        default: x.known = false; break;
       }
     }
     for (size_t i = kNumericCount; i < kIOpCount; i++) {
@@ -199,7 +285,7 @@ struct Layouts {
       x.terminator = is_terminator(op);
       size_t n = std::strlen(s);
       // A layout that disagrees with ir_ops.def's length is treated as unknown.
-      if (n > 7 || (!x.variable && n + 1 != words)) continue;
+      if (n > sizeof(x.ops) / sizeof(x.ops[0]) || (!x.variable && n + 1 != words)) continue;
       x.known = true;
       for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
     }
@@ -233,7 +319,7 @@ struct Reverse {
       const IrLayout& a = ir_layout(IOp(it->second));
       const IrLayout& b = ir_layout(IOp(i));
       bool same = a.known && b.known && a.variable == b.variable && a.count == b.count &&
-                  a.terminator == b.terminator &&
+                  a.terminator == b.terminator && a.lanes == b.lanes && a.memory0 == b.memory0 &&
                   std::equal(a.ops, a.ops + a.count, b.ops);
       if (!same) it->second = UINT32_MAX;
     }
@@ -267,7 +353,7 @@ uint64_t ir_fingerprint() {
     for (size_t i = 0; i < kIOpCount; i++) {
       const IrLayout& l = ir_layout(IOp(i));
       h = fnv1a64(kIOpNames[i], std::strlen(kIOpNames[i]), h);
-      uint8_t facts[4] = {l.known, l.variable, l.terminator, l.count};
+      uint8_t facts[6] = {l.known, l.variable, l.terminator, l.count, l.lanes, l.memory0};
       h = fnv1a64(facts, sizeof facts, h);
       h = fnv1a64(l.ops, l.count, h);
       h = fnv1a64(handler_table() + i, sizeof(int32_t), h);
@@ -376,6 +462,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
           bool ok = true;
           switch (l.ops[k]) {
             case Operand::Slot: case Operand::Slot2: case Operand::Imm: break;  // checked above
+            case Operand::Lane: ok = v < l.lanes; break;
             case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
             case Operand::Func:
               ok = v < m.funcs.size();

@@ -11,7 +11,8 @@
 // function's code or the instance's arrays:
 //   - every word starts an instruction of a known IOp whose operands fit in
 //     its function's range; the function ends with an unconditional transfer;
-//   - frame-slot operands (1 slot, 2 for v128) lie below frame_slots;
+//   - frame-slot operands (1 slot, 2 for v128) lie below frame_slots, and
+//     SIMD lane indices below the lane count;
 //   - branch offsets land on an instruction start of the same function;
 //   - function/global/table/memory/elem/data/type operands are in range, and
 //     call argument windows fit in the caller's frame;
@@ -52,6 +53,7 @@ enum class Operand : uint8_t {
   Data,      // data segment index
   TypeId,    // engine type id (in memory) / module type index (portable)
   CallBase,  // first slot of a call's argument/result window
+  Lane,      // SIMD lane index, below IrLayout::lanes
 };
 
 struct IrLayout {
@@ -60,10 +62,11 @@ struct IrLayout {
   bool terminator = false;  // control never falls through to the next word
   bool memory0 = false;     // accesses memory 0 (load/store)
   uint8_t count = 0;        // operand words after the opcode (fixed-size ops)
-  Operand ops[8] = {};
+  uint8_t lanes = 0;        // Lane operands: number of lanes
+  Operand ops[12] = {};
   // Bit k set: operand k is a Slot / a Slot2 / any other kind than Slot,
   // Slot2 and Imm (the verifier's fast path checks slot masks only).
-  uint8_t slot1_mask = 0, slot2_mask = 0, other_mask = 0;
+  uint16_t slot1_mask = 0, slot2_mask = 0, other_mask = 0;
 };
 
 const IrLayout& ir_layout(IOp op);

@@ -132,6 +132,10 @@ Config& Config::debug_info(bool on) {
   cfg_->debug_info = on;
   return *this;
 }
+Config& Config::relaxed_simd_deterministic(bool on) {
+  cfg_->relaxed_simd_deterministic = on;
+  return *this;
+}
 
 // ---- Engine ------------------------------------------------------------------
 

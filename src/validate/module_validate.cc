@@ -65,6 +65,24 @@ bool is_extended_const_op(Op op) {
   }
 }
 
+// v128 anywhere in a module's types needs the simd feature.
+Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
+  if (f.has(Feature::Simd)) return Status::Ok();
+  auto v128 = [](const std::vector<ValType>& ts) {
+    for (ValType t : ts) {
+      if (t == ValType::V128) return true;
+    }
+    return false;
+  };
+  for (const FuncType& t : m.types) {
+    if (v128(t.params) || v128(t.results)) return invalid("v128 requires the simd feature");
+  }
+  for (const GlobalDecl& g : m.globals) {
+    if (g.type.type == ValType::V128) return invalid("v128 requires the simd feature");
+  }
+  return Status::Ok();
+}
+
 // `full == false` (Module(..., validate=False)) skips the rules that only
 // enforce the spec and that no later stage relies on for safety: feature
 // gates of module-level constructs the runtime handles either way
@@ -75,6 +93,7 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   for (const FuncType& t : m.types) {
     if (full && t.results.size() > 1 && !f.has(Feature::MultiValue)) return invalid("invalid result arity");
   }
+  EMBER_TRY(check_simd_types(m, f));
   for (const Import& im : m.imports) {
     switch (im.kind) {
       case ExternKind::Func:
@@ -285,6 +304,10 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
       case Op::I64Const: st.push_back(ValType::I64); break;
       case Op::F32Const: st.push_back(ValType::F32); break;
       case Op::F64Const: st.push_back(ValType::F64); break;
+      case Op::V128Const:
+        if (!f.has(Feature::Simd)) return err("constant expression required");
+        st.push_back(ValType::V128);
+        break;
       case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
       case Op::RefFunc:
         if (ci.imm >= m.funcs.size()) return invalid("unknown function " + std::to_string(ci.imm), e.offset);
@@ -341,7 +364,8 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
-  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption};
+  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
+                               engine.config.relaxed_simd_deterministic};
   unsigned threads = compile_threads(m, engine.config);
   RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
                               : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);

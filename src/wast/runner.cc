@@ -33,6 +33,7 @@ class Runner {
     result_.file = name;
     engine_->config.features = opts.features;
     via_serialization_ = opts.via_serialization;
+    engine_->config.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);
   }

@@ -45,6 +45,7 @@ struct RunOptions {
   // Every module that compiles is serialized and loaded back before use
   // (runs the whole script against deserialized modules).
   bool via_serialization = false;
+  bool relaxed_simd_deterministic = false;
 };
 
 // Runs a script held in memory; `name` is used only for messages.

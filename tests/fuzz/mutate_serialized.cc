@@ -1,6 +1,7 @@
 // Mutation test for serialized modules. Every module of the spec testsuite
 // that compiles is serialized, by a plain engine and by one with fuel and
-// epoch checks; each blob must load back and serialize to the same bytes. Then each blob is mutated many times (bit flips, byte and word
+// epoch checks (and deterministic relaxed SIMD); each blob must load back and
+// serialize to the same bytes. Then each blob is mutated many times (bit flips, byte and word
 // overwrites, small and boundary values in 32-bit fields, insertions,
 // deletions, truncation) and loaded, half of the cases with the checksum left
 // stale (integrity check) and half with size and checksum recomputed, so the
@@ -129,13 +130,15 @@ int main(int argc, char** argv) {
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
   std::vector<Bytes> binaries = spec_binaries(argv[1]);
-  // Two engines: plain, and with fuel and epoch checks (more IR ops).
+  // Two engines: plain, and with fuel and epoch checks and deterministic
+  // relaxed SIMD (more IR ops, other lowerings).
   auto plain = std::make_shared<ember::rt::EngineData>();
   plain->config.features = ember::FeatureSet::all();
   auto metered = std::make_shared<ember::rt::EngineData>();
   metered->config.features = ember::FeatureSet::all();
   metered->config.consume_fuel = true;
   metered->config.epoch_interruption = true;
+  metered->config.relaxed_simd_deterministic = true;
 
   // Genuine blobs: each must load and serialize to the same bytes.
   struct Blob {
