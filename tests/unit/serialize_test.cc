@@ -499,6 +499,29 @@ TEST(IrVerifier, ChecksModuleFacts) {
             std::string::npos);
 }
 
+TEST(IrVerifier, ChecksSimdLanesAndPairs) {
+  Tamper t = portable_of(R"((module (memory 1)
+    (func (param v128) (result i32) (i32x4.extract_lane 3 (local.get 0)))
+    (func (param i32) (result v128) (v128.load32_lane 1 (local.get 0) (v128.const i64x2 0 0)))))");
+  using interp::IOp;
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  EXPECT_NE(verify(t, [](CompiledCode& c) {
+              size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
+              c.words[at + 2] = 4;  // i32x4 has lanes 0..3
+            }).find("operand out of range"),
+            std::string::npos);
+  EXPECT_NE(verify(t, [](CompiledCode& c) {
+              size_t at = find_op(c, 1, IOp::V128Load32Lane);
+              c.words[at + 3] = 0x100;  // lane
+            }).find("operand out of range"),
+            std::string::npos);
+  EXPECT_NE(verify(t, [](CompiledCode& c) {
+              size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
+              c.words[at + 3] = c.funcs[0].frame_slots - 1;  // a v128 needs two slots
+            }).find("operand out of range"),
+            std::string::npos);
+}
+
 TEST(Hash, Sha256KnownAnswers) {
   auto hex = [](const std::string& s) {
     return Sha256::hex(Sha256::of(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size())));
