@@ -19,6 +19,7 @@ int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
 int cmd_wat2wasm(const Args& args);
 int cmd_inspect(const Args& args);
+int cmd_compile(const Args& args);
 
 // Parses `--wasm NAME=on|off` / `--all-features` / `--wasm-2.0` at args[*i]; advances *i past
 // what it consumed. Returns false (with *err set) on a bad value; sets

@@ -40,11 +40,12 @@ bool is_binary(const std::vector<uint8_t>& b) {
 const char kRunHelp[] =
     "usage: ember run [OPTIONS] FILE [ARGS...]\n"
     "\n"
-    "Runs FILE (.wasm or .wat) like `wasmtime run`. Every module gets the\n"
-    "WASI preview1 imports (wasi_snapshot_preview1) with the host's stdin,\n"
-    "stdout and stderr; the guest's argv is FILE as given, then ARGS. Without\n"
-    "--invoke, the export `_start` runs (nothing runs when there is none) and\n"
-    "the exit status is the guest's proc_exit code, 0 when _start returns.\n"
+    "Runs FILE (.wasm, .wat, or .cwasm from `ember compile`) like `wasmtime\n"
+    "run`. Every module gets the WASI preview1 imports (wasi_snapshot_preview1)\n"
+    "with the host's stdin, stdout and stderr; the guest's argv is FILE as\n"
+    "given, then ARGS. Without --invoke, the export `_start` runs (nothing\n"
+    "runs when there is none) and the exit status is the guest's proc_exit\n"
+    "code, 0 when _start returns.\n"
     "Options come before FILE; everything after FILE goes to the guest.\n"
     "\n"
     "options:\n"
@@ -257,8 +258,9 @@ std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   return causes;
 }
 
-// The module in FILE: binary or text.
+// The module in FILE: binary, text, or serialized (`ember compile`).
 Module load_module(const Engine& engine, const std::vector<uint8_t>& bytes) {
+  if (Module::is_serialized(bytes)) return Module::deserialize(engine, bytes);
   return Module::from_bytes_or_text(engine, bytes);
 }
 

@@ -38,6 +38,7 @@ const char kHelp[] =
     "  --root DIR             name files relative to DIR in lists and output\n"
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
+    "  --via-serialization    load every module back from its serialized form\n"
     "  --wasm NAME=on|off     enable/disable a proposal; --all-features;\n"
     "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n"
     "  --relaxed-simd-deterministic\n"
@@ -216,6 +217,7 @@ int parse_options(const Args& args, Options* o) {
       return 0;
     } else if (a == "-v" || a == "--verbose") o->verbose = true;
     else if (a == "--no-fork") o->fork = false;
+    else if (a == "--via-serialization") o->run.via_serialization = true;
     else if (a == "--relaxed-simd-deterministic") o->run.relaxed_simd_deterministic = true;
     else if (a == "--json") ok = value(&o->json);
     else if (a == "--expect") ok = value(&o->expect);

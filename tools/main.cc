@@ -93,7 +93,8 @@ static const char kUsage[] =
     "usage: ember <command> [options] [args]\n"
     "\n"
     "commands:\n"
-    "  run [OPTIONS] FILE [ARGS...]         run a module (.wasm or .wat), WASI included\n"
+    "  run [OPTIONS] FILE [ARGS...]         run a module (.wasm, .wat or .cwasm), WASI included\n"
+    "  compile FILE [-o OUT]                write a precompiled module (.cwasm)\n"
     "  wast FILE|DIR...                     run .wast spec scripts\n"
     "  validate FILE                        check that a module is valid\n"
     "  wat2wasm FILE [-o OUT]               convert text to binary\n"
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return cmd_validate(args);
   if (cmd == "wat2wasm") return cmd_wat2wasm(args);
   if (cmd == "inspect") return cmd_inspect(args);
+  if (cmd == "compile") return cmd_compile(args);
   std::fprintf(stderr, "ember: unknown command `%s`\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "ir/types.hh"
 
@@ -35,6 +36,28 @@ class Config {
   Config& max_wasm_stack(uint64_t bytes);
   Config& signals_based_traps(bool on);
   Config& nan_canonicalization(bool on);
+  // Translate the functions of large modules on several threads (default
+  // on); the translated code is the same either way.
+  Config& parallel_compilation(bool on);
+
+  // Compilation cache (docs/serialization.md): on = the default directory
+  // ($XDG_CACHE_HOME/ember or ~/.cache/ember; WasmError if neither is
+  // known), off = none.
+  Config& cache(bool on);
+  // The cache in directory `dir` (created on first write); "" = no cache.
+  Config& cache_dir(const std::string& dir);
+  // wasmtime's cache configuration file (TOML [cache] table: `enabled`,
+  // `directory`). Throws WasmError if it cannot be read or parsed.
+  Config& cache_config_file(const std::string& path);
+
+  // Settings of wasmtime's code generator, accepted for compatibility; what
+  // each does in Ember is in docs/decisions.md (today: the interpreter runs
+  // everything, so none changes execution). Bad names throw WasmError.
+  Config& strategy(const std::string& name);  // "auto" | "cranelift" | "winch"
+  Config& profiler(const std::string& name);  // "none" | "jitdump" | "vtune" | "perfmap"
+  Config& cranelift_opt_level(const std::string& level);  // "none" | "speed" | "speed_and_size"
+  Config& cranelift_debug_verifier(bool on);
+  Config& debug_info(bool on);
   // Relaxed SIMD operators give the deterministic profile's results rather
   // than the fastest native ones (wasmtime's relaxed_simd_deterministic).
   Config& relaxed_simd_deterministic(bool on);
@@ -55,6 +78,11 @@ class Engine {
   // Advances the epoch; stores whose deadline is reached trap "interrupt".
   void increment_epoch();
   const FeatureSet& features() const;
+  // False: Ember runs its own register-IR interpreter, not wasmtime's
+  // Pulley bytecode (tier() says which tier runs code).
+  bool is_pulley() const { return false; }
+  // The execution tier compiled code targets: "interpreter".
+  const char* tier() const { return "interpreter"; }
 
   const std::shared_ptr<rt::EngineData>& raw() const { return data_; }
 

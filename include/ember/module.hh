@@ -2,7 +2,13 @@
 //
 // Immutable after construction and shareable between stores and threads of
 // its engine. Construction throws WasmError with kind Malformed (bytes or text
-// that do not parse) or Invalid (fails validation).
+// that do not parse) or Invalid (fails validation). With the engine's cache
+// enabled (Config::cache), compiling goes through the on-disk cache.
+//
+// serialize() turns a module into bytes that deserialize() loads without
+// validating or translating again (docs/serialization.md). A serialized
+// module is trusted input, like a native executable: it is checked for
+// damage and structural consistency, not proven safe (see "Trust" there).
 #pragma once
 
 #include <cstdint>
@@ -41,8 +47,9 @@ struct ExportType {
 
 class Module {
  public:
-  // From the binary format.
-  static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes);
+  // From the binary format. `validate == false` (trusted input) skips the
+  // module-level checks that safe execution does not need (docs/decisions.md).
+  static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes, bool validate = true);
   // From the text format (WAT).
   static Module from_text(const Engine& engine, std::string_view wat);
   // Binary or text, told apart by the "\0asm" magic.
@@ -51,6 +58,24 @@ class Module {
   static Module from_file(const Engine& engine, const std::string& path);
   // Throws like from_binary when `bytes` is not a valid module.
   static void validate(const Engine& engine, std::span<const uint8_t> bytes);
+
+  // Loads the output of serialize(). Throws WasmError: Malformed when `blob`
+  // is not a serialized module or is truncated or damaged; Internal when it
+  // was produced by another Ember version or build, or for an engine whose
+  // configuration changes translated code differently (features, fuel,
+  // epochs, ...). The message names the reason. The engine is unaffected.
+  static Module deserialize(const Engine& engine, std::span<const uint8_t> blob);
+  // Same, from a file (throws WasmError naming the file on I/O errors).
+  static Module deserialize_file(const Engine& engine, const std::string& path);
+  // A .wasm, .wat or serialized module file (`ember compile` output), told
+  // apart by its first bytes.
+  static Module load_file(const Engine& engine, const std::string& path);
+  // True if `bytes` starts like a serialized module.
+  static bool is_serialized(std::span<const uint8_t> bytes);
+
+  // The serialized form: versioned, keyed to this build of Ember and to the
+  // engine configuration, with an integrity checksum.
+  std::vector<uint8_t> serialize() const;
 
   std::vector<ImportType> imports() const;
   std::vector<ExportType> exports() const;

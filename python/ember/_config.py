@@ -18,6 +18,7 @@ import os
 import platform
 from typing import Any, Callable, Dict, Optional
 
+from . import _ember
 from ._error import WasmtimeError
 from ._managed import Managed
 
@@ -66,16 +67,24 @@ def _choice(*allowed: str) -> _Check:
     return check
 
 
-def _cache(name: str, v: Any) -> Any:
+def _cache(name: str, v: Any) -> str:
+    """The cache directory ("" = no cache), as docs/serialization.md says:
+    True is the default directory; a path is a cache directory if it names
+    one, else wasmtime's TOML cache configuration file."""
     if isinstance(v, bool):
         if not v:
             raise WasmtimeError("cache can only be enabled (True or a configuration path)")
-        return True
+        d = _ember.default_cache_dir()
+        if not d:
+            raise WasmtimeError("no cache directory: set XDG_CACHE_HOME or HOME")
+        return d
     if isinstance(v, (str, os.PathLike)):
-        path = os.fspath(v)
+        path = os.fsdecode(os.fspath(v))
+        if os.path.isdir(path):
+            return os.path.abspath(path)
         if not os.path.isfile(path):
             raise WasmtimeError(f"failed to read cache configuration file: {path}")
-        return path
+        return _ember.cache_dir_from_config_file(path)
     raise TypeError("expected a bool or a str")
 
 
@@ -149,13 +158,16 @@ class Config(Managed):
 
     # Compilation
     debug_info = _Setting(_bool, "emit debug info (accepted; no effect on the interpreter)")
-    strategy = _Setting(_choice("auto", "cranelift", "winch", "pulley"), "'auto' | 'cranelift'")
-    profiler = _Setting(_choice("none", "jitdump", "vtune", "perfmap"), "profiler name")
-    cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility")
-    cranelift_opt_level = _Setting(_choice("none", "speed", "speed_and_size"), "optimisation level")
+    strategy = _Setting(_choice("auto", "cranelift", "winch"),
+                        "'auto' | 'cranelift' | 'winch': all select Ember's interpreter today")
+    profiler = _Setting(_choice("none", "jitdump", "vtune", "perfmap"),
+                        "profiler name (accepted; no JIT code to report yet)")
+    cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (no effect on the interpreter)")
+    cranelift_opt_level = _Setting(_choice("none", "speed", "speed_and_size"),
+                                   "optimisation level (no effect on the interpreter)")
     cranelift_nan_canonicalization = _Setting(_bool, "canonicalize NaN results")
-    parallel_compilation = _Setting(_bool, "compile functions in parallel")
-    cache = _Setting(_cache, "True or the path of a cache configuration file")
+    parallel_compilation = _Setting(_bool, "translate the functions of large modules on several threads")
+    cache = _Setting(_cache, "True, a cache directory, or a wasmtime cache configuration file")
     target = _Setting(_target, "target triple; only the host is supported")
     # Proposals
     wasm_threads = _Setting(_bool, "threads proposal")

@@ -45,7 +45,8 @@ class Engine(Managed):
         self.ptr().increment_epoch()
 
     def is_pulley(self) -> bool:
-        """Ember never uses wasmtime's Pulley backend."""
+        """False: Ember runs its own register-IR interpreter, never wasmtime's
+        Pulley bytecode (docs/decisions.md)."""
         self.ptr()
         return False
 
@@ -92,20 +93,38 @@ class Module(Managed):
         _ember.validate(engine.ptr(), wasm)
 
     @classmethod
-    def deserialize(cls, engine: Engine, encoded: Union[bytes, bytearray]) -> "Module":
-        if not isinstance(encoded, (bytes, bytearray)):
-            raise TypeError("expected bytes")
-        engine.ptr()
-        raise WasmtimeError("Module.deserialize is not implemented yet")
+    def _from_handle(cls, engine: Engine, handle: Any) -> "Module":
+        m = cls.__new__(cls)
+        m._h = handle
+        m._engine = engine
+        return m
 
     @classmethod
-    def deserialize_file(cls, engine: Engine, path: str) -> "Module":
-        engine.ptr()
-        raise WasmtimeError("Module.deserialize_file is not implemented yet")
+    def deserialize(cls, engine: Engine, encoded: Union[bytes, bytearray]) -> "Module":
+        """Load the output of `serialize()` without compiling again.
+
+        Only for trusted input: the blob is checked for damage and for the
+        Ember version and engine configuration it was made with (WasmtimeError
+        naming the reason otherwise), not proven safe to run."""
+        if not isinstance(encoded, (bytes, bytearray)):
+            raise TypeError("expected bytes")
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        return cls._from_handle(engine, _ember.deserialize(engine.ptr(), encoded))
+
+    @classmethod
+    def deserialize_file(cls, engine: Engine, path: Union[str, "os.PathLike[str]"]) -> "Module":
+        """`deserialize` of a file's contents (e.g. from `ember compile`)."""
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError("expected a str")
+        return cls._from_handle(engine, _ember.deserialize_file(engine.ptr(), os.fsdecode(path)))
 
     def serialize(self) -> bytearray:
-        self.ptr()
-        raise WasmtimeError("Module.serialize is not implemented yet")
+        """This module's translated code and data as bytes (Ember's format,
+        docs/serialization.md), for `Module.deserialize`."""
+        return bytearray(_ember.serialize(self.ptr()))
 
     @property
     def imports(self) -> List[ImportType]:

@@ -1,5 +1,6 @@
-// Modules and instances: compile, validate, wat2wasm, module reflection,
-// instantiation with positional imports, instance exports.
+// Modules and instances: compile (through the compilation cache when the
+// engine has one), validate, wat2wasm, serialize/deserialize, module
+// reflection, instantiation with positional imports, instance exports.
 //
 // The pure-Python `Module`/`Instance` classes hold the handles defined here;
 // the choice between text and binary input is made there (wasmtime's rules),
@@ -7,9 +8,14 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include "binary/decoder.hh"
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <span>
+
 #include "common.hh"
-#include "validate/validate.hh"
+#include "runtime/module_cache.hh"
+#include "runtime/serialize.hh"
 
 namespace ember::py {
 
@@ -29,19 +35,61 @@ std::vector<uint8_t> bytes_of(nb::handle b) {
   return std::vector<uint8_t>(p, p + n);
 }
 
-std::shared_ptr<ModuleData> compile_bytes(const rt::EngineData& engine, std::vector<uint8_t> bytes,
-                                          bool validate) {
+std::shared_ptr<ModuleData> compile_wasm(const rt::EngineData& engine, std::vector<uint8_t> bytes,
+                                         bool validate) {
   Expected<std::shared_ptr<ModuleData>> m = [&] {
     nb::gil_scoped_release nogil;
-    return decode_module(std::move(bytes), engine.config.features);
+    return rt::compile_bytes(engine, std::move(bytes), validate);
   }();
   if (!m) raise_wasmtime(m.error().describe());
-  Status st = [&] {
-    nb::gil_scoped_release nogil;
-    return compile_module(**m, engine, validate);
-  }();
-  if (!st) raise_wasmtime(st.error().describe());
   return *m;
+}
+
+ModuleHandle deserialize_bytes(const EngineHandle& e, std::span<const uint8_t> blob) {
+  Expected<std::shared_ptr<ModuleData>> m = [&] {
+    nb::gil_scoped_release nogil;
+    return rt::deserialize_module(blob, *e.data);
+  }();
+  if (!m) raise_wasmtime(m.error().message());
+  ModuleHandle h;
+  h.engine = e.data;
+  h.data = std::move(*m);
+  return h;
+}
+
+nb::bytes serialize(const ModuleHandle& h) {
+  Expected<std::vector<uint8_t>> blob = [&] {
+    nb::gil_scoped_release nogil;
+    return rt::serialize_module(*h.data, *h.engine);
+  }();
+  if (!blob) raise_wasmtime(blob.error().message());
+  return nb::bytes(reinterpret_cast<const char*>(blob->data()), blob->size());
+}
+
+ModuleHandle deserialize_file(const EngineHandle& e, const std::string& path) {
+  std::vector<uint8_t> blob;
+  int err = 0;
+  bool ok = [&] {
+    nb::gil_scoped_release nogil;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    err = errno;
+    if (!f) return false;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) blob.insert(blob.end(), buf, buf + n);
+    bool good = !std::ferror(f);
+    err = errno;
+    std::fclose(f);
+    return good;
+  }();
+  if (!ok) raise_wasmtime("failed to read serialized module `" + path + "`: " + std::strerror(err));
+  return deserialize_bytes(e, blob);
+}
+
+std::string cache_dir_of_config_file(const std::string& path) {
+  Expected<std::string> dir = rt::cache_dir_from_config_file(path);
+  if (!dir) raise_wasmtime(dir.error().message());
+  return *dir;
 }
 
 nb::object extern_type(const ModuleData& m, ExternKind kind, uint32_t index_or_type) {
@@ -178,14 +226,32 @@ void bind_module(nb::module_& m) {
         [](const EngineHandle& e, nb::handle wasm, bool validate) {
           ModuleHandle h;
           h.engine = e.data;
-          h.data = compile_bytes(*e.data, bytes_of(wasm), validate);
+          h.data = compile_wasm(*e.data, bytes_of(wasm), validate);
           return h;
         },
         nb::arg("engine").none(), nb::arg("wasm").none(), nb::arg("validate") = true);
   m.def("validate", [](const EngineHandle& e, nb::handle wasm) {
-    compile_bytes(*e.data, bytes_of(wasm), true);
+    compile_wasm(*e.data, bytes_of(wasm), true);
   });
   m.def("wat2wasm", &wat_to_bytes, nb::arg("wat"));
+  m.def("serialize", &serialize);
+  m.def("deserialize", [](const EngineHandle& e, nb::handle blob) {
+    std::vector<uint8_t> b = bytes_of(blob);
+    return deserialize_bytes(e, b);
+  });
+  m.def("deserialize_file", &deserialize_file);
+  m.def("default_cache_dir", &rt::default_cache_dir);
+  m.def("cache_dir_from_config_file", &cache_dir_of_config_file);
+  m.def("cache_stats", [] {
+    rt::CacheStats s = rt::cache_stats();
+    nb::dict d;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["rejected"] = s.rejected;
+    d["writes"] = s.writes;
+    d["write_errors"] = s.write_errors;
+    return d;
+  });
 
   nb::class_<InstanceHandle>(m, "InstanceHandle")
       .def("exports", &instance_exports)

@@ -51,6 +51,8 @@ rt::EngineConfig config_from_dict(nb::dict d) {
       c.cranelift_debug_verifier = nb::cast<bool>(v);
     } else if (key == "cranelift_nan_canonicalization") {
       c.nan_canonicalization = nb::cast<bool>(v);
+    } else if (key == "cache") {
+      c.cache_dir = nb::cast<std::string>(v);  // resolved by Config (_config.py)
     }
     // Other settings are accepted and recorded by Config only.
   }

@@ -6,6 +6,7 @@
 #include "interp/interp.hh"
 #include "runtime/backtrace.hh"
 #include "runtime/api_support.hh"
+#include "runtime/module_cache.hh"
 
 namespace ember {
 
@@ -72,6 +73,63 @@ Config& Config::signals_based_traps(bool on) {
 }
 Config& Config::nan_canonicalization(bool on) {
   cfg_->nan_canonicalization = on;
+  return *this;
+}
+Config& Config::parallel_compilation(bool on) {
+  cfg_->parallel_compilation = on;
+  return *this;
+}
+
+Config& Config::cache(bool on) {
+  if (!on) {
+    cfg_->cache_dir.clear();
+    return *this;
+  }
+  std::string dir = rt::default_cache_dir();
+  if (dir.empty()) throw WasmError(ErrorKind::Internal, "no cache directory: set XDG_CACHE_HOME or HOME");
+  cfg_->cache_dir = dir;
+  return *this;
+}
+Config& Config::cache_dir(const std::string& dir) {
+  cfg_->cache_dir = dir;
+  return *this;
+}
+Config& Config::cache_config_file(const std::string& path) {
+  Expected<std::string> dir = rt::cache_dir_from_config_file(path);
+  if (!dir) api::throw_error(dir.take_error());
+  cfg_->cache_dir = *dir;
+  return *this;
+}
+
+namespace {
+void check_choice(const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (v == a) return;
+  throw WasmError(ErrorKind::Internal, "unknown " + what + ": " + v);
+}
+}  // namespace
+
+Config& Config::strategy(const std::string& name) {
+  check_choice("strategy", name, {"auto", "cranelift", "winch"});
+  cfg_->strategy = name;
+  return *this;
+}
+Config& Config::profiler(const std::string& name) {
+  check_choice("profiler", name, {"none", "jitdump", "vtune", "perfmap"});
+  cfg_->profiler = name;
+  return *this;
+}
+Config& Config::cranelift_opt_level(const std::string& level) {
+  check_choice("opt_level", level, {"none", "speed", "speed_and_size"});
+  cfg_->opt_level = level;
+  return *this;
+}
+Config& Config::cranelift_debug_verifier(bool on) {
+  cfg_->cranelift_debug_verifier = on;
+  return *this;
+}
+Config& Config::debug_info(bool on) {
+  cfg_->debug_info = on;
   return *this;
 }
 Config& Config::relaxed_simd_deterministic(bool on) {

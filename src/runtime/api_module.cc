@@ -3,22 +3,28 @@
 #include <fstream>
 #include <iterator>
 
-#include "binary/decoder.hh"
 #include "ember/module.hh"
 #include "runtime/api_support.hh"
+#include "runtime/module_cache.hh"
+#include "runtime/serialize.hh"
 #include "text/wat.hh"
-#include "validate/validate.hh"
 
 namespace ember {
 
 namespace {
 
-Module compile(const Engine& engine, std::vector<uint8_t> bytes) {
-  Expected<std::shared_ptr<ModuleData>> m = decode_module(std::move(bytes), engine.features());
+Module compile(const Engine& engine, std::vector<uint8_t> bytes, bool validate = true) {
+  Expected<std::shared_ptr<ModuleData>> m = rt::compile_bytes(*engine.raw(), std::move(bytes), validate);
   if (!m) api::throw_error(m.take_error());
-  Status st = compile_module(**m, *engine.raw());
-  if (!st) api::throw_error(st.take_error());
   return Module(engine, std::shared_ptr<const ModuleData>(std::move(*m)));
+}
+
+std::vector<uint8_t> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw WasmError(ErrorKind::Internal, path + ": cannot open file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw WasmError(ErrorKind::Internal, path + ": read error");
+  return bytes;
 }
 
 bool is_binary(std::span<const uint8_t> bytes) {
@@ -40,8 +46,8 @@ ExternType type_of(const ModuleData& m, ExternKind kind, uint32_t index) {
 
 }  // namespace
 
-Module Module::from_binary(const Engine& engine, std::span<const uint8_t> bytes) {
-  return compile(engine, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+Module Module::from_binary(const Engine& engine, std::span<const uint8_t> bytes, bool validate) {
+  return compile(engine, std::vector<uint8_t>(bytes.begin(), bytes.end()), validate);
 }
 
 Module Module::from_text(const Engine& engine, std::string_view wat) {
@@ -56,10 +62,7 @@ Module Module::from_bytes_or_text(const Engine& engine, std::span<const uint8_t>
 }
 
 Module Module::from_file(const Engine& engine, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw WasmError(ErrorKind::Internal, path + ": cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw WasmError(ErrorKind::Internal, path + ": read error");
+  std::vector<uint8_t> bytes = read_whole_file(path);
   try {
     return from_bytes_or_text(engine, bytes);
   } catch (const WasmError& e) {
@@ -69,6 +72,39 @@ Module Module::from_file(const Engine& engine, const std::string& path) {
 
 void Module::validate(const Engine& engine, std::span<const uint8_t> bytes) {
   (void)from_binary(engine, bytes);
+}
+
+bool Module::is_serialized(std::span<const uint8_t> bytes) { return rt::is_serialized(bytes); }
+
+Module Module::deserialize(const Engine& engine, std::span<const uint8_t> blob) {
+  Expected<std::shared_ptr<ModuleData>> m = rt::deserialize_module(blob, *engine.raw());
+  if (!m) api::throw_error(m.take_error());
+  return Module(engine, std::shared_ptr<const ModuleData>(std::move(*m)));
+}
+
+Module Module::deserialize_file(const Engine& engine, const std::string& path) {
+  std::vector<uint8_t> blob = read_whole_file(path);
+  try {
+    return deserialize(engine, blob);
+  } catch (const WasmError& e) {
+    throw WasmError(e.kind(), path + ": " + e.what());
+  }
+}
+
+Module Module::load_file(const Engine& engine, const std::string& path) {
+  std::vector<uint8_t> bytes = read_whole_file(path);
+  try {
+    if (is_serialized(bytes)) return deserialize(engine, bytes);
+    return from_bytes_or_text(engine, bytes);
+  } catch (const WasmError& e) {
+    throw WasmError(e.kind(), path + ": " + e.what());
+  }
+}
+
+std::vector<uint8_t> Module::serialize() const {
+  Expected<std::vector<uint8_t>> blob = rt::serialize_module(*data_, *engine_.raw());
+  if (!blob) api::throw_error(blob.take_error());
+  return std::move(*blob);
 }
 
 std::vector<ImportType> Module::imports() const {

@@ -25,10 +25,24 @@ namespace ember {
 // Upper bound on the total number of locals (params included) of one function.
 constexpr uint32_t kMaxFunctionLocals = 50000;
 
-// `validate == false` (trusted input, e.g. a module this engine serialized)
-// still translates; it may skip checks. The engine's type registry is
-// internally synchronized, so interning through a const engine is safe.
+// `validate == false` (Module(..., validate=False): trusted input) skips
+// the module-level rules no later stage relies on (see check_module in
+// module_validate.cc and docs/decisions.md); function bodies are always
+// type-checked because the translator is driven by the validator. Large
+// modules are translated on several threads when the engine's
+// parallel_compilation is on; the code is identical either way. The
+// engine's type registry is internally synchronized, so interning through a
+// const engine is safe.
 Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate = true);
+
+// Threads compile_module uses for `m` (1 = serial): parallel_compilation on,
+// at least 128 KiB of function bodies and 16 bodies per thread.
+unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config);
+
+// Module-level validation only, no function bodies (what compile_module
+// checks first; serialized modules are re-checked with it when loaded).
+// `full == false` is the validate=False subset.
+Status validate_module_level(const ModuleData& m, const FeatureSet& features, bool full = true);
 
 // The type a constant expression must produce is `expected`; checks that the
 // expression is constant and well-typed in module `m` (2.0 rules: global.get

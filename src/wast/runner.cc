@@ -8,6 +8,7 @@
 
 #include "binary/decoder.hh"
 #include "runtime/runtime.hh"
+#include "runtime/serialize.hh"
 #include "validate/validate.hh"
 #include "wast/values.hh"
 
@@ -31,6 +32,7 @@ class Runner {
       : engine_(std::make_shared<rt::EngineData>()), refs_(store_) {
     result_.file = name;
     engine_->config.features = opts.features;
+    via_serialization_ = opts.via_serialization;
     engine_->config.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);
@@ -58,6 +60,7 @@ class Runner {
   void assert_module_error(const Command& c);
 
   std::shared_ptr<rt::EngineData> engine_;
+  bool via_serialization_ = false;
   rt::StoreData store_;
   ExternRefs refs_;
   FileResult result_;
@@ -89,6 +92,10 @@ Expected<Module> Runner::compile(const ModuleSource& src) {
   EMBER_ASSIGN(std::vector<uint8_t> bytes, src.to_binary());
   EMBER_ASSIGN(std::shared_ptr<ModuleData> m, decode_module(std::move(bytes), engine_->config.features));
   EMBER_TRY(compile_module(*m, *engine_));
+  if (via_serialization_) {
+    EMBER_ASSIGN(std::vector<uint8_t> blob, rt::serialize_module(*m, *engine_));
+    EMBER_ASSIGN(m, rt::deserialize_module(blob, *engine_));
+  }
   return Module(std::move(m));
 }
 

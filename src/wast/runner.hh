@@ -42,6 +42,9 @@ struct FileResult {
 
 struct RunOptions {
   FeatureSet features = FeatureSet::defaults();
+  // Every module that compiles is serialized and loaded back before use
+  // (runs the whole script against deserialized modules).
+  bool via_serialization = false;
   bool relaxed_simd_deterministic = false;
 };
 

@@ -83,7 +83,6 @@ def test_module_example_without_serialization(capsys):
     assert " Export: gcd (" in out
 
 
-@xfail_later("Module.serialize / Module.deserialize")
 def test_module_example_serialization():
     import ember as wasmtime
     engine = wasmtime.Engine()

@@ -1,0 +1,518 @@
+// Portable IR and its verifier (see ir_codec.hh for the checks).
+#include "interp/ir_codec.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "interp/interp_state.hh"
+#include "support/hash.hh"
+
+namespace ember::interp {
+
+namespace {
+
+// IOps expanded from operators.def, in IOp order: their wasm operators and
+// names. Every signature kind but Special has IR ops (as code.hh expands
+// them); a new kind must be added here too (the build fails until it is).
+#define EMBER_CX_ITEM(x) x,
+#define EMBER_CX_Special(x)
+#define EMBER_CX_Unary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Binary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Load(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_Store(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VUnary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VBinary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VTernary(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VShift(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VExtract(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VReplace(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VLoad(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VStore(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VLoadLane(x) EMBER_CX_ITEM(x)
+#define EMBER_CX_VStoreLane(x) EMBER_CX_ITEM(x)
+constexpr Op kNumericOps[] = {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(Op::name)
+#include "ir/operators.def"
+};
+constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
+
+const char* const kIOpNames[] = {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(#name)
+#include "ir/operators.def"
+#define EMBER_IROP(name, words) #name,
+#include "interp/ir_ops.def"
+};
+static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
+#undef EMBER_CX_ITEM
+#undef EMBER_CX_Special
+#undef EMBER_CX_Unary
+#undef EMBER_CX_Binary
+#undef EMBER_CX_Load
+#undef EMBER_CX_Store
+#undef EMBER_CX_VUnary
+#undef EMBER_CX_VBinary
+#undef EMBER_CX_VTernary
+#undef EMBER_CX_VShift
+#undef EMBER_CX_VExtract
+#undef EMBER_CX_VReplace
+#undef EMBER_CX_VLoad
+#undef EMBER_CX_VStore
+#undef EMBER_CX_VLoadLane
+#undef EMBER_CX_VStoreLane
+
+// Word counts of ir_ops.def (0 = variable), indexed by IOp - kNumericCount.
+constexpr uint8_t kIrWords[] = {
+#define EMBER_IROP(name, words) words,
+#include "interp/ir_ops.def"
+};
+static_assert(kNumericCount + sizeof(kIrWords) == kIOpCount);
+
+// Operand layouts of the IR's own ops (ir_ops.def documents each):
+//   s slot, v v128 slot pair, i immediate, b branch offset, f function,
+//   g global, t table, m memory, e elem segment, a data segment,
+//   y type id, c call window base.
+// nullptr: no layout known (such code cannot be serialized).
+const char* ir_operands(IOp op) {
+  switch (op) {
+    case IOp::Unreachable: return "";
+    case IOp::Copy: return "ss";
+    case IOp::Const32: return "si";
+    case IOp::Const64: return "sii";
+    case IOp::CopyV128: return "vv";
+    case IOp::ConstV128: return "viiii";
+    case IOp::SelectV128: return "vsvv";
+    case IOp::GlobalGetV128: return "vg";
+    case IOp::GlobalSetV128: return "gv";
+    case IOp::Br: return "b";
+    case IOp::BrIf: case IOp::BrIfNot: return "sb";
+    case IOp::BrTable: return "";  // variable, checked by hand
+    case IOp::Return: return "";
+    case IOp::Return1: return "s";
+    case IOp::Call: case IOp::ReturnCall: return "fc";
+    case IOp::CallIndirect: case IOp::ReturnCallIndirect: return "ytsc";
+    case IOp::Select: return "ssss";
+    case IOp::GlobalGet: return "sg";
+    case IOp::GlobalSet: return "gs";
+    case IOp::RefIsNull: return "ss";
+    case IOp::RefFunc: return "sf";
+    case IOp::TableGet: return "sts";
+    case IOp::TableSet: return "tss";
+    case IOp::TableSize: return "st";
+    case IOp::TableGrow: return "stss";
+    case IOp::TableFill: return "tsss";
+    case IOp::TableCopy: return "ttsss";
+    case IOp::TableInit: return "tesss";
+    case IOp::ElemDrop: return "e";
+    case IOp::MemorySize: return "sm";
+    case IOp::MemoryGrow: return "sms";
+    case IOp::MemoryFill: return "msss";
+    case IOp::MemoryCopy: return "mmsss";
+    case IOp::MemoryInit: return "masss";
+    case IOp::DataDrop: return "a";
+    case IOp::BrIfI32Eqz: case IOp::BrIfI32Nez: return "sb";
+    case IOp::BrIfI32Eq: case IOp::BrIfI32Ne: case IOp::BrIfI32LtS: case IOp::BrIfI32LtU:
+    case IOp::BrIfI32GtS: case IOp::BrIfI32GtU: case IOp::BrIfI32LeS: case IOp::BrIfI32LeU:
+    case IOp::BrIfI32GeS: case IOp::BrIfI32GeU:
+      return "ssb";
+    case IOp::I32AddImm: case IOp::I32SubImm: case IOp::I32MulImm: case IOp::I32AndImm:
+    case IOp::I32OrImm: case IOp::I32XorImm: case IOp::I32ShlImm: case IOp::I32ShrSImm:
+    case IOp::I32ShrUImm: case IOp::I32EqImm: case IOp::I32NeImm: case IOp::I32LtSImm:
+    case IOp::I32LtUImm: case IOp::I32GtSImm: case IOp::I32GtUImm: case IOp::I32LeSImm:
+    case IOp::I32LeUImm: case IOp::I32GeSImm: case IOp::I32GeUImm: case IOp::I64AddImm:
+    case IOp::I64SubImm:
+      return "ssi";
+    case IOp::Fuel: case IOp::FuelSave: case IOp::FuelCheck: return "i";
+    case IOp::FuelUnits: return "si";
+    case IOp::FuelMemoryGrow: return "smi";
+    case IOp::FuelTableGrow: return "sti";
+    case IOp::EpochCheck: return "";
+    default: return nullptr;
+  }
+}
+
+// Never continue with the next word (tail calls return or enter the callee).
+bool is_terminator(IOp op) {
+  return op == IOp::Unreachable || op == IOp::Br || op == IOp::BrTable || op == IOp::Return ||
+         op == IOp::Return1 || op == IOp::ReturnCall || op == IOp::ReturnCallIndirect;
+}
+
+Operand operand_of(char c) {
+  switch (c) {
+    case 's': return Operand::Slot;
+    case 'v': return Operand::Slot2;
+    case 'i': return Operand::Imm;
+    case 'b': return Operand::Branch;
+    case 'f': return Operand::Func;
+    case 'g': return Operand::Global;
+    case 't': return Operand::Table;
+    case 'm': return Operand::Memory;
+    case 'e': return Operand::Elem;
+    case 'a': return Operand::Data;
+    case 'y': return Operand::TypeId;
+    default: return Operand::CallBase;
+  }
+}
+
+uint64_t slots_of_types(const std::vector<ValType>& ts) {
+  uint64_t n = 0;
+  for (ValType t : ts) n += slot_count(t);
+  return n;
+}
+
+Operand slot_of(const std::optional<ValType>& t) {
+  return t && *t == ValType::V128 ? Operand::Slot2 : Operand::Slot;
+}
+
+void set_masks(IrLayout& x) {
+  for (uint8_t k = 0; k < x.count; k++) {
+    switch (x.ops[k]) {
+      case Operand::Slot: x.slot1_mask |= uint16_t(1u << k); break;
+      case Operand::Slot2: x.slot2_mask |= uint16_t(1u << k); break;
+      case Operand::Imm: break;
+      default: x.other_mask |= uint16_t(1u << k); break;
+    }
+  }
+}
+
+struct Layouts {
+  IrLayout l[kIOpCount];
+  Layouts() {
+    for (size_t i = 0; i < kNumericCount; i++) {
+      const OpInfo& info = op_info(kNumericOps[i]);
+      IrLayout& x = l[i];
+      x.known = true;
+      auto add = [&](Operand o) { x.ops[x.count++] = o; };
+      // SIMD shapes, as dispatch_simd.inc reads them.
+      switch (info.sig) {
+        case SigKind::VUnary:  // [op][d][a]
+          add(slot_of(info.out));
+          add(slot_of(info.in));
+          continue;
+        case SigKind::VBinary:  // [op][d][a][b]; shuffle: [op][d][ma x4][mb x4][a][b]
+          add(Operand::Slot2);
+          if (info.imm == ImmKind::Shuffle)
+            for (int k = 0; k < 8; k++) add(Operand::Imm);  // masks (used & 15)
+          add(Operand::Slot2);
+          add(Operand::Slot2);
+          continue;
+        case SigKind::VTernary:  // [op][d][a][b][c]
+          for (int k = 0; k < 4; k++) add(Operand::Slot2);
+          continue;
+        case SigKind::VShift:  // [op][d][a][count]
+          add(Operand::Slot2);
+          add(Operand::Slot2);
+          add(Operand::Slot);
+          continue;
+        case SigKind::VExtract:  // [op][d][lane][a]
+          add(slot_of(info.out));
+          add(Operand::Lane);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          continue;
+        case SigKind::VReplace:  // [op][d][lane][a][x]
+          add(Operand::Slot2);
+          add(Operand::Lane);
+          add(Operand::Slot2);
+          add(slot_of(info.in));
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          continue;
+        case SigKind::VLoad:  // [op][d][offset][addr]
+          add(Operand::Slot2);
+          add(Operand::Imm);
+          add(Operand::Slot);
+          x.memory0 = true;
+          continue;
+        case SigKind::VStore:  // [op][offset][addr][value]
+          add(Operand::Imm);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.memory0 = true;
+          continue;
+        case SigKind::VLoadLane:  // [op][d][offset][lane][addr][vec]
+          add(Operand::Slot2);
+          add(Operand::Imm);
+          add(Operand::Lane);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          x.memory0 = true;
+          continue;
+        case SigKind::VStoreLane:  // [op][offset][lane][addr][vec]
+          add(Operand::Imm);
+          add(Operand::Lane);
+          add(Operand::Slot);
+          add(Operand::Slot2);
+          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+          x.memory0 = true;
+          continue;
+        default:
+          break;
+      }
+      switch (info.sig) {
+        case SigKind::Unary:  // [op][d][a]
+          x.ops[x.count++] = slot_of(info.out);
+          x.ops[x.count++] = slot_of(info.in);
+          break;
+        case SigKind::Binary:  // [op][d][a][b]
+          x.ops[x.count++] = slot_of(info.out);
+          x.ops[x.count++] = slot_of(info.in);
+          x.ops[x.count++] = slot_of(info.in);
+          break;
+        case SigKind::Load:  // [op][d][offset][addr]
+          x.ops[x.count++] = slot_of(info.out);
+          x.ops[x.count++] = Operand::Imm;
+          x.ops[x.count++] = Operand::Slot;
+          x.memory0 = true;
+          break;
+        case SigKind::Store:  // [op][offset][addr][value]
+          x.ops[x.count++] = Operand::Imm;
+          x.ops[x.count++] = Operand::Slot;
+          x.ops[x.count++] = slot_of(info.in);
+          x.memory0 = true;
+          break;
+        default: x.known = false; break;
+      }
+    }
+    for (size_t i = kNumericCount; i < kIOpCount; i++) {
+      IOp op = IOp(i);
+      IrLayout& x = l[i];
+      const char* s = ir_operands(op);
+      uint8_t words = kIrWords[i - kNumericCount];
+      if (!s) continue;
+      x.variable = words == 0;
+      x.terminator = is_terminator(op);
+      size_t n = std::strlen(s);
+      // A layout that disagrees with ir_ops.def's length is treated as unknown.
+      if (n > sizeof(x.ops) / sizeof(x.ops[0]) || (!x.variable && n + 1 != words)) continue;
+      x.known = true;
+      for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
+    }
+    for (IrLayout& x : l) set_masks(x);
+  }
+};
+
+const Layouts& layouts() {
+  static const Layouts t;
+  return t;
+}
+
+[[gnu::cold]] Error corrupt(const std::string& what, uint32_t func = UINT32_MAX, uint64_t word = UINT64_MAX) {
+  std::string msg = "serialized module is corrupted: " + what;
+  if (func != UINT32_MAX) msg += " (defined function " + std::to_string(func);
+  if (word != UINT64_MAX) msg += ", word " + std::to_string(word);
+  if (func != UINT32_MAX) msg += ")";
+  return Error(ErrorKind::Malformed, std::move(msg));
+}
+
+// Handler word -> IOp. Ops whose handlers share one label (aliases in the
+// dispatch loop) are interchangeable when their layouts agree; otherwise the
+// word is marked ambiguous.
+struct Reverse {
+  std::unordered_map<uint32_t, uint32_t> op;  // UINT32_MAX = ambiguous
+  Reverse() {
+    for (size_t i = 0; i < kIOpCount; i++) {
+      uint32_t w = handler_word(IOp(i));
+      auto [it, fresh] = op.emplace(w, uint32_t(i));
+      if (fresh || it->second == UINT32_MAX) continue;
+      const IrLayout& a = ir_layout(IOp(it->second));
+      const IrLayout& b = ir_layout(IOp(i));
+      bool same = a.known && b.known && a.variable == b.variable && a.count == b.count &&
+                  a.terminator == b.terminator && a.lanes == b.lanes && a.memory0 == b.memory0 &&
+                  std::equal(a.ops, a.ops + a.count, b.ops);
+      if (!same) it->second = UINT32_MAX;
+    }
+  }
+};
+
+const Reverse& reverse() {
+  static const Reverse r;
+  return r;
+}
+
+uint32_t instruction_words(const IrLayout& l, const uint32_t* w, size_t left) {
+  if (!l.variable) return 1 + l.count;
+  // BrTable: [op][i][n][off x (n+1)]
+  if (left < 3) return 0;
+  uint64_t n = uint64_t(w[2]) + 1;
+  return n + 3 > left ? 0 : uint32_t(n + 3);
+}
+
+}  // namespace
+
+const IrLayout& ir_layout(IOp op) { return layouts().l[size_t(op)]; }
+
+const char* iop_name(IOp op) {
+  return size_t(op) < kIOpCount ? kIOpNames[size_t(op)] : "?";
+}
+
+uint64_t ir_fingerprint() {
+  static const uint64_t fp = [] {
+    uint64_t h = fnv1a64("ember-ir", 8);
+    for (size_t i = 0; i < kIOpCount; i++) {
+      const IrLayout& l = ir_layout(IOp(i));
+      h = fnv1a64(kIOpNames[i], std::strlen(kIOpNames[i]), h);
+      uint8_t facts[6] = {l.known, l.variable, l.terminator, l.count, l.lanes, l.memory0};
+      h = fnv1a64(facts, sizeof facts, h);
+      h = fnv1a64(l.ops, l.count, h);
+      h = fnv1a64(handler_table() + i, sizeof(int32_t), h);
+    }
+    for (size_t i = 0; i < kOpCount; i++) {
+      const OpInfo& info = op_info(Op(i));
+      h = fnv1a64(info.mnemonic, std::strlen(info.mnemonic), h);
+      uint8_t facts[5] = {uint8_t(info.sig), uint8_t(info.imm), info.in ? uint8_t(*info.in) : uint8_t(0),
+                          info.out ? uint8_t(*info.out) : uint8_t(0), info.size};
+      h = fnv1a64(facts, sizeof facts, h);
+    }
+    for (size_t i = 1; i < kFeatureCount; i++) {
+      const char* n = feature_name(Feature(i));
+      h = fnv1a64(n, std::strlen(n), h);
+    }
+    return h;
+  }();
+  return fp;
+}
+
+Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const ModuleData& m) {
+  std::vector<uint32_t> out(code.words);
+  std::unordered_map<uint32_t, uint32_t> type_index;  // engine id -> module type index
+  for (size_t i = m.type_ids.size(); i-- > 0;) type_index[m.type_ids[i]] = uint32_t(i);
+  const Reverse& rev = reverse();
+  for (uint32_t fi = 0; fi < code.funcs.size(); fi++) {
+    const FuncCode& fc = code.funcs[fi];
+    for (uint32_t pc = fc.begin; pc < fc.end;) {
+      auto it = rev.op.find(code.words[pc]);
+      if (it == rev.op.end())
+        return Error(ErrorKind::Internal, "cannot serialize: unknown handler word in translated code");
+      if (it->second == UINT32_MAX)
+        return Error(ErrorKind::Internal, "cannot serialize: IR ops with different layouts share a handler");
+      IOp op = IOp(it->second);
+      const IrLayout& l = ir_layout(op);
+      if (!l.known)
+        return Error(ErrorKind::Internal, std::string("cannot serialize: IR op ") + iop_name(op) +
+                                              " has no operand layout (src/interp/ir_codec.cc)");
+      uint32_t n = instruction_words(l, &code.words[pc], fc.end - pc);
+      if (n == 0 || n > fc.end - pc) return Error(ErrorKind::Internal, "cannot serialize: translated code is inconsistent");
+      out[pc] = uint32_t(op);
+      for (uint32_t k = 0; k < l.count && !l.variable; k++) {
+        if (l.ops[k] != Operand::TypeId) continue;
+        auto t = type_index.find(code.words[pc + 1 + k]);
+        if (t == type_index.end())
+          return Error(ErrorKind::Internal, "cannot serialize: call_indirect type not in the module");
+        out[pc + 1 + k] = t->second;
+      }
+      pc += n;
+    }
+  }
+  return out;
+}
+
+Status from_portable(CompiledCode& code, const ModuleData& m) {
+  std::vector<uint32_t>& w = code.words;
+  const size_t nwords = w.size();
+  const uint32_t ndefined = uint32_t(m.funcs.size() - m.num_imported_funcs);
+  if (code.funcs.size() != ndefined) return corrupt("function table does not match the module");
+  std::vector<uint8_t> starts(nwords, 0);
+  std::vector<std::pair<uint64_t, uint64_t>> branches;  // (holder word, target)
+  const int32_t* handlers = handler_table();
+  const IrLayout* layout = layouts().l;
+  uint64_t next_begin = 0;
+  for (uint32_t fi = 0; fi < ndefined; fi++) {
+    FuncCode& fc = code.funcs[fi];
+    if (fc.begin != next_begin || fc.end <= fc.begin || fc.end > nwords)
+      return corrupt("function code range out of order or out of bounds", fi);
+    fc.func_index = m.num_imported_funcs + fi;
+    const FuncType& type = m.func_type(fc.func_index);
+    uint64_t frame = fc.frame_slots;
+    if (frame == 0 || frame > (1u << 24) || fc.num_locals > frame ||
+        fc.num_params > fc.num_locals || fc.num_results > frame ||
+        fc.num_params != slots_of_types(type.params) || fc.num_results != slots_of_types(type.results))
+      return corrupt("function frame does not match its type", fi);
+    branches.clear();
+    bool falls_through = true;
+    for (uint64_t pc = fc.begin; pc < fc.end;) {
+      uint32_t opw = w[pc];
+      if (opw >= kIOpCount) return corrupt("unknown IR op", fi, pc);
+      IOp op = IOp(opw);
+      const IrLayout& l = layout[opw];
+      if (!l.known) return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
+      uint32_t n = instruction_words(l, &w[pc], fc.end - pc);
+      if (n == 0 || (!l.variable && n > fc.end - pc)) return corrupt("instruction runs past its function", fi, pc);
+      starts[pc] = 1;
+      if (l.memory0 && m.memories.empty()) return corrupt("memory access in a module without memory", fi, pc);
+      auto slot_ok = [&](uint64_t s, uint64_t width) { return s + width <= frame; };
+      if (l.variable) {  // BrTable: [op][i][n][off x (n+1)]
+        if (!slot_ok(w[pc + 1], 1)) return corrupt("slot out of frame", fi, pc);
+        for (uint64_t k = pc + 3; k < pc + n; k++) branches.emplace_back(k, k + int64_t(int32_t(w[k])));
+      } else {
+        // Fast path: slot operands against the frame.
+        const uint32_t* x = &w[pc + 1];
+        bool bad = false;
+        for (uint32_t k = 0; k < l.count; k++) {
+          uint64_t v = x[k];
+          bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) | (((l.slot2_mask >> k) & 1) && v + 2 > frame);
+        }
+        if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
+        const FuncType* callee = nullptr;
+        for (uint32_t k = 0; l.other_mask && k < l.count; k++) {
+          if (!((l.other_mask >> k) & 1)) continue;
+          uint64_t at = pc + 1 + k;
+          uint32_t v = w[at];
+          bool ok = true;
+          switch (l.ops[k]) {
+            case Operand::Slot: case Operand::Slot2: case Operand::Imm: break;  // checked above
+            case Operand::Lane: ok = v < l.lanes; break;
+            case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
+            case Operand::Func:
+              ok = v < m.funcs.size();
+              if (ok) callee = &m.func_type(v);
+              break;
+            case Operand::Global: ok = v < m.globals.size(); break;
+            case Operand::Table: ok = v < m.tables.size(); break;
+            case Operand::Memory: ok = v < m.memories.size(); break;
+            case Operand::Elem: ok = v < m.elems.size(); break;
+            case Operand::Data: ok = v < m.datas.size(); break;
+            case Operand::TypeId:
+              ok = v < m.types.size() && v < m.type_ids.size();
+              if (ok) {
+                callee = &m.types[v];
+                w[at] = m.type_ids[v];
+              }
+              break;
+            case Operand::CallBase:
+              ok = callee != nullptr &&
+                   slot_ok(v, std::max(slots_of_types(callee->params), slots_of_types(callee->results)));
+              break;
+          }
+          if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
+        }
+        // Reference moves between tables and segments keep one reference type.
+        if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) && m.tables[x[1]].elem != ValType::FuncRef)
+          return corrupt("call_indirect through a non-funcref table", fi, pc);
+        if (op == IOp::TableCopy && m.tables[x[0]].elem != m.tables[x[1]].elem)
+          return corrupt("table.copy between tables of different types", fi, pc);
+        if (op == IOp::TableInit && m.tables[x[0]].elem != m.elems[x[1]].type)
+          return corrupt("table.init from a segment of another type", fi, pc);
+      }
+      falls_through = !l.terminator;
+      w[pc] = uint32_t(handlers[opw]);
+      pc += n;
+    }
+    if (falls_through) return corrupt("function code does not end in a return or branch", fi);
+    for (auto [holder, target] : branches) {
+      if (target < fc.begin || target >= fc.end || !starts[target])
+        return corrupt("branch target is not an instruction of its function", fi, holder);
+    }
+    fc.entry = w.data() + fc.begin;
+    next_begin = fc.end;
+  }
+  if (next_begin != nwords) return corrupt("code words outside every function");
+  for (size_t i = 0; i < code.pc_map.size(); i++) {
+    if (code.pc_map[i].word >= nwords || (i > 0 && code.pc_map[i].word < code.pc_map[i - 1].word))
+      return corrupt("pc map out of order");
+  }
+  return Status::Ok();
+}
+
+}  // namespace ember::interp

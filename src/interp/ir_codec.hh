@@ -1,0 +1,89 @@
+// Portable form of translated code, and the verifier that loads it back.
+//
+// Place in the pipeline: serialization (src/runtime/serialize.cc) stores a
+// module's CompiledCode. In memory, an instruction's first word is its
+// handler's offset in this build's dispatch loop and call_indirect carries an
+// engine-canonical type id; neither means anything to another process. The
+// portable form replaces the handler word by the IOp number and the type id
+// by the module's type index. Loading reverses that while checking every
+// instruction against its operand layout (below), so that a damaged or forged
+// code array cannot make the dispatch loop index outside its frame, its
+// function's code or the instance's arrays:
+//   - every word starts an instruction of a known IOp whose operands fit in
+//     its function's range; the function ends with an unconditional transfer;
+//   - frame-slot operands (1 slot, 2 for v128) lie below frame_slots, and
+//     SIMD lane indices below the lane count;
+//   - branch offsets land on an instruction start of the same function;
+//   - function/global/table/memory/elem/data/type operands are in range, and
+//     call argument windows fit in the caller's frame;
+//   - call_indirect names a funcref table; table.copy/table.init move
+//     references between segments and tables of one reference type;
+//   - loads/stores appear only in modules with a memory;
+//   - function ranges tile the word array in order, frame sizes are bounded,
+//     param/result slot counts match the function types, pc_map is sorted.
+// What it does not prove is the slot type discipline (that a slot read as a
+// reference was written as one): see docs/serialization.md, "Trust".
+//
+// Operand layouts are written here per IR op (ir_layout), derived from
+// operators.def for the numeric/load/store ops; an op without a layout makes
+// serialization of code using it fail with a clear error, never unsafe
+// loading (tests check that every IOp has one).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "interp/code.hh"
+#include "ir/module.hh"
+#include "support/error.hh"
+
+namespace ember::interp {
+
+// What one operand word of an instruction means.
+enum class Operand : uint8_t {
+  Slot,      // frame slot index (one 8-byte slot)
+  Slot2,     // frame slot index of a v128 (two slots)
+  Imm,       // immediate (any value)
+  Branch,    // offset relative to the word holding it
+  Func,      // function index
+  Global,    // global index
+  Table,     // table index
+  Memory,    // memory index
+  Elem,      // element segment index
+  Data,      // data segment index
+  TypeId,    // engine type id (in memory) / module type index (portable)
+  CallBase,  // first slot of a call's argument/result window
+  Lane,      // SIMD lane index, below IrLayout::lanes
+};
+
+struct IrLayout {
+  bool known = false;       // false: no layout recorded for this op
+  bool variable = false;    // BrTable: [op][i][n][off x (n+1)]
+  bool terminator = false;  // control never falls through to the next word
+  bool memory0 = false;     // accesses memory 0 (load/store)
+  uint8_t count = 0;        // operand words after the opcode (fixed-size ops)
+  uint8_t lanes = 0;        // Lane operands: number of lanes
+  Operand ops[12] = {};
+  // Bit k set: operand k is a Slot / a Slot2 / any other kind than Slot,
+  // Slot2 and Imm (the verifier's fast path checks slot masks only).
+  uint16_t slot1_mask = 0, slot2_mask = 0, other_mask = 0;
+};
+
+const IrLayout& ir_layout(IOp op);
+const char* iop_name(IOp op);
+
+// Hash of this build's IR: the IOp list with word counts and layouts, the
+// operator and feature tables, and the dispatch loop's handler table.
+uint64_t ir_fingerprint();
+
+// The words of `code` (executable, as translated for module `m`) in portable
+// form. Fails only if the code uses an op without a layout.
+Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const ModuleData& m);
+
+// Verifies `code` (portable words and function table, as read from a blob)
+// against `m`, whose type_ids must be interned, and makes it executable in
+// place: handler words, engine type ids, FuncCode::entry and func_index.
+// ErrorKind::Malformed naming the first problem otherwise.
+Status from_portable(CompiledCode& code, const ModuleData& m);
+
+}  // namespace ember::interp

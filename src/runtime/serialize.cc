@@ -1,0 +1,654 @@
+// Serialized modules: writer and bounds-checked reader (format: serialize.hh
+// and docs/serialization.md).
+#include "runtime/serialize.hh"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <type_traits>
+
+#include "interp/code.hh"
+#include "interp/ir_codec.hh"
+#include "support/hash.hh"
+#include "validate/validate.hh"
+
+#ifndef EMBER_VERSION_STRING
+#define EMBER_VERSION_STRING "0.0.0-unversioned"
+#endif
+
+namespace ember::rt {
+
+namespace {
+
+constexpr size_t kHeaderSize = 32;
+constexpr size_t kChecksumOffset = 24;
+
+constexpr uint32_t tag(const char (&s)[5]) {
+  return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
+         uint32_t(uint8_t(s[3])) << 24;
+}
+
+// ---- writer ----------------------------------------------------------------
+
+class Out {
+ public:
+  std::vector<uint8_t> b;
+
+  void u8(uint8_t v) { b.push_back(v); }
+  void u16(uint16_t v) { raw(&v, 2); }
+  void u32(uint32_t v) { raw(&v, 4); }
+  void u64(uint64_t v) { raw(&v, 8); }
+  void str(const std::string& s) {
+    u32(uint32_t(s.size()));
+    raw(s.data(), s.size());
+  }
+  void bytes(const std::vector<uint8_t>& v) {
+    u32(uint32_t(v.size()));
+    raw(v.data(), v.size());
+  }
+  void section(const char (&s)[5]) { u32(tag(s)); }
+  void limits(const Limits& l) {
+    u8(uint8_t((l.max ? 1 : 0) | (l.shared ? 2 : 0) | (l.is64 ? 4 : 0)));
+    u64(l.min);
+    u64(l.max.value_or(0));
+  }
+  void table(const TableType& t) {
+    u8(uint8_t(t.elem));
+    limits(t.limits);
+  }
+  void global(const GlobalType& g) {
+    u8(uint8_t(g.type));
+    u8(g.mut ? 1 : 0);
+  }
+  void expr(const ConstExpr& e) {
+    u32(uint32_t(e.instrs.size()));
+    for (const ConstInstr& ci : e.instrs) {
+      u16(uint16_t(ci.op));
+      u64(ci.imm);
+      u64(ci.imm_hi);
+    }
+    u64(e.offset);
+  }
+
+ private:
+  // Host order is little-endian on every platform Ember builds for; the
+  // reader assumes the same (static_assert below).
+  void raw(const void* p, size_t n) {
+    const uint8_t* q = static_cast<const uint8_t*>(p);
+    b.insert(b.end(), q, q + n);
+  }
+};
+
+static_assert(std::endian::native == std::endian::little, "serialized modules assume a little-endian host");
+
+// ---- reader ----------------------------------------------------------------
+
+// A cursor over untrusted bytes. The first failure sticks: later reads
+// return zeros, so parsing code checks `failed()` at its decision points.
+class In {
+ public:
+  In(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
+
+  bool failed() const { return !why_.empty(); }
+  const std::string& why() const { return why_; }
+  size_t left() const { return size_t(end_ - p_); }
+  const uint8_t* pos() const { return p_; }
+  void fail(std::string why) {
+    if (why_.empty()) why_ = std::move(why);
+    p_ = end_;
+  }
+
+  uint8_t u8() { return uint8_t(fixed(1)); }
+  uint16_t u16() { return uint16_t(fixed(2)); }
+  uint32_t u32() { return uint32_t(fixed(4)); }
+  uint64_t u64() { return fixed(8); }
+  // A vector count whose items take at least `min_item` bytes each.
+  uint32_t count(size_t min_item) {
+    uint32_t n = u32();
+    if (uint64_t(n) * std::max<size_t>(min_item, 1) > left()) {
+      fail("a count exceeds the bytes left");
+      return 0;
+    }
+    return n;
+  }
+  std::string str() {
+    uint32_t n = count(1);
+    std::string s(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return s;
+  }
+  std::vector<uint8_t> bytes() {
+    uint32_t n = count(1);
+    std::vector<uint8_t> v(p_, p_ + n);
+    p_ += n;
+    return v;
+  }
+  void expect(const char (&s)[5]) {
+    if (u32() != tag(s)) fail(std::string("section ") + s + " missing");
+  }
+  ValType val_type() {
+    uint8_t b = u8();
+    ValType t = ValType::I32;
+    if (!failed() && !val_type_from_byte(b, &t)) fail("bad value type");
+    return t;
+  }
+  ValType ref_type() {
+    ValType t = val_type();
+    if (!failed() && !is_ref(t)) fail("bad reference type");
+    return t;
+  }
+  bool flag() {
+    uint8_t b = u8();
+    if (b > 1) fail("bad flag");
+    return b == 1;
+  }
+  Limits limits() {
+    Limits l;
+    uint8_t f = u8();
+    if (f & ~7u) fail("bad limits");
+    l.min = u64();
+    uint64_t max = u64();
+    if (f & 1) l.max = max;
+    l.shared = f & 2;
+    l.is64 = f & 4;
+    return l;
+  }
+  TableType table() {
+    TableType t;
+    t.elem = ref_type();
+    t.limits = limits();
+    return t;
+  }
+  GlobalType global() {
+    GlobalType g;
+    g.type = val_type();
+    g.mut = flag();
+    return g;
+  }
+  ConstExpr expr() {
+    ConstExpr e;
+    uint32_t n = count(18);
+    e.instrs.reserve(n);
+    for (uint32_t i = 0; i < n && !failed(); i++) {
+      ConstInstr ci;
+      uint16_t op = u16();
+      if (op >= kOpCount) fail("bad operator in a constant expression");
+      ci.op = Op(op);
+      ci.imm = u64();
+      ci.imm_hi = u64();
+      e.instrs.push_back(ci);
+    }
+    e.offset = u64();
+    return e;
+  }
+  // Vectors of plain 32-bit words (code words; pc map entries = 2 words).
+  void u32_vec_into(std::vector<uint32_t>& out) { bulk_into(out, 4); }
+  void pairs_into(std::vector<interp::PcMapEntry>& out) { bulk_into(out, 8); }
+
+ private:
+  template <typename T>
+  void bulk_into(std::vector<T>& out, size_t item) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    uint32_t n = count(item);
+    out.resize(n);
+    if (n) std::memcpy(out.data(), p_, size_t(n) * item);
+    p_ += size_t(n) * item;
+  }
+  uint64_t fixed(size_t n) {
+    if (left() < n) {
+      fail("unexpected end");
+      return 0;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, p_, n);
+    p_ += n;
+    return v;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  std::string why_;
+};
+
+[[gnu::cold]] Error corrupt(const std::string& what) {
+  return Error(ErrorKind::Malformed, "serialized module is corrupted: " + what);
+}
+[[gnu::cold]] Error incompatible(const std::string& what) {
+  return Error(ErrorKind::Internal, "serialized module is incompatible with this engine: " + what);
+}
+
+void write_key(Out& o, const EngineConfig& c) {
+  o.str(ember_version());
+  o.u64(build_fingerprint());
+  auto key = config_key(c);
+  o.u32(uint32_t(key.size()));
+  for (const auto& [name, value] : key) {
+    o.str(name);
+    o.u64(value);
+  }
+}
+
+const char* on_off(uint64_t v) { return v ? "on" : "off"; }
+
+// Text from a blob, safe to show in a message: printable ASCII, shortened.
+std::string shown(const std::string& s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && out.size() < 40; i++) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += char(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (out.size() >= 40 && s.size() > out.size()) out += "...";
+  return out;
+}
+
+Status check_key(In& in, const EngineConfig& c) {
+  std::string version = in.str();
+  uint64_t build = in.u64();
+  if (in.failed()) return corrupt(in.why());
+  if (version != ember_version())
+    return incompatible("it was produced by Ember " + shown(version) + ", this is Ember " + ember_version());
+  if (build != build_fingerprint())
+    return incompatible("it was produced by another build of Ember " + std::string(ember_version()) +
+                        " (translated-code fingerprint differs); compile it again");
+  auto mine = config_key(c);
+  uint32_t n = in.count(5);
+  std::vector<std::string> diffs;
+  std::vector<bool> seen(mine.size(), false);
+  for (uint32_t i = 0; i < n && !in.failed(); i++) {
+    std::string name = in.str();
+    uint64_t value = in.u64();
+    auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& e) { return e.first == name; });
+    if (it == mine.end()) {
+      diffs.push_back(shown(name) + " is unknown to this engine");
+      continue;
+    }
+    seen[size_t(it - mine.begin())] = true;
+    if (it->second != value) {
+      diffs.push_back(name + " is " + (name == "tier" ? std::to_string(value) : on_off(value)) +
+                      " in the module but " +
+                      (name == "tier" ? std::to_string(it->second) : on_off(it->second)) +
+                      " in the engine");
+    }
+  }
+  if (in.failed()) return corrupt(in.why());
+  for (size_t i = 0; i < mine.size(); i++)
+    if (!seen[i]) diffs.push_back(mine[i].first + " is missing from the module");
+  if (!diffs.empty()) {
+    std::string msg = "configuration differs: ";
+    for (size_t i = 0; i < diffs.size(); i++) msg += (i ? "; " : "") + diffs[i];
+    return incompatible(msg);
+  }
+  return Status::Ok();
+}
+
+void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& portable_words) {
+  o.section("TYPE");
+  o.u32(uint32_t(m.types.size()));
+  for (const FuncType& t : m.types) {
+    o.u32(uint32_t(t.params.size()));
+    for (ValType v : t.params) o.u8(uint8_t(v));
+    o.u32(uint32_t(t.results.size()));
+    for (ValType v : t.results) o.u8(uint8_t(v));
+  }
+  o.section("IMPT");
+  o.u32(uint32_t(m.imports.size()));
+  for (const Import& im : m.imports) {
+    o.str(im.module);
+    o.str(im.name);
+    o.u8(uint8_t(im.kind));
+    switch (im.kind) {
+      case ExternKind::Func: o.u32(im.func_type); break;
+      case ExternKind::Table: o.table(im.table); break;
+      case ExternKind::Memory: o.limits(im.memory.limits); break;
+      case ExternKind::Global: o.global(im.global); break;
+      case ExternKind::Tag: break;
+    }
+  }
+  // Index spaces: only the defined entries (imports are rebuilt from IMPT).
+  o.section("FUNC");
+  o.u32(uint32_t(m.funcs.size() - m.num_imported_funcs));
+  for (size_t i = m.num_imported_funcs; i < m.funcs.size(); i++) o.u32(m.funcs[i]);
+  o.section("TABL");
+  o.u32(uint32_t(m.tables.size() - m.num_imported_tables));
+  for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) o.table(m.tables[i]);
+  o.section("MEMS");
+  o.u32(uint32_t(m.memories.size() - m.num_imported_memories));
+  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) o.limits(m.memories[i].limits);
+  o.section("GLOB");
+  o.u32(uint32_t(m.globals.size() - m.num_imported_globals));
+  for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
+    o.global(m.globals[i].type);
+    o.expr(m.globals[i].init);
+  }
+  o.section("EXPT");
+  o.u32(uint32_t(m.exports.size()));
+  for (const Export& e : m.exports) {
+    o.str(e.name);
+    o.u8(uint8_t(e.kind));
+    o.u32(e.index);
+  }
+  o.section("STRT");
+  o.u8(m.start ? 1 : 0);
+  o.u32(m.start.value_or(0));
+  o.section("ELEM");
+  o.u32(uint32_t(m.elems.size()));
+  for (const ElemSegment& s : m.elems) {
+    o.u8(uint8_t(s.mode));
+    o.u32(s.table);
+    o.expr(s.offset);
+    o.u8(uint8_t(s.type));
+    o.u32(uint32_t(s.items.size()));
+    for (const ConstExpr& e : s.items) o.expr(e);
+    o.u64(s.offset_in_binary);
+  }
+  o.section("DATA");
+  o.u32(uint32_t(m.datas.size()));
+  for (const DataSegment& d : m.datas) {
+    o.u8(uint8_t(d.mode));
+    o.u32(d.memory);
+    o.expr(d.offset);
+    o.bytes(d.bytes);
+  }
+  o.section("DCNT");
+  o.u8(m.data_count ? 1 : 0);
+  o.u32(m.data_count.value_or(0));
+  o.section("BODY");
+  o.u32(uint32_t(m.bodies.size()));
+  for (const FuncBody& b : m.bodies) {
+    o.u32(b.offset);
+    o.u32(b.size);
+  }
+  o.u64(m.code_section_offset);
+  o.section("CUST");
+  o.u32(uint32_t(m.customs.size()));
+  for (const CustomSection& c : m.customs) {
+    o.str(c.name);
+    o.bytes(c.data);
+  }
+  o.section("NAME");
+  o.str(m.names.module_name);
+  std::vector<std::pair<uint32_t, const std::string*>> names;
+  for (const auto& [i, n] : m.names.funcs) names.emplace_back(i, &n);
+  std::sort(names.begin(), names.end());  // deterministic blobs
+  o.u32(uint32_t(names.size()));
+  for (const auto& [i, n] : names) {
+    o.u32(i);
+    o.str(*n);
+  }
+  o.section("CODE");
+  const CompiledCode& code = *m.code;
+  o.u32(uint32_t(code.funcs.size() * 6));
+  for (const interp::FuncCode& f : code.funcs) {
+    o.u32(f.begin);
+    o.u32(f.end);
+    o.u32(f.num_params);
+    o.u32(f.num_locals);
+    o.u32(f.num_results);
+    o.u32(f.frame_slots);
+  }
+  o.u32(uint32_t(portable_words.size()));
+  for (uint32_t w : portable_words) o.u32(w);
+  o.u32(uint32_t(code.pc_map.size()));
+  for (const interp::PcMapEntry& e : code.pc_map) {
+    o.u32(e.word);
+    o.u32(e.offset);
+  }
+  static_assert(sizeof(interp::PcMapEntry) == 8, "pc map entries are read as two words");
+  o.section("END!");
+}
+
+// Parses the payload into `m` (index spaces rebuilt, imports first).
+Status read_module(In& in, ModuleData& m, CompiledCode& code) {
+  in.expect("TYPE");
+  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
+    FuncType t;
+    for (uint32_t k = 0, np = in.count(1); k < np && !in.failed(); k++) t.params.push_back(in.val_type());
+    for (uint32_t k = 0, nr = in.count(1); k < nr && !in.failed(); k++) t.results.push_back(in.val_type());
+    m.types.push_back(std::move(t));
+  }
+  in.expect("IMPT");
+  for (uint32_t i = 0, n = in.count(9); i < n && !in.failed(); i++) {
+    Import im;
+    im.module = in.str();
+    im.name = in.str();
+    uint8_t kind = in.u8();
+    switch (kind) {
+      case uint8_t(ExternKind::Func):
+        im.kind = ExternKind::Func;
+        im.func_type = in.u32();
+        m.funcs.push_back(im.func_type);
+        m.num_imported_funcs++;
+        break;
+      case uint8_t(ExternKind::Table):
+        im.kind = ExternKind::Table;
+        im.table = in.table();
+        m.tables.push_back(im.table);
+        m.num_imported_tables++;
+        break;
+      case uint8_t(ExternKind::Memory):
+        im.kind = ExternKind::Memory;
+        im.memory.limits = in.limits();
+        m.memories.push_back(im.memory);
+        m.num_imported_memories++;
+        break;
+      case uint8_t(ExternKind::Global):
+        im.kind = ExternKind::Global;
+        im.global = in.global();
+        m.globals.push_back(GlobalDecl{im.global, {}});
+        m.num_imported_globals++;
+        break;
+      default: in.fail("bad import kind"); break;
+    }
+    m.imports.push_back(std::move(im));
+  }
+  in.expect("FUNC");
+  for (uint32_t i = 0, n = in.count(4); i < n && !in.failed(); i++) m.funcs.push_back(in.u32());
+  in.expect("TABL");
+  for (uint32_t i = 0, n = in.count(18); i < n && !in.failed(); i++) m.tables.push_back(in.table());
+  in.expect("MEMS");
+  for (uint32_t i = 0, n = in.count(17); i < n && !in.failed(); i++) m.memories.push_back(MemoryType{in.limits()});
+  in.expect("GLOB");
+  for (uint32_t i = 0, n = in.count(14); i < n && !in.failed(); i++) {
+    GlobalDecl g;
+    g.type = in.global();
+    g.init = in.expr();
+    m.globals.push_back(std::move(g));
+  }
+  in.expect("EXPT");
+  for (uint32_t i = 0, n = in.count(9); i < n && !in.failed(); i++) {
+    Export e;
+    e.name = in.str();
+    uint8_t kind = in.u8();
+    if (kind > uint8_t(ExternKind::Global)) in.fail("bad export kind");
+    e.kind = ExternKind(kind);
+    e.index = in.u32();
+    m.exports.push_back(std::move(e));
+  }
+  in.expect("STRT");
+  bool has_start = in.flag();
+  uint32_t start = in.u32();
+  if (has_start) m.start = start;
+  in.expect("ELEM");
+  for (uint32_t i = 0, n = in.count(30); i < n && !in.failed(); i++) {
+    ElemSegment s;
+    uint8_t mode = in.u8();
+    if (mode > uint8_t(SegmentMode::Declarative)) in.fail("bad segment mode");
+    s.mode = SegmentMode(mode);
+    s.table = in.u32();
+    s.offset = in.expr();
+    s.type = in.ref_type();
+    for (uint32_t k = 0, ni = in.count(12); k < ni && !in.failed(); k++) s.items.push_back(in.expr());
+    s.offset_in_binary = in.u64();
+    m.elems.push_back(std::move(s));
+  }
+  in.expect("DATA");
+  for (uint32_t i = 0, n = in.count(21); i < n && !in.failed(); i++) {
+    DataSegment d;
+    uint8_t mode = in.u8();
+    if (mode > uint8_t(SegmentMode::Passive)) in.fail("bad segment mode");
+    d.mode = SegmentMode(mode);
+    d.memory = in.u32();
+    d.offset = in.expr();
+    d.bytes = in.bytes();
+    m.datas.push_back(std::move(d));
+  }
+  in.expect("DCNT");
+  bool has_count = in.flag();
+  uint32_t data_count = in.u32();
+  if (has_count) m.data_count = data_count;
+  in.expect("BODY");
+  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
+    FuncBody b;
+    b.offset = in.u32();
+    b.size = in.u32();
+    m.bodies.push_back(b);
+  }
+  m.code_section_offset = in.u64();
+  in.expect("CUST");
+  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
+    CustomSection c;
+    c.name = in.str();
+    c.data = in.bytes();
+    m.customs.push_back(std::move(c));
+  }
+  in.expect("NAME");
+  m.names.module_name = in.str();
+  uint32_t nnames = in.count(8);
+  m.names.funcs.reserve(nnames);
+  for (uint32_t i = 0, n = nnames; i < n && !in.failed(); i++) {
+    uint32_t index = in.u32();
+    m.names.funcs[index] = in.str();
+  }
+  in.expect("CODE");
+  std::vector<uint32_t> table;  // 6 words per function
+  in.u32_vec_into(table);
+  if (table.size() % 6 != 0) in.fail("bad function table");
+  code.funcs.resize(table.size() / 6);
+  for (size_t i = 0; i < code.funcs.size(); i++) {
+    const uint32_t* t = &table[6 * i];
+    interp::FuncCode& f = code.funcs[i];
+    f.begin = t[0];
+    f.end = t[1];
+    f.num_params = t[2];
+    f.num_locals = t[3];
+    f.num_results = t[4];
+    f.frame_slots = t[5];
+  }
+  in.u32_vec_into(code.words);
+  in.pairs_into(code.pc_map);
+  in.expect("END!");
+  if (in.failed()) return corrupt(in.why());
+  if (in.left() != 0) return corrupt("bytes after the end section");
+
+  // Consistency the decoder guarantees for freshly decoded modules.
+  if (m.bodies.size() != m.funcs.size() - m.num_imported_funcs)
+    return corrupt("function and body counts differ");
+  if (m.data_count && *m.data_count != m.datas.size()) return corrupt("data count differs from the data segments");
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- public -------------------------------------------------------------------
+
+bool is_serialized(std::span<const uint8_t> bytes) {
+  return bytes.size() >= sizeof kSerializedMagic &&
+         std::equal(kSerializedMagic, kSerializedMagic + sizeof kSerializedMagic, bytes.data());
+}
+
+const char* ember_version() { return EMBER_VERSION_STRING; }
+
+uint64_t build_fingerprint() { return interp::ir_fingerprint() ^ kSerializedFormat; }
+
+std::vector<std::pair<std::string, uint64_t>> config_key(const EngineConfig& c) {
+  std::vector<std::pair<std::string, uint64_t>> key;
+  // The execution tier whose code the blob holds (1 = the interpreter's
+  // register IR; every strategy selects it today).
+  key.emplace_back("tier", 1);
+  for (size_t i = 1; i < kFeatureCount; i++)
+    key.emplace_back(std::string("wasm_") + feature_name(Feature(i)), c.features.has(Feature(i)) ? 1 : 0);
+  key.emplace_back("consume_fuel", c.consume_fuel);
+  key.emplace_back("epoch_interruption", c.epoch_interruption);
+  key.emplace_back("signals_based_traps", c.signals_based_traps);
+  key.emplace_back("nan_canonicalization", c.nan_canonicalization);
+  key.emplace_back("relaxed_simd_deterministic", c.relaxed_simd_deterministic);
+  return key;
+}
+
+std::vector<uint8_t> compatibility_key(const EngineConfig& c) {
+  Out o;
+  write_key(o, c);
+  return std::move(o.b);
+}
+
+Expected<std::vector<uint8_t>> serialize_module(const ModuleData& m, const EngineData& engine) {
+  if (!m.code) return Error(ErrorKind::Internal, "cannot serialize: the module has no translated code");
+  EMBER_ASSIGN(std::vector<uint32_t> words, interp::to_portable(*m.code, m));
+  Out o;
+  o.b.reserve(kHeaderSize + 256 + words.size() * 4 + m.code->pc_map.size() * 8);
+  o.b.insert(o.b.end(), kSerializedMagic, kSerializedMagic + sizeof kSerializedMagic);
+  o.u32(kSerializedFormat);
+  o.u32(0);  // flags
+  o.u64(0);  // size, patched below
+  o.u64(0);  // checksum, patched below
+  write_key(o, engine.config);
+  write_module(o, m, words);
+  uint64_t size = o.b.size();
+  std::memcpy(o.b.data() + 16, &size, 8);
+  reseal(o.b);
+  return std::move(o.b);
+}
+
+void reseal(std::vector<uint8_t>& blob) {
+  if (blob.size() < kHeaderSize) return;
+  uint64_t sum = checksum64(std::span<const uint8_t>(blob).subspan(kHeaderSize));
+  std::memcpy(blob.data() + kChecksumOffset, &sum, 8);
+}
+
+Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t> blob,
+                                                         const EngineData& engine) {
+  if (!is_serialized(blob))
+    return Error(ErrorKind::Malformed, "not a serialized Ember module (magic header not found)");
+  if (blob.size() < kHeaderSize) return corrupt("truncated header");
+  In header(blob.data() + 8, kHeaderSize - 8);
+  uint32_t format = header.u32();
+  uint32_t flags = header.u32();
+  uint64_t size = header.u64();
+  uint64_t sum = header.u64();
+  if (format != kSerializedFormat)
+    return incompatible("serialized format version " + std::to_string(format) +
+                        ", this build reads version " + std::to_string(kSerializedFormat));
+  if (flags != 0) return corrupt("unknown flags");
+  if (size != blob.size())
+    return corrupt(size > blob.size() ? "truncated (" + std::to_string(blob.size()) + " of " +
+                                            std::to_string(size) + " bytes)"
+                                      : "trailing bytes after the module");
+  std::span<const uint8_t> body = blob.subspan(kHeaderSize);
+  if (checksum64(body) != sum) return corrupt("checksum mismatch");
+
+  In in(body.data(), body.size());
+  EMBER_TRY(check_key(in, engine.config));
+  auto m = std::make_shared<ModuleData>();
+  auto code = std::make_shared<CompiledCode>();
+  EMBER_TRY(read_module(in, *m, *code));
+  // Module-level validity (indices, types, constant expressions, segments):
+  // what instantiation and reflection rely on. The validate=False subset, so
+  // that every module this engine can compile also loads back.
+  Status st = validate_module_level(*m, engine.config.features, /*full=*/false);
+  if (!st) return corrupt(st.error().message());
+  // The registry is internally synchronized (see compile_module).
+  auto& registry = const_cast<TypeRegistry&>(engine.types);
+  for (const FuncType& t : m->types) m->type_ids.push_back(registry.intern(t));
+  EMBER_TRY(interp::from_portable(*code, *m));
+  m->code = std::move(code);
+  return m;
+}
+
+}  // namespace ember::rt

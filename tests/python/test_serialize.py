@@ -1,0 +1,342 @@
+"""Module.serialize / deserialize / deserialize_file, the compilation cache
+(also across processes), validate=False, parallel compilation and the
+code-generator settings (docs/serialization.md, docs/decisions.md)."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import ember
+from ember import Config, Engine, Func, FuncType, Instance, Module, Store, Trap, ValType, WasmtimeError
+
+RICH = """(module $rich
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (type $ii (func (param i32) (result i32)))
+  (memory (export "mem") 1)
+  (data (i32.const 16) "hello")
+  (table 3 funcref)
+  (elem (i32.const 0) $sq $twice)
+  (global $g (mut i32) (i32.const 7))
+  (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
+  (func (export "dispatch") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "sum") (param i32) (result i64) (local i64)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get 0)))
+      (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br $l)))
+    (local.get 1))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func $deep (export "trap") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call $deep (i32.sub (local.get 0) (i32.const 1))))
+      (else (unreachable)))))"""
+
+
+def run_rich(engine, module):
+    store = Store(engine)
+    twice = Func(store, FuncType([ValType.i32()], [ValType.i32()]), lambda x: 2 * x)
+    ex = Instance(store, module, [twice]).exports(store)
+    out = [ex["dispatch"](store, i, 9) for i in (0, 1)]
+    out += [ex["sum"](store, 100), ex["load"](store, 17)]
+    with pytest.raises(Trap) as info:
+        ex["trap"](store, 2)
+    out.append([(f.func_index, f.func_name, f.module_name, f.module_offset, f.func_offset)
+                for f in info.value.frames])
+    out.append(str(info.value))
+    with pytest.raises(Trap):
+        ex["dispatch"](store, 2, 1)  # null table entry
+    return out
+
+
+def test_roundtrip_runs_the_same():
+    engine = Engine()
+    m = Module(engine, RICH)
+    blob = m.serialize()
+    assert isinstance(blob, bytearray)
+    again = Module.deserialize(engine, blob)
+    assert run_rich(engine, again) == run_rich(engine, m)
+    assert run_rich(engine, again)[:4] == [81, 18, 5050, ord("e")]
+    assert again.name == "rich"
+    assert [e.name for e in again.exports] == [e.name for e in m.exports]
+    assert [(i.module, i.name) for i in again.imports] == [("env", "twice")]
+    # bytes work as well as bytearray; serializing again gives the same bytes
+    assert Module.deserialize(engine, bytes(blob)).serialize() == blob
+    # another engine with the same configuration
+    other = Engine()
+    assert run_rich(other, Module.deserialize(other, blob))[:4] == [81, 18, 5050, ord("e")]
+
+
+def test_custom_sections_survive():
+    engine = Engine()
+    wasm = bytearray(ember.wat2wasm("(module)"))
+    for payload in (b"one", b"two"):
+        body = bytes([4]) + b"meta" + payload
+        wasm += bytes([0, len(body)]) + body
+    m = Module(engine, wasm)
+    assert m.custom_sections("meta") == [b"one", b"two"]
+    assert m.custom_sections("none") == []
+    assert Module.deserialize(engine, m.serialize()).custom_sections("meta") == [b"one", b"two"]
+    with pytest.raises(TypeError):
+        m.custom_sections(3)  # type: ignore
+
+
+def engine_with(**settings):
+    c = Config()
+    for k, v in settings.items():
+        setattr(c, k, v)
+    return Engine(c)
+
+
+@pytest.mark.parametrize("setting,reason", [
+    ({"consume_fuel": True}, "consume_fuel is off in the module but on in the engine"),
+    ({"epoch_interruption": True}, "epoch_interruption is off in the module but on in the engine"),
+    ({"wasm_memory64": True}, "wasm_memory64 is off"),
+    ({"wasm_simd": False}, "wasm_simd is on"),
+])
+def test_refuses_another_configuration(setting, reason):
+    blob = Module(Engine(), RICH).serialize()
+    engine = engine_with(**setting)
+    with pytest.raises(WasmtimeError) as info:
+        Module.deserialize(engine, blob)
+    assert reason in str(info.value)
+    # the engine and a store of it stay usable
+    store = Store(engine)
+    if setting.get("consume_fuel"):
+        store.set_fuel(1000)
+    if setting.get("epoch_interruption"):
+        store.set_epoch_deadline(1000)
+    m = Module(engine, '(module (func (export "f") (result i32) i32.const 4))')
+    assert Instance(store, m, []).exports(store)["f"](store) == 4
+
+
+def test_settings_without_effect_on_code_do_not_matter():
+    blob = Module(Engine(), RICH).serialize()
+    engine = engine_with(max_wasm_stack=1 << 20, cranelift_opt_level="none", strategy="cranelift",
+                         profiler="perfmap", debug_info=True, parallel_compilation=False)
+    run_rich(engine, Module.deserialize(engine, blob))
+
+
+def test_refuses_damaged_blobs():
+    engine = Engine()
+    blob = Module(engine, RICH).serialize()
+    damaged = [bytearray(), blob[:10], blob[:40], blob[:len(blob) // 2], blob[:-1], blob + b"\0",
+               bytearray(ember.wat2wasm("(module)"))]
+    for at in (40, len(blob) // 2, len(blob) - 3):
+        b = bytearray(blob)
+        b[at] ^= 0x04
+        damaged.append(b)
+    for b in damaged:
+        with pytest.raises(WasmtimeError):
+            Module.deserialize(engine, b)
+    with pytest.raises(TypeError):
+        Module.deserialize(engine, "text")  # type: ignore
+    with pytest.raises(TypeError):
+        Module.deserialize(3, blob)  # type: ignore
+    # still fine afterwards
+    assert run_rich(engine, Module.deserialize(engine, blob))[0] == 81
+
+
+def test_message_names_the_reason():
+    engine = Engine()
+    blob = Module(engine, RICH).serialize()
+    with pytest.raises(WasmtimeError, match="truncated"):
+        Module.deserialize(engine, blob[:100])
+    b = bytearray(blob)
+    b[len(b) // 2] ^= 1
+    with pytest.raises(WasmtimeError, match="checksum"):
+        Module.deserialize(engine, b)
+    with pytest.raises(WasmtimeError, match="not a serialized"):
+        Module.deserialize(engine, b"\0asm\1\0\0\0")
+
+
+def test_deserialize_file(tmp_path):
+    engine = Engine()
+    path = tmp_path / "m.cwasm"
+    path.write_bytes(Module(engine, RICH).serialize())
+    assert run_rich(engine, Module.deserialize_file(engine, str(path)))[0] == 81
+    assert run_rich(engine, Module.deserialize_file(engine, path))[0] == 81  # PathLike
+    with pytest.raises(WasmtimeError):
+        Module.deserialize_file(engine, str(tmp_path / "missing.cwasm"))
+    (tmp_path / "m.wat").write_text("(module)")
+    with pytest.raises(WasmtimeError):
+        Module.deserialize_file(engine, str(tmp_path / "m.wat"))
+
+
+def test_cli_compile_output_loads(tmp_path, ember_cli):
+    (tmp_path / "m.wat").write_text('(module (func (export "f") (result i32) i32.const 11))')
+    subprocess.run([ember_cli, "compile", str(tmp_path / "m.wat")], check=True)
+    engine = Engine()
+    m = Module.deserialize_file(engine, str(tmp_path / "m.cwasm"))
+    store = Store(engine)
+    assert Instance(store, m, []).exports(store)["f"](store) == 11
+    # ... and `ember run` runs it; a blob for fuel engines needs --fuel
+    out = subprocess.run([ember_cli, "run", "--invoke", "f", str(tmp_path / "m.cwasm")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout == "11\n", out.stderr
+    out = subprocess.run([ember_cli, "run", "--fuel", "100", "--invoke", "f", str(tmp_path / "m.cwasm")],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "consume_fuel is off in the module" in out.stderr
+    subprocess.run([ember_cli, "compile", "--fuel", str(tmp_path / "m.wat"), "-o", str(tmp_path / "f.cwasm")],
+                   check=True)
+    out = subprocess.run([ember_cli, "run", "--fuel", "100", "--invoke", "f", str(tmp_path / "f.cwasm")],
+                         capture_output=True, text=True)
+    assert out.stdout == "11\n", out.stderr
+    c = Config()
+    c.consume_fuel = True
+    fuel_engine = Engine(c)
+    Module.deserialize_file(fuel_engine, str(tmp_path / "f.cwasm"))
+
+
+# ---- cache ------------------------------------------------------------------
+
+CHILD = textwrap.dedent("""
+    import json, sys
+    import ember
+    from ember import _ember
+    c = ember.Config()
+    c.cache = sys.argv[1]
+    engine = ember.Engine(c)
+    m = ember.Module(engine, sys.argv[2])
+    store = ember.Store(engine)
+    r = ember.Instance(store, m, []).exports(store)["f"](store, 6)
+    print(json.dumps({"stats": _ember.cache_stats(), "result": r}))
+""")
+
+CACHED = '(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 7))))'
+
+
+def run_child(cache, wat=CACHED, env=None):
+    out = subprocess.run([sys.executable, "-c", CHILD, str(cache), wat], check=True, capture_output=True,
+                         text=True, env=env or os.environ.copy())
+    return json.loads(out.stdout)
+
+
+def entries(d):
+    return sorted(p for p in d.rglob("*.cwasm"))
+
+
+def test_cache_hit_in_a_second_process(tmp_path):
+    first = run_child(tmp_path)
+    assert first["result"] == 42
+    assert first["stats"]["misses"] == 1 and first["stats"]["writes"] == 1 and first["stats"]["hits"] == 0
+    assert len(entries(tmp_path)) == 1
+    second = run_child(tmp_path)
+    assert second["result"] == 42
+    assert second["stats"]["hits"] == 1 and second["stats"]["misses"] == 0
+    # a damaged entry is ignored and replaced, never fatal
+    (entry,) = entries(tmp_path)
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    entry.write_bytes(data)
+    third = run_child(tmp_path)
+    assert third["result"] == 42
+    assert third["stats"]["rejected"] == 1 and third["stats"]["writes"] == 1
+    assert run_child(tmp_path)["stats"]["hits"] == 1
+
+
+def test_cache_processes_at_once(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path), CACHED], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    for p in procs:
+        out, _ = p.communicate()
+        assert p.returncode == 0
+        assert json.loads(out)["result"] == 42
+    assert len(entries(tmp_path)) == 1
+    assert not [p for p in tmp_path.rglob(".tmp-*")]
+    assert run_child(tmp_path)["stats"]["hits"] == 1
+
+
+def test_cache_true_uses_xdg_cache_home(tmp_path):
+    env = os.environ.copy()
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    child = CHILD.replace("c.cache = sys.argv[1]", "c.cache = True")
+    subprocess.run([sys.executable, "-c", child, "-", CACHED], check=True, env=env, capture_output=True)
+    assert len(entries(tmp_path / "ember")) == 1
+
+
+def test_cache_configuration_file(tmp_path):
+    toml = tmp_path / "cache.toml"
+    toml.write_text('[cache]\nenabled = true\ndirectory = "entries"\n')
+    assert run_child(toml)["stats"]["writes"] == 1
+    assert len(entries(tmp_path / "entries")) == 1
+    toml.write_text("[cache]\nenabled = false\n")
+    assert run_child(toml)["stats"]["misses"] == 0  # no cache at all
+    c = Config()
+    toml.write_text("[cache]\nenabled = sometimes\n")
+    with pytest.raises(WasmtimeError):
+        c.cache = str(toml)
+    with pytest.raises(WasmtimeError):
+        c.cache = str(tmp_path / "missing.toml")
+    c.cache = tmp_path  # an existing directory is the cache directory (PathLike too)
+
+
+# ---- validate=False, Module.validate --------------------------------------
+
+def test_validate_false():
+    engine = Engine()
+    # duplicate export names: invalid, but harmless to run
+    wasm = bytes(ember.wat2wasm('(module (func $f (result i32) i32.const 3) (export "a" (func $f)))'))
+    one = bytes([7, 5, 1, 1, ord("a"), 0, 0])  # export section: "a" -> func 0
+    two = bytes([7, 9, 2, 1, ord("a"), 0, 0, 1, ord("a"), 0, 0])
+    assert wasm.count(one) == 1
+    dup = bytearray(wasm.replace(one, two))
+    with pytest.raises(WasmtimeError):
+        Module(engine, dup)
+    m = Module(engine, dup, validate=False)
+    store = Store(engine)
+    assert Instance(store, m, []).exports(store)["a"](store) == 3
+    # a body with a type error is refused either way (never a crash)
+    bad = '(module (func (result i32) i64.const 1))'
+    with pytest.raises(WasmtimeError):
+        Module(engine, bad, validate=False)
+    with pytest.raises(WasmtimeError):
+        Module.validate(engine, ember.wat2wasm(bad))
+    Module.validate(engine, ember.wat2wasm(RICH))
+
+
+# ---- parallel compilation and settings ---------------------------------------
+
+def big_wat(n):
+    funcs = "\n".join(
+        f'(func (export "f{i}") (param i32) (result i32) (local i32)'
+        f' (block $d (loop $l (br_if $d (i32.ge_u (local.get 1) (local.get 0)))'
+        f' (local.set 1 (i32.add (local.get 1) (i32.const {i % 7 + 1}))) (br $l))) (local.get 1))'
+        for i in range(n))
+    return f"(module {funcs})"
+
+
+def test_parallel_compilation_gives_the_same_code():
+    wat = big_wat(4000)
+    serial = Module(engine_with(parallel_compilation=False), wat).serialize()
+    parallel = Module(engine_with(parallel_compilation=True), wat).serialize()
+    assert serial == parallel
+    engine = Engine()
+    store = Store(engine)
+    ex = Instance(store, Module(engine, wat), []).exports(store)
+    assert ex["f3"](store, 10) == 12
+
+
+def test_code_generator_settings():
+    assert Engine().is_pulley() is False
+    c = Config()
+    for s in ("auto", "cranelift", "winch"):
+        c.strategy = s
+    with pytest.raises(WasmtimeError, match="unknown strategy: pulley"):
+        c.strategy = "pulley"
+    for p in ("none", "jitdump", "vtune", "perfmap"):
+        c.profiler = p
+    with pytest.raises(WasmtimeError):
+        c.profiler = "gprof"
+    c.cranelift_opt_level = "speed_and_size"
+    c.cranelift_debug_verifier = True
+    c.debug_info = True
+    engine = Engine(c)
+    assert engine.is_pulley() is False
+    store = Store(engine)
+    m = Module(engine, '(module (func (export "f") (result i32) i32.const 9))')
+    assert Instance(store, m, []).exports(store)["f"](store) == 9
