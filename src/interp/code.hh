@@ -44,9 +44,9 @@ enum class IOp : uint16_t {
 #define EMBER_IOP_VLoadLane(name) name,
 #define EMBER_IOP_VStoreLane(name) name,
 #include "ir/operators.def"
-#define EMBER_IROP(name, words) name,
+#define EMBER_IROP(name, words, layout) name,
 #include "interp/ir_ops.def"
-#define EMBER_DERIVED(name) name,
+#define EMBER_DERIVED(name, base, variant) name,
 #include "interp/ir_derived.def"
   Count_
 };

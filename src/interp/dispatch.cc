@@ -101,9 +101,9 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
 #define EMBER_TBL_VLoadLane EMBER_TBL_Store
 #define EMBER_TBL_VStoreLane EMBER_TBL_Store
 #include "ir/operators.def"
-#define EMBER_IROP(name, words) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_IROP(name, words, layout) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
-#define EMBER_DERIVED(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_DERIVED(name, base, variant) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_derived.def"
   };
   static_assert(sizeof(kTable) / sizeof(kTable[0]) == kIOpCount);

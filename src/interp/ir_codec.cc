@@ -41,8 +41,10 @@ constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
 const char* const kIOpNames[] = {
 #define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(#name)
 #include "ir/operators.def"
-#define EMBER_IROP(name, words) #name,
+#define EMBER_IROP(name, words, layout) #name,
 #include "interp/ir_ops.def"
+#define EMBER_DERIVED(name, base, variant) #name,
+#include "interp/ir_derived.def"
 };
 static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
 #undef EMBER_CX_ITEM
@@ -62,81 +64,28 @@ static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
 #undef EMBER_CX_VLoadLane
 #undef EMBER_CX_VStoreLane
 
-// Word counts of ir_ops.def (0 = variable), indexed by IOp - kNumericCount.
-constexpr uint8_t kIrWords[] = {
-#define EMBER_IROP(name, words) words,
+// ir_ops.def's word counts (0 = variable) and layouts, indexed by IOp - kNumericCount.
+struct IrOpRow {
+  uint8_t words;
+  const char* layout;
+};
+constexpr IrOpRow kIrOps[] = {
+#define EMBER_IROP(name, words, layout) {words, layout},
 #include "interp/ir_ops.def"
 };
-static_assert(kNumericCount + sizeof(kIrWords) == kIOpCount);
+constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
-// Operand layouts of the IR's own ops (ir_ops.def documents each):
-//   s slot, v v128 slot pair, i immediate, b branch offset, f function,
-//   g global, t table, m memory, e elem segment, a data segment,
-//   y type id, c call window base.
-// nullptr: no layout known (such code cannot be serialized).
-const char* ir_operands(IOp op) {
-  switch (op) {
-    case IOp::Unreachable: return "";
-    case IOp::Copy: return "ss";
-    case IOp::Const32: return "si";
-    case IOp::Const64: return "sii";
-    case IOp::CopyV128: return "vv";
-    case IOp::ConstV128: return "viiii";
-    case IOp::SelectV128: return "vsvv";
-    case IOp::GlobalGetV128: return "vg";
-    case IOp::GlobalSetV128: return "gv";
-    case IOp::Br: return "b";
-    case IOp::BrIf: case IOp::BrIfNot: return "sb";
-    case IOp::BrTable: return "";  // variable, checked by hand
-    case IOp::Return: return "";
-    case IOp::Return1: return "s";
-    case IOp::Call: case IOp::ReturnCall: return "fc";
-    case IOp::CallIndirect: case IOp::ReturnCallIndirect: return "ytsc";
-    case IOp::Select: return "ssss";
-    case IOp::GlobalGet: return "sg";
-    case IOp::GlobalSet: return "gs";
-    case IOp::RefIsNull: return "ss";
-    case IOp::RefFunc: return "sf";
-    case IOp::TableGet: return "sts";
-    case IOp::TableSet: return "tss";
-    case IOp::TableSize: return "st";
-    case IOp::TableGrow: return "stss";
-    case IOp::TableFill: return "tsss";
-    case IOp::TableCopy: return "ttsss";
-    case IOp::TableInit: return "tesss";
-    case IOp::ElemDrop: return "e";
-    case IOp::MemorySize: return "sm";
-    case IOp::MemoryGrow: return "sms";
-    case IOp::MemoryFill: return "msss";
-    case IOp::MemoryCopy: return "mmsss";
-    case IOp::MemoryInit: return "masss";
-    case IOp::DataDrop: return "a";
-    case IOp::BrIfI32Eqz: case IOp::BrIfI32Nez: return "sb";
-    case IOp::BrIfI32Eq: case IOp::BrIfI32Ne: case IOp::BrIfI32LtS: case IOp::BrIfI32LtU:
-    case IOp::BrIfI32GtS: case IOp::BrIfI32GtU: case IOp::BrIfI32LeS: case IOp::BrIfI32LeU:
-    case IOp::BrIfI32GeS: case IOp::BrIfI32GeU:
-      return "ssb";
-    case IOp::I32AddImm: case IOp::I32SubImm: case IOp::I32MulImm: case IOp::I32AndImm:
-    case IOp::I32OrImm: case IOp::I32XorImm: case IOp::I32ShlImm: case IOp::I32ShrSImm:
-    case IOp::I32ShrUImm: case IOp::I32EqImm: case IOp::I32NeImm: case IOp::I32LtSImm:
-    case IOp::I32LtUImm: case IOp::I32GtSImm: case IOp::I32GtUImm: case IOp::I32LeSImm:
-    case IOp::I32LeUImm: case IOp::I32GeSImm: case IOp::I32GeUImm: case IOp::I64AddImm:
-    case IOp::I64SubImm:
-      return "ssi";
-    case IOp::Fuel: case IOp::FuelSave: case IOp::FuelCheck: return "i";
-    case IOp::FuelUnits: return "si";
-    case IOp::FuelMemoryGrow: return "smi";
-    case IOp::FuelTableGrow: return "sti";
-    case IOp::EpochCheck: return "";
-    default: return nullptr;
-  }
-}
-
-// Never continue with the next word (tail calls return or enter the callee).
-bool is_terminator(IOp op) {
-  return op == IOp::Unreachable || op == IOp::Br || op == IOp::BrTable || op == IOp::Return ||
-         op == IOp::Return1 || op == IOp::ReturnCall || op == IOp::ReturnCallIndirect;
-}
+// ir_derived.def's variants: the operators.def row each one derives from.
+enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm };
+struct DerivedRow {
+  Op base;
+  Variant variant;
+};
+constexpr DerivedRow kDerived[] = {
+#define EMBER_DERIVED(name, base, variant) {Op::base, Variant::variant},
+#include "interp/ir_derived.def"
+};
+static_assert(kNumericCount + kIrOpCount + sizeof(kDerived) / sizeof(kDerived[0]) == kIOpCount);
 
 Operand operand_of(char c) {
   switch (c) {
@@ -173,6 +122,33 @@ void set_masks(IrLayout& x) {
       case Operand::Imm: break;
       default: x.other_mask |= uint16_t(1u << k); break;
     }
+  }
+}
+
+// Layouts of ir_derived.def's variants, from their operators.def row:
+// NImm [d][a][IMM], BrIf(Not)N [a][b][off], BrIf(Not)NImm [a][IMM][off],
+// where IMM is two words for i64/f64 operands.
+void derived_layout(Op base, Variant v, IrLayout& x) {
+  const OpInfo& info = op_info(base);
+  auto add = [&](Operand o) { x.ops[x.count++] = o; };
+  uint32_t imm = *info.in == ValType::I64 || *info.in == ValType::F64 ? 2 : 1;
+  x.known = true;
+  switch (v) {
+    case Variant::Imm:
+      add(slot_of(info.out));
+      add(slot_of(info.in));
+      for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
+      return;
+    case Variant::BrIf: case Variant::BrIfNot:
+      add(slot_of(info.in));
+      add(slot_of(info.in));
+      add(Operand::Branch);
+      return;
+    case Variant::BrIfImm: case Variant::BrIfNotImm:
+      add(slot_of(info.in));
+      for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
+      add(Operand::Branch);
+      return;
   }
 }
 
@@ -275,20 +251,25 @@ struct Layouts {
         default: x.known = false; break;
       }
     }
-    for (size_t i = kNumericCount; i < kIOpCount; i++) {
-      IOp op = IOp(i);
-      IrLayout& x = l[i];
-      const char* s = ir_operands(op);
-      uint8_t words = kIrWords[i - kNumericCount];
-      if (!s) continue;
-      x.variable = words == 0;
-      x.terminator = is_terminator(op);
+    for (size_t i = 0; i < kIrOpCount; i++) {
+      IrLayout& x = l[kNumericCount + i];
+      const char* s = kIrOps[i].layout;
+      uint8_t words = kIrOps[i].words;
+      x.terminator = *s == '!';
+      if (x.terminator) s++;
+      x.variable = *s == '*';
+      if (x.variable) s++;
       size_t n = std::strlen(s);
-      // A layout that disagrees with ir_ops.def's length is treated as unknown.
-      if (n > sizeof(x.ops) / sizeof(x.ops[0]) || (!x.variable && n + 1 != words)) continue;
+      // A layout that disagrees with ir_ops.def's length is treated as unknown
+      // (and fails the EveryIrOpHasALayout test).
+      if (n > sizeof(x.ops) / sizeof(x.ops[0]) || x.variable != (words == 0) ||
+          (!x.variable && n + 1 != words))
+        continue;
       x.known = true;
       for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
     }
+    for (size_t i = 0; i < sizeof(kDerived) / sizeof(kDerived[0]); i++)
+      derived_layout(kDerived[i].base, kDerived[i].variant, l[kNumericCount + kIrOpCount + i]);
     for (IrLayout& x : l) set_masks(x);
   }
 };
