@@ -79,6 +79,24 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   return true;
 }
 
+// Declared locals start at zero. A plain loop: they are usually few, and a
+// memset call would cost more than it saves.
+[[gnu::always_inline]] inline void zero_locals(rt::Slot* fp, const FuncCode* fc) {
+  for (uint32_t i = fc->num_params; i < fc->num_locals; i++) {
+    fp[i] = 0;
+    asm("" ::: "memory");  // keep the compiler from turning this into memset
+  }
+}
+
+// A new maximum call depth: the only place the loop allocates. False when
+// the frame records are at their limit.
+[[gnu::cold, gnu::noinline]] bool grow_frames(State& st) {
+  if (st.frames.size() >= st.max_frames) return false;
+  st.frames.resize(std::min(st.max_frames, st.frames.size() * 2));
+  st.frames_cap = st.frames.size();
+  return true;
+}
+
 }  // namespace
 
 TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp) {

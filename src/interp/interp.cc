@@ -45,6 +45,7 @@ State* state_of(rt::StoreData& store) {
     st->stack_end = st->stack + st->stack_bytes / sizeof(rt::Slot);
     st->max_frames = std::max<size_t>(kInitialFrames, size_t(budget / 8));
     st->frames.resize(kInitialFrames);
+    st->frames_cap = kInitialFrames;
     st->top = st->stack;
     store.interp = st;
   }

@@ -36,6 +36,7 @@ struct State {
   size_t stack_bytes = 0;
   rt::Slot* stack_end = nullptr;
   std::vector<Frame> frames;  // grows (cold path) up to max_frames
+  size_t frames_cap = 0;      // frames.size(), kept at hand for the call path
   size_t max_frames = 0;
   size_t nframes = 0;
   rt::Slot* top = nullptr;  // first free slot for a nested entry

@@ -94,6 +94,7 @@ Operand operand_of(char c) {
     case 'i': return Operand::Imm;
     case 'b': return Operand::Branch;
     case 'f': return Operand::Func;
+    case 'r': return Operand::LocalFunc;
     case 'g': return Operand::Global;
     case 't': return Operand::Table;
     case 'm': return Operand::Memory;
@@ -449,6 +450,12 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
               ok = v < m.funcs.size();
               if (ok) callee = &m.func_type(v);
               break;
+            case Operand::LocalFunc: {
+              int64_t target = int64_t(fi) + int32_t(v);
+              ok = target >= 0 && target < int64_t(ndefined);
+              if (ok) callee = &m.func_type(uint32_t(m.num_imported_funcs + target));
+              break;
+            }
             case Operand::Global: ok = v < m.globals.size(); break;
             case Operand::Table: ok = v < m.tables.size(); break;
             case Operand::Memory: ok = v < m.memories.size(); break;

@@ -46,6 +46,7 @@ enum class Operand : uint8_t {
   Imm,       // immediate (any value)
   Branch,    // offset relative to the word holding it
   Func,      // function index
+  LocalFunc, // defined function of this module, relative to the current one
   Global,    // global index
   Table,     // table index
   Memory,    // memory index

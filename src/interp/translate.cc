@@ -685,9 +685,15 @@ void Translator::call_common(IOp op, std::initializer_list<uint32_t> head,
   word(base);
 }
 
+// A call to a defined function of this module names it relative to the
+// caller (CallLocal): the dispatch loop finds its code without looking at
+// the instance and knows it is wasm code of the same instance.
 void Translator::call(uint32_t func, const FuncType& type) {
   if (dead_) return;
-  call_common(IOp::Call, {func}, type);
+  if (func >= opt_.num_imported_funcs)
+    call_common(IOp::CallLocal, {uint32_t(int32_t(func - fn_.func_index))}, type);
+  else
+    call_common(IOp::Call, {func}, type);
   push_types(type.results);
 }
 

@@ -61,6 +61,8 @@ struct TranslateOptions {
   // Config::relaxed_simd_deterministic: relaxed SIMD operators take the
   // deterministic profile's results instead of the fastest native ones.
   bool relaxed_simd_deterministic = false;
+  // The module's imported functions (calls to the others are CallLocal).
+  uint32_t num_imported_funcs = 0;
 };
 
 class Translator {

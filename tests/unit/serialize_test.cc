@@ -434,13 +434,17 @@ TEST(IrVerifier, ChecksStructure) {
          c.words[at + 1] = c.funcs[0].frame_slots;  // destination slot past the frame
        }), "operand out of range in I32Load");
   says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::Call);
-         c.words[at + 1] = 99;  // no such function
-       }), "operand out of range in Call");
+         size_t at = find_op(c, 0, IOp::CallLocal);
+         c.words[at + 1] = 99;  // no such function (relative to this one)
+       }), "operand out of range in CallLocal");
   says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::Call);
+         size_t at = find_op(c, 0, IOp::CallLocal);
+         c.words[at + 1] = uint32_t(-1);  // before the first function
+       }), "operand out of range in CallLocal");
+  says(verify(t, [](CompiledCode& c) {
+         size_t at = find_op(c, 0, IOp::CallLocal);
          c.words[at + 2] = c.funcs[0].frame_slots;  // argument window past the frame
-       }), "operand out of range in Call");
+       }), "operand out of range in CallLocal");
   says(verify(t, [](CompiledCode& c) {
          size_t at = find_op(c, 0, IOp::GlobalSet);
          c.words[at + 1] = 1;  // one global only
