@@ -47,18 +47,18 @@ import report  # noqa: E402  (bench/report.py: tables, docs, chart)
 # name: (full size, quick size). The size is each program's argv[1]; the full
 # sizes make the native build run for roughly 0.2-0.4 s.
 PROGRAMS: Dict[str, tuple] = {
-    "fib": (37, 20),
-    "collatz": (700000, 2000),
-    "mandel": (900, 40),
-    "nbody": (12000, 20),
-    "matmul": (480, 24),
-    "memcopy": (64, 2),
-    "hashtab": (4000000, 20000),
-    "sort": (400000, 2000),
-    "vm": (200000, 3000),
-    "strings": (1500, 4),
-    "arx": (250000, 400),
-    "life": (200, 3),
+    "fib": (40, 20),
+    "collatz": (2000000, 2000),
+    "mandel": (1800, 40),
+    "nbody": (48000, 20),
+    "matmul": (864, 24),
+    "memcopy": (256, 2),
+    "hashtab": (16000000, 20000),
+    "sort": (1200000, 2000),
+    "vm": (380000, 3000),
+    "strings": (6000, 4),
+    "arx": (1100000, 400),
+    "life": (600, 3),
 }
 
 ENGINES = ["native", "wasmtime", "pulley", "node", "ember"]

@@ -57,7 +57,7 @@ static uint64_t lanes(uint64_t v[4], uint64_t m) {
 }
 
 int main(int argc, char **argv) {
-  long blocks = bench_size(argc, argv, 250000);
+  long blocks = bench_size(argc, argv, 1100000);
   uint32_t state[16], h[8];
   uint64_t v[4] = {1, 2, 3, 4};
   for (int i = 0; i < 16; i++) state[i] = 0x01000193u * (uint32_t)(i + 1);

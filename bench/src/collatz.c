@@ -4,7 +4,7 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
-  long limit = bench_size(argc, argv, 700000);
+  long limit = bench_size(argc, argv, 2000000);
   uint64_t total_steps = 0, best_start = 1, best_len = 0;
   for (uint64_t start = 1; start < (uint64_t)limit; start++) {
     uint64_t x = start, steps = 0;

@@ -15,7 +15,7 @@ static int32_t nest(int32_t x, int32_t y, int32_t z) {
 }
 
 int main(int argc, char **argv) {
-  long n = bench_size(argc, argv, 37);
+  long n = bench_size(argc, argv, 40);
   uint64_t sum = fib((uint32_t)n);
   int32_t t = (int32_t)(n / 2);
   sum = mix64(sum, (uint64_t)(uint32_t)nest(t, t / 2, 0));

@@ -59,7 +59,7 @@ static void del(table_t *t, uint64_t key) {
 }
 
 int main(int argc, char **argv) {
-  long ops = bench_size(argc, argv, 4000000);
+  long ops = bench_size(argc, argv, 16000000);
   table_t t;
   t.mask = (1u << 19) - 1;
   t.count = 0;

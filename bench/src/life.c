@@ -8,7 +8,7 @@
 #define H 384
 
 int main(int argc, char **argv) {
-  long gens = bench_size(argc, argv, 200);
+  long gens = bench_size(argc, argv, 600);
   static unsigned char a[H][W], b[H][W];
   bench_rng r = {555};
   for (int y = 0; y < H; y++)

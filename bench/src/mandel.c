@@ -4,7 +4,7 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
-  long size = bench_size(argc, argv, 900);
+  long size = bench_size(argc, argv, 1800);
   const int max_iter = 200;
   uint64_t sum = 0;
   uint64_t inside = 0;

@@ -5,7 +5,7 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
-  long n = bench_size(argc, argv, 480);
+  long n = bench_size(argc, argv, 864);
   double *a = malloc(sizeof(double) * n * n);
   double *b = malloc(sizeof(double) * n * n);
   double *c = calloc((size_t)(n * n), sizeof(double));

@@ -8,7 +8,7 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
-  long passes = bench_size(argc, argv, 64);
+  long passes = bench_size(argc, argv, 256);
   uint32_t BUF = 128u << 10;
   while (BUF < (4u << 20) && (long)(BUF / (64u << 10)) * 2 <= passes) BUF *= 2;
   unsigned char *src = malloc(BUF), *dst = malloc(BUF);

@@ -43,7 +43,7 @@ static void step(system_t *s, double dt) {
 }
 
 int main(int argc, char **argv) {
-  long steps = bench_size(argc, argv, 12000);
+  long steps = bench_size(argc, argv, 48000);
   static system_t s;
   bench_rng r = {0x1234567887654321ULL};
   for (int i = 0; i < NP; i++) {

@@ -91,7 +91,7 @@ static uint64_t check(const char *what, const uint32_t *a, long n) {
 }
 
 int main(int argc, char **argv) {
-  long n = bench_size(argc, argv, 400000);
+  long n = bench_size(argc, argv, 1200000);
   uint32_t *orig = malloc(sizeof(uint32_t) * n);
   uint32_t *a = malloc(sizeof(uint32_t) * n);
   uint32_t *tmp = malloc(sizeof(uint32_t) * n);

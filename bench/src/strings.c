@@ -58,7 +58,7 @@ static uint32_t parse_u32(const char *s, int n) {
 }
 
 int main(int argc, char **argv) {
-  long kb = bench_size(argc, argv, 1500);
+  long kb = bench_size(argc, argv, 6000);
   long cap = kb * 1024;
   char *text = malloc((size_t)cap + 64);
   if (!text) return 1;

@@ -78,7 +78,7 @@ static void assemble(program_t *p) {
 }
 
 int main(int argc, char **argv) {
-  long bound = bench_size(argc, argv, 200000);
+  long bound = bench_size(argc, argv, 380000);
   program_t prog;
   assemble(&prog);
   uint32_t reg[16] = {0};
