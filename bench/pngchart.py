@@ -152,11 +152,11 @@ def bar_chart(path: str, title: str, groups: Sequence[str], series: Sequence[str
     cv.text(left, 12, title, scale=scale)
 
     # Legend, four entries per line.
-    for i, s in enumerate(series):
+    for i, label in enumerate(series):
         lx = left + (i % 4) * 190
         ly = 44 + (i // 4) * 20
         cv.rect(lx, ly, lx + 14, ly + 14, PALETTE[i % len(PALETTE)])
-        cv.text(lx + 20, ly, s, scale=scale)
+        cv.text(lx + 20, ly, label, scale=scale)
 
     present = [v for row in values for v in row if v is not None and v > 0]
     lo = 0.5

@@ -17,6 +17,7 @@ import os
 import struct
 import sys
 import time
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -133,13 +134,13 @@ def main() -> int:
     try:
         start(store)
     except Exception as e:
-        cause = e
+        cause: Optional[BaseException] = e
         while cause is not None and not isinstance(cause, Exit):
             cause = cause.__cause__ or cause.__context__
         if isinstance(cause, Exit):
             code = cause.code
         elif isinstance(e, getattr(mod, "ExitTrap", ())):
-            code = e.code
+            code = getattr(e, "code", 1)
         else:
             raise
     t3 = time.perf_counter()

@@ -12,7 +12,7 @@ import platform
 import re
 import shutil
 import subprocess
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import pngchart
 
@@ -121,9 +121,9 @@ def summarise(results: Dict[str, Dict[str, dict]], engines: List[str],
               interpreters: set) -> dict:
     """Medians, ratios and geomeans from the raw per-repetition results."""
     programs = list(results)
-    time: Dict[str, Dict[str, object]] = {}
-    compile_: Dict[str, Dict[str, float]] = {}
-    inst: Dict[str, Dict[str, float]] = {}
+    time: Dict[str, Dict[str, Any]] = {}
+    compile_: Dict[str, Dict[str, Any]] = {}
+    inst: Dict[str, Dict[str, Any]] = {}
     notes: Dict[str, str] = {}
     for name in programs:
         time[name], compile_[name], inst[name] = {}, {}, {}
@@ -154,15 +154,15 @@ def summarise(results: Dict[str, Dict[str, dict]], engines: List[str],
     vs_native = {n: {e: ratio(n, e, "native") for e in others} for n in programs}
     ember: Dict[str, Dict[str, Optional[float]]] = {}
     for n in programs:
-        best = None
+        best: Optional[str] = None
         for e in interp:
             t = time[n].get(e)
             if isinstance(t, float) and (best is None or t < time[n][best]):
                 best = e
         ember[n] = {"wasmtime": ratio(n, "ember", "wasmtime"),
                     "interp": ratio(n, "ember", best) if best else None}
-    geo = {e: geomean([vs_native[n][e] for n in programs if vs_native[n][e]]) for e in others}
-    geo_ember = {k: geomean([ember[n][k] for n in programs if ember[n][k]])
+    geo = {e: geomean([x for x in (vs_native[n][e] for n in programs) if x]) for e in others}
+    geo_ember = {k: geomean([x for x in (ember[n][k] for n in programs) if x])
                  for k in ("wasmtime", "interp")}
     return {"engines": engines, "programs": programs, "time": time, "compile": compile_,
             "instantiate": inst, "vs_native": vs_native, "ember": ember, "geo": geo,

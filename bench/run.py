@@ -25,11 +25,9 @@ details and makes the exit status non-zero. An engine that cannot run here
 reported as "unavailable: <reason>", never with a number.
 """
 import argparse
-import datetime
+import importlib
 import json
-import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -81,15 +79,13 @@ def load_engine_module(engine: str, ember_build: str):
             raise Unavailable(f"no Ember build at {ember_build} (build with -DEMBER_PYTHON=ON)")
         sys.path.insert(0, pkg)
         try:
-            import ember as mod
+            return importlib.import_module("ember")
         except ImportError as e:
             raise Unavailable(f"cannot import ember from {pkg}: {e}")
-        return mod
     try:
-        import wasmtime as mod
+        return importlib.import_module("wasmtime")
     except ImportError as e:
         raise Unavailable(f"the wasmtime package is not installed: {e}")
-    return mod
 
 
 def make_engine(mod, engine: str):
@@ -109,7 +105,7 @@ def worker(engine: str, wasm: str, size: int, reps: int, ember_build: str) -> di
         wasm_bytes = f.read()
     name = os.path.splitext(os.path.basename(wasm))[0]
     exit_trap = getattr(mod, "ExitTrap", None)
-    result = {"compile": [], "instantiate": [], "run": [], "outputs": []}
+    result: Dict[str, list] = {"compile": [], "instantiate": [], "run": [], "outputs": []}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(reps):
             t0 = time.perf_counter()
@@ -206,7 +202,7 @@ def build_native(out_dir: str) -> Optional[str]:
 
 def run_native(name: str, size: int, reps: int, args) -> dict:
     exe = os.path.join(args.native_dir, name)
-    res = {"run": [], "outputs": []}
+    res: Dict[str, list] = {"run": [], "outputs": []}
     for _ in range(reps):
         t0 = time.perf_counter()
         try:
