@@ -27,10 +27,14 @@ SYSROOT=${WASI_SYSROOT:-}
 if [ -z "$SYSROOT" ] && [ -d /usr/share/wasi-sysroot ]; then SYSROOT=/usr/share/wasi-sysroot; fi
 sysroot_flag=""
 [ -n "$SYSROOT" ] && sysroot_flag="--sysroot=$SYSROOT"   # Debian: found without it
+# 64 MiB of initial memory: enough for every program at full size, so none
+# grows its memory while it runs. node 20's WASI keeps using the memory it saw
+# at start after a memory.grow moves it (nodejs/node#51303) and crashes or
+# loses output; without growth all engines run the same code either way.
 mkdir -p "$here/wasm"
 for src in "$here"/src/*.c; do
   name=$(basename "$src" .c)
   echo "cc $name.c"
   $CC --target=wasm32-wasi $sysroot_flag $CFLAGS -Wl,--strip-all \
-      -o "$here/wasm/$name.wasm" "$src"
+      -Wl,--initial-memory=67108864 -o "$here/wasm/$name.wasm" "$src"
 done
