@@ -1,4 +1,4 @@
-;; Factorial, recursive and iterative: `ember run examples/fac.wat --invoke fac 20`
+;; Factorial, recursive and iterative: `ember run --invoke fac examples/fac.wat 20`
 (module $fac
   (func $fac (export "fac") (param $n i64) (result i64)
     (if (result i64) (i64.le_u (local.get $n) (i64.const 1))

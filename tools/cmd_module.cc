@@ -1,16 +1,25 @@
 // `ember run`, `ember validate`, `ember wat2wasm` and `ember inspect`: the
-// subcommands that work on one module, built on the public C++ API.
+// subcommands that work on one module, built on the public C++ API (`run`
+// also on src/wasi for the WASI preview1 imports).
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <optional>
+
 #include "binary/reader.hh"
 #include "cli.hh"
+#include "runtime/backtrace.hh"
 #include "ember/ember.hh"
 #include "ir/module.hh"
+#include "runtime/runtime.hh"
 #include "text/wat.hh"
+#include "wasi/wasi.hh"
 
 namespace ember::cli {
 
@@ -29,12 +38,36 @@ bool is_binary(const std::vector<uint8_t>& b) {
 // ---- run ---------------------------------------------------------------------
 
 const char kRunHelp[] =
-    "usage: ember run [--wasm NAME=on|off] FILE [--invoke NAME] [ARGS...]\n"
+    "usage: ember run [OPTIONS] FILE [ARGS...]\n"
     "\n"
-    "Instantiates FILE (.wasm or .wat). With --invoke, calls the export NAME\n"
-    "with ARGS parsed by its parameter types and prints the results, one per\n"
-    "line; without it, runs the export `_start` if there is one. Imports are\n"
-    "not provided yet (no WASI).\n";
+    "Runs FILE (.wasm or .wat) like `wasmtime run`. Every module gets the\n"
+    "WASI preview1 imports (wasi_snapshot_preview1) with the host's stdin,\n"
+    "stdout and stderr; the guest's argv is FILE as given, then ARGS. Without\n"
+    "--invoke, the export `_start` runs (nothing runs when there is none) and\n"
+    "the exit status is the guest's proc_exit code, 0 when _start returns.\n"
+    "Options come before FILE; everything after FILE goes to the guest.\n"
+    "\n"
+    "options:\n"
+    "  --dir HOST[::GUEST]    give the guest the host directory HOST, seen as\n"
+    "                         GUEST (default: HOST as written); repeatable\n"
+    "  --env NAME=VALUE       set a guest environment variable; repeatable\n"
+    "                         (the guest sees no host variables otherwise)\n"
+    "  --invoke NAME          call the export NAME with ARGS parsed by its\n"
+    "                         parameter types and print its results, one per\n"
+    "                         line (after `_initialize`, if exported)\n"
+    "  --fuel N               enable fuel and give the store N units\n"
+    "  --wasm FEATURE=on|off  enable or disable a proposal; repeatable\n"
+    "  --all-features         enable every proposal Ember knows\n"
+    "  --wasm-2.0             exactly the WebAssembly 2.0 features\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: the guest's exit code; 134 when wasm traps (as wasmtime on\n"
+    "Unix); 1 when the module cannot be read, compiled or instantiated; 2 for\n"
+    "a bad command line.\n";
+
+constexpr int kExitTrap = 134;   // 128 + SIGABRT, what `wasmtime run` exits with
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
 
 bool parse_arg(const std::string& s, ValType t, Val* out) {
   const char* b = s.data();
@@ -72,19 +105,184 @@ std::string format_val(const Val& v) {
   }
 }
 
-int invoke(const std::string& file, const Func& f, const std::string& name, const Args& raw) {
-  FuncType t = f.type();
-  if (raw.size() != t.params.size()) {
-    std::fprintf(stderr, "ember run: %s: `%s` takes %zu arguments %s, got %zu\n", file.c_str(),
-                 name.c_str(), t.params.size(), t.to_string().c_str(), raw.size());
-    return 1;
+// What `ember run` was asked to do.
+struct RunOptions {
+  Config config;
+  wasi::Config wasi;
+  std::optional<uint64_t> fuel;
+  std::string invoke;  // empty: the command's `_start`
+  std::string file;
+  Args rest;           // guest arguments (after FILE)
+  bool help = false;
+};
+
+// The value of an option written `--name VALUE` or `--name=VALUE`; advances *i.
+bool option_value(const Args& args, size_t* i, const std::string& name, std::string* value,
+                  bool* matched, std::string* err) {
+  const std::string& a = args[*i];
+  if (a == name) {
+    *matched = true;
+    if (*i + 1 >= args.size()) {
+      *err = name + " needs a value";
+      return false;
+    }
+    *value = args[++*i];
+    return true;
   }
-  std::vector<Val> args(raw.size());
-  for (size_t i = 0; i < raw.size(); i++) {
-    if (!parse_arg(raw[i], t.params[i], &args[i])) {
-      std::fprintf(stderr, "ember run: %s: argument %zu `%s` is not a valid %s\n", file.c_str(), i + 1,
-                   raw[i].c_str(), val_type_name(t.params[i]));
-      return 1;
+  if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == '=') {
+    *matched = true;
+    *value = a.substr(name.size() + 1);
+    return true;
+  }
+  return true;
+}
+
+bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
+  size_t sep = spec.find("::");
+  std::string host = spec.substr(0, sep);
+  std::string guest = sep == std::string::npos ? host : spec.substr(sep + 2);
+  if (host.empty() || guest.empty()) {
+    *err = "--dir `" + spec + "`: expected HOST or HOST::GUEST";
+    return false;
+  }
+  struct stat st;
+  if (::stat(host.c_str(), &st) != 0) {
+    *err = "--dir `" + spec + "`: cannot open directory `" + host + "`: " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *err = "--dir `" + spec + "`: `" + host + "` is not a directory";
+    return false;
+  }
+  o->wasi.preopens.push_back(wasi::Preopen{host, guest});
+  return true;
+}
+
+// Parses everything up to FILE. Returns false with *err on a bad command line.
+bool parse_run_options(const Args& args, RunOptions* o, std::string* err) {
+  size_t i = 0;
+  for (; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.empty() || a[0] != '-' || a == "-") break;
+    if (a == "-h" || a == "--help") {
+      o->help = true;
+      return true;
+    }
+    bool matched = false;
+    FeatureSet fs = o->config.features();
+    if (!parse_feature_option(args, &i, &fs, &matched, err)) return false;
+    if (matched) {
+      o->config.features(fs);
+      continue;
+    }
+    std::string v;
+    if (!option_value(args, &i, "--dir", &v, &matched, err)) return false;
+    if (matched) {
+      if (!add_dir(v, o, err)) return false;
+      continue;
+    }
+    if (!option_value(args, &i, "--env", &v, &matched, err)) return false;
+    if (matched) {
+      size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        *err = "--env `" + v + "`: expected NAME=VALUE";
+        return false;
+      }
+      o->wasi.env.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      continue;
+    }
+    if (!option_value(args, &i, "--invoke", &v, &matched, err)) return false;
+    if (matched) {
+      if (v.empty()) {
+        *err = "--invoke needs an export name";
+        return false;
+      }
+      o->invoke = v;
+      continue;
+    }
+    if (!option_value(args, &i, "--fuel", &v, &matched, err)) return false;
+    if (matched) {
+      uint64_t n = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+        *err = "--fuel `" + v + "`: expected a non-negative integer";
+        return false;
+      }
+      o->fuel = n;
+      continue;
+    }
+    *err = "unknown option `" + a + "` (see `ember run --help`)";
+    return false;
+  }
+  if (i >= args.size()) {
+    *err = "no module file given (see `ember run --help`)";
+    return false;
+  }
+  o->file = args[i++];
+  o->rest.assign(args.begin() + long(i), args.end());
+  return true;
+}
+
+// wasmtime's error layout: "Error: CONTEXT", then the numbered causes.
+// A cause spanning several lines continues under its text.
+int report(const std::string& context, const std::vector<std::string>& causes, int status) {
+  std::string out = "Error: " + context + "\n";
+  if (!causes.empty()) out += "\nCaused by:\n";
+  for (size_t n = 0; n < causes.size(); ++n) {
+    char num[32];
+    if (causes.size() > 1) std::snprintf(num, sizeof num, "%5zu: ", n);
+    else std::snprintf(num, sizeof num, "    ");
+    std::string indent(std::strlen(num), ' ');
+    out += num;
+    for (char c : causes[n]) {
+      out += c;
+      if (c == '\n') out += indent;
+    }
+    out += "\n";
+  }
+  std::fflush(stdout);
+  std::fputs(out.c_str(), stderr);
+  return status;
+}
+
+// A trap's causes: the wasm backtrace (innermost first), then the trap.
+std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
+  std::vector<std::string> causes{what};
+  if (!t.frames().empty()) causes.push_back(rt::backtrace_lines(t.frames()));
+  causes.push_back(std::string("wasm trap: ") + t.wasmtime_message());
+  return causes;
+}
+
+// The module in FILE: binary or text.
+Module load_module(const Engine& engine, const std::vector<uint8_t>& bytes) {
+  return Module::from_bytes_or_text(engine, bytes);
+}
+
+// Defines every wasi_snapshot_preview1 function, bound to `ctx`.
+void define_wasi(Linker& linker, Store& store, const std::shared_ptr<wasi::Context>& ctx) {
+  for (wasi::HostImport& imp : wasi::preview1_imports(ctx))
+    linker.define(wasi::kModuleName, imp.name,
+                  Func(store.raw(), rt::create_host_func(*store.raw(), imp.type, std::move(imp.fn))));
+}
+
+// Calls `f` with the command-line arguments; prints its results.
+int invoke(const RunOptions& o, const Func& f) {
+  FuncType t = f.type();
+  if (o.rest.size() != t.params.size()) {
+    std::fprintf(stderr, "ember run: %s: `%s` takes %zu arguments %s, got %zu\n", o.file.c_str(),
+                 o.invoke.c_str(), t.params.size(), t.to_string().c_str(), o.rest.size());
+    return kExitUsage;
+  }
+  std::vector<Val> args(o.rest.size());
+  for (size_t i = 0; i < o.rest.size(); i++) {
+    if (!parse_arg(o.rest[i], t.params[i], &args[i])) {
+      std::fprintf(stderr, "ember run: %s: argument %zu `%s` is not a valid %s\n", o.file.c_str(), i + 1,
+                   o.rest[i].c_str(), val_type_name(t.params[i]));
+      return kExitUsage;
     }
   }
   for (const Val& v : f.call(args)) std::printf("%s\n", format_val(v).c_str());
@@ -94,63 +292,79 @@ int invoke(const std::string& file, const Func& f, const std::string& name, cons
 }  // namespace
 
 int cmd_run(const Args& args) {
-  if (args.empty() || wants_help(args)) {
-    std::fputs(kRunHelp, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  Config config;
-  size_t i = 0;
-  for (; i < args.size() && args[i].starts_with("-"); i++) {
-    bool matched;
-    std::string err;
-    FeatureSet fs = config.features();
-    if (!parse_feature_option(args, &i, &fs, &matched, &err) || !matched) {
-      std::fprintf(stderr, "ember run: %s\n", matched ? err.c_str() : ("unknown option `" + args[i] + "`").c_str());
-      return 2;
-    }
-    config.features(fs);
-  }
-  if (i >= args.size()) {
+  if (args.empty()) {
     std::fputs(kRunHelp, stderr);
-    return 2;
+    return kExitUsage;
   }
-  std::string file = args[i++];
-  std::string export_name;
-  if (i < args.size() && args[i] == "--invoke") {
-    if (i + 1 >= args.size()) {
-      std::fprintf(stderr, "ember run: --invoke needs an export name\n");
-      return 2;
-    }
-    export_name = args[i + 1];
-    i += 2;
+  RunOptions o;
+  std::string err;
+  if (!parse_run_options(args, &o, &err)) {
+    std::fprintf(stderr, "ember run: %s\n", err.c_str());
+    return kExitUsage;
   }
-  Args rest(args.begin() + long(i), args.end());
+  if (o.help) {  // --help before FILE (after it, it belongs to the guest)
+    std::fputs(kRunHelp, stdout);
+    return 0;
+  }
+  const std::string context = "failed to run main module `" + o.file + "`";
+  std::vector<uint8_t> bytes;
+  if (!read_file(o.file, &bytes, &err)) {
+    int e = errno;
+    return report(context, {"failed to read `" + o.file + "`", std::strerror(e)}, kExitError);
+  }
+
+  o.wasi.argv.push_back(o.file);
+  o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
+  o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
+  if (o.fuel) o.config.consume_fuel(true);
+
+  std::string stage = "failed to compile `" + o.file + "`";
   try {
-    Engine engine(config);
+    Engine engine(o.config);
+    Module module = load_module(engine, bytes);
+    stage = "failed to instantiate \"" + o.file + "\"";
     Store store(engine);
-    Module module = Module::from_file(engine, file);
+    if (o.fuel) store.set_fuel(*o.fuel);
+    Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(o.wasi);
+    if (!ctx) return report(context, {stage, ctx.error().message()}, kExitError);
     Linker linker(engine);
+    define_wasi(linker, store, *ctx);
     Instance inst = linker.instantiate(store, module);
-    std::string name = export_name.empty() ? "_start" : export_name;
-    std::optional<Extern> e = inst.get_export(name);
-    if (!e || !e->func()) {
-      if (export_name.empty()) return 0;  // nothing to run
-      std::fprintf(stderr, "ember run: %s: no exported function `%s`\n", file.c_str(), name.c_str());
-      return 1;
+    auto export_func = [&](const std::string& name) -> std::optional<Func> {
+      std::optional<Extern> e = inst.get_export(name);
+      if (!e || !e->func()) return std::nullopt;
+      return *e->func();
+    };
+    if (o.invoke.empty()) {
+      stage = "failed to invoke command default";
+      std::optional<Func> start = export_func("_start");
+      if (start) start->call(std::vector<Val>{});
+      else if (!o.rest.empty() && o.rest[0].starts_with("--"))
+        std::fprintf(stderr, "ember run: note: `%s` has no `_start`, and options after FILE go to the "
+                     "guest; write them before FILE\n", o.file.c_str());
+      return 0;
     }
-    return invoke(file, *e->func(), name, rest);
+    if (std::optional<Func> init = export_func("_initialize")) {
+      stage = "failed to invoke `_initialize`";
+      init->call(std::vector<Val>{});
+    }
+    stage = "failed to invoke `" + o.invoke + "`";
+    std::optional<Func> f = export_func(o.invoke);
+    if (!f) return report(context, {"no exported function `" + o.invoke + "` in `" + o.file + "`"}, kExitError);
+    return invoke(o, *f);
   } catch (const Trap& t) {
-    std::fprintf(stderr, "ember run: %s: wasm trap: %s\n", file.c_str(), t.wasmtime_message());
-    size_t n = 0;
-    for (const FrameInfo& f : t.frames()) {
-      std::string where = f.module_name.empty() ? "<module>" : f.module_name;
-      where += "!" + (f.func_name.empty() ? "<wasm function " + std::to_string(f.func_index) + ">" : f.func_name);
-      std::fprintf(stderr, "  %zu: 0x%" PRIx64 " - %s\n", n++, f.module_offset, where.c_str());
+    if (t.code() == TrapCode::Exit) {
+      std::fflush(stdout);
+      return t.exit_code();
     }
-    return 1;
+    return report(context, trap_causes(stage, t), kExitTrap);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ember run: %s%s\n", std::strstr(e.what(), file.c_str()) ? "" : (file + ": ").c_str(), e.what());
-    return 1;
+    // Messages of file-level errors start with the path; drop it (the
+    // context line names the file).
+    std::string what = e.what();
+    std::string prefix = o.file + ": ";
+    if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+    return report(context, {stage, what}, kExitError);
   }
 }
 

@@ -1,8 +1,11 @@
 // `ember`: entry point and subcommand dispatch.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "cli.hh"
 
@@ -50,16 +53,37 @@ bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, boo
 }
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = path + ": cannot open file: " + std::strerror(errno);
+  // POSIX calls, not iostreams: a directory or an unreadable file must be an
+  // error message, never an exception out of a stream iterator.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    fd = -1;
+    errno = EISDIR;
+  }
+  if (fd < 0) {
+    int e = errno;
+    *err = path + ": cannot open file: " + std::strerror(e);
+    errno = e;
     return false;
   }
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    *err = path + ": read error";
-    return false;
+  out->clear();
+  uint8_t buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      *err = path + ": read error: " + std::strerror(e);
+      errno = e;
+      return false;
+    }
+    if (n == 0) break;
+    out->insert(out->end(), buf, buf + n);
   }
+  ::close(fd);
   return true;
 }
 
@@ -69,7 +93,7 @@ static const char kUsage[] =
     "usage: ember <command> [options] [args]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--invoke NAME] [ARGS...]   run a module (.wasm or .wat)\n"
+    "  run [OPTIONS] FILE [ARGS...]         run a module (.wasm or .wat), WASI included\n"
     "  wast FILE|DIR...                     run .wast spec scripts\n"
     "  validate FILE                        check that a module is valid\n"
     "  wat2wasm FILE [-o OUT]               convert text to binary\n"

@@ -32,10 +32,13 @@ class WasmError : public std::runtime_error {
 
 // One wasm frame of a trap's backtrace, innermost first.
 struct FrameInfo {
+  // An offset that is not known (a frame stopped at function entry).
+  static constexpr uint64_t kUnknownOffset = UINT64_MAX;
   std::string module_name;  // from the name section; may be empty
   std::string func_name;    // from the name section; may be empty
   uint32_t func_index = 0;
-  uint64_t module_offset = 0;
+  uint64_t module_offset = 0;  // of the instruction, in the module binary
+  uint64_t func_offset = 0;    // of the instruction, from the function body's start
 };
 
 class Trap : public WasmError {
@@ -49,6 +52,8 @@ class Trap : public WasmError {
   // wasmtime's text, e.g. "wasm `unreachable` instruction executed".
   const char* wasmtime_message() const { return trap_wasmtime_message(code_); }
   const std::vector<FrameInfo>& frames() const { return frames_; }
+  // wasmtime's report: the backtrace, then "Caused by:" and the trap.
+  std::string report() const;
   // For TrapCode::Exit (WASI proc_exit): the exit status.
   int32_t exit_code() const { return exit_code_; }
 

@@ -47,12 +47,15 @@ _ember._init({
 
 
 def _store_set_wasi(self: Any, wasi: WasiConfig) -> None:
-    """Attach a WASI context (consumes the WasiConfig)."""
+    """Attach a WASI preview1 context built from `wasi` (consumes it).
+
+    Replaces the store's previous context, if any. WasmtimeError when a file
+    or directory of the config cannot be opened.
+    """
     if not isinstance(wasi, WasiConfig):
         raise TypeError("expected a WasiConfig")
     self.ptr()
-    wasi.ptr()
-    raise WasmtimeError("WASI is not implemented yet")
+    _ember.set_wasi(self, wasi._consume())
 
 
 def _store_set_wasi_http(self: Any) -> None:

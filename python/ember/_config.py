@@ -42,6 +42,19 @@ def _int(name: str, v: Any) -> int:
     return v
 
 
+_MAX_WASM_STACK = 1 << 30
+
+
+def _stack_size(name: str, v: Any) -> int:
+    """Bytes of wasm stack: 1 byte to 1 GiB (wasmtime aborts the process on
+    0 or on sizes beyond its async stack; Ember refuses them here)."""
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise TypeError("expected an int")
+    if v <= 0 or v > _MAX_WASM_STACK:
+        raise ValueError(f"max_wasm_stack must be between 1 and {_MAX_WASM_STACK} bytes, not {v}")
+    return v
+
+
 def _choice(*allowed: str) -> _Check:
     def check(name: str, v: Any) -> str:
         if not isinstance(v, str):
@@ -167,7 +180,7 @@ class Config(Managed):
     # Execution
     consume_fuel = _Setting(_bool, "charge fuel for executed code")
     epoch_interruption = _Setting(_truthy, "interrupt at epoch deadlines")
-    max_wasm_stack = _Setting(_int, "bytes of wasm stack")
+    max_wasm_stack = _Setting(_stack_size, "bytes of wasm stack (1 byte to 1 GiB)")
     shared_memory = _Setting(_bool, "allow SharedMemory")
     gc_support = _Setting(_bool, "GC support")
     memory_may_move = _Setting(_bool, "memory may move on growth")

@@ -3,8 +3,9 @@
 A Linker maps (module, name) to a definition: either an extern of a store
 (`define`, `define_instance`) or a store-independent host function
 (`define_func`), made into a `Func` of each store that instantiates through
-the linker (once per store). Resolution is plain Python: it runs once per
-instantiation, never per call.
+the linker (once per store). `define_wasi` adds the WASI preview1 functions,
+likewise made per store and bound to that store's WASI context. Resolution
+is plain Python: it runs once per instantiation, never per call.
 """
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -34,6 +35,20 @@ class _HostFuncDef:
             f = _ember.Func(store, self.ty, self.func, self.access_caller)
             self.per_store[key] = f
         return f
+
+
+class _WasiFuncDef:
+    """A `wasi_snapshot_preview1` function: in each store, a Func that runs
+    with that store's WASI context (`Store.set_wasi`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def in_store(self, store: Any) -> Any:
+        return _ember.wasi_func(store, self.name)
+
+
+_PER_STORE = (_HostFuncDef, _WasiFuncDef)
 
 
 def _check_names(module: Any, name: Any) -> None:
@@ -107,8 +122,17 @@ class Linker(Managed):
         self.define_instance(store, name, self.instantiate(store, module))
 
     def define_wasi(self) -> None:
-        self.ptr()
-        raise WasmtimeError("WASI is not implemented yet")
+        """Define every `wasi_snapshot_preview1` function. Each store that
+        runs them needs a context: `store.set_wasi(WasiConfig())`."""
+        defs = self.ptr()
+        names = [name for name, _ in _ember.wasi_imports()]
+        if not self._shadowing:
+            for name in names:
+                if (_ember.WASI_MODULE, name) in defs:
+                    raise WasmtimeError(
+                        f"import of `{_ember.WASI_MODULE}::{name}` defined twice")
+        for name in names:
+            defs[(_ember.WASI_MODULE, name)] = _WasiFuncDef(name)
 
     def _resolve(self, store: Any, module: Module) -> list:
         defs = self.ptr()
@@ -118,7 +142,7 @@ class Linker(Managed):
             if d is None:
                 raise WasmtimeError(
                     f"unknown import: `{imp.module}::{imp.name}` has not been defined")
-            if isinstance(d, _HostFuncDef):
+            if isinstance(d, _PER_STORE):
                 d = d.in_store(_real_store(store))
             items.append(d)
         return items
@@ -133,14 +157,14 @@ class Linker(Managed):
         for export in ("", "_start"):
             d = defs.get((name, export))
             if d is not None:
-                return d.in_store(_real_store(store)) if isinstance(d, _HostFuncDef) else d
+                return d.in_store(_real_store(store)) if isinstance(d, _PER_STORE) else d
         return _ember.Func(_real_store(store), FuncType([], []), lambda: None)
 
     def get(self, store: Any, module: str, name: str) -> Any:
         d = self.ptr().get((module, name))
         if d is None:
             raise WasmtimeError("item not defined in linker")
-        return d.in_store(_real_store(store)) if isinstance(d, _HostFuncDef) else d
+        return d.in_store(_real_store(store)) if isinstance(d, _PER_STORE) else d
 
     def define_unknown_imports_as_traps(self, module: Module) -> None:
         if not isinstance(module, Module):

@@ -71,6 +71,8 @@ struct ModuleHandle {
 
 // ---- the store ---------------------------------------------------------------
 
+struct WasiState;  // the store's WASI context and functions (wasi.cc)
+
 struct Store {
   std::unique_ptr<rt::StoreData> data;  // null once closed
   uint64_t id = 0;                      // unique per process, never reused
@@ -82,6 +84,7 @@ struct Store {
   // Single-thread guard: the thread inside the store and its depth.
   std::atomic<std::thread::id> owner{};
   int depth = 0;
+  std::shared_ptr<WasiState> wasi;  // null until set_wasi / a WASI function is made
 
   Store(nb::handle engine, nb::handle data);
   ~Store();
@@ -170,5 +173,6 @@ void bind_store(nb::module_& m);
 void bind_module(nb::module_& m);
 void bind_func(nb::module_& m);
 void bind_externs(nb::module_& m);
+void bind_wasi(nb::module_& m);
 
 }  // namespace ember::py

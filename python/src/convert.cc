@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common.hh"
+#include "runtime/backtrace.hh"
 #include "interp/interp.hh"
 
 namespace ember::py {
@@ -69,33 +70,15 @@ void raise_trap(rt::StoreData& s, TrapCode code) {
     throw nb::python_error();
   }
   // Backtrace: innermost first.
+  std::vector<FrameInfo> trace = rt::backtrace_frames(s);
   nb::list frames;
-  std::string bt;
-  auto trace = interp::last_backtrace(s);
-  for (size_t i = 0; i < trace.size(); ++i) {
-    const auto& f = trace[i];
-    std::string module_name, func_name;
-    if (f.instance && f.instance->module) {
-      const NameMap& names = f.instance->module->names;
-      module_name = names.module_name;
-      auto it = names.funcs.find(f.func_index);
-      if (it != names.funcs.end()) func_name = it->second;
-    }
-    nb::object mn = module_name.empty() ? nb::none() : nb::cast(module_name);
-    nb::object fn = func_name.empty() ? nb::none() : nb::cast(func_name);
-    nb::object frame_cls = nb::module_::import_("ember._error").attr("Frame");
-    frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, 0));
-    char line[64];
-    snprintf(line, sizeof line, "  %2zu: %#6llx - ", i,
-             static_cast<unsigned long long>(f.module_offset));
-    bt += line;
-    bt += (module_name.empty() ? "<unknown>" : module_name) + "!" +
-          (func_name.empty() ? "<wasm function " + std::to_string(f.func_index) + ">"
-                             : func_name) + "\n";
+  nb::object frame_cls = nb::module_::import_("ember._error").attr("Frame");
+  for (const FrameInfo& f : trace) {
+    nb::object mn = f.module_name.empty() ? nb::none() : nb::cast(f.module_name);
+    nb::object fn = f.func_name.empty() ? nb::none() : nb::cast(f.func_name);
+    frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, f.func_offset));
   }
-  std::string what = std::string("wasm trap: ") + trap_wasmtime_message(code);
-  std::string msg = bt.empty() ? what
-      : "error while executing at wasm backtrace:\n" + bt + "\nCaused by:\n    " + what;
+  std::string msg = rt::trap_report(code, trace);
   raise_trap_object(msg, trap_wasmtime_code(code), frames);
 }
 

@@ -48,4 +48,5 @@ NB_MODULE(_ember, m) {
   bind_module(m);
   bind_func(m);
   bind_externs(m);
+  bind_wasi(m);
 }

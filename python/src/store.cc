@@ -77,6 +77,7 @@ void Store::close() {
   if (depth > 0) raise_wasmtime("cannot close a store while it is executing");
   externs.clear();
   data.reset();  // externref payloads drop their Python references here
+  wasi.reset();  // and the WASI context its output callbacks
   user_data = nb::none();
 }
 
@@ -104,6 +105,34 @@ StoreGuard::StoreGuard(Store& s) : s_(s) {
 
 StoreGuard::~StoreGuard() {
   if (--s_.depth == 0) s_.owner.store(std::thread::id{});
+}
+
+// An int in [0, 2^64) (bool counts as int, as in Python); TypeError for
+// other types, ValueError when negative or too large.
+static uint64_t checked_u64(nb::handle v, const char* what) {
+  if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + what);
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow < 0 || (overflow == 0 && x < 0))
+    raise_value(std::string(what) + " must not be negative");
+  if (overflow == 0) return uint64_t(x);
+  unsigned long long u = PyLong_AsUnsignedLongLong(v.ptr());
+  if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    raise_value(std::string(what) + " must be less than 2**64");
+  }
+  return u;
+}
+
+// A store limit: negative means unlimited; TypeError for non-ints,
+// ValueError beyond 2^63 - 1.
+static int64_t checked_limit(nb::handle v, const char* what) {
+  if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + what);
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow < 0) return -1;
+  if (overflow > 0) raise_value(std::string(what) + " limit must be less than 2**63");
+  return x < 0 ? -1 : int64_t(x);
 }
 
 static Store& open_store(Store& s) {
@@ -147,30 +176,34 @@ void bind_store(nb::module_& m) {
       .def("set_fuel",
            [](Store& s, nb::handle fuel) {
              open_store(s);
-             if (!PyLong_Check(fuel.ptr())) raise_type("expected an int");
+             uint64_t n = checked_u64(fuel, "fuel");
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
-             s.data->fuel = nb::cast<uint64_t>(fuel);
+             rt::set_fuel(*s.data, n);
            })
       .def("get_fuel",
            [](Store& s) {
              open_store(s);
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
-             return s.data->fuel;
+             return rt::fuel_remaining(*s.data);
            })
       .def("set_epoch_deadline",
-           [](Store& s, uint64_t ticks) {
+           [](Store& s, nb::handle ticks) {
              open_store(s);
-             s.data->epoch_deadline = s.data->engine->epoch.load() + ticks;
+             rt::set_epoch_deadline(*s.data, checked_u64(ticks, "epoch deadline"));
            })
       .def("set_limits",
-           [](Store& s, int64_t memory_size, int64_t table_elements, int64_t instances,
-              int64_t tables, int64_t memories) {
+           [](Store& s, nb::handle memory_size, nb::handle table_elements, nb::handle instances,
+              nb::handle tables, nb::handle memories) {
              open_store(s);
-             auto norm = [](int64_t v) { return v < 0 ? int64_t{-1} : v; };
-             s.data->limits = {norm(memory_size), norm(table_elements), norm(instances),
-                               norm(tables), norm(memories)};
+             // Check every value before changing anything.
+             rt::StoreLimits l{checked_limit(memory_size, "memory_size"),
+                               checked_limit(table_elements, "table_elements"),
+                               checked_limit(instances, "instances"),
+                               checked_limit(tables, "tables"),
+                               checked_limit(memories, "memories")};
+             s.data->limits = l;
            },
            nb::arg("memory_size") = -1, nb::arg("table_elements") = -1,
            nb::arg("instances") = -1, nb::arg("tables") = -1, nb::arg("memories") = -1)

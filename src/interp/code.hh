@@ -41,6 +41,11 @@ constexpr size_t kIOpCount = static_cast<size_t>(IOp::Count_);
 // Handler word for an IR opcode (from the dispatch loop's label table).
 uint32_t handler_word(IOp op);
 
+// Flags word of FuelUnits / FuelMemoryGrow / FuelTableGrow.
+constexpr uint32_t kFuelCount64 = 1;   // the count operand is an i64
+constexpr uint32_t kFuelCheckNow = 2;  // trap at once if the charge spends the fuel
+constexpr uint32_t kFuelCharge = 4;    // always set
+
 // One translated function.
 struct FuncCode {
   const uint32_t* entry = nullptr;  // first instruction (set when finished)

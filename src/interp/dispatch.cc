@@ -13,6 +13,7 @@
 
 #include "interp/interp_state.hh"
 #include "interp/numeric.hh"
+#include "runtime/runtime.hh"
 
 namespace ember::interp {
 
@@ -24,6 +25,7 @@ const int32_t* handler_table() {
   if (!g_handler_table) {
     State dummy;
     rt::StoreData store;
+    // (the dummy run only publishes the label table)
     run(dummy, store, nullptr, nullptr);
   }
   return g_handler_table;
@@ -31,16 +33,49 @@ const int32_t* handler_table() {
 
 namespace {
 
-void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn) {
+// `entered`: a function whose frame could not be pushed (stack overflow at
+// its entry); it heads the backtrace with no offset, as in wasmtime.
+void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn,
+                      const rt::FuncInst* entered) {
   st.backtrace.clear();
-  auto add = [&](const uint32_t* p, rt::ModuleInst* in, const FuncCode* f) {
+  if (entered && entered->instance) {
+    const FuncCode* efc = static_cast<const FuncCode*>(entered->code);
+    st.backtrace.push_back(BacktraceFrame{entered->instance, efc->func_index, kUnknownOffset});
+  }
+  // The innermost pc is at the trapping instruction; a caller's saved pc is
+  // just past its call.
+  auto add = [&](const uint32_t* p, rt::ModuleInst* in, const FuncCode* f, bool caller) {
     if (!in || !f) return;
     const CompiledCode& cc = *in->module->code;
     uint32_t word = uint32_t(p - cc.words.data());
-    st.backtrace.push_back(BacktraceFrame{in, f->func_index, cc.offset_of(word ? word - 1 : 0)});
+    if (caller && word > 0) word--;
+    st.backtrace.push_back(BacktraceFrame{in, f->func_index, cc.offset_of(word)});
   };
-  add(pc, inst, fn);
-  for (size_t i = st.nframes; i-- > 0;) add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn);
+  add(pc, inst, fn, entered != nullptr);
+  for (size_t i = st.nframes; i-- > 0 && st.backtrace.size() < kMaxBacktraceFrames;)
+    add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn, true);
+}
+
+// call_indirect's checks: the table slot `i` of table `t` of `inst` must
+// hold a function of canonical type `type_id`.
+inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32_t type_id,
+                            rt::FuncInst** out, TrapCode* trap) {
+  rt::TableInst* table = inst->tables[t];
+  if (i >= table->elems.size()) {
+    *trap = TrapCode::UndefinedElement;
+    return false;
+  }
+  rt::FuncInst* f = static_cast<rt::FuncInst*>(table->elems[i]);
+  if (!f) {
+    *trap = TrapCode::UninitializedElement;
+    return false;
+  }
+  if (f->type_id != type_id) {
+    *trap = TrapCode::IndirectCallTypeMismatch;
+    return false;
+  }
+  *out = f;
+  return true;
 }
 
 }  // namespace
@@ -121,7 +156,9 @@ L_base:
 #include "interp/dispatch_table.inc"
 
 L_trap:
-  record_backtrace(st, pc, inst, fn);
+  // Fuel spent since the last save point is not charged (wasmtime's rule).
+  store.fuel_injected = store.fuel_saved;
+  record_backtrace(st, pc, inst, fn, trap == TrapCode::StackOverflow ? callee : nullptr);
   st.nframes = base_frames;
   return trap;
 

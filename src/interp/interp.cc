@@ -6,6 +6,8 @@
 #include <exception>
 
 #include "interp/interp_state.hh"
+#include "platform/stack.hh"
+#include "platform/vm.hh"
 
 namespace ember {
 
@@ -29,19 +31,24 @@ const void* function_code(const CompiledCode& code, uint32_t defined_index) {
   return &code.funcs[defined_index];
 }
 
-State& state_of(rt::StoreData& store) {
+State::~State() { platform::vm_release(reinterpret_cast<uint8_t*>(stack), stack_bytes); }
+
+// Null when the value stack cannot be mapped (the call then traps).
+State* state_of(rt::StoreData& store) {
   if (!store.interp) {
     auto st = std::make_shared<State>();
-    uint64_t bytes = store.engine ? store.engine->config.max_wasm_stack : 512 * 1024;
-    // Interpreter frames are denser than native ones; allow twice the slots.
-    size_t slots = std::max<uint64_t>(bytes / 4, 4096);
-    st->stack.reset(new rt::Slot[slots]);
-    st->stack_end = st->stack.get() + slots;
+    uint64_t budget = store.engine ? store.engine->config.max_wasm_stack : 512 * 1024;
+    budget = std::clamp<uint64_t>(budget, 4096, rt::kMaxWasmStack);
+    st->stack_bytes = size_t(budget) * 8;
+    st->stack = reinterpret_cast<rt::Slot*>(platform::vm_allocate_lazy(st->stack_bytes));
+    if (!st->stack) return nullptr;
+    st->stack_end = st->stack + st->stack_bytes / sizeof(rt::Slot);
+    st->max_frames = std::max<size_t>(kInitialFrames, size_t(budget / 8));
     st->frames.resize(kInitialFrames);
-    st->top = st->stack.get();
+    st->top = st->stack;
     store.interp = st;
   }
-  return *static_cast<State*>(store.interp.get());
+  return static_cast<State*>(store.interp.get());
 }
 
 namespace {
@@ -61,10 +68,14 @@ TrapCode call_host(rt::StoreData& store, rt::FuncInst* f, rt::ModuleInst* caller
 
 TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   if (f->is_host()) return call_host(store, f, nullptr, slots);
-  State& st = state_of(store);
+  State* stp = state_of(store);
+  if (!stp) return TrapCode::StackOverflow;
+  State& st = *stp;
   const FuncCode* fc = static_cast<const FuncCode*>(f->code);
   rt::Slot* base = st.top;
-  if (st.nesting >= kMaxNesting || size_t(st.stack_end - base) < fc->frame_slots) {
+  if (st.nesting >= kMaxNesting || size_t(st.stack_end - base) < fc->frame_slots ||
+      platform::native_stack_remaining() < platform::kNativeStackReserve) {
+    if (st.nesting == 0) st.backtrace.clear();
     return TrapCode::StackOverflow;
   }
   std::memcpy(base, slots, fc->num_params * sizeof(rt::Slot));

@@ -31,6 +31,9 @@ const void* function_code(const CompiledCode& code, uint32_t defined_index);
 // Returns TrapCode::None or the trap.
 TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots);
 
+// A module_offset that is not known (frame stopped at function entry).
+constexpr uint64_t kUnknownOffset = UINT64_MAX;
+
 // One wasm frame of the most recent trap's backtrace, innermost first.
 struct BacktraceFrame {
   const rt::ModuleInst* instance = nullptr;

@@ -1,8 +1,11 @@
 // Per-store interpreter state (internal to src/interp).
 //
-// Held in StoreData::interp, created on the first call. The value stack and
-// the frame stack are allocated once, at their maximum sizes, so the dispatch
-// loop never allocates.
+// Held in StoreData::interp, created on the first call. The value stack is
+// one lazily backed mapping of its maximum size (8 bytes of value stack per
+// byte of Config::max_wasm_stack: interpreter frames keep every operand in
+// memory, compiled frames mostly in registers), so it never moves; the frame
+// records grow on a cold path up to max_frames (max_wasm_stack / 8). With the
+// default 512 KiB this allows deeper recursion than wasmtime's compiled code.
 #pragma once
 
 #include <cstdint>
@@ -24,20 +27,30 @@ struct Frame {
 };
 
 struct State {
-  std::unique_ptr<rt::Slot[]> stack;  // untouched until used (lazily paged)
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State();
+
+  rt::Slot* stack = nullptr;  // lazily backed mapping of stack_bytes
+  size_t stack_bytes = 0;
   rt::Slot* stack_end = nullptr;
-  std::vector<Frame> frames;  // grows (cold path) up to kMaxFrames
+  std::vector<Frame> frames;  // grows (cold path) up to max_frames
+  size_t max_frames = 0;
   size_t nframes = 0;
   rt::Slot* top = nullptr;  // first free slot for a nested entry
   uint32_t nesting = 0;     // dispatch loops active on the native stack
   std::vector<BacktraceFrame> backtrace;
 };
 
-constexpr size_t kMaxFrames = 100000;
 constexpr size_t kInitialFrames = 256;
 constexpr uint32_t kMaxNesting = 200;
+// Frames a trap's backtrace keeps, innermost first (wasmtime's default).
+constexpr size_t kMaxBacktraceFrames = 20;
 
-State& state_of(rt::StoreData& store);
+// The store's interpreter state, created on first use; null when its value
+// stack cannot be mapped.
+State* state_of(rt::StoreData& store);
 
 // The dispatch loop: runs wasm function `f` whose frame starts at `fp`
 // (arguments in place, locals zeroed). Results end in fp[0..).

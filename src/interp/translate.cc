@@ -95,9 +95,56 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   dead_depth_ = 0;
   last_ = LastDef{};
   last_mapped_offset_ = UINT64_MAX;
+  fuel_pending_ = 0;
+  cond_path_word_ = UINT32_MAX;
   stack_.clear();
   labels_.clear();
   labels_.push_back(Label{LabelKind::Func, 0, 0, fn_.num_results, 0, UINT32_MAX, {}});
+  entry_checks(1);  // wasmtime charges one unit for entering a function
+}
+
+// ---- fuel and epochs ------------------------------------------------------------
+
+void Translator::charge(Op op) {
+  if (!opt_.fuel || dead_) return;
+  switch (op) {
+    case Op::Nop: case Op::Drop: case Op::Block: case Op::Loop: case Op::Unreachable:
+    case Op::Return: case Op::Else: case Op::End:
+      return;
+    default:
+      fuel_pending_++;
+  }
+}
+
+void Translator::commit_fuel(bool save) {
+  if (!opt_.fuel || dead_ || (fuel_pending_ == 0 && !save)) return;
+  emit_op(save ? IOp::FuelSave : IOp::Fuel);
+  word(fuel_pending_);
+  fuel_pending_ = 0;
+}
+
+// Flags word of the per-unit fuel ops: bit 0 "count is i64", bit 1 "check
+// now", bit 2 "charge" (always set, so a zero word means "no charge").
+uint32_t Translator::unit_fuel_flags(IOp op) const {
+  if (!opt_.fuel) return 0;
+  switch (op) {
+    case IOp::MemoryFill: case IOp::MemoryCopy: case IOp::MemoryInit: case IOp::MemoryGrow:
+    case IOp::TableFill: case IOp::TableCopy: case IOp::TableInit: case IOp::TableGrow:
+      break;
+    default:
+      return 0;
+  }
+  const Operand& count = stack_.back();
+  bool check = !(count.kind == Kind::Const && count.bits <= 128);
+  return kFuelCharge | (check ? kFuelCheckNow : 0);
+}
+
+void Translator::entry_checks(uint32_t cost) {
+  if (opt_.fuel) {
+    emit_op(IOp::FuelCheck);
+    word(cost);
+  }
+  if (opt_.epoch) emit_op(IOp::EpochCheck);
 }
 
 Status Translator::finish_function() {
@@ -205,7 +252,11 @@ void Translator::enter(LabelKind kind, uint32_t np, uint32_t nr) {
 
 void Translator::unreachable() {
   if (dead_) return;
+  commit_fuel(true);
+  uint64_t own = offset_;
+  if (here() == cond_path_word_) offset_ = cond_offset_;
   emit_op(IOp::Unreachable);
+  offset_ = own;
   dead_ = true;
 }
 
@@ -218,9 +269,11 @@ void Translator::block(uint32_t np, uint32_t nr) {
 void Translator::loop(uint32_t np, uint32_t nr) {
   if (dead_) { dead_depth_++; return; }
   materialize_entry(np);
+  commit_fuel();
   enter(LabelKind::Loop, np, nr);
   labels_.back().loop_pc = here();
   mark_label();
+  entry_checks(0);
 }
 
 // Removes the compare that produced the operand at `index` (the last emitted
@@ -249,6 +302,7 @@ void Translator::if_(uint32_t np, uint32_t nr) {
   if (is_fused) pop();
   materialize_entry(np);
   enter(LabelKind::If, np, nr);
+  commit_fuel();
   if (is_fused) {
     emit_op(fused);
     word(a);
@@ -259,6 +313,9 @@ void Translator::if_(uint32_t np, uint32_t nr) {
   }
   labels_.back().else_fixup = here();
   word(0);
+  labels_.back().if_offset = offset_;
+  cond_path_word_ = here();
+  cond_offset_ = offset_;
 }
 
 void Translator::else_() {
@@ -267,12 +324,15 @@ void Translator::else_() {
   if (!dead_) {
     uint32_t n = uint32_t(stack_.size());
     for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
+    commit_fuel();
     emit_op(IOp::Br);
     l.fixups.push_back(here());
     word(0);
   }
   patch(l.else_fixup, here());
   l.else_fixup = UINT32_MAX;
+  cond_path_word_ = here();
+  cond_offset_ = l.if_offset;
   mark_label();
   while (stack_.size() > l.height) pop();
   for (uint32_t i = 0; i < l.np; i++) push_stack();
@@ -290,6 +350,7 @@ void Translator::end() {
   if (!dead_) {
     uint32_t n = uint32_t(stack_.size());
     for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
+    commit_fuel();
   }
   if (l.else_fixup != UINT32_MAX) patch(l.else_fixup, here());
   for (uint32_t f : l.fixups) patch(f, here());
@@ -336,6 +397,7 @@ void Translator::emit_jump_to(Label& l) {
 // Never changes operand kinds: a conditional return (br_if) leaves the
 // fall-through path's operands as they were.
 void Translator::emit_return() {
+  commit_fuel(true);
   uint32_t n = fn_.num_results;
   uint32_t top = uint32_t(stack_.size());
   if (n == 0) {
@@ -373,6 +435,7 @@ void Translator::emit_return() {
 
 void Translator::br(uint32_t depth) {
   if (dead_) return;
+  commit_fuel();
   emit_jump_to(labels_[labels_.size() - 1 - depth]);
   dead_ = true;
 }
@@ -393,6 +456,7 @@ void Translator::br_if(uint32_t depth) {
   uint32_t cond = 0;
   if (is_fused) pop();
   else cond = pop_slot();
+  commit_fuel();
   if (is_fused) {
     emit_op(fused);
     word(a);
@@ -408,18 +472,21 @@ void Translator::br_if(uint32_t depth) {
       l.fixups.push_back(here());
       word(0);
     }
-    return;
+  } else {
+    uint32_t skip = here();
+    word(0);
+    emit_jump_to(l);
+    patch(skip, here());
+    mark_label();
   }
-  uint32_t skip = here();
-  word(0);
-  emit_jump_to(l);
-  patch(skip, here());
-  mark_label();
+  cond_path_word_ = here();
+  cond_offset_ = offset_;
 }
 
 void Translator::br_table(const std::vector<uint32_t>& depths) {
   if (dead_) return;
   uint32_t index = pop_slot();
+  commit_fuel();
   emit_op(IOp::BrTable);
   word(index);
   word(uint32_t(depths.size() - 1));
@@ -462,12 +529,22 @@ void Translator::return_() {
 
 // ---- calls ---------------------------------------------------------------------
 
-void Translator::call(uint32_t func, uint32_t np, uint32_t nr) {
-  if (dead_) return;
+// Materializes the top `np` operands (a call's arguments, which must be in
+// consecutive stack slots), pops them and returns the first one's slot.
+// `nr` results will be written from there: the frame keeps room for them.
+uint32_t Translator::call_args(uint32_t np, uint32_t nr) {
   uint32_t top = uint32_t(stack_.size());
   for (uint32_t i = top - np; i < top; i++) materialize(i);
   uint32_t base = slot(top - np);
   for (uint32_t i = 0; i < np; i++) pop();
+  max_height_ = std::max(max_height_, top - np + nr);
+  commit_fuel(true);
+  return base;
+}
+
+void Translator::call(uint32_t func, uint32_t np, uint32_t nr) {
+  if (dead_) return;
+  uint32_t base = call_args(np, nr);
   emit_op(IOp::Call);
   word(func);
   word(base);
@@ -477,10 +554,7 @@ void Translator::call(uint32_t func, uint32_t np, uint32_t nr) {
 void Translator::call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr) {
   if (dead_) return;
   uint32_t index = pop_slot();
-  uint32_t top = uint32_t(stack_.size());
-  for (uint32_t i = top - np; i < top; i++) materialize(i);
-  uint32_t base = slot(top - np);
-  for (uint32_t i = 0; i < np; i++) pop();
+  uint32_t base = call_args(np, nr);
   emit_op(IOp::CallIndirect);
   word(type_id);
   word(table);
@@ -489,18 +563,28 @@ void Translator::call_indirect(uint32_t type_id, uint32_t table, uint32_t np, ui
   for (uint32_t i = 0; i < nr; i++) push_stack();
 }
 
-// Tail calls run as a call followed by a return (no frame reuse yet).
+// Tail calls reuse the caller's frame: the dispatch loop moves the arguments
+// to the frame's base and enters the callee without pushing a frame record.
 void Translator::return_call(uint32_t func, uint32_t np, uint32_t nr) {
   if (dead_) return;
-  call(func, np, nr);
-  return_();
+  uint32_t base = call_args(np, nr);
+  emit_op(IOp::ReturnCall);
+  word(func);
+  word(base);
+  dead_ = true;
 }
 
 void Translator::return_call_indirect(uint32_t type_id, uint32_t table, uint32_t np,
                                       uint32_t nr) {
   if (dead_) return;
-  call_indirect(type_id, table, np, nr);
-  return_();
+  uint32_t index = pop_slot();
+  uint32_t base = call_args(np, nr);
+  emit_op(IOp::ReturnCallIndirect);
+  word(type_id);
+  word(table);
+  word(index);
+  word(base);
+  dead_ = true;
 }
 
 // ---- parametric and variables ---------------------------------------------------
@@ -592,11 +676,18 @@ void Translator::load(Op op, uint32_t offset) { generic(numeric_iop(op), 1, true
 void Translator::store(Op op, uint32_t offset) { generic(numeric_iop(op), 2, false, {offset}); }
 
 void Translator::generic(IOp op, uint32_t nin, bool result,
-                         std::initializer_list<uint32_t> imms) {
+                         std::initializer_list<uint32_t> imms, bool count64) {
   if (dead_) return;
+  uint32_t fuel_flags = unit_fuel_flags(op);
   uint32_t srcs[8];
   for (uint32_t i = nin; i-- > 0;) srcs[i] = pop_slot();
   uint32_t index = uint32_t(stack_.size());
+  if (fuel_flags && op != IOp::MemoryGrow && op != IOp::TableGrow) {
+    commit_fuel();  // a check includes the block's cost so far
+    emit_op(IOp::FuelUnits);
+    word(srcs[nin - 1]);
+    word(fuel_flags | (count64 ? kFuelCount64 : 0));
+  }
   emit_op(op);
   uint32_t start = here() - 1;
   uint32_t dpos = here();
@@ -606,6 +697,13 @@ void Translator::generic(IOp op, uint32_t nin, bool result,
   if (result) {
     push_stack();
     last_ = LastDef{true, op, start, dpos, index};
+  }
+  if (fuel_flags && (op == IOp::MemoryGrow || op == IOp::TableGrow)) {
+    commit_fuel();
+    emit_op(op == IOp::MemoryGrow ? IOp::FuelMemoryGrow : IOp::FuelTableGrow);
+    word(slot(index));
+    word(*imms.begin());
+    word(fuel_flags);
   }
 }
 

@@ -18,6 +18,27 @@
 //
 // Code after an unconditional transfer (br, br_table, return, unreachable)
 // is dead: nothing is emitted until the enclosing block's end/else.
+//
+// Fuel (TranslateOptions::fuel) follows wasmtime's accounting so the same
+// program leaves the same fuel: every operator costs 1 except nop, drop,
+// block, loop, unreachable, return, else and end (cost 0). Costs accumulate
+// at translate time and are committed by one `Fuel n` instruction at each
+// point where wasmtime commits them (before loop, if, br, br_if, br_table,
+// else, end, calls, return and unreachable); `FuelCheck` at function entry
+// (which also charges wasmtime's one unit per call) and loop headers traps
+// when the fuel is spent. A trapping instruction
+// rolls the fuel back to the last save point (FuelSave before calls,
+// returns and unreachable), as wasmtime does.
+// Bulk memory and table operations also cost one unit per byte or element
+// (and memory.grow/table.grow per page/element added), checked at once
+// unless the count is a constant of at most 128, again as wasmtime does.
+// Epoch checks (TranslateOptions::epoch) sit at function entry and loop
+// headers.
+//
+// Backtrace offsets follow wasmtime's: an `unreachable` that is all an
+// if/else arm does, or that directly follows a br_if, is reported at the
+// `if`/`br_if` (wasmtime's compiler turns such a path into a conditional
+// trap at the branch). With both options off nothing is emitted.
 #pragma once
 
 #include <cstdint>
@@ -30,15 +51,23 @@
 
 namespace ember::interp {
 
+// Translation choices fixed by the engine configuration.
+struct TranslateOptions {
+  bool fuel = false;   // Config::consume_fuel
+  bool epoch = false;  // Config::epoch_interruption
+};
+
 class Translator {
  public:
-  explicit Translator(CompiledCode& out) : out_(out) {}
+  explicit Translator(CompiledCode& out, TranslateOptions opt = {}) : out_(out), opt_(opt) {}
 
   void begin_function(uint32_t func_index, const FuncType& type, uint32_t num_locals);
   // After the function's final `end`. Fails if the frame is unreasonably big.
   Status finish_function();
   // Byte offset of the operator about to be translated (for backtraces).
   void at(uint64_t offset) { offset_ = offset; }
+  // Fuel cost of the operator about to be translated (before its method).
+  void charge(Op op);
 
   // Control.
   void unreachable();
@@ -71,8 +100,10 @@ class Translator {
   void store(Op op, uint32_t offset);
 
   // Any other IR op of the form [op][d if result][imms...][operand slots...]
-  // popping `nin` operands (ir_ops.def documents each layout).
-  void generic(IOp op, uint32_t nin, bool result, std::initializer_list<uint32_t> imms);
+  // popping `nin` operands (ir_ops.def documents each layout). `count64`:
+  // the count operand of a bulk op is an i64 (memory64 / table64).
+  void generic(IOp op, uint32_t nin, bool result, std::initializer_list<uint32_t> imms,
+               bool count64 = false);
 
  private:
   enum class Kind : uint8_t { Stack, Local, Const };
@@ -89,6 +120,7 @@ class Translator {
     uint32_t loop_pc = 0;
     uint32_t else_fixup = UINT32_MAX;
     std::vector<uint32_t> fixups;  // offset words to patch to the end
+    uint64_t if_offset = 0;        // If: byte offset of the `if`
   };
   struct LastDef {  // the last emitted instruction, if it defines a stack slot
     bool valid = false;
@@ -119,9 +151,17 @@ class Translator {
   void enter(LabelKind kind, uint32_t np, uint32_t nr);
   bool try_fuse_branch(uint32_t cond_index, bool negate, uint32_t* a, uint32_t* b, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
+  uint32_t call_args(uint32_t np, uint32_t nr);
   bool dead_skip();
+  // Emits `Fuel pending` on the current path; `save` (calls, returns,
+  // unreachable) emits FuelSave even with nothing pending.
+  void commit_fuel(bool save = false);
+  void entry_checks(uint32_t cost);  // FuelCheck / EpochCheck (function entry, loop header)
+  uint32_t unit_fuel_flags(IOp op) const;  // FuelUnits/FuelGrow flags for op's count, or 0
 
   CompiledCode& out_;
+  TranslateOptions opt_;
+  uint32_t fuel_pending_ = 0;
   FuncCode fn_;
   uint32_t num_locals_ = 0;
   uint32_t max_height_ = 0;
@@ -131,6 +171,10 @@ class Translator {
   bool dead_ = false;
   uint32_t dead_depth_ = 0;
   LastDef last_;
+  // Where the path after the last conditional branch starts (word) and the
+  // branch's byte offset, for the `unreachable` attribution above.
+  uint32_t cond_path_word_ = UINT32_MAX;
+  uint64_t cond_offset_ = 0;
   std::vector<Operand> stack_;
   std::vector<Label> labels_;
 };

@@ -26,6 +26,12 @@ uint8_t* vm_reserve(uint64_t bytes) {
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
 }
 
+uint8_t* vm_allocate_lazy(uint64_t bytes) {
+  void* p = mmap(nullptr, round_up(bytes == 0 ? 1 : bytes), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+}
+
 bool vm_commit(uint8_t* addr, uint64_t bytes) {
   if (bytes == 0) return true;
   return mprotect(addr, round_up(bytes), PROT_READ | PROT_WRITE) == 0;

@@ -23,6 +23,10 @@ uint8_t* vm_reserve(uint64_t bytes);
 // page-aligned and inside a reservation. Fresh pages read as zero.
 bool vm_commit(uint8_t* addr, uint64_t bytes);
 
+// Readable and writable memory whose pages are only backed once touched
+// (for the interpreter's value stack). nullptr on failure.
+uint8_t* vm_allocate_lazy(uint64_t bytes);
+
 // Returns a whole reservation to the system.
 void vm_release(uint8_t* base, uint64_t bytes);
 

@@ -4,6 +4,7 @@
 #include "ember/engine.hh"
 #include "ember/store.hh"
 #include "interp/interp.hh"
+#include "runtime/backtrace.hh"
 #include "runtime/api_support.hh"
 
 namespace ember {
@@ -18,33 +19,18 @@ void throw_error(Error e, TrapCode trap, rt::StoreData* store) {
   throw WasmError(e.kind(), e.describe());
 }
 
-static std::vector<FrameInfo> frames_of(const rt::StoreData& store) {
-  std::vector<FrameInfo> out;
-  for (const interp::BacktraceFrame& f : interp::last_backtrace(store)) {
-    FrameInfo info;
-    info.func_index = f.func_index;
-    info.module_offset = f.module_offset;
-    if (f.instance != nullptr && f.instance->module) {
-      const NameMap& names = f.instance->module->names;
-      info.module_name = names.module_name;
-      auto it = names.funcs.find(f.func_index);
-      if (it != names.funcs.end()) info.func_name = it->second;
-    }
-    out.push_back(std::move(info));
-  }
-  return out;
-}
-
 void throw_trap(rt::StoreData& store, TrapCode code) {
   if (code == TrapCode::HostError && store.host_error) {
     std::exception_ptr e = std::move(store.host_error);
     store.host_error = nullptr;
     std::rethrow_exception(e);
   }
-  throw Trap(code, frames_of(store), store.exit_code);
+  throw Trap(code, rt::backtrace_frames(store), store.exit_code);
 }
 
 }  // namespace api
+
+std::string Trap::report() const { return rt::trap_report(code_, frames_); }
 
 // ---- Config ------------------------------------------------------------------
 
@@ -74,6 +60,9 @@ Config& Config::epoch_interruption(bool on) {
   return *this;
 }
 Config& Config::max_wasm_stack(uint64_t bytes) {
+  if (bytes == 0 || bytes > rt::kMaxWasmStack)
+    throw WasmError(ErrorKind::Internal, "max_wasm_stack must be between 1 byte and 1 GiB, not " +
+                                             std::to_string(bytes));
   cfg_->max_wasm_stack = bytes;
   return *this;
 }
@@ -106,23 +95,23 @@ Store::~Store() = default;
 
 void Store::set_limits(int64_t memory_size, int64_t table_elements, int64_t instances,
                        int64_t tables, int64_t memories) {
-  data_->limits = rt::StoreLimits{memory_size, table_elements, instances, tables, memories};
+  auto norm = [](int64_t v) { return v < 0 ? int64_t{-1} : v; };
+  data_->limits = rt::StoreLimits{norm(memory_size), norm(table_elements), norm(instances),
+                                  norm(tables), norm(memories)};
 }
 
 void Store::set_fuel(uint64_t fuel) {
   if (!engine_.raw()->config.consume_fuel)
     throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
-  data_->fuel = fuel;
+  rt::set_fuel(*data_, fuel);
 }
 
 uint64_t Store::get_fuel() const {
   if (!engine_.raw()->config.consume_fuel)
     throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
-  return data_->fuel;
+  return rt::fuel_remaining(*data_);
 }
 
-void Store::set_epoch_deadline(uint64_t ticks) {
-  data_->epoch_deadline = engine_.raw()->epoch.load(std::memory_order_relaxed) + ticks;
-}
+void Store::set_epoch_deadline(uint64_t ticks) { rt::set_epoch_deadline(*data_, ticks); }
 
 }  // namespace ember

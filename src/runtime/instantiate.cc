@@ -116,10 +116,12 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) {
     EMBER_ASSIGN(TableInst * t, create_table(s, m.tables[i], nullptr));
     inst.tables.push_back(t);
+    s.instance_tables++;
   }
   for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) {
     EMBER_ASSIGN(MemoryInst * mem, create_memory(s, m.memories[i]));
     inst.memories.push_back(mem);
+    s.instance_memories++;
   }
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
@@ -216,11 +218,27 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
   return unlinkable(imp, "unsupported import kind");
 }
 
+// The store's count limits (instances, and the memories and tables that
+// instances define), checked before anything is created; host-created
+// memories and tables do not count, as in wasmtime.
+static Status check_counts(StoreData& s, const ModuleData& m) {
+  auto over = [](int64_t limit, uint64_t n) { return limit >= 0 && n > uint64_t(limit); };
+  auto fail = [](const char* what, uint64_t n) {
+    return Error(ErrorKind::Exhaustion, std::string("resource limit exceeded: ") + what +
+                                            " count too high at " + std::to_string(n));
+  };
+  uint64_t mems = s.instance_memories + m.memories.size() - m.num_imported_memories;
+  uint64_t tables = s.instance_tables + m.tables.size() - m.num_imported_tables;
+  if (over(s.limits.instances, s.instances.size() + 1)) return fail("instance", s.instances.size() + 1);
+  if (over(s.limits.memories, mems)) return fail("memory", mems);
+  if (over(s.limits.tables, tables)) return fail("table", tables);
+  return Status::Ok();
+}
+
 Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData> m,
                                   std::span<const Extern> imports, TrapCode* trap) {
   if (trap) *trap = TrapCode::None;
-  if (s.limits.instances >= 0 && s.instances.size() >= static_cast<uint64_t>(s.limits.instances))
-    return Error(ErrorKind::Exhaustion, "instance count limit exceeded for this store");
+  EMBER_TRY(check_counts(s, *m));
   // Check the imports before creating anything.
   {
     ModuleInst probe;
@@ -236,7 +254,8 @@ Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData
   if (m->start) {
     FuncInst* f = inst.funcs[*m->start];
     std::vector<Slot> slots(call_slots(*f->type) + 1);
-    TrapCode code = invoke(s, f, slots.data());
+    // A host start function sees the instance being initialised as its caller.
+    TrapCode code = invoke(s, f, slots.data(), &inst);
     if (code != TrapCode::None) return trap_error(code, trap);
   }
   return &inst;
@@ -263,9 +282,9 @@ size_t call_slots(const FuncType& t) {
   return std::max(slots_of(t.params), slots_of(t.results));
 }
 
-TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots) {
+TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller) {
   if (f->is_host()) {
-    HostCall call{&s, nullptr};
+    HostCall call{&s, caller};
     return (*f->host)(call, slots);
   }
   return interp::call(s, f, slots);

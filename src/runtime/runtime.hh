@@ -84,7 +84,9 @@ std::optional<Extern> find_export(const ModuleInst& inst, std::string_view name)
 // Slots a call buffer for `t` needs: max(params, results), v128 counting two.
 size_t call_slots(const FuncType& t);
 // Calls `f` with arguments in slots[0..) and leaves results in slots[0..).
-TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots);
+// A host `f` sees `caller` as the calling instance (the instance being
+// initialised, for a start function; null from the embedder).
+TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller = nullptr);
 
 // Reads the bits of a value of type `t` from/to slots (refs are pointers).
 inline size_t slots_of(const std::vector<ValType>& ts) {

@@ -37,6 +37,32 @@ FuncType TypeRegistry::get(uint32_t id) const {
   return id < types_.size() ? types_[id] : FuncType{};
 }
 
+// ---- fuel ----------------------------------------------------------------------
+
+uint64_t fuel_remaining(const StoreData& s) {
+  // reserve + (-injected), saturating at 0 and at UINT64_MAX.
+  if (s.fuel_injected >= 0) {
+    uint64_t spent = uint64_t(s.fuel_injected);
+    return s.fuel_reserve > spent ? s.fuel_reserve - spent : 0;
+  }
+  uint64_t live = uint64_t(-(s.fuel_injected + 1)) + 1;
+  return s.fuel_reserve > UINT64_MAX - live ? UINT64_MAX : s.fuel_reserve + live;
+}
+
+void set_fuel(StoreData& s, uint64_t fuel) {
+  uint64_t injected = std::min<uint64_t>(fuel, uint64_t(INT64_MAX));
+  s.fuel_reserve = fuel - injected;
+  s.fuel_injected = -int64_t(injected);
+  s.fuel_saved = s.fuel_injected;
+}
+
+bool refuel(StoreData& s) {
+  uint64_t left = fuel_remaining(s);
+  if (left == 0) return false;
+  set_fuel(s, left);
+  return true;
+}
+
 // ---- memories ----------------------------------------------------------------
 
 namespace {
@@ -60,8 +86,6 @@ bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
 MemoryInst::~MemoryInst() { platform::vm_release(base, reserved); }
 
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
-  if (s.limits.memories >= 0 && s.memories.size() >= static_cast<uint64_t>(s.limits.memories))
-    return Error(ErrorKind::Exhaustion, "memory count limit exceeded for this store");
   uint64_t cap = t.limits.is64 ? kMaxPages64 : kMaxPages32;
   uint64_t max_pages = std::min(t.limits.max.value_or(cap), cap);
   if (t.limits.min > max_pages)
@@ -69,7 +93,8 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   if (t.limits.min > kMaxReservation / kPageSize)
     return Error(ErrorKind::Exhaustion, "memory minimum size is larger than the address space");
   if (!store_allows_bytes(s, t.limits.min * kPageSize))
-    return Error(ErrorKind::Exhaustion, "memory minimum size exceeds the store's memory limit");
+    return Error(ErrorKind::Exhaustion, "memory minimum size of " + std::to_string(t.limits.min) +
+                                            " pages exceeds memory limits");
 
   MemoryInst& m = s.memories.emplace_back();
   m.type = t;
@@ -118,14 +143,13 @@ static bool store_allows_elements(const StoreData& s, uint64_t n) {
 }
 
 Expected<TableInst*> create_table(StoreData& s, const TableType& t, void* init) {
-  if (s.limits.tables >= 0 && s.tables.size() >= static_cast<uint64_t>(s.limits.tables))
-    return Error(ErrorKind::Exhaustion, "table count limit exceeded for this store");
   uint64_t cap = t.limits.is64 ? UINT64_MAX : UINT32_MAX;
   uint64_t max = std::min(t.limits.max.value_or(cap), cap);
   if (t.limits.min > max || t.limits.min > kMaxTableElements)
     return Error(ErrorKind::Exhaustion, "table minimum size too large");
   if (!store_allows_elements(s, t.limits.min))
-    return Error(ErrorKind::Exhaustion, "table minimum size exceeds the store's table limit");
+    return Error(ErrorKind::Exhaustion, "table minimum size of " + std::to_string(t.limits.min) +
+                                            " elements exceeds table limits");
   TableInst& table = s.tables.emplace_back();
   table.type = t;
   table.max = max;

@@ -51,6 +51,10 @@ class TypeRegistry {
   std::unordered_map<std::string, uint32_t> index_;  // key: encoded signature
 };
 
+// Largest Config::max_wasm_stack accepted (the interpreter maps eight times
+// this much address space per store, touched only as deep as calls go).
+constexpr uint64_t kMaxWasmStack = uint64_t{1} << 30;
+
 struct EngineConfig {
   FeatureSet features = FeatureSet::defaults();
   bool consume_fuel = false;
@@ -161,9 +165,19 @@ struct StoreData {
   std::deque<ExternObj> externs;
 
   StoreLimits limits;
+  // Memories and tables defined by instances (what the count limits count).
+  uint64_t instance_memories = 0;
+  uint64_t instance_tables = 0;
 
-  // Execution control.
-  uint64_t fuel = 0;              // remaining, when consume_fuel is on
+  // Execution control. Fuel is kept as wasmtime keeps it: the interpreter
+  // adds each basic block's cost to `fuel_injected`, which starts at minus
+  // the fuel handed to wasm and means "spent" once it is >= 0; fuel beyond
+  // INT64_MAX waits in `fuel_reserve`. `fuel_saved` is the value as of the
+  // last save point (calls, returns, unreachable); a trap rolls back to it,
+  // as wasmtime keeps fuel in a register between save points.
+  int64_t fuel_injected = 0;
+  int64_t fuel_saved = 0;
+  uint64_t fuel_reserve = 0;
   uint64_t epoch_deadline = 0;    // absolute engine epoch that interrupts
   std::exception_ptr host_error;  // set with TrapCode::HostError
   int32_t exit_code = 0;          // set with TrapCode::Exit
@@ -171,6 +185,29 @@ struct StoreData {
   // Interpreter state (owned by src/interp; allocated lazily on first call).
   std::shared_ptr<void> interp;
 };
+
+// Fuel left in `s` (what Store.get_fuel reports; 0 once spent).
+uint64_t fuel_remaining(const StoreData& s);
+// Sets the fuel left in `s` to `fuel` (Store.set_fuel).
+void set_fuel(StoreData& s, uint64_t fuel);
+// Interrupt once the engine's epoch is `ticks` past its current value
+// (saturating: a deadline past UINT64_MAX never arrives).
+inline void set_epoch_deadline(StoreData& s, uint64_t ticks) {
+  uint64_t now = s.engine->epoch.load(std::memory_order_relaxed);
+  s.epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
+
+// Adds `units` to the fuel spent (saturating).
+inline void charge_fuel(StoreData& s, uint64_t units) {
+  if (units > uint64_t(INT64_MAX) || s.fuel_injected > INT64_MAX - int64_t(units)) {
+    s.fuel_injected = INT64_MAX;
+  } else {
+    s.fuel_injected += int64_t(units);
+  }
+}
+// Moves fuel from the reserve into play when the injected fuel is spent;
+// false when there is none left (the caller traps OutOfFuel).
+bool refuel(StoreData& s);
 
 // Growth, honouring the type's maximum, the engine and the store limits.
 // Return the old size (pages / elements) or -1 when growth is refused.

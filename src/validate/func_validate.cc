@@ -185,6 +185,7 @@ Status FuncValidator::run() {
       return invalid(std::string(info->mnemonic) + " requires the " +
                      feature_name(info->feature) + " feature");
     }
+    tr_.charge(info->op);
     EMBER_TRY(operator_(*info));
   }
   if (!r_.at_end()) {
@@ -601,7 +602,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(pop(nt));
       EMBER_TRY(pop(st));
       EMBER_TRY(pop(dt));
-      tr_.generic(IOp::MemoryCopy, 3, false, {dm, sm});
+      tr_.generic(IOp::MemoryCopy, 3, false, {dm, sm}, nt == ValType::I64);
       return Status::Ok();
     }
     case Op::MemoryFill: {
@@ -610,7 +611,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(pop(addr_type(mem)));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(addr_type(mem)));
-      tr_.generic(IOp::MemoryFill, 3, false, {mem});
+      tr_.generic(IOp::MemoryFill, 3, false, {mem}, addr_type(mem) == ValType::I64);
       return Status::Ok();
     }
     default:
@@ -646,7 +647,7 @@ Status FuncValidator::table_op(const OpInfo& info) {
         EMBER_TRY(pop(it));
         EMBER_TRY(pop(et));
         EMBER_TRY(pop(it));
-        tr_.generic(IOp::TableFill, 3, false, {t});
+        tr_.generic(IOp::TableFill, 3, false, {t}, it == ValType::I64);
       }
       return Status::Ok();
     }

@@ -213,7 +213,8 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
-  interp::Translator tr(*code);
+  interp::Translator tr(*code, interp::TranslateOptions{engine.config.consume_fuel,
+                                                        engine.config.epoch_interruption});
   for (uint32_t i = 0; i < m.bodies.size(); i++) {
     Status st = validate_function(cx, i, tr);
     if (!st) {

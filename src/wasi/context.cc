@@ -186,7 +186,7 @@ Expected<std::unique_ptr<FdEntry>> make_stdin(const Config& c) {
 }
 
 Expected<std::unique_ptr<FdEntry>> make_output(
-    const std::function<void(const uint8_t*, size_t)>& custom,
+    const OutputFn& custom,
     const std::optional<std::string>& file, bool inherit, int host_fd) {
   if (custom) {
     auto e = stream_entry(FdKind::Callback, false);

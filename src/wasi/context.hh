@@ -82,7 +82,7 @@ struct FdEntry {
   bool is_preopen = false;
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // Bytes
   uint64_t bytes_pos = 0;
-  std::function<void(const uint8_t*, size_t)> callback;  // Callback
+  OutputFn callback;  // Callback
   DirListing listing;  // fd_readdir snapshot, refreshed at cookie 0
 
   int host() const { return kind == FdKind::HostStream ? stream_fd : fd.get(); }

@@ -87,8 +87,10 @@ Errno do_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uin
       std::vector<uint8_t> all;
       all.reserve(total_len(spans));
       for (const IoSpan& s : spans) all.insert(all.end(), s.ptr, s.ptr + s.len);
-      if (!all.empty()) e.callback(all.data(), all.size());
-      *n = all.size();
+      if (all.empty()) return Errno::Success;
+      int64_t took = e.callback(all.data(), all.size());
+      if (took < 0) return Errno::Io;
+      *n = std::min<uint64_t>(static_cast<uint64_t>(took), all.size());
       return Errno::Success;
     }
     case FdKind::Sink:

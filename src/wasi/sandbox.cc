@@ -99,13 +99,13 @@ Errno Walker::run(std::string_view path, bool follow_final, Resolved* out) {
     comps_.pop_front();
     bool last = comps_.empty();
     if (c == ".") {
-      if (last) final_name = ".";
+      if (last) final_name.assign(1, '.');  // (not = "."; GCC 12 -Wrestrict false positive)
       continue;
     }
     if (c == "..") {
       if (stack_.empty()) return Errno::Notcapable;
       stack_.pop_back();
-      if (last) final_name = ".";
+      if (last) final_name.assign(1, '.');  // (not = "."; GCC 12 -Wrestrict false positive)
       continue;
     }
     bool follow = follow_final || must_dir;

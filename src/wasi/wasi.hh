@@ -24,9 +24,11 @@
 // fd lacks -> ENOTCAPABLE.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +53,35 @@ struct Preopen {
   bool file_write = true;  // open files for writing, truncate, set size
 };
 
+// A custom stdout/stderr sink. It receives the bytes of one write and
+// returns how many it took (clamped to 0..n), or a negative value when it
+// failed, which the guest sees as EIO. A callable returning void takes
+// every byte.
+class OutputFn {
+ public:
+  OutputFn() = default;
+  template <typename F>
+    requires(!std::same_as<std::decay_t<F>, OutputFn> &&
+             std::invocable<F&, const uint8_t*, size_t>)
+  OutputFn(F f) {  // NOLINT: implicit, so a lambda can be assigned directly
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const uint8_t*, size_t>>) {
+      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
+        f(p, n);
+        return static_cast<int64_t>(n);
+      };
+    } else {
+      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
+        return static_cast<int64_t>(f(p, n));
+      };
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(fn_); }
+  int64_t operator()(const uint8_t* p, size_t n) const { return fn_(p, n); }
+
+ private:
+  std::function<int64_t(const uint8_t*, size_t)> fn_;
+};
+
 // Everything a WASI program is given. Stdio sources, in priority order:
 // stdin: stdin_bytes, stdin_file, inherit_stdin, else empty (EOF).
 // stdout/stderr: *_custom, *_file (created/truncated), inherit_*, else
@@ -63,7 +94,7 @@ struct Config {
   bool inherit_stdin = false, inherit_stdout = false, inherit_stderr = false;
   std::optional<std::string> stdin_file, stdout_file, stderr_file;
   std::optional<std::vector<uint8_t>> stdin_bytes;
-  std::function<void(const uint8_t*, size_t)> stdout_custom, stderr_custom;
+  OutputFn stdout_custom, stderr_custom;
   std::vector<Preopen> preopens;
   // Host sockets given to the guest (e.g. a listening TCP socket for
   // sock_accept), numbered after the preopens. The context dup()s them.

@@ -4,6 +4,9 @@ The package is imported from PYTHONPATH (tests/run-all.sh points it at the
 build tree). `xfail_later` marks tests of features owned by later issues:
 strict, so the run fails as soon as one of them starts passing.
 """
+import os
+from typing import NoReturn
+
 import pytest
 
 import ember
@@ -26,3 +29,20 @@ def store(engine: ember.Engine) -> ember.Store:
 def instantiate(store: ember.Store, wat: str, imports=()) -> ember.Instance:
     module = ember.Module(store.engine, wat)
     return ember.Instance(store, module, list(imports))
+
+
+def required(what: str) -> NoReturn:
+    """Skips a test that needs `what`; under CI=true the absence fails it."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing (required under CI=true)")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="session")
+def ember_cli() -> str:
+    """The `ember` executable: $EMBER_CLI, the build tree's, or the installed one."""
+    from ember.__main__ import _find_cli
+    try:
+        return _find_cli()
+    except SystemExit:
+        required("the `ember` command-line tool (set EMBER_CLI)")

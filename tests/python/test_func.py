@@ -168,7 +168,6 @@ def test_caller(store):
         inst.exports(store)["memory"].read(stale, 0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime: a host start function gets no caller instance")
 def test_caller_in_start_function(store):
     calls = []
     f = Func(store, FuncType([], []), lambda caller: calls.append(caller.get("g")), access_caller=True)

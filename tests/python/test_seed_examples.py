@@ -95,7 +95,6 @@ def test_module_example_serialization():
     assert len(module.exports) == 2
 
 
-@xfail_later("fuel accounting")
 def test_fuel_example(capsys):
     import ember as wasmtime
     config = wasmtime.Config()
@@ -113,7 +112,6 @@ def test_fuel_example(capsys):
     assert 0 < remaining < 100000
 
 
-@xfail_later("epoch interruption")
 def test_epoch_example():
     import ember as wasmtime
     config = wasmtime.Config()

@@ -77,17 +77,18 @@ TEST(RuntimeMemory, StoreByteLimitRefusesGrowthAndCreation) {
   EXPECT_EQ(big.error().kind(), ErrorKind::Exhaustion);
 }
 
-TEST(RuntimeMemory, StoreCountLimits) {
+// Count limits apply to what instances define (checked at instantiation,
+// see api_exec_control_test.cc); memories and tables the host creates are
+// not counted, as in wasmtime.
+TEST(RuntimeMemory, HostCreatedEntitiesAreNotCounted) {
   Fixture f;
   f.store.limits.memories = 1;
   f.store.limits.tables = 1;
   EXPECT_TRUE(create_memory(f.store, mem_type(0, 1)).ok());
-  Expected<MemoryInst*> second = create_memory(f.store, mem_type(0, 1));
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().kind(), ErrorKind::Exhaustion);
+  EXPECT_TRUE(create_memory(f.store, mem_type(0, 1)).ok());
   TableType t;
   EXPECT_TRUE(create_table(f.store, t, nullptr).ok());
-  EXPECT_FALSE(create_table(f.store, t, nullptr).ok());
+  EXPECT_TRUE(create_table(f.store, t, nullptr).ok());
 }
 
 TEST(RuntimeTable, GrowHonoursMaximumAndStoreLimit) {

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include <algorithm>
 #include <set>
 
 #include "wasi_harness.hh"
@@ -137,6 +138,29 @@ TEST(WasiStdio, CustomOutputBytesInputAndDefaults) {
   EXPECT_EQ(n, 4u);
   ASSERT_EQ(quiet.read(0, 4, &got), 0u);
   EXPECT_EQ(got, "");
+}
+
+TEST(WasiStdio, CustomOutputMayTakePartOrFail) {
+  std::string out;
+  Config c;
+  // Takes at most 3 bytes a write.
+  c.stdout_custom = [&](const uint8_t* p, size_t n) -> int64_t {
+    size_t k = std::min<size_t>(n, 3);
+    out.append(reinterpret_cast<const char*>(p), k);
+    return static_cast<int64_t>(k);
+  };
+  c.stderr_custom = [](const uint8_t*, size_t) -> int64_t { return -1; };
+  Harness h(c);
+  uint32_t n = 0;
+  ASSERT_EQ(h.write(1, "hello", &n), 0u);
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(out, "hel");
+  EXPECT_EQ(h.write(2, "oops"), E(Errno::Io));
+  Config big;
+  big.stdout_custom = [](const uint8_t*, size_t) -> int64_t { return 1000; };  // clamped
+  Harness hb(big);
+  ASSERT_EQ(hb.write(1, "ab", &n), 0u);
+  EXPECT_EQ(n, 2u);
 }
 
 TEST(WasiStdio, FilesAndMissingFiles) {

@@ -61,6 +61,8 @@ TEST(WasiPrograms, ReportUsesFilesArgvEnvStdinClocksRandom) {
   if (!have_programs()) GTEST_SKIP() << "tests/wasi/bin not built";
   TempDir d;
   d.write("input.txt", "1\n2\n39\n");
+  d.write("notes.txt", "notes\n");
+  mkdir((d / "sub").c_str(), 0755);
   Config c = config_with_dir(d.path);
   c.preopens[0].guest_path = "/data";
   c.argv = {"report", "/data/input.txt", "/data/out.txt", "5"};
@@ -72,7 +74,8 @@ TEST(WasiPrograms, ReportUsesFilesArgvEnvStdinClocksRandom) {
   EXPECT_EQ(r.exit_code, 5);
   EXPECT_EQ(r.out,
             "argc=4\nargv[1]=/data/input.txt\nargv[2]=/data/out.txt\nargv[3]=5\nGREETING=hi\n"
-            "MISSING=(unset)\ninput lines=3 sum=42\nstdin bytes=11 checksum=2de3c67f\n"
+            "MISSING=(unset)\n/data: 3 entries\n  input.txt: 7 bytes, checksum cead50f0\n"
+            "  notes.txt: 6 bytes, checksum c4a82840\n  sub/\ninput lines=3 sum=42\nstdin bytes=11 checksum=2de3c67f\n"
             "monotonic ok=1 realtime after 2020=1\nrandom ok=1\nwrote /data/out.txt\n");
   EXPECT_EQ(d.read("out.txt"), "lines 3\nsum 42\nstdin 11\ngreeting hi\n");
 }

@@ -1,0 +1,233 @@
+// WASI preview1 for Python: `Store.set_wasi` (`_ember.set_wasi`) and the
+// functions `Linker.define_wasi` defines (`_ember.wasi_func`).
+//
+// As in wasmtime, the WASI context belongs to the store, not to the linker:
+// `set_wasi` builds a wasi::Context from the settings a WasiConfig recorded
+// and binds every wasi_snapshot_preview1 function to it (WasiState::fns).
+// A linker's WASI definitions become, per store, one trampoline FuncInst per
+// function that forwards to the store's current binding, so a module can be
+// instantiated before `set_wasi` and the context can be replaced. Calling a
+// WASI function in a store that has no context raises WasmtimeError (wasmtime
+// aborts the process there).
+//
+// Custom stdout/stderr callbacks run Python code while wasm runs with the GIL
+// released: the sink takes the GIL for the call. An exception raised by a
+// callback cannot travel through the guest's fd_write; it is reported through
+// sys.unraisablehook and the write fails with EIO (wasmtime prints it and
+// returns EIO too).
+#include <nanobind/stl/string.h>
+
+#include <mutex>
+
+#include "common.hh"
+#include "wasi/wasi.hh"
+
+namespace ember::py {
+
+struct WasiState {
+  std::vector<rt::HostFn> fns;      // bound to the current context; empty: none
+  std::vector<rt::FuncInst*> funcs;  // trampolines, by index (null until asked for)
+};
+
+namespace {
+
+// Names and types of wasi_snapshot_preview1, in table order.
+const std::vector<wasi::HostImport>& catalog() {
+  static std::once_flag once;
+  static std::vector<wasi::HostImport>* table = nullptr;
+  std::call_once(once, [] {
+    auto ctx = wasi::make_context(wasi::Config{});
+    table = new std::vector<wasi::HostImport>(wasi::preview1_imports(ctx ? *ctx : nullptr));
+    for (auto& imp : *table) imp.fn = nullptr;  // only names and types are kept
+  });
+  return *table;
+}
+
+size_t index_of(const std::string& name) {
+  const auto& c = catalog();
+  for (size_t i = 0; i < c.size(); ++i)
+    if (c[i].name == name) return i;
+  raise_wasmtime("`" + name + "` is not a function of " + wasi::kModuleName);
+}
+
+WasiState& state_of(Store& s) {
+  if (!s.wasi) {
+    s.wasi = std::make_shared<WasiState>();
+    s.wasi->funcs.assign(catalog().size(), nullptr);
+  }
+  return *s.wasi;
+}
+
+// A Python callable kept by a native sink; released with the GIL held.
+struct PyCallable {
+  nb::object fn;
+  explicit PyCallable(nb::handle f) : fn(nb::borrow(f)) {}
+  PyCallable(const PyCallable&) = delete;
+  PyCallable& operator=(const PyCallable&) = delete;
+  ~PyCallable() {
+    if (!Py_IsInitialized()) {
+      (void)fn.release();  // the interpreter is gone: nothing left to free it in
+      return;
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    fn.reset();
+    PyGILState_Release(g);
+  }
+};
+
+wasi::OutputFn output_sink(nb::handle callable) {
+  auto cb = std::make_shared<PyCallable>(callable);
+  return [cb](const uint8_t* p, size_t n) -> int64_t {
+    nb::gil_scoped_acquire gil;
+    PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p),
+                                               static_cast<Py_ssize_t>(n));
+    PyObject* r = data ? PyObject_CallOneArg(cb->fn.ptr(), data) : nullptr;
+    Py_XDECREF(data);
+    int64_t took = static_cast<int64_t>(n);
+    if (r && r != Py_None) {
+      if (PyLong_Check(r)) {
+        long long v = PyLong_AsLongLong(r);
+        if (v == -1 && PyErr_Occurred()) took = -1;
+        else took = v < 0 ? -1 : static_cast<int64_t>(v);
+      } else {
+        PyErr_Format(PyExc_TypeError, "a WASI output callback must return None or an int, not %s",
+                     Py_TYPE(r)->tp_name);
+        took = -1;
+      }
+    }
+    if (!r) took = -1;
+    Py_XDECREF(r);
+    if (PyErr_Occurred()) PyErr_WriteUnraisable(cb->fn.ptr());
+    return took;
+  };
+}
+
+std::string str_of(nb::handle h, const char* what) {
+  if (!PyUnicode_Check(h.ptr())) raise_type(std::string(what) + " must be a str");
+  return nb::cast<std::string>(h);
+}
+
+// A host path (str, encoded as the file system does, or bytes).
+std::string path_of(nb::handle h, const char* what) {
+  nb::object b;
+  if (PyUnicode_Check(h.ptr())) {
+    b = nb::steal(PyUnicode_EncodeFSDefault(h.ptr()));
+    if (!b.is_valid()) throw nb::python_error();
+  } else if (PyBytes_Check(h.ptr())) {
+    b = nb::borrow(h);
+  } else {
+    raise_type(std::string(what) + " must be a str or bytes");
+  }
+  return std::string(PyBytes_AS_STRING(b.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(b.ptr())));
+}
+
+// The settings dict a WasiConfig recorded (python/ember/_wasi.py) → Config.
+wasi::Config config_from(nb::dict d) {
+  wasi::Config c;
+  auto get = [&](const char* key) -> nb::object {
+    if (!d.contains(key)) return nb::none();
+    return nb::borrow<nb::object>(d[key]);
+  };
+  for (nb::handle a : get("argv")) c.argv.push_back(str_of(a, "argv"));
+  for (nb::handle kv : get("env")) {
+    nb::tuple t = nb::cast<nb::tuple>(kv);
+    c.env.emplace_back(str_of(t[0], "env"), str_of(t[1], "env"));
+  }
+  c.inherit_env = nb::cast<bool>(get("inherit_env"));
+  if (nb::object in = get("stdin"); !in.is_none()) {
+    nb::tuple t = nb::cast<nb::tuple>(in);
+    std::string kind = str_of(t[0], "stdin");
+    if (kind == "inherit") {
+      c.inherit_stdin = true;
+    } else if (kind == "file") {
+      c.stdin_file = path_of(t[1], "stdin_file");
+    } else if (kind == "bytes") {
+      nb::bytes b = nb::cast<nb::bytes>(t[1]);
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(b.c_str());
+      c.stdin_bytes = std::vector<uint8_t>(p, p + b.size());
+    }
+  }
+  auto output = [&](const char* key, bool* inherit, std::optional<std::string>* file,
+                    wasi::OutputFn* custom) {
+    nb::object o = get(key);
+    if (o.is_none()) return;
+    nb::tuple t = nb::cast<nb::tuple>(o);
+    std::string kind = str_of(t[0], key);
+    if (kind == "inherit") *inherit = true;
+    else if (kind == "file") *file = path_of(t[1], key);
+    else if (kind == "custom") *custom = output_sink(t[1]);
+  };
+  output("stdout", &c.inherit_stdout, &c.stdout_file, &c.stdout_custom);
+  output("stderr", &c.inherit_stderr, &c.stderr_file, &c.stderr_custom);
+  for (nb::handle p : get("preopens")) {
+    nb::tuple t = nb::cast<nb::tuple>(p);
+    wasi::Preopen pre;
+    pre.host_path = path_of(t[0], "path");
+    pre.guest_path = str_of(t[1], "guest_path");
+    pre.dir_read = nb::cast<bool>(t[2]);
+    pre.dir_write = nb::cast<bool>(t[3]);
+    pre.file_read = nb::cast<bool>(t[4]);
+    pre.file_write = nb::cast<bool>(t[5]);
+    c.preopens.push_back(std::move(pre));
+  }
+  return c;
+}
+
+void set_wasi(nb::handle storelike, nb::dict settings) {
+  if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
+  Store& s = store_of(storelike);
+  // The binding may be in use further up this thread's stack.
+  if (s.depth > 0) raise_wasmtime("cannot call set_wasi while the store is executing");
+  wasi::Config config = config_from(settings);
+  Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(config);
+  if (!ctx) raise_wasmtime(ctx.error().message());
+  std::vector<rt::HostFn> fns;
+  for (wasi::HostImport& imp : wasi::preview1_imports(*ctx)) fns.push_back(std::move(imp.fn));
+  state_of(s).fns.swap(fns);  // the old binding (if any) goes when `fns` does, GIL held
+}
+
+TrapCode no_context(rt::HostCall& hc, const std::string& name) {
+  nb::gil_scoped_acquire gil;
+  PyErr_SetString(refs().WasmtimeError.ptr(),
+                  ("wasi context must be populated: call Store.set_wasi(WasiConfig()) before "
+                   "running WASI code (`" + name + "` was called)").c_str());
+  try {
+    throw nb::python_error();
+  } catch (nb::python_error&) {
+    hc.store->host_error = std::current_exception();
+  }
+  return TrapCode::HostError;
+}
+
+nb::object wasi_func(nb::handle storelike, const std::string& name) {
+  if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
+  Store& s = store_of(storelike);
+  size_t i = index_of(name);
+  WasiState& st = state_of(s);
+  if (!st.funcs[i]) {
+    std::shared_ptr<WasiState> keep = s.wasi;
+    rt::HostFn fn = [keep, i](rt::HostCall& hc, rt::Slot* slots) -> TrapCode {
+      if (keep->fns.empty()) return no_context(hc, catalog()[i].name);
+      return keep->fns[i](hc, slots);
+    };
+    st.funcs[i] = rt::create_host_func(*s.data, catalog()[i].type, std::move(fn));
+  }
+  return wrap_extern(s, rt::Extern{ExternKind::Func, st.funcs[i]});
+}
+
+nb::list wasi_imports() {
+  nb::list out;
+  for (const wasi::HostImport& imp : catalog()) out.append(nb::make_tuple(imp.name, py_functype(imp.type)));
+  return out;
+}
+
+}  // namespace
+
+void bind_wasi(nb::module_& m) {
+  m.def("set_wasi", &set_wasi, nb::arg("store").none(), nb::arg("settings"));
+  m.def("wasi_func", &wasi_func, nb::arg("store").none(), nb::arg("name"));
+  m.def("wasi_imports", &wasi_imports);
+  m.attr("WASI_MODULE") = wasi::kModuleName;
+}
+
+}  // namespace ember::py

@@ -1,0 +1,63 @@
+// Trap backtraces: raw interpreter frames -> FrameInfo -> wasmtime's layout.
+#include "runtime/backtrace.hh"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "interp/interp.hh"
+
+namespace ember::rt {
+
+std::vector<FrameInfo> backtrace_frames(const StoreData& store) {
+  std::vector<FrameInfo> out;
+  for (const interp::BacktraceFrame& f : interp::last_backtrace(store)) {
+    FrameInfo info;
+    info.func_index = f.func_index;
+    info.module_offset = f.module_offset;
+    info.func_offset = FrameInfo::kUnknownOffset;
+    if (f.instance != nullptr && f.instance->module) {
+      const ModuleData& m = *f.instance->module;
+      info.module_name = m.names.module_name;
+      auto it = m.names.funcs.find(f.func_index);
+      if (it != m.names.funcs.end()) info.func_name = it->second;
+      uint32_t defined = f.func_index - m.num_imported_funcs;
+      if (f.module_offset != FrameInfo::kUnknownOffset && f.func_index >= m.num_imported_funcs &&
+          defined < m.bodies.size() && f.module_offset >= m.bodies[defined].offset) {
+        info.func_offset = f.module_offset - m.bodies[defined].offset;
+      }
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::string frame_name(const FrameInfo& f) {
+  std::string s = f.module_name.empty() ? "<unknown>" : f.module_name;
+  s += '!';
+  s += f.func_name.empty() ? "<wasm function " + std::to_string(f.func_index) + ">" : f.func_name;
+  return s;
+}
+
+std::string backtrace_lines(const std::vector<FrameInfo>& frames) {
+  std::string s = "error while executing at wasm backtrace:";
+  char buf[48];
+  for (size_t i = 0; i < frames.size(); i++) {
+    const FrameInfo& f = frames[i];
+    if (f.module_offset == FrameInfo::kUnknownOffset) {
+      std::snprintf(buf, sizeof buf, "\n%5zu: ", i);
+    } else {
+      std::snprintf(buf, sizeof buf, "\n%5zu: %#8" PRIx64 " - ", i, f.module_offset);
+    }
+    s += buf;
+    s += frame_name(f);
+  }
+  return s;
+}
+
+std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames) {
+  std::string cause = std::string("wasm trap: ") + trap_wasmtime_message(code);
+  if (frames.empty()) return cause;
+  return backtrace_lines(frames) + "\n\nCaused by:\n    " + cause + "\n";
+}
+
+}  // namespace ember::rt

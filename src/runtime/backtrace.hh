@@ -1,0 +1,43 @@
+// Trap backtraces in the form users see them: frames with names from the
+// name section and offsets, and wasmtime's report layout.
+//
+// Place: between the interpreter (which records raw frames at a trap:
+// interp::last_backtrace) and every surface that reports traps (the C++
+// API's Trap, the Python Trap, `ember run`), so all three print the same.
+//
+// Offsets are wasmtime's: module_offset is the byte offset of the trapping
+// (or calling) instruction in the module binary, func_offset the same from
+// the start of the function body (right after its size). A frame entered but
+// not started (a stack overflow at function entry) has both offsets
+// FrameInfo::kUnknownOffset and prints without one, as wasmtime does.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ember/errors.hh"
+#include "runtime/store_data.hh"
+
+namespace ember::rt {
+
+// The frames of the last trap in `store`, innermost first (at most 20).
+std::vector<FrameInfo> backtrace_frames(const StoreData& store);
+
+// wasmtime's text for a trap:
+//   error while executing at wasm backtrace:
+//       0:     0x3b - mod!bar
+//       1: <unknown>!<wasm function 2>
+//
+//   Caused by:
+//       wasm trap: wasm `unreachable` instruction executed
+// or just "wasm trap: ..." when there are no frames.
+std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames);
+
+// The backtrace part alone: "error while executing at wasm backtrace:" and
+// one line per frame ("\n    0:     0x3b - mod!bar"), no trailing newline.
+std::string backtrace_lines(const std::vector<FrameInfo>& frames);
+
+// "mod!func" with wasmtime's placeholders for missing names.
+std::string frame_name(const FrameInfo& f);
+
+}  // namespace ember::rt

@@ -1,0 +1,297 @@
+"""Golden tests of the `ember` command line (the build tree's executable, or
+$EMBER_CLI), mostly `ember run`: exit status, argv[0], --dir, --env,
+--invoke, --fuel, bad command lines, missing files, the trap report, and
+`python -m ember`.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Any, List
+
+import pytest
+
+BIN = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "wasi", "bin"))
+ECHO = os.path.join(BIN, "echo.wasm")
+FAC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "fac.wat"))
+
+TRAP_WAT = """(module $m
+  (func $inner unreachable)
+  (func $outer call $inner)
+  (func (export "_start") call $outer))
+"""
+
+
+def run(cli: str, *args: str, stdin: bytes = b"", cwd: Any = None) -> subprocess.CompletedProcess:
+    return subprocess.run([cli, *args], input=stdin, capture_output=True, timeout=60, cwd=cwd)
+
+
+def text(p: subprocess.CompletedProcess) -> str:
+    return p.stdout.decode()
+
+
+def err(p: subprocess.CompletedProcess) -> str:
+    return p.stderr.decode()
+
+
+# ---- running WASI commands ---------------------------------------------------------------
+
+
+def test_argv_env_stdio_and_exit_status(ember_cli: str) -> None:
+    p = run(ember_cli, "run", "--env", "A=1", "--env=B=x=y", ECHO, "one", "two words",
+            stdin=b"piped in\n")
+    assert p.returncode == 0, err(p)
+    assert text(p) == (f"argv[0]={ECHO}\nargv[1]=one\nargv[2]=two words\n"
+                       "env A=1\nenv B=x=y\npiped in\nstdin bytes=9\n")
+    assert err(p) == "to stderr\n"
+    p = run(ember_cli, "run", "--env", "EXIT_CODE=42", ECHO)
+    assert p.returncode == 42
+
+
+def test_argv0_is_the_file_as_given(ember_cli: str) -> None:
+    p = run(ember_cli, "run", "echo.wasm", cwd=BIN)
+    assert text(p).startswith("argv[0]=echo.wasm\n")
+    p = run(ember_cli, "run", "./bin/echo.wasm", cwd=os.path.dirname(BIN))
+    assert text(p).startswith("argv[0]=./bin/echo.wasm\n")
+
+
+def test_host_environment_is_not_inherited(ember_cli: str) -> None:
+    p = subprocess.run([ember_cli, "run", ECHO], capture_output=True, timeout=60,
+                       env=dict(os.environ, EMBER_SECRET="no"))
+    assert "EMBER_SECRET" not in text(p)
+
+
+def test_everything_after_file_goes_to_the_guest(ember_cli: str) -> None:
+    p = run(ember_cli, "run", ECHO, "--env", "X=1", "--help")
+    assert p.returncode == 0
+    assert "argv[1]=--env\nargv[2]=X=1\nargv[3]=--help\n" in text(p)
+    assert "env X=1" not in text(p)
+    p = run(ember_cli, "run", "--", ECHO, "a")
+    assert "argv[1]=a\n" in text(p)
+
+
+def test_dir_mapping(ember_cli: str, tmp_path: Any) -> None:
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "in.txt").write_text("hello from the host\n")
+    p = run(ember_cli, "run", "--dir", f"{host}::/guest", ECHO, "cat", "/guest/in.txt")
+    assert p.returncode == 0, err(p)
+    assert text(p) == "hello from the host\n"
+    p = run(ember_cli, "run", f"--dir={host}::/g", ECHO, "write", "/g/out.txt", "written")
+    assert p.returncode == 0, err(p)
+    assert (host / "out.txt").read_text() == "written"
+    # HOST alone: the guest sees it under the same (relative) name.
+    p = run(ember_cli, "run", "--dir", "host", ECHO, "ls", "host", cwd=tmp_path)
+    assert p.returncode == 0, err(p)
+    assert text(p) == "in.txt\nout.txt\n"
+    # Two directories; nothing outside them.
+    other = tmp_path / "other"
+    other.mkdir()
+    p = run(ember_cli, "run", "--dir", f"{host}::/a", "--dir", f"{other}::/b", ECHO, "cat",
+            "/a/in.txt", "/b/../../host/in.txt")
+    assert p.returncode == 1
+    assert text(p) == "hello from the host\n"
+
+
+def test_report_program(ember_cli: str, tmp_path: Any) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "input.txt").write_text("1\n2\n39\n")
+    p = run(ember_cli, "run", "--dir", "data::/data", "--env", "GREETING=hi",
+            os.path.join(BIN, "report.wasm"), "/data/input.txt", "/data/out.txt", "5",
+            stdin=b"stdin data\n", cwd=tmp_path)
+    assert p.returncode == 5, err(p)
+    assert "input lines=3 sum=42\nstdin bytes=11 checksum=2de3c67f\n" in text(p)
+    assert (data / "out.txt").read_text() == "lines 3\nsum 42\nstdin 11\ngreeting hi\n"
+
+
+def test_module_without_start_does_nothing(ember_cli: str, tmp_path: Any) -> None:
+    (tmp_path / "empty.wat").write_text("(module)")
+    p = run(ember_cli, "run", str(tmp_path / "empty.wat"))
+    assert (p.returncode, text(p), err(p)) == (0, "", "")
+
+
+# ---- --invoke and --fuel -------------------------------------------------------------------
+
+
+def test_invoke(ember_cli: str) -> None:
+    p = run(ember_cli, "run", "--invoke", "fac", FAC, "20")
+    assert (p.returncode, text(p)) == (0, "2432902008176640000\n")
+    p = run(ember_cli, "run", "--invoke=fac_iter", FAC, "5")
+    assert text(p) == "120\n"
+    p = run(ember_cli, "run", "--invoke", "fac", FAC, "notanumber")
+    assert p.returncode == 2 and "not a valid i64" in err(p)
+    p = run(ember_cli, "run", "--invoke", "fac", FAC)
+    assert p.returncode == 2 and "takes 1 arguments" in err(p)
+    p = run(ember_cli, "run", "--invoke", "nope", FAC)
+    assert p.returncode == 1 and "no exported function `nope`" in err(p)
+
+
+def test_invoke_runs_initialize_first(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "reactor.wat"
+    wat.write_text("""(module
+      (global $g (mut i32) (i32.const 1))
+      (func (export "_initialize") (global.set $g (i32.const 41)))
+      (func (export "get") (param i32) (result i32) (i32.add (global.get $g) (local.get 0))))""")
+    p = run(ember_cli, "run", "--invoke", "get", str(wat), "1")
+    assert (p.returncode, text(p)) == (0, "42\n")
+
+
+def test_old_invoke_position_gets_a_hint(ember_cli: str) -> None:
+    p = run(ember_cli, "run", FAC, "--invoke", "fac", "5")
+    assert p.returncode == 0 and text(p) == ""
+    assert "write them before FILE" in err(p)
+
+
+def test_fuel_flag(ember_cli: str) -> None:
+    p = run(ember_cli, "run", "--fuel", "1000000000000", ECHO)
+    assert p.returncode == 0, err(p)
+    assert text(p).startswith("argv[0]=")
+    p = run(ember_cli, "run", "--fuel=0", "--invoke", "fac", FAC, "3")
+    assert p.returncode == 134
+    assert "wasm trap: all fuel consumed by WebAssembly" in err(p)
+    p = run(ember_cli, "run", "--fuel=1000", "--invoke", "fac", FAC, "3")
+    assert p.returncode == 0, err(p)
+    assert text(p) == "6\n"
+
+
+# ---- bad command lines and files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dir", "/no/such/dir", ECHO], "cannot open directory `/no/such/dir`"),
+    (["--dir", FAC, ECHO], "is not a directory"),
+    (["--dir", "::/x", ECHO], "expected HOST or HOST::GUEST"),
+    (["--env", "NOEQUALS", ECHO], "--env `NOEQUALS`: expected NAME=VALUE"),
+    (["--env", "=v", ECHO], "expected NAME=VALUE"),
+    (["--fuel", "abc", ECHO], "--fuel `abc`: expected a non-negative integer"),
+    (["--fuel", "-5", ECHO], "--fuel `-5`"),
+    (["--fuel", "99999999999999999999999", ECHO], "--fuel"),
+    (["--wasm", "nosuchfeature=on", ECHO], "unknown feature `nosuchfeature`"),
+    (["--wasm", "simd=maybe", ECHO], "bad value `maybe`"),
+    (["--bogus", ECHO], "unknown option `--bogus`"),
+    (["--invoke"], "--invoke needs a value"),
+    (["--dir"], "--dir needs a value"),
+    (["--env", "A=1"], "no module file given"),
+])
+def test_bad_flags(ember_cli: str, args: List[str], message: str) -> None:
+    p = run(ember_cli, "run", *args)
+    assert p.returncode == 2
+    assert message in err(p)
+    assert err(p).startswith("ember run: ")
+    assert text(p) == ""
+
+
+def test_missing_and_broken_files(ember_cli: str, tmp_path: Any) -> None:
+    missing = str(tmp_path / "missing.wasm")
+    p = run(ember_cli, "run", missing)
+    assert p.returncode == 1
+    assert err(p) == (f"Error: failed to run main module `{missing}`\n\nCaused by:\n"
+                      f"    0: failed to read `{missing}`\n    1: No such file or directory\n")
+    p = run(ember_cli, "run", str(tmp_path))
+    assert p.returncode == 1
+    assert f"0: failed to read `{tmp_path}`\n    1: Is a directory\n" in err(p)
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\x05")
+    p = run(ember_cli, "run", str(bad))
+    assert p.returncode == 1
+    assert f"failed to compile `{bad}`" in err(p)
+    wat = tmp_path / "imports.wat"
+    wat.write_text('(module (import "env" "f" (func)))')
+    p = run(ember_cli, "run", str(wat))
+    assert p.returncode == 1
+    assert f'0: failed to instantiate "{wat}"' in err(p)
+    assert "env::f" in err(p)
+
+
+def test_wasi_signature_mismatch_is_a_link_error(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "m.wat"
+    wat.write_text('(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32))))')
+    p = run(ember_cli, "run", str(wat))
+    assert p.returncode == 1
+    assert "failed to instantiate" in err(p) and "fd_write" in err(p)
+
+
+# ---- traps -----------------------------------------------------------------------------------
+
+
+def test_trap_report(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "trap.wat"
+    wat.write_text(TRAP_WAT)
+    p = run(ember_cli, "run", str(wat))
+    assert p.returncode == 134  # as `wasmtime run` on Unix (128 + SIGABRT)
+    assert err(p) == (
+        f"Error: failed to run main module `{wat}`\n"
+        "\n"
+        "Caused by:\n"
+        "    0: failed to invoke command default\n"
+        "    1: error while executing at wasm backtrace:\n"
+        "           0:     0x25 - m!inner\n"
+        "           1:     0x29 - m!outer\n"
+        "           2:     0x2e - m!<wasm function 2>\n"
+        "    2: wasm trap: wasm `unreachable` instruction executed\n")
+
+
+def test_trap_in_a_c_program(ember_cli: str) -> None:
+    p = run(ember_cli, "run", ECHO, "trap")
+    assert p.returncode == 134
+    lines = err(p).splitlines()
+    assert lines[0] == f"Error: failed to run main module `{ECHO}`"
+    assert "    1: error while executing at wasm backtrace:" in lines
+    assert re.match(r"^           0: +0x[0-9a-f]+ - <unknown>!", lines[5])
+    assert lines[-1] == "    2: wasm trap: wasm `unreachable` instruction executed"
+
+
+def test_trap_in_invoke(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "div.wat"
+    wat.write_text('(module (func (export "div") (param i32 i32) (result i32) '
+                   '(i32.div_s (local.get 0) (local.get 1))))')
+    p = run(ember_cli, "run", "--invoke", "div", str(wat), "1", "0")
+    assert p.returncode == 134
+    assert "    0: failed to invoke `div`\n" in err(p)
+    assert err(p).endswith("    2: wasm trap: integer divide by zero\n")
+
+
+# ---- help and python -m ember -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cmd", ["run", "wast", "validate", "wat2wasm", "inspect"])
+def test_help(ember_cli: str, cmd: str) -> None:
+    p = run(ember_cli, cmd, "--help")
+    assert p.returncode == 0
+    assert text(p).startswith(f"usage: ember {cmd}")
+
+
+def test_top_level_help_and_errors(ember_cli: str) -> None:
+    p = run(ember_cli, "--help")
+    assert p.returncode == 0 and "run [OPTIONS] FILE [ARGS...]" in text(p)
+    p = run(ember_cli)
+    assert p.returncode == 2 and err(p).startswith("usage:")
+    p = run(ember_cli, "frobnicate")
+    assert p.returncode == 2 and "unknown command `frobnicate`" in err(p)
+    p = run(ember_cli, "run")
+    assert p.returncode == 2 and err(p).startswith("usage: ember run")
+
+
+def test_python_dash_m_ember(ember_cli: str) -> None:
+    env = dict(os.environ, EMBER_CLI=ember_cli)
+    p = subprocess.run([sys.executable, "-m", "ember", "run", "--env", "EXIT_CODE=4", ECHO, "x"],
+                       capture_output=True, timeout=60, env=env, input=b"")
+    assert p.returncode == 4, p.stderr
+    assert p.stdout.decode().startswith(f"argv[0]={ECHO}\nargv[1]=x\n")
+    p = subprocess.run([sys.executable, "-m", "ember", "--version"], capture_output=True,
+                       timeout=60, env=env)
+    assert p.returncode == 0 and p.stdout.startswith(b"ember ")
+
+
+def test_python_dash_m_ember_finds_the_tool_itself() -> None:
+    """Without EMBER_CLI: next to the interpreter, in the scripts folder, in
+    the build tree (PYTHONPATH=<build>/python), or on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != "EMBER_CLI"}
+    p = subprocess.run([sys.executable, "-m", "ember", "--version"], capture_output=True,
+                       timeout=60, env=env)
+    if p.returncode != 0 and shutil.which("ember", path=env.get("PATH")) is None:
+        assert b"was not found" in p.stderr
+        return
+    assert p.returncode == 0 and p.stdout.startswith(b"ember ")
