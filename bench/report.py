@@ -265,9 +265,9 @@ def write_suite_docs(path: str, s: dict, command: str, machine: Dict[str, str], 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     write_chart(chart, s)
     body = ["## Benchmark suite", "",
-            "Twelve C programs of our own in `bench/src/` (see `bench/README.md`), built "
-            "to wasm32-wasi and natively with clang -O2. Every engine's output is checked "
-            "against the native build's before any figure is reported.", "",
+            f"{len(sizes)} C programs of our own from `bench/src/` (see `bench/README.md`), "
+            "built to wasm32-wasi and natively with clang -O2. Every engine's output is "
+            "checked against the native build's before any figure is reported.", "",
             f"Command: `{command}` — {reps} repetitions, median.", ""]
     body += machine_lines(machine)
     body += ["- Sizes (argv[1]): " + ", ".join(f"{n} {v}" for n, v in sizes.items()), ""]
