@@ -174,7 +174,8 @@ def bar_chart(path: str, title: str, groups: Sequence[str], series: Sequence[str
         strong = abs(math.log10(t) - round(math.log10(t))) < 1e-9
         cv.rect(x, top - 4, x + 1, plot_bottom, (150, 150, 150) if strong else (220, 220, 220))
         label = f"{t:g}"
-        cv.text(x - text_width(label, 1) // 2, plot_bottom + 6, label, scale=1 if not strong else 2)
+        cv.text(x - text_width(label, 2) // 2, plot_bottom + 6, label,
+                (0, 0, 0) if strong else (110, 110, 110), scale=2)
     cv.text(left + plot_w // 2 - text_width(axis_label, scale) // 2, plot_bottom + 30,
             axis_label, scale=scale)
 
