@@ -41,6 +41,18 @@ MICROS = ["call", "host", "compile", "instance", "deser"]
 UNITS = {"call": "ns/call", "host": "ns/call", "compile": "MB/s", "instance": "µs",
          "deser": "ms"}
 LOWER_IS_BETTER = {"call", "host", "instance", "deser"}
+LEGEND = [
+    "- call: `add(store, i, 1)` on an exported `(i32, i32) -> i32` function from a Python "
+    "loop; the figure includes the loop.",
+    "- host: a wasm loop calling an imported Python function `lambda x: x + 1`, per call.",
+    "- compile: `Module(engine, bytes)` of a generated module (arithmetic, loads and stores, "
+    "loops, branches, calls, i64 and f64), megabytes of code section per second; the "
+    "`wasmtime` package compiles in parallel on all cores.",
+    "- instance: `Instance(store, module, [])` into a fresh store, for a module with a "
+    "memory, two data segments, a 200-entry table with its element segment, 10 globals and "
+    "200 exported functions.",
+    "- deser: `Module.deserialize` of the compile module's `serialize()` output.",
+]
 
 ADD_WAT = """(module (func (export "add") (param i32 i32) (result i32)
   local.get 0 local.get 1 i32.add))"""
@@ -328,8 +340,9 @@ def main(argv: List[str]) -> int:
     if not args.no_docs and (args.docs is not None or not args.quick):
         machine = report.machine_facts(ROOT)
         command = "python3 bench/micro.py" + ("" if not argv else " " + " ".join(argv))
-        body = ["## Micro-benchmarks", "", f"Command: `{command}` — {reps} repetitions, median."]
-        body += report.machine_lines(machine) + [""] + lines
+        body = ["## Micro-benchmarks", "", f"Command: `{command}` — {reps} repetitions, median.",
+                ""]
+        body += report.machine_lines(machine) + [""] + lines + [""] + LEGEND
         path = args.docs or os.path.join(ROOT, "docs", "performance.md")
         report.replace_section(path, "micro", body)
         print(f"\nwrote {os.path.relpath(path, ROOT)}")
