@@ -10,7 +10,6 @@ import os
 import pytest
 
 import ember
-from conftest import xfail_later
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(ROOT, "bench")
@@ -37,7 +36,6 @@ def test_every_program_has_a_tiny_size():
     assert len(programs) >= 10
 
 
-@xfail_later("WASI preview1 in the Python API (Store.set_wasi, Linker.define_wasi)")
 @pytest.mark.parametrize("name,size,expected", CASES, ids=[c[0] for c in CASES])
 def test_benchmark_tiny(tmp_path, name, size, expected):
     engine = ember.Engine()
