@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Dict, List, Optional, Set, Tuple
 
 RUN = "ember::interp::run("
 
@@ -39,8 +40,8 @@ def main() -> int:
                           f"--start-address={run_addr:#x}",
                           f"--stop-address={run_addr + run_size:#x}", so],
                          capture_output=True, text=True).stdout
-    base = None
-    indirect = set()
+    base: Optional[int] = None
+    indirect: Set[int] = set()
     for line in dis.splitlines():
         m = re.search(r"lea\s+-?0x[0-9a-f]+\(%rip\),%\w+\s+#\s*([0-9a-f]+)", line)
         if m and base is None:
@@ -48,17 +49,20 @@ def main() -> int:
         m = re.match(r"\s*([0-9a-f]+):\s+jmp\s+\*", line)
         if m:
             indirect.add(int(m.group(1), 16))
+    if base is None:
+        print("the dispatch loop's base label was not found in", so, file=sys.stderr)
+        return 1
     handlers = subprocess.run([os.path.join(build, "irdump"), "--handlers"],
                               capture_output=True, text=True, check=True).stdout
-    names = collections.defaultdict(list)
+    names: Dict[int, List[str]] = collections.defaultdict(list)
     for line in handlers.splitlines():
         off, name = line.split(None, 1)
         names[base + int(off)].append(name)
 
-    counts = collections.Counter()
-    edges = collections.Counter()
+    counts: "collections.Counter[int]" = collections.Counter()
+    edges: "collections.Counter[Tuple[int, int]]" = collections.Counter()
     in_run = skip = False
-    pending_jump = None
+    pending_jump: Optional[Tuple[int, int]] = None
     with open(out) as f:
         for line in f:
             if skip:
@@ -84,7 +88,7 @@ def main() -> int:
                 parts = line.split()
                 counts[int(parts[0], 16)] += int(parts[-1])
     total_instr = sum(counts.values())
-    ops = collections.Counter()
+    ops: "collections.Counter[str]" = collections.Counter()
     for addr, ns in names.items():
         if counts.get(addr):
             ops["/".join(ns)] += counts[addr]
@@ -96,7 +100,7 @@ def main() -> int:
     for name, c in ops.most_common(top):
         print(f"  {100 * c / n_ops:5.1f}%  {c:>14,}  {name}")
     starts = sorted(names)
-    pairs = collections.Counter()
+    pairs: "collections.Counter[Tuple[str, str]]" = collections.Counter()
     for (src, dst), c in edges.items():
         if src not in indirect or dst not in names:
             continue

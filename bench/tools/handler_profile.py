@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Dict, List, Optional, Set, Tuple
 
 
 def main() -> int:
@@ -37,23 +38,26 @@ def main() -> int:
                           f"--start-address={run_addr:#x}",
                           f"--stop-address={run_addr + 0x800:#x}", so],
                          capture_output=True, text=True).stdout
-    base = None
+    base: Optional[int] = None
     for line in dis.splitlines():
         m = re.search(r"lea\s+-?0x[0-9a-f]+\(%rip\),%\w+\s+#\s*([0-9a-f]+)", line)
         if m:
             base = int(m.group(1), 16)
         if base is not None and "jmp    *" in line:
             break
+    if base is None:
+        print("the dispatch loop's base label was not found in", so, file=sys.stderr)
+        return 1
     handlers = subprocess.run([os.path.join(build, "irdump"), "--handlers"],
                               capture_output=True, text=True, check=True).stdout
-    starts = {}
+    starts: Dict[int, List[str]] = {}
     for line in handlers.splitlines():
         off, name = line.split(None, 1)
         starts.setdefault(base + int(off), []).append(name)
     addrs = sorted(starts)
     script = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,symoff"],
                             capture_output=True, text=True).stdout
-    counts = collections.Counter()
+    counts: "collections.Counter[str]" = collections.Counter()
     total = inside = 0
     for line in script.splitlines():
         total += 1
