@@ -39,7 +39,9 @@ const char kHelp[] =
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
     "  --wasm NAME=on|off     enable/disable a proposal; --all-features;\n"
-    "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n";
+    "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n"
+    "  --relaxed-simd-deterministic\n"
+    "                         relaxed SIMD gives the deterministic profile's results\n";
 
 struct Options {
   bool verbose = false, fork = true;
@@ -214,6 +216,7 @@ int parse_options(const Args& args, Options* o) {
       return 0;
     } else if (a == "-v" || a == "--verbose") o->verbose = true;
     else if (a == "--no-fork") o->fork = false;
+    else if (a == "--relaxed-simd-deterministic") o->run.relaxed_simd_deterministic = true;
     else if (a == "--json") ok = value(&o->json);
     else if (a == "--expect") ok = value(&o->expect);
     else if (a == "--write-expect") ok = value(&o->write_expect);

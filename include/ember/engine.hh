@@ -35,6 +35,9 @@ class Config {
   Config& max_wasm_stack(uint64_t bytes);
   Config& signals_based_traps(bool on);
   Config& nan_canonicalization(bool on);
+  // Relaxed SIMD operators give the deterministic profile's results rather
+  // than the fastest native ones (wasmtime's relaxed_simd_deterministic).
+  Config& relaxed_simd_deterministic(bool on);
 
   // All settings, including the ones accepted only for compatibility.
   rt::EngineConfig& raw() { return *cfg_; }

@@ -162,7 +162,8 @@ class Config(Managed):
     wasm_reference_types = _Setting(_bool, "reference types proposal")
     wasm_simd = _Setting(_bool, "SIMD proposal")
     wasm_relaxed_simd = _Setting(_bool, "relaxed SIMD proposal")
-    wasm_relaxed_simd_deterministic = _Setting(_bool, "deterministic relaxed SIMD")
+    wasm_relaxed_simd_deterministic = _Setting(
+        _bool, "relaxed SIMD operators give the deterministic profile's results")
     wasm_bulk_memory = _Setting(_bool, "bulk memory proposal")
     wasm_multi_value = _Setting(_bool, "multi-value proposal")
     wasm_tail_call = _Setting(_bool, "tail-call proposal")

@@ -27,6 +27,8 @@ rt::EngineConfig config_from_dict(nb::dict d) {
     Feature f;
     if (key.rfind("wasm_", 0) == 0 && feature_from_name(key.substr(5), &f)) {
       c.features.set(f, nb::cast<bool>(v));
+    } else if (key == "wasm_relaxed_simd_deterministic") {
+      c.relaxed_simd_deterministic = nb::cast<bool>(v);
     } else if (key == "consume_fuel") {
       c.consume_fuel = nb::cast<bool>(v);
     } else if (key == "epoch_interruption") {

@@ -346,6 +346,12 @@ Status Decoder::skip_immediate(Reader& r, ImmKind k) {
     case ImmKind::MemoryInit: EMBER_TRY(r.u32()); EMBER_TRY(r.u8()); return Status::Ok();
     case ImmKind::MemoryCopy: EMBER_TRY(r.u8()); EMBER_TRY(r.u8()); return Status::Ok();
     case ImmKind::Memory: EMBER_TRY(r.u8()); return Status::Ok();
+    case ImmKind::V128: case ImmKind::Shuffle: EMBER_TRY(r.bytes(16)); return Status::Ok();
+    case ImmKind::Lane: EMBER_TRY(r.u8()); return Status::Ok();
+    case ImmKind::MemArgLane:
+      EMBER_TRY(skip_immediate(r, ImmKind::MemArg));
+      EMBER_TRY(r.u8());
+      return Status::Ok();
     default: EMBER_TRY(r.u32()); return Status::Ok();
   }
 }
@@ -372,6 +378,11 @@ Expected<ConstExpr> Decoder::const_expr(Reader& r) {
       case ImmKind::F32: { EMBER_ASSIGN(ci.imm, r.u32_fixed()); break; }
       case ImmKind::F64: { EMBER_ASSIGN(ci.imm, r.u64_fixed()); break; }
       case ImmKind::Global: case ImmKind::Func: { EMBER_ASSIGN(ci.imm, r.u32()); break; }
+      case ImmKind::V128: {
+        EMBER_ASSIGN(ci.imm, r.u64_fixed());
+        EMBER_ASSIGN(ci.imm_hi, r.u64_fixed());
+        break;
+      }
       case ImmKind::HeapType: {
         EMBER_ASSIGN(ValType t, ref_type(r));
         ci.imm = uint8_t(t);

@@ -6,7 +6,8 @@
 // from the loop's base label, so dispatch is one add + indirect jump), then
 // its operands: frame slot indices, immediates, branch offsets (relative to
 // the word holding them). Function frames are windows of 8-byte slots:
-// params, then declared locals, then one slot per operand-stack height.
+// params, then declared locals, then the operand stack; a v128 value takes
+// two consecutive slots (its operand names the first), wherever it lives.
 //
 // Invariant: the code of a function only names slots below its frame_slots,
 // and every branch lands on an instruction of the same function.
@@ -31,6 +32,16 @@ enum class IOp : uint16_t {
 #define EMBER_IOP_Binary(name) name,
 #define EMBER_IOP_Load(name) name,
 #define EMBER_IOP_Store(name) name,
+#define EMBER_IOP_VUnary(name) name,
+#define EMBER_IOP_VBinary(name) name,
+#define EMBER_IOP_VTernary(name) name,
+#define EMBER_IOP_VShift(name) name,
+#define EMBER_IOP_VExtract(name) name,
+#define EMBER_IOP_VReplace(name) name,
+#define EMBER_IOP_VLoad(name) name,
+#define EMBER_IOP_VStore(name) name,
+#define EMBER_IOP_VLoadLane(name) name,
+#define EMBER_IOP_VStoreLane(name) name,
 #include "ir/operators.def"
 #define EMBER_IROP(name, words) name,
 #include "interp/ir_ops.def"

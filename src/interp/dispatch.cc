@@ -13,6 +13,7 @@
 
 #include "interp/interp_state.hh"
 #include "interp/numeric.hh"
+#include "interp/simd.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::interp {
@@ -89,6 +90,16 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
 #define EMBER_TBL_Binary(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #define EMBER_TBL_Load(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #define EMBER_TBL_Store(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_TBL_VUnary EMBER_TBL_Store
+#define EMBER_TBL_VBinary EMBER_TBL_Store
+#define EMBER_TBL_VTernary EMBER_TBL_Store
+#define EMBER_TBL_VShift EMBER_TBL_Store
+#define EMBER_TBL_VExtract EMBER_TBL_Store
+#define EMBER_TBL_VReplace EMBER_TBL_Store
+#define EMBER_TBL_VLoad EMBER_TBL_Store
+#define EMBER_TBL_VStore EMBER_TBL_Store
+#define EMBER_TBL_VLoadLane EMBER_TBL_Store
+#define EMBER_TBL_VStoreLane EMBER_TBL_Store
 #include "ir/operators.def"
 #define EMBER_IROP(name, words) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
@@ -145,6 +156,8 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
 #define SET_I64(i, v) fp[pc[i]] = uint64_t(v)
 #define SET_F32(i, v) fp[pc[i]] = uint64_t(num::f32_bits(v))
 #define SET_F64(i, v) fp[pc[i]] = num::f64_bits(v)
+#define GET_V128(i) simd::load(&fp[pc[i]])
+#define SET_V128(i, v) simd::store(&fp[pc[i]], (v))
 
   RELOAD_MEM();
   DISPATCH();
@@ -154,6 +167,7 @@ L_base:
 #include "interp/dispatch_numeric.inc"
 #include "interp/dispatch_memory.inc"
 #include "interp/dispatch_table.inc"
+#include "interp/dispatch_simd.inc"
 
 L_trap:
   // Fuel spent since the last save point is not charged (wasmtime's rule).
@@ -176,6 +190,8 @@ L_trap:
 #undef SET_I64
 #undef SET_F32
 #undef SET_F64
+#undef GET_V128
+#undef SET_V128
 }
 
 }  // namespace ember::interp

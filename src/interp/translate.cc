@@ -2,6 +2,7 @@
 #include "interp/translate.hh"
 
 #include <algorithm>
+#include <cstring>
 
 namespace ember::interp {
 
@@ -16,8 +17,49 @@ IOp numeric_iop(Op op) {
 #define EMBER_TR_Binary(name) case Op::name: return IOp::name;
 #define EMBER_TR_Load(name) case Op::name: return IOp::name;
 #define EMBER_TR_Store(name) case Op::name: return IOp::name;
+#define EMBER_TR_VUnary(name) case Op::name: return IOp::name;
+#define EMBER_TR_VBinary(name) case Op::name: return IOp::name;
+#define EMBER_TR_VTernary(name) case Op::name: return IOp::name;
+#define EMBER_TR_VShift(name) case Op::name: return IOp::name;
+#define EMBER_TR_VExtract(name) case Op::name: return IOp::name;
+#define EMBER_TR_VReplace(name) case Op::name: return IOp::name;
+#define EMBER_TR_VLoad(name) case Op::name: return IOp::name;
+#define EMBER_TR_VStore(name) case Op::name: return IOp::name;
+#define EMBER_TR_VLoadLane(name) case Op::name: return IOp::name;
+#define EMBER_TR_VStoreLane(name) case Op::name: return IOp::name;
 #include "ir/operators.def"
     default: return IOp::Unreachable;
+  }
+}
+
+// The deterministic profile's operator for a relaxed SIMD operator: the
+// non-relaxed operator it then behaves as, or the operator itself when its
+// own handler already computes the deterministic result.
+Op relaxed_deterministic_op(Op op) {
+  switch (op) {
+    case Op::I8x16RelaxedSwizzle: return Op::I8x16Swizzle;
+    case Op::I32x4RelaxedTruncF32x4S: return Op::I32x4TruncSatF32x4S;
+    case Op::I32x4RelaxedTruncF32x4U: return Op::I32x4TruncSatF32x4U;
+    case Op::I32x4RelaxedTruncF64x2SZero: return Op::I32x4TruncSatF64x2SZero;
+    case Op::I32x4RelaxedTruncF64x2UZero: return Op::I32x4TruncSatF64x2UZero;
+    case Op::I8x16RelaxedLaneselect: case Op::I16x8RelaxedLaneselect:
+    case Op::I32x4RelaxedLaneselect: case Op::I64x2RelaxedLaneselect:
+      return Op::V128Bitselect;
+    case Op::F32x4RelaxedMin: return Op::F32x4Min;
+    case Op::F32x4RelaxedMax: return Op::F32x4Max;
+    case Op::F64x2RelaxedMin: return Op::F64x2Min;
+    case Op::F64x2RelaxedMax: return Op::F64x2Max;
+    case Op::I16x8RelaxedQ15mulrS: return Op::I16x8Q15mulrSatS;
+    default: return op;  // madd/nmadd (unfused) and the dot products (signed)
+  }
+}
+
+// Operands a SIMD operator pops.
+uint32_t simd_arity(SigKind k) {
+  switch (k) {
+    case SigKind::VUnary: case SigKind::VExtract: case SigKind::VLoad: return 1;
+    case SigKind::VTernary: return 3;
+    default: return 2;
   }
 }
 
@@ -81,14 +123,23 @@ bool fused_branch(IOp cmp, bool negate, IOp* out) {
 // ---- function framing ---------------------------------------------------------
 
 void Translator::begin_function(uint32_t func_index, const FuncType& type,
-                                uint32_t num_locals) {
+                                const std::vector<ValType>& locals) {
   fn_ = FuncCode{};
   fn_.func_index = func_index;
-  fn_.num_params = uint32_t(type.params.size());
-  fn_.num_results = uint32_t(type.results.size());
-  fn_.num_locals = num_locals;
+  local_slot_.resize(locals.size());
+  local_wide_.resize(locals.size());
+  uint32_t at = 0;
+  for (size_t i = 0; i < locals.size(); i++) {
+    if (i == type.params.size()) fn_.num_params = at;
+    local_slot_[i] = at;
+    local_wide_[i] = locals[i] == ValType::V128;
+    at += slot_count(locals[i]);
+  }
+  if (locals.size() == type.params.size()) fn_.num_params = at;
+  for (ValType t : type.results) fn_.num_results += slot_count(t);
+  fn_.num_locals = at;
   fn_.begin = here();
-  num_locals_ = num_locals;
+  num_locals_ = at;
   max_height_ = 0;
   pending_locals_ = 0;
   dead_ = false;
@@ -99,7 +150,8 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   cond_path_word_ = UINT32_MAX;
   stack_.clear();
   labels_.clear();
-  labels_.push_back(Label{LabelKind::Func, 0, 0, fn_.num_results, 0, UINT32_MAX, {}});
+  label_types_.clear();
+  enter(LabelKind::Func, {}, type.results);
   entry_checks(1);  // wasmtime charges one unit for entering a function
 }
 
@@ -170,13 +222,22 @@ void Translator::emit_op(IOp op) {
 
 // ---- operand stack --------------------------------------------------------------
 
-void Translator::push(const Operand& o) {
+void Translator::push(Operand o) {
+  o.slot = next_slot();
   stack_.push_back(o);
   if (o.kind == Kind::Local) pending_locals_++;
-  max_height_ = std::max<uint32_t>(max_height_, uint32_t(stack_.size()));
+  max_height_ = std::max<uint32_t>(max_height_, o.slot + (o.wide ? 2 : 1) - num_locals_);
 }
 
-void Translator::push_stack() { push(Operand{}); }
+void Translator::push_stack(bool wide) {
+  Operand o;
+  o.wide = wide;
+  push(o);
+}
+
+void Translator::push_types(Types ts) {
+  for (ValType t : ts) push_stack(t == ValType::V128);
+}
 
 Translator::Operand Translator::pop() {
   Operand o = stack_.back();
@@ -190,25 +251,32 @@ uint32_t Translator::pop_slot() {
   uint32_t index = uint32_t(stack_.size() - 1);
   if (stack_[index].kind == Kind::Const) materialize(index);
   Operand o = pop();
-  return o.kind == Kind::Local ? o.local : slot(index);
+  return o.kind == Kind::Local ? o.local : o.slot;
 }
 
 void Translator::move_to(uint32_t index, uint32_t dst) {
   const Operand& o = stack_[index];
   switch (o.kind) {
     case Kind::Stack:
-      if (slot(index) == dst) return;
-      emit_op(IOp::Copy);
+      if (o.slot == dst) return;
+      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
       word(dst);
-      word(slot(index));
+      word(o.slot);
       return;
     case Kind::Local:
-      emit_op(IOp::Copy);
+      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
       word(dst);
       word(o.local);
       return;
     case Kind::Const:
-      if (o.bits <= UINT32_MAX) {
+      if (o.wide) {
+        emit_op(IOp::ConstV128);
+        word(dst);
+        word(uint32_t(o.bits));
+        word(uint32_t(o.bits >> 32));
+        word(uint32_t(o.bits_hi));
+        word(uint32_t(o.bits_hi >> 32));
+      } else if (o.bits <= UINT32_MAX) {
         emit_op(IOp::Const32);
         word(dst);
         word(uint32_t(o.bits));
@@ -225,9 +293,9 @@ void Translator::move_to(uint32_t index, uint32_t dst) {
 void Translator::materialize(uint32_t index) {
   Operand& o = stack_[index];
   if (o.kind == Kind::Stack) return;
-  move_to(index, slot(index));
+  move_to(index, o.slot);
   if (o.kind == Kind::Local) pending_locals_--;
-  o = Operand{};
+  o.kind = Kind::Stack;
 }
 
 // At a control entry: pending locals anywhere, and the top `np` (params).
@@ -245,9 +313,19 @@ void Translator::materialize_entry(uint32_t np) {
 // True (and counts nesting) when the current code is dead.
 bool Translator::dead_skip() { return dead_; }
 
-void Translator::enter(LabelKind kind, uint32_t np, uint32_t nr) {
-  Label l{kind, uint32_t(stack_.size()) - np, np, nr, 0, UINT32_MAX, {}};
+void Translator::enter(LabelKind kind, Types params, Types results) {
+  uint32_t np = uint32_t(params.size()), nr = uint32_t(results.size());
+  uint32_t height = uint32_t(stack_.size()) - np;
+  uint32_t height_slot = height < stack_.size() ? stack_[height].slot : next_slot();
+  Label l{kind, height, height_slot, np, nr, uint32_t(label_types_.size()), 0, UINT32_MAX, {}};
+  label_types_.insert(label_types_.end(), params.begin(), params.end());
+  label_types_.insert(label_types_.end(), results.begin(), results.end());
   labels_.push_back(std::move(l));
+}
+
+void Translator::leave() {
+  label_types_.resize(labels_.back().types_at);
+  labels_.pop_back();
 }
 
 void Translator::unreachable() {
@@ -260,17 +338,17 @@ void Translator::unreachable() {
   dead_ = true;
 }
 
-void Translator::block(uint32_t np, uint32_t nr) {
+void Translator::block(Types params, Types results) {
   if (dead_) { dead_depth_++; return; }
-  materialize_entry(np);
-  enter(LabelKind::Block, np, nr);
+  materialize_entry(uint32_t(params.size()));
+  enter(LabelKind::Block, params, results);
 }
 
-void Translator::loop(uint32_t np, uint32_t nr) {
+void Translator::loop(Types params, Types results) {
   if (dead_) { dead_depth_++; return; }
-  materialize_entry(np);
+  materialize_entry(uint32_t(params.size()));
   commit_fuel();
-  enter(LabelKind::Loop, np, nr);
+  enter(LabelKind::Loop, params, results);
   labels_.back().loop_pc = here();
   mark_label();
   entry_checks(0);
@@ -292,7 +370,7 @@ bool Translator::try_fuse_branch(uint32_t index, bool negate, uint32_t* a, uint3
   return true;
 }
 
-void Translator::if_(uint32_t np, uint32_t nr) {
+void Translator::if_(Types params, Types results) {
   if (dead_) { dead_depth_++; return; }
   uint32_t ci = uint32_t(stack_.size() - 1);
   uint32_t a = 0, b = 0;
@@ -300,8 +378,8 @@ void Translator::if_(uint32_t np, uint32_t nr) {
   bool is_fused = try_fuse_branch(ci, true, &a, &b, &fused);
   uint32_t cond = is_fused ? 0 : pop_slot();
   if (is_fused) pop();
-  materialize_entry(np);
-  enter(LabelKind::If, np, nr);
+  materialize_entry(uint32_t(params.size()));
+  enter(LabelKind::If, params, results);
   commit_fuel();
   if (is_fused) {
     emit_op(fused);
@@ -335,7 +413,7 @@ void Translator::else_() {
   cond_offset_ = l.if_offset;
   mark_label();
   while (stack_.size() > l.height) pop();
-  for (uint32_t i = 0; i < l.np; i++) push_stack();
+  push_types(label_params(l));
   dead_ = false;
 }
 
@@ -344,7 +422,7 @@ void Translator::end() {
   Label& l = labels_.back();
   if (l.kind == LabelKind::Func) {
     if (!dead_) emit_return();
-    labels_.pop_back();
+    leave();
     return;
   }
   if (!dead_) {
@@ -356,17 +434,19 @@ void Translator::end() {
   for (uint32_t f : l.fixups) patch(f, here());
   mark_label();
   while (stack_.size() > l.height) pop();
-  for (uint32_t i = 0; i < l.nr; i++) push_stack();
-  labels_.pop_back();
+  push_types(label_results(l));
+  leave();
   dead_ = false;
 }
 
 bool Translator::needs_moves(const Label& l) const {
   uint32_t n = arity(l);
   uint32_t top = uint32_t(stack_.size());
+  uint32_t target = l.height_slot;
   for (uint32_t k = 0; k < n; k++) {
-    uint32_t index = top - n + k;
-    if (stack_[index].kind != Kind::Stack || index != l.height + k) return true;
+    const Operand& o = stack_[top - n + k];
+    if (o.kind != Kind::Stack || o.slot != target) return true;
+    target += o.wide ? 2 : 1;
   }
   return false;
 }
@@ -376,7 +456,11 @@ bool Translator::needs_moves(const Label& l) const {
 void Translator::emit_moves(const Label& l) {
   uint32_t n = arity(l);
   uint32_t top = uint32_t(stack_.size());
-  for (uint32_t k = 0; k < n; k++) move_to(top - n + k, slot(l.height + k));
+  uint32_t target = l.height_slot;
+  for (uint32_t k = 0; k < n; k++) {
+    move_to(top - n + k, target);
+    target += stack_[top - n + k].wide ? 2 : 1;
+  }
 }
 
 void Translator::emit_jump_to(Label& l) {
@@ -398,13 +482,13 @@ void Translator::emit_jump_to(Label& l) {
 // fall-through path's operands as they were.
 void Translator::emit_return() {
   commit_fuel(true);
-  uint32_t n = fn_.num_results;
+  uint32_t n = labels_.front().nr;
   uint32_t top = uint32_t(stack_.size());
   if (n == 0) {
     emit_op(IOp::Return);
     return;
   }
-  if (n == 1) {
+  if (n == 1 && !stack_[top - 1].wide) {
     const Operand& o = stack_[top - 1];
     if (o.kind == Kind::Const) {
       move_to(top - 1, 0);
@@ -412,23 +496,25 @@ void Translator::emit_return() {
       return;
     }
     emit_op(IOp::Return1);
-    word(o.kind == Kind::Local ? o.local : slot(top - 1));
+    word(o.kind == Kind::Local ? o.local : o.slot);
     return;
   }
   // Locals first go to their own stack slots (a local may be a target), then
   // ascending copies: a stack source never sits below its target.
   for (uint32_t i = top - n; i < top; i++) {
-    if (stack_[i].kind == Kind::Local) move_to(i, slot(i));
+    if (stack_[i].kind == Kind::Local) move_to(i, stack_[i].slot);
   }
+  uint32_t target = 0;
   for (uint32_t k = 0; k < n; k++) {
-    uint32_t i = top - n + k;
-    if (stack_[i].kind == Kind::Const) {
-      move_to(i, k);
-    } else if (slot(i) != k) {
-      emit_op(IOp::Copy);
-      word(k);
-      word(slot(i));
+    const Operand& o = stack_[top - n + k];
+    if (o.kind == Kind::Const) {
+      move_to(top - n + k, target);
+    } else if (o.slot != target) {
+      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
+      word(target);
+      word(o.slot);
     }
+    target += o.wide ? 2 : 1;
   }
   emit_op(IOp::Return);
 }
@@ -529,61 +615,57 @@ void Translator::return_() {
 
 // ---- calls ---------------------------------------------------------------------
 
-// Materializes the top `np` operands (a call's arguments, which must be in
-// consecutive stack slots), pops them and returns the first one's slot.
-// `nr` results will be written from there: the frame keeps room for them.
-uint32_t Translator::call_args(uint32_t np, uint32_t nr) {
+// Materializes a call's arguments (the top operands, in consecutive stack
+// slots), pops them and returns the first one's slot, where the callee's
+// frame starts. Its results will be written from there (in slots): the
+// frame keeps room for them.
+uint32_t Translator::call_args(const FuncType& type) {
+  uint32_t np = uint32_t(type.params.size());
   uint32_t top = uint32_t(stack_.size());
   for (uint32_t i = top - np; i < top; i++) materialize(i);
-  uint32_t base = slot(top - np);
   for (uint32_t i = 0; i < np; i++) pop();
-  max_height_ = std::max(max_height_, top - np + nr);
+  uint32_t base = next_slot();
+  uint32_t results = 0;
+  for (ValType t : type.results) results += slot_count(t);
+  max_height_ = std::max(max_height_, base - num_locals_ + results);
   commit_fuel(true);
   return base;
 }
 
-void Translator::call(uint32_t func, uint32_t np, uint32_t nr) {
-  if (dead_) return;
-  uint32_t base = call_args(np, nr);
-  emit_op(IOp::Call);
-  word(func);
+// [op][head...][base]
+void Translator::call_common(IOp op, std::initializer_list<uint32_t> head,
+                             const FuncType& type) {
+  uint32_t base = call_args(type);
+  emit_op(op);
+  for (uint32_t w : head) word(w);
   word(base);
-  for (uint32_t i = 0; i < nr; i++) push_stack();
 }
 
-void Translator::call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr) {
+void Translator::call(uint32_t func, const FuncType& type) {
+  if (dead_) return;
+  call_common(IOp::Call, {func}, type);
+  push_types(type.results);
+}
+
+void Translator::call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) {
   if (dead_) return;
   uint32_t index = pop_slot();
-  uint32_t base = call_args(np, nr);
-  emit_op(IOp::CallIndirect);
-  word(type_id);
-  word(table);
-  word(index);
-  word(base);
-  for (uint32_t i = 0; i < nr; i++) push_stack();
+  call_common(IOp::CallIndirect, {type_id, table, index}, type);
+  push_types(type.results);
 }
 
 // Tail calls reuse the caller's frame: the dispatch loop moves the arguments
 // to the frame's base and enters the callee without pushing a frame record.
-void Translator::return_call(uint32_t func, uint32_t np, uint32_t nr) {
+void Translator::return_call(uint32_t func, const FuncType& type) {
   if (dead_) return;
-  uint32_t base = call_args(np, nr);
-  emit_op(IOp::ReturnCall);
-  word(func);
-  word(base);
+  call_common(IOp::ReturnCall, {func}, type);
   dead_ = true;
 }
 
-void Translator::return_call_indirect(uint32_t type_id, uint32_t table, uint32_t np,
-                                      uint32_t nr) {
+void Translator::return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) {
   if (dead_) return;
   uint32_t index = pop_slot();
-  uint32_t base = call_args(np, nr);
-  emit_op(IOp::ReturnCallIndirect);
-  word(type_id);
-  word(table);
-  word(index);
-  word(base);
+  call_common(IOp::ReturnCallIndirect, {type_id, table, index}, type);
   dead_ = true;
 }
 
@@ -596,60 +678,89 @@ void Translator::drop() {
 
 void Translator::select() {
   if (dead_) return;
+  bool wide = stack_[stack_.size() - 2].wide;
   uint32_t c = pop_slot();
   uint32_t b = pop_slot();
   uint32_t a = pop_slot();
   uint32_t index = uint32_t(stack_.size());
-  emit_op(IOp::Select);
+  IOp op = wide ? IOp::SelectV128 : IOp::Select;
+  emit_op(op);
   uint32_t dpos = here();
-  word(slot(index));
+  word(next_slot());
   word(c);
   word(a);
   word(b);
-  push_stack();
-  last_ = LastDef{true, IOp::Select, dpos - 1, dpos, index};
+  push_stack(wide);
+  last_ = LastDef{true, op, dpos - 1, dpos, index};
 }
 
 void Translator::local_get(uint32_t x) {
   if (dead_) return;
-  push(Operand{Kind::Local, x, 0});
+  Operand o;
+  o.kind = Kind::Local;
+  o.wide = local_wide_[x];
+  o.local = local_slot_[x];
+  push(o);
 }
 
 void Translator::local_set(uint32_t x) {
   if (dead_) return;
   uint32_t index = uint32_t(stack_.size() - 1);
+  uint32_t xs = local_slot_[x];
   LastDef def = last_;
   Operand v = pop();
-  if (v.kind == Kind::Local && v.local == x) return;
+  if (v.kind == Kind::Local && v.local == xs) return;
   if (pending_locals_ > 0) {
     for (uint32_t i = 0; i < stack_.size(); i++) {
-      if (stack_[i].kind == Kind::Local && stack_[i].local == x) materialize(i);
+      if (stack_[i].kind == Kind::Local && stack_[i].local == xs) materialize(i);
     }
   }
   if (v.kind == Kind::Stack && def.valid && last_.valid && def.index == index) {
-    out_.words[def.dst_word] = x;  // the producer writes the local directly
+    out_.words[def.dst_word] = xs;  // the producer writes the local directly
     last_.valid = false;
     return;
   }
   stack_.push_back(v);  // move_to reads the operand in place
-  move_to(index, x);
+  move_to(index, xs);
   stack_.pop_back();
 }
 
 void Translator::local_tee(uint32_t x) {
   if (dead_) return;
   local_set(x);
-  push(Operand{Kind::Local, x, 0});
+  local_get(x);
 }
 
 void Translator::constant(uint64_t bits) {
   if (dead_) return;
-  push(Operand{Kind::Const, 0, bits});
+  Operand o;
+  o.kind = Kind::Const;
+  o.bits = bits;
+  push(o);
+}
+
+void Translator::constant_v128(uint64_t lo, uint64_t hi) {
+  if (dead_) return;
+  Operand o;
+  o.kind = Kind::Const;
+  o.wide = true;
+  o.bits = lo;
+  o.bits_hi = hi;
+  push(o);
+}
+
+void Translator::global_get(uint32_t g, ValType t) {
+  if (t == ValType::V128) generic(IOp::GlobalGetV128, 0, 2, {g});
+  else generic(IOp::GlobalGet, 0, 1, {g});
+}
+
+void Translator::global_set(uint32_t g, ValType t) {
+  generic(t == ValType::V128 ? IOp::GlobalSetV128 : IOp::GlobalSet, 1, 0, {g});
 }
 
 // ---- numeric and memory -----------------------------------------------------------
 
-void Translator::unary(Op op) { generic(numeric_iop(op), 1, true, {}); }
+void Translator::unary(Op op) { generic(numeric_iop(op), 1, 1, {}); }
 
 void Translator::binary(Op op) {
   if (dead_) return;
@@ -663,19 +774,47 @@ void Translator::binary(Op op) {
     if (!wide || (v >= INT32_MIN && v <= INT32_MAX)) {
       uint32_t imm = uint32_t(rhs.bits);
       pop();
-      generic(imm_op, 1, true, {});
+      generic(imm_op, 1, 1, {});
       out_.words.push_back(imm);  // layout: [op][d][a][imm]
       return;
     }
   }
-  generic(numeric_iop(op), 2, true, {});
+  generic(numeric_iop(op), 2, 1, {});
 }
 
-void Translator::load(Op op, uint32_t offset) { generic(numeric_iop(op), 1, true, {offset}); }
+void Translator::load(Op op, uint32_t offset) { generic(numeric_iop(op), 1, 1, {offset}); }
 
-void Translator::store(Op op, uint32_t offset) { generic(numeric_iop(op), 2, false, {offset}); }
+void Translator::store(Op op, uint32_t offset) { generic(numeric_iop(op), 2, 0, {offset}); }
 
-void Translator::generic(IOp op, uint32_t nin, bool result,
+IOp Translator::simd_iop(Op op) const {
+  const OpInfo& info = op_info(op);
+  if (info.feature == Feature::RelaxedSimd && opt_.relaxed_simd_deterministic) {
+    return numeric_iop(relaxed_deterministic_op(op));
+  }
+  return numeric_iop(op);
+}
+
+void Translator::simd(Op op, std::initializer_list<uint32_t> imms) {
+  const OpInfo& info = op_info(op);
+  uint32_t result = info.out ? slot_count(*info.out) : 0;
+  generic(simd_iop(op), simd_arity(info.sig), result, imms);
+}
+
+// The lane indices become two byte-selection masks in the pshufb form (one
+// per operand; 0x80 selects nothing), so the handler needs no index
+// arithmetic: [op][d][ma x4][mb x4][a][b].
+void Translator::shuffle(const uint8_t* lanes) {
+  uint8_t masks[32];
+  for (int i = 0; i < 16; i++) {
+    masks[i] = lanes[i] < 16 ? lanes[i] : 0x80;
+    masks[16 + i] = lanes[i] >= 16 ? uint8_t(lanes[i] - 16) : 0x80;
+  }
+  uint32_t w[8];
+  std::memcpy(w, masks, sizeof w);
+  generic(simd_iop(Op::I8x16Shuffle), 2, 2, {w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]});
+}
+
+void Translator::generic(IOp op, uint32_t nin, uint32_t result,
                          std::initializer_list<uint32_t> imms, bool count64) {
   if (dead_) return;
   uint32_t fuel_flags = unit_fuel_flags(op);
@@ -691,11 +830,11 @@ void Translator::generic(IOp op, uint32_t nin, bool result,
   emit_op(op);
   uint32_t start = here() - 1;
   uint32_t dpos = here();
-  if (result) word(slot(index));
+  if (result) word(next_slot());
   for (uint32_t imm : imms) word(imm);
   for (uint32_t i = 0; i < nin; i++) word(srcs[i]);
   if (result) {
-    push_stack();
+    push_stack(result == 2);
     last_ = LastDef{true, op, start, dpos, index};
   }
   if (fuel_flags && (op == IOp::MemoryGrow || op == IOp::TableGrow)) {

@@ -4,9 +4,11 @@
 // operator, then calls the matching method here; so every call describes a
 // well-typed operator and the translator never re-checks types.
 //
-// The wasm operand stack is resolved at translate time: operand i (counting
-// from the bottom of the function's stack) lives in frame slot
-// num_locals + i. `local.get` and constants emit nothing: they push a
+// The wasm operand stack is resolved at translate time: each operand has a
+// fixed frame slot, the slots of the operands below it packed upwards from
+// num_locals; a v128 takes two consecutive slots (as does a v128 local).
+// Locals map to slots through a table (the identity when the function has
+// no v128 locals). `local.get` and constants emit nothing: they push a
 // deferred operand naming the local slot or the constant, materialised into
 // its stack slot only when needed:
 //   - before a `local.set/tee x` that would clobber a pending read of x,
@@ -43,6 +45,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "interp/code.hh"
@@ -55,13 +58,18 @@ namespace ember::interp {
 struct TranslateOptions {
   bool fuel = false;   // Config::consume_fuel
   bool epoch = false;  // Config::epoch_interruption
+  // Config::relaxed_simd_deterministic: relaxed SIMD operators take the
+  // deterministic profile's results instead of the fastest native ones.
+  bool relaxed_simd_deterministic = false;
 };
 
 class Translator {
  public:
   explicit Translator(CompiledCode& out, TranslateOptions opt = {}) : out_(out), opt_(opt) {}
 
-  void begin_function(uint32_t func_index, const FuncType& type, uint32_t num_locals);
+  // `locals`: the types of all locals, params first.
+  void begin_function(uint32_t func_index, const FuncType& type,
+                      const std::vector<ValType>& locals);
   // After the function's final `end`. Fails if the frame is unreasonably big.
   Status finish_function();
   // Byte offset of the operator about to be translated (for backtraces).
@@ -70,20 +78,21 @@ class Translator {
   void charge(Op op);
 
   // Control.
+  using Types = std::span<const ValType>;
   void unreachable();
-  void block(uint32_t np, uint32_t nr);
-  void loop(uint32_t np, uint32_t nr);
-  void if_(uint32_t np, uint32_t nr);
+  void block(Types params, Types results);
+  void loop(Types params, Types results);
+  void if_(Types params, Types results);
   void else_();
   void end();
   void br(uint32_t depth);
   void br_if(uint32_t depth);
   void br_table(const std::vector<uint32_t>& depths);  // last entry = default
   void return_();
-  void call(uint32_t func, uint32_t np, uint32_t nr);
-  void call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr);
-  void return_call(uint32_t func, uint32_t np, uint32_t nr);
-  void return_call_indirect(uint32_t type_id, uint32_t table, uint32_t np, uint32_t nr);
+  void call(uint32_t func, const FuncType& type);
+  void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type);
+  void return_call(uint32_t func, const FuncType& type);
+  void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type);
 
   // Parametric and variables.
   void drop();
@@ -92,31 +101,46 @@ class Translator {
   void local_set(uint32_t x);
   void local_tee(uint32_t x);
   void constant(uint64_t bits);
+  void constant_v128(uint64_t lo, uint64_t hi);
+  // `global.get` / `global.set` of a global of type `t`.
+  void global_get(uint32_t g, ValType t);
+  void global_set(uint32_t g, ValType t);
 
   // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
   void unary(Op op);
   void binary(Op op);
   void load(Op op, uint32_t offset);
   void store(Op op, uint32_t offset);
+  // A SIMD operator of any V* shape; `imms` are its immediates in IR order
+  // (memory offset, then lane or shuffle words).
+  void simd(Op op, std::initializer_list<uint32_t> imms);
+  // i8x16.shuffle with its 16 lane indices (each < 32).
+  void shuffle(const uint8_t* lanes);
 
   // Any other IR op of the form [op][d if result][imms...][operand slots...]
-  // popping `nin` operands (ir_ops.def documents each layout). `count64`:
-  // the count operand of a bulk op is an i64 (memory64 / table64).
-  void generic(IOp op, uint32_t nin, bool result, std::initializer_list<uint32_t> imms,
+  // popping `nin` operands (ir_ops.def documents each layout). `result` is
+  // the number of slots the result takes (0 = no result, 2 = v128).
+  // `count64`: the count operand of a bulk op is an i64 (memory64 / table64).
+  void generic(IOp op, uint32_t nin, uint32_t result, std::initializer_list<uint32_t> imms,
                bool count64 = false);
 
  private:
   enum class Kind : uint8_t { Stack, Local, Const };
   struct Operand {
     Kind kind = Kind::Stack;
-    uint32_t local = 0;
-    uint64_t bits = 0;
+    bool wide = false;     // v128: two slots
+    uint32_t slot = 0;     // the operand's own stack slot (set by push)
+    uint32_t local = 0;    // Kind::Local: the local's (first) slot
+    uint64_t bits = 0;     // Kind::Const (low half of a v128)
+    uint64_t bits_hi = 0;  // Kind::Const v128: high half
   };
   enum class LabelKind : uint8_t { Func, Block, Loop, If };
   struct Label {
     LabelKind kind;
-    uint32_t height;  // operand index of the first param/result
+    uint32_t height;       // operand index of the first param/result
+    uint32_t height_slot;  // its slot
     uint32_t np, nr;
+    uint32_t types_at;     // params then results in label_types_
     uint32_t loop_pc = 0;
     uint32_t else_fixup = UINT32_MAX;
     std::vector<uint32_t> fixups;  // offset words to patch to the end
@@ -129,15 +153,22 @@ class Translator {
   };
 
   uint32_t here() const { return uint32_t(out_.words.size()); }
-  uint32_t slot(uint32_t index) const { return num_locals_ + index; }
+  uint32_t slot(uint32_t index) const { return stack_[index].slot; }
+  // The slot the next pushed operand gets.
+  uint32_t next_slot() const {
+    if (stack_.empty()) return num_locals_;
+    const Operand& o = stack_.back();
+    return o.slot + (o.wide ? 2 : 1);
+  }
   void emit_op(IOp op);
   void word(uint32_t w) { out_.words.push_back(w); }
   void patch(uint32_t pos, uint32_t target) { out_.words[pos] = uint32_t(int32_t(target - pos)); }
   void branch_word(uint32_t target) { word(uint32_t(int32_t(target - here()))); }
   void mark_label() { last_.valid = false; }
 
-  void push_stack();
-  void push(const Operand& o);
+  void push_stack(bool wide = false);
+  void push_types(Types ts);
+  void push(Operand o);
   Operand pop();
   uint32_t pop_slot();
   void materialize(uint32_t index);
@@ -148,10 +179,17 @@ class Translator {
   void emit_moves(const Label& l);
   void emit_jump_to(Label& l);  // moves + jump (or return sequence)
   void emit_return();
-  void enter(LabelKind kind, uint32_t np, uint32_t nr);
+  void enter(LabelKind kind, Types params, Types results);
+  void leave();
+  Types label_params(const Label& l) const { return {label_types_.data() + l.types_at, l.np}; }
+  Types label_results(const Label& l) const {
+    return {label_types_.data() + l.types_at + l.np, l.nr};
+  }
+  void call_common(IOp op, std::initializer_list<uint32_t> head, const FuncType& type);
+  IOp simd_iop(Op op) const;
   bool try_fuse_branch(uint32_t cond_index, bool negate, uint32_t* a, uint32_t* b, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
-  uint32_t call_args(uint32_t np, uint32_t nr);
+  uint32_t call_args(const FuncType& type);
   bool dead_skip();
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.
@@ -163,7 +201,10 @@ class Translator {
   TranslateOptions opt_;
   uint32_t fuel_pending_ = 0;
   FuncCode fn_;
-  uint32_t num_locals_ = 0;
+  uint32_t num_locals_ = 0;  // slots
+  std::vector<uint32_t> local_slot_;  // local index -> first slot
+  std::vector<bool> local_wide_;
+  std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)
   uint32_t max_height_ = 0;
   uint32_t pending_locals_ = 0;
   uint64_t offset_ = 0;

@@ -86,9 +86,17 @@ enum class ImmKind : uint8_t {
   None, Block, Label, BrTable, Func, CallIndirect, SelectT, Local, Global,
   Table, MemArg, Memory, I32, I64, F32, F64, HeapType, MemoryInit, Data,
   MemoryCopy, TableInit, Elem, TableCopy,
+  V128,        // 16 bytes: a v128 constant
+  Lane,        // 1 byte: lane index
+  Shuffle,     // 16 bytes: lane indices into two v128 operands
+  MemArgLane,  // memarg, then a 1-byte lane index
 };
 
-enum class SigKind : uint8_t { Special, Unary, Binary, Load, Store };
+enum class SigKind : uint8_t {
+  Special, Unary, Binary, Load, Store,
+  // SIMD shapes (operators.def documents each).
+  VUnary, VBinary, VTernary, VShift, VExtract, VReplace, VLoad, VStore, VLoadLane, VStoreLane,
+};
 
 enum class Feature : uint8_t {
   Core,

@@ -74,6 +74,10 @@ Config& Config::nan_canonicalization(bool on) {
   cfg_->nan_canonicalization = on;
   return *this;
 }
+Config& Config::relaxed_simd_deterministic(bool on) {
+  cfg_->relaxed_simd_deterministic = on;
+  return *this;
+}
 
 // ---- Engine ------------------------------------------------------------------
 

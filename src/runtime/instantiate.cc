@@ -65,10 +65,8 @@ Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
       case Op::I64Add: ok = binary([](Slot a, Slot b) -> Slot { return a + b; }); break;
       case Op::I64Sub: ok = binary([](Slot a, Slot b) -> Slot { return a - b; }); break;
       case Op::I64Mul: ok = binary([](Slot a, Slot b) -> Slot { return a * b; }); break;
-      default:
-        if (std::strcmp(op_info(ci.op).mnemonic, "v128.const") == 0) stack[sp++] = {ci.imm, ci.imm_hi};
-        else ok = false;
-        break;
+      case Op::V128Const: stack[sp++] = {ci.imm, ci.imm_hi}; break;
+      default: ok = false; break;
     }
     if (!ok) return Error(ErrorKind::Internal, "unsupported constant expression", e.offset);
   }

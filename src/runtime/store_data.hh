@@ -61,6 +61,9 @@ struct EngineConfig {
   bool epoch_interruption = false;
   bool signals_based_traps = true;
   bool parallel_compilation = true;
+  // Relaxed SIMD operators give the deterministic profile's results (decided
+  // at translate time) instead of the fastest native ones.
+  bool relaxed_simd_deterministic = false;
   uint64_t max_wasm_stack = 512 * 1024;  // bytes of wasm stack, as wasmtime
   // Settings accepted for compatibility; see docs/decisions.md.
   bool debug_info = false;

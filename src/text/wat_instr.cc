@@ -208,9 +208,19 @@ Status WatParser::parse_select(Buf& out) {
   return Status::Ok();
 }
 
-Status WatParser::parse_memarg(const OpInfo& info, Buf& out) {
+// `lane_follows`: a lane index comes next, so a lone number is the lane,
+// not a memory index.
+Status WatParser::parse_memarg(const OpInfo& info, Buf& out, bool lane_follows) {
   uint32_t mem = 0;
-  if (at_index()) {
+  auto memarg_kw = [&](size_t k) {
+    const Token& t = peek(k);
+    return t.kind == Tok::Keyword &&
+           (t.text.substr(0, 7) == "offset=" || t.text.substr(0, 6) == "align=");
+  };
+  bool mem_given = lane_follows ? at(Tok::Id) || (at(Tok::Number) &&
+                                                  (peek(1).kind == Tok::Number || memarg_kw(1)))
+                                : at_index();
+  if (mem_given) {
     EMBER_ASSIGN(mem, parse_index(mem_sp_, "memory"));
   }
   uint64_t offset = 0;
@@ -244,6 +254,59 @@ const char* literal_error(LitResult r) {
   return r == LitResult::Range ? "constant out of range" : "unknown operator";
 }
 }  // namespace
+
+// A lane index: an unsigned integer literal below 256 (the validator checks
+// it against the shape).
+Status WatParser::parse_lane(Buf& out) {
+  if (!at(Tok::Number)) return error("unexpected token, expected a lane index");
+  uint64_t v;
+  LitResult r = parse_uint(peek().text, 255, &v);
+  if (r == LitResult::Range) return error("malformed lane index");
+  if (r != LitResult::Ok) return error("unexpected token, expected a lane index");
+  next();
+  out.push_back(uint8_t(v));
+  return Status::Ok();
+}
+
+Status WatParser::parse_shuffle(Buf& out) {
+  for (int i = 0; i < 16; i++) {
+    if (!at(Tok::Number)) return error("invalid lane length");
+    EMBER_TRY(parse_lane(out));
+  }
+  if (at(Tok::Number)) return error("invalid lane length");
+  return Status::Ok();
+}
+
+// `v128.const SHAPE lane*`: the lanes as little-endian bytes.
+Status WatParser::parse_v128_const(Buf& out) {
+  if (!at(Tok::Keyword)) return error("unexpected token, expected a v128 shape");
+  const std::string_view shape = peek().text;
+  unsigned bits;
+  if (shape == "i8x16") bits = 8;
+  else if (shape == "i16x8") bits = 16;
+  else if (shape == "i32x4" || shape == "f32x4") bits = 32;
+  else if (shape == "i64x2" || shape == "f64x2") bits = 64;
+  else return error("unexpected token, unknown v128 shape");
+  next();
+  for (unsigned i = 0; i < 128 / bits; i++) {
+    if (!at(Tok::Number) && !at(Tok::Keyword)) return error("wrong number of lane literals");
+    uint64_t v = 0;
+    LitResult r;
+    if (shape[0] == 'f' && bits == 32) {
+      uint32_t f;
+      r = parse_f32(peek().text, &f);
+      v = f;
+    } else if (shape[0] == 'f') {
+      r = parse_f64(peek().text, &v);
+    } else {
+      r = at(Tok::Number) ? parse_int(peek().text, bits, &v) : LitResult::Syntax;
+    }
+    if (r != LitResult::Ok) return error(r == LitResult::Range ? "constant out of range" : "unexpected token");
+    next();
+    for (unsigned b = 0; b < bits / 8; b++) out.push_back(uint8_t(v >> (8 * b)));
+  }
+  return Status::Ok();
+}
 
 Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
   const IndexSpace empty_locals;
@@ -365,6 +428,12 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       EMBER_TRY(index_into(sp, what));
       return index_into(sp, what);
     }
+    case ImmKind::V128: return parse_v128_const(out);
+    case ImmKind::Lane: return parse_lane(out);
+    case ImmKind::Shuffle: return parse_shuffle(out);
+    case ImmKind::MemArgLane:
+      EMBER_TRY(parse_memarg(info, out, true));
+      return parse_lane(out);
   }
   return error("unknown operator");
 }

@@ -128,7 +128,10 @@ class WatParser {
   Status parse_end_label(size_t label_slot);
   Status parse_plain(Buf& out);
   Status parse_immediates(const OpInfo& info, Buf& out);
-  Status parse_memarg(const OpInfo& info, Buf& out);
+  Status parse_memarg(const OpInfo& info, Buf& out, bool lane_follows = false);
+  Status parse_lane(Buf& out);
+  Status parse_v128_const(Buf& out);
+  Status parse_shuffle(Buf& out);
   Status parse_select(Buf& out);
   Expected<uint32_t> parse_label();
   static void put_opcode(const OpInfo& info, Buf& out);

@@ -43,7 +43,11 @@ class FuncValidator {
   Status read_locals();
   Status operator_(const OpInfo& info);
   Status special(const OpInfo& info);
+  Status memarg(const OpInfo& info, uint32_t* mem, uint32_t* offset);
   Status memory_op(const OpInfo& info);
+  Status simd_op(const OpInfo& info);
+  Status simd_memory_op(const OpInfo& info);
+  Status lane_index(const OpInfo& info, uint32_t* lane);
   Status bulk_op(const OpInfo& info);
   Status table_op(const OpInfo& info);
   Status control_op(const OpInfo& info);
@@ -152,10 +156,10 @@ Status FuncValidator::read_locals() {
     if (total > kMaxFunctionLocals) return malformed("too many locals");
     ValType t;
     if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
+    if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
+      return invalid("v128 requires the simd feature");
+    }
     locals_.insert(locals_.end(), n, t);
-  }
-  for (ValType t : locals_) {
-    if (t == ValType::V128) return invalid("v128 locals are not supported by the interpreter");
   }
   return Status::Ok();
 }
@@ -163,10 +167,7 @@ Status FuncValidator::read_locals() {
 Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
-  for (ValType t : ft.results) {
-    if (t == ValType::V128) return invalid("v128 results are not supported by the interpreter");
-  }
-  tr_.begin_function(func_index_, ft, uint32_t(locals_.size()));
+  tr_.begin_function(func_index_, ft, locals_);
   ctrls_.push_back(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();
@@ -213,11 +214,14 @@ Status FuncValidator::operator_(const OpInfo& info) {
       return memory_op(info);
     case SigKind::Special:
       return special(info);
+    default:
+      return simd_op(info);
   }
   return Status::Ok();
 }
 
-Status FuncValidator::memory_op(const OpInfo& info) {
+// A memarg immediate: alignment (at most natural), memory, offset.
+Status FuncValidator::memarg(const OpInfo& info, uint32_t* mem_out, uint32_t* offset_out) {
   EMBER_ASSIGN(uint32_t align, r_.u32());
   uint32_t mem = 0;
   if ((align & 0x40) && cx_.features.has(Feature::MultiMemory)) {
@@ -236,15 +240,102 @@ Status FuncValidator::memory_op(const OpInfo& info) {
   }
   if (mem != 0) return invalid("memory accesses beyond memory 0 are not supported yet");
   if (offset > UINT32_MAX) return invalid("memory offsets beyond 4GiB are not supported yet");
+  *mem_out = mem;
+  *offset_out = uint32_t(offset);
+  return Status::Ok();
+}
+
+Status FuncValidator::memory_op(const OpInfo& info) {
+  uint32_t mem, offset;
+  EMBER_TRY(memarg(info, &mem, &offset));
   if (info.sig == SigKind::Load) {
     EMBER_TRY(pop(addr_type(mem)));
     push(*info.out);
-    tr_.load(info.op, uint32_t(offset));
+    tr_.load(info.op, offset);
   } else {
     EMBER_TRY(pop(*info.in));
     EMBER_TRY(pop(addr_type(mem)));
-    tr_.store(info.op, uint32_t(offset));
+    tr_.store(info.op, offset);
   }
+  return Status::Ok();
+}
+
+// A lane index immediate, below the lane count of the operator's shape.
+Status FuncValidator::lane_index(const OpInfo& info, uint32_t* lane) {
+  EMBER_ASSIGN(uint8_t l, r_.u8());
+  if (l >= 16 / info.size) return invalid("invalid lane index");
+  *lane = l;
+  return Status::Ok();
+}
+
+Status FuncValidator::simd_op(const OpInfo& info) {
+  constexpr ValType V = ValType::V128;
+  switch (info.sig) {
+    case SigKind::VUnary:
+      EMBER_TRY(pop(*info.in));
+      push(*info.out);
+      tr_.simd(info.op, {});
+      return Status::Ok();
+    case SigKind::VBinary: {
+      const uint8_t* lanes = nullptr;
+      if (info.imm == ImmKind::Shuffle) {
+        EMBER_ASSIGN(lanes, r_.bytes(16));
+        for (int i = 0; i < 16; i++) {
+          if (lanes[i] >= 32) return invalid("invalid lane index");
+        }
+      }
+      EMBER_TRY(pop(V));
+      EMBER_TRY(pop(V));
+      push(V);
+      if (lanes) tr_.shuffle(lanes);
+      else tr_.simd(info.op, {});
+      return Status::Ok();
+    }
+    case SigKind::VTernary:
+      EMBER_TRY(pop(V));
+      EMBER_TRY(pop(V));
+      EMBER_TRY(pop(V));
+      push(V);
+      tr_.simd(info.op, {});
+      return Status::Ok();
+    case SigKind::VShift:
+      EMBER_TRY(pop(ValType::I32));
+      EMBER_TRY(pop(V));
+      push(V);
+      tr_.simd(info.op, {});
+      return Status::Ok();
+    case SigKind::VExtract: {
+      uint32_t lane;
+      EMBER_TRY(lane_index(info, &lane));
+      EMBER_TRY(pop(V));
+      push(*info.out);
+      tr_.simd(info.op, {lane});
+      return Status::Ok();
+    }
+    case SigKind::VReplace: {
+      uint32_t lane;
+      EMBER_TRY(lane_index(info, &lane));
+      EMBER_TRY(pop(*info.in));
+      EMBER_TRY(pop(V));
+      push(V);
+      tr_.simd(info.op, {lane});
+      return Status::Ok();
+    }
+    default:
+      return simd_memory_op(info);
+  }
+}
+
+Status FuncValidator::simd_memory_op(const OpInfo& info) {
+  uint32_t mem, offset, lane = 0;
+  EMBER_TRY(memarg(info, &mem, &offset));
+  bool has_lane = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
+  if (has_lane) EMBER_TRY(lane_index(info, &lane));
+  if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
+  EMBER_TRY(pop(addr_type(mem)));
+  if (info.out) push(*info.out);
+  if (has_lane) tr_.simd(info.op, {offset, lane});
+  else tr_.simd(info.op, {offset});
   return Status::Ok();
 }
 
@@ -271,7 +362,9 @@ Status FuncValidator::block_type(std::vector<ValType>* params, std::vector<ValTy
   ValType t;
   if (val_type_from_byte(b, &t)) {
     r_.skip(1);
-    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
+    if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
+      return invalid("v128 requires the simd feature");
+    }
     results->push_back(t);
     return Status::Ok();
   }
@@ -350,14 +443,13 @@ Status FuncValidator::special(const OpInfo& info) {
       EMBER_ASSIGN(uint32_t g, r_.u32());
       if (g >= m_.globals.size()) return invalid("unknown global " + std::to_string(g));
       const GlobalType& gt = m_.globals[g].type;
-      if (gt.type == ValType::V128) return invalid("v128 globals are not supported by the interpreter");
       if (info.op == Op::GlobalGet) {
         push(gt.type);
-        tr_.generic(IOp::GlobalGet, 0, true, {g});
+        tr_.global_get(g, gt.type);
       } else {
         if (!gt.mut) return invalid("global is immutable");
         EMBER_TRY(pop(gt.type));
-        tr_.generic(IOp::GlobalSet, 1, false, {g});
+        tr_.global_set(g, gt.type);
       }
       return Status::Ok();
     }
@@ -383,6 +475,13 @@ Status FuncValidator::special(const OpInfo& info) {
       EMBER_ASSIGN(uint64_t v, r_.u64_fixed());
       push(ValType::F64);
       tr_.constant(v);
+      return Status::Ok();
+    }
+    case Op::V128Const: {
+      EMBER_ASSIGN(uint64_t lo, r_.u64_fixed());
+      EMBER_ASSIGN(uint64_t hi, r_.u64_fixed());
+      push(ValType::V128);
+      tr_.constant_v128(lo, hi);
       return Status::Ok();
     }
     case Op::RefNull: {
@@ -432,12 +531,12 @@ Status FuncValidator::control_op(const OpInfo& info) {
       if (info.op == Op::If) EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop_all(c.params));
       c.height = uint32_t(vals_.size());
-      uint32_t np = uint32_t(c.params.size()), nr = uint32_t(c.results.size());
       ctrls_.push_back(std::move(c));
-      push_all(ctrls_.back().params);
-      if (info.op == Op::Block) tr_.block(np, nr);
-      else if (info.op == Op::Loop) tr_.loop(np, nr);
-      else tr_.if_(np, nr);
+      const Ctrl& nc = ctrls_.back();
+      push_all(nc.params);
+      if (info.op == Op::Block) tr_.block(nc.params, nc.results);
+      else if (info.op == Op::Loop) tr_.loop(nc.params, nc.results);
+      else tr_.if_(nc.params, nc.results);
       return Status::Ok();
     }
     case Op::Else: {
@@ -537,25 +636,18 @@ Status FuncValidator::call_op(const OpInfo& info) {
     ft = &m_.types[type_index];
     EMBER_TRY(pop(table_index_type(table)));
   }
-  for (ValType t : ft->params) {
-    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
-  }
-  for (ValType t : ft->results) {
-    if (t == ValType::V128) return invalid("v128 is not supported by the interpreter");
-  }
   EMBER_TRY(pop_all(ft->params));
-  uint32_t np = uint32_t(ft->params.size()), nr = uint32_t(ft->results.size());
   bool tail = info.op == Op::ReturnCall || info.op == Op::ReturnCallIndirect;
   if (tail) {
     if (ft->results != ctrls_.front().results) return invalid("type mismatch");
-    if (indirect) tr_.return_call_indirect(m_.type_ids[type_index], table, np, nr);
-    else tr_.return_call(func, np, nr);
+    if (indirect) tr_.return_call_indirect(m_.type_ids[type_index], table, *ft);
+    else tr_.return_call(func, *ft);
     set_unreachable();
     return Status::Ok();
   }
   push_all(ft->results);
-  if (indirect) tr_.call_indirect(m_.type_ids[type_index], table, np, nr);
-  else tr_.call(func, np, nr);
+  if (indirect) tr_.call_indirect(m_.type_ids[type_index], table, *ft);
+  else tr_.call(func, *ft);
   return Status::Ok();
 }
 
@@ -736,12 +828,15 @@ Status skim_immediates(Reader& r, const OpInfo& info, const ModuleData& m, const
       }
       return Status::Ok();
     }
-    case ImmKind::MemArg: {
+    case ImmKind::MemArg: case ImmKind::MemArgLane: {
       EMBER_ASSIGN(uint32_t align, r.u32());
       if ((align & 0x40) && f.has(Feature::MultiMemory)) EMBER_TRY(r.u32());
       EMBER_TRY(r.uleb(64));
+      if (info.imm == ImmKind::MemArgLane) EMBER_TRY(r.u8());
       return Status::Ok();
     }
+    case ImmKind::V128: case ImmKind::Shuffle: EMBER_TRY(r.bytes(16)); return Status::Ok();
+    case ImmKind::Lane: EMBER_TRY(r.u8()); return Status::Ok();
     case ImmKind::Memory: return mem_idx();
     case ImmKind::MemoryInit:
       EMBER_TRY(r.u32());

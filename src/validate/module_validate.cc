@@ -55,10 +55,29 @@ bool is_extended_const_op(Op op) {
   }
 }
 
+// v128 anywhere in a module's types needs the simd feature.
+Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
+  if (f.has(Feature::Simd)) return Status::Ok();
+  auto v128 = [](const std::vector<ValType>& ts) {
+    for (ValType t : ts) {
+      if (t == ValType::V128) return true;
+    }
+    return false;
+  };
+  for (const FuncType& t : m.types) {
+    if (v128(t.params) || v128(t.results)) return invalid("v128 requires the simd feature");
+  }
+  for (const GlobalDecl& g : m.globals) {
+    if (g.type.type == ValType::V128) return invalid("v128 requires the simd feature");
+  }
+  return Status::Ok();
+}
+
 Status check_module(const ModuleData& m, const FeatureSet& f) {
   for (const FuncType& t : m.types) {
     if (t.results.size() > 1 && !f.has(Feature::MultiValue)) return invalid("invalid result arity");
   }
+  EMBER_TRY(check_simd_types(m, f));
   for (const Import& im : m.imports) {
     switch (im.kind) {
       case ExternKind::Func:
@@ -157,6 +176,10 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
       case Op::I64Const: st.push_back(ValType::I64); break;
       case Op::F32Const: st.push_back(ValType::F32); break;
       case Op::F64Const: st.push_back(ValType::F64); break;
+      case Op::V128Const:
+        if (!f.has(Feature::Simd)) return err("constant expression required");
+        st.push_back(ValType::V128);
+        break;
       case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
       case Op::RefFunc:
         if (ci.imm >= m.funcs.size()) return invalid("unknown function " + std::to_string(ci.imm), e.offset);
@@ -214,7 +237,8 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
   interp::Translator tr(*code, interp::TranslateOptions{engine.config.consume_fuel,
-                                                        engine.config.epoch_interruption});
+                                                        engine.config.epoch_interruption,
+                                                        engine.config.relaxed_simd_deterministic});
   for (uint32_t i = 0; i < m.bodies.size(); i++) {
     Status st = validate_function(cx, i, tr);
     if (!st) {

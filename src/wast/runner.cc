@@ -31,6 +31,7 @@ class Runner {
       : engine_(std::make_shared<rt::EngineData>()), refs_(store_) {
     result_.file = name;
     engine_->config.features = opts.features;
+    engine_->config.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);
   }

@@ -42,6 +42,7 @@ struct FileResult {
 
 struct RunOptions {
   FeatureSet features = FeatureSet::defaults();
+  bool relaxed_simd_deterministic = false;
 };
 
 // Runs a script held in memory; `name` is used only for messages.
