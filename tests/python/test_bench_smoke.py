@@ -1,0 +1,56 @@
+"""Smoke test of the benchmark suite: every bench/wasm program at its tiny
+size on Ember through WASI, output checked against bench/expected.txt (the
+native build's output, recorded by `python3 bench/run.py --update-expected`).
+
+The tiny size of a program is the smallest size listed for it in
+bench/expected.txt. The whole file takes a few seconds.
+"""
+import os
+
+import pytest
+
+import ember
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "bench")
+
+
+def tiny_cases():
+    smallest = {}
+    with open(os.path.join(BENCH, "expected.txt")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, size, out = line.split(None, 2)
+                if name not in smallest or int(size) < smallest[name][0]:
+                    smallest[name] = (int(size), out.strip())
+    return sorted((name, size, out) for name, (size, out) in smallest.items())
+
+
+CASES = tiny_cases()
+
+
+def test_every_program_has_a_tiny_size():
+    programs = sorted(f[:-5] for f in os.listdir(os.path.join(BENCH, "wasm"))
+                      if f.endswith(".wasm"))
+    assert programs == [name for name, _, _ in CASES]
+    assert len(programs) >= 10
+
+
+@pytest.mark.parametrize("name,size,expected", CASES, ids=[c[0] for c in CASES])
+def test_benchmark_tiny(tmp_path, name, size, expected):
+    engine = ember.Engine()
+    module = ember.Module.from_file(engine, os.path.join(BENCH, "wasm", name + ".wasm"))
+    store = ember.Store(engine)
+    linker = ember.Linker(engine)
+    linker.define_wasi()
+    wasi = ember.WasiConfig()
+    wasi.argv = [name, str(size)]
+    out = tmp_path / "stdout.txt"
+    wasi.stdout_file = str(out)
+    store.set_wasi(wasi)
+    instance = linker.instantiate(store, module)
+    try:
+        instance.exports(store)["_start"](store)
+    except ember.ExitTrap as e:
+        assert e.code == 0
+    assert out.read_text().strip() == expected
