@@ -76,7 +76,7 @@ constexpr IrOpRow kIrOps[] = {
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
 // ir_derived.def's variants: the operators.def row each one derives from.
-enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm };
+enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, A64 };
 struct DerivedRow {
   Op base;
   Variant variant;
@@ -129,11 +129,23 @@ void set_masks(IrLayout& x) {
 // Layouts of ir_derived.def's variants, from their operators.def row:
 // NImm [d][a][IMM], BrIf(Not)N [a][b][off], BrIf(Not)NImm [a][IMM][off],
 // where IMM is two words for i64/f64 operands.
+// Loads [d][O][a](+[k] or [b]) and stores [O][a](+[k] or [b])[v] take the
+// address forms.
 void derived_layout(Op base, Variant v, IrLayout& x) {
   const OpInfo& info = op_info(base);
   auto add = [&](Operand o) { x.ops[x.count++] = o; };
-  uint32_t imm = *info.in == ValType::I64 || *info.in == ValType::F64 ? 2 : 1;
   x.known = true;
+  if (info.sig == SigKind::Load || info.sig == SigKind::Store) {
+    x.memory0 = true;
+    if (info.sig == SigKind::Load) add(slot_of(info.out));
+    add(Operand::Imm);
+    add(Operand::Slot);
+    if (v == Variant::AddImm) add(Operand::Imm);
+    if (v == Variant::Add) add(Operand::Slot);
+    if (info.sig == SigKind::Store) add(slot_of(info.in));
+    return;
+  }
+  uint32_t imm = *info.in == ValType::I64 || *info.in == ValType::F64 ? 2 : 1;
   switch (v) {
     case Variant::Imm:
       add(slot_of(info.out));
@@ -149,6 +161,9 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
       add(slot_of(info.in));
       for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
       add(Operand::Branch);
+      return;
+    case Variant::AddImm: case Variant::Add: case Variant::A64:
+      x.known = false;  // address forms exist for loads and stores only
       return;
   }
 }

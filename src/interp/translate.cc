@@ -158,6 +158,53 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
   }
 }
 
+// The address forms of a Load or Store row (ir_derived.def).
+enum class AddrForm { AddImm, Add, A64 };
+IOp addr_iop(Op op, AddrForm form) {
+  switch (op) {
+#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
+  EMBER_TA_##kind(name)
+#define EMBER_TA_ROW(name)                                                      \
+  case Op::name:                                                                \
+    return form == AddrForm::AddImm ? IOp::name##AddImm                         \
+           : form == AddrForm::Add  ? IOp::name##Add                            \
+                                    : IOp::name##A64;
+#define EMBER_TA_Load(name) EMBER_TA_ROW(name)
+#define EMBER_TA_Store(name) EMBER_TA_ROW(name)
+#define EMBER_TA_Binary(name)
+#define EMBER_TA_Special(name)
+#define EMBER_TA_Unary(name)
+#define EMBER_TA_VUnary(name)
+#define EMBER_TA_VBinary(name)
+#define EMBER_TA_VTernary(name)
+#define EMBER_TA_VShift(name)
+#define EMBER_TA_VExtract(name)
+#define EMBER_TA_VReplace(name)
+#define EMBER_TA_VLoad(name)
+#define EMBER_TA_VStore(name)
+#define EMBER_TA_VLoadLane(name)
+#define EMBER_TA_VStoreLane(name)
+#include "ir/operators.def"
+#undef EMBER_TA_ROW
+#undef EMBER_TA_Load
+#undef EMBER_TA_Store
+#undef EMBER_TA_Binary
+#undef EMBER_TA_Special
+#undef EMBER_TA_Unary
+#undef EMBER_TA_VUnary
+#undef EMBER_TA_VBinary
+#undef EMBER_TA_VTernary
+#undef EMBER_TA_VShift
+#undef EMBER_TA_VExtract
+#undef EMBER_TA_VReplace
+#undef EMBER_TA_VLoad
+#undef EMBER_TA_VStore
+#undef EMBER_TA_VLoadLane
+#undef EMBER_TA_VStoreLane
+    default: return IOp::Count_;
+  }
+}
+
 // Words of the immediate of a Binary operator's NImm variant.
 uint32_t imm_words(Op op) {
   ValType in = *op_info(op).in;
@@ -828,9 +875,73 @@ void Translator::binary(Op op) {
   generic(numeric_iop(op), 2, 1, {});
 }
 
-void Translator::load(Op op, uint32_t offset) { generic(numeric_iop(op), 1, 1, {offset}); }
+// When the address operand at `index` was computed by the last instruction
+// as `a + k` (I32AddImm) or `a + b` (I32Add), returns the fused access's
+// form and operands; `avoid` is a slot the fused access will find
+// overwritten (neither a nor b may be it). take_address also removes the add.
+bool Translator::peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a,
+                              uint32_t* b) const {
+  if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
+  if (last_.op != IOp::I32AddImm && last_.op != IOp::I32Add) return false;
+  *add = last_.op;
+  *a = out_.words[last_.start + 2];
+  *b = out_.words[last_.start + 3];
+  return *a != avoid && (*add == IOp::I32AddImm || *b != avoid);
+}
 
-void Translator::store(Op op, uint32_t offset) { generic(numeric_iop(op), 2, 0, {offset}); }
+bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) {
+  if (!peek_address(index, avoid, add, a, b)) return false;
+  out_.words.resize(last_.start);
+  while (!out_.pc_map.empty() && out_.pc_map.back().word >= last_.start) out_.pc_map.pop_back();
+  last_mapped_offset_ = UINT64_MAX;
+  last_.valid = false;
+  return true;
+}
+
+// Loads and stores: memory64 addresses take the A64 forms; a 32-bit address
+// just computed by an i32.add folds into the access (AddImm / Add forms).
+void Translator::load(Op op, uint32_t offset, bool addr64) {
+  if (dead_) return;
+  if (addr64) return generic(addr_iop(op, AddrForm::A64), 1, 1, {offset});
+  IOp add;
+  uint32_t a, b;
+  if (!take_address(uint32_t(stack_.size() - 1), UINT32_MAX, &add, &a, &b))
+    return generic(numeric_iop(op), 1, 1, {offset});
+  pop();
+  uint32_t index = uint32_t(stack_.size());
+  IOp fused = addr_iop(op, add == IOp::I32AddImm ? AddrForm::AddImm : AddrForm::Add);
+  emit_op(fused);
+  uint32_t start = here() - 1;
+  uint32_t dpos = here();
+  word(next_slot());
+  word(offset);
+  word(a);
+  word(b);
+  push_stack();
+  last_ = LastDef{true, fused, start, dpos, index};
+}
+
+void Translator::store(Op op, uint32_t offset, bool addr64) {
+  if (dead_) return;
+  if (addr64) return generic(addr_iop(op, AddrForm::A64), 2, 0, {offset});
+  IOp add;
+  uint32_t a, b;
+  uint32_t top = uint32_t(stack_.size());
+  // The address is below the value: it can only fold when the add is the
+  // last instruction, i.e. the value is a local or a constant (materialized
+  // into its own stack slot after the add is gone: a and b must not be that).
+  const Operand& v = stack_[top - 1];
+  uint32_t clobbered = v.kind == Kind::Const ? v.slot : UINT32_MAX;
+  if (v.kind == Kind::Stack || !take_address(top - 2, clobbered, &add, &a, &b))
+    return generic(numeric_iop(op), 2, 0, {offset});
+  uint32_t value = pop_slot();
+  pop();
+  emit_op(addr_iop(op, add == IOp::I32AddImm ? AddrForm::AddImm : AddrForm::Add));
+  word(offset);
+  word(a);
+  word(b);
+  word(value);
+}
 
 IOp Translator::simd_iop(Op op) const {
   const OpInfo& info = op_info(op);

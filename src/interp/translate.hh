@@ -111,8 +111,9 @@ class Translator {
   // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
   void unary(Op op);
   void binary(Op op);
-  void load(Op op, uint32_t offset);
-  void store(Op op, uint32_t offset);
+  // `addr64`: the memory is a memory64 (i64 address).
+  void load(Op op, uint32_t offset, bool addr64 = false);
+  void store(Op op, uint32_t offset, bool addr64 = false);
   // A SIMD operator of any V* shape; `imms` are its immediates in IR order
   // (memory offset, then lane or shuffle words).
   void simd(Op op, std::initializer_list<uint32_t> imms);
@@ -195,6 +196,8 @@ class Translator {
   };
   bool try_fuse_branch(uint32_t cond_index, bool negate, FusedOperands* operands, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
+  bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) const;
+  bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   uint32_t call_args(const FuncType& type);
   bool dead_skip();
   // Emits `Fuel pending` on the current path; `save` (calls, returns,

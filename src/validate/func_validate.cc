@@ -251,11 +251,11 @@ Status FuncValidator::memory_op(const OpInfo& info) {
   if (info.sig == SigKind::Load) {
     EMBER_TRY(pop(addr_type(mem)));
     push(*info.out);
-    tr_.load(info.op, offset);
+    tr_.load(info.op, offset, addr_type(mem) == ValType::I64);
   } else {
     EMBER_TRY(pop(*info.in));
     EMBER_TRY(pop(addr_type(mem)));
-    tr_.store(info.op, offset);
+    tr_.store(info.op, offset, addr_type(mem) == ValType::I64);
   }
   return Status::Ok();
 }
