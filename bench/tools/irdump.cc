@@ -26,6 +26,7 @@
 
 #include "binary/decoder.hh"
 #include "interp/code.hh"
+#include "interp/ir_codec.hh"
 #include "interp/interp_state.hh"
 #include "runtime/store_data.hh"
 #include "validate/validate.hh"
@@ -35,65 +36,42 @@ using interp::IOp;
 
 namespace {
 
-struct OpInfo {
-  const char* name;
-  unsigned words;    // 0: variable (BrTable)
-  const char* form;  // one letter per operand word: s slot, i imm, o branch, f func, x other
-};
-
-const std::vector<OpInfo>& op_infos() {
-  static const std::vector<OpInfo> infos = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_INFO_##kind(name, text)
-#define EMBER_INFO_Special(name, text)
-#define EMBER_INFO_Unary(name, text) {text, 3, "ss"},
-#define EMBER_INFO_Binary(name, text) {text, 4, "sss"},
-#define EMBER_INFO_Load(name, text) {text, 4, "sis"},
-#define EMBER_INFO_Store(name, text) {text, 4, "iss"},
-#include "ir/operators.def"
-#define EMBER_IROP(name, words) {#name, words, nullptr},
-#include "interp/ir_ops.def"
-  };
-  return infos;
-}
-
-// Operand forms of the IR-only operators (ir_ops.def documents the layouts).
-const char* ir_form(const std::string& n) {
-  static const std::unordered_map<std::string, const char*> forms = {
-      {"Copy", "ss"}, {"Const32", "si"}, {"Const64", "sii"}, {"Br", "o"},
-      {"BrIf", "so"}, {"BrIfNot", "so"}, {"Return", ""}, {"Return1", "s"},
-      {"Call", "fs"}, {"ReturnCall", "fs"}, {"CallIndirect", "iisx"},
-      {"ReturnCallIndirect", "iisx"}, {"Select", "ssss"}, {"GlobalGet", "si"},
-      {"GlobalSet", "is"}, {"MemorySize", "si"}, {"MemoryGrow", "sis"},
-      {"MemoryFill", "isss"}, {"MemoryCopy", "iisss"}, {"BrIfI32Eqz", "so"},
-      {"BrIfI32Nez", "so"}, {"Fuel", "i"}, {"Epoch", ""}, {"Unreachable", ""},
-  };
-  auto it = forms.find(n);
-  if (it != forms.end()) return it->second;
-  if (n.rfind("BrIfI32", 0) == 0) return "sso";
-  if (n.size() > 3 && n.compare(n.size() - 3, 3, "Imm") == 0) return "ssi";
-  return nullptr;
-}
-
+// The IR op at a handler word, and its length (from the engine's own
+// operand layouts, interp/ir_codec.hh).
 struct Decoder {
   std::unordered_map<int32_t, size_t> by_handler;
   Decoder() {
     const int32_t* table = interp::handler_table();
     for (size_t i = 0; i < interp::kIOpCount; i++) by_handler.emplace(table[i], i);
   }
-  size_t op_at(uint32_t w) const {
+  IOp op_at(uint32_t w) const {
     auto it = by_handler.find(int32_t(w));
     if (it == by_handler.end()) {
       std::fprintf(stderr, "irdump: unknown handler word %u\n", w);
       std::exit(1);
     }
-    return it->second;
+    return IOp(it->second);
   }
-  unsigned length(const uint32_t* p, size_t op) const {
-    const OpInfo& info = op_infos()[op];
-    return info.words ? info.words : 4 + p[2];  // BrTable: op i n off[n] default
+  static unsigned length(const uint32_t* p, IOp op) {
+    const interp::IrLayout& l = interp::ir_layout(op);
+    return l.variable ? 4 + p[2] : 1 + l.count;  // BrTable: op i n off[n] default
   }
 };
+
+void print_operand(interp::Operand kind, uint32_t w, uint32_t word_pos, const interp::FuncCode& fc) {
+  using interp::Operand;
+  switch (kind) {
+    case Operand::Slot: case Operand::Slot2: case Operand::CallBase:
+      if (w < fc.num_locals) std::printf(" l%u", w);
+      else std::printf(" s%u", w - fc.num_locals);
+      break;
+    case Operand::Branch: std::printf(" @%u", word_pos + int32_t(w) - fc.begin); break;
+    case Operand::Func: std::printf(" f%u", w); break;
+    case Operand::LocalFunc: std::printf(" f%+d", int32_t(w)); break;
+    case Operand::Imm: std::printf(" #%d", int32_t(w)); break;
+    default: std::printf(" %u", w); break;
+  }
+}
 
 void dump_function(const ModuleData& m, const CompiledCode& cc, const Decoder& dec,
                    uint32_t func_index) {
@@ -106,31 +84,17 @@ void dump_function(const ModuleData& m, const CompiledCode& cc, const Decoder& d
               fc.end - fc.begin);
   for (uint32_t pos = fc.begin; pos < fc.end;) {
     const uint32_t* p = &cc.words[pos];
-    size_t op = dec.op_at(p[0]);
-    const OpInfo& info = op_infos()[op];
-    unsigned len = dec.length(p, op);
-    const char* form = op < interp::kIOpCount && info.form ? info.form : ir_form(info.name);
-    std::printf("  %5u  %-22s", pos - fc.begin, info.name);
-    if (std::string(info.name) == "BrTable") {
+    IOp op = dec.op_at(p[0]);
+    const interp::IrLayout& l = interp::ir_layout(op);
+    unsigned len = Decoder::length(p, op);
+    std::printf("  %5u  %-22s", pos - fc.begin, interp::iop_name(op));
+    if (l.variable) {
       std::printf(" s%d [", int(p[1]) - int(fc.num_locals));
       for (uint32_t k = 0; k <= p[2]; k++)
         std::printf("%s@%u", k ? " " : "", pos + 3 + k + int32_t(p[3 + k]) - fc.begin);
       std::printf("]");
     } else {
-      for (unsigned k = 1; k < len; k++) {
-        char f = form && form[k - 1] ? form[k - 1] : 'x';
-        uint32_t w = p[k];
-        switch (f) {
-          case 's':
-            if (w < fc.num_locals) std::printf(" l%u", w);
-            else std::printf(" s%u", w - fc.num_locals);
-            break;
-          case 'o': std::printf(" @%u", pos + k + int32_t(w) - fc.begin); break;
-          case 'f': std::printf(" f%u", w); break;
-          case 'i': std::printf(" #%d", int32_t(w)); break;
-          default: std::printf(" %u", w); break;
-        }
-      }
+      for (unsigned k = 1; k < len; k++) print_operand(l.ops[k - 1], p[k], pos + k, fc);
     }
     std::printf("\n");
     pos += len;
@@ -143,7 +107,7 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--handlers") {
     const int32_t* table = interp::handler_table();
     for (size_t i = 0; i < interp::kIOpCount; i++)
-      std::printf("%d %s\n", table[i], op_infos()[i].name);
+      std::printf("%d %s\n", table[i], interp::iop_name(IOp(i)));
     return 0;
   }
   if (argc < 2) {
@@ -184,9 +148,9 @@ int main(int argc, char** argv) {
     std::map<std::string, unsigned> counts;
     for (const interp::FuncCode& fc : cc.funcs) {
       for (uint32_t pos = fc.begin; pos < fc.end;) {
-        size_t op = dec.op_at(cc.words[pos]);
-        counts[op_infos()[op].name]++;
-        pos += dec.length(&cc.words[pos], op);
+        IOp op = dec.op_at(cc.words[pos]);
+        counts[interp::iop_name(op)]++;
+        pos += Decoder::length(&cc.words[pos], op);
       }
     }
     std::vector<std::pair<unsigned, std::string>> sorted;
