@@ -58,7 +58,7 @@ TrapCode call_host(rt::StoreData& store, rt::FuncInst* f, rt::ModuleInst* caller
                    rt::Slot* slots) {
   rt::HostCall hc{&store, caller};
   try {
-    return (*f->host)(hc, slots);
+    return f->host->fn(hc, slots);
   } catch (...) {
     store.host_error = std::current_exception();
     return TrapCode::HostError;

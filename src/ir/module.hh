@@ -94,6 +94,12 @@ struct NameMap {
 // Produced by the interpreter translator; opaque to everything before it.
 struct CompiledCode;
 
+// What the runtime derives lazily from a module and keeps with it (the
+// copy-on-write image of its initial memory: runtime/memory_image.hh).
+// Opaque here; one per module, shared by copies of the ModuleData.
+struct ModuleCache;
+std::shared_ptr<ModuleCache> make_module_cache();
+
 struct ModuleData {
   std::vector<uint8_t> bytes;  // the binary, kept for function bodies and offsets
 
@@ -121,6 +127,9 @@ struct ModuleData {
   // Filled by validation/translation.
   std::vector<uint32_t> type_ids;  // engine-canonical id of each entry of `types`
   std::shared_ptr<const CompiledCode> code;
+
+  // Built on first use by the runtime (thread-safe; see ModuleCache).
+  std::shared_ptr<ModuleCache> cache = make_module_cache();
 
   const FuncType& func_type(uint32_t func_index) const { return types[funcs[func_index]]; }
 };

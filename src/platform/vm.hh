@@ -30,4 +30,22 @@ uint8_t* vm_allocate_lazy(uint64_t bytes);
 // Returns a whole reservation to the system.
 void vm_release(uint8_t* base, uint64_t bytes);
 
+// Reservations of exactly kRecycledReservation bytes are recycled: a
+// released one has its first `committed` bytes discarded (they read as zero
+// again) and made inaccessible, and waits in a small process-wide pool for
+// the next vm_reserve of that size. This spares instantiation the mmap and
+// the page-table set-up of a fresh 8 GiB region (and the store's
+// destruction the munmap).
+constexpr uint64_t kRecycledReservation = uint64_t{8} << 30;
+void vm_recycle(uint8_t* base, uint64_t bytes, uint64_t committed);
+
+// A read-only, in-memory file holding `size` bytes of `data` (memfd), for
+// mapping copy-on-write; -1 when the platform cannot make one.
+int vm_image_create(const uint8_t* data, uint64_t size);
+void vm_image_close(int fd);
+
+// Maps the first `bytes` of image `fd` privately (copy-on-write) over
+// [addr, addr + bytes), which must lie inside a reservation; page-aligned.
+bool vm_map_image(uint8_t* addr, uint64_t bytes, int fd);
+
 }  // namespace ember::platform

@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "interp/interp.hh"
+#include "platform/vm.hh"
+#include "runtime/memory_image.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::rt {
@@ -34,7 +36,24 @@ struct ConstValue {
   Slot lo = 0, hi = 0;
 };
 
-Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
+// The value of a one-instruction constant expression (the usual case), or
+// false when `e` needs the general evaluator.
+inline bool eval_simple(const ConstExpr& e, const ModuleInst& inst, ConstValue* out) {
+  if (e.instrs.size() != 1) return false;
+  const ConstInstr& ci = e.instrs[0];
+  switch (ci.op) {
+    case Op::I32Const: case Op::F32Const: *out = {uint32_t(ci.imm), 0}; return true;
+    case Op::I64Const: case Op::F64Const: *out = {ci.imm, 0}; return true;
+    case Op::RefNull: *out = {0, 0}; return true;
+    case Op::RefFunc:
+      if (ci.imm >= inst.funcs.size()) return false;
+      *out = {reinterpret_cast<Slot>(inst.funcs[ci.imm]), 0};
+      return true;
+    default: return false;
+  }
+}
+
+Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst) {
   ConstValue stack[16];
   size_t sp = 0;
   for (const ConstInstr& ci : e.instrs) {
@@ -74,6 +93,12 @@ Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
   return stack[0];
 }
 
+Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
+  ConstValue v;
+  if (eval_simple(e, inst, &v)) return v;
+  return eval_general(e, inst);
+}
+
 Error trap_error(TrapCode code, TrapCode* out) {
   if (out) *out = code;
   return Error(ErrorKind::Trap, trap_spec_message(code));
@@ -100,8 +125,12 @@ Status bind_imports(const ModuleData& m, std::span<const Extern> imports, Module
 }
 
 Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
+  // The instance's own functions, in one block it owns.
+  size_t ndefined = m.funcs.size() - m.num_imported_funcs;
+  inst.own_funcs.reset(ndefined ? new FuncInst[ndefined] : nullptr);
+  inst.funcs.reserve(m.funcs.size());
   for (size_t i = m.num_imported_funcs; i < m.funcs.size(); i++) {
-    FuncInst& f = s.funcs.emplace_back();
+    FuncInst& f = inst.own_funcs[i - m.num_imported_funcs];
     uint32_t type_index = m.funcs[i];
     f.type = &m.types[type_index];
     f.type_id = type_index < m.type_ids.size() ? m.type_ids[type_index]
@@ -121,6 +150,11 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.memories.push_back(mem);
     s.instance_memories++;
   }
+  // The initial contents, copy-on-write, when the module has an image.
+  if (const MemoryImage* image = memory_image(m)) {
+    MemoryInst* mem = inst.memories[image->memory];
+    inst.memory_imaged = platform::vm_map_image(mem->base, image->size, image->fd);
+  }
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
     Slot slots[2] = {v.lo, v.hi};
@@ -129,9 +163,13 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   return Status::Ok();
 }
 
+// Passive segments keep their references for table.init; active and
+// declarative ones are dropped by instantiation, so init_elems evaluates
+// their items straight into the table.
 Status evaluate_segments(const ModuleData& m, ModuleInst& inst) {
   inst.elems.resize(m.elems.size());
   for (size_t i = 0; i < m.elems.size(); i++) {
+    if (m.elems[i].mode != SegmentMode::Passive) continue;
     std::vector<void*>& refs = inst.elems[i];
     refs.reserve(m.elems[i].items.size());
     for (const ConstExpr& item : m.elems[i].items) {
@@ -153,21 +191,29 @@ Status init_elems(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
       EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
       TableInst* table = inst.tables[seg.table];
       uint64_t offset = table->type.limits.is64 ? off.lo : uint32_t(off.lo);
-      const std::vector<void*>& refs = inst.elems[i];
-      if (offset > table->elems.size() || refs.size() > table->elems.size() - offset)
+      if (offset > table->elems.size() || seg.items.size() > table->elems.size() - offset)
         return trap_error(TrapCode::TableOutOfBounds, trap);
-      std::copy(refs.begin(), refs.end(), table->elems.begin() + offset);
+      void** dst = table->elems.data() + offset;
+      for (const ConstExpr& item : seg.items) {
+        EMBER_ASSIGN(ConstValue v, eval_const(item, inst));
+        *dst++ = reinterpret_cast<void*>(v.lo);
+      }
     }
-    inst.elems[i].clear();  // elem.drop
-    inst.elems[i].shrink_to_fit();
+    // elem.drop: active and declarative segments hold nothing after this.
   }
   return Status::Ok();
 }
 
+// With a memory image mapped, the active segments are already in place
+// (memory_image.hh): only their dropping remains.
 Status init_datas(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
   for (size_t i = 0; i < m.datas.size(); i++) {
     const DataSegment& seg = m.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
+    if (inst.memory_imaged) {
+      inst.datas[i].size = 0;
+      continue;
+    }
     EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
     MemoryInst* mem = inst.memories[seg.memory];
     uint64_t offset = mem->type.limits.is64 ? off.lo : uint32_t(off.lo);
@@ -283,7 +329,7 @@ size_t call_slots(const FuncType& t) {
 TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller) {
   if (f->is_host()) {
     HostCall call{&s, caller};
-    return (*f->host)(call, slots);
+    return f->host->fn(call, slots);
   }
   return interp::call(s, f, slots);
 }

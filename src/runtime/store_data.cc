@@ -74,7 +74,7 @@ constexpr uint64_t kMaxReservation = uint64_t{1} << 46;
 // Address space to reserve for a memory: 4 GiB + 4 GiB guard for 32-bit
 // memories (so base + u32 + u32 offset stays inside), else the maximum.
 uint64_t preferred_reservation(const MemoryInst& m) {
-  if (!m.type.limits.is64) return 8 * kGiB;
+  if (!m.type.limits.is64) return platform::kRecycledReservation;  // 4 GiB + 4 GiB guard
   return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize + 4 * kGiB;  // growth stops at 4 GiB
 }
 
@@ -83,7 +83,7 @@ bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
 }
 }  // namespace
 
-MemoryInst::~MemoryInst() { platform::vm_release(base, reserved); }
+MemoryInst::~MemoryInst() { platform::vm_recycle(base, reserved, size); }
 
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   uint64_t cap = t.limits.is64 ? kMaxPages64 : kMaxPages32;
@@ -189,10 +189,9 @@ GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value) 
 
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn) {
   FuncInst& f = s.funcs.emplace_back();
-  f.host_type = std::make_shared<FuncType>(std::move(type));
-  f.type = f.host_type.get();
+  f.host = &s.host_funcs.emplace_back(HostFunc{std::move(fn), std::move(type)});
+  f.type = &f.host->type;
   f.type_id = s.engine->types.intern(*f.type);
-  f.host = std::make_shared<HostFn>(std::move(fn));
   return &f;
 }
 

@@ -125,14 +125,20 @@ struct HostCall {
 // TrapCode::HostError (or TrapCode::Exit for WASI proc_exit).
 using HostFn = std::function<TrapCode(HostCall&, Slot* slots)>;
 
+// What a host function owns: its callable and its type.
+struct HostFunc {
+  HostFn fn;
+  FuncType type;
+};
+
+// 40 bytes: an instance creates one per defined function.
 struct FuncInst {
-  uint32_t type_id = 0;             // canonical (EngineData::types)
-  const FuncType* type = nullptr;   // owned by the module or `host_type`
+  const FuncType* type = nullptr;   // owned by the module or by `host`
   ModuleInst* instance = nullptr;   // null for host functions
-  uint32_t index = 0;               // in the instance's function index space
   const void* code = nullptr;       // interpreter function (opaque here)
-  std::shared_ptr<HostFn> host;     // set for host functions
-  std::shared_ptr<FuncType> host_type;
+  HostFunc* host = nullptr;         // set for host functions (owned by the store)
+  uint32_t type_id = 0;             // canonical (EngineData::types)
+  uint32_t index = 0;               // in the instance's function index space
   bool is_host() const { return host != nullptr; }
 };
 
@@ -143,7 +149,9 @@ struct DataInst {
 
 struct ModuleInst {
   std::shared_ptr<const ModuleData> module;
-  std::vector<FuncInst*> funcs;
+  std::vector<FuncInst*> funcs;              // imported, then own_funcs
+  std::unique_ptr<FuncInst[]> own_funcs;     // the defined functions (stable)
+  bool memory_imaged = false;                // initial memory mapped from the module's image
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
@@ -162,7 +170,8 @@ struct StoreLimits {
 struct StoreData {
   std::shared_ptr<EngineData> engine;
 
-  std::deque<FuncInst> funcs;
+  std::deque<FuncInst> funcs;  // host functions (instances own theirs)
+  std::deque<HostFunc> host_funcs;
   std::deque<TableInst> tables;
   std::deque<MemoryInst> memories;
   std::deque<GlobalInst> globals;
