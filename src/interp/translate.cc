@@ -205,6 +205,26 @@ IOp addr_iop(Op op, AddrForm form) {
   }
 }
 
+// The integer compare that is the negation of `cmp` (register or immediate
+// form), e.g. I32LtS -> I32GeS; false for anything else (float compares have
+// no negation among the compares: NaN is unordered).
+bool negated_compare(IOp cmp, IOp* out) {
+#define EMBER_NEG_PAIRS(X) X(Eq, Ne) X(LtS, GeS) X(LtU, GeU) X(GtS, LeS) X(GtU, LeU)
+#define EMBER_NEG_T(T, a, b)                                                     \
+  case IOp::T##a: *out = IOp::T##b; return true;                                 \
+  case IOp::T##b: *out = IOp::T##a; return true;                                 \
+  case IOp::T##a##Imm: *out = IOp::T##b##Imm; return true;                       \
+  case IOp::T##b##Imm: *out = IOp::T##a##Imm; return true;
+#define EMBER_NEG(a, b) EMBER_NEG_T(I32, a, b) EMBER_NEG_T(I64, a, b)
+  switch (cmp) {
+    EMBER_NEG_PAIRS(EMBER_NEG)
+    default: return false;
+  }
+#undef EMBER_NEG
+#undef EMBER_NEG_T
+#undef EMBER_NEG_PAIRS
+}
+
 // Words of the immediate of a Binary operator's NImm variant.
 uint32_t imm_words(Op op) {
   ValType in = *op_info(op).in;
@@ -857,7 +877,37 @@ void Translator::global_set(uint32_t g, ValType t) {
 
 // ---- numeric and memory -----------------------------------------------------------
 
-void Translator::unary(Op op) { generic(numeric_iop(op), 1, 1, {}); }
+void Translator::unary(Op op) {
+  if (op == Op::I32Eqz && fold_eqz()) return;
+  generic(numeric_iop(op), 1, 1, {});
+}
+
+// i32.eqz of a value the last instruction just computed as a test: an
+// integer compare is replaced by its negation, i32.eqz/i64.eqz x by
+// "x != 0" (so a following br_if or if fuses with it, where `br_if (i32.eqz
+// (i64.eqz x))` would cost three instructions).
+bool Translator::fold_eqz() {
+  uint32_t index = uint32_t(stack_.size() - 1);
+  if (dead_ || !last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
+  IOp neg;
+  if (negated_compare(last_.op, &neg)) {
+    out_.words[last_.start] = handler_word(neg);
+    last_.op = neg;
+    return true;
+  }
+  if (last_.op != IOp::I32Eqz && last_.op != IOp::I64Eqz) return false;
+  bool wide = last_.op == IOp::I64Eqz;
+  uint32_t d = out_.words[last_.start + 1], a = out_.words[last_.start + 2];
+  out_.words.resize(last_.start);  // [I*Eqz][d][a] -> [I*NeImm][d][a][0 (0)]
+  neg = wide ? IOp::I64NeImm : IOp::I32NeImm;
+  out_.words.push_back(handler_word(neg));
+  word(d);
+  word(a);
+  word(0);
+  if (wide) word(0);
+  last_.op = neg;
+  return true;
+}
 
 // A constant right operand becomes an immediate (NImm, ir_derived.def).
 void Translator::binary(Op op) {

@@ -70,6 +70,33 @@ TEST(InterpFusion, BranchesOnEveryCompare) {
   EXPECT_EQ(eqz(int64_t(1) << 40), 0);  // the upper half counts
 }
 
+TEST(InterpFusion, EqzOfATestIsItsNegation) {
+  Fixture fx(R"((module
+    (func (export "not_lt") (param i32 i32) (result i32) (i32.eqz (i32.lt_u (local.get 0) (local.get 1))))
+    (func (export "not_ge_imm") (param i64) (result i32) (i32.eqz (i64.ge_s (local.get 0) (i64.const -3))))
+    (func (export "nonzero64") (param i64) (result i32)
+      (if (result i32) (i32.eqz (i64.eqz (local.get 0))) (then i32.const 1) (else i32.const 0)))
+    (func (export "nonzero32") (param i32) (result i32) (i32.eqz (i32.eqz (local.get 0))))
+    (func (export "not_flt") (param f64 f64) (result i32) (i32.eqz (f64.lt (local.get 0) (local.get 1))))))");
+  auto not_lt = fx.f("not_lt").typed<int32_t(uint32_t, uint32_t)>();
+  EXPECT_EQ(not_lt(1, 2), 0);
+  EXPECT_EQ(not_lt(2, 2), 1);
+  EXPECT_EQ(not_lt(0xFFFFFFFFu, 2), 1);  // unsigned
+  auto not_ge = fx.f("not_ge_imm").typed<int32_t(int64_t)>();
+  EXPECT_EQ(not_ge(-4), 1);
+  EXPECT_EQ(not_ge(-3), 0);
+  auto nz64 = fx.f("nonzero64").typed<int32_t(int64_t)>();
+  EXPECT_EQ(nz64(0), 0);
+  EXPECT_EQ(nz64(int64_t(1) << 33), 1);
+  auto nz32 = fx.f("nonzero32").typed<int32_t(int32_t)>();
+  EXPECT_EQ(nz32(0), 0);
+  EXPECT_EQ(nz32(-7), 1);  // exactly 1, not the value
+  auto not_flt = fx.f("not_flt").typed<int32_t(double, double)>();
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(not_flt(nan, 1), 1);  // a float compare is not negated into >=
+  EXPECT_EQ(not_flt(1, 2), 0);
+}
+
 TEST(InterpFusion, AddressArithmeticFoldsExactly) {
   Fixture fx(R"((module (memory 1)
     (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
