@@ -76,7 +76,7 @@ constexpr IrOpRow kIrOps[] = {
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
 // ir_derived.def's variants: the operators.def row each one derives from.
-enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, A64 };
+enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, AddShl, A64 };
 struct DerivedRow {
   Op base;
   Variant variant;
@@ -141,7 +141,8 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
     add(Operand::Imm);
     add(Operand::Slot);
     if (v == Variant::AddImm) add(Operand::Imm);
-    if (v == Variant::Add) add(Operand::Slot);
+    if (v == Variant::Add || v == Variant::AddShl) add(Operand::Slot);
+    if (v == Variant::AddShl) add(Operand::Shift);
     if (info.sig == SigKind::Store) add(slot_of(info.in));
     return;
   }
@@ -162,7 +163,7 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
       for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
       add(Operand::Branch);
       return;
-    case Variant::AddImm: case Variant::Add: case Variant::A64:
+    case Variant::AddImm: case Variant::Add: case Variant::AddShl: case Variant::A64:
       x.known = false;  // address forms exist for loads and stores only
       return;
   }
@@ -460,6 +461,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
           switch (l.ops[k]) {
             case Operand::Slot: case Operand::Slot2: case Operand::Imm: break;  // checked above
             case Operand::Lane: ok = v < l.lanes; break;
+            case Operand::Shift: ok = v < 32; break;
             case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
             case Operand::Func:
               ok = v < m.funcs.size();

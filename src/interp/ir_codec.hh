@@ -55,6 +55,7 @@ enum class Operand : uint8_t {
   TypeId,    // engine type id (in memory) / module type index (portable)
   CallBase,  // first slot of a call's argument/result window
   Lane,      // SIMD lane index, below IrLayout::lanes
+  Shift,     // shift count of an address form, below 32
 };
 
 struct IrLayout {

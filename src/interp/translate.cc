@@ -159,7 +159,7 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
 }
 
 // The address forms of a Load or Store row (ir_derived.def).
-enum class AddrForm { AddImm, Add, A64 };
+enum class AddrForm { AddImm, Add, AddShl, A64 };
 IOp addr_iop(Op op, AddrForm form) {
   switch (op) {
 #define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
@@ -168,6 +168,7 @@ IOp addr_iop(Op op, AddrForm form) {
   case Op::name:                                                                \
     return form == AddrForm::AddImm ? IOp::name##AddImm                         \
            : form == AddrForm::Add  ? IOp::name##Add                            \
+           : form == AddrForm::AddShl ? IOp::name##AddShl                       \
                                     : IOp::name##A64;
 #define EMBER_TA_Load(name) EMBER_TA_ROW(name)
 #define EMBER_TA_Store(name) EMBER_TA_ROW(name)
@@ -258,6 +259,7 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   dead_ = false;
   dead_depth_ = 0;
   last_ = LastDef{};
+  prev_ = LastDef{};
   last_mapped_offset_ = UINT64_MAX;
   fuel_pending_ = 0;
   cond_path_word_ = UINT32_MAX;
@@ -325,6 +327,7 @@ Status Translator::finish_function() {
 }
 
 void Translator::emit_op(IOp op) {
+  prev_ = last_;
   last_.valid = false;
   if (offset_ != last_mapped_offset_) {
     out_.pc_map.push_back(PcMapEntry{here(), uint32_t(offset_)});
@@ -959,16 +962,39 @@ void Translator::load(Op op, uint32_t offset, bool addr64) {
     return generic(numeric_iop(op), 1, 1, {offset});
   pop();
   uint32_t index = uint32_t(stack_.size());
-  IOp fused = addr_iop(op, add == IOp::I32AddImm ? AddrForm::AddImm : AddrForm::Add);
+  uint32_t x, k;
+  bool shl = add == IOp::I32Add && take_shift(&a, &b, &x, &k);
+  IOp fused = addr_iop(op, shl ? AddrForm::AddShl : add == IOp::I32AddImm ? AddrForm::AddImm
+                                                                          : AddrForm::Add);
   emit_op(fused);
   uint32_t start = here() - 1;
   uint32_t dpos = here();
   word(next_slot());
   word(offset);
   word(a);
-  word(b);
+  word(shl ? x : b);
+  if (shl) word(k);
   push_stack();
   last_ = LastDef{true, fused, start, dpos, index};
+}
+
+// After take_address removed `a + b`: when one of a and b is a stack
+// temporary the instruction before it computed as `x << k` (I32ShlImm), that
+// shift goes too. *a becomes the other addend; *x and *k the shift's.
+bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) {
+  const LastDef& p = prev_;
+  if (!p.valid || p.op != IOp::I32ShlImm || p.start + 4 != here()) return false;
+  uint32_t d = out_.words[p.dst_word];
+  if (d < num_locals_ || (d != *a && d != *b)) return false;
+  if (d == *a) std::swap(*a, *b);
+  if (*a == d) return false;  // a + (a << k) with the shift in place of both
+  *x = out_.words[p.start + 2];
+  *k = out_.words[p.start + 3] & 31;
+  out_.words.resize(p.start);
+  while (!out_.pc_map.empty() && out_.pc_map.back().word >= p.start) out_.pc_map.pop_back();
+  last_mapped_offset_ = UINT64_MAX;
+  prev_.valid = false;
+  return true;
 }
 
 void Translator::store(Op op, uint32_t offset, bool addr64) {
@@ -986,10 +1012,14 @@ void Translator::store(Op op, uint32_t offset, bool addr64) {
     return generic(numeric_iop(op), 2, 0, {offset});
   uint32_t value = pop_slot();
   pop();
-  emit_op(addr_iop(op, add == IOp::I32AddImm ? AddrForm::AddImm : AddrForm::Add));
+  uint32_t x, k;
+  bool shl = add == IOp::I32Add && v.kind == Kind::Local && take_shift(&a, &b, &x, &k);
+  emit_op(addr_iop(op, shl ? AddrForm::AddShl : add == IOp::I32AddImm ? AddrForm::AddImm
+                                                                      : AddrForm::Add));
   word(offset);
   word(a);
-  word(b);
+  word(shl ? x : b);
+  if (shl) word(k);
   word(value);
 }
 

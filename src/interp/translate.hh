@@ -167,7 +167,10 @@ class Translator {
   void word(uint32_t w) { out_.words.push_back(w); }
   void patch(uint32_t pos, uint32_t target) { out_.words[pos] = uint32_t(int32_t(target - pos)); }
   void branch_word(uint32_t target) { word(uint32_t(int32_t(target - here()))); }
-  void mark_label() { last_.valid = false; }
+  void mark_label() {
+    last_.valid = false;
+    prev_.valid = false;
+  }
 
   void push_stack(bool wide = false);
   void push_types(Types ts);
@@ -197,6 +200,7 @@ class Translator {
   bool try_fuse_branch(uint32_t cond_index, bool negate, FusedOperands* operands, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
   bool fold_eqz();
+  bool take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k);
   bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) const;
   bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   uint32_t call_args(const FuncType& type);
@@ -222,6 +226,7 @@ class Translator {
   bool dead_ = false;
   uint32_t dead_depth_ = 0;
   LastDef last_;
+  LastDef prev_;  // the instruction before last_, when it was a LastDef too
   // Where the path after the last conditional branch starts (word) and the
   // branch's byte offset, for the `unreachable` attribution above.
   uint32_t cond_path_word_ = UINT32_MAX;

@@ -108,7 +108,12 @@ TEST(InterpFusion, AddressArithmeticFoldsExactly) {
       local.get 0 local.get 1 i32.const 1 i32.mul i32.add i32.const 0x77 i32.store8
       i32.const 20 i32.load8_u)
     (func (export "st_local") (param i32 i32) local.get 0 i32.const 4 i32.add local.get 1 i32.store offset=16)
-    (func (export "peek") (param i32) (result i32) local.get 0 i32.load)))");
+    (func (export "peek") (param i32) (result i32) local.get 0 i32.load)
+    (func (export "ld_shl") (param i32 i32) (result i32)
+      local.get 0 local.get 1 i32.const 34 i32.shl i32.add i32.load8_u)  ;; shift count 34 & 31 = 2
+    (func (export "ld_shl_left") (param i32 i32) (result i32)
+      local.get 1 i32.const 1 i32.shl local.get 0 i32.add i32.load8_u)
+    (func (export "st_shl") (param i32 i32 i32) local.get 0 local.get 1 i32.const 2 i32.shl i32.add local.get 2 i32.store8)))");
   auto ld_imm = fx.f("ld_imm").typed<int32_t(uint32_t)>();
   EXPECT_EQ(ld_imm(0), 0x0a);           // 0 + 8, then offset 1
   EXPECT_EQ(ld_imm(0xFFFFFFFCu), 0x06);  // i32.add wraps to 4, then offset 1
@@ -120,6 +125,14 @@ TEST(InterpFusion, AddressArithmeticFoldsExactly) {
   EXPECT_EQ(st_const(15, 5), 0x77);
   fx.f("st_local").typed<void(uint32_t, uint32_t)>()(0xFFFFFFFEu, 0xAABBCCDDu);  // (2) + 16
   EXPECT_EQ(uint32_t(fx.f("peek").typed<int32_t(uint32_t)>()(18)), 0xAABBCCDDu);
+  auto ld_shl = fx.f("ld_shl").typed<int32_t(uint32_t, uint32_t)>();
+  EXPECT_EQ(ld_shl(1, 2), 0x0a);                     // 1 + (2 << 2) = 9
+  EXPECT_EQ(ld_shl(5, 0x40000001u), 0x0a);           // (0x40000001 << 2) wraps to 4
+  EXPECT_EQ(ld_shl(0xFFFFFFF0u, 5), 0x05);           // 0xFFFFFFF0 + 20 wraps to 4
+  EXPECT_EQ(fx.f("ld_shl_left").typed<int32_t(uint32_t, uint32_t)>()(2, 3), 0x09);  // (3 << 1) + 2
+  fx.f("st_shl").typed<void(uint32_t, uint32_t, uint32_t)>()(100, 3, 0x5A);
+  EXPECT_EQ(fx.f("ld_add").typed<int32_t(uint32_t, uint32_t)>()(100, 12), 0x5A);
+  EXPECT_THROW(ld_shl(65535, 1), Trap);
 }
 
 TEST(InterpFusion, Memory64AddressesAreNotTruncated) {
