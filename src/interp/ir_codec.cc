@@ -76,7 +76,8 @@ constexpr IrOpRow kIrOps[] = {
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
 // ir_derived.def's variants: the operators.def row each one derives from.
-enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, AddShl, A64 };
+enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, AddShl, A64,
+                               Mem, MemA64 };
 struct DerivedRow {
   Op base;
   Variant variant;
@@ -136,9 +137,11 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
   auto add = [&](Operand o) { x.ops[x.count++] = o; };
   x.known = true;
   if (info.sig == SigKind::Load || info.sig == SigKind::Store) {
-    x.memory0 = true;
+    bool any_memory = v == Variant::Mem || v == Variant::MemA64;
+    x.memory0 = !any_memory;
     if (info.sig == SigKind::Load) add(slot_of(info.out));
     add(Operand::Imm);
+    if (any_memory) add(Operand::Memory);
     add(Operand::Slot);
     if (v == Variant::AddImm) add(Operand::Imm);
     if (v == Variant::Add || v == Variant::AddShl) add(Operand::Slot);
@@ -164,6 +167,7 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
       add(Operand::Branch);
       return;
     case Variant::AddImm: case Variant::Add: case Variant::AddShl: case Variant::A64:
+    case Variant::Mem: case Variant::MemA64:
       x.known = false;  // address forms exist for loads and stores only
       return;
   }

@@ -159,7 +159,7 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
 }
 
 // The address forms of a Load or Store row (ir_derived.def).
-enum class AddrForm { AddImm, Add, AddShl, A64 };
+enum class AddrForm { AddImm, Add, AddShl, A64, Mem, MemA64 };
 IOp addr_iop(Op op, AddrForm form) {
   switch (op) {
 #define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
@@ -169,7 +169,9 @@ IOp addr_iop(Op op, AddrForm form) {
     return form == AddrForm::AddImm ? IOp::name##AddImm                         \
            : form == AddrForm::Add  ? IOp::name##Add                            \
            : form == AddrForm::AddShl ? IOp::name##AddShl                       \
-                                    : IOp::name##A64;
+           : form == AddrForm::A64  ? IOp::name##A64                            \
+           : form == AddrForm::Mem  ? IOp::name##Mem                            \
+                                    : IOp::name##MemA64;
 #define EMBER_TA_Load(name) EMBER_TA_ROW(name)
 #define EMBER_TA_Store(name) EMBER_TA_ROW(name)
 #define EMBER_TA_Binary(name)
@@ -953,8 +955,9 @@ bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t
 
 // Loads and stores: memory64 addresses take the A64 forms; a 32-bit address
 // just computed by an i32.add folds into the access (AddImm / Add forms).
-void Translator::load(Op op, uint32_t offset, bool addr64) {
+void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   if (dead_) return;
+  if (mem != 0) return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 1, 1, {offset, mem});
   if (addr64) return generic(addr_iop(op, AddrForm::A64), 1, 1, {offset});
   IOp add;
   uint32_t a, b;
@@ -997,8 +1000,9 @@ bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) 
   return true;
 }
 
-void Translator::store(Op op, uint32_t offset, bool addr64) {
+void Translator::store(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   if (dead_) return;
+  if (mem != 0) return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 2, 0, {offset, mem});
   if (addr64) return generic(addr_iop(op, AddrForm::A64), 2, 0, {offset});
   IOp add;
   uint32_t a, b;

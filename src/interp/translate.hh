@@ -111,9 +111,9 @@ class Translator {
   // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
   void unary(Op op);
   void binary(Op op);
-  // `addr64`: the memory is a memory64 (i64 address).
-  void load(Op op, uint32_t offset, bool addr64 = false);
-  void store(Op op, uint32_t offset, bool addr64 = false);
+  // `addr64`: the memory is a memory64 (i64 address); `mem`: its index.
+  void load(Op op, uint32_t offset, bool addr64 = false, uint32_t mem = 0);
+  void store(Op op, uint32_t offset, bool addr64 = false, uint32_t mem = 0);
   // A SIMD operator of any V* shape; `imms` are its immediates in IR order
   // (memory offset, then lane or shuffle words).
   void simd(Op op, std::initializer_list<uint32_t> imms);

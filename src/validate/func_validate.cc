@@ -238,7 +238,6 @@ Status FuncValidator::memarg(const OpInfo& info, uint32_t* mem_out, uint32_t* of
   if (align >= 32 || (1u << align) > info.size) {
     return invalid("alignment must not be larger than natural");
   }
-  if (mem != 0) return invalid("memory accesses beyond memory 0 are not supported yet");
   if (offset > UINT32_MAX) return invalid("memory offsets beyond 4GiB are not supported yet");
   *mem_out = mem;
   *offset_out = uint32_t(offset);
@@ -248,14 +247,15 @@ Status FuncValidator::memarg(const OpInfo& info, uint32_t* mem_out, uint32_t* of
 Status FuncValidator::memory_op(const OpInfo& info) {
   uint32_t mem, offset;
   EMBER_TRY(memarg(info, &mem, &offset));
+  bool addr64 = addr_type(mem) == ValType::I64;
   if (info.sig == SigKind::Load) {
     EMBER_TRY(pop(addr_type(mem)));
     push(*info.out);
-    tr_.load(info.op, offset, addr_type(mem) == ValType::I64);
+    tr_.load(info.op, offset, addr64, mem);
   } else {
     EMBER_TRY(pop(*info.in));
     EMBER_TRY(pop(addr_type(mem)));
-    tr_.store(info.op, offset, addr_type(mem) == ValType::I64);
+    tr_.store(info.op, offset, addr64, mem);
   }
   return Status::Ok();
 }
@@ -329,6 +329,8 @@ Status FuncValidator::simd_op(const OpInfo& info) {
 Status FuncValidator::simd_memory_op(const OpInfo& info) {
   uint32_t mem, offset, lane = 0;
   EMBER_TRY(memarg(info, &mem, &offset));
+  if (mem != 0) return invalid("SIMD accesses beyond memory 0 are not supported yet");
+  if (addr_type(mem) == ValType::I64) return invalid("SIMD accesses to 64-bit memories are not supported yet");
   bool has_lane = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
   if (has_lane) EMBER_TRY(lane_index(info, &lane));
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
