@@ -21,18 +21,29 @@ namespace ember::py {
 
 namespace {
 
-std::vector<uint8_t> bytes_of(nb::handle b) {
+// The bytes of a `bytes` or `bytearray` argument (TypeError otherwise).
+// `stable`: the buffer cannot change while the GIL is released (bytes are
+// immutable; another thread could resize a bytearray).
+std::span<const uint8_t> buffer_of(nb::handle b, bool* stable) {
   char* p = nullptr;
   Py_ssize_t n = 0;
   if (PyBytes_Check(b.ptr())) {
     PyBytes_AsStringAndSize(b.ptr(), &p, &n);
+    *stable = true;
   } else if (PyByteArray_Check(b.ptr())) {
     p = PyByteArray_AS_STRING(b.ptr());
     n = PyByteArray_GET_SIZE(b.ptr());
+    *stable = false;
   } else {
     raise_type("expected wasm bytes");
   }
-  return std::vector<uint8_t>(p, p + n);
+  return {reinterpret_cast<const uint8_t*>(p), size_t(n)};
+}
+
+std::vector<uint8_t> bytes_of(nb::handle b) {
+  bool stable;
+  std::span<const uint8_t> s = buffer_of(b, &stable);
+  return std::vector<uint8_t>(s.begin(), s.end());
 }
 
 std::shared_ptr<ModuleData> compile_wasm(const rt::EngineData& engine, std::vector<uint8_t> bytes,
@@ -74,7 +85,12 @@ ModuleHandle deserialize_file(const EngineHandle& e, const std::string& path) {
     FILE* f = std::fopen(path.c_str(), "rb");
     err = errno;
     if (!f) return false;
-    char buf[1 << 16];
+    if (std::fseek(f, 0, SEEK_END) == 0) {
+      long size = std::ftell(f);
+      if (size > 0) blob.reserve(size_t(size));
+      std::rewind(f);
+    }
+    uint8_t buf[1 << 16];
     size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) blob.insert(blob.end(), buf, buf + n);
     bool good = !std::ferror(f);
@@ -236,8 +252,11 @@ void bind_module(nb::module_& m) {
   m.def("wat2wasm", &wat_to_bytes, nb::arg("wat"));
   m.def("serialize", &serialize);
   m.def("deserialize", [](const EngineHandle& e, nb::handle blob) {
-    std::vector<uint8_t> b = bytes_of(blob);
-    return deserialize_bytes(e, b);
+    bool stable;
+    std::span<const uint8_t> view = buffer_of(blob, &stable);
+    if (stable) return deserialize_bytes(e, view);  // read in place: no copy of the blob
+    std::vector<uint8_t> copy(view.begin(), view.end());
+    return deserialize_bytes(e, copy);
   });
   m.def("deserialize_file", &deserialize_file);
   m.def("default_cache_dir", &rt::default_cache_dir);
