@@ -18,7 +18,7 @@
 
 #include "binary/decoder.hh"
 #include "runtime/store_data.hh"
-#include "text/wast.hh"
+#include "spec_corpus.hh"
 #include "text/wat.hh"
 #include "validate/validate.hh"
 
@@ -26,33 +26,6 @@ namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
-
-struct Corpus {
-  std::vector<Bytes> binaries;
-  std::vector<std::string> texts;
-};
-
-Corpus spec_modules(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".wast") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  Corpus out;
-  for (const auto& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto script = ember::wast::parse_script(ss.str());
-    if (!script) continue;
-    for (const auto& c : script->commands) {
-      if (c.kind != ember::wast::CommandKind::Module) continue;
-      if (c.module.kind == ember::wast::ModuleSource::Text) out.texts.push_back(c.module.text);
-      auto bin = c.module.to_binary();
-      if (bin) out.binaries.push_back(std::move(*bin));
-    }
-  }
-  return out;
-}
 
 template <class Seq>
 void mutate(Seq& b, std::mt19937_64& rng) {
@@ -118,7 +91,7 @@ int main(int argc, char** argv) {
   }
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
-  Corpus corpus = spec_modules(argv[1]);
+  ember::fuzz::SpecCorpus corpus = ember::fuzz::load_spec_corpus(argv[1]);
   if (corpus.binaries.empty() || corpus.texts.empty()) {
     std::fprintf(stderr, "error: no modules found in %s\n", argv[1]);
     return 1;

@@ -27,34 +27,13 @@
 #include "binary/decoder.hh"
 #include "runtime/runtime.hh"
 #include "runtime/serialize.hh"
-#include "text/wast.hh"
+#include "spec_corpus.hh"
 #include "validate/validate.hh"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
-
-std::vector<Bytes> spec_binaries(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.path().extension() == ".wast") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  std::vector<Bytes> out;
-  for (const auto& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto script = ember::wast::parse_script(ss.str());
-    if (!script) continue;
-    for (const auto& c : script->commands) {
-      if (c.kind != ember::wast::CommandKind::Module) continue;
-      auto bin = c.module.to_binary();
-      if (bin) out.push_back(std::move(*bin));
-    }
-  }
-  return out;
-}
 
 constexpr size_t kHeader = 32;
 
@@ -129,7 +108,7 @@ int main(int argc, char** argv) {
   }
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
-  std::vector<Bytes> binaries = spec_binaries(argv[1]);
+  std::vector<Bytes> binaries = ember::fuzz::load_spec_corpus(argv[1]).binaries;
   // Two engines: plain, and with fuel and epoch checks and deterministic
   // relaxed SIMD (more IR ops, other lowerings).
   auto plain = std::make_shared<ember::rt::EngineData>();
