@@ -57,6 +57,7 @@ PROGRAMS: Dict[str, tuple] = {
     "strings": (6000, 4),
     "arx": (1100000, 400),
     "life": (600, 3),
+    "simd": (80000, 20),
 }
 
 ENGINES = ["native", "wasmtime", "pulley", "node", "ember"]
