@@ -1062,12 +1062,6 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
   uint32_t srcs[8];
   for (uint32_t i = nin; i-- > 0;) srcs[i] = pop_slot();
   uint32_t index = uint32_t(stack_.size());
-  if (fuel_flags && op != IOp::MemoryGrow && op != IOp::TableGrow) {
-    commit_fuel();  // a check includes the block's cost so far
-    emit_op(IOp::FuelUnits);
-    word(srcs[nin - 1]);
-    word(fuel_flags | (count64 ? kFuelCount64 : 0));
-  }
   emit_op(op);
   uint32_t start = here() - 1;
   uint32_t dpos = here();
@@ -1078,12 +1072,22 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
     push_stack(result == 2);
     last_ = LastDef{true, op, start, dpos, index};
   }
-  if (fuel_flags && (op == IOp::MemoryGrow || op == IOp::TableGrow)) {
-    commit_fuel();
-    emit_op(op == IOp::MemoryGrow ? IOp::FuelMemoryGrow : IOp::FuelTableGrow);
-    word(slot(index));
-    word(*imms.begin());
-    word(fuel_flags);
+  // Per-unit fuel, charged (and checked) once the operation has succeeded,
+  // as wasmtime does: an out-of-bounds one traps without charging, and one
+  // that runs out of fuel has done its work. The count operand of a bulk
+  // operation is still in its slot (they have no result).
+  if (fuel_flags) {
+    commit_fuel();  // a check includes the block's cost so far
+    if (op == IOp::MemoryGrow || op == IOp::TableGrow) {
+      emit_op(op == IOp::MemoryGrow ? IOp::FuelMemoryGrow : IOp::FuelTableGrow);
+      word(slot(index));
+      word(*imms.begin());
+      word(fuel_flags);
+    } else {
+      emit_op(IOp::FuelUnits);
+      word(srcs[nin - 1]);
+      word(fuel_flags | (count64 ? kFuelCount64 : 0));
+    }
   }
 }
 

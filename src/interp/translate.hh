@@ -32,8 +32,9 @@
 // rolls the fuel back to the last save point (FuelSave before calls,
 // returns and unreachable), as wasmtime does.
 // Bulk memory and table operations also cost one unit per byte or element
-// (and memory.grow/table.grow per page/element added), checked at once
-// unless the count is a constant of at most 128, again as wasmtime does.
+// (and memory.grow/table.grow per page/element added), charged after the
+// operation succeeded and checked at once unless the count is a constant of
+// at most 128, again as wasmtime does.
 // Epoch checks (TranslateOptions::epoch) sit at function entry and loop
 // headers.
 //
