@@ -8,8 +8,8 @@
 // Invariants:
 //  - every Python-visible handle to a store entity (Func, Memory, Table,
 //    Global, instance) is (store id, raw pointer). The pointer is only
-//    dereferenced after `StoreRef::resolve` proved that the store passed in is
-//    open and has that id, so a handle outliving or crossing its store raises
+//    dereferenced after `Handle::get` proved that the store passed in is
+//    open, held by this thread (StoreScope) and has that id, so a handle outliving or crossing its store raises
 //    instead of crashing;
 //  - engine errors become Python exceptions only here, at the edge;
 //  - Python exceptions raised by host functions travel through wasm as
@@ -115,17 +115,32 @@ class StoreGuard {
   Store& s_;
 };
 
+// The open store behind a Store or a live Caller, held by this thread for the
+// scope. Every binding method that reads or changes a store's state opens
+// one first, so while wasm runs in a store (with the GIL released) any other
+// thread's use of that store raises WasmtimeError instead of racing with it.
+class StoreScope {
+ public:
+  explicit StoreScope(nb::handle storelike) : store(store_of(storelike)), guard_(store) {}
+  explicit StoreScope(Store& s);  // a Store object itself (ValueError if closed)
+  StoreScope(const StoreScope&) = delete;
+  StoreScope& operator=(const StoreScope&) = delete;
+
+  Store& store;
+
+ private:
+  StoreGuard guard_;
+};
+
 // ---- entity handles ------------------------------------------------------------
 
 template <typename T>
 struct Handle {
   uint64_t store_id = 0;
   T* ptr = nullptr;
-  // The entity, after checking that `storelike` is its open store.
-  T* get(nb::handle storelike, Store** out = nullptr) const {
-    Store& s = store_of(storelike);
-    if (s.id != store_id) raise_wasmtime("object used with the wrong store");
-    if (out) *out = &s;
+  // The entity, after checking that the scope's store is its store.
+  T* get(const StoreScope& scope) const {
+    if (scope.store.id != store_id) raise_wasmtime("object used with the wrong store");
     return ptr;
   }
 };

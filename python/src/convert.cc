@@ -78,7 +78,7 @@ void raise_trap(rt::StoreData& s, TrapCode code) {
     nb::object fn = f.func_name.empty() ? nb::none() : nb::cast(f.func_name);
     frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, f.func_offset));
   }
-  std::string msg = rt::trap_report(code, trace);
+  std::string msg = rt::trap_report(code, trace, rt::last_fault(s));
   raise_trap_object(msg, trap_wasmtime_code(code), frames);
 }
 

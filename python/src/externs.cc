@@ -1,7 +1,8 @@
 // Store-bound externs other than functions: `Memory`, `Table`, `Global`.
 //
-// Each method resolves its store argument first (Handle::get), so a handle
-// used with a closed or foreign store raises instead of touching freed state.
+// Each method opens its store first (StoreScope, then Handle::get), so a
+// handle used with a closed or foreign store, or while another thread runs
+// wasm in the store, raises instead of touching freed or changing state.
 // Memory reads and writes copy with Python slice semantics; `data_ptr` and
 // `get_buffer_ptr` hand out raw ctypes views (valid until the memory moves
 // or the store closes, as in wasmtime).
@@ -31,10 +32,10 @@ int64_t int_arg(nb::handle v, const char* what) {
 
 void memory_init(Memory* self, nb::handle store, nb::handle ty) {
   if (!is_storelike(store)) raise_attr("expected a Store");
-  Store& s = store_of(store);
+  StoreScope scope(store);
+  Store& s = scope.store;
   if (PyObject_IsInstance(ty.ptr(), refs().MemoryType.ptr()) != 1) raise_attr("expected a MemoryType");
   MemoryType mt = memorytype_of(ty);
-  StoreGuard guard(s);
   Expected<rt::MemoryInst*> mem = rt::create_memory(*s.data, mt);
   if (!mem) raise_error(mem.error());
   new (self) Memory();
@@ -43,18 +44,18 @@ void memory_init(Memory* self, nb::handle store, nb::handle ty) {
 }
 
 int64_t memory_grow(const Memory& m, nb::handle store, nb::handle delta) {
-  Store* s = nullptr;
-  rt::MemoryInst* mem = m.get(store, &s);
+  StoreScope scope(store);
+  rt::MemoryInst* mem = m.get(scope);
   int64_t d = int_arg(delta, "delta");
   if (d < 0) raise_wasmtime("cannot grow memory by a negative amount");
-  StoreGuard guard(*s);
-  int64_t old = rt::memory_grow(*s->data, *mem, static_cast<uint64_t>(d));
+  int64_t old = rt::memory_grow(*scope.store.data, *mem, static_cast<uint64_t>(d));
   if (old < 0) raise_wasmtime("failed to grow memory by `" + std::to_string(d) + "`");
   return old;
 }
 
 nb::bytearray memory_read(const Memory& m, nb::handle store, nb::handle start, nb::handle stop) {
-  rt::MemoryInst* mem = m.get(store);
+  StoreScope scope(store);
+  rt::MemoryInst* mem = m.get(scope);
   Py_ssize_t len = static_cast<Py_ssize_t>(mem->size);
   Py_ssize_t a = start.is_none() ? 0 : static_cast<Py_ssize_t>(int_arg(start, "start"));
   Py_ssize_t b = stop.is_none() ? len : static_cast<Py_ssize_t>(int_arg(stop, "stop"));
@@ -64,7 +65,8 @@ nb::bytearray memory_read(const Memory& m, nb::handle store, nb::handle start, n
 }
 
 size_t memory_write(const Memory& m, nb::handle store, nb::handle value, nb::handle start) {
-  rt::MemoryInst* mem = m.get(store);
+  StoreScope scope(store);
+  rt::MemoryInst* mem = m.get(scope);
   Py_buffer view;
   if (!PyBytes_Check(value.ptr()) && !PyByteArray_Check(value.ptr()) &&
       !PyObject_CheckBuffer(value.ptr()))
@@ -84,12 +86,14 @@ size_t memory_write(const Memory& m, nb::handle store, nb::handle value, nb::han
 }
 
 nb::object memory_data_ptr(const Memory& m, nb::handle store) {
-  rt::MemoryInst* mem = m.get(store);
+  StoreScope scope(store);
+  rt::MemoryInst* mem = m.get(scope);
   return refs().ctypes_ubyte_ptr(reinterpret_cast<uintptr_t>(mem->base));
 }
 
 nb::object memory_buffer_ptr(const Memory& m, nb::handle store, nb::handle size, int64_t offset) {
-  rt::MemoryInst* mem = m.get(store);
+  StoreScope scope(store);
+  rt::MemoryInst* mem = m.get(scope);
   int64_t total = static_cast<int64_t>(mem->size);
   int64_t n = size.is_none() ? total - offset : int_arg(size, "size");
   if (offset < 0 || n < 0 || offset + n > total) raise(PyExc_IndexError, "buffer out of bounds");
@@ -106,10 +110,10 @@ void* ref_of(Store& s, ValType t, nb::handle v) {
 
 void table_init(Table* self, nb::handle store, nb::handle ty, nb::handle init) {
   if (!is_storelike(store)) raise_attr("expected a Store");
-  Store& s = store_of(store);
+  StoreScope scope(store);
+  Store& s = scope.store;
   TableType tt = tabletype_of(ty);
   void* r = ref_of(s, tt.elem, init);
-  StoreGuard guard(s);
   Expected<rt::TableInst*> t = rt::create_table(*s.data, tt, r);
   if (!t) raise_error(t.error());
   new (self) Table();
@@ -118,8 +122,9 @@ void table_init(Table* self, nb::handle store, nb::handle ty, nb::handle init) {
 }
 
 nb::object table_get(const Table& t, nb::handle store, nb::handle idx) {
-  Store* s = nullptr;
-  rt::TableInst* tab = t.get(store, &s);
+  StoreScope scope(store);
+  Store* s = &scope.store;
+  rt::TableInst* tab = t.get(scope);
   int64_t i = int_arg(idx, "index");
   if (i < 0 || static_cast<uint64_t>(i) >= tab->elems.size()) return nb::none();
   rt::Slot slot = reinterpret_cast<rt::Slot>(tab->elems[static_cast<size_t>(i)]);
@@ -130,8 +135,9 @@ nb::object table_get(const Table& t, nb::handle store, nb::handle idx) {
 }
 
 void table_set(const Table& t, nb::handle store, nb::handle idx, nb::handle val) {
-  Store* s = nullptr;
-  rt::TableInst* tab = t.get(store, &s);
+  StoreScope scope(store);
+  Store* s = &scope.store;
+  rt::TableInst* tab = t.get(scope);
   int64_t i = int_arg(idx, "index");
   void* r = ref_of(*s, tab->type.elem, val);
   if (i < 0 || static_cast<uint64_t>(i) >= tab->elems.size())
@@ -140,12 +146,12 @@ void table_set(const Table& t, nb::handle store, nb::handle idx, nb::handle val)
 }
 
 int64_t table_grow(const Table& t, nb::handle store, nb::handle amt, nb::handle init) {
-  Store* s = nullptr;
-  rt::TableInst* tab = t.get(store, &s);
+  StoreScope scope(store);
+  Store* s = &scope.store;
+  rt::TableInst* tab = t.get(scope);
   int64_t d = int_arg(amt, "amount");
   void* r = ref_of(*s, tab->type.elem, init);
   if (d < 0) raise_wasmtime("cannot grow a table by a negative amount");
-  StoreGuard guard(*s);
   int64_t old = rt::table_grow(*s->data, *tab, static_cast<uint64_t>(d), r);
   if (old < 0) raise_wasmtime("failed to grow table by `" + std::to_string(d) + "`");
   return old;
@@ -155,7 +161,8 @@ int64_t table_grow(const Table& t, nb::handle store, nb::handle amt, nb::handle 
 
 void global_init(Global* self, nb::handle store, nb::handle ty, nb::handle val) {
   if (!is_storelike(store)) raise_attr("expected a Store");
-  Store& s = store_of(store);
+  StoreScope scope(store);
+  Store& s = scope.store;
   GlobalType gt = globaltype_of(ty);
   rt::Slot v[2] = {0, 0};
   to_slot(s, gt.type, val, v);
@@ -165,15 +172,17 @@ void global_init(Global* self, nb::handle store, nb::handle ty, nb::handle val) 
 }
 
 nb::object global_value(const Global& g, nb::handle store) {
-  Store* s = nullptr;
-  rt::GlobalInst* gi = g.get(store, &s);
+  StoreScope scope(store);
+  Store* s = &scope.store;
+  rt::GlobalInst* gi = g.get(scope);
   if (is_ref(gi->type.type) && gi->value[0] == 0) return val_object(*s, gi->type.type, gi->value);
   return from_slot(*s, gi->type.type, gi->value);
 }
 
 void global_set(const Global& g, nb::handle store, nb::handle val) {
-  Store* s = nullptr;
-  rt::GlobalInst* gi = g.get(store, &s);
+  StoreScope scope(store);
+  Store* s = &scope.store;
+  rt::GlobalInst* gi = g.get(scope);
   rt::Slot v[2] = {0, 0};
   to_slot(*s, gi->type.type, val, v);
   if (!gi->type.mut) raise_wasmtime("immutable global cannot be set");
@@ -192,14 +201,14 @@ bool same_handle(const H& a, nb::handle b) {
 void bind_externs(nb::module_& m) {
   nb::class_<Memory>(m, "Memory", "A linear memory of a store.")
       .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none())
-      .def("type", [](const Memory& mm, nb::handle s) { return py_memorytype(rt::current_type(*mm.get(s))); },
+      .def("type", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return py_memorytype(rt::current_type(*mm.get(scope))); },
            nb::arg("store").none())
-      .def("size", [](const Memory& mm, nb::handle s) { return mm.get(s)->size / kPageSize; },
+      .def("size", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return mm.get(scope)->size / kPageSize; },
            nb::arg("store").none())
-      .def("data_len", [](const Memory& mm, nb::handle s) { return mm.get(s)->size; }, nb::arg("store").none())
-      .def("page_size", [](const Memory& mm, nb::handle s) { (void)mm.get(s); return kPageSize; },
+      .def("data_len", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return mm.get(scope)->size; }, nb::arg("store").none())
+      .def("page_size", [](const Memory& mm, nb::handle s) { StoreScope scope(s); (void)mm.get(scope); return kPageSize; },
            nb::arg("store").none())
-      .def("page_size_log2", [](const Memory& mm, nb::handle s) { (void)mm.get(s); return 16; },
+      .def("page_size_log2", [](const Memory& mm, nb::handle s) { StoreScope scope(s); (void)mm.get(scope); return 16; },
            nb::arg("store").none())
       .def("grow", &memory_grow, nb::arg("store").none(), nb::arg("delta").none())
       .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0, nb::arg("stop").none() = nb::none())
@@ -212,9 +221,9 @@ void bind_externs(nb::module_& m) {
 
   nb::class_<Table>(m, "Table", "A table of references of a store.")
       .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("init").none())
-      .def("type", [](const Table& t, nb::handle s) { return py_tabletype(rt::current_type(*t.get(s))); },
+      .def("type", [](const Table& t, nb::handle s) { StoreScope scope(s); return py_tabletype(rt::current_type(*t.get(scope))); },
            nb::arg("store").none())
-      .def("size", [](const Table& t, nb::handle s) { return t.get(s)->elems.size(); }, nb::arg("store").none())
+      .def("size", [](const Table& t, nb::handle s) { StoreScope scope(s); return t.get(scope)->elems.size(); }, nb::arg("store").none())
       .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(), nb::arg("init").none())
       .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none())
       .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none())
@@ -223,7 +232,7 @@ void bind_externs(nb::module_& m) {
 
   nb::class_<Global>(m, "Global", "A global variable of a store.")
       .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("val").none())
-      .def("type", [](const Global& g, nb::handle s) { return py_globaltype(g.get(s)->type); },
+      .def("type", [](const Global& g, nb::handle s) { StoreScope scope(s); return py_globaltype(g.get(scope)->type); },
            nb::arg("store").none())
       .def("value", &global_value, nb::arg("store").none())
       .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none())

@@ -50,8 +50,9 @@ nb::object results_to_python(Store& s, const FuncType& ty, const rt::Slot* slots
 }
 
 nb::object call(const Func& f, nb::handle storelike, nb::args args) {
-  Store* s = nullptr;
-  rt::FuncInst* fi = f.get(storelike, &s);
+  StoreScope scope(storelike);
+  Store* s = &scope.store;
+  rt::FuncInst* fi = f.get(scope);
   const FuncType& ty = *fi->type;
   size_t np = ty.params.size();
   size_t given = args.size();
@@ -69,7 +70,6 @@ nb::object call(const Func& f, nb::handle storelike, nb::args args) {
   }
   TrapCode tc;
   {
-    StoreGuard guard(*s);
     nb::gil_scoped_release nogil;
     tc = rt::invoke(*s->data, fi, slots);
   }
@@ -150,7 +150,8 @@ TrapCode host_call(HostCtx& c, rt::HostCall& hc, rt::Slot* slots) {
 
 void func_init(Func* self, nb::handle store, nb::handle ty, nb::handle fn, bool access_caller) {
   if (!nb::isinstance<Store>(store)) raise_type("expected a Store");
-  Store& s = store_of(store);
+  StoreScope scope(store);
+  Store& s = scope.store;
   auto type = std::make_shared<FuncType>(functype_of(ty));
   if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
   auto ctx = std::make_shared<HostCtx>();
@@ -172,10 +173,19 @@ void bind_func(nb::module_& m) {
       .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("func").none(),
            nb::arg("access_caller") = false)
       .def("__call__", &call, nb::arg("store").none(), nb::arg("params"))
-      .def("type", [](const Func& f, nb::handle store) { return py_functype(*f.get(store)->type); },
+      .def("type", [](const Func& f, nb::handle store) {
+             StoreScope scope(store);
+             return py_functype(*f.get(scope)->type);
+           },
            nb::arg("store").none())
-      .def("param_arity", [](const Func& f, nb::handle store) { return f.get(store)->type->params.size(); })
-      .def("result_arity", [](const Func& f, nb::handle store) { return f.get(store)->type->results.size(); })
+      .def("param_arity", [](const Func& f, nb::handle store) {
+        StoreScope scope(store);
+        return f.get(scope)->type->params.size();
+      })
+      .def("result_arity", [](const Func& f, nb::handle store) {
+        StoreScope scope(store);
+        return f.get(scope)->type->results.size();
+      })
       .def("__eq__", [](const Func& a, nb::handle b) {
         return nb::isinstance<Func>(b) && nb::cast<const Func&>(b).ptr == a.ptr &&
                nb::cast<const Func&>(b).store_id == a.store_id;

@@ -152,14 +152,14 @@ nb::list custom_sections(const ModuleHandle& h, const std::string& name) {
 }
 
 InstanceHandle instantiate(nb::handle storelike, const ModuleHandle& mod, nb::handle imports) {
-  Store& s = store_of(storelike);
+  StoreScope scope(storelike);
+  Store& s = scope.store;
   if (s.data->engine != mod.engine) raise_wasmtime("module and store belong to different engines");
   std::vector<rt::Extern> ext;
   for (nb::handle item : imports) ext.push_back(unwrap_extern(s, item));
   if (ext.size() != mod.data->imports.size())
     raise_wasmtime("expected " + std::to_string(mod.data->imports.size()) +
                    " imports, found " + std::to_string(ext.size()));
-  StoreGuard guard(s);
   TrapCode trap = TrapCode::None;
   Expected<rt::ModuleInst*> inst = [&] {
     nb::gil_scoped_release nogil;
@@ -176,8 +176,9 @@ InstanceHandle instantiate(nb::handle storelike, const ModuleHandle& mod, nb::ha
 }
 
 nb::list instance_exports(const InstanceHandle& h, nb::handle storelike) {
-  Store* s = nullptr;
-  rt::ModuleInst* inst = h.get(storelike, &s);
+  StoreScope scope(storelike);
+  Store* s = &scope.store;
+  rt::ModuleInst* inst = h.get(scope);
   nb::list out;
   for (const Export& e : inst->module->exports)
     out.append(nb::make_tuple(e.name, wrap_extern(*s, rt::export_extern(*inst, e))));
@@ -274,7 +275,10 @@ void bind_module(nb::module_& m) {
 
   nb::class_<InstanceHandle>(m, "InstanceHandle")
       .def("exports", &instance_exports)
-      .def("check", [](const InstanceHandle& h, nb::handle store) { (void)h.get(store); })
+      .def("check", [](const InstanceHandle& h, nb::handle store) {
+        StoreScope scope(store);
+        (void)h.get(scope);
+      })
       .def("store_id", [](const InstanceHandle& h) { return h.store_id; });
   m.def("instantiate", &instantiate);
 }

@@ -78,7 +78,10 @@ Store::~Store() { close(); }
 
 void Store::close() {
   if (!data) return;
-  if (depth > 0) raise_wasmtime("cannot close a store while it is executing");
+  {
+    StoreGuard guard(*this);  // refuses while another thread is inside
+    if (depth > 1) raise_wasmtime("cannot close a store while it is executing");
+  }
   externs.clear();
   data.reset();  // externref payloads drop their Python references here
   wasi.reset();  // and the WASI context its output callbacks
@@ -111,6 +114,10 @@ StoreGuard::~StoreGuard() {
   if (--s_.depth == 0) s_.owner.store(std::thread::id{});
 }
 
+StoreScope::StoreScope(Store& s) : store(s), guard_(s) {
+  if (!s.data) raise_value("store is closed");
+}
+
 // An int in [0, 2^64) (bool counts as int, as in Python); TypeError for
 // other types, ValueError when negative or too large.
 static uint64_t checked_u64(nb::handle v, const char* what) {
@@ -139,13 +146,9 @@ static int64_t checked_limit(nb::handle v, const char* what) {
   return x < 0 ? -1 : int64_t(x);
 }
 
-static Store& open_store(Store& s) {
-  if (!s.data) raise_value("store is closed");
-  return s;
-}
-
 static nb::object caller_get(Caller& c, const std::string& name) {
   if (!c.valid || !c.store->data || !c.instance) return nb::none();
+  StoreGuard guard(*c.store);  // a Caller used from another thread is refused
   auto e = rt::find_export(*c.instance, name);
   if (!e) return nb::none();
   return wrap_extern(*c.store, *e);
@@ -176,10 +179,10 @@ void bind_store(nb::module_& m) {
              if (!s.data) raise_value("store is closed");
              return s.user_data;
            })
-      .def("gc", [](Store& s) { (void)open_store(s); })
+      .def("gc", [](Store& s) { StoreScope scope(s); })
       .def("set_fuel",
            [](Store& s, nb::handle fuel) {
-             open_store(s);
+             StoreScope scope(s);
              uint64_t n = checked_u64(fuel, "fuel");
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
@@ -187,20 +190,20 @@ void bind_store(nb::module_& m) {
            })
       .def("get_fuel",
            [](Store& s) {
-             open_store(s);
+             StoreScope scope(s);
              if (!s.data->engine->config.consume_fuel)
                raise_wasmtime("fuel is not configured in this store");
              return rt::fuel_remaining(*s.data);
            })
       .def("set_epoch_deadline",
            [](Store& s, nb::handle ticks) {
-             open_store(s);
+             StoreScope scope(s);
              rt::set_epoch_deadline(*s.data, checked_u64(ticks, "epoch deadline"));
            })
       .def("set_limits",
            [](Store& s, nb::handle memory_size, nb::handle table_elements, nb::handle instances,
               nb::handle tables, nb::handle memories) {
-             open_store(s);
+             StoreScope scope(s);
              // Check every value before changing anything.
              rt::StoreLimits l{checked_limit(memory_size, "memory_size"),
                                checked_limit(table_elements, "table_elements"),

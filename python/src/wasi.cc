@@ -175,9 +175,10 @@ wasi::Config config_from(nb::dict d) {
 
 void set_wasi(nb::handle storelike, nb::dict settings) {
   if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
-  Store& s = store_of(storelike);
+  StoreScope scope(storelike);
+  Store& s = scope.store;
   // The binding may be in use further up this thread's stack.
-  if (s.depth > 0) raise_wasmtime("cannot call set_wasi while the store is executing");
+  if (s.depth > 1) raise_wasmtime("cannot call set_wasi while the store is executing");
   wasi::Config config = config_from(settings);
   Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(config);
   if (!ctx) raise_wasmtime(ctx.error().message());
@@ -201,7 +202,8 @@ TrapCode no_context(rt::HostCall& hc, const std::string& name) {
 
 nb::object wasi_func(nb::handle storelike, const std::string& name) {
   if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
-  Store& s = store_of(storelike);
+  StoreScope scope(storelike);
+  Store& s = scope.store;
   size_t i = index_of(name);
   WasiState& st = state_of(s);
   if (!st.funcs[i]) {

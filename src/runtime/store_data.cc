@@ -12,11 +12,14 @@ namespace ember::rt {
 
 // ---- type registry -----------------------------------------------------------
 
+// The key is injective: the parameter count (four bytes) comes first, so no
+// value-type code can be read as the boundary between params and results.
 static std::string signature_key(const FuncType& t) {
   std::string key;
-  key.reserve(t.params.size() + t.results.size() + 1);
+  key.reserve(4 + t.params.size() + t.results.size());
+  uint32_t n = static_cast<uint32_t>(t.params.size());
+  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(n >> (8 * i)));
   for (ValType v : t.params) key.push_back(static_cast<char>(v));
-  key.push_back('|');
   for (ValType v : t.results) key.push_back(static_cast<char>(v));
   return key;
 }
