@@ -254,6 +254,7 @@ int report(const std::string& context, const std::vector<std::string>& causes, i
 std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   std::vector<std::string> causes{what};
   if (!t.frames().empty()) causes.push_back(rt::backtrace_lines(t.frames()));
+  if (t.fault()) causes.push_back(rt::fault_text(*t.fault()));
   causes.push_back(std::string("wasm trap: ") + t.wasmtime_message());
   return causes;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,11 +42,20 @@ struct FrameInfo {
   uint64_t func_offset = 0;    // of the instruction, from the function body's start
 };
 
+// The memory fault behind an out-of-bounds load or store, as wasmtime
+// reports it: the first inaccessible wasm address touched, and the memory's
+// size in bytes.
+struct MemoryFault {
+  uint64_t address = 0;
+  uint64_t memory_size = 0;
+};
+
 class Trap : public WasmError {
  public:
-  explicit Trap(TrapCode code, std::vector<FrameInfo> frames = {}, int32_t exit_code = 0)
+  explicit Trap(TrapCode code, std::vector<FrameInfo> frames = {}, int32_t exit_code = 0,
+                std::optional<MemoryFault> fault = std::nullopt)
       : WasmError(ErrorKind::Trap, trap_wasmtime_message(code)),
-        code_(code), frames_(std::move(frames)), exit_code_(exit_code) {}
+        code_(code), frames_(std::move(frames)), exit_code_(exit_code), fault_(fault) {}
   TrapCode code() const { return code_; }
   // The WebAssembly spec testsuite's text, e.g. "integer divide by zero".
   const char* spec_message() const { return trap_spec_message(code_); }
@@ -56,11 +66,14 @@ class Trap : public WasmError {
   std::string report() const;
   // For TrapCode::Exit (WASI proc_exit): the exit status.
   int32_t exit_code() const { return exit_code_; }
+  // For an out-of-bounds load or store: where it faulted.
+  const std::optional<MemoryFault>& fault() const { return fault_; }
 
  private:
   TrapCode code_;
   std::vector<FrameInfo> frames_;
   int32_t exit_code_;
+  std::optional<MemoryFault> fault_;
 };
 
 }  // namespace ember

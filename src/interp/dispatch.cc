@@ -79,6 +79,21 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   return true;
 }
 
+// What wasmtime reports for an out-of-bounds access: its accesses to a
+// 32-bit memory fault in a 4 GiB reservation plus a 32 MiB guard, unless the
+// offset is beyond the guard and the access beyond the reservation (then an
+// explicit check traps, with no fault to report); memory64 accesses fault
+// only inside the reservation. The fault is at the first inaccessible byte.
+[[gnu::cold, gnu::noinline]] void note_fault(rt::StoreData& s, uint64_t addr, uint64_t off,
+                                             uint64_t n, uint64_t size, bool m64) {
+  constexpr uint64_t kReservation = uint64_t{4} << 30, kGuard = uint64_t{32} << 20;
+  bool wraps = addr > UINT64_MAX - off - n;
+  bool faults = !wraps && (m64 ? addr + off + n <= kReservation
+                               : off + n <= kGuard || addr + off + n <= kReservation);
+  uint64_t ea = addr + off;
+  s.fault = {faults, ea >= size ? ea : size, size};
+}
+
 // Declared locals start at zero. A plain loop: they are usually few, and a
 // memset call would cost more than it saves.
 [[gnu::always_inline]] inline void zero_locals(rt::Slot* fp, const FuncCode* fc) {
@@ -167,6 +182,14 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
     trap = (code);  \
     goto L_trap;    \
   } while (0)
+// An out-of-bounds load or store of `n` bytes at `addr` + `off` in a memory
+// of `size` bytes (memory64: `m64`): the trap also records the fault.
+#define MEM_TRAP(addr, off, n, size, m64)                       \
+  do {                                                          \
+    note_fault(store, (addr), (off), (n), (size), (m64));       \
+    trap = TrapCode::MemoryOutOfBounds;                         \
+    goto L_trap_fault;                                          \
+  } while (0)
 #define S(i) fp[pc[i]]
 #define GET_I32(i) uint32_t(fp[pc[i]])
 #define GET_I64(i) uint64_t(fp[pc[i]])
@@ -190,6 +213,8 @@ L_base:
 #include "interp/dispatch_simd.inc"
 
 L_trap:
+  store.fault.valid = false;
+L_trap_fault:
   // Fuel spent since the last save point is not charged (wasmtime's rule).
   store.fuel_injected = store.fuel_saved;
   record_backtrace(st, pc, inst, fn, trap == TrapCode::StackOverflow ? callee : nullptr);
@@ -201,6 +226,7 @@ L_trap:
 #undef NEXT
 #undef JUMP
 #undef TRAP
+#undef MEM_TRAP
 #undef S
 #undef GET_I32
 #undef GET_I64

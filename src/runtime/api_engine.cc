@@ -26,12 +26,12 @@ void throw_trap(rt::StoreData& store, TrapCode code) {
     store.host_error = nullptr;
     std::rethrow_exception(e);
   }
-  throw Trap(code, rt::backtrace_frames(store), store.exit_code);
+  throw Trap(code, rt::backtrace_frames(store), store.exit_code, rt::last_fault(store));
 }
 
 }  // namespace api
 
-std::string Trap::report() const { return rt::trap_report(code_, frames_); }
+std::string Trap::report() const { return rt::trap_report(code_, frames_, fault_); }
 
 // ---- Config ------------------------------------------------------------------
 

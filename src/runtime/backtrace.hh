@@ -12,6 +12,7 @@
 // FrameInfo::kUnknownOffset and prints without one, as wasmtime does.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace ember::rt {
 
 // The frames of the last trap in `store`, innermost first (at most 20).
 std::vector<FrameInfo> backtrace_frames(const StoreData& store);
+// The memory fault of the last trap in `store`, if it was one.
+std::optional<MemoryFault> last_fault(const StoreData& store);
 
 // wasmtime's text for a trap:
 //   error while executing at wasm backtrace:
@@ -30,8 +33,14 @@ std::vector<FrameInfo> backtrace_frames(const StoreData& store);
 //
 //   Caused by:
 //       wasm trap: wasm `unreachable` instruction executed
-// or just "wasm trap: ..." when there are no frames.
-std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames);
+// or just "wasm trap: ..." when there are no frames. With a memory fault the
+// causes are numbered: "0: memory fault at wasm address 0x10000 in linear
+// memory of size 0x10000", "1: wasm trap: out of bounds memory access".
+std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames,
+                        const std::optional<MemoryFault>& fault = std::nullopt);
+
+// "memory fault at wasm address 0x... in linear memory of size 0x...".
+std::string fault_text(const MemoryFault& f);
 
 // The backtrace part alone: "error while executing at wasm backtrace:" and
 // one line per frame ("\n    0:     0x3b - mod!bar"), no trailing newline.

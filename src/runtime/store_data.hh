@@ -194,6 +194,13 @@ struct StoreData {
   uint64_t fuel_reserve = 0;
   uint64_t epoch_deadline = 0;    // absolute engine epoch that interrupts
   std::exception_ptr host_error;  // set with TrapCode::HostError
+  // The last trap's memory fault, when it was an out-of-bounds load or store
+  // that wasmtime would report as one (see runtime/backtrace.hh).
+  struct MemoryFault {
+    bool valid = false;
+    uint64_t address = 0;      // the first inaccessible wasm address touched
+    uint64_t memory_size = 0;  // bytes
+  } fault;
   int32_t exit_code = 0;          // set with TrapCode::Exit
 
   // Interpreter state (owned by src/interp; allocated lazily on first call).
