@@ -885,6 +885,45 @@ void Translator::global_set(uint32_t g, ValType t) {
 void Translator::unary(Op op) {
   if (op == Op::I32Eqz && fold_eqz()) return;
   generic(numeric_iop(op), 1, 1, {});
+  canonicalize_nan(op);
+}
+
+// The operators whose NaN results Cranelift's NaN canonicalization replaces
+// (arithmetic, rounding, min/max, promote/demote, fused multiply-add; not
+// abs, neg, copysign or pmin/pmax, which only move bits), with the IR op
+// that canonicalizes their result; IOp::Count_ for the others.
+static IOp nan_canonicalizer(Op op) {
+  switch (op) {
+    case Op::F32Ceil: case Op::F32Floor: case Op::F32Trunc: case Op::F32Nearest:
+    case Op::F32Sqrt: case Op::F32Add: case Op::F32Sub: case Op::F32Mul: case Op::F32Div:
+    case Op::F32Min: case Op::F32Max: case Op::F32DemoteF64:
+      return IOp::CanonNanF32;
+    case Op::F64Ceil: case Op::F64Floor: case Op::F64Trunc: case Op::F64Nearest:
+    case Op::F64Sqrt: case Op::F64Add: case Op::F64Sub: case Op::F64Mul: case Op::F64Div:
+    case Op::F64Min: case Op::F64Max: case Op::F64PromoteF32:
+      return IOp::CanonNanF64;
+    case Op::F32x4Ceil: case Op::F32x4Floor: case Op::F32x4Trunc: case Op::F32x4Nearest:
+    case Op::F32x4Sqrt: case Op::F32x4Add: case Op::F32x4Sub: case Op::F32x4Mul:
+    case Op::F32x4Div: case Op::F32x4Min: case Op::F32x4Max: case Op::F32x4DemoteF64x2Zero:
+    case Op::F32x4RelaxedMadd: case Op::F32x4RelaxedNmadd:
+      return IOp::CanonNanF32x4;
+    case Op::F64x2Ceil: case Op::F64x2Floor: case Op::F64x2Trunc: case Op::F64x2Nearest:
+    case Op::F64x2Sqrt: case Op::F64x2Add: case Op::F64x2Sub: case Op::F64x2Mul:
+    case Op::F64x2Div: case Op::F64x2Min: case Op::F64x2Max: case Op::F64x2PromoteLowF32x4:
+    case Op::F64x2RelaxedMadd: case Op::F64x2RelaxedNmadd:
+      return IOp::CanonNanF64x2;
+    default:
+      return IOp::Count_;
+  }
+}
+
+// In place on the result just pushed: [CanonNan*][d][d]. A following
+// local.set may retarget d as for any defining instruction.
+void Translator::canonicalize_nan(Op op) {
+  if (!opt_.nan_canonicalization || dead_) return;
+  IOp canon = nan_canonicalizer(op);
+  if (canon == IOp::Count_) return;
+  generic(canon, 1, canon == IOp::CanonNanF32 || canon == IOp::CanonNanF64 ? 1 : 2, {});
 }
 
 // i32.eqz of a value the last instruction just computed as a test: an
@@ -925,9 +964,11 @@ void Translator::binary(Op op) {
     generic(imm_iop(op), 1, 1, {});
     word(uint32_t(bits));  // layout: [op][d][a][IMM]
     if (imm_words(op) == 2) word(uint32_t(bits >> 32));
+    canonicalize_nan(op);
     return;
   }
   generic(numeric_iop(op), 2, 1, {});
+  canonicalize_nan(op);
 }
 
 // When the address operand at `index` was computed by the last instruction
@@ -1039,6 +1080,7 @@ void Translator::simd(Op op, std::initializer_list<uint32_t> imms) {
   const OpInfo& info = op_info(op);
   uint32_t result = info.out ? slot_count(*info.out) : 0;
   generic(simd_iop(op), simd_arity(info.sig), result, imms);
+  canonicalize_nan(op);
 }
 
 // The lane indices become two byte-selection masks in the pshufb form (one

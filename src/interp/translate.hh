@@ -62,6 +62,9 @@ struct TranslateOptions {
   // Config::relaxed_simd_deterministic: relaxed SIMD operators take the
   // deterministic profile's results instead of the fastest native ones.
   bool relaxed_simd_deterministic = false;
+  // Config::nan_canonicalization: every float arithmetic result that may be
+  // a NaN is made the canonical NaN, as Cranelift's option does.
+  bool nan_canonicalization = false;
   // The module's imported functions (calls to the others are CallLocal).
   uint32_t num_imported_funcs = 0;
 };
@@ -194,6 +197,7 @@ class Translator {
   }
   void call_common(IOp op, std::initializer_list<uint32_t> head, const FuncType& type);
   IOp simd_iop(Op op) const;
+  void canonicalize_nan(Op op);  // after `op` pushed its result
   struct FusedOperands {
     uint32_t w[4];
     uint32_t n = 0;

@@ -365,7 +365,8 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   ModuleContext cx{m, f, declared_funcs(m)};
   auto code = std::make_shared<CompiledCode>();
   interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
-                               engine.config.relaxed_simd_deterministic, m.num_imported_funcs};
+                               engine.config.relaxed_simd_deterministic,
+                               engine.config.nan_canonicalization, m.num_imported_funcs};
   unsigned threads = compile_threads(m, engine.config);
   RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
                               : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);
