@@ -81,6 +81,9 @@ struct Store {
   // Externref interning: one ExternObj per Python object identity, so the
   // same object passed twice is the same reference (identity kept).
   std::unordered_map<PyObject*, rt::ExternObj*> externs;
+  // Live externref objects above which a call first collects (collect_externs).
+  size_t extern_threshold = kMinExternThreshold;
+  static constexpr size_t kMinExternThreshold = 10000;
   // Single-thread guard: the thread inside the store and its depth.
   std::atomic<std::thread::id> owner{};
   int depth = 0;
@@ -97,6 +100,16 @@ struct Caller {
   rt::ModuleInst* instance = nullptr;
   bool valid = true;
 };
+
+// Drops the externref objects that no table, global or element segment
+// holds (their Python objects lose the store's reference) and returns how
+// many went. Does nothing when wasm frames of the store may be live on this
+// thread (called from inside a host function): frames are not scanned.
+size_t collect_externs(Store& s);
+// Before a call: collects once the live externrefs passed the threshold
+// (then set to twice what survived), so temporaries passed to wasm do not
+// accumulate in a store that never calls Store.gc().
+void maybe_collect_externs(Store& s);
 
 // Accepts a Store or a live Caller; returns the open Store or raises
 // (closed store → ValueError, invalid caller → ValueError, other → TypeError).

@@ -61,6 +61,7 @@ nb::object call(const Func& f, nb::handle storelike, nb::args args) {
                    " parameters provided: given " + std::to_string(given) + ", expected " +
                    std::to_string(np));
   }
+  maybe_collect_externs(*s);  // before any argument is in an unscanned slot
   SlotBuf buf(rt::call_slots(ty));
   rt::Slot* slots = buf.get();
   size_t k = 0;

@@ -8,6 +8,9 @@
 // reused, so a stale handle can never match a newer store.
 #include <nanobind/stl/string.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "common.hh"
 
 namespace ember::py {
@@ -114,6 +117,23 @@ StoreGuard::~StoreGuard() {
   if (--s_.depth == 0) s_.owner.store(std::thread::id{});
 }
 
+size_t collect_externs(Store& s) {
+  if (s.depth > 1) return 0;
+  std::vector<std::shared_ptr<void>> released = rt::collect_externs(*s.data);
+  // Forget the objects before their payloads go: a freed PyObject's address
+  // may be reused by a new object, which must not find a stale entry.
+  for (auto it = s.externs.begin(); it != s.externs.end();)
+    it = it->second->live ? std::next(it) : s.externs.erase(it);
+  return released.size();  // the payloads drop their references here
+}
+
+void maybe_collect_externs(Store& s) {
+  size_t live = s.data->externs.size() - s.data->free_externs.size();
+  if (live < s.extern_threshold || s.depth > 1) return;
+  live -= collect_externs(s);
+  s.extern_threshold = std::max(Store::kMinExternThreshold, 2 * live);
+}
+
 StoreScope::StoreScope(Store& s) : store(s), guard_(s) {
   if (!s.data) raise_value("store is closed");
 }
@@ -179,7 +199,11 @@ void bind_store(nb::module_& m) {
              if (!s.data) raise_value("store is closed");
              return s.user_data;
            })
-      .def("gc", [](Store& s) { StoreScope scope(s); })
+      .def("gc",
+           [](Store& s) {
+             StoreScope scope(s);
+             collect_externs(s);
+           })
       .def("set_fuel",
            [](Store& s, nb::handle fuel) {
              StoreScope scope(s);

@@ -53,6 +53,13 @@ GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value);
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn);
 // A fresh externref object.
 ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> payload);
+// Collects the externref objects that no table, global or element segment
+// of the store holds (conservatively: any table element, global value or
+// segment entry equal to an object's address keeps it). Their payloads are
+// moved out and returned, so the caller can forget its own references to
+// them before the payloads go (a payload's destructor may run host code).
+// Only while no wasm frame of the store is live: frames are not scanned.
+std::vector<std::shared_ptr<void>> collect_externs(StoreData& s);
 
 // The current type of an entity as import matching sees it (a table's or
 // memory's minimum is its current size).

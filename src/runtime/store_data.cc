@@ -4,6 +4,7 @@
 // returns -1 and leaves the entity unchanged.
 #include <algorithm>
 #include <new>
+#include <unordered_set>
 
 #include "platform/vm.hh"
 #include "runtime/runtime.hh"
@@ -199,10 +200,41 @@ FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn) {
 }
 
 ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> payload) {
-  ExternObj& e = s.externs.emplace_back();
-  e.host_id = host_id;
-  e.payload = std::move(payload);
-  return &e;
+  ExternObj* e;
+  if (!s.free_externs.empty()) {
+    e = s.free_externs.back();
+    s.free_externs.pop_back();
+  } else {
+    e = &s.externs.emplace_back();
+  }
+  e->host_id = host_id;
+  e->payload = std::move(payload);
+  e->live = true;
+  return e;
+}
+
+// ---- externref collection --------------------------------------------------------
+
+std::vector<std::shared_ptr<void>> collect_externs(StoreData& s) {
+  std::vector<std::shared_ptr<void>> released;
+  if (s.externs.size() == s.free_externs.size()) return released;
+  std::unordered_set<const void*> held;
+  auto hold = [&](const void* p) { if (p) held.insert(p); };
+  for (const TableInst& t : s.tables)
+    for (const void* e : t.elems) hold(e);
+  for (const GlobalInst& g : s.globals) hold(reinterpret_cast<const void*>(g.value[0]));
+  for (const ModuleInst& inst : s.instances)
+    for (const std::vector<void*>& seg : inst.elems)
+      for (const void* e : seg) hold(e);
+  for (ExternObj& e : s.externs) {
+    if (!e.live || held.count(&e)) continue;
+    released.push_back(std::move(e.payload));
+    e.payload = nullptr;
+    e.host_id = 0;
+    e.live = false;
+    s.free_externs.push_back(&e);
+  }
+  return released;
 }
 
 }  // namespace ember::rt

@@ -89,6 +89,7 @@ struct EngineData {
 struct ExternObj {
   uint64_t host_id = 0;
   std::shared_ptr<void> payload;
+  bool live = true;  // false once collected: the object waits for reuse
 };
 
 struct MemoryInst {
@@ -177,6 +178,7 @@ struct StoreData {
   std::deque<GlobalInst> globals;
   std::deque<ModuleInst> instances;
   std::deque<ExternObj> externs;
+  std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
 
   StoreLimits limits;
   // Memories and tables defined by instances (what the count limits count).
