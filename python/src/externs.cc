@@ -23,10 +23,18 @@ bool is_storelike(nb::handle h) { return nb::isinstance<Store>(h) || nb::isinsta
 // (an accident of its implementation that its tests assert); so do we.
 [[noreturn]] void raise_attr(const std::string& msg) { raise(PyExc_AttributeError, msg); }
 
+// An int argument, saturated to the int64 range: an index or size that
+// large is out of bounds anyway, and each caller then raises its own error
+// (slice clamping for reads, IndexError, a failed grow), never an overflow.
 int64_t int_arg(nb::handle v, const char* what) {
   if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + what);
-  return nb::cast<int64_t>(v);
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow) return overflow > 0 ? INT64_MAX : INT64_MIN;
+  return x;
 }
+
+std::string int_text(nb::handle v) { return nb::cast<std::string>(nb::str(v)); }
 
 // ---- Memory ---------------------------------------------------------------------
 
@@ -49,7 +57,7 @@ int64_t memory_grow(const Memory& m, nb::handle store, nb::handle delta) {
   int64_t d = int_arg(delta, "delta");
   if (d < 0) raise_wasmtime("cannot grow memory by a negative amount");
   int64_t old = rt::memory_grow(*scope.store.data, *mem, static_cast<uint64_t>(d));
-  if (old < 0) raise_wasmtime("failed to grow memory by `" + std::to_string(d) + "`");
+  if (old < 0) raise_wasmtime("failed to grow memory by `" + int_text(delta) + "`");
   return old;
 }
 
@@ -80,7 +88,7 @@ size_t memory_write(const Memory& m, nb::handle store, nb::handle value, nb::han
   int64_t a = start.is_none() ? 0 : int_arg(start, "start");
   if (a < 0) a += size;
   int64_t n = static_cast<int64_t>(view.len);
-  if (a < 0 || a >= size || a + n > size) raise(PyExc_IndexError, "write out of bounds");
+  if (a < 0 || a >= size || n > size - a) raise(PyExc_IndexError, "write out of bounds");
   std::memcpy(mem->base + a, view.buf, static_cast<size_t>(n));
   return static_cast<size_t>(n);
 }
@@ -91,12 +99,14 @@ nb::object memory_data_ptr(const Memory& m, nb::handle store) {
   return refs().ctypes_ubyte_ptr(reinterpret_cast<uintptr_t>(mem->base));
 }
 
-nb::object memory_buffer_ptr(const Memory& m, nb::handle store, nb::handle size, int64_t offset) {
+nb::object memory_buffer_ptr(const Memory& m, nb::handle store, nb::handle size, nb::handle off) {
   StoreScope scope(store);
   rt::MemoryInst* mem = m.get(scope);
   int64_t total = static_cast<int64_t>(mem->size);
+  int64_t offset = int_arg(off, "offset");
+  if (offset < 0 || offset > total) raise(PyExc_IndexError, "buffer offset out of bounds");
   int64_t n = size.is_none() ? total - offset : int_arg(size, "size");
-  if (offset < 0 || n < 0 || offset + n > total) raise(PyExc_IndexError, "buffer out of bounds");
+  if (n < 0 || n > total - offset) raise(PyExc_IndexError, "buffer out of bounds");
   return refs().ctypes_ubyte_array(reinterpret_cast<uintptr_t>(mem->base + offset), n);
 }
 
@@ -153,7 +163,7 @@ int64_t table_grow(const Table& t, nb::handle store, nb::handle amt, nb::handle 
   void* r = ref_of(*s, tab->type.elem, init);
   if (d < 0) raise_wasmtime("cannot grow a table by a negative amount");
   int64_t old = rt::table_grow(*s->data, *tab, static_cast<uint64_t>(d), r);
-  if (old < 0) raise_wasmtime("failed to grow table by `" + std::to_string(d) + "`");
+  if (old < 0) raise_wasmtime("failed to grow table by `" + int_text(amt) + "`");
   return old;
 }
 
@@ -215,7 +225,7 @@ void bind_externs(nb::module_& m) {
       .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(), nb::arg("start").none() = nb::none())
       .def("data_ptr", &memory_data_ptr, nb::arg("store").none())
       .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(), nb::arg("size").none() = nb::none(),
-           nb::arg("offset") = 0)
+           nb::arg("offset").none() = 0)
       .def("__eq__", &same_handle<Memory>)
       .def("__hash__", [](const Memory& h) { return std::hash<const void*>()(h.ptr); });
 
