@@ -148,10 +148,15 @@ Expected<Limits> Decoder::limits(Reader& r, bool memory) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t flags, r.u8());
   Limits l;
-  uint8_t allowed = 0x01;
-  if (memory && features_.has(Feature::Threads)) allowed |= 0x02;
-  if (features_.has(Feature::Memory64)) allowed |= 0x04;
-  if (flags & ~allowed) return r.fail_at("integer too large", at);
+  // A flag of a known proposal that is off names the proposal, as wasmtime
+  // does; other bits are malformed.
+  uint8_t known = memory ? 0x07 : 0x05;  // max, shared (memories), 64-bit
+  if (flags & ~known) return r.fail_at("integer too large", at);
+  if ((flags & 0x02) && !features_.has(Feature::Threads))
+    return r.fail_at("threads must be enabled for shared memories", at);
+  if ((flags & 0x04) && !features_.has(Feature::Memory64))
+    return r.fail_at(memory ? "memory64 must be enabled for 64-bit memories"
+                            : "memory64 must be enabled for 64-bit tables", at);
   l.shared = flags & 0x02;
   l.is64 = flags & 0x04;
   unsigned bits = l.is64 ? 64 : 32;

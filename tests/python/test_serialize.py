@@ -95,7 +95,7 @@ def engine_with(**settings):
 @pytest.mark.parametrize("setting,reason", [
     ({"consume_fuel": True}, "consume_fuel is off in the module but on in the engine"),
     ({"epoch_interruption": True}, "epoch_interruption is off in the module but on in the engine"),
-    ({"wasm_memory64": True}, "wasm_memory64 is off"),
+    ({"wasm_memory64": False}, "wasm_memory64 is on"),
     ({"wasm_simd": False}, "wasm_simd is on"),
 ])
 def test_refuses_another_configuration(setting, reason):

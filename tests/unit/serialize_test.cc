@@ -196,7 +196,7 @@ TEST(Serialize, RefusesAnotherConfiguration) {
   std::vector<Case> cases;
   cases.push_back({Config().consume_fuel(true), "consume_fuel is off in the module but on in the engine"});
   cases.push_back({Config().epoch_interruption(true), "epoch_interruption is off"});
-  cases.push_back({Config().wasm_feature(Feature::Memory64, true), "wasm_memory64 is off"});
+  cases.push_back({Config().wasm_feature(Feature::Memory64, false), "wasm_memory64 is on"});
   cases.push_back({Config().wasm_feature(Feature::TailCall, false), "wasm_tail_call is on"});
   cases.push_back({Config().signals_based_traps(false), "signals_based_traps is on"});
   for (Case& c : cases) {
