@@ -55,6 +55,8 @@ def _binary_or_text(wasm: Any) -> bytes:
     """wasmtime's rules: str is text unless it starts with NUL; bytes are text
     unless the first byte is 0; bytearray (and other buffers) are binary."""
     if isinstance(wasm, str):
+        if not wasm:
+            raise TypeError("expected wasm bytes")  # as wasmtime: "" is neither text nor binary
         if wasm.startswith("\0"):
             return wasm.encode("latin-1")
         return _ember.wat2wasm(wasm)

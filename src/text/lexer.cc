@@ -71,61 +71,137 @@ class Lexer {
     TokenList out;
     for (;;) {
       EMBER_TRY(skip_space());
-      Token t;
-      t.line = line_;
-      t.col = col();
-      t.offset = pos_;
       if (pos_ >= src_.size()) {
-        out.toks.push_back(t);
+        out.toks.push_back(here());
         return out;
       }
-      char c = src_[pos_];
-      if (c == '(') {
-        if (pos_ + 1 < src_.size() && src_[pos_ + 1] == '@') {
-          EMBER_TRY(skip_annotation());
-          continue;
-        }
-        t.kind = Tok::LParen;
-        t.text = src_.substr(pos_++, 1);
-      } else if (c == ')') {
-        t.kind = Tok::RParen;
-        t.text = src_.substr(pos_++, 1);
-      } else if (c == '"') {
-        std::string s;
-        EMBER_TRY(read_string(&s));
-        t.kind = Tok::String;
-        t.text = src_.substr(t.offset, pos_ - t.offset);
-        t.str = uint32_t(out.strings.size());
-        out.strings.push_back(std::move(s));
-        if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
-          return err("unknown operator");
-      } else if (c == '$' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '"') {
-        // Quoted identifier `$"..."`: the raw text is the identity.
-        pos_++;
-        std::string name;
-        EMBER_TRY(read_string(&name));
-        if (name.empty()) return err("empty identifier");
-        if (!is_valid_utf8(name)) return err("malformed UTF-8 encoding");
-        t.kind = Tok::Id;
-        t.text = src_.substr(t.offset, pos_ - t.offset);
-      } else if (is_idchar(c)) {
-        size_t b = pos_;
-        while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
-        t.text = src_.substr(b, pos_ - b);
-        if (c == '$') t.kind = t.text.size() > 1 ? Tok::Id : Tok::Reserved;
-        else if (c >= 'a' && c <= 'z') t.kind = Tok::Keyword;
-        else if ((c >= '0' && c <= '9') || c == '+' || c == '-') t.kind = Tok::Number;
-        else t.kind = Tok::Reserved;
-        // A token must be followed by a delimiter (space, paren, comment, EOF).
-        if (pos_ < src_.size() && src_[pos_] == '"') return err("unknown operator");
-      } else {
-        return err("unexpected character");
+      if (at_annotation()) {
+        EMBER_TRY(annotation(out));
+        continue;
       }
+      Token t;
+      EMBER_TRY(lex_token(out, &t));
       out.toks.push_back(t);
     }
   }
 
  private:
+  // A token of no kind yet, positioned at the current character.
+  Token here() const {
+    Token t;
+    t.line = line_;
+    t.col = col();
+    t.offset = pos_;
+    return t;
+  }
+
+  bool at_annotation() const {
+    return src_[pos_] == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '@';
+  }
+
+  // Reads the token at pos_ (not whitespace, not an annotation) into *t.
+  Status lex_token(TokenList& out, Token* t) {
+    *t = here();
+    const char c = src_[pos_];
+    if (c == '(' || c == ')') {
+      t->kind = c == '(' ? Tok::LParen : Tok::RParen;
+      t->text = src_.substr(pos_++, 1);
+    } else if (c == '"') {
+      std::string s;
+      EMBER_TRY(read_string(&s));
+      t->kind = Tok::String;
+      t->text = src_.substr(t->offset, pos_ - t->offset);
+      t->str = uint32_t(out.strings.size());
+      out.strings.push_back(std::move(s));
+      if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
+        return err("unknown operator");
+    } else if (c == '$' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '"') {
+      // Quoted identifier `$"..."`: the raw text is the identity.
+      pos_++;
+      std::string name;
+      EMBER_TRY(read_string(&name));
+      if (name.empty()) return err("empty identifier");
+      if (!is_valid_utf8(name)) return err("malformed UTF-8 encoding");
+      t->kind = Tok::Id;
+      t->text = src_.substr(t->offset, pos_ - t->offset);
+    } else if (is_idchar(c)) {
+      size_t b = pos_;
+      while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
+      t->text = src_.substr(b, pos_ - b);
+      if (c == '$') t->kind = t->text.size() > 1 ? Tok::Id : Tok::Reserved;
+      else if (c >= 'a' && c <= 'z') t->kind = Tok::Keyword;
+      else if ((c >= '0' && c <= '9') || c == '+' || c == '-') t->kind = Tok::Number;
+      else t->kind = Tok::Reserved;
+      // A token must be followed by a delimiter (space, paren, comment, EOF).
+      if (pos_ < src_.size() && src_[pos_] == '"') return err("unknown operator");
+    } else {
+      return err("unexpected character");
+    }
+    return Status::Ok();
+  }
+
+  // `(@id ...)` at pos_: a custom-section annotation is kept, any other
+  // annotation is skipped.
+  Status annotation(TokenList& out) {
+    out.any_annotation = true;
+    const Token open = here();
+    EMBER_ASSIGN(size_t id_end, annotation_id_end());
+    const std::string_view id = src_.substr(pos_ + 2, id_end - pos_ - 2);
+    if (id != "custom" && id != "\"custom\"") return skip_annotation();
+    if (id_end < src_.size() && src_[id_end] == '"') {
+      pos_ = id_end;
+      return err("unknown operator");
+    }
+    pos_ = id_end;
+    return custom_annotation(out, open);
+  }
+
+  // Checks the annotation id after `(@` and returns where it ends.
+  Expected<size_t> annotation_id_end() {
+    if (pos_ + 2 >= src_.size() || !(is_idchar(src_[pos_ + 2]) || src_[pos_ + 2] == '"'))
+      return err("empty annotation id");
+    const size_t open = pos_;
+    pos_ += 2;
+    if (src_[pos_] == '"') {
+      std::string id;
+      EMBER_TRY(read_string(&id));
+      if (id.empty()) return err("empty annotation id");
+      if (!is_valid_utf8(id)) return err("malformed UTF-8 encoding");
+    } else {
+      while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
+    }
+    const size_t end = pos_;
+    pos_ = open;
+    return end;
+  }
+
+  // The rest of `(@custom ...)`: its tokens up to the matching `)`. Other
+  // annotations nested in it are skipped.
+  Status custom_annotation(TokenList& out, const Token& open) {
+    CustomAnnotation a;
+    a.at = out.toks.size();
+    a.open = open;
+    for (uint32_t depth = 0;;) {
+      EMBER_TRY(skip_space());
+      if (pos_ >= src_.size()) return err("unclosed annotation");
+      if (at_annotation()) {
+        EMBER_TRY(annotation_id_end());
+        EMBER_TRY(skip_annotation());
+        continue;
+      }
+      Token t;
+      EMBER_TRY(lex_token(out, &t));
+      if (t.kind == Tok::RParen && depth == 0) {
+        a.close = t;
+        out.customs.push_back(std::move(a));
+        return Status::Ok();
+      }
+      if (t.kind == Tok::LParen) depth++;
+      if (t.kind == Tok::RParen) depth--;
+      a.items.push_back(t);
+    }
+  }
+
   uint32_t col() const { return uint32_t(pos_ - line_start_ + 1); }
   Error err(const char* msg) const {
     return Error::at_text(ErrorKind::Malformed, msg, line_, col());
@@ -175,20 +251,10 @@ class Lexer {
     return err("unclosed comment");
   }
 
-  // `(@name ...)`: skipped with balanced parentheses, strings respected.
+  // `(@name ...)` (id already checked): skipped with balanced parentheses,
+  // strings respected.
   Status skip_annotation() {
     uint32_t depth = 0;
-    if (pos_ + 2 >= src_.size() || !(is_idchar(src_[pos_ + 2]) || src_[pos_ + 2] == '"'))
-      return err("empty annotation id");
-    if (src_[pos_ + 2] == '"') {
-      const size_t open = pos_;
-      pos_ += 2;
-      std::string id;
-      EMBER_TRY(read_string(&id));
-      if (id.empty()) return err("empty annotation id");
-      if (!is_valid_utf8(id)) return err("malformed UTF-8 encoding");
-      pos_ = open;
-    }
     while (pos_ < src_.size()) {
       char c = src_[pos_];
       if (c == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {

@@ -5,9 +5,11 @@
 // refer to the source text by string_view, so the source must outlive them.
 //
 // Invariants: comments (line, nested block) and annotations `(@...)` are
-// dropped; string tokens carry their decoded bytes; every token knows its
-// 1-based line:column. Bad characters, unterminated strings or comments and
-// bad escapes are Malformed errors, never crashes.
+// dropped from the token vector; `(@custom ...)` annotations (the annotations
+// proposal's custom sections) are kept aside, tokenized, with the place in
+// the token vector where they stood. String tokens carry their decoded bytes;
+// every token knows its 1-based line:column. Bad characters, unterminated
+// strings or comments and bad escapes are Malformed errors, never crashes.
 #pragma once
 
 #include <cstdint>
@@ -38,9 +40,19 @@ struct Token {
   size_t offset = 0;  // byte offset in the source
 };
 
+// One `(@custom ...)` annotation, set aside by the lexer.
+struct CustomAnnotation {
+  size_t at = 0;             // index in TokenList::toks of the token after it
+  Token open;                // the `(@custom` (position for errors)
+  std::vector<Token> items;  // the tokens between `(@custom` and its `)`
+  Token close;               // that `)`
+};
+
 struct TokenList {
   std::vector<Token> toks;  // always ends with one Tok::Eof
   std::vector<std::string> strings;
+  std::vector<CustomAnnotation> customs;  // in source order
+  bool any_annotation = false;            // some `(@...)` was seen
   const std::string& string_of(const Token& t) const { return strings[t.str]; }
 };
 

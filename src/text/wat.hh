@@ -20,7 +20,11 @@ namespace ember {
 
 // Parses one module in the text format — "(module $id? field*)" or a bare
 // sequence of module fields — and returns its binary encoding. The module's
-// $id and function $names are emitted in a "name" custom section.
+// $id and function $names are emitted in a "name" custom section, and each
+// `(@custom "name" place? "bytes"*)` annotation as a custom section; other
+// annotations are ignored. Text with neither a token nor an annotation (empty,
+// or only space and comments) is Malformed: "expected at least one module
+// field", as in wasm-tools.
 Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text);
 
 }  // namespace ember

@@ -317,6 +317,7 @@ Status WatParser::scan_field() {
     FuncType ft;
     EMBER_TRY(parse_functype_body(&ft));
     EMBER_TRY(expect(Tok::RParen));
+    EMBER_TRY(expect(Tok::RParen));  // nothing may follow the (func ...)
     types_.push_back(std::move(ft));
   } else if (k == "import") {
     EMBER_TRY(parse_name());
@@ -776,87 +777,10 @@ Status WatParser::parse_data() {
 
 // ---- module ----------------------------------------------------------------------
 
-namespace {
-void put_section(Buf& out, uint8_t id, uint32_t count, const Buf& body) {
-  Buf s;
-  put_uleb(s, count);
-  put_bytes(s, body);
-  out.push_back(id);
-  put_uleb(out, s.size());
-  put_bytes(out, s);
-}
-}  // namespace
-
-Buf WatParser::assemble() const {
-  Buf out = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
-  if (!types_.empty()) {
-    Buf b;
-    for (const FuncType& ft : types_) {
-      b.push_back(0x60);
-      put_uleb(b, ft.params.size());
-      for (ValType v : ft.params) b.push_back(uint8_t(v));
-      put_uleb(b, ft.results.size());
-      for (ValType v : ft.results) b.push_back(uint8_t(v));
-    }
-    put_section(out, 1, uint32_t(types_.size()), b);
-  }
-  if (n_imports_) put_section(out, 2, n_imports_, imports_);
-  if (!func_types_.empty()) {
-    Buf b;
-    for (uint32_t t : func_types_) put_uleb(b, t);
-    put_section(out, 3, uint32_t(func_types_.size()), b);
-  }
-  if (n_tables_) put_section(out, 4, n_tables_, tables_);
-  if (n_mems_) put_section(out, 5, n_mems_, mems_);
-  if (n_globals_) put_section(out, 6, n_globals_, globals_);
-  if (n_exports_) put_section(out, 7, n_exports_, exports_);
-  if (start_) {
-    Buf b;
-    put_uleb(b, *start_);
-    out.push_back(8);
-    put_uleb(out, b.size());
-    put_bytes(out, b);
-  }
-  if (n_elems_) put_section(out, 9, n_elems_, elems_);
-  if (need_datacount_) {
-    Buf b;
-    put_uleb(b, n_datas_);
-    out.push_back(12);
-    put_uleb(out, b.size());
-    put_bytes(out, b);
-  }
-  if (!func_types_.empty()) put_section(out, 10, uint32_t(func_types_.size()), codes_);
-  if (n_datas_) put_section(out, 11, n_datas_, datas_);
-  if (module_name_ || !func_names_.empty()) {
-    Buf b;
-    put_name(b, "name");
-    if (module_name_) {
-      Buf sub;
-      put_name(sub, *module_name_);
-      b.push_back(0);
-      put_uleb(b, sub.size());
-      put_bytes(b, sub);
-    }
-    if (!func_names_.empty()) {
-      Buf sub;
-      put_uleb(sub, func_names_.size());
-      for (auto& [i, n] : func_names_) {
-        put_uleb(sub, i);
-        put_name(sub, n);
-      }
-      b.push_back(1);
-      put_uleb(b, sub.size());
-      put_bytes(b, sub);
-    }
-    out.push_back(0);
-    put_uleb(out, b.size());
-    put_bytes(out, b);
-  }
-  return out;
-}
-
 Expected<Buf> WatParser::parse_module() {
-  // "(module $id? field*)" or a bare sequence of fields.
+  // "(module $id? field*)" or a bare sequence of fields. Text with no token
+  // at all is refused, as wasm-tools does; "(module)" is the empty module.
+  if (at(Tok::Eof) && !tl_.any_annotation) return error("expected at least one module field");
   size_t fields_begin = 0;
   bool wrapped = at_lparen_kw("module");
   if (wrapped) {
@@ -865,9 +789,15 @@ Expected<Buf> WatParser::parse_module() {
     if (at(Tok::Id)) module_name_ = id_name(next().text);
     fields_begin = pos_;
   }
-  while (at(Tok::LParen)) EMBER_TRY(scan_field());
+  std::vector<size_t> field_starts;  // where a field (or @custom) may stand
+  for (;;) {
+    field_starts.push_back(pos_);
+    if (!at(Tok::LParen)) break;
+    EMBER_TRY(scan_field());
+  }
   if (wrapped) EMBER_TRY(expect(Tok::RParen));
   if (!at(Tok::Eof)) return error("unexpected token");
+  EMBER_TRY(parse_customs(field_starts));
   pos_ = fields_begin;
   while (at(Tok::LParen)) EMBER_TRY(parse_field());
   return assemble();

@@ -114,7 +114,19 @@ class WatParser {
   void emit_elem(int mode, uint32_t table, const Buf& offset, ValType type, bool exprs,
                  const std::vector<Buf>& items);
   void add_func_name(uint32_t index, const Token& id);
+
+  // ---- sections and @custom annotations (wat_sections.cc) ----
+  struct CustomSection {
+    uint32_t place = 0;  // 2 * rank of the section kind placed by, + 1 if after
+    std::string name;
+    Buf content;
+  };
+  Status parse_customs(const std::vector<size_t>& field_starts);
+  Expected<CustomSection> parse_custom(const CustomAnnotation& a);
+  Expected<uint32_t> parse_custom_place(const CustomAnnotation& a, size_t* i);
   Buf assemble() const;
+  void emit_section(uint8_t id, Buf& out) const;
+  void emit_name_section(Buf& out) const;
 
   // ---- instructions (wat_instr.cc) ----
   Status parse_expr(Buf& out);  // instrs up to ')', then `end`
@@ -157,6 +169,8 @@ class WatParser {
   bool need_datacount_ = false;
   std::optional<std::string> module_name_;
   std::vector<std::pair<uint32_t, std::string>> func_names_;
+  std::vector<CustomSection> customs_;  // sorted by place, then source order
+  bool user_name_section_ = false;      // a `(@custom "name" ...)` was given
 };
 
 }  // namespace ember::text

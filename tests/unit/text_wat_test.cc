@@ -51,8 +51,67 @@ bool fails(const std::string& text) { return !wat_to_wasm(text).ok(); }
 
 TEST(TextWat, EmptyModule) {
   EXPECT_EQ(wasm("(module)"), (Bytes{0, 'a', 's', 'm', 1, 0, 0, 0}));
-  EXPECT_EQ(wasm(""), (Bytes{0, 'a', 's', 'm', 1, 0, 0, 0}));
   EXPECT_EQ(wasm("(module) ;; comment\n(; block (; nested ;) ;)"), wasm("(module)"));
+  EXPECT_EQ(wasm("(@foo)"), wasm("(module)"));     // an annotation is not "no text"
+}
+
+// Text with no token at all is no module (wasm-tools: "expected at least one
+// module field", positioned at the end of the text).
+TEST(TextWat, EmptyTextIsRefused) {
+  const std::pair<const char*, std::pair<uint32_t, uint32_t>> cases[] = {
+      {"", {1, 1}}, {"  ", {1, 3}}, {";; c\n", {2, 1}}, {"(; x ;)", {1, 8}}, {"\n\t(;a;) ;;b", {2, 11}},
+  };
+  for (const auto& [text, at] : cases) {
+    auto r = wat_to_wasm(text);
+    ASSERT_FALSE(r.ok()) << "'" << text << "'";
+    EXPECT_EQ(r.error().kind(), ErrorKind::Malformed);
+    EXPECT_EQ(r.error().info().message, "expected at least one module field");
+    EXPECT_EQ(r.error().info().line, at.first) << "'" << text << "'";
+    EXPECT_EQ(r.error().info().column, at.second) << "'" << text << "'";
+  }
+}
+
+// Every module field is closed right after its last part: trailing tokens
+// are "unexpected token", never silently dropped.
+TEST(TextWat, TrailingTokensInFieldsAreRefused) {
+  auto r = wat_to_wasm("(module (type (func (param i32)) (result i64)))");
+  ASSERT_FALSE(r.ok()) << "the (result i64) after (func ...) was dropped";
+  EXPECT_EQ(r.error().describe(), "malformed: unexpected token (at 1:34)");
+  expect_malformed("(type (func (param i32)) (result i64))", 1, 26);
+  expect_malformed("(module (type $t (func) x))", 1, 25);
+  expect_malformed("(module (type (func) (func)))", 1, 22);
+  const char* junk[] = {
+      "(module (func) x)",
+      "(module (func (result i32) (i32.const 1) junk))",
+      "(module (memory 1 2 3))",
+      "(module (memory 1 (data \"a\") x))",
+      "(module (table 1 funcref x))",
+      "(module (table funcref (elem) x))",
+      "(module (global i32 (i32.const 0) x))",
+      "(module (global (mut i32 x) (i32.const 0)))",
+      "(module (export \"a\" (func 0) x) (func))",
+      "(module (export \"a\" (func 0 x)) (func))",
+      "(module (start 0 x) (func))",
+      "(module (import \"a\" \"b\" (func) x))",
+      "(module (import \"a\" \"b\" (func x)))",
+      "(module (import \"a\" \"b\" (memory 1) x))",
+      "(module (func (import \"a\" \"b\" x)))",
+      "(module (func (export \"a\" x)))",
+      "(module (func (type 0 x)) (type (func)))",
+      "(module (func (param $x i32 i64)))",
+      "(module (data \"a\" x))",
+      "(module (memory 1) (data (memory 0 x) (i32.const 0)))",
+      "(module (elem func 0 x) (func))",
+      "(module (table 1 funcref) (elem (table 0 x) (i32.const 0)))",
+      "(module (memory 1) (data (offset (i32.const 0)) \"a\" 1))",
+  };
+  for (const char* text : junk) {
+    auto r2 = wat_to_wasm(text);
+    EXPECT_FALSE(r2.ok()) << text;
+    if (!r2.ok()) {
+      EXPECT_EQ(r2.error().kind(), ErrorKind::Malformed) << text;
+    }
+  }
 }
 
 TEST(TextWat, FunctionBody) {
