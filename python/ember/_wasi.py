@@ -173,7 +173,15 @@ class WasiConfig(Managed):
     def preopen_dir(self, path: _Path, guest_path: str,
                     dir_perms: Union[DirPerms, bool] = DirPerms.READ_WRITE,
                     file_perms: FilePerms = FilePerms.READ_WRITE) -> None:
-        """Give the guest the host directory `path`, seen as `guest_path`."""
+        """Give the guest the host directory `path`, seen as `guest_path`.
+
+        `guest_path` is the name fd_prestat_dir_name reports; it may be
+        empty, as in wasmtime. `dir_perms` / `file_perms` limit what the
+        guest may do (a bool is older wasmtime's `fs_mutable`).
+
+        Raises TypeError for arguments of the wrong type and WasmtimeError
+        when `path` is not a directory or `guest_path` contains NUL.
+        """
         host = _fspath(path, "path")
         if not isinstance(guest_path, str):
             raise TypeError("guest_path must be a str")
@@ -188,7 +196,9 @@ class WasiConfig(Managed):
             raise TypeError("file_perms must be a FilePerms")
         h = self.ptr()
         guest_path.encode("utf-8")
-        if not os.path.isdir(host) or "\0" in guest_path or not guest_path:
+        # An empty guest_path is accepted, as wasmtime does (the guest sees
+        # a preopen whose name is "").
+        if not os.path.isdir(host) or "\0" in guest_path:
             raise WasmtimeError("failed to add preopen dir")
         h["preopens"].append((host, guest_path,
                               bool(dir_perms.value & 1), bool(dir_perms.value & 2),

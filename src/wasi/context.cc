@@ -220,7 +220,7 @@ Expected<std::unique_ptr<FdEntry>> make_preopen(const Preopen& p) {
   e->rights_inheriting = kRightsDir | kRightsFile;
   e->readable = true;
   e->perms = Perms{p.dir_read, p.dir_write, p.file_read, p.file_write};
-  e->preopen_name = p.guest_path.empty() ? "." : p.guest_path;
+  e->preopen_name = p.guest_path;  // may be empty, as in wasmtime
   e->is_preopen = true;
   return e;
 }

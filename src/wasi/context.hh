@@ -78,7 +78,7 @@ struct FdEntry {
   uint64_t rights_base = 0, rights_inheriting = 0;
   bool readable = false, writable = false;  // access the fd was opened with
   Perms perms;
-  std::string preopen_name;  // non-empty: a preopened directory
+  std::string preopen_name;  // the guest's name of a preopen (may be empty)
   bool is_preopen = false;
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // Bytes
   uint64_t bytes_pos = 0;

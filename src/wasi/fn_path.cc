@@ -34,6 +34,25 @@ Errno lookup(Env& env, uint32_t fd, uint64_t right, Access access, uint32_t path
 
 Errno result(int r) { return r == 0 ? Errno::Success : last_error(); }
 
+// A path that ended with '/' must name a directory: ENOTDIR when it names
+// something else (a final symlink has been followed by the resolver).
+Errno check_dir_path(const Resolved& r) {
+  if (!r.must_be_dir) return Errno::Success;
+  struct stat st;
+  if (fstatat(r.dirfd, r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return last_error();
+  return S_ISDIR(st.st_mode) ? Errno::Success : Errno::Notdir;
+}
+
+// The new name of path_link / path_symlink. A link is never a directory, so
+// a name ending with '/' fails as on Linux (and wasmtime): EEXIST when a
+// directory is there, ENOTDIR when something else is, ENOENT when nothing is.
+Errno check_new_link(const Resolved& r) {
+  if (r.name == ".") return Errno::Exist;
+  if (!r.must_be_dir) return Errno::Success;
+  Errno err = check_dir_path(r);
+  return err == Errno::Success ? Errno::Exist : err;
+}
+
 struct OpenRequest {
   uint32_t oflags;
   uint64_t base, inheriting;
@@ -83,6 +102,24 @@ std::unique_ptr<FdEntry> opened_entry(const FdEntry& parent, const OpenRequest& 
   return e;
 }
 
+// Opens the resolved path for `r` (which loses `write` when it names a
+// directory). As wasmtime, a directory is never opened with fd_write, with or
+// without O_DIRECTORY (EISDIR); other write rights on it are dropped.
+Errno open_host(const Resolved& res, OpenRequest* r, int* fd, struct stat* st) {
+  *fd = openat(res.dirfd, res.name.c_str(), host_open_flags(*r), 0666);
+  bool fd_write = (r->base & kRightFdWrite) != 0;
+  if (*fd < 0 && errno == EISDIR && r->write && !fd_write && !(r->oflags & kOflagTrunc)) {
+    r->write = false;
+    *fd = openat(res.dirfd, res.name.c_str(), host_open_flags(*r), 0666);
+  }
+  if (*fd < 0) return last_error();
+  Errno err = Errno::Success;
+  if (fstat(*fd, st) != 0) err = last_error();
+  else if (S_ISDIR(st->st_mode) && fd_write) err = Errno::Isdir;
+  if (err != Errno::Success) close(*fd);
+  return err;
+}
+
 }  // namespace
 
 Errno fn_path_open(Env& env, const rt::Slot* a) {
@@ -107,20 +144,14 @@ Errno fn_path_open(Env& env, const rt::Slot* a) {
   Errno err = lookup(env, arg32(a, 0), need, creates ? Access::Write : Access::Read, arg32(a, 2),
                      arg32(a, 3), dirflags & kLookupSymlinkFollow, &dir, &res);
   if (err != Errno::Success) return err;
-  if ((r.write && !dir->perms.file_write) || (r.read && !dir->perms.file_read)) return Errno::Perm;
+  // fd_write asks for write permission even on a directory (which would
+  // then fail with EISDIR): a read-only preopen answers EPERM first, as wasmtime.
+  bool writes = r.write || (r.base & kRightFdWrite);
+  if ((writes && !dir->perms.file_write) || (r.read && !dir->perms.file_read)) return Errno::Perm;
   if (res.must_be_dir) r.oflags |= kOflagDirectory;
-  int fd = openat(res.dirfd, res.name.c_str(), host_open_flags(r), 0666);
-  if (fd < 0 && errno == EISDIR && r.write && !(r.oflags & kOflagTrunc)) {
-    r.write = false;  // a directory asked for with write rights: open it read-only
-    fd = openat(res.dirfd, res.name.c_str(), host_open_flags(r), 0666);
-  }
-  if (fd < 0) return last_error();
+  int fd;
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    Errno e = last_error();
-    close(fd);
-    return e;
-  }
+  if (err = open_host(res, &r, &fd, &st); err != Errno::Success) return err;
   uint32_t num = 0;
   err = env.ctx.insert(opened_entry(*dir, r, fd, st), &num);
   if (err != Errno::Success) return err;
@@ -170,6 +201,8 @@ Errno fn_path_link(Env& env, const rt::Slot* a) {
   err = lookup(env, arg32(a, 4), kRightPathLinkTarget, Access::Write, arg32(a, 5), arg32(a, 6),
                false, nullptr, &to);
   if (err != Errno::Success) return err;
+  if (err = check_dir_path(from); err != Errno::Success) return err;
+  if (err = check_new_link(to); err != Errno::Success) return err;
   // No AT_SYMLINK_FOLLOW: a final symlink is linked as itself.
   return result(linkat(from.dirfd, from.name.c_str(), to.dirfd, to.name.c_str(), 0));
 }
@@ -222,7 +255,7 @@ Errno fn_path_symlink(Env& env, const rt::Slot* a) {
   Errno err = lookup(env, arg32(a, 2), kRightPathSymlink, Access::Write, arg32(a, 3), arg32(a, 4),
                      false, nullptr, &res);
   if (err != Errno::Success) return err;
-  if (res.name == ".") return Errno::Exist;
+  if (err = check_new_link(res); err != Errno::Success) return err;
   return result(symlinkat(target.c_str(), res.dirfd, res.name.c_str()));
 }
 

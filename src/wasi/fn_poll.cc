@@ -201,11 +201,14 @@ Errno fn_poll_oneoff(Env& env, const rt::Slot* a) {
 
 namespace {
 
+// The socket `fd` with `rights`. A file, directory or stream is ENOTSOCK
+// before any rights check (it never holds the sock_* rights), as wasmtime.
 Errno socket_fd(Env& env, uint32_t fd, uint64_t rights, FdEntry** e) {
-  if (Errno err = env.fd(fd, rights, e); err != Errno::Success) return err;
-  uint8_t t = (*e)->filetype;
+  FdEntry* found = env.ctx.find(fd);
+  if (!found) return Errno::Badf;
+  uint8_t t = found->filetype;
   if (t != kFiletypeSocketStream && t != kFiletypeSocketDgram) return Errno::Notsock;
-  return Errno::Success;
+  return env.fd(fd, rights, e);
 }
 
 }  // namespace
@@ -260,9 +263,9 @@ Errno fn_sock_recv(Env& env, const rt::Slot* a) {
 
 Errno fn_sock_send(Env& env, const rt::Slot* a) {
   uint32_t len_ptr = arg32(a, 4);
-  if (arg32(a, 3) != 0) return Errno::Inval;  // no siflags are defined
   FdEntry* e;
   if (Errno err = socket_fd(env, arg32(a, 0), kRightFdWrite, &e); err != Errno::Success) return err;
+  if (arg32(a, 3) != 0) return Errno::Inval;  // no siflags are defined
   std::vector<IoSpan> spans;
   if (Errno err = read_iovecs(env, arg32(a, 1), arg32(a, 2), &spans); err != Errno::Success)
     return err;

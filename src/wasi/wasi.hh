@@ -43,7 +43,8 @@ namespace ember::wasi {
 
 inline constexpr const char* kModuleName = "wasi_snapshot_preview1";
 
-// A host directory the guest sees under `guest_path` (e.g. "." or "/data").
+// A host directory the guest sees under `guest_path` (e.g. "." or "/data";
+// empty is allowed, as in wasmtime: fd_prestat_dir_name then gives "").
 struct Preopen {
   std::string host_path;
   std::string guest_path;
