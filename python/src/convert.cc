@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common.hh"
+#include "ember/errors.hh"
 #include "runtime/backtrace.hh"
 #include "interp/interp.hh"
 
@@ -61,7 +62,11 @@ void raise_trap(rt::StoreData& s, TrapCode code) {
   if (code == TrapCode::HostError && s.host_error) {
     std::exception_ptr ep = std::move(s.host_error);
     s.host_error = nullptr;
-    std::rethrow_exception(ep);
+    try {
+      std::rethrow_exception(ep);
+    } catch (const WasmError& e) {  // an engine error raised on the way (not a Python one)
+      raise_wasmtime(e.what());
+    }
   }
   if (code == TrapCode::Exit) {
     nb::object e = refs().ExitTrap(

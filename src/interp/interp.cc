@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 
+#include "ember/errors.hh"
 #include "interp/interp_state.hh"
 #include "platform/stack.hh"
 #include "platform/vm.hh"
@@ -38,14 +39,16 @@ State* state_of(rt::StoreData& store) {
   if (!store.interp) {
     auto st = std::make_shared<State>();
     uint64_t budget = store.engine ? store.engine->config.max_wasm_stack : 512 * 1024;
-    budget = std::clamp<uint64_t>(budget, 4096, rt::kMaxWasmStack);
-    st->stack_bytes = size_t(budget) * 8;
+    budget = std::clamp<uint64_t>(budget, 1, rt::kMaxWasmStack);
+    // At least one page of value stack; the frame depth follows the budget
+    // down to a single frame (decisions.md, 17).
+    st->stack_bytes = std::max<size_t>(size_t(budget) * 8, 4096);
     st->stack = reinterpret_cast<rt::Slot*>(platform::vm_allocate_lazy(st->stack_bytes));
     if (!st->stack) return nullptr;
     st->stack_end = st->stack + st->stack_bytes / sizeof(rt::Slot);
-    st->max_frames = std::max<size_t>(kInitialFrames, size_t(budget / 8));
-    st->frames.resize(kInitialFrames);
-    st->frames_cap = kInitialFrames;
+    st->max_frames = std::max<size_t>(1, size_t(budget / 8));
+    st->frames.resize(std::min(kInitialFrames, st->max_frames));
+    st->frames_cap = st->frames.size();
     st->top = st->stack;
     store.interp = st;
   }
@@ -70,7 +73,14 @@ TrapCode call_host(rt::StoreData& store, rt::FuncInst* f, rt::ModuleInst* caller
 TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   if (f->is_host()) return call_host(store, f, nullptr, slots);
   State* stp = state_of(store);
-  if (!stp) return TrapCode::StackOverflow;
+  if (!stp) {
+    // Not the program's fault: say what ran out instead of "stack exhausted".
+    store.host_error = std::make_exception_ptr(WasmError(
+        ErrorKind::Exhaustion,
+        "could not allocate the wasm stack (" + std::to_string(store.engine ? store.engine->config.max_wasm_stack : 0) +
+            " bytes of max_wasm_stack): the process is out of memory mappings or address space"));
+    return TrapCode::HostError;
+  }
   State& st = *stp;
   const FuncCode* fc = static_cast<const FuncCode*>(f->code);
   rt::Slot* base = st.top;

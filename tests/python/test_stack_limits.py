@@ -1,0 +1,70 @@
+"""When the wasm stack cannot be mapped (address space or mappings used up),
+a call fails with a WasmtimeError that says so, not with a "call stack
+exhausted" trap that blames the program; the store stays usable for a call
+once mapping succeeds again."""
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent("""
+    import resource
+    import ember
+    config = ember.Config()
+    config.max_wasm_stack = 1 << 30  # an 8 GiB value stack reservation
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    f = ember.Instance(store, ember.Module(engine, '(module (func (export "f") (result i32) i32.const 7))'),
+                       []).exports(store)["f"]
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, hard))
+    try:
+        f(store)
+        print("ran")
+    except ember.Trap as e:
+        print("trap:", e)
+    except ember.WasmtimeError as e:
+        print("error:", e)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    print("then:", f(store))
+""")
+
+
+def test_unmappable_stack_is_reported_as_such() -> None:
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("error: could not allocate the wasm stack"), lines
+    assert lines[1] == "then: 7"
+
+
+RECURSE = """(module (func $r (export "r") (param i32) (result i32)
+  (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+    (else (i32.add (i32.const 1) (call $r (i32.sub (local.get 0) (i32.const 1))))))))"""
+
+
+def depth_limit(max_wasm_stack: int) -> int:
+    """The deepest recursion that returns (each call takes one frame record)."""
+    import ember
+    config = ember.Config()
+    config.max_wasm_stack = max_wasm_stack
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    r = ember.Instance(store, ember.Module(engine, RECURSE), []).exports(store)["r"]
+    lo, hi = 0, 1 << 20
+    while lo < hi:  # r(n) nests n calls
+        mid = (lo + hi + 1) // 2
+        try:
+            r(store, mid)
+            lo = mid
+        except ember.Trap as e:
+            assert "call stack exhausted" in str(e)
+            hi = mid - 1
+    return lo
+
+
+def test_small_max_wasm_stack_is_honoured() -> None:
+    # max_wasm_stack / 8 frame records, down to one: a 64-byte budget allows
+    # 8 nested calls, 8 bytes one.
+    assert depth_limit(64) == 8
+    assert depth_limit(8) == 1
+    assert depth_limit(4096) == 512
