@@ -29,6 +29,7 @@
 #include "interp/ir_codec.hh"
 #include "interp/interp_state.hh"
 #include "runtime/store_data.hh"
+#include "compile/compile.hh"
 #include "validate/validate.hh"
 
 using namespace ember;

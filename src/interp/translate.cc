@@ -1134,3 +1134,43 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
 }
 
 }  // namespace ember::interp
+
+namespace ember::interp {
+
+// The IR op of each entity operator, with the operands it pops and the slots
+// its result takes (layouts in ir_ops.def).
+namespace {
+struct EntityForm {
+  IOp op;
+  uint32_t nin, result;
+};
+
+EntityForm entity_form(Op op) {
+  switch (op) {
+    case Op::RefIsNull: return {IOp::RefIsNull, 1, 1};
+    case Op::RefFunc: return {IOp::RefFunc, 0, 1};
+    case Op::MemorySize: return {IOp::MemorySize, 0, 1};
+    case Op::MemoryGrow: return {IOp::MemoryGrow, 1, 1};
+    case Op::MemoryInit: return {IOp::MemoryInit, 3, 0};
+    case Op::DataDrop: return {IOp::DataDrop, 0, 0};
+    case Op::MemoryCopy: return {IOp::MemoryCopy, 3, 0};
+    case Op::MemoryFill: return {IOp::MemoryFill, 3, 0};
+    case Op::TableGet: return {IOp::TableGet, 1, 1};
+    case Op::TableSet: return {IOp::TableSet, 2, 0};
+    case Op::TableGrow: return {IOp::TableGrow, 2, 1};
+    case Op::TableSize: return {IOp::TableSize, 0, 1};
+    case Op::TableFill: return {IOp::TableFill, 3, 0};
+    case Op::TableInit: return {IOp::TableInit, 3, 0};
+    case Op::ElemDrop: return {IOp::ElemDrop, 0, 0};
+    case Op::TableCopy: return {IOp::TableCopy, 3, 0};
+    default: return {IOp::Unreachable, 0, 0};
+  }
+}
+}  // namespace
+
+void Translator::entity_op(Op op, std::initializer_list<uint32_t> imms, bool count64) {
+  EntityForm f = entity_form(op);
+  generic(f.op, f.nin, f.result, imms, count64);
+}
+
+}  // namespace ember::interp

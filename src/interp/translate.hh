@@ -1,6 +1,7 @@
 // Translator: wasm operators -> register IR (code.hh), fed by the validator.
 //
-// The validator (src/validate/func_validate.cc) decodes and type-checks each
+// The interpreter's implementation of the Lowering interface
+// (validate/lowering.hh): the validator decodes and type-checks each
 // operator, then calls the matching method here; so every call describes a
 // well-typed operator and the translator never re-checks types.
 //
@@ -52,6 +53,7 @@
 #include "interp/code.hh"
 #include "ir/module.hh"
 #include "support/error.hh"
+#include "validate/lowering.hh"
 
 namespace ember::interp {
 
@@ -69,60 +71,61 @@ struct TranslateOptions {
   uint32_t num_imported_funcs = 0;
 };
 
-class Translator {
+class Translator final : public Lowering {
  public:
   explicit Translator(CompiledCode& out, TranslateOptions opt = {}) : out_(out), opt_(opt) {}
 
   // `locals`: the types of all locals, params first.
   void begin_function(uint32_t func_index, const FuncType& type,
-                      const std::vector<ValType>& locals);
+                      const std::vector<ValType>& locals) override;
   // After the function's final `end`. Fails if the frame is unreasonably big.
-  Status finish_function();
+  Status finish_function() override;
   // Byte offset of the operator about to be translated (for backtraces).
-  void at(uint64_t offset) { offset_ = offset; }
+  void at(uint64_t offset) override { offset_ = offset; }
   // Fuel cost of the operator about to be translated (before its method).
-  void charge(Op op);
+  void charge(Op op) override;
 
   // Control.
-  using Types = std::span<const ValType>;
-  void unreachable();
-  void block(Types params, Types results);
-  void loop(Types params, Types results);
-  void if_(Types params, Types results);
-  void else_();
-  void end();
-  void br(uint32_t depth);
-  void br_if(uint32_t depth);
-  void br_table(const std::vector<uint32_t>& depths);  // last entry = default
-  void return_();
-  void call(uint32_t func, const FuncType& type);
-  void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type);
-  void return_call(uint32_t func, const FuncType& type);
-  void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type);
+  void unreachable() override;
+  void block(Types params, Types results) override;
+  void loop(Types params, Types results) override;
+  void if_(Types params, Types results) override;
+  void else_() override;
+  void end() override;
+  void br(uint32_t depth) override;
+  void br_if(uint32_t depth) override;
+  void br_table(const std::vector<uint32_t>& depths) override;  // last entry = default
+  void return_() override;
+  void call(uint32_t func, const FuncType& type) override;
+  void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;
+  void return_call(uint32_t func, const FuncType& type) override;
+  void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;
 
   // Parametric and variables.
-  void drop();
-  void select();
-  void local_get(uint32_t x);
-  void local_set(uint32_t x);
-  void local_tee(uint32_t x);
-  void constant(uint64_t bits);
-  void constant_v128(uint64_t lo, uint64_t hi);
+  void drop() override;
+  void select() override;
+  void local_get(uint32_t x) override;
+  void local_set(uint32_t x) override;
+  void local_tee(uint32_t x) override;
+  void constant(uint64_t bits) override;
+  void constant_v128(uint64_t lo, uint64_t hi) override;
   // `global.get` / `global.set` of a global of type `t`.
-  void global_get(uint32_t g, ValType t);
-  void global_set(uint32_t g, ValType t);
+  void global_get(uint32_t g, ValType t) override;
+  void global_set(uint32_t g, ValType t) override;
 
   // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
-  void unary(Op op);
-  void binary(Op op);
+  void unary(Op op) override;
+  void binary(Op op) override;
   // `addr64`: the memory is a memory64 (i64 address); `mem`: its index.
-  void load(Op op, uint32_t offset, bool addr64 = false, uint32_t mem = 0);
-  void store(Op op, uint32_t offset, bool addr64 = false, uint32_t mem = 0);
+  void load(Op op, uint32_t offset, bool addr64, uint32_t mem) override;
+  void store(Op op, uint32_t offset, bool addr64, uint32_t mem) override;
   // A SIMD operator of any V* shape; `imms` are its immediates in IR order
   // (memory offset, then lane or shuffle words).
-  void simd(Op op, std::initializer_list<uint32_t> imms);
+  void simd(Op op, std::initializer_list<uint32_t> imms) override;
   // i8x16.shuffle with its 16 lane indices (each < 32).
-  void shuffle(const uint8_t* lanes);
+  void shuffle(const uint8_t* lanes) override;
+
+  void entity_op(Op op, std::initializer_list<uint32_t> imms, bool count64 = false) override;
 
   // Any other IR op of the form [op][d if result][imms...][operand slots...]
   // popping `nin` operands (ir_ops.def documents each layout). `result` is

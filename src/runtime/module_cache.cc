@@ -16,6 +16,7 @@
 #include "binary/decoder.hh"
 #include "runtime/serialize.hh"
 #include "support/hash.hh"
+#include "compile/compile.hh"
 #include "validate/validate.hh"
 
 namespace ember::rt {

@@ -1,4 +1,4 @@
-// Function-body validation (spec appendix algorithm) driving the translator.
+// Function-body validation (spec appendix algorithm) driving a Lowering.
 #include "validate/func_validate.hh"
 
 #include <string>
@@ -10,17 +10,16 @@ namespace ember {
 
 namespace {
 
-using interp::IOp;
 constexpr uint8_t kUnknown = 0;  // the bottom type of unreachable code
 
 class FuncValidator {
  public:
-  FuncValidator(const ModuleContext& cx, uint32_t defined_index, interp::Translator& tr)
+  FuncValidator(const ModuleContext& cx, uint32_t defined_index, Lowering& out)
       : cx_(cx),
         m_(cx.m),
         r_(m_.bytes.data() + m_.bodies[defined_index].offset, m_.bodies[defined_index].size,
            m_.bodies[defined_index].offset),
-        tr_(tr),
+        out_(out),
         func_index_(m_.num_imported_funcs + defined_index) {}
 
   Status run();
@@ -132,7 +131,7 @@ class FuncValidator {
   const ModuleContext& cx_;
   const ModuleData& m_;
   Reader r_;
-  interp::Translator& tr_;
+  Lowering& out_;
   uint32_t func_index_;
   uint64_t op_offset_ = 0;
   std::vector<ValType> locals_;
@@ -167,12 +166,12 @@ Status FuncValidator::read_locals() {
 Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
-  tr_.begin_function(func_index_, ft, locals_);
+  out_.begin_function(func_index_, ft, locals_);
   ctrls_.push_back(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();
     if (r_.at_end()) return malformed("END opcode expected");
-    tr_.at(op_offset_);
+    out_.at(op_offset_);
     EMBER_ASSIGN(uint8_t b, r_.u8());
     uint8_t prefix = 0;
     uint32_t code = b;
@@ -186,14 +185,14 @@ Status FuncValidator::run() {
       return invalid(std::string(info->mnemonic) + " requires the " +
                      feature_name(info->feature) + " feature");
     }
-    tr_.charge(info->op);
+    out_.charge(info->op);
     EMBER_TRY(operator_(*info));
   }
   if (!r_.at_end()) {
     op_offset_ = r_.offset();
     return malformed("section size mismatch");
   }
-  return tr_.finish_function();
+  return out_.finish_function();
 }
 
 Status FuncValidator::operator_(const OpInfo& info) {
@@ -201,13 +200,13 @@ Status FuncValidator::operator_(const OpInfo& info) {
     case SigKind::Unary:
       EMBER_TRY(pop(*info.in));
       push(*info.out);
-      tr_.unary(info.op);
+      out_.unary(info.op);
       return Status::Ok();
     case SigKind::Binary:
       EMBER_TRY(pop(*info.in));
       EMBER_TRY(pop(*info.in));
       push(*info.out);
-      tr_.binary(info.op);
+      out_.binary(info.op);
       return Status::Ok();
     case SigKind::Load:
     case SigKind::Store:
@@ -251,11 +250,11 @@ Status FuncValidator::memory_op(const OpInfo& info) {
   if (info.sig == SigKind::Load) {
     EMBER_TRY(pop(addr_type(mem)));
     push(*info.out);
-    tr_.load(info.op, offset, addr64, mem);
+    out_.load(info.op, offset, addr64, mem);
   } else {
     EMBER_TRY(pop(*info.in));
     EMBER_TRY(pop(addr_type(mem)));
-    tr_.store(info.op, offset, addr64, mem);
+    out_.store(info.op, offset, addr64, mem);
   }
   return Status::Ok();
 }
@@ -274,7 +273,7 @@ Status FuncValidator::simd_op(const OpInfo& info) {
     case SigKind::VUnary:
       EMBER_TRY(pop(*info.in));
       push(*info.out);
-      tr_.simd(info.op, {});
+      out_.simd(info.op, {});
       return Status::Ok();
     case SigKind::VBinary: {
       const uint8_t* lanes = nullptr;
@@ -287,8 +286,8 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       EMBER_TRY(pop(V));
       EMBER_TRY(pop(V));
       push(V);
-      if (lanes) tr_.shuffle(lanes);
-      else tr_.simd(info.op, {});
+      if (lanes) out_.shuffle(lanes);
+      else out_.simd(info.op, {});
       return Status::Ok();
     }
     case SigKind::VTernary:
@@ -296,20 +295,20 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       EMBER_TRY(pop(V));
       EMBER_TRY(pop(V));
       push(V);
-      tr_.simd(info.op, {});
+      out_.simd(info.op, {});
       return Status::Ok();
     case SigKind::VShift:
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(V));
       push(V);
-      tr_.simd(info.op, {});
+      out_.simd(info.op, {});
       return Status::Ok();
     case SigKind::VExtract: {
       uint32_t lane;
       EMBER_TRY(lane_index(info, &lane));
       EMBER_TRY(pop(V));
       push(*info.out);
-      tr_.simd(info.op, {lane});
+      out_.simd(info.op, {lane});
       return Status::Ok();
     }
     case SigKind::VReplace: {
@@ -318,7 +317,7 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       EMBER_TRY(pop(*info.in));
       EMBER_TRY(pop(V));
       push(V);
-      tr_.simd(info.op, {lane});
+      out_.simd(info.op, {lane});
       return Status::Ok();
     }
     default:
@@ -336,8 +335,8 @@ Status FuncValidator::simd_memory_op(const OpInfo& info) {
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
   EMBER_TRY(pop(addr_type(mem)));
   if (info.out) push(*info.out);
-  if (has_lane) tr_.simd(info.op, {offset, lane});
-  else tr_.simd(info.op, {offset});
+  if (has_lane) out_.simd(info.op, {offset, lane});
+  else out_.simd(info.op, {offset});
   return Status::Ok();
 }
 
@@ -393,7 +392,7 @@ Status FuncValidator::special(const OpInfo& info) {
     case Op::Drop: {
       uint8_t t = kUnknown;
       EMBER_TRY(pop_any(&t));
-      tr_.drop();
+      out_.drop();
       return Status::Ok();
     }
     case Op::Select: {
@@ -407,7 +406,7 @@ Status FuncValidator::special(const OpInfo& info) {
       if (!numeric(t1) || !numeric(t2)) return invalid("type mismatch");
       if (t1 != kUnknown && t2 != kUnknown && t1 != t2) return invalid("type mismatch");
       push_raw(t1 == kUnknown ? t2 : t1);
-      tr_.select();
+      out_.select();
       return Status::Ok();
     }
     case Op::SelectT: {
@@ -420,7 +419,7 @@ Status FuncValidator::special(const OpInfo& info) {
       EMBER_TRY(pop(t));
       EMBER_TRY(pop(t));
       push(t);
-      tr_.select();
+      out_.select();
       return Status::Ok();
     }
     case Op::LocalGet: case Op::LocalSet: case Op::LocalTee: {
@@ -429,14 +428,14 @@ Status FuncValidator::special(const OpInfo& info) {
       ValType t = locals_[x];
       if (info.op == Op::LocalGet) {
         push(t);
-        tr_.local_get(x);
+        out_.local_get(x);
       } else {
         EMBER_TRY(pop(t));
         if (info.op == Op::LocalTee) {
           push(t);
-          tr_.local_tee(x);
+          out_.local_tee(x);
         } else {
-          tr_.local_set(x);
+          out_.local_set(x);
         }
       }
       return Status::Ok();
@@ -447,43 +446,43 @@ Status FuncValidator::special(const OpInfo& info) {
       const GlobalType& gt = m_.globals[g].type;
       if (info.op == Op::GlobalGet) {
         push(gt.type);
-        tr_.global_get(g, gt.type);
+        out_.global_get(g, gt.type);
       } else {
         if (!gt.mut) return invalid("global is immutable");
         EMBER_TRY(pop(gt.type));
-        tr_.global_set(g, gt.type);
+        out_.global_set(g, gt.type);
       }
       return Status::Ok();
     }
     case Op::I32Const: {
       EMBER_ASSIGN(int32_t v, r_.s32());
       push(ValType::I32);
-      tr_.constant(uint32_t(v));
+      out_.constant(uint32_t(v));
       return Status::Ok();
     }
     case Op::I64Const: {
       EMBER_ASSIGN(int64_t v, r_.s64());
       push(ValType::I64);
-      tr_.constant(uint64_t(v));
+      out_.constant(uint64_t(v));
       return Status::Ok();
     }
     case Op::F32Const: {
       EMBER_ASSIGN(uint32_t v, r_.u32_fixed());
       push(ValType::F32);
-      tr_.constant(v);
+      out_.constant(v);
       return Status::Ok();
     }
     case Op::F64Const: {
       EMBER_ASSIGN(uint64_t v, r_.u64_fixed());
       push(ValType::F64);
-      tr_.constant(v);
+      out_.constant(v);
       return Status::Ok();
     }
     case Op::V128Const: {
       EMBER_ASSIGN(uint64_t lo, r_.u64_fixed());
       EMBER_ASSIGN(uint64_t hi, r_.u64_fixed());
       push(ValType::V128);
-      tr_.constant_v128(lo, hi);
+      out_.constant_v128(lo, hi);
       return Status::Ok();
     }
     case Op::RefNull: {
@@ -492,7 +491,7 @@ Status FuncValidator::special(const OpInfo& info) {
         return malformed("malformed reference type");
       }
       push(ValType(b));
-      tr_.constant(0);
+      out_.constant(0);
       return Status::Ok();
     }
     case Op::RefIsNull: {
@@ -500,7 +499,7 @@ Status FuncValidator::special(const OpInfo& info) {
       EMBER_TRY(pop_any(&t));
       if (t != kUnknown && !is_ref(ValType(t))) return invalid("type mismatch");
       push(ValType::I32);
-      tr_.generic(IOp::RefIsNull, 1, true, {});
+      out_.entity_op(Op::RefIsNull, {});
       return Status::Ok();
     }
     case Op::RefFunc: {
@@ -508,7 +507,7 @@ Status FuncValidator::special(const OpInfo& info) {
       if (f >= m_.funcs.size()) return invalid("unknown function " + std::to_string(f));
       if (!cx_.declared_funcs[f]) return invalid("undeclared function reference");
       push(ValType::FuncRef);
-      tr_.generic(IOp::RefFunc, 0, true, {f});
+      out_.entity_op(Op::RefFunc, {f});
       return Status::Ok();
     }
     case Op::MemorySize: case Op::MemoryGrow: case Op::MemoryInit: case Op::DataDrop:
@@ -522,7 +521,7 @@ Status FuncValidator::special(const OpInfo& info) {
 Status FuncValidator::control_op(const OpInfo& info) {
   switch (info.op) {
     case Op::Unreachable:
-      tr_.unreachable();
+      out_.unreachable();
       set_unreachable();
       return Status::Ok();
     case Op::Nop:
@@ -536,9 +535,9 @@ Status FuncValidator::control_op(const OpInfo& info) {
       ctrls_.push_back(std::move(c));
       const Ctrl& nc = ctrls_.back();
       push_all(nc.params);
-      if (info.op == Op::Block) tr_.block(nc.params, nc.results);
-      else if (info.op == Op::Loop) tr_.loop(nc.params, nc.results);
-      else tr_.if_(nc.params, nc.results);
+      if (info.op == Op::Block) out_.block(nc.params, nc.results);
+      else if (info.op == Op::Loop) out_.loop(nc.params, nc.results);
+      else out_.if_(nc.params, nc.results);
       return Status::Ok();
     }
     case Op::Else: {
@@ -546,7 +545,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       if (c.op != Op::If) return invalid("else without matching if");
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
-      tr_.else_();
+      out_.else_();
       c.op = Op::Else;
       c.unreachable = false;
       push_all(c.params);
@@ -557,7 +556,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
       if (c.op == Op::If && c.params != c.results) return invalid("type mismatch");
-      tr_.end();
+      out_.end();
       std::vector<ValType> results = std::move(c.results);
       ctrls_.pop_back();
       push_all(results);
@@ -568,7 +567,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       const Ctrl* l = nullptr;
       EMBER_TRY(label(depth, &l));
       EMBER_TRY(pop_all(label_types(*l)));
-      tr_.br(depth);
+      out_.br(depth);
       set_unreachable();
       return Status::Ok();
     }
@@ -580,7 +579,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       const std::vector<ValType>& ts = label_types(*l);
       EMBER_TRY(pop_all(ts));
       push_all(ts);  // the label's types, as the spec's algorithm does
-      tr_.br_if(depth);
+      out_.br_if(depth);
       return Status::Ok();
     }
     case Op::BrTable: {
@@ -602,13 +601,13 @@ Status FuncValidator::control_op(const OpInfo& info) {
         for (uint8_t t : scratch_) push_raw(t);
       }
       EMBER_TRY(pop_all(label_types(*def)));
-      tr_.br_table(depths_);
+      out_.br_table(depths_);
       set_unreachable();
       return Status::Ok();
     }
     case Op::Return:
       EMBER_TRY(pop_all(ctrls_.front().results));
-      tr_.return_();
+      out_.return_();
       set_unreachable();
       return Status::Ok();
     default:
@@ -642,14 +641,14 @@ Status FuncValidator::call_op(const OpInfo& info) {
   bool tail = info.op == Op::ReturnCall || info.op == Op::ReturnCallIndirect;
   if (tail) {
     if (ft->results != ctrls_.front().results) return invalid("type mismatch");
-    if (indirect) tr_.return_call_indirect(m_.type_ids[type_index], table, *ft);
-    else tr_.return_call(func, *ft);
+    if (indirect) out_.return_call_indirect(m_.type_ids[type_index], table, *ft);
+    else out_.return_call(func, *ft);
     set_unreachable();
     return Status::Ok();
   }
   push_all(ft->results);
-  if (indirect) tr_.call_indirect(m_.type_ids[type_index], table, *ft);
-  else tr_.call(func, *ft);
+  if (indirect) out_.call_indirect(m_.type_ids[type_index], table, *ft);
+  else out_.call(func, *ft);
   return Status::Ok();
 }
 
@@ -659,7 +658,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       uint32_t mem;
       EMBER_TRY(mem_index(&mem));
       push(addr_type(mem));
-      tr_.generic(IOp::MemorySize, 0, true, {mem});
+      out_.entity_op(Op::MemorySize, {mem});
       return Status::Ok();
     }
     case Op::MemoryGrow: {
@@ -667,7 +666,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(mem_index(&mem));
       EMBER_TRY(pop(addr_type(mem)));
       push(addr_type(mem));
-      tr_.generic(IOp::MemoryGrow, 1, true, {mem});
+      out_.entity_op(Op::MemoryGrow, {mem});
       return Status::Ok();
     }
     case Op::MemoryInit: {
@@ -678,13 +677,13 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(addr_type(mem)));
-      tr_.generic(IOp::MemoryInit, 3, false, {mem, data});
+      out_.entity_op(Op::MemoryInit, {mem, data});
       return Status::Ok();
     }
     case Op::DataDrop: {
       EMBER_ASSIGN(uint32_t data, r_.u32());
       EMBER_TRY(check_data(data));
-      tr_.generic(IOp::DataDrop, 0, false, {data});
+      out_.entity_op(Op::DataDrop, {data});
       return Status::Ok();
     }
     case Op::MemoryCopy: {
@@ -696,7 +695,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(pop(nt));
       EMBER_TRY(pop(st));
       EMBER_TRY(pop(dt));
-      tr_.generic(IOp::MemoryCopy, 3, false, {dm, sm}, nt == ValType::I64);
+      out_.entity_op(Op::MemoryCopy, {dm, sm}, nt == ValType::I64);
       return Status::Ok();
     }
     case Op::MemoryFill: {
@@ -705,7 +704,7 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       EMBER_TRY(pop(addr_type(mem)));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(addr_type(mem)));
-      tr_.generic(IOp::MemoryFill, 3, false, {mem}, addr_type(mem) == ValType::I64);
+      out_.entity_op(Op::MemoryFill, {mem}, addr_type(mem) == ValType::I64);
       return Status::Ok();
     }
     default:
@@ -724,24 +723,24 @@ Status FuncValidator::table_op(const OpInfo& info) {
       if (info.op == Op::TableGet) {
         EMBER_TRY(pop(it));
         push(et);
-        tr_.generic(IOp::TableGet, 1, true, {t});
+        out_.entity_op(Op::TableGet, {t});
       } else if (info.op == Op::TableSet) {
         EMBER_TRY(pop(et));
         EMBER_TRY(pop(it));
-        tr_.generic(IOp::TableSet, 2, false, {t});
+        out_.entity_op(Op::TableSet, {t});
       } else if (info.op == Op::TableGrow) {
         EMBER_TRY(pop(it));
         EMBER_TRY(pop(et));
         push(it);
-        tr_.generic(IOp::TableGrow, 2, true, {t});
+        out_.entity_op(Op::TableGrow, {t});
       } else if (info.op == Op::TableSize) {
         push(it);
-        tr_.generic(IOp::TableSize, 0, true, {t});
+        out_.entity_op(Op::TableSize, {t});
       } else {
         EMBER_TRY(pop(it));
         EMBER_TRY(pop(et));
         EMBER_TRY(pop(it));
-        tr_.generic(IOp::TableFill, 3, false, {t}, it == ValType::I64);
+        out_.entity_op(Op::TableFill, {t}, it == ValType::I64);
       }
       return Status::Ok();
     }
@@ -754,13 +753,13 @@ Status FuncValidator::table_op(const OpInfo& info) {
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(table_index_type(t)));
-      tr_.generic(IOp::TableInit, 3, false, {t, e});
+      out_.entity_op(Op::TableInit, {t, e});
       return Status::Ok();
     }
     case Op::ElemDrop: {
       EMBER_ASSIGN(uint32_t e, r_.u32());
       EMBER_TRY(check_elem(e));
-      tr_.generic(IOp::ElemDrop, 0, false, {e});
+      out_.entity_op(Op::ElemDrop, {e});
       return Status::Ok();
     }
     case Op::TableCopy: {
@@ -769,10 +768,12 @@ Status FuncValidator::table_op(const OpInfo& info) {
       EMBER_TRY(check_table(dt));
       EMBER_TRY(check_table(st));
       if (m_.tables[dt].elem != m_.tables[st].elem) return invalid("type mismatch");
-      EMBER_TRY(pop(ValType::I32));
-      EMBER_TRY(pop(table_index_type(st)));
-      EMBER_TRY(pop(table_index_type(dt)));
-      tr_.generic(IOp::TableCopy, 3, false, {dt, st});
+      ValType dit = table_index_type(dt), sit = table_index_type(st);
+      ValType nt = (dit == ValType::I64 && sit == ValType::I64) ? ValType::I64 : ValType::I32;
+      EMBER_TRY(pop(nt));
+      EMBER_TRY(pop(sit));
+      EMBER_TRY(pop(dit));
+      out_.entity_op(Op::TableCopy, {dt, st}, nt == ValType::I64);
       return Status::Ok();
     }
     default:
@@ -904,8 +905,8 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
 }
 
 Status validate_function(const ModuleContext& cx, uint32_t defined_index,
-                         interp::Translator& tr) {
-  FuncValidator v(cx, defined_index, tr);
+                         Lowering& out) {
+  FuncValidator v(cx, defined_index, out);
   return v.run();
 }
 

@@ -3,15 +3,15 @@
 //
 // Decodes the body's operators from ModuleData::bytes, checks them with the
 // spec's operand-stack/control-stack algorithm (Unknown types in unreachable
-// code) and feeds each checked operator to the interpreter translator.
+// code) and feeds each checked operator to a Lowering (validate/lowering.hh).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "interp/translate.hh"
 #include "ir/module.hh"
 #include "support/error.hh"
+#include "validate/lowering.hh"
 
 namespace ember {
 
@@ -22,8 +22,7 @@ struct ModuleContext {
   std::vector<bool> declared_funcs;  // C.refs: functions ref.func may name
 };
 
-Status validate_function(const ModuleContext& cx, uint32_t defined_index,
-                         interp::Translator& tr);
+Status validate_function(const ModuleContext& cx, uint32_t defined_index, Lowering& out);
 
 // Decodes a body without validating it: reports only Malformed errors. The
 // spec decodes a whole module before validating it, so after a validation

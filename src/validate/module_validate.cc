@@ -1,23 +1,11 @@
-// Module-level validation and the compile_module driver.
-//
-// Checks the rules of the spec's module validation (types, imports, limits,
-// globals, exports, start, segments, C.refs) and then validates + translates
-// every function body with one FuncValidator pass each -- on several threads
-// for large modules (parallel_compilation): each thread translates a
-// contiguous range of bodies into its own CompiledCode and the ranges are
-// concatenated in order. Translated code is position independent (branch
-// offsets are relative, calls name function indices), so only the function
-// ranges and pc_map words move, and the result is identical to the serial
-// translation.
+// Module-level validation: the rules of the spec's module validation (types,
+// imports, limits, globals, exports, start, segments, C.refs) and constant
+// expressions. Function bodies are validate/func_validate.cc's; the driver
+// that runs both and lowers the bodies is src/compile/compile.cc.
 #include <algorithm>
-#include <atomic>
-#include <memory>
 #include <string>
-#include <thread>
 #include <unordered_set>
 
-#include "interp/code.hh"
-#include "interp/translate.hh"
 #include "validate/func_validate.hh"
 #include "validate/validate.hh"
 
@@ -162,7 +150,8 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   return Status::Ok();
 }
 
-// C.refs: functions named by ref.func outside function bodies.
+}  // namespace
+
 std::vector<bool> declared_funcs(const ModuleData& m) {
   std::vector<bool> refs(m.funcs.size(), false);
   auto scan = [&](const ConstExpr& e) {
@@ -178,114 +167,6 @@ std::vector<bool> declared_funcs(const ModuleData& m) {
     if (e.kind == ExternKind::Func && e.index < refs.size()) refs[e.index] = true;
   }
   return refs;
-}
-
-// ---- translation of the bodies, serial or parallel -----------------------------
-
-constexpr uint64_t kParallelMinCodeBytes = 128 * 1024;
-constexpr size_t kParallelMinFuncsPerThread = 16;
-constexpr unsigned kMaxCompileThreads = 16;
-
-// The first body of a range that failed, and why.
-struct RangeResult {
-  uint32_t failed_at = UINT32_MAX;
-  Error error;
-};
-
-RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt, uint32_t from,
-                            uint32_t to, CompiledCode& out, const std::atomic<uint32_t>* stop = nullptr) {
-  interp::Translator tr(out, opt);
-  for (uint32_t i = from; i < to; i++) {
-    if (stop && stop->load(std::memory_order_relaxed) < i) return {};  // an earlier body failed
-    Status st = validate_function(cx, i, tr);
-    if (!st) return {i, st.take_error()};
-  }
-  return {};
-}
-
-// Appends `part` (translated on its own, word positions relative to it).
-void append_code(CompiledCode& code, const CompiledCode& part) {
-  uint32_t base = uint32_t(code.words.size());
-  code.words.insert(code.words.end(), part.words.begin(), part.words.end());
-  size_t f0 = code.funcs.size(), p0 = code.pc_map.size();
-  code.funcs.insert(code.funcs.end(), part.funcs.begin(), part.funcs.end());
-  code.pc_map.insert(code.pc_map.end(), part.pc_map.begin(), part.pc_map.end());
-  for (size_t i = f0; i < code.funcs.size(); i++) {
-    code.funcs[i].begin += base;
-    code.funcs[i].end += base;
-  }
-  for (size_t i = p0; i < code.pc_map.size(); i++) code.pc_map[i].word += base;
-}
-
-RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt, unsigned threads,
-                               CompiledCode& code) {
-  const ModuleData& m = cx.m;
-  // Contiguous ranges of about equal code size, several per thread so that
-  // one large function does not leave the others idle.
-  size_t nchunks = std::min<size_t>(m.bodies.size(), size_t(threads) * 4);
-  uint64_t total = 0;
-  for (const FuncBody& b : m.bodies) total += b.size;
-  std::vector<uint32_t> bounds{0};
-  uint64_t acc = 0;
-  for (uint32_t i = 0; i < m.bodies.size(); i++) {
-    acc += m.bodies[i].size;
-    if (acc * nchunks >= total * bounds.size() && bounds.size() < nchunks) bounds.push_back(i + 1);
-  }
-  if (bounds.back() != m.bodies.size()) bounds.push_back(uint32_t(m.bodies.size()));
-  size_t nparts = bounds.size() - 1;
-  // One allocation per part: the translators append to their vectors all the
-  // time, and neighbouring vector headers would share cache lines.
-  std::vector<std::unique_ptr<CompiledCode>> parts(nparts);
-  for (size_t c = 0; c < nparts; c++) {
-    parts[c] = std::make_unique<CompiledCode>();
-    parts[c]->funcs.reserve(bounds[c + 1] - bounds[c]);
-  }
-  std::vector<RangeResult> results(nparts);
-  std::atomic<size_t> next{0};
-  std::atomic<uint32_t> first_failure{UINT32_MAX};
-  auto worker = [&] {
-    for (size_t c; (c = next.fetch_add(1)) < nparts;) {
-      try {
-        results[c] = translate_range(cx, opt, bounds[c], bounds[c + 1], *parts[c], &first_failure);
-      } catch (const std::bad_alloc&) {
-        results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
-      }
-      uint32_t f = results[c].failed_at, cur = first_failure.load();
-      while (f < cur && !first_failure.compare_exchange_weak(cur, f)) {
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; t++) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  size_t words = 0, funcs = 0, pcs = 0;
-  for (size_t c = 0; c < nparts; c++) {
-    if (results[c].failed_at != UINT32_MAX) return std::move(results[c]);
-    words += parts[c]->words.size();
-    funcs += parts[c]->funcs.size();
-    pcs += parts[c]->pc_map.size();
-  }
-  code.words.reserve(words);
-  code.funcs.reserve(funcs);
-  code.pc_map.reserve(pcs);
-  for (size_t c = 0; c < nparts; c++) {
-    append_code(code, *parts[c]);
-    parts[c].reset();
-  }
-  return {};
-}
-
-}  // namespace
-
-unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config) {
-  if (!config.parallel_compilation) return 1;
-  uint64_t bytes = 0;
-  for (const FuncBody& b : m.bodies) bytes += b.size;
-  if (bytes < kParallelMinCodeBytes) return 1;
-  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  size_t by_funcs = m.bodies.size() / kParallelMinFuncsPerThread;
-  return unsigned(std::max<size_t>(1, std::min<size_t>({hw, by_funcs, kMaxCompileThreads})));
 }
 
 Status validate_module_level(const ModuleData& m, const FeatureSet& features, bool full) {
@@ -337,45 +218,6 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
     }
   }
   if (st.size() != 1 || st[0] != expected) return err("type mismatch");
-  return Status::Ok();
-}
-
-Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate) {
-  const FeatureSet& f = engine.config.features;
-  // The registry is internally synchronized; interning does not change the
-  // engine's observable configuration.
-  auto& registry = const_cast<rt::TypeRegistry&>(engine.types);
-  m.type_ids.clear();
-  for (const FuncType& t : m.types) m.type_ids.push_back(registry.intern(t));
-  if (m.bodies.size() + m.num_imported_funcs != m.funcs.size()) {
-    return Error(ErrorKind::Malformed, "function and code section have inconsistent lengths");
-  }
-  // A malformed body takes precedence over any validation error.
-  auto prefer_malformed = [&](Error e, uint32_t from) -> Error {
-    for (uint32_t i = from; i < m.bodies.size(); i++) {
-      Status st = decode_function(m, i, f);
-      if (!st) return st.take_error();
-    }
-    return e;
-  };
-  {
-    Status st = check_module(m, f, validate);
-    if (!st) return prefer_malformed(st.take_error(), 0);
-  }
-  ModuleContext cx{m, f, declared_funcs(m)};
-  auto code = std::make_shared<CompiledCode>();
-  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
-                               engine.config.relaxed_simd_deterministic,
-                               engine.config.nan_canonicalization, m.num_imported_funcs};
-  unsigned threads = compile_threads(m, engine.config);
-  RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
-                              : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);
-  if (r.failed_at != UINT32_MAX) {
-    if (r.error.kind() == ErrorKind::Malformed) return std::move(r.error);
-    return prefer_malformed(std::move(r.error), r.failed_at);
-  }
-  for (interp::FuncCode& fc : code->funcs) fc.entry = code->words.data() + fc.begin;
-  m.code = std::move(code);
   return Status::Ok();
 }
 

@@ -20,6 +20,7 @@
 #include "runtime/store_data.hh"
 #include "spec_corpus.hh"
 #include "text/wat.hh"
+#include "compile/compile.hh"
 #include "validate/validate.hh"
 
 namespace fs = std::filesystem;

@@ -28,6 +28,7 @@
 #include "runtime/runtime.hh"
 #include "runtime/serialize.hh"
 #include "spec_corpus.hh"
+#include "compile/compile.hh"
 #include "validate/validate.hh"
 
 namespace fs = std::filesystem;

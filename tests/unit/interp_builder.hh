@@ -10,6 +10,7 @@
 
 #include "binary/decoder.hh"
 #include "runtime/runtime.hh"
+#include "compile/compile.hh"
 #include "validate/validate.hh"
 
 namespace ember::testing {

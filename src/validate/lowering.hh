@@ -1,0 +1,89 @@
+// The lowering interface: what the function-body validator drives.
+//
+// Place: between validation (src/validate/func_validate.cc) and any code
+// generator. The validator decodes and type-checks each operator, then makes
+// exactly one call here describing it, in program order; so every call
+// describes a well-typed operator and an implementation never re-checks
+// types. The interpreter's translator (src/interp/translate.hh) is one
+// implementation; a compiled tier is another. Implementations are chosen by
+// the compile driver (src/compile/), never by the validator, which includes
+// no code generator's headers.
+//
+// Immediates arrive decoded: indices, offsets, lanes. Operand types are those
+// of the operator's row in ir/operators.def unless a parameter says otherwise.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <vector>
+
+#include "ir/module.hh"
+#include "support/error.hh"
+
+namespace ember {
+
+class Lowering {
+ public:
+  using Types = std::span<const ValType>;
+  virtual ~Lowering() = default;
+
+  // `locals`: the types of all locals, params first.
+  virtual void begin_function(uint32_t func_index, const FuncType& type,
+                              const std::vector<ValType>& locals) = 0;
+  // After the function's final `end`; may refuse (e.g. an unreasonably big frame).
+  virtual Status finish_function() = 0;
+  // Byte offset of the operator about to be lowered (for backtraces).
+  virtual void at(uint64_t offset) = 0;
+  // Fuel cost of the operator about to be lowered (before its call).
+  virtual void charge(Op op) = 0;
+
+  // Control.
+  virtual void unreachable() = 0;
+  virtual void block(Types params, Types results) = 0;
+  virtual void loop(Types params, Types results) = 0;
+  virtual void if_(Types params, Types results) = 0;
+  virtual void else_() = 0;
+  virtual void end() = 0;
+  virtual void br(uint32_t depth) = 0;
+  virtual void br_if(uint32_t depth) = 0;
+  virtual void br_table(const std::vector<uint32_t>& depths) = 0;  // last entry = default
+  virtual void return_() = 0;
+  virtual void call(uint32_t func, const FuncType& type) = 0;
+  // `type_id`: the engine-canonical id of the expected signature.
+  virtual void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) = 0;
+  virtual void return_call(uint32_t func, const FuncType& type) = 0;
+  virtual void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) = 0;
+
+  // Parametric and variables.
+  virtual void drop() = 0;
+  virtual void select() = 0;
+  virtual void local_get(uint32_t x) = 0;
+  virtual void local_set(uint32_t x) = 0;
+  virtual void local_tee(uint32_t x) = 0;
+  virtual void constant(uint64_t bits) = 0;  // i32/i64/f32/f64 bits, or a null reference (0)
+  virtual void constant_v128(uint64_t lo, uint64_t hi) = 0;
+  // `global.get` / `global.set` of a global of type `t`.
+  virtual void global_get(uint32_t g, ValType t) = 0;
+  virtual void global_set(uint32_t g, ValType t) = 0;
+
+  // Numeric operators (Unary/Binary rows of operators.def).
+  virtual void unary(Op op) = 0;
+  virtual void binary(Op op) = 0;
+  // Loads and stores; `addr64`: the memory is a memory64; `mem`: its index.
+  virtual void load(Op op, uint32_t offset, bool addr64, uint32_t mem) = 0;
+  virtual void store(Op op, uint32_t offset, bool addr64, uint32_t mem) = 0;
+  // A SIMD operator of any V* shape; `imms`: memory offset, then lane words.
+  virtual void simd(Op op, std::initializer_list<uint32_t> imms) = 0;
+  // i8x16.shuffle with its 16 lane indices (each < 32).
+  virtual void shuffle(const uint8_t* lanes) = 0;
+  // The operators that name an entity: ref.is_null, ref.func (function),
+  // memory.size/grow/init/copy/fill and data.drop (memories, data segments),
+  // table.get/set/grow/size/fill/init/copy and elem.drop (tables, element
+  // segments). `imms` in the order of the binary format except memory.init
+  // and table.init, which give (memory|table, segment); `count64`: the
+  // count operand of a bulk operator is an i64.
+  virtual void entity_op(Op op, std::initializer_list<uint32_t> imms, bool count64 = false) = 0;
+};
+
+}  // namespace ember
