@@ -5,9 +5,12 @@
 // exit status (0 on success).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ember/ember.hh"
 #include "ir/types.hh"
 
 namespace ember::cli {
@@ -27,7 +30,19 @@ int cmd_compile(const Args& args);
 bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, bool* matched,
                           std::string* err);
 
-// Reads a whole file; false with *err on failure.
-bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* err);
+// The most bytes a command reads from one input: 1 GiB, the module size limit
+// that wasmparser (wasmtime's decoder) and the web engines agree on. Ember's
+// decoder has no limit of its own (a serialized module keeps code offsets in
+// 32 bits, so 4 GiB at most).
+inline constexpr size_t kMaxInputSize = size_t(1) << 30;
+
+// Reads a whole file of at most kMaxInputSize bytes, in chunks, so an endless
+// input (a FIFO, /dev/zero) stops at the limit. False with *why set to the
+// reason alone ("Is a directory", the size limit; no path) on failure.
+bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* why);
+
+// The module (binary or text) in `path`, read by read_file. Throws
+// WasmError whose message starts with the path, as Module::from_file.
+Module module_from_file(const Engine& engine, const std::string& path);
 
 }  // namespace ember::cli

@@ -79,7 +79,7 @@ int cmd_compile(const Args& args) {
   std::vector<uint8_t> blob;
   try {
     Engine engine(config);
-    blob = Module::from_file(engine, in).serialize();
+    blob = module_from_file(engine, in).serialize();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ember compile: %s\n", e.what());
     return 1;

@@ -3,9 +3,13 @@
 // also on src/wasi for the WASI preview1 imports).
 #include <charconv>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <string_view>
+#include <type_traits>
 
 #include <sys/stat.h>
 
@@ -50,12 +54,16 @@ const char kRunHelp[] =
     "\n"
     "options:\n"
     "  --dir HOST[::GUEST]    give the guest the host directory HOST, seen as\n"
-    "                         GUEST (default: HOST as written); repeatable\n"
+    "                         GUEST (default: HOST as written; `HOST::` gives\n"
+    "                         it an empty name, as wasmtime); repeatable\n"
     "  --env NAME=VALUE       set a guest environment variable; repeatable\n"
     "                         (the guest sees no host variables otherwise)\n"
     "  --invoke NAME          call the export NAME with ARGS parsed by its\n"
     "                         parameter types and print its results, one per\n"
-    "                         line (after `_initialize`, if exported)\n"
+    "                         line (after `_initialize`, if exported);\n"
+    "                         integers in decimal or 0x hex, i32 from -2^31\n"
+    "                         to 2^32-1, i64 from -2^63 to 2^64-1; floats in\n"
+    "                         decimal within range, inf or nan\n"
     "  --fuel N               enable fuel and give the store N units\n"
     "  --wasm FEATURE=on|off  enable or disable a proposal; repeatable\n"
     "  --all-features         enable every proposal Ember knows\n"
@@ -70,26 +78,96 @@ constexpr int kExitTrap = 134;   // 128 + SIGABRT, what `wasmtime run` exits wit
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
-bool parse_arg(const std::string& s, ValType t, Val* out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  switch (t) {
-    case ValType::I32: case ValType::I64: {
-      int64_t v = 0;
-      uint64_t u = 0;
-      if (std::from_chars(b, e, v).ptr == e) {
-      } else if (std::from_chars(b, e, u).ptr == e) {
-        v = int64_t(u);
-      } else {
-        return false;
-      }
-      *out = t == ValType::I32 ? Val::i32(int32_t(uint32_t(v))) : Val::i64(v);
-      return true;
-    }
-    case ValType::F32: { float f; if (std::from_chars(b, e, f).ptr != e) return false; *out = Val::f32(f); return true; }
-    case ValType::F64: { double d; if (std::from_chars(b, e, d).ptr != e) return false; *out = Val::f64(d); return true; }
-    default: return false;
+enum class Parsed { Ok, NotANumber, OutOfRange };
+
+// The end of a from_chars parse of all of `s`.
+Parsed outcome(std::string_view s, std::from_chars_result r) {
+  if (s.empty() || r.ptr != s.data() + s.size()) return Parsed::NotANumber;
+  if (r.ec == std::errc::result_out_of_range) return Parsed::OutOfRange;
+  return r.ec == std::errc() ? Parsed::Ok : Parsed::NotANumber;
+}
+
+// A leading '+', which wasmtime (Rust's parse) accepts and from_chars not.
+std::string_view drop_plus(std::string_view s) {
+  if (s.size() > 1 && s[0] == '+' && s[1] != '+' && s[1] != '-') s.remove_prefix(1);
+  return s;
+}
+
+// An integer of `bits` bits: decimal as wasmtime reads it, or hexadecimal
+// after 0x, from -2^(bits-1) to 2^bits-1 (two's complement above the signed
+// maximum, so 4294967295 is the i32 -1).
+Parsed parse_int(std::string_view s, unsigned bits, uint64_t* out) {
+  s = drop_plus(s);
+  const char* end = s.data() + s.size();
+  if (!s.empty() && s[0] == '-') {
+    int64_t v = 0;
+    Parsed p = outcome(s, std::from_chars(s.data(), end, v));
+    if (p == Parsed::Ok && bits < 64 && v < -(int64_t(1) << (bits - 1))) p = Parsed::OutOfRange;
+    *out = uint64_t(v);
+    return p;
   }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+    base = 16;
+  }
+  uint64_t v = 0;
+  Parsed p = outcome(s, std::from_chars(s.data(), end, v, base));
+  if (p == Parsed::Ok && bits < 64 && v >> bits) p = Parsed::OutOfRange;
+  *out = v;
+  return p;
+}
+
+// A decimal float (also inf and nan, as wasmtime). Text beyond the type's
+// largest finite value is out of range, not infinity; text below its
+// smallest subnormal rounds to zero, as any decimal rounds.
+template <typename F>
+Parsed parse_float(std::string_view s, F* out) {
+  s = drop_plus(s);
+  Parsed p = outcome(s, std::from_chars(s.data(), s.data() + s.size(), *out));
+  if (p != Parsed::OutOfRange) return p;
+  // from_chars leaves *out alone out of range; strtof/strtod tell the two
+  // ends apart (the text is known to be plain decimal by now).
+  std::string text(s);
+  F v = std::is_same_v<F, float> ? F(std::strtof(text.c_str(), nullptr))
+                                  : F(std::strtod(text.c_str(), nullptr));
+  if (std::isinf(v)) return Parsed::OutOfRange;
+  *out = v;  // an underflow: zero or a subnormal, sign kept
+  return Parsed::Ok;
+}
+
+// The range an argument of type `t` takes, for messages.
+const char* arg_range(ValType t) {
+  switch (t) {
+    case ValType::I32: return "-2147483648 to 4294967295";
+    case ValType::I64: return "-9223372036854775808 to 18446744073709551615";
+    case ValType::F32: return "magnitude at most 3.4028235e38";
+    default: return "magnitude at most 1.7976931348623157e308";
+  }
+}
+
+// Parses a command-line argument for a parameter of type `t`; the reason it
+// cannot be one (empty when *out holds it).
+std::string parse_arg(const std::string& s, ValType t, Val* out) {
+  Parsed p = Parsed::NotANumber;
+  uint64_t bits = 0;
+  float f = 0;
+  double d = 0;
+  switch (t) {
+    case ValType::I32: p = parse_int(s, 32, &bits); *out = Val::i32(int32_t(uint32_t(bits))); break;
+    case ValType::I64: p = parse_int(s, 64, &bits); *out = Val::i64(int64_t(bits)); break;
+    case ValType::F32: p = parse_float(s, &f); *out = Val::f32(f); break;
+    case ValType::F64: p = parse_float(s, &d); *out = Val::f64(d); break;
+    default:
+      return std::string("is for a ") + val_type_name(t) + " parameter, which the command line cannot give";
+  }
+  std::string name = val_type_name(t);
+  bool is_int = t == ValType::I32 || t == ValType::I64;
+  if (p == Parsed::OutOfRange) return "is out of range for " + name + " (" + arg_range(t) + ")";
+  if (p == Parsed::NotANumber)
+    return "is not a valid " + name +
+           (is_int ? " (a decimal or 0x hexadecimal integer)" : " (a decimal number, inf or nan)");
+  return "";
 }
 
 std::string format_val(const Val& v) {
@@ -142,7 +220,7 @@ bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
   size_t sep = spec.find("::");
   std::string host = spec.substr(0, sep);
   std::string guest = sep == std::string::npos ? host : spec.substr(sep + 2);
-  if (host.empty() || guest.empty()) {
+  if (host.empty()) {
     *err = "--dir `" + spec + "`: expected HOST or HOST::GUEST";
     return false;
   }
@@ -265,6 +343,21 @@ Module load_module(const Engine& engine, const std::vector<uint8_t>& bytes) {
   return Module::from_bytes_or_text(engine, bytes);
 }
 
+}  // namespace
+
+Module module_from_file(const Engine& engine, const std::string& path) {
+  std::vector<uint8_t> bytes;
+  std::string why;
+  if (!read_file(path, &bytes, &why)) throw WasmError(ErrorKind::Internal, path + ": " + why);
+  try {
+    return Module::from_bytes_or_text(engine, bytes);
+  } catch (const WasmError& e) {
+    throw WasmError(e.kind(), path + ": " + e.what());
+  }
+}
+
+namespace {
+
 // Defines every wasi_snapshot_preview1 function, bound to `ctx`.
 void define_wasi(Linker& linker, Store& store, const std::shared_ptr<wasi::Context>& ctx) {
   for (wasi::HostImport& imp : wasi::preview1_imports(ctx))
@@ -282,9 +375,10 @@ int invoke(const RunOptions& o, const Func& f) {
   }
   std::vector<Val> args(o.rest.size());
   for (size_t i = 0; i < o.rest.size(); i++) {
-    if (!parse_arg(o.rest[i], t.params[i], &args[i])) {
-      std::fprintf(stderr, "ember run: %s: argument %zu `%s` is not a valid %s\n", o.file.c_str(), i + 1,
-                   o.rest[i].c_str(), val_type_name(t.params[i]));
+    std::string why = parse_arg(o.rest[i], t.params[i], &args[i]);
+    if (!why.empty()) {
+      std::fprintf(stderr, "ember run: %s: argument %zu `%s` %s\n", o.file.c_str(), i + 1, o.rest[i].c_str(),
+                   why.c_str());
       return kExitUsage;
     }
   }
@@ -311,10 +405,8 @@ int cmd_run(const Args& args) {
   }
   const std::string context = "failed to run main module `" + o.file + "`";
   std::vector<uint8_t> bytes;
-  if (!read_file(o.file, &bytes, &err)) {
-    int e = errno;
-    return report(context, {"failed to read `" + o.file + "`", std::strerror(e)}, kExitError);
-  }
+  if (!read_file(o.file, &bytes, &err))
+    return report(context, {"failed to read `" + o.file + "`", err}, kExitError);
 
   o.wasi.argv.push_back(o.file);
   o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
@@ -394,7 +486,7 @@ int cmd_validate(const Args& args) {
     if (matched) continue;
     try {
       Engine engine(config);
-      Module::from_file(engine, args[i]);
+      module_from_file(engine, args[i]);
       std::printf("%s: valid\n", args[i].c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ember validate: %s\n", e.what());
@@ -430,7 +522,7 @@ int cmd_wat2wasm(const Args& args) {
   std::vector<uint8_t> text;
   std::string err;
   if (!read_file(in, &text, &err)) {
-    std::fprintf(stderr, "ember wat2wasm: %s\n", err.c_str());
+    std::fprintf(stderr, "ember wat2wasm: %s: %s\n", in.c_str(), err.c_str());
     return 1;
   }
   Expected<std::vector<uint8_t>> bin =
@@ -525,7 +617,7 @@ int cmd_inspect(const Args& args) {
   std::vector<uint8_t> bytes;
   std::string err;
   if (!read_file(file, &bytes, &err)) {
-    std::fprintf(stderr, "ember inspect: %s\n", err.c_str());
+    std::fprintf(stderr, "ember inspect: %s: %s\n", file.c_str(), err.c_str());
     return 1;
   }
   try {

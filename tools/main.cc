@@ -52,9 +52,10 @@ bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, boo
   return true;
 }
 
-bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* err) {
-  // POSIX calls, not iostreams: a directory or an unreadable file must be an
-  // error message, never an exception out of a stream iterator.
+namespace {
+
+// Opens `path` for reading; a directory is refused (EISDIR) before any read.
+int open_input(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -62,29 +63,77 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
     fd = -1;
     errno = EISDIR;
   }
-  if (fd < 0) {
-    int e = errno;
-    *err = path + ": cannot open file: " + std::strerror(e);
-    errno = e;
-    return false;
+  return fd;
+}
+
+// Reads into [p, p+n) until it is full or the input ends: the count, or -1
+// with errno set.
+ssize_t read_full(int fd, uint8_t* p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::read(fd, p + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    got += size_t(r);
   }
-  out->clear();
-  uint8_t buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+  return ssize_t(got);
+}
+
+std::string too_large() {
+  return "larger than " + std::to_string(kMaxInputSize >> 30) + " GiB, the largest module Ember reads";
+}
+
+// Reads `fd` to its end in 1 MiB chunks, giving up as soon as more than
+// kMaxInputSize bytes have come (a FIFO or /dev/zero may never end). The
+// chunks are joined once at the end: memory stays near the limit, with no
+// regrowth of one ever larger vector.
+bool read_bounded(int fd, std::vector<uint8_t>* out, std::string* why) {
+  constexpr size_t kChunk = size_t(1) << 20;
+  std::vector<std::vector<uint8_t>> chunks;
+  size_t total = 0;
+  for (bool more = true; more;) {
+    std::vector<uint8_t> c(kChunk);
+    ssize_t n = read_full(fd, c.data(), c.size());
     if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      *err = path + ": read error: " + std::strerror(e);
-      errno = e;
+      *why = std::strerror(errno);
       return false;
     }
-    if (n == 0) break;
-    out->insert(out->end(), buf, buf + n);
+    total += size_t(n);
+    if (total > kMaxInputSize) {
+      *why = too_large();
+      return false;
+    }
+    more = size_t(n) == kChunk;
+    c.resize(size_t(n));
+    chunks.push_back(std::move(c));
+  }
+  out->clear();
+  out->reserve(total);
+  for (const std::vector<uint8_t>& c : chunks) out->insert(out->end(), c.begin(), c.end());
+  return true;
+}
+
+}  // namespace
+
+bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* why) {
+  // POSIX calls, not iostreams: a directory or an unreadable file must be an
+  // error message, never an exception out of a stream iterator.
+  int fd = open_input(path);
+  if (fd < 0) {
+    *why = std::strerror(errno);
+    return false;
+  }
+  struct stat st;
+  bool ok;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) > kMaxInputSize) {
+    *why = too_large();  // known from its size: nothing read
+    ok = false;
+  } else {
+    ok = read_bounded(fd, out, why);
   }
   ::close(fd);
-  return true;
+  return ok;
 }
 
 }  // namespace ember::cli

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "binary/reader.hh"
 #include "interp/code.hh"
 #include "interp/ir_codec.hh"
 #include "support/hash.hh"
@@ -83,6 +84,24 @@ static_assert(std::endian::native == std::endian::little, "serialized modules as
 
 // ---- reader ----------------------------------------------------------------
 
+// Text from a blob, safe to show in a message: printable ASCII, shortened.
+std::string shown(const std::string& s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && out.size() < 40; i++) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += char(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (out.size() >= 40 && s.size() > out.size()) out += "...";
+  return out;
+}
+
 // A cursor over untrusted bytes. The first failure sticks: later reads
 // return zeros, so parsing code checks `failed()` at its decision points.
 class In {
@@ -115,6 +134,15 @@ class In {
     uint32_t n = count(1);
     std::string s(reinterpret_cast<const char*>(p_), n);
     p_ += n;
+    return s;
+  }
+  // A name the embeddings hand out as text (import, export, module,
+  // function and custom section names): valid UTF-8, as the binary
+  // decoder requires of a .wasm file, checked by the same function.
+  std::string name(const char* what) {
+    std::string s = str();
+    if (!is_valid_utf8(reinterpret_cast<const uint8_t*>(s.data()), s.size()))
+      fail(std::string(what) + " \"" + shown(s) + "\" is not valid UTF-8");
     return s;
   }
   std::vector<uint8_t> bytes() {
@@ -229,24 +257,6 @@ void write_key(Out& o, const EngineConfig& c) {
 }
 
 const char* on_off(uint64_t v) { return v ? "on" : "off"; }
-
-// Text from a blob, safe to show in a message: printable ASCII, shortened.
-std::string shown(const std::string& s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < s.size() && out.size() < 40; i++) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += char(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  if (out.size() >= 40 && s.size() > out.size()) out += "...";
-  return out;
-}
 
 Status check_key(In& in, const EngineConfig& c) {
   std::string version = in.str();
@@ -416,8 +426,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("IMPT");
   for (uint32_t i = 0, n = in.count(9); i < n && !in.failed(); i++) {
     Import im;
-    im.module = in.str();
-    im.name = in.str();
+    im.module = in.name("import module name");
+    im.name = in.name("import name");
     uint8_t kind = in.u8();
     switch (kind) {
       case uint8_t(ExternKind::Func):
@@ -464,7 +474,7 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("EXPT");
   for (uint32_t i = 0, n = in.count(9); i < n && !in.failed(); i++) {
     Export e;
-    e.name = in.str();
+    e.name = in.name("export name");
     uint8_t kind = in.u8();
     if (kind > uint8_t(ExternKind::Global)) in.fail("bad export kind");
     e.kind = ExternKind(kind);
@@ -514,17 +524,17 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("CUST");
   for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
     CustomSection c;
-    c.name = in.str();
+    c.name = in.name("custom section name");
     c.data = in.bytes();
     m.customs.push_back(std::move(c));
   }
   in.expect("NAME");
-  m.names.module_name = in.str();
+  m.names.module_name = in.name("module name");
   uint32_t nnames = in.count(8);
   m.names.funcs.reserve(nnames);
   for (uint32_t i = 0, n = nnames; i < n && !in.failed(); i++) {
     uint32_t index = in.u32();
-    m.names.funcs[index] = in.str();
+    m.names.funcs[index] = in.name("function name");
   }
   in.expect("CODE");
   std::vector<uint32_t> table;  // 6 words per function

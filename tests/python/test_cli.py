@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from typing import Any, List
 
 import pytest
@@ -94,6 +95,18 @@ def test_dir_mapping(ember_cli: str, tmp_path: Any) -> None:
     assert text(p) == "hello from the host\n"
 
 
+def test_dir_with_an_empty_guest_path(ember_cli: str, tmp_path: Any) -> None:
+    # `HOST::` is an unnamed preopen, as WasiConfig.preopen_dir(host, "")
+    # and wasmtime's --dir; wasi-libc resolves relative paths in it.
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "in.txt").write_text("unnamed\n")
+    p = run(ember_cli, "run", "--dir", f"{host}::", ECHO, "cat", "in.txt")
+    assert (p.returncode, text(p)) == (0, "unnamed\n"), err(p)
+    p = run(ember_cli, "run", f"--dir=host::", ECHO, "ls", ".", cwd=tmp_path)
+    assert (p.returncode, text(p)) == (0, "in.txt\n"), err(p)
+
+
 def test_report_program(ember_cli: str, tmp_path: Any) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -126,6 +139,76 @@ def test_invoke(ember_cli: str) -> None:
     assert p.returncode == 2 and "takes 1 arguments" in err(p)
     p = run(ember_cli, "run", "--invoke", "nope", FAC)
     assert p.returncode == 1 and "no exported function `nope`" in err(p)
+
+
+IDENTITY_WAT = """(module
+  (func (export "i32") (param i32) (result i32) (local.get 0))
+  (func (export "i64") (param i64) (result i64) (local.get 0))
+  (func (export "f32") (param f32) (result f32) (local.get 0))
+  (func (export "f64") (param f64) (result f64) (local.get 0))
+  (func (export "v128") (param v128))
+  (func (export "ref") (param externref)))"""
+
+
+@pytest.fixture
+def identity(tmp_path: Any) -> str:
+    wat = tmp_path / "identity.wat"
+    wat.write_text(IDENTITY_WAT)
+    return str(wat)
+
+
+# Accepted: what wasmtime's `run --invoke` reads (decimal, 0x hex, a leading
+# '+', inf/nan), integers also up to the unsigned maximum (two's complement).
+@pytest.mark.parametrize("ty,arg,printed", [
+    ("i32", "-2147483648", "-2147483648"), ("i32", "2147483647", "2147483647"),
+    ("i32", "2147483648", "-2147483648"), ("i32", "4294967295", "-1"), ("i32", "-0", "0"),
+    ("i32", "+7", "7"), ("i32", "0x7fffffff", "2147483647"), ("i32", "0XFFFFFFFF", "-1"),
+    ("i64", "-9223372036854775808", "-9223372036854775808"),
+    ("i64", "9223372036854775807", "9223372036854775807"),
+    ("i64", "18446744073709551615", "-1"), ("i64", "0xffffffffffffffff", "-1"),
+    ("f32", "3.4028235e38", "3.4028235e+38"), ("f32", "-3.4028235e38", "-3.4028235e+38"),
+    ("f32", "1e-45", "1e-45"), ("f32", "1e-50", "0"), ("f32", "-1e-50", "-0"),
+    ("f32", "+1.5", "1.5"), ("f32", ".5", "0.5"), ("f32", "inf", "inf"), ("f32", "-inf", "-inf"),
+    ("f32", "NaN", "nan"),
+    ("f64", "1.7976931348623157e308", "1.7976931348623157e+308"), ("f64", "5e-324", "5e-324"),
+    ("f64", "1e-400", "0"), ("f64", "-infinity", "-inf"), ("f64", "nan", "nan"),
+])
+def test_invoke_arguments_at_the_edges(ember_cli: str, identity: str, ty: str, arg: str,
+                                       printed: str) -> None:
+    p = run(ember_cli, "run", "--invoke", ty, identity, arg)
+    assert (p.returncode, text(p)) == (0, printed + "\n"), err(p)
+
+
+@pytest.mark.parametrize("ty,arg,message", [
+    ("i32", "4294967296", "is out of range for i32 (-2147483648 to 4294967295)"),
+    ("i32", "-2147483649", "is out of range for i32"),
+    ("i32", "99999999999999999999", "is out of range for i32"),
+    ("i32", "-99999999999999999999", "is out of range for i32"),
+    ("i32", "0x100000000", "is out of range for i32"),
+    ("i64", "18446744073709551616", "is out of range for i64"),
+    ("i64", "-9223372036854775809", "is out of range for i64"),
+    ("i64", "0x10000000000000000", "is out of range for i64"),
+    ("f32", "3.5e38", "is out of range for f32"),
+    ("f32", "-1e39", "is out of range for f32"),
+    ("f64", "1.8e308", "is out of range for f64"),
+    ("f64", "-1e999", "is out of range for f64"),
+    ("i32", "abc", "is not a valid i32"), ("i32", "", "is not a valid i32"),
+    ("i32", "1.5", "is not a valid i32"), ("i32", "1e3", "is not a valid i32"),
+    ("i32", "0x", "is not a valid i32"), ("i32", "-0x5", "is not a valid i32"),
+    ("i32", "--1", "is not a valid i32"), ("i32", "+-1", "is not a valid i32"),
+    ("i32", " 1", "is not a valid i32"), ("i64", "12abc", "is not a valid i64"),
+    ("f32", "abc", "is not a valid f32"), ("f32", "1e", "is not a valid f32"),
+    ("f32", "0x1p3", "is not a valid f32"), ("f64", "", "is not a valid f64"),
+    ("f64", "1,5", "is not a valid f64"),
+    ("v128", "0", "v128 parameter, which the command line cannot give"),
+    ("ref", "0", "externref parameter, which the command line cannot give"),
+])
+def test_invoke_refuses_arguments_that_do_not_fit(ember_cli: str, identity: str, ty: str, arg: str,
+                                                  message: str) -> None:
+    # 99999999999999999999 used to become 0 (and 3.5e38 garbage) silently.
+    p = run(ember_cli, "run", "--invoke", ty, identity, arg)
+    assert p.returncode == 2 and text(p) == ""
+    assert err(p).startswith(f"ember run: {identity}: argument 1 `{arg}` ") and message in err(p)
 
 
 def test_invoke_runs_initialize_first(ember_cli: str, tmp_path: Any) -> None:
@@ -163,6 +246,7 @@ def test_fuel_flag(ember_cli: str) -> None:
     (["--dir", "/no/such/dir", ECHO], "cannot open directory `/no/such/dir`"),
     (["--dir", FAC, ECHO], "is not a directory"),
     (["--dir", "::/x", ECHO], "expected HOST or HOST::GUEST"),
+    (["--dir", "::", ECHO], "expected HOST or HOST::GUEST"),
     (["--env", "NOEQUALS", ECHO], "--env `NOEQUALS`: expected NAME=VALUE"),
     (["--env", "=v", ECHO], "expected NAME=VALUE"),
     (["--fuel", "abc", ECHO], "--fuel `abc`: expected a non-negative integer"),
@@ -203,6 +287,58 @@ def test_missing_and_broken_files(ember_cli: str, tmp_path: Any) -> None:
     assert p.returncode == 1
     assert f'0: failed to instantiate "{wat}"' in err(p)
     assert "env::f" in err(p)
+
+
+def limit_memory() -> None:
+    """In the child: a 3 GiB address space, so a reader without a bound
+    fails fast instead of taking the machine's memory."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def test_endless_input_stops_at_the_limit(ember_cli: str) -> None:
+    # /dev/zero never ends: read in chunks, refused once past 1 GiB.
+    p = subprocess.run([ember_cli, "run", "/dev/zero"], capture_output=True, timeout=120,
+                       preexec_fn=limit_memory)
+    assert p.returncode == 1
+    assert err(p) == ("Error: failed to run main module `/dev/zero`\n\nCaused by:\n"
+                      "    0: failed to read `/dev/zero`\n"
+                      "    1: larger than 1 GiB, the largest module Ember reads\n")
+
+
+@pytest.mark.parametrize("cmd", ["run", "compile", "validate", "inspect", "wat2wasm"])
+def test_large_and_unreadable_inputs(ember_cli: str, tmp_path: Any, cmd: str) -> None:
+    big = tmp_path / "big.wasm"
+    with open(big, "wb") as f:
+        f.truncate((1 << 30) + 1)  # sparse: refused by its size, before any read
+    cases = [(str(big), "larger than 1 GiB, the largest module Ember reads"),
+             (str(tmp_path), "Is a directory"),
+             ("/proc/self/mem", "Input/output error"),  # opens, but read(2) fails
+             (str(tmp_path / "missing.wasm"), "No such file or directory")]
+    if os.geteuid() != 0:  # root reads anything
+        locked = tmp_path / "locked.wat"
+        locked.write_text("(module)")
+        locked.chmod(0)
+        cases.append((str(locked), "Permission denied"))
+    for path, reason in cases:
+        p = subprocess.run([ember_cli, cmd, path], capture_output=True, timeout=60,
+                           preexec_fn=limit_memory)
+        assert p.returncode == 1, (path, err(p))
+        if cmd == "run":
+            assert err(p).endswith(f"    0: failed to read `{path}`\n    1: {reason}\n")
+        else:
+            assert err(p) == f"ember {cmd}: {path}: {reason}\n"
+        assert not (tmp_path / "big.cwasm").exists()
+
+
+def test_module_from_a_fifo(ember_cli: str, tmp_path: Any) -> None:
+    fifo = tmp_path / "m.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(IDENTITY_WAT,))
+    writer.start()
+    p = run(ember_cli, "run", "--invoke", "i64", str(fifo), "-5")
+    writer.join(timeout=60)
+    assert (p.returncode, text(p)) == (0, "-5\n"), err(p)
 
 
 def test_wasi_signature_mismatch_is_a_link_error(ember_cli: str, tmp_path: Any) -> None:

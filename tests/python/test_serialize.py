@@ -154,6 +154,63 @@ def test_message_names_the_reason():
         Module.deserialize(engine, b"\0asm\1\0\0\0")
 
 
+# A module whose every kind of name is a distinct 8-byte marker.
+NAMED = """(module $MODULENM
+  (import "IMPMODUL" "IMPFIELD" (func))
+  (func $FUNCNAME (export "EXPORTNM"))
+  (@custom "CUSTOMNM" "payload"))"""
+NAMES = [b"MODULENM", b"IMPMODUL", b"IMPFIELD", b"FUNCNAME", b"EXPORTNM", b"CUSTOMNM"]
+
+M64 = (1 << 64) - 1
+
+
+def _mix64(x):
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & M64
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & M64
+    return x ^ (x >> 31)
+
+
+def checksum64(data):
+    """src/support/hash.cc's checksum64 (seed 0), to reseal a tampered blob."""
+    mul, odd = 0x9e3779b97f4a7c15, 0xd6e8feb86659fd93
+    lane = [_mix64(((i + 1) * mul) & M64) for i in range(4)]
+    whole = len(data) // 32 * 32
+    for at in range(0, whole, 32):
+        for i in range(4):
+            v = lane[i] ^ ((int.from_bytes(data[at + 8 * i:at + 8 * i + 8], "little") * odd) & M64)
+            lane[i] = (((v << 29) | (v >> 35)) & M64) * mul & M64
+    h = _mix64(len(data))
+    for i in range(4):
+        h = _mix64(h ^ lane[i]) * mul & M64
+    for at in range(whole, len(data), 8):
+        word = data[at:at + 8]
+        h = _mix64(h ^ ((int.from_bytes(word, "little") * odd) & M64) ^ len(word))
+    return _mix64(h)
+
+
+def reseal(blob):
+    blob[24:32] = checksum64(bytes(blob[32:])).to_bytes(8, "little")
+    return bytes(blob)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_refuses_names_that_are_not_utf8(name):
+    # Before the fix these loaded, and .exports / .imports / custom_sections
+    # raised UnicodeDecodeError.
+    engine = Engine()
+    blob = Module(engine, NAMED).serialize()
+    assert name in blob
+    assert reseal(bytearray(blob)) == blob  # the test's checksum is the engine's
+    bad = reseal(bytearray(blob.replace(name, b"\xff" + name[1:])))
+    with pytest.raises(WasmtimeError, match="serialized module is corrupted: .*not valid UTF-8"):
+        Module.deserialize(engine, bad)
+    m = Module.deserialize(engine, blob)  # the engine is still fine
+    assert [e.name for e in m.exports] == ["EXPORTNM"]
+    assert [(i.module, i.name) for i in m.imports] == [("IMPMODUL", "IMPFIELD")]
+
+
 def test_deserialize_file(tmp_path):
     engine = Engine()
     path = tmp_path / "m.cwasm"

@@ -4,6 +4,7 @@
 // files, and the IR verifier's structural checks on tampered code.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -341,6 +342,34 @@ TEST(Serialize, RefusesDamagedBlobs) {
   linker.func_wrap(store, "env", "twice", [](int32_t x) { return 2 * x; });
   Instance inst = linker.instantiate(store, Module::deserialize(engine, blob));
   EXPECT_EQ(inst.get_export("sum")->func()->call(std::vector<Val>{Val::i32(4)})[0].i64(), 10);
+}
+
+// Names come out of the API as text (Python str): a blob whose name is not
+// UTF-8 is refused as corrupted, as the decoder refuses such a .wasm.
+TEST(Serialize, RefusesNamesThatAreNotUtf8) {
+  Engine engine;
+  Bytes blob = Module::from_text(engine, R"((module $MODULENM
+    (import "IMPMODUL" "IMPFIELD" (func))
+    (func $FUNCNAME (export "EXPORTNM"))
+    (@custom "CUSTOMNM" "payload")))").serialize();
+  for (std::string name : {"MODULENM", "IMPMODUL", "IMPFIELD", "FUNCNAME", "EXPORTNM", "CUSTOMNM"}) {
+    Bytes b = blob;
+    size_t found = 0;  // every copy (the name section's too)
+    for (auto it = b.begin(); (it = std::search(it, b.end(), name.begin(), name.end())) != b.end(); ++it, ++found)
+      *it = 0xC0;  // an overlong 2-byte form's lead byte: never valid
+    ASSERT_GT(found, 0u) << name;
+    rt::reseal(b);
+    try {
+      Module::deserialize(engine, b);
+      ADD_FAILURE() << name << ": accepted";
+    } catch (const WasmError& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Malformed) << e.what();
+      EXPECT_NE(std::string(e.what()).find("\"\\xc0" + name.substr(1) + "\" is not valid UTF-8"),
+                std::string::npos) << e.what();
+    }
+  }
+  Module m = Module::deserialize(engine, blob);
+  EXPECT_EQ(m.exports().at(0).name, "EXPORTNM");
 }
 
 TEST(Serialize, Files) {
