@@ -11,6 +11,7 @@
 
 #include "ir/types.hh"
 #include "support/error.hh"
+#include "support/utf8.hh"
 
 namespace ember {
 
@@ -135,7 +136,5 @@ class Reader {
   uint64_t base_;
 };
 
-// True if [data, data+n) is valid UTF-8 (no surrogates, no overlongs).
-bool is_valid_utf8(const uint8_t* data, size_t n);
 
 }  // namespace ember

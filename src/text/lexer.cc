@@ -1,6 +1,8 @@
 // Tokenizer for the WebAssembly text format; see lexer.hh.
 #include "text/lexer.hh"
 
+#include "support/utf8.hh"
+
 namespace ember::text {
 
 namespace {
@@ -24,43 +26,9 @@ int hex_val(char c) {
   return -1;
 }
 
-void put_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
-
 // Length of the UTF-8 sequence starting at s[i], or 0 if malformed.
 size_t utf8_seq_len(std::string_view s, size_t i) {
-  unsigned char c = s[i];
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; k++) {
-    unsigned char d = s[i + k];
-    if ((d & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return 0;
-  return n;
+  return utf8_sequence_length(reinterpret_cast<const uint8_t*>(s.data()) + i, s.size() - i);
 }
 
 class Lexer {
@@ -348,7 +316,7 @@ class Lexer {
     if (pos_ >= src_.size() || digits == 0 || last_us) return err("illegal escape");
     pos_++;
     if (cp >= 0xD800 && cp < 0xE000) return err("illegal escape");
-    put_utf8(*out, cp);
+    append_utf8(*out, cp);
     return Status::Ok();
   }
 
@@ -362,15 +330,6 @@ class Lexer {
 
 Expected<TokenList> tokenize(std::string_view src, uint32_t first_line) {
   return Lexer(src, first_line).run();
-}
-
-bool is_valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_seq_len(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
 }
 
 }  // namespace ember::text

@@ -60,6 +60,5 @@ struct TokenList {
 // larger script).
 Expected<TokenList> tokenize(std::string_view src, uint32_t first_line = 1);
 
-bool is_valid_utf8(std::string_view s);
 
 }  // namespace ember::text

@@ -10,26 +10,6 @@ namespace text {
 
 // ---- byte output -----------------------------------------------------------
 
-void put_uleb(Buf& b, uint64_t v) {
-  do {
-    uint8_t byte = v & 0x7F;
-    v >>= 7;
-    if (v) byte |= 0x80;
-    b.push_back(byte);
-  } while (v);
-}
-
-void put_sleb(Buf& b, int64_t v) {
-  for (;;) {
-    uint8_t byte = v & 0x7F;
-    v >>= 7;  // arithmetic shift
-    bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
-    if (!done) byte |= 0x80;
-    b.push_back(byte);
-    if (done) return;
-  }
-}
-
 void put_name(Buf& b, std::string_view s) {
   put_uleb(b, s.size());
   b.insert(b.end(), s.begin(), s.end());

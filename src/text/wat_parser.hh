@@ -19,14 +19,14 @@
 
 #include "ir/types.hh"
 #include "support/error.hh"
+#include "support/leb128.hh"
+#include "support/utf8.hh"
 #include "text/lexer.hh"
 
 namespace ember::text {
 
 using Buf = std::vector<uint8_t>;
 
-void put_uleb(Buf& b, uint64_t v);
-void put_sleb(Buf& b, int64_t v);
 void put_name(Buf& b, std::string_view s);
 void put_bytes(Buf& b, const Buf& src);
 

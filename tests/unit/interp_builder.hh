@@ -9,32 +9,17 @@
 #include <vector>
 
 #include "binary/decoder.hh"
-#include "runtime/runtime.hh"
 #include "compile/compile.hh"
+#include "runtime/runtime.hh"
+#include "support/leb128.hh"
 #include "validate/validate.hh"
 
 namespace ember::testing {
 
 using Bytes = std::vector<uint8_t>;
 
-inline void uleb(Bytes& b, uint64_t v) {
-  do {
-    uint8_t byte = v & 0x7F;
-    v >>= 7;
-    if (v) byte |= 0x80;
-    b.push_back(byte);
-  } while (v);
-}
-inline void sleb(Bytes& b, int64_t v) {
-  for (;;) {
-    uint8_t byte = v & 0x7F;
-    v >>= 7;
-    bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
-    if (!done) byte |= 0x80;
-    b.push_back(byte);
-    if (done) return;
-  }
-}
+inline void uleb(Bytes& b, uint64_t v) { put_uleb(b, v); }
+inline void sleb(Bytes& b, int64_t v) { put_sleb(b, v); }
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
