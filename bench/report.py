@@ -4,6 +4,8 @@ bench/run.py and bench/micro.py each own one marked section of
 docs/performance.md (`<!-- bench:suite -->` ... `<!-- /bench:suite -->`,
 `<!-- bench:micro -->` ... `<!-- /bench:micro -->`) and replace only that
 section, so hand-written parts of the file (profiling notes) survive a rerun.
+The chart (docs/performance.png) is drawn with matplotlib, imported only when
+a chart is drawn: the tests and `--quick`/`--no-docs` runs do without it.
 """
 import datetime
 import math
@@ -13,8 +15,6 @@ import re
 import shutil
 import subprocess
 from typing import Any, Dict, List, Optional, Sequence
-
-import pngchart
 
 TEMPLATE = """# Performance
 
@@ -250,13 +250,67 @@ def replace_section(path: str, key: str, body: List[str]) -> None:
         f.write(text)
 
 
+MATPLOTLIB_MISSING = ("the chart (docs/performance.png) needs matplotlib: "
+                      "`python3 -m pip install matplotlib`, or run with --no-docs")
+
+
+def chart_unavailable() -> Optional[str]:
+    """Why the chart cannot be drawn here, or None; checked before a run."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return MATPLOTLIB_MISSING
+    return None
+
+
+def _ratio(v: float) -> str:
+    return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+
 def write_chart(path: str, s: dict) -> None:
+    """Each engine's run time relative to native, per program and the geomean:
+    grouped horizontal bars on a log axis, the value at the end of each bar."""
+    try:
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+    except ImportError as e:
+        raise RuntimeError(MATPLOTLIB_MISSING) from e
     series = [e for e in s["engines"] if e != "native"]
-    groups = list(s["programs"]) + ["geomean"]
-    values = [[s["vs_native"][n][e] for e in series] for n in s["programs"]]
-    values.append([s["geo"][e] for e in series])
-    pngchart.bar_chart(path, "Run time relative to native (log scale, lower is better)",
-                       groups, series, values, "x native")
+    programs = list(s["programs"])
+    rows = [[s["vs_native"][n][e] for e in series] for n in programs]
+    rows.append([s["geo"][e] for e in series])
+    ys = [float(i) for i in range(len(programs))] + [len(programs) + 0.4]  # geomean set apart
+    present = [v for row in rows for v in row if v]
+    lo = 0.5
+    while lo > min(present + [1.0]) / 1.3:
+        lo /= 2
+    hi = max(present + [10.0]) * 1.8
+
+    h = 0.8 / max(1, len(series))
+    fig = Figure(figsize=(9, 1.5 + 0.15 * len(ys) * (len(series) + 1.5)), layout="constrained")
+    ax = fig.add_subplot()
+    for j, engine in enumerate(series):
+        pos = [y - 0.4 + h * (j + 0.5) for y in ys]
+        vals = [row[j] or 0.0 for row in rows]
+        bars = ax.barh(pos, [v - lo if v else 0.0 for v in vals], height=h, left=lo, label=engine)
+        ax.bar_label(bars, [_ratio(v) if v else "n/a" for v in vals], padding=3, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: "1× (native)" if v == 1 else f"{v:g}×"))
+    ax.grid(axis="x", color="0.85")
+    ax.set_axisbelow(True)
+    ax.axvline(1.0, color="0.4", linewidth=1, linestyle="--", zorder=1.5)
+    ax.axhline(len(programs) - 0.3, color="0.5", linewidth=0.8)
+    ax.set_yticks(ys, programs + ["geomean"])
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.set_ylim(ys[-1] + 0.6, -0.6)
+    ax.set_xlabel("run time relative to native (log scale; lower is better)")
+    fig.suptitle("Run time relative to native, per program and engine")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(series), frameon=False)
+    fig.savefig(path, dpi=100)
 
 
 def write_suite_docs(path: str, s: dict, command: str, machine: Dict[str, str], reps: int,

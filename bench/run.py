@@ -334,6 +334,8 @@ def main(argv: List[str]) -> int:
     sizes = {n: PROGRAMS[n][1 if args.quick else 0] for n in names}
     write_docs = not args.no_docs and (args.docs is not None or not args.quick)
     docs_path = args.docs or os.path.join(ROOT, "docs", "performance.md")
+    if write_docs and (why := report.chart_unavailable()):
+        ap.error(why)  # before the run, not after it
 
     if "native" in engines:
         err = build_native(args.native_dir)

@@ -19,7 +19,8 @@ fi
 py=${PYTHON:-python3}
 need_pip=()
 for mod in nanobind:nanobind scikit_build_core:scikit-build-core pytest:pytest \
-           hypothesis:hypothesis numpy:numpy mypy:mypy wasmtime:wasmtime; do
+           hypothesis:hypothesis numpy:numpy mypy:mypy wasmtime:wasmtime \
+           matplotlib:matplotlib; do
   "$py" -c "import ${mod%%:*}" 2>/dev/null || need_pip+=("${mod#*:}")
 done
 if [ ${#need_pip[@]} -gt 0 ]; then

@@ -1,19 +1,19 @@
-"""The benchmark harness's own logic (bench/run.py, bench/report.py,
-bench/pngchart.py) on made-up results: output checking, ratios, geomeans,
+"""The benchmark harness's own logic (bench/run.py, bench/report.py) on
+made-up results: output checking, ratios, geomeans,
 the docs sections and the chart. No engine runs here."""
 import importlib
 import os
 import struct
 import sys
-import zlib
 
 import pytest
+
+from conftest import required
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 # bench/ is a folder of scripts, not a package: import them by name from it.
-pngchart = importlib.import_module("pngchart")
 report = importlib.import_module("report")
 run = importlib.import_module("run")
 
@@ -78,26 +78,33 @@ def test_docs_sections_replace_only_their_own(tmp_path):
     assert "micro table" in text and "keep me" in text
 
 
-def test_chart_is_a_valid_png(tmp_path):
+def chart_summary():
+    results = {"fib": {"native": fake(1.0), "wasmtime": fake(1.2), "ember": fake(9.0)},
+               "sort": {"native": fake(1.0), "wasmtime": {"error": "trap"}, "ember": fake(5.0)}}
+    return report.summarise(results, ["native", "wasmtime", "ember"], set())
+
+
+def test_chart_is_a_png(tmp_path):
+    try:
+        import matplotlib  # noqa: F401  (installed by scripts/install-deps.sh)
+    except ImportError:
+        required("matplotlib")
     path = str(tmp_path / "chart.png")
-    pngchart.bar_chart(path, "Title 1.5x", ["fib", "sort", "geomean"], ["wasmtime", "ember"],
-                       [[1.2, 9.0], [None, 5.0], [1.2, 6.7]], "x native")
+    report.write_chart(path, chart_summary())
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
-    assert width > 500 and height > 100
-    # Chunks are well formed and the image data inflates to the right size.
-    pos, idat = 8, b""
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
-        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
-        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
-        if kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    assert len(zlib.decompress(idat)) == height * (1 + 3 * width)
+    assert width > 500 and height > 200
+
+
+def test_missing_matplotlib_is_reported_before_the_run(tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # makes `import matplotlib` fail
+    with pytest.raises(RuntimeError, match="pip install matplotlib"):
+        report.write_chart(str(tmp_path / "chart.png"), chart_summary())
+    with pytest.raises(SystemExit):  # argument check, before any engine runs
+        run.main(["--engines", "ember", "--docs", str(tmp_path / "perf.md")])
+    assert not (tmp_path / "perf.md").exists()
 
 
 def test_every_program_has_source_wasm_and_sizes():
