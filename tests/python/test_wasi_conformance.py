@@ -149,12 +149,15 @@ def _sock_cases() -> Dict[str, Tuple[Case, int]]:
         "send": lambda g, fd: g.call("sock_send", fd, IOV, 1, 0, OUT),
         "send_siflags": lambda g, fd: g.call("sock_send", fd, IOV, 1, 5, OUT),
     }
+    def on_fd(fn: Any, fd: int) -> Case:
+        return lambda g: fn(g, fd)
+
     out: Dict[str, Tuple[Case, int]] = {}
     for what, fn in calls.items():
         for fd_name, fd in (("stdin", 0), ("stdout", 1), ("preopen", DIR_FD)):
-            out[f"sock_{what}_{fd_name}"] = ((lambda g, fn=fn, fd=fd: fn(g, fd)), ENOTSOCK)
+            out[f"sock_{what}_{fd_name}"] = (on_fd(fn, fd), ENOTSOCK)
         out[f"sock_{what}_file"] = (_open_file_then(fn), ENOTSOCK)
-        out[f"sock_{what}_closed"] = ((lambda g, fn=fn: fn(g, 99)), EBADF)
+        out[f"sock_{what}_closed"] = (on_fd(fn, 99), EBADF)
     return out
 
 
