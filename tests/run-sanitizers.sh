@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The sanitizer runs (part of .ci/run, after tests/run-all.sh). Two more
+# builds, each tested once:
+#   build/asan  ASan + UBSan (-DEMBER_SANITIZE=ON) with the Python extension:
+#               CTest (unit tests, both spec lists, bounded mutation runs of
+#               modules and serialized blobs) and the whole pytest suite with
+#               libasan preloaded into the interpreter.
+#   build/tsan  ThreadSanitizer (-DEMBER_TSAN=ON): the C++ unit tests that use
+#               threads and the Python threading tests, libtsan preloaded.
+# EMBER_SANITIZERS=asan or =tsan runs one of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+which=${EMBER_SANITIZERS:-asan tsan}
+libstdcxx=$(g++ -print-file-name=libstdc++.so)
+status=0
+
+# Python tests in a sanitized build: the interpreter is not instrumented, so
+# the sanitizer runtime must be loaded first, and libstdc++ with it (the
+# runtime finds the C++ throw it intercepts only in libraries loaded before
+# it). CPython's own allocations are never freed at exit (not leaks of ours):
+# leak checking is off.
+pytest_in() {  # build-dir preload pytest-args...
+  local build=$1 preload=$2
+  shift 2
+  PYTHONPATH="$PWD/$build/python" EMBER_CLI="$PWD/$build/ember" LD_PRELOAD="$preload" \
+    python3 -m pytest -q -p no:cacheprovider "$@"
+}
+
+if [[ " $which " == *" asan "* ]]; then
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_PYTHON=ON \
+        -DEMBER_SANITIZE=ON >/dev/null
+  cmake --build build/asan -j"$jobs"
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # wasmtime (the reference engine the differential tests load) handles its
+  # own SIGSEGVs: ASan must let it.
+  export ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1:handle_segv=0
+  ctest --test-dir build/asan -j"$jobs" --output-on-failure || status=1
+  # Tests that cap the address space cannot run under ASan (its shadow
+  # memory needs terabytes of it); the release run covers them.
+  pytest_in build/asan "$(g++ -print-file-name=libasan.so) $libstdcxx" tests/python \
+    --deselect tests/python/test_cli.py::test_endless_input_stops_at_the_limit \
+    --deselect tests/python/test_cli.py::test_large_and_unreadable_inputs \
+    --deselect tests/python/test_stack_limits.py::test_unmappable_stack_is_reported_as_such \
+    || status=1
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+if [[ " $which " == *" tsan "* ]]; then
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_PYTHON=ON \
+        -DEMBER_TSAN=ON >/dev/null
+  cmake --build build/tsan -j"$jobs" --target ember_unit_tests _ember ember_cli
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  build/tsan/tests/ember_unit_tests \
+    --gtest_filter='*Thread*:*Epoch*:*Parallel*:*Concurrent*:Cache*' || status=1
+  pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py \
+    tests/python/test_execution_control.py || status=1
+  unset TSAN_OPTIONS
+fi
+exit $status
