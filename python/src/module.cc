@@ -14,8 +14,8 @@
 #include <span>
 
 #include "common.hh"
-#include "runtime/module_cache.hh"
-#include "runtime/serialize.hh"
+#include "compile/module_cache.hh"
+#include "compile/serialize.hh"
 
 namespace ember::py {
 

@@ -1,6 +1,6 @@
 // Portable form of translated code, and the verifier that loads it back.
 //
-// Place in the pipeline: serialization (src/runtime/serialize.cc) stores a
+// Place in the pipeline: serialization (src/compile/serialize.cc) stores a
 // module's CompiledCode. In memory, an instruction's first word is its
 // handler's offset in this build's dispatch loop and call_indirect carries an
 // engine-canonical type id; neither means anything to another process. The

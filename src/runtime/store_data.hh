@@ -65,7 +65,7 @@ struct EngineConfig {
   // at translate time) instead of the fastest native ones.
   bool relaxed_simd_deterministic = false;
   uint64_t max_wasm_stack = 512 * 1024;  // bytes of wasm stack, as wasmtime
-  // Compilation cache directory; empty = no cache (runtime/module_cache.hh).
+  // Compilation cache directory; empty = no cache (compile/module_cache.hh).
   std::string cache_dir;
   // Settings accepted for compatibility; see docs/decisions.md.
   bool debug_info = false;

@@ -8,7 +8,7 @@
 
 #include "binary/decoder.hh"
 #include "runtime/runtime.hh"
-#include "runtime/serialize.hh"
+#include "compile/serialize.hh"
 #include "compile/compile.hh"
 #include "validate/validate.hh"
 #include "wast/values.hh"

@@ -26,7 +26,7 @@
 
 #include "binary/decoder.hh"
 #include "runtime/runtime.hh"
-#include "runtime/serialize.hh"
+#include "compile/serialize.hh"
 #include "spec_corpus.hh"
 #include "compile/compile.hh"
 #include "validate/validate.hh"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "ember/ember.hh"
-#include "runtime/module_cache.hh"
+#include "compile/module_cache.hh"
 #include "text/wat.hh"
 
 namespace ember {

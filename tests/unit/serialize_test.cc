@@ -16,7 +16,7 @@
 #include "interp/code.hh"
 #include "interp/ir_codec.hh"
 #include "interp_builder.hh"
-#include "runtime/serialize.hh"
+#include "compile/serialize.hh"
 #include "support/hash.hh"
 #include "text/wat.hh"
 

@@ -1,6 +1,6 @@
 // Serialized modules: writer and bounds-checked reader (format: serialize.hh
 // and docs/serialization.md).
-#include "runtime/serialize.hh"
+#include "compile/serialize.hh"
 
 #include <algorithm>
 #include <bit>

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "ember/objects.hh"
-#include "runtime/api_support.hh"
+#include "api/api_support.hh"
 
 namespace ember {
 

@@ -5,8 +5,8 @@
 #include "ember/store.hh"
 #include "interp/interp.hh"
 #include "runtime/backtrace.hh"
-#include "runtime/api_support.hh"
-#include "runtime/module_cache.hh"
+#include "api/api_support.hh"
+#include "compile/module_cache.hh"
 
 namespace ember {
 

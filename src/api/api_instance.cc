@@ -1,6 +1,6 @@
 // Public API: Instance and Linker.
 #include "ember/linker.hh"
-#include "runtime/api_support.hh"
+#include "api/api_support.hh"
 
 namespace ember {
 

@@ -4,9 +4,9 @@
 #include <iterator>
 
 #include "ember/module.hh"
-#include "runtime/api_support.hh"
-#include "runtime/module_cache.hh"
-#include "runtime/serialize.hh"
+#include "api/api_support.hh"
+#include "compile/module_cache.hh"
+#include "compile/serialize.hh"
 #include "text/wat.hh"
 
 namespace ember {

@@ -1,4 +1,4 @@
-// Helpers shared by the public API implementation (src/runtime/api_*.cc):
+// Helpers shared by the public API implementation (src/api/api_*.cc):
 // conversion of internal errors and trap codes into the API's exceptions.
 #pragma once
 

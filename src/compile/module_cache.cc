@@ -1,5 +1,5 @@
 // The compile entry point and the on-disk compilation cache (module_cache.hh).
-#include "runtime/module_cache.hh"
+#include "compile/module_cache.hh"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <fstream>
 
 #include "binary/decoder.hh"
-#include "runtime/serialize.hh"
+#include "compile/serialize.hh"
 #include "support/hash.hh"
 #include "compile/compile.hh"
 #include "validate/validate.hh"
