@@ -7,6 +7,7 @@ out-of-bounds access, the trap message) and every frame's indices and
 offsets. `wasmtime` is the reference engine; it is used by the tests only.
 """
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -76,5 +77,25 @@ def test_trap_reports_match_wasmtime(seed: int, tmp: Path) -> None:
     got, want = reports("ember", wasm), reports("wasmtime", wasm)
     # Trap codes compare by name (the two packages have their own enums).
     norm = [tuple(x.name if hasattr(x, "name") else x for x in r) for r in got]
-    ref = [tuple(x.name if hasattr(x, "name") else x for x in r) for r in want]
+    ref = [tuple(without_fault(x.name if hasattr(x, "name") else x) for x in r) for r in want]
     assert norm == ref
+
+
+FAULT_CAUSE = re.compile(r"    0: memory fault at wasm address 0x[0-9a-f]+ in linear memory of size "
+                         r"0x[0-9a-f]+\n    1: ")
+
+
+def without_fault(x: Any) -> Any:
+    """Wasmtime's report minus the memory-fault cause line, which Ember does
+    not give yet (decision 27; test_out_of_bounds_report_names_the_fault)."""
+    return FAULT_CAUSE.sub("    ", x) if isinstance(x, str) else x
+
+
+@pytest.mark.xfail(strict=True, reason="decision 27: the fault address is not recorded yet")
+def test_out_of_bounds_report_names_the_fault() -> None:
+    store = ember.Store()
+    module = ember.Module(store.engine, '(module (memory 1) (func (export "f") (result i32)'
+                                        ' (i32.load (i32.const 65536))))')
+    with pytest.raises(ember.Trap) as e:
+        ember.Instance(store, module, []).exports(store)["f"](store)
+    assert "memory fault at wasm address 0x10000 in linear memory of size 0x10000" in str(e.value)
