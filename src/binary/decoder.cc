@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "binary/operator_reader.hh"
 #include "binary/reader.hh"
 
 namespace ember {
@@ -52,7 +53,6 @@ class Decoder {
   Expected<TableType> table_type(Reader& r);
   Expected<GlobalType> global_type(Reader& r);
   Expected<ConstExpr> const_expr(Reader& r);
-  Status skip_immediate(Reader& r, ImmKind k);
   // Reads a vector count and checks it against the bytes left, so that a
   // huge declared count fails before anything is allocated for it.
   Expected<uint32_t> count(Reader& r, size_t min_elem_size = 1);
@@ -324,76 +324,28 @@ Status Decoder::start_section(Reader& r) {
 
 // ---- constant expressions --------------------------------------------------
 
-Status Decoder::skip_immediate(Reader& r, ImmKind k) {
-  switch (k) {
-    case ImmKind::None: return Status::Ok();
-    case ImmKind::Block: EMBER_TRY(r.s33()); return Status::Ok();
-    case ImmKind::BrTable: {
-      EMBER_ASSIGN(uint32_t n, count(r));
-      for (uint32_t i = 0; i <= n; i++) EMBER_TRY(r.u32());
-      return Status::Ok();
-    }
-    case ImmKind::CallIndirect: case ImmKind::TableInit: case ImmKind::TableCopy:
-      EMBER_TRY(r.u32());
-      EMBER_TRY(r.u32());
-      return Status::Ok();
-    case ImmKind::SelectT: {
-      EMBER_ASSIGN(uint32_t n, count(r));
-      for (uint32_t i = 0; i < n; i++) EMBER_TRY(val_type(r));
-      return Status::Ok();
-    }
-    case ImmKind::MemArg: {
-      EMBER_ASSIGN(uint32_t align, r.u32());
-      if (align & 0x40) EMBER_TRY(r.u32());
-      EMBER_TRY(r.uleb(64));
-      return Status::Ok();
-    }
-    case ImmKind::MemoryInit: EMBER_TRY(r.u32()); EMBER_TRY(r.u8()); return Status::Ok();
-    case ImmKind::MemoryCopy: EMBER_TRY(r.u8()); EMBER_TRY(r.u8()); return Status::Ok();
-    case ImmKind::Memory: EMBER_TRY(r.u8()); return Status::Ok();
-    case ImmKind::V128: case ImmKind::Shuffle: EMBER_TRY(r.bytes(16)); return Status::Ok();
-    case ImmKind::Lane: EMBER_TRY(r.u8()); return Status::Ok();
-    case ImmKind::MemArgLane:
-      EMBER_TRY(skip_immediate(r, ImmKind::MemArg));
-      EMBER_TRY(r.u8());
-      return Status::Ok();
-    default: EMBER_TRY(r.u32()); return Status::Ok();
-  }
-}
-
+// A constant expression: any operators up to `end`, decoded by the operator
+// reader; which of them are constant is the validator's question.
 Expected<ConstExpr> Decoder::const_expr(Reader& r) {
   ConstExpr e;
   e.offset = r.offset();
+  OperatorReader ops(r, *m_, features_, OperatorReader::Context::ConstExpr);
+  Instr in;
   for (;;) {
-    uint64_t at = r.offset();
-    EMBER_ASSIGN(uint8_t b, r.u8());
-    if (b == 0x0B) return e;
-    uint32_t code = b;
-    uint8_t prefix = 0;
-    if (b == 0xFC || b == 0xFD) {
-      prefix = b;
-      EMBER_ASSIGN(code, r.u32());
+    if (!r.at_end() && *r.pos() == 0x0B) {
+      r.skip(1);
+      return e;
     }
-    const OpInfo* info = op_by_code(prefix, code);
-    if (!info) return r.fail_at("illegal opcode", at);
-    ConstInstr ci{info->op};
-    switch (info->imm) {
-      case ImmKind::I32: { EMBER_ASSIGN(int32_t v, r.s32()); ci.imm = uint32_t(v); break; }
-      case ImmKind::I64: { EMBER_ASSIGN(int64_t v, r.s64()); ci.imm = uint64_t(v); break; }
-      case ImmKind::F32: { EMBER_ASSIGN(ci.imm, r.u32_fixed()); break; }
-      case ImmKind::F64: { EMBER_ASSIGN(ci.imm, r.u64_fixed()); break; }
-      case ImmKind::Global: case ImmKind::Func: { EMBER_ASSIGN(ci.imm, r.u32()); break; }
-      case ImmKind::V128: {
-        EMBER_ASSIGN(ci.imm, r.u64_fixed());
-        EMBER_ASSIGN(ci.imm_hi, r.u64_fixed());
+    EMBER_TRY(ops.next(&in));
+    ConstInstr ci{in.op()};
+    switch (in.info->imm) {
+      case ImmKind::Global: case ImmKind::Func: ci.imm = in.index[0]; break;
+      case ImmKind::HeapType: ci.imm = uint8_t(in.ref); break;
+      case ImmKind::I32: case ImmKind::I64: case ImmKind::F32: case ImmKind::F64:
+        ci.imm = in.bits;
         break;
-      }
-      case ImmKind::HeapType: {
-        EMBER_ASSIGN(ValType t, ref_type(r));
-        ci.imm = uint8_t(t);
-        break;
-      }
-      default: EMBER_TRY(skip_immediate(r, info->imm)); break;
+      case ImmKind::V128: ci.imm = in.bits; ci.imm_hi = in.bits_hi; break;
+      default: break;  // not a constant operator: the validator refuses it
     }
     e.instrs.push_back(ci);
   }

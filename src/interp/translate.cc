@@ -685,7 +685,7 @@ void Translator::br_if(uint32_t depth) {
   cond_offset_ = offset_;
 }
 
-void Translator::br_table(const std::vector<uint32_t>& depths) {
+void Translator::br_table(std::span<const uint32_t> depths) {
   if (dead_) return;
   uint32_t index = pop_slot();
   commit_fuel();

@@ -94,7 +94,7 @@ class Translator final : public Lowering {
   void end() override;
   void br(uint32_t depth) override;
   void br_if(uint32_t depth) override;
-  void br_table(const std::vector<uint32_t>& depths) override;  // last entry = default
+  void br_table(std::span<const uint32_t> depths) override;  // last entry = default
   void return_() override;
   void call(uint32_t func, const FuncType& type) override;
   void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;

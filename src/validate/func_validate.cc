@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "binary/operator_reader.hh"
 #include "binary/reader.hh"
 #include "validate/validate.hh"
 
@@ -19,6 +20,7 @@ class FuncValidator {
         m_(cx.m),
         r_(m_.bytes.data() + m_.bodies[defined_index].offset, m_.bodies[defined_index].size,
            m_.bodies[defined_index].offset),
+        ops_(r_, m_, cx.features, OperatorReader::Context::FunctionBody),
         out_(out),
         func_index_(m_.num_imported_funcs + defined_index) {}
 
@@ -40,17 +42,17 @@ class FuncValidator {
   }
 
   Status read_locals();
-  Status operator_(const OpInfo& info);
-  Status special(const OpInfo& info);
-  Status memarg(const OpInfo& info, uint32_t* mem, uint32_t* offset);
-  Status memory_op(const OpInfo& info);
-  Status simd_op(const OpInfo& info);
-  Status simd_memory_op(const OpInfo& info);
-  Status lane_index(const OpInfo& info, uint32_t* lane);
-  Status bulk_op(const OpInfo& info);
-  Status table_op(const OpInfo& info);
-  Status control_op(const OpInfo& info);
-  Status call_op(const OpInfo& info);
+  Status operator_(const Instr& in);
+  Status special(const Instr& in);
+  Status memarg(const Instr& in, uint32_t* mem, uint32_t* offset);
+  Status memory_op(const Instr& in);
+  Status simd_op(const Instr& in);
+  Status simd_memory_op(const Instr& in);
+  Status lane_index(const Instr& in, uint32_t* lane);
+  Status bulk_op(const Instr& in);
+  Status table_op(const Instr& in);
+  Status control_op(const Instr& in);
+  Status call_op(const Instr& in);
 
   // Operand stack.
   void push(ValType t) { vals_.push_back(uint8_t(t)); }
@@ -102,8 +104,7 @@ class FuncValidator {
   }
 
   // Immediates and index checks.
-  Status block_type(std::vector<ValType>* params, std::vector<ValType>* results);
-  Status mem_index(uint32_t* mem);  // memory.size/grow/fill/init immediates
+  Status block_type(const BlockType& bt, std::vector<ValType>* params, std::vector<ValType>* results);
   Status check_memory(uint32_t mem) {
     if (mem >= m_.memories.size()) return invalid("unknown memory " + std::to_string(mem));
     return Status::Ok();
@@ -112,8 +113,7 @@ class FuncValidator {
     if (t >= m_.tables.size()) return invalid("unknown table " + std::to_string(t));
     return Status::Ok();
   }
-  Status check_data(uint32_t d) {
-    if (!m_.data_count) return malformed("data count section required");
+  Status check_data(uint32_t d) {  // the reader checked that the count exists
     if (d >= *m_.data_count) return invalid("unknown data segment " + std::to_string(d));
     return Status::Ok();
   }
@@ -131,13 +131,14 @@ class FuncValidator {
   const ModuleContext& cx_;
   const ModuleData& m_;
   Reader r_;
+  OperatorReader ops_;
+  Instr in_;
   Lowering& out_;
   uint32_t func_index_;
   uint64_t op_offset_ = 0;
   std::vector<ValType> locals_;
   std::vector<uint8_t> vals_;
   std::vector<Ctrl> ctrls_;
-  std::vector<uint32_t> depths_;     // br_table scratch
   std::vector<uint8_t> scratch_;     // br_table scratch
 };
 
@@ -171,22 +172,15 @@ Status FuncValidator::run() {
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();
     if (r_.at_end()) return malformed("END opcode expected");
+    EMBER_TRY(ops_.next(&in_));
+    const OpInfo& info = *in_.info;
+    if (!cx_.features.has(info.feature)) {
+      return invalid(std::string(info.mnemonic) + " requires the " +
+                     feature_name(info.feature) + " feature");
+    }
     out_.at(op_offset_);
-    EMBER_ASSIGN(uint8_t b, r_.u8());
-    uint8_t prefix = 0;
-    uint32_t code = b;
-    if (b == 0xFC || b == 0xFD) {
-      prefix = b;
-      EMBER_ASSIGN(code, r_.u32());
-    }
-    const OpInfo* info = op_by_code(prefix, code);
-    if (!info) return malformed("illegal opcode");
-    if (!cx_.features.has(info->feature)) {
-      return invalid(std::string(info->mnemonic) + " requires the " +
-                     feature_name(info->feature) + " feature");
-    }
-    out_.charge(info->op);
-    EMBER_TRY(operator_(*info));
+    out_.charge(info.op);
+    EMBER_TRY(operator_(in_));
   }
   if (!r_.at_end()) {
     op_offset_ = r_.offset();
@@ -195,7 +189,8 @@ Status FuncValidator::run() {
   return out_.finish_function();
 }
 
-Status FuncValidator::operator_(const OpInfo& info) {
+Status FuncValidator::operator_(const Instr& in) {
+  const OpInfo& info = *in.info;
   switch (info.sig) {
     case SigKind::Unary:
       EMBER_TRY(pop(*info.in));
@@ -210,29 +205,20 @@ Status FuncValidator::operator_(const OpInfo& info) {
       return Status::Ok();
     case SigKind::Load:
     case SigKind::Store:
-      return memory_op(info);
+      return memory_op(in);
     case SigKind::Special:
-      return special(info);
+      return special(in);
     default:
-      return simd_op(info);
+      return simd_op(in);
   }
   return Status::Ok();
 }
 
 // A memarg immediate: alignment (at most natural), memory, offset.
-Status FuncValidator::memarg(const OpInfo& info, uint32_t* mem_out, uint32_t* offset_out) {
-  EMBER_ASSIGN(uint32_t align, r_.u32());
-  uint32_t mem = 0;
-  if ((align & 0x40) && cx_.features.has(Feature::MultiMemory)) {
-    EMBER_ASSIGN(mem, r_.u32());
-    align &= ~0x40u;
-  }
-  uint64_t offset;
-  if (mem < m_.memories.size() && m_.memories[mem].limits.is64) {
-    EMBER_ASSIGN(offset, r_.uleb(64));
-  } else {
-    EMBER_ASSIGN(offset, r_.u32());
-  }
+Status FuncValidator::memarg(const Instr& in, uint32_t* mem_out, uint32_t* offset_out) {
+  const OpInfo& info = *in.info;
+  uint32_t align = in.memarg.align, mem = in.memarg.mem;
+  uint64_t offset = in.memarg.offset;
   EMBER_TRY(check_memory(mem));
   if (align >= 32 || (1u << align) > info.size) {
     return invalid("alignment must not be larger than natural");
@@ -243,9 +229,10 @@ Status FuncValidator::memarg(const OpInfo& info, uint32_t* mem_out, uint32_t* of
   return Status::Ok();
 }
 
-Status FuncValidator::memory_op(const OpInfo& info) {
+Status FuncValidator::memory_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   uint32_t mem, offset;
-  EMBER_TRY(memarg(info, &mem, &offset));
+  EMBER_TRY(memarg(in, &mem, &offset));
   bool addr64 = addr_type(mem) == ValType::I64;
   if (info.sig == SigKind::Load) {
     EMBER_TRY(pop(addr_type(mem)));
@@ -260,14 +247,15 @@ Status FuncValidator::memory_op(const OpInfo& info) {
 }
 
 // A lane index immediate, below the lane count of the operator's shape.
-Status FuncValidator::lane_index(const OpInfo& info, uint32_t* lane) {
-  EMBER_ASSIGN(uint8_t l, r_.u8());
-  if (l >= 16 / info.size) return invalid("invalid lane index");
-  *lane = l;
+Status FuncValidator::lane_index(const Instr& in, uint32_t* lane) {
+  const OpInfo& info = *in.info;
+  if (in.lane >= 16 / info.size) return invalid("invalid lane index");
+  *lane = in.lane;
   return Status::Ok();
 }
 
-Status FuncValidator::simd_op(const OpInfo& info) {
+Status FuncValidator::simd_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   constexpr ValType V = ValType::V128;
   switch (info.sig) {
     case SigKind::VUnary:
@@ -278,7 +266,7 @@ Status FuncValidator::simd_op(const OpInfo& info) {
     case SigKind::VBinary: {
       const uint8_t* lanes = nullptr;
       if (info.imm == ImmKind::Shuffle) {
-        EMBER_ASSIGN(lanes, r_.bytes(16));
+        lanes = in.lanes;
         for (int i = 0; i < 16; i++) {
           if (lanes[i] >= 32) return invalid("invalid lane index");
         }
@@ -305,7 +293,7 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       return Status::Ok();
     case SigKind::VExtract: {
       uint32_t lane;
-      EMBER_TRY(lane_index(info, &lane));
+      EMBER_TRY(lane_index(in, &lane));
       EMBER_TRY(pop(V));
       push(*info.out);
       out_.simd(info.op, {lane});
@@ -313,7 +301,7 @@ Status FuncValidator::simd_op(const OpInfo& info) {
     }
     case SigKind::VReplace: {
       uint32_t lane;
-      EMBER_TRY(lane_index(info, &lane));
+      EMBER_TRY(lane_index(in, &lane));
       EMBER_TRY(pop(*info.in));
       EMBER_TRY(pop(V));
       push(V);
@@ -321,17 +309,18 @@ Status FuncValidator::simd_op(const OpInfo& info) {
       return Status::Ok();
     }
     default:
-      return simd_memory_op(info);
+      return simd_memory_op(in);
   }
 }
 
-Status FuncValidator::simd_memory_op(const OpInfo& info) {
+Status FuncValidator::simd_memory_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   uint32_t mem, offset, lane = 0;
-  EMBER_TRY(memarg(info, &mem, &offset));
+  EMBER_TRY(memarg(in, &mem, &offset));
   if (mem != 0) return invalid("SIMD accesses beyond memory 0 are not supported yet");
   if (addr_type(mem) == ValType::I64) return invalid("SIMD accesses to 64-bit memories are not supported yet");
   bool has_lane = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
-  if (has_lane) EMBER_TRY(lane_index(info, &lane));
+  if (has_lane) EMBER_TRY(lane_index(in, &lane));
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
   EMBER_TRY(pop(addr_type(mem)));
   if (info.out) push(*info.out);
@@ -340,39 +329,20 @@ Status FuncValidator::simd_memory_op(const OpInfo& info) {
   return Status::Ok();
 }
 
-Status FuncValidator::mem_index(uint32_t* mem) {
-  if (cx_.features.has(Feature::MultiMemory)) {
-    EMBER_ASSIGN(*mem, r_.u32());
-  } else {
-    EMBER_ASSIGN(uint8_t b, r_.u8());
-    if (b != 0) return malformed("zero byte expected");
-    *mem = 0;
-  }
-  return check_memory(*mem);
-}
-
-Status FuncValidator::block_type(std::vector<ValType>* params, std::vector<ValType>* results) {
+Status FuncValidator::block_type(const BlockType& bt, std::vector<ValType>* params,
+                                 std::vector<ValType>* results) {
   params->clear();
   results->clear();
-  if (r_.at_end()) return malformed("unexpected end");
-  uint8_t b = *r_.pos();
-  if (b == 0x40) {
-    r_.skip(1);
-    return Status::Ok();
-  }
-  ValType t;
-  if (val_type_from_byte(b, &t)) {
-    r_.skip(1);
-    if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
+  if (bt.kind == BlockType::Kind::Empty) return Status::Ok();
+  if (bt.kind == BlockType::Kind::Value) {
+    if (bt.value == ValType::V128 && !cx_.features.has(Feature::Simd)) {
       return invalid("v128 requires the simd feature");
     }
-    results->push_back(t);
+    results->push_back(bt.value);
     return Status::Ok();
   }
-  EMBER_ASSIGN(int64_t idx, r_.s33());
-  if (idx < 0) return malformed("malformed value type");
-  if (uint64_t(idx) >= m_.types.size()) return invalid("unknown type");
-  const FuncType& ft = m_.types[idx];
+  if (bt.index >= m_.types.size()) return invalid("unknown type");
+  const FuncType& ft = m_.types[bt.index];
   if ((!ft.params.empty() || ft.results.size() > 1) && !cx_.features.has(Feature::MultiValue)) {
     return invalid("invalid result arity");
   }
@@ -381,14 +351,15 @@ Status FuncValidator::block_type(std::vector<ValType>* params, std::vector<ValTy
   return Status::Ok();
 }
 
-Status FuncValidator::special(const OpInfo& info) {
+Status FuncValidator::special(const Instr& in) {
+  const OpInfo& info = *in.info;
   switch (info.op) {
     case Op::Unreachable: case Op::Nop: case Op::Block: case Op::Loop: case Op::If:
     case Op::Else: case Op::End: case Op::Br: case Op::BrIf: case Op::BrTable:
     case Op::Return:
-      return control_op(info);
+      return control_op(in);
     case Op::Call: case Op::CallIndirect: case Op::ReturnCall: case Op::ReturnCallIndirect:
-      return call_op(info);
+      return call_op(in);
     case Op::Drop: {
       uint8_t t = kUnknown;
       EMBER_TRY(pop_any(&t));
@@ -410,11 +381,8 @@ Status FuncValidator::special(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::SelectT: {
-      EMBER_ASSIGN(uint32_t n, r_.u32());
-      if (n != 1) return invalid("invalid result arity");
-      EMBER_ASSIGN(uint8_t b, r_.u8());
-      ValType t;
-      if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
+      if (in.types.size() != 1) return invalid("invalid result arity");
+      ValType t = in.types[0];
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(t));
       EMBER_TRY(pop(t));
@@ -423,7 +391,7 @@ Status FuncValidator::special(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::LocalGet: case Op::LocalSet: case Op::LocalTee: {
-      EMBER_ASSIGN(uint32_t x, r_.u32());
+      uint32_t x = in.index[0];
       if (x >= locals_.size()) return invalid("unknown local " + std::to_string(x));
       ValType t = locals_[x];
       if (info.op == Op::LocalGet) {
@@ -441,7 +409,7 @@ Status FuncValidator::special(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::GlobalGet: case Op::GlobalSet: {
-      EMBER_ASSIGN(uint32_t g, r_.u32());
+      uint32_t g = in.index[0];
       if (g >= m_.globals.size()) return invalid("unknown global " + std::to_string(g));
       const GlobalType& gt = m_.globals[g].type;
       if (info.op == Op::GlobalGet) {
@@ -455,42 +423,32 @@ Status FuncValidator::special(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::I32Const: {
-      EMBER_ASSIGN(int32_t v, r_.s32());
       push(ValType::I32);
-      out_.constant(uint32_t(v));
+      out_.constant(in.bits);
       return Status::Ok();
     }
     case Op::I64Const: {
-      EMBER_ASSIGN(int64_t v, r_.s64());
       push(ValType::I64);
-      out_.constant(uint64_t(v));
+      out_.constant(in.bits);
       return Status::Ok();
     }
     case Op::F32Const: {
-      EMBER_ASSIGN(uint32_t v, r_.u32_fixed());
       push(ValType::F32);
-      out_.constant(v);
+      out_.constant(in.bits);
       return Status::Ok();
     }
     case Op::F64Const: {
-      EMBER_ASSIGN(uint64_t v, r_.u64_fixed());
       push(ValType::F64);
-      out_.constant(v);
+      out_.constant(in.bits);
       return Status::Ok();
     }
     case Op::V128Const: {
-      EMBER_ASSIGN(uint64_t lo, r_.u64_fixed());
-      EMBER_ASSIGN(uint64_t hi, r_.u64_fixed());
       push(ValType::V128);
-      out_.constant_v128(lo, hi);
+      out_.constant_v128(in.bits, in.bits_hi);
       return Status::Ok();
     }
     case Op::RefNull: {
-      EMBER_ASSIGN(uint8_t b, r_.u8());
-      if (b != uint8_t(ValType::FuncRef) && b != uint8_t(ValType::ExternRef)) {
-        return malformed("malformed reference type");
-      }
-      push(ValType(b));
+      push(in.ref);
       out_.constant(0);
       return Status::Ok();
     }
@@ -503,7 +461,7 @@ Status FuncValidator::special(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::RefFunc: {
-      EMBER_ASSIGN(uint32_t f, r_.u32());
+      uint32_t f = in.index[0];
       if (f >= m_.funcs.size()) return invalid("unknown function " + std::to_string(f));
       if (!cx_.declared_funcs[f]) return invalid("undeclared function reference");
       push(ValType::FuncRef);
@@ -512,13 +470,14 @@ Status FuncValidator::special(const OpInfo& info) {
     }
     case Op::MemorySize: case Op::MemoryGrow: case Op::MemoryInit: case Op::DataDrop:
     case Op::MemoryCopy: case Op::MemoryFill:
-      return bulk_op(info);
+      return bulk_op(in);
     default:
-      return table_op(info);
+      return table_op(in);
   }
 }
 
-Status FuncValidator::control_op(const OpInfo& info) {
+Status FuncValidator::control_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   switch (info.op) {
     case Op::Unreachable:
       out_.unreachable();
@@ -528,7 +487,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       return Status::Ok();
     case Op::Block: case Op::Loop: case Op::If: {
       Ctrl c{info.op, {}, {}, 0, false};
-      EMBER_TRY(block_type(&c.params, &c.results));
+      EMBER_TRY(block_type(in.block, &c.params, &c.results));
       if (info.op == Op::If) EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop_all(c.params));
       c.height = uint32_t(vals_.size());
@@ -563,7 +522,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::Br: {
-      EMBER_ASSIGN(uint32_t depth, r_.u32());
+      uint32_t depth = in.index[0];
       const Ctrl* l = nullptr;
       EMBER_TRY(label(depth, &l));
       EMBER_TRY(pop_all(label_types(*l)));
@@ -572,7 +531,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::BrIf: {
-      EMBER_ASSIGN(uint32_t depth, r_.u32());
+      uint32_t depth = in.index[0];
       const Ctrl* l = nullptr;
       EMBER_TRY(label(depth, &l));
       EMBER_TRY(pop(ValType::I32));
@@ -583,17 +542,11 @@ Status FuncValidator::control_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::BrTable: {
-      EMBER_ASSIGN(uint32_t n, r_.u32());
-      depths_.clear();
-      for (uint64_t i = 0; i <= n; i++) {
-        EMBER_ASSIGN(uint32_t d, r_.u32());
-        depths_.push_back(d);
-      }
       EMBER_TRY(pop(ValType::I32));
       const Ctrl* def = nullptr;
-      EMBER_TRY(label(depths_.back(), &def));
+      EMBER_TRY(label(in.targets.back(), &def));
       size_t arity = label_types(*def).size();
-      for (uint32_t d : depths_) {
+      for (uint32_t d : in.targets) {
         const Ctrl* l = nullptr;
         EMBER_TRY(label(d, &l));
         if (label_types(*l).size() != arity) return invalid("type mismatch");
@@ -601,7 +554,7 @@ Status FuncValidator::control_op(const OpInfo& info) {
         for (uint8_t t : scratch_) push_raw(t);
       }
       EMBER_TRY(pop_all(label_types(*def)));
-      out_.br_table(depths_);
+      out_.br_table(in.targets);
       set_unreachable();
       return Status::Ok();
     }
@@ -615,22 +568,18 @@ Status FuncValidator::control_op(const OpInfo& info) {
   }
 }
 
-Status FuncValidator::call_op(const OpInfo& info) {
+Status FuncValidator::call_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   const FuncType* ft;
   uint32_t func = 0, type_index = 0, table = 0;
   bool indirect = info.op == Op::CallIndirect || info.op == Op::ReturnCallIndirect;
   if (!indirect) {
-    EMBER_ASSIGN(func, r_.u32());
+    func = in.index[0];
     if (func >= m_.funcs.size()) return invalid("unknown function " + std::to_string(func));
     ft = &m_.func_type(func);
   } else {
-    EMBER_ASSIGN(type_index, r_.u32());
-    if (cx_.features.has(Feature::ReferenceTypes)) {
-      EMBER_ASSIGN(table, r_.u32());
-    } else {
-      EMBER_ASSIGN(uint8_t b, r_.u8());
-      if (b != 0) return malformed("zero byte expected");
-    }
+    type_index = in.index[0];
+    table = in.index[1];
     EMBER_TRY(check_table(table));
     if (m_.tables[table].elem != ValType::FuncRef) return invalid("type mismatch");
     if (type_index >= m_.types.size()) return invalid("unknown type");
@@ -652,27 +601,27 @@ Status FuncValidator::call_op(const OpInfo& info) {
   return Status::Ok();
 }
 
-Status FuncValidator::bulk_op(const OpInfo& info) {
+Status FuncValidator::bulk_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   switch (info.op) {
     case Op::MemorySize: {
-      uint32_t mem;
-      EMBER_TRY(mem_index(&mem));
+      uint32_t mem = in.index[0];
+      EMBER_TRY(check_memory(mem));
       push(addr_type(mem));
       out_.entity_op(Op::MemorySize, {mem});
       return Status::Ok();
     }
     case Op::MemoryGrow: {
-      uint32_t mem;
-      EMBER_TRY(mem_index(&mem));
+      uint32_t mem = in.index[0];
+      EMBER_TRY(check_memory(mem));
       EMBER_TRY(pop(addr_type(mem)));
       push(addr_type(mem));
       out_.entity_op(Op::MemoryGrow, {mem});
       return Status::Ok();
     }
     case Op::MemoryInit: {
-      EMBER_ASSIGN(uint32_t data, r_.u32());
-      uint32_t mem;
-      EMBER_TRY(mem_index(&mem));
+      uint32_t data = in.index[0], mem = in.index[1];
+      EMBER_TRY(check_memory(mem));
       EMBER_TRY(check_data(data));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(ValType::I32));
@@ -681,15 +630,15 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::DataDrop: {
-      EMBER_ASSIGN(uint32_t data, r_.u32());
+      uint32_t data = in.index[0];
       EMBER_TRY(check_data(data));
       out_.entity_op(Op::DataDrop, {data});
       return Status::Ok();
     }
     case Op::MemoryCopy: {
-      uint32_t dm, sm;
-      EMBER_TRY(mem_index(&dm));
-      EMBER_TRY(mem_index(&sm));
+      uint32_t dm = in.index[0], sm = in.index[1];
+      EMBER_TRY(check_memory(dm));
+      EMBER_TRY(check_memory(sm));
       ValType dt = addr_type(dm), st = addr_type(sm);
       ValType nt = (dt == ValType::I64 && st == ValType::I64) ? ValType::I64 : ValType::I32;
       EMBER_TRY(pop(nt));
@@ -699,8 +648,8 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::MemoryFill: {
-      uint32_t mem;
-      EMBER_TRY(mem_index(&mem));
+      uint32_t mem = in.index[0];
+      EMBER_TRY(check_memory(mem));
       EMBER_TRY(pop(addr_type(mem)));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(addr_type(mem)));
@@ -712,11 +661,12 @@ Status FuncValidator::bulk_op(const OpInfo& info) {
   }
 }
 
-Status FuncValidator::table_op(const OpInfo& info) {
+Status FuncValidator::table_op(const Instr& in) {
+  const OpInfo& info = *in.info;
   switch (info.op) {
     case Op::TableGet: case Op::TableSet: case Op::TableGrow: case Op::TableSize:
     case Op::TableFill: {
-      EMBER_ASSIGN(uint32_t t, r_.u32());
+      uint32_t t = in.index[0];
       EMBER_TRY(check_table(t));
       ValType et = m_.tables[t].elem;
       ValType it = table_index_type(t);
@@ -745,8 +695,7 @@ Status FuncValidator::table_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::TableInit: {
-      EMBER_ASSIGN(uint32_t e, r_.u32());
-      EMBER_ASSIGN(uint32_t t, r_.u32());
+      uint32_t e = in.index[0], t = in.index[1];
       EMBER_TRY(check_elem(e));
       EMBER_TRY(check_table(t));
       if (m_.elems[e].type != m_.tables[t].elem) return invalid("type mismatch");
@@ -757,14 +706,13 @@ Status FuncValidator::table_op(const OpInfo& info) {
       return Status::Ok();
     }
     case Op::ElemDrop: {
-      EMBER_ASSIGN(uint32_t e, r_.u32());
+      uint32_t e = in.index[0];
       EMBER_TRY(check_elem(e));
       out_.entity_op(Op::ElemDrop, {e});
       return Status::Ok();
     }
     case Op::TableCopy: {
-      EMBER_ASSIGN(uint32_t dt, r_.u32());
-      EMBER_ASSIGN(uint32_t st, r_.u32());
+      uint32_t dt = in.index[0], st = in.index[1];
       EMBER_TRY(check_table(dt));
       EMBER_TRY(check_table(st));
       if (m_.tables[dt].elem != m_.tables[st].elem) return invalid("type mismatch");
@@ -778,92 +726,6 @@ Status FuncValidator::table_op(const OpInfo& info) {
     }
     default:
       return invalid(std::string("unsupported operator ") + info.mnemonic);
-  }
-}
-
-// Decode-only walk of a body: finds the malformed encodings the spec's
-// decoder would report before any validation error (used only after a
-// validation error, so valid modules are decoded once).
-Status skim_immediates(Reader& r, const OpInfo& info, const ModuleData& m, const FeatureSet& f) {
-  auto mem_idx = [&]() -> Status {
-    if (f.has(Feature::MultiMemory)) return r.u32().ok() ? Status::Ok() : r.fail("unexpected end");
-    EMBER_ASSIGN(uint8_t b, r.u8());
-    if (b != 0) return r.fail("zero byte expected");
-    return Status::Ok();
-  };
-  switch (info.imm) {
-    case ImmKind::None: return Status::Ok();
-    case ImmKind::Block: {
-      if (r.at_end()) return r.fail("unexpected end");
-      ValType t;
-      if (*r.pos() == 0x40 || val_type_from_byte(*r.pos(), &t)) {
-        r.skip(1);
-        return Status::Ok();
-      }
-      EMBER_ASSIGN(int64_t idx, r.s33());
-      if (idx < 0) return r.fail("malformed value type");
-      return Status::Ok();
-    }
-    case ImmKind::BrTable: {
-      EMBER_ASSIGN(uint32_t n, r.u32());
-      for (uint64_t i = 0; i <= n; i++) EMBER_TRY(r.u32());
-      return Status::Ok();
-    }
-    case ImmKind::CallIndirect:
-      EMBER_TRY(r.u32());
-      if (f.has(Feature::ReferenceTypes)) {
-        EMBER_TRY(r.u32());
-      } else {
-        EMBER_ASSIGN(uint8_t b, r.u8());
-        if (b != 0) return r.fail("zero byte expected");
-      }
-      return Status::Ok();
-    case ImmKind::TableInit: case ImmKind::TableCopy:
-      EMBER_TRY(r.u32());
-      EMBER_TRY(r.u32());
-      return Status::Ok();
-    case ImmKind::SelectT: {
-      EMBER_ASSIGN(uint32_t n, r.u32());
-      for (uint32_t i = 0; i < n; i++) {
-        EMBER_ASSIGN(uint8_t b, r.u8());
-        ValType t;
-        if (!val_type_from_byte(b, &t)) return r.fail("malformed value type");
-      }
-      return Status::Ok();
-    }
-    case ImmKind::MemArg: case ImmKind::MemArgLane: {
-      EMBER_ASSIGN(uint32_t align, r.u32());
-      if ((align & 0x40) && f.has(Feature::MultiMemory)) EMBER_TRY(r.u32());
-      EMBER_TRY(r.uleb(64));
-      if (info.imm == ImmKind::MemArgLane) EMBER_TRY(r.u8());
-      return Status::Ok();
-    }
-    case ImmKind::V128: case ImmKind::Shuffle: EMBER_TRY(r.bytes(16)); return Status::Ok();
-    case ImmKind::Lane: EMBER_TRY(r.u8()); return Status::Ok();
-    case ImmKind::Memory: return mem_idx();
-    case ImmKind::MemoryInit:
-      EMBER_TRY(r.u32());
-      if (!m.data_count) return r.fail("data count section required");
-      return mem_idx();
-    case ImmKind::Data:
-      EMBER_TRY(r.u32());
-      if (!m.data_count) return r.fail("data count section required");
-      return Status::Ok();
-    case ImmKind::MemoryCopy:
-      EMBER_TRY(mem_idx());
-      return mem_idx();
-    case ImmKind::I32: EMBER_TRY(r.s32()); return Status::Ok();
-    case ImmKind::I64: EMBER_TRY(r.s64()); return Status::Ok();
-    case ImmKind::F32: EMBER_TRY(r.u32_fixed()); return Status::Ok();
-    case ImmKind::F64: EMBER_TRY(r.u64_fixed()); return Status::Ok();
-    case ImmKind::HeapType: {
-      EMBER_ASSIGN(uint8_t b, r.u8());
-      if (b != uint8_t(ValType::FuncRef) && b != uint8_t(ValType::ExternRef)) {
-        return r.fail("malformed reference type");
-      }
-      return Status::Ok();
-    }
-    default: EMBER_TRY(r.u32()); return Status::Ok();
   }
 }
 
@@ -883,22 +745,14 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
     ValType t;
     if (!val_type_from_byte(b, &t)) return r.fail("malformed value type");
   }
+  OperatorReader ops(r, m, f, OperatorReader::Context::FunctionBody);
+  Instr in;
   uint64_t depth = 1;
   while (depth > 0) {
     if (r.at_end()) return r.fail("END opcode expected");
-    uint64_t at = r.offset();
-    EMBER_ASSIGN(uint8_t b, r.u8());
-    uint8_t prefix = 0;
-    uint32_t code = b;
-    if (b == 0xFC || b == 0xFD) {
-      prefix = b;
-      EMBER_ASSIGN(code, r.u32());
-    }
-    const OpInfo* info = op_by_code(prefix, code);
-    if (!info) return r.fail_at("illegal opcode", at);
-    if (info->op == Op::Block || info->op == Op::Loop || info->op == Op::If) depth++;
-    if (info->op == Op::End) depth--;
-    EMBER_TRY(skim_immediates(r, *info, m, f));
+    EMBER_TRY(ops.next(&in));
+    if (in.op() == Op::Block || in.op() == Op::Loop || in.op() == Op::If) depth++;
+    if (in.op() == Op::End) depth--;
   }
   if (!r.at_end()) return r.fail("section size mismatch");
   return Status::Ok();

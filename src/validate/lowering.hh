@@ -47,7 +47,7 @@ class Lowering {
   virtual void end() = 0;
   virtual void br(uint32_t depth) = 0;
   virtual void br_if(uint32_t depth) = 0;
-  virtual void br_table(const std::vector<uint32_t>& depths) = 0;  // last entry = default
+  virtual void br_table(std::span<const uint32_t> depths) = 0;  // last entry = default
   virtual void return_() = 0;
   virtual void call(uint32_t func, const FuncType& type) = 0;
   // `type_id`: the engine-canonical id of the expected signature.

@@ -1,0 +1,199 @@
+// The operator reader (see operator_reader.hh).
+#include "binary/operator_reader.hh"
+
+namespace ember {
+
+Status OperatorReader::next(Instr* out) {
+  out->offset = r_.offset();
+  EMBER_ASSIGN(uint8_t b, r_.u8());
+  uint8_t prefix = 0;
+  uint32_t code = b;
+  if (b == 0xFC || b == 0xFD) {
+    prefix = b;
+    EMBER_ASSIGN(code, r_.u32());
+  }
+  out->info = op_by_code(prefix, code);
+  if (!out->info) return r_.fail_at("illegal opcode", out->offset);
+  return immediates(out);
+}
+
+Status OperatorReader::immediates(Instr* out) {
+  switch (out->info->imm) {
+    case ImmKind::None: return Status::Ok();
+    case ImmKind::Block: return block_type(&out->block);
+    case ImmKind::BrTable: return br_table(out);
+    case ImmKind::CallIndirect: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      if (features_.has(Feature::ReferenceTypes)) {
+        EMBER_ASSIGN(out->index[1], r_.u32());
+        return Status::Ok();
+      }
+      EMBER_ASSIGN(uint8_t zero, r_.u8());
+      if (zero != 0) return r_.fail("zero byte expected");
+      out->index[1] = 0;
+      return Status::Ok();
+    }
+    case ImmKind::TableInit: case ImmKind::TableCopy: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      EMBER_ASSIGN(out->index[1], r_.u32());
+      return Status::Ok();
+    }
+    case ImmKind::SelectT: return select_types(out);
+    case ImmKind::MemArg: return memarg(&out->memarg);
+    case ImmKind::MemArgLane: {
+      EMBER_TRY(memarg(&out->memarg));
+      EMBER_ASSIGN(out->lane, r_.u8());
+      return Status::Ok();
+    }
+    case ImmKind::Lane: {
+      EMBER_ASSIGN(out->lane, r_.u8());
+      return Status::Ok();
+    }
+    case ImmKind::Shuffle: {
+      EMBER_ASSIGN(out->lanes, r_.bytes(16));
+      return Status::Ok();
+    }
+    case ImmKind::V128: {
+      EMBER_ASSIGN(out->bits, r_.u64_fixed());
+      EMBER_ASSIGN(out->bits_hi, r_.u64_fixed());
+      return Status::Ok();
+    }
+    case ImmKind::Memory: return memory_index(&out->index[0]);
+    case ImmKind::MemoryInit: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      EMBER_TRY(data_count_required());
+      return memory_index(&out->index[1]);
+    }
+    case ImmKind::Data: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      return data_count_required();
+    }
+    case ImmKind::MemoryCopy: {
+      EMBER_TRY(memory_index(&out->index[0]));
+      return memory_index(&out->index[1]);
+    }
+    case ImmKind::I32: {
+      EMBER_ASSIGN(int32_t v, r_.s32());
+      out->bits = uint32_t(v);
+      return Status::Ok();
+    }
+    case ImmKind::I64: {
+      EMBER_ASSIGN(int64_t v, r_.s64());
+      out->bits = uint64_t(v);
+      return Status::Ok();
+    }
+    case ImmKind::F32: {
+      EMBER_ASSIGN(out->bits, r_.u32_fixed());
+      return Status::Ok();
+    }
+    case ImmKind::F64: {
+      EMBER_ASSIGN(out->bits, r_.u64_fixed());
+      return Status::Ok();
+    }
+    case ImmKind::HeapType: return heap_type(&out->ref);
+    case ImmKind::Label: case ImmKind::Func: case ImmKind::Local: case ImmKind::Global:
+    case ImmKind::Table: case ImmKind::Elem: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      return Status::Ok();
+    }
+  }
+  return r_.fail("illegal opcode");
+}
+
+// br_table: a count, then that many targets and the default.
+Status OperatorReader::br_table(Instr* out) {
+  EMBER_ASSIGN(uint32_t n, r_.u32());
+  targets_.clear();
+  for (uint64_t i = 0; i <= n; i++) {
+    EMBER_ASSIGN(uint32_t d, r_.u32());
+    targets_.push_back(d);
+  }
+  out->targets = targets_;
+  return Status::Ok();
+}
+
+// Typed select: a vector of value types (the validator wants exactly one).
+Status OperatorReader::select_types(Instr* out) {
+  EMBER_ASSIGN(uint32_t n, r_.u32());
+  types_.clear();
+  for (uint32_t i = 0; i < n; i++) {
+    EMBER_ASSIGN(uint8_t byte, r_.u8());
+    ValType t;
+    if (!val_type_from_byte(byte, &t)) return r_.fail("malformed value type");
+    types_.push_back(t);
+  }
+  out->types = types_;
+  return Status::Ok();
+}
+
+// ref.null's heap type: funcref or externref.
+Status OperatorReader::heap_type(ValType* out) {
+  uint64_t at = r_.offset();
+  EMBER_ASSIGN(uint8_t byte, r_.u8());
+  if (byte != uint8_t(ValType::FuncRef) && byte != uint8_t(ValType::ExternRef)) {
+    return r_.fail_at("malformed reference type", at);
+  }
+  *out = ValType(byte);
+  return Status::Ok();
+}
+
+Status OperatorReader::block_type(BlockType* out) {
+  if (r_.at_end()) return r_.fail("unexpected end");
+  uint8_t b = *r_.pos();
+  if (b == 0x40) {
+    r_.skip(1);
+    out->kind = BlockType::Kind::Empty;
+    return Status::Ok();
+  }
+  if (val_type_from_byte(b, &out->value)) {
+    r_.skip(1);
+    out->kind = BlockType::Kind::Value;
+    return Status::Ok();
+  }
+  uint64_t at = r_.offset();
+  EMBER_ASSIGN(int64_t idx, r_.s33());
+  if (idx < 0) return r_.fail_at("malformed value type", at);
+  out->kind = BlockType::Kind::Index;
+  out->index = uint32_t(idx);  // s33: a non-negative value fits 32 bits
+  return Status::Ok();
+}
+
+// A memarg: the alignment's bit 6 announces a memory index (multi-memory);
+// the offset is a 64-bit LEB128 for a memory64, else a 32-bit one.
+Status OperatorReader::memarg(MemArg* out) {
+  EMBER_ASSIGN(out->align, r_.u32());
+  out->mem = 0;
+  if ((out->align & 0x40) && features_.has(Feature::MultiMemory)) {
+    EMBER_ASSIGN(out->mem, r_.u32());
+    out->align &= ~0x40u;
+  }
+  bool is64 = out->mem < m_.memories.size() && m_.memories[out->mem].limits.is64;
+  if (is64) {
+    EMBER_ASSIGN(out->offset, r_.uleb(64));
+  } else {
+    EMBER_ASSIGN(out->offset, r_.u32());
+  }
+  return Status::Ok();
+}
+
+// memory.size/grow/fill/init/copy: a memory index with multi-memory, else a
+// reserved zero byte.
+Status OperatorReader::memory_index(uint32_t* out) {
+  if (features_.has(Feature::MultiMemory)) {
+    EMBER_ASSIGN(*out, r_.u32());
+    return Status::Ok();
+  }
+  EMBER_ASSIGN(uint8_t b, r_.u8());
+  if (b != 0) return r_.fail("zero byte expected");
+  *out = 0;
+  return Status::Ok();
+}
+
+Status OperatorReader::data_count_required() {
+  if (context_ == Context::FunctionBody && !m_.data_count) {
+    return r_.fail("data count section required");
+  }
+  return Status::Ok();
+}
+
+}  // namespace ember

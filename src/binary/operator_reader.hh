@@ -1,0 +1,113 @@
+// The operator reader: the one place that decodes WebAssembly operators.
+//
+// Place: src/binary, below every consumer of instruction sequences — the
+// function-body validator (src/validate/func_validate.cc), the decode-only
+// walk that ranks malformed encodings ahead of validation errors, and the
+// module decoder's constant expressions. Each consumer asks for the next
+// operator and gets its OpInfo row (ir/operators.def) with every immediate
+// decoded into an Instr. Checks that need only the bytes (LEB128 ranges,
+// reserved zero bytes, value-type and heap-type bytes, the data count
+// section that memory.init and data.drop require) are made here and are
+// Malformed errors; checks against the module's index spaces and types are
+// the validator's.
+//
+// Adding an immediate kind: one enumerator in ir/types.hh ImmKind, one case
+// in OperatorReader::immediates, and the field of Instr it fills.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "binary/reader.hh"
+#include "ir/module.hh"
+#include "support/error.hh"
+
+namespace ember {
+
+// A block type: no value, one value type, or a type index.
+struct BlockType {
+  enum class Kind : uint8_t { Empty, Value, Index } kind = Kind::Empty;
+  ValType value = ValType::I32;  // Kind::Value
+  uint32_t index = 0;            // Kind::Index
+};
+
+// A memarg immediate as encoded: alignment exponent (with the multi-memory
+// flag removed when it named a memory), memory index, offset.
+struct MemArg {
+  uint32_t align = 0;
+  uint32_t mem = 0;
+  uint64_t offset = 0;
+};
+
+// One decoded operator. Which fields are meaningful follows info->imm:
+//   Block              block
+//   Label, Func, Local, Global, Table, Elem, Data, Memory   index[0]
+//   CallIndirect       index[0] type, index[1] table
+//   TableInit          index[0] elem, index[1] table
+//   TableCopy          index[0] destination, index[1] source table
+//   MemoryInit         index[0] data, index[1] memory
+//   MemoryCopy         index[0] destination, index[1] source memory
+//   BrTable            targets (the default target last)
+//   SelectT            types
+//   MemArg             memarg;  MemArgLane: memarg and lane
+//   Lane               lane
+//   I32, F32           bits (the 32-bit value, zero-extended)
+//   I64, F64           bits
+//   V128               bits (low half), bits_hi (high half)
+//   Shuffle            lanes (16 bytes, pointing into the module)
+//   HeapType           ref (funcref or externref)
+struct Instr {
+  const OpInfo* info = nullptr;
+  uint64_t offset = 0;  // of the opcode
+  uint32_t index[2] = {0, 0};
+  uint64_t bits = 0, bits_hi = 0;
+  MemArg memarg;
+  uint8_t lane = 0;
+  const uint8_t* lanes = nullptr;
+  ValType ref = ValType::FuncRef;
+  BlockType block;
+  std::span<const uint32_t> targets;
+  std::span<const ValType> types;
+
+  Op op() const { return info->op; }
+};
+
+class OperatorReader {
+ public:
+  // Where the operators come from decides one check: memory.init and
+  // data.drop in a function body require a data count section.
+  enum class Context : uint8_t { FunctionBody, ConstExpr };
+
+  // `m` supplies the memories (a memory64's memarg offset is a 64-bit
+  // LEB128) and the data count; `features` decides the encodings that
+  // multi-memory and reference types changed.
+  OperatorReader(Reader& r, const ModuleData& m, const FeatureSet& features, Context context)
+      : r_(r), m_(m), features_(features), context_(context) {}
+
+  // Decodes the next operator into *out. Fails with a Malformed error on an
+  // unknown opcode or a malformed immediate. The span fields of *out stay
+  // valid until the next call.
+  Status next(Instr* out);
+
+  Reader& reader() { return r_; }
+
+ private:
+  Status immediates(Instr* out);
+  Status block_type(BlockType* out);
+  Status br_table(Instr* out);
+  Status select_types(Instr* out);
+  Status heap_type(ValType* out);
+  Status memarg(MemArg* out);
+  Status memory_index(uint32_t* out);
+  Status data_count_required();
+
+  Reader& r_;
+  const ModuleData& m_;
+  FeatureSet features_;
+  Context context_;
+  std::vector<uint32_t> targets_;
+  std::vector<ValType> types_;
+};
+
+}  // namespace ember
