@@ -26,24 +26,8 @@ namespace ember::interp {
 // then the IR-only operators of ir_ops.def, then the variants of
 // ir_derived.def.
 enum class IOp : uint16_t {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_IOP_##kind(name)
-#define EMBER_IOP_Special(name)
-#define EMBER_IOP_Unary(name) name,
-#define EMBER_IOP_Binary(name) name,
-#define EMBER_IOP_Load(name) name,
-#define EMBER_IOP_Store(name) name,
-#define EMBER_IOP_VUnary(name) name,
-#define EMBER_IOP_VBinary(name) name,
-#define EMBER_IOP_VTernary(name) name,
-#define EMBER_IOP_VShift(name) name,
-#define EMBER_IOP_VExtract(name) name,
-#define EMBER_IOP_VReplace(name) name,
-#define EMBER_IOP_VLoad(name) name,
-#define EMBER_IOP_VStore(name) name,
-#define EMBER_IOP_VLoadLane(name) name,
-#define EMBER_IOP_VStoreLane(name) name,
-#include "ir/operators.def"
+#define EMBER_OPK_Lowered(name, ...) name,
+#include "ir/operators_by_kind.inc"
 #define EMBER_IROP(name, words, layout) name,
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) name,

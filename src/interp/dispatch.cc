@@ -101,24 +101,8 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
 
 TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp) {
   static const int32_t kTable[] = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_TBL_##kind(name)
-#define EMBER_TBL_Special(name)
-#define EMBER_TBL_Unary(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
-#define EMBER_TBL_Binary(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
-#define EMBER_TBL_Load(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
-#define EMBER_TBL_Store(name) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
-#define EMBER_TBL_VUnary EMBER_TBL_Store
-#define EMBER_TBL_VBinary EMBER_TBL_Store
-#define EMBER_TBL_VTernary EMBER_TBL_Store
-#define EMBER_TBL_VShift EMBER_TBL_Store
-#define EMBER_TBL_VExtract EMBER_TBL_Store
-#define EMBER_TBL_VReplace EMBER_TBL_Store
-#define EMBER_TBL_VLoad EMBER_TBL_Store
-#define EMBER_TBL_VStore EMBER_TBL_Store
-#define EMBER_TBL_VLoadLane EMBER_TBL_Store
-#define EMBER_TBL_VStoreLane EMBER_TBL_Store
-#include "ir/operators.def"
+#define EMBER_OPK_Lowered(name, ...) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#include "ir/operators_by_kind.inc"
 #define EMBER_IROP(name, words, layout) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),

@@ -14,55 +14,22 @@ namespace ember::interp {
 namespace {
 
 // IOps expanded from operators.def, in IOp order: their wasm operators and
-// names. Every signature kind but Special has IR ops (as code.hh expands
-// them); a new kind must be added here too (the build fails until it is).
-#define EMBER_CX_ITEM(x) x,
-#define EMBER_CX_Special(x)
-#define EMBER_CX_Unary(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_Binary(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_Load(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_Store(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VUnary(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VBinary(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VTernary(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VShift(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VExtract(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VReplace(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VLoad(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VStore(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VLoadLane(x) EMBER_CX_ITEM(x)
-#define EMBER_CX_VStoreLane(x) EMBER_CX_ITEM(x)
+// names (every kind but Special has IR ops, as code.hh expands them).
 constexpr Op kNumericOps[] = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(Op::name)
-#include "ir/operators.def"
+#define EMBER_OPK_Lowered(name, ...) Op::name,
+#include "ir/operators_by_kind.inc"
 };
 constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
 
 const char* const kIOpNames[] = {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) EMBER_CX_##kind(#name)
-#include "ir/operators.def"
+#define EMBER_OPK_Lowered(name, ...) #name,
+#include "ir/operators_by_kind.inc"
 #define EMBER_IROP(name, words, layout) #name,
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) #name,
 #include "interp/ir_derived.def"
 };
 static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
-#undef EMBER_CX_ITEM
-#undef EMBER_CX_Special
-#undef EMBER_CX_Unary
-#undef EMBER_CX_Binary
-#undef EMBER_CX_Load
-#undef EMBER_CX_Store
-#undef EMBER_CX_VUnary
-#undef EMBER_CX_VBinary
-#undef EMBER_CX_VTernary
-#undef EMBER_CX_VShift
-#undef EMBER_CX_VExtract
-#undef EMBER_CX_VReplace
-#undef EMBER_CX_VLoad
-#undef EMBER_CX_VStore
-#undef EMBER_CX_VLoadLane
-#undef EMBER_CX_VStoreLane
 
 // ir_ops.def's word counts (0 = variable) and layouts, indexed by IOp - kNumericCount.
 struct IrOpRow {

@@ -10,24 +10,8 @@ namespace {
 
 IOp numeric_iop(Op op) {
   switch (op) {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_TR_##kind(name)
-#define EMBER_TR_Special(name)
-#define EMBER_TR_Unary(name) case Op::name: return IOp::name;
-#define EMBER_TR_Binary(name) case Op::name: return IOp::name;
-#define EMBER_TR_Load(name) case Op::name: return IOp::name;
-#define EMBER_TR_Store(name) case Op::name: return IOp::name;
-#define EMBER_TR_VUnary(name) case Op::name: return IOp::name;
-#define EMBER_TR_VBinary(name) case Op::name: return IOp::name;
-#define EMBER_TR_VTernary(name) case Op::name: return IOp::name;
-#define EMBER_TR_VShift(name) case Op::name: return IOp::name;
-#define EMBER_TR_VExtract(name) case Op::name: return IOp::name;
-#define EMBER_TR_VReplace(name) case Op::name: return IOp::name;
-#define EMBER_TR_VLoad(name) case Op::name: return IOp::name;
-#define EMBER_TR_VStore(name) case Op::name: return IOp::name;
-#define EMBER_TR_VLoadLane(name) case Op::name: return IOp::name;
-#define EMBER_TR_VStoreLane(name) case Op::name: return IOp::name;
-#include "ir/operators.def"
+#define EMBER_OPK_Lowered(name, ...) case Op::name: return IOp::name;
+#include "ir/operators_by_kind.inc"
     default: return IOp::Unreachable;
   }
 }
@@ -66,39 +50,8 @@ uint32_t simd_arity(SigKind k) {
 // The constant-right-operand variant of a Binary operator (ir_derived.def).
 IOp imm_iop(Op op) {
   switch (op) {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_TI_##kind(name)
-#define EMBER_TI_Binary(name) case Op::name: return IOp::name##Imm;
-#define EMBER_TI_Special(name)
-#define EMBER_TI_Unary(name)
-#define EMBER_TI_Load(name)
-#define EMBER_TI_Store(name)
-#define EMBER_TI_VUnary(name)
-#define EMBER_TI_VBinary(name)
-#define EMBER_TI_VTernary(name)
-#define EMBER_TI_VShift(name)
-#define EMBER_TI_VExtract(name)
-#define EMBER_TI_VReplace(name)
-#define EMBER_TI_VLoad(name)
-#define EMBER_TI_VStore(name)
-#define EMBER_TI_VLoadLane(name)
-#define EMBER_TI_VStoreLane(name)
-#include "ir/operators.def"
-#undef EMBER_TI_Binary
-#undef EMBER_TI_Special
-#undef EMBER_TI_Unary
-#undef EMBER_TI_Load
-#undef EMBER_TI_Store
-#undef EMBER_TI_VUnary
-#undef EMBER_TI_VBinary
-#undef EMBER_TI_VTernary
-#undef EMBER_TI_VShift
-#undef EMBER_TI_VExtract
-#undef EMBER_TI_VReplace
-#undef EMBER_TI_VLoad
-#undef EMBER_TI_VStore
-#undef EMBER_TI_VLoadLane
-#undef EMBER_TI_VStoreLane
+#define EMBER_OPK_Binary(name, ...) case Op::name: return IOp::name##Imm;
+#include "ir/operators_by_kind.inc"
     default: return IOp::Count_;
   }
 }
@@ -107,9 +60,7 @@ IOp imm_iop(Op op) {
 // condition: jump when the result is non-zero (or, negated, zero).
 bool fused_branch(IOp producer, bool negate, IOp* out) {
   switch (producer) {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_TF_##kind(name, out)
-#define EMBER_TF_Binary(name, out) EMBER_TF_BR_##out(name)
+#define EMBER_OPK_Binary(name, imm, in, out, size) EMBER_TF_BR_##out(name)
 #define EMBER_TF_BR_I32(name)                                                    \
   case IOp::name: *out = negate ? IOp::BrIfNot##name : IOp::BrIf##name; return true; \
   case IOp::name##Imm:                                                           \
@@ -118,40 +69,11 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
 #define EMBER_TF_BR_I64(name)
 #define EMBER_TF_BR_F32(name)
 #define EMBER_TF_BR_F64(name)
-#define EMBER_TF_Special(name, out)
-#define EMBER_TF_Unary(name, out)
-#define EMBER_TF_Load(name, out)
-#define EMBER_TF_Store(name, out)
-#define EMBER_TF_VUnary(name, out)
-#define EMBER_TF_VBinary(name, out)
-#define EMBER_TF_VTernary(name, out)
-#define EMBER_TF_VShift(name, out)
-#define EMBER_TF_VExtract(name, out)
-#define EMBER_TF_VReplace(name, out)
-#define EMBER_TF_VLoad(name, out)
-#define EMBER_TF_VStore(name, out)
-#define EMBER_TF_VLoadLane(name, out)
-#define EMBER_TF_VStoreLane(name, out)
-#include "ir/operators.def"
-#undef EMBER_TF_Binary
+#include "ir/operators_by_kind.inc"
 #undef EMBER_TF_BR_I32
 #undef EMBER_TF_BR_I64
 #undef EMBER_TF_BR_F32
 #undef EMBER_TF_BR_F64
-#undef EMBER_TF_Special
-#undef EMBER_TF_Unary
-#undef EMBER_TF_Load
-#undef EMBER_TF_Store
-#undef EMBER_TF_VUnary
-#undef EMBER_TF_VBinary
-#undef EMBER_TF_VTernary
-#undef EMBER_TF_VShift
-#undef EMBER_TF_VExtract
-#undef EMBER_TF_VReplace
-#undef EMBER_TF_VLoad
-#undef EMBER_TF_VStore
-#undef EMBER_TF_VLoadLane
-#undef EMBER_TF_VStoreLane
     case IOp::I32Eqz: *out = negate ? IOp::BrIfI32Nez : IOp::BrIfI32Eqz; return true;
     case IOp::I64Eqz: *out = negate ? IOp::BrIfI64Nez : IOp::BrIfI64Eqz; return true;
     default: return false;
@@ -162,9 +84,7 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
 enum class AddrForm { AddImm, Add, AddShl, A64, Mem, MemA64 };
 IOp addr_iop(Op op, AddrForm form) {
   switch (op) {
-#define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  EMBER_TA_##kind(name)
-#define EMBER_TA_ROW(name)                                                      \
+#define EMBER_TA_ROW(name, ...)                                                 \
   case Op::name:                                                                \
     return form == AddrForm::AddImm ? IOp::name##AddImm                         \
            : form == AddrForm::Add  ? IOp::name##Add                            \
@@ -172,38 +92,10 @@ IOp addr_iop(Op op, AddrForm form) {
            : form == AddrForm::A64  ? IOp::name##A64                            \
            : form == AddrForm::Mem  ? IOp::name##Mem                            \
                                     : IOp::name##MemA64;
-#define EMBER_TA_Load(name) EMBER_TA_ROW(name)
-#define EMBER_TA_Store(name) EMBER_TA_ROW(name)
-#define EMBER_TA_Binary(name)
-#define EMBER_TA_Special(name)
-#define EMBER_TA_Unary(name)
-#define EMBER_TA_VUnary(name)
-#define EMBER_TA_VBinary(name)
-#define EMBER_TA_VTernary(name)
-#define EMBER_TA_VShift(name)
-#define EMBER_TA_VExtract(name)
-#define EMBER_TA_VReplace(name)
-#define EMBER_TA_VLoad(name)
-#define EMBER_TA_VStore(name)
-#define EMBER_TA_VLoadLane(name)
-#define EMBER_TA_VStoreLane(name)
-#include "ir/operators.def"
+#define EMBER_OPK_Load EMBER_TA_ROW
+#define EMBER_OPK_Store EMBER_TA_ROW
+#include "ir/operators_by_kind.inc"
 #undef EMBER_TA_ROW
-#undef EMBER_TA_Load
-#undef EMBER_TA_Store
-#undef EMBER_TA_Binary
-#undef EMBER_TA_Special
-#undef EMBER_TA_Unary
-#undef EMBER_TA_VUnary
-#undef EMBER_TA_VBinary
-#undef EMBER_TA_VTernary
-#undef EMBER_TA_VShift
-#undef EMBER_TA_VExtract
-#undef EMBER_TA_VReplace
-#undef EMBER_TA_VLoad
-#undef EMBER_TA_VStore
-#undef EMBER_TA_VLoadLane
-#undef EMBER_TA_VStoreLane
     default: return IOp::Count_;
   }
 }
