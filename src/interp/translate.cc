@@ -364,6 +364,14 @@ void Translator::loop(Types params, Types results) {
   entry_checks(0);
 }
 
+// Takes back the instructions from word `start` on (a fusion replaces them):
+// their words and their backtrace entries.
+void Translator::unemit(uint32_t start) {
+  out_.words.resize(start);
+  while (!out_.pc_map.empty() && out_.pc_map.back().word >= start) out_.pc_map.pop_back();
+  last_mapped_offset_ = UINT64_MAX;
+}
+
 // Removes the instruction that produced the operand at `index` (the last
 // emitted one) when a fused branch exists for it; `*op` is the branch and
 // `operands` the producer's words after its destination ([a][b], [a][IMM]
@@ -373,9 +381,7 @@ bool Translator::try_fuse_branch(uint32_t index, bool negate, FusedOperands* ope
   if (!fused_branch(last_.op, negate, op)) return false;
   operands->n = 0;
   for (uint32_t w = last_.start + 2; w < here(); w++) operands->w[operands->n++] = out_.words[w];
-  out_.words.resize(last_.start);
-  while (!out_.pc_map.empty() && out_.pc_map.back().word >= last_.start) out_.pc_map.pop_back();
-  last_mapped_offset_ = UINT64_MAX;
+  unemit(last_.start);
   last_.valid = false;
   return true;
 }
@@ -879,9 +885,7 @@ bool Translator::peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t
 
 bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) {
   if (!peek_address(index, avoid, add, a, b)) return false;
-  out_.words.resize(last_.start);
-  while (!out_.pc_map.empty() && out_.pc_map.back().word >= last_.start) out_.pc_map.pop_back();
-  last_mapped_offset_ = UINT64_MAX;
+  unemit(last_.start);
   last_.valid = false;
   return true;
 }
@@ -926,9 +930,7 @@ bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) 
   if (*a == d) return false;  // a + (a << k) with the shift in place of both
   *x = out_.words[p.start + 2];
   *k = out_.words[p.start + 3] & 31;
-  out_.words.resize(p.start);
-  while (!out_.pc_map.empty() && out_.pc_map.back().word >= p.start) out_.pc_map.pop_back();
-  last_mapped_offset_ = UINT64_MAX;
+  unemit(p.start);
   prev_.valid = false;
   return true;
 }

@@ -208,6 +208,7 @@ class Translator final : public Lowering {
   bool try_fuse_branch(uint32_t cond_index, bool negate, FusedOperands* operands, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
   bool fold_eqz();
+  void unemit(uint32_t start);
   bool take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k);
   bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) const;
   bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
