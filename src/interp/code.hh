@@ -28,7 +28,7 @@ namespace ember::interp {
 enum class IOp : uint16_t {
 #define EMBER_OPK_Lowered(name, ...) name,
 #include "ir/operators_by_kind.inc"
-#define EMBER_IROP(name, words, layout) name,
+#define EMBER_IROP(name, ...) name,
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) name,
 #include "interp/ir_derived.def"

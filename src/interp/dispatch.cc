@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "interp/interp_state.hh"
+#include "interp/ir_insn.hh"
 #include "interp/numeric.hh"
 #include "interp/simd.hh"
 #include "runtime/runtime.hh"
@@ -103,7 +104,7 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
   static const int32_t kTable[] = {
 #define EMBER_OPK_Lowered(name, ...) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "ir/operators_by_kind.inc"
-#define EMBER_IROP(name, words, layout) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_IROP(name, ...) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_derived.def"

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "interp/interp_state.hh"
+#include "interp/ir_insn.hh"
 #include "support/hash.hh"
 
 namespace ember::interp {
@@ -24,20 +25,17 @@ constexpr size_t kNumericCount = sizeof(kNumericOps) / sizeof(kNumericOps[0]);
 const char* const kIOpNames[] = {
 #define EMBER_OPK_Lowered(name, ...) #name,
 #include "ir/operators_by_kind.inc"
-#define EMBER_IROP(name, words, layout) #name,
+#define EMBER_IROP(name, ...) #name,
 #include "interp/ir_ops.def"
 #define EMBER_DERIVED(name, base, variant) #name,
 #include "interp/ir_derived.def"
 };
 static_assert(sizeof(kIOpNames) / sizeof(kIOpNames[0]) == kIOpCount);
 
-// ir_ops.def's word counts (0 = variable) and layouts, indexed by IOp - kNumericCount.
-struct IrOpRow {
-  uint8_t words;
-  const char* layout;
-};
-constexpr IrOpRow kIrOps[] = {
-#define EMBER_IROP(name, words, layout) {words, layout},
+// ir_ops.def's layouts (ir_insn.hh checks them against the operand names),
+// indexed by IOp - kNumericCount.
+constexpr const char* kIrOps[] = {
+#define EMBER_IROP(name, ...) ir::name::layout,
 #include "interp/ir_ops.def"
 };
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
@@ -241,18 +239,15 @@ struct Layouts {
     }
     for (size_t i = 0; i < kIrOpCount; i++) {
       IrLayout& x = l[kNumericCount + i];
-      const char* s = kIrOps[i].layout;
-      uint8_t words = kIrOps[i].words;
+      const char* s = kIrOps[i];
       x.terminator = *s == '!';
       if (x.terminator) s++;
       x.variable = *s == '*';
       if (x.variable) s++;
       size_t n = std::strlen(s);
-      // A layout that disagrees with ir_ops.def's length is treated as unknown
-      // (and fails the EveryIrOpHasALayout test).
-      if (n > sizeof(x.ops) / sizeof(x.ops[0]) || x.variable != (words == 0) ||
-          (!x.variable && n + 1 != words))
-        continue;
+      // A layout longer than IrLayout holds is treated as unknown (and fails
+      // the EveryIrOpHasALayout test).
+      if (n > sizeof(x.ops) / sizeof(x.ops[0])) continue;
       x.known = true;
       for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
     }

@@ -179,8 +179,8 @@ void Translator::charge(Op op) {
 
 void Translator::commit_fuel(bool save) {
   if (!opt_.fuel || dead_ || (fuel_pending_ == 0 && !save)) return;
-  emit_op(save ? IOp::FuelSave : IOp::Fuel);
-  word(fuel_pending_);
+  if (save) emit(ir::FuelSave{.cost = fuel_pending_});
+  else emit(ir::Fuel{.cost = fuel_pending_});
   fuel_pending_ = 0;
 }
 
@@ -201,11 +201,8 @@ uint32_t Translator::unit_fuel_flags(IOp op) const {
 }
 
 void Translator::entry_checks(uint32_t cost) {
-  if (opt_.fuel) {
-    emit_op(IOp::FuelCheck);
-    word(cost);
-  }
-  if (opt_.epoch) emit_op(IOp::EpochCheck);
+  if (opt_.fuel) emit(ir::FuelCheck{.cost = cost});
+  if (opt_.epoch) emit(ir::EpochCheck{});
 }
 
 Status Translator::finish_function() {
@@ -269,32 +266,19 @@ void Translator::move_to(uint32_t index, uint32_t dst) {
   switch (o.kind) {
     case Kind::Stack:
       if (o.slot == dst) return;
-      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
-      word(dst);
-      word(o.slot);
+      emit_copy(o.wide, dst, o.slot);
       return;
     case Kind::Local:
-      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
-      word(dst);
-      word(o.local);
+      emit_copy(o.wide, dst, o.local);
       return;
     case Kind::Const:
       if (o.wide) {
-        emit_op(IOp::ConstV128);
-        word(dst);
-        word(uint32_t(o.bits));
-        word(uint32_t(o.bits >> 32));
-        word(uint32_t(o.bits_hi));
-        word(uint32_t(o.bits_hi >> 32));
+        emit(ir::ConstV128{.d = dst, .w0 = uint32_t(o.bits), .w1 = uint32_t(o.bits >> 32),
+                           .w2 = uint32_t(o.bits_hi), .w3 = uint32_t(o.bits_hi >> 32)});
       } else if (o.bits <= UINT32_MAX) {
-        emit_op(IOp::Const32);
-        word(dst);
-        word(uint32_t(o.bits));
+        emit(ir::Const32{.d = dst, .imm = uint32_t(o.bits)});
       } else {
-        emit_op(IOp::Const64);
-        word(dst);
-        word(uint32_t(o.bits));
-        word(uint32_t(o.bits >> 32));
+        emit(ir::Const64{.d = dst, .lo = uint32_t(o.bits), .hi = uint32_t(o.bits >> 32)});
       }
       return;
   }
@@ -343,7 +327,7 @@ void Translator::unreachable() {
   commit_fuel(true);
   uint64_t own = offset_;
   if (here() == cond_path_word_) offset_ = cond_offset_;
-  emit_op(IOp::Unreachable);
+  emit(ir::Unreachable{});
   offset_ = own;
   dead_ = true;
 }
@@ -363,6 +347,14 @@ void Translator::loop(Types params, Types results) {
   mark_label();
   entry_checks(0);
 }
+
+// Branch instructions write their offset word last, through branch_word()
+// or a fixup, after emit_op() and their other operands.
+static_assert(ir::Br::At::off == ir::Br::At::words - 1);
+static_assert(ir::BrIf::At::off == ir::BrIf::At::words - 1);
+static_assert(ir::BrIfNot::At::off == ir::BrIfNot::At::words - 1);
+static_assert(ir::BrIfI32Eqz::At::off == ir::BrIfI32Eqz::At::words - 1);
+static_assert(ir::BrIfI64Nez::At::off == ir::BrIfI64Nez::At::words - 1);
 
 // Takes back the instructions from word `start` on (a fusion replaces them):
 // their words and their backtrace entries.
@@ -500,18 +492,17 @@ void Translator::emit_return() {
   uint32_t n = labels_.front().nr;
   uint32_t top = uint32_t(stack_.size());
   if (n == 0) {
-    emit_op(IOp::Return);
+    emit(ir::Return{});
     return;
   }
   if (n == 1 && !stack_[top - 1].wide) {
     const Operand& o = stack_[top - 1];
     if (o.kind == Kind::Const) {
       move_to(top - 1, 0);
-      emit_op(IOp::Return);
+      emit(ir::Return{});
       return;
     }
-    emit_op(IOp::Return1);
-    word(o.kind == Kind::Local ? o.local : o.slot);
+    emit(ir::Return1{.s = o.kind == Kind::Local ? o.local : o.slot});
     return;
   }
   // Locals first go to their own stack slots (a local may be a target), then
@@ -525,13 +516,11 @@ void Translator::emit_return() {
     if (o.kind == Kind::Const) {
       move_to(top - n + k, target);
     } else if (o.slot != target) {
-      emit_op(o.wide ? IOp::CopyV128 : IOp::Copy);
-      word(target);
-      word(o.slot);
+      emit_copy(o.wide, target, o.slot);
     }
     target += o.wide ? 2 : 1;
   }
-  emit_op(IOp::Return);
+  emit(ir::Return{});
 }
 
 void Translator::br(uint32_t depth) {
@@ -646,31 +635,25 @@ uint32_t Translator::call_args(const FuncType& type) {
   return base;
 }
 
-// [op][head...][base]
-void Translator::call_common(IOp op, std::initializer_list<uint32_t> head,
-                             const FuncType& type) {
-  uint32_t base = call_args(type);
-  emit_op(op);
-  for (uint32_t w : head) word(w);
-  word(base);
-}
 
 // A call to a defined function of this module names it relative to the
 // caller (CallLocal): the dispatch loop finds its code without looking at
 // the instance and knows it is wasm code of the same instance.
 void Translator::call(uint32_t func, const FuncType& type) {
   if (dead_) return;
+  uint32_t base = call_args(type);
   if (func >= opt_.num_imported_funcs)
-    call_common(IOp::CallLocal, {uint32_t(int32_t(func - fn_.func_index))}, type);
+    emit(ir::CallLocal{.delta = uint32_t(int32_t(func - fn_.func_index)), .base = base});
   else
-    call_common(IOp::Call, {func}, type);
+    emit(ir::Call{.func = func, .base = base});
   push_types(type.results);
 }
 
 void Translator::call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) {
   if (dead_) return;
   uint32_t index = pop_slot();
-  call_common(IOp::CallIndirect, {type_id, table, index}, type);
+  uint32_t base = call_args(type);
+  emit(ir::CallIndirect{.type_id = type_id, .table = table, .i = index, .base = base});
   push_types(type.results);
 }
 
@@ -678,14 +661,16 @@ void Translator::call_indirect(uint32_t type_id, uint32_t table, const FuncType&
 // to the frame's base and enters the callee without pushing a frame record.
 void Translator::return_call(uint32_t func, const FuncType& type) {
   if (dead_) return;
-  call_common(IOp::ReturnCall, {func}, type);
+  uint32_t base = call_args(type);
+  emit(ir::ReturnCall{.func = func, .base = base});
   dead_ = true;
 }
 
 void Translator::return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) {
   if (dead_) return;
   uint32_t index = pop_slot();
-  call_common(IOp::ReturnCallIndirect, {type_id, table, index}, type);
+  uint32_t base = call_args(type);
+  emit(ir::ReturnCallIndirect{.type_id = type_id, .table = table, .i = index, .base = base});
   dead_ = true;
 }
 
@@ -703,15 +688,11 @@ void Translator::select() {
   uint32_t b = pop_slot();
   uint32_t a = pop_slot();
   uint32_t index = uint32_t(stack_.size());
-  IOp op = wide ? IOp::SelectV128 : IOp::Select;
-  emit_op(op);
-  uint32_t dpos = here();
-  word(next_slot());
-  word(c);
-  word(a);
-  word(b);
+  uint32_t start = here();
+  if (wide) emit(ir::SelectV128{.d = next_slot(), .c = c, .a = a, .b = b});
+  else emit(ir::Select{.d = next_slot(), .c = c, .a = a, .b = b});
   push_stack(wide);
-  last_ = LastDef{true, op, dpos - 1, dpos, index};
+  last_ = LastDef{true, wide ? IOp::SelectV128 : IOp::Select, start, start + ir::Select::At::d, index};
 }
 
 void Translator::local_get(uint32_t x) {
@@ -1014,15 +995,12 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
   // operation is still in its slot (they have no result).
   if (fuel_flags) {
     commit_fuel();  // a check includes the block's cost so far
-    if (op == IOp::MemoryGrow || op == IOp::TableGrow) {
-      emit_op(op == IOp::MemoryGrow ? IOp::FuelMemoryGrow : IOp::FuelTableGrow);
-      word(slot(index));
-      word(*imms.begin());
-      word(fuel_flags);
+    if (op == IOp::MemoryGrow) {
+      emit(ir::FuelMemoryGrow{.d = slot(index), .mem = *imms.begin(), .flags = fuel_flags});
+    } else if (op == IOp::TableGrow) {
+      emit(ir::FuelTableGrow{.d = slot(index), .t = *imms.begin(), .flags = fuel_flags});
     } else {
-      emit_op(IOp::FuelUnits);
-      word(srcs[nin - 1]);
-      word(fuel_flags | (count64 ? kFuelCount64 : 0));
+      emit(ir::FuelUnits{.s = srcs[nin - 1], .flags = fuel_flags | (count64 ? kFuelCount64 : 0)});
     }
   }
 }

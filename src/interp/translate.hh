@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "interp/code.hh"
+#include "interp/ir_insn.hh"
 #include "ir/module.hh"
 #include "support/error.hh"
 #include "validate/lowering.hh"
@@ -171,6 +172,17 @@ class Translator final : public Lowering {
     return o.slot + (o.wide ? 2 : 1);
   }
   void emit_op(IOp op);
+  // One IR-only instruction (ir_insn.hh): its opcode word, then its operand
+  // words in the order ir_ops.def names them.
+  template <class I>
+  void emit(const I& insn) {
+    emit_op(I::iop);
+    for (uint32_t w : ir::operand_words(insn)) word(w);
+  }
+  void emit_copy(bool wide, uint32_t d, uint32_t s) {
+    if (wide) emit(ir::CopyV128{.d = d, .s = s});
+    else emit(ir::Copy{.d = d, .s = s});
+  }
   void word(uint32_t w) { out_.words.push_back(w); }
   void patch(uint32_t pos, uint32_t target) { out_.words[pos] = uint32_t(int32_t(target - pos)); }
   void branch_word(uint32_t target) { word(uint32_t(int32_t(target - here()))); }
@@ -198,7 +210,6 @@ class Translator final : public Lowering {
   Types label_results(const Label& l) const {
     return {label_types_.data() + l.types_at + l.np, l.nr};
   }
-  void call_common(IOp op, std::initializer_list<uint32_t> head, const FuncType& type);
   IOp simd_iop(Op op) const;
   void canonicalize_nan(Op op);  // after `op` pushed its result
   struct FusedOperands {

@@ -1,0 +1,64 @@
+// The IR-only instructions of ir_ops.def as types: one description, read by
+// the translator's emitters, the dispatch loop and the verifier.
+//
+// For each row EMBER_IROP(Name, "layout", x, y) this declares
+//
+//   struct ir::Name {
+//     static constexpr IOp iop = IOp::Name;
+//     static constexpr const char* layout = "layout";
+//     struct At { enum : int32_t { op_, x, y, words }; };   // word positions
+//     uint32_t x, y;                                         // operand values
+//   };
+//
+// so the dispatch loop reads operand x at `pc[ir::Name::At::x]` and steps
+// `At::words`, and the translator writes `emit(ir::Name{.x = .., .y = ..})`,
+// whose field names and order the compiler checks against the row. For a
+// variable-length instruction (`*` in the layout) At::words is the length of
+// the fixed part. Positions are signed: the dispatch loop's JUMP adds a
+// signed branch offset to one.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+
+#include "interp/code.hh"
+
+namespace ember::interp::ir {
+
+// Whether a layout string has one letter per named operand (a variable
+// layout, `*`, is checked by hand in the verifier).
+constexpr bool layout_matches(const char* layout, uint32_t operands) {
+  uint32_t n = 0;
+  for (const char* c = layout; *c; c++) {
+    if (*c == '*') return true;
+    n += *c != '!';
+  }
+  return n == operands;
+}
+
+#define EMBER_IROP(name, lay, ...)                                                      \
+  struct name {                                                                         \
+    static constexpr IOp iop = IOp::name;                                               \
+    static constexpr const char* layout = lay;                                          \
+    struct At {                                                                         \
+      enum : int32_t { op_, __VA_ARGS__ __VA_OPT__(, ) words };                         \
+    };                                                                                  \
+    __VA_OPT__(uint32_t __VA_ARGS__;)                                                   \
+  };                                                                                    \
+  static_assert(layout_matches(name::layout, name::At::words - 1),                       \
+                "ir_ops.def: " #name " names one operand per layout letter");
+#include "interp/ir_ops.def"
+
+// The operand words of an instruction value, in order.
+template <class I>
+std::array<uint32_t, I::At::words - 1> operand_words(const I& insn) {
+  if constexpr (I::At::words == 1) {
+    return {};
+  } else {
+    static_assert(sizeof(I) == sizeof(uint32_t) * (I::At::words - 1));
+    return std::bit_cast<std::array<uint32_t, I::At::words - 1>>(insn);
+  }
+}
+
+}  // namespace ember::interp::ir
