@@ -1,8 +1,9 @@
 // The `ember` command line: shared declarations of the subcommands.
 //
-// Each subcommand takes its arguments (after the subcommand name), prints
-// `--help`, names the file and the problem on errors, and returns the process
-// exit status (0 on success).
+// Each subcommand takes its arguments (after the subcommand name), reads
+// them with the shared option parser (options.hh), prints `--help`, names
+// the file and the problem on errors, and returns the process exit status
+// (0 on success).
 #pragma once
 
 #include <cstddef>
@@ -24,12 +25,6 @@ int cmd_wat2wasm(const Args& args);
 int cmd_inspect(const Args& args);
 int cmd_compile(const Args& args);
 
-// Parses `--wasm NAME=on|off` / `--all-features` / `--wasm-2.0` at args[*i]; advances *i past
-// what it consumed. Returns false (with *err set) on a bad value; sets
-// *matched when the option was one of these.
-bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, bool* matched,
-                          std::string* err);
-
 // The most bytes a command reads from one input: 1 GiB, the module size limit
 // that wasmparser (wasmtime's decoder) and the web engines agree on. Ember's
 // decoder has no limit of its own (a serialized module keeps code offsets in
@@ -44,5 +39,12 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
 // The module (binary or text) in `path`, read by read_file. Throws
 // WasmError whose message starts with the path, as Module::from_file.
 Module module_from_file(const Engine& engine, const std::string& path);
+
+// `path` with its extension (if any) replaced by `ext` (".wasm").
+std::string with_extension(const std::string& path, const std::string& ext);
+
+// Writes `bytes` to the file `path` (`-`: standard output). On failure prints
+// `ember COMMAND: PATH: cannot write...` and returns 1; 0 on success.
+int write_output(const std::string& command, const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace ember::cli

@@ -1,12 +1,11 @@
 // `ember compile`: translates a module ahead of time and writes it in the
 // serialized form (docs/serialization.md) that `ember run`, Module::
 // deserialize and Python's Module.deserialize load without compiling again.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include "cli.hh"
 #include "ember/ember.hh"
+#include "options.hh"
 
 namespace ember::cli {
 
@@ -29,53 +28,32 @@ const char kCompileHelp[] =
     "  --all-features, --wasm-2.0  as for `ember run`\n"
     "  -o OUT                 the output file\n";
 
-std::string default_output(const std::string& in) {
-  size_t dot = in.find_last_of('.');
-  size_t slash = in.find_last_of('/');
-  bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
-  return (has_ext ? in.substr(0, dot) : in) + ".cwasm";
-}
-
 }  // namespace
 
 int cmd_compile(const Args& args) {
-  for (const std::string& a : args)
-    if (a == "-h" || a == "--help") {
-      std::fputs(kCompileHelp, stdout);
-      return 0;
-    }
+  FeatureSet features = Config().features();
+  bool fuel = false, epoch = false;
+  std::string out;
+  const Syntax syntax{
+      .command = "compile",
+      .help = kCompileHelp,
+      .options = feature_options(&features, {
+          {.name = "-o", .takes = Takes::NextArg, .metavar = "OUT", .apply = store(&out)},
+          {.name = "--fuel", .apply = set_flag(&fuel)},
+          {.name = "--epoch-interruption", .apply = set_flag(&epoch)},
+      }),
+      .operands = Operands::Mixed,
+      .help_at = HelpAt::Anywhere,
+      .operand_name = "input file",
+      .min_operands = 1,
+      .max_operands = 1,
+      .empty_operand_is_none = true,
+  };
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
+  const std::string& in = cl.operands[0];
   Config config;
-  std::string in, out;
-  for (size_t i = 0; i < args.size(); i++) {
-    bool matched;
-    std::string err;
-    FeatureSet fs = config.features();
-    if (!parse_feature_option(args, &i, &fs, &matched, &err)) {
-      std::fprintf(stderr, "ember compile: %s\n", err.c_str());
-      return 2;
-    }
-    if (matched) {
-      config.features(fs);
-      continue;
-    }
-    if (args[i] == "-o" && i + 1 < args.size()) {
-      out = args[++i];
-    } else if (args[i] == "--fuel") {
-      config.consume_fuel(true);
-    } else if (args[i] == "--epoch-interruption") {
-      config.epoch_interruption(true);
-    } else if (in.empty() && !args[i].starts_with("-")) {
-      in = args[i];
-    } else {
-      std::fprintf(stderr, "ember compile: unexpected argument `%s`\n", args[i].c_str());
-      return 2;
-    }
-  }
-  if (in.empty()) {
-    std::fputs(kCompileHelp, stderr);
-    return 2;
-  }
-  if (out.empty()) out = default_output(in);
+  config.features(features).consume_fuel(fuel).epoch_interruption(epoch);
   std::vector<uint8_t> blob;
   try {
     Engine engine(config);
@@ -84,17 +62,7 @@ int cmd_compile(const Args& args) {
     std::fprintf(stderr, "ember compile: %s\n", e.what());
     return 1;
   }
-  FILE* f = out == "-" ? stdout : std::fopen(out.c_str(), "wb");
-  if (f == nullptr || std::fwrite(blob.data(), 1, blob.size(), f) != blob.size()) {
-    std::fprintf(stderr, "ember compile: %s: cannot write: %s\n", out.c_str(), std::strerror(errno));
-    if (f != nullptr && f != stdout) std::fclose(f);
-    return 1;
-  }
-  if (f != stdout && std::fclose(f) != 0) {
-    std::fprintf(stderr, "ember compile: %s: cannot write\n", out.c_str());
-    return 1;
-  }
-  return 0;
+  return write_output(syntax.command, out.empty() ? with_extension(in, ".cwasm") : out, blob);
 }
 
 }  // namespace ember::cli

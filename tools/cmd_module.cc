@@ -21,6 +21,7 @@
 #include "runtime/backtrace.hh"
 #include "ember/ember.hh"
 #include "ir/module.hh"
+#include "options.hh"
 #include "runtime/runtime.hh"
 #include "text/wat.hh"
 #include "wasi/wasi.hh"
@@ -28,12 +29,6 @@
 namespace ember::cli {
 
 namespace {
-
-bool wants_help(const Args& args) {
-  for (const std::string& a : args)
-    if (a == "-h" || a == "--help") return true;
-  return false;
-}
 
 bool is_binary(const std::vector<uint8_t>& b) {
   return b.size() >= 4 && b[0] == 0 && b[1] == 'a' && b[2] == 's' && b[3] == 'm';
@@ -186,35 +181,13 @@ std::string format_val(const Val& v) {
 
 // What `ember run` was asked to do.
 struct RunOptions {
-  Config config;
+  FeatureSet features = Config().features();
   wasi::Config wasi;
   std::optional<uint64_t> fuel;
   std::string invoke;  // empty: the command's `_start`
   std::string file;
   Args rest;           // guest arguments (after FILE)
-  bool help = false;
 };
-
-// The value of an option written `--name VALUE` or `--name=VALUE`; advances *i.
-bool option_value(const Args& args, size_t* i, const std::string& name, std::string* value,
-                  bool* matched, std::string* err) {
-  const std::string& a = args[*i];
-  if (a == name) {
-    *matched = true;
-    if (*i + 1 >= args.size()) {
-      *err = name + " needs a value";
-      return false;
-    }
-    *value = args[++*i];
-    return true;
-  }
-  if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == '=') {
-    *matched = true;
-    *value = a.substr(name.size() + 1);
-    return true;
-  }
-  return true;
-}
 
 bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
   size_t sep = spec.find("::");
@@ -237,73 +210,56 @@ bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
   return true;
 }
 
-// Parses everything up to FILE. Returns false with *err on a bad command line.
-bool parse_run_options(const Args& args, RunOptions* o, std::string* err) {
-  size_t i = 0;
-  for (; i < args.size(); i++) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
-    if (a.empty() || a[0] != '-' || a == "-") break;
-    if (a == "-h" || a == "--help") {
-      o->help = true;
-      return true;
-    }
-    bool matched = false;
-    FeatureSet fs = o->config.features();
-    if (!parse_feature_option(args, &i, &fs, &matched, err)) return false;
-    if (matched) {
-      o->config.features(fs);
-      continue;
-    }
-    std::string v;
-    if (!option_value(args, &i, "--dir", &v, &matched, err)) return false;
-    if (matched) {
-      if (!add_dir(v, o, err)) return false;
-      continue;
-    }
-    if (!option_value(args, &i, "--env", &v, &matched, err)) return false;
-    if (matched) {
-      size_t eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        *err = "--env `" + v + "`: expected NAME=VALUE";
-        return false;
-      }
-      o->wasi.env.emplace_back(v.substr(0, eq), v.substr(eq + 1));
-      continue;
-    }
-    if (!option_value(args, &i, "--invoke", &v, &matched, err)) return false;
-    if (matched) {
-      if (v.empty()) {
-        *err = "--invoke needs an export name";
-        return false;
-      }
-      o->invoke = v;
-      continue;
-    }
-    if (!option_value(args, &i, "--fuel", &v, &matched, err)) return false;
-    if (matched) {
-      uint64_t n = 0;
-      auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
-        *err = "--fuel `" + v + "`: expected a non-negative integer";
-        return false;
-      }
-      o->fuel = n;
-      continue;
-    }
-    *err = "unknown option `" + a + "` (see `ember run --help`)";
+bool add_env(const std::string& spec, RunOptions* o, std::string* err) {
+  size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    *err = "--env `" + spec + "`: expected NAME=VALUE";
     return false;
   }
-  if (i >= args.size()) {
-    *err = "no module file given (see `ember run --help`)";
-    return false;
-  }
-  o->file = args[i++];
-  o->rest.assign(args.begin() + long(i), args.end());
+  o->wasi.env.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   return true;
+}
+
+bool set_invoke(const std::string& name, RunOptions* o, std::string* err) {
+  if (name.empty()) {
+    *err = "--invoke needs an export name";
+    return false;
+  }
+  o->invoke = name;
+  return true;
+}
+
+bool set_fuel(const std::string& v, RunOptions* o, std::string* err) {
+  uint64_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+    *err = "--fuel `" + v + "`: expected a non-negative integer";
+    return false;
+  }
+  o->fuel = n;
+  return true;
+}
+
+// `ember run`'s command line: options, then FILE, then the guest's ARGS.
+Syntax run_syntax(RunOptions* o) {
+  auto to = [o](bool (*f)(const std::string&, RunOptions*, std::string*)) -> Handler {
+    return [o, f](const std::string& v, std::string* err) { return f(v, o, err); };
+  };
+  return {
+      .command = "run",
+      .help = kRunHelp,
+      .options = feature_options(&o->features, {
+          {.name = "--dir", .takes = Takes::Value, .metavar = "HOST[::GUEST]", .apply = to(add_dir)},
+          {.name = "--env", .takes = Takes::Value, .metavar = "NAME=VALUE", .apply = to(add_env)},
+          {.name = "--invoke", .takes = Takes::Value, .metavar = "NAME", .apply = to(set_invoke)},
+          {.name = "--fuel", .takes = Takes::Value, .metavar = "N", .apply = to(set_fuel)},
+      }),
+      .operands = Operands::FileThenRest,
+      .help_at = HelpAt::InOrder,
+      .operand_name = "module file",
+      .min_operands = 1,
+      .max_operands = 1,
+  };
 }
 
 // wasmtime's error layout: "Error: CONTEXT", then the numbered causes.
@@ -389,20 +345,13 @@ int invoke(const RunOptions& o, const Func& f) {
 }  // namespace
 
 int cmd_run(const Args& args) {
-  if (args.empty()) {
-    std::fputs(kRunHelp, stderr);
-    return kExitUsage;
-  }
   RunOptions o;
+  const Syntax syntax = run_syntax(&o);
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);  // --help only before FILE
+  o.file = cl.operands[0];
+  o.rest = std::move(cl.rest);
   std::string err;
-  if (!parse_run_options(args, &o, &err)) {
-    std::fprintf(stderr, "ember run: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  if (o.help) {  // --help before FILE (after it, it belongs to the guest)
-    std::fputs(kRunHelp, stdout);
-    return 0;
-  }
   const std::string context = "failed to run main module `" + o.file + "`";
   std::vector<uint8_t> bytes;
   if (!read_file(o.file, &bytes, &err))
@@ -411,11 +360,13 @@ int cmd_run(const Args& args) {
   o.wasi.argv.push_back(o.file);
   o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
   o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
-  if (o.fuel) o.config.consume_fuel(true);
+  Config config;
+  config.features(o.features);
+  if (o.fuel) config.consume_fuel(true);
 
   std::string stage = "failed to compile `" + o.file + "`";
   try {
-    Engine engine(o.config);
+    Engine engine(config);
     Module module = load_module(engine, bytes);
     stage = "failed to instantiate \"" + o.file + "\"";
     Store store(engine);
@@ -465,29 +416,34 @@ int cmd_run(const Args& args) {
 
 // ---- validate ----------------------------------------------------------------
 
+const char kValidateHelp[] =
+    "usage: ember validate [--wasm NAME=on|off] FILE...\n\n"
+    "Checks that each module (.wasm or .wat) is well-formed and valid.\n";
+
 int cmd_validate(const Args& args) {
-  if (args.empty() || wants_help(args)) {
-    std::fputs("usage: ember validate [--wasm NAME=on|off] FILE...\n\n"
-               "Checks that each module (.wasm or .wat) is well-formed and valid.\n",
-               args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  Config config;
+  // Feature options apply to the files after them; every other argument,
+  // even one starting with `-`, is a file.
+  FeatureSet features = Config().features();
+  std::vector<std::pair<std::string, FeatureSet>> files;
+  const Syntax syntax{
+      .command = "validate",
+      .help = kValidateHelp,
+      .options = feature_options(&features),
+      .operands = Operands::Any,
+      .help_at = HelpAt::Anywhere,
+      .on_operand = [&](const std::string& file, std::string*) {
+        files.emplace_back(file, features);
+        return true;
+      },
+  };
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
   int status = 0;
-  for (size_t i = 0; i < args.size(); i++) {
-    bool matched;
-    std::string err;
-    FeatureSet fs = config.features();
-    if (!parse_feature_option(args, &i, &fs, &matched, &err)) {
-      std::fprintf(stderr, "ember validate: %s\n", err.c_str());
-      return 2;
-    }
-    config.features(fs);
-    if (matched) continue;
+  for (const auto& [file, fs] : files) {
     try {
-      Engine engine(config);
-      module_from_file(engine, args[i]);
-      std::printf("%s: valid\n", args[i].c_str());
+      Engine engine(Config().features(fs));
+      module_from_file(engine, file);
+      std::printf("%s: valid\n", file.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ember validate: %s\n", e.what());
       status = 1;
@@ -498,27 +454,27 @@ int cmd_validate(const Args& args) {
 
 // ---- wat2wasm ----------------------------------------------------------------
 
+const char kWat2wasmHelp[] =
+    "usage: ember wat2wasm FILE [-o OUT]\n\n"
+    "Converts a text module to the binary format (default OUT: FILE with\n"
+    "the extension .wasm; `-o -` writes to standard output).\n";
+
 int cmd_wat2wasm(const Args& args) {
-  if (args.empty() || wants_help(args)) {
-    std::fputs("usage: ember wat2wasm FILE [-o OUT]\n\n"
-               "Converts a text module to the binary format (default OUT: FILE with\n"
-               "the extension .wasm; `-o -` writes to standard output).\n",
-               args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  std::string in, out;
-  for (size_t i = 0; i < args.size(); i++) {
-    if (args[i] == "-o" && i + 1 < args.size()) out = args[++i];
-    else if (in.empty() && !args[i].starts_with("-")) in = args[i];
-    else {
-      std::fprintf(stderr, "ember wat2wasm: unexpected argument `%s`\n", args[i].c_str());
-      return 2;
-    }
-  }
-  if (in.empty()) {
-    std::fprintf(stderr, "ember wat2wasm: no input file\n");
-    return 2;
-  }
+  std::string out;
+  const Syntax syntax{
+      .command = "wat2wasm",
+      .help = kWat2wasmHelp,
+      .options = {{.name = "-o", .takes = Takes::NextArg, .metavar = "OUT", .apply = store(&out)}},
+      .operands = Operands::Mixed,
+      .help_at = HelpAt::Anywhere,
+      .operand_name = "input file",
+      .min_operands = 1,
+      .max_operands = 1,
+      .empty_operand_is_none = true,
+  };
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
+  const std::string& in = cl.operands[0];
   std::vector<uint8_t> text;
   std::string err;
   if (!read_file(in, &text, &err)) {
@@ -531,22 +487,7 @@ int cmd_wat2wasm(const Args& args) {
     std::fprintf(stderr, "ember wat2wasm: %s: %s\n", in.c_str(), bin.error().describe().c_str());
     return 1;
   }
-  if (out.empty()) {
-    size_t dot = in.find_last_of('.');
-    size_t slash = in.find_last_of('/');
-    out = (dot == std::string::npos || (slash != std::string::npos && dot < slash) ? in : in.substr(0, dot)) + ".wasm";
-  }
-  FILE* f = out == "-" ? stdout : std::fopen(out.c_str(), "wb");
-  if (f == nullptr || std::fwrite(bin->data(), 1, bin->size(), f) != bin->size()) {
-    std::fprintf(stderr, "ember wat2wasm: %s: cannot write: %s\n", out.c_str(), std::strerror(errno));
-    if (f != nullptr && f != stdout) std::fclose(f);
-    return 1;
-  }
-  if (f != stdout && std::fclose(f) != 0) {
-    std::fprintf(stderr, "ember wat2wasm: %s: cannot write\n", out.c_str());
-    return 1;
-  }
-  return 0;
+  return write_output(syntax.command, out.empty() ? with_extension(in, ".wasm") : out, *bin);
 }
 
 // ---- inspect -----------------------------------------------------------------
@@ -605,15 +546,24 @@ void print_sections(const std::vector<uint8_t>& bin) {
 
 }  // namespace
 
+const char kInspectHelp[] =
+    "usage: ember inspect FILE\n\n"
+    "Prints a module's sections with offsets and sizes, its imports and\n"
+    "exports with their types, and its function/table/memory/global counts.\n";
+
 int cmd_inspect(const Args& args) {
-  if (args.size() != 1 || wants_help(args)) {
-    std::fputs("usage: ember inspect FILE\n\n"
-               "Prints a module's sections with offsets and sizes, its imports and\n"
-               "exports with their types, and its function/table/memory/global counts.\n",
-               args.empty() ? stderr : stdout);
-    return args.size() == 1 ? 0 : 2;
-  }
-  const std::string& file = args[0];
+  const Syntax syntax{
+      .command = "inspect",
+      .help = kInspectHelp,
+      .operands = Operands::Any,
+      .help_at = HelpAt::Alone,
+      .operand_name = "module file",
+      .min_operands = 1,
+      .max_operands = 1,
+  };
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
+  const std::string& file = cl.operands[0];
   std::vector<uint8_t> bytes;
   std::string err;
   if (!read_file(file, &bytes, &err)) {

@@ -6,13 +6,16 @@
 // any file does worse than listed, and also when it does better without the
 // list being updated (so the list always tells the truth).
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
 #include "cli.hh"
+#include "options.hh"
 #include "platform/process.hh"
 #include "wast/runner.hh"
 
@@ -196,58 +199,50 @@ bool write_json(const std::string& path, const std::vector<FileResult>& results,
   return bool(out);
 }
 
-int parse_options(const Args& args, Options* o) {
-  for (size_t i = 0; i < args.size(); i++) {
-    const std::string& a = args[i];
-    bool matched;
-    std::string err;
-    if (!parse_feature_option(args, &i, &o->run.features, &matched, &err)) {
-      std::fprintf(stderr, "ember wast: %s\n", err.c_str());
-      return 2;
-    }
-    if (matched) continue;
-    auto value = [&](std::string* into) {
-      if (i + 1 >= args.size()) return false;
-      *into = args[++i];
-      return true;
-    };
-    bool ok = true;
-    if (a == "-h" || a == "--help") {
-      std::fputs(kHelp, stdout);
-      return 0;
-    } else if (a == "-v" || a == "--verbose") o->verbose = true;
-    else if (a == "--no-fork") o->fork = false;
-    else if (a == "--via-serialization") o->run.via_serialization = true;
-    else if (a == "--relaxed-simd-deterministic") o->run.relaxed_simd_deterministic = true;
-    else if (a == "--json") ok = value(&o->json);
-    else if (a == "--expect") ok = value(&o->expect);
-    else if (a == "--write-expect") ok = value(&o->write_expect);
-    else if (a == "--root") ok = value(&o->root);
-    else if (a == "--timeout") {
-      std::string t;
-      ok = value(&t) && !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
-      if (ok) o->timeout = unsigned(std::stoul(t));
-    } else if (a.starts_with("-")) {
-      std::fprintf(stderr, "ember wast: unknown option `%s`\n", a.c_str());
-      return 2;
-    } else o->inputs.push_back(a);
-    if (!ok) {
-      std::fprintf(stderr, "ember wast: option `%s` needs a value\n", a.c_str());
-      return 2;
-    }
+// Whole seconds; a value beyond what alarm(2) takes means no useful limit and
+// becomes its largest.
+bool set_timeout(const std::string& v, unsigned* timeout, std::string* err) {
+  uint64_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+    *err = "--timeout `" + v + "`: expected a whole number of seconds";
+    return false;
   }
-  if (o->inputs.empty()) {
-    std::fputs(kHelp, stderr);
-    return 2;
-  }
-  return -1;
+  *timeout = unsigned(std::min<uint64_t>(n, std::numeric_limits<unsigned>::max()));
+  return true;
+}
+
+Syntax wast_syntax(Options* o) {
+  return {
+      .command = "wast",
+      .help = kHelp,
+      .options = feature_options(&o->run.features, {
+          {.name = "--verbose", .alias = "-v", .apply = set_flag(&o->verbose)},
+          {.name = "--no-fork", .apply = set_flag(&o->fork, false)},
+          {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
+          {.name = "--relaxed-simd-deterministic", .apply = set_flag(&o->run.relaxed_simd_deterministic)},
+          {.name = "--json", .takes = Takes::NextArg, .metavar = "FILE", .apply = store(&o->json)},
+          {.name = "--expect", .takes = Takes::NextArg, .metavar = "LIST", .apply = store(&o->expect)},
+          {.name = "--write-expect", .takes = Takes::NextArg, .metavar = "LIST", .apply = store(&o->write_expect)},
+          {.name = "--root", .takes = Takes::NextArg, .metavar = "DIR", .apply = store(&o->root)},
+          {.name = "--timeout", .takes = Takes::NextArg, .metavar = "SECONDS",
+           .apply = [o](const std::string& v, std::string* err) { return set_timeout(v, &o->timeout, err); }},
+      }),
+      .operands = Operands::Mixed,
+      .help_at = HelpAt::InOrder,
+      .operand_name = "FILE or DIR",
+      .min_operands = 1,
+  };
 }
 
 }  // namespace
 
 int cmd_wast(const Args& args) {
   Options o;
-  if (int rc = parse_options(args, &o); rc >= 0) return rc;
+  const Syntax syntax = wast_syntax(&o);
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
+  o.inputs = std::move(cl.operands);
   std::vector<std::string> files;
   for (const std::string& in : o.inputs) {
     std::string err;

@@ -11,47 +11,6 @@
 
 namespace ember::cli {
 
-bool parse_feature_option(const Args& args, size_t* i, FeatureSet* features, bool* matched,
-                          std::string* err) {
-  *matched = false;
-  const std::string& a = args[*i];
-  if (a == "--wasm-2.0") {
-    // Exactly the features of WebAssembly 2.0 (what its spec testsuite assumes).
-    *matched = true;
-    *features = FeatureSet{};
-    for (Feature f : {Feature::MutableGlobal, Feature::SignExtension, Feature::SaturatingFloatToInt,
-                      Feature::MultiValue, Feature::BulkMemory, Feature::ReferenceTypes, Feature::Simd})
-      features->set(f, true);
-    return true;
-  }
-  if (a == "--all-features") {
-    *matched = true;
-    *features = FeatureSet::all();
-    return true;
-  }
-  if (a != "--wasm") return true;
-  *matched = true;
-  if (*i + 1 >= args.size()) {
-    *err = "--wasm needs NAME=on|off";
-    return false;
-  }
-  std::string v = args[++*i];
-  size_t eq = v.find('=');
-  std::string name = v.substr(0, eq);
-  std::string val = eq == std::string::npos ? "on" : v.substr(eq + 1);
-  Feature f;
-  if (!feature_from_name(name, &f)) {
-    *err = "unknown feature `" + name + "`";
-    return false;
-  }
-  if (val != "on" && val != "off" && val != "true" && val != "false" && val != "y" && val != "n") {
-    *err = "bad value `" + val + "` for --wasm " + name + " (use on or off)";
-    return false;
-  }
-  features->set(f, val == "on" || val == "true" || val == "y");
-  return true;
-}
-
 namespace {
 
 // Opens `path` for reading; a directory is refused (EISDIR) before any read.
@@ -136,6 +95,27 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
   return ok;
 }
 
+std::string with_extension(const std::string& path, const std::string& ext) {
+  size_t dot = path.find_last_of('.');
+  size_t slash = path.find_last_of('/');
+  bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  return (has_ext ? path.substr(0, dot) : path) + ext;
+}
+
+int write_output(const std::string& command, const std::string& path, const std::vector<uint8_t>& bytes) {
+  FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    std::fprintf(stderr, "ember %s: %s: cannot write: %s\n", command.c_str(), path.c_str(), std::strerror(errno));
+    if (f != nullptr && f != stdout) std::fclose(f);
+    return 1;
+  }
+  if (f != stdout && std::fclose(f) != 0) {
+    std::fprintf(stderr, "ember %s: %s: cannot write\n", command.c_str(), path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace ember::cli
 
 static const char kUsage[] =
@@ -162,14 +142,14 @@ int main(int argc, char** argv) {
     std::puts("ember 0.1.0");
     return 0;
   }
-  std::string cmd = argv[1];
+  static const struct {
+    const char* name;
+    int (*run)(const Args&);
+  } kCommands[] = {{"run", cmd_run},           {"wast", cmd_wast},       {"validate", cmd_validate},
+                   {"wat2wasm", cmd_wat2wasm}, {"inspect", cmd_inspect}, {"compile", cmd_compile}};
   Args args(argv + 2, argv + argc);
-  if (cmd == "run") return cmd_run(args);
-  if (cmd == "wast") return cmd_wast(args);
-  if (cmd == "validate") return cmd_validate(args);
-  if (cmd == "wat2wasm") return cmd_wat2wasm(args);
-  if (cmd == "inspect") return cmd_inspect(args);
-  if (cmd == "compile") return cmd_compile(args);
-  std::fprintf(stderr, "ember: unknown command `%s`\n\n%s", cmd.c_str(), kUsage);
+  for (const auto& c : kCommands)
+    if (!std::strcmp(argv[1], c.name)) return c.run(args);
+  std::fprintf(stderr, "ember: unknown command `%s`\n\n%s", argv[1], kUsage);
   return 2;
 }

@@ -1,7 +1,7 @@
 """Golden tests of the `ember` command line (the build tree's executable, or
 $EMBER_CLI), mostly `ember run`: exit status, argv[0], --dir, --env,
---invoke, --fuel, bad command lines, missing files, the trap report, and
-`python -m ember`.
+--invoke, --fuel, bad command lines, missing files, the trap report, the
+option parser every command shares (tools/options.hh), and `python -m ember`.
 """
 import os
 import re
@@ -349,6 +349,94 @@ def test_wasi_signature_mismatch_is_a_link_error(ember_cli: str, tmp_path: Any) 
     assert "failed to instantiate" in err(p) and "fd_write" in err(p)
 
 
+# ---- the option parser every command shares ---------------------------------------------------
+
+SIMD_WAT = "(module (func (result v128) (v128.const i64x2 0 0)))"
+
+
+@pytest.mark.parametrize("separate,joined", [
+    (["--invoke", "fac"], ["--invoke=fac"]),
+    (["--fuel", "100000", "--invoke", "fac"], ["--fuel=100000", "--invoke=fac"]),
+    (["--env", "A=1", "--dir", ".", "--invoke", "fac"], ["--env=A=1", "--dir=.", "--invoke=fac"]),
+])
+def test_option_value_as_next_argument_or_after_equals(ember_cli: str, separate: List[str],
+                                                       joined: List[str]) -> None:
+    a = run(ember_cli, "run", *separate, FAC, "5")
+    b = run(ember_cli, "run", *joined, FAC, "5")
+    assert (a.returncode, text(a), err(a)) == (0, "120\n", "")
+    assert (b.returncode, text(b), err(b)) == (0, "120\n", "")
+
+
+def test_option_value_is_taken_whatever_it_looks_like(ember_cli: str) -> None:
+    # `-o -` is standard output, not an option.
+    p = run(ember_cli, "wat2wasm", FAC, "-o", "-")
+    assert p.returncode == 0 and p.stdout.startswith(b"\0asm"), err(p)
+    p = run(ember_cli, "run", "--env", "--help", ECHO)
+    assert (p.returncode, err(p)) == (2, "ember run: --env `--help`: expected NAME=VALUE\n")
+
+
+@pytest.mark.parametrize("cmd", ["run", "compile", "wat2wasm", "wast"])
+def test_unknown_option(ember_cli: str, cmd: str, tmp_path: Any) -> None:
+    p = run(ember_cli, cmd, "--bogus", FAC, cwd=tmp_path)
+    assert (p.returncode, text(p)) == (2, "")
+    assert err(p) == f"ember {cmd}: unknown option `--bogus` (see `ember {cmd} --help`)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--dir"], ["run", "--wasm"], ["compile", FAC, "-o"], ["compile", FAC, "--wasm"],
+    ["wat2wasm", FAC, "-o"], ["wast", FAC, "--json"], ["wast", FAC, "--timeout"],
+    ["validate", FAC, "--wasm"],
+])
+def test_option_missing_its_value(ember_cli: str, args: List[str], tmp_path: Any) -> None:
+    # Nothing is done when the command line is wrong, not even for the
+    # files named before the mistake.
+    p = run(ember_cli, *args, cwd=tmp_path)
+    assert (p.returncode, text(p)) == (2, "")
+    assert err(p).startswith(f"ember {args[0]}: {args[-1]} needs a value")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,what", [
+    (["run", "--env", "A=1"], "module file"), (["compile", "--fuel"], "input file"),
+    (["wat2wasm", "-o", "x.wasm"], "input file"), (["wast", "-v"], "FILE or DIR"),
+])
+def test_missing_file(ember_cli: str, args: List[str], what: str) -> None:
+    p = run(ember_cli, *args)
+    assert p.returncode == 2
+    assert err(p) == f"ember {args[0]}: no {what} given (see `ember {args[0]} --help`)\n"
+
+
+@pytest.mark.parametrize("cmd", ["compile", "wat2wasm", "inspect"])
+def test_one_file_only(ember_cli: str, cmd: str, tmp_path: Any) -> None:
+    p = run(ember_cli, cmd, FAC, "second.wat", cwd=tmp_path)
+    assert (p.returncode, text(p)) == (2, "")
+    assert err(p) == f"ember {cmd}: unexpected argument `second.wat` (see `ember {cmd} --help`)\n"
+
+
+@pytest.mark.parametrize("features,valid", [
+    ([], True), (["--wasm", "simd=off"], False), (["--wasm", "simd=off", "--wasm", "simd"], True),
+    (["--wasm", "simd=off", "--wasm-2.0"], True), (["--wasm-2.0", "--wasm", "simd=false"], False),
+    (["--wasm", "simd=n", "--all-features"], True),
+])
+def test_feature_options_later_ones_win(ember_cli: str, tmp_path: Any, features: List[str],
+                                        valid: bool) -> None:
+    wat = tmp_path / "simd.wat"
+    wat.write_text(SIMD_WAT)
+    for cmd in (["validate"], ["compile", "-o", str(tmp_path / "out.cwasm")], ["run"]):
+        p = run(ember_cli, *cmd, *features, str(wat))
+        assert p.returncode == (0 if valid else 1), (cmd, err(p))
+
+
+def test_validate_features_apply_to_the_files_after_them(ember_cli: str, tmp_path: Any) -> None:
+    wat = tmp_path / "simd.wat"
+    wat.write_text(SIMD_WAT)
+    p = run(ember_cli, "validate", str(wat), "--wasm", "simd=off", str(wat))
+    assert p.returncode == 1
+    assert text(p) == f"{wat}: valid\n"
+    assert err(p).startswith(f"ember validate: {wat}: ") and err(p).count("\n") == 1
+
+
 # ---- traps -----------------------------------------------------------------------------------
 
 
@@ -392,11 +480,15 @@ def test_trap_in_invoke(ember_cli: str, tmp_path: Any) -> None:
 # ---- help and python -m ember -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cmd", ["run", "wast", "validate", "wat2wasm", "inspect"])
+@pytest.mark.parametrize("cmd", ["run", "wast", "validate", "wat2wasm", "inspect", "compile"])
 def test_help(ember_cli: str, cmd: str) -> None:
     p = run(ember_cli, cmd, "--help")
     assert p.returncode == 0
     assert text(p).startswith(f"usage: ember {cmd}")
+    assert run(ember_cli, cmd, "-h").stdout == p.stdout
+    # Without arguments: the same text as a usage error.
+    q = run(ember_cli, cmd)
+    assert (q.returncode, err(q), text(q)) == (2, text(p), "")
 
 
 def test_top_level_help_and_errors(ember_cli: str) -> None:
