@@ -21,3 +21,4 @@
 #include "ember/module.hh"
 #include "ember/objects.hh"
 #include "ember/store.hh"
+#include "ember/types.hh"

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "ir/types.hh"
+#include "ember/types.hh"
 
 namespace ember {
 

@@ -1,7 +1,7 @@
 // Exceptions of the public C++ API.
 //
-// The engine reports errors internally as values (src/support/error.hh); the
-// public API converts them to exceptions at its edge, and only there:
+// The engine reports errors internally as values; the public API converts
+// them to exceptions at its edge, and only there:
 //   WasmError  any failure, with its category (ErrorKind: malformed, invalid,
 //              unlinkable, trap, exhaustion, internal) and a message;
 //   Trap       a WebAssembly trap, with its TrapCode, the spec's message, the
@@ -14,10 +14,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "ir/types.hh"
-#include "support/error.hh"
+#include "ember/types.hh"
 
 namespace ember {
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "ember/engine.hh"
-#include "ir/types.hh"
+#include "ember/types.hh"
 
 namespace ember {
 

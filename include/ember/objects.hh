@@ -27,7 +27,7 @@
 
 #include "ember/errors.hh"
 #include "ember/store.hh"
-#include "ir/types.hh"
+#include "ember/types.hh"
 
 namespace ember {
 

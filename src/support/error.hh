@@ -6,6 +6,7 @@
 // the spec's script assertions distinguish (malformed, invalid, unlinkable,
 // trap, exhaustion) plus a place: a byte offset into the binary or a
 // line:column into text. Exceptions appear only at the public API edge.
+// The categories (ErrorKind) are the public API's (include/ember/types.hh).
 #pragma once
 
 #include <cstdint>
@@ -14,18 +15,9 @@
 #include <string>
 #include <utility>
 
+#include "ember/types.hh"  // ErrorKind: the public API's error categories
+
 namespace ember {
-
-enum class ErrorKind : uint8_t {
-  Malformed,    // the bytes or text do not follow the format (decode / parse)
-  Invalid,      // well-formed but fails validation
-  Unlinkable,   // imports do not match at instantiation
-  Trap,         // a trap during instantiation (start function, segment init)
-  Exhaustion,   // a resource ran out (stack, memory, limits)
-  Internal,     // anything else: I/O, bad API use, unsupported
-};
-
-const char* error_kind_name(ErrorKind k);
 
 struct ErrorInfo {
   ErrorKind kind;
