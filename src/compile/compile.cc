@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "interp/code.hh"
+#include "interp/interp.hh"
 #include "interp/translate.hh"
 #include "validate/func_validate.hh"
 #include "validate/validate.hh"
@@ -157,6 +158,7 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   for (interp::FuncCode& fc : code->funcs) fc.entry = code->words.data() + fc.begin;
   m.code = std::move(code);
+  m.tier = &interp::kTier;
   return Status::Ok();
 }
 

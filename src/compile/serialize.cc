@@ -9,6 +9,7 @@
 
 #include "binary/reader.hh"
 #include "interp/code.hh"
+#include "interp/interp.hh"
 #include "interp/ir_codec.hh"
 #include "support/hash.hh"
 #include "validate/validate.hh"
@@ -658,6 +659,7 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   for (const FuncType& t : m->types) m->type_ids.push_back(registry.intern(t));
   EMBER_TRY(interp::from_portable(*code, *m));
   m->code = std::move(code);
+  m->tier = &interp::kTier;
   return m;
 }
 

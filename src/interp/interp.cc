@@ -105,4 +105,6 @@ std::vector<BacktraceFrame> last_backtrace(const rt::StoreData& store) {
   return static_cast<const State*>(store.interp.get())->backtrace;
 }
 
+const rt::Tier kTier{"interpreter", function_code, call, last_backtrace};
+
 }  // namespace ember::interp

@@ -19,6 +19,7 @@
 #include "ir/module.hh"
 #include "ir/types.hh"
 #include "runtime/store_data.hh"
+#include "runtime/tier.hh"
 
 namespace ember::interp {
 
@@ -32,16 +33,15 @@ const void* function_code(const CompiledCode& code, uint32_t defined_index);
 TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots);
 
 // A module_offset that is not known (frame stopped at function entry).
-constexpr uint64_t kUnknownOffset = UINT64_MAX;
+constexpr uint64_t kUnknownOffset = rt::kUnknownOffset;
 
 // One wasm frame of the most recent trap's backtrace, innermost first.
-struct BacktraceFrame {
-  const rt::ModuleInst* instance = nullptr;
-  uint32_t func_index = 0;     // in the instance's function index space
-  uint64_t module_offset = 0;  // byte offset of the instruction in the binary
-};
+using BacktraceFrame = rt::TrapFrame;
 
 // The wasm frames live when the last trap of `store` happened (empty if none).
 std::vector<BacktraceFrame> last_backtrace(const rt::StoreData& store);
+
+// The interpreter as the runtime sees it (runtime/tier.hh).
+extern const rt::Tier kTier;
 
 }  // namespace ember::interp

@@ -93,6 +93,10 @@ struct NameMap {
 
 // Produced by the interpreter translator; opaque to everything before it.
 struct CompiledCode;
+// The tier that produced a module's code (runtime/tier.hh).
+namespace rt {
+struct Tier;
+}
 
 // What the runtime derives lazily from a module and keeps with it (the
 // copy-on-write image of its initial memory: runtime/memory_image.hh).
@@ -127,6 +131,7 @@ struct ModuleData {
   // Filled by validation/translation.
   std::vector<uint32_t> type_ids;  // engine-canonical id of each entry of `types`
   std::shared_ptr<const CompiledCode> code;
+  const rt::Tier* tier = nullptr;  // set with `code`: how the runtime runs it
 
   // Built on first use by the runtime (thread-safe; see ModuleCache).
   std::shared_ptr<ModuleCache> cache = make_module_cache();

@@ -4,13 +4,14 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "interp/interp.hh"
+#include "runtime/tier.hh"
 
 namespace ember::rt {
 
 std::vector<FrameInfo> backtrace_frames(const StoreData& store) {
   std::vector<FrameInfo> out;
-  for (const interp::BacktraceFrame& f : interp::last_backtrace(store)) {
+  if (!store.tier) return out;
+  for (const TrapFrame& f : store.tier->last_backtrace(store)) {
     FrameInfo info;
     info.func_index = f.func_index;
     info.module_offset = f.module_offset;

@@ -1,8 +1,8 @@
 // Trap backtraces in the form users see them: frames with names from the
 // name section and offsets, and wasmtime's report layout.
 //
-// Place: between the interpreter (which records raw frames at a trap:
-// interp::last_backtrace) and every surface that reports traps (the C++
+// Place: between the tiers (which record raw frames at a trap:
+// Tier::last_backtrace, runtime/tier.hh) and every surface that reports traps (the C++
 // API's Trap, the Python Trap, `ember run`), so all three print the same.
 //
 // Offsets are wasmtime's: module_offset is the byte offset of the trapping

@@ -9,7 +9,7 @@
 // active and declarative segments, and finally run the start function.
 #include <cstring>
 
-#include "interp/interp.hh"
+#include "runtime/tier.hh"
 #include "platform/vm.hh"
 #include "runtime/memory_image.hh"
 #include "runtime/runtime.hh"
@@ -137,7 +137,7 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
                                                : s.engine->types.intern(*f.type);
     f.instance = &inst;
     f.index = static_cast<uint32_t>(i);
-    if (m.code) f.code = interp::function_code(*m.code, static_cast<uint32_t>(i - m.num_imported_funcs));
+    if (m.code) f.code = m.tier->function_code(*m.code, static_cast<uint32_t>(i - m.num_imported_funcs));
     inst.funcs.push_back(&f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) {
@@ -331,7 +331,9 @@ TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller) {
     HostCall call{&s, caller};
     return f->host->fn(call, slots);
   }
-  return interp::call(s, f, slots);
+  const Tier* tier = f->instance->module->tier;
+  s.tier = tier;
+  return tier->call(s, f, slots);
 }
 
 }  // namespace ember::rt

@@ -36,6 +36,7 @@ struct FuncInst;
 struct ModuleInst;
 struct StoreData;
 struct EngineData;
+struct Tier;
 
 // ---- engine-wide state (thread-safe) ---------------------------------------
 
@@ -207,6 +208,9 @@ struct StoreData {
 
   // Interpreter state (owned by src/interp; allocated lazily on first call).
   std::shared_ptr<void> interp;
+  // The tier of the most recent wasm call, which holds the last trap's
+  // backtrace (runtime/tier.hh).
+  const Tier* tier = nullptr;
 };
 
 // Fuel left in `s` (what Store.get_fuel reports; 0 once spent).
