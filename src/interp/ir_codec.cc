@@ -295,6 +295,43 @@ const Reverse& reverse() {
   return r;
 }
 
+// The access form of a load or store IOp, from its operators.def row and
+// its variant (none for the 1:1 ops), in the layouts derived_layout and
+// Layouts describe.
+bool access_form(IOp op, MemAccess* out) {
+  size_t i = static_cast<size_t>(op);
+  const OpInfo* info = nullptr;
+  bool derived = i >= kNumericCount + kIrOpCount;
+  Variant v = Variant::Imm;
+  if (i < kNumericCount) {
+    info = &op_info(kNumericOps[i]);
+  } else if (derived) {
+    const DerivedRow& row = kDerived[i - kNumericCount - kIrOpCount];
+    info = &op_info(row.base);
+    v = row.variant;
+    if (info->sig != SigKind::Load && info->sig != SigKind::Store) return false;
+  } else {
+    return false;
+  }
+  SigKind k = info->sig;
+  bool loads = k == SigKind::Load || k == SigKind::VLoad || k == SigKind::VLoadLane;
+  bool lane = k == SigKind::VLoadLane || k == SigKind::VStoreLane;
+  if (!loads && k != SigKind::Store && k != SigKind::VStore && k != SigKind::VStoreLane) return false;
+  MemAccess a;
+  a.size = info->size;
+  uint8_t w = loads ? 2 : 1;  // after the destination slot of a load
+  a.offset = w++;
+  if (lane) w++;
+  if (derived && (v == Variant::Mem || v == Variant::MemA64)) a.mem = w++;
+  a.addr = w++;
+  a.addr64 = derived && (v == Variant::A64 || v == Variant::MemA64);
+  if (derived && v == Variant::AddImm) a.add_imm = w++;
+  if (derived && (v == Variant::Add || v == Variant::AddShl)) a.add_slot = w++;
+  if (derived && v == Variant::AddShl) a.shift = w++;
+  *out = a;
+  return true;
+}
+
 uint32_t instruction_words(const IrLayout& l, const uint32_t* w, size_t left) {
   if (!l.variable) return 1 + l.count;
   // BrTable: [op][i][n][off x (n+1)]
@@ -484,6 +521,13 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
       return corrupt("pc map out of order");
   }
   return Status::Ok();
+}
+
+bool memory_access(uint32_t handler_word, MemAccess* out) {
+  const Reverse& rev = reverse();
+  auto it = rev.op.find(handler_word);
+  if (it == rev.op.end() || it->second == UINT32_MAX) return false;
+  return access_form(IOp(it->second), out);
 }
 
 }  // namespace ember::interp

@@ -72,6 +72,22 @@ struct IrLayout {
 };
 
 const IrLayout& ir_layout(IOp op);
+
+// Where an IR load or store keeps its operands: word positions in the
+// instruction (0 is the opcode word; 0 below also means "none").
+struct MemAccess {
+  uint8_t size = 0;       // bytes accessed
+  bool addr64 = false;    // the address is an i64 (memory64)
+  uint8_t offset = 0;     // the memarg offset (immediate)
+  uint8_t addr = 0;       // the address (slot)
+  uint8_t mem = 0;        // the memory index (immediate); none: memory 0
+  uint8_t add_imm = 0;    // AddImm forms: a constant added to the address
+  uint8_t add_slot = 0;   // Add/AddShl forms: a slot added (shifted left) to it
+  uint8_t shift = 0;      // AddShl forms: the shift count (immediate)
+};
+// The access form of the instruction whose handler word is `handler_word`;
+// false when it is no load or store. Cold: it looks the word up in a map.
+bool memory_access(uint32_t handler_word, MemAccess* out);
 const char* iop_name(IOp op);
 
 // Hash of this build's IR: the IOp list with word counts and layouts, the
