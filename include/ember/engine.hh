@@ -6,9 +6,11 @@
 // may only be instantiated in stores of that engine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ember/types.hh"
 
@@ -19,6 +21,27 @@ struct EngineConfig;
 struct EngineData;
 }  // namespace rt
 
+// The values each string setting of Config accepts, defined once: Config
+// checks against them and the Python binding reads them from here.
+inline constexpr std::array<std::string_view, 3> kStrategies{"auto", "cranelift", "winch"};
+inline constexpr std::array<std::string_view, 4> kProfilers{"none", "jitdump", "vtune", "perfmap"};
+inline constexpr std::array<std::string_view, 3> kOptLevels{"none", "speed", "speed_and_size"};
+// wasmtime's boolean settings that Ember accepts and records but that change
+// nothing here: proposals it does not implement and tuning of Cranelift's
+// memories and unwinding (docs/decisions.md).
+inline constexpr std::array<std::string_view, 13> kCompatFlags{
+    "wasm_component_model", "wasm_component_model_map", "wasm_exceptions",
+    "wasm_function_references", "wasm_gc", "wasm_wide_arithmetic", "wasm_custom_page_sizes",
+    "wasm_stack_switching", "gc_support", "memory_may_move", "memory_init_cow",
+    "native_unwind_info", "macos_use_mach_ports"};
+
+// Engine settings. Every rule about a setting's value lives here, once; the
+// Python binding only converts Python values and maps the exceptions:
+//   std::invalid_argument  a number outside the setting's range (Python
+//                          ValueError);
+//   WasmError              a name or file the setting cannot use: unknown
+//                          choice, foreign target, unreadable cache
+//                          configuration (Python WasmtimeError, as wasmtime).
 class Config {
  public:
   Config();
@@ -32,7 +55,9 @@ class Config {
   const FeatureSet& features() const;
   Config& consume_fuel(bool on);
   Config& epoch_interruption(bool on);
-  // Bytes of wasm stack a call may use before it traps "call stack exhausted".
+  // Bytes of wasm stack a call may use before it traps "call stack exhausted":
+  // 1 byte to 1 GiB, else std::invalid_argument (wasmtime aborts the process
+  // on 0 or on sizes beyond its async stack).
   Config& max_wasm_stack(uint64_t bytes);
   Config& signals_based_traps(bool on);
   Config& nan_canonicalization(bool on);
@@ -49,6 +74,9 @@ class Config {
   // wasmtime's cache configuration file (TOML [cache] table: `enabled`,
   // `directory`). Throws WasmError if it cannot be read or parsed.
   Config& cache_config_file(const std::string& path);
+  // `path` as docs/serialization.md says: an existing directory is the cache
+  // directory (made absolute), anything else a cache configuration file.
+  Config& cache_path(const std::string& path);
 
   // Settings of wasmtime's code generator, accepted for compatibility; what
   // each does in Ember is in docs/decisions.md (today: the interpreter runs
@@ -61,13 +89,33 @@ class Config {
   // Relaxed SIMD operators give the deterministic profile's results rather
   // than the fastest native ones (wasmtime's relaxed_simd_deterministic).
   Config& relaxed_simd_deterministic(bool on);
+  // A code generator flag (wasmtime's cranelift_flag_set/enable), recorded.
+  Config& cranelift_flag(const std::string& key, const std::string& value);
+  // The target triple: only the host's is accepted (Ember runs where it is
+  // compiled), anything else throws WasmError "unsupported target: ...".
+  Config& target(const std::string& triple);
+
+  // Allow SharedMemory (wasmtime's shared_memory; default off).
+  Config& shared_memory(bool on);
+  bool shared_memory() const;
+  // Bytes of address space per linear memory, guard bytes after it, and
+  // extra reservation for growth: recorded (Ember sizes its reservations
+  // itself; docs/decisions.md).
+  Config& memory_reservation(uint64_t bytes);
+  Config& memory_guard_size(uint64_t bytes);
+  Config& memory_reservation_for_growth(uint64_t bytes);
+  // One of kCompatFlags, recorded; WasmError for any other name.
+  Config& compat_flag(std::string_view name, bool on);
+  bool compat_flag(std::string_view name) const;
 
   // All settings, including the ones accepted only for compatibility.
   rt::EngineConfig& raw() { return *cfg_; }
   const rt::EngineConfig& raw() const { return *cfg_; }
 
  private:
+  struct Recorded;  // settings without a counterpart in rt::EngineConfig
   std::unique_ptr<rt::EngineConfig> cfg_;
+  std::unique_ptr<Recorded> rec_;
 };
 
 class Engine {

@@ -9,103 +9,65 @@ seed's method form and wasmtime's property form work:
 Reading `config.wasm_simd` does not give the value (settings are write-only,
 as in wasmtime): it gives a bound setter that applies its argument when
 called. Using that object as a value (`bool(...)`) raises AttributeError.
-Bad types raise TypeError, unknown string values WasmtimeError, and any
-setter on a consumed or closed Config raises ValueError.
 
-The settings end up in a plain dict handed to the extension by `Engine`.
+This module keeps only what is particular to Python: the type of each
+argument (TypeError), the two calling forms, and ValueError for a setter on
+a consumed or closed Config. Every rule about a *value* (ranges, the choice
+lists, the target, the cache path) lives once in the C++ API's
+`ember::Config`, which the extension's `ConfigHandle` calls by setting name:
+a number out of range raises ValueError, an unknown name or an unusable
+file WasmtimeError (docs/decisions.md). `Engine(config)` builds its engine
+from that `ember::Config`.
 """
 import os
-import platform
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Optional
 
 from . import _ember
 from ._error import WasmtimeError
 from ._managed import Managed
 
-_Check = Callable[[str, Any], Any]
+_Apply = Callable[[Any, str, Any], None]
 
 
-def _bool(name: str, v: Any) -> bool:
+def _bool(h: Any, name: str, v: Any) -> None:
     if not isinstance(v, bool):
         raise TypeError("expected a bool")
-    return v
+    h.set_bool(name, v)
 
 
-def _truthy(name: str, v: Any) -> bool:
-    return bool(v)
+def _truthy(h: Any, name: str, v: Any) -> None:
+    h.set_bool(name, bool(v))
 
 
-def _int(name: str, v: Any) -> int:
+def _int(h: Any, name: str, v: Any) -> None:
     if not isinstance(v, int) or isinstance(v, bool):
         raise TypeError("expected an int")
-    if v < 0:
-        raise WasmtimeError(f"{name} must not be negative")
-    return v
+    h.set_int(name, v)
 
 
-_MAX_WASM_STACK = 1 << 30
+def _str(h: Any, name: str, v: Any) -> None:
+    if not isinstance(v, str):
+        raise TypeError("expected a str")
+    h.set_str(name, v)
 
 
-def _stack_size(name: str, v: Any) -> int:
-    """Bytes of wasm stack: 1 byte to 1 GiB (wasmtime aborts the process on
-    0 or on sizes beyond its async stack; Ember refuses them here)."""
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise TypeError("expected an int")
-    if v <= 0 or v > _MAX_WASM_STACK:
-        raise ValueError(f"max_wasm_stack must be between 1 and {_MAX_WASM_STACK} bytes, not {v}")
-    return v
-
-
-def _choice(*allowed: str) -> _Check:
-    def check(name: str, v: Any) -> str:
-        if not isinstance(v, str):
-            raise TypeError("expected a str")
-        if v not in allowed:
-            what = "strategy" if name == "strategy" else name.replace("cranelift_", "")
-            raise WasmtimeError(f"unknown {what}: {v}")
-        return v
-    return check
-
-
-def _cache(name: str, v: Any) -> str:
-    """The cache directory ("" = no cache), as docs/serialization.md says:
-    True is the default directory; a path is a cache directory if it names
-    one, else wasmtime's TOML cache configuration file."""
+def _cache(h: Any, name: str, v: Any) -> None:
+    """True is the default cache directory; a path is a cache directory if it
+    names one, else wasmtime's TOML cache configuration file (the rule is
+    `ember::Config::cache_path`). False is refused as wasmtime's property
+    refuses it: the property form can only enable the cache."""
     if isinstance(v, bool):
         if not v:
             raise WasmtimeError("cache can only be enabled (True or a configuration path)")
-        d = _ember.default_cache_dir()
-        if not d:
-            raise WasmtimeError("no cache directory: set XDG_CACHE_HOME or HOME")
-        return d
-    if isinstance(v, (str, os.PathLike)):
-        path = os.fsdecode(os.fspath(v))
-        if os.path.isdir(path):
-            return os.path.abspath(path)
-        if not os.path.isfile(path):
-            raise WasmtimeError(f"failed to read cache configuration file: {path}")
-        return _ember.cache_dir_from_config_file(path)
-    raise TypeError("expected a bool or a str")
+        h.cache(True)
+    elif isinstance(v, (str, os.PathLike)):
+        h.cache_path(os.fsdecode(os.fspath(v)))
+    else:
+        raise TypeError("expected a bool or a str")
 
 
-def _host_triples() -> set:
-    arch = platform.machine().lower()
-    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
-    system = platform.system().lower()
-    if system == "linux":
-        return {f"{arch}-unknown-linux-gnu", f"{arch}-linux-gnu",
-                f"{arch}-unknown-linux-musl", f"{arch}-linux"}
-    if system == "darwin":
-        return {f"{arch}-apple-darwin"}
-    return {f"{arch}-pc-windows-msvc"}
-
-
-def _target(name: str, v: Any) -> str:
-    if not isinstance(v, str):
-        raise TypeError("expected a str")
-    if v not in _host_triples():
-        raise WasmtimeError(f"unsupported target: {v} (Ember runs on the host only)")
-    return v
+def _choices(name: str) -> str:
+    return " | ".join(repr(v) for v in _ember.config_choices[name])
 
 
 class _BoundSetting:
@@ -128,10 +90,11 @@ class _BoundSetting:
 
 
 class _Setting:
-    """Descriptor: assignment and call both validate and record the value."""
+    """Descriptor: assignment and call both type-check the value and hand it
+    to the extension, whose ember::Config setter checks and records it."""
 
-    def __init__(self, check: _Check, doc: str) -> None:
-        self.check = check
+    def __init__(self, apply: _Apply, doc: str) -> None:
+        self.apply = apply
         self.name = ""
         self.__doc__ = doc
 
@@ -144,31 +107,28 @@ class _Setting:
         return _BoundSetting(obj, self)
 
     def __set__(self, obj: "Config", value: Any) -> None:
-        settings = obj.ptr()
-        settings[self.name] = self.check(self.name, value)
+        self.apply(obj.ptr(), self.name, value)
 
 
 class Config(Managed):
     """Settings for an `Engine`; consumed by `Engine(config)`."""
 
-    _h: Optional[Dict[str, Any]]
+    _h: Optional[_ember.ConfigHandle]
 
     def __init__(self) -> None:
-        self._h = {}
+        self._h = _ember.ConfigHandle()
 
     # Compilation
     debug_info = _Setting(_bool, "emit debug info (accepted; no effect on the interpreter)")
-    strategy = _Setting(_choice("auto", "cranelift", "winch"),
-                        "'auto' | 'cranelift' | 'winch': all select Ember's interpreter today")
-    profiler = _Setting(_choice("none", "jitdump", "vtune", "perfmap"),
-                        "profiler name (accepted; no JIT code to report yet)")
+    strategy = _Setting(_str, f"{_choices('strategy')}: all select Ember's interpreter today")
+    profiler = _Setting(_str, f"{_choices('profiler')} (accepted; no JIT code to report yet)")
     cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (no effect on the interpreter)")
-    cranelift_opt_level = _Setting(_choice("none", "speed", "speed_and_size"),
-                                   "optimisation level (no effect on the interpreter)")
+    cranelift_opt_level = _Setting(_str, f"{_choices('cranelift_opt_level')}: optimisation level "
+                                   "(no effect on the interpreter)")
     cranelift_nan_canonicalization = _Setting(_bool, "canonicalize NaN results")
     parallel_compilation = _Setting(_bool, "translate the functions of large modules on several threads")
     cache = _Setting(_cache, "True, a cache directory, or a wasmtime cache configuration file")
-    target = _Setting(_target, "target triple; only the host is supported")
+    target = _Setting(_str, "target triple; only the host's is accepted")
     # Proposals
     wasm_threads = _Setting(_bool, "threads proposal")
     wasm_reference_types = _Setting(_bool, "reference types proposal")
@@ -193,7 +153,7 @@ class Config(Managed):
     # Execution
     consume_fuel = _Setting(_bool, "charge fuel for executed code")
     epoch_interruption = _Setting(_truthy, "interrupt at epoch deadlines")
-    max_wasm_stack = _Setting(_stack_size, "bytes of wasm stack (1 byte to 1 GiB)")
+    max_wasm_stack = _Setting(_int, "bytes of wasm stack (1 byte to 1 GiB, else ValueError)")
     shared_memory = _Setting(_bool, "allow SharedMemory")
     gc_support = _Setting(_bool, "GC support")
     memory_may_move = _Setting(_bool, "memory may move on growth")
@@ -209,10 +169,10 @@ class Config(Managed):
         """Enable a code generator flag (recorded; no effect on the interpreter)."""
         if not isinstance(flag, str):
             raise TypeError("expected a str")
-        self.ptr().setdefault("cranelift_flags", {})[flag] = "true"
+        self.ptr().cranelift_flag(flag, "true")
 
     def cranelift_flag_set(self, key: str, value: str) -> None:
         """Set a code generator flag (recorded; no effect on the interpreter)."""
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("expected a str")
-        self.ptr().setdefault("cranelift_flags", {})[key] = value
+        self.ptr().cranelift_flag(key, value)

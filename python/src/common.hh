@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ember/engine.hh"
 #include "runtime/runtime.hh"
 #include "runtime/store_data.hh"
 #include "support/error.hh"
@@ -58,7 +59,18 @@ PyRefs& refs();
 // The outcome of an invoke that did not return TrapCode::None.
 [[noreturn]] void raise_trap(rt::StoreData& s, TrapCode code);
 
-// ---- engine and module handles (held by the Python Engine / Module) ---------
+// An int in [0, 2^64) (bool counts as int, as in Python); TypeError for
+// other types, ValueError when negative or too large.
+uint64_t checked_u64(nb::handle v, const char* what);
+
+// ---- config, engine and module handles (held by the Python Config / Engine /
+// Module) ----------------------------------------------------------------------
+
+// A Python Config's settings: the public ember::Config, whose setters hold
+// every rule about a value (config.cc).
+struct ConfigHandle {
+  Config config;
+};
 
 struct EngineHandle {
   std::shared_ptr<rt::EngineData> data;
@@ -197,6 +209,7 @@ Expected<std::vector<uint8_t>> parse_wat(std::string_view text);
 
 // ---- binding entry points (one per source file) ---------------------------------
 
+void bind_config(nb::module_& m);
 void bind_store(nb::module_& m);
 void bind_module(nb::module_& m);
 void bind_func(nb::module_& m);

@@ -44,6 +44,7 @@ NB_MODULE(_ember, m) {
   // report would flag both, so it is off.
   nb::set_leak_warnings(false);
   m.def("_init", &init_refs);
+  bind_config(m);
   bind_store(m);
   bind_module(m);
   bind_func(m);

@@ -102,12 +102,6 @@ ModuleHandle deserialize_file(const EngineHandle& e, const std::string& path) {
   return deserialize_bytes(e, blob);
 }
 
-std::string cache_dir_of_config_file(const std::string& path) {
-  Expected<std::string> dir = rt::cache_dir_from_config_file(path);
-  if (!dir) raise_wasmtime(dir.error().message());
-  return *dir;
-}
-
 nb::object extern_type(const ModuleData& m, ExternKind kind, uint32_t index_or_type) {
   switch (kind) {
     case ExternKind::Func: return py_functype(m.func_type(index_or_type));
@@ -260,8 +254,6 @@ void bind_module(nb::module_& m) {
     return deserialize_bytes(e, copy);
   });
   m.def("deserialize_file", &deserialize_file);
-  m.def("default_cache_dir", &rt::default_cache_dir);
-  m.def("cache_dir_from_config_file", &cache_dir_of_config_file);
   m.def("cache_stats", [] {
     rt::CacheStats s = rt::cache_stats();
     nb::dict d;

@@ -22,45 +22,6 @@ bool is_engine(nb::handle h) {
   return PyObject_IsInstance(h.ptr(), refs().Engine.ptr()) == 1;
 }
 
-// Reads the config dict a Python Config produced into an EngineConfig.
-rt::EngineConfig config_from_dict(nb::dict d) {
-  rt::EngineConfig c;
-  for (auto [k, v] : d) {
-    std::string key = nb::cast<std::string>(k);
-    Feature f;
-    if (key.rfind("wasm_", 0) == 0 && feature_from_name(key.substr(5), &f)) {
-      c.features.set(f, nb::cast<bool>(v));
-    } else if (key == "wasm_relaxed_simd_deterministic") {
-      c.relaxed_simd_deterministic = nb::cast<bool>(v);
-    } else if (key == "consume_fuel") {
-      c.consume_fuel = nb::cast<bool>(v);
-    } else if (key == "epoch_interruption") {
-      c.epoch_interruption = nb::cast<bool>(v);
-    } else if (key == "signals_based_traps") {
-      c.signals_based_traps = nb::cast<bool>(v);
-    } else if (key == "parallel_compilation") {
-      c.parallel_compilation = nb::cast<bool>(v);
-    } else if (key == "max_wasm_stack") {
-      c.max_wasm_stack = nb::cast<uint64_t>(v);
-    } else if (key == "debug_info") {
-      c.debug_info = nb::cast<bool>(v);
-    } else if (key == "strategy") {
-      c.strategy = nb::cast<std::string>(v);
-    } else if (key == "profiler") {
-      c.profiler = nb::cast<std::string>(v);
-    } else if (key == "cranelift_opt_level") {
-      c.opt_level = nb::cast<std::string>(v);
-    } else if (key == "cranelift_debug_verifier") {
-      c.cranelift_debug_verifier = nb::cast<bool>(v);
-    } else if (key == "cranelift_nan_canonicalization") {
-      c.nan_canonicalization = nb::cast<bool>(v);
-    } else if (key == "cache") {
-      c.cache_dir = nb::cast<std::string>(v);  // resolved by Config (_config.py)
-    }
-    // Other settings are accepted and recorded by Config only.
-  }
-  return c;
-}
 }  // namespace
 
 
@@ -138,9 +99,7 @@ StoreScope::StoreScope(Store& s) : store(s), guard_(s) {
   if (!s.data) raise_value("store is closed");
 }
 
-// An int in [0, 2^64) (bool counts as int, as in Python); TypeError for
-// other types, ValueError when negative or too large.
-static uint64_t checked_u64(nb::handle v, const char* what) {
+uint64_t checked_u64(nb::handle v, const char* what) {
   if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + what);
   int overflow = 0;
   long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
@@ -177,10 +136,13 @@ static nb::object caller_get(Caller& c, const std::string& name) {
 void bind_store(nb::module_& m) {
   nb::class_<EngineHandle>(m, "EngineHandle")
       .def("__init__",
+           [](EngineHandle* self, const ConfigHandle& config) {
+             new (self) EngineHandle{Engine(config.config).raw()};
+           })
+      .def("__init__",  // Engine() without a Config: the defaults
            [](EngineHandle* self, nb::dict settings) {
-             new (self) EngineHandle();
-             self->data = std::make_shared<rt::EngineData>();
-             self->data->config = config_from_dict(settings);
+             if (settings.size() != 0) raise_type("expected a ConfigHandle");
+             new (self) EngineHandle{Engine(Config()).raw()};
            })
       .def("increment_epoch", [](EngineHandle& h) { h.data->epoch.fetch_add(1); })
       .def("same", [](EngineHandle& a, EngineHandle& b) { return a.data == b.data; });

@@ -1,5 +1,10 @@
 // Public API: Config, Engine, Store, and the error conversion helpers.
+#include <algorithm>
 #include <exception>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <vector>
 
 #include "ember/engine.hh"
 #include "ember/store.hh"
@@ -35,10 +40,20 @@ std::string Trap::report() const { return rt::trap_report(code_, frames_, fault_
 
 // ---- Config ------------------------------------------------------------------
 
-Config::Config() : cfg_(std::make_unique<rt::EngineConfig>()) {}
-Config::Config(const Config& o) : cfg_(std::make_unique<rt::EngineConfig>(*o.cfg_)) {}
+struct Config::Recorded {
+  bool shared_memory = false;
+  uint64_t memory_reservation = 0, memory_guard_size = 0, memory_reservation_for_growth = 0;
+  std::string target;
+  std::map<std::string, std::string, std::less<>> cranelift_flags;
+  std::map<std::string, bool, std::less<>> compat_flags;
+};
+
+Config::Config() : cfg_(std::make_unique<rt::EngineConfig>()), rec_(std::make_unique<Recorded>()) {}
+Config::Config(const Config& o)
+    : cfg_(std::make_unique<rt::EngineConfig>(*o.cfg_)), rec_(std::make_unique<Recorded>(*o.rec_)) {}
 Config& Config::operator=(const Config& o) {
   *cfg_ = *o.cfg_;
+  *rec_ = *o.rec_;
   return *this;
 }
 Config::~Config() = default;
@@ -62,8 +77,9 @@ Config& Config::epoch_interruption(bool on) {
 }
 Config& Config::max_wasm_stack(uint64_t bytes) {
   if (bytes == 0 || bytes > rt::kMaxWasmStack)
-    throw WasmError(ErrorKind::Internal, "max_wasm_stack must be between 1 byte and 1 GiB, not " +
-                                             std::to_string(bytes));
+    throw std::invalid_argument("max_wasm_stack must be between 1 and " +
+                                std::to_string(rt::kMaxWasmStack) + " bytes, not " +
+                                std::to_string(bytes));
   cfg_->max_wasm_stack = bytes;
   return *this;
 }
@@ -100,27 +116,61 @@ Config& Config::cache_config_file(const std::string& path) {
   cfg_->cache_dir = *dir;
   return *this;
 }
+Config& Config::cache_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return cache_config_file(path);
+  fs::path dir = fs::absolute(path, ec).lexically_normal();
+  if (ec) throw WasmError(ErrorKind::Internal, "cannot use cache directory `" + path + "`: " + ec.message());
+  if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path()) dir = dir.parent_path();
+  cfg_->cache_dir = dir.string();
+  return *this;
+}
 
 namespace {
-void check_choice(const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed)
-    if (v == a) return;
-  throw WasmError(ErrorKind::Internal, "unknown " + what + ": " + v);
+template <size_t N>
+void check_choice(const std::string& what, const std::string& v, const std::array<std::string_view, N>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+    throw WasmError(ErrorKind::Internal, "unknown " + what + ": " + v);
+}
+
+// The triples wasmtime would call this host (Ember compiles for the host
+// only). The architecture is the one this library was built for.
+std::vector<std::string> host_triples() {
+#if defined(__x86_64__) || defined(_M_X64)
+  const std::string arch = "x86_64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  const std::string arch = "aarch64";
+#elif defined(__riscv) && __riscv_xlen == 64
+  const std::string arch = "riscv64";
+#elif defined(__s390x__)
+  const std::string arch = "s390x";
+#else
+  const std::string arch = "unknown";
+#endif
+#if defined(__APPLE__)
+  return {arch + "-apple-darwin"};
+#elif defined(_WIN32)
+  return {arch + "-pc-windows-msvc"};
+#else
+  return {arch + "-unknown-linux-gnu", arch + "-linux-gnu", arch + "-unknown-linux-musl",
+          arch + "-linux"};
+#endif
 }
 }  // namespace
 
 Config& Config::strategy(const std::string& name) {
-  check_choice("strategy", name, {"auto", "cranelift", "winch"});
+  check_choice("strategy", name, kStrategies);
   cfg_->strategy = name;
   return *this;
 }
 Config& Config::profiler(const std::string& name) {
-  check_choice("profiler", name, {"none", "jitdump", "vtune", "perfmap"});
+  check_choice("profiler", name, kProfilers);
   cfg_->profiler = name;
   return *this;
 }
 Config& Config::cranelift_opt_level(const std::string& level) {
-  check_choice("opt_level", level, {"none", "speed", "speed_and_size"});
+  check_choice("opt_level", level, kOptLevels);
   cfg_->opt_level = level;
   return *this;
 }
@@ -135,6 +185,44 @@ Config& Config::debug_info(bool on) {
 Config& Config::relaxed_simd_deterministic(bool on) {
   cfg_->relaxed_simd_deterministic = on;
   return *this;
+}
+Config& Config::cranelift_flag(const std::string& key, const std::string& value) {
+  rec_->cranelift_flags[key] = value;
+  return *this;
+}
+Config& Config::target(const std::string& triple) {
+  std::vector<std::string> host = host_triples();
+  if (std::find(host.begin(), host.end(), triple) == host.end())
+    throw WasmError(ErrorKind::Internal, "unsupported target: " + triple + " (Ember runs on the host only)");
+  rec_->target = triple;
+  return *this;
+}
+Config& Config::shared_memory(bool on) {
+  rec_->shared_memory = on;
+  return *this;
+}
+bool Config::shared_memory() const { return rec_->shared_memory; }
+Config& Config::memory_reservation(uint64_t bytes) {
+  rec_->memory_reservation = bytes;
+  return *this;
+}
+Config& Config::memory_guard_size(uint64_t bytes) {
+  rec_->memory_guard_size = bytes;
+  return *this;
+}
+Config& Config::memory_reservation_for_growth(uint64_t bytes) {
+  rec_->memory_reservation_for_growth = bytes;
+  return *this;
+}
+Config& Config::compat_flag(std::string_view name, bool on) {
+  if (std::find(kCompatFlags.begin(), kCompatFlags.end(), name) == kCompatFlags.end())
+    throw WasmError(ErrorKind::Internal, "unknown setting: " + std::string(name));
+  rec_->compat_flags[std::string(name)] = on;
+  return *this;
+}
+bool Config::compat_flag(std::string_view name) const {
+  auto it = rec_->compat_flags.find(name);
+  return it != rec_->compat_flags.end() && it->second;
 }
 
 // ---- Engine ------------------------------------------------------------------
