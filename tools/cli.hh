@@ -45,6 +45,7 @@ std::string with_extension(const std::string& path, const std::string& ext);
 
 // Writes `bytes` to the file `path` (`-`: standard output). On failure prints
 // `ember COMMAND: PATH: cannot write...` and returns 1; 0 on success.
-int write_output(const std::string& command, const std::string& path, const std::vector<uint8_t>& bytes);
+int write_output(const std::string& command, const std::string& path,
+                 const std::vector<uint8_t>& bytes);
 
 }  // namespace ember::cli

@@ -37,11 +37,13 @@ int cmd_compile(const Args& args) {
   const Syntax syntax{
       .command = "compile",
       .help = kCompileHelp,
-      .options = feature_options(&features, {
-          {.name = "-o", .takes = Takes::NextArg, .metavar = "OUT", .apply = store(&out)},
-          {.name = "--fuel", .apply = set_flag(&fuel)},
-          {.name = "--epoch-interruption", .apply = set_flag(&epoch)},
-      }),
+      .options = feature_options(
+          &features,
+          {
+              {.name = "-o", .takes = Takes::NextArg, .metavar = "OUT", .apply = store(&out)},
+              {.name = "--fuel", .apply = set_flag(&fuel)},
+              {.name = "--epoch-interruption", .apply = set_flag(&epoch)},
+          }),
       .operands = Operands::Mixed,
       .help_at = HelpAt::Anywhere,
       .operand_name = "input file",

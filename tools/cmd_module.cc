@@ -69,7 +69,7 @@ const char kRunHelp[] =
     "Unix); 1 when the module cannot be read, compiled or instantiated; 2 for\n"
     "a bad command line.\n";
 
-constexpr int kExitTrap = 134;   // 128 + SIGABRT, what `wasmtime run` exits with
+constexpr int kExitTrap = 134;  // 128 + SIGABRT, what `wasmtime run` exits with
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
@@ -125,7 +125,7 @@ Parsed parse_float(std::string_view s, F* out) {
   // ends apart (the text is known to be plain decimal by now).
   std::string text(s);
   F v = std::is_same_v<F, float> ? F(std::strtof(text.c_str(), nullptr))
-                                  : F(std::strtod(text.c_str(), nullptr));
+                                 : F(std::strtod(text.c_str(), nullptr));
   if (std::isinf(v)) return Parsed::OutOfRange;
   *out = v;  // an underflow: zero or a subnormal, sign kept
   return Parsed::Ok;
@@ -149,12 +149,25 @@ std::string parse_arg(const std::string& s, ValType t, Val* out) {
   float f = 0;
   double d = 0;
   switch (t) {
-    case ValType::I32: p = parse_int(s, 32, &bits); *out = Val::i32(int32_t(uint32_t(bits))); break;
-    case ValType::I64: p = parse_int(s, 64, &bits); *out = Val::i64(int64_t(bits)); break;
-    case ValType::F32: p = parse_float(s, &f); *out = Val::f32(f); break;
-    case ValType::F64: p = parse_float(s, &d); *out = Val::f64(d); break;
+    case ValType::I32:
+      p = parse_int(s, 32, &bits);
+      *out = Val::i32(int32_t(uint32_t(bits)));
+      break;
+    case ValType::I64:
+      p = parse_int(s, 64, &bits);
+      *out = Val::i64(int64_t(bits));
+      break;
+    case ValType::F32:
+      p = parse_float(s, &f);
+      *out = Val::f32(f);
+      break;
+    case ValType::F64:
+      p = parse_float(s, &d);
+      *out = Val::f64(d);
+      break;
     default:
-      return std::string("is for a ") + val_type_name(t) + " parameter, which the command line cannot give";
+      return std::string("is for a ") + val_type_name(t) +
+             " parameter, which the command line cannot give";
   }
   std::string name = val_type_name(t);
   bool is_int = t == ValType::I32 || t == ValType::I64;
@@ -170,12 +183,19 @@ std::string format_val(const Val& v) {
   switch (v.type()) {
     case ValType::I32: return std::to_string(v.i32());
     case ValType::I64: return std::to_string(v.i64());
-    case ValType::F32: { auto r = std::to_chars(buf, buf + sizeof buf, v.f32()); return std::string(buf, r.ptr); }
-    case ValType::F64: { auto r = std::to_chars(buf, buf + sizeof buf, v.f64()); return std::string(buf, r.ptr); }
+    case ValType::F32: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.f32());
+      return std::string(buf, r.ptr);
+    }
+    case ValType::F64: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.f64());
+      return std::string(buf, r.ptr);
+    }
     case ValType::V128:
       std::snprintf(buf, sizeof buf, "0x%016" PRIx64 "%016" PRIx64, v.bits_hi(), v.bits());
       return buf;
-    default: return v.is_null() ? "null" : (v.type() == ValType::FuncRef ? "<funcref>" : "<externref>");
+    default:
+      return v.is_null() ? "null" : (v.type() == ValType::FuncRef ? "<funcref>" : "<externref>");
   }
 }
 
@@ -186,7 +206,7 @@ struct RunOptions {
   std::optional<uint64_t> fuel;
   std::string invoke;  // empty: the command's `_start`
   std::string file;
-  Args rest;           // guest arguments (after FILE)
+  Args rest;  // guest arguments (after FILE)
 };
 
 bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
@@ -248,12 +268,23 @@ Syntax run_syntax(RunOptions* o) {
   return {
       .command = "run",
       .help = kRunHelp,
-      .options = feature_options(&o->features, {
-          {.name = "--dir", .takes = Takes::Value, .metavar = "HOST[::GUEST]", .apply = to(add_dir)},
-          {.name = "--env", .takes = Takes::Value, .metavar = "NAME=VALUE", .apply = to(add_env)},
-          {.name = "--invoke", .takes = Takes::Value, .metavar = "NAME", .apply = to(set_invoke)},
-          {.name = "--fuel", .takes = Takes::Value, .metavar = "N", .apply = to(set_fuel)},
-      }),
+      .options = feature_options(
+          &o->features,
+          {
+              {.name = "--dir",
+               .takes = Takes::Value,
+               .metavar = "HOST[::GUEST]",
+               .apply = to(add_dir)},
+              {.name = "--env",
+               .takes = Takes::Value,
+               .metavar = "NAME=VALUE",
+               .apply = to(add_env)},
+              {.name = "--invoke",
+               .takes = Takes::Value,
+               .metavar = "NAME",
+               .apply = to(set_invoke)},
+              {.name = "--fuel", .takes = Takes::Value, .metavar = "N", .apply = to(set_fuel)},
+          }),
       .operands = Operands::FileThenRest,
       .help_at = HelpAt::InOrder,
       .operand_name = "module file",
@@ -317,8 +348,9 @@ namespace {
 // Defines every wasi_snapshot_preview1 function, bound to `ctx`.
 void define_wasi(Linker& linker, Store& store, const std::shared_ptr<wasi::Context>& ctx) {
   for (wasi::HostImport& imp : wasi::preview1_imports(ctx))
-    linker.define(wasi::kModuleName, imp.name,
-                  Func(store.raw(), rt::create_host_func(*store.raw(), imp.type, std::move(imp.fn))));
+    linker.define(
+        wasi::kModuleName, imp.name,
+        Func(store.raw(), rt::create_host_func(*store.raw(), imp.type, std::move(imp.fn))));
 }
 
 // Calls `f` with the command-line arguments; prints its results.
@@ -333,8 +365,8 @@ int invoke(const RunOptions& o, const Func& f) {
   for (size_t i = 0; i < o.rest.size(); i++) {
     std::string why = parse_arg(o.rest[i], t.params[i], &args[i]);
     if (!why.empty()) {
-      std::fprintf(stderr, "ember run: %s: argument %zu `%s` %s\n", o.file.c_str(), i + 1, o.rest[i].c_str(),
-                   why.c_str());
+      std::fprintf(stderr, "ember run: %s: argument %zu `%s` %s\n", o.file.c_str(), i + 1,
+                   o.rest[i].c_str(), why.c_str());
       return kExitUsage;
     }
   }
@@ -386,8 +418,10 @@ int cmd_run(const Args& args) {
       std::optional<Func> start = export_func("_start");
       if (start) start->call(std::vector<Val>{});
       else if (!o.rest.empty() && o.rest[0].starts_with("--"))
-        std::fprintf(stderr, "ember run: note: `%s` has no `_start`, and options after FILE go to the "
-                     "guest; write them before FILE\n", o.file.c_str());
+        std::fprintf(stderr,
+                     "ember run: note: `%s` has no `_start`, and options after FILE go to the "
+                     "guest; write them before FILE\n",
+                     o.file.c_str());
       return 0;
     }
     if (std::optional<Func> init = export_func("_initialize")) {
@@ -396,7 +430,9 @@ int cmd_run(const Args& args) {
     }
     stage = "failed to invoke `" + o.invoke + "`";
     std::optional<Func> f = export_func(o.invoke);
-    if (!f) return report(context, {"no exported function `" + o.invoke + "` in `" + o.file + "`"}, kExitError);
+    if (!f)
+      return report(context, {"no exported function `" + o.invoke + "` in `" + o.file + "`"},
+                    kExitError);
     return invoke(o, *f);
   } catch (const Trap& t) {
     if (t.code() == TrapCode::Exit) {
@@ -431,10 +467,11 @@ int cmd_validate(const Args& args) {
       .options = feature_options(&features),
       .operands = Operands::Any,
       .help_at = HelpAt::Anywhere,
-      .on_operand = [&](const std::string& file, std::string*) {
-        files.emplace_back(file, features);
-        return true;
-      },
+      .on_operand =
+          [&](const std::string& file, std::string*) {
+            files.emplace_back(file, features);
+            return true;
+          },
   };
   CommandLine cl = parse(syntax, args);
   if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
@@ -495,9 +532,9 @@ int cmd_wat2wasm(const Args& args) {
 namespace {
 
 const char* section_name(uint8_t id) {
-  static const char* const names[] = {"custom", "type", "import", "function", "table", "memory",
-                                      "global", "export", "start", "element", "code", "data",
-                                      "datacount", "tag"};
+  static const char* const names[] = {"custom", "type",   "import",    "function", "table",
+                                      "memory", "global", "export",    "start",    "element",
+                                      "code",   "data",   "datacount", "tag"};
   return id < sizeof names / sizeof names[0] ? names[id] : "unknown";
 }
 
@@ -512,7 +549,9 @@ std::string limits_text(const Limits& l) {
 std::string type_text(const ExternType& t) {
   switch (t.kind) {
     case ExternKind::Func: return "func " + t.func.to_string();
-    case ExternKind::Table: return std::string("table ") + val_type_name(t.table.elem) + " " + limits_text(t.table.limits);
+    case ExternKind::Table:
+      return std::string("table ") + val_type_name(t.table.elem) + " " +
+             limits_text(t.table.limits);
     case ExternKind::Memory: return "memory " + limits_text(t.memory.limits) + " pages";
     case ExternKind::Global:
       return std::string("global ") + (t.global.mut ? "mut " : "") + val_type_name(t.global.type);
@@ -537,9 +576,11 @@ void print_sections(const std::vector<uint8_t>& bin) {
     if (*id == 0) {
       Reader cr(r.pos(), *size);
       Expected<uint32_t> n = cr.u32();
-      if (n && *n <= cr.remaining()) extra = " \"" + std::string(reinterpret_cast<const char*>(cr.pos()), *n) + "\"";
+      if (n && *n <= cr.remaining())
+        extra = " \"" + std::string(reinterpret_cast<const char*>(cr.pos()), *n) + "\"";
     }
-    std::printf("  %-10s at 0x%06" PRIx64 " size %u%s\n", section_name(*id), start, *size, extra.c_str());
+    std::printf("  %-10s at 0x%06" PRIx64 " size %u%s\n", section_name(*id), start, *size,
+                extra.c_str());
     r.skip(*size);
   }
 }
@@ -578,10 +619,11 @@ int cmd_inspect(const Args& args) {
     std::printf("%s: %zu bytes%s%s\n", file.c_str(), bytes.size(),
                 m.names.module_name.empty() ? "" : ", module $", m.names.module_name.c_str());
     print_sections(bytes);
-    std::printf("counts: %zu types, %zu functions (%u imported), %zu tables, %zu memories, %zu globals, "
-                "%zu element segments, %zu data segments\n",
-                m.types.size(), m.funcs.size(), m.num_imported_funcs, m.tables.size(), m.memories.size(),
-                m.globals.size(), m.elems.size(), m.datas.size());
+    std::printf(
+        "counts: %zu types, %zu functions (%u imported), %zu tables, %zu memories, %zu globals, "
+        "%zu element segments, %zu data segments\n",
+        m.types.size(), m.funcs.size(), m.num_imported_funcs, m.tables.size(), m.memories.size(),
+        m.globals.size(), m.elems.size(), m.datas.size());
     std::printf("imports:\n");
     for (const ImportType& i : module.imports())
       std::printf("  %s::%s: %s\n", i.module.c_str(), i.name.c_str(), type_text(i.type).c_str());

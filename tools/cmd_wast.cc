@@ -63,7 +63,8 @@ std::string one_line(std::string s) {
 
 std::string serialize(const FileResult& r) {
   std::string s = std::to_string(r.passed) + " " + std::to_string(r.failed) + "\n";
-  for (const wast::Failure& f : r.failures) s += std::to_string(f.line) + "\t" + one_line(f.message) + "\n";
+  for (const wast::Failure& f : r.failures)
+    s += std::to_string(f.line) + "\t" + one_line(f.message) + "\n";
   return s;
 }
 
@@ -102,7 +103,8 @@ bool collect(const std::string& arg, std::vector<std::string>* files, std::strin
   std::error_code ec;
   if (fs::is_directory(arg, ec)) {
     for (const auto& e : fs::recursive_directory_iterator(arg, ec))
-      if (e.is_regular_file() && e.path().extension() == ".wast") files->push_back(e.path().string());
+      if (e.is_regular_file() && e.path().extension() == ".wast")
+        files->push_back(e.path().string());
     if (ec) {
       *err = arg + ": " + ec.message();
       return false;
@@ -164,7 +166,8 @@ bool check_expect(const std::vector<FileResult>& results, const Counts& list) {
   for (const FileResult& r : results) {
     auto it = list.find(r.file);
     if (it == list.end()) {
-      std::printf("%s: not in the expected list (got %u passed, %u failed)\n", r.file.c_str(), r.passed, r.failed);
+      std::printf("%s: not in the expected list (got %u passed, %u failed)\n", r.file.c_str(),
+                  r.passed, r.failed);
       ok = false;
       continue;
     }
@@ -189,7 +192,8 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
-bool write_json(const std::string& path, const std::vector<FileResult>& results, uint64_t p, uint64_t f) {
+bool write_json(const std::string& path, const std::vector<FileResult>& results, uint64_t p,
+                uint64_t f) {
   std::ofstream out(path);
   out << "{\"passed\": " << p << ", \"failed\": " << f << ", \"files\": [";
   for (size_t i = 0; i < results.size(); i++)
@@ -216,18 +220,36 @@ Syntax wast_syntax(Options* o) {
   return {
       .command = "wast",
       .help = kHelp,
-      .options = feature_options(&o->run.features, {
-          {.name = "--verbose", .alias = "-v", .apply = set_flag(&o->verbose)},
-          {.name = "--no-fork", .apply = set_flag(&o->fork, false)},
-          {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
-          {.name = "--relaxed-simd-deterministic", .apply = set_flag(&o->run.relaxed_simd_deterministic)},
-          {.name = "--json", .takes = Takes::NextArg, .metavar = "FILE", .apply = store(&o->json)},
-          {.name = "--expect", .takes = Takes::NextArg, .metavar = "LIST", .apply = store(&o->expect)},
-          {.name = "--write-expect", .takes = Takes::NextArg, .metavar = "LIST", .apply = store(&o->write_expect)},
-          {.name = "--root", .takes = Takes::NextArg, .metavar = "DIR", .apply = store(&o->root)},
-          {.name = "--timeout", .takes = Takes::NextArg, .metavar = "SECONDS",
-           .apply = [o](const std::string& v, std::string* err) { return set_timeout(v, &o->timeout, err); }},
-      }),
+      .options = feature_options(
+          &o->run.features,
+          {
+              {.name = "--verbose", .alias = "-v", .apply = set_flag(&o->verbose)},
+              {.name = "--no-fork", .apply = set_flag(&o->fork, false)},
+              {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
+              {.name = "--relaxed-simd-deterministic",
+               .apply = set_flag(&o->run.relaxed_simd_deterministic)},
+              {.name = "--json",
+               .takes = Takes::NextArg,
+               .metavar = "FILE",
+               .apply = store(&o->json)},
+              {.name = "--expect",
+               .takes = Takes::NextArg,
+               .metavar = "LIST",
+               .apply = store(&o->expect)},
+              {.name = "--write-expect",
+               .takes = Takes::NextArg,
+               .metavar = "LIST",
+               .apply = store(&o->write_expect)},
+              {.name = "--root",
+               .takes = Takes::NextArg,
+               .metavar = "DIR",
+               .apply = store(&o->root)},
+              {.name = "--timeout",
+               .takes = Takes::NextArg,
+               .metavar = "SECONDS",
+               .apply = [o](const std::string& v,
+                            std::string* err) { return set_timeout(v, &o->timeout, err); }},
+          }),
       .operands = Operands::Mixed,
       .help_at = HelpAt::InOrder,
       .operand_name = "FILE or DIR",
@@ -258,7 +280,8 @@ int cmd_wast(const Args& args) {
     FileResult r = run_one(path, display_name(path, o), o);
     std::printf("%s: %u passed, %u failed\n", r.file.c_str(), r.passed, r.failed);
     if (o.verbose)
-      for (const wast::Failure& f : r.failures) std::printf("  %s:%u: %s\n", r.file.c_str(), f.line, f.message.c_str());
+      for (const wast::Failure& f : r.failures)
+        std::printf("  %s:%u: %s\n", r.file.c_str(), f.line, f.message.c_str());
     std::fflush(stdout);
     passed += r.passed;
     failed += r.failed;

@@ -40,7 +40,8 @@ ssize_t read_full(int fd, uint8_t* p, size_t n) {
 }
 
 std::string too_large() {
-  return "larger than " + std::to_string(kMaxInputSize >> 30) + " GiB, the largest module Ember reads";
+  return "larger than " + std::to_string(kMaxInputSize >> 30) +
+         " GiB, the largest module Ember reads";
 }
 
 // Reads `fd` to its end in 1 MiB chunks, giving up as soon as more than
@@ -102,10 +103,12 @@ std::string with_extension(const std::string& path, const std::string& ext) {
   return (has_ext ? path.substr(0, dot) : path) + ext;
 }
 
-int write_output(const std::string& command, const std::string& path, const std::vector<uint8_t>& bytes) {
+int write_output(const std::string& command, const std::string& path,
+                 const std::vector<uint8_t>& bytes) {
   FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
   if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-    std::fprintf(stderr, "ember %s: %s: cannot write: %s\n", command.c_str(), path.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "ember %s: %s: cannot write: %s\n", command.c_str(), path.c_str(),
+                 std::strerror(errno));
     if (f != nullptr && f != stdout) std::fclose(f);
     return 1;
   }

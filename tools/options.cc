@@ -10,9 +10,13 @@ namespace ember::cli {
 
 namespace {
 
-bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+bool is_help(const std::string& a) {
+  return a == "-h" || a == "--help";
+}
 
-std::string see_help(const Syntax& s) { return " (see `ember " + s.command + " --help`)"; }
+std::string see_help(const Syntax& s) {
+  return " (see `ember " + s.command + " --help`)";
+}
 
 // One pass over the arguments; the result goes to *out.
 class Reader {
@@ -23,7 +27,8 @@ class Reader {
     for (i_ = 0; i_ < args_.size() && ok(); i_++) {
       const std::string& a = args_[i_];
       if (in_rest_) out_->rest.push_back(a);
-      else if (!options_ended_ && s_.operands == Operands::FileThenRest && a == "--") options_ended_ = true;
+      else if (!options_ended_ && s_.operands == Operands::FileThenRest && a == "--")
+        options_ended_ = true;
       else if (!options_ended_ && is_option(a)) option(a);
       else operand(a);
     }
@@ -86,7 +91,8 @@ class Reader {
   }
 
   void operand(const std::string& a) {
-    if (out_->operands.size() >= s_.max_operands) return fail("unexpected argument `" + a + "`" + see_help(s_));
+    if (out_->operands.size() >= s_.max_operands)
+      return fail("unexpected argument `" + a + "`" + see_help(s_));
     if (a.empty() && s_.empty_operand_is_none) return;
     out_->operands.push_back(a);
     std::string err;
@@ -106,7 +112,8 @@ class Reader {
 
 CommandLine parse(const Syntax& syntax, const Args& args) {
   CommandLine cl;
-  bool anywhere = syntax.help_at == HelpAt::Anywhere && std::any_of(args.begin(), args.end(), is_help);
+  bool anywhere =
+      syntax.help_at == HelpAt::Anywhere && std::any_of(args.begin(), args.end(), is_help);
   bool alone = syntax.help_at == HelpAt::Alone && args.size() == 1 && is_help(args[0]);
   if (args.empty()) cl.outcome = Outcome::Usage;
   else if (anywhere || alone) cl.outcome = Outcome::Help;
@@ -151,8 +158,9 @@ bool set_feature(const std::string& v, FeatureSet* features, std::string* err) {
 // Exactly the features of WebAssembly 2.0 (what its spec testsuite assumes).
 FeatureSet wasm_2_0() {
   FeatureSet fs;
-  for (Feature f : {Feature::MutableGlobal, Feature::SignExtension, Feature::SaturatingFloatToInt,
-                    Feature::MultiValue, Feature::BulkMemory, Feature::ReferenceTypes, Feature::Simd})
+  for (Feature f :
+       {Feature::MutableGlobal, Feature::SignExtension, Feature::SaturatingFloatToInt,
+        Feature::MultiValue, Feature::BulkMemory, Feature::ReferenceTypes, Feature::Simd})
     fs.set(f, true);
   return fs;
 }
@@ -167,12 +175,16 @@ std::vector<Option> feature_options(FeatureSet* features, std::vector<Option> ot
     };
   };
   std::vector<Option> all{
-      {.name = "--wasm", .takes = Takes::NextArg, .metavar = "NAME=on|off",
-       .apply = [features](const std::string& v, std::string* err) { return set_feature(v, features, err); }},
+      {.name = "--wasm",
+       .takes = Takes::NextArg,
+       .metavar = "NAME=on|off",
+       .apply = [features](const std::string& v,
+                           std::string* err) { return set_feature(v, features, err); }},
       {.name = "--all-features", .apply = assign(FeatureSet::all())},
       {.name = "--wasm-2.0", .apply = assign(wasm_2_0())},
   };
-  all.insert(all.end(), std::make_move_iterator(others.begin()), std::make_move_iterator(others.end()));
+  all.insert(all.end(), std::make_move_iterator(others.begin()),
+             std::make_move_iterator(others.end()));
   return all;
 }
 

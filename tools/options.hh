@@ -41,8 +41,8 @@ enum class Takes : uint8_t {
 using Handler = std::function<bool(const std::string& value, std::string* err)>;
 
 struct Option {
-  std::string name = {};     // "--dir"
-  std::string alias = {};    // "-v", or empty
+  std::string name = {};   // "--dir"
+  std::string alias = {};  // "-v", or empty
   Takes takes = Takes::Nothing;
   std::string metavar = {};  // what the value is, for "needs a value (WHAT)"
   Handler apply = {};
@@ -93,7 +93,7 @@ enum class Outcome : uint8_t {
 
 struct CommandLine {
   Outcome outcome = Outcome::Ok;
-  std::string error;              // for Outcome::Error
+  std::string error;  // for Outcome::Error
   std::vector<std::string> operands;
   std::vector<std::string> rest;  // Operands::FileThenRest: after FILE
 };

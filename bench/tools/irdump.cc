@@ -59,10 +59,13 @@ struct Decoder {
   }
 };
 
-void print_operand(interp::Operand kind, uint32_t w, uint32_t word_pos, const interp::FuncCode& fc) {
+void print_operand(interp::Operand kind, uint32_t w, uint32_t word_pos,
+                   const interp::FuncCode& fc) {
   using interp::Operand;
   switch (kind) {
-    case Operand::Slot: case Operand::Slot2: case Operand::CallBase:
+    case Operand::Slot:
+    case Operand::Slot2:
+    case Operand::CallBase:
       if (w < fc.num_locals) std::printf(" l%u", w);
       else std::printf(" s%u", w - fc.num_locals);
       break;
@@ -80,9 +83,9 @@ void dump_function(const ModuleData& m, const CompiledCode& cc, const Decoder& d
   const interp::FuncCode& fc = cc.funcs.at(defined);
   auto name = m.names.funcs.find(func_index);
   std::printf("function %u%s%s: params %u, locals %u, frame %u slots, %u words\n", func_index,
-              name == m.names.funcs.end() ? "" : " ", name == m.names.funcs.end() ? "" :
-              name->second.c_str(), fc.num_params, fc.num_locals, fc.frame_slots,
-              fc.end - fc.begin);
+              name == m.names.funcs.end() ? "" : " ",
+              name == m.names.funcs.end() ? "" : name->second.c_str(), fc.num_params, fc.num_locals,
+              fc.frame_slots, fc.end - fc.begin);
   for (uint32_t pos = fc.begin; pos < fc.end;) {
     const uint32_t* p = &cc.words[pos];
     IOp op = dec.op_at(p[0]);

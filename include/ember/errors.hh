@@ -55,7 +55,10 @@ class Trap : public WasmError {
   explicit Trap(TrapCode code, std::vector<FrameInfo> frames = {}, int32_t exit_code = 0,
                 std::optional<MemoryFault> fault = std::nullopt)
       : WasmError(ErrorKind::Trap, trap_wasmtime_message(code)),
-        code_(code), frames_(std::move(frames)), exit_code_(exit_code), fault_(fault) {}
+        code_(code),
+        frames_(std::move(frames)),
+        exit_code_(exit_code),
+        fault_(fault) {}
   TrapCode code() const { return code_; }
   // The WebAssembly spec testsuite's text, e.g. "integer divide by zero".
   const char* spec_message() const { return trap_spec_message(code_); }

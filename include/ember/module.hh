@@ -49,7 +49,8 @@ class Module {
  public:
   // From the binary format. `validate == false` (trusted input) skips the
   // module-level checks that safe execution does not need (docs/decisions.md).
-  static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes, bool validate = true);
+  static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes,
+                            bool validate = true);
   // From the text format (WAT).
   static Module from_text(const Engine& engine, std::string_view wat);
   // Binary or text, told apart by the "\0asm" magic.

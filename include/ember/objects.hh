@@ -68,20 +68,49 @@ class Val {
   Val() = default;  // i32 0
   static Val i32(int32_t v) { return Val(ValType::I32, uint32_t(v)); }
   static Val i64(int64_t v) { return Val(ValType::I64, uint64_t(v)); }
-  static Val f32(float v) { uint32_t b; std::memcpy(&b, &v, 4); return Val(ValType::F32, b); }
-  static Val f64(double v) { uint64_t b; std::memcpy(&b, &v, 8); return Val(ValType::F64, b); }
+  static Val f32(float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    return Val(ValType::F32, b);
+  }
+  static Val f64(double v) {
+    uint64_t b;
+    std::memcpy(&b, &v, 8);
+    return Val(ValType::F64, b);
+  }
   static Val f32_bits(uint32_t b) { return Val(ValType::F32, b); }
   static Val f64_bits(uint64_t b) { return Val(ValType::F64, b); }
-  static Val v128(uint64_t lo, uint64_t hi) { Val v(ValType::V128, lo); v.hi_ = hi; return v; }
+  static Val v128(uint64_t lo, uint64_t hi) {
+    Val v(ValType::V128, lo);
+    v.hi_ = hi;
+    return v;
+  }
   static Val funcref(const std::optional<Func>& f);
   static Val externref(const std::optional<ExternRef>& r);
   static Val null(ValType ref_type) { return Val(ref_type, 0); }
 
   ValType type() const { return type_; }
-  int32_t i32() const { check(ValType::I32); return int32_t(uint32_t(lo_)); }
-  int64_t i64() const { check(ValType::I64); return int64_t(lo_); }
-  float f32() const { check(ValType::F32); float f; uint32_t b = uint32_t(lo_); std::memcpy(&f, &b, 4); return f; }
-  double f64() const { check(ValType::F64); double d; std::memcpy(&d, &lo_, 8); return d; }
+  int32_t i32() const {
+    check(ValType::I32);
+    return int32_t(uint32_t(lo_));
+  }
+  int64_t i64() const {
+    check(ValType::I64);
+    return int64_t(lo_);
+  }
+  float f32() const {
+    check(ValType::F32);
+    float f;
+    uint32_t b = uint32_t(lo_);
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+  double f64() const {
+    check(ValType::F64);
+    double d;
+    std::memcpy(&d, &lo_, 8);
+    return d;
+  }
   std::optional<Func> funcref() const;
   std::optional<ExternRef> externref() const;
   bool is_null() const { return is_ref(type_) && lo_ == 0; }
@@ -120,39 +149,81 @@ class Caller {
 using HostCallback = std::function<void(Caller& caller, uint64_t* slots)>;
 
 namespace detail {
-template <typename T> struct WasmType;
-template <> struct WasmType<int32_t> { static constexpr ValType type = ValType::I32; };
-template <> struct WasmType<uint32_t> { static constexpr ValType type = ValType::I32; };
-template <> struct WasmType<int64_t> { static constexpr ValType type = ValType::I64; };
-template <> struct WasmType<uint64_t> { static constexpr ValType type = ValType::I64; };
-template <> struct WasmType<float> { static constexpr ValType type = ValType::F32; };
-template <> struct WasmType<double> { static constexpr ValType type = ValType::F64; };
+template <typename T>
+struct WasmType;
+template <>
+struct WasmType<int32_t> {
+  static constexpr ValType type = ValType::I32;
+};
+template <>
+struct WasmType<uint32_t> {
+  static constexpr ValType type = ValType::I32;
+};
+template <>
+struct WasmType<int64_t> {
+  static constexpr ValType type = ValType::I64;
+};
+template <>
+struct WasmType<uint64_t> {
+  static constexpr ValType type = ValType::I64;
+};
+template <>
+struct WasmType<float> {
+  static constexpr ValType type = ValType::F32;
+};
+template <>
+struct WasmType<double> {
+  static constexpr ValType type = ValType::F64;
+};
 
-template <typename T> T from_slot(uint64_t s) {
-  if constexpr (std::is_same_v<T, float>) { float f; uint32_t b = uint32_t(s); std::memcpy(&f, &b, 4); return f; }
-  else if constexpr (std::is_same_v<T, double>) { double d; std::memcpy(&d, &s, 8); return d; }
-  else return static_cast<T>(s);
+template <typename T>
+T from_slot(uint64_t s) {
+  if constexpr (std::is_same_v<T, float>) {
+    float f;
+    uint32_t b = uint32_t(s);
+    std::memcpy(&f, &b, 4);
+    return f;
+  } else if constexpr (std::is_same_v<T, double>) {
+    double d;
+    std::memcpy(&d, &s, 8);
+    return d;
+  } else return static_cast<T>(s);
 }
-template <typename T> uint64_t to_slot(T v) {
-  if constexpr (std::is_same_v<T, float>) { uint32_t b; std::memcpy(&b, &v, 4); return b; }
-  else if constexpr (std::is_same_v<T, double>) { uint64_t b; std::memcpy(&b, &v, 8); return b; }
-  else if constexpr (sizeof(T) == 4) return uint32_t(v);
+template <typename T>
+uint64_t to_slot(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    return b;
+  } else if constexpr (std::is_same_v<T, double>) {
+    uint64_t b;
+    std::memcpy(&b, &v, 8);
+    return b;
+  } else if constexpr (sizeof(T) == 4) return uint32_t(v);
   else return uint64_t(v);
 }
 
 // Results: void, one scalar, or a std::tuple of scalars.
-template <typename R> struct Results {
+template <typename R>
+struct Results {
   static void types(std::vector<ValType>& out) { out.push_back(WasmType<R>::type); }
   static void store(const R& r, uint64_t* slots) { slots[0] = to_slot(r); }
   static R load(const uint64_t* slots) { return from_slot<R>(slots[0]); }
 };
-template <> struct Results<void> {
+template <>
+struct Results<void> {
   static void types(std::vector<ValType>&) {}
 };
-template <typename... Ts> struct Results<std::tuple<Ts...>> {
+template <typename... Ts>
+struct Results<std::tuple<Ts...>> {
   static void types(std::vector<ValType>& out) { (out.push_back(WasmType<Ts>::type), ...); }
   static void store(const std::tuple<Ts...>& r, uint64_t* slots) {
-    std::apply([&](const Ts&... v) { size_t i = 0; ((slots[i++] = to_slot(v)), ...); }, r);
+    std::apply(
+        [&](const Ts&... v) {
+          size_t i = 0;
+          ((slots[i++] = to_slot(v)), ...);
+        },
+        r);
   }
   static std::tuple<Ts...> load(const uint64_t* slots) {
     return load_at(slots, std::index_sequence_for<Ts...>{});
@@ -163,28 +234,40 @@ template <typename... Ts> struct Results<std::tuple<Ts...>> {
   }
 };
 
-template <typename F> struct Callable : Callable<decltype(&F::operator())> {};
-template <typename R, typename... A> struct Callable<R (*)(A...)> {
+template <typename F>
+struct Callable : Callable<decltype(&F::operator())> {};
+template <typename R, typename... A>
+struct Callable<R (*)(A...)> {
   using Ret = R;
   using Args = std::tuple<A...>;
 };
-template <typename R, typename... A> struct Callable<R(A...)> : Callable<R (*)(A...)> {};
-template <typename C, typename R, typename... A> struct Callable<R (C::*)(A...) const> : Callable<R (*)(A...)> {};
-template <typename C, typename R, typename... A> struct Callable<R (C::*)(A...)> : Callable<R (*)(A...)> {};
+template <typename R, typename... A>
+struct Callable<R(A...)> : Callable<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct Callable<R (C::*)(A...) const> : Callable<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct Callable<R (C::*)(A...)> : Callable<R (*)(A...)> {};
 
-template <typename Tuple> struct ParamList;
-template <typename... A> struct ParamList<std::tuple<A...>> {
+template <typename Tuple>
+struct ParamList;
+template <typename... A>
+struct ParamList<std::tuple<A...>> {
   static constexpr bool has_caller = false;
-  static void types(std::vector<ValType>& out) { (out.push_back(WasmType<std::decay_t<A>>::type), ...); }
+  static void types(std::vector<ValType>& out) {
+    (out.push_back(WasmType<std::decay_t<A>>::type), ...);
+  }
   template <typename F, size_t... I>
   static auto invoke(F& f, Caller&, const uint64_t* s, std::index_sequence<I...>) {
     return f(from_slot<std::decay_t<A>>(s[I])...);
   }
   static constexpr size_t count = sizeof...(A);
 };
-template <typename... A> struct ParamList<std::tuple<Caller&, A...>> {
+template <typename... A>
+struct ParamList<std::tuple<Caller&, A...>> {
   static constexpr bool has_caller = true;
-  static void types(std::vector<ValType>& out) { (out.push_back(WasmType<std::decay_t<A>>::type), ...); }
+  static void types(std::vector<ValType>& out) {
+    (out.push_back(WasmType<std::decay_t<A>>::type), ...);
+  }
   template <typename F, size_t... I>
   static auto invoke(F& f, Caller& c, const uint64_t* s, std::index_sequence<I...>) {
     return f(c, from_slot<std::decay_t<A>>(s[I])...);
@@ -193,7 +276,8 @@ template <typename... A> struct ParamList<std::tuple<Caller&, A...>> {
 };
 }  // namespace detail
 
-template <typename Sig> class TypedFunc;
+template <typename Sig>
+class TypedFunc;
 
 class Func {
  public:
@@ -203,7 +287,8 @@ class Func {
   // parameters and results of int32_t/uint32_t (i32), int64_t/uint64_t (i64),
   // float (f32), double (f64); the result may be void or a std::tuple; an
   // optional first parameter `Caller&` gives access to the caller.
-  template <typename F> static Func wrap(Store& store, F fn);
+  template <typename F>
+  static Func wrap(Store& store, F fn);
 
   FuncType type() const;
   // Calls with typed values (checked against the signature).
@@ -213,7 +298,8 @@ class Func {
   // max(params, results) in slots.
   size_t slot_count() const;
   // Checks the signature once; the result calls without allocating.
-  template <typename Sig> TypedFunc<Sig> typed() const;
+  template <typename Sig>
+  TypedFunc<Sig> typed() const;
 
   Func(rt::StoreData* s, rt::FuncInst* f) : store_(s), func_(f) {}
   rt::StoreData* store() const { return store_; }
@@ -225,7 +311,8 @@ class Func {
   rt::FuncInst* func_;
 };
 
-template <typename R, typename... Args> class TypedFunc<R(Args...)> {
+template <typename R, typename... Args>
+class TypedFunc<R(Args...)> {
  public:
   explicit TypedFunc(Func f) : f_(f) {}
   R operator()(Args... args) const {
@@ -250,12 +337,12 @@ template <typename R, typename... Args> class TypedFunc<R(Args...)> {
 class Memory {
  public:
   static Memory create(Store& store, const MemoryType& type);
-  MemoryType type() const;           // minimum = current size
-  uint8_t* data() const;             // stable while the memory lives
-  uint64_t data_size() const;        // bytes
-  uint64_t size() const;             // pages
-  uint64_t grow(uint64_t delta_pages) const;  // old size in pages; throws on failure
-  void read(uint64_t offset, std::span<uint8_t> out) const;         // throws if out of bounds
+  MemoryType type() const;                                   // minimum = current size
+  uint8_t* data() const;                                     // stable while the memory lives
+  uint64_t data_size() const;                                // bytes
+  uint64_t size() const;                                     // pages
+  uint64_t grow(uint64_t delta_pages) const;                 // old size in pages; throws on failure
+  void read(uint64_t offset, std::span<uint8_t> out) const;  // throws if out of bounds
   void write(uint64_t offset, std::span<const uint8_t> bytes) const;
 
   Memory(rt::StoreData* s, rt::MemoryInst* m) : store_(s), mem_(m) {}
@@ -326,7 +413,8 @@ class Extern {
 
 // ---- templates ---------------------------------------------------------------
 
-template <typename F> Func Func::wrap(Store& store, F fn) {
+template <typename F>
+Func Func::wrap(Store& store, F fn) {
   using Traits = detail::Callable<F>;
   using Params = detail::ParamList<typename Traits::Args>;
   using R = typename Traits::Ret;
@@ -340,7 +428,8 @@ template <typename F> Func Func::wrap(Store& store, F fn) {
   });
 }
 
-template <typename Sig> TypedFunc<Sig> Func::typed() const {
+template <typename Sig>
+TypedFunc<Sig> Func::typed() const {
   using Traits = detail::Callable<Sig>;
   FuncType want;
   detail::ParamList<typename Traits::Args>::types(want.params);

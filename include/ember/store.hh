@@ -28,8 +28,8 @@ class Store {
 
   // Resource limits; a negative value means unlimited. `memory_size` is in
   // bytes per memory; `table_elements` per table; the others count entities.
-  void set_limits(int64_t memory_size = -1, int64_t table_elements = -1,
-                  int64_t instances = -1, int64_t tables = -1, int64_t memories = -1);
+  void set_limits(int64_t memory_size = -1, int64_t table_elements = -1, int64_t instances = -1,
+                  int64_t tables = -1, int64_t memories = -1);
 
   // Fuel (Config::consume_fuel must be on, else these throw WasmError).
   void set_fuel(uint64_t fuel);

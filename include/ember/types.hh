@@ -39,7 +39,9 @@ enum class ValType : uint8_t {
   ExternRef = 0x6F,
 };
 
-inline bool is_ref(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+inline bool is_ref(ValType t) {
+  return t == ValType::FuncRef || t == ValType::ExternRef;
+}
 // The text format's name: "i32", "funcref", ...
 const char* val_type_name(ValType t);
 
@@ -47,9 +49,7 @@ const char* val_type_name(ValType t);
 struct FuncType {
   std::vector<ValType> params;
   std::vector<ValType> results;
-  bool operator==(const FuncType& o) const {
-    return params == o.params && results == o.results;
-  }
+  bool operator==(const FuncType& o) const { return params == o.params && results == o.results; }
   std::string to_string() const;  // "(i32, i64) -> (f32)"
 };
 

@@ -9,8 +9,8 @@
 //  - every Python-visible handle to a store entity (Func, Memory, Table,
 //    Global, instance) is (store id, raw pointer). The pointer is only
 //    dereferenced after `Handle::get` proved that the store passed in is
-//    open, held by this thread (StoreScope) and has that id, so a handle outliving or crossing its store raises
-//    instead of crashing;
+//    open, held by this thread (StoreScope) and has that id, so a handle outliving or crossing its
+//    store raises instead of crashing;
 //  - engine errors become Python exceptions only here, at the edge;
 //  - Python exceptions raised by host functions travel through wasm as
 //    TrapCode::HostError with the exception kept in StoreData::host_error,

@@ -121,12 +121,10 @@ void bind_config(nb::module_& m) {
       .def("set_int", &set_int, nb::arg("name"), nb::arg("value"))
       .def("set_str", &set_str, nb::arg("name"), nb::arg("value"))
       .def("cache", [](ConfigHandle& h, bool on) { apply([&] { h.config.cache(on); }); })
-      .def("cache_path",
-           [](ConfigHandle& h, const std::string& path) { apply([&] { h.config.cache_path(path); }); })
-      .def("cranelift_flag",
-           [](ConfigHandle& h, const std::string& key, const std::string& value) {
-             h.config.cranelift_flag(key, value);
-           })
+      .def("cache_path", [](ConfigHandle& h,
+                            const std::string& path) { apply([&] { h.config.cache_path(path); }); })
+      .def("cranelift_flag", [](ConfigHandle& h, const std::string& key,
+                                const std::string& value) { h.config.cranelift_flag(key, value); })
       .def("get", &get, nb::arg("name"), nb::arg("default").none() = nb::none());
 
   // The values of the choice settings, as ember::Config defines them.

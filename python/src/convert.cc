@@ -38,9 +38,15 @@ void raise(nb::handle cls, const std::string& msg) {
   PyErr_SetString(cls.ptr(), msg.c_str());
   throw nb::python_error();
 }
-void raise_wasmtime(const std::string& msg) { raise(refs().WasmtimeError, msg); }
-void raise_type(const std::string& msg) { raise(PyExc_TypeError, msg); }
-void raise_value(const std::string& msg) { raise(PyExc_ValueError, msg); }
+void raise_wasmtime(const std::string& msg) {
+  raise(refs().WasmtimeError, msg);
+}
+void raise_type(const std::string& msg) {
+  raise(PyExc_TypeError, msg);
+}
+void raise_value(const std::string& msg) {
+  raise(PyExc_ValueError, msg);
+}
 
 [[noreturn]] static void raise_trap_object(const std::string& msg, int code, nb::list frames) {
   nb::object t = refs().trap_create(msg, code, frames);
@@ -51,8 +57,9 @@ void raise_value(const std::string& msg) { raise(PyExc_ValueError, msg); }
 void raise_error(const Error& e, TrapCode code) {
   if (e.kind() == ErrorKind::Trap) {
     int c = code == TrapCode::None ? -1 : trap_wasmtime_code(code);
-    std::string msg = code == TrapCode::None ? e.message()
-                                             : std::string("wasm trap: ") + trap_wasmtime_message(code);
+    std::string msg = code == TrapCode::None
+                          ? e.message()
+                          : std::string("wasm trap: ") + trap_wasmtime_message(code);
     raise_trap_object(msg, c, nb::list());
   }
   raise_wasmtime(e.message());
@@ -69,8 +76,8 @@ void raise_trap(rt::StoreData& s, TrapCode code) {
     }
   }
   if (code == TrapCode::Exit) {
-    nb::object e = refs().ExitTrap(
-        "Exited with i32 exit status " + std::to_string(s.exit_code), s.exit_code);
+    nb::object e =
+        refs().ExitTrap("Exited with i32 exit status " + std::to_string(s.exit_code), s.exit_code);
     PyErr_SetObject(refs().ExitTrap.ptr(), e.ptr());
     throw nb::python_error();
   }
@@ -121,7 +128,8 @@ void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
   switch (t) {
     case ValType::I32:
     case ValType::I64:
-      if (!PyLong_Check(v.ptr())) raise_type(std::string("expected an int for ") + val_type_name(t));
+      if (!PyLong_Check(v.ptr()))
+        raise_type(std::string("expected an int for ") + val_type_name(t));
       *out = t == ValType::I32 ? (int_bits(v) & 0xffffffffu) : int_bits(v);
       return;
     case ValType::F32: {
@@ -138,9 +146,7 @@ void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
       std::memcpy(out, &d, 8);
       return;
     }
-    case ValType::ExternRef:
-      *out = extern_slot(s, v);
-      return;
+    case ValType::ExternRef: *out = extern_slot(s, v); return;
     case ValType::FuncRef:
       if (v.is_none()) {
         *out = 0;
@@ -152,8 +158,7 @@ void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
         raise_type("expected a Func or None for funcref");
       }
       return;
-    case ValType::V128:
-      raise_type("v128 values cannot be passed from Python");
+    case ValType::V128: raise_type("v128 values cannot be passed from Python");
   }
   raise_type("unsupported value type");
 }
@@ -162,8 +167,7 @@ nb::object from_slot(Store& s, ValType t, const rt::Slot* in) {
   switch (t) {
     case ValType::I32:
       return nb::steal(PyLong_FromLong(static_cast<int32_t>(static_cast<uint32_t>(*in))));
-    case ValType::I64:
-      return nb::steal(PyLong_FromLongLong(static_cast<int64_t>(*in)));
+    case ValType::I64: return nb::steal(PyLong_FromLongLong(static_cast<int64_t>(*in)));
     case ValType::F32: {
       float f;
       uint32_t bits = static_cast<uint32_t>(*in);
@@ -189,8 +193,7 @@ nb::object from_slot(Store& s, ValType t, const rt::Slot* in) {
       h.ptr = f;
       return nb::cast(h);
     }
-    case ValType::V128:
-      raise_wasmtime("v128 values cannot be returned to Python");
+    case ValType::V128: raise_wasmtime("v128 values cannot be returned to Python");
   }
   return nb::none();
 }
@@ -214,7 +217,9 @@ ValType valtype_of(nb::handle v) {
   return t;
 }
 
-nb::object py_valtype(ValType t) { return refs().valtype_from_code(static_cast<int>(t)); }
+nb::object py_valtype(ValType t) {
+  return refs().valtype_from_code(static_cast<int>(t));
+}
 
 FuncType functype_of(nb::handle v) {
   if (!is_instance(v, refs().FuncType)) raise_type("expected FuncType");
@@ -244,7 +249,9 @@ static Limits limits_of(nb::handle py) {
   return l;
 }
 
-nb::object py_globaltype(const GlobalType& t) { return refs().GlobalType(py_valtype(t.type), t.mut); }
+nb::object py_globaltype(const GlobalType& t) {
+  return refs().GlobalType(py_valtype(t.type), t.mut);
+}
 nb::object py_tabletype(const TableType& t) {
   return refs().TableType(py_valtype(t.elem), py_limits(t.limits));
 }

@@ -17,11 +17,15 @@ namespace ember::py {
 
 namespace {
 
-bool is_storelike(nb::handle h) { return nb::isinstance<Store>(h) || nb::isinstance<Caller>(h); }
+bool is_storelike(nb::handle h) {
+  return nb::isinstance<Store>(h) || nb::isinstance<Caller>(h);
+}
 
 // wasmtime raises AttributeError for a non-store or non-type argument here
 // (an accident of its implementation that its tests assert); so do we.
-[[noreturn]] void raise_attr(const std::string& msg) { raise(PyExc_AttributeError, msg); }
+[[noreturn]] void raise_attr(const std::string& msg) {
+  raise(PyExc_AttributeError, msg);
+}
 
 // An int argument, saturated to the int64 range: an index or size that
 // large is out of bounds anyway, and each caller then raises its own error
@@ -34,7 +38,9 @@ int64_t int_arg(nb::handle v, const char* what) {
   return x;
 }
 
-std::string int_text(nb::handle v) { return nb::cast<std::string>(nb::str(v)); }
+std::string int_text(nb::handle v) {
+  return nb::cast<std::string>(nb::str(v));
+}
 
 // ---- Memory ---------------------------------------------------------------------
 
@@ -42,7 +48,8 @@ void memory_init(Memory* self, nb::handle store, nb::handle ty) {
   if (!is_storelike(store)) raise_attr("expected a Store");
   StoreScope scope(store);
   Store& s = scope.store;
-  if (PyObject_IsInstance(ty.ptr(), refs().MemoryType.ptr()) != 1) raise_attr("expected a MemoryType");
+  if (PyObject_IsInstance(ty.ptr(), refs().MemoryType.ptr()) != 1)
+    raise_attr("expected a MemoryType");
   MemoryType mt = memorytype_of(ty);
   Expected<rt::MemoryInst*> mem = rt::create_memory(*s.data, mt);
   if (!mem) raise_error(mem.error());
@@ -211,39 +218,88 @@ bool same_handle(const H& a, nb::handle b) {
 void bind_externs(nb::module_& m) {
   nb::class_<Memory>(m, "Memory", "A linear memory of a store.")
       .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none())
-      .def("type", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return py_memorytype(rt::current_type(*mm.get(scope))); },
-           nb::arg("store").none())
-      .def("size", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return mm.get(scope)->size / kPageSize; },
-           nb::arg("store").none())
-      .def("data_len", [](const Memory& mm, nb::handle s) { StoreScope scope(s); return mm.get(scope)->size; }, nb::arg("store").none())
-      .def("page_size", [](const Memory& mm, nb::handle s) { StoreScope scope(s); (void)mm.get(scope); return kPageSize; },
-           nb::arg("store").none())
-      .def("page_size_log2", [](const Memory& mm, nb::handle s) { StoreScope scope(s); (void)mm.get(scope); return 16; },
-           nb::arg("store").none())
+      .def(
+          "type",
+          [](const Memory& mm, nb::handle s) {
+            StoreScope scope(s);
+            return py_memorytype(rt::current_type(*mm.get(scope)));
+          },
+          nb::arg("store").none())
+      .def(
+          "size",
+          [](const Memory& mm, nb::handle s) {
+            StoreScope scope(s);
+            return mm.get(scope)->size / kPageSize;
+          },
+          nb::arg("store").none())
+      .def(
+          "data_len",
+          [](const Memory& mm, nb::handle s) {
+            StoreScope scope(s);
+            return mm.get(scope)->size;
+          },
+          nb::arg("store").none())
+      .def(
+          "page_size",
+          [](const Memory& mm, nb::handle s) {
+            StoreScope scope(s);
+            (void)mm.get(scope);
+            return kPageSize;
+          },
+          nb::arg("store").none())
+      .def(
+          "page_size_log2",
+          [](const Memory& mm, nb::handle s) {
+            StoreScope scope(s);
+            (void)mm.get(scope);
+            return 16;
+          },
+          nb::arg("store").none())
       .def("grow", &memory_grow, nb::arg("store").none(), nb::arg("delta").none())
-      .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0, nb::arg("stop").none() = nb::none())
-      .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(), nb::arg("start").none() = nb::none())
+      .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0,
+           nb::arg("stop").none() = nb::none())
+      .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(),
+           nb::arg("start").none() = nb::none())
       .def("data_ptr", &memory_data_ptr, nb::arg("store").none())
-      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(), nb::arg("size").none() = nb::none(),
-           nb::arg("offset").none() = 0)
+      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(),
+           nb::arg("size").none() = nb::none(), nb::arg("offset").none() = 0)
       .def("__eq__", &same_handle<Memory>)
       .def("__hash__", [](const Memory& h) { return std::hash<const void*>()(h.ptr); });
 
   nb::class_<Table>(m, "Table", "A table of references of a store.")
-      .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("init").none())
-      .def("type", [](const Table& t, nb::handle s) { StoreScope scope(s); return py_tabletype(rt::current_type(*t.get(scope))); },
-           nb::arg("store").none())
-      .def("size", [](const Table& t, nb::handle s) { StoreScope scope(s); return t.get(scope)->elems.size(); }, nb::arg("store").none())
-      .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(), nb::arg("init").none())
+      .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(),
+           nb::arg("init").none())
+      .def(
+          "type",
+          [](const Table& t, nb::handle s) {
+            StoreScope scope(s);
+            return py_tabletype(rt::current_type(*t.get(scope)));
+          },
+          nb::arg("store").none())
+      .def(
+          "size",
+          [](const Table& t, nb::handle s) {
+            StoreScope scope(s);
+            return t.get(scope)->elems.size();
+          },
+          nb::arg("store").none())
+      .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(),
+           nb::arg("init").none())
       .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none())
       .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none())
       .def("__eq__", &same_handle<Table>)
       .def("__hash__", [](const Table& h) { return std::hash<const void*>()(h.ptr); });
 
   nb::class_<Global>(m, "Global", "A global variable of a store.")
-      .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("val").none())
-      .def("type", [](const Global& g, nb::handle s) { StoreScope scope(s); return py_globaltype(g.get(scope)->type); },
-           nb::arg("store").none())
+      .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(),
+           nb::arg("val").none())
+      .def(
+          "type",
+          [](const Global& g, nb::handle s) {
+            StoreScope scope(s);
+            return py_globaltype(g.get(scope)->type);
+          },
+          nb::arg("store").none())
       .def("value", &global_value, nb::arg("store").none())
       .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none())
       .def("__eq__", &same_handle<Global>)

@@ -27,7 +27,8 @@ constexpr size_t kInlineSlots = 16;
 // Argument/result buffer: inline for small signatures.
 class SlotBuf {
  public:
-  explicit SlotBuf(size_t n) : p_(n <= kInlineSlots ? inline_ : (heap_ = std::make_unique<rt::Slot[]>(n)).get()) {}
+  explicit SlotBuf(size_t n)
+      : p_(n <= kInlineSlots ? inline_ : (heap_ = std::make_unique<rt::Slot[]>(n)).get()) {}
   rt::Slot* get() { return p_; }
 
  private:
@@ -171,26 +172,31 @@ void func_init(Func* self, nb::handle store, nb::handle ty, nb::handle fn, bool 
 
 void bind_func(nb::module_& m) {
   nb::class_<Func>(m, "Func", nb::is_weak_referenceable(), "A WebAssembly or host function.")
-      .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(), nb::arg("func").none(),
-           nb::arg("access_caller") = false)
+      .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(),
+           nb::arg("func").none(), nb::arg("access_caller") = false)
       .def("__call__", &call, nb::arg("store").none(), nb::arg("params"))
-      .def("type", [](const Func& f, nb::handle store) {
+      .def(
+          "type",
+          [](const Func& f, nb::handle store) {
+            StoreScope scope(store);
+            return py_functype(*f.get(scope)->type);
+          },
+          nb::arg("store").none())
+      .def("param_arity",
+           [](const Func& f, nb::handle store) {
              StoreScope scope(store);
-             return py_functype(*f.get(scope)->type);
-           },
-           nb::arg("store").none())
-      .def("param_arity", [](const Func& f, nb::handle store) {
-        StoreScope scope(store);
-        return f.get(scope)->type->params.size();
-      })
-      .def("result_arity", [](const Func& f, nb::handle store) {
-        StoreScope scope(store);
-        return f.get(scope)->type->results.size();
-      })
-      .def("__eq__", [](const Func& a, nb::handle b) {
-        return nb::isinstance<Func>(b) && nb::cast<const Func&>(b).ptr == a.ptr &&
-               nb::cast<const Func&>(b).store_id == a.store_id;
-      })
+             return f.get(scope)->type->params.size();
+           })
+      .def("result_arity",
+           [](const Func& f, nb::handle store) {
+             StoreScope scope(store);
+             return f.get(scope)->type->results.size();
+           })
+      .def("__eq__",
+           [](const Func& a, nb::handle b) {
+             return nb::isinstance<Func>(b) && nb::cast<const Func&>(b).ptr == a.ptr &&
+                    nb::cast<const Func&>(b).store_id == a.store_id;
+           })
       .def("__hash__", [](const Func& f) { return std::hash<const void*>()(f.ptr); });
 }
 

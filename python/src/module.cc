@@ -152,8 +152,8 @@ InstanceHandle instantiate(nb::handle storelike, const ModuleHandle& mod, nb::ha
   std::vector<rt::Extern> ext;
   for (nb::handle item : imports) ext.push_back(unwrap_extern(s, item));
   if (ext.size() != mod.data->imports.size())
-    raise_wasmtime("expected " + std::to_string(mod.data->imports.size()) +
-                   " imports, found " + std::to_string(ext.size()));
+    raise_wasmtime("expected " + std::to_string(mod.data->imports.size()) + " imports, found " +
+                   std::to_string(ext.size()));
   TrapCode trap = TrapCode::None;
   Expected<rt::ModuleInst*> inst = [&] {
     nb::gil_scoped_release nogil;
@@ -182,7 +182,8 @@ nb::list instance_exports(const InstanceHandle& h, nb::handle storelike) {
 nb::bytes wat_to_bytes(nb::handle text) {
   std::string src;
   if (PyUnicode_Check(text.ptr())) src = nb::cast<std::string>(text);
-  else if (PyBytes_Check(text.ptr())) src = std::string(PyBytes_AS_STRING(text.ptr()), PyBytes_GET_SIZE(text.ptr()));
+  else if (PyBytes_Check(text.ptr()))
+    src = std::string(PyBytes_AS_STRING(text.ptr()), PyBytes_GET_SIZE(text.ptr()));
   else raise_type("expected a str or bytes");
   Expected<std::vector<uint8_t>> bin = [&] {
     nb::gil_scoped_release nogil;
@@ -196,10 +197,30 @@ nb::bytes wat_to_bytes(nb::handle text) {
 
 nb::object wrap_extern(Store& s, const rt::Extern& e) {
   switch (e.kind) {
-    case ExternKind::Func: { Func h; h.store_id = s.id; h.ptr = e.func(); return nb::cast(h); }
-    case ExternKind::Table: { Table h; h.store_id = s.id; h.ptr = e.table(); return nb::cast(h); }
-    case ExternKind::Memory: { Memory h; h.store_id = s.id; h.ptr = e.memory(); return nb::cast(h); }
-    case ExternKind::Global: { Global h; h.store_id = s.id; h.ptr = e.global(); return nb::cast(h); }
+    case ExternKind::Func: {
+      Func h;
+      h.store_id = s.id;
+      h.ptr = e.func();
+      return nb::cast(h);
+    }
+    case ExternKind::Table: {
+      Table h;
+      h.store_id = s.id;
+      h.ptr = e.table();
+      return nb::cast(h);
+    }
+    case ExternKind::Memory: {
+      Memory h;
+      h.store_id = s.id;
+      h.ptr = e.memory();
+      return nb::cast(h);
+    }
+    case ExternKind::Global: {
+      Global h;
+      h.store_id = s.id;
+      h.ptr = e.global();
+      return nb::cast(h);
+    }
     case ExternKind::Tag: break;
   }
   raise_wasmtime("tags are not supported yet");
@@ -225,22 +246,23 @@ void bind_module(nb::module_& m) {
       .def("imports", &module_imports)
       .def("exports", &module_exports)
       .def("custom_sections", &custom_sections)
-      .def("name", [](const ModuleHandle& h) -> nb::object {
-        if (h.data->names.module_name.empty()) return nb::none();
-        return nb::cast(h.data->names.module_name);
-      })
-      .def("same_engine", [](const ModuleHandle& h, const EngineHandle& e) {
-        return h.engine == e.data;
-      });
+      .def("name",
+           [](const ModuleHandle& h) -> nb::object {
+             if (h.data->names.module_name.empty()) return nb::none();
+             return nb::cast(h.data->names.module_name);
+           })
+      .def("same_engine",
+           [](const ModuleHandle& h, const EngineHandle& e) { return h.engine == e.data; });
 
-  m.def("compile",
-        [](const EngineHandle& e, nb::handle wasm, bool validate) {
-          ModuleHandle h;
-          h.engine = e.data;
-          h.data = compile_wasm(*e.data, bytes_of(wasm), validate);
-          return h;
-        },
-        nb::arg("engine").none(), nb::arg("wasm").none(), nb::arg("validate") = true);
+  m.def(
+      "compile",
+      [](const EngineHandle& e, nb::handle wasm, bool validate) {
+        ModuleHandle h;
+        h.engine = e.data;
+        h.data = compile_wasm(*e.data, bytes_of(wasm), validate);
+        return h;
+      },
+      nb::arg("engine").none(), nb::arg("wasm").none(), nb::arg("validate") = true);
   m.def("validate", [](const EngineHandle& e, nb::handle wasm) {
     compile_wasm(*e.data, bytes_of(wasm), true);
   });
@@ -267,10 +289,11 @@ void bind_module(nb::module_& m) {
 
   nb::class_<InstanceHandle>(m, "InstanceHandle")
       .def("exports", &instance_exports)
-      .def("check", [](const InstanceHandle& h, nb::handle store) {
-        StoreScope scope(store);
-        (void)h.get(scope);
-      })
+      .def("check",
+           [](const InstanceHandle& h, nb::handle store) {
+             StoreScope scope(store);
+             (void)h.get(scope);
+           })
       .def("store_id", [](const InstanceHandle& h) { return h.store_id; });
   m.def("instantiate", &instantiate);
 }

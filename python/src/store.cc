@@ -24,7 +24,6 @@ bool is_engine(nb::handle h) {
 
 }  // namespace
 
-
 Store::Store(nb::handle engine_obj, nb::handle data_obj) {
   nb::object eng = nb::borrow(engine_obj);
   if (eng.is_none()) eng = refs().Engine();
@@ -38,7 +37,9 @@ Store::Store(nb::handle engine_obj, nb::handle data_obj) {
   user_data = PyObject_IsTrue(data_obj.ptr()) == 1 ? nb::borrow(data_obj) : nb::none();
 }
 
-Store::~Store() { close(); }
+Store::~Store() {
+  close();
+}
 
 void Store::close() {
   if (!data) return;
@@ -186,20 +187,20 @@ void bind_store(nb::module_& m) {
              StoreScope scope(s);
              rt::set_epoch_deadline(*s.data, checked_u64(ticks, "epoch deadline"));
            })
-      .def("set_limits",
-           [](Store& s, nb::handle memory_size, nb::handle table_elements, nb::handle instances,
-              nb::handle tables, nb::handle memories) {
-             StoreScope scope(s);
-             // Check every value before changing anything.
-             rt::StoreLimits l{checked_limit(memory_size, "memory_size"),
-                               checked_limit(table_elements, "table_elements"),
-                               checked_limit(instances, "instances"),
-                               checked_limit(tables, "tables"),
-                               checked_limit(memories, "memories")};
-             s.data->limits = l;
-           },
-           nb::arg("memory_size") = -1, nb::arg("table_elements") = -1,
-           nb::arg("instances") = -1, nb::arg("tables") = -1, nb::arg("memories") = -1)
+      .def(
+          "set_limits",
+          [](Store& s, nb::handle memory_size, nb::handle table_elements, nb::handle instances,
+             nb::handle tables, nb::handle memories) {
+            StoreScope scope(s);
+            // Check every value before changing anything.
+            rt::StoreLimits l{checked_limit(memory_size, "memory_size"),
+                              checked_limit(table_elements, "table_elements"),
+                              checked_limit(instances, "instances"),
+                              checked_limit(tables, "tables"), checked_limit(memories, "memories")};
+            s.data->limits = l;
+          },
+          nb::arg("memory_size") = -1, nb::arg("table_elements") = -1, nb::arg("instances") = -1,
+          nb::arg("tables") = -1, nb::arg("memories") = -1)
       .def("close", [](Store& s) { s.close(); })
       .def("ptr",
            [](Store& s) {
@@ -218,10 +219,11 @@ void bind_store(nb::module_& m) {
              if (r.is_none()) throw nb::key_error(name.c_str());
              return r;
            })
-      .def("_store", [](Caller& c) {
-        if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
-        return nb::find(c.store);
-      })
+      .def("_store",
+           [](Caller& c) {
+             if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
+             return nb::find(c.store);
+           })
       .def_prop_ro("engine", [](Caller& c) {
         if (!c.valid || !c.store->data) raise_value("caller is no longer valid");
         return c.store->engine;

@@ -25,7 +25,7 @@
 namespace ember::py {
 
 struct WasiState {
-  std::vector<rt::HostFn> fns;      // bound to the current context; empty: none
+  std::vector<rt::HostFn> fns;       // bound to the current context; empty: none
   std::vector<rt::FuncInst*> funcs;  // trampolines, by index (null until asked for)
 };
 
@@ -79,8 +79,8 @@ wasi::OutputFn output_sink(nb::handle callable) {
   auto cb = std::make_shared<PyCallable>(callable);
   return [cb](const uint8_t* p, size_t n) -> int64_t {
     nb::gil_scoped_acquire gil;
-    PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p),
-                                               static_cast<Py_ssize_t>(n));
+    PyObject* data =
+        PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p), static_cast<Py_ssize_t>(n));
     PyObject* r = data ? PyObject_CallOneArg(cb->fn.ptr(), data) : nullptr;
     Py_XDECREF(data);
     int64_t took = static_cast<int64_t>(n);
@@ -191,7 +191,9 @@ TrapCode no_context(rt::HostCall& hc, const std::string& name) {
   nb::gil_scoped_acquire gil;
   PyErr_SetString(refs().WasmtimeError.ptr(),
                   ("wasi context must be populated: call Store.set_wasi(WasiConfig()) before "
-                   "running WASI code (`" + name + "` was called)").c_str());
+                   "running WASI code (`" +
+                   name + "` was called)")
+                      .c_str());
   try {
     throw nb::python_error();
   } catch (nb::python_error&) {
@@ -219,7 +221,8 @@ nb::object wasi_func(nb::handle storelike, const std::string& name) {
 
 nb::list wasi_imports() {
   nb::list out;
-  for (const wasi::HostImport& imp : catalog()) out.append(nb::make_tuple(imp.name, py_functype(imp.type)));
+  for (const wasi::HostImport& imp : catalog())
+    out.append(nb::make_tuple(imp.name, py_functype(imp.type)));
   return out;
 }
 

@@ -13,7 +13,9 @@
 namespace ember::py {
 
 #ifdef EMBER_PY_HAVE_WAT
-Expected<std::vector<uint8_t>> parse_wat(std::string_view text) { return wat_to_wasm(text); }
+Expected<std::vector<uint8_t>> parse_wat(std::string_view text) {
+  return wat_to_wasm(text);
+}
 #else
 Expected<std::vector<uint8_t>> parse_wat(std::string_view) {
   return Error(ErrorKind::Internal, "the WAT text parser is not available in this build");

@@ -36,7 +36,9 @@ void throw_trap(rt::StoreData& store, TrapCode code) {
 
 }  // namespace api
 
-std::string Trap::report() const { return rt::trap_report(code_, frames_, fault_); }
+std::string Trap::report() const {
+  return rt::trap_report(code_, frames_, fault_);
+}
 
 // ---- Config ------------------------------------------------------------------
 
@@ -50,7 +52,8 @@ struct Config::Recorded {
 
 Config::Config() : cfg_(std::make_unique<rt::EngineConfig>()), rec_(std::make_unique<Recorded>()) {}
 Config::Config(const Config& o)
-    : cfg_(std::make_unique<rt::EngineConfig>(*o.cfg_)), rec_(std::make_unique<Recorded>(*o.rec_)) {}
+    : cfg_(std::make_unique<rt::EngineConfig>(*o.cfg_)),
+      rec_(std::make_unique<Recorded>(*o.rec_)) {}
 Config& Config::operator=(const Config& o) {
   *cfg_ = *o.cfg_;
   *rec_ = *o.rec_;
@@ -66,7 +69,9 @@ Config& Config::features(const FeatureSet& all) {
   cfg_->features = all;
   return *this;
 }
-const FeatureSet& Config::features() const { return cfg_->features; }
+const FeatureSet& Config::features() const {
+  return cfg_->features;
+}
 Config& Config::consume_fuel(bool on) {
   cfg_->consume_fuel = on;
   return *this;
@@ -102,7 +107,8 @@ Config& Config::cache(bool on) {
     return *this;
   }
   std::string dir = rt::default_cache_dir();
-  if (dir.empty()) throw WasmError(ErrorKind::Internal, "no cache directory: set XDG_CACHE_HOME or HOME");
+  if (dir.empty())
+    throw WasmError(ErrorKind::Internal, "no cache directory: set XDG_CACHE_HOME or HOME");
   cfg_->cache_dir = dir;
   return *this;
 }
@@ -121,15 +127,19 @@ Config& Config::cache_path(const std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return cache_config_file(path);
   fs::path dir = fs::absolute(path, ec).lexically_normal();
-  if (ec) throw WasmError(ErrorKind::Internal, "cannot use cache directory `" + path + "`: " + ec.message());
-  if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path()) dir = dir.parent_path();
+  if (ec)
+    throw WasmError(ErrorKind::Internal,
+                    "cannot use cache directory `" + path + "`: " + ec.message());
+  if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path())
+    dir = dir.parent_path();
   cfg_->cache_dir = dir.string();
   return *this;
 }
 
 namespace {
 template <size_t N>
-void check_choice(const std::string& what, const std::string& v, const std::array<std::string_view, N>& allowed) {
+void check_choice(const std::string& what, const std::string& v,
+                  const std::array<std::string_view, N>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
     throw WasmError(ErrorKind::Internal, "unknown " + what + ": " + v);
 }
@@ -193,7 +203,8 @@ Config& Config::cranelift_flag(const std::string& key, const std::string& value)
 Config& Config::target(const std::string& triple) {
   std::vector<std::string> host = host_triples();
   if (std::find(host.begin(), host.end(), triple) == host.end())
-    throw WasmError(ErrorKind::Internal, "unsupported target: " + triple + " (Ember runs on the host only)");
+    throw WasmError(ErrorKind::Internal,
+                    "unsupported target: " + triple + " (Ember runs on the host only)");
   rec_->target = triple;
   return *this;
 }
@@ -201,7 +212,9 @@ Config& Config::shared_memory(bool on) {
   rec_->shared_memory = on;
   return *this;
 }
-bool Config::shared_memory() const { return rec_->shared_memory; }
+bool Config::shared_memory() const {
+  return rec_->shared_memory;
+}
 Config& Config::memory_reservation(uint64_t bytes) {
   rec_->memory_reservation = bytes;
   return *this;
@@ -231,8 +244,12 @@ Engine::Engine() : data_(std::make_shared<rt::EngineData>()) {}
 Engine::Engine(const Config& config) : data_(std::make_shared<rt::EngineData>()) {
   data_->config = config.raw();
 }
-void Engine::increment_epoch() { data_->epoch.fetch_add(1, std::memory_order_relaxed); }
-const FeatureSet& Engine::features() const { return data_->config.features; }
+void Engine::increment_epoch() {
+  data_->epoch.fetch_add(1, std::memory_order_relaxed);
+}
+const FeatureSet& Engine::features() const {
+  return data_->config.features;
+}
 
 // ---- Store -------------------------------------------------------------------
 
@@ -252,16 +269,20 @@ void Store::set_limits(int64_t memory_size, int64_t table_elements, int64_t inst
 
 void Store::set_fuel(uint64_t fuel) {
   if (!engine_.raw()->config.consume_fuel)
-    throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
+    throw WasmError(ErrorKind::Internal,
+                    "fuel is not enabled in this store's engine (Config::consume_fuel)");
   rt::set_fuel(*data_, fuel);
 }
 
 uint64_t Store::get_fuel() const {
   if (!engine_.raw()->config.consume_fuel)
-    throw WasmError(ErrorKind::Internal, "fuel is not enabled in this store's engine (Config::consume_fuel)");
+    throw WasmError(ErrorKind::Internal,
+                    "fuel is not enabled in this store's engine (Config::consume_fuel)");
   return rt::fuel_remaining(*data_);
 }
 
-void Store::set_epoch_deadline(uint64_t ticks) { rt::set_epoch_deadline(*data_, ticks); }
+void Store::set_epoch_deadline(uint64_t ticks) {
+  rt::set_epoch_deadline(*data_, ticks);
+}
 
 }  // namespace ember

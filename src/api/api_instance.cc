@@ -49,8 +49,8 @@ void Linker::define(std::string_view module, std::string_view name, const Extern
   auto it = items_.find(key);
   if (it != items_.end()) {
     if (!shadowing_)
-      throw WasmError(ErrorKind::Internal, "import of `" + key.first + "::" + key.second +
-                                               "` defined twice");
+      throw WasmError(ErrorKind::Internal,
+                      "import of `" + key.first + "::" + key.second + "` defined twice");
     it->second = item;
     return;
   }

@@ -14,7 +14,8 @@ namespace ember {
 namespace {
 
 Module compile(const Engine& engine, std::vector<uint8_t> bytes, bool validate = true) {
-  Expected<std::shared_ptr<ModuleData>> m = rt::compile_bytes(*engine.raw(), std::move(bytes), validate);
+  Expected<std::shared_ptr<ModuleData>> m =
+      rt::compile_bytes(*engine.raw(), std::move(bytes), validate);
   if (!m) api::throw_error(m.take_error());
   return Module(engine, std::shared_ptr<const ModuleData>(std::move(*m)));
 }
@@ -22,13 +23,15 @@ Module compile(const Engine& engine, std::vector<uint8_t> bytes, bool validate =
 std::vector<uint8_t> read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw WasmError(ErrorKind::Internal, path + ": cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) throw WasmError(ErrorKind::Internal, path + ": read error");
   return bytes;
 }
 
 bool is_binary(std::span<const uint8_t> bytes) {
-  return bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 'a' && bytes[2] == 's' && bytes[3] == 'm';
+  return bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 'a' && bytes[2] == 's' &&
+         bytes[3] == 'm';
 }
 
 ExternType type_of(const ModuleData& m, ExternKind kind, uint32_t index) {
@@ -58,7 +61,8 @@ Module Module::from_text(const Engine& engine, std::string_view wat) {
 
 Module Module::from_bytes_or_text(const Engine& engine, std::span<const uint8_t> bytes) {
   if (is_binary(bytes)) return from_binary(engine, bytes);
-  return from_text(engine, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return from_text(engine,
+                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 Module Module::from_file(const Engine& engine, const std::string& path) {
@@ -74,7 +78,9 @@ void Module::validate(const Engine& engine, std::span<const uint8_t> bytes) {
   (void)from_binary(engine, bytes);
 }
 
-bool Module::is_serialized(std::span<const uint8_t> bytes) { return rt::is_serialized(bytes); }
+bool Module::is_serialized(std::span<const uint8_t> bytes) {
+  return rt::is_serialized(bytes);
+}
 
 Module Module::deserialize(const Engine& engine, std::span<const uint8_t> blob) {
   Expected<std::shared_ptr<ModuleData>> m = rt::deserialize_module(blob, *engine.raw());
@@ -137,6 +143,8 @@ std::vector<std::span<const uint8_t>> Module::custom_sections(std::string_view n
   return out;
 }
 
-std::string Module::name() const { return data_->names.module_name; }
+std::string Module::name() const {
+  return data_->names.module_name;
+}
 
 }  // namespace ember

@@ -14,8 +14,12 @@ using api::throw_trap;
 ExternRef ExternRef::create(Store& store, std::shared_ptr<void> payload, uint64_t id) {
   return ExternRef(store.raw(), rt::create_extern(*store.raw(), id, std::move(payload)));
 }
-const std::shared_ptr<void>& ExternRef::payload() const { return obj_->payload; }
-uint64_t ExternRef::id() const { return obj_->host_id; }
+const std::shared_ptr<void>& ExternRef::payload() const {
+  return obj_->payload;
+}
+uint64_t ExternRef::id() const {
+  return obj_->host_id;
+}
 
 Val Val::funcref(const std::optional<Func>& f) {
   Val v(ValType::FuncRef, f ? reinterpret_cast<uint64_t>(f->raw()) : 0);
@@ -69,7 +73,9 @@ std::optional<Extern> Caller::get_export(std::string_view name) const {
   if (!e) return std::nullopt;
   return Extern(e->kind, call_->store, e->ptr);
 }
-rt::StoreData* Caller::store() const { return call_->store; }
+rt::StoreData* Caller::store() const {
+  return call_->store;
+}
 
 // ---- Func --------------------------------------------------------------------
 
@@ -94,9 +100,13 @@ Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
   return Func(store.raw(), rt::create_host_func(*store.raw(), type, std::move(fn)));
 }
 
-FuncType Func::type() const { return *func_->type; }
+FuncType Func::type() const {
+  return *func_->type;
+}
 
-size_t Func::slot_count() const { return rt::call_slots(*func_->type); }
+size_t Func::slot_count() const {
+  return rt::call_slots(*func_->type);
+}
 
 void Func::call_raw(uint64_t* slots) const {
   TrapCode code = rt::invoke(*store_, func_, slots);
@@ -136,15 +146,24 @@ Memory Memory::create(Store& store, const MemoryType& type) {
   if (!m) api::throw_error(m.take_error());
   return Memory(store.raw(), *m);
 }
-MemoryType Memory::type() const { return rt::current_type(*mem_); }
-uint8_t* Memory::data() const { return mem_->base; }
-uint64_t Memory::data_size() const { return mem_->size; }
-uint64_t Memory::size() const { return mem_->size / kPageSize; }
+MemoryType Memory::type() const {
+  return rt::current_type(*mem_);
+}
+uint8_t* Memory::data() const {
+  return mem_->base;
+}
+uint64_t Memory::data_size() const {
+  return mem_->size;
+}
+uint64_t Memory::size() const {
+  return mem_->size / kPageSize;
+}
 
 uint64_t Memory::grow(uint64_t delta_pages) const {
   int64_t old = rt::memory_grow(*store_, *mem_, delta_pages);
-  if (old < 0) throw WasmError(ErrorKind::Exhaustion, "failed to grow memory by " +
-                                                          std::to_string(delta_pages) + " pages");
+  if (old < 0)
+    throw WasmError(ErrorKind::Exhaustion,
+                    "failed to grow memory by " + std::to_string(delta_pages) + " pages");
   return static_cast<uint64_t>(old);
 }
 
@@ -174,25 +193,32 @@ Table Table::create(Store& store, const TableType& type, const Val& init) {
   if (!t) api::throw_error(t.take_error());
   return Table(store.raw(), *t);
 }
-TableType Table::type() const { return rt::current_type(*table_); }
-uint64_t Table::size() const { return table_->elems.size(); }
+TableType Table::type() const {
+  return rt::current_type(*table_);
+}
+uint64_t Table::size() const {
+  return table_->elems.size();
+}
 
 Val Table::get(uint64_t index) const {
-  if (index >= table_->elems.size()) throw WasmError(ErrorKind::Internal, "out of bounds table access");
+  if (index >= table_->elems.size())
+    throw WasmError(ErrorKind::Internal, "out of bounds table access");
   uint64_t slots[2] = {reinterpret_cast<uint64_t>(table_->elems[index]), 0};
   return Val::from_slots(table_->type.elem, slots, store_);
 }
 
 void Table::set(uint64_t index, const Val& v) const {
   void* ref = table_ref(table_->type, v);
-  if (index >= table_->elems.size()) throw WasmError(ErrorKind::Internal, "out of bounds table access");
+  if (index >= table_->elems.size())
+    throw WasmError(ErrorKind::Internal, "out of bounds table access");
   table_->elems[index] = ref;
 }
 
 uint64_t Table::grow(uint64_t delta, const Val& init) const {
   int64_t old = rt::table_grow(*store_, *table_, delta, table_ref(table_->type, init));
-  if (old < 0) throw WasmError(ErrorKind::Exhaustion, "failed to grow table by " +
-                                                          std::to_string(delta) + " elements");
+  if (old < 0)
+    throw WasmError(ErrorKind::Exhaustion,
+                    "failed to grow table by " + std::to_string(delta) + " elements");
   return static_cast<uint64_t>(old);
 }
 
@@ -205,12 +231,17 @@ Global Global::create(Store& store, const GlobalType& type, const Val& init) {
   init.to_slots(slots);
   return Global(store.raw(), rt::create_global(*store.raw(), type, slots));
 }
-GlobalType Global::type() const { return global_->type; }
-Val Global::get() const { return Val::from_slots(global_->type.type, global_->value, store_); }
+GlobalType Global::type() const {
+  return global_->type;
+}
+Val Global::get() const {
+  return Val::from_slots(global_->type.type, global_->value, store_);
+}
 
 void Global::set(const Val& v) const {
   if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "cannot set an immutable global");
-  if (v.type() != global_->type.type) throw WasmError(ErrorKind::Internal, "global value has the wrong type");
+  if (v.type() != global_->type.type)
+    throw WasmError(ErrorKind::Internal, "global value has the wrong type");
   v.to_slots(global_->value);
 }
 

@@ -26,9 +26,10 @@ enum class TrapRow : uint8_t {
   Count_
 };
 
-#define EMBER_FEATURE(name, ...)                                                    \
+#define EMBER_FEATURE(name, ...)                                                               \
   static_assert(static_cast<uint8_t>(Feature::name) == static_cast<uint8_t>(FeatureRow::name), \
-                "Feature::" #name " (include/ember/types.hh) is not in the place of its "    \
+                "Feature::" #name                                                              \
+                " (include/ember/types.hh) is not in the place of its "                        \
                 "row in src/ir/features.def");
 #include "ir/features.def"
 static_assert(static_cast<uint8_t>(Feature::Core) == static_cast<uint8_t>(FeatureRow::Core));
@@ -36,12 +37,14 @@ static_assert(static_cast<uint8_t>(Feature::Count_) == static_cast<uint8_t>(Feat
               "include/ember/types.hh lists a Feature that src/ir/features.def has no row for");
 static_assert(kFeatureCount <= 32, "FeatureSet keeps one bit per feature in 32 bits");
 
-#define EMBER_TRAP(name, ...)                                                       \
+#define EMBER_TRAP(name, ...)                                                                \
   static_assert(static_cast<uint8_t>(TrapCode::name) == static_cast<uint8_t>(TrapRow::name), \
-                "TrapCode::" #name " (include/ember/types.hh) is not in the place of its "   \
+                "TrapCode::" #name                                                           \
+                " (include/ember/types.hh) is not in the place of its "                      \
                 "row in src/ir/traps.def");
 #include "ir/traps.def"
-static_assert(static_cast<uint8_t>(TrapCode::None) == 0, "TrapCode::None is 0: \"no trap\" tests cheaply");
+static_assert(static_cast<uint8_t>(TrapCode::None) == 0,
+              "TrapCode::None is 0: \"no trap\" tests cheaply");
 static_assert(static_cast<uint8_t>(TrapCode::Count_) == static_cast<uint8_t>(TrapRow::Count_),
               "include/ember/types.hh lists a TrapCode that src/ir/traps.def has no row for");
 

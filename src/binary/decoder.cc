@@ -13,8 +13,18 @@ namespace {
 // Section ids and their required order (the data count section, 12, sits
 // between the element (9) and code (10) sections).
 enum SectionId : uint8_t {
-  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5,
-  kGlobal = 6, kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11,
+  kCustom = 0,
+  kType = 1,
+  kImport = 2,
+  kFunction = 3,
+  kTable = 4,
+  kMemory = 5,
+  kGlobal = 6,
+  kExport = 7,
+  kStart = 8,
+  kElement = 9,
+  kCode = 10,
+  kData = 11,
   kDataCount = 12,
 };
 
@@ -25,8 +35,7 @@ int section_rank(uint8_t id) {
 
 class Decoder {
  public:
-  Decoder(std::shared_ptr<ModuleData> m, const FeatureSet& f)
-      : m_(std::move(m)), features_(f) {}
+  Decoder(std::shared_ptr<ModuleData> m, const FeatureSet& f) : m_(std::move(m)), features_(f) {}
 
   Status run();
   std::shared_ptr<ModuleData> take() { return std::move(m_); }
@@ -156,7 +165,8 @@ Expected<Limits> Decoder::limits(Reader& r, bool memory) {
     return r.fail_at("threads must be enabled for shared memories", at);
   if ((flags & 0x04) && !features_.has(Feature::Memory64))
     return r.fail_at(memory ? "memory64 must be enabled for 64-bit memories"
-                            : "memory64 must be enabled for 64-bit tables", at);
+                            : "memory64 must be enabled for 64-bit tables",
+                     at);
   l.shared = flags & 0x02;
   l.is64 = flags & 0x04;
   unsigned bits = l.is64 ? 64 : 32;
@@ -250,8 +260,7 @@ Status Decoder::import_section(Reader& r) {
         m_->num_imported_globals++;
         break;
       }
-      default:
-        return r.fail_at("malformed import kind", at);
+      default: return r.fail_at("malformed import kind", at);
     }
     m_->imports.push_back(std::move(im));
   }
@@ -339,12 +348,17 @@ Expected<ConstExpr> Decoder::const_expr(Reader& r) {
     EMBER_TRY(ops.next(&in));
     ConstInstr ci{in.op()};
     switch (in.info->imm) {
-      case ImmKind::Global: case ImmKind::Func: ci.imm = in.index[0]; break;
+      case ImmKind::Global:
+      case ImmKind::Func: ci.imm = in.index[0]; break;
       case ImmKind::HeapType: ci.imm = uint8_t(in.ref); break;
-      case ImmKind::I32: case ImmKind::I64: case ImmKind::F32: case ImmKind::F64:
+      case ImmKind::I32:
+      case ImmKind::I64:
+      case ImmKind::F32:
+      case ImmKind::F64: ci.imm = in.bits; break;
+      case ImmKind::V128:
         ci.imm = in.bits;
+        ci.imm_hi = in.bits_hi;
         break;
-      case ImmKind::V128: ci.imm = in.bits; ci.imm_hi = in.bits_hi; break;
       default: break;  // not a constant operator: the validator refuses it
     }
     e.instrs.push_back(ci);

@@ -33,7 +33,8 @@ Status OperatorReader::immediates(Instr* out) {
       out->index[1] = 0;
       return Status::Ok();
     }
-    case ImmKind::TableInit: case ImmKind::TableCopy: {
+    case ImmKind::TableInit:
+    case ImmKind::TableCopy: {
       EMBER_ASSIGN(out->index[0], r_.u32());
       EMBER_ASSIGN(out->index[1], r_.u32());
       return Status::Ok();
@@ -91,8 +92,12 @@ Status OperatorReader::immediates(Instr* out) {
       return Status::Ok();
     }
     case ImmKind::HeapType: return heap_type(&out->ref);
-    case ImmKind::Label: case ImmKind::Func: case ImmKind::Local: case ImmKind::Global:
-    case ImmKind::Table: case ImmKind::Elem: {
+    case ImmKind::Label:
+    case ImmKind::Func:
+    case ImmKind::Local:
+    case ImmKind::Global:
+    case ImmKind::Table:
+    case ImmKind::Elem: {
       EMBER_ASSIGN(out->index[0], r_.u32());
       return Status::Ok();
     }

@@ -136,5 +136,4 @@ class Reader {
   uint64_t base_;
 };
 
-
 }  // namespace ember

@@ -29,8 +29,9 @@ struct RangeResult {
   Error error;
 };
 
-RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt, uint32_t from,
-                            uint32_t to, CompiledCode& out, const std::atomic<uint32_t>* stop = nullptr) {
+RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt,
+                            uint32_t from, uint32_t to, CompiledCode& out,
+                            const std::atomic<uint32_t>* stop = nullptr) {
   interp::Translator tr(out, opt);
   for (uint32_t i = from; i < to; i++) {
     if (stop && stop->load(std::memory_order_relaxed) < i) return {};  // an earlier body failed
@@ -54,8 +55,8 @@ void append_code(CompiledCode& code, const CompiledCode& part) {
   for (size_t i = p0; i < code.pc_map.size(); i++) code.pc_map[i].word += base;
 }
 
-RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt, unsigned threads,
-                               CompiledCode& code) {
+RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt,
+                               unsigned threads, CompiledCode& code) {
   const ModuleData& m = cx.m;
   // Contiguous ranges of about equal code size, several per thread so that
   // one large function does not leave the others idle.
@@ -88,8 +89,7 @@ RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateO
         results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
       }
       uint32_t f = results[c].failed_at, cur = first_failure.load();
-      while (f < cur && !first_failure.compare_exchange_weak(cur, f)) {
-      }
+      while (f < cur && !first_failure.compare_exchange_weak(cur, f)) {}
     }
   };
   std::vector<std::thread> pool;

@@ -65,7 +65,8 @@ bool read_entry(const std::string& path, std::vector<uint8_t>* out) {
 bool make_dirs(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return true;
-  if (dir.has_parent_path() && dir.parent_path() != dir && !make_dirs(dir.parent_path())) return false;
+  if (dir.has_parent_path() && dir.parent_path() != dir && !make_dirs(dir.parent_path()))
+    return false;
   if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return fs::is_directory(dir, ec);
   return false;
 }
@@ -93,9 +94,10 @@ bool write_entry(const std::string& path, const std::vector<uint8_t>& blob) {
   return ok;
 }
 
-Expected<std::shared_ptr<ModuleData>> compile_uncached(const EngineData& engine, std::vector<uint8_t> bytes,
-                                                       bool validate) {
-  EMBER_ASSIGN(std::shared_ptr<ModuleData> m, decode_module(std::move(bytes), engine.config.features));
+Expected<std::shared_ptr<ModuleData>> compile_uncached(const EngineData& engine,
+                                                       std::vector<uint8_t> bytes, bool validate) {
+  EMBER_ASSIGN(std::shared_ptr<ModuleData> m,
+               decode_module(std::move(bytes), engine.config.features));
   EMBER_TRY(compile_module(*m, engine, validate));
   return m;
 }
@@ -165,10 +167,11 @@ std::string default_cache_dir() {
 
 Expected<std::string> cache_dir_from_config_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Error(ErrorKind::Internal, "failed to read cache configuration file `" + path + "`");
+  if (!in)
+    return Error(ErrorKind::Internal, "failed to read cache configuration file `" + path + "`");
   auto bad = [&](size_t line, const std::string& why) {
-    return Error(ErrorKind::Internal,
-                 "cache configuration file `" + path + "`, line " + std::to_string(line) + ": " + why);
+    return Error(ErrorKind::Internal, "cache configuration file `" + path + "`, line " +
+                                          std::to_string(line) + ": " + why);
   };
   std::string table, line, directory;
   bool enabled = true, saw_cache = false;
@@ -197,11 +200,15 @@ Expected<std::string> cache_dir_from_config_file(const std::string& path) {
     // Other keys of wasmtime's cache configuration (cleanup intervals,
     // size limits, compression levels) have no counterpart here.
   }
-  if (!saw_cache) return Error(ErrorKind::Internal, "cache configuration file `" + path + "` has no [cache] table");
+  if (!saw_cache)
+    return Error(ErrorKind::Internal,
+                 "cache configuration file `" + path + "` has no [cache] table");
   if (!enabled) return std::string();
   if (directory.empty()) {
     std::string d = default_cache_dir();
-    if (d.empty()) return Error(ErrorKind::Internal, "no cache directory: set XDG_CACHE_HOME or HOME, or name one");
+    if (d.empty())
+      return Error(ErrorKind::Internal,
+                   "no cache directory: set XDG_CACHE_HOME or HOME, or name one");
     return d;
   }
   fs::path dir(directory);
@@ -220,8 +227,8 @@ std::string cache_entry_path(const EngineData& engine, std::span<const uint8_t> 
   return (fs::path(dir) / sub / (Sha256::hex(h.finish()) + ".cwasm")).string();
 }
 
-Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine, std::vector<uint8_t> bytes,
-                                                    bool validate) {
+Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
+                                                    std::vector<uint8_t> bytes, bool validate) {
   std::string entry = cache_entry_path(engine, bytes);
   if (entry.empty()) return compile_uncached(engine, std::move(bytes), validate);
   AtomicStats& s = stats();
@@ -247,7 +254,8 @@ Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine, st
 
 CacheStats cache_stats() {
   AtomicStats& s = stats();
-  return CacheStats{s.hits.load(), s.misses.load(), s.rejected.load(), s.writes.load(), s.write_errors.load()};
+  return CacheStats{s.hits.load(), s.misses.load(), s.rejected.load(), s.writes.load(),
+                    s.write_errors.load()};
 }
 
 }  // namespace ember::rt

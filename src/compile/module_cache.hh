@@ -31,7 +31,8 @@
 namespace ember::rt {
 
 // Decode, validate and translate `bytes` (the binary format) for `engine`.
-Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine, std::vector<uint8_t> bytes,
+Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
+                                                    std::vector<uint8_t> bytes,
                                                     bool validate = true);
 
 // $XDG_CACHE_HOME/ember, else $HOME/.cache/ember; "" when neither is set.

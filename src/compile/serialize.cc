@@ -81,7 +81,8 @@ class Out {
   }
 };
 
-static_assert(std::endian::native == std::endian::little, "serialized modules assume a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "serialized modules assume a little-endian host");
 
 // ---- reader ----------------------------------------------------------------
 
@@ -257,16 +258,20 @@ void write_key(Out& o, const EngineConfig& c) {
   }
 }
 
-const char* on_off(uint64_t v) { return v ? "on" : "off"; }
+const char* on_off(uint64_t v) {
+  return v ? "on" : "off";
+}
 
 Status check_key(In& in, const EngineConfig& c) {
   std::string version = in.str();
   uint64_t build = in.u64();
   if (in.failed()) return corrupt(in.why());
   if (version != ember_version())
-    return incompatible("it was produced by Ember " + shown(version) + ", this is Ember " + ember_version());
+    return incompatible("it was produced by Ember " + shown(version) + ", this is Ember " +
+                        ember_version());
   if (build != build_fingerprint())
-    return incompatible("it was produced by another build of Ember " + std::string(ember_version()) +
+    return incompatible("it was produced by another build of Ember " +
+                        std::string(ember_version()) +
                         " (translated-code fingerprint differs); compile it again");
   auto mine = config_key(c);
   uint32_t n = in.count(5);
@@ -275,7 +280,8 @@ Status check_key(In& in, const EngineConfig& c) {
   for (uint32_t i = 0; i < n && !in.failed(); i++) {
     std::string name = in.str();
     uint64_t value = in.u64();
-    auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& e) { return e.first == name; });
+    auto it =
+        std::find_if(mine.begin(), mine.end(), [&](const auto& e) { return e.first == name; });
     if (it == mine.end()) {
       diffs.push_back(shown(name) + " is unknown to this engine");
       continue;
@@ -331,7 +337,8 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) o.table(m.tables[i]);
   o.section("MEMS");
   o.u32(uint32_t(m.memories.size() - m.num_imported_memories));
-  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) o.limits(m.memories[i].limits);
+  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++)
+    o.limits(m.memories[i].limits);
   o.section("GLOB");
   o.u32(uint32_t(m.globals.size() - m.num_imported_globals));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
@@ -420,8 +427,10 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("TYPE");
   for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
     FuncType t;
-    for (uint32_t k = 0, np = in.count(1); k < np && !in.failed(); k++) t.params.push_back(in.val_type());
-    for (uint32_t k = 0, nr = in.count(1); k < nr && !in.failed(); k++) t.results.push_back(in.val_type());
+    for (uint32_t k = 0, np = in.count(1); k < np && !in.failed(); k++)
+      t.params.push_back(in.val_type());
+    for (uint32_t k = 0, nr = in.count(1); k < nr && !in.failed(); k++)
+      t.results.push_back(in.val_type());
     m.types.push_back(std::move(t));
   }
   in.expect("IMPT");
@@ -464,7 +473,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("TABL");
   for (uint32_t i = 0, n = in.count(18); i < n && !in.failed(); i++) m.tables.push_back(in.table());
   in.expect("MEMS");
-  for (uint32_t i = 0, n = in.count(17); i < n && !in.failed(); i++) m.memories.push_back(MemoryType{in.limits()});
+  for (uint32_t i = 0, n = in.count(17); i < n && !in.failed(); i++)
+    m.memories.push_back(MemoryType{in.limits()});
   in.expect("GLOB");
   for (uint32_t i = 0, n = in.count(14); i < n && !in.failed(); i++) {
     GlobalDecl g;
@@ -495,7 +505,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     s.table = in.u32();
     s.offset = in.expr();
     s.type = in.ref_type();
-    for (uint32_t k = 0, ni = in.count(12); k < ni && !in.failed(); k++) s.items.push_back(in.expr());
+    for (uint32_t k = 0, ni = in.count(12); k < ni && !in.failed(); k++)
+      s.items.push_back(in.expr());
     s.offset_in_binary = in.u64();
     m.elems.push_back(std::move(s));
   }
@@ -561,7 +572,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   // Consistency the decoder guarantees for freshly decoded modules.
   if (m.bodies.size() != m.funcs.size() - m.num_imported_funcs)
     return corrupt("function and body counts differ");
-  if (m.data_count && *m.data_count != m.datas.size()) return corrupt("data count differs from the data segments");
+  if (m.data_count && *m.data_count != m.datas.size())
+    return corrupt("data count differs from the data segments");
   return Status::Ok();
 }
 
@@ -574,9 +586,13 @@ bool is_serialized(std::span<const uint8_t> bytes) {
          std::equal(kSerializedMagic, kSerializedMagic + sizeof kSerializedMagic, bytes.data());
 }
 
-const char* ember_version() { return EMBER_VERSION_STRING; }
+const char* ember_version() {
+  return EMBER_VERSION_STRING;
+}
 
-uint64_t build_fingerprint() { return interp::ir_fingerprint() ^ kSerializedFormat; }
+uint64_t build_fingerprint() {
+  return interp::ir_fingerprint() ^ kSerializedFormat;
+}
 
 std::vector<std::pair<std::string, uint64_t>> config_key(const EngineConfig& c) {
   std::vector<std::pair<std::string, uint64_t>> key;
@@ -584,7 +600,8 @@ std::vector<std::pair<std::string, uint64_t>> config_key(const EngineConfig& c) 
   // register IR; every strategy selects it today).
   key.emplace_back("tier", 1);
   for (size_t i = 1; i < kFeatureCount; i++)
-    key.emplace_back(std::string("wasm_") + feature_name(Feature(i)), c.features.has(Feature(i)) ? 1 : 0);
+    key.emplace_back(std::string("wasm_") + feature_name(Feature(i)),
+                     c.features.has(Feature(i)) ? 1 : 0);
   key.emplace_back("consume_fuel", c.consume_fuel);
   key.emplace_back("epoch_interruption", c.epoch_interruption);
   key.emplace_back("signals_based_traps", c.signals_based_traps);
@@ -600,7 +617,8 @@ std::vector<uint8_t> compatibility_key(const EngineConfig& c) {
 }
 
 Expected<std::vector<uint8_t>> serialize_module(const ModuleData& m, const EngineData& engine) {
-  if (!m.code) return Error(ErrorKind::Internal, "cannot serialize: the module has no translated code");
+  if (!m.code)
+    return Error(ErrorKind::Internal, "cannot serialize: the module has no translated code");
   EMBER_ASSIGN(std::vector<uint32_t> words, interp::to_portable(*m.code, m));
   Out o;
   o.b.reserve(kHeaderSize + 256 + words.size() * 4 + m.code->pc_map.size() * 8);

@@ -67,7 +67,7 @@ namespace ember {
 // Translated code of one module (opaque before src/interp).
 struct CompiledCode {
   std::vector<uint32_t> words;
-  std::vector<interp::FuncCode> funcs;   // one per defined function
+  std::vector<interp::FuncCode> funcs;     // one per defined function
   std::vector<interp::PcMapEntry> pc_map;  // sorted by word
   // Wasm byte offset of the instruction at `word` (best effort).
   uint64_t offset_of(uint32_t word) const;

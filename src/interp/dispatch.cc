@@ -92,7 +92,8 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
 // which the interpreter does not track (decision 27). Done here, at trap
 // time, so that the handlers' trap paths stay a jump.
 [[gnu::cold, gnu::noinline]] void note_access_fault(rt::StoreData& s, const uint32_t* pc,
-                                                    const rt::Slot* fp, const rt::ModuleInst* inst) {
+                                                    const rt::Slot* fp,
+                                                    const rt::ModuleInst* inst) {
   s.fault.valid = false;
   MemAccess a;
   if (!memory_access(pc[0], &a) || a.addr64) return;
@@ -134,11 +135,14 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
 
 TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp) {
   static const int32_t kTable[] = {
-#define EMBER_OPK_Lowered(name, ...) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_OPK_Lowered(name, ...) \
+  int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "ir/operators_by_kind.inc"
-#define EMBER_IROP(name, ...) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_IROP(name, ...) \
+  int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_ops.def"
-#define EMBER_DERIVED(name, base, variant) int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
+#define EMBER_DERIVED(name, base, variant) \
+  int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
 #include "interp/ir_derived.def"
   };
   static_assert(sizeof(kTable) / sizeof(kTable[0]) == kIOpCount);
@@ -158,41 +162,41 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
   rt::FuncInst* callee = nullptr;
   rt::Slot* nfp = nullptr;
 
-#define RELOAD_MEM()                              \
-  do {                                            \
-    if (!inst->memories.empty()) {                \
-      mem = inst->memories[0]->base;              \
-      msize = inst->memories[0]->size;            \
-    } else {                                      \
-      mem = nullptr;                              \
-      msize = 0;                                  \
-    }                                             \
+#define RELOAD_MEM()                   \
+  do {                                 \
+    if (!inst->memories.empty()) {     \
+      mem = inst->memories[0]->base;   \
+      msize = inst->memories[0]->size; \
+    } else {                           \
+      mem = nullptr;                   \
+      msize = 0;                       \
+    }                                  \
   } while (0)
-#define DISPATCH() goto *static_cast<const void*>(base + int32_t(*pc))
-#define NEXT(n)  \
-  do {           \
-    pc += (n);   \
-    DISPATCH();  \
+#define DISPATCH() goto* static_cast<const void*>(base + int32_t(*pc))
+#define NEXT(n) \
+  do {          \
+    pc += (n);  \
+    DISPATCH(); \
   } while (0)
-#define JUMP(i)                       \
-  do {                                \
-    pc += (i) + int32_t(pc[(i)]);     \
-    DISPATCH();                       \
+#define JUMP(i)                   \
+  do {                            \
+    pc += (i) + int32_t(pc[(i)]); \
+    DISPATCH();                   \
   } while (0)
-#define TRAP(code)  \
-  do {              \
-    trap = (code);  \
-    goto L_trap;    \
+#define TRAP(code) \
+  do {             \
+    trap = (code); \
+    goto L_trap;   \
   } while (0)
 // An out-of-bounds load or store of `n` bytes at `addr` + `off` in a memory
 // of `size` bytes (memory64: `m64`). The arguments document the handler;
 // L_trap_access works the fault out again from the instruction (computing
 // it here, in every handler's trap path, slowed memory-heavy programs by up
 // to a quarter: decision 27).
-#define MEM_TRAP(addr, off, n, size, m64)  \
-  do {                                     \
-    trap = TrapCode::MemoryOutOfBounds;    \
-    goto L_trap_access;                    \
+#define MEM_TRAP(addr, off, n, size, m64) \
+  do {                                    \
+    trap = TrapCode::MemoryOutOfBounds;   \
+    goto L_trap_access;                   \
   } while (0)
 #define S(i) fp[pc[i]]
 #define GET_I32(i) uint32_t(fp[pc[i]])

@@ -32,7 +32,9 @@ const void* function_code(const CompiledCode& code, uint32_t defined_index) {
   return &code.funcs[defined_index];
 }
 
-State::~State() { platform::vm_release(reinterpret_cast<uint8_t*>(stack), stack_bytes); }
+State::~State() {
+  platform::vm_release(reinterpret_cast<uint8_t*>(stack), stack_bytes);
+}
 
 // Null when the value stack cannot be mapped (the call then traps).
 State* state_of(rt::StoreData& store) {
@@ -57,8 +59,7 @@ State* state_of(rt::StoreData& store) {
 
 namespace {
 
-TrapCode call_host(rt::StoreData& store, rt::FuncInst* f, rt::ModuleInst* caller,
-                   rt::Slot* slots) {
+TrapCode call_host(rt::StoreData& store, rt::FuncInst* f, rt::ModuleInst* caller, rt::Slot* slots) {
   rt::HostCall hc{&store, caller};
   try {
     return f->host->fn(hc, slots);
@@ -77,7 +78,8 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
     // Not the program's fault: say what ran out instead of "stack exhausted".
     store.host_error = std::make_exception_ptr(WasmError(
         ErrorKind::Exhaustion,
-        "could not allocate the wasm stack (" + std::to_string(store.engine ? store.engine->config.max_wasm_stack : 0) +
+        "could not allocate the wasm stack (" +
+            std::to_string(store.engine ? store.engine->config.max_wasm_stack : 0) +
             " bytes of max_wasm_stack): the process is out of memory mappings or address space"));
     return TrapCode::HostError;
   }

@@ -41,8 +41,19 @@ constexpr const char* kIrOps[] = {
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
 // ir_derived.def's variants: the operators.def row each one derives from.
-enum class Variant : uint8_t { Imm, BrIf, BrIfNot, BrIfImm, BrIfNotImm, AddImm, Add, AddShl, A64,
-                               Mem, MemA64 };
+enum class Variant : uint8_t {
+  Imm,
+  BrIf,
+  BrIfNot,
+  BrIfImm,
+  BrIfNotImm,
+  AddImm,
+  Add,
+  AddShl,
+  A64,
+  Mem,
+  MemA64
+};
 struct DerivedRow {
   Op base;
   Variant variant;
@@ -121,18 +132,24 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
       add(slot_of(info.in));
       for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
       return;
-    case Variant::BrIf: case Variant::BrIfNot:
+    case Variant::BrIf:
+    case Variant::BrIfNot:
       add(slot_of(info.in));
       add(slot_of(info.in));
       add(Operand::Branch);
       return;
-    case Variant::BrIfImm: case Variant::BrIfNotImm:
+    case Variant::BrIfImm:
+    case Variant::BrIfNotImm:
       add(slot_of(info.in));
       for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
       add(Operand::Branch);
       return;
-    case Variant::AddImm: case Variant::Add: case Variant::AddShl: case Variant::A64:
-    case Variant::Mem: case Variant::MemA64:
+    case Variant::AddImm:
+    case Variant::Add:
+    case Variant::AddShl:
+    case Variant::A64:
+    case Variant::Mem:
+    case Variant::MemA64:
       x.known = false;  // address forms exist for loads and stores only
       return;
   }
@@ -209,8 +226,7 @@ struct Layouts {
           x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
           x.memory0 = true;
           continue;
-        default:
-          break;
+        default: break;
       }
       switch (info.sig) {
         case SigKind::Unary:  // [op][d][a]
@@ -262,7 +278,8 @@ const Layouts& layouts() {
   return t;
 }
 
-[[gnu::cold]] Error corrupt(const std::string& what, uint32_t func = UINT32_MAX, uint64_t word = UINT64_MAX) {
+[[gnu::cold]] Error corrupt(const std::string& what, uint32_t func = UINT32_MAX,
+                            uint64_t word = UINT64_MAX) {
   std::string msg = "serialized module is corrupted: " + what;
   if (func != UINT32_MAX) msg += " (defined function " + std::to_string(func);
   if (word != UINT64_MAX) msg += ", word " + std::to_string(word);
@@ -316,7 +333,8 @@ bool access_form(IOp op, MemAccess* out) {
   SigKind k = info->sig;
   bool loads = k == SigKind::Load || k == SigKind::VLoad || k == SigKind::VLoadLane;
   bool lane = k == SigKind::VLoadLane || k == SigKind::VStoreLane;
-  if (!loads && k != SigKind::Store && k != SigKind::VStore && k != SigKind::VStoreLane) return false;
+  if (!loads && k != SigKind::Store && k != SigKind::VStore && k != SigKind::VStoreLane)
+    return false;
   MemAccess a;
   a.size = info->size;
   uint8_t w = loads ? 2 : 1;  // after the destination slot of a load
@@ -342,7 +360,9 @@ uint32_t instruction_words(const IrLayout& l, const uint32_t* w, size_t left) {
 
 }  // namespace
 
-const IrLayout& ir_layout(IOp op) { return layouts().l[size_t(op)]; }
+const IrLayout& ir_layout(IOp op) {
+  return layouts().l[size_t(op)];
+}
 
 const char* iop_name(IOp op) {
   return size_t(op) < kIOpCount ? kIOpNames[size_t(op)] : "?";
@@ -362,7 +382,8 @@ uint64_t ir_fingerprint() {
     for (size_t i = 0; i < kOpCount; i++) {
       const OpInfo& info = op_info(Op(i));
       h = fnv1a64(info.mnemonic, std::strlen(info.mnemonic), h);
-      uint8_t facts[5] = {uint8_t(info.sig), uint8_t(info.imm), info.in ? uint8_t(*info.in) : uint8_t(0),
+      uint8_t facts[5] = {uint8_t(info.sig), uint8_t(info.imm),
+                          info.in ? uint8_t(*info.in) : uint8_t(0),
                           info.out ? uint8_t(*info.out) : uint8_t(0), info.size};
       h = fnv1a64(facts, sizeof facts, h);
     }
@@ -385,22 +406,26 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
     for (uint32_t pc = fc.begin; pc < fc.end;) {
       auto it = rev.op.find(code.words[pc]);
       if (it == rev.op.end())
-        return Error(ErrorKind::Internal, "cannot serialize: unknown handler word in translated code");
+        return Error(ErrorKind::Internal,
+                     "cannot serialize: unknown handler word in translated code");
       if (it->second == UINT32_MAX)
-        return Error(ErrorKind::Internal, "cannot serialize: IR ops with different layouts share a handler");
+        return Error(ErrorKind::Internal,
+                     "cannot serialize: IR ops with different layouts share a handler");
       IOp op = IOp(it->second);
       const IrLayout& l = ir_layout(op);
       if (!l.known)
         return Error(ErrorKind::Internal, std::string("cannot serialize: IR op ") + iop_name(op) +
                                               " has no operand layout (src/interp/ir_codec.cc)");
       uint32_t n = instruction_words(l, &code.words[pc], fc.end - pc);
-      if (n == 0 || n > fc.end - pc) return Error(ErrorKind::Internal, "cannot serialize: translated code is inconsistent");
+      if (n == 0 || n > fc.end - pc)
+        return Error(ErrorKind::Internal, "cannot serialize: translated code is inconsistent");
       out[pc] = uint32_t(op);
       for (uint32_t k = 0; k < l.count && !l.variable; k++) {
         if (l.ops[k] != Operand::TypeId) continue;
         auto t = type_index.find(code.words[pc + 1 + k]);
         if (t == type_index.end())
-          return Error(ErrorKind::Internal, "cannot serialize: call_indirect type not in the module");
+          return Error(ErrorKind::Internal,
+                       "cannot serialize: call_indirect type not in the module");
         out[pc + 1 + k] = t->second;
       }
       pc += n;
@@ -428,7 +453,8 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
     uint64_t frame = fc.frame_slots;
     if (frame == 0 || frame > (1u << 24) || fc.num_locals > frame ||
         fc.num_params > fc.num_locals || fc.num_results > frame ||
-        fc.num_params != slots_of_types(type.params) || fc.num_results != slots_of_types(type.results))
+        fc.num_params != slots_of_types(type.params) ||
+        fc.num_results != slots_of_types(type.results))
       return corrupt("function frame does not match its type", fi);
     branches.clear();
     bool falls_through = true;
@@ -437,22 +463,27 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
       if (opw >= kIOpCount) return corrupt("unknown IR op", fi, pc);
       IOp op = IOp(opw);
       const IrLayout& l = layout[opw];
-      if (!l.known) return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
+      if (!l.known)
+        return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
       uint32_t n = instruction_words(l, &w[pc], fc.end - pc);
-      if (n == 0 || (!l.variable && n > fc.end - pc)) return corrupt("instruction runs past its function", fi, pc);
+      if (n == 0 || (!l.variable && n > fc.end - pc))
+        return corrupt("instruction runs past its function", fi, pc);
       starts[pc] = 1;
-      if (l.memory0 && m.memories.empty()) return corrupt("memory access in a module without memory", fi, pc);
+      if (l.memory0 && m.memories.empty())
+        return corrupt("memory access in a module without memory", fi, pc);
       auto slot_ok = [&](uint64_t s, uint64_t width) { return s + width <= frame; };
       if (l.variable) {  // BrTable: [op][i][n][off x (n+1)]
         if (!slot_ok(w[pc + 1], 1)) return corrupt("slot out of frame", fi, pc);
-        for (uint64_t k = pc + 3; k < pc + n; k++) branches.emplace_back(k, k + int64_t(int32_t(w[k])));
+        for (uint64_t k = pc + 3; k < pc + n; k++)
+          branches.emplace_back(k, k + int64_t(int32_t(w[k])));
       } else {
         // Fast path: slot operands against the frame.
         const uint32_t* x = &w[pc + 1];
         bool bad = false;
         for (uint32_t k = 0; k < l.count; k++) {
           uint64_t v = x[k];
-          bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) | (((l.slot2_mask >> k) & 1) && v + 2 > frame);
+          bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) |
+                 (((l.slot2_mask >> k) & 1) && v + 2 > frame);
         }
         if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         const FuncType* callee = nullptr;
@@ -462,7 +493,9 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
           uint32_t v = w[at];
           bool ok = true;
           switch (l.ops[k]) {
-            case Operand::Slot: case Operand::Slot2: case Operand::Imm: break;  // checked above
+            case Operand::Slot:
+            case Operand::Slot2:
+            case Operand::Imm: break;  // checked above
             case Operand::Lane: ok = v < l.lanes; break;
             case Operand::Shift: ok = v < 32; break;
             case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
@@ -489,14 +522,15 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
               }
               break;
             case Operand::CallBase:
-              ok = callee != nullptr &&
-                   slot_ok(v, std::max(slots_of_types(callee->params), slots_of_types(callee->results)));
+              ok = callee != nullptr && slot_ok(v, std::max(slots_of_types(callee->params),
+                                                            slots_of_types(callee->results)));
               break;
           }
           if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         }
         // Reference moves between tables and segments keep one reference type.
-        if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) && m.tables[x[1]].elem != ValType::FuncRef)
+        if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) &&
+            m.tables[x[1]].elem != ValType::FuncRef)
           return corrupt("call_indirect through a non-funcref table", fi, pc);
         if (op == IOp::TableCopy && m.tables[x[0]].elem != m.tables[x[1]].elem)
           return corrupt("table.copy between tables of different types", fi, pc);

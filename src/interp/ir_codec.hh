@@ -41,21 +41,21 @@ namespace ember::interp {
 
 // What one operand word of an instruction means.
 enum class Operand : uint8_t {
-  Slot,      // frame slot index (one 8-byte slot)
-  Slot2,     // frame slot index of a v128 (two slots)
-  Imm,       // immediate (any value)
-  Branch,    // offset relative to the word holding it
-  Func,      // function index
-  LocalFunc, // defined function of this module, relative to the current one
-  Global,    // global index
-  Table,     // table index
-  Memory,    // memory index
-  Elem,      // element segment index
-  Data,      // data segment index
-  TypeId,    // engine type id (in memory) / module type index (portable)
-  CallBase,  // first slot of a call's argument/result window
-  Lane,      // SIMD lane index, below IrLayout::lanes
-  Shift,     // shift count of an address form, below 32
+  Slot,       // frame slot index (one 8-byte slot)
+  Slot2,      // frame slot index of a v128 (two slots)
+  Imm,        // immediate (any value)
+  Branch,     // offset relative to the word holding it
+  Func,       // function index
+  LocalFunc,  // defined function of this module, relative to the current one
+  Global,     // global index
+  Table,      // table index
+  Memory,     // memory index
+  Elem,       // element segment index
+  Data,       // data segment index
+  TypeId,     // engine type id (in memory) / module type index (portable)
+  CallBase,   // first slot of a call's argument/result window
+  Lane,       // SIMD lane index, below IrLayout::lanes
+  Shift,      // shift count of an address form, below 32
 };
 
 struct IrLayout {
@@ -76,14 +76,14 @@ const IrLayout& ir_layout(IOp op);
 // Where an IR load or store keeps its operands: word positions in the
 // instruction (0 is the opcode word; 0 below also means "none").
 struct MemAccess {
-  uint8_t size = 0;       // bytes accessed
-  bool addr64 = false;    // the address is an i64 (memory64)
-  uint8_t offset = 0;     // the memarg offset (immediate)
-  uint8_t addr = 0;       // the address (slot)
-  uint8_t mem = 0;        // the memory index (immediate); none: memory 0
-  uint8_t add_imm = 0;    // AddImm forms: a constant added to the address
-  uint8_t add_slot = 0;   // Add/AddShl forms: a slot added (shifted left) to it
-  uint8_t shift = 0;      // AddShl forms: the shift count (immediate)
+  uint8_t size = 0;      // bytes accessed
+  bool addr64 = false;   // the address is an i64 (memory64)
+  uint8_t offset = 0;    // the memarg offset (immediate)
+  uint8_t addr = 0;      // the address (slot)
+  uint8_t mem = 0;       // the memory index (immediate); none: memory 0
+  uint8_t add_imm = 0;   // AddImm forms: a constant added to the address
+  uint8_t add_slot = 0;  // Add/AddShl forms: a slot added (shifted left) to it
+  uint8_t shift = 0;     // AddShl forms: the shift count (immediate)
 };
 // The access form of the instruction whose handler word is `handler_word`;
 // false when it is no load or store. Cold: it looks the word up in a map.

@@ -37,16 +37,16 @@ constexpr bool layout_matches(const char* layout, uint32_t operands) {
   return n == operands;
 }
 
-#define EMBER_IROP(name, lay, ...)                                                      \
-  struct name {                                                                         \
-    static constexpr IOp iop = IOp::name;                                               \
-    static constexpr const char* layout = lay;                                          \
-    struct At {                                                                         \
-      enum : int32_t { op_, __VA_ARGS__ __VA_OPT__(, ) words };                         \
-    };                                                                                  \
-    __VA_OPT__(uint32_t __VA_ARGS__;)                                                   \
-  };                                                                                    \
-  static_assert(layout_matches(name::layout, name::At::words - 1),                       \
+#define EMBER_IROP(name, lay, ...)                                 \
+  struct name {                                                    \
+    static constexpr IOp iop = IOp::name;                          \
+    static constexpr const char* layout = lay;                     \
+    struct At {                                                    \
+      enum : int32_t { op_, __VA_ARGS__ __VA_OPT__(, ) words };    \
+    };                                                             \
+    __VA_OPT__(uint32_t __VA_ARGS__;)                              \
+  };                                                               \
+  static_assert(layout_matches(name::layout, name::At::words - 1), \
                 "ir_ops.def: " #name " names one operand per layout letter");
 #include "interp/ir_ops.def"
 

@@ -21,15 +21,29 @@
 
 namespace ember::num {
 
-inline uint32_t f32_bits(float f) { return std::bit_cast<uint32_t>(f); }
-inline uint64_t f64_bits(double f) { return std::bit_cast<uint64_t>(f); }
-inline float f32_from(uint32_t b) { return std::bit_cast<float>(b); }
-inline double f64_from(uint64_t b) { return std::bit_cast<double>(b); }
+inline uint32_t f32_bits(float f) {
+  return std::bit_cast<uint32_t>(f);
+}
+inline uint64_t f64_bits(double f) {
+  return std::bit_cast<uint64_t>(f);
+}
+inline float f32_from(uint32_t b) {
+  return std::bit_cast<float>(b);
+}
+inline double f64_from(uint64_t b) {
+  return std::bit_cast<double>(b);
+}
 
 #define EMBER_NUM_UN(name, T, R, expr) \
-  inline R name(T a, TrapCode& trap) { (void)trap; return expr; }
-#define EMBER_NUM_BIN(name, T, R, expr) \
-  inline R name(T a, T b, TrapCode& trap) { (void)trap; return expr; }
+  inline R name(T a, TrapCode& trap) { \
+    (void)trap;                        \
+    return expr;                       \
+  }
+#define EMBER_NUM_BIN(name, T, R, expr)     \
+  inline R name(T a, T b, TrapCode& trap) { \
+    (void)trap;                             \
+    return expr;                            \
+  }
 
 using u32 = uint32_t;
 using u64 = uint64_t;
@@ -75,7 +89,10 @@ EMBER_NUM_BIN(F64Ge, double, u32, a >= b)
 // ---- integer arithmetic -------------------------------------------------------
 template <typename U, typename S>
 inline U div_s(U a, U b, TrapCode& trap) {
-  if (b == 0) { trap = TrapCode::IntegerDivideByZero; return 0; }
+  if (b == 0) {
+    trap = TrapCode::IntegerDivideByZero;
+    return 0;
+  }
   if (S(a) == std::numeric_limits<S>::min() && S(b) == -1) {
     trap = TrapCode::IntegerOverflow;
     return 0;
@@ -84,18 +101,27 @@ inline U div_s(U a, U b, TrapCode& trap) {
 }
 template <typename U>
 inline U div_u(U a, U b, TrapCode& trap) {
-  if (b == 0) { trap = TrapCode::IntegerDivideByZero; return 0; }
+  if (b == 0) {
+    trap = TrapCode::IntegerDivideByZero;
+    return 0;
+  }
   return a / b;
 }
 template <typename U, typename S>
 inline U rem_s(U a, U b, TrapCode& trap) {
-  if (b == 0) { trap = TrapCode::IntegerDivideByZero; return 0; }
+  if (b == 0) {
+    trap = TrapCode::IntegerDivideByZero;
+    return 0;
+  }
   if (S(b) == -1) return 0;
   return U(S(a) % S(b));
 }
 template <typename U>
 inline U rem_u(U a, U b, TrapCode& trap) {
-  if (b == 0) { trap = TrapCode::IntegerDivideByZero; return 0; }
+  if (b == 0) {
+    trap = TrapCode::IntegerDivideByZero;
+    return 0;
+  }
   return a % b;
 }
 
@@ -104,12 +130,12 @@ EMBER_NUM_UN(I32Ctz, u32, u32, u32(std::countr_zero(a)))
 EMBER_NUM_UN(I32Popcnt, u32, u32, u32(std::popcount(a)))
 EMBER_NUM_BIN(I32Add, u32, u32, a + b)
 EMBER_NUM_BIN(I32Sub, u32, u32, a - b)
-EMBER_NUM_BIN(I32Mul, u32, u32, a * b)
+EMBER_NUM_BIN(I32Mul, u32, u32, a* b)
 EMBER_NUM_BIN(I32DivS, u32, u32, (div_s<u32, i32>(a, b, trap)))
 EMBER_NUM_BIN(I32DivU, u32, u32, div_u<u32>(a, b, trap))
 EMBER_NUM_BIN(I32RemS, u32, u32, (rem_s<u32, i32>(a, b, trap)))
 EMBER_NUM_BIN(I32RemU, u32, u32, rem_u<u32>(a, b, trap))
-EMBER_NUM_BIN(I32And, u32, u32, a & b)
+EMBER_NUM_BIN(I32And, u32, u32, a& b)
 EMBER_NUM_BIN(I32Or, u32, u32, a | b)
 EMBER_NUM_BIN(I32Xor, u32, u32, a ^ b)
 EMBER_NUM_BIN(I32Shl, u32, u32, a << (b & 31))
@@ -122,12 +148,12 @@ EMBER_NUM_UN(I64Ctz, u64, u64, u64(std::countr_zero(a)))
 EMBER_NUM_UN(I64Popcnt, u64, u64, u64(std::popcount(a)))
 EMBER_NUM_BIN(I64Add, u64, u64, a + b)
 EMBER_NUM_BIN(I64Sub, u64, u64, a - b)
-EMBER_NUM_BIN(I64Mul, u64, u64, a * b)
+EMBER_NUM_BIN(I64Mul, u64, u64, a* b)
 EMBER_NUM_BIN(I64DivS, u64, u64, (div_s<u64, i64>(a, b, trap)))
 EMBER_NUM_BIN(I64DivU, u64, u64, div_u<u64>(a, b, trap))
 EMBER_NUM_BIN(I64RemS, u64, u64, (rem_s<u64, i64>(a, b, trap)))
 EMBER_NUM_BIN(I64RemU, u64, u64, rem_u<u64>(a, b, trap))
-EMBER_NUM_BIN(I64And, u64, u64, a & b)
+EMBER_NUM_BIN(I64And, u64, u64, a& b)
 EMBER_NUM_BIN(I64Or, u64, u64, a | b)
 EMBER_NUM_BIN(I64Xor, u64, u64, a ^ b)
 EMBER_NUM_BIN(I64Shl, u64, u64, a << (b & 63))
@@ -161,7 +187,7 @@ EMBER_NUM_UN(F32Nearest, float, float, std::isnan(a) ? a + a : std::nearbyint(a)
 EMBER_NUM_UN(F32Sqrt, float, float, std::sqrt(a))
 EMBER_NUM_BIN(F32Add, float, float, a + b)
 EMBER_NUM_BIN(F32Sub, float, float, a - b)
-EMBER_NUM_BIN(F32Mul, float, float, a * b)
+EMBER_NUM_BIN(F32Mul, float, float, a* b)
 EMBER_NUM_BIN(F32Div, float, float, a / b)
 EMBER_NUM_BIN(F32Min, float, float, fmin(a, b))
 EMBER_NUM_BIN(F32Max, float, float, fmax(a, b))
@@ -176,7 +202,7 @@ EMBER_NUM_UN(F64Nearest, double, double, std::isnan(a) ? a + a : std::nearbyint(
 EMBER_NUM_UN(F64Sqrt, double, double, std::sqrt(a))
 EMBER_NUM_BIN(F64Add, double, double, a + b)
 EMBER_NUM_BIN(F64Sub, double, double, a - b)
-EMBER_NUM_BIN(F64Mul, double, double, a * b)
+EMBER_NUM_BIN(F64Mul, double, double, a* b)
 EMBER_NUM_BIN(F64Div, double, double, a / b)
 EMBER_NUM_BIN(F64Min, double, double, fmin(a, b))
 EMBER_NUM_BIN(F64Max, double, double, fmax(a, b))
@@ -188,8 +214,14 @@ EMBER_NUM_BIN(F64Copysign, double, double,
 // Trapping truncation: `lo` and `hi` are exclusive bounds of the valid range.
 template <typename R, typename F>
 inline R trunc_checked(F a, F lo, F hi, TrapCode& trap) {
-  if (std::isnan(a)) { trap = TrapCode::InvalidConversionToInteger; return 0; }
-  if (!(a > lo && a < hi)) { trap = TrapCode::IntegerOverflow; return 0; }
+  if (std::isnan(a)) {
+    trap = TrapCode::InvalidConversionToInteger;
+    return 0;
+  }
+  if (!(a > lo && a < hi)) {
+    trap = TrapCode::IntegerOverflow;
+    return 0;
+  }
   return R(a);
 }
 // Saturating truncation to integer type I (returned as its unsigned bits).
@@ -207,9 +239,11 @@ inline I trunc_sat(F a) {
 }
 
 EMBER_NUM_UN(I32WrapI64, u64, u32, u32(a))
-EMBER_NUM_UN(I32TruncF32S, float, u32, u32(trunc_checked<i32>(a, -2147483904.0f, 2147483648.0f, trap)))
+EMBER_NUM_UN(I32TruncF32S, float, u32,
+             u32(trunc_checked<i32>(a, -2147483904.0f, 2147483648.0f, trap)))
 EMBER_NUM_UN(I32TruncF32U, float, u32, trunc_checked<u32>(a, -1.0f, 4294967296.0f, trap))
-EMBER_NUM_UN(I32TruncF64S, double, u32, u32(trunc_checked<i32>(a, -2147483649.0, 2147483648.0, trap)))
+EMBER_NUM_UN(I32TruncF64S, double, u32,
+             u32(trunc_checked<i32>(a, -2147483649.0, 2147483648.0, trap)))
 EMBER_NUM_UN(I32TruncF64U, double, u32, trunc_checked<u32>(a, -1.0, 4294967296.0, trap))
 EMBER_NUM_UN(I64ExtendI32S, u32, u64, u64(i64(i32(a))))
 EMBER_NUM_UN(I64ExtendI32U, u32, u64, u64(a))

@@ -92,12 +92,20 @@ inline V128 load(const void* p) {
   std::memcpy(&v, p, 16);
   return v;
 }
-inline void store(void* p, V128 v) { std::memcpy(p, &v, 16); }
+inline void store(void* p, V128 v) {
+  std::memcpy(p, &v, 16);
+}
 
 #if EMBER_SIMD_SSE2
-inline __m128i mi(V128 v) { return (__m128i)v; }
-inline __m128 mf(V128 v) { return (__m128)v; }
-inline __m128d md(V128 v) { return (__m128d)v; }
+inline __m128i mi(V128 v) {
+  return (__m128i)v;
+}
+inline __m128 mf(V128 v) {
+  return (__m128)v;
+}
+inline __m128d md(V128 v) {
+  return (__m128d)v;
+}
 #endif
 
 // The low and high 8-byte halves of a vector, as a half-vector type H.
@@ -133,12 +141,24 @@ inline V128 join(H lo, H hi) {
   }
 
 // ---- splats ---------------------------------------------------------------------
-inline V128 I8x16Splat(uint32_t x) { return (V128)(u8x16{} + uint8_t(x)); }
-inline V128 I16x8Splat(uint32_t x) { return (V128)(u16x8{} + uint16_t(x)); }
-inline V128 I32x4Splat(uint32_t x) { return (V128)(u32x4{} + x); }
-inline V128 I64x2Splat(uint64_t x) { return V128{x, x}; }
-inline V128 F32x4Splat(float x) { return I32x4Splat(num::f32_bits(x)); }
-inline V128 F64x2Splat(double x) { return I64x2Splat(num::f64_bits(x)); }
+inline V128 I8x16Splat(uint32_t x) {
+  return (V128)(u8x16{} + uint8_t(x));
+}
+inline V128 I16x8Splat(uint32_t x) {
+  return (V128)(u16x8{} + uint16_t(x));
+}
+inline V128 I32x4Splat(uint32_t x) {
+  return (V128)(u32x4{} + x);
+}
+inline V128 I64x2Splat(uint64_t x) {
+  return V128{x, x};
+}
+inline V128 F32x4Splat(float x) {
+  return I32x4Splat(num::f32_bits(x));
+}
+inline V128 F64x2Splat(double x) {
+  return I64x2Splat(num::f64_bits(x));
+}
 
 // ---- shuffles -------------------------------------------------------------------
 // Byte selection with the pshufb rule, from two vectors: lane i of the result
@@ -166,7 +186,9 @@ inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) {
 #else
 using SelectBytesFn = V128 (*)(V128, V128, V128, V128);
 extern const SelectBytesFn select_bytes_impl;
-inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) { return select_bytes_impl(a, b, ma, mb); }
+inline V128 select_bytes(V128 a, V128 b, V128 ma, V128 mb) {
+  return select_bytes_impl(a, b, ma, mb);
+}
 #endif
 
 // `m` holds the two selection masks the translator derived from the 16 lane
@@ -175,7 +197,9 @@ inline V128 I8x16Shuffle(V128 a, V128 b, const uint32_t* m) {
   return select_bytes(a, b, load(m), load(m + 4));
 }
 
-inline V128 none_selected() { return (V128)(u8x16{} + 0x80); }
+inline V128 none_selected() {
+  return (V128)(u8x16{} + 0x80);
+}
 
 // Lane j of `a` for each index j of `s`; indices >= 16 give 0 (a saturating
 // add sets their top bit and keeps the low four bits of the others).
@@ -191,24 +215,28 @@ inline V128 I8x16Swizzle(V128 a, V128 s) {
 
 // ---- bitwise ----------------------------------------------------------------------
 EMBER_V_UN(V128Not, u64x2, ~a)
-EMBER_V_BIN(V128And, u64x2, a & b)
+EMBER_V_BIN(V128And, u64x2, a& b)
 EMBER_V_BIN(V128Andnot, u64x2, a & ~b)
 EMBER_V_BIN(V128Or, u64x2, a | b)
 EMBER_V_BIN(V128Xor, u64x2, a ^ b)
-inline V128 V128Bitselect(V128 a, V128 b, V128 c) { return (a & c) | (b & ~c); }
-inline uint32_t V128AnyTrue(V128 a) { return (a[0] | a[1]) != 0; }
+inline V128 V128Bitselect(V128 a, V128 b, V128 c) {
+  return (a & c) | (b & ~c);
+}
+inline uint32_t V128AnyTrue(V128 a) {
+  return (a[0] | a[1]) != 0;
+}
 
 // ---- comparisons ------------------------------------------------------------------
-#define EMBER_V_CMP(prefix, S, U)              \
-  EMBER_V_BIN(prefix##Eq, U, a == b)          \
-  EMBER_V_BIN(prefix##Ne, U, a != b)          \
-  EMBER_V_BIN(prefix##LtS, S, a < b)          \
-  EMBER_V_BIN(prefix##LtU, U, a < b)          \
-  EMBER_V_BIN(prefix##GtS, S, a > b)          \
-  EMBER_V_BIN(prefix##GtU, U, a > b)          \
-  EMBER_V_BIN(prefix##LeS, S, a <= b)         \
-  EMBER_V_BIN(prefix##LeU, U, a <= b)         \
-  EMBER_V_BIN(prefix##GeS, S, a >= b)         \
+#define EMBER_V_CMP(prefix, S, U)     \
+  EMBER_V_BIN(prefix##Eq, U, a == b)  \
+  EMBER_V_BIN(prefix##Ne, U, a != b)  \
+  EMBER_V_BIN(prefix##LtS, S, a < b)  \
+  EMBER_V_BIN(prefix##LtU, U, a < b)  \
+  EMBER_V_BIN(prefix##GtS, S, a > b)  \
+  EMBER_V_BIN(prefix##GtU, U, a > b)  \
+  EMBER_V_BIN(prefix##LeS, S, a <= b) \
+  EMBER_V_BIN(prefix##LeU, U, a <= b) \
+  EMBER_V_BIN(prefix##GeS, S, a >= b) \
   EMBER_V_BIN(prefix##GeU, U, a >= b)
 EMBER_V_CMP(I8x16, i8x16, u8x16)
 EMBER_V_CMP(I16x8, i16x8, u16x8)
@@ -220,12 +248,12 @@ EMBER_V_BIN(I64x2LtS, i64x2, a < b)
 EMBER_V_BIN(I64x2GtS, i64x2, a > b)
 EMBER_V_BIN(I64x2LeS, i64x2, a <= b)
 EMBER_V_BIN(I64x2GeS, i64x2, a >= b)
-#define EMBER_V_FCMP(prefix, F)        \
-  EMBER_V_BIN(prefix##Eq, F, a == b)  \
-  EMBER_V_BIN(prefix##Ne, F, a != b)  \
-  EMBER_V_BIN(prefix##Lt, F, a < b)   \
-  EMBER_V_BIN(prefix##Gt, F, a > b)   \
-  EMBER_V_BIN(prefix##Le, F, a <= b)  \
+#define EMBER_V_FCMP(prefix, F)      \
+  EMBER_V_BIN(prefix##Eq, F, a == b) \
+  EMBER_V_BIN(prefix##Ne, F, a != b) \
+  EMBER_V_BIN(prefix##Lt, F, a < b)  \
+  EMBER_V_BIN(prefix##Gt, F, a > b)  \
+  EMBER_V_BIN(prefix##Le, F, a <= b) \
   EMBER_V_BIN(prefix##Ge, F, a >= b)
 EMBER_V_FCMP(F32x4, f32x4)
 EMBER_V_FCMP(F64x2, f64x2)
@@ -260,7 +288,9 @@ inline uint32_t I32x4AllTrue(V128 a) {
   return (x[0] != 0) & (x[1] != 0) & (x[2] != 0) & (x[3] != 0);
 #endif
 }
-inline uint32_t I64x2AllTrue(V128 a) { return (a[0] != 0) & (a[1] != 0); }
+inline uint32_t I64x2AllTrue(V128 a) {
+  return (a[0] != 0) & (a[1] != 0);
+}
 
 inline uint32_t I8x16Bitmask(V128 a) {
 #if EMBER_SIMD_SSE2
@@ -290,15 +320,19 @@ inline uint32_t I32x4Bitmask(V128 a) {
   return (x[0] >> 31) | (x[1] >> 31) << 1 | (x[2] >> 31) << 2 | (x[3] >> 31) << 3;
 #endif
 }
-inline uint32_t I64x2Bitmask(V128 a) { return uint32_t(a[0] >> 63) | uint32_t(a[1] >> 63) << 1; }
+inline uint32_t I64x2Bitmask(V128 a) {
+  return uint32_t(a[0] >> 63) | uint32_t(a[1] >> 63) << 1;
+}
 
 // ---- integer unary ------------------------------------------------------------------
-#define EMBER_V_ABS_NEG(prefix, S, U, bits)                   \
-  inline V128 prefix##Abs(V128 va) {                          \
-    U a = (U)va, m = (U)((S)va >> (bits - 1));                \
-    return (V128)((a ^ m) - m);                               \
-  }                                                           \
-  inline V128 prefix##Neg(V128 va) { return (V128)(U{} - (U)va); }
+#define EMBER_V_ABS_NEG(prefix, S, U, bits)    \
+  inline V128 prefix##Abs(V128 va) {           \
+    U a = (U)va, m = (U)((S)va >> (bits - 1)); \
+    return (V128)((a ^ m) - m);                \
+  }                                            \
+  inline V128 prefix##Neg(V128 va) {           \
+    return (V128)(U{} - (U)va);                \
+  }
 EMBER_V_ABS_NEG(I8x16, i8x16, u8x16, 8)
 EMBER_V_ABS_NEG(I16x8, i16x8, u16x8, 16)
 EMBER_V_ABS_NEG(I32x4, i32x4, u32x4, 32)
@@ -313,10 +347,16 @@ inline V128 I8x16Popcnt(V128 va) {
 }
 
 // ---- shifts (count modulo the lane width) ---------------------------------------------
-#define EMBER_V_SHIFTS(prefix, S, U, bits)                                                \
-  inline V128 prefix##Shl(V128 a, uint32_t n) { return (V128)((U)a << int(n & (bits - 1))); } \
-  inline V128 prefix##ShrS(V128 a, uint32_t n) { return (V128)((S)a >> int(n & (bits - 1))); } \
-  inline V128 prefix##ShrU(V128 a, uint32_t n) { return (V128)((U)a >> int(n & (bits - 1))); }
+#define EMBER_V_SHIFTS(prefix, S, U, bits)       \
+  inline V128 prefix##Shl(V128 a, uint32_t n) {  \
+    return (V128)((U)a << int(n & (bits - 1)));  \
+  }                                              \
+  inline V128 prefix##ShrS(V128 a, uint32_t n) { \
+    return (V128)((S)a >> int(n & (bits - 1)));  \
+  }                                              \
+  inline V128 prefix##ShrU(V128 a, uint32_t n) { \
+    return (V128)((U)a >> int(n & (bits - 1)));  \
+  }
 EMBER_V_SHIFTS(I8x16, i8x16, u8x16, 8)
 EMBER_V_SHIFTS(I16x8, i16x8, u16x8, 16)
 EMBER_V_SHIFTS(I32x4, i32x4, u32x4, 32)
@@ -328,18 +368,18 @@ EMBER_V_BIN(I8x16Add, u8x16, a + b)
 EMBER_V_BIN(I8x16Sub, u8x16, a - b)
 EMBER_V_BIN(I16x8Add, u16x8, a + b)
 EMBER_V_BIN(I16x8Sub, u16x8, a - b)
-EMBER_V_BIN(I16x8Mul, u16x8, a * b)
+EMBER_V_BIN(I16x8Mul, u16x8, a* b)
 EMBER_V_BIN(I32x4Add, u32x4, a + b)
 EMBER_V_BIN(I32x4Sub, u32x4, a - b)
-EMBER_V_BIN(I32x4Mul, u32x4, a * b)
+EMBER_V_BIN(I32x4Mul, u32x4, a* b)
 EMBER_V_BIN(I64x2Add, u64x2, a + b)
 EMBER_V_BIN(I64x2Sub, u64x2, a - b)
-EMBER_V_BIN(I64x2Mul, u64x2, a * b)
+EMBER_V_BIN(I64x2Mul, u64x2, a* b)
 
-#define EMBER_V_MINMAX(prefix, S, U)             \
-  EMBER_V_BIN(prefix##MinS, S, a < b ? a : b)   \
-  EMBER_V_BIN(prefix##MinU, U, a < b ? a : b)   \
-  EMBER_V_BIN(prefix##MaxS, S, a > b ? a : b)   \
+#define EMBER_V_MINMAX(prefix, S, U)          \
+  EMBER_V_BIN(prefix##MinS, S, a < b ? a : b) \
+  EMBER_V_BIN(prefix##MinU, U, a < b ? a : b) \
+  EMBER_V_BIN(prefix##MaxS, S, a > b ? a : b) \
   EMBER_V_BIN(prefix##MaxU, U, a > b ? a : b)
 EMBER_V_MINMAX(I8x16, i8x16, u8x16)
 EMBER_V_MINMAX(I16x8, i16x8, u16x8)
@@ -348,25 +388,45 @@ EMBER_V_MINMAX(I32x4, i32x4, u32x4)
 
 // Saturating add/sub: computed in the double-width lanes, then clamped.
 #if EMBER_SIMD_SSE2
-inline V128 I8x16AddSatS(V128 a, V128 b) { return (V128)_mm_adds_epi8(mi(a), mi(b)); }
-inline V128 I8x16AddSatU(V128 a, V128 b) { return (V128)_mm_adds_epu8(mi(a), mi(b)); }
-inline V128 I8x16SubSatS(V128 a, V128 b) { return (V128)_mm_subs_epi8(mi(a), mi(b)); }
-inline V128 I8x16SubSatU(V128 a, V128 b) { return (V128)_mm_subs_epu8(mi(a), mi(b)); }
-inline V128 I16x8AddSatS(V128 a, V128 b) { return (V128)_mm_adds_epi16(mi(a), mi(b)); }
-inline V128 I16x8AddSatU(V128 a, V128 b) { return (V128)_mm_adds_epu16(mi(a), mi(b)); }
-inline V128 I16x8SubSatS(V128 a, V128 b) { return (V128)_mm_subs_epi16(mi(a), mi(b)); }
-inline V128 I16x8SubSatU(V128 a, V128 b) { return (V128)_mm_subs_epu16(mi(a), mi(b)); }
-inline V128 I8x16AvgrU(V128 a, V128 b) { return (V128)_mm_avg_epu8(mi(a), mi(b)); }
-inline V128 I16x8AvgrU(V128 a, V128 b) { return (V128)_mm_avg_epu16(mi(a), mi(b)); }
+inline V128 I8x16AddSatS(V128 a, V128 b) {
+  return (V128)_mm_adds_epi8(mi(a), mi(b));
+}
+inline V128 I8x16AddSatU(V128 a, V128 b) {
+  return (V128)_mm_adds_epu8(mi(a), mi(b));
+}
+inline V128 I8x16SubSatS(V128 a, V128 b) {
+  return (V128)_mm_subs_epi8(mi(a), mi(b));
+}
+inline V128 I8x16SubSatU(V128 a, V128 b) {
+  return (V128)_mm_subs_epu8(mi(a), mi(b));
+}
+inline V128 I16x8AddSatS(V128 a, V128 b) {
+  return (V128)_mm_adds_epi16(mi(a), mi(b));
+}
+inline V128 I16x8AddSatU(V128 a, V128 b) {
+  return (V128)_mm_adds_epu16(mi(a), mi(b));
+}
+inline V128 I16x8SubSatS(V128 a, V128 b) {
+  return (V128)_mm_subs_epi16(mi(a), mi(b));
+}
+inline V128 I16x8SubSatU(V128 a, V128 b) {
+  return (V128)_mm_subs_epu16(mi(a), mi(b));
+}
+inline V128 I8x16AvgrU(V128 a, V128 b) {
+  return (V128)_mm_avg_epu8(mi(a), mi(b));
+}
+inline V128 I16x8AvgrU(V128 a, V128 b) {
+  return (V128)_mm_avg_epu16(mi(a), mi(b));
+}
 #else
-#define EMBER_V_SAT(name, T, W, N, lo, hi, op)                  \
-  inline V128 name(V128 va, V128 vb) {                          \
-    T a = (T)va, b = (T)vb, r;                                  \
-    for (int i = 0; i < N; i++) {                               \
-      W x = W(a[i]) op W(b[i]);                                 \
-      r[i] = x < (lo) ? (lo) : x > (hi) ? (hi) : x;             \
-    }                                                           \
-    return (V128)r;                                             \
+#define EMBER_V_SAT(name, T, W, N, lo, hi, op)  \
+  inline V128 name(V128 va, V128 vb) {          \
+    T a = (T)va, b = (T)vb, r;                  \
+    for (int i = 0; i < N; i++) {               \
+      W x = W(a[i]) op W(b[i]);                 \
+      r[i] = x<(lo) ? (lo) : x>(hi) ? (hi) : x; \
+    }                                           \
+    return (V128)r;                             \
   }
 EMBER_V_SAT(I8x16AddSatS, i8x16, int32_t, 16, -128, 127, +)
 EMBER_V_SAT(I8x16AddSatU, u8x16, int32_t, 16, 0, 255, +)
@@ -406,8 +466,10 @@ inline V128 I16x8Q15mulrSatS(V128 a, V128 b) {
 }
 
 // ---- widening and narrowing ---------------------------------------------------------------
-#define EMBER_V_EXTEND(name, HalfIn, Out, half) \
-  inline V128 name(V128 a) { return (V128)__builtin_convertvector(half<HalfIn>(a), Out); }
+#define EMBER_V_EXTEND(name, HalfIn, Out, half)                  \
+  inline V128 name(V128 a) {                                     \
+    return (V128) __builtin_convertvector(half<HalfIn>(a), Out); \
+  }
 EMBER_V_EXTEND(I16x8ExtendLowI8x16S, i8x8, i16x8, low_half)
 EMBER_V_EXTEND(I16x8ExtendHighI8x16S, i8x8, i16x8, high_half)
 EMBER_V_EXTEND(I16x8ExtendLowI8x16U, u8x8, u16x8, low_half)
@@ -424,8 +486,10 @@ EMBER_V_EXTEND(I64x2ExtendHighI32x4U, u32x2, u64x2, high_half)
 
 // Extended multiplication: both operands widened, then a wrapping multiply
 // (which cannot overflow at the doubled width).
-#define EMBER_V_EXTMUL(name, ext, T) \
-  inline V128 name(V128 a, V128 b) { return (V128)((T)ext(a) * (T)ext(b)); }
+#define EMBER_V_EXTMUL(name, ext, T)      \
+  inline V128 name(V128 a, V128 b) {      \
+    return (V128)((T)ext(a) * (T)ext(b)); \
+  }
 EMBER_V_EXTMUL(I16x8ExtmulLowI8x16S, I16x8ExtendLowI8x16S, u16x8)
 EMBER_V_EXTMUL(I16x8ExtmulHighI8x16S, I16x8ExtendHighI8x16S, u16x8)
 EMBER_V_EXTMUL(I16x8ExtmulLowI8x16U, I16x8ExtendLowI8x16U, u16x8)
@@ -450,10 +514,18 @@ inline V128 i16_products(V128 a, V128 b, bool is_signed, bool high) {
   return (V128)((u32x4)x * (u32x4)y);
 #endif
 }
-inline V128 I32x4ExtmulLowI16x8S(V128 a, V128 b) { return i16_products(a, b, true, false); }
-inline V128 I32x4ExtmulHighI16x8S(V128 a, V128 b) { return i16_products(a, b, true, true); }
-inline V128 I32x4ExtmulLowI16x8U(V128 a, V128 b) { return i16_products(a, b, false, false); }
-inline V128 I32x4ExtmulHighI16x8U(V128 a, V128 b) { return i16_products(a, b, false, true); }
+inline V128 I32x4ExtmulLowI16x8S(V128 a, V128 b) {
+  return i16_products(a, b, true, false);
+}
+inline V128 I32x4ExtmulHighI16x8S(V128 a, V128 b) {
+  return i16_products(a, b, true, true);
+}
+inline V128 I32x4ExtmulLowI16x8U(V128 a, V128 b) {
+  return i16_products(a, b, false, false);
+}
+inline V128 I32x4ExtmulHighI16x8U(V128 a, V128 b) {
+  return i16_products(a, b, false, true);
+}
 
 inline V128 I64x2ExtmulLowI32x4S(V128 a, V128 b) {
   i32x4 x = (i32x4)a, y = (i32x4)b;
@@ -545,21 +617,51 @@ inline V128 I16x8NarrowI32x4U(V128 a, V128 b) {
 }
 
 // ---- memory forms (bounds already checked; `p` is the effective address) ------------------
-inline V128 V128Load(const uint8_t* p) { return load(p); }
-inline V128 load64_low(const uint8_t* p) { return V128{num::load_le<uint64_t>(p), 0}; }
-inline V128 V128Load8x8S(const uint8_t* p) { return I16x8ExtendLowI8x16S(load64_low(p)); }
-inline V128 V128Load8x8U(const uint8_t* p) { return I16x8ExtendLowI8x16U(load64_low(p)); }
-inline V128 V128Load16x4S(const uint8_t* p) { return I32x4ExtendLowI16x8S(load64_low(p)); }
-inline V128 V128Load16x4U(const uint8_t* p) { return I32x4ExtendLowI16x8U(load64_low(p)); }
-inline V128 V128Load32x2S(const uint8_t* p) { return I64x2ExtendLowI32x4S(load64_low(p)); }
-inline V128 V128Load32x2U(const uint8_t* p) { return I64x2ExtendLowI32x4U(load64_low(p)); }
-inline V128 V128Load8Splat(const uint8_t* p) { return I8x16Splat(p[0]); }
-inline V128 V128Load16Splat(const uint8_t* p) { return I16x8Splat(num::load_le<uint16_t>(p)); }
-inline V128 V128Load32Splat(const uint8_t* p) { return I32x4Splat(num::load_le<uint32_t>(p)); }
-inline V128 V128Load64Splat(const uint8_t* p) { return I64x2Splat(num::load_le<uint64_t>(p)); }
-inline V128 V128Load32Zero(const uint8_t* p) { return V128{num::load_le<uint32_t>(p), 0}; }
-inline V128 V128Load64Zero(const uint8_t* p) { return load64_low(p); }
-inline void V128Store(uint8_t* p, V128 v) { store(p, v); }
+inline V128 V128Load(const uint8_t* p) {
+  return load(p);
+}
+inline V128 load64_low(const uint8_t* p) {
+  return V128{num::load_le<uint64_t>(p), 0};
+}
+inline V128 V128Load8x8S(const uint8_t* p) {
+  return I16x8ExtendLowI8x16S(load64_low(p));
+}
+inline V128 V128Load8x8U(const uint8_t* p) {
+  return I16x8ExtendLowI8x16U(load64_low(p));
+}
+inline V128 V128Load16x4S(const uint8_t* p) {
+  return I32x4ExtendLowI16x8S(load64_low(p));
+}
+inline V128 V128Load16x4U(const uint8_t* p) {
+  return I32x4ExtendLowI16x8U(load64_low(p));
+}
+inline V128 V128Load32x2S(const uint8_t* p) {
+  return I64x2ExtendLowI32x4S(load64_low(p));
+}
+inline V128 V128Load32x2U(const uint8_t* p) {
+  return I64x2ExtendLowI32x4U(load64_low(p));
+}
+inline V128 V128Load8Splat(const uint8_t* p) {
+  return I8x16Splat(p[0]);
+}
+inline V128 V128Load16Splat(const uint8_t* p) {
+  return I16x8Splat(num::load_le<uint16_t>(p));
+}
+inline V128 V128Load32Splat(const uint8_t* p) {
+  return I32x4Splat(num::load_le<uint32_t>(p));
+}
+inline V128 V128Load64Splat(const uint8_t* p) {
+  return I64x2Splat(num::load_le<uint64_t>(p));
+}
+inline V128 V128Load32Zero(const uint8_t* p) {
+  return V128{num::load_le<uint32_t>(p), 0};
+}
+inline V128 V128Load64Zero(const uint8_t* p) {
+  return load64_low(p);
+}
+inline void V128Store(uint8_t* p, V128 v) {
+  store(p, v);
+}
 
 #undef EMBER_V_UN
 #undef EMBER_V_BIN

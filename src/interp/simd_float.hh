@@ -29,11 +29,11 @@ EMBER_V_UN(F64x2Abs, u64x2, a & 0x7FFFFFFFFFFFFFFFull)
 EMBER_V_UN(F64x2Neg, u64x2, a ^ 0x8000000000000000ull)
 EMBER_V_BIN(F32x4Add, f32x4, a + b)
 EMBER_V_BIN(F32x4Sub, f32x4, a - b)
-EMBER_V_BIN(F32x4Mul, f32x4, a * b)
+EMBER_V_BIN(F32x4Mul, f32x4, a* b)
 EMBER_V_BIN(F32x4Div, f32x4, a / b)
 EMBER_V_BIN(F64x2Add, f64x2, a + b)
 EMBER_V_BIN(F64x2Sub, f64x2, a - b)
-EMBER_V_BIN(F64x2Mul, f64x2, a * b)
+EMBER_V_BIN(F64x2Mul, f64x2, a* b)
 EMBER_V_BIN(F64x2Div, f64x2, a / b)
 // Pseudo-min/max: exactly `b < a ? b : a` and `a < b ? b : a`.
 EMBER_V_BIN(F32x4Pmin, f32x4, b < a ? b : a)
@@ -93,11 +93,11 @@ inline V128 F64x2Max(V128 a, V128 b) {
   return (V128)_mm_or_pd(_mm_andnot_pd(nan, m), _mm_and_pd(nan, canon));
 }
 #else
-#define EMBER_V_FMINMAX(name, F, N, fn)   \
-  inline V128 name(V128 va, V128 vb) {    \
-    F a = (F)va, b = (F)vb;               \
+#define EMBER_V_FMINMAX(name, F, N, fn)                \
+  inline V128 name(V128 va, V128 vb) {                 \
+    F a = (F)va, b = (F)vb;                            \
     for (int i = 0; i < N; i++) a[i] = fn(a[i], b[i]); \
-    return (V128)a;                       \
+    return (V128)a;                                    \
   }
 EMBER_V_FMINMAX(F32x4Min, f32x4, 4, num::fmin)
 EMBER_V_FMINMAX(F32x4Max, f32x4, 4, num::fmax)
@@ -114,23 +114,23 @@ EMBER_V_FMINMAX(F64x2Max, f64x2, 2, num::fmax)
 // `x + 0` quiets NaNs (and keeps every other value).
 enum class Round { Nearest, Floor, Ceil, Trunc };
 
-#define EMBER_V_ROUND(fname, F, U, S, sign_bit, one_bits, magic)                   \
-  template <Round R>                                                                \
-  inline V128 fname(V128 v) {                                                       \
-    F x = (F)v;                                                                     \
-    U bits = (U)v, sgn = bits & (sign_bit);                                         \
-    F ax = (F)(bits & ~(sign_bit));                                                 \
-    F m = F{} + (magic);                                                            \
-    F n = (ax + m) - m;                                                             \
-    F up = n + (F)((U)(n < ax) & (one_bits));   /* ceil(|x|) */                     \
-    F down = n - (F)((U)(n > ax) & (one_bits)); /* trunc(|x|) */                    \
-    U neg = (U)((S)bits < 0);                                                       \
-    F r = R == Round::Nearest ? n                                                   \
-          : R == Round::Trunc ? down                                                \
-          : R == Round::Floor ? (F)((neg & (U)up) | (~neg & (U)down))               \
-                              : (F)((neg & (U)down) | (~neg & (U)up));              \
-    U small = (U)(ax < m);                                                          \
-    return (V128)((small & ((U)r | sgn)) | (~small & (U)(x + 0)));                  \
+#define EMBER_V_ROUND(fname, F, U, S, sign_bit, one_bits, magic)       \
+  template <Round R>                                                   \
+  inline V128 fname(V128 v) {                                          \
+    F x = (F)v;                                                        \
+    U bits = (U)v, sgn = bits & (sign_bit);                            \
+    F ax = (F)(bits & ~(sign_bit));                                    \
+    F m = F{} + (magic);                                               \
+    F n = (ax + m) - m;                                                \
+    F up = n + (F)((U)(n < ax) & (one_bits));   /* ceil(|x|) */        \
+    F down = n - (F)((U)(n > ax) & (one_bits)); /* trunc(|x|) */       \
+    U neg = (U)((S)bits < 0);                                          \
+    F r = R == Round::Nearest ? n                                      \
+          : R == Round::Trunc ? down                                   \
+          : R == Round::Floor ? (F)((neg & (U)up) | (~neg & (U)down))  \
+                              : (F)((neg & (U)down) | (~neg & (U)up)); \
+    U small = (U)(ax < m);                                             \
+    return (V128)((small & ((U)r | sgn)) | (~small & (U)(x + 0)));     \
   }
 EMBER_V_ROUND(round_f32x4, f32x4, u32x4, i32x4, 0x80000000u, 0x3F800000u, 8388608.0f)
 EMBER_V_ROUND(round_f64x2, f64x2, u64x2, i64x2, 0x8000000000000000ull, 0x3FF0000000000000ull,
@@ -138,23 +138,55 @@ EMBER_V_ROUND(round_f64x2, f64x2, u64x2, i64x2, 0x8000000000000000ull, 0x3FF0000
 #undef EMBER_V_ROUND
 
 #if EMBER_SIMD_SSE41
-inline V128 F32x4Ceil(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
-inline V128 F32x4Floor(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
-inline V128 F32x4Trunc(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
-inline V128 F32x4Nearest(V128 a) { return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-inline V128 F64x2Ceil(V128 a) { return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
-inline V128 F64x2Floor(V128 a) { return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
-inline V128 F64x2Trunc(V128 a) { return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
-inline V128 F64x2Nearest(V128 a) { return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline V128 F32x4Ceil(V128 a) {
+  return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+inline V128 F32x4Floor(V128 a) {
+  return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+inline V128 F32x4Trunc(V128 a) {
+  return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+inline V128 F32x4Nearest(V128 a) {
+  return (V128)_mm_round_ps(mf(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+inline V128 F64x2Ceil(V128 a) {
+  return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+inline V128 F64x2Floor(V128 a) {
+  return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+inline V128 F64x2Trunc(V128 a) {
+  return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+inline V128 F64x2Nearest(V128 a) {
+  return (V128)_mm_round_pd(md(a), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
 #else
-inline V128 F32x4Ceil(V128 a) { return round_f32x4<Round::Ceil>(a); }
-inline V128 F32x4Floor(V128 a) { return round_f32x4<Round::Floor>(a); }
-inline V128 F32x4Trunc(V128 a) { return round_f32x4<Round::Trunc>(a); }
-inline V128 F32x4Nearest(V128 a) { return round_f32x4<Round::Nearest>(a); }
-inline V128 F64x2Ceil(V128 a) { return round_f64x2<Round::Ceil>(a); }
-inline V128 F64x2Floor(V128 a) { return round_f64x2<Round::Floor>(a); }
-inline V128 F64x2Trunc(V128 a) { return round_f64x2<Round::Trunc>(a); }
-inline V128 F64x2Nearest(V128 a) { return round_f64x2<Round::Nearest>(a); }
+inline V128 F32x4Ceil(V128 a) {
+  return round_f32x4<Round::Ceil>(a);
+}
+inline V128 F32x4Floor(V128 a) {
+  return round_f32x4<Round::Floor>(a);
+}
+inline V128 F32x4Trunc(V128 a) {
+  return round_f32x4<Round::Trunc>(a);
+}
+inline V128 F32x4Nearest(V128 a) {
+  return round_f32x4<Round::Nearest>(a);
+}
+inline V128 F64x2Ceil(V128 a) {
+  return round_f64x2<Round::Ceil>(a);
+}
+inline V128 F64x2Floor(V128 a) {
+  return round_f64x2<Round::Floor>(a);
+}
+inline V128 F64x2Trunc(V128 a) {
+  return round_f64x2<Round::Trunc>(a);
+}
+inline V128 F64x2Nearest(V128 a) {
+  return round_f64x2<Round::Nearest>(a);
+}
 #endif
 
 // ---- conversions --------------------------------------------------------------------------
@@ -162,15 +194,15 @@ inline V128 F32x4DemoteF64x2Zero(V128 a) {
   return join(__builtin_convertvector((f64x2)a, f32x2), f32x2{});
 }
 inline V128 F64x2PromoteLowF32x4(V128 a) {
-  return (V128)__builtin_convertvector(low_half<f32x2>(a), f64x2);
+  return (V128) __builtin_convertvector(low_half<f32x2>(a), f64x2);
 }
 EMBER_V_UN(F32x4ConvertI32x4S, i32x4, __builtin_convertvector(a, f32x4))
 EMBER_V_UN(F32x4ConvertI32x4U, u32x4, __builtin_convertvector(a, f32x4))
 inline V128 F64x2ConvertLowI32x4S(V128 a) {
-  return (V128)__builtin_convertvector(low_half<i32x2>(a), f64x2);
+  return (V128) __builtin_convertvector(low_half<i32x2>(a), f64x2);
 }
 inline V128 F64x2ConvertLowI32x4U(V128 a) {
-  return (V128)__builtin_convertvector(low_half<u32x2>(a), f64x2);
+  return (V128) __builtin_convertvector(low_half<u32x2>(a), f64x2);
 }
 
 inline V128 I32x4TruncSatF32x4S(V128 a) {
@@ -232,21 +264,41 @@ inline V128 I32x4RelaxedTruncF64x2SZero(V128 a) {
   return (V128)i32x4{cvtt_s32(x[0]), cvtt_s32(x[1]), 0, 0};
 #endif
 }
-inline V128 I32x4RelaxedTruncF32x4U(V128 a) { return I32x4TruncSatF32x4U(a); }
-inline V128 I32x4RelaxedTruncF64x2UZero(V128 a) { return I32x4TruncSatF64x2UZero(a); }
+inline V128 I32x4RelaxedTruncF32x4U(V128 a) {
+  return I32x4TruncSatF32x4U(a);
+}
+inline V128 I32x4RelaxedTruncF64x2UZero(V128 a) {
+  return I32x4TruncSatF64x2UZero(a);
+}
 
 // Multiply-add, unfused (two roundings), in both modes: the fused form has
 // no fast path on the baseline target. The build is ISO C++, so the
 // compiler does not contract `a * b + c` either.
-inline V128 F32x4RelaxedMadd(V128 a, V128 b, V128 c) { return (V128)((f32x4)a * (f32x4)b + (f32x4)c); }
-inline V128 F32x4RelaxedNmadd(V128 a, V128 b, V128 c) { return (V128)(-(f32x4)a * (f32x4)b + (f32x4)c); }
-inline V128 F64x2RelaxedMadd(V128 a, V128 b, V128 c) { return (V128)((f64x2)a * (f64x2)b + (f64x2)c); }
-inline V128 F64x2RelaxedNmadd(V128 a, V128 b, V128 c) { return (V128)(-(f64x2)a * (f64x2)b + (f64x2)c); }
+inline V128 F32x4RelaxedMadd(V128 a, V128 b, V128 c) {
+  return (V128)((f32x4)a * (f32x4)b + (f32x4)c);
+}
+inline V128 F32x4RelaxedNmadd(V128 a, V128 b, V128 c) {
+  return (V128)(-(f32x4)a * (f32x4)b + (f32x4)c);
+}
+inline V128 F64x2RelaxedMadd(V128 a, V128 b, V128 c) {
+  return (V128)((f64x2)a * (f64x2)b + (f64x2)c);
+}
+inline V128 F64x2RelaxedNmadd(V128 a, V128 b, V128 c) {
+  return (V128)(-(f64x2)a * (f64x2)b + (f64x2)c);
+}
 
-inline V128 I8x16RelaxedLaneselect(V128 a, V128 b, V128 m) { return V128Bitselect(a, b, m); }
-inline V128 I16x8RelaxedLaneselect(V128 a, V128 b, V128 m) { return V128Bitselect(a, b, m); }
-inline V128 I32x4RelaxedLaneselect(V128 a, V128 b, V128 m) { return V128Bitselect(a, b, m); }
-inline V128 I64x2RelaxedLaneselect(V128 a, V128 b, V128 m) { return V128Bitselect(a, b, m); }
+inline V128 I8x16RelaxedLaneselect(V128 a, V128 b, V128 m) {
+  return V128Bitselect(a, b, m);
+}
+inline V128 I16x8RelaxedLaneselect(V128 a, V128 b, V128 m) {
+  return V128Bitselect(a, b, m);
+}
+inline V128 I32x4RelaxedLaneselect(V128 a, V128 b, V128 m) {
+  return V128Bitselect(a, b, m);
+}
+inline V128 I64x2RelaxedLaneselect(V128 a, V128 b, V128 m) {
+  return V128Bitselect(a, b, m);
+}
 
 // minps/maxps rule: the second operand when either is NaN or both are zero.
 EMBER_V_BIN(F32x4RelaxedMin, f32x4, a < b ? a : b)

@@ -10,7 +10,8 @@ namespace {
 
 IOp numeric_iop(Op op) {
   switch (op) {
-#define EMBER_OPK_Lowered(name, ...) case Op::name: return IOp::name;
+#define EMBER_OPK_Lowered(name, ...) \
+  case Op::name: return IOp::name;
 #include "ir/operators_by_kind.inc"
     default: return IOp::Unreachable;
   }
@@ -26,9 +27,10 @@ Op relaxed_deterministic_op(Op op) {
     case Op::I32x4RelaxedTruncF32x4U: return Op::I32x4TruncSatF32x4U;
     case Op::I32x4RelaxedTruncF64x2SZero: return Op::I32x4TruncSatF64x2SZero;
     case Op::I32x4RelaxedTruncF64x2UZero: return Op::I32x4TruncSatF64x2UZero;
-    case Op::I8x16RelaxedLaneselect: case Op::I16x8RelaxedLaneselect:
-    case Op::I32x4RelaxedLaneselect: case Op::I64x2RelaxedLaneselect:
-      return Op::V128Bitselect;
+    case Op::I8x16RelaxedLaneselect:
+    case Op::I16x8RelaxedLaneselect:
+    case Op::I32x4RelaxedLaneselect:
+    case Op::I64x2RelaxedLaneselect: return Op::V128Bitselect;
     case Op::F32x4RelaxedMin: return Op::F32x4Min;
     case Op::F32x4RelaxedMax: return Op::F32x4Max;
     case Op::F64x2RelaxedMin: return Op::F64x2Min;
@@ -41,7 +43,9 @@ Op relaxed_deterministic_op(Op op) {
 // Operands a SIMD operator pops.
 uint32_t simd_arity(SigKind k) {
   switch (k) {
-    case SigKind::VUnary: case SigKind::VExtract: case SigKind::VLoad: return 1;
+    case SigKind::VUnary:
+    case SigKind::VExtract:
+    case SigKind::VLoad: return 1;
     case SigKind::VTernary: return 3;
     default: return 2;
   }
@@ -50,7 +54,8 @@ uint32_t simd_arity(SigKind k) {
 // The constant-right-operand variant of a Binary operator (ir_derived.def).
 IOp imm_iop(Op op) {
   switch (op) {
-#define EMBER_OPK_Binary(name, ...) case Op::name: return IOp::name##Imm;
+#define EMBER_OPK_Binary(name, ...) \
+  case Op::name: return IOp::name##Imm;
 #include "ir/operators_by_kind.inc"
     default: return IOp::Count_;
   }
@@ -61,11 +66,9 @@ IOp imm_iop(Op op) {
 bool fused_branch(IOp producer, bool negate, IOp* out) {
   switch (producer) {
 #define EMBER_OPK_Binary(name, imm, in, out, size) EMBER_TF_BR_##out(name)
-#define EMBER_TF_BR_I32(name)                                                    \
+#define EMBER_TF_BR_I32(name)                                                        \
   case IOp::name: *out = negate ? IOp::BrIfNot##name : IOp::BrIf##name; return true; \
-  case IOp::name##Imm:                                                           \
-    *out = negate ? IOp::BrIfNot##name##Imm : IOp::BrIf##name##Imm;              \
-    return true;
+  case IOp::name##Imm: *out = negate ? IOp::BrIfNot##name##Imm : IOp::BrIf##name##Imm; return true;
 #define EMBER_TF_BR_I64(name)
 #define EMBER_TF_BR_F32(name)
 #define EMBER_TF_BR_F64(name)
@@ -84,14 +87,14 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
 enum class AddrForm { AddImm, Add, AddShl, A64, Mem, MemA64 };
 IOp addr_iop(Op op, AddrForm form) {
   switch (op) {
-#define EMBER_TA_ROW(name, ...)                                                 \
-  case Op::name:                                                                \
-    return form == AddrForm::AddImm ? IOp::name##AddImm                         \
-           : form == AddrForm::Add  ? IOp::name##Add                            \
-           : form == AddrForm::AddShl ? IOp::name##AddShl                       \
-           : form == AddrForm::A64  ? IOp::name##A64                            \
-           : form == AddrForm::Mem  ? IOp::name##Mem                            \
-                                    : IOp::name##MemA64;
+#define EMBER_TA_ROW(name, ...)                           \
+  case Op::name:                                          \
+    return form == AddrForm::AddImm   ? IOp::name##AddImm \
+           : form == AddrForm::Add    ? IOp::name##Add    \
+           : form == AddrForm::AddShl ? IOp::name##AddShl \
+           : form == AddrForm::A64    ? IOp::name##A64    \
+           : form == AddrForm::Mem    ? IOp::name##Mem    \
+                                      : IOp::name##MemA64;
 #define EMBER_OPK_Load EMBER_TA_ROW
 #define EMBER_OPK_Store EMBER_TA_ROW
 #include "ir/operators_by_kind.inc"
@@ -105,10 +108,10 @@ IOp addr_iop(Op op, AddrForm form) {
 // no negation among the compares: NaN is unordered).
 bool negated_compare(IOp cmp, IOp* out) {
 #define EMBER_NEG_PAIRS(X) X(Eq, Ne) X(LtS, GeS) X(LtU, GeU) X(GtS, LeS) X(GtU, LeU)
-#define EMBER_NEG_T(T, a, b)                                                     \
-  case IOp::T##a: *out = IOp::T##b; return true;                                 \
-  case IOp::T##b: *out = IOp::T##a; return true;                                 \
-  case IOp::T##a##Imm: *out = IOp::T##b##Imm; return true;                       \
+#define EMBER_NEG_T(T, a, b)                               \
+  case IOp::T##a: *out = IOp::T##b; return true;           \
+  case IOp::T##b: *out = IOp::T##a; return true;           \
+  case IOp::T##a##Imm: *out = IOp::T##b##Imm; return true; \
   case IOp::T##b##Imm: *out = IOp::T##a##Imm; return true;
 #define EMBER_NEG(a, b) EMBER_NEG_T(I32, a, b) EMBER_NEG_T(I64, a, b)
   switch (cmp) {
@@ -169,11 +172,15 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
 void Translator::charge(Op op) {
   if (!opt_.fuel || dead_) return;
   switch (op) {
-    case Op::Nop: case Op::Drop: case Op::Block: case Op::Loop: case Op::Unreachable:
-    case Op::Return: case Op::Else: case Op::End:
-      return;
-    default:
-      fuel_pending_++;
+    case Op::Nop:
+    case Op::Drop:
+    case Op::Block:
+    case Op::Loop:
+    case Op::Unreachable:
+    case Op::Return:
+    case Op::Else:
+    case Op::End: return;
+    default: fuel_pending_++;
   }
 }
 
@@ -189,11 +196,15 @@ void Translator::commit_fuel(bool save) {
 uint32_t Translator::unit_fuel_flags(IOp op) const {
   if (!opt_.fuel) return 0;
   switch (op) {
-    case IOp::MemoryFill: case IOp::MemoryCopy: case IOp::MemoryInit: case IOp::MemoryGrow:
-    case IOp::TableFill: case IOp::TableCopy: case IOp::TableInit: case IOp::TableGrow:
-      break;
-    default:
-      return 0;
+    case IOp::MemoryFill:
+    case IOp::MemoryCopy:
+    case IOp::MemoryInit:
+    case IOp::MemoryGrow:
+    case IOp::TableFill:
+    case IOp::TableCopy:
+    case IOp::TableInit:
+    case IOp::TableGrow: break;
+    default: return 0;
   }
   const Operand& count = stack_.back();
   bool check = !(count.kind == Kind::Const && count.bits <= 128);
@@ -268,13 +279,14 @@ void Translator::move_to(uint32_t index, uint32_t dst) {
       if (o.slot == dst) return;
       emit_copy(o.wide, dst, o.slot);
       return;
-    case Kind::Local:
-      emit_copy(o.wide, dst, o.local);
-      return;
+    case Kind::Local: emit_copy(o.wide, dst, o.local); return;
     case Kind::Const:
       if (o.wide) {
-        emit(ir::ConstV128{.d = dst, .w0 = uint32_t(o.bits), .w1 = uint32_t(o.bits >> 32),
-                           .w2 = uint32_t(o.bits_hi), .w3 = uint32_t(o.bits_hi >> 32)});
+        emit(ir::ConstV128{.d = dst,
+                           .w0 = uint32_t(o.bits),
+                           .w1 = uint32_t(o.bits >> 32),
+                           .w2 = uint32_t(o.bits_hi),
+                           .w3 = uint32_t(o.bits_hi >> 32)});
       } else if (o.bits <= UINT32_MAX) {
         emit(ir::Const32{.d = dst, .imm = uint32_t(o.bits)});
       } else {
@@ -305,7 +317,9 @@ void Translator::materialize_entry(uint32_t np) {
 // ---- control --------------------------------------------------------------------
 
 // True (and counts nesting) when the current code is dead.
-bool Translator::dead_skip() { return dead_; }
+bool Translator::dead_skip() {
+  return dead_;
+}
 
 void Translator::enter(LabelKind kind, Types params, Types results) {
   uint32_t np = uint32_t(params.size()), nr = uint32_t(results.size());
@@ -333,13 +347,19 @@ void Translator::unreachable() {
 }
 
 void Translator::block(Types params, Types results) {
-  if (dead_) { dead_depth_++; return; }
+  if (dead_) {
+    dead_depth_++;
+    return;
+  }
   materialize_entry(uint32_t(params.size()));
   enter(LabelKind::Block, params, results);
 }
 
 void Translator::loop(Types params, Types results) {
-  if (dead_) { dead_depth_++; return; }
+  if (dead_) {
+    dead_depth_++;
+    return;
+  }
   materialize_entry(uint32_t(params.size()));
   commit_fuel();
   enter(LabelKind::Loop, params, results);
@@ -379,7 +399,10 @@ bool Translator::try_fuse_branch(uint32_t index, bool negate, FusedOperands* ope
 }
 
 void Translator::if_(Types params, Types results) {
-  if (dead_) { dead_depth_++; return; }
+  if (dead_) {
+    dead_depth_++;
+    return;
+  }
   uint32_t ci = uint32_t(stack_.size() - 1);
   FusedOperands fo;
   IOp fused;
@@ -425,7 +448,10 @@ void Translator::else_() {
 }
 
 void Translator::end() {
-  if (dead_ && dead_depth_ > 0) { dead_depth_--; return; }
+  if (dead_ && dead_depth_ > 0) {
+    dead_depth_--;
+    return;
+  }
   Label& l = labels_.back();
   if (l.kind == LabelKind::Func) {
     if (!dead_) emit_return();
@@ -635,7 +661,6 @@ uint32_t Translator::call_args(const FuncType& type) {
   return base;
 }
 
-
 // A call to a defined function of this module names it relative to the
 // caller (CallLocal): the dispatch loop finds its code without looking at
 // the instance and knows it is wasm code of the same instance.
@@ -644,8 +669,7 @@ void Translator::call(uint32_t func, const FuncType& type) {
   uint32_t base = call_args(type);
   if (func >= opt_.num_imported_funcs)
     emit(ir::CallLocal{.delta = uint32_t(int32_t(func - fn_.func_index)), .base = base});
-  else
-    emit(ir::Call{.func = func, .base = base});
+  else emit(ir::Call{.func = func, .base = base});
   push_types(type.results);
 }
 
@@ -692,7 +716,8 @@ void Translator::select() {
   if (wide) emit(ir::SelectV128{.d = next_slot(), .c = c, .a = a, .b = b});
   else emit(ir::Select{.d = next_slot(), .c = c, .a = a, .b = b});
   push_stack(wide);
-  last_ = LastDef{true, wide ? IOp::SelectV128 : IOp::Select, start, start + ir::Select::At::d, index};
+  last_ =
+      LastDef{true, wide ? IOp::SelectV128 : IOp::Select, start, start + ir::Select::At::d, index};
 }
 
 void Translator::local_get(uint32_t x) {
@@ -773,26 +798,59 @@ void Translator::unary(Op op) {
 // that canonicalizes their result; IOp::Count_ for the others.
 static IOp nan_canonicalizer(Op op) {
   switch (op) {
-    case Op::F32Ceil: case Op::F32Floor: case Op::F32Trunc: case Op::F32Nearest:
-    case Op::F32Sqrt: case Op::F32Add: case Op::F32Sub: case Op::F32Mul: case Op::F32Div:
-    case Op::F32Min: case Op::F32Max: case Op::F32DemoteF64:
-      return IOp::CanonNanF32;
-    case Op::F64Ceil: case Op::F64Floor: case Op::F64Trunc: case Op::F64Nearest:
-    case Op::F64Sqrt: case Op::F64Add: case Op::F64Sub: case Op::F64Mul: case Op::F64Div:
-    case Op::F64Min: case Op::F64Max: case Op::F64PromoteF32:
-      return IOp::CanonNanF64;
-    case Op::F32x4Ceil: case Op::F32x4Floor: case Op::F32x4Trunc: case Op::F32x4Nearest:
-    case Op::F32x4Sqrt: case Op::F32x4Add: case Op::F32x4Sub: case Op::F32x4Mul:
-    case Op::F32x4Div: case Op::F32x4Min: case Op::F32x4Max: case Op::F32x4DemoteF64x2Zero:
-    case Op::F32x4RelaxedMadd: case Op::F32x4RelaxedNmadd:
-      return IOp::CanonNanF32x4;
-    case Op::F64x2Ceil: case Op::F64x2Floor: case Op::F64x2Trunc: case Op::F64x2Nearest:
-    case Op::F64x2Sqrt: case Op::F64x2Add: case Op::F64x2Sub: case Op::F64x2Mul:
-    case Op::F64x2Div: case Op::F64x2Min: case Op::F64x2Max: case Op::F64x2PromoteLowF32x4:
-    case Op::F64x2RelaxedMadd: case Op::F64x2RelaxedNmadd:
-      return IOp::CanonNanF64x2;
-    default:
-      return IOp::Count_;
+    case Op::F32Ceil:
+    case Op::F32Floor:
+    case Op::F32Trunc:
+    case Op::F32Nearest:
+    case Op::F32Sqrt:
+    case Op::F32Add:
+    case Op::F32Sub:
+    case Op::F32Mul:
+    case Op::F32Div:
+    case Op::F32Min:
+    case Op::F32Max:
+    case Op::F32DemoteF64: return IOp::CanonNanF32;
+    case Op::F64Ceil:
+    case Op::F64Floor:
+    case Op::F64Trunc:
+    case Op::F64Nearest:
+    case Op::F64Sqrt:
+    case Op::F64Add:
+    case Op::F64Sub:
+    case Op::F64Mul:
+    case Op::F64Div:
+    case Op::F64Min:
+    case Op::F64Max:
+    case Op::F64PromoteF32: return IOp::CanonNanF64;
+    case Op::F32x4Ceil:
+    case Op::F32x4Floor:
+    case Op::F32x4Trunc:
+    case Op::F32x4Nearest:
+    case Op::F32x4Sqrt:
+    case Op::F32x4Add:
+    case Op::F32x4Sub:
+    case Op::F32x4Mul:
+    case Op::F32x4Div:
+    case Op::F32x4Min:
+    case Op::F32x4Max:
+    case Op::F32x4DemoteF64x2Zero:
+    case Op::F32x4RelaxedMadd:
+    case Op::F32x4RelaxedNmadd: return IOp::CanonNanF32x4;
+    case Op::F64x2Ceil:
+    case Op::F64x2Floor:
+    case Op::F64x2Trunc:
+    case Op::F64x2Nearest:
+    case Op::F64x2Sqrt:
+    case Op::F64x2Add:
+    case Op::F64x2Sub:
+    case Op::F64x2Mul:
+    case Op::F64x2Div:
+    case Op::F64x2Min:
+    case Op::F64x2Max:
+    case Op::F64x2PromoteLowF32x4:
+    case Op::F64x2RelaxedMadd:
+    case Op::F64x2RelaxedNmadd: return IOp::CanonNanF64x2;
+    default: return IOp::Count_;
   }
 }
 
@@ -811,7 +869,8 @@ void Translator::canonicalize_nan(Op op) {
 // (i64.eqz x))` would cost three instructions).
 bool Translator::fold_eqz() {
   uint32_t index = uint32_t(stack_.size() - 1);
-  if (dead_ || !last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
+  if (dead_ || !last_.valid || last_.index != index || stack_[index].kind != Kind::Stack)
+    return false;
   IOp neg;
   if (negated_compare(last_.op, &neg)) {
     out_.words[last_.start] = handler_word(neg);
@@ -875,7 +934,8 @@ bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t
 // just computed by an i32.add folds into the access (AddImm / Add forms).
 void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   if (dead_) return;
-  if (mem != 0) return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 1, 1, {offset, mem});
+  if (mem != 0)
+    return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 1, 1, {offset, mem});
   if (addr64) return generic(addr_iop(op, AddrForm::A64), 1, 1, {offset});
   IOp add;
   uint32_t a, b;
@@ -885,8 +945,9 @@ void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   uint32_t index = uint32_t(stack_.size());
   uint32_t x, k;
   bool shl = add == IOp::I32Add && take_shift(&a, &b, &x, &k);
-  IOp fused = addr_iop(op, shl ? AddrForm::AddShl : add == IOp::I32AddImm ? AddrForm::AddImm
-                                                                          : AddrForm::Add);
+  IOp fused = addr_iop(op, shl                     ? AddrForm::AddShl
+                           : add == IOp::I32AddImm ? AddrForm::AddImm
+                                                   : AddrForm::Add);
   emit_op(fused);
   uint32_t start = here() - 1;
   uint32_t dpos = here();
@@ -918,7 +979,8 @@ bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) 
 
 void Translator::store(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   if (dead_) return;
-  if (mem != 0) return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 2, 0, {offset, mem});
+  if (mem != 0)
+    return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 2, 0, {offset, mem});
   if (addr64) return generic(addr_iop(op, AddrForm::A64), 2, 0, {offset});
   IOp add;
   uint32_t a, b;
@@ -934,8 +996,9 @@ void Translator::store(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   pop();
   uint32_t x, k;
   bool shl = add == IOp::I32Add && v.kind == Kind::Local && take_shift(&a, &b, &x, &k);
-  emit_op(addr_iop(op, shl ? AddrForm::AddShl : add == IOp::I32AddImm ? AddrForm::AddImm
-                                                                      : AddrForm::Add));
+  emit_op(addr_iop(op, shl                     ? AddrForm::AddShl
+                       : add == IOp::I32AddImm ? AddrForm::AddImm
+                                               : AddrForm::Add));
   word(offset);
   word(a);
   word(shl ? x : b);

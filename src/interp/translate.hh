@@ -151,7 +151,7 @@ class Translator final : public Lowering {
     uint32_t height;       // operand index of the first param/result
     uint32_t height_slot;  // its slot
     uint32_t np, nr;
-    uint32_t types_at;     // params then results in label_types_
+    uint32_t types_at;  // params then results in label_types_
     uint32_t loop_pc = 0;
     uint32_t else_fixup = UINT32_MAX;
     std::vector<uint32_t> fixups;  // offset words to patch to the end
@@ -228,14 +228,14 @@ class Translator final : public Lowering {
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.
   void commit_fuel(bool save = false);
-  void entry_checks(uint32_t cost);  // FuelCheck / EpochCheck (function entry, loop header)
+  void entry_checks(uint32_t cost);        // FuelCheck / EpochCheck (function entry, loop header)
   uint32_t unit_fuel_flags(IOp op) const;  // FuelUnits/FuelGrow flags for op's count, or 0
 
   CompiledCode& out_;
   TranslateOptions opt_;
   uint32_t fuel_pending_ = 0;
   FuncCode fn_;
-  uint32_t num_locals_ = 0;  // slots
+  uint32_t num_locals_ = 0;           // slots
   std::vector<uint32_t> local_slot_;  // local index -> first slot
   std::vector<bool> local_wide_;
   std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)

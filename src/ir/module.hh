@@ -25,7 +25,7 @@ namespace ember {
 // the validator checks that they are constant and well-typed.
 struct ConstInstr {
   Op op;
-  uint64_t imm = 0;  // i32/i64 value, f32/f64 bits, func/global index, heap type byte
+  uint64_t imm = 0;     // i32/i64 value, f32/f64 bits, func/global index, heap type byte
   uint64_t imm_hi = 0;  // upper half of a v128 constant
 };
 struct ConstExpr {
@@ -59,7 +59,7 @@ enum class SegmentMode : uint8_t { Active, Passive, Declarative };
 struct ElemSegment {
   SegmentMode mode = SegmentMode::Active;
   uint32_t table = 0;
-  ConstExpr offset;              // Active only
+  ConstExpr offset;  // Active only
   ValType type = ValType::FuncRef;
   std::vector<ConstExpr> items;  // each yields one reference
   uint64_t offset_in_binary = 0;
@@ -109,10 +109,10 @@ struct ModuleData {
 
   std::vector<FuncType> types;
   std::vector<Import> imports;
-  std::vector<uint32_t> funcs;  // type index of every function, imports first
-  std::vector<TableType> tables;    // imports first
-  std::vector<MemoryType> memories; // imports first
-  std::vector<GlobalDecl> globals;  // imports first
+  std::vector<uint32_t> funcs;       // type index of every function, imports first
+  std::vector<TableType> tables;     // imports first
+  std::vector<MemoryType> memories;  // imports first
+  std::vector<GlobalDecl> globals;   // imports first
   std::vector<Export> exports;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;

@@ -17,8 +17,8 @@ constexpr std::optional<ValType> kNone = std::nullopt;
 
 const OpInfo kOps[] = {
 #define EMBER_OP(name, prefix, code, text, imm, kind, in, out, size, feature) \
-  {Op::name, prefix, code, text, ImmKind::imm, SigKind::kind, EMBER_VT_##in, \
-   EMBER_VT_##out, size, Feature::feature},
+  {Op::name,      prefix,        code,           text, ImmKind::imm,          \
+   SigKind::kind, EMBER_VT_##in, EMBER_VT_##out, size, Feature::feature},
 #include "ir/operators.def"
 };
 static_assert(sizeof(kOps) / sizeof(kOps[0]) == kOpCount);
@@ -73,7 +73,9 @@ const FeatureRow kFeatures[] = {
 };
 }  // namespace
 
-const OpInfo& op_info(Op op) { return kOps[static_cast<size_t>(op)]; }
+const OpInfo& op_info(Op op) {
+  return kOps[static_cast<size_t>(op)];
+}
 
 const OpInfo* op_by_code(uint8_t prefix, uint32_t code) {
   auto it = code_map().find(CodeKey{prefix, code});
@@ -85,9 +87,15 @@ const OpInfo* op_by_mnemonic(std::string_view m) {
   return it == mnemonic_map().end() ? nullptr : it->second;
 }
 
-const char* trap_spec_message(TrapCode c) { return kTraps[static_cast<size_t>(c)].spec; }
-const char* trap_wasmtime_message(TrapCode c) { return kTraps[static_cast<size_t>(c)].wasmtime; }
-int trap_wasmtime_code(TrapCode c) { return kTraps[static_cast<size_t>(c)].code; }
+const char* trap_spec_message(TrapCode c) {
+  return kTraps[static_cast<size_t>(c)].spec;
+}
+const char* trap_wasmtime_message(TrapCode c) {
+  return kTraps[static_cast<size_t>(c)].wasmtime;
+}
+int trap_wasmtime_code(TrapCode c) {
+  return kTraps[static_cast<size_t>(c)].code;
+}
 
 FeatureSet FeatureSet::defaults() {
   FeatureSet s;
@@ -101,7 +109,9 @@ FeatureSet FeatureSet::all() {
   return s;
 }
 
-const char* feature_name(Feature f) { return kFeatures[static_cast<size_t>(f)].name; }
+const char* feature_name(Feature f) {
+  return kFeatures[static_cast<size_t>(f)].name;
+}
 
 bool feature_from_name(std::string_view name, Feature* out) {
   for (size_t i = 1; i < kFeatureCount; i++) {
@@ -128,11 +138,14 @@ const char* val_type_name(ValType t) {
 
 bool val_type_from_byte(uint8_t b, ValType* out) {
   switch (b) {
-    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
-      *out = static_cast<ValType>(b);
-      return true;
-    default:
-      return false;
+    case 0x7F:
+    case 0x7E:
+    case 0x7D:
+    case 0x7C:
+    case 0x7B:
+    case 0x70:
+    case 0x6F: *out = static_cast<ValType>(b); return true;
+    default: return false;
   }
 }
 

@@ -18,9 +18,13 @@
 
 namespace ember {
 
-inline bool is_num(ValType t) { return !is_ref(t) && t != ValType::V128; }
+inline bool is_num(ValType t) {
+  return !is_ref(t) && t != ValType::V128;
+}
 // Registers (8-byte slots) one value of this type occupies in a frame.
-inline uint32_t slot_count(ValType t) { return t == ValType::V128 ? 2 : 1; }
+inline uint32_t slot_count(ValType t) {
+  return t == ValType::V128 ? 2 : 1;
+}
 // Decodes a value-type byte; false if it is not one.
 bool val_type_from_byte(uint8_t b, ValType* out);
 
@@ -34,9 +38,29 @@ enum class Op : uint16_t {
 constexpr size_t kOpCount = static_cast<size_t>(Op::Count_);
 
 enum class ImmKind : uint8_t {
-  None, Block, Label, BrTable, Func, CallIndirect, SelectT, Local, Global,
-  Table, MemArg, Memory, I32, I64, F32, F64, HeapType, MemoryInit, Data,
-  MemoryCopy, TableInit, Elem, TableCopy,
+  None,
+  Block,
+  Label,
+  BrTable,
+  Func,
+  CallIndirect,
+  SelectT,
+  Local,
+  Global,
+  Table,
+  MemArg,
+  Memory,
+  I32,
+  I64,
+  F32,
+  F64,
+  HeapType,
+  MemoryInit,
+  Data,
+  MemoryCopy,
+  TableInit,
+  Elem,
+  TableCopy,
   V128,        // 16 bytes: a v128 constant
   Lane,        // 1 byte: lane index
   Shuffle,     // 16 bytes: lane indices into two v128 operands
@@ -44,9 +68,22 @@ enum class ImmKind : uint8_t {
 };
 
 enum class SigKind : uint8_t {
-  Special, Unary, Binary, Load, Store,
+  Special,
+  Unary,
+  Binary,
+  Load,
+  Store,
   // SIMD shapes (operators.def documents each).
-  VUnary, VBinary, VTernary, VShift, VExtract, VReplace, VLoad, VStore, VLoadLane, VStoreLane,
+  VUnary,
+  VBinary,
+  VTernary,
+  VShift,
+  VExtract,
+  VReplace,
+  VLoad,
+  VStore,
+  VLoadLane,
+  VStoreLane,
 };
 
 // Static facts about one operator (from operators.def).

@@ -55,12 +55,12 @@ bool run_isolated(const std::function<std::string()>& work, unsigned timeout_sec
   }
   close(fds[0]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     *why = sig == SIGALRM ? "timed out after " + std::to_string(timeout_seconds) + " s"
-                          : std::string("crashed (signal ") + std::to_string(sig) + ": " + strsignal(sig) + ")";
+                          : std::string("crashed (signal ") + std::to_string(sig) + ": " +
+                                strsignal(sig) + ")";
     return false;
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -53,8 +53,8 @@ uint8_t* vm_reserve(uint64_t bytes) {
     if (uint8_t* base = take_recycled()) return base;
   }
   if (bytes == 0) bytes = host_page_size();
-  void* p = mmap(nullptr, round_up(bytes), PROT_NONE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p =
+      mmap(nullptr, round_up(bytes), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
 }
 
@@ -76,8 +76,8 @@ void vm_recycle(uint8_t* base, uint64_t bytes, uint64_t committed) {
     // A fresh inaccessible anonymous mapping over what was used: discards
     // both written pages and any image mapped there.
     bool clean = committed == 0 ||
-                 mmap(base, committed, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-                      -1, 0) == base;
+                 mmap(base, committed, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == base;
     if (clean) {
       Pool& p = pool();
       std::lock_guard<std::mutex> lock(p.mu);

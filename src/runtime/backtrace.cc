@@ -62,7 +62,8 @@ std::optional<MemoryFault> last_fault(const StoreData& store) {
 
 std::string fault_text(const MemoryFault& f) {
   char buf[128];
-  std::snprintf(buf, sizeof buf, "memory fault at wasm address %#" PRIx64 " in linear memory of size %#" PRIx64,
+  std::snprintf(buf, sizeof buf,
+                "memory fault at wasm address %#" PRIx64 " in linear memory of size %#" PRIx64,
                 f.address, f.memory_size);
   return buf;
 }
@@ -71,7 +72,8 @@ std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames,
                         const std::optional<MemoryFault>& fault) {
   std::string cause = std::string("wasm trap: ") + trap_wasmtime_message(code);
   if (frames.empty()) return cause;
-  std::string causes = fault ? "    0: " + fault_text(*fault) + "\n    1: " + cause : "    " + cause;
+  std::string causes =
+      fault ? "    0: " + fault_text(*fault) + "\n    1: " + cause : "    " + cause;
   return backtrace_lines(frames) + "\n\nCaused by:\n" + causes + "\n";
 }
 

@@ -42,8 +42,10 @@ inline bool eval_simple(const ConstExpr& e, const ModuleInst& inst, ConstValue* 
   if (e.instrs.size() != 1) return false;
   const ConstInstr& ci = e.instrs[0];
   switch (ci.op) {
-    case Op::I32Const: case Op::F32Const: *out = {uint32_t(ci.imm), 0}; return true;
-    case Op::I64Const: case Op::F64Const: *out = {ci.imm, 0}; return true;
+    case Op::I32Const:
+    case Op::F32Const: *out = {uint32_t(ci.imm), 0}; return true;
+    case Op::I64Const:
+    case Op::F64Const: *out = {ci.imm, 0}; return true;
     case Op::RefNull: *out = {0, 0}; return true;
     case Op::RefFunc:
       if (ci.imm >= inst.funcs.size()) return false;
@@ -67,7 +69,8 @@ Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst) {
     bool ok = true;
     switch (ci.op) {
       case Op::I32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
-      case Op::I64Const: case Op::F64Const: stack[sp++] = {ci.imm, 0}; break;
+      case Op::I64Const:
+      case Op::F64Const: stack[sp++] = {ci.imm, 0}; break;
       case Op::F32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
       case Op::RefNull: stack[sp++] = {0, 0}; break;
       case Op::RefFunc:
@@ -89,7 +92,8 @@ Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst) {
     }
     if (!ok) return Error(ErrorKind::Internal, "unsupported constant expression", e.offset);
   }
-  if (sp != 1) return Error(ErrorKind::Internal, "constant expression yields no single value", e.offset);
+  if (sp != 1)
+    return Error(ErrorKind::Internal, "constant expression yields no single value", e.offset);
   return stack[0];
 }
 
@@ -133,11 +137,12 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     FuncInst& f = inst.own_funcs[i - m.num_imported_funcs];
     uint32_t type_index = m.funcs[i];
     f.type = &m.types[type_index];
-    f.type_id = type_index < m.type_ids.size() ? m.type_ids[type_index]
-                                               : s.engine->types.intern(*f.type);
+    f.type_id =
+        type_index < m.type_ids.size() ? m.type_ids[type_index] : s.engine->types.intern(*f.type);
     f.instance = &inst;
     f.index = static_cast<uint32_t>(i);
-    if (m.code) f.code = m.tier->function_code(*m.code, static_cast<uint32_t>(i - m.num_imported_funcs));
+    if (m.code)
+      f.code = m.tier->function_code(*m.code, static_cast<uint32_t>(i - m.num_imported_funcs));
     inst.funcs.push_back(&f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) {
@@ -253,8 +258,7 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
       return Status::Ok();
     }
     case ExternKind::Global: {
-      if (!(ext.global()->type == imp.global))
-        return unlinkable(imp, "global types do not match");
+      if (!(ext.global()->type == imp.global)) return unlinkable(imp, "global types do not match");
       return Status::Ok();
     }
     case ExternKind::Tag: break;
@@ -273,7 +277,8 @@ static Status check_counts(StoreData& s, const ModuleData& m) {
   };
   uint64_t mems = s.instance_memories + m.memories.size() - m.num_imported_memories;
   uint64_t tables = s.instance_tables + m.tables.size() - m.num_imported_tables;
-  if (over(s.limits.instances, s.instances.size() + 1)) return fail("instance", s.instances.size() + 1);
+  if (over(s.limits.instances, s.instances.size() + 1))
+    return fail("instance", s.instances.size() + 1);
   if (over(s.limits.memories, mems)) return fail("memory", mems);
   if (over(s.limits.tables, tables)) return fail("table", tables);
   return Status::Ok();

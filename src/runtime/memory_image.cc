@@ -21,7 +21,9 @@ struct ModuleCache {
   }
 };
 
-std::shared_ptr<ModuleCache> make_module_cache() { return std::make_shared<ModuleCache>(); }
+std::shared_ptr<ModuleCache> make_module_cache() {
+  return std::make_shared<ModuleCache>();
+}
 
 namespace rt {
 

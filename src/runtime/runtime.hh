@@ -34,10 +34,18 @@ struct Extern {
   ExternKind kind = ExternKind::Func;
   void* ptr = nullptr;  // FuncInst* / TableInst* / MemoryInst* / GlobalInst*
 
-  FuncInst* func() const { return kind == ExternKind::Func ? static_cast<FuncInst*>(ptr) : nullptr; }
-  TableInst* table() const { return kind == ExternKind::Table ? static_cast<TableInst*>(ptr) : nullptr; }
-  MemoryInst* memory() const { return kind == ExternKind::Memory ? static_cast<MemoryInst*>(ptr) : nullptr; }
-  GlobalInst* global() const { return kind == ExternKind::Global ? static_cast<GlobalInst*>(ptr) : nullptr; }
+  FuncInst* func() const {
+    return kind == ExternKind::Func ? static_cast<FuncInst*>(ptr) : nullptr;
+  }
+  TableInst* table() const {
+    return kind == ExternKind::Table ? static_cast<TableInst*>(ptr) : nullptr;
+  }
+  MemoryInst* memory() const {
+    return kind == ExternKind::Memory ? static_cast<MemoryInst*>(ptr) : nullptr;
+  }
+  GlobalInst* global() const {
+    return kind == ExternKind::Global ? static_cast<GlobalInst*>(ptr) : nullptr;
+  }
 };
 
 // ---- entities ----------------------------------------------------------------
@@ -79,8 +87,7 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext);
 // the spec message and stores the code in `*trap` when given; entities
 // written before the trap stay written.
 Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData> m,
-                                  std::span<const Extern> imports,
-                                  TrapCode* trap = nullptr);
+                                  std::span<const Extern> imports, TrapCode* trap = nullptr);
 
 // The entity an export of `inst` refers to.
 Extern export_extern(const ModuleInst& inst, const Export& e);

@@ -79,7 +79,8 @@ constexpr uint64_t kMaxReservation = uint64_t{1} << 46;
 // memories (so base + u32 + u32 offset stays inside), else the maximum.
 uint64_t preferred_reservation(const MemoryInst& m) {
   if (!m.type.limits.is64) return platform::kRecycledReservation;  // 4 GiB + 4 GiB guard
-  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize + 4 * kGiB;  // growth stops at 4 GiB
+  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize +
+         4 * kGiB;  // growth stops at 4 GiB
 }
 
 bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
@@ -87,7 +88,9 @@ bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
 }
 }  // namespace
 
-MemoryInst::~MemoryInst() { platform::vm_recycle(base, reserved, size); }
+MemoryInst::~MemoryInst() {
+  platform::vm_recycle(base, reserved, size);
+}
 
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   uint64_t cap = t.limits.is64 ? kMaxPages64 : kMaxPages32;
@@ -126,7 +129,8 @@ int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
   uint64_t old_pages = mem.size / kPageSize;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > mem.max_pages - old_pages) return -1;
-  if (old_pages + delta_pages > mem.reserved / kPageSize) return -1;  // also keeps * kPageSize exact
+  if (old_pages + delta_pages > mem.reserved / kPageSize)
+    return -1;  // also keeps * kPageSize exact
   uint64_t new_size = (old_pages + delta_pages) * kPageSize;
   if (!store_allows_bytes(s, new_size) || new_size > mem.reserved) return -1;
   if (!platform::vm_commit(mem.base + mem.size, new_size - mem.size)) return -1;
@@ -219,7 +223,9 @@ std::vector<std::shared_ptr<void>> collect_externs(StoreData& s) {
   std::vector<std::shared_ptr<void>> released;
   if (s.externs.size() == s.free_externs.size()) return released;
   std::unordered_set<const void*> held;
-  auto hold = [&](const void* p) { if (p) held.insert(p); };
+  auto hold = [&](const void* p) {
+    if (p) held.insert(p);
+  };
   for (const TableInst& t : s.tables)
     for (const void* e : t.elems) hold(e);
   for (const GlobalInst& g : s.globals) hold(reinterpret_cast<const void*>(g.value[0]));

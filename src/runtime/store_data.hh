@@ -135,12 +135,12 @@ struct HostFunc {
 
 // 40 bytes: an instance creates one per defined function.
 struct FuncInst {
-  const FuncType* type = nullptr;   // owned by the module or by `host`
-  ModuleInst* instance = nullptr;   // null for host functions
-  const void* code = nullptr;       // interpreter function (opaque here)
-  HostFunc* host = nullptr;         // set for host functions (owned by the store)
-  uint32_t type_id = 0;             // canonical (EngineData::types)
-  uint32_t index = 0;               // in the instance's function index space
+  const FuncType* type = nullptr;  // owned by the module or by `host`
+  ModuleInst* instance = nullptr;  // null for host functions
+  const void* code = nullptr;      // interpreter function (opaque here)
+  HostFunc* host = nullptr;        // set for host functions (owned by the store)
+  uint32_t type_id = 0;            // canonical (EngineData::types)
+  uint32_t index = 0;              // in the instance's function index space
   bool is_host() const { return host != nullptr; }
 };
 
@@ -151,9 +151,9 @@ struct DataInst {
 
 struct ModuleInst {
   std::shared_ptr<const ModuleData> module;
-  std::vector<FuncInst*> funcs;              // imported, then own_funcs
-  std::unique_ptr<FuncInst[]> own_funcs;     // the defined functions (stable)
-  bool memory_imaged = false;                // initial memory mapped from the module's image
+  std::vector<FuncInst*> funcs;           // imported, then own_funcs
+  std::unique_ptr<FuncInst[]> own_funcs;  // the defined functions (stable)
+  bool memory_imaged = false;             // initial memory mapped from the module's image
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
@@ -204,7 +204,7 @@ struct StoreData {
     uint64_t address = 0;      // the first inaccessible wasm address touched
     uint64_t memory_size = 0;  // bytes
   } fault;
-  int32_t exit_code = 0;          // set with TrapCode::Exit
+  int32_t exit_code = 0;  // set with TrapCode::Exit
 
   // Interpreter state (owned by src/interp; allocated lazily on first call).
   std::shared_ptr<void> interp;

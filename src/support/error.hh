@@ -35,8 +35,7 @@ class Error {
   Error() = default;
   [[gnu::cold]] Error(ErrorKind k, std::string msg, uint64_t offset = UINT64_MAX)
       : info_(new ErrorInfo{k, std::move(msg), offset}) {}
-  [[gnu::cold]] static Error at_text(ErrorKind k, std::string msg, uint32_t line,
-                                     uint32_t col) {
+  [[gnu::cold]] static Error at_text(ErrorKind k, std::string msg, uint32_t line, uint32_t col) {
     Error e(k, std::move(msg));
     e.info_->line = line;
     e.info_->column = col;
@@ -111,9 +110,9 @@ class [[nodiscard]] Status {
 };
 
 // Propagate an error from an Expected/Status expression.
-#define EMBER_TRY(expr)                        \
-  do {                                         \
-    auto&& ember_try_ = (expr);                \
+#define EMBER_TRY(expr)                              \
+  do {                                               \
+    auto&& ember_try_ = (expr);                      \
     if (!ember_try_) return ember_try_.take_error(); \
   } while (0)
 

@@ -48,8 +48,12 @@ const Constants& constants() {
   return c;
 }
 
-inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-inline uint64_t rotl64(uint64_t x, int n) { return (x << n) | (x >> (64 - n)); }
+inline uint32_t rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
+inline uint64_t rotl64(uint64_t x, int n) {
+  return (x << n) | (x >> (64 - n));
+}
 
 inline uint64_t load64(const uint8_t* p) {
   uint64_t v = 0;
@@ -68,7 +72,9 @@ inline uint64_t mix64(uint64_t x) {
 
 }  // namespace
 
-Sha256::Sha256() { std::memcpy(h_, constants().h0, sizeof h_); }
+Sha256::Sha256() {
+  std::memcpy(h_, constants().h0, sizeof h_);
+}
 
 void Sha256::block(const uint8_t* p) {
   const uint32_t* k = constants().k;
@@ -98,8 +104,14 @@ void Sha256::block(const uint8_t* p) {
     b = a;
     a = t1 + t2;
   }
-  h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d;
-  h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+  h_[5] += f;
+  h_[6] += g;
+  h_[7] += h;
 }
 
 Sha256& Sha256::update(std::span<const uint8_t> data) {

@@ -36,7 +36,7 @@ struct Token {
   Tok kind = Tok::Eof;
   std::string_view text;  // raw source text of the token
   uint32_t line = 0, col = 0;
-  uint32_t str = 0;  // index into TokenList::strings for Tok::String
+  uint32_t str = 0;   // index into TokenList::strings for Tok::String
   size_t offset = 0;  // byte offset in the source
 };
 
@@ -59,6 +59,5 @@ struct TokenList {
 // Tokenizes `src`. Line numbers start at `first_line` (for snippets of a
 // larger script).
 Expected<TokenList> tokenize(std::string_view src, uint32_t first_line = 1);
-
 
 }  // namespace ember::text

@@ -91,8 +91,8 @@ class ScriptParser {
 
   static bool is_module_field(const Token& t) {
     if (t.kind != Tok::Keyword) return false;
-    for (const char* k : {"type", "import", "func", "table", "memory", "global", "export",
-                          "start", "elem", "data"})
+    for (const char* k :
+         {"type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data"})
       if (t.text == k) return true;
     return false;
   }
@@ -234,7 +234,8 @@ Expected<Value> ScriptParser::num_value(std::string_view op, bool result) {
   } else if (op != "i32.const" && op != "i64.const" && op != "f32.const" && op != "f64.const") {
     return error("unknown operator " + std::string(op));
   }
-  if (r != LitResult::Ok) return error(r == LitResult::Range ? "constant out of range" : "malformed constant");
+  if (r != LitResult::Ok)
+    return error(r == LitResult::Range ? "constant out of range" : "malformed constant");
   next();
   return v;
 }
@@ -263,7 +264,8 @@ Status ScriptParser::lane(std::string_view shape, bool result, Value& v, unsigne
     l.type = bits == 64 ? ValType::I64 : ValType::I32;
     r = text::parse_int(t, bits, &l.bits);
   }
-  if (r != LitResult::Ok) return error(r == LitResult::Range ? "constant out of range" : "malformed constant");
+  if (r != LitResult::Ok)
+    return error(r == LitResult::Range ? "constant out of range" : "malformed constant");
   next();
   const unsigned bit = i * bits;
   if (l.kind != ValueKind::NanCanonical && l.kind != ValueKind::NanArithmetic) {
@@ -342,7 +344,8 @@ Expected<Value> ScriptParser::ref_value(std::string_view op, bool result) {
 Expected<Command> ScriptParser::command() {
   Command c;
   c.line = peek().line;
-  if (!at(Tok::LParen) || peek(1).kind != Tok::Keyword) return error("unexpected token, expected a command");
+  if (!at(Tok::LParen) || peek(1).kind != Tok::Keyword)
+    return error("unexpected token, expected a command");
   const std::string_view kw = peek(1).text;
   if (kw == "module") {
     EMBER_TRY(module_command(c));
@@ -373,10 +376,10 @@ Expected<Command> ScriptParser::command() {
     EMBER_ASSIGN(c.message, string());
   } else if (kw == "assert_invalid" || kw == "assert_malformed" || kw == "assert_unlinkable" ||
              kw == "assert_uninstantiable") {
-    c.kind = kw == "assert_invalid" ? CommandKind::AssertInvalid
-           : kw == "assert_malformed" ? CommandKind::AssertMalformed
-           : kw == "assert_unlinkable" ? CommandKind::AssertUnlinkable
-           : CommandKind::AssertUninstantiable;
+    c.kind = kw == "assert_invalid"      ? CommandKind::AssertInvalid
+             : kw == "assert_malformed"  ? CommandKind::AssertMalformed
+             : kw == "assert_unlinkable" ? CommandKind::AssertUnlinkable
+                                         : CommandKind::AssertUninstantiable;
     c.has_module = true;
     EMBER_ASSIGN(c.module, module_source());
     EMBER_ASSIGN(c.message, string());

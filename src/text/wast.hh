@@ -21,8 +21,21 @@
 
 namespace ember::wast {
 
-enum class ValueKind { I32, I64, F32, F64, V128, RefNull, RefExtern, RefFunc,
-                       RefHost, RefAny, NanCanonical, NanArithmetic, Either };
+enum class ValueKind {
+  I32,
+  I64,
+  F32,
+  F64,
+  V128,
+  RefNull,
+  RefExtern,
+  RefFunc,
+  RefHost,
+  RefAny,
+  NanCanonical,
+  NanArithmetic,
+  Either
+};
 
 // An argument or an expected result.
 struct Value {
@@ -60,9 +73,20 @@ struct Action {
   std::vector<Value> args;
 };
 
-enum class CommandKind { Module, ModuleInstance, Register, Action, AssertReturn,
-  AssertTrap, AssertExhaustion, AssertInvalid, AssertMalformed,
-  AssertUnlinkable, AssertUninstantiable, AssertException };
+enum class CommandKind {
+  Module,
+  ModuleInstance,
+  Register,
+  Action,
+  AssertReturn,
+  AssertTrap,
+  AssertExhaustion,
+  AssertInvalid,
+  AssertMalformed,
+  AssertUnlinkable,
+  AssertUninstantiable,
+  AssertException
+};
 
 struct Command {
   CommandKind kind = CommandKind::Module;
@@ -71,9 +95,9 @@ struct Command {
   ModuleSource module;
   bool has_module = false;  // AssertTrap may hold a module instead of an action
   Action action;  // Action / AssertReturn / AssertTrap / AssertExhaustion / AssertException
-  std::vector<Value> expected;  // AssertReturn
-  std::string message;          // expected failure text
-  std::string register_name;    // Register: "as" name
+  std::vector<Value> expected;                 // AssertReturn
+  std::string message;                         // expected failure text
+  std::string register_name;                   // Register: "as" name
   std::optional<std::string> register_module;  // Register: which module ($id), else the latest
   std::optional<std::string> instance_id, definition_id;  // ModuleInstance (3.0)
 };

@@ -132,7 +132,8 @@ Status WatParser::parse_block_flat(const OpInfo& info, Buf& out) {
     EMBER_TRY(parse_instrs(out));
     if (out.size() == mark) out.pop_back();  // an empty else is no else
   }
-  if (!at_keyword("end")) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+  if (!at_keyword("end"))
+    return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
   next();
   EMBER_TRY(parse_end_label(slot));
   labels_.pop_back();
@@ -229,7 +230,8 @@ Status WatParser::parse_memarg(const OpInfo& info, Buf& out, bool lane_follows) 
     uint64_t v;
     const bool is64 = mem < mem64_.size() && mem64_[mem];
     LitResult r = parse_uint(peek().text.substr(7), is64 ? UINT64_MAX : UINT32_MAX, &v);
-    if (r != LitResult::Ok) return error(r == LitResult::Range ? "offset out of range" : "unknown operator");
+    if (r != LitResult::Ok)
+      return error(r == LitResult::Range ? "offset out of range" : "unknown operator");
     next();
     offset = v;
   }
@@ -301,7 +303,8 @@ Status WatParser::parse_v128_const(Buf& out) {
     } else {
       r = at(Tok::Number) ? parse_int(peek().text, bits, &v) : LitResult::Syntax;
     }
-    if (r != LitResult::Ok) return error(r == LitResult::Range ? "constant out of range" : "unexpected token");
+    if (r != LitResult::Ok)
+      return error(r == LitResult::Range ? "constant out of range" : "unexpected token");
     next();
     for (unsigned b = 0; b < bits / 8; b++) out.push_back(uint8_t(v >> (8 * b)));
   }
@@ -324,8 +327,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
   switch (info.imm) {
     case ImmKind::None:
     case ImmKind::Block:
-    case ImmKind::SelectT:
-      return Status::Ok();
+    case ImmKind::SelectT: return Status::Ok();
     case ImmKind::Label: {
       EMBER_ASSIGN(uint32_t l, parse_label());
       put_uleb(out, l);
@@ -411,9 +413,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       put_uleb(out, dst);
       return Status::Ok();
     }
-    case ImmKind::Data:
-      need_datacount_ = true;
-      return index_into(data_sp_, "data segment");
+    case ImmKind::Data: need_datacount_ = true; return index_into(data_sp_, "data segment");
     case ImmKind::Elem: return index_into(elem_sp_, "elem segment");
     case ImmKind::MemoryCopy:
     case ImmKind::TableCopy: {
@@ -431,9 +431,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
     case ImmKind::V128: return parse_v128_const(out);
     case ImmKind::Lane: return parse_lane(out);
     case ImmKind::Shuffle: return parse_shuffle(out);
-    case ImmKind::MemArgLane:
-      EMBER_TRY(parse_memarg(info, out, true));
-      return parse_lane(out);
+    case ImmKind::MemArgLane: EMBER_TRY(parse_memarg(info, out, true)); return parse_lane(out);
   }
   return error("unknown operator");
 }

@@ -15,7 +15,9 @@ void put_name(Buf& b, std::string_view s) {
   b.insert(b.end(), s.begin(), s.end());
 }
 
-void put_bytes(Buf& b, const Buf& src) { b.insert(b.end(), src.begin(), src.end()); }
+void put_bytes(Buf& b, const Buf& src) {
+  b.insert(b.end(), src.begin(), src.end());
+}
 
 // ---- tokens ------------------------------------------------------------------
 
@@ -81,8 +83,14 @@ Expected<ValType> WatParser::parse_valtype() {
 }
 
 Expected<ValType> WatParser::parse_reftype() {
-  if (at_keyword("funcref")) { next(); return ValType::FuncRef; }
-  if (at_keyword("externref")) { next(); return ValType::ExternRef; }
+  if (at_keyword("funcref")) {
+    next();
+    return ValType::FuncRef;
+  }
+  if (at_keyword("externref")) {
+    next();
+    return ValType::ExternRef;
+  }
   return error("malformed reference type");
 }
 
@@ -104,7 +112,8 @@ Expected<uint32_t> WatParser::parse_index(const IndexSpace& sp, const char* what
     next();
     return it->second;
   }
-  if (!at(Tok::Number)) return error(std::string("unexpected token, expected a ") + what + " index");
+  if (!at(Tok::Number))
+    return error(std::string("unexpected token, expected a ") + what + " index");
   EMBER_ASSIGN(uint64_t v, parse_u64_lit(UINT32_MAX));
   return uint32_t(v);
 }
@@ -261,10 +270,14 @@ Status WatParser::note_import(const Token& where, bool is_import, const char* ki
 
 Status WatParser::scan_definition(const Token& kw) {
   const std::string_view k = kw.text;
-  IndexSpace& sp = k == "func" ? func_sp_ : k == "table" ? table_sp_
-                 : k == "memory" ? mem_sp_ : global_sp_;
-  const char* what = k == "func" ? "function" : k == "table" ? "table"
-                   : k == "memory" ? "memory" : "global";
+  IndexSpace& sp = k == "func"     ? func_sp_
+                   : k == "table"  ? table_sp_
+                   : k == "memory" ? mem_sp_
+                                   : global_sp_;
+  const char* what = k == "func"     ? "function"
+                     : k == "table"  ? "table"
+                     : k == "memory" ? "memory"
+                                     : "global";
   EMBER_TRY(define(sp, what));
   bool is_import = false;
   if (k == "memory") mem64_.push_back(false);
@@ -305,12 +318,17 @@ Status WatParser::scan_field() {
     if (!at(Tok::LParen)) return error("unexpected token");
     next();
     const Token& dk = peek();
-    IndexSpace* sp = dk.text == "func" ? &func_sp_ : dk.text == "table" ? &table_sp_
-                   : dk.text == "memory" ? &mem_sp_ : dk.text == "global" ? &global_sp_ : nullptr;
+    IndexSpace* sp = dk.text == "func"     ? &func_sp_
+                     : dk.text == "table"  ? &table_sp_
+                     : dk.text == "memory" ? &mem_sp_
+                     : dk.text == "global" ? &global_sp_
+                                           : nullptr;
     if (dk.kind != Tok::Keyword || !sp) return error("unexpected token");
     next();
-    EMBER_TRY(define(*sp, sp == &func_sp_ ? "function" : sp == &table_sp_ ? "table"
-                          : sp == &mem_sp_ ? "memory" : "global"));
+    EMBER_TRY(define(*sp, sp == &func_sp_    ? "function"
+                          : sp == &table_sp_ ? "table"
+                          : sp == &mem_sp_   ? "memory"
+                                             : "global"));
     if (sp == &mem_sp_) mem64_.push_back(at_keyword("i64"));
     EMBER_TRY(note_import(kw, true, ""));
   } else if (k == "func" || k == "table" || k == "memory" || k == "global") {
@@ -589,11 +607,23 @@ Status WatParser::parse_export() {
   ExternKind kind;
   const IndexSpace* sp;
   const char* what;
-  if (k == "func") { kind = ExternKind::Func; sp = &func_sp_; what = "function"; }
-  else if (k == "table") { kind = ExternKind::Table; sp = &table_sp_; what = "table"; }
-  else if (k == "memory") { kind = ExternKind::Memory; sp = &mem_sp_; what = "memory"; }
-  else if (k == "global") { kind = ExternKind::Global; sp = &global_sp_; what = "global"; }
-  else return error("unexpected token");
+  if (k == "func") {
+    kind = ExternKind::Func;
+    sp = &func_sp_;
+    what = "function";
+  } else if (k == "table") {
+    kind = ExternKind::Table;
+    sp = &table_sp_;
+    what = "table";
+  } else if (k == "memory") {
+    kind = ExternKind::Memory;
+    sp = &mem_sp_;
+    what = "memory";
+  } else if (k == "global") {
+    kind = ExternKind::Global;
+    sp = &global_sp_;
+    what = "global";
+  } else return error("unexpected token");
   next();
   EMBER_ASSIGN(uint32_t index, parse_index(*sp, what));
   EMBER_TRY(expect(Tok::RParen));

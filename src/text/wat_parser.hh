@@ -153,17 +153,17 @@ class WatParser {
 
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
-  std::vector<bool> mem64_;  // per memory index: 64-bit addresses (pass 1)
+  std::vector<bool> mem64_;          // per memory index: 64-bit addresses (pass 1)
   const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
   std::vector<std::optional<std::string_view>> labels_;  // back() = innermost
-  uint32_t depth_ = 0;  // current instruction nesting
+  uint32_t depth_ = 0;                                   // current instruction nesting
 
   // Pass-2 running indices and section contents.
   uint32_t cur_func_ = 0, cur_table_ = 0, cur_mem_ = 0, cur_global_ = 0;
   Buf imports_, tables_, mems_, globals_, exports_, elems_, codes_, datas_;
-  uint32_t n_imports_ = 0, n_tables_ = 0, n_mems_ = 0, n_globals_ = 0, n_exports_ = 0,
-           n_elems_ = 0, n_datas_ = 0;
+  uint32_t n_imports_ = 0, n_tables_ = 0, n_mems_ = 0, n_globals_ = 0, n_exports_ = 0, n_elems_ = 0,
+           n_datas_ = 0;
   std::vector<uint32_t> func_types_;  // type index per defined function
   std::optional<uint32_t> start_;
   bool need_datacount_ = false;

@@ -25,9 +25,9 @@ struct SectionKind {
   uint8_t id;
 };
 constexpr SectionKind kSections[] = {
-    {"type", 1},    {"import", 2}, {"func", 3},  {"table", 4},      {"memory", 5},
-    {"tag", 13},    {"global", 6}, {"export", 7}, {"start", 8},      {"elem", 9},
-    {"datacount", 12}, {"code", 10}, {"data", 11},
+    {"type", 1},       {"import", 2}, {"func", 3},   {"table", 4}, {"memory", 5},
+    {"tag", 13},       {"global", 6}, {"export", 7}, {"start", 8}, {"elem", 9},
+    {"datacount", 12}, {"code", 10},  {"data", 11},
 };
 constexpr uint32_t kSectionCount = sizeof kSections / sizeof kSections[0];
 
@@ -68,8 +68,9 @@ Status WatParser::parse_customs(const std::vector<size_t>& field_starts) {
     if (cs.name == "name") user_name_section_ = true;
     customs_.push_back(std::move(cs));
   }
-  std::stable_sort(customs_.begin(), customs_.end(),
-                   [](const CustomSection& x, const CustomSection& y) { return x.place < y.place; });
+  std::stable_sort(
+      customs_.begin(), customs_.end(),
+      [](const CustomSection& x, const CustomSection& y) { return x.place < y.place; });
   return Status::Ok();
 }
 
@@ -147,24 +148,38 @@ void WatParser::emit_section(uint8_t id, Buf& out) const {
         for (ValType v : ft.results) b.push_back(uint8_t(v));
       }
       return put_vec_section(out, id, uint32_t(types_.size()), b);
-    case 2: if (n_imports_) put_vec_section(out, id, n_imports_, imports_); return;
+    case 2:
+      if (n_imports_) put_vec_section(out, id, n_imports_, imports_);
+      return;
     case 3:
       if (func_types_.empty()) return;
       for (uint32_t t : func_types_) put_uleb(b, t);
       return put_vec_section(out, id, uint32_t(func_types_.size()), b);
-    case 4: if (n_tables_) put_vec_section(out, id, n_tables_, tables_); return;
-    case 5: if (n_mems_) put_vec_section(out, id, n_mems_, mems_); return;
-    case 6: if (n_globals_) put_vec_section(out, id, n_globals_, globals_); return;
-    case 7: if (n_exports_) put_vec_section(out, id, n_exports_, exports_); return;
+    case 4:
+      if (n_tables_) put_vec_section(out, id, n_tables_, tables_);
+      return;
+    case 5:
+      if (n_mems_) put_vec_section(out, id, n_mems_, mems_);
+      return;
+    case 6:
+      if (n_globals_) put_vec_section(out, id, n_globals_, globals_);
+      return;
+    case 7:
+      if (n_exports_) put_vec_section(out, id, n_exports_, exports_);
+      return;
     case 8:
       if (!start_) return;
       put_uleb(b, *start_);
       return put_section(out, id, b);
-    case 9: if (n_elems_) put_vec_section(out, id, n_elems_, elems_); return;
+    case 9:
+      if (n_elems_) put_vec_section(out, id, n_elems_, elems_);
+      return;
     case 10:
       if (!func_types_.empty()) put_vec_section(out, id, uint32_t(func_types_.size()), codes_);
       return;
-    case 11: if (n_datas_) put_vec_section(out, id, n_datas_, datas_); return;
+    case 11:
+      if (n_datas_) put_vec_section(out, id, n_datas_, datas_);
+      return;
     case 12:
       if (!need_datacount_) return;
       put_uleb(b, n_datas_);

@@ -104,7 +104,8 @@ class FuncValidator {
   }
 
   // Immediates and index checks.
-  Status block_type(const BlockType& bt, std::vector<ValType>* params, std::vector<ValType>* results);
+  Status block_type(const BlockType& bt, std::vector<ValType>* params,
+                    std::vector<ValType>* results);
   Status check_memory(uint32_t mem) {
     if (mem >= m_.memories.size()) return invalid("unknown memory " + std::to_string(mem));
     return Status::Ok();
@@ -139,7 +140,7 @@ class FuncValidator {
   std::vector<ValType> locals_;
   std::vector<uint8_t> vals_;
   std::vector<Ctrl> ctrls_;
-  std::vector<uint8_t> scratch_;     // br_table scratch
+  std::vector<uint8_t> scratch_;  // br_table scratch
 };
 
 Status FuncValidator::read_locals() {
@@ -175,8 +176,8 @@ Status FuncValidator::run() {
     EMBER_TRY(ops_.next(&in_));
     const OpInfo& info = *in_.info;
     if (!cx_.features.has(info.feature)) {
-      return invalid(std::string(info.mnemonic) + " requires the " +
-                     feature_name(info.feature) + " feature");
+      return invalid(std::string(info.mnemonic) + " requires the " + feature_name(info.feature) +
+                     " feature");
     }
     out_.at(op_offset_);
     out_.charge(info.op);
@@ -204,12 +205,9 @@ Status FuncValidator::operator_(const Instr& in) {
       out_.binary(info.op);
       return Status::Ok();
     case SigKind::Load:
-    case SigKind::Store:
-      return memory_op(in);
-    case SigKind::Special:
-      return special(in);
-    default:
-      return simd_op(in);
+    case SigKind::Store: return memory_op(in);
+    case SigKind::Special: return special(in);
+    default: return simd_op(in);
   }
   return Status::Ok();
 }
@@ -308,8 +306,7 @@ Status FuncValidator::simd_op(const Instr& in) {
       out_.simd(info.op, {lane});
       return Status::Ok();
     }
-    default:
-      return simd_memory_op(in);
+    default: return simd_memory_op(in);
   }
 }
 
@@ -318,7 +315,8 @@ Status FuncValidator::simd_memory_op(const Instr& in) {
   uint32_t mem, offset, lane = 0;
   EMBER_TRY(memarg(in, &mem, &offset));
   if (mem != 0) return invalid("SIMD accesses beyond memory 0 are not supported yet");
-  if (addr_type(mem) == ValType::I64) return invalid("SIMD accesses to 64-bit memories are not supported yet");
+  if (addr_type(mem) == ValType::I64)
+    return invalid("SIMD accesses to 64-bit memories are not supported yet");
   bool has_lane = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
   if (has_lane) EMBER_TRY(lane_index(in, &lane));
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
@@ -354,12 +352,21 @@ Status FuncValidator::block_type(const BlockType& bt, std::vector<ValType>* para
 Status FuncValidator::special(const Instr& in) {
   const OpInfo& info = *in.info;
   switch (info.op) {
-    case Op::Unreachable: case Op::Nop: case Op::Block: case Op::Loop: case Op::If:
-    case Op::Else: case Op::End: case Op::Br: case Op::BrIf: case Op::BrTable:
-    case Op::Return:
-      return control_op(in);
-    case Op::Call: case Op::CallIndirect: case Op::ReturnCall: case Op::ReturnCallIndirect:
-      return call_op(in);
+    case Op::Unreachable:
+    case Op::Nop:
+    case Op::Block:
+    case Op::Loop:
+    case Op::If:
+    case Op::Else:
+    case Op::End:
+    case Op::Br:
+    case Op::BrIf:
+    case Op::BrTable:
+    case Op::Return: return control_op(in);
+    case Op::Call:
+    case Op::CallIndirect:
+    case Op::ReturnCall:
+    case Op::ReturnCallIndirect: return call_op(in);
     case Op::Drop: {
       uint8_t t = kUnknown;
       EMBER_TRY(pop_any(&t));
@@ -390,7 +397,9 @@ Status FuncValidator::special(const Instr& in) {
       out_.select();
       return Status::Ok();
     }
-    case Op::LocalGet: case Op::LocalSet: case Op::LocalTee: {
+    case Op::LocalGet:
+    case Op::LocalSet:
+    case Op::LocalTee: {
       uint32_t x = in.index[0];
       if (x >= locals_.size()) return invalid("unknown local " + std::to_string(x));
       ValType t = locals_[x];
@@ -408,7 +417,8 @@ Status FuncValidator::special(const Instr& in) {
       }
       return Status::Ok();
     }
-    case Op::GlobalGet: case Op::GlobalSet: {
+    case Op::GlobalGet:
+    case Op::GlobalSet: {
       uint32_t g = in.index[0];
       if (g >= m_.globals.size()) return invalid("unknown global " + std::to_string(g));
       const GlobalType& gt = m_.globals[g].type;
@@ -468,11 +478,13 @@ Status FuncValidator::special(const Instr& in) {
       out_.entity_op(Op::RefFunc, {f});
       return Status::Ok();
     }
-    case Op::MemorySize: case Op::MemoryGrow: case Op::MemoryInit: case Op::DataDrop:
-    case Op::MemoryCopy: case Op::MemoryFill:
-      return bulk_op(in);
-    default:
-      return table_op(in);
+    case Op::MemorySize:
+    case Op::MemoryGrow:
+    case Op::MemoryInit:
+    case Op::DataDrop:
+    case Op::MemoryCopy:
+    case Op::MemoryFill: return bulk_op(in);
+    default: return table_op(in);
   }
 }
 
@@ -483,9 +495,10 @@ Status FuncValidator::control_op(const Instr& in) {
       out_.unreachable();
       set_unreachable();
       return Status::Ok();
-    case Op::Nop:
-      return Status::Ok();
-    case Op::Block: case Op::Loop: case Op::If: {
+    case Op::Nop: return Status::Ok();
+    case Op::Block:
+    case Op::Loop:
+    case Op::If: {
       Ctrl c{info.op, {}, {}, 0, false};
       EMBER_TRY(block_type(in.block, &c.params, &c.results));
       if (info.op == Op::If) EMBER_TRY(pop(ValType::I32));
@@ -563,8 +576,7 @@ Status FuncValidator::control_op(const Instr& in) {
       out_.return_();
       set_unreachable();
       return Status::Ok();
-    default:
-      return invalid("unexpected operator");
+    default: return invalid("unexpected operator");
   }
 }
 
@@ -656,15 +668,17 @@ Status FuncValidator::bulk_op(const Instr& in) {
       out_.entity_op(Op::MemoryFill, {mem}, addr_type(mem) == ValType::I64);
       return Status::Ok();
     }
-    default:
-      return invalid("unexpected operator");
+    default: return invalid("unexpected operator");
   }
 }
 
 Status FuncValidator::table_op(const Instr& in) {
   const OpInfo& info = *in.info;
   switch (info.op) {
-    case Op::TableGet: case Op::TableSet: case Op::TableGrow: case Op::TableSize:
+    case Op::TableGet:
+    case Op::TableSet:
+    case Op::TableGrow:
+    case Op::TableSize:
     case Op::TableFill: {
       uint32_t t = in.index[0];
       EMBER_TRY(check_table(t));
@@ -724,8 +738,7 @@ Status FuncValidator::table_op(const Instr& in) {
       out_.entity_op(Op::TableCopy, {dt, st}, nt == ValType::I64);
       return Status::Ok();
     }
-    default:
-      return invalid(std::string("unsupported operator ") + info.mnemonic);
+    default: return invalid(std::string("unsupported operator ") + info.mnemonic);
   }
 }
 
@@ -758,8 +771,7 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
   return Status::Ok();
 }
 
-Status validate_function(const ModuleContext& cx, uint32_t defined_index,
-                         Lowering& out) {
+Status validate_function(const ModuleContext& cx, uint32_t defined_index, Lowering& out) {
   FuncValidator v(cx, defined_index, out);
   return v.run();
 }

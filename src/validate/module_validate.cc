@@ -21,7 +21,8 @@ Status check_table_type(const TableType& t) {
   if (t.limits.max && t.limits.min > *t.limits.max) {
     return invalid("size minimum must not be greater than maximum");
   }
-  if (!t.limits.is64 && (t.limits.min > UINT32_MAX || (t.limits.max && *t.limits.max > UINT32_MAX))) {
+  if (!t.limits.is64 &&
+      (t.limits.min > UINT32_MAX || (t.limits.max && *t.limits.max > UINT32_MAX))) {
     return invalid("table size must be at most 2^32-1");
   }
   return Status::Ok();
@@ -45,11 +46,13 @@ Status check_memory_type(const MemoryType& mt, const FeatureSet& f) {
 
 bool is_extended_const_op(Op op) {
   switch (op) {
-    case Op::I32Add: case Op::I32Sub: case Op::I32Mul:
-    case Op::I64Add: case Op::I64Sub: case Op::I64Mul:
-      return true;
-    default:
-      return false;
+    case Op::I32Add:
+    case Op::I32Sub:
+    case Op::I32Mul:
+    case Op::I64Add:
+    case Op::I64Sub:
+    case Op::I64Mul: return true;
+    default: return false;
   }
 }
 
@@ -79,7 +82,8 @@ Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
 // expressions need stays checked.
 Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   for (const FuncType& t : m.types) {
-    if (full && t.results.size() > 1 && !f.has(Feature::MultiValue)) return invalid("invalid result arity");
+    if (full && t.results.size() > 1 && !f.has(Feature::MultiValue))
+      return invalid("invalid result arity");
   }
   EMBER_TRY(check_simd_types(m, f));
   for (const Import& im : m.imports) {
@@ -100,9 +104,11 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   for (uint32_t t : m.funcs) {
     if (t >= m.types.size()) return invalid("unknown type");
   }
-  if (full && m.tables.size() > 1 && !f.has(Feature::ReferenceTypes)) return invalid("multiple tables");
+  if (full && m.tables.size() > 1 && !f.has(Feature::ReferenceTypes))
+    return invalid("multiple tables");
   for (const TableType& t : m.tables) EMBER_TRY(check_table_type(t));
-  if (full && m.memories.size() > 1 && !f.has(Feature::MultiMemory)) return invalid("multiple memories");
+  if (full && m.memories.size() > 1 && !f.has(Feature::MultiMemory))
+    return invalid("multiple memories");
   for (const MemoryType& mt : m.memories) EMBER_TRY(check_memory_type(mt, f));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     const GlobalDecl& g = m.globals[i];
@@ -191,7 +197,8 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
         break;
       case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
       case Op::RefFunc:
-        if (ci.imm >= m.funcs.size()) return invalid("unknown function " + std::to_string(ci.imm), e.offset);
+        if (ci.imm >= m.funcs.size())
+          return invalid("unknown function " + std::to_string(ci.imm), e.offset);
         st.push_back(ValType::FuncRef);
         break;
       case Op::GlobalGet: {

@@ -48,15 +48,15 @@ Errno errno_from_host(int host_errno) {
 const char* errno_name(uint16_t v) {
   switch (v) {
 #define EMBER_WASI_ERRNO(name, value, text, host) \
-  case value:                                     \
-    return text;
+  case value: return text;
 #include "wasi/errno.def"
-    default:
-      return "unknown";
+    default: return "unknown";
   }
 }
 
-Errno last_error() { return errno_from_host(errno); }
+Errno last_error() {
+  return errno_from_host(errno);
+}
 
 uint8_t filetype_of_mode(uint32_t m) {
   switch (m & S_IFMT) {
@@ -185,9 +185,9 @@ Expected<std::unique_ptr<FdEntry>> make_stdin(const Config& c) {
   return stream_entry(FdKind::Sink, true);
 }
 
-Expected<std::unique_ptr<FdEntry>> make_output(
-    const OutputFn& custom,
-    const std::optional<std::string>& file, bool inherit, int host_fd) {
+Expected<std::unique_ptr<FdEntry>> make_output(const OutputFn& custom,
+                                               const std::optional<std::string>& file, bool inherit,
+                                               int host_fd) {
   if (custom) {
     auto e = stream_entry(FdKind::Callback, false);
     e->callback = custom;
@@ -230,8 +230,8 @@ Expected<std::unique_ptr<FdEntry>> make_socket(int host_fd) {
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
     if (fd >= 0) close(fd);
-    return Error(ErrorKind::Internal, "WASI socket: host fd " + std::to_string(host_fd) +
-                                          " is not an open socket");
+    return Error(ErrorKind::Internal,
+                 "WASI socket: host fd " + std::to_string(host_fd) + " is not an open socket");
   }
   int type = 0;
   socklen_t len = sizeof type;
@@ -291,7 +291,8 @@ namespace {
 FuncType type_of(const char* params, const char* results) {
   FuncType t;
   for (const char* p = params; *p; ++p) t.params.push_back(*p == 'I' ? ValType::I64 : ValType::I32);
-  for (const char* r = results; *r; ++r) t.results.push_back(*r == 'I' ? ValType::I64 : ValType::I32);
+  for (const char* r = results; *r; ++r)
+    t.results.push_back(*r == 'I' ? ValType::I64 : ValType::I32);
   return t;
 }
 

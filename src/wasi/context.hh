@@ -46,12 +46,12 @@ class HostFd {
 };
 
 enum class FdKind : uint8_t {
-  File,       // host regular file (or device) opened through path_open / stdio file
-  Dir,        // host directory (preopen or path_open)
-  HostStream, // inherited stdio: host fd 0/1/2, never closed
-  Bytes,      // stdin from an in-memory buffer
-  Sink,       // output discarded / input at EOF
-  Callback,   // output passed to a host callback
+  File,        // host regular file (or device) opened through path_open / stdio file
+  Dir,         // host directory (preopen or path_open)
+  HostStream,  // inherited stdio: host fd 0/1/2, never closed
+  Bytes,       // stdin from an in-memory buffer
+  Sink,        // output discarded / input at EOF
+  Callback,    // output passed to a host callback
 };
 
 struct DirListing {
@@ -71,8 +71,8 @@ struct Perms {
 
 struct FdEntry {
   FdKind kind = FdKind::Sink;
-  HostFd fd;            // File / Dir
-  int stream_fd = -1;   // HostStream: the host's 0/1/2
+  HostFd fd;           // File / Dir
+  int stream_fd = -1;  // HostStream: the host's 0/1/2
   uint8_t filetype = kFiletypeUnknown;
   uint16_t fdflags = 0;
   uint64_t rights_base = 0, rights_inheriting = 0;
@@ -82,7 +82,7 @@ struct FdEntry {
   bool is_preopen = false;
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // Bytes
   uint64_t bytes_pos = 0;
-  OutputFn callback;  // Callback
+  OutputFn callback;   // Callback
   DirListing listing;  // fd_readdir snapshot, refreshed at cookie 0
 
   int host() const { return kind == FdKind::HostStream ? stream_fd : fd.get(); }
@@ -114,7 +114,9 @@ struct Env {
 
   bool in_range(uint64_t ptr, uint64_t len) const { return ptr <= size && len <= size - ptr; }
   // A checked pointer to [ptr, ptr+len), or null.
-  uint8_t* at(uint64_t ptr, uint64_t len) const { return in_range(ptr, len) ? base + ptr : nullptr; }
+  uint8_t* at(uint64_t ptr, uint64_t len) const {
+    return in_range(ptr, len) ? base + ptr : nullptr;
+  }
   template <typename T>
   bool load(uint64_t ptr, T* out) const {
     const uint8_t* p = at(ptr, sizeof(T));
@@ -155,7 +157,11 @@ Errno times_from(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec out
 #define EMBER_WASI_FN(name, params, results) Errno fn_##name(Env& env, const rt::Slot* a);
 #include "wasi/wasi_p1.def"
 
-inline uint32_t arg32(const rt::Slot* a, int i) { return static_cast<uint32_t>(a[i]); }
-inline uint64_t arg64(const rt::Slot* a, int i) { return a[i]; }
+inline uint32_t arg32(const rt::Slot* a, int i) {
+  return static_cast<uint32_t>(a[i]);
+}
+inline uint64_t arg64(const rt::Slot* a, int i) {
+  return a[i];
+}
 
 }  // namespace ember::wasi

@@ -60,10 +60,8 @@ Errno do_read(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint
       }
       return Errno::Success;
     }
-    case FdKind::Sink:
-      return offset < 0 ? Errno::Success : Errno::Spipe;
-    default:
-      return Errno::Badf;
+    case FdKind::Sink: return offset < 0 ? Errno::Success : Errno::Spipe;
+    default: return Errno::Badf;
   }
 }
 
@@ -97,8 +95,7 @@ Errno do_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uin
       if (offset >= 0) return Errno::Spipe;
       *n = total_len(spans);
       return Errno::Success;
-    default:
-      return Errno::Badf;
+    default: return Errno::Badf;
   }
 }
 
@@ -174,7 +171,8 @@ Errno list_dir(int dirfd, DirListing* out) {
     uint8_t type = dirent_type(de->d_type);
     if (type == kFiletypeUnknown) {
       struct stat st;
-      if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = filetype_of_mode(st.st_mode);
+      if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        type = filetype_of_mode(st.st_mode);
     }
     DirListing::Item item{name, static_cast<uint64_t>(de->d_ino), type};
     if (name == ".") out->items.insert(out->items.begin(), item);
@@ -190,10 +188,18 @@ Errno list_dir(int dirfd, DirListing* out) {
 
 }  // namespace
 
-Errno fn_fd_read(Env& env, const rt::Slot* a) { return rw(env, a, false, false); }
-Errno fn_fd_pread(Env& env, const rt::Slot* a) { return rw(env, a, false, true); }
-Errno fn_fd_write(Env& env, const rt::Slot* a) { return rw(env, a, true, false); }
-Errno fn_fd_pwrite(Env& env, const rt::Slot* a) { return rw(env, a, true, true); }
+Errno fn_fd_read(Env& env, const rt::Slot* a) {
+  return rw(env, a, false, false);
+}
+Errno fn_fd_pread(Env& env, const rt::Slot* a) {
+  return rw(env, a, false, true);
+}
+Errno fn_fd_write(Env& env, const rt::Slot* a) {
+  return rw(env, a, true, false);
+}
+Errno fn_fd_pwrite(Env& env, const rt::Slot* a) {
+  return rw(env, a, true, true);
+}
 
 Errno fn_fd_close(Env& env, const rt::Slot* a) {
   auto it = env.ctx.fds.find(arg32(a, 0));
@@ -205,13 +211,15 @@ Errno fn_fd_close(Env& env, const rt::Slot* a) {
 Errno fn_fd_datasync(Env& env, const rt::Slot* a) {
   return sync_fd(env, a, kRightFdDatasync, true);
 }
-Errno fn_fd_sync(Env& env, const rt::Slot* a) { return sync_fd(env, a, kRightFdSync, false); }
+Errno fn_fd_sync(Env& env, const rt::Slot* a) {
+  return sync_fd(env, a, kRightFdSync, false);
+}
 
 Errno fn_fd_advise(Env& env, const rt::Slot* a) {
   FdEntry* e;
   if (Errno err = env.fd(arg32(a, 0), kRightFdAdvise, &e); err != Errno::Success) return err;
-  static constexpr int kAdvice[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
-                                    POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  static constexpr int kAdvice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                                    POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
   uint32_t adv = arg32(a, 3);
   if (adv > 5) return Errno::Inval;
   if (e->kind != FdKind::File) return e->kind == FdKind::Dir ? Errno::Badf : Errno::Spipe;

@@ -115,12 +115,15 @@ Errno fn_proc_raise(Env& env, const rt::Slot* a) {
   uint32_t sig = arg32(a, 0);
   if (sig > 30) return Errno::Inval;
   switch (sig) {
-    case 0:    // none
-    case 16:   // chld
-    case 17:   // cont
-    case 18: case 19: case 20: case 21:  // stop, tstp, ttin, ttou
-    case 22:   // urg
-    case 27:   // winch
+    case 0:   // none
+    case 16:  // chld
+    case 17:  // cont
+    case 18:
+    case 19:
+    case 20:
+    case 21:  // stop, tstp, ttin, ttou
+    case 22:  // urg
+    case 27:  // winch
       return Errno::Success;
     default:
       if (env.call.store) env.call.store->exit_code = static_cast<int32_t>(128 + sig);

@@ -18,8 +18,8 @@ enum class Access { Read, Write };
 
 // Looks up directory fd `fd` (with `right`), checks the preopen permission
 // for `access`, reads the guest path and resolves it.
-Errno lookup(Env& env, uint32_t fd, uint64_t right, Access access, uint32_t path,
-             uint32_t len, bool follow, FdEntry** dir, Resolved* out) {
+Errno lookup(Env& env, uint32_t fd, uint64_t right, Access access, uint32_t path, uint32_t len,
+             bool follow, FdEntry** dir, Resolved* out) {
   FdEntry* e = env.ctx.find(fd);
   if (!e) return Errno::Badf;
   if (e->kind != FdKind::Dir) return Errno::Notdir;
@@ -32,7 +32,9 @@ Errno lookup(Env& env, uint32_t fd, uint64_t right, Access access, uint32_t path
   return resolve_path(e->host(), p, follow, out);
 }
 
-Errno result(int r) { return r == 0 ? Errno::Success : last_error(); }
+Errno result(int r) {
+  return r == 0 ? Errno::Success : last_error();
+}
 
 // A path that ended with '/' must name a directory: ENOTDIR when it names
 // something else (a final symlink has been followed by the resolver).
@@ -126,13 +128,11 @@ Errno fn_path_open(Env& env, const rt::Slot* a) {
   uint32_t dirflags = arg32(a, 1), fd_out = arg32(a, 8);
   OpenRequest r{arg32(a, 4), arg64(a, 5), arg64(a, 6), arg32(a, 7), false, false};
   if (r.oflags & ~uint32_t{0xf} || r.fdflags & ~uint32_t{0x1f}) return Errno::Inval;
-  if ((r.oflags & kOflagDirectory) && (r.oflags & (kOflagCreat | kOflagTrunc)))
-    return Errno::Inval;
+  if ((r.oflags & kOflagDirectory) && (r.oflags & (kOflagCreat | kOflagTrunc))) return Errno::Inval;
   constexpr uint64_t kWriteRights =
       kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize | kRightFdDatasync;
   r.read = (r.base & (kRightFdRead | kRightFdReaddir)) != 0;
-  r.write = (r.base & kWriteRights) != 0 || (r.oflags & kOflagTrunc) ||
-            (r.fdflags & kFdflagAppend);
+  r.write = (r.base & kWriteRights) != 0 || (r.oflags & kOflagTrunc) || (r.fdflags & kFdflagAppend);
   if (r.oflags & kOflagDirectory) r.write = false;
   uint64_t need = kRightPathOpen;
   if (r.oflags & kOflagCreat) need |= kRightPathCreateFile;
@@ -195,8 +195,8 @@ Errno fn_path_filestat_set_times(Env& env, const rt::Slot* a) {
 
 Errno fn_path_link(Env& env, const rt::Slot* a) {
   Resolved from, to;
-  Errno err = lookup(env, arg32(a, 0), kRightPathLinkSource, Access::Read, arg32(a, 2),
-                     arg32(a, 3), arg32(a, 1) & kLookupSymlinkFollow, nullptr, &from);
+  Errno err = lookup(env, arg32(a, 0), kRightPathLinkSource, Access::Read, arg32(a, 2), arg32(a, 3),
+                     arg32(a, 1) & kLookupSymlinkFollow, nullptr, &from);
   if (err != Errno::Success) return err;
   err = lookup(env, arg32(a, 4), kRightPathLinkTarget, Access::Write, arg32(a, 5), arg32(a, 6),
                false, nullptr, &to);
@@ -212,8 +212,8 @@ Errno fn_path_readlink(Env& env, const rt::Slot* a) {
   uint8_t* out = env.at(buf, buf_len);
   if (!out || !env.in_range(used_ptr, 4)) return Errno::Fault;
   Resolved res;
-  Errno err = lookup(env, arg32(a, 0), kRightPathReadlink, Access::Read, arg32(a, 1),
-                     arg32(a, 2), false, nullptr, &res);
+  Errno err = lookup(env, arg32(a, 0), kRightPathReadlink, Access::Read, arg32(a, 1), arg32(a, 2),
+                     false, nullptr, &res);
   if (err != Errno::Success) return err;
   std::vector<char> tmp(4097);
   ssize_t n = readlinkat(res.dirfd, res.name.c_str(), tmp.data(), tmp.size());

@@ -60,8 +60,8 @@ uint64_t now_ns(clockid_t c) {
 
 // Nanoseconds until a clock subscription fires; false for a bad clock id.
 bool clock_remaining(const Sub& s, uint64_t* out) {
-  static constexpr clockid_t kClocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
-                                          CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+  static constexpr clockid_t kClocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+                                          CLOCK_THREAD_CPUTIME_ID};
   if (s.clock_id > 3) return false;
   if (!(s.flags & kSubclockAbstime)) {
     *out = s.timeout;
@@ -90,8 +90,7 @@ bool immediate(Env& env, const Sub& s, Event* ev) {
     case FdKind::Sink:
       if (want_read) ev->flags = kEventFdHangup;
       return true;
-    case FdKind::Callback:
-      return true;
+    case FdKind::Callback: return true;
     case FdKind::File:
       if (e->filetype != kFiletypeRegularFile) return false;
       if (want_read) {
@@ -101,11 +100,8 @@ bool immediate(Env& env, const Sub& s, Event* ev) {
           ev->nbytes = static_cast<uint64_t>(st.st_size - pos);
       }
       return true;
-    case FdKind::HostStream:
-      return false;
-    default:
-      ev->error = Errno::Badf;
-      return true;
+    case FdKind::HostStream: return false;
+    default: ev->error = Errno::Badf; return true;
   }
 }
 
@@ -141,7 +137,8 @@ Errno fn_poll_oneoff(Env& env, const rt::Slot* a) {
     return Errno::Fault;
   std::vector<Sub> subs;
   subs.reserve(n);  // bounded by guest memory: n * 48 bytes were range-checked
-  for (uint32_t i = 0; i < n; ++i) subs.push_back(parse_sub(env, in + uint64_t{i} * kSubscriptionSize));
+  for (uint32_t i = 0; i < n; ++i)
+    subs.push_back(parse_sub(env, in + uint64_t{i} * kSubscriptionSize));
 
   std::vector<Event> events;
   std::vector<pollfd> pfds;
@@ -175,8 +172,10 @@ Errno fn_poll_oneoff(Env& env, const rt::Slot* a) {
   for (;;) {
     uint64_t elapsed = now_ns(CLOCK_MONOTONIC) - start;
     bool wait = events.empty();
-    uint64_t left = !wait ? 0 : min_wait == UINT64_MAX ? UINT64_MAX
-                            : min_wait > elapsed ? min_wait - elapsed : 0;
+    uint64_t left = !wait                    ? 0
+                    : min_wait == UINT64_MAX ? UINT64_MAX
+                    : min_wait > elapsed     ? min_wait - elapsed
+                                             : 0;
     timespec ts{static_cast<time_t>(left / 1000000000ull), static_cast<long>(left % 1000000000ull)};
     if (!pfds.empty() || left > 0) {
       int r = ppoll(pfds.data(), pfds.size(), left == UINT64_MAX ? nullptr : &ts, nullptr);
@@ -250,7 +249,8 @@ Errno fn_sock_recv(Env& env, const rt::Slot* a) {
   msghdr msg{};
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-  int fl = ((ri_flags & kRiRecvPeek) ? MSG_PEEK : 0) | ((ri_flags & kRiRecvWaitall) ? MSG_WAITALL : 0);
+  int fl =
+      ((ri_flags & kRiRecvPeek) ? MSG_PEEK : 0) | ((ri_flags & kRiRecvWaitall) ? MSG_WAITALL : 0);
   ssize_t r;
   do {
     r = recvmsg(e->host(), &msg, fl);

@@ -65,8 +65,7 @@ class Walker {
   int links_ = 0;
 };
 
-Errno Walker::not_a_dir(const std::string& c, int err, bool last, bool follow,
-                        bool* expanded) {
+Errno Walker::not_a_dir(const std::string& c, int err, bool last, bool follow, bool* expanded) {
   *expanded = false;
   if (err == ENOENT) return last ? Errno::Success : Errno::Noent;
   if (err != ELOOP && err != ENOTDIR) return errno_from_host(err);

@@ -22,9 +22,9 @@
 namespace ember::wasi {
 
 struct Resolved {
-  HostFd owned;      // the parent directory, when it is not the start fd
-  int dirfd = -1;    // parent directory of `name` (owned.get() or the start)
-  std::string name;  // final component: a plain name or "."
+  HostFd owned;              // the parent directory, when it is not the start fd
+  int dirfd = -1;            // parent directory of `name` (owned.get() or the start)
+  std::string name;          // final component: a plain name or "."
   bool must_be_dir = false;  // the path ended with '/'
 };
 

@@ -62,8 +62,7 @@ class OutputFn {
  public:
   OutputFn() = default;
   template <typename F>
-    requires(!std::same_as<std::decay_t<F>, OutputFn> &&
-             std::invocable<F&, const uint8_t*, size_t>)
+    requires(!std::same_as<std::decay_t<F>, OutputFn> && std::invocable<F&, const uint8_t*, size_t>)
   OutputFn(F f) {  // NOLINT: implicit, so a lambda can be assigned directly
     if constexpr (std::is_void_v<std::invoke_result_t<F&, const uint8_t*, size_t>>) {
       fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {

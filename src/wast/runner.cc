@@ -91,7 +91,8 @@ const char* command_name(CommandKind k) {
 
 Expected<Module> Runner::compile(const ModuleSource& src) {
   EMBER_ASSIGN(std::vector<uint8_t> bytes, src.to_binary());
-  EMBER_ASSIGN(std::shared_ptr<ModuleData> m, decode_module(std::move(bytes), engine_->config.features));
+  EMBER_ASSIGN(std::shared_ptr<ModuleData> m,
+               decode_module(std::move(bytes), engine_->config.features));
   EMBER_TRY(compile_module(*m, *engine_));
   if (via_serialization_) {
     EMBER_ASSIGN(std::vector<uint8_t> blob, rt::serialize_module(*m, *engine_));
@@ -109,7 +110,8 @@ Expected<rt::ModuleInst*> Runner::instantiate(const Module& m, TrapCode* trap) {
       auto it = mod->second.find(imp.name);
       if (it != mod->second.end()) e = it->second;
     }
-    if (!e) return Error(ErrorKind::Unlinkable, "unknown import `" + imp.module + "::" + imp.name + "`");
+    if (!e)
+      return Error(ErrorKind::Unlinkable, "unknown import `" + imp.module + "::" + imp.name + "`");
     imports.push_back(*e);
   }
   return rt::instantiate(store_, m, imports, trap);
@@ -244,11 +246,14 @@ void Runner::assert_trap(const Command& c, bool exhaustion) {
   if (c.has_module) return assert_module_error(c);
   Outcome o = perform(c.action);
   if (!o.error.empty()) return fail(c.line, "cannot run: " + o.error);
-  if (o.trap == TrapCode::None) return fail(c.line, "expected trap \"" + c.message + "\", got results");
+  if (o.trap == TrapCode::None)
+    return fail(c.line, "expected trap \"" + c.message + "\", got results");
   if (exhaustion && o.trap != TrapCode::StackOverflow)
-    return fail(c.line, std::string("expected stack exhaustion, got trap: ") + trap_spec_message(o.trap));
+    return fail(c.line,
+                std::string("expected stack exhaustion, got trap: ") + trap_spec_message(o.trap));
   if (!exhaustion && !trap_message_agrees(c.message, o.trap))
-    return fail(c.line, "expected trap \"" + c.message + "\", got \"" + trap_spec_message(o.trap) + "\"");
+    return fail(c.line,
+                "expected trap \"" + c.message + "\", got \"" + trap_spec_message(o.trap) + "\"");
   pass();
 }
 
@@ -275,7 +280,8 @@ void Runner::assert_module_error(const Command& c) {
   store_.host_error = nullptr;
   if (inst) return fail(c.line, std::string(what) + " \"" + c.message + "\": module instantiated");
   if (inst.error().kind() != want)
-    return fail(c.line, std::string(what) + " \"" + c.message + "\": got " + inst.error().describe());
+    return fail(c.line,
+                std::string(what) + " \"" + c.message + "\": got " + inst.error().describe());
   if (want == ErrorKind::Trap && !trap_message_agrees(c.message, trap))
     return fail(c.line, std::string(what) + " \"" + c.message + "\": got trap \"" +
                             trap_spec_message(trap) + "\"");
@@ -314,7 +320,8 @@ FileResult run_script(std::string_view text, const std::string& name, const RunO
     FileResult r;
     r.file = name;
     r.failed = 1;
-    r.failures.push_back({script.error().info().line, "script does not parse: " + script.error().describe()});
+    r.failures.push_back(
+        {script.error().info().line, "script does not parse: " + script.error().describe()});
     return r;
   }
   Runner runner(name, opts);

@@ -16,11 +16,13 @@ rt::ExternObj* ExternRefs::get(uint64_t id) {
 
 bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
   switch (v.kind) {
-    case ValueKind::I32: case ValueKind::F32:
+    case ValueKind::I32:
+    case ValueKind::F32:
       if (v.type != t) return false;
       out[0] = uint32_t(v.bits);
       return true;
-    case ValueKind::I64: case ValueKind::F64:
+    case ValueKind::I64:
+    case ValueKind::F64:
       if (v.type != t) return false;
       out[0] = v.bits;
       return true;
@@ -33,12 +35,12 @@ bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
       if (!is_ref(t)) return false;
       out[0] = 0;
       return true;
-    case ValueKind::RefExtern: case ValueKind::RefHost:
+    case ValueKind::RefExtern:
+    case ValueKind::RefHost:
       if (t != ValType::ExternRef) return false;
       out[0] = reinterpret_cast<rt::Slot>(refs.get(v.bits));
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -54,7 +56,9 @@ bool is_arithmetic_nan(uint64_t bits, unsigned width) {
   return (bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
 }
 
-unsigned float_width(const Value& v) { return v.type == ValType::F64 ? 64 : 32; }
+unsigned float_width(const Value& v) {
+  return v.type == ValType::F64 ? 64 : 32;
+}
 
 // A scalar expectation against raw bits of `width` bits.
 bool scalar_matches(const Value& e, uint64_t bits, unsigned width) {
@@ -84,7 +88,8 @@ bool ref_matches(const Value& e, ValType t, rt::Slot s) {
   switch (e.kind) {
     case ValueKind::RefNull: return s == 0 && (e.ref_null_any || e.type == t || !is_ref(e.type));
     case ValueKind::RefFunc: return s != 0 && t == ValType::FuncRef;
-    case ValueKind::RefExtern: case ValueKind::RefHost:
+    case ValueKind::RefExtern:
+    case ValueKind::RefHost:
       return s != 0 && t == ValType::ExternRef &&
              reinterpret_cast<const rt::ExternObj*>(s)->host_id == e.bits;
     case ValueKind::RefAny: return s != 0;
@@ -100,9 +105,14 @@ bool result_matches(const Value& e, ValType t, const rt::Slot* slots) {
       for (const Value& alt : e.alternatives)
         if (result_matches(alt, t, slots)) return true;
       return false;
-    case ValueKind::I32: case ValueKind::I64: case ValueKind::F32: case ValueKind::F64:
-      return e.type == t && scalar_matches(e, slots[0], t == ValType::I64 || t == ValType::F64 ? 64 : 32);
-    case ValueKind::NanCanonical: case ValueKind::NanArithmetic:
+    case ValueKind::I32:
+    case ValueKind::I64:
+    case ValueKind::F32:
+    case ValueKind::F64:
+      return e.type == t &&
+             scalar_matches(e, slots[0], t == ValType::I64 || t == ValType::F64 ? 64 : 32);
+    case ValueKind::NanCanonical:
+    case ValueKind::NanArithmetic:
       if (t == ValType::V128) return false;
       return t == e.type && scalar_matches(e, slots[0], float_width(e));
     case ValueKind::V128: return t == ValType::V128 && v128_matches(e, slots);
@@ -113,22 +123,29 @@ bool result_matches(const Value& e, ValType t, const rt::Slot* slots) {
 std::string describe_result(ValType t, const rt::Slot* slots) {
   char buf[96];
   switch (t) {
-    case ValType::I32: case ValType::F32:
-      std::snprintf(buf, sizeof buf, "%s:0x%08llx", val_type_name(t), (unsigned long long)uint32_t(slots[0]));
+    case ValType::I32:
+    case ValType::F32:
+      std::snprintf(buf, sizeof buf, "%s:0x%08llx", val_type_name(t),
+                    (unsigned long long)uint32_t(slots[0]));
       break;
-    case ValType::I64: case ValType::F64:
-      std::snprintf(buf, sizeof buf, "%s:0x%016llx", val_type_name(t), (unsigned long long)slots[0]);
+    case ValType::I64:
+    case ValType::F64:
+      std::snprintf(buf, sizeof buf, "%s:0x%016llx", val_type_name(t),
+                    (unsigned long long)slots[0]);
       break;
     case ValType::V128:
-      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)slots[1], (unsigned long long)slots[0]);
+      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)slots[1],
+                    (unsigned long long)slots[0]);
       break;
     case ValType::FuncRef:
       std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.func" : "ref.null func");
       break;
     case ValType::ExternRef:
       if (slots[0] == 0) std::snprintf(buf, sizeof buf, "ref.null extern");
-      else std::snprintf(buf, sizeof buf, "ref.extern %llu",
-                         (unsigned long long)reinterpret_cast<const rt::ExternObj*>(slots[0])->host_id);
+      else
+        std::snprintf(
+            buf, sizeof buf, "ref.extern %llu",
+            (unsigned long long)reinterpret_cast<const rt::ExternObj*>(slots[0])->host_id);
       break;
   }
   return buf;
@@ -141,7 +158,8 @@ std::string describe_expected(const Value& v) {
     case ValueKind::NanArithmetic: return std::string(val_type_name(v.type)) + ":nan:arithmetic";
     case ValueKind::V128:
       if (v.lane_bits != 0) return "v128 (lanes)";
-      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)v.bits_hi, (unsigned long long)v.bits);
+      std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)v.bits_hi,
+                    (unsigned long long)v.bits);
       return buf;
     case ValueKind::RefNull: return "ref.null";
     case ValueKind::RefFunc: return "ref.func";
@@ -195,11 +213,13 @@ std::map<std::string, rt::Extern> make_spectest(rt::StoreData& s) {
   tt.elem = ValType::FuncRef;
   tt.limits.min = 10;
   tt.limits.max = 20;
-  if (Expected<rt::TableInst*> t = rt::create_table(s, tt, nullptr)) m["table"] = {ExternKind::Table, *t};
+  if (Expected<rt::TableInst*> t = rt::create_table(s, tt, nullptr))
+    m["table"] = {ExternKind::Table, *t};
   MemoryType mt;
   mt.limits.min = 1;
   mt.limits.max = 2;
-  if (Expected<rt::MemoryInst*> mem = rt::create_memory(s, mt)) m["memory"] = {ExternKind::Memory, *mem};
+  if (Expected<rt::MemoryInst*> mem = rt::create_memory(s, mt))
+    m["memory"] = {ExternKind::Memory, *mem};
   return m;
 }
 

@@ -38,13 +38,31 @@ void mutate(Seq& b, std::mt19937_64& rng) {
   int rounds = 1 + int(rng() % 3);
   for (int r = 0; r < rounds; r++) {
     switch (keep_size ? kSamePlace[rng() % 3] : int(rng() % 7)) {
-      case 0: if (!b.empty()) b[pick(b.size())] ^= uint8_t(1u << (rng() % 8)); break;
-      case 1: if (!b.empty()) b[pick(b.size())] = uint8_t(rng()); break;
+      case 0:
+        if (!b.empty()) b[pick(b.size())] ^= uint8_t(1u << (rng() % 8));
+        break;
+      case 1:
+        if (!b.empty()) b[pick(b.size())] = uint8_t(rng());
+        break;
       case 2: b.insert(b.begin() + pick(b.size() + 1), uint8_t(rng())); break;
-      case 3: if (!b.empty()) { size_t at = pick(b.size()); b.erase(b.begin() + at, b.begin() + std::min(b.size(), at + 1 + pick(8))); } break;
+      case 3:
+        if (!b.empty()) {
+          size_t at = pick(b.size());
+          b.erase(b.begin() + at, b.begin() + std::min(b.size(), at + 1 + pick(8)));
+        }
+        break;
       case 4: b.resize(pick(b.size() + 1)); break;
-      case 5: { size_t at = pick(b.size() + 1); b.insert(b.begin() + at, 1 + pick(5), 0xFF); break; }
-      case 6: if (b.size() > 8) { size_t at = 8 + pick(b.size() - 8); b[at] = uint8_t(rng() % 2 ? 0x7F : 0x80); } break;
+      case 5: {
+        size_t at = pick(b.size() + 1);
+        b.insert(b.begin() + at, 1 + pick(5), 0xFF);
+        break;
+      }
+      case 6:
+        if (b.size() > 8) {
+          size_t at = 8 + pick(b.size() - 8);
+          b[at] = uint8_t(rng() % 2 ? 0x7F : 0x80);
+        }
+        break;
     }
   }
 }
@@ -52,9 +70,26 @@ void mutate(Seq& b, std::mt19937_64& rng) {
 // Text mutations that keep the input token-shaped often enough to reach the
 // parser's deeper paths: splice in a keyword, a number or a bracket.
 void mutate_text(std::string& t, std::mt19937_64& rng) {
-  static const char* const kTokens[] = {"(", ")", " $x ", " 0 ", " -1 ", " 0x1p+1 ", " nan:0x1 ",
-      " inf ", " \"\\ff\" ", " i32 ", " func ", " (result i32) ", " block ", " end ",
-      " (param $p i64) ", " offset=4294967296 ", " align=3 ", " ;; ", " (; ", " ;) "};
+  static const char* const kTokens[] = {"(",
+                                        ")",
+                                        " $x ",
+                                        " 0 ",
+                                        " -1 ",
+                                        " 0x1p+1 ",
+                                        " nan:0x1 ",
+                                        " inf ",
+                                        " \"\\ff\" ",
+                                        " i32 ",
+                                        " func ",
+                                        " (result i32) ",
+                                        " block ",
+                                        " end ",
+                                        " (param $p i64) ",
+                                        " offset=4294967296 ",
+                                        " align=3 ",
+                                        " ;; ",
+                                        " (; ",
+                                        " ;) "};
   if (rng() % 2) {
     mutate(t, rng);
     return;

@@ -53,15 +53,18 @@ void mutate(Bytes& b, std::mt19937_64& rng, bool keep_size, size_t payload) {
     if (r == 1 || b.size() <= payload) return kHeader + pick(b.size() - kHeader);
     return payload + pick(b.size() - payload);
   };
-  static const uint32_t kValues[] = {0, 1, 2, 3, 4, 7, 8, 0xFF, 0x100, 0xFFFF, 0x10000, 0x7FFFFFFF,
-                                     0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+  static const uint32_t kValues[] = {0,       1,          2,           3,           4,
+                                     7,       8,          0xFF,        0x100,       0xFFFF,
+                                     0x10000, 0x7FFFFFFF, 0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
   int rounds = 1 + int(rng() % 3);
   for (int r = 0; r < rounds && !b.empty(); r++) {
     int kind = keep_size ? int(rng() % 5) : int(rng() % 8);
     switch (kind) {
       case 0: b[where()] ^= uint8_t(1u << (rng() % 8)); break;
       case 1: b[where()] = uint8_t(rng()); break;
-      case 2: put32(b, where() & ~size_t(3), kValues[rng() % (sizeof kValues / sizeof *kValues)]); break;
+      case 2:
+        put32(b, where() & ~size_t(3), kValues[rng() % (sizeof kValues / sizeof *kValues)]);
+        break;
       case 3: {  // nudge a 32-bit field by a small amount
         size_t at = where() & ~size_t(3);
         if (at + 4 <= b.size()) {
@@ -134,13 +137,15 @@ int main(int argc, char** argv) {
     if (!m || !ember::compile_module(**m, *engine)) continue;
     auto blob = ember::rt::serialize_module(**m, *engine);
     if (!blob) {
-      std::fprintf(stderr, "error: a compiled module does not serialize: %s\n", blob.error().describe().c_str());
+      std::fprintf(stderr, "error: a compiled module does not serialize: %s\n",
+                   blob.error().describe().c_str());
       good = false;
       continue;
     }
     auto back = ember::rt::deserialize_module(*blob, *engine);
     if (!back) {
-      std::fprintf(stderr, "error: a genuine blob is refused: %s\n", back.error().describe().c_str());
+      std::fprintf(stderr, "error: a genuine blob is refused: %s\n",
+                   back.error().describe().c_str());
       good = false;
       continue;
     }
@@ -203,7 +208,8 @@ int main(int argc, char** argv) {
   print("stale checksum", stale_cases, stale);
   print("resealed", resealed_cases, resealed);
   std::printf("accepted mutants instantiated: %llu\n", (unsigned long long)instantiated);
-  for (const auto& [why, n] : reasons) std::printf("  %8llu  %s\n", (unsigned long long)n, why.c_str());
+  for (const auto& [why, n] : reasons)
+    std::printf("  %8llu  %s\n", (unsigned long long)n, why.c_str());
   for (const Outcomes* o : {&stale, &resealed})
     for (const auto& [k, n] : *o)
       if (k != "ok" && k != "ok-unchanged" && k != "malformed" && k != "error") {

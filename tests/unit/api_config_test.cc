@@ -68,8 +68,11 @@ TEST(ApiConfig, TargetIsTheHostOnly) {
 TEST(ApiConfig, RecordedSettings) {
   Config c;
   EXPECT_FALSE(c.shared_memory());
-  c.shared_memory(true).memory_reservation(uint64_t{1} << 32).memory_guard_size(0)
-      .memory_reservation_for_growth(UINT64_MAX).cranelift_flag("opt_level", "speed");
+  c.shared_memory(true)
+      .memory_reservation(uint64_t{1} << 32)
+      .memory_guard_size(0)
+      .memory_reservation_for_growth(UINT64_MAX)
+      .cranelift_flag("opt_level", "speed");
   EXPECT_TRUE(c.shared_memory());
   for (std::string_view name : kCompatFlags) {
     EXPECT_FALSE(c.compat_flag(name));

@@ -20,7 +20,9 @@ Instance instantiate(Store& store, const char* wat) {
   return Instance(store, m, {});
 }
 
-Func export_func(const Instance& inst, const char* name) { return *inst.get_export(name)->func(); }
+Func export_func(const Instance& inst, const char* name) {
+  return *inst.get_export(name)->func();
+}
 
 TrapCode trap_of(const std::function<void()>& f) {
   try {
@@ -147,7 +149,8 @@ TEST(ApiEpoch, ChecksAtFunctionEntry) {
   Store store(engine);
   Instance inst = instantiate(store, R"((module (func (export "nop"))))");
   // The default deadline (0) has already passed: wasmtime's behaviour.
-  EXPECT_EQ(trap_of([&] { export_func(inst, "nop").call(std::vector<Val>{}); }), TrapCode::Interrupt);
+  EXPECT_EQ(trap_of([&] { export_func(inst, "nop").call(std::vector<Val>{}); }),
+            TrapCode::Interrupt);
   store.set_epoch_deadline(1);
   EXPECT_EQ(trap_of([&] { export_func(inst, "nop").call(std::vector<Val>{}); }), TrapCode::None);
 }
@@ -237,7 +240,8 @@ TEST(ApiStack, InfiniteRecursionTraps) {
   Engine engine;
   Store store(engine);
   Instance inst = instantiate(store, kRecursion);
-  EXPECT_EQ(trap_of([&] { export_func(inst, "forever").call(std::vector<Val>{}); }), TrapCode::StackOverflow);
+  EXPECT_EQ(trap_of([&] { export_func(inst, "forever").call(std::vector<Val>{}); }),
+            TrapCode::StackOverflow);
   // Deep but finite recursion still works afterwards.
   EXPECT_EQ(export_func(inst, "r").typed<int32_t(int32_t)>()(20000), 0);
 }
@@ -249,8 +253,9 @@ TEST(ApiStack, MaxWasmStackBoundsTheDepth) {
     Engine engine(c);
     Store store(engine);
     Instance inst = instantiate(store, kRecursion);
-    EXPECT_EQ(trap_of([&] { export_func(inst, "r").call(std::vector<Val>{Val::i32(100'000'000)}); }),
-              TrapCode::StackOverflow);
+    EXPECT_EQ(
+        trap_of([&] { export_func(inst, "r").call(std::vector<Val>{Val::i32(100'000'000)}); }),
+        TrapCode::StackOverflow);
     return inst.get_export("depth")->global()->get().i32();
   };
   int32_t small = depth_reached(16 * 1024);
@@ -268,9 +273,8 @@ TrapCode host_reentry_without_end() {
   Store store(engine);
   Linker linker(engine);
   std::optional<Func> again;
-  linker.func_wrap(store, "", "h", [&](int32_t x) -> int32_t {
-    return again->typed<int32_t(int32_t)>()(x + 1);
-  });
+  linker.func_wrap(store, "", "h",
+                   [&](int32_t x) -> int32_t { return again->typed<int32_t(int32_t)>()(x + 1); });
   Module m = Module::from_text(engine, R"((module (import "" "h" (func $h (param i32) (result i32)))
     (func (export "f") (param i32) (result i32) local.get 0 call $h)))");
   Instance inst = linker.instantiate(store, m);
@@ -278,7 +282,9 @@ TrapCode host_reentry_without_end() {
   return trap_of([&] { again->call(std::vector<Val>{Val::i32(0)}); });
 }
 
-TEST(ApiStack, HostReentryTraps) { EXPECT_EQ(host_reentry_without_end(), TrapCode::StackOverflow); }
+TEST(ApiStack, HostReentryTraps) {
+  EXPECT_EQ(host_reentry_without_end(), TrapCode::StackOverflow);
+}
 
 TEST(ApiStack, HostReentryOnASmallNativeStackTraps) {
   // 256 KiB of native stack: the interpreter must notice it is running out.

@@ -68,8 +68,8 @@ TEST(ApiLinker, ExternrefsRoundTripThroughWasm) {
 TEST(ApiModule, CustomSectionsAndName) {
   Engine engine;
   // A module named $demo with one custom section "hello" holding "abc".
-  const uint8_t bin[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-                         0x00, 0x09, 0x05, 'h', 'e', 'l', 'l', 'o', 'a', 'b', 'c'};
+  const uint8_t bin[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x09,
+                         0x05, 'h',  'e',  'l',  'l',  'o',  'a',  'b',  'c'};
   Module m = Module::from_binary(engine, bin);
   auto sections = m.custom_sections("hello");
   ASSERT_EQ(sections.size(), 1u);

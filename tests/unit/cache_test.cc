@@ -51,7 +51,9 @@ std::vector<uint8_t> wasm_of(const char* wat) {
   return std::move(*b);
 }
 
-const char kSquare[] = "(module (func (export \"sq\") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))";
+const char kSquare[] =
+    "(module (func (export \"sq\") (param i32) (result i32) (i32.mul (local.get 0) (local.get "
+    "0))))";
 
 int32_t call_sq(const Engine& engine, const Module& m, int32_t x) {
   Store store(engine);
@@ -80,7 +82,8 @@ TEST_F(CacheTest, SecondCompileLoadsTheEntry) {
   EXPECT_TRUE(fs::exists(entry)) << entry;
   EXPECT_EQ(fs::path(entry).parent_path().parent_path(), dir_);
   EXPECT_EQ(fs::path(entry).extension(), ".cwasm");
-  EXPECT_EQ((fs::status(fs::path(entry).parent_path()).permissions() & fs::perms::all), fs::perms::owner_all);
+  EXPECT_EQ((fs::status(fs::path(entry).parent_path()).permissions() & fs::perms::all),
+            fs::perms::owner_all);
   EXPECT_EQ(count(".tmp-", true), 0u);
 }
 
@@ -95,7 +98,8 @@ TEST_F(CacheTest, ConfigurationsHaveTheirOwnEntries) {
   EXPECT_EQ(count(".cwasm"), 3u);
   EXPECT_NE(rt::cache_entry_path(*plain.raw(), wasm), rt::cache_entry_path(*fuel.raw(), wasm));
   // Other bytes, other entry.
-  Module::from_binary(plain, wasm_of("(module (func (export \"sq\") (param i32) (result i32) (local.get 0)))"));
+  Module::from_binary(
+      plain, wasm_of("(module (func (export \"sq\") (param i32) (result i32) (local.get 0)))"));
   EXPECT_EQ(count(".cwasm"), 4u);
   // Settings that do not change code share the entry.
   Engine stack(config().max_wasm_stack(1 << 20));
@@ -141,7 +145,8 @@ TEST_F(CacheTest, UnwritableDirectoryIsNotFatal) {
 
 TEST_F(CacheTest, InvalidModulesAndUnvalidatedCompilesAreNotWritten) {
   Engine engine(config());
-  EXPECT_THROW(Module::from_binary(engine, wasm_of("(module (func (result i32) (i64.const 1)))")), WasmError);
+  EXPECT_THROW(Module::from_binary(engine, wasm_of("(module (func (result i32) (i64.const 1)))")),
+               WasmError);
   EXPECT_EQ(count(".cwasm"), 0u);
   Module::from_binary(engine, wasm_of(kSquare), /*validate=*/false);
   EXPECT_EQ(count(".cwasm"), 0u);
@@ -175,8 +180,9 @@ TEST_F(CacheTest, ConcurrentWritersLeaveOneWholeEntry) {
   // Several bodies so the entry is not tiny.
   std::string wat = "(module";
   for (int i = 0; i < 200; i++)
-    wat += " (func (export \"f" + std::to_string(i) + "\") (param i32) (result i32) (i32.add (local.get 0) (i32.const " +
-           std::to_string(i) + ")))";
+    wat += " (func (export \"f" + std::to_string(i) +
+           "\") (param i32) (result i32) (i32.add (local.get 0) (i32.const " + std::to_string(i) +
+           ")))";
   wat += ")";
   std::vector<uint8_t> wasm = wasm_of(wat.c_str());
   Engine engine(config());
@@ -203,7 +209,8 @@ TEST_F(CacheTest, WasmtimeConfigurationFile) {
     return (dir_ / "cache.toml").string();
   };
   Expected<std::string> d = rt::cache_dir_from_config_file(
-      write("# comment\n[cache]\nenabled = true\ndirectory = \"entries\"  # relative\ncleanup-interval = \"30m\"\n"));
+      write("# comment\n[cache]\nenabled = true\ndirectory = \"entries\"  # "
+            "relative\ncleanup-interval = \"30m\"\n"));
   ASSERT_TRUE(d.ok()) << d.error().describe();
   EXPECT_EQ(*d, (dir_ / "entries").string());
   d = rt::cache_dir_from_config_file(write("[cache]\ndirectory = '/tmp/x y'\n"));
@@ -212,8 +219,8 @@ TEST_F(CacheTest, WasmtimeConfigurationFile) {
   d = rt::cache_dir_from_config_file(write("[cache]\nenabled = false\n"));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, "");
-  for (const char* bad : {"[cache]\nenabled = maybe\n", "[other]\n", "directory = \"x\"\n", "[cache]\ndirectory = x\n",
-                          "[cache\n", "[cache]\njunk\n", ""}) {
+  for (const char* bad : {"[cache]\nenabled = maybe\n", "[other]\n", "directory = \"x\"\n",
+                          "[cache]\ndirectory = x\n", "[cache\n", "[cache]\njunk\n", ""}) {
     EXPECT_FALSE(rt::cache_dir_from_config_file(write(bad)).ok()) << bad;
   }
   EXPECT_FALSE(rt::cache_dir_from_config_file((dir_ / "missing.toml").string()).ok());

@@ -40,7 +40,8 @@ TEST(ValidateFalse, SkipsOnlyRulesExecutionDoesNotNeed) {
   Config no_mv;
   no_mv.wasm_feature(Feature::MultiValue, false);
   Engine old(no_mv);
-  Expected<std::vector<uint8_t>> two = wat_to_wasm("(module (func (export \"p\") (result i32 i32) i32.const 1 i32.const 2))");
+  Expected<std::vector<uint8_t>> two =
+      wat_to_wasm("(module (func (export \"p\") (result i32 i32) i32.const 1 i32.const 2))");
   EXPECT_THROW(Module::from_binary(old, *two), WasmError);
   EXPECT_NO_THROW(Module::from_binary(old, *two, false));
 }
@@ -74,7 +75,8 @@ TEST(ValidateFalse, NeverSkipsWhatSafetyNeeds) {
   EXPECT_THROW(Module::from_binary(engine, s.build(), false), WasmError);
 
   ModuleBuilder g;
-  g.raw_section(6, {0x01, testing::FUNCREF, 0x00, 0x41, 0x05, 0x0B});  // funcref global = i32.const 5
+  g.raw_section(6,
+                {0x01, testing::FUNCREF, 0x00, 0x41, 0x05, 0x0B});  // funcref global = i32.const 5
   EXPECT_THROW(Module::from_binary(engine, g.build(), false), WasmError);
 
   // Malformed bytes stay malformed.
@@ -89,7 +91,8 @@ std::string big_module(int n, int broken_at = -1, const char* broken_body = "") 
   std::string w = "(module (memory 1) (table " + std::to_string(n) + " funcref)\n";
   w += " (type $t (func (param i32 i32) (result i32)))\n";
   for (int i = 0; i < n; i++) {
-    w += " (func $f" + std::to_string(i) + " (export \"f" + std::to_string(i) + "\") (type $t) (local i32)\n";
+    w += " (func $f" + std::to_string(i) + " (export \"f" + std::to_string(i) +
+         "\") (type $t) (local i32)\n";
     if (i == broken_at) {
       w += broken_body;
       w += ")\n";
@@ -103,17 +106,23 @@ std::string big_module(int n, int broken_at = -1, const char* broken_body = "") 
         break;
       case 1:
         w += "  (i32.store (i32.and (local.get 0) (i32.const 1020)) (local.get 1))"
-             " (i32.add (i32.load (i32.and (local.get 0) (i32.const 1020))) (i32.const " + std::to_string(i) + ")))\n";
+             " (i32.add (i32.load (i32.and (local.get 0) (i32.const 1020))) (i32.const " +
+             std::to_string(i) + ")))\n";
         break;
       case 2:
         w += "  (if (result i32) (i32.lt_s (local.get 0) (local.get 1))"
-             " (then (call $f" + std::to_string(i - 1) + " (local.get 1) (local.get 0)))"
+             " (then (call $f" +
+             std::to_string(i - 1) +
+             " (local.get 1) (local.get 0)))"
              " (else (i32.sub (local.get 0) (local.get 1)))))\n";
         break;
       default:
-        w += "  (block $c (block $b (block $a (br_table $a $b $c (i32.and (local.get 0) (i32.const 3))))"
-             " (return (i32.const 10))) (return (call_indirect (type $t) (local.get 0) (local.get 1) (i32.const 0))))"
-             " (i32.const " + std::to_string(i) + "))\n";
+        w += "  (block $c (block $b (block $a (br_table $a $b $c (i32.and (local.get 0) (i32.const "
+             "3))))"
+             " (return (i32.const 10))) (return (call_indirect (type $t) (local.get 0) (local.get "
+             "1) (i32.const 0))))"
+             " (i32.const " +
+             std::to_string(i) + "))\n";
         break;
     }
   }
@@ -121,7 +130,8 @@ std::string big_module(int n, int broken_at = -1, const char* broken_body = "") 
   return w;
 }
 
-std::shared_ptr<ModuleData> compile_with(bool parallel, const std::vector<uint8_t>& wasm, Status* status = nullptr) {
+std::shared_ptr<ModuleData> compile_with(bool parallel, const std::vector<uint8_t>& wasm,
+                                         Status* status = nullptr) {
   auto engine = std::make_shared<rt::EngineData>();
   engine->config.parallel_compilation = parallel;
   auto m = decode_module(wasm, engine->config.features);
@@ -168,11 +178,14 @@ TEST(ParallelCompilation, SameCodeAsSerial) {
   Store store(engine);
   Instance inst(store, m, {});
   auto call = [&](int f, int32_t x, int32_t y) {
-    return inst.get_export("f" + std::to_string(f))->func()->call(std::vector<Val>{Val::i32(x), Val::i32(y)})[0].i32();
+    return inst.get_export("f" + std::to_string(f))
+        ->func()
+        ->call(std::vector<Val>{Val::i32(x), Val::i32(y)})[0]
+        .i32();
   };
-  EXPECT_EQ(call(0, 1, 4), 99);           // the loop: x = 3x + i for i < 4
-  EXPECT_EQ(call(7999, 0, 0), 10);          // br_table arms
-  EXPECT_EQ(call(7999, 1, 4), 99);          // ... call_indirect of f0
+  EXPECT_EQ(call(0, 1, 4), 99);     // the loop: x = 3x + i for i < 4
+  EXPECT_EQ(call(7999, 0, 0), 10);  // br_table arms
+  EXPECT_EQ(call(7999, 1, 4), 99);  // ... call_indirect of f0
   EXPECT_EQ(call(7999, 2, 0), 7999);
   EXPECT_EQ(call(2002, 1, 5), call(2001, 5, 1));
 }
@@ -220,7 +233,8 @@ TEST(CompileSettings, AcceptedValuesAndErrors) {
   EXPECT_THROW(c.strategy("llvm"), WasmError);
   for (const char* p : {"none", "jitdump", "vtune", "perfmap"}) EXPECT_NO_THROW(c.profiler(p));
   EXPECT_THROW(c.profiler("gprof"), WasmError);
-  for (const char* o : {"none", "speed", "speed_and_size"}) EXPECT_NO_THROW(c.cranelift_opt_level(o));
+  for (const char* o : {"none", "speed", "speed_and_size"})
+    EXPECT_NO_THROW(c.cranelift_opt_level(o));
   EXPECT_THROW(c.cranelift_opt_level("fast"), WasmError);
   c.debug_info(true).cranelift_debug_verifier(true).parallel_compilation(false);
   Engine engine(c);
@@ -228,7 +242,9 @@ TEST(CompileSettings, AcceptedValuesAndErrors) {
   EXPECT_STREQ(engine.tier(), "interpreter");
   // None of them changes what runs.
   Store store(engine);
-  Instance inst(store, Module::from_text(engine, "(module (func (export \"f\") (result i32) (i32.const 3)))"), {});
+  Instance inst(
+      store, Module::from_text(engine, "(module (func (export \"f\") (result i32) (i32.const 3)))"),
+      {});
   EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 3);
 }
 

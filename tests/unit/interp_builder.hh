@@ -18,19 +18,47 @@ namespace ember::testing {
 
 using Bytes = std::vector<uint8_t>;
 
-inline void uleb(Bytes& b, uint64_t v) { put_uleb(b, v); }
-inline void sleb(Bytes& b, int64_t v) { put_sleb(b, v); }
+inline void uleb(Bytes& b, uint64_t v) {
+  put_uleb(b, v);
+}
+inline void sleb(Bytes& b, int64_t v) {
+  put_sleb(b, v);
+}
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-inline Bytes i32c(int32_t v) { Bytes b{0x41}; sleb(b, v); return b; }
-inline Bytes i64c(int64_t v) { Bytes b{0x42}; sleb(b, v); return b; }
-inline Bytes lget(uint32_t x) { Bytes b{0x20}; uleb(b, x); return b; }
-inline Bytes lset(uint32_t x) { Bytes b{0x21}; uleb(b, x); return b; }
-inline Bytes ltee(uint32_t x) { Bytes b{0x22}; uleb(b, x); return b; }
-inline Bytes call(uint32_t f) { Bytes b{0x10}; uleb(b, f); return b; }
+inline Bytes i32c(int32_t v) {
+  Bytes b{0x41};
+  sleb(b, v);
+  return b;
+}
+inline Bytes i64c(int64_t v) {
+  Bytes b{0x42};
+  sleb(b, v);
+  return b;
+}
+inline Bytes lget(uint32_t x) {
+  Bytes b{0x20};
+  uleb(b, x);
+  return b;
+}
+inline Bytes lset(uint32_t x) {
+  Bytes b{0x21};
+  uleb(b, x);
+  return b;
+}
+inline Bytes ltee(uint32_t x) {
+  Bytes b{0x22};
+  uleb(b, x);
+  return b;
+}
+inline Bytes call(uint32_t f) {
+  Bytes b{0x10};
+  uleb(b, f);
+  return b;
+}
 
 constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, FUNCREF = 0x70;
 
@@ -98,9 +126,18 @@ class ModuleBuilder {
   Bytes build() const {
     Bytes out{0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
     std::vector<Bytes> fs;
-    for (uint32_t t : funcs_) { Bytes b; uleb(b, t); fs.push_back(b); }
+    for (uint32_t t : funcs_) {
+      Bytes b;
+      uleb(b, t);
+      fs.push_back(b);
+    }
     std::vector<Bytes> bodies;
-    for (const Bytes& c : codes_) { Bytes b; uleb(b, c.size()); b.insert(b.end(), c.begin(), c.end()); bodies.push_back(b); }
+    for (const Bytes& c : codes_) {
+      Bytes b;
+      uleb(b, c.size());
+      b.insert(b.end(), c.begin(), c.end());
+      bodies.push_back(b);
+    }
     // Sections in the binary format's order (data count before code).
     const uint8_t order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11};
     for (uint8_t id : order) {
@@ -179,7 +216,8 @@ struct Instance {
     inst = *i;
   }
   // Calls export `name` with `args`; results (or the trap) come back.
-  TrapCode call(const std::string& name, std::vector<rt::Slot> args, std::vector<rt::Slot>* results = nullptr) {
+  TrapCode call(const std::string& name, std::vector<rt::Slot> args,
+                std::vector<rt::Slot>* results = nullptr) {
     auto e = rt::find_export(*inst, name);
     rt::FuncInst* f = e ? e->func() : nullptr;
     if (!f) return TrapCode::HostError;

@@ -37,8 +37,8 @@ TEST(InterpExec, PendingLocalReadSurvivesLocalSet) {
 
 TEST(InterpExec, PendingLocalReadSurvivesLocalTee) {
   // x * (x + 1) with the tee writing x in between.
-  Instance in(one_func({I32}, {I32},
-                       cat({lget(0), lget(0), i32c(1), {0x6A}, ltee(0), {0x6C, 0x0B}})));
+  Instance in(
+      one_func({I32}, {I32}, cat({lget(0), lget(0), i32c(1), {0x6A}, ltee(0), {0x6C, 0x0B}})));
   ASSERT_EQ(in.error, "");
   EXPECT_EQ(in.call1("f", {3}), 12u);
 }
@@ -46,8 +46,15 @@ TEST(InterpExec, PendingLocalReadSurvivesLocalTee) {
 TEST(InterpExec, PendingLocalAcrossBlockWithConditionalSet) {
   // local.get 0 ; block ; local.get 1 ; br_if 0 ; i32.const 9 ; local.set 0 ; end
   // local.get 0 ; i32.add  -> old x + (new or old x)
-  Bytes body = cat({lget(0), {0x02, 0x40}, lget(1), {0x0D, 0x00}, i32c(9), lset(0), {0x0B},
-                    lget(0), {0x6A, 0x0B}});
+  Bytes body = cat({lget(0),
+                    {0x02, 0x40},
+                    lget(1),
+                    {0x0D, 0x00},
+                    i32c(9),
+                    lset(0),
+                    {0x0B},
+                    lget(0),
+                    {0x6A, 0x0B}});
   Instance in(one_func({I32, I32}, {I32}, body));
   ASSERT_EQ(in.error, "");
   EXPECT_EQ(in.call1("f", {1, 0}), 10u);  // 1 + 9
@@ -69,7 +76,12 @@ TEST(InterpExec, SwapThroughMultiValueReturn) {
 
 TEST(InterpExec, BrOutOfNestedBlocksCarriesValue) {
   // block (result i32) ; i32.const 1 ; block ; i32.const 7 ; br 1 ; end ; drop ; i32.const 0 ; end
-  Bytes body = cat({{0x02, I32}, i32c(1), {0x02, 0x40}, i32c(7), {0x0C, 0x01, 0x0B, 0x1A}, i32c(0),
+  Bytes body = cat({{0x02, I32},
+                    i32c(1),
+                    {0x02, 0x40},
+                    i32c(7),
+                    {0x0C, 0x01, 0x0B, 0x1A},
+                    i32c(0),
                     {0x0B, 0x0B}});
   Instance in(one_func({}, {I32}, body));
   ASSERT_EQ(in.error, "");
@@ -90,8 +102,13 @@ TEST(InterpExec, BrTableSelectsTargetsWithValues) {
   // block(result i32) block(result i32) block(result i32)
   //   i32.const 10 ; local.get 0 ; br_table 0 1 2 ; end ; i32.const 1 ; i32.add ; end
   //   i32.const 2 ; i32.add ; end
-  Bytes body = cat({{0x02, I32, 0x02, I32, 0x02, I32}, i32c(10), lget(0),
-                    {0x0E, 0x02, 0x00, 0x01, 0x02, 0x0B}, i32c(1), {0x6A, 0x0B}, i32c(2),
+  Bytes body = cat({{0x02, I32, 0x02, I32, 0x02, I32},
+                    i32c(10),
+                    lget(0),
+                    {0x0E, 0x02, 0x00, 0x01, 0x02, 0x0B},
+                    i32c(1),
+                    {0x6A, 0x0B},
+                    i32c(2),
                     {0x6A, 0x0B, 0x0B}});
   Instance in(one_func({I32}, {I32}, body));
   ASSERT_EQ(in.error, "");
@@ -109,8 +126,18 @@ TEST(InterpExec, LoopWithParamsSums) {
   ModuleBuilder b;
   uint32_t lt = b.type({I32, I32}, {I32});
   uint32_t t = b.type({I32}, {I32});
-  Bytes body = cat({i32c(0), lget(0), {0x03, uint8_t(lt)}, lset(1), lget(1), {0x6A}, lget(1),
-                    i32c(1), {0x6B}, ltee(1), lget(1), {0x0D, 0x00, 0x1A, 0x0B, 0x0B}});
+  Bytes body = cat({i32c(0),
+                    lget(0),
+                    {0x03, uint8_t(lt)},
+                    lset(1),
+                    lget(1),
+                    {0x6A},
+                    lget(1),
+                    i32c(1),
+                    {0x6B},
+                    ltee(1),
+                    lget(1),
+                    {0x0D, 0x00, 0x1A, 0x0B, 0x0B}});
   b.func(t, {0x01, 0x01, I32}, body, "f");
   Instance in(b.build());
   ASSERT_EQ(in.error, "");
@@ -132,8 +159,16 @@ TEST(InterpExec, RecursiveFactorial) {
   // fac(n) = n == 0 ? 1 : n * fac(n - 1), on i64
   ModuleBuilder b;
   uint32_t t = b.type({I64}, {I64});
-  Bytes body = cat({lget(0), {0x50, 0x04, I64}, i64c(1), {0x05}, lget(0), lget(0), i64c(1),
-                    {0x7D}, call(0), {0x7E, 0x0B, 0x0B}});
+  Bytes body = cat({lget(0),
+                    {0x50, 0x04, I64},
+                    i64c(1),
+                    {0x05},
+                    lget(0),
+                    lget(0),
+                    i64c(1),
+                    {0x7D},
+                    call(0),
+                    {0x7E, 0x0B, 0x0B}});
   b.func(t, {0x00}, body, "fac");
   Instance in(b.build());
   ASSERT_EQ(in.error, "");
@@ -213,12 +248,12 @@ TEST(InterpExec, HostFunctionCalledFromWasm) {
   uint32_t h = b.import_func("env", "double", t);
   b.func(t, {0x00}, cat({lget(0), call(h), i32c(1), {0x6A, 0x0B}}), "f");
   Instance in;
-  rt::FuncInst* host = rt::create_host_func(
-      in.store, FuncType{{ValType::I32}, {ValType::I32}}, [](rt::HostCall& hc, rt::Slot* s) {
-        EXPECT_NE(hc.caller, nullptr);
-        s[0] = uint32_t(s[0]) * 2;
-        return TrapCode::None;
-      });
+  rt::FuncInst* host = rt::create_host_func(in.store, FuncType{{ValType::I32}, {ValType::I32}},
+                                            [](rt::HostCall& hc, rt::Slot* s) {
+                                              EXPECT_NE(hc.caller, nullptr);
+                                              s[0] = uint32_t(s[0]) * 2;
+                                              return TrapCode::None;
+                                            });
   in.load(b.build(), {rt::Extern{ExternKind::Func, host}});
   ASSERT_EQ(in.error, "");
   EXPECT_EQ(in.call1("f", {20}), 41u);

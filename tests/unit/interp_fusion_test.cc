@@ -31,7 +31,8 @@ TEST(InterpFusion, ImmediatesOfEveryType) {
     (func (export "div0") (param i32) (result i32) local.get 0 i32.const 0 i32.div_u)))");
   EXPECT_EQ(fx.f("i32").typed<uint32_t(uint32_t)>()(0x80000001u), 0x00000030u);
   EXPECT_EQ(fx.f("i64").typed<uint64_t(uint64_t)>()(3), 0x300000003ull);
-  EXPECT_EQ(fx.f("i64shr").typed<uint64_t(uint64_t)>()(0x8000000000000000ull), 0x4000000000000000ull);
+  EXPECT_EQ(fx.f("i64shr").typed<uint64_t(uint64_t)>()(0x8000000000000000ull),
+            0x4000000000000000ull);
   EXPECT_EQ(fx.f("f32").typed<float(float)>()(3.0f), 1.5f);
   EXPECT_EQ(fx.f("f64").typed<double(double)>()(1.0), 3.25);
   EXPECT_THROW(fx.f("div0").typed<int32_t(int32_t)>()(7), Trap);
@@ -115,7 +116,7 @@ TEST(InterpFusion, AddressArithmeticFoldsExactly) {
       local.get 1 i32.const 1 i32.shl local.get 0 i32.add i32.load8_u)
     (func (export "st_shl") (param i32 i32 i32) local.get 0 local.get 1 i32.const 2 i32.shl i32.add local.get 2 i32.store8)))");
   auto ld_imm = fx.f("ld_imm").typed<int32_t(uint32_t)>();
-  EXPECT_EQ(ld_imm(0), 0x0a);           // 0 + 8, then offset 1
+  EXPECT_EQ(ld_imm(0), 0x0a);            // 0 + 8, then offset 1
   EXPECT_EQ(ld_imm(0xFFFFFFFCu), 0x06);  // i32.add wraps to 4, then offset 1
   EXPECT_THROW(ld_imm(65528), Trap);     // 65536 + 1: out of bounds
   auto ld_add = fx.f("ld_add").typed<int32_t(uint32_t, uint32_t)>();
@@ -126,9 +127,9 @@ TEST(InterpFusion, AddressArithmeticFoldsExactly) {
   fx.f("st_local").typed<void(uint32_t, uint32_t)>()(0xFFFFFFFEu, 0xAABBCCDDu);  // (2) + 16
   EXPECT_EQ(uint32_t(fx.f("peek").typed<int32_t(uint32_t)>()(18)), 0xAABBCCDDu);
   auto ld_shl = fx.f("ld_shl").typed<int32_t(uint32_t, uint32_t)>();
-  EXPECT_EQ(ld_shl(1, 2), 0x0a);                     // 1 + (2 << 2) = 9
-  EXPECT_EQ(ld_shl(5, 0x40000001u), 0x0a);           // (0x40000001 << 2) wraps to 4
-  EXPECT_EQ(ld_shl(0xFFFFFFF0u, 5), 0x05);           // 0xFFFFFFF0 + 20 wraps to 4
+  EXPECT_EQ(ld_shl(1, 2), 0x0a);            // 1 + (2 << 2) = 9
+  EXPECT_EQ(ld_shl(5, 0x40000001u), 0x0a);  // (0x40000001 << 2) wraps to 4
+  EXPECT_EQ(ld_shl(0xFFFFFFF0u, 5), 0x05);  // 0xFFFFFFF0 + 20 wraps to 4
   EXPECT_EQ(fx.f("ld_shl_left").typed<int32_t(uint32_t, uint32_t)>()(2, 3), 0x09);  // (3 << 1) + 2
   fx.f("st_shl").typed<void(uint32_t, uint32_t, uint32_t)>()(100, 3, 0x5A);
   EXPECT_EQ(fx.f("ld_add").typed<int32_t(uint32_t, uint32_t)>()(100, 12), 0x5A);
@@ -140,7 +141,8 @@ TEST(InterpFusion, Memory64AddressesAreNotTruncated) {
   c.wasm_feature(Feature::Memory64, true);
   Fixture fx(R"((module (memory i64 1)
     (func (export "ld") (param i64) (result i32) local.get 0 i32.load offset=4)
-    (func (export "st") (param i64 i32) local.get 0 local.get 1 i32.store)))", c);
+    (func (export "st") (param i64 i32) local.get 0 local.get 1 i32.store)))",
+             c);
   auto ld = fx.f("ld").typed<int32_t(uint64_t)>();
   auto st = fx.f("st").typed<void(uint64_t, int32_t)>();
   st(8, 42);

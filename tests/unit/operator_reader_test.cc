@@ -32,9 +32,9 @@ Bytes encode(const OpInfo& info) {
     case ImmKind::None: break;
     case ImmKind::Block: b.push_back(0x7F); break;  // [] -> [i32]
     case ImmKind::BrTable: b.insert(b.end(), {2, 1, 2, 0}); break;
-    case ImmKind::CallIndirect: case ImmKind::TableInit: case ImmKind::TableCopy:
-      b.insert(b.end(), {1, 2});
-      break;
+    case ImmKind::CallIndirect:
+    case ImmKind::TableInit:
+    case ImmKind::TableCopy: b.insert(b.end(), {1, 2}); break;
     case ImmKind::SelectT: b.insert(b.end(), {1, 0x7E}); break;
     case ImmKind::MemArg: b.insert(b.end(), {0, 0x81, 0x01}); break;  // offset 129
     case ImmKind::MemArgLane: b.insert(b.end(), {0, 0x81, 0x01, 1}); break;
@@ -46,7 +46,8 @@ Bytes encode(const OpInfo& info) {
     case ImmKind::F32: b.insert(b.end(), {1, 2, 3, 4}); break;
     case ImmKind::F64: b.insert(b.end(), {1, 2, 3, 4, 5, 6, 7, 8}); break;
     case ImmKind::HeapType: b.push_back(0x6F); break;
-    case ImmKind::V128: case ImmKind::Shuffle:
+    case ImmKind::V128:
+    case ImmKind::Shuffle:
       for (uint8_t i = 0; i < 16; i++) b.push_back(i);
       break;
     case ImmKind::Lane: b.push_back(1); break;
@@ -80,9 +81,13 @@ void expect_immediates(const Instr& in) {
       EXPECT_EQ(in.block.kind, BlockType::Kind::Value);
       EXPECT_EQ(in.block.value, ValType::I32);
       break;
-    case ImmKind::BrTable: EXPECT_EQ(std::vector<uint32_t>(in.targets.begin(), in.targets.end()),
-                                     (std::vector<uint32_t>{1, 2, 0})); break;
-    case ImmKind::CallIndirect: case ImmKind::TableInit: case ImmKind::TableCopy:
+    case ImmKind::BrTable:
+      EXPECT_EQ(std::vector<uint32_t>(in.targets.begin(), in.targets.end()),
+                (std::vector<uint32_t>{1, 2, 0}));
+      break;
+    case ImmKind::CallIndirect:
+    case ImmKind::TableInit:
+    case ImmKind::TableCopy:
       EXPECT_EQ(in.index[0], 1u);
       EXPECT_EQ(in.index[1], 2u);
       break;
@@ -90,14 +95,18 @@ void expect_immediates(const Instr& in) {
       ASSERT_EQ(in.types.size(), 1u);
       EXPECT_EQ(in.types[0], ValType::I64);
       break;
-    case ImmKind::MemArg: case ImmKind::MemArgLane:
+    case ImmKind::MemArg:
+    case ImmKind::MemArgLane:
       EXPECT_EQ(in.memarg.offset, 129u);
       EXPECT_EQ(in.memarg.mem, 0u);
       if (in.info->imm == ImmKind::MemArgLane) {
         EXPECT_EQ(in.lane, 1);
       }
       break;
-    case ImmKind::MemoryInit: EXPECT_EQ(in.index[0], 1u); EXPECT_EQ(in.index[1], 0u); break;
+    case ImmKind::MemoryInit:
+      EXPECT_EQ(in.index[0], 1u);
+      EXPECT_EQ(in.index[1], 0u);
+      break;
     case ImmKind::I32: EXPECT_EQ(in.bits, 0xFFFFFFFFu); break;
     case ImmKind::I64: EXPECT_EQ(in.bits, ~uint64_t(0)); break;
     case ImmKind::F32: EXPECT_EQ(in.bits, 0x04030201u); break;
@@ -107,9 +116,14 @@ void expect_immediates(const Instr& in) {
       EXPECT_EQ(in.bits, 0x0706050403020100u);
       EXPECT_EQ(in.bits_hi, 0x0F0E0D0C0B0A0908u);
       break;
-    case ImmKind::Shuffle: ASSERT_NE(in.lanes, nullptr); EXPECT_EQ(in.lanes[15], 15); break;
+    case ImmKind::Shuffle:
+      ASSERT_NE(in.lanes, nullptr);
+      EXPECT_EQ(in.lanes[15], 15);
+      break;
     case ImmKind::Lane: EXPECT_EQ(in.lane, 1); break;
-    case ImmKind::None: case ImmKind::Memory: case ImmKind::MemoryCopy: break;
+    case ImmKind::None:
+    case ImmKind::Memory:
+    case ImmKind::MemoryCopy: break;
     default: EXPECT_EQ(in.index[0], 1u); break;
   }
 }

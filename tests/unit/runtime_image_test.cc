@@ -112,7 +112,8 @@ TEST(MemoryImage, RecycledMemoryStartsZeroed) {
     Instance b(s, plain, {});
     Memory m = *b.get_export("m")->memory();
     reused += m.data() == dirty;
-    for (size_t i = 0; i < 65536; i += 511) ASSERT_EQ(m.data()[i], 0) << "round " << round << " byte " << i;
+    for (size_t i = 0; i < 65536; i += 511)
+      ASSERT_EQ(m.data()[i], 0) << "round " << round << " byte " << i;
     ASSERT_EQ(m.data()[16], 0);
     ASSERT_EQ(m.data()[8190], 0);
   }

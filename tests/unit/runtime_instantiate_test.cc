@@ -8,7 +8,9 @@
 namespace ember {
 namespace {
 
-Module wat(const Engine& e, const char* text) { return Module::from_text(e, text); }
+Module wat(const Engine& e, const char* text) {
+  return Module::from_text(e, text);
+}
 
 TEST(RuntimeInstantiate, UnknownImportIsUnlinkable) {
   Engine engine;
@@ -32,7 +34,9 @@ TEST(RuntimeInstantiate, IncompatibleImportTypesAreUnlinkable) {
   linker.define("env", "g", Global::create(store, GlobalType{ValType::I32, true}, Val::i32(1)));
   Module wrong_func = wat(engine, R"((module (import "env" "f" (func (param i32)))))");
   Module wrong_mut = wat(engine, R"((module (import "env" "g" (global i32))))");
-  Module ok = wat(engine, R"((module (import "env" "f" (func (param i64))) (import "env" "g" (global (mut i32)))))");
+  Module ok = wat(
+      engine,
+      R"((module (import "env" "f" (func (param i64))) (import "env" "g" (global (mut i32)))))");
   for (const Module* m : {&wrong_func, &wrong_mut}) {
     try {
       linker.instantiate(store, *m);
@@ -91,7 +95,8 @@ TEST(RuntimeInstantiate, StartFunctionAndConstantExpressions) {
   Engine engine;
   Store store(engine);
   Linker linker(engine);
-  linker.define("env", "base", Global::create(store, GlobalType{ValType::I32, false}, Val::i32(40)));
+  linker.define("env", "base",
+                Global::create(store, GlobalType{ValType::I32, false}, Val::i32(40)));
   Module m = wat(engine, R"((module
       (import "env" "base" (global $base i32))
       (global $g (export "g") (mut i32) (global.get $base))

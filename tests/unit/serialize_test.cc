@@ -84,9 +84,11 @@ Results exercise(const Engine& engine, const Module& m) {
   Instance inst = linker.instantiate(store, m);
   auto f = [&](const char* name) { return *inst.get_export(name)->func(); };
   Results r;
-  for (int32_t i : {0, 1, 2}) r.values.push_back(f("dispatch").call(std::vector<Val>{Val::i32(i), Val::i32(9)})[0].i32());
+  for (int32_t i : {0, 1, 2})
+    r.values.push_back(f("dispatch").call(std::vector<Val>{Val::i32(i), Val::i32(9)})[0].i32());
   r.values.push_back(f("sum").call(std::vector<Val>{Val::i32(100)})[0].i64());
-  for (int32_t i : {0, 1, 2, 7}) r.values.push_back(f("classify").call(std::vector<Val>{Val::i32(i)})[0].i32());
+  for (int32_t i : {0, 1, 2, 7})
+    r.values.push_back(f("classify").call(std::vector<Val>{Val::i32(i)})[0].i32());
   r.values.push_back(f("load").call(std::vector<Val>{Val::i32(17)})[0].i32());
   f("init").call({});
   r.values.push_back(f("load").call(std::vector<Val>{Val::i32(101)})[0].i32());
@@ -175,7 +177,8 @@ TEST(Serialize, AnotherEngineWithTheSameConfigLoadsIt) {
   // A second engine whose type registry holds other types first, so the
   // canonical ids differ: call_indirect's type checks must be relinked.
   Engine b;
-  (void)Module::from_text(b, "(module (func (param f64 f64 f64)) (func (result f32 i64) f32.const 0 i64.const 0))");
+  (void)Module::from_text(
+      b, "(module (func (param f64 f64 f64)) (func (result f32 i64) f32.const 0 i64.const 0))");
   Module m = Module::deserialize(b, blob);
   Results r = exercise(b, m);
   EXPECT_EQ(r.values, exercise(a, Module::deserialize(a, blob)).values);
@@ -195,7 +198,8 @@ TEST(Serialize, RefusesAnotherConfiguration) {
     const char* says;
   };
   std::vector<Case> cases;
-  cases.push_back({Config().consume_fuel(true), "consume_fuel is off in the module but on in the engine"});
+  cases.push_back(
+      {Config().consume_fuel(true), "consume_fuel is off in the module but on in the engine"});
   cases.push_back({Config().epoch_interruption(true), "epoch_interruption is off"});
   cases.push_back({Config().wasm_feature(Feature::Memory64, false), "wasm_memory64 is on"});
   cases.push_back({Config().wasm_feature(Feature::TailCall, false), "wasm_tail_call is on"});
@@ -213,7 +217,8 @@ TEST(Serialize, RefusesAnotherConfiguration) {
     Store store(other);
     if (c.config.raw().consume_fuel) store.set_fuel(1000);
     if (c.config.raw().epoch_interruption) store.set_epoch_deadline(1000);
-    Module ok = Module::from_text(other, "(module (func (export \"f\") (result i32) (i32.const 5)))");
+    Module ok =
+        Module::from_text(other, "(module (func (export \"f\") (result i32) (i32.const 5)))");
     Instance inst(store, ok, {});
     EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 5);
   }
@@ -237,7 +242,8 @@ TEST(Serialize, FuelAndEpochCodeSurvives) {
     linker.func_wrap(store, "env", "twice", [](int32_t x) { return 2 * x; });
     Instance inst = linker.instantiate(store, mod);
     EXPECT_EQ(inst.get_export("sum")->func()->call(std::vector<Val>{Val::i32(100)})[0].i64(), 5050);
-    inst.get_export("fill")->func()->call(std::vector<Val>{Val::i32(0), Val::i32(1), Val::i32(1000)});
+    inst.get_export("fill")->func()->call(
+        std::vector<Val>{Val::i32(0), Val::i32(1), Val::i32(1000)});
     uint64_t fuel_left = store.get_fuel();
     // Out of fuel, then the epoch deadline: both still trap.
     store.set_fuel(10);
@@ -256,7 +262,9 @@ TEST(Serialize, FuelAndEpochCodeSurvives) {
   EXPECT_EQ(left(m), left(back));
 }
 
-size_t key_start() { return 32; }
+size_t key_start() {
+  return 32;
+}
 
 TEST(Serialize, RefusesAnotherVersionOrBuild) {
   Engine engine;
@@ -324,7 +332,8 @@ TEST(Serialize, RefusesDamagedBlobs) {
   // (names, custom section and data bytes, constant values, source
   // offsets: about a quarter of this module's payload).
   size_t accepted = 0, total = 0;
-  for (size_t at = key_start() + rt::compatibility_key(engine.raw()->config).size(); at + 4 <= blob.size(); at += 4) {
+  for (size_t at = key_start() + rt::compatibility_key(engine.raw()->config).size();
+       at + 4 <= blob.size(); at += 4) {
     for (uint32_t v : {0xFFFFFFF0u, 0x00FFFFFFu}) {
       Bytes b = blob;
       std::memcpy(b.data() + at, &v, 4);
@@ -351,11 +360,14 @@ TEST(Serialize, RefusesNamesThatAreNotUtf8) {
   Bytes blob = Module::from_text(engine, R"((module $MODULENM
     (import "IMPMODUL" "IMPFIELD" (func))
     (func $FUNCNAME (export "EXPORTNM"))
-    (@custom "CUSTOMNM" "payload")))").serialize();
-  for (std::string name : {"MODULENM", "IMPMODUL", "IMPFIELD", "FUNCNAME", "EXPORTNM", "CUSTOMNM"}) {
+    (@custom "CUSTOMNM" "payload")))")
+                   .serialize();
+  for (std::string name :
+       {"MODULENM", "IMPMODUL", "IMPFIELD", "FUNCNAME", "EXPORTNM", "CUSTOMNM"}) {
     Bytes b = blob;
     size_t found = 0;  // every copy (the name section's too)
-    for (auto it = b.begin(); (it = std::search(it, b.end(), name.begin(), name.end())) != b.end(); ++it, ++found)
+    for (auto it = b.begin(); (it = std::search(it, b.end(), name.begin(), name.end())) != b.end();
+         ++it, ++found)
       *it = 0xC0;  // an overlong 2-byte form's lead byte: never valid
     ASSERT_GT(found, 0u) << name;
     rt::reseal(b);
@@ -365,7 +377,8 @@ TEST(Serialize, RefusesNamesThatAreNotUtf8) {
     } catch (const WasmError& e) {
       EXPECT_EQ(e.kind(), ErrorKind::Malformed) << e.what();
       EXPECT_NE(std::string(e.what()).find("\"\\xc0" + name.substr(1) + "\" is not valid UTF-8"),
-                std::string::npos) << e.what();
+                std::string::npos)
+          << e.what();
     }
   }
   Module m = Module::deserialize(engine, blob);
@@ -374,13 +387,16 @@ TEST(Serialize, RefusesNamesThatAreNotUtf8) {
 
 TEST(Serialize, Files) {
   Engine engine;
-  Module m = Module::from_text(engine, "(module (func (export \"f\") (result i32) (i32.const 42)))");
-  auto dir = std::filesystem::temp_directory_path() / ("ember-serialize-" + std::to_string(::getpid()));
+  Module m =
+      Module::from_text(engine, "(module (func (export \"f\") (result i32) (i32.const 42)))");
+  auto dir =
+      std::filesystem::temp_directory_path() / ("ember-serialize-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / "m.cwasm").string();
   {
     Bytes blob = m.serialize();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(blob.data()), long(blob.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(blob.data()), long(blob.size()));
   }
   Store store(engine);
   Instance a(store, Module::deserialize_file(engine, path), {});
@@ -456,61 +472,87 @@ TEST(IrVerifier, ChecksStructure) {
   auto says = [](const std::string& got, const char* want) {
     EXPECT_NE(got.find(want), std::string::npos) << got;
   };
-  says(verify(t, [](CompiledCode& c) { c.words[0] = uint32_t(interp::kIOpCount); }), "unknown IR op");
+  says(verify(t, [](CompiledCode& c) { c.words[0] = uint32_t(interp::kIOpCount); }),
+       "unknown IR op");
   says(verify(t, [](CompiledCode& c) { c.words[0] = 0xFFFFFFFF; }), "unknown IR op");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::I32Load);
-         c.words[at + 1] = c.funcs[0].frame_slots;  // destination slot past the frame
-       }), "operand out of range in I32Load");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::CallLocal);
-         c.words[at + 1] = 99;  // no such function (relative to this one)
-       }), "operand out of range in CallLocal");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::CallLocal);
-         c.words[at + 1] = uint32_t(-1);  // before the first function
-       }), "operand out of range in CallLocal");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::CallLocal);
-         c.words[at + 2] = c.funcs[0].frame_slots;  // argument window past the frame
-       }), "operand out of range in CallLocal");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::GlobalSet);
-         c.words[at + 1] = 1;  // one global only
-       }), "operand out of range in GlobalSet");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::BrIf);
-         c.words[at + 2] = 0x1000;  // past the function
-       }), "branch target");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 0, IOp::BrIf);
-         c.words[at + 2] = uint32_t(-1);  // into the middle of the branch itself
-       }), "branch target");
-  says(verify(t, [](CompiledCode& c) {
-         size_t at = find_op(c, 1, IOp::CallIndirect);
-         c.words[at + 1] = 7;  // no such type
-       }), "operand out of range in CallIndirect");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::I32Load);
+                c.words[at + 1] = c.funcs[0].frame_slots;  // destination slot past the frame
+              }),
+       "operand out of range in I32Load");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::CallLocal);
+                c.words[at + 1] = 99;  // no such function (relative to this one)
+              }),
+       "operand out of range in CallLocal");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::CallLocal);
+                c.words[at + 1] = uint32_t(-1);  // before the first function
+              }),
+       "operand out of range in CallLocal");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::CallLocal);
+                c.words[at + 2] = c.funcs[0].frame_slots;  // argument window past the frame
+              }),
+       "operand out of range in CallLocal");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::GlobalSet);
+                c.words[at + 1] = 1;  // one global only
+              }),
+       "operand out of range in GlobalSet");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::BrIf);
+                c.words[at + 2] = 0x1000;  // past the function
+              }),
+       "branch target");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, IOp::BrIf);
+                c.words[at + 2] = uint32_t(-1);  // into the middle of the branch itself
+              }),
+       "branch target");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 1, IOp::CallIndirect);
+                c.words[at + 1] = 7;  // no such type
+              }),
+       "operand out of range in CallIndirect");
   says(verify(t, [](CompiledCode& c) { c.funcs[0].frame_slots = 1u << 25; }), "frame");
   says(verify(t, [](CompiledCode& c) { c.funcs[0].num_params = 0; }), "frame");
   says(verify(t, [](CompiledCode& c) { c.funcs[1].begin++; }), "range");
   says(verify(t, [](CompiledCode& c) { c.funcs[1].end--; }), "runs past its function");
-  says(verify(t, [](CompiledCode& c) {
-         c.words.push_back(uint32_t(IOp::Return));  // words outside every function
-       }), "outside every function");
-  says(verify(t, [](CompiledCode& c) {
-         // Replace the final return by an op that falls through.
-         uint32_t last = c.funcs[1].end - 2;
-         ASSERT_EQ(c.words[last], uint32_t(IOp::Return1));
-         c.words[last] = uint32_t(IOp::Br);
-         c.words[last + 1] = uint32_t(-1);  // a branch onto itself is fine; falling off is not
-       }), "ok");
-  says(verify(t, [](CompiledCode& c) {
-         uint32_t last = c.funcs[1].end - 2;
-         c.words[last] = uint32_t(IOp::Fuel);  // [Fuel][cost]: falls through the end
-       }), "does not end in a return");
-  says(verify(t, [](CompiledCode& c) {
-         c.pc_map.push_back({0, 0});  // out of order
-       }), "pc map");
+  says(verify(t,
+              [](CompiledCode& c) {
+                c.words.push_back(uint32_t(IOp::Return));  // words outside every function
+              }),
+       "outside every function");
+  says(verify(t,
+              [](CompiledCode& c) {
+                // Replace the final return by an op that falls through.
+                uint32_t last = c.funcs[1].end - 2;
+                ASSERT_EQ(c.words[last], uint32_t(IOp::Return1));
+                c.words[last] = uint32_t(IOp::Br);
+                c.words[last + 1] =
+                    uint32_t(-1);  // a branch onto itself is fine; falling off is not
+              }),
+       "ok");
+  says(verify(t,
+              [](CompiledCode& c) {
+                uint32_t last = c.funcs[1].end - 2;
+                c.words[last] = uint32_t(IOp::Fuel);  // [Fuel][cost]: falls through the end
+              }),
+       "does not end in a return");
+  says(verify(t,
+              [](CompiledCode& c) {
+                c.pc_map.push_back({0, 0});  // out of order
+              }),
+       "pc map");
 }
 
 TEST(IrVerifier, ChecksModuleFacts) {
@@ -518,17 +560,22 @@ TEST(IrVerifier, ChecksModuleFacts) {
   Tamper t = portable_of(R"((module (table $f 1 funcref) (table $e 1 externref)
     (func (result i32) (call_indirect $f (result i32) (i32.const 0)))))");
   using interp::IOp;
-  EXPECT_NE(verify(t, [](CompiledCode& c) {
-              size_t at = find_op(c, 0, IOp::CallIndirect);
-              c.words[at + 2] = 1;  // the externref table
-            }).find("non-funcref table"),
+  EXPECT_NE(verify(t,
+                   [](CompiledCode& c) {
+                     size_t at = find_op(c, 0, IOp::CallIndirect);
+                     c.words[at + 2] = 1;  // the externref table
+                   })
+                .find("non-funcref table"),
             std::string::npos);
-  Tamper n = portable_of("(module (func (param i32) (result i32) (i32.add (local.get 0) (local.get 0))))");
-  EXPECT_NE(verify(n, [](CompiledCode& c) {
-              size_t at = find_op(c, 0, IOp::I32Add);
-              c.words[at] = uint32_t(IOp::I32Load);  // same length, but no memory
-              c.words[at + 2] = 0;
-            }).find("without memory"),
+  Tamper n =
+      portable_of("(module (func (param i32) (result i32) (i32.add (local.get 0) (local.get 0))))");
+  EXPECT_NE(verify(n,
+                   [](CompiledCode& c) {
+                     size_t at = find_op(c, 0, IOp::I32Add);
+                     c.words[at] = uint32_t(IOp::I32Load);  // same length, but no memory
+                     c.words[at + 2] = 0;
+                   })
+                .find("without memory"),
             std::string::npos);
 }
 
@@ -538,26 +585,33 @@ TEST(IrVerifier, ChecksSimdLanesAndPairs) {
     (func (param i32) (result v128) (v128.load32_lane 1 (local.get 0) (v128.const i64x2 0 0)))))");
   using interp::IOp;
   EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
-  EXPECT_NE(verify(t, [](CompiledCode& c) {
-              size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
-              c.words[at + 2] = 4;  // i32x4 has lanes 0..3
-            }).find("operand out of range"),
+  EXPECT_NE(verify(t,
+                   [](CompiledCode& c) {
+                     size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
+                     c.words[at + 2] = 4;  // i32x4 has lanes 0..3
+                   })
+                .find("operand out of range"),
             std::string::npos);
-  EXPECT_NE(verify(t, [](CompiledCode& c) {
-              size_t at = find_op(c, 1, IOp::V128Load32Lane);
-              c.words[at + 3] = 0x100;  // lane
-            }).find("operand out of range"),
+  EXPECT_NE(verify(t,
+                   [](CompiledCode& c) {
+                     size_t at = find_op(c, 1, IOp::V128Load32Lane);
+                     c.words[at + 3] = 0x100;  // lane
+                   })
+                .find("operand out of range"),
             std::string::npos);
-  EXPECT_NE(verify(t, [](CompiledCode& c) {
-              size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
-              c.words[at + 3] = c.funcs[0].frame_slots - 1;  // a v128 needs two slots
-            }).find("operand out of range"),
+  EXPECT_NE(verify(t,
+                   [](CompiledCode& c) {
+                     size_t at = find_op(c, 0, IOp::I32x4ExtractLane);
+                     c.words[at + 3] = c.funcs[0].frame_slots - 1;  // a v128 needs two slots
+                   })
+                .find("operand out of range"),
             std::string::npos);
 }
 
 TEST(Hash, Sha256KnownAnswers) {
   auto hex = [](const std::string& s) {
-    return Sha256::hex(Sha256::of(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size())));
+    return Sha256::hex(
+        Sha256::of(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size())));
   };
   EXPECT_EQ(hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -571,7 +625,8 @@ TEST(Hash, Sha256KnownAnswers) {
     h.update(million.data() + i, n);
     i += n;
   }
-  EXPECT_EQ(Sha256::hex(h.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(Sha256::hex(h.finish()),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Hash, ChecksumSeesEveryByte) {
@@ -586,7 +641,8 @@ TEST(Hash, ChecksumSeesEveryByte) {
       ASSERT_NE(checksum64(copy), base) << "n=" << n << " at=" << at;
     }
   }
-  EXPECT_NE(checksum64(std::span<const uint8_t>(data.data(), 8)), checksum64(std::span<const uint8_t>(data.data(), 9)));
+  EXPECT_NE(checksum64(std::span<const uint8_t>(data.data(), 8)),
+            checksum64(std::span<const uint8_t>(data.data(), 9)));
 }
 
 }  // namespace

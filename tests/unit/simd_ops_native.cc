@@ -7,5 +7,7 @@
 #include "simd_ops_table.inc"
 
 namespace ember::simd_test {
-std::span<const OpEntry> native_ops() { return simd::kOps; }
+std::span<const OpEntry> native_ops() {
+  return simd::kOps;
+}
 }  // namespace ember::simd_test

@@ -28,7 +28,9 @@ ProgramRun run_simd_dot(const Config& config, std::vector<std::string> argv) {
   ProgramRun r;
   wasi::Config wc;
   wc.argv = std::move(argv);
-  wc.stdout_custom = [&](const uint8_t* p, size_t n) { r.out.append(reinterpret_cast<const char*>(p), n); };
+  wc.stdout_custom = [&](const uint8_t* p, size_t n) {
+    r.out.append(reinterpret_cast<const char*>(p), n);
+  };
   auto ctx = wasi::make_context(wc);
   if (!ctx.ok()) {
     r.error = ctx.error().describe();

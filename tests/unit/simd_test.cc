@@ -111,8 +111,10 @@ TEST(SimdValidate, AlignmentAtMostNatural) {
   // load8x8_s accesses 8 bytes; load32_splat 4; load16_lane 2.
   EXPECT_FALSE(check(one_func({}, {V128}, cat({i32c(0), simd(0x01), {4, 0}, {0x0B}}))).ok);
   EXPECT_FALSE(check(one_func({}, {V128}, cat({i32c(0), simd(0x09), {3, 0}, {0x0B}}))).ok);
-  EXPECT_FALSE(check(one_func({}, {V128}, cat({i32c(0), v128c(0), simd(0x55), {2, 0, 0}, {0x0B}}))).ok);
-  EXPECT_TRUE(check(one_func({}, {V128}, cat({i32c(0), v128c(0), simd(0x55), {1, 0, 7}, {0x0B}}))).ok);
+  EXPECT_FALSE(
+      check(one_func({}, {V128}, cat({i32c(0), v128c(0), simd(0x55), {2, 0, 0}, {0x0B}}))).ok);
+  EXPECT_TRUE(
+      check(one_func({}, {V128}, cat({i32c(0), v128c(0), simd(0x55), {1, 0, 7}, {0x0B}}))).ok);
 }
 
 TEST(SimdValidate, LaneMemoryOpsCheckTheLane) {
@@ -171,7 +173,8 @@ TEST(SimdText, LaneAndShuffleImmediates) {
                        " (v128.const i64x2 0 0) (v128.const i64x2 0 0))"),
             ErrorKind::Malformed);
   EXPECT_EQ(text_error("(v128.const i32x4 1 2 3)"), ErrorKind::Malformed);
-  EXPECT_EQ(text_error("(v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)"), ErrorKind::Malformed);
+  EXPECT_EQ(text_error("(v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)"),
+            ErrorKind::Malformed);
   EXPECT_EQ(text_error("(v128.const i16x4 0 0 0 0)"), ErrorKind::Malformed);
   // Lane loads: a lone number is the lane; two numbers are memory and lane.
   EXPECT_EQ(text_error("(v128.load8_lane 15 (i32.const 0) (v128.const i64x2 0 0))"),
@@ -188,7 +191,8 @@ TEST(SimdText, ConstShapesEncodeLittleEndianLanes) {
   EXPECT_EQ(*a, *b);
   auto c = wat_to_wasm("(module (func (result v128) (v128.const f32x4 1 -0 0x1p-1 inf)))");
   auto d = wat_to_wasm(
-      "(module (func (result v128) (v128.const i32x4 0x3f800000 0x80000000 0x3f000000 0x7f800000)))");
+      "(module (func (result v128) (v128.const i32x4 0x3f800000 0x80000000 0x3f000000 "
+      "0x7f800000)))");
   ASSERT_TRUE(c && d);
   EXPECT_EQ(*c, *d);
 }
@@ -204,7 +208,9 @@ struct Fixture {
   Func func(const char* name) { return *inst.get_export(name)->func(); }
 };
 
-Val v(uint64_t lo, uint64_t hi) { return Val::v128(lo, hi); }
+Val v(uint64_t lo, uint64_t hi) {
+  return Val::v128(lo, hi);
+}
 void expect_v128(const Val& got, uint64_t lo, uint64_t hi) {
   ASSERT_EQ(got.type(), ValType::V128);
   EXPECT_EQ(got.bits(), lo);
@@ -222,8 +228,8 @@ TEST(SimdExec, V128ArgumentsAndResultsAcrossCalls) {
       (local $t v128)
       (local.set $t (local.get 1))
       (call $inner (i32.const 1) (local.get 0) (i64.const 77) (local.get $t)))))");
-  std::vector<Val> r = f.func("outer").call(std::vector<Val>{v(0x0000000200000001, 0x0000000400000003),
-                                                             v(0x1111, 0x2222)});
+  std::vector<Val> r = f.func("outer").call(
+      std::vector<Val>{v(0x0000000200000001, 0x0000000400000003), v(0x1111, 0x2222)});
   ASSERT_EQ(r.size(), 3u);
   expect_v128(r[0], 0x0000000300000002, 0x0000000500000004);
   EXPECT_EQ(r[1].i64(), 77);
@@ -285,7 +291,8 @@ TEST(SimdExec, SelectTeeAndAliasedResults) {
       (select (local.get $a) (local.tee $b (f32x4.min (local.get $b) (local.get $b)))
               (local.get $c))
       (local.get $b))))");
-  std::vector<Val> r = f.func("f").call(std::vector<Val>{v(0x0101, 0), v(0x3f800000, 0), Val::i32(1)});
+  std::vector<Val> r =
+      f.func("f").call(std::vector<Val>{v(0x0101, 0), v(0x3f800000, 0), Val::i32(1)});
   expect_v128(r[0], 0x3f800101, 0);
   expect_v128(r[1], 0x3f800000, 0);
   r = f.func("f").call(std::vector<Val>{v(0x0101, 0), v(0x3f800000, 0), Val::i32(0)});

@@ -74,11 +74,11 @@ TEST(TextAnnot, CustomSectionsArePlaced) {
     (@custom "")
   ))";
   EXPECT_EQ(layout(text),
-            (Layout{"1", "3", "my-section2=more-contents-bytes2", "my-section2=more-contents-bytes3",
-                    "my-section2=more-contents-bytes1", "my-section2=more-contents-bytes4", "6",
-                    "10", "my-section1=contents-bytes1", "my-section2=more-contents-bytes0",
-                    "my-section1=contents-bytes2", "my-section2=more-contents-bytes5",
-                    "my-section3=", "my-section4=123", "="}));
+            (Layout{"1", "3", "my-section2=more-contents-bytes2",
+                    "my-section2=more-contents-bytes3", "my-section2=more-contents-bytes1",
+                    "my-section2=more-contents-bytes4", "6", "10", "my-section1=contents-bytes1",
+                    "my-section2=more-contents-bytes0", "my-section1=contents-bytes2",
+                    "my-section2=more-contents-bytes5", "my-section3=", "my-section4=123", "="}));
 }
 
 TEST(TextAnnot, PlacementByAbsentSections) {
@@ -93,8 +93,8 @@ TEST(TextAnnot, PlacementByAbsentSections) {
                    " (@custom \"z\" (after export) \"11\") (@custom \"t\" (before tag) \"12\")"
                    " (@custom \"w\" (after tag) \"13\") (@custom \"v\" (after last) \"14\")"
                    " (@custom \"u\" (before first) \"15\"))"),
-            (Layout{"u=15", "1", "3", "5", "t=12", "w=13", "z=11", "y=10", "x=9", "12", "f=6",
-                    "10", "e=5", "11", "v=14"}));
+            (Layout{"u=15", "1", "3", "5", "t=12", "w=13", "z=11", "y=10", "x=9", "12", "f=6", "10",
+                    "e=5", "11", "v=14"}));
   // The spec also names the data count section.
   EXPECT_EQ(layout("(module (memory 1) (data \"a\") (func (drop (data.drop 0)))"
                    " (@custom \"a\" (after datacount)) (@custom \"b\" (before datacount)))"),
@@ -103,10 +103,10 @@ TEST(TextAnnot, PlacementByAbsentSections) {
 
 TEST(TextAnnot, NameSection) {
   // The generated name section comes after every custom section ...
-  EXPECT_EQ(layout("(module $m (func $f) (@custom \"a\" (before first) \"x\")"
-                   " (@custom \"b\" (after last) \"y\") (@custom \"c\" \"z\"))"),
-            (Layout{"a=x", "1", "3", "10", "b=y", "c=z",
-                    std::string("name=\0\2\1m\1\4\1\0\1f", 15)}));
+  EXPECT_EQ(
+      layout("(module $m (func $f) (@custom \"a\" (before first) \"x\")"
+             " (@custom \"b\" (after last) \"y\") (@custom \"c\" \"z\"))"),
+      (Layout{"a=x", "1", "3", "10", "b=y", "c=z", std::string("name=\0\2\1m\1\4\1\0\1f", 15)}));
   // ... and is left out when the text writes its own.
   EXPECT_EQ(layout("(module (@custom \"name\" \"abc\") (func $f))"),
             (Layout{"1", "3", "10", "name=abc"}));
@@ -119,7 +119,8 @@ TEST(TextAnnot, CustomSectionForms) {
   EXPECT_EQ(layout("(func) (@custom \"a\" ( before first ) \"x\" \"y\")"),
             (Layout{"a=xy", "1", "3", "10"}));
   EXPECT_EQ(layout("(@\"custom\" \"a\" \"b\")"), (Layout{"a=b"}));
-  EXPECT_EQ(layout("(@custom \"\\u{e9}\" \"\\ff\\00\")"), (Layout{"\xc3\xa9=\xff" + std::string(1, '\0')}));
+  EXPECT_EQ(layout("(@custom \"\\u{e9}\" \"\\ff\\00\")"),
+            (Layout{"\xc3\xa9=\xff" + std::string(1, '\0')}));
   // Comments and other annotations inside are skipped.
   EXPECT_EQ(layout("(module (@custom \"a\" (@x y) (;c;) \"b\" ;; hi\n))"), (Layout{"a=b"}));
   EXPECT_EQ(layout("(@customx \"a\")"), Layout{});  // another annotation
@@ -136,12 +137,13 @@ TEST(TextAnnot, MalformedCustom) {
   expect_error("(@custom \"bla\" (after))", "@custom annotation: malformed section kind", 1, 16);
   expect_error("(@custom \"bla\" (type))", "@custom annotation: malformed placement", 1, 16);
   expect_error("(@custom \"bla\" (aft type))", "@custom annotation: malformed placement", 1, 16);
-  expect_error("(@custom \"bla\" (before types))", "@custom annotation: malformed section kind",
-               1, 16);
+  expect_error("(@custom \"bla\" (before types))", "@custom annotation: malformed section kind", 1,
+               16);
   expect_error("(@custom \"a\" (before first x))", "@custom annotation: unexpected token", 1, 28);
   expect_error("(@custom \"a\" (before type) (after type))", "@custom annotation: unexpected token",
                1, 28);
-  expect_error("(@custom \"a\" \"x\" (before type))", "@custom annotation: unexpected token", 1, 18);
+  expect_error("(@custom \"a\" \"x\" (before type))", "@custom annotation: unexpected token", 1,
+               18);
   expect_error("(@custom \"a\" \"x\" $y)", "@custom annotation: unexpected token", 1, 18);
   expect_error("(@custom \"a\"", "unclosed annotation", 1, 13);
   expect_error("(@custom\"a\")", "unknown operator", 1, 9);

@@ -73,16 +73,16 @@ TEST(TextLiterals, FloatSpecials) {
 }
 
 TEST(TextLiterals, FloatRounding) {
-  EXPECT_EQ(f32("0x1p-149"), 0x00000001u);  // smallest subnormal
-  EXPECT_EQ(f32("0x1p-150"), 0x00000000u);  // tie to even: rounds to 0
+  EXPECT_EQ(f32("0x1p-149"), 0x00000001u);    // smallest subnormal
+  EXPECT_EQ(f32("0x1p-150"), 0x00000000u);    // tie to even: rounds to 0
   EXPECT_EQ(f32("0x1.8p-149"), 0x00000002u);  // tie to even: rounds up
   EXPECT_EQ(f32("0x1.fffffep127"), 0x7F7FFFFFu);
   EXPECT_EQ(f32("0x1.fffffefffffffffffp127"), 0x7F7FFFFFu);
   // Exactly halfway between 1 and the next f32 plus a tiny bit: rounds up.
   // A detour through double would lose the final 1 and round to even (down).
   EXPECT_EQ(f32("0x1.000001000000000001p0"), 0x3F800001u);
-  EXPECT_EQ(f32("0x1.000001p0"), 0x3F800000u);  // exact tie: to even
-  EXPECT_EQ(f32("0x1.000003p0"), 0x3F800002u);  // exact tie: to even (up)
+  EXPECT_EQ(f32("0x1.000001p0"), 0x3F800000u);                // exact tie: to even
+  EXPECT_EQ(f32("0x1.000003p0"), 0x3F800002u);                // exact tie: to even (up)
   EXPECT_EQ(f32("1.000000059604644775390625"), 0x3F800000u);  // decimal tie
   EXPECT_EQ(f32("1.0000000596046447753906251"), 0x3F800001u);
   EXPECT_EQ(f32("1e-45"), 0x00000001u);

@@ -82,7 +82,8 @@ TEST(TextWast, Commands) {
 }
 
 TEST(TextWast, Values) {
-  Script s = parse(R"wast((assert_return (invoke "f" (f32.const -0x1p0) (f64.const nan:0x1) (ref.null func) (ref.extern 3))
+  Script s = parse(
+      R"wast((assert_return (invoke "f" (f32.const -0x1p0) (f64.const nan:0x1) (ref.null func) (ref.extern 3))
   (f32.const nan:canonical) (f64.const nan:arithmetic) (ref.null extern) (ref.extern) (ref.func)
   (v128.const i32x4 1 2 3 -1) (v128.const f32x4 nan:canonical 1.0 -0 inf)
   (either (i32.const 1) (i32.const 2))))wast");
@@ -143,7 +144,8 @@ TEST(TextWast, InlineModuleScript) {
 // ---- the spec testsuite as a corpus ------------------------------------------
 
 fs::path suite_dir() {
-  if (const char* e = std::getenv("EMBER_TESTSUITE"); e && *e) return fs::path(e) / "wasm-testsuite-2.0";
+  if (const char* e = std::getenv("EMBER_TESTSUITE"); e && *e)
+    return fs::path(e) / "wasm-testsuite-2.0";
   return fs::path(__FILE__).parent_path() / "../../../shared/wasm-testsuite-2.0";
 }
 
@@ -185,8 +187,9 @@ TEST(TextWast, SpecCorpus) {
       }
     }
   }
-  std::printf("[ corpus ] %zu files, %zu text modules converted, %zu quoted malformed modules rejected\n",
-              files.size(), converted, rejected);
+  std::printf(
+      "[ corpus ] %zu files, %zu text modules converted, %zu quoted malformed modules rejected\n",
+      files.size(), converted, rejected);
   EXPECT_GT(converted, 2000u);
   EXPECT_GT(rejected, 500u);
 }
@@ -219,7 +222,8 @@ TEST(TextWast, DifferentialWat2wasm) {
     GTEST_SKIP() << "wat2wasm (wabt) not installed: differential check skipped";
   auto files = suite_files();
   if (files.empty()) GTEST_SKIP() << "spec testsuite not found at " << suite_dir();
-  const fs::path tmp = fs::temp_directory_path() / ("ember_text_diff_" + std::to_string(::getpid()));
+  const fs::path tmp =
+      fs::temp_directory_path() / ("ember_text_diff_" + std::to_string(::getpid()));
   fs::create_directories(tmp);
   size_t compared = 0, n = 0;
   for (const auto& f : files) {

@@ -47,19 +47,25 @@ void expect_malformed(const std::string& text, uint32_t line, uint32_t col) {
   EXPECT_EQ(r.error().info().column, col) << r.error().describe();
 }
 
-bool fails(const std::string& text) { return !wat_to_wasm(text).ok(); }
+bool fails(const std::string& text) {
+  return !wat_to_wasm(text).ok();
+}
 
 TEST(TextWat, EmptyModule) {
   EXPECT_EQ(wasm("(module)"), (Bytes{0, 'a', 's', 'm', 1, 0, 0, 0}));
   EXPECT_EQ(wasm("(module) ;; comment\n(; block (; nested ;) ;)"), wasm("(module)"));
-  EXPECT_EQ(wasm("(@foo)"), wasm("(module)"));     // an annotation is not "no text"
+  EXPECT_EQ(wasm("(@foo)"), wasm("(module)"));  // an annotation is not "no text"
 }
 
 // Text with no token at all is no module (wasm-tools: "expected at least one
 // module field", positioned at the end of the text).
 TEST(TextWat, EmptyTextIsRefused) {
   const std::pair<const char*, std::pair<uint32_t, uint32_t>> cases[] = {
-      {"", {1, 1}}, {"  ", {1, 3}}, {";; c\n", {2, 1}}, {"(; x ;)", {1, 8}}, {"\n\t(;a;) ;;b", {2, 11}},
+      {"", {1, 1}},
+      {"  ", {1, 3}},
+      {";; c\n", {2, 1}},
+      {"(; x ;)", {1, 8}},
+      {"\n\t(;a;) ;;b", {2, 11}},
   };
   for (const auto& [text, at] : cases) {
     auto r = wat_to_wasm(text);
@@ -123,8 +129,9 @@ TEST(TextWat, FunctionBody) {
 }
 
 TEST(TextWat, FoldedEqualsFlat) {
-  EXPECT_EQ(wasm("(func (result i32) (i32.mul (i32.add (i32.const 1) (i32.const 2)) (i32.const 3)))"),
-            wasm("(func (result i32) i32.const 1 i32.const 2 i32.add i32.const 3 i32.mul)"));
+  EXPECT_EQ(
+      wasm("(func (result i32) (i32.mul (i32.add (i32.const 1) (i32.const 2)) (i32.const 3)))"),
+      wasm("(func (result i32) i32.const 1 i32.const 2 i32.add i32.const 3 i32.mul)"));
   EXPECT_EQ(wasm("(func (param i32) (if (local.get 0) (then (nop)) (else (unreachable))))"),
             wasm("(func (param i32) local.get 0 if nop else unreachable end)"));
   EXPECT_EQ(wasm("(func (block $a (loop $b (br_if $b (i32.const 0)) (br $a))))"),
@@ -135,8 +142,7 @@ TEST(TextWat, Labels) {
   // Shadowing: the innermost $l is depth 0; the outer one is reached by number.
   EXPECT_EQ(wasm("(func block $l block $l br $l end br 1 end)"),
             wasm("(func block block br 0 end br 1 end)"));
-  EXPECT_EQ(wasm("(func (block $x (block $y (br $x))))"),
-            wasm("(func (block (block (br 1))))"));
+  EXPECT_EQ(wasm("(func (block $x (block $y (br $x))))"), wasm("(func (block (block (br 1))))"));
   EXPECT_TRUE(fails("(func (block $x (br $y)))"));
   EXPECT_TRUE(fails("(func block $a end $b)"));  // mismatching label
   EXPECT_TRUE(fails("(func block end $a)"));
@@ -158,7 +164,8 @@ TEST(TextWat, InlineExportAndImport) {
 
 TEST(TextWat, ImplicitTypes) {
   // Explicit types first, then inline signatures in order of first use.
-  auto s = sections(wasm("(func (param i32)) (type (func)) (func (result i64)) (func (param i32))"));
+  auto s =
+      sections(wasm("(func (param i32)) (type (func)) (func (result i64)) (func (param i32))"));
   EXPECT_EQ(s[1], (Bytes{3, 0x60, 0, 0, 0x60, 1, 0x7F, 0, 0x60, 0, 1, 0x7E}));
   EXPECT_EQ(s[3], (Bytes{3, 1, 2, 1}));
   // A use that matches an explicit type reuses it.
@@ -166,7 +173,8 @@ TEST(TextWat, ImplicitTypes) {
   EXPECT_EQ(s[1][0], 1);
   EXPECT_EQ(s[3], (Bytes{2, 0, 0}));
   // Block types: single results are inline, multi-value creates a type.
-  s = sections(wasm("(func (block (result i32) (i32.const 0)) drop"
+  s =
+      sections(wasm("(func (block (result i32) (i32.const 0)) drop"
                     " (block (param) (result i32 i32) (i32.const 0) (i32.const 0)) drop drop)"));
   EXPECT_EQ(s[1], (Bytes{2, 0x60, 0, 0, 0x60, 0, 2, 0x7F, 0x7F}));
 }
@@ -182,8 +190,12 @@ TEST(TextWat, InlineTypeMustMatch) {
 TEST(TextWat, Identifiers) {
   EXPECT_EQ(wasm("(func $a (call $b)) (func $b (call $a))"),
             wasm("(func $a (call 1)) (func $b (call 0))"));
-  EXPECT_EQ(sections(wasm("(func (param $x i32) (local $y i64) (local.set $y (i64.extend_i32_u (local.get $x))))"))[10],
-            sections(wasm("(func (param i32) (local i64) (local.set 1 (i64.extend_i32_u (local.get 0))))"))[10]);
+  EXPECT_EQ(
+      sections(wasm(
+          "(func (param $x i32) (local $y i64) (local.set $y (i64.extend_i32_u (local.get $x))))"))
+          [10],
+      sections(wasm(
+          "(func (param i32) (local i64) (local.set 1 (i64.extend_i32_u (local.get 0))))"))[10]);
   EXPECT_TRUE(fails("(func (call $nope))"));
   EXPECT_TRUE(fails("(func $f) (func $f)"));
   EXPECT_TRUE(fails("(func (param $x i32) (local $x i32))"));
@@ -211,11 +223,15 @@ TEST(TextWat, TablesAndSegments) {
   EXPECT_EQ(s[5], (Bytes{1, 1, 1, 1}));
   EXPECT_EQ(s[11], (Bytes{1, 0, 0x41, 0, 0x0B, 3, 'a', 'b', 'c'}));
   // Passive, declarative and externref segments.
-  s = sections(wasm("(table 1 externref) (func $f) (elem $p func $f) (elem declare func $f)"
+  s =
+      sections(wasm("(table 1 externref) (func $f) (elem $p func $f) (elem declare func $f)"
                     " (elem (table 0) (i32.const 0) externref (ref.null extern))"));
-  EXPECT_EQ(s[9], (Bytes{3, 1, 0, 1, 0, 3, 0, 1, 0, 6, 0, 0x41, 0, 0x0B, 0x6F, 1, 0xD0, 0x6F, 0x0B}));
+  EXPECT_EQ(s[9],
+            (Bytes{3, 1, 0, 1, 0, 3, 0, 1, 0, 6, 0, 0x41, 0, 0x0B, 0x6F, 1, 0xD0, 0x6F, 0x0B}));
   // memory.init needs the data count section.
-  s = sections(wasm("(memory 1) (data $d \"x\") (func (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1)))"));
+  s =
+      sections(wasm("(memory 1) (data $d \"x\") (func (memory.init $d (i32.const 0) (i32.const 0) "
+                    "(i32.const 1)))"));
   EXPECT_EQ(s[12], (Bytes{1}));
 }
 
@@ -269,8 +285,12 @@ TEST(TextWat, MalformedText) {
   EXPECT_TRUE(fails("(data \"a\"\"b\")"));
   EXPECT_TRUE(fails("(export \"\\ff\" (func 0))"));  // names must be UTF-8
   EXPECT_TRUE(fails("(func (ref.null any) drop)"));
-  EXPECT_TRUE(fails("(func (i32.const 0) (select (result i32) (i32.const 1) (i32.const 2)) \"x\")"));
-  EXPECT_TRUE(wat_to_wasm("(func (result i32) (select (result i32) (i32.const 1) (i32.const 2) (i32.const 0)))").ok());
+  EXPECT_TRUE(
+      fails("(func (i32.const 0) (select (result i32) (i32.const 1) (i32.const 2)) \"x\")"));
+  EXPECT_TRUE(
+      wat_to_wasm(
+          "(func (result i32) (select (result i32) (i32.const 1) (i32.const 2) (i32.const 0)))")
+          .ok());
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 namespace ember::rt {
 namespace {
 
-const ValType kTypes[] = {ValType::I32,  ValType::I64,     ValType::F32,    ValType::F64,
+const ValType kTypes[] = {ValType::I32,  ValType::I64,     ValType::F32,      ValType::F64,
                           ValType::V128, ValType::FuncRef, ValType::ExternRef};
 
 // Every split of every sequence of `n` value types into params and results.

@@ -65,8 +65,12 @@ TEST(ValidateBody, ExtraValuesAtEndAreRejected) {
 
 TEST(ValidateBody, BrTableTargetsMustAgreeInArity) {
   // block (result i32) block ; i32.const 0 ; i32.const 0 ; br_table 0 1 ; end ; ...
-  Bytes body = cat({{0x02, I32, 0x02, 0x40}, i32c(0), i32c(0), {0x0E, 0x01, 0x00, 0x01, 0x0B},
-                    i32c(1), {0x0B, 0x0B}});
+  Bytes body = cat({{0x02, I32, 0x02, 0x40},
+                    i32c(0),
+                    i32c(0),
+                    {0x0E, 0x01, 0x00, 0x01, 0x0B},
+                    i32c(1),
+                    {0x0B, 0x0B}});
   auto r = check(one_func({}, {I32}, body));
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.kind, ErrorKind::Invalid);

@@ -64,8 +64,8 @@ TEST(WasiFs, CreateWriteSeekReadStat) {
   EXPECT_EQ(h.u64(224), 1u);
   ASSERT_EQ(h.call("fd_filestat_set_size", {fd, 3}), 0u);
   EXPECT_EQ(d.read("f.txt"), "HEL");
-  ASSERT_EQ(h.call("fd_filestat_set_times", {fd, 1000000000ull * 5, 1000000000ull * 7 + 3,
-                                             kFstAtim | kFstMtim}),
+  ASSERT_EQ(h.call("fd_filestat_set_times",
+                   {fd, 1000000000ull * 5, 1000000000ull * 7 + 3, kFstAtim | kFstMtim}),
             0u);
   struct stat st;
   ASSERT_EQ(stat((d / "f.txt").c_str(), &st), 0);
@@ -125,7 +125,8 @@ TEST(WasiFs, ReaddirWithCookies) {
   ASSERT_EQ(mkdir((d / "dir").c_str(), 0755), 0);
   Harness h(config_with_dir(d.path));
   // Read everything with a big buffer.
-  auto parse = [&](uint32_t buf, uint32_t used, std::vector<std::pair<std::string, uint64_t>>* out) {
+  auto parse = [&](uint32_t buf, uint32_t used,
+                   std::vector<std::pair<std::string, uint64_t>>* out) {
     uint32_t p = 0;
     while (p + kDirentSize <= used) {
       uint64_t next = h.u64(buf + p);
@@ -161,7 +162,8 @@ TEST(WasiFs, ReaddirWithCookies) {
   EXPECT_EQ(names.size(), 7u);
   EXPECT_EQ(names[4], "delta");
   // Type of the subdirectory entry.
-  ASSERT_EQ(h.call("fd_readdir", {kDirFd, 4096, 4096, 3, 64}), 0u);  // cookie 3: ".", "..", "alpha" skipped
+  ASSERT_EQ(h.call("fd_readdir", {kDirFd, 4096, 4096, 3, 64}),
+            0u);  // cookie 3: ".", "..", "alpha" skipped
   EXPECT_EQ(h.get(4096 + kDirentSize, 4), "beta");
   ASSERT_EQ(h.call("fd_readdir", {kDirFd, 4096, 4096, 99, 64}), 0u);
   EXPECT_EQ(h.u32(64), 0u);
@@ -211,7 +213,8 @@ TEST(WasiFs, DirectoriesLinksRenames) {
   ASSERT_EQ(h.call("path_filestat_get", {kDirFd, 0, 1200, 4, 3000}), 0u);
   EXPECT_EQ(h.u64(3024), 2u);  // nlink
   // set times by path
-  ASSERT_EQ(h.call("path_filestat_set_times", {kDirFd, 0, 1200, 4, 0, 9000000000ull, kFstMtim}), 0u);
+  ASSERT_EQ(h.call("path_filestat_set_times", {kDirFd, 0, 1200, 4, 0, 9000000000ull, kFstMtim}),
+            0u);
   struct stat st;
   ASSERT_EQ(stat((d / "hard").c_str(), &st), 0);
   EXPECT_EQ(st.st_mtim.tv_sec, 9);
@@ -248,7 +251,8 @@ TEST(WasiFs, RenumberAndRights) {
   ASSERT_EQ(h.call("fd_fdstat_get", {fd2, 64}), 0u);
   EXPECT_EQ(h.u64(72), kRightFdRead | kRightFdTell);
   // A directory whose PATH_OPEN right was dropped cannot open.
-  ASSERT_EQ(h.call("fd_fdstat_set_rights", {kDirFd, kRightFdReaddir, kRightsDir | kRightsFile}), 0u);
+  ASSERT_EQ(h.call("fd_fdstat_set_rights", {kDirFd, kRightFdReaddir, kRightsDir | kRightsFile}),
+            0u);
   EXPECT_EQ(h.open(kDirFd, "a", 0, kReadRights, &fd), E(Errno::Notcapable));
 }
 

@@ -78,7 +78,9 @@ class Harness {
     return static_cast<uint32_t>(slots[0]);
   }
 
-  void put(uint32_t addr, const std::string& s) { std::memcpy(buf_.data() + addr, s.data(), s.size()); }
+  void put(uint32_t addr, const std::string& s) {
+    std::memcpy(buf_.data() + addr, s.data(), s.size());
+  }
   std::string get(uint32_t addr, uint32_t len) {
     return std::string(reinterpret_cast<char*>(buf_.data() + addr), len);
   }
@@ -148,10 +150,12 @@ inline Config config_with_dir(const std::string& host, bool writable = true) {
 }
 
 constexpr uint32_t kDirFd = 3;  // the first preopen
-constexpr uint64_t kReadRights = kRightFdRead | kRightFdSeek | kRightFdTell | kRightFdFilestatGet |
-                                 kRightFdReaddir | kRightsDir;
+constexpr uint64_t kReadRights =
+    kRightFdRead | kRightFdSeek | kRightFdTell | kRightFdFilestatGet | kRightFdReaddir | kRightsDir;
 constexpr uint64_t kRwRights = kRightsAll;
 
-inline uint32_t E(Errno e) { return static_cast<uint32_t>(e); }
+inline uint32_t E(Errno e) {
+  return static_cast<uint32_t>(e);
+}
 
 }  // namespace ember::wasi::test

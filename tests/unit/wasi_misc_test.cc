@@ -108,8 +108,12 @@ TEST(WasiProc, ExitRaiseYield) {
 TEST(WasiStdio, CustomOutputBytesInputAndDefaults) {
   std::string out, err;
   Config c;
-  c.stdout_custom = [&](const uint8_t* p, size_t n) { out.append(reinterpret_cast<const char*>(p), n); };
-  c.stderr_custom = [&](const uint8_t* p, size_t n) { err.append(reinterpret_cast<const char*>(p), n); };
+  c.stdout_custom = [&](const uint8_t* p, size_t n) {
+    out.append(reinterpret_cast<const char*>(p), n);
+  };
+  c.stderr_custom = [&](const uint8_t* p, size_t n) {
+    err.append(reinterpret_cast<const char*>(p), n);
+  };
   c.stdin_bytes = std::vector<uint8_t>{'a', 'b', 'c', 'd', 'e'};
   Harness h(c);
   uint32_t n = 0;
@@ -125,9 +129,9 @@ TEST(WasiStdio, CustomOutputBytesInputAndDefaults) {
   EXPECT_EQ(got, "de");
   ASSERT_EQ(h.read(0, 10, &got), 0u);
   EXPECT_EQ(got, "");
-  EXPECT_EQ(h.write(0, "x"), E(Errno::Badf));       // stdin is not writable
-  EXPECT_EQ(h.read(1, 4, &got), E(Errno::Badf));    // stdout is not readable
-  EXPECT_EQ(h.write(9, "x"), E(Errno::Badf));       // no such fd
+  EXPECT_EQ(h.write(0, "x"), E(Errno::Badf));     // stdin is not writable
+  EXPECT_EQ(h.read(1, 4, &got), E(Errno::Badf));  // stdout is not readable
+  EXPECT_EQ(h.write(9, "x"), E(Errno::Badf));     // no such fd
   ASSERT_EQ(h.call("fd_fdstat_get", {1, 64}), 0u);
   EXPECT_EQ(h.mem()[64], kFiletypeCharDevice);
   EXPECT_EQ(h.call("fd_seek", {1, 0, 0, 64}), E(Errno::Notcapable));
@@ -190,7 +194,9 @@ TEST(WasiStdio, FilesAndMissingFiles) {
 TEST(WasiBadPointers, IovecsAndLengthsAreChecked) {
   std::string out;
   Config c;
-  c.stdout_custom = [&](const uint8_t* p, size_t n) { out.append(reinterpret_cast<const char*>(p), n); };
+  c.stdout_custom = [&](const uint8_t* p, size_t n) {
+    out.append(reinterpret_cast<const char*>(p), n);
+  };
   Harness h(c);
   // iovec array outside memory.
   EXPECT_EQ(h.call("fd_write", {1, Harness::kMemSize - 4, 1, 64}), E(Errno::Fault));

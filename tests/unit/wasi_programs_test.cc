@@ -27,8 +27,12 @@ struct RunResult {
 
 RunResult run_program(const std::string& name, Config config) {
   RunResult r;
-  config.stdout_custom = [&](const uint8_t* p, size_t n) { r.out.append(reinterpret_cast<const char*>(p), n); };
-  config.stderr_custom = [&](const uint8_t* p, size_t n) { r.err.append(reinterpret_cast<const char*>(p), n); };
+  config.stdout_custom = [&](const uint8_t* p, size_t n) {
+    r.out.append(reinterpret_cast<const char*>(p), n);
+  };
+  config.stderr_custom = [&](const uint8_t* p, size_t n) {
+    r.err.append(reinterpret_cast<const char*>(p), n);
+  };
   auto ctx = make_context(config);
   if (!ctx.ok()) {
     r.trap = ctx.error().describe();
@@ -55,7 +59,9 @@ RunResult run_program(const std::string& name, Config config) {
   return r;
 }
 
-bool have_programs() { return std::filesystem::exists(bin_path("report")); }
+bool have_programs() {
+  return std::filesystem::exists(bin_path("report"));
+}
 
 TEST(WasiPrograms, ReportUsesFilesArgvEnvStdinClocksRandom) {
   if (!have_programs()) GTEST_SKIP() << "tests/wasi/bin not built";
@@ -75,7 +81,8 @@ TEST(WasiPrograms, ReportUsesFilesArgvEnvStdinClocksRandom) {
   EXPECT_EQ(r.out,
             "argc=4\nargv[1]=/data/input.txt\nargv[2]=/data/out.txt\nargv[3]=5\nGREETING=hi\n"
             "MISSING=(unset)\n/data: 3 entries\n  input.txt: 7 bytes, checksum cead50f0\n"
-            "  notes.txt: 6 bytes, checksum c4a82840\n  sub/\ninput lines=3 sum=42\nstdin bytes=11 checksum=2de3c67f\n"
+            "  notes.txt: 6 bytes, checksum c4a82840\n  sub/\ninput lines=3 sum=42\nstdin bytes=11 "
+            "checksum=2de3c67f\n"
             "monotonic ok=1 realtime after 2020=1\nrandom ok=1\nwrote /data/out.txt\n");
   EXPECT_EQ(d.read("out.txt"), "lines 3\nsum 42\nstdin 11\ngreeting hi\n");
 }

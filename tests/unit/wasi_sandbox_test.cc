@@ -29,8 +29,8 @@ void expect_denied(Harness& h, uint32_t dirfd, const std::string& path, uint32_t
   uint32_t fd;
   EXPECT_EQ(h.open(dirfd, path, 0, kReadRights, &fd), want) << path;
   h.put(Harness::kScratch, path);
-  EXPECT_EQ(h.call("path_filestat_get", {dirfd, kLookupSymlinkFollow, Harness::kScratch,
-                                         path.size(), 3000}),
+  EXPECT_EQ(h.call("path_filestat_get",
+                   {dirfd, kLookupSymlinkFollow, Harness::kScratch, path.size(), 3000}),
             want)
       << path;
 }
