@@ -7,7 +7,8 @@ the linker (once per store). `define_wasi` adds the WASI preview1 functions,
 likewise made per store and bound to that store's WASI context. Resolution
 is plain Python: it runs once per instantiation, never per call.
 """
-from typing import Any, Callable, Dict, Optional, Tuple
+import weakref
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _ember
 from ._error import Trap, WasmtimeError
@@ -34,6 +35,9 @@ class _HostFuncDef:
         if f is None:
             f = _ember.Func(store, self.ty, self.func, self.access_caller)
             self.per_store[key] = f
+            # The entry goes with its store: a long-lived Linker serving many
+            # Stores does not keep a Func of each.
+            weakref.finalize(store, self.per_store.pop, key, None)
         return f
 
 
@@ -134,7 +138,8 @@ class Linker(Managed):
         for name in names:
             defs[(_ember.WASI_MODULE, name)] = _WasiFuncDef(name)
 
-    def _resolve(self, store: Any, module: Module) -> list:
+    def _lookup(self, module: Module) -> List[Any]:
+        """The definition of each import of `module`, in order."""
         defs = self.ptr()
         items = []
         for imp in module.imports:
@@ -142,15 +147,13 @@ class Linker(Managed):
             if d is None:
                 raise WasmtimeError(
                     f"unknown import: `{imp.module}::{imp.name}` has not been defined")
-            if isinstance(d, _PER_STORE):
-                d = d.in_store(_real_store(store))
             items.append(d)
         return items
 
     def instantiate(self, store: Any, module: Module) -> Instance:
         if not isinstance(module, Module):
             raise AttributeError("expected a Module")
-        return Instance(store, module, self._resolve(store, module))
+        return Instance(store, module, _in_store(self._lookup(module), store))
 
     def get_default(self, store: Any, name: str) -> Any:
         defs = self.ptr()
@@ -213,17 +216,24 @@ def _default_value(t: ValType) -> Any:
     return 0.0 if str(t) in ("f32", "f64") else 0
 
 
+def _in_store(items: List[Any], store: Any) -> List[Any]:
+    """The externs of `store` for resolved definitions (host functions and
+    WASI functions are made once per store)."""
+    return [d.in_store(_real_store(store)) if isinstance(d, _PER_STORE) else d for d in items]
+
+
 class InstancePre(Managed):
-    """A module with its imports pre-resolved by a Linker."""
+    """A module with its imports resolved by a Linker when it is made, as in
+    Wasmtime: an unknown import fails here, and later definitions in the
+    linker do not change what it instantiates."""
 
     def __init__(self, linker: Linker, module: Module) -> None:
-        self._h = (linker, module)
-        self._defs = dict(linker.ptr())
+        self._h = (module, linker._lookup(module))
 
     @property
     def module(self) -> Module:
-        return self.ptr()[1]
+        return self.ptr()[0]
 
     def instantiate(self, store: Any) -> Instance:
-        linker, module = self.ptr()
-        return linker.instantiate(store, module)
+        module, items = self.ptr()
+        return Instance(store, module, _in_store(items, store))

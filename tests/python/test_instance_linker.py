@@ -152,6 +152,45 @@ def test_instance_pre(store):
         assert pre.instantiate(s).exports(s)["f"](s) == 1
 
 
+IMPORTS_F = ('(module (import "m" "f" (func (result i32)))'
+             ' (func (export "g") (result i32) call 0))')
+
+
+def test_instance_pre_resolves_when_made():
+    # As in Wasmtime: an unknown import fails at instantiate_pre, and later
+    # definitions do not change what the InstancePre instantiates.
+    engine = Engine()
+    linker = Linker(engine)
+    linker.allow_shadowing = True
+    m = Module(engine, IMPORTS_F)
+    with pytest.raises(WasmtimeError, match="unknown import: `m::f` has not been defined"):
+        linker.instantiate_pre(m)
+    ty = FuncType([], [ValType.i32()])
+    linker.define_func("m", "f", ty, lambda: 1)
+    pre = linker.instantiate_pre(m)
+    linker.define_func("m", "f", ty, lambda: 2)
+    s = Store(engine)
+    assert pre.instantiate(s).exports(s)["g"](s) == 1
+    assert linker.instantiate(s, m).exports(s)["g"](s) == 2
+
+
+def test_linker_host_funcs_go_with_their_stores():
+    # A long-lived Linker instantiating in many Stores keeps nothing of a
+    # Store once it is gone.
+    import gc
+    engine = Engine()
+    linker = Linker(engine)
+    linker.define_func("m", "f", FuncType([], [ValType.i32()]), lambda: 7)
+    m = Module(engine, IMPORTS_F)
+    for _ in range(50):
+        s = Store(engine)
+        assert linker.instantiate(s, m).exports(s)["g"](s) == 7
+        del s
+    gc.collect()
+    definition = linker._h[("m", "f")]
+    assert definition.per_store == {}
+
+
 def test_linker_close():
     linker = Linker(Engine())
     linker.close()
