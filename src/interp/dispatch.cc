@@ -43,7 +43,7 @@ void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const
   st.backtrace.clear();
   if (entered && entered->instance) {
     const FuncCode* efc = static_cast<const FuncCode*>(entered->code);
-    st.backtrace.push_back(BacktraceFrame{entered->instance, efc->func_index, kUnknownOffset});
+    st.backtrace.push_back(rt::TrapFrame{entered->instance, efc->func_index, rt::kUnknownOffset});
   }
   // The innermost pc is at the trapping instruction; a caller's saved pc is
   // just past its call.
@@ -52,7 +52,7 @@ void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const
     const CompiledCode& cc = *in->module->code;
     uint32_t word = uint32_t(p - cc.words.data());
     if (caller && word > 0) word--;
-    st.backtrace.push_back(BacktraceFrame{in, f->func_index, cc.offset_of(word)});
+    st.backtrace.push_back(rt::TrapFrame{in, f->func_index, cc.offset_of(word)});
   };
   add(pc, inst, fn, entered != nullptr);
   for (size_t i = st.nframes; i-- > 0 && st.backtrace.size() < kMaxBacktraceFrames;)
@@ -188,15 +188,13 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp)
     trap = (code); \
     goto L_trap;   \
   } while (0)
-// An out-of-bounds load or store of `n` bytes at `addr` + `off` in a memory
-// of `size` bytes (memory64: `m64`). The arguments document the handler;
-// L_trap_access works the fault out again from the instruction (computing
-// it here, in every handler's trap path, slowed memory-heavy programs by up
-// to a quarter: decision 27).
-#define MEM_TRAP(addr, off, n, size, m64) \
-  do {                                    \
-    trap = TrapCode::MemoryOutOfBounds;   \
-    goto L_trap_access;                   \
+// An out-of-bounds load or store: L_trap_access works the fault out from
+// the instruction at pc (computing it here, in every handler's trap path,
+// slowed memory-heavy programs by up to a quarter: decision 27).
+#define MEM_TRAP()                      \
+  do {                                  \
+    trap = TrapCode::MemoryOutOfBounds; \
+    goto L_trap_access;                 \
   } while (0)
 #define S(i) fp[pc[i]]
 #define GET_I32(i) uint32_t(fp[pc[i]])

@@ -102,7 +102,7 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   return t;
 }
 
-std::vector<BacktraceFrame> last_backtrace(const rt::StoreData& store) {
+std::vector<rt::TrapFrame> last_backtrace(const rt::StoreData& store) {
   if (!store.interp) return {};
   return static_cast<const State*>(store.interp.get())->backtrace;
 }

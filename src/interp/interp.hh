@@ -32,14 +32,9 @@ const void* function_code(const CompiledCode& code, uint32_t defined_index);
 // Returns TrapCode::None or the trap.
 TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots);
 
-// A module_offset that is not known (frame stopped at function entry).
-constexpr uint64_t kUnknownOffset = rt::kUnknownOffset;
-
-// One wasm frame of the most recent trap's backtrace, innermost first.
-using BacktraceFrame = rt::TrapFrame;
-
-// The wasm frames live when the last trap of `store` happened (empty if none).
-std::vector<BacktraceFrame> last_backtrace(const rt::StoreData& store);
+// The wasm frames live when the last trap of `store` happened, innermost
+// first (empty if none).
+std::vector<rt::TrapFrame> last_backtrace(const rt::StoreData& store);
 
 // The interpreter as the runtime sees it (runtime/tier.hh).
 extern const rt::Tier kTier;

@@ -41,7 +41,7 @@ struct State {
   size_t nframes = 0;
   rt::Slot* top = nullptr;  // first free slot for a nested entry
   uint32_t nesting = 0;     // dispatch loops active on the native stack
-  std::vector<BacktraceFrame> backtrace;
+  std::vector<rt::TrapFrame> backtrace;
 };
 
 constexpr size_t kInitialFrames = 256;

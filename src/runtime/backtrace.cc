@@ -8,6 +8,9 @@
 
 namespace ember::rt {
 
+// A tier's unknown offset passes through to the report unchanged.
+static_assert(kUnknownOffset == FrameInfo::kUnknownOffset);
+
 std::vector<FrameInfo> backtrace_frames(const StoreData& store) {
   std::vector<FrameInfo> out;
   if (!store.tier) return out;
@@ -22,7 +25,7 @@ std::vector<FrameInfo> backtrace_frames(const StoreData& store) {
       auto it = m.names.funcs.find(f.func_index);
       if (it != m.names.funcs.end()) info.func_name = it->second;
       uint32_t defined = f.func_index - m.num_imported_funcs;
-      if (f.module_offset != FrameInfo::kUnknownOffset && f.func_index >= m.num_imported_funcs &&
+      if (f.module_offset != kUnknownOffset && f.func_index >= m.num_imported_funcs &&
           defined < m.bodies.size() && f.module_offset >= m.bodies[defined].offset) {
         info.func_offset = f.module_offset - m.bodies[defined].offset;
       }
