@@ -1,6 +1,6 @@
 // `ember run`, `ember validate`, `ember wat2wasm` and `ember inspect`: the
 // subcommands that work on one module, built on the public C++ API (`run`
-// also on src/wasi for the WASI preview1 imports).
+// gets the WASI preview1 imports from include/ember/wasi.hh).
 #include <charconv>
 #include <cinttypes>
 #include <cmath>
@@ -20,11 +20,10 @@
 #include "cli.hh"
 #include "runtime/backtrace.hh"
 #include "ember/ember.hh"
+#include "ember/wasi.hh"
 #include "ir/module.hh"
 #include "options.hh"
-#include "runtime/runtime.hh"
 #include "text/wat.hh"
-#include "wasi/wasi.hh"
 
 namespace ember::cli {
 
@@ -202,7 +201,7 @@ std::string format_val(const Val& v) {
 // What `ember run` was asked to do.
 struct RunOptions {
   FeatureSet features = Config().features();
-  wasi::Config wasi;
+  WasiConfig wasi;
   std::optional<uint64_t> fuel;
   std::string invoke;  // empty: the command's `_start`
   std::string file;
@@ -226,7 +225,7 @@ bool add_dir(const std::string& spec, RunOptions* o, std::string* err) {
     *err = "--dir `" + spec + "`: `" + host + "` is not a directory";
     return false;
   }
-  o->wasi.preopens.push_back(wasi::Preopen{host, guest});
+  o->wasi.preopens.push_back(WasiPreopen{host, guest});
   return true;
 }
 
@@ -345,14 +344,6 @@ Module module_from_file(const Engine& engine, const std::string& path) {
 
 namespace {
 
-// Defines every wasi_snapshot_preview1 function, bound to `ctx`.
-void define_wasi(Linker& linker, Store& store, const std::shared_ptr<wasi::Context>& ctx) {
-  for (wasi::HostImport& imp : wasi::preview1_imports(ctx))
-    linker.define(
-        wasi::kModuleName, imp.name,
-        Func(store.raw(), rt::create_host_func(*store.raw(), imp.type, std::move(imp.fn))));
-}
-
 // Calls `f` with the command-line arguments; prints its results.
 int invoke(const RunOptions& o, const Func& f) {
   FuncType t = f.type();
@@ -403,10 +394,13 @@ int cmd_run(const Args& args) {
     stage = "failed to instantiate \"" + o.file + "\"";
     Store store(engine);
     if (o.fuel) store.set_fuel(*o.fuel);
-    Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(o.wasi);
-    if (!ctx) return report(context, {stage, ctx.error().message()}, kExitError);
+    try {
+      set_wasi(store, o.wasi);
+    } catch (const WasmError& e) {
+      return report(context, {stage, e.what()}, kExitError);
+    }
     Linker linker(engine);
-    define_wasi(linker, store, *ctx);
+    define_wasi(linker, store);
     Instance inst = linker.instantiate(store, module);
     auto export_func = [&](const std::string& name) -> std::optional<Func> {
       std::optional<Extern> e = inst.get_export(name);

@@ -22,3 +22,4 @@
 #include "ember/objects.hh"
 #include "ember/store.hh"
 #include "ember/types.hh"
+#include "ember/wasi.hh"

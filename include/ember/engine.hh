@@ -140,6 +140,9 @@ class Engine {
   // The execution tier compiled code targets: "interpreter".
   const char* tier() const { return "interpreter"; }
 
+  // Copies of one engine compare equal; separately created engines do not.
+  bool operator==(const Engine& o) const { return data_ == o.data_; }
+
   const std::shared_ptr<rt::EngineData>& raw() const { return data_; }
 
  private:

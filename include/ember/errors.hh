@@ -23,12 +23,18 @@ namespace ember {
 
 class WasmError : public std::runtime_error {
  public:
-  WasmError(ErrorKind kind, const std::string& message)
-      : std::runtime_error(message), kind_(kind) {}
+  // `what` is the full text; `message`, when given, the same without the
+  // category and place that decoding and validation errors add to it.
+  WasmError(ErrorKind kind, const std::string& what, std::string message = {})
+      : std::runtime_error(what), kind_(kind), message_(std::move(message)) {}
   ErrorKind kind() const { return kind_; }
+  // The bare message: what() without a "malformed: " category or an
+  // "(at offset 0x1c)" place (the same as what() for other errors).
+  std::string message() const { return message_.empty() ? std::string(what()) : message_; }
 
  private:
   ErrorKind kind_;
+  std::string message_;
 };
 
 // One wasm frame of a trap's backtrace, innermost first.

@@ -87,6 +87,7 @@ class Module {
 
   const Engine& engine() const { return engine_; }
   const std::shared_ptr<const ModuleData>& raw() const { return data_; }
+  bool operator==(const Module& o) const { return data_ == o.data_; }
   Module(Engine engine, std::shared_ptr<const ModuleData> data)
       : engine_(std::move(engine)), data_(std::move(data)) {}
 
@@ -94,5 +95,20 @@ class Module {
   Engine engine_;
   std::shared_ptr<const ModuleData> data_;
 };
+
+// The text format (WAT) in binary form; throws WasmError (Malformed) naming
+// the line and column of the first error.
+std::vector<uint8_t> wat2wasm(std::string_view text);
+
+// What the compilation caches of this process did, summed over engines
+// (docs/serialization.md).
+struct CacheStats {
+  uint64_t hits = 0;      // modules loaded from the cache instead of compiled
+  uint64_t misses = 0;    // compilations with a cache enabled
+  uint64_t rejected = 0;  // entries found but not loadable (then replaced)
+  uint64_t writes = 0;    // entries written
+  uint64_t write_errors = 0;
+};
+CacheStats cache_stats();
 
 }  // namespace ember

@@ -42,6 +42,7 @@ struct HostCall;
 
 class Func;
 class Extern;
+class Instance;
 
 // A host object passed to wasm as an externref. Two ExternRefs are the same
 // reference when they refer to the same object.
@@ -136,6 +137,9 @@ class Caller {
   explicit Caller(rt::HostCall* call) : call_(call) {}
   // An export of the calling instance (none when called from the embedder).
   std::optional<Extern> get_export(std::string_view name) const;
+  // The calling instance (none when called from the embedder); unlike the
+  // Caller, it stays valid after the call, while the store lives.
+  std::optional<Instance> instance() const;
   rt::StoreData* store() const;
   rt::HostCall* raw() const { return call_; }
 
@@ -291,6 +295,8 @@ class Func {
   static Func wrap(Store& store, F fn);
 
   FuncType type() const;
+  // The same type without a copy: valid while the store lives.
+  const FuncType& signature() const;
   // Calls with typed values (checked against the signature).
   std::vector<Val> call(std::span<const Val> args) const;
   // Calls with a caller-provided slot buffer of at least slot_count() slots.
@@ -387,6 +393,12 @@ class Global {
   rt::StoreData* store_;
   rt::GlobalInst* global_;
 };
+
+// The errors Func::call, Memory::grow and Table::grow throw, for embedders
+// that check first or whose integers do not fit in 64 bits: a call with the
+// wrong number of arguments, and a growth by `amount` (as written) that failed.
+WasmError argument_count_error(size_t given, size_t expected);
+WasmError grow_error(ExternKind kind, std::string_view amount);
 
 // Any of the four: what imports take and exports give.
 class Extern {

@@ -6,8 +6,10 @@
 // may be moved but not copied; moving keeps handles valid.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "ember/engine.hh"
 
@@ -25,24 +27,41 @@ class Store {
   ~Store();
 
   const Engine& engine() const { return engine_; }
+  // Unique in the process and never reused, even after the store is gone
+  // (so an embedder can tell a stale handle from one of a newer store).
+  uint64_t id() const { return id_; }
 
   // Resource limits; a negative value means unlimited. `memory_size` is in
   // bytes per memory; `table_elements` per table; the others count entities.
   void set_limits(int64_t memory_size = -1, int64_t table_elements = -1, int64_t instances = -1,
                   int64_t tables = -1, int64_t memories = -1);
 
-  // Fuel (Config::consume_fuel must be on, else these throw WasmError).
+  // Fuel (Config::consume_fuel must be on, else these throw WasmError
+  // "fuel is not configured in this store").
   void set_fuel(uint64_t fuel);
   uint64_t get_fuel() const;
 
   // Interrupts execution once the engine's epoch passes now + `ticks`.
   void set_epoch_deadline(uint64_t ticks);
 
+  // True while wasm or host code called through this store is running (a
+  // host function asking about its own store sees true).
+  bool executing() const;
+
+  // Externrefs: releases every one that no table, global or element segment
+  // holds and returns their payloads (the embedder drops them, or forgets
+  // what it knew of them first). Does nothing while executing(), since the
+  // frames of running wasm are not scanned.
+  std::vector<std::shared_ptr<void>> gc();
+  // Externrefs alive in the store (created and not released by gc()).
+  size_t externref_count() const;
+
   rt::StoreData* raw() const { return data_.get(); }
 
  private:
   Engine engine_;
   std::unique_ptr<rt::StoreData> data_;
+  uint64_t id_;
 };
 
 }  // namespace ember

@@ -44,6 +44,12 @@ inline bool is_ref(ValType t) {
 }
 // The text format's name: "i32", "funcref", ...
 const char* val_type_name(ValType t);
+// Call slots (8 bytes each) one value of this type takes: 2 for v128, else 1.
+inline uint32_t slot_count(ValType t) {
+  return t == ValType::V128 ? 2 : 1;
+}
+// Decodes a value-type byte (the enum's value); false if it is not one.
+bool val_type_from_byte(uint8_t b, ValType* out);
 
 // A function signature.
 struct FuncType {

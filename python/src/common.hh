@@ -1,20 +1,26 @@
 // Shared declarations of the `_ember` extension (the nanobind layer).
 //
-// Place: between Python and the runtime (src/runtime). The pure-Python part of
-// the package (python/ember/*.py) defines the exception classes and the type
-// descriptions; it hands them to the extension once at import (`_init`), and
-// the extension keeps them in `Py` for the lifetime of the process.
+// Place: between Python and the public C++ API (include/ember), the one
+// embedding layer: every rule about a value and every engine message lives
+// there, once. This layer adds only what is Python's: argument types and
+// wasmtime-py's calling forms, the thread guard (decision 23), the GIL, the
+// identity of Python objects passed as externrefs, and the translation of
+// the API's exceptions into the package's (`translate_exception`).
+//
+// The pure-Python part of the package (python/ember/*.py) defines the
+// exception classes and the type descriptions; it hands them to the
+// extension once at import (`_init`), and the extension keeps them in `Py`
+// for the lifetime of the process.
 //
 // Invariants:
 //  - every Python-visible handle to a store entity (Func, Memory, Table,
-//    Global, instance) is (store id, raw pointer). The pointer is only
-//    dereferenced after `Handle::get` proved that the store passed in is
-//    open, held by this thread (StoreScope) and has that id, so a handle outliving or crossing its
-//    store raises instead of crashing;
-//  - engine errors become Python exceptions only here, at the edge;
-//  - Python exceptions raised by host functions travel through wasm as
-//    TrapCode::HostError with the exception kept in StoreData::host_error,
-//    and are re-raised unchanged at the outermost call.
+//    Global, instance) is (store id, API handle). The handle is only used
+//    after `Handle::get` proved that the store passed in is open, held by
+//    this thread (StoreScope) and has that id, so a handle outliving or
+//    crossing its store raises instead of crashing;
+//  - API exceptions become Python exceptions only at the edge;
+//  - Python exceptions raised by host functions travel through wasm as the
+//    API's host errors and are re-raised unchanged at the outermost call.
 #pragma once
 
 #include <nanobind/nanobind.h>
@@ -22,15 +28,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "ember/engine.hh"
-#include "runtime/runtime.hh"
-#include "runtime/store_data.hh"
-#include "support/error.hh"
+#include "ember/ember.hh"
 
 namespace nb = nanobind;
 
@@ -53,11 +57,11 @@ PyRefs& refs();
 [[noreturn]] void raise_wasmtime(const std::string& msg);
 [[noreturn]] void raise_type(const std::string& msg);
 [[noreturn]] void raise_value(const std::string& msg);
-// An engine error: ErrorKind::Trap becomes `Trap` (with `code` if known),
-// anything else `WasmtimeError`.
-[[noreturn]] void raise_error(const Error& e, TrapCode code = TrapCode::None);
-// The outcome of an invoke that did not return TrapCode::None.
-[[noreturn]] void raise_trap(rt::StoreData& s, TrapCode code);
+
+// The exception translator (registered once): ember::Trap becomes `Trap`
+// (TrapCode::Exit `ExitTrap`), any other ember::WasmError `WasmtimeError`
+// with the bare message, std::invalid_argument `ValueError`.
+void translate_exception(const std::exception_ptr& p, void*);
 
 // An int in [0, 2^64) (bool counts as int, as in Python); TypeError for
 // other types, ValueError when negative or too large.
@@ -73,71 +77,67 @@ struct ConfigHandle {
 };
 
 struct EngineHandle {
-  std::shared_ptr<rt::EngineData> data;
+  Engine engine;
 };
 
 struct ModuleHandle {
-  std::shared_ptr<rt::EngineData> engine;
-  std::shared_ptr<const ModuleData> data;
+  Module module;
 };
 
 // ---- the store ---------------------------------------------------------------
 
-struct WasiState;  // the store's WASI context and functions (wasi.cc)
-
-struct Store {
-  std::unique_ptr<rt::StoreData> data;  // null once closed
-  uint64_t id = 0;                      // unique per process, never reused
-  nb::object engine;                    // the Python Engine
+struct PyStore {
+  std::optional<Store> store;  // empty once closed
+  uint64_t id = 0;             // the API store's id (unique, never reused)
+  nb::object engine;           // the Python Engine
   nb::object user_data;
-  // Externref interning: one ExternObj per Python object identity, so the
+  // Externref interning: one ExternRef per Python object identity, so the
   // same object passed twice is the same reference (identity kept).
-  std::unordered_map<PyObject*, rt::ExternObj*> externs;
-  // Live externref objects above which a call first collects (collect_externs).
+  std::unordered_map<PyObject*, ExternRef> externs;
+  // Live externrefs above which a call first collects (collect_externs).
   size_t extern_threshold = kMinExternThreshold;
   static constexpr size_t kMinExternThreshold = 10000;
   // Single-thread guard: the thread inside the store and its depth.
   std::atomic<std::thread::id> owner{};
   int depth = 0;
-  std::shared_ptr<WasiState> wasi;  // null until set_wasi / a WASI function is made
 
-  Store(nb::handle engine, nb::handle data);
-  ~Store();
+  PyStore(nb::handle engine, nb::handle data);
+  ~PyStore();
   void close();
+  Store& api() { return *store; }
 };
 
 // A Caller: the store plus the calling instance, valid during one host call.
-struct Caller {
-  Store* store = nullptr;
-  rt::ModuleInst* instance = nullptr;
+struct PyCaller {
+  PyStore* store = nullptr;
+  std::optional<Instance> instance;
   bool valid = true;
 };
 
-// Drops the externref objects that no table, global or element segment
-// holds (their Python objects lose the store's reference) and returns how
-// many went. Does nothing when wasm frames of the store may be live on this
-// thread (called from inside a host function): frames are not scanned.
-size_t collect_externs(Store& s);
+// Drops the externrefs that no table, global or element segment holds
+// (their Python objects lose the store's reference) and returns how many
+// went. Does nothing while the store executes (frames are not scanned).
+size_t collect_externs(PyStore& s);
 // Before a call: collects once the live externrefs passed the threshold
 // (then set to twice what survived), so temporaries passed to wasm do not
 // accumulate in a store that never calls Store.gc().
-void maybe_collect_externs(Store& s);
+void maybe_collect_externs(PyStore& s);
 
-// Accepts a Store or a live Caller; returns the open Store or raises
+// Accepts a Store or a live Caller; returns the open store or raises
 // (closed store → ValueError, invalid caller → ValueError, other → TypeError).
-Store& store_of(nb::handle storelike);
+PyStore& store_of(nb::handle storelike);
 
 // Marks the store in use by this thread for the scope; raises WasmtimeError
 // when another thread is inside it.
 class StoreGuard {
  public:
-  explicit StoreGuard(Store& s);
+  explicit StoreGuard(PyStore& s);
   ~StoreGuard();
   StoreGuard(const StoreGuard&) = delete;
   StoreGuard& operator=(const StoreGuard&) = delete;
 
  private:
-  Store& s_;
+  PyStore& s_;
 };
 
 // The open store behind a Store or a live Caller, held by this thread for the
@@ -147,11 +147,11 @@ class StoreGuard {
 class StoreScope {
  public:
   explicit StoreScope(nb::handle storelike) : store(store_of(storelike)), guard_(store) {}
-  explicit StoreScope(Store& s);  // a Store object itself (ValueError if closed)
+  explicit StoreScope(PyStore& s);  // a Store object itself (ValueError if closed)
   StoreScope(const StoreScope&) = delete;
   StoreScope& operator=(const StoreScope&) = delete;
 
-  Store& store;
+  PyStore& store;
 
  private:
   StoreGuard guard_;
@@ -162,34 +162,43 @@ class StoreScope {
 template <typename T>
 struct Handle {
   uint64_t store_id = 0;
-  T* ptr = nullptr;
+  T h{nullptr, nullptr};
   // The entity, after checking that the scope's store is its store.
-  T* get(const StoreScope& scope) const {
+  const T& get(const StoreScope& scope) const {
     if (scope.store.id != store_id) raise_wasmtime("object used with the wrong store");
-    return ptr;
+    return h;
   }
+  bool same(const Handle& o) const { return store_id == o.store_id && h.raw() == o.h.raw(); }
 };
 
-struct Func : Handle<rt::FuncInst> {};
-struct Memory : Handle<rt::MemoryInst> {};
-struct Table : Handle<rt::TableInst> {};
-struct Global : Handle<rt::GlobalInst> {};
-struct InstanceHandle : Handle<rt::ModuleInst> {};
+struct FuncHandle : Handle<Func> {
+  // The function's type, owned by its store (valid while the handle passes
+  // `get`): read on every call without a copy.
+  const FuncType* type = nullptr;
+};
+struct MemoryHandle : Handle<Memory> {};
+struct TableHandle : Handle<Table> {};
+struct GlobalHandle : Handle<Global> {};
+struct InstanceHandle : Handle<Instance> {};
+
+FuncHandle func_handle(const PyStore& s, const Func& f);
 
 // The Python object for an extern of store `s`.
-nb::object wrap_extern(Store& s, const rt::Extern& e);
+nb::object wrap_extern(PyStore& s, const Extern& e);
 // The extern behind a Python Func/Memory/Table/Global of store `s`;
 // TypeError for anything else.
-rt::Extern unwrap_extern(Store& s, nb::handle obj);
+Extern unwrap_extern(PyStore& s, nb::handle obj);
 
 // ---- values ------------------------------------------------------------------
 
 // Python value → slot(s) for type `t`; TypeError when it does not convert.
-void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out);
+void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out);
 // Slot(s) of type `t` → a new Python value (null refs → None).
-nb::object from_slot(Store& s, ValType t, const rt::Slot* in);
+nb::object from_slot(PyStore& s, ValType t, const uint64_t* in);
 // The Python `Val` for a slot (used where wasmtime returns `Val`).
-nb::object val_object(Store& s, ValType t, const rt::Slot* in);
+nb::object val_object(PyStore& s, ValType t, const uint64_t* in);
+// Python value → API value of type `t` (to_slot's rules).
+Val to_val(PyStore& s, ValType t, nb::handle v);
 
 // ---- types -------------------------------------------------------------------
 
@@ -200,12 +209,10 @@ nb::object py_functype(const FuncType& t);
 nb::object py_globaltype(const GlobalType& t);
 nb::object py_tabletype(const TableType& t);
 nb::object py_memorytype(const MemoryType& t);
+nb::object py_externtype(const ExternType& t);
 GlobalType globaltype_of(nb::handle py);
 TableType tabletype_of(nb::handle py);
 MemoryType memorytype_of(nb::handle py);
-
-// WAT text → binary (the engine's text parser; wat.cc).
-Expected<std::vector<uint8_t>> parse_wat(std::string_view text);
 
 // ---- binding entry points (one per source file) ---------------------------------
 

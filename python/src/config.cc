@@ -4,8 +4,8 @@
 // one of these setters by the Python setting's name; the setter calls the
 // public ember::Config (include/ember/engine.hh), which holds every rule
 // about a value. An `Engine(config)` then builds its engine from that Config
-// (store.cc). This file only routes names to setters and turns the C++
-// exceptions into the Python ones:
+// (store.cc). This file only routes names to setters; the C++ exceptions
+// become Python ones in the binding's translator (convert.cc):
 //   std::invalid_argument  -> ValueError      (number out of range)
 //   WasmError              -> WasmtimeError   (unknown name, foreign target,
 //                                              unusable cache configuration)
@@ -21,18 +21,6 @@
 namespace ember::py {
 
 namespace {
-
-// Runs a Config setter, raising the Python exception for its C++ one.
-template <class F>
-void apply(F&& set) {
-  try {
-    set();
-  } catch (const std::invalid_argument& e) {
-    raise_value(e.what());
-  } catch (const WasmError& e) {
-    raise_wasmtime(e.what());
-  }
-}
 
 template <class T>
 struct Setter {
@@ -80,20 +68,23 @@ void set_bool(ConfigHandle& h, std::string_view name, bool on) {
     return;
   }
   for (std::string_view compat : kCompatFlags)
-    if (compat == name) return apply([&] { h.config.compat_flag(name, on); });
+    if (compat == name) {
+      h.config.compat_flag(name, on);
+      return;
+    }
   const Setter<bool>& s = find(kBoolSetters, name);
-  apply([&] { (h.config.*s.set)(on); });
+  (h.config.*s.set)(on);
 }
 
 void set_int(ConfigHandle& h, std::string_view name, nb::handle value) {
   const Setter<uint64_t>& s = find(kIntSetters, name);
   uint64_t v = checked_u64(value, std::string(name).c_str());
-  apply([&] { (h.config.*s.set)(v); });
+  (h.config.*s.set)(v);
 }
 
 void set_str(ConfigHandle& h, std::string_view name, const std::string& value) {
   const Setter<const std::string&>& s = find(kStrSetters, name);
-  apply([&] { (h.config.*s.set)(value); });
+  (h.config.*s.set)(value);
 }
 
 // What the Python layer reads back from a consumed Config (SharedMemory
@@ -120,9 +111,9 @@ void bind_config(nb::module_& m) {
       .def("set_bool", &set_bool, nb::arg("name"), nb::arg("on"))
       .def("set_int", &set_int, nb::arg("name"), nb::arg("value"))
       .def("set_str", &set_str, nb::arg("name"), nb::arg("value"))
-      .def("cache", [](ConfigHandle& h, bool on) { apply([&] { h.config.cache(on); }); })
-      .def("cache_path", [](ConfigHandle& h,
-                            const std::string& path) { apply([&] { h.config.cache_path(path); }); })
+      .def("cache", [](ConfigHandle& h, bool on) { h.config.cache(on); })
+      .def("cache_path",
+           [](ConfigHandle& h, const std::string& path) { h.config.cache_path(path); })
       .def("cranelift_flag", [](ConfigHandle& h, const std::string& key,
                                 const std::string& value) { h.config.cranelift_flag(key, value); })
       .def("get", &get, nb::arg("name"), nb::arg("default").none() = nb::none());

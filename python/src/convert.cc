@@ -9,11 +9,9 @@
 #include <nanobind/stl/string.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "common.hh"
-#include "ember/errors.hh"
-#include "runtime/backtrace.hh"
-#include "interp/interp.hh"
 
 namespace ember::py {
 
@@ -48,50 +46,40 @@ void raise_value(const std::string& msg) {
   raise(PyExc_ValueError, msg);
 }
 
-[[noreturn]] static void raise_trap_object(const std::string& msg, int code, nb::list frames) {
-  nb::object t = refs().trap_create(msg, code, frames);
-  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(t.ptr())), t.ptr());
-  throw nb::python_error();
-}
-
-void raise_error(const Error& e, TrapCode code) {
-  if (e.kind() == ErrorKind::Trap) {
-    int c = code == TrapCode::None ? -1 : trap_wasmtime_code(code);
-    std::string msg = code == TrapCode::None
-                          ? e.message()
-                          : std::string("wasm trap: ") + trap_wasmtime_message(code);
-    raise_trap_object(msg, c, nb::list());
-  }
-  raise_wasmtime(e.message());
-}
-
-void raise_trap(rt::StoreData& s, TrapCode code) {
-  if (code == TrapCode::HostError && s.host_error) {
-    std::exception_ptr ep = std::move(s.host_error);
-    s.host_error = nullptr;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const WasmError& e) {  // an engine error raised on the way (not a Python one)
-      raise_wasmtime(e.what());
-    }
-  }
-  if (code == TrapCode::Exit) {
-    nb::object e =
-        refs().ExitTrap("Exited with i32 exit status " + std::to_string(s.exit_code), s.exit_code);
+// Sets the Python error for a trap: `ExitTrap` for WASI's proc_exit, else a
+// `Trap` with wasmtime's report and the frames, innermost first.
+static void set_trap(const Trap& t) {
+  if (t.code() == TrapCode::Exit) {
+    nb::object e = refs().ExitTrap("Exited with i32 exit status " + std::to_string(t.exit_code()),
+                                   t.exit_code());
     PyErr_SetObject(refs().ExitTrap.ptr(), e.ptr());
-    throw nb::python_error();
+    return;
   }
-  // Backtrace: innermost first.
-  std::vector<FrameInfo> trace = rt::backtrace_frames(s);
   nb::list frames;
   nb::object frame_cls = nb::module_::import_("ember._error").attr("Frame");
-  for (const FrameInfo& f : trace) {
+  for (const FrameInfo& f : t.frames()) {
     nb::object mn = f.module_name.empty() ? nb::none() : nb::cast(f.module_name);
     nb::object fn = f.func_name.empty() ? nb::none() : nb::cast(f.func_name);
     frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, f.func_offset));
   }
-  std::string msg = rt::trap_report(code, trace, rt::last_fault(s));
-  raise_trap_object(msg, trap_wasmtime_code(code), frames);
+  nb::object obj = refs().trap_create(t.report(), trap_wasmtime_code(t.code()), frames);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())), obj.ptr());
+}
+
+void translate_exception(const std::exception_ptr& p, void*) {
+  try {
+    std::rethrow_exception(p);
+  } catch (const Trap& t) {
+    try {
+      set_trap(t);
+    } catch (nb::python_error& e) {  // building the Trap object failed
+      e.restore();
+    }
+  } catch (const WasmError& e) {
+    PyErr_SetString(refs().WasmtimeError.ptr(), e.message().c_str());
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  }
 }
 
 // ---- values ------------------------------------------------------------------
@@ -106,18 +94,19 @@ static uint64_t int_bits(nb::handle v) {
   return x;
 }
 
-static rt::Slot extern_slot(Store& s, nb::handle v) {
+// The slot of an externref (an ExternObj pointer: objects.hh's call_raw).
+static uint64_t extern_slot(PyStore& s, nb::handle v) {
   if (v.is_none()) return 0;
   auto it = s.externs.find(v.ptr());
-  if (it != s.externs.end()) return reinterpret_cast<rt::Slot>(it->second);
+  if (it != s.externs.end()) return reinterpret_cast<uint64_t>(it->second.raw());
   Py_INCREF(v.ptr());
   std::shared_ptr<void> payload(v.ptr(), PyObjDeleter());
-  rt::ExternObj* e = rt::create_extern(*s.data, kPyExternTag, std::move(payload));
-  s.externs.emplace(v.ptr(), e);
-  return reinterpret_cast<rt::Slot>(e);
+  ExternRef r = ExternRef::create(s.api(), std::move(payload), kPyExternTag);
+  s.externs.emplace(v.ptr(), r);
+  return reinterpret_cast<uint64_t>(r.raw());
 }
 
-void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
+void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
   nb::object inner;  // keeps a Val's payload alive while `v` points at it
   if (is_val(v)) {
     int code = nb::cast<int>(v.attr("_code"));
@@ -150,10 +139,10 @@ void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
     case ValType::FuncRef:
       if (v.is_none()) {
         *out = 0;
-      } else if (nb::isinstance<Func>(v)) {
-        const Func& f = nb::cast<const Func&>(v);
+      } else if (nb::isinstance<FuncHandle>(v)) {
+        const FuncHandle& f = nb::cast<const FuncHandle&>(v);
         if (f.store_id != s.id) raise_wasmtime("funcref from another store");
-        *out = reinterpret_cast<rt::Slot>(f.ptr);
+        *out = reinterpret_cast<uint64_t>(f.h.raw());
       } else {
         raise_type("expected a Func or None for funcref");
       }
@@ -163,7 +152,21 @@ void to_slot(Store& s, ValType t, nb::handle v, rt::Slot* out) {
   raise_type("unsupported value type");
 }
 
-nb::object from_slot(Store& s, ValType t, const rt::Slot* in) {
+Val to_val(PyStore& s, ValType t, nb::handle v) {
+  uint64_t slots[2] = {0, 0};
+  to_slot(s, t, v, slots);
+  return Val::from_slots(t, slots, s.api().raw());
+}
+
+FuncHandle func_handle(const PyStore& s, const Func& f) {
+  FuncHandle h;
+  h.store_id = s.id;
+  h.h = f;
+  h.type = &f.signature();
+  return h;
+}
+
+nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
   switch (t) {
     case ValType::I32:
       return nb::steal(PyLong_FromLong(static_cast<int32_t>(static_cast<uint32_t>(*in))));
@@ -180,25 +183,22 @@ nb::object from_slot(Store& s, ValType t, const rt::Slot* in) {
       return nb::steal(PyFloat_FromDouble(d));
     }
     case ValType::ExternRef: {
-      auto* e = reinterpret_cast<rt::ExternObj*>(*in);
-      if (!e) return nb::none();
-      if (e->host_id == kPyExternTag) return nb::borrow(static_cast<PyObject*>(e->payload.get()));
-      return nb::cast(e->host_id);
+      std::optional<ExternRef> r = Val::from_slots(t, in, s.api().raw()).externref();
+      if (!r) return nb::none();
+      if (r->id() == kPyExternTag) return nb::borrow(static_cast<PyObject*>(r->payload().get()));
+      return nb::cast(r->id());
     }
     case ValType::FuncRef: {
-      auto* f = reinterpret_cast<rt::FuncInst*>(*in);
+      std::optional<Func> f = Val::from_slots(t, in, s.api().raw()).funcref();
       if (!f) return nb::none();
-      Func h;
-      h.store_id = s.id;
-      h.ptr = f;
-      return nb::cast(h);
+      return nb::cast(func_handle(s, *f));
     }
     case ValType::V128: raise_wasmtime("v128 values cannot be returned to Python");
   }
   return nb::none();
 }
 
-nb::object val_object(Store& s, ValType t, const rt::Slot* in) {
+nb::object val_object(PyStore& s, ValType t, const uint64_t* in) {
   nb::object v = from_slot(s, t, in);
   return refs().Val(static_cast<int>(t), v);
 }
@@ -257,6 +257,17 @@ nb::object py_tabletype(const TableType& t) {
 }
 nb::object py_memorytype(const MemoryType& t) {
   return refs().MemoryType(py_limits(t.limits), t.limits.is64, t.limits.shared);
+}
+
+nb::object py_externtype(const ExternType& t) {
+  switch (t.kind) {
+    case ExternKind::Func: return py_functype(t.func);
+    case ExternKind::Table: return py_tabletype(t.table);
+    case ExternKind::Memory: return py_memorytype(t.memory);
+    case ExternKind::Global: return py_globaltype(t.global);
+    case ExternKind::Tag: break;
+  }
+  return nb::none();
 }
 
 GlobalType globaltype_of(nb::handle py) {

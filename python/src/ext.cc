@@ -44,6 +44,7 @@ NB_MODULE(_ember, m) {
   // report would flag both, so it is off.
   nb::set_leak_warnings(false);
   m.def("_init", &init_refs);
+  nb::register_exception_translator(&translate_exception);
   bind_config(m);
   bind_store(m);
   bind_module(m);

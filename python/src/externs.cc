@@ -18,7 +18,7 @@ namespace ember::py {
 namespace {
 
 bool is_storelike(nb::handle h) {
-  return nb::isinstance<Store>(h) || nb::isinstance<Caller>(h);
+  return nb::isinstance<PyStore>(h) || nb::isinstance<PyCaller>(h);
 }
 
 // wasmtime raises AttributeError for a non-store or non-type argument here
@@ -44,44 +44,44 @@ std::string int_text(nb::handle v) {
 
 // ---- Memory ---------------------------------------------------------------------
 
-void memory_init(Memory* self, nb::handle store, nb::handle ty) {
+void memory_init(MemoryHandle* self, nb::handle store, nb::handle ty) {
   if (!is_storelike(store)) raise_attr("expected a Store");
   StoreScope scope(store);
-  Store& s = scope.store;
+  PyStore& s = scope.store;
   if (PyObject_IsInstance(ty.ptr(), refs().MemoryType.ptr()) != 1)
     raise_attr("expected a MemoryType");
   MemoryType mt = memorytype_of(ty);
-  Expected<rt::MemoryInst*> mem = rt::create_memory(*s.data, mt);
-  if (!mem) raise_error(mem.error());
-  new (self) Memory();
+  Memory mem = Memory::create(s.api(), mt);
+  new (self) MemoryHandle();
   self->store_id = s.id;
-  self->ptr = *mem;
+  self->h = mem;
 }
 
-int64_t memory_grow(const Memory& m, nb::handle store, nb::handle delta) {
+int64_t memory_grow(const MemoryHandle& m, nb::handle store, nb::handle delta) {
   StoreScope scope(store);
-  rt::MemoryInst* mem = m.get(scope);
+  const Memory& mem = m.get(scope);
   int64_t d = int_arg(delta, "delta");
   if (d < 0) raise_wasmtime("cannot grow memory by a negative amount");
-  int64_t old = rt::memory_grow(*scope.store.data, *mem, static_cast<uint64_t>(d));
-  if (old < 0) raise_wasmtime("failed to grow memory by `" + int_text(delta) + "`");
-  return old;
+  // Saturated (beyond 2^63): cannot succeed; the API's message names the amount.
+  if (d == INT64_MAX) throw grow_error(ExternKind::Memory, int_text(delta));
+  return static_cast<int64_t>(mem.grow(static_cast<uint64_t>(d)));
 }
 
-nb::bytearray memory_read(const Memory& m, nb::handle store, nb::handle start, nb::handle stop) {
+nb::bytearray memory_read(const MemoryHandle& m, nb::handle store, nb::handle start,
+                          nb::handle stop) {
   StoreScope scope(store);
-  rt::MemoryInst* mem = m.get(scope);
-  Py_ssize_t len = static_cast<Py_ssize_t>(mem->size);
+  const Memory& mem = m.get(scope);
+  Py_ssize_t len = static_cast<Py_ssize_t>(mem.data_size());
   Py_ssize_t a = start.is_none() ? 0 : static_cast<Py_ssize_t>(int_arg(start, "start"));
   Py_ssize_t b = stop.is_none() ? len : static_cast<Py_ssize_t>(int_arg(stop, "stop"));
   PySlice_AdjustIndices(len, &a, &b, 1);
   Py_ssize_t n = std::max<Py_ssize_t>(b - a, 0);
-  return nb::bytearray(mem->base + a, static_cast<size_t>(n));
+  return nb::bytearray(mem.data() + a, static_cast<size_t>(n));
 }
 
-size_t memory_write(const Memory& m, nb::handle store, nb::handle value, nb::handle start) {
+size_t memory_write(const MemoryHandle& m, nb::handle store, nb::handle value, nb::handle start) {
   StoreScope scope(store);
-  rt::MemoryInst* mem = m.get(scope);
+  const Memory& mem = m.get(scope);
   Py_buffer view;
   if (!PyBytes_Check(value.ptr()) && !PyByteArray_Check(value.ptr()) &&
       !PyObject_CheckBuffer(value.ptr()))
@@ -91,157 +91,145 @@ size_t memory_write(const Memory& m, nb::handle store, nb::handle value, nb::han
     Py_buffer* v;
     ~Release() { PyBuffer_Release(v); }
   } release{&view};
-  int64_t size = static_cast<int64_t>(mem->size);
+  int64_t size = static_cast<int64_t>(mem.data_size());
   int64_t a = start.is_none() ? 0 : int_arg(start, "start");
   if (a < 0) a += size;
   int64_t n = static_cast<int64_t>(view.len);
   if (a < 0 || a >= size || n > size - a) raise(PyExc_IndexError, "write out of bounds");
-  std::memcpy(mem->base + a, view.buf, static_cast<size_t>(n));
+  mem.write(static_cast<uint64_t>(a),
+            std::span<const uint8_t>(static_cast<const uint8_t*>(view.buf), size_t(n)));
   return static_cast<size_t>(n);
 }
 
-nb::object memory_data_ptr(const Memory& m, nb::handle store) {
+nb::object memory_data_ptr(const MemoryHandle& m, nb::handle store) {
   StoreScope scope(store);
-  rt::MemoryInst* mem = m.get(scope);
-  return refs().ctypes_ubyte_ptr(reinterpret_cast<uintptr_t>(mem->base));
+  return refs().ctypes_ubyte_ptr(reinterpret_cast<uintptr_t>(m.get(scope).data()));
 }
 
-nb::object memory_buffer_ptr(const Memory& m, nb::handle store, nb::handle size, nb::handle off) {
+nb::object memory_buffer_ptr(const MemoryHandle& m, nb::handle store, nb::handle size,
+                             nb::handle off) {
   StoreScope scope(store);
-  rt::MemoryInst* mem = m.get(scope);
-  int64_t total = static_cast<int64_t>(mem->size);
+  const Memory& mem = m.get(scope);
+  int64_t total = static_cast<int64_t>(mem.data_size());
   int64_t offset = int_arg(off, "offset");
   if (offset < 0 || offset > total) raise(PyExc_IndexError, "buffer offset out of bounds");
   int64_t n = size.is_none() ? total - offset : int_arg(size, "size");
   if (n < 0 || n > total - offset) raise(PyExc_IndexError, "buffer out of bounds");
-  return refs().ctypes_ubyte_array(reinterpret_cast<uintptr_t>(mem->base + offset), n);
+  return refs().ctypes_ubyte_array(reinterpret_cast<uintptr_t>(mem.data() + offset), n);
 }
 
 // ---- Table ----------------------------------------------------------------------
 
-void* ref_of(Store& s, ValType t, nb::handle v) {
-  rt::Slot slot = 0;
-  to_slot(s, t, v, &slot);
-  return reinterpret_cast<void*>(slot);
-}
-
-void table_init(Table* self, nb::handle store, nb::handle ty, nb::handle init) {
+void table_init(TableHandle* self, nb::handle store, nb::handle ty, nb::handle init) {
   if (!is_storelike(store)) raise_attr("expected a Store");
   StoreScope scope(store);
-  Store& s = scope.store;
+  PyStore& s = scope.store;
   TableType tt = tabletype_of(ty);
-  void* r = ref_of(s, tt.elem, init);
-  Expected<rt::TableInst*> t = rt::create_table(*s.data, tt, r);
-  if (!t) raise_error(t.error());
-  new (self) Table();
+  Table t = Table::create(s.api(), tt, to_val(s, tt.elem, init));
+  new (self) TableHandle();
   self->store_id = s.id;
-  self->ptr = *t;
+  self->h = t;
 }
 
-nb::object table_get(const Table& t, nb::handle store, nb::handle idx) {
+nb::object table_get(const TableHandle& t, nb::handle store, nb::handle idx) {
   StoreScope scope(store);
-  Store* s = &scope.store;
-  rt::TableInst* tab = t.get(scope);
+  PyStore* s = &scope.store;
+  const Table& tab = t.get(scope);
   int64_t i = int_arg(idx, "index");
-  if (i < 0 || static_cast<uint64_t>(i) >= tab->elems.size()) return nb::none();
-  rt::Slot slot = reinterpret_cast<rt::Slot>(tab->elems[static_cast<size_t>(i)]);
-  nb::object v = from_slot(*s, tab->type.elem, &slot);
-  if (PyObject_IsTrue(v.ptr()) != 1 && !nb::isinstance<Func>(v))
-    return refs().Val(static_cast<int>(tab->type.elem), v);
+  if (i < 0 || static_cast<uint64_t>(i) >= tab.size()) return nb::none();
+  Val r = tab.get(static_cast<uint64_t>(i));
+  uint64_t slot = r.bits();
+  nb::object v = from_slot(*s, r.type(), &slot);
+  if (PyObject_IsTrue(v.ptr()) != 1 && !nb::isinstance<FuncHandle>(v))
+    return refs().Val(static_cast<int>(r.type()), v);
   return v;
 }
 
-void table_set(const Table& t, nb::handle store, nb::handle idx, nb::handle val) {
+void table_set(const TableHandle& t, nb::handle store, nb::handle idx, nb::handle val) {
   StoreScope scope(store);
-  Store* s = &scope.store;
-  rt::TableInst* tab = t.get(scope);
+  PyStore* s = &scope.store;
+  const Table& tab = t.get(scope);
   int64_t i = int_arg(idx, "index");
-  void* r = ref_of(*s, tab->type.elem, val);
-  if (i < 0 || static_cast<uint64_t>(i) >= tab->elems.size())
-    raise_wasmtime("table index out of bounds");
-  tab->elems[static_cast<size_t>(i)] = r;
+  Val v = to_val(*s, tab.type().elem, val);
+  // A negative index is as far out of bounds as one beyond 2^63.
+  tab.set(i < 0 ? UINT64_MAX : static_cast<uint64_t>(i), v);
 }
 
-int64_t table_grow(const Table& t, nb::handle store, nb::handle amt, nb::handle init) {
+int64_t table_grow(const TableHandle& t, nb::handle store, nb::handle amt, nb::handle init) {
   StoreScope scope(store);
-  Store* s = &scope.store;
-  rt::TableInst* tab = t.get(scope);
+  PyStore* s = &scope.store;
+  const Table& tab = t.get(scope);
   int64_t d = int_arg(amt, "amount");
-  void* r = ref_of(*s, tab->type.elem, init);
+  Val v = to_val(*s, tab.type().elem, init);
   if (d < 0) raise_wasmtime("cannot grow a table by a negative amount");
-  int64_t old = rt::table_grow(*s->data, *tab, static_cast<uint64_t>(d), r);
-  if (old < 0) raise_wasmtime("failed to grow table by `" + int_text(amt) + "`");
-  return old;
+  // Saturated (beyond 2^63): cannot succeed; the API's message names the amount.
+  if (d == INT64_MAX) throw grow_error(ExternKind::Table, int_text(amt));
+  return static_cast<int64_t>(tab.grow(static_cast<uint64_t>(d), v));
 }
 
 // ---- Global ---------------------------------------------------------------------
 
-void global_init(Global* self, nb::handle store, nb::handle ty, nb::handle val) {
+void global_init(GlobalHandle* self, nb::handle store, nb::handle ty, nb::handle val) {
   if (!is_storelike(store)) raise_attr("expected a Store");
   StoreScope scope(store);
-  Store& s = scope.store;
+  PyStore& s = scope.store;
   GlobalType gt = globaltype_of(ty);
-  rt::Slot v[2] = {0, 0};
-  to_slot(s, gt.type, val, v);
-  new (self) Global();
+  Global g = Global::create(s.api(), gt, to_val(s, gt.type, val));
+  new (self) GlobalHandle();
   self->store_id = s.id;
-  self->ptr = rt::create_global(*s.data, gt, v);
+  self->h = g;
 }
 
-nb::object global_value(const Global& g, nb::handle store) {
+nb::object global_value(const GlobalHandle& g, nb::handle store) {
   StoreScope scope(store);
-  Store* s = &scope.store;
-  rt::GlobalInst* gi = g.get(scope);
-  if (is_ref(gi->type.type) && gi->value[0] == 0) return val_object(*s, gi->type.type, gi->value);
-  return from_slot(*s, gi->type.type, gi->value);
+  PyStore* s = &scope.store;
+  Val v = g.get(scope).get();
+  uint64_t slots[2] = {v.bits(), v.bits_hi()};
+  if (v.is_null()) return val_object(*s, v.type(), slots);
+  return from_slot(*s, v.type(), slots);
 }
 
-void global_set(const Global& g, nb::handle store, nb::handle val) {
+void global_set(const GlobalHandle& g, nb::handle store, nb::handle val) {
   StoreScope scope(store);
-  Store* s = &scope.store;
-  rt::GlobalInst* gi = g.get(scope);
-  rt::Slot v[2] = {0, 0};
-  to_slot(*s, gi->type.type, val, v);
-  if (!gi->type.mut) raise_wasmtime("immutable global cannot be set");
-  gi->value[0] = v[0];
-  gi->value[1] = v[1];
+  PyStore* s = &scope.store;
+  const Global& gl = g.get(scope);
+  gl.set(to_val(*s, gl.type().type, val));
 }
 
 template <typename H>
 bool same_handle(const H& a, nb::handle b) {
-  return nb::isinstance<H>(b) && nb::cast<const H&>(b).ptr == a.ptr &&
-         nb::cast<const H&>(b).store_id == a.store_id;
+  return nb::isinstance<H>(b) && nb::cast<const H&>(b).same(a);
 }
 
 }  // namespace
 
 void bind_externs(nb::module_& m) {
-  nb::class_<Memory>(m, "Memory", "A linear memory of a store.")
+  nb::class_<MemoryHandle>(m, "Memory", "A linear memory of a store.")
       .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none())
       .def(
           "type",
-          [](const Memory& mm, nb::handle s) {
+          [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
-            return py_memorytype(rt::current_type(*mm.get(scope)));
+            return py_memorytype(mm.get(scope).type());
           },
           nb::arg("store").none())
       .def(
           "size",
-          [](const Memory& mm, nb::handle s) {
+          [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
-            return mm.get(scope)->size / kPageSize;
+            return mm.get(scope).size();
           },
           nb::arg("store").none())
       .def(
           "data_len",
-          [](const Memory& mm, nb::handle s) {
+          [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
-            return mm.get(scope)->size;
+            return mm.get(scope).data_size();
           },
           nb::arg("store").none())
       .def(
           "page_size",
-          [](const Memory& mm, nb::handle s) {
+          [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
             (void)mm.get(scope);
             return kPageSize;
@@ -249,7 +237,7 @@ void bind_externs(nb::module_& m) {
           nb::arg("store").none())
       .def(
           "page_size_log2",
-          [](const Memory& mm, nb::handle s) {
+          [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
             (void)mm.get(scope);
             return 16;
@@ -263,47 +251,47 @@ void bind_externs(nb::module_& m) {
       .def("data_ptr", &memory_data_ptr, nb::arg("store").none())
       .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(),
            nb::arg("size").none() = nb::none(), nb::arg("offset").none() = 0)
-      .def("__eq__", &same_handle<Memory>)
-      .def("__hash__", [](const Memory& h) { return std::hash<const void*>()(h.ptr); });
+      .def("__eq__", &same_handle<MemoryHandle>)
+      .def("__hash__", [](const MemoryHandle& h) { return std::hash<const void*>()(h.h.raw()); });
 
-  nb::class_<Table>(m, "Table", "A table of references of a store.")
+  nb::class_<TableHandle>(m, "Table", "A table of references of a store.")
       .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(),
            nb::arg("init").none())
       .def(
           "type",
-          [](const Table& t, nb::handle s) {
+          [](const TableHandle& t, nb::handle s) {
             StoreScope scope(s);
-            return py_tabletype(rt::current_type(*t.get(scope)));
+            return py_tabletype(t.get(scope).type());
           },
           nb::arg("store").none())
       .def(
           "size",
-          [](const Table& t, nb::handle s) {
+          [](const TableHandle& t, nb::handle s) {
             StoreScope scope(s);
-            return t.get(scope)->elems.size();
+            return t.get(scope).size();
           },
           nb::arg("store").none())
       .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(),
            nb::arg("init").none())
       .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none())
       .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none())
-      .def("__eq__", &same_handle<Table>)
-      .def("__hash__", [](const Table& h) { return std::hash<const void*>()(h.ptr); });
+      .def("__eq__", &same_handle<TableHandle>)
+      .def("__hash__", [](const TableHandle& h) { return std::hash<const void*>()(h.h.raw()); });
 
-  nb::class_<Global>(m, "Global", "A global variable of a store.")
+  nb::class_<GlobalHandle>(m, "Global", "A global variable of a store.")
       .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(),
            nb::arg("val").none())
       .def(
           "type",
-          [](const Global& g, nb::handle s) {
+          [](const GlobalHandle& g, nb::handle s) {
             StoreScope scope(s);
-            return py_globaltype(g.get(scope)->type);
+            return py_globaltype(g.get(scope).type());
           },
           nb::arg("store").none())
       .def("value", &global_value, nb::arg("store").none())
       .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none())
-      .def("__eq__", &same_handle<Global>)
-      .def("__hash__", [](const Global& h) { return std::hash<const void*>()(h.ptr); });
+      .def("__eq__", &same_handle<GlobalHandle>)
+      .def("__hash__", [](const GlobalHandle& h) { return std::hash<const void*>()(h.h.raw()); });
 }
 
 }  // namespace ember::py

@@ -14,6 +14,7 @@
 // invalidated when the host call ends, however it ends.
 #include <nanobind/stl/string.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common.hh"
@@ -28,16 +29,24 @@ constexpr size_t kInlineSlots = 16;
 class SlotBuf {
  public:
   explicit SlotBuf(size_t n)
-      : p_(n <= kInlineSlots ? inline_ : (heap_ = std::make_unique<rt::Slot[]>(n)).get()) {}
-  rt::Slot* get() { return p_; }
+      : p_(n <= kInlineSlots ? inline_ : (heap_ = std::make_unique<uint64_t[]>(n)).get()) {}
+  uint64_t* get() { return p_; }
 
  private:
-  rt::Slot inline_[kInlineSlots] = {};
-  std::unique_ptr<rt::Slot[]> heap_;
-  rt::Slot* p_;
+  uint64_t inline_[kInlineSlots] = {};
+  std::unique_ptr<uint64_t[]> heap_;
+  uint64_t* p_;
 };
 
-nb::object results_to_python(Store& s, const FuncType& ty, const rt::Slot* slots) {
+// Call slots of a signature: max(params, results), at least 1.
+size_t call_slots(const FuncType& ty) {
+  size_t p = 0, r = 0;
+  for (ValType t : ty.params) p += slot_count(t);
+  for (ValType t : ty.results) r += slot_count(t);
+  return std::max<size_t>({p, r, 1});
+}
+
+nb::object results_to_python(PyStore& s, const FuncType& ty, const uint64_t* slots) {
   size_t n = ty.results.size();
   if (n == 0) return nb::none();
   if (n == 1) return from_slot(s, ty.results[0], slots);
@@ -50,32 +59,29 @@ nb::object results_to_python(Store& s, const FuncType& ty, const rt::Slot* slots
   return out;
 }
 
-nb::object call(const Func& f, nb::handle storelike, nb::args args) {
+nb::object call(const FuncHandle& f, nb::handle storelike, nb::args args) {
   StoreScope scope(storelike);
-  Store* s = &scope.store;
-  rt::FuncInst* fi = f.get(scope);
-  const FuncType& ty = *fi->type;
+  PyStore* s = &scope.store;
+  const Func& fn = f.get(scope);
+  const FuncType& ty = *f.type;
   size_t np = ty.params.size();
   size_t given = args.size();
-  if (given != np) {
-    raise_wasmtime(std::string(given > np ? "too many" : "too few") +
-                   " parameters provided: given " + std::to_string(given) + ", expected " +
-                   std::to_string(np));
-  }
+  if (given != np) throw argument_count_error(given, np);
   maybe_collect_externs(*s);  // before any argument is in an unscanned slot
-  SlotBuf buf(rt::call_slots(ty));
-  rt::Slot* slots = buf.get();
+  SlotBuf buf(call_slots(ty));
+  uint64_t* slots = buf.get();
   size_t k = 0;
   for (size_t i = 0; i < np; ++i) {
     to_slot(*s, ty.params[i], args[i], slots + k);
     k += slot_count(ty.params[i]);
   }
-  TrapCode tc;
   {
+    // A host function's Python exception comes back through here as itself;
+    // nothing touches it before the GIL is back (the release guard is
+    // destroyed first while unwinding).
     nb::gil_scoped_release nogil;
-    tc = rt::invoke(*s->data, fi, slots);
+    fn.call_raw(slots);
   }
-  if (tc != TrapCode::None) raise_trap(*s->data, tc);
   return results_to_python(*s, ty, slots);
 }
 
@@ -83,12 +89,12 @@ nb::object call(const Func& f, nb::handle storelike, nb::args args) {
 struct HostCtx {
   nb::object callable;
   bool access_caller = false;
-  Store* store = nullptr;
-  std::shared_ptr<FuncType> type;
+  PyStore* store = nullptr;
+  FuncType type;
 };
 
-void host_results(HostCtx& c, nb::handle r, rt::Slot* slots) {
-  const FuncType& ty = *c.type;
+void host_results(HostCtx& c, nb::handle r, uint64_t* slots) {
+  const FuncType& ty = c.type;
   size_t n = ty.results.size();
   if (n == 0) {
     if (!r.is_none()) raise_wasmtime("callback produced results when it shouldn't");
@@ -110,94 +116,84 @@ void host_results(HostCtx& c, nb::handle r, rt::Slot* slots) {
   }
 }
 
-TrapCode host_call(HostCtx& c, rt::HostCall& hc, rt::Slot* slots) {
+// The body of a Python host function. Any exception (a Python one as
+// nb::python_error) leaves through the API, which hands it back unchanged
+// to the outermost call.
+void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
   nb::gil_scoped_acquire gil;
-  Caller* caller = nullptr;
-  try {
-    const FuncType& ty = *c.type;
-    size_t off = c.access_caller ? 1 : 0;
-    nb::object args = nb::steal(PyTuple_New(static_cast<Py_ssize_t>(ty.params.size() + off)));
-    if (!args.is_valid()) throw nb::python_error();
-    if (c.access_caller) {
-      nb::object co = nb::cast(Caller{c.store, hc.caller, true});
-      caller = nb::inst_ptr<Caller>(co);
-      PyTuple_SET_ITEM(args.ptr(), 0, co.release().ptr());
+  PyCaller* caller = nullptr;
+  struct Invalidate {  // the Caller is valid for this call only, however it ends
+    PyCaller*& c;
+    ~Invalidate() {
+      if (c) c->valid = false;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < ty.params.size(); ++i) {
-      nb::object v = from_slot(*c.store, ty.params[i], slots + k);
-      k += slot_count(ty.params[i]);
-      PyTuple_SET_ITEM(args.ptr(), static_cast<Py_ssize_t>(i + off), v.release().ptr());
-    }
-    nb::object r = nb::steal(PyObject_Call(c.callable.ptr(), args.ptr(), nullptr));
-    if (!r.is_valid()) throw nb::python_error();
-    host_results(c, r, slots);
-    if (caller) caller->valid = false;
-    return TrapCode::None;
-  } catch (nb::python_error&) {
-    if (caller) caller->valid = false;
-    hc.store->host_error = std::current_exception();
-    return TrapCode::HostError;
-  } catch (const std::exception& e) {
-    if (caller) caller->valid = false;
-    PyErr_SetString(refs().WasmtimeError.ptr(), e.what());
-    try {
-      throw nb::python_error();
-    } catch (nb::python_error&) {
-      hc.store->host_error = std::current_exception();
-    }
-    return TrapCode::HostError;
+  } invalidate{caller};
+  const FuncType& ty = c.type;
+  size_t off = c.access_caller ? 1 : 0;
+  nb::object args = nb::steal(PyTuple_New(static_cast<Py_ssize_t>(ty.params.size() + off)));
+  if (!args.is_valid()) throw nb::python_error();
+  if (c.access_caller) {
+    nb::object co = nb::cast(PyCaller{c.store, api_caller.instance(), true});
+    caller = nb::inst_ptr<PyCaller>(co);
+    PyTuple_SET_ITEM(args.ptr(), 0, co.release().ptr());
   }
+  size_t k = 0;
+  for (size_t i = 0; i < ty.params.size(); ++i) {
+    nb::object v = from_slot(*c.store, ty.params[i], slots + k);
+    k += slot_count(ty.params[i]);
+    PyTuple_SET_ITEM(args.ptr(), static_cast<Py_ssize_t>(i + off), v.release().ptr());
+  }
+  nb::object r = nb::steal(PyObject_Call(c.callable.ptr(), args.ptr(), nullptr));
+  if (!r.is_valid()) throw nb::python_error();
+  host_results(c, r, slots);
 }
 
-void func_init(Func* self, nb::handle store, nb::handle ty, nb::handle fn, bool access_caller) {
-  if (!nb::isinstance<Store>(store)) raise_type("expected a Store");
+void func_init(FuncHandle* self, nb::handle store, nb::handle ty, nb::handle fn,
+               bool access_caller) {
+  if (!nb::isinstance<PyStore>(store)) raise_type("expected a Store");
   StoreScope scope(store);
-  Store& s = scope.store;
-  auto type = std::make_shared<FuncType>(functype_of(ty));
+  PyStore& s = scope.store;
+  FuncType type = functype_of(ty);
   if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
   auto ctx = std::make_shared<HostCtx>();
   ctx->callable = nb::borrow(fn);
   ctx->access_caller = access_caller;
   ctx->store = &s;
   ctx->type = type;
-  rt::HostFn hf = [ctx](rt::HostCall& hc, rt::Slot* slots) { return host_call(*ctx, hc, slots); };
-  rt::FuncInst* fi = rt::create_host_func(*s.data, *type, std::move(hf));
-  new (self) Func();
-  self->store_id = s.id;
-  self->ptr = fi;
+  Func f = Func::create(s.api(), type,
+                        [ctx](Caller& caller, uint64_t* slots) { host_call(*ctx, caller, slots); });
+  new (self) FuncHandle(func_handle(s, f));
 }
 
 }  // namespace
 
 void bind_func(nb::module_& m) {
-  nb::class_<Func>(m, "Func", nb::is_weak_referenceable(), "A WebAssembly or host function.")
+  nb::class_<FuncHandle>(m, "Func", nb::is_weak_referenceable(), "A WebAssembly or host function.")
       .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(),
            nb::arg("func").none(), nb::arg("access_caller") = false)
       .def("__call__", &call, nb::arg("store").none(), nb::arg("params"))
       .def(
           "type",
-          [](const Func& f, nb::handle store) {
+          [](const FuncHandle& f, nb::handle store) {
             StoreScope scope(store);
-            return py_functype(*f.get(scope)->type);
+            return py_functype(f.get(scope).signature());
           },
           nb::arg("store").none())
       .def("param_arity",
-           [](const Func& f, nb::handle store) {
+           [](const FuncHandle& f, nb::handle store) {
              StoreScope scope(store);
-             return f.get(scope)->type->params.size();
+             return f.get(scope).signature().params.size();
            })
       .def("result_arity",
-           [](const Func& f, nb::handle store) {
+           [](const FuncHandle& f, nb::handle store) {
              StoreScope scope(store);
-             return f.get(scope)->type->results.size();
+             return f.get(scope).signature().results.size();
            })
       .def("__eq__",
-           [](const Func& a, nb::handle b) {
-             return nb::isinstance<Func>(b) && nb::cast<const Func&>(b).ptr == a.ptr &&
-                    nb::cast<const Func&>(b).store_id == a.store_id;
+           [](const FuncHandle& a, nb::handle b) {
+             return nb::isinstance<FuncHandle>(b) && nb::cast<const FuncHandle&>(b).same(a);
            })
-      .def("__hash__", [](const Func& f) { return std::hash<const void*>()(f.ptr); });
+      .def("__hash__", [](const FuncHandle& f) { return std::hash<const void*>()(f.h.raw()); });
 }
 
 }  // namespace ember::py

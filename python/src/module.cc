@@ -8,14 +8,9 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <span>
 
 #include "common.hh"
-#include "compile/module_cache.hh"
-#include "compile/serialize.hh"
 
 namespace ember::py {
 
@@ -40,142 +35,93 @@ std::span<const uint8_t> buffer_of(nb::handle b, bool* stable) {
   return {reinterpret_cast<const uint8_t*>(p), size_t(n)};
 }
 
-std::vector<uint8_t> bytes_of(nb::handle b) {
+// Runs `f` on the bytes of `b` with the GIL released (on a copy when the
+// buffer could change meanwhile).
+template <typename F>
+auto with_bytes(nb::handle b, F f) {
   bool stable;
-  std::span<const uint8_t> s = buffer_of(b, &stable);
-  return std::vector<uint8_t>(s.begin(), s.end());
+  std::span<const uint8_t> view = buffer_of(b, &stable);
+  std::vector<uint8_t> copy;
+  if (!stable) {
+    copy.assign(view.begin(), view.end());
+    view = copy;
+  }
+  nb::gil_scoped_release nogil;
+  return f(view);
 }
 
-std::shared_ptr<ModuleData> compile_wasm(const rt::EngineData& engine, std::vector<uint8_t> bytes,
-                                         bool validate) {
-  Expected<std::shared_ptr<ModuleData>> m = [&] {
-    nb::gil_scoped_release nogil;
-    return rt::compile_bytes(engine, std::move(bytes), validate);
-  }();
-  if (!m) raise_wasmtime(m.error().describe());
-  return *m;
+// Compiling and the text parser report "kind: message (at place)", as
+// wasmtime does for them; other errors give the bare message.
+[[noreturn]] void raise_described(const WasmError& e) {
+  raise_wasmtime(e.what());
 }
 
-ModuleHandle deserialize_bytes(const EngineHandle& e, std::span<const uint8_t> blob) {
-  Expected<std::shared_ptr<ModuleData>> m = [&] {
-    nb::gil_scoped_release nogil;
-    return rt::deserialize_module(blob, *e.data);
-  }();
-  if (!m) raise_wasmtime(m.error().message());
-  ModuleHandle h;
-  h.engine = e.data;
-  h.data = std::move(*m);
-  return h;
+ModuleHandle compile(const EngineHandle& e, nb::handle wasm, bool validate) {
+  try {
+    return ModuleHandle{with_bytes(wasm, [&](std::span<const uint8_t> bytes) {
+      return Module::from_binary(e.engine, bytes, validate);
+    })};
+  } catch (const WasmError& err) {
+    raise_described(err);
+  }
 }
 
 nb::bytes serialize(const ModuleHandle& h) {
-  Expected<std::vector<uint8_t>> blob = [&] {
+  std::vector<uint8_t> blob = [&] {
     nb::gil_scoped_release nogil;
-    return rt::serialize_module(*h.data, *h.engine);
+    return h.module.serialize();
   }();
-  if (!blob) raise_wasmtime(blob.error().message());
-  return nb::bytes(reinterpret_cast<const char*>(blob->data()), blob->size());
+  return nb::bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
 }
 
 ModuleHandle deserialize_file(const EngineHandle& e, const std::string& path) {
-  std::vector<uint8_t> blob;
-  int err = 0;
-  bool ok = [&] {
-    nb::gil_scoped_release nogil;
-    FILE* f = std::fopen(path.c_str(), "rb");
-    err = errno;
-    if (!f) return false;
-    if (std::fseek(f, 0, SEEK_END) == 0) {
-      long size = std::ftell(f);
-      if (size > 0) blob.reserve(size_t(size));
-      std::rewind(f);
-    }
-    uint8_t buf[1 << 16];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) blob.insert(blob.end(), buf, buf + n);
-    bool good = !std::ferror(f);
-    err = errno;
-    std::fclose(f);
-    return good;
-  }();
-  if (!ok) raise_wasmtime("failed to read serialized module `" + path + "`: " + std::strerror(err));
-  return deserialize_bytes(e, blob);
-}
-
-nb::object extern_type(const ModuleData& m, ExternKind kind, uint32_t index_or_type) {
-  switch (kind) {
-    case ExternKind::Func: return py_functype(m.func_type(index_or_type));
-    case ExternKind::Table: return py_tabletype(m.tables[index_or_type]);
-    case ExternKind::Memory: return py_memorytype(m.memories[index_or_type]);
-    case ExternKind::Global: return py_globaltype(m.globals[index_or_type].type);
-    case ExternKind::Tag: break;
-  }
-  raise_wasmtime("tags are not supported yet");
+  nb::gil_scoped_release nogil;
+  return ModuleHandle{Module::deserialize_file(e.engine, path)};
 }
 
 nb::list module_imports(const ModuleHandle& h) {
-  const ModuleData& m = *h.data;
   nb::list out;
-  for (const Import& imp : m.imports) {
-    nb::object ty;
-    switch (imp.kind) {
-      case ExternKind::Func: ty = py_functype(m.types[imp.func_type]); break;
-      case ExternKind::Table: ty = py_tabletype(imp.table); break;
-      case ExternKind::Memory: ty = py_memorytype(imp.memory); break;
-      case ExternKind::Global: ty = py_globaltype(imp.global); break;
-      case ExternKind::Tag: ty = nb::none(); break;
-    }
-    out.append(nb::make_tuple(imp.module, imp.name, ty));
-  }
+  for (const ImportType& imp : h.module.imports())
+    out.append(nb::make_tuple(imp.module, imp.name, py_externtype(imp.type)));
   return out;
 }
 
 nb::list module_exports(const ModuleHandle& h) {
   nb::list out;
-  for (const Export& e : h.data->exports)
-    out.append(nb::make_tuple(e.name, extern_type(*h.data, e.kind, e.index)));
+  for (const ExportType& e : h.module.exports()) {
+    if (e.type.kind == ExternKind::Tag) raise_wasmtime("tags are not supported yet");
+    out.append(nb::make_tuple(e.name, py_externtype(e.type)));
+  }
   return out;
 }
 
 nb::list custom_sections(const ModuleHandle& h, const std::string& name) {
   nb::list out;
-  for (const CustomSection& c : h.data->customs)
-    if (c.name == name)
-      out.append(nb::bytes(reinterpret_cast<const char*>(c.data.data()), c.data.size()));
+  for (std::span<const uint8_t> c : h.module.custom_sections(name))
+    out.append(nb::bytes(reinterpret_cast<const char*>(c.data()), c.size()));
   return out;
 }
 
 InstanceHandle instantiate(nb::handle storelike, const ModuleHandle& mod, nb::handle imports) {
   StoreScope scope(storelike);
-  Store& s = scope.store;
-  if (s.data->engine != mod.engine) raise_wasmtime("module and store belong to different engines");
-  std::vector<rt::Extern> ext;
+  PyStore& s = scope.store;
+  if (!(s.api().engine() == mod.module.engine()))
+    raise_wasmtime("module and store belong to different engines");
+  std::vector<Extern> ext;
   for (nb::handle item : imports) ext.push_back(unwrap_extern(s, item));
-  if (ext.size() != mod.data->imports.size())
-    raise_wasmtime("expected " + std::to_string(mod.data->imports.size()) + " imports, found " +
-                   std::to_string(ext.size()));
-  TrapCode trap = TrapCode::None;
-  Expected<rt::ModuleInst*> inst = [&] {
-    nb::gil_scoped_release nogil;
-    return rt::instantiate(*s.data, mod.data, ext, &trap);
-  }();
-  if (!inst) {
-    if (trap != TrapCode::None) raise_trap(*s.data, trap);
-    raise_error(inst.error());
-  }
   InstanceHandle h;
   h.store_id = s.id;
-  h.ptr = *inst;
+  nb::gil_scoped_release nogil;
+  h.h = Instance(s.api(), mod.module, ext);
   return h;
 }
 
 nb::list instance_exports(const InstanceHandle& h, nb::handle storelike) {
   StoreScope scope(storelike);
-  Store* s = &scope.store;
-  rt::ModuleInst* inst = h.get(scope);
+  PyStore* s = &scope.store;
   nb::list out;
-  for (const Export& e : inst->module->exports)
-    out.append(nb::make_tuple(e.name, wrap_extern(*s, rt::export_extern(*inst, e))));
+  for (const auto& [name, e] : h.get(scope).exports())
+    out.append(nb::make_tuple(name, wrap_extern(*s, e)));
   return out;
 }
 
@@ -185,40 +131,37 @@ nb::bytes wat_to_bytes(nb::handle text) {
   else if (PyBytes_Check(text.ptr()))
     src = std::string(PyBytes_AS_STRING(text.ptr()), PyBytes_GET_SIZE(text.ptr()));
   else raise_type("expected a str or bytes");
-  Expected<std::vector<uint8_t>> bin = [&] {
+  std::vector<uint8_t> bin;
+  try {
     nb::gil_scoped_release nogil;
-    return parse_wat(src);
-  }();
-  if (!bin) raise_wasmtime(bin.error().describe());
-  return nb::bytes(reinterpret_cast<const char*>(bin->data()), bin->size());
+    bin = wat2wasm(src);
+  } catch (const WasmError& e) {
+    raise_described(e);
+  }
+  return nb::bytes(reinterpret_cast<const char*>(bin.data()), bin.size());
 }
 
 }  // namespace
 
-nb::object wrap_extern(Store& s, const rt::Extern& e) {
-  switch (e.kind) {
-    case ExternKind::Func: {
-      Func h;
-      h.store_id = s.id;
-      h.ptr = e.func();
-      return nb::cast(h);
-    }
+nb::object wrap_extern(PyStore& s, const Extern& e) {
+  switch (e.kind()) {
+    case ExternKind::Func: return nb::cast(func_handle(s, *e.func()));
     case ExternKind::Table: {
-      Table h;
+      TableHandle h;
       h.store_id = s.id;
-      h.ptr = e.table();
+      h.h = *e.table();
       return nb::cast(h);
     }
     case ExternKind::Memory: {
-      Memory h;
+      MemoryHandle h;
       h.store_id = s.id;
-      h.ptr = e.memory();
+      h.h = *e.memory();
       return nb::cast(h);
     }
     case ExternKind::Global: {
-      Global h;
+      GlobalHandle h;
       h.store_id = s.id;
-      h.ptr = e.global();
+      h.h = *e.global();
       return nb::cast(h);
     }
     case ExternKind::Tag: break;
@@ -227,17 +170,17 @@ nb::object wrap_extern(Store& s, const rt::Extern& e) {
 }
 
 template <typename H>
-static rt::Extern unwrap_as(Store& s, nb::handle obj, ExternKind kind) {
+static Extern unwrap_as(PyStore& s, nb::handle obj) {
   const H& h = nb::cast<const H&>(obj);
   if (h.store_id != s.id) raise_wasmtime("import comes from another store");
-  return rt::Extern{kind, h.ptr};
+  return Extern(h.h);
 }
 
-rt::Extern unwrap_extern(Store& s, nb::handle obj) {
-  if (nb::isinstance<Func>(obj)) return unwrap_as<Func>(s, obj, ExternKind::Func);
-  if (nb::isinstance<Memory>(obj)) return unwrap_as<Memory>(s, obj, ExternKind::Memory);
-  if (nb::isinstance<Table>(obj)) return unwrap_as<Table>(s, obj, ExternKind::Table);
-  if (nb::isinstance<Global>(obj)) return unwrap_as<Global>(s, obj, ExternKind::Global);
+Extern unwrap_extern(PyStore& s, nb::handle obj) {
+  if (nb::isinstance<FuncHandle>(obj)) return unwrap_as<FuncHandle>(s, obj);
+  if (nb::isinstance<MemoryHandle>(obj)) return unwrap_as<MemoryHandle>(s, obj);
+  if (nb::isinstance<TableHandle>(obj)) return unwrap_as<TableHandle>(s, obj);
+  if (nb::isinstance<GlobalHandle>(obj)) return unwrap_as<GlobalHandle>(s, obj);
   raise_type("expected a Func, Global, Memory, SharedMemory, Tag, or Table");
 }
 
@@ -248,36 +191,27 @@ void bind_module(nb::module_& m) {
       .def("custom_sections", &custom_sections)
       .def("name",
            [](const ModuleHandle& h) -> nb::object {
-             if (h.data->names.module_name.empty()) return nb::none();
-             return nb::cast(h.data->names.module_name);
+             std::string name = h.module.name();
+             if (name.empty()) return nb::none();
+             return nb::cast(name);
            })
-      .def("same_engine",
-           [](const ModuleHandle& h, const EngineHandle& e) { return h.engine == e.data; });
+      .def("same_engine", [](const ModuleHandle& h, const EngineHandle& e) {
+        return h.module.engine() == e.engine;
+      });
 
-  m.def(
-      "compile",
-      [](const EngineHandle& e, nb::handle wasm, bool validate) {
-        ModuleHandle h;
-        h.engine = e.data;
-        h.data = compile_wasm(*e.data, bytes_of(wasm), validate);
-        return h;
-      },
-      nb::arg("engine").none(), nb::arg("wasm").none(), nb::arg("validate") = true);
-  m.def("validate", [](const EngineHandle& e, nb::handle wasm) {
-    compile_wasm(*e.data, bytes_of(wasm), true);
-  });
+  m.def("compile", &compile, nb::arg("engine").none(), nb::arg("wasm").none(),
+        nb::arg("validate") = true);
+  m.def("validate", [](const EngineHandle& e, nb::handle wasm) { compile(e, wasm, true); });
   m.def("wat2wasm", &wat_to_bytes, nb::arg("wat"));
   m.def("serialize", &serialize);
   m.def("deserialize", [](const EngineHandle& e, nb::handle blob) {
-    bool stable;
-    std::span<const uint8_t> view = buffer_of(blob, &stable);
-    if (stable) return deserialize_bytes(e, view);  // read in place: no copy of the blob
-    std::vector<uint8_t> copy(view.begin(), view.end());
-    return deserialize_bytes(e, copy);
+    // Read in place when the buffer is immutable: no copy of the blob.
+    return ModuleHandle{with_bytes(
+        blob, [&](std::span<const uint8_t> view) { return Module::deserialize(e.engine, view); })};
   });
   m.def("deserialize_file", &deserialize_file);
   m.def("cache_stats", [] {
-    rt::CacheStats s = rt::cache_stats();
+    CacheStats s = cache_stats();
     nb::dict d;
     d["hits"] = s.hits;
     d["misses"] = s.misses;

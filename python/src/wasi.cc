@@ -1,62 +1,27 @@
 // WASI preview1 for Python: `Store.set_wasi` (`_ember.set_wasi`) and the
-// functions `Linker.define_wasi` defines (`_ember.wasi_func`).
+// functions `Linker.define_wasi` defines (`_ember.wasi_func`), over the
+// public API (include/ember/wasi.hh).
 //
 // As in wasmtime, the WASI context belongs to the store, not to the linker:
-// `set_wasi` builds a wasi::Context from the settings a WasiConfig recorded
-// and binds every wasi_snapshot_preview1 function to it (WasiState::fns).
-// A linker's WASI definitions become, per store, one trampoline FuncInst per
-// function that forwards to the store's current binding, so a module can be
-// instantiated before `set_wasi` and the context can be replaced. Calling a
-// WASI function in a store that has no context raises WasmtimeError (wasmtime
-// aborts the process there).
+// the API's WASI functions forward to the store's current context, so a
+// module can be instantiated before `set_wasi` and the context can be
+// replaced. Calling a WASI function in a store that has no context raises
+// WasmtimeError (wasmtime aborts the process there).
 //
-// Custom stdout/stderr callbacks run Python code while wasm runs with the GIL
+// This file only converts the settings a WasiConfig recorded. Custom
+// stdout/stderr callbacks run Python code while wasm runs with the GIL
 // released: the sink takes the GIL for the call. An exception raised by a
 // callback cannot travel through the guest's fd_write; it is reported through
 // sys.unraisablehook and the write fails with EIO (wasmtime prints it and
 // returns EIO too).
 #include <nanobind/stl/string.h>
 
-#include <mutex>
-
 #include "common.hh"
-#include "wasi/wasi.hh"
+#include "ember/wasi.hh"
 
 namespace ember::py {
 
-struct WasiState {
-  std::vector<rt::HostFn> fns;       // bound to the current context; empty: none
-  std::vector<rt::FuncInst*> funcs;  // trampolines, by index (null until asked for)
-};
-
 namespace {
-
-// Names and types of wasi_snapshot_preview1, in table order.
-const std::vector<wasi::HostImport>& catalog() {
-  static std::once_flag once;
-  static std::vector<wasi::HostImport>* table = nullptr;
-  std::call_once(once, [] {
-    auto ctx = wasi::make_context(wasi::Config{});
-    table = new std::vector<wasi::HostImport>(wasi::preview1_imports(ctx ? *ctx : nullptr));
-    for (auto& imp : *table) imp.fn = nullptr;  // only names and types are kept
-  });
-  return *table;
-}
-
-size_t index_of(const std::string& name) {
-  const auto& c = catalog();
-  for (size_t i = 0; i < c.size(); ++i)
-    if (c[i].name == name) return i;
-  raise_wasmtime("`" + name + "` is not a function of " + wasi::kModuleName);
-}
-
-WasiState& state_of(Store& s) {
-  if (!s.wasi) {
-    s.wasi = std::make_shared<WasiState>();
-    s.wasi->funcs.assign(catalog().size(), nullptr);
-  }
-  return *s.wasi;
-}
 
 // A Python callable kept by a native sink; released with the GIL held.
 struct PyCallable {
@@ -75,7 +40,7 @@ struct PyCallable {
   }
 };
 
-wasi::OutputFn output_sink(nb::handle callable) {
+WasiOutput output_sink(nb::handle callable) {
   auto cb = std::make_shared<PyCallable>(callable);
   return [cb](const uint8_t* p, size_t n) -> int64_t {
     nb::gil_scoped_acquire gil;
@@ -122,8 +87,8 @@ std::string path_of(nb::handle h, const char* what) {
 }
 
 // The settings dict a WasiConfig recorded (python/ember/_wasi.py) → Config.
-wasi::Config config_from(nb::dict d) {
-  wasi::Config c;
+WasiConfig config_from(nb::dict d) {
+  WasiConfig c;
   auto get = [&](const char* key) -> nb::object {
     if (!d.contains(key)) return nb::none();
     return nb::borrow<nb::object>(d[key]);
@@ -148,7 +113,7 @@ wasi::Config config_from(nb::dict d) {
     }
   }
   auto output = [&](const char* key, bool* inherit, std::optional<std::string>* file,
-                    wasi::OutputFn* custom) {
+                    WasiOutput* custom) {
     nb::object o = get(key);
     if (o.is_none()) return;
     nb::tuple t = nb::cast<nb::tuple>(o);
@@ -161,7 +126,7 @@ wasi::Config config_from(nb::dict d) {
   output("stderr", &c.inherit_stderr, &c.stderr_file, &c.stderr_custom);
   for (nb::handle p : get("preopens")) {
     nb::tuple t = nb::cast<nb::tuple>(p);
-    wasi::Preopen pre;
+    WasiPreopen pre;
     pre.host_path = path_of(t[0], "path");
     pre.guest_path = str_of(t[1], "guest_path");
     pre.dir_read = nb::cast<bool>(t[2]);
@@ -174,55 +139,24 @@ wasi::Config config_from(nb::dict d) {
 }
 
 void set_wasi(nb::handle storelike, nb::dict settings) {
-  if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
+  if (!nb::isinstance<PyStore>(storelike)) raise_type("expected a Store");
   StoreScope scope(storelike);
-  Store& s = scope.store;
-  // The binding may be in use further up this thread's stack.
-  if (s.depth > 1) raise_wasmtime("cannot call set_wasi while the store is executing");
-  wasi::Config config = config_from(settings);
-  Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(config);
-  if (!ctx) raise_wasmtime(ctx.error().message());
-  std::vector<rt::HostFn> fns;
-  for (wasi::HostImport& imp : wasi::preview1_imports(*ctx)) fns.push_back(std::move(imp.fn));
-  state_of(s).fns.swap(fns);  // the old binding (if any) goes when `fns` does, GIL held
-}
-
-TrapCode no_context(rt::HostCall& hc, const std::string& name) {
-  nb::gil_scoped_acquire gil;
-  PyErr_SetString(refs().WasmtimeError.ptr(),
-                  ("wasi context must be populated: call Store.set_wasi(WasiConfig()) before "
-                   "running WASI code (`" +
-                   name + "` was called)")
-                      .c_str());
-  try {
-    throw nb::python_error();
-  } catch (nb::python_error&) {
-    hc.store->host_error = std::current_exception();
-  }
-  return TrapCode::HostError;
+  PyStore& s = scope.store;
+  WasiConfig config = config_from(settings);
+  ember::set_wasi(s.api(), config);
 }
 
 nb::object wasi_func(nb::handle storelike, const std::string& name) {
-  if (!nb::isinstance<Store>(storelike)) raise_type("expected a Store");
+  if (!nb::isinstance<PyStore>(storelike)) raise_type("expected a Store");
   StoreScope scope(storelike);
-  Store& s = scope.store;
-  size_t i = index_of(name);
-  WasiState& st = state_of(s);
-  if (!st.funcs[i]) {
-    std::shared_ptr<WasiState> keep = s.wasi;
-    rt::HostFn fn = [keep, i](rt::HostCall& hc, rt::Slot* slots) -> TrapCode {
-      if (keep->fns.empty()) return no_context(hc, catalog()[i].name);
-      return keep->fns[i](hc, slots);
-    };
-    st.funcs[i] = rt::create_host_func(*s.data, catalog()[i].type, std::move(fn));
-  }
-  return wrap_extern(s, rt::Extern{ExternKind::Func, st.funcs[i]});
+  PyStore& s = scope.store;
+  return nb::cast(func_handle(s, ember::wasi_func(s.api(), name)));
 }
 
 nb::list wasi_imports() {
   nb::list out;
-  for (const wasi::HostImport& imp : catalog())
-    out.append(nb::make_tuple(imp.name, py_functype(imp.type)));
+  for (const auto& [name, type] : ember::wasi_imports())
+    out.append(nb::make_tuple(name, py_functype(type)));
   return out;
 }
 
@@ -232,7 +166,7 @@ void bind_wasi(nb::module_& m) {
   m.def("set_wasi", &set_wasi, nb::arg("store").none(), nb::arg("settings"));
   m.def("wasi_func", &wasi_func, nb::arg("store").none(), nb::arg("name"));
   m.def("wasi_imports", &wasi_imports);
-  m.attr("WASI_MODULE") = wasi::kModuleName;
+  m.attr("WASI_MODULE") = kWasiModule;
 }
 
 }  // namespace ember::py

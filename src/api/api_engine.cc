@@ -1,5 +1,6 @@
 // Public API: Config, Engine, Store, and the error conversion helpers.
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <filesystem>
 #include <map>
@@ -22,7 +23,7 @@ void throw_error(Error e, TrapCode trap, rt::StoreData* store) {
     if (store != nullptr) throw_trap(*store, trap);
     throw Trap(trap);
   }
-  throw WasmError(e.kind(), e.describe());
+  throw WasmError(e.kind(), e.describe(), e.message());
 }
 
 void throw_trap(rt::StoreData& store, TrapCode code) {
@@ -253,7 +254,19 @@ const FeatureSet& Engine::features() const {
 
 // ---- Store -------------------------------------------------------------------
 
-Store::Store(const Engine& engine) : engine_(engine), data_(std::make_unique<rt::StoreData>()) {
+namespace {
+std::atomic<uint64_t> g_next_store_id{1};
+
+void require_fuel(const Engine& engine) {
+  if (!engine.raw()->config.consume_fuel)
+    throw WasmError(ErrorKind::Internal, "fuel is not configured in this store");
+}
+}  // namespace
+
+Store::Store(const Engine& engine)
+    : engine_(engine),
+      data_(std::make_unique<rt::StoreData>()),
+      id_(g_next_store_id.fetch_add(1, std::memory_order_relaxed)) {
   data_->engine = engine.raw();
 }
 Store::Store(Store&&) noexcept = default;
@@ -268,17 +281,26 @@ void Store::set_limits(int64_t memory_size, int64_t table_elements, int64_t inst
 }
 
 void Store::set_fuel(uint64_t fuel) {
-  if (!engine_.raw()->config.consume_fuel)
-    throw WasmError(ErrorKind::Internal,
-                    "fuel is not enabled in this store's engine (Config::consume_fuel)");
+  require_fuel(engine_);
   rt::set_fuel(*data_, fuel);
 }
 
 uint64_t Store::get_fuel() const {
-  if (!engine_.raw()->config.consume_fuel)
-    throw WasmError(ErrorKind::Internal,
-                    "fuel is not enabled in this store's engine (Config::consume_fuel)");
+  require_fuel(engine_);
   return rt::fuel_remaining(*data_);
+}
+
+bool Store::executing() const {
+  return data_->entered != 0;
+}
+
+std::vector<std::shared_ptr<void>> Store::gc() {
+  if (executing()) return {};
+  return rt::collect_externs(*data_);
+}
+
+size_t Store::externref_count() const {
+  return data_->externs.size() - data_->free_externs.size();
 }
 
 void Store::set_epoch_deadline(uint64_t ticks) {

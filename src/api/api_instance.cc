@@ -7,8 +7,7 @@ namespace ember {
 namespace {
 
 rt::Extern to_rt(const Extern& e, rt::StoreData* store) {
-  if (e.store() != store)
-    throw WasmError(ErrorKind::Internal, "an import belongs to a different store");
+  if (e.store() != store) throw WasmError(ErrorKind::Internal, "import comes from another store");
   return rt::Extern{e.kind(), e.raw()};
 }
 

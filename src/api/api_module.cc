@@ -1,5 +1,8 @@
 // Public API: Module (decode + validate + translate, from binary or text) and
 // its import/export descriptions.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -89,11 +92,25 @@ Module Module::deserialize(const Engine& engine, std::span<const uint8_t> blob) 
 }
 
 Module Module::deserialize_file(const Engine& engine, const std::string& path) {
-  std::vector<uint8_t> blob = read_whole_file(path);
+  std::vector<uint8_t> blob;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  int err = errno;
+  bool good = f != nullptr;
+  if (f) {
+    uint8_t buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) blob.insert(blob.end(), buf, buf + n);
+    good = !std::ferror(f);
+    err = errno;
+    std::fclose(f);
+  }
+  if (!good)
+    throw WasmError(ErrorKind::Internal,
+                    "failed to read serialized module `" + path + "`: " + std::strerror(err));
   try {
     return deserialize(engine, blob);
   } catch (const WasmError& e) {
-    throw WasmError(e.kind(), path + ": " + e.what());
+    throw WasmError(e.kind(), path + ": " + e.what(), e.message());
   }
 }
 
@@ -145,6 +162,17 @@ std::vector<std::span<const uint8_t>> Module::custom_sections(std::string_view n
 
 std::string Module::name() const {
   return data_->names.module_name;
+}
+
+std::vector<uint8_t> wat2wasm(std::string_view text) {
+  Expected<std::vector<uint8_t>> bytes = wat_to_wasm(text);
+  if (!bytes) api::throw_error(bytes.take_error());
+  return std::move(*bytes);
+}
+
+CacheStats cache_stats() {
+  rt::CacheStats s = rt::cache_stats();
+  return CacheStats{s.hits, s.misses, s.rejected, s.writes, s.write_errors};
 }
 
 }  // namespace ember

@@ -3,6 +3,10 @@
 #include <cstring>
 
 #include "ember/objects.hh"
+
+#include <string>
+
+#include "ember/instance.hh"
 #include "api/api_support.hh"
 
 namespace ember {
@@ -73,6 +77,10 @@ std::optional<Extern> Caller::get_export(std::string_view name) const {
   if (!e) return std::nullopt;
   return Extern(e->kind, call_->store, e->ptr);
 }
+std::optional<Instance> Caller::instance() const {
+  if (call_->caller == nullptr) return std::nullopt;
+  return Instance(call_->store, call_->caller);
+}
 rt::StoreData* Caller::store() const {
   return call_->store;
 }
@@ -103,6 +111,21 @@ Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
 FuncType Func::type() const {
   return *func_->type;
 }
+const FuncType& Func::signature() const {
+  return *func_->type;
+}
+
+WasmError argument_count_error(size_t given, size_t expected) {
+  return WasmError(ErrorKind::Internal, std::string(given > expected ? "too many" : "too few") +
+                                            " parameters provided: given " + std::to_string(given) +
+                                            ", expected " + std::to_string(expected));
+}
+
+WasmError grow_error(ExternKind kind, std::string_view amount) {
+  return WasmError(ErrorKind::Exhaustion, std::string("failed to grow ") +
+                                              (kind == ExternKind::Memory ? "memory" : "table") +
+                                              " by `" + std::string(amount) + "`");
+}
 
 size_t Func::slot_count() const {
   return rt::call_slots(*func_->type);
@@ -115,9 +138,7 @@ void Func::call_raw(uint64_t* slots) const {
 
 std::vector<Val> Func::call(std::span<const Val> args) const {
   const FuncType& t = *func_->type;
-  if (args.size() != t.params.size())
-    throw WasmError(ErrorKind::Internal, "expected " + std::to_string(t.params.size()) +
-                                             " arguments, got " + std::to_string(args.size()));
+  if (args.size() != t.params.size()) throw argument_count_error(args.size(), t.params.size());
   std::vector<uint64_t> slots(std::max<size_t>(slot_count(), 1));
   size_t at = 0;
   for (size_t i = 0; i < args.size(); i++) {
@@ -161,9 +182,7 @@ uint64_t Memory::size() const {
 
 uint64_t Memory::grow(uint64_t delta_pages) const {
   int64_t old = rt::memory_grow(*store_, *mem_, delta_pages);
-  if (old < 0)
-    throw WasmError(ErrorKind::Exhaustion,
-                    "failed to grow memory by " + std::to_string(delta_pages) + " pages");
+  if (old < 0) throw grow_error(ExternKind::Memory, std::to_string(delta_pages));
   return static_cast<uint64_t>(old);
 }
 
@@ -210,15 +229,13 @@ Val Table::get(uint64_t index) const {
 void Table::set(uint64_t index, const Val& v) const {
   void* ref = table_ref(table_->type, v);
   if (index >= table_->elems.size())
-    throw WasmError(ErrorKind::Internal, "out of bounds table access");
+    throw WasmError(ErrorKind::Internal, "table index out of bounds");
   table_->elems[index] = ref;
 }
 
 uint64_t Table::grow(uint64_t delta, const Val& init) const {
   int64_t old = rt::table_grow(*store_, *table_, delta, table_ref(table_->type, init));
-  if (old < 0)
-    throw WasmError(ErrorKind::Exhaustion,
-                    "failed to grow table by " + std::to_string(delta) + " elements");
+  if (old < 0) throw grow_error(ExternKind::Table, std::to_string(delta));
   return static_cast<uint64_t>(old);
 }
 
@@ -239,7 +256,7 @@ Val Global::get() const {
 }
 
 void Global::set(const Val& v) const {
-  if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "cannot set an immutable global");
+  if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "immutable global cannot be set");
   if (v.type() != global_->type.type)
     throw WasmError(ErrorKind::Internal, "global value has the wrong type");
   v.to_slots(global_->value);

@@ -21,12 +21,8 @@ namespace ember {
 inline bool is_num(ValType t) {
   return !is_ref(t) && t != ValType::V128;
 }
-// Registers (8-byte slots) one value of this type occupies in a frame.
-inline uint32_t slot_count(ValType t) {
-  return t == ValType::V128 ? 2 : 1;
-}
-// Decodes a value-type byte; false if it is not one.
-bool val_type_from_byte(uint8_t b, ValType* out);
+// slot_count (8-byte registers a value takes) and val_type_from_byte are
+// declared with ValType in include/ember/types.hh.
 
 // ---- operators (operators.def) ----------------------------------------------
 

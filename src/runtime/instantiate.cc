@@ -113,7 +113,7 @@ Error trap_error(TrapCode code, TrapCode* out) {
 Status bind_imports(const ModuleData& m, std::span<const Extern> imports, ModuleInst& inst) {
   if (imports.size() != m.imports.size())
     return Error(ErrorKind::Unlinkable, "expected " + std::to_string(m.imports.size()) +
-                                            " imports, got " + std::to_string(imports.size()));
+                                            " imports, found " + std::to_string(imports.size()));
   for (size_t i = 0; i < imports.size(); i++) {
     EMBER_TRY(check_import(m, m.imports[i], imports[i]));
     const Extern& e = imports[i];
@@ -332,6 +332,11 @@ size_t call_slots(const FuncType& t) {
 }
 
 TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller) {
+  struct Entered {
+    StoreData& s;
+    explicit Entered(StoreData& st) : s(st) { ++s.entered; }
+    ~Entered() { --s.entered; }
+  } entered(s);
   if (f->is_host()) {
     HostCall call{&s, caller};
     return f->host->fn(call, slots);

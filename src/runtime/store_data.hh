@@ -205,9 +205,14 @@ struct StoreData {
     uint64_t memory_size = 0;  // bytes
   } fault;
   int32_t exit_code = 0;  // set with TrapCode::Exit
+  // Calls into the store (rt::invoke) not yet returned: nonzero while wasm
+  // or a host function of the store runs.
+  uint32_t entered = 0;
 
   // Interpreter state (owned by src/interp; allocated lazily on first call).
   std::shared_ptr<void> interp;
+  // The store's WASI state (owned by src/api/api_wasi.cc; null until used).
+  std::shared_ptr<void> wasi;
   // The tier of the most recent wasm call, which holds the last trap's
   // backtrace (runtime/tier.hh).
   const Tier* tier = nullptr;

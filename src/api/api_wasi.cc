@@ -1,0 +1,150 @@
+// Public API: WASI preview1 (include/ember/wasi.hh) over src/wasi.
+//
+// A store's WASI state (WasiState, in StoreData::wasi) holds the preview1
+// functions bound to its current context and, per function, the trampoline
+// FuncInst that wasi_func() gives out. A trampoline looks the binding up on
+// every call, so it can exist before set_wasi() and outlive a replaced
+// context. Each call holds the binding it started with (a shared_ptr copy),
+// so a set_wasi() reached from inside a WASI call (which the header forbids)
+// still frees nothing that call uses.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ember/wasi.hh"
+#include "api/api_support.hh"
+#include "wasi/wasi.hh"
+
+namespace ember {
+
+static_assert(std::string_view(kWasiModule) == wasi::kModuleName);
+
+namespace {
+
+using Binding = std::vector<rt::HostFn>;  // by index in the preview1 table
+
+struct WasiState {
+  std::shared_ptr<const Binding> fns;  // bound to the current context; null: none
+  std::vector<rt::FuncInst*> funcs;    // trampolines, by index (null until asked for)
+};
+
+// Names and types of wasi_snapshot_preview1, in table order. The functions
+// are never called, so any context will do. Never freed, so a WASI call
+// made while statics are destroyed still finds it.
+const std::vector<wasi::HostImport>& catalog() {
+  static const std::vector<wasi::HostImport>* table = [] {
+    Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(wasi::Config{});
+    auto* t = new std::vector<wasi::HostImport>(wasi::preview1_imports(ctx ? *ctx : nullptr));
+    for (wasi::HostImport& imp : *t) imp.fn = nullptr;  // only names and types are kept
+    return t;
+  }();
+  return *table;
+}
+
+size_t index_of(std::string_view name) {
+  const std::vector<wasi::HostImport>& c = catalog();
+  for (size_t i = 0; i < c.size(); ++i)
+    if (c[i].name == name) return i;
+  throw WasmError(ErrorKind::Internal,
+                  "`" + std::string(name) + "` is not a function of " + wasi::kModuleName);
+}
+
+std::shared_ptr<WasiState> state_of(rt::StoreData& s) {
+  if (!s.wasi) {
+    auto st = std::make_shared<WasiState>();
+    st->funcs.assign(catalog().size(), nullptr);
+    s.wasi = st;
+    return st;
+  }
+  return std::static_pointer_cast<WasiState>(s.wasi);
+}
+
+wasi::OutputFn output_of(const WasiOutput& out) {
+  if (!out) return {};
+  return out;
+}
+
+wasi::Config internal_config(const WasiConfig& c) {
+  wasi::Config w;
+  w.argv = c.argv;
+  w.env = c.env;
+  w.inherit_argv = c.inherit_argv;
+  w.inherit_env = c.inherit_env;
+  w.inherit_stdin = c.inherit_stdin;
+  w.inherit_stdout = c.inherit_stdout;
+  w.inherit_stderr = c.inherit_stderr;
+  w.stdin_file = c.stdin_file;
+  w.stdout_file = c.stdout_file;
+  w.stderr_file = c.stderr_file;
+  w.stdin_bytes = c.stdin_bytes;
+  w.stdout_custom = output_of(c.stdout_custom);
+  w.stderr_custom = output_of(c.stderr_custom);
+  for (const WasiPreopen& p : c.preopens)
+    w.preopens.push_back(wasi::Preopen{p.host_path, p.guest_path, p.dir_read, p.dir_write,
+                                       p.file_read, p.file_write});
+  w.sockets = c.sockets;
+  return w;
+}
+
+[[gnu::cold]] TrapCode no_context(rt::HostCall& hc, size_t i) {
+  hc.store->host_error = std::make_exception_ptr(WasmError(
+      ErrorKind::Internal,
+      "wasi context must be populated: call Store.set_wasi(WasiConfig()) before running WASI "
+      "code (`" +
+          catalog()[i].name + "` was called)"));
+  return TrapCode::HostError;
+}
+
+}  // namespace
+
+void set_wasi_host_argv(std::vector<std::string> argv) {
+  wasi::set_host_argv(std::move(argv));
+}
+
+void set_wasi(Store& store, const WasiConfig& config) {
+  if (store.executing())
+    throw WasmError(ErrorKind::Internal, "cannot call set_wasi while the store is executing");
+  Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(internal_config(config));
+  if (!ctx) throw WasmError(ErrorKind::Internal, ctx.error().message());
+  auto fns = std::make_shared<Binding>();
+  for (wasi::HostImport& imp : wasi::preview1_imports(*ctx)) fns->push_back(std::move(imp.fn));
+  state_of(*store.raw())->fns = std::move(fns);
+}
+
+Func wasi_func(Store& store, std::string_view name) {
+  size_t i = index_of(name);
+  rt::StoreData& s = *store.raw();
+  std::shared_ptr<WasiState> st = state_of(s);
+  if (!st->funcs[i]) {
+    // The store owns both the state and the trampoline; this reference
+    // keeps no store alive.
+    rt::HostFn fn = [st, i](rt::HostCall& hc, rt::Slot* slots) -> TrapCode {
+      std::shared_ptr<const Binding> fns = st->fns;  // held for the whole call
+      if (!fns) return no_context(hc, i);
+      // The embedder calls a host function directly (rt::invoke) with no
+      // handler around it: exceptions (an output callback's) become the
+      // call's error here.
+      try {
+        return (*fns)[i](hc, slots);
+      } catch (...) {
+        hc.store->host_error = std::current_exception();
+        return TrapCode::HostError;
+      }
+    };
+    st->funcs[i] = rt::create_host_func(s, catalog()[i].type, std::move(fn));
+  }
+  return Func(&s, st->funcs[i]);
+}
+
+std::vector<std::pair<std::string, FuncType>> wasi_imports() {
+  std::vector<std::pair<std::string, FuncType>> out;
+  for (const wasi::HostImport& imp : catalog()) out.emplace_back(imp.name, imp.type);
+  return out;
+}
+
+void define_wasi(Linker& linker, Store& store) {
+  for (const wasi::HostImport& imp : catalog())
+    linker.define(kWasiModule, imp.name, wasi_func(store, imp.name));
+}
+
+}  // namespace ember
