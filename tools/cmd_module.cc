@@ -400,7 +400,7 @@ int cmd_run(const Args& args) {
       return report(context, {stage, e.what()}, kExitError);
     }
     Linker linker(engine);
-    define_wasi(linker, store);
+    linker.define_wasi();
     Instance inst = linker.instantiate(store, module);
     auto export_func = [&](const std::string& name) -> std::optional<Func> {
       std::optional<Extern> e = inst.get_export(name);

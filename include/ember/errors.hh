@@ -65,6 +65,14 @@ class Trap : public WasmError {
         frames_(std::move(frames)),
         exit_code_(exit_code),
         fault_(fault) {}
+  // A trap a host function raises with its own message (for example a
+  // Linker's stand-in for an unknown import): code() is HostError and
+  // report() is the message.
+  explicit Trap(const std::string& message)
+      : WasmError(ErrorKind::Trap, message),
+        code_(TrapCode::HostError),
+        exit_code_(0),
+        own_message_(true) {}
   TrapCode code() const { return code_; }
   // The WebAssembly spec testsuite's text, e.g. "integer divide by zero".
   const char* spec_message() const { return trap_spec_message(code_); }
@@ -83,6 +91,7 @@ class Trap : public WasmError {
   std::vector<FrameInfo> frames_;
   int32_t exit_code_;
   std::optional<MemoryFault> fault_;
+  bool own_message_ = false;
 };
 
 }  // namespace ember

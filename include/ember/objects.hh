@@ -140,6 +140,8 @@ class Caller {
   // The calling instance (none when called from the embedder); unlike the
   // Caller, it stays valid after the call, while the store lives.
   std::optional<Instance> instance() const;
+  // The calling store's Store::data().
+  void* data() const;
   rt::StoreData* store() const;
   rt::HostCall* raw() const { return call_; }
 

@@ -29,7 +29,11 @@ class Store {
   const Engine& engine() const { return engine_; }
   // Unique in the process and never reused, even after the store is gone
   // (so an embedder can tell a stale handle from one of a newer store).
-  uint64_t id() const { return id_; }
+  uint64_t id() const;
+  // The embedder's own pointer kept with the store (wasmtime's store data);
+  // host functions read it through Caller::data(). Null until set.
+  void set_data(void* data);
+  void* data() const;
 
   // Resource limits; a negative value means unlimited. `memory_size` is in
   // bytes per memory; `table_elements` per table; the others count entities.
@@ -61,7 +65,6 @@ class Store {
  private:
   Engine engine_;
   std::unique_ptr<rt::StoreData> data_;
-  uint64_t id_;
 };
 
 }  // namespace ember

@@ -3,7 +3,7 @@
 // As in wasmtime, the WASI context belongs to the store, not to the linker:
 // set_wasi() builds a context (argv, environment, stdio, preopened
 // directories) from a WasiConfig and makes it the store's current one. The
-// functions a store gives out (wasi_func, define_wasi) forward each call to
+// functions a store gives out (wasi_func, Linker::define_wasi) forward each call to
 // the store's current context, so a module may be linked and instantiated
 // before set_wasi(), and the context may be replaced between calls.
 //
@@ -14,7 +14,7 @@
 //   wasi.preopens.push_back({"/srv/data", "/data"});
 //   ember::set_wasi(store, wasi);
 //   ember::Linker linker(engine);
-//   ember::define_wasi(linker, store);
+//   linker.define_wasi();
 //   ember::Instance inst = linker.instantiate(store, module);
 //
 // Invariants:
@@ -41,7 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "ember/linker.hh"
+#include "ember/objects.hh"
+#include "ember/store.hh"
 #include "ember/objects.hh"
 #include "ember/store.hh"
 #include "ember/types.hh"
@@ -113,10 +114,5 @@ Func wasi_func(Store& store, std::string_view name);
 // The name and type of every wasi_snapshot_preview1 function, in the order
 // of the preview1 table.
 std::vector<std::pair<std::string, FuncType>> wasi_imports();
-
-// Defines wasi_func(store, name) for every preview1 function in `linker`,
-// under kWasiModule. Throws as Linker::define does when one is already
-// defined and shadowing is off.
-void define_wasi(Linker& linker, Store& store);
 
 }  // namespace ember

@@ -183,6 +183,11 @@ struct InstanceHandle : Handle<Instance> {};
 
 FuncHandle func_handle(const PyStore& s, const Func& f);
 
+// A host function body calling the Python callable `fn` (TypeError if it is
+// not callable); a `Caller` comes first when `access_caller`. It finds its
+// PyStore through Caller::data(), so one body serves every store (Linker).
+HostCallback python_host(FuncType type, nb::handle fn, bool access_caller);
+
 // The Python object for an extern of store `s`.
 nb::object wrap_extern(PyStore& s, const Extern& e);
 // The extern behind a Python Func/Memory/Table/Global of store `s`;
@@ -222,5 +227,6 @@ void bind_module(nb::module_& m);
 void bind_func(nb::module_& m);
 void bind_externs(nb::module_& m);
 void bind_wasi(nb::module_& m);
+void bind_linker(nb::module_& m);
 
 }  // namespace ember::py

@@ -51,4 +51,5 @@ NB_MODULE(_ember, m) {
   bind_func(m);
   bind_externs(m);
   bind_wasi(m);
+  bind_linker(m);
 }

@@ -6,12 +6,12 @@
 // converts the results (None / scalar / list). Arguments live in a stack
 // buffer unless the signature needs more than kInlineSlots slots.
 //
-// A host function is an rt::HostFn that takes the GIL, builds the Python
-// arguments (a `Caller` first when asked for), calls the Python callable and
-// writes its results back. Any Python exception (BaseException included) is
-// kept in StoreData::host_error and reported as TrapCode::HostError; the
-// outermost call re-raises the very same exception object. The Caller is
-// invalidated when the host call ends, however it ends.
+// A host function is an API host callback (python_host) that takes the GIL,
+// builds the Python arguments (a `Caller` first when asked for), calls the
+// Python callable and writes its results back. Any Python exception
+// (BaseException included) leaves it as nb::python_error; the API keeps it
+// and hands the very same exception object to the outermost call. The
+// Caller is invalidated when the host call ends, however it ends.
 #include <nanobind/stl/string.h>
 
 #include <algorithm>
@@ -85,15 +85,15 @@ nb::object call(const FuncHandle& f, nb::handle storelike, nb::args args) {
   return results_to_python(*s, ty, slots);
 }
 
-// The state a Python host function carries.
+// The state a Python host function carries (shared by the Funcs a linker
+// makes of it in each store).
 struct HostCtx {
   nb::object callable;
   bool access_caller = false;
-  PyStore* store = nullptr;
   FuncType type;
 };
 
-void host_results(HostCtx& c, nb::handle r, uint64_t* slots) {
+void host_results(HostCtx& c, PyStore& s, nb::handle r, uint64_t* slots) {
   const FuncType& ty = c.type;
   size_t n = ty.results.size();
   if (n == 0) {
@@ -101,7 +101,7 @@ void host_results(HostCtx& c, nb::handle r, uint64_t* slots) {
     return;
   }
   if (n == 1) {
-    to_slot(*c.store, ty.results[0], r, slots);
+    to_slot(s, ty.results[0], r, slots);
     return;
   }
   Py_ssize_t len = PyObject_Length(r.ptr());
@@ -111,7 +111,7 @@ void host_results(HostCtx& c, nb::handle r, uint64_t* slots) {
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
     nb::object item = seq[i];
-    to_slot(*c.store, ty.results[i], item, slots + k);
+    to_slot(s, ty.results[i], item, slots + k);
     k += slot_count(ty.results[i]);
   }
 }
@@ -121,6 +121,7 @@ void host_results(HostCtx& c, nb::handle r, uint64_t* slots) {
 // to the outermost call.
 void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
   nb::gil_scoped_acquire gil;
+  PyStore& s = *static_cast<PyStore*>(api_caller.data());  // set by PyStore
   PyCaller* caller = nullptr;
   struct Invalidate {  // the Caller is valid for this call only, however it ends
     PyCaller*& c;
@@ -133,20 +134,33 @@ void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
   nb::object args = nb::steal(PyTuple_New(static_cast<Py_ssize_t>(ty.params.size() + off)));
   if (!args.is_valid()) throw nb::python_error();
   if (c.access_caller) {
-    nb::object co = nb::cast(PyCaller{c.store, api_caller.instance(), true});
+    nb::object co = nb::cast(PyCaller{&s, api_caller.instance(), true});
     caller = nb::inst_ptr<PyCaller>(co);
     PyTuple_SET_ITEM(args.ptr(), 0, co.release().ptr());
   }
   size_t k = 0;
   for (size_t i = 0; i < ty.params.size(); ++i) {
-    nb::object v = from_slot(*c.store, ty.params[i], slots + k);
+    nb::object v = from_slot(s, ty.params[i], slots + k);
     k += slot_count(ty.params[i]);
     PyTuple_SET_ITEM(args.ptr(), static_cast<Py_ssize_t>(i + off), v.release().ptr());
   }
   nb::object r = nb::steal(PyObject_Call(c.callable.ptr(), args.ptr(), nullptr));
   if (!r.is_valid()) throw nb::python_error();
-  host_results(c, r, slots);
+  host_results(c, s, r, slots);
 }
+
+}  // namespace
+
+HostCallback python_host(FuncType type, nb::handle fn, bool access_caller) {
+  if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
+  auto ctx = std::make_shared<HostCtx>();
+  ctx->callable = nb::borrow(fn);
+  ctx->access_caller = access_caller;
+  ctx->type = std::move(type);
+  return [ctx](Caller& caller, uint64_t* slots) { host_call(*ctx, caller, slots); };
+}
+
+namespace {
 
 void func_init(FuncHandle* self, nb::handle store, nb::handle ty, nb::handle fn,
                bool access_caller) {
@@ -154,14 +168,7 @@ void func_init(FuncHandle* self, nb::handle store, nb::handle ty, nb::handle fn,
   StoreScope scope(store);
   PyStore& s = scope.store;
   FuncType type = functype_of(ty);
-  if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
-  auto ctx = std::make_shared<HostCtx>();
-  ctx->callable = nb::borrow(fn);
-  ctx->access_caller = access_caller;
-  ctx->store = &s;
-  ctx->type = type;
-  Func f = Func::create(s.api(), type,
-                        [ctx](Caller& caller, uint64_t* slots) { host_call(*ctx, caller, slots); });
+  Func f = Func::create(s.api(), type, python_host(type, fn, access_caller));
   new (self) FuncHandle(func_handle(s, f));
 }
 

@@ -30,6 +30,7 @@ PyStore::PyStore(nb::handle engine_obj, nb::handle data_obj) {
   if (!is_engine(eng)) raise_type("expected an Engine");
   EngineHandle& h = nb::cast<EngineHandle&>(eng.attr("ptr")());
   store.emplace(h.engine);
+  store->set_data(this);  // host functions find this object through their Caller
   id = store->id();
   engine = eng;
   // wasmtime-py keeps only truthy data.

@@ -38,6 +38,7 @@ void throw_trap(rt::StoreData& store, TrapCode code) {
 }  // namespace api
 
 std::string Trap::report() const {
+  if (own_message_) return what();
   return rt::trap_report(code_, frames_, fault_);
 }
 
@@ -263,11 +264,19 @@ void require_fuel(const Engine& engine) {
 }
 }  // namespace
 
-Store::Store(const Engine& engine)
-    : engine_(engine),
-      data_(std::make_unique<rt::StoreData>()),
-      id_(g_next_store_id.fetch_add(1, std::memory_order_relaxed)) {
+Store::Store(const Engine& engine) : engine_(engine), data_(std::make_unique<rt::StoreData>()) {
   data_->engine = engine.raw();
+  data_->id = g_next_store_id.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t Store::id() const {
+  return data_->id;
+}
+void Store::set_data(void* data) {
+  data_->embedder_data = data;
+}
+void* Store::data() const {
+  return data_->embedder_data;
 }
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;

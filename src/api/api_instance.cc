@@ -1,5 +1,5 @@
-// Public API: Instance and Linker.
-#include "ember/linker.hh"
+// Public API: Instance (the Linker is in api_linker.cc).
+#include "ember/instance.hh"
 #include "api/api_support.hh"
 
 namespace ember {
@@ -39,43 +39,6 @@ std::vector<std::pair<std::string, Extern>> Instance::exports() const {
     out.emplace_back(e.name, Extern(x.kind, store_, x.ptr));
   }
   return out;
-}
-
-// ---- Linker ------------------------------------------------------------------
-
-void Linker::define(std::string_view module, std::string_view name, const Extern& item) {
-  auto key = std::make_pair(std::string(module), std::string(name));
-  auto it = items_.find(key);
-  if (it != items_.end()) {
-    if (!shadowing_)
-      throw WasmError(ErrorKind::Internal,
-                      "import of `" + key.first + "::" + key.second + "` defined twice");
-    it->second = item;
-    return;
-  }
-  items_.emplace(std::move(key), item);
-}
-
-void Linker::define_instance(std::string_view module, const Instance& instance) {
-  for (const auto& [name, ext] : instance.exports()) define(module, name, ext);
-}
-
-std::optional<Extern> Linker::get(std::string_view module, std::string_view name) const {
-  auto it = items_.find(std::make_pair(std::string(module), std::string(name)));
-  if (it == items_.end()) return std::nullopt;
-  return it->second;
-}
-
-Instance Linker::instantiate(Store& store, const Module& module) const {
-  std::vector<Extern> imports;
-  for (const Import& imp : module.raw()->imports) {
-    std::optional<Extern> e = get(imp.module, imp.name);
-    if (!e)
-      throw WasmError(ErrorKind::Unlinkable, "unknown import: `" + imp.module + "::" + imp.name +
-                                                 "` has not been defined");
-    imports.push_back(*e);
-  }
-  return Instance(store, module, imports);
 }
 
 }  // namespace ember

@@ -81,6 +81,9 @@ std::optional<Instance> Caller::instance() const {
   if (call_->caller == nullptr) return std::nullopt;
   return Instance(call_->store, call_->caller);
 }
+void* Caller::data() const {
+  return call_->store->embedder_data;
+}
 rt::StoreData* Caller::store() const {
   return call_->store;
 }

@@ -142,9 +142,4 @@ std::vector<std::pair<std::string, FuncType>> wasi_imports() {
   return out;
 }
 
-void define_wasi(Linker& linker, Store& store) {
-  for (const wasi::HostImport& imp : catalog())
-    linker.define(kWasiModule, imp.name, wasi_func(store, imp.name));
-}
-
 }  // namespace ember

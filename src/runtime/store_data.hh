@@ -209,6 +209,13 @@ struct StoreData {
   // or a host function of the store runs.
   uint32_t entered = 0;
 
+  // Embedding: the public Store's id (unique in the process, never reused),
+  // the embedder's pointer (Store::set_data), and the functions made in this
+  // store for a Linker's store-independent definitions, by definition id.
+  uint64_t id = 0;
+  void* embedder_data = nullptr;
+  std::unordered_map<uint64_t, FuncInst*> linker_funcs;
+
   // Interpreter state (owned by src/interp; allocated lazily on first call).
   std::shared_ptr<void> interp;
   // The store's WASI state (owned by src/api/api_wasi.cc; null until used).

@@ -174,21 +174,44 @@ def test_instance_pre_resolves_when_made():
     assert linker.instantiate(s, m).exports(s)["g"](s) == 2
 
 
-def test_linker_host_funcs_go_with_their_stores():
-    # A long-lived Linker instantiating in many Stores keeps nothing of a
-    # Store once it is gone.
+def test_linker_host_funcs_are_made_once_per_store_and_keep_no_store():
+    # A store-independent definition becomes one Func of each store that
+    # needs it; a long-lived Linker instantiating in many Stores keeps none
+    # of them alive (the Funcs belong to their stores).
     import gc
+    import weakref
     engine = Engine()
     linker = Linker(engine)
     linker.define_func("m", "f", FuncType([], [ValType.i32()]), lambda: 7)
     m = Module(engine, IMPORTS_F)
+    first = Store(engine)
+    f = linker.get(first, "m", "f")
+    assert f == linker.get(first, "m", "f")
+    gone = []
     for _ in range(50):
         s = Store(engine)
         assert linker.instantiate(s, m).exports(s)["g"](s) == 7
+        assert linker.get(s, "m", "f") != f
+        gone.append(weakref.ref(s))
         del s
     gc.collect()
-    definition = linker._h[("m", "f")]
-    assert definition.per_store == {}
+    assert all(r() is None for r in gone)
+    assert f(first) == 7
+
+
+def test_linker_item_of_a_closed_store_is_refused():
+    # The linker checks an extern's store by id before touching it, so an
+    # item whose store is gone cannot be reached through a newer store.
+    engine = Engine()
+    linker = Linker(engine)
+    old = Store(engine)
+    linker.define(old, "m", "f", Func(old, FuncType([], [ValType.i32()]), lambda: 1))
+    old.close()
+    s = Store(engine)
+    with pytest.raises(WasmtimeError, match="another store"):
+        linker.instantiate(s, Module(engine, IMPORTS_F))
+    with pytest.raises(WasmtimeError, match="another store"):
+        linker.get(s, "m", "f")
 
 
 def test_linker_close():

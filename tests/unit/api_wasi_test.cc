@@ -66,7 +66,7 @@ constexpr const char* kProgram = R"((module
 constexpr int32_t kEio = 29;
 constexpr int32_t kEbadf = 8;
 
-// A store with the program instantiated through define_wasi (no context yet).
+// A store with the program instantiated through Linker::define_wasi (no context yet).
 struct Program {
   Engine engine;
   Store store{engine};
@@ -74,7 +74,7 @@ struct Program {
   Program() : inst(link(engine, store)) {}
   static Instance link(const Engine& engine, Store& store) {
     Linker linker(engine);
-    define_wasi(linker, store);
+    linker.define_wasi();
     return linker.instantiate(store, Module::from_text(engine, kProgram));
   }
   Func func(const char* name) { return *inst.get_export(name)->func(); }
@@ -219,8 +219,8 @@ TEST(ApiWasi, OneFuncPerStoreAndName) {
   EXPECT_FALSE(f == wasi_func(other, "fd_write"));
   EXPECT_FALSE(f == wasi_func(store, "fd_read"));
   Linker linker(engine);
-  define_wasi(linker, store);
-  std::optional<Extern> defined = linker.get(kWasiModule, "fd_write");
+  linker.define_wasi();
+  std::optional<Extern> defined = linker.get(store, kWasiModule, "fd_write");
   ASSERT_TRUE(defined && defined->func());
   EXPECT_EQ(*defined->func(), f);
 }
@@ -230,12 +230,12 @@ TEST(ApiWasi, ImportsListEveryFunctionWithItsType) {
   Engine engine;
   Store store(engine);
   Linker linker(engine);
-  define_wasi(linker, store);
+  linker.define_wasi();
   std::set<std::string> names;
   for (const auto& [name, type] : imports) {
     EXPECT_TRUE(names.insert(name).second) << name << " twice";
     EXPECT_EQ(wasi_func(store, name).type(), type) << name;
-    EXPECT_TRUE(linker.get(kWasiModule, name)) << name;
+    EXPECT_TRUE(linker.get(store, kWasiModule, name)) << name;
   }
   EXPECT_EQ(names.size(), 46u);  // all of wasi_snapshot_preview1, sock_accept included
   auto type_of = [&](const std::string& name) -> FuncType {
