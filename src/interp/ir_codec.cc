@@ -155,104 +155,47 @@ void derived_layout(Op base, Variant v, IrLayout& x) {
   }
 }
 
+// The layout string of the instruction a row lowers to 1:1 (ir_kinds.def),
+// or null for the rows lowered by hand.
+const char* kind_layout(const OpInfo& info) {
+#define EMBER_IRKIND(...)
+#define EMBER_IRSHAPE(name, sig_kind, imm_kind, ...) \
+  if (info.sig == SigKind::sig_kind && info.imm == ImmKind::imm_kind) return ir::kind::name::layout;
+#include "interp/ir_kinds.def"
+  switch (info.sig) {
+#define EMBER_IRKIND(name, ...) \
+  case SigKind::name: return ir::kind::name::layout;
+#include "interp/ir_kinds.def"
+    default: return nullptr;
+  }
+}
+
+// A 1:1 layout with its letters resolved for `info`'s row.
+void lowered_layout(const OpInfo& info, IrLayout& x) {
+  const char* s = kind_layout(info);
+  if (!s) return;  // unknown
+  x.known = true;
+  for (; *s; s++) {
+    switch (*s) {
+      case 'O': x.ops[x.count++] = slot_of(info.out); break;
+      case 'I': x.ops[x.count++] = slot_of(info.in); break;
+      case 'n':
+        x.ops[x.count++] = Operand::Imm;
+        x.memory0 = true;
+        break;
+      case 'l':
+        x.ops[x.count++] = Operand::Lane;
+        x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
+        break;
+      default: x.ops[x.count++] = operand_of(*s); break;
+    }
+  }
+}
+
 struct Layouts {
   IrLayout l[kIOpCount];
   Layouts() {
-    for (size_t i = 0; i < kNumericCount; i++) {
-      const OpInfo& info = op_info(kNumericOps[i]);
-      IrLayout& x = l[i];
-      x.known = true;
-      auto add = [&](Operand o) { x.ops[x.count++] = o; };
-      // SIMD shapes, as dispatch_simd.inc reads them.
-      switch (info.sig) {
-        case SigKind::VUnary:  // [op][d][a]
-          add(slot_of(info.out));
-          add(slot_of(info.in));
-          continue;
-        case SigKind::VBinary:  // [op][d][a][b]; shuffle: [op][d][ma x4][mb x4][a][b]
-          add(Operand::Slot2);
-          if (info.imm == ImmKind::Shuffle)
-            for (int k = 0; k < 8; k++) add(Operand::Imm);  // masks (used & 15)
-          add(Operand::Slot2);
-          add(Operand::Slot2);
-          continue;
-        case SigKind::VTernary:  // [op][d][a][b][c]
-          for (int k = 0; k < 4; k++) add(Operand::Slot2);
-          continue;
-        case SigKind::VShift:  // [op][d][a][count]
-          add(Operand::Slot2);
-          add(Operand::Slot2);
-          add(Operand::Slot);
-          continue;
-        case SigKind::VExtract:  // [op][d][lane][a]
-          add(slot_of(info.out));
-          add(Operand::Lane);
-          add(Operand::Slot2);
-          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
-          continue;
-        case SigKind::VReplace:  // [op][d][lane][a][x]
-          add(Operand::Slot2);
-          add(Operand::Lane);
-          add(Operand::Slot2);
-          add(slot_of(info.in));
-          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
-          continue;
-        case SigKind::VLoad:  // [op][d][offset][addr]
-          add(Operand::Slot2);
-          add(Operand::Imm);
-          add(Operand::Slot);
-          x.memory0 = true;
-          continue;
-        case SigKind::VStore:  // [op][offset][addr][value]
-          add(Operand::Imm);
-          add(Operand::Slot);
-          add(Operand::Slot2);
-          x.memory0 = true;
-          continue;
-        case SigKind::VLoadLane:  // [op][d][offset][lane][addr][vec]
-          add(Operand::Slot2);
-          add(Operand::Imm);
-          add(Operand::Lane);
-          add(Operand::Slot);
-          add(Operand::Slot2);
-          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
-          x.memory0 = true;
-          continue;
-        case SigKind::VStoreLane:  // [op][offset][lane][addr][vec]
-          add(Operand::Imm);
-          add(Operand::Lane);
-          add(Operand::Slot);
-          add(Operand::Slot2);
-          x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
-          x.memory0 = true;
-          continue;
-        default: break;
-      }
-      switch (info.sig) {
-        case SigKind::Unary:  // [op][d][a]
-          x.ops[x.count++] = slot_of(info.out);
-          x.ops[x.count++] = slot_of(info.in);
-          break;
-        case SigKind::Binary:  // [op][d][a][b]
-          x.ops[x.count++] = slot_of(info.out);
-          x.ops[x.count++] = slot_of(info.in);
-          x.ops[x.count++] = slot_of(info.in);
-          break;
-        case SigKind::Load:  // [op][d][offset][addr]
-          x.ops[x.count++] = slot_of(info.out);
-          x.ops[x.count++] = Operand::Imm;
-          x.ops[x.count++] = Operand::Slot;
-          x.memory0 = true;
-          break;
-        case SigKind::Store:  // [op][offset][addr][value]
-          x.ops[x.count++] = Operand::Imm;
-          x.ops[x.count++] = Operand::Slot;
-          x.ops[x.count++] = slot_of(info.in);
-          x.memory0 = true;
-          break;
-        default: x.known = false; break;
-      }
-    }
+    for (size_t i = 0; i < kNumericCount; i++) lowered_layout(op_info(kNumericOps[i]), l[i]);
     for (size_t i = 0; i < kIrOpCount; i++) {
       IrLayout& x = l[kNumericCount + i];
       const char* s = kIrOps[i];

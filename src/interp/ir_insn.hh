@@ -50,6 +50,51 @@ constexpr bool layout_matches(const char* layout, uint32_t operands) {
                 "ir_ops.def: " #name " names one operand per layout letter");
 #include "interp/ir_ops.def"
 
+// The instructions operators.def rows lower to 1:1, by signature kind
+// (ir_kinds.def): `ir::kind::Binary::At::a` is the position of a Binary
+// instruction's first operand, `At::words` its length.
+namespace kind {
+
+constexpr bool is_immediate_letter(char c) {
+  return c == 'i' || c == 'n' || c == 'l';
+}
+// The order Translator::generic writes: the result (operand `d`, when there
+// is one), then the immediates, then the source slots.
+constexpr bool generic_order(const char* layout, bool has_result) {
+  const char* c = layout + (has_result ? 1 : 0);
+  while (*c && is_immediate_letter(*c)) c++;
+  for (; *c; c++)
+    if (is_immediate_letter(*c)) return false;
+  return true;
+}
+// The source slots of a layout in generic()'s order: the letters after the
+// result and the immediates.
+constexpr uint32_t source_count(const char* layout, bool has_result) {
+  uint32_t n = 0;
+  for (const char* c = layout + (has_result ? 1 : 0); *c; c++) n += !is_immediate_letter(*c);
+  return n;
+}
+template <class At>
+constexpr bool has_result = requires { At::d; };
+
+#define EMBER_IRKIND(name, lay, ...)                                            \
+  struct name {                                                                 \
+    static constexpr const char* layout = lay;                                  \
+    struct At {                                                                 \
+      enum : int32_t { op_, __VA_ARGS__, words };                               \
+    };                                                                          \
+    static constexpr bool result = has_result<At>;                              \
+    static constexpr uint32_t sources = source_count(lay, result);              \
+  };                                                                            \
+  static_assert(layout_matches(name::layout, name::At::words - 1),              \
+                "ir_kinds.def: " #name " names one operand per layout letter"); \
+  static_assert(generic_order(name::layout, name::result),                      \
+                "ir_kinds.def: " #name " is not in generic()'s order");
+#define EMBER_IRSHAPE(name, sig_kind, imm_kind, lay, ...) EMBER_IRKIND(name, lay, __VA_ARGS__)
+#include "interp/ir_kinds.def"
+
+}  // namespace kind
+
 // The operand words of an instruction value, in order.
 template <class I>
 std::array<uint32_t, I::At::words - 1> operand_words(const I& insn) {

@@ -40,14 +40,14 @@ Op relaxed_deterministic_op(Op op) {
   }
 }
 
-// Operands a SIMD operator pops.
+// Operands a SIMD operator pops: the source slots of its kind's layout
+// (ir_kinds.def).
 uint32_t simd_arity(SigKind k) {
   switch (k) {
-    case SigKind::VUnary:
-    case SigKind::VExtract:
-    case SigKind::VLoad: return 1;
-    case SigKind::VTernary: return 3;
-    default: return 2;
+#define EMBER_IRKIND(name, ...) \
+  case SigKind::name: return ir::kind::name::sources;
+#include "interp/ir_kinds.def"
+    default: return 0;
   }
 }
 
