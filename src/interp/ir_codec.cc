@@ -103,58 +103,6 @@ void set_masks(IrLayout& x) {
   }
 }
 
-// Layouts of ir_derived.def's variants, from their operators.def row:
-// NImm [d][a][IMM], BrIf(Not)N [a][b][off], BrIf(Not)NImm [a][IMM][off],
-// where IMM is two words for i64/f64 operands.
-// Loads [d][O][a](+[k] or [b]) and stores [O][a](+[k] or [b])[v] take the
-// address forms.
-void derived_layout(Op base, Variant v, IrLayout& x) {
-  const OpInfo& info = op_info(base);
-  auto add = [&](Operand o) { x.ops[x.count++] = o; };
-  x.known = true;
-  if (info.sig == SigKind::Load || info.sig == SigKind::Store) {
-    bool any_memory = v == Variant::Mem || v == Variant::MemA64;
-    x.memory0 = !any_memory;
-    if (info.sig == SigKind::Load) add(slot_of(info.out));
-    add(Operand::Imm);
-    if (any_memory) add(Operand::Memory);
-    add(Operand::Slot);
-    if (v == Variant::AddImm) add(Operand::Imm);
-    if (v == Variant::Add || v == Variant::AddShl) add(Operand::Slot);
-    if (v == Variant::AddShl) add(Operand::Shift);
-    if (info.sig == SigKind::Store) add(slot_of(info.in));
-    return;
-  }
-  uint32_t imm = *info.in == ValType::I64 || *info.in == ValType::F64 ? 2 : 1;
-  switch (v) {
-    case Variant::Imm:
-      add(slot_of(info.out));
-      add(slot_of(info.in));
-      for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
-      return;
-    case Variant::BrIf:
-    case Variant::BrIfNot:
-      add(slot_of(info.in));
-      add(slot_of(info.in));
-      add(Operand::Branch);
-      return;
-    case Variant::BrIfImm:
-    case Variant::BrIfNotImm:
-      add(slot_of(info.in));
-      for (uint32_t k = 0; k < imm; k++) add(Operand::Imm);
-      add(Operand::Branch);
-      return;
-    case Variant::AddImm:
-    case Variant::Add:
-    case Variant::AddShl:
-    case Variant::A64:
-    case Variant::Mem:
-    case Variant::MemA64:
-      x.known = false;  // address forms exist for loads and stores only
-      return;
-  }
-}
-
 // The layout string of the instruction a row lowers to 1:1 (ir_kinds.def),
 // or null for the rows lowered by hand.
 const char* kind_layout(const OpInfo& info) {
@@ -170,11 +118,22 @@ const char* kind_layout(const OpInfo& info) {
   }
 }
 
-// A 1:1 layout with its letters resolved for `info`'s row.
-void lowered_layout(const OpInfo& info, IrLayout& x) {
-  const char* s = kind_layout(info);
+// The layout string of ir_derived.def's variant `v` of a row of kind `k`
+// (ir_kinds.def), or null when the kind has no such variant.
+const char* variant_layout(SigKind k, Variant v) {
+#define EMBER_IRKIND(...)
+#define EMBER_IRVARIANT(variant_name, kind_name, ...)        \
+  if (k == SigKind::kind_name && v == Variant::variant_name) \
+    return ir::variant::kind_name##variant_name<>::layout;
+#include "interp/ir_kinds.def"
+  return nullptr;
+}
+
+// A layout of ir_kinds.def with its letters resolved for `info`'s row.
+void resolve_layout(const char* s, const OpInfo& info, IrLayout& x) {
   if (!s) return;  // unknown
   x.known = true;
+  uint32_t wide = info.in && (*info.in == ValType::I64 || *info.in == ValType::F64) ? 2 : 1;
   for (; *s; s++) {
     switch (*s) {
       case 'O': x.ops[x.count++] = slot_of(info.out); break;
@@ -187,6 +146,10 @@ void lowered_layout(const OpInfo& info, IrLayout& x) {
         x.ops[x.count++] = Operand::Lane;
         x.lanes = uint8_t(16 / std::max<uint8_t>(info.size, 1));
         break;
+      case 'w':
+        for (uint32_t k = 0; k < wide; k++) x.ops[x.count++] = Operand::Imm;
+        break;
+      case 'x': x.ops[x.count++] = Operand::Shift; break;
       default: x.ops[x.count++] = operand_of(*s); break;
     }
   }
@@ -195,7 +158,10 @@ void lowered_layout(const OpInfo& info, IrLayout& x) {
 struct Layouts {
   IrLayout l[kIOpCount];
   Layouts() {
-    for (size_t i = 0; i < kNumericCount; i++) lowered_layout(op_info(kNumericOps[i]), l[i]);
+    for (size_t i = 0; i < kNumericCount; i++) {
+      const OpInfo& info = op_info(kNumericOps[i]);
+      resolve_layout(kind_layout(info), info, l[i]);
+    }
     for (size_t i = 0; i < kIrOpCount; i++) {
       IrLayout& x = l[kNumericCount + i];
       const char* s = kIrOps[i];
@@ -210,8 +176,11 @@ struct Layouts {
       x.known = true;
       for (size_t k = 0; k < n; k++) x.ops[x.count++] = operand_of(s[k]);
     }
-    for (size_t i = 0; i < sizeof(kDerived) / sizeof(kDerived[0]); i++)
-      derived_layout(kDerived[i].base, kDerived[i].variant, l[kNumericCount + kIrOpCount + i]);
+    for (size_t i = 0; i < sizeof(kDerived) / sizeof(kDerived[0]); i++) {
+      const OpInfo& info = op_info(kDerived[i].base);
+      resolve_layout(variant_layout(info.sig, kDerived[i].variant), info,
+                     l[kNumericCount + kIrOpCount + i]);
+    }
     for (IrLayout& x : l) set_masks(x);
   }
 };
@@ -255,40 +224,50 @@ const Reverse& reverse() {
   return r;
 }
 
-// The access form of a load or store IOp, from its operators.def row and
-// its variant (none for the 1:1 ops), in the layouts derived_layout and
-// Layouts describe.
+// The access form of a load or store IOp, read from its ir_kinds.def layout
+// (the kind's for the 1:1 ops, the variant's for the address forms).
 bool access_form(IOp op, MemAccess* out) {
   size_t i = static_cast<size_t>(op);
   const OpInfo* info = nullptr;
-  bool derived = i >= kNumericCount + kIrOpCount;
-  Variant v = Variant::Imm;
+  const char* layout = nullptr;
+  bool addr64 = false;
   if (i < kNumericCount) {
     info = &op_info(kNumericOps[i]);
-  } else if (derived) {
+    layout = kind_layout(*info);
+  } else if (i >= kNumericCount + kIrOpCount) {
     const DerivedRow& row = kDerived[i - kNumericCount - kIrOpCount];
     info = &op_info(row.base);
-    v = row.variant;
-    if (info->sig != SigKind::Load && info->sig != SigKind::Store) return false;
-  } else {
-    return false;
+    layout = variant_layout(info->sig, row.variant);
+    addr64 = row.variant == Variant::A64 || row.variant == Variant::MemA64;
   }
-  SigKind k = info->sig;
-  bool loads = k == SigKind::Load || k == SigKind::VLoad || k == SigKind::VLoadLane;
-  bool lane = k == SigKind::VLoadLane || k == SigKind::VStoreLane;
-  if (!loads && k != SigKind::Store && k != SigKind::VStore && k != SigKind::VStoreLane)
-    return false;
+  SigKind k = info ? info->sig : SigKind::Special;
+  bool access = k == SigKind::Load || k == SigKind::Store || k == SigKind::VLoad ||
+                k == SigKind::VStore || k == SigKind::VLoadLane || k == SigKind::VStoreLane;
+  if (!access || !layout) return false;
+  // In every access layout the first immediate is the offset and the first
+  // slot after it the address; then an added constant, an added slot and
+  // its shift count (the address forms).
   MemAccess a;
   a.size = info->size;
-  uint8_t w = loads ? 2 : 1;  // after the destination slot of a load
-  a.offset = w++;
-  if (lane) w++;
-  if (derived && (v == Variant::Mem || v == Variant::MemA64)) a.mem = w++;
-  a.addr = w++;
-  a.addr64 = derived && (v == Variant::A64 || v == Variant::MemA64);
-  if (derived && v == Variant::AddImm) a.add_imm = w++;
-  if (derived && (v == Variant::Add || v == Variant::AddShl)) a.add_slot = w++;
-  if (derived && v == Variant::AddShl) a.shift = w++;
+  a.addr64 = addr64;
+  uint8_t w = 1;
+  for (const char* c = layout; *c; c++, w++) {
+    bool before_addr = a.addr == 0;
+    switch (*c) {
+      case 'n':
+      case 'i':
+        if (a.offset == 0) a.offset = w;
+        else if (!before_addr) a.add_imm = w;
+        break;
+      case 'm': a.mem = w; break;
+      case 's':
+        if (before_addr) a.addr = w;
+        else a.add_slot = w;
+        break;
+      case 'x': a.shift = w; break;
+      default: break;
+    }
+  }
   *out = a;
   return true;
 }

@@ -95,6 +95,49 @@ constexpr bool has_result = requires { At::d; };
 
 }  // namespace kind
 
+// The variants of ir_derived.def (ir_kinds.def's EMBER_IRVARIANT rows):
+// `ir::variant::LoadAddImm<>::k` is the position of the constant a LoadAddImm
+// adds to its address, `ir::variant::BinaryImm<2>::words` the length of an
+// i64/f64 NImm instruction (W: the words of a `w` immediate).
+namespace variant {
+
+// The word of operand `index` in `layout` (the opcode is word 0), or the
+// instruction's length for index == the operand count.
+constexpr int32_t position(const char* layout, int32_t index, int32_t w) {
+  int32_t pos = 1, k = 0;
+  for (const char* c = layout; *c && k < index; c++, k++) pos += *c == 'w' ? w : 1;
+  return pos;
+}
+
+#define EMBER_IRV_PARENS ()
+#define EMBER_IRV_EXPAND(...) EMBER_IRV_EXPAND2(EMBER_IRV_EXPAND2(__VA_ARGS__))
+#define EMBER_IRV_EXPAND2(...) EMBER_IRV_EXPAND1(EMBER_IRV_EXPAND1(__VA_ARGS__))
+#define EMBER_IRV_EXPAND1(...) __VA_ARGS__
+#define EMBER_IRV_FOR_EACH(m, ...) __VA_OPT__(EMBER_IRV_EXPAND(EMBER_IRV_FOR_EACH_(m, __VA_ARGS__)))
+#define EMBER_IRV_FOR_EACH_(m, x, ...) \
+  m(x) __VA_OPT__(EMBER_IRV_FOR_EACH_AGAIN EMBER_IRV_PARENS(m, __VA_ARGS__))
+#define EMBER_IRV_FOR_EACH_AGAIN() EMBER_IRV_FOR_EACH_
+#define EMBER_IRV_POSITION(x) static constexpr int32_t x = position(layout, Index::x, W);
+
+#define EMBER_IRVARIANT(variant_name, kind_name, lay, ...)                     \
+  template <int32_t W = 1>                                                     \
+  struct kind_name##variant_name {                                             \
+    static constexpr const char* layout = lay;                                 \
+    struct Index {                                                             \
+      enum : int32_t { __VA_ARGS__, count_ };                                  \
+    };                                                                         \
+    EMBER_IRV_FOR_EACH(EMBER_IRV_POSITION, __VA_ARGS__)                        \
+    static constexpr int32_t words = position(layout, Index::count_, W);       \
+  };                                                                           \
+  static_assert(layout_matches(lay, kind_name##variant_name<>::Index::count_), \
+                "ir_kinds.def: " #kind_name #variant_name " names one operand per layout letter");
+#define EMBER_IRKIND(...)
+#include "interp/ir_kinds.def"
+
+#undef EMBER_IRV_POSITION
+
+}  // namespace variant
+
 // The operand words of an instruction value, in order.
 template <class I>
 std::array<uint32_t, I::At::words - 1> operand_words(const I& insn) {

@@ -373,6 +373,43 @@ void Translator::loop(Types params, Types results) {
 static_assert(ir::Br::At::off == ir::Br::At::words - 1);
 static_assert(ir::BrIf::At::off == ir::BrIf::At::words - 1);
 static_assert(ir::BrIfNot::At::off == ir::BrIfNot::At::words - 1);
+
+// The words written below for ir_derived.def's variants, and read back from
+// the last instruction by the fusions, are in the order of their
+// ir_kinds.def rows; these checks tie each writer and reader to its row.
+namespace irk = ir::kind;
+namespace irv = ir::variant;
+// binary(): generic() with one source, then the constant.
+static_assert(irv::BinaryImm<>::d == 1 && irv::BinaryImm<>::a == 2 && irv::BinaryImm<>::c == 3);
+// A fused branch takes its producer's operands after the result, in order,
+// then the offset: Binary [d][a][b] -> BrIf [a][b][off], BinaryImm
+// [d][a][c] -> BrIfImm [a][c][off].
+template <int32_t W>
+constexpr bool branch_takes_producer_operands() {
+  using P = irv::BinaryImm<W>;
+  using B = irv::BinaryBrIfImm<W>;
+  using N = irv::BinaryBrIfNotImm<W>;
+  return B::a == P::a - 1 && B::c == P::c - 1 && B::off == P::words - 1 && N::a == B::a &&
+         N::c == B::c && N::off == B::off;
+}
+static_assert(branch_takes_producer_operands<1>() && branch_takes_producer_operands<2>());
+static_assert(irv::BinaryBrIf<>::a == irk::Binary::At::a - 1 &&
+              irv::BinaryBrIf<>::b == irk::Binary::At::b - 1 &&
+              irv::BinaryBrIf<>::off == irk::Binary::At::words - 1 &&
+              irv::BinaryBrIfNot<>::off == irv::BinaryBrIf<>::off);
+// Binary and BinaryImm keep their first operand at the same word (the
+// address fusion reads either).
+static_assert(irk::Binary::At::a == irv::BinaryImm<>::a &&
+              irk::Binary::At::b == irv::BinaryImm<>::c);
+// load(): [d][offset][a] then b (or the shifted x) and k.
+static_assert(irv::LoadAddImm<>::addr == 3 && irv::LoadAddImm<>::k == 4 && irv::LoadAdd<>::b == 4 &&
+              irv::LoadAddShl<>::b == 4 && irv::LoadAddShl<>::k == 5 &&
+              irv::LoadAddShl<>::offset == 2 && irv::LoadAddImm<>::d == 1);
+// store(): [offset][a] then b (or x) and k, then the value.
+static_assert(irv::StoreAddImm<>::offset == 1 && irv::StoreAddImm<>::addr == 2 &&
+              irv::StoreAddImm<>::k == 3 && irv::StoreAddImm<>::v == 4 && irv::StoreAdd<>::b == 3 &&
+              irv::StoreAdd<>::v == 4 && irv::StoreAddShl<>::b == 3 && irv::StoreAddShl<>::k == 4 &&
+              irv::StoreAddShl<>::v == 5);
 static_assert(ir::BrIfI32Eqz::At::off == ir::BrIfI32Eqz::At::words - 1);
 static_assert(ir::BrIfI64Nez::At::off == ir::BrIfI64Nez::At::words - 1);
 
@@ -392,7 +429,8 @@ bool Translator::try_fuse_branch(uint32_t index, bool negate, FusedOperands* ope
   if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
   if (!fused_branch(last_.op, negate, op)) return false;
   operands->n = 0;
-  for (uint32_t w = last_.start + 2; w < here(); w++) operands->w[operands->n++] = out_.words[w];
+  for (uint32_t w = last_.start + irk::Binary::At::a; w < here(); w++)
+    operands->w[operands->n++] = out_.words[w];
   unemit(last_.start);
   last_.valid = false;
   return true;
@@ -879,12 +917,14 @@ bool Translator::fold_eqz() {
   }
   if (last_.op != IOp::I32Eqz && last_.op != IOp::I64Eqz) return false;
   bool wide = last_.op == IOp::I64Eqz;
-  uint32_t d = out_.words[last_.start + 1], a = out_.words[last_.start + 2];
-  out_.words.resize(last_.start);  // [I*Eqz][d][a] -> [I*NeImm][d][a][0 (0)]
+  // [I*Eqz][d][a] becomes [I*NeImm][d][a][0 (0)] in place: the same d and a
+  // words, a new opcode and the constant appended (Eqz is the last
+  // instruction).
+  static_assert(irk::Unary::At::d == irv::BinaryImm<>::d &&
+                irk::Unary::At::a == irv::BinaryImm<>::a &&
+                irk::Unary::At::words == irv::BinaryImm<>::c);
   neg = wide ? IOp::I64NeImm : IOp::I32NeImm;
-  out_.words.push_back(handler_word(neg));
-  word(d);
-  word(a);
+  out_.words[last_.start] = handler_word(neg);
   word(0);
   if (wide) word(0);
   last_.op = neg;
@@ -918,8 +958,8 @@ bool Translator::peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t
   if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
   if (last_.op != IOp::I32AddImm && last_.op != IOp::I32Add) return false;
   *add = last_.op;
-  *a = out_.words[last_.start + 2];
-  *b = out_.words[last_.start + 3];
+  *a = out_.words[last_.start + irk::Binary::At::a];  // or BinaryImm's a
+  *b = out_.words[last_.start + irk::Binary::At::b];  // or BinaryImm's c
   return *a != avoid && (*add == IOp::I32AddImm || *b != avoid);
 }
 
@@ -965,13 +1005,14 @@ void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
 // shift goes too. *a becomes the other addend; *x and *k the shift's.
 bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) {
   const LastDef& p = prev_;
-  if (!p.valid || p.op != IOp::I32ShlImm || p.start + 4 != here()) return false;
+  if (!p.valid || p.op != IOp::I32ShlImm || p.start + irv::BinaryImm<>::words != here())
+    return false;
   uint32_t d = out_.words[p.dst_word];
   if (d < num_locals_ || (d != *a && d != *b)) return false;
   if (d == *a) std::swap(*a, *b);
   if (*a == d) return false;  // a + (a << k) with the shift in place of both
-  *x = out_.words[p.start + 2];
-  *k = out_.words[p.start + 3] & 31;
+  *x = out_.words[p.start + irv::BinaryImm<>::a];
+  *k = out_.words[p.start + irv::BinaryImm<>::c] & 31;
   unemit(p.start);
   prev_.valid = false;
   return true;
