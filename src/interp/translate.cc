@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "interp/ir_codec.hh"
+
 namespace ember::interp {
 
 namespace {
@@ -155,8 +157,9 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   pending_locals_ = 0;
   dead_ = false;
   dead_depth_ = 0;
-  last_ = LastDef{};
-  prev_ = LastDef{};
+  nstaged_ = 0;
+  building_ = false;
+  new_entry_ = false;
   last_mapped_offset_ = UINT64_MAX;
   fuel_pending_ = 0;
   cond_path_word_ = UINT32_MAX;
@@ -217,6 +220,7 @@ void Translator::entry_checks(uint32_t cost) {
 }
 
 Status Translator::finish_function() {
+  write_staged();
   fn_.end = here();
   // Slots for the deepest operand stack, and room for callee results written
   // in place (a call's results never exceed the height they are pushed at).
@@ -229,13 +233,68 @@ Status Translator::finish_function() {
 }
 
 void Translator::emit_op(IOp op) {
-  prev_ = last_;
-  last_.valid = false;
+  write_staged();
+  if (new_entry_) last_mapped_offset_ = UINT64_MAX;
+  new_entry_ = false;
   if (offset_ != last_mapped_offset_) {
     out_.pc_map.push_back(PcMapEntry{here(), uint32_t(offset_)});
     last_mapped_offset_ = offset_;
   }
   word(handler_word(op));
+}
+
+// Every IR instruction has at most as many operands as a layout holds
+// (EveryIrOpHasALayout), plus the two words fold_eqz may append.
+static_assert(Translator::kMaxStagedWords >=
+              1 + sizeof(IrLayout::ops) / sizeof(IrLayout::ops[0]) + 2);
+
+// Starts a staged instruction defining stack operand `index`, whose
+// destination is word `dst`; the words that follow go to it.
+void Translator::stage_op(IOp op, uint32_t index, uint32_t dst) {
+  building_ = false;
+  if (nstaged_ == 2) {  // only the last two can be fused: write the older
+    Staged keep = staged_[1];
+    nstaged_ = 1;
+    write_staged();
+    staged_[0] = keep;
+    nstaged_ = 1;
+  }
+  Staged& s = staged_[nstaged_++];
+  s = Staged{};
+  s.op = op;
+  s.offset = offset_;
+  s.index = index;
+  s.dst = dst;
+  s.n = 1;
+  s.new_entry = new_entry_;
+  new_entry_ = false;
+  building_ = true;
+}
+
+// A fusion took the last staged instruction's place: it is never written.
+// The next instruction started gets its own pc map entry, as it would have
+// after the dropped one.
+void Translator::drop_last_def() {
+  building_ = false;
+  nstaged_--;
+  new_entry_ = true;
+}
+
+// Writes the staged instructions, in order, with their pc map entries.
+void Translator::write_staged() {
+  building_ = false;
+  uint32_t n = nstaged_;
+  nstaged_ = 0;  // here() is out_.words' size from now on
+  for (uint32_t i = 0; i < n; i++) {
+    const Staged& s = staged_[i];
+    if (s.new_entry) last_mapped_offset_ = UINT64_MAX;
+    if (s.offset != last_mapped_offset_) {
+      out_.pc_map.push_back(PcMapEntry{here(), uint32_t(s.offset)});
+      last_mapped_offset_ = s.offset;
+    }
+    out_.words.push_back(handler_word(s.op));
+    out_.words.insert(out_.words.end(), s.w + 1, s.w + s.n);
+  }
 }
 
 // ---- operand stack --------------------------------------------------------------
@@ -413,26 +472,16 @@ static_assert(irv::StoreAddImm<>::offset == 1 && irv::StoreAddImm<>::addr == 2 &
 static_assert(ir::BrIfI32Eqz::At::off == ir::BrIfI32Eqz::At::words - 1);
 static_assert(ir::BrIfI64Nez::At::off == ir::BrIfI64Nez::At::words - 1);
 
-// Takes back the instructions from word `start` on (a fusion replaces them):
-// their words and their backtrace entries.
-void Translator::unemit(uint32_t start) {
-  out_.words.resize(start);
-  while (!out_.pc_map.empty() && out_.pc_map.back().word >= start) out_.pc_map.pop_back();
-  last_mapped_offset_ = UINT64_MAX;
-}
-
 // Removes the instruction that produced the operand at `index` (the last
 // emitted one) when a fused branch exists for it; `*op` is the branch and
 // `operands` the producer's words after its destination ([a][b], [a][IMM]
 // or [a]), which the branch takes in the same order.
 bool Translator::try_fuse_branch(uint32_t index, bool negate, FusedOperands* operands, IOp* op) {
-  if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
-  if (!fused_branch(last_.op, negate, op)) return false;
+  Staged* p = last_def(index);
+  if (!p || !fused_branch(p->op, negate, op)) return false;
   operands->n = 0;
-  for (uint32_t w = last_.start + irk::Binary::At::a; w < here(); w++)
-    operands->w[operands->n++] = out_.words[w];
-  unemit(last_.start);
-  last_.valid = false;
+  for (uint32_t w = irk::Binary::At::a; w < p->n; w++) operands->w[operands->n++] = p->w[w];
+  drop_last_def();
   return true;
 }
 
@@ -750,12 +799,9 @@ void Translator::select() {
   uint32_t b = pop_slot();
   uint32_t a = pop_slot();
   uint32_t index = uint32_t(stack_.size());
-  uint32_t start = here();
-  if (wide) emit(ir::SelectV128{.d = next_slot(), .c = c, .a = a, .b = b});
-  else emit(ir::Select{.d = next_slot(), .c = c, .a = a, .b = b});
+  if (wide) stage(ir::SelectV128{.d = next_slot(), .c = c, .a = a, .b = b}, index);
+  else stage(ir::Select{.d = next_slot(), .c = c, .a = a, .b = b}, index);
   push_stack(wide);
-  last_ =
-      LastDef{true, wide ? IOp::SelectV128 : IOp::Select, start, start + ir::Select::At::d, index};
 }
 
 void Translator::local_get(uint32_t x) {
@@ -771,7 +817,7 @@ void Translator::local_set(uint32_t x) {
   if (dead_) return;
   uint32_t index = uint32_t(stack_.size() - 1);
   uint32_t xs = local_slot_[x];
-  LastDef def = last_;
+  bool produced = last_def(index) != nullptr;
   Operand v = pop();
   if (v.kind == Kind::Local && v.local == xs) return;
   if (pending_locals_ > 0) {
@@ -779,9 +825,10 @@ void Translator::local_set(uint32_t x) {
       if (stack_[i].kind == Kind::Local && stack_[i].local == xs) materialize(i);
     }
   }
-  if (v.kind == Kind::Stack && def.valid && last_.valid && def.index == index) {
-    out_.words[def.dst_word] = xs;  // the producer writes the local directly
-    last_.valid = false;
+  Staged* p = last_def();  // still the producer unless a copy was emitted above
+  if (produced && p && p->index == index) {
+    p->w[p->dst] = xs;  // the producer writes the local directly
+    p->live = false;
     return;
   }
   stack_.push_back(v);  // move_to reads the operand in place
@@ -906,28 +953,23 @@ void Translator::canonicalize_nan(Op op) {
 // "x != 0" (so a following br_if or if fuses with it, where `br_if (i32.eqz
 // (i64.eqz x))` would cost three instructions).
 bool Translator::fold_eqz() {
-  uint32_t index = uint32_t(stack_.size() - 1);
-  if (dead_ || !last_.valid || last_.index != index || stack_[index].kind != Kind::Stack)
-    return false;
+  Staged* p = dead_ ? nullptr : last_def(uint32_t(stack_.size() - 1));
+  if (!p) return false;
   IOp neg;
-  if (negated_compare(last_.op, &neg)) {
-    out_.words[last_.start] = handler_word(neg);
-    last_.op = neg;
+  if (negated_compare(p->op, &neg)) {
+    p->op = neg;
     return true;
   }
-  if (last_.op != IOp::I32Eqz && last_.op != IOp::I64Eqz) return false;
-  bool wide = last_.op == IOp::I64Eqz;
-  // [I*Eqz][d][a] becomes [I*NeImm][d][a][0 (0)] in place: the same d and a
-  // words, a new opcode and the constant appended (Eqz is the last
-  // instruction).
+  if (p->op != IOp::I32Eqz && p->op != IOp::I64Eqz) return false;
+  bool wide = p->op == IOp::I64Eqz;
+  // [I*Eqz][d][a] becomes [I*NeImm][d][a][0 (0)]: the same d and a words, a
+  // new opcode and the constant appended.
   static_assert(irk::Unary::At::d == irv::BinaryImm<>::d &&
                 irk::Unary::At::a == irv::BinaryImm<>::a &&
                 irk::Unary::At::words == irv::BinaryImm<>::c);
-  neg = wide ? IOp::I64NeImm : IOp::I32NeImm;
-  out_.words[last_.start] = handler_word(neg);
-  word(0);
-  if (wide) word(0);
-  last_.op = neg;
+  p->op = wide ? IOp::I64NeImm : IOp::I32NeImm;
+  p->w[p->n++] = 0;
+  if (wide) p->w[p->n++] = 0;
   return true;
 }
 
@@ -953,20 +995,18 @@ void Translator::binary(Op op) {
 // as `a + k` (I32AddImm) or `a + b` (I32Add), returns the fused access's
 // form and operands; `avoid` is a slot the fused access will find
 // overwritten (neither a nor b may be it). take_address also removes the add.
-bool Translator::peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a,
-                              uint32_t* b) const {
-  if (!last_.valid || last_.index != index || stack_[index].kind != Kind::Stack) return false;
-  if (last_.op != IOp::I32AddImm && last_.op != IOp::I32Add) return false;
-  *add = last_.op;
-  *a = out_.words[last_.start + irk::Binary::At::a];  // or BinaryImm's a
-  *b = out_.words[last_.start + irk::Binary::At::b];  // or BinaryImm's c
+bool Translator::peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) {
+  const Staged* p = last_def(index);
+  if (!p || (p->op != IOp::I32AddImm && p->op != IOp::I32Add)) return false;
+  *add = p->op;
+  *a = p->w[irk::Binary::At::a];  // or BinaryImm's a
+  *b = p->w[irk::Binary::At::b];  // or BinaryImm's c
   return *a != avoid && (*add == IOp::I32AddImm || *b != avoid);
 }
 
 bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) {
   if (!peek_address(index, avoid, add, a, b)) return false;
-  unemit(last_.start);
-  last_.valid = false;
+  drop_last_def();
   return true;
 }
 
@@ -988,33 +1028,28 @@ void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
   IOp fused = addr_iop(op, shl                     ? AddrForm::AddShl
                            : add == IOp::I32AddImm ? AddrForm::AddImm
                                                    : AddrForm::Add);
-  emit_op(fused);
-  uint32_t start = here() - 1;
-  uint32_t dpos = here();
+  stage_op(fused, index, irv::LoadAdd<>::d);
   word(next_slot());
   word(offset);
   word(a);
   word(shl ? x : b);
   if (shl) word(k);
   push_stack();
-  last_ = LastDef{true, fused, start, dpos, index};
 }
 
 // After take_address removed `a + b`: when one of a and b is a stack
 // temporary the instruction before it computed as `x << k` (I32ShlImm), that
 // shift goes too. *a becomes the other addend; *x and *k the shift's.
 bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) {
-  const LastDef& p = prev_;
-  if (!p.valid || p.op != IOp::I32ShlImm || p.start + irv::BinaryImm<>::words != here())
-    return false;
-  uint32_t d = out_.words[p.dst_word];
+  const Staged* p = last_def();  // the instruction before the add, now dropped
+  if (!p || p->op != IOp::I32ShlImm) return false;
+  uint32_t d = p->w[p->dst];
   if (d < num_locals_ || (d != *a && d != *b)) return false;
   if (d == *a) std::swap(*a, *b);
   if (*a == d) return false;  // a + (a << k) with the shift in place of both
-  *x = out_.words[p.start + irv::BinaryImm<>::a];
-  *k = out_.words[p.start + irv::BinaryImm<>::c] & 31;
-  unemit(p.start);
-  prev_.valid = false;
+  *x = p->w[irv::BinaryImm<>::a];
+  *k = p->w[irv::BinaryImm<>::c] & 31;
+  drop_last_def();
   return true;
 }
 
@@ -1083,16 +1118,14 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
   uint32_t srcs[8];
   for (uint32_t i = nin; i-- > 0;) srcs[i] = pop_slot();
   uint32_t index = uint32_t(stack_.size());
-  emit_op(op);
-  uint32_t start = here() - 1;
-  uint32_t dpos = here();
+  // An instruction with a result is staged (it may still be fused); the
+  // layouts put the result first (ir_kinds.def).
+  if (result) stage_op(op, index, 1);
+  else emit_op(op);
   if (result) word(next_slot());
   for (uint32_t imm : imms) word(imm);
   for (uint32_t i = 0; i < nin; i++) word(srcs[i]);
-  if (result) {
-    push_stack(result == 2);
-    last_ = LastDef{true, op, start, dpos, index};
-  }
+  if (result) push_stack(result == 2);
   // Per-unit fuel, charged (and checked) once the operation has succeeded,
   // as wasmtime does: an out-of-bounds one traps without charging, and one
   // that runs out of fuel has done its work. The count operand of a bulk

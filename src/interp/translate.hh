@@ -74,6 +74,8 @@ struct TranslateOptions {
 
 class Translator final : public Lowering {
  public:
+  // Words of the longest instruction the translator holds back (Staged).
+  static constexpr uint32_t kMaxStagedWords = 16;
   explicit Translator(CompiledCode& out, TranslateOptions opt = {}) : out_(out), opt_(opt) {}
 
   // `locals`: the types of all locals, params first.
@@ -157,13 +159,43 @@ class Translator final : public Lowering {
     std::vector<uint32_t> fixups;  // offset words to patch to the end
     uint64_t if_offset = 0;        // If: byte offset of the `if`
   };
-  struct LastDef {  // the last emitted instruction, if it defines a stack slot
-    bool valid = false;
+  // An instruction that defines a stack operand, held back from out_.words
+  // while a fusion may still replace it (wasmi's staged instruction): the
+  // last one or two such instructions in a row are staged, and written, in
+  // order, as soon as any other instruction is emitted, a label is placed or
+  // the function ends. A fusion reads a staged instruction's words, drops it
+  // or rewrites it in place; written words are never taken back.
+  struct Staged {
+    static constexpr uint32_t kMaxWords = kMaxStagedWords;
     IOp op{};
-    uint32_t start = 0, dst_word = 0, index = 0;
+    bool live = true;        // may still be fused (false once its result went elsewhere)
+    bool new_entry = false;  // gets a pc map entry of its own (after a drop)
+    uint64_t offset = 0;     // wasm byte offset, for the pc map
+    uint32_t index = 0;      // the stack operand it defines
+    uint32_t dst = 0;        // the word holding its destination slot
+    uint32_t n = 0;          // words, the opcode's included (w[0] is unused)
+    uint32_t w[kMaxWords] = {};
   };
 
-  uint32_t here() const { return uint32_t(out_.words.size()); }
+  // Positions count the staged words: they are written before anything else.
+  uint32_t here() const {
+    uint32_t n = uint32_t(out_.words.size());
+    for (uint32_t i = 0; i < nstaged_; i++) n += staged_[i].n;
+    return n;
+  }
+  // The last instruction emitted, when it is staged and may be fused (null
+  // otherwise).
+  Staged* last_def() {
+    return nstaged_ > 0 && staged_[nstaged_ - 1].live ? &staged_[nstaged_ - 1] : nullptr;
+  }
+  // The last staged instruction that defines stack operand `index`.
+  Staged* last_def(uint32_t index) {
+    Staged* s = last_def();
+    return s && s->index == index && stack_[index].kind == Kind::Stack ? s : nullptr;
+  }
+  void stage_op(IOp op, uint32_t index, uint32_t dst);
+  void drop_last_def();
+  void write_staged();
   uint32_t slot(uint32_t index) const { return stack_[index].slot; }
   // The slot the next pushed operand gets.
   uint32_t next_slot() const {
@@ -179,17 +211,27 @@ class Translator final : public Lowering {
     emit_op(I::iop);
     for (uint32_t w : ir::operand_words(insn)) word(w);
   }
+  // The same for an instruction whose result is stack operand `index`.
+  template <class I>
+  void stage(const I& insn, uint32_t index) {
+    stage_op(I::iop, index, I::At::d);
+    for (uint32_t w : ir::operand_words(insn)) word(w);
+  }
   void emit_copy(bool wide, uint32_t d, uint32_t s) {
     if (wide) emit(ir::CopyV128{.d = d, .s = s});
     else emit(ir::Copy{.d = d, .s = s});
   }
-  void word(uint32_t w) { out_.words.push_back(w); }
+  void word(uint32_t w) {
+    if (building_) {
+      Staged& s = staged_[nstaged_ - 1];
+      s.w[s.n++] = w;
+    } else {
+      out_.words.push_back(w);
+    }
+  }
   void patch(uint32_t pos, uint32_t target) { out_.words[pos] = uint32_t(int32_t(target - pos)); }
   void branch_word(uint32_t target) { word(uint32_t(int32_t(target - here()))); }
-  void mark_label() {
-    last_.valid = false;
-    prev_.valid = false;
-  }
+  void mark_label() { write_staged(); }
 
   void push_stack(bool wide = false);
   void push_types(Types ts);
@@ -219,9 +261,8 @@ class Translator final : public Lowering {
   bool try_fuse_branch(uint32_t cond_index, bool negate, FusedOperands* operands, IOp* op);
   void emit_cond_branch(uint32_t depth_or_else, bool to_else);
   bool fold_eqz();
-  void unemit(uint32_t start);
   bool take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k);
-  bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b) const;
+  bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   uint32_t call_args(const FuncType& type);
   bool dead_skip();
@@ -245,8 +286,12 @@ class Translator final : public Lowering {
   uint64_t last_mapped_offset_ = UINT64_MAX;
   bool dead_ = false;
   uint32_t dead_depth_ = 0;
-  LastDef last_;
-  LastDef prev_;  // the instruction before last_, when it was a LastDef too
+  Staged staged_[2];
+  uint32_t nstaged_ = 0;
+  bool building_ = false;  // word() appends to the last staged instruction
+  // A staged instruction was dropped: the next instruction started gets its
+  // own pc map entry, as it would have after the dropped one.
+  bool new_entry_ = false;
   // Where the path after the last conditional branch starts (word) and the
   // branch's byte offset, for the `unreachable` attribution above.
   uint32_t cond_path_word_ = UINT32_MAX;
