@@ -1,11 +1,11 @@
 // Engine handles and the Store: `_ember.EngineHandle`, `_ember.Store`,
 // `_ember.Caller`, and the single-thread guard.
 //
-// A Store owns an rt::StoreData. Closing it destroys the StoreData (every
-// entity goes at once, as the lifetime rule says) and drops the externref
-// objects; handles to its entities then fail the store check in
-// Handle::get. Store ids come from a process-wide counter and are never
-// reused, so a stale handle can never match a newer store.
+// A Store (PyStore) owns an ember::Store. Closing it destroys that store
+// (every entity goes at once, as the lifetime rule says) and drops the
+// externref objects; handles to its entities then fail the store check in
+// Handle::get. Store ids are the API's (Store::id): never reused, so a stale
+// handle can never match a newer store.
 #include <nanobind/stl/string.h>
 
 #include <algorithm>
