@@ -133,7 +133,15 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
 
 }  // namespace
 
-TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry, rt::Slot* fp) {
+// Where the loop sits changes its speed: on the AMD EPYC CI machine the
+// same code ran 10% slower (geomean of bench/run.py, up to 30% on fib) with
+// run() at 0 mod 64 than at 16 mod 64, where the linker happened to put it
+// before. It is pinned there: 64-aligned, entered 16 bytes in (the 16 bytes
+// before the entry are never executed), so unrelated changes elsewhere in
+// the library do not move it (docs/performance.md, "Placement").
+#define EMBER_DISPATCH_PLACEMENT gnu::aligned(64), gnu::patchable_function_entry(16, 16)
+[[EMBER_DISPATCH_PLACEMENT]] TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry,
+                                          rt::Slot* fp) {
   static const int32_t kTable[] = {
 #define EMBER_OPK_Lowered(name, ...) \
   int32_t(reinterpret_cast<intptr_t>(&&L_##name) - reinterpret_cast<intptr_t>(&&L_base)),
