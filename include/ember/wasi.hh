@@ -32,17 +32,17 @@
 //  - A context is used by its store only, from the store's thread.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "ember/objects.hh"
-#include "ember/store.hh"
 #include "ember/objects.hh"
 #include "ember/store.hh"
 #include "ember/types.hh"
@@ -67,10 +67,34 @@ struct WasiPreopen {
 
 // A custom stdout/stderr sink. It receives the bytes of one write and
 // returns how many it took (clamped to 0..n; the guest sees a short write),
-// or a negative value when it failed, which the guest sees as EIO. It runs
-// on the thread calling wasm, inside the guest's fd_write; an exception it
-// throws fails that call and reaches the embedder as itself.
-using WasiOutput = std::function<int64_t(const uint8_t* data, size_t size)>;
+// or a negative value when it failed, which the guest sees as EIO; a
+// callable returning void takes every byte. It runs on the thread calling
+// wasm, inside the guest's fd_write; an exception it throws fails that call
+// and reaches the embedder as itself.
+class WasiOutput {
+ public:
+  WasiOutput() = default;
+  template <typename F>
+    requires(!std::same_as<std::decay_t<F>, WasiOutput> &&
+             std::invocable<F&, const uint8_t*, size_t>)
+  WasiOutput(F f) {  // NOLINT: implicit, so a lambda can be assigned directly
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const uint8_t*, size_t>>) {
+      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
+        f(p, n);
+        return static_cast<int64_t>(n);
+      };
+    } else {
+      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
+        return static_cast<int64_t>(f(p, n));
+      };
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(fn_); }
+  int64_t operator()(const uint8_t* p, size_t n) const { return fn_(p, n); }
+
+ private:
+  std::function<int64_t(const uint8_t*, size_t)> fn_;
+};
 
 // Everything a WASI program is given. Stdio sources, in priority order:
 // stdin: stdin_bytes, stdin_file, inherit_stdin, else empty (EOF).

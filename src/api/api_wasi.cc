@@ -5,8 +5,8 @@
 // FuncInst that wasi_func() gives out. A trampoline looks the binding up on
 // every call, so it can exist before set_wasi() and outlive a replaced
 // context. Each call holds the binding it started with (a shared_ptr copy),
-// so a set_wasi() reached from inside a WASI call (which the header forbids)
-// still frees nothing that call uses.
+// so even a replaced binding frees nothing a call uses (set_wasi() is
+// refused while the store executes anyway).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,8 +16,6 @@
 #include "wasi/wasi.hh"
 
 namespace ember {
-
-static_assert(std::string_view(kWasiModule) == wasi::kModuleName);
 
 namespace {
 
@@ -59,33 +57,6 @@ std::shared_ptr<WasiState> state_of(rt::StoreData& s) {
   return std::static_pointer_cast<WasiState>(s.wasi);
 }
 
-wasi::OutputFn output_of(const WasiOutput& out) {
-  if (!out) return {};
-  return out;
-}
-
-wasi::Config internal_config(const WasiConfig& c) {
-  wasi::Config w;
-  w.argv = c.argv;
-  w.env = c.env;
-  w.inherit_argv = c.inherit_argv;
-  w.inherit_env = c.inherit_env;
-  w.inherit_stdin = c.inherit_stdin;
-  w.inherit_stdout = c.inherit_stdout;
-  w.inherit_stderr = c.inherit_stderr;
-  w.stdin_file = c.stdin_file;
-  w.stdout_file = c.stdout_file;
-  w.stderr_file = c.stderr_file;
-  w.stdin_bytes = c.stdin_bytes;
-  w.stdout_custom = output_of(c.stdout_custom);
-  w.stderr_custom = output_of(c.stderr_custom);
-  for (const WasiPreopen& p : c.preopens)
-    w.preopens.push_back(wasi::Preopen{p.host_path, p.guest_path, p.dir_read, p.dir_write,
-                                       p.file_read, p.file_write});
-  w.sockets = c.sockets;
-  return w;
-}
-
 [[gnu::cold]] TrapCode no_context(rt::HostCall& hc, size_t i) {
   hc.store->host_error = std::make_exception_ptr(WasmError(
       ErrorKind::Internal,
@@ -104,7 +75,7 @@ void set_wasi_host_argv(std::vector<std::string> argv) {
 void set_wasi(Store& store, const WasiConfig& config) {
   if (store.executing())
     throw WasmError(ErrorKind::Internal, "cannot call set_wasi while the store is executing");
-  Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(internal_config(config));
+  Expected<std::shared_ptr<wasi::Context>> ctx = wasi::make_context(config);
   if (!ctx) throw WasmError(ErrorKind::Internal, ctx.error().message());
   auto fns = std::make_shared<Binding>();
   for (wasi::HostImport& imp : wasi::preview1_imports(*ctx)) fns->push_back(std::move(imp.fn));

@@ -35,71 +35,20 @@
 #include <utility>
 #include <vector>
 
+#include "ember/wasi.hh"
 #include "ir/types.hh"
 #include "runtime/store_data.hh"
 #include "support/error.hh"
 
 namespace ember::wasi {
 
-inline constexpr const char* kModuleName = "wasi_snapshot_preview1";
+inline constexpr const char* kModuleName = kWasiModule;
 
-// A host directory the guest sees under `guest_path` (e.g. "." or "/data";
-// empty is allowed, as in wasmtime: fd_prestat_dir_name then gives "").
-struct Preopen {
-  std::string host_path;
-  std::string guest_path;
-  bool dir_read = true;    // lookups, readdir, stat
-  bool dir_write = true;   // create / remove / rename / link / symlink / set times
-  bool file_read = true;   // open files for reading
-  bool file_write = true;  // open files for writing, truncate, set size
-};
-
-// A custom stdout/stderr sink. It receives the bytes of one write and
-// returns how many it took (clamped to 0..n), or a negative value when it
-// failed, which the guest sees as EIO. A callable returning void takes
-// every byte.
-class OutputFn {
- public:
-  OutputFn() = default;
-  template <typename F>
-    requires(!std::same_as<std::decay_t<F>, OutputFn> && std::invocable<F&, const uint8_t*, size_t>)
-  OutputFn(F f) {  // NOLINT: implicit, so a lambda can be assigned directly
-    if constexpr (std::is_void_v<std::invoke_result_t<F&, const uint8_t*, size_t>>) {
-      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
-        f(p, n);
-        return static_cast<int64_t>(n);
-      };
-    } else {
-      fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
-        return static_cast<int64_t>(f(p, n));
-      };
-    }
-  }
-  explicit operator bool() const { return static_cast<bool>(fn_); }
-  int64_t operator()(const uint8_t* p, size_t n) const { return fn_(p, n); }
-
- private:
-  std::function<int64_t(const uint8_t*, size_t)> fn_;
-};
-
-// Everything a WASI program is given. Stdio sources, in priority order:
-// stdin: stdin_bytes, stdin_file, inherit_stdin, else empty (EOF).
-// stdout/stderr: *_custom, *_file (created/truncated), inherit_*, else
-// discarded.
-struct Config {
-  std::vector<std::string> argv;
-  std::vector<std::pair<std::string, std::string>> env;
-  bool inherit_argv = false;  // argv ignored; the host's own (needs set_host_argv)
-  bool inherit_env = false;   // env ignored; the host's environment
-  bool inherit_stdin = false, inherit_stdout = false, inherit_stderr = false;
-  std::optional<std::string> stdin_file, stdout_file, stderr_file;
-  std::optional<std::vector<uint8_t>> stdin_bytes;
-  OutputFn stdout_custom, stderr_custom;
-  std::vector<Preopen> preopens;
-  // Host sockets given to the guest (e.g. a listening TCP socket for
-  // sock_accept), numbered after the preopens. The context dup()s them.
-  std::vector<int> sockets;
-};
+// What a WASI program is given: the public API's types (include/ember/wasi.hh
+// documents them), so the API passes them through unchanged.
+using Preopen = WasiPreopen;
+using OutputFn = WasiOutput;
+using Config = WasiConfig;
 
 // The host's argv for `inherit_argv` (the CLI / Python call this once).
 void set_host_argv(std::vector<std::string> argv);
