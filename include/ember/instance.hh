@@ -25,6 +25,9 @@ struct ModuleInst;
 
 class Instance {
  public:
+  // Instantiates `module` in `store`. A module of another engine is used
+  // through module.for_engine(store.engine()) (WasmError if the engines are
+  // configured differently).
   Instance(Store& store, const Module& module, std::span<const Extern> imports);
   Instance(rt::StoreData* s, rt::ModuleInst* i) : store_(s), inst_(i) {}
 

@@ -78,12 +78,24 @@ class Module {
   // engine configuration, with an integrity checksum.
   std::vector<uint8_t> serialize() const;
 
+  // This module as a module of `engine`, for a store of another engine:
+  // itself when `engine` is its own; when the two engines' configurations
+  // translate code alike (the rule of deserialize()), a copy loaded into
+  // `engine` through the serialized form, made once per engine and module;
+  // otherwise WasmError (Internal) naming the difference. Instance and the
+  // Linker use it, so a module unpickled into one engine runs in a store of
+  // any engine configured alike (docs/decisions.md).
+  Module for_engine(const Engine& engine) const;
+
   std::vector<ImportType> imports() const;
   std::vector<ExportType> exports() const;
   // The contents of every custom section called `name`, in order.
   std::vector<std::span<const uint8_t>> custom_sections(std::string_view name) const;
   // The module name from the name section (empty if none).
   std::string name() const;
+  // The binary the module was compiled from (a text module's translation);
+  // empty for a deserialized module, which does not keep it.
+  std::span<const uint8_t> binary() const;
 
   const Engine& engine() const { return engine_; }
   const std::shared_ptr<const ModuleData>& raw() const { return data_; }

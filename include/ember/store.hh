@@ -47,6 +47,14 @@ class Store {
 
   // Interrupts execution once the engine's epoch passes now + `ticks`.
   void set_epoch_deadline(uint64_t ticks);
+  // Makes the wasm running in this store (or, if none runs, the next call)
+  // trap with TrapCode::Interrupt at its next epoch check (function entry or
+  // loop header), without touching the engine's epoch or other stores. The
+  // one call that may come from any thread. The interrupt is spent by that
+  // trap or when the outermost call returns; the deadline set before stays.
+  // Throws WasmError unless Config::epoch_interruption is on (without it,
+  // code has no epoch checks).
+  void interrupt();
 
   // True while wasm or host code called through this store is running (a
   // host function asking about its own store sees true).

@@ -316,4 +316,11 @@ void Store::set_epoch_deadline(uint64_t ticks) {
   rt::set_epoch_deadline(*data_, ticks);
 }
 
+void Store::interrupt() {
+  if (!engine_.raw()->config.epoch_interruption)
+    throw WasmError(ErrorKind::Internal,
+                    "Store.interrupt needs epoch interruption: set Config.epoch_interruption");
+  rt::request_interrupt(*data_);
+}
+
 }  // namespace ember

@@ -13,10 +13,9 @@ rt::Extern to_rt(const Extern& e, rt::StoreData* store) {
 
 }  // namespace
 
-Instance::Instance(Store& store, const Module& module, std::span<const Extern> imports)
+Instance::Instance(Store& store, const Module& of_any_engine, std::span<const Extern> imports)
     : store_(store.raw()), inst_(nullptr) {
-  if (module.engine().raw() != store.engine().raw())
-    throw WasmError(ErrorKind::Internal, "module and store belong to different engines");
+  Module module = of_any_engine.for_engine(store.engine());
   std::vector<rt::Extern> ext;
   ext.reserve(imports.size());
   for (const Extern& e : imports) ext.push_back(to_rt(e, store_));

@@ -130,6 +130,31 @@ std::vector<uint8_t> Module::serialize() const {
   return std::move(*blob);
 }
 
+Module Module::for_engine(const Engine& engine) const {
+  if (engine == engine_) return *this;
+  rt::ReboundModules& cache = engine.raw()->rebound;
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto it = cache.entries.find(data_.get());
+    if (it != cache.entries.end() && it->second.original.lock() == data_)
+      return Module(engine, it->second.copy);
+  }
+  Module copy = [&] {
+    try {
+      return deserialize(engine, serialize());
+    } catch (const WasmError& e) {
+      throw WasmError(ErrorKind::Internal,
+                      std::string("module and store belong to different engines whose "
+                                  "configurations differ: ") +
+                          e.message());
+    }
+  }();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  std::erase_if(cache.entries, [](const auto& kv) { return kv.second.original.expired(); });
+  cache.entries[data_.get()] = {data_, copy.raw()};
+  return copy;
+}
+
 std::vector<ImportType> Module::imports() const {
   std::vector<ImportType> out;
   for (const Import& imp : data_->imports) {
@@ -162,6 +187,10 @@ std::vector<std::span<const uint8_t>> Module::custom_sections(std::string_view n
 
 std::string Module::name() const {
   return data_->names.module_name;
+}
+
+std::span<const uint8_t> Module::binary() const {
+  return data_->bytes;
 }
 
 std::vector<uint8_t> wat2wasm(std::string_view text) {

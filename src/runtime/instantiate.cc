@@ -335,7 +335,11 @@ TrapCode invoke(StoreData& s, FuncInst* f, Slot* slots, ModuleInst* caller) {
   struct Entered {
     StoreData& s;
     explicit Entered(StoreData& st) : s(st) { ++s.entered; }
-    ~Entered() { --s.entered; }
+    ~Entered() {
+      // An interrupt the outermost call did not reach is spent with it.
+      if (--s.entered == 0 && s.interrupt_requested.load(std::memory_order_relaxed))
+        take_interrupt(s);
+    }
   } entered(s);
   if (f->is_host()) {
     HostCall call{&s, caller};

@@ -77,10 +77,22 @@ struct EngineConfig {
   bool nan_canonicalization = false;
 };
 
+// Modules of other engines loaded into this one (Module::for_engine), by
+// the original's data; an entry goes when its original has gone.
+struct ReboundModules {
+  std::mutex mu;
+  struct Entry {
+    std::weak_ptr<const ModuleData> original;
+    std::shared_ptr<const ModuleData> copy;
+  };
+  std::unordered_map<const ModuleData*, Entry> entries;
+};
+
 struct EngineData {
   EngineConfig config;
   TypeRegistry types;
   std::atomic<uint64_t> epoch{0};
+  ReboundModules rebound;
 };
 
 // ---- store entities --------------------------------------------------------
@@ -195,7 +207,13 @@ struct StoreData {
   int64_t fuel_injected = 0;
   int64_t fuel_saved = 0;
   uint64_t fuel_reserve = 0;
-  uint64_t epoch_deadline = 0;    // absolute engine epoch that interrupts
+  // The absolute engine epoch that interrupts: `epoch_deadline` is what the
+  // interpreter compares with (0 while an interrupt is pending),
+  // `epoch_deadline_set` what set_epoch_deadline asked for. Store::interrupt
+  // may come from another thread, hence the atomics.
+  std::atomic<uint64_t> epoch_deadline{0};
+  uint64_t epoch_deadline_set = 0;
+  std::atomic<bool> interrupt_requested{false};
   std::exception_ptr host_error;  // set with TrapCode::HostError
   // The last trap's memory fault, when it was an out-of-bounds load or store
   // that wasmtime would report as one (see runtime/backtrace.hh).
@@ -233,7 +251,20 @@ void set_fuel(StoreData& s, uint64_t fuel);
 // (saturating: a deadline past UINT64_MAX never arrives).
 inline void set_epoch_deadline(StoreData& s, uint64_t ticks) {
   uint64_t now = s.engine->epoch.load(std::memory_order_relaxed);
-  s.epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+  s.epoch_deadline_set = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+  s.epoch_deadline.store(s.epoch_deadline_set);
+  // An interrupt requested meanwhile (seq_cst on both sides) stays pending.
+  if (s.interrupt_requested.load()) s.epoch_deadline.store(0);
+}
+// Store::interrupt, from any thread: the next epoch check traps.
+inline void request_interrupt(StoreData& s) {
+  s.interrupt_requested.store(true);
+  s.epoch_deadline.store(0);
+}
+// Spends a pending interrupt (the owning thread, when an epoch check traps or
+// the outermost call returns): the deadline is the one last set again.
+inline void take_interrupt(StoreData& s) {
+  if (s.interrupt_requested.exchange(false)) s.epoch_deadline.store(s.epoch_deadline_set);
 }
 
 // Adds `units` to the fuel spent (saturating).

@@ -142,6 +142,67 @@ TEST(ApiEpoch, AnotherThreadInterruptsAnInfiniteLoop) {
   EXPECT_EQ(t, TrapCode::Interrupt);
 }
 
+TEST(ApiEpochInterrupt, AnotherThreadStopsOneStoreOnly) {
+  Config c;
+  c.epoch_interruption(true);
+  Engine engine(c);
+  Store store(engine), other(engine);
+  const char* wat = R"((module (func (export "forever") (loop br 0))))";
+  Instance inst = instantiate(store, wat);
+  Instance other_inst = instantiate(other, wat);
+  store.set_epoch_deadline(100);
+  other.set_epoch_deadline(100);
+  std::thread interrupter([&] {
+    while (!store.executing()) std::this_thread::yield();
+    store.interrupt();
+  });
+  TrapCode t = trap_of([&] { export_func(inst, "forever").call(std::vector<Val>{}); });
+  interrupter.join();
+  EXPECT_EQ(t, TrapCode::Interrupt);
+  // The store keeps its deadline: a loop of 1000 runs, and the engine's
+  // epoch was never touched, so the other store was not disturbed.
+  auto spin = export_func(instantiate(store, kCountdown), "spin").typed<int32_t(int32_t)>();
+  EXPECT_EQ(spin(1000), 0);
+  engine.increment_epoch();  // deadlines are still 100 ticks away
+  EXPECT_EQ(spin(1000), 0);
+  (void)other_inst;
+}
+
+TEST(ApiEpochInterrupt, BeforeACallStopsThatCallOnly) {
+  Config c;
+  c.epoch_interruption(true);
+  Engine engine(c);
+  Store store(engine);
+  auto spin = export_func(instantiate(store, kCountdown), "spin").typed<int32_t(int32_t)>();
+  store.set_epoch_deadline(10);
+  store.interrupt();
+  EXPECT_EQ(trap_of([&] { spin(5); }), TrapCode::Interrupt);
+  EXPECT_EQ(spin(5), 0);
+  // A deadline set while an interrupt is pending does not cancel it.
+  store.interrupt();
+  store.set_epoch_deadline(10);
+  EXPECT_EQ(trap_of([&] { spin(5); }), TrapCode::Interrupt);
+  EXPECT_EQ(spin(5), 0);
+}
+
+TEST(ApiEpochInterrupt, SpentWhenTheCallReturnsWithoutACheck) {
+  Config c;
+  c.epoch_interruption(true);
+  Engine engine(c);
+  Store store(engine);
+  store.set_epoch_deadline(10);
+  auto spin = export_func(instantiate(store, kCountdown), "spin").typed<int32_t(int32_t)>();
+  Func host = Func::wrap(store, [&](Caller&) { store.interrupt(); });
+  host.call({});  // host code has no epoch check: the interrupt ends with the call
+  EXPECT_EQ(spin(5), 0);
+}
+
+TEST(ApiEpochInterrupt, NeedsEpochInterruption) {
+  Engine engine;
+  Store store(engine);
+  EXPECT_THROW(store.interrupt(), WasmError);
+}
+
 TEST(ApiEpoch, ChecksAtFunctionEntry) {
   Config c;
   c.epoch_interruption(true);

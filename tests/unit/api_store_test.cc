@@ -201,6 +201,35 @@ TEST(ApiModule, Wat2WasmAndModuleEquality) {
   }
 }
 
+TEST(ApiModule, RunsInAStoreOfAnEngineConfiguredAlike) {
+  Config fuel;
+  fuel.consume_fuel(true);
+  Engine a(fuel), b(fuel), plain;
+  Module m = Module::from_text(a, R"((module
+      (type $t (func (result i32)))
+      (table 1 funcref) (elem (i32.const 0) $k)
+      (func $k (type $t) i32.const 42)
+      (func (export "f") (result i32) i32.const 0 call_indirect (type $t))))");
+  EXPECT_FALSE(m.binary().empty());
+  EXPECT_TRUE(m.for_engine(a) == m);
+  Module in_b = m.for_engine(b);
+  EXPECT_TRUE(in_b.engine() == b);
+  EXPECT_TRUE(in_b.binary().empty());    // loaded from the serialized form
+  EXPECT_TRUE(m.for_engine(b) == in_b);  // made once per engine
+  Store store(b);
+  store.set_fuel(100);
+  Instance inst(store, m, {});
+  // call_indirect compares type ids of the store's engine.
+  EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 42);
+  Store other(plain);
+  try {
+    Instance refused(other, m, {});
+    FAIL() << "an engine configured differently accepted the module";
+  } catch (const WasmError& e) {
+    EXPECT_NE(std::string(e.what()).find("configurations differ"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ApiModule, DeserializeFileNamesAMissingFile) {
   Engine engine;
   try {
