@@ -10,6 +10,8 @@
   instance  Instance(store, module, []) of a module with a memory, data, a
             table with elements, globals and 200 exports, microseconds
   deser     Module.deserialize of the large module's serialized form, ms
+  threads   speed-up of N threads, each with its own Store, running a wasm
+            loop through a ThreadPoolExecutor (N = the machine's cores)
 
     python3 bench/micro.py                 all, writes docs/performance.md
     python3 bench/micro.py --quick         smaller loops, print only
@@ -37,9 +39,9 @@ sys.path.insert(0, HERE)
 import report  # noqa: E402
 
 ENGINES = ["ember", "wasmtime", "pulley"]
-MICROS = ["call", "host", "compile", "instance", "deser"]
+MICROS = ["call", "host", "compile", "instance", "deser", "threads"]
 UNITS = {"call": "ns/call", "host": "ns/call", "compile": "MB/s", "instance": "µs",
-         "deser": "ms"}
+         "deser": "ms", "threads": "x"}
 LOWER_IS_BETTER = {"call", "host", "instance", "deser"}
 LEGEND = [
     "- call: `add(store, i, 1)` on an exported `(i32, i32) -> i32` function from a Python "
@@ -52,6 +54,10 @@ LEGEND = [
     "memory, two data segments, a 200-entry table with its element segment, 10 globals and "
     "200 exported functions.",
     "- deser: `Module.deserialize` of the compile module's `serialize()` output.",
+    "- threads: N jobs on a `concurrent.futures.ThreadPoolExecutor` of N threads (N = the "
+    "machine's cores), each job a fresh Store running a counting loop of the same module, "
+    "against one job alone: N x (time of one job) / (time of the N jobs). N is ideal; calls "
+    "release the GIL while wasm runs.",
 ]
 
 ADD_WAT = """(module (func (export "add") (param i32 i32) (result i32)
@@ -154,6 +160,11 @@ def section_size(wasm: bytes, wanted: int) -> int:
     return 0
 
 
+COUNT_WAT = """(module (func (export "count") (param i32) (result i32)
+  (loop $l local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l)
+  local.get 0))"""
+
+
 def _timeit(fn, reps: int) -> float:
     times = []
     for _ in range(reps):
@@ -227,7 +238,27 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
             out["deser"] = _timeit(lambda: mod.Module.deserialize(eng, blob), reps) * 1e3
         except mod.WasmtimeError as e:
             out["deser"] = f"unavailable: {e}"
+
+    if "threads" in only:
+        out.update(thread_scaling(mod, eng, reps, 3_000_000 if quick else 60_000_000))
     return out
+
+
+def thread_scaling(mod: Any, eng: Any, reps: int, iterations: int) -> Dict[str, object]:
+    """N threads with a Store each against one thread: the speed-up."""
+    import concurrent.futures
+    n = os.cpu_count() or 1
+    module = mod.Module(eng, COUNT_WAT)
+
+    def job(_: int = 0) -> None:
+        store = mod.Store(eng)
+        count = mod.Instance(store, module, []).exports(store)["count"]
+        assert count(store, iterations) == 0
+
+    one = _timeit(job, reps)
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        together = _timeit(lambda: list(pool.map(job, range(n))), reps)
+    return {"threads": n * one / together, "threads_detail": f"{n} threads"}
 
 
 def worker_main(argv: List[str]) -> int:
@@ -262,7 +293,7 @@ def fmt(micro: str, v: Any) -> str:
         return v
     if micro == "compile":
         return f"{v:.1f}"
-    if micro == "deser":
+    if micro in ("deser", "threads"):
         return f"{v:.2f}"
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
 

@@ -20,7 +20,8 @@ py=${PYTHON:-python3}
 need_pip=()
 for mod in nanobind:nanobind scikit_build_core:scikit-build-core pytest:pytest \
            hypothesis:hypothesis numpy:numpy mypy:mypy wasmtime:wasmtime \
-           matplotlib:matplotlib; do
+           matplotlib:matplotlib sphinx:sphinx myst_parser:myst-parser \
+           distributed:distributed; do
   "$py" -c "import ${mod%%:*}" 2>/dev/null || need_pip+=("${mod#*:}")
 done
 # The layout check (tests/format/check.sh) wants exactly clang-format 19.

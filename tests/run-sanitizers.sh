@@ -54,7 +54,7 @@ if [[ " $which " == *" tsan "* ]]; then
   build/tsan/tests/ember_unit_tests \
     --gtest_filter='*Thread*:*Epoch*:*Parallel*:*Concurrent*:Cache*' || status=1
   pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py \
-    tests/python/test_execution_control.py || status=1
+    tests/python/test_execution_control.py tests/python/test_aio.py || status=1
   unset TSAN_OPTIONS
 fi
 exit $status

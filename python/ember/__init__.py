@@ -8,7 +8,7 @@ wrappers and the Linker. Calls into wasm go straight to the extension.
 import ctypes
 from typing import Any, Union
 
-from ._managed import Managed
+from ._managed import Managed as Managed  # importable, as in wasmtime; not in __all__
 from ._error import ExitTrap, Frame, Trap, TrapCode, WasmtimeError
 from ._config import Config
 from ._types import (ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType,
@@ -27,6 +27,7 @@ Table = _ember.Table
 Global = _ember.Global
 
 from ._linker import InstancePre, Linker  # noqa: E402  (needs the classes above)
+from . import aio  # noqa: E402  (Ember's asyncio support)
 
 
 def _ubyte_ptr(address: int) -> Any:
@@ -41,30 +42,10 @@ _ember._init({
     "WasmtimeError": WasmtimeError, "Trap": Trap, "ExitTrap": ExitTrap,
     "ValType": ValType, "FuncType": FuncType, "GlobalType": GlobalType,
     "TableType": TableType, "MemoryType": MemoryType, "Limits": Limits,
-    "Val": Val, "Engine": Engine, "Module": Module,
+    "Val": Val, "Engine": Engine, "Module": Module, "WasiConfig": WasiConfig,
     "_ubyte_ptr": _ubyte_ptr, "_ubyte_array": _ubyte_array,
 })
 
-
-def _store_set_wasi(self: Any, wasi: WasiConfig) -> None:
-    """Attach a WASI preview1 context built from `wasi` (consumes it).
-
-    Replaces the store's previous context, if any. WasmtimeError when a file
-    or directory of the config cannot be opened.
-    """
-    if not isinstance(wasi, WasiConfig):
-        raise TypeError("expected a WasiConfig")
-    self.ptr()
-    _ember.set_wasi(self, wasi._consume())
-
-
-def _store_set_wasi_http(self: Any) -> None:
-    self.ptr()
-    raise WasmtimeError("wasi:http is not supported")
-
-
-setattr(Store, "set_wasi", _store_set_wasi)
-setattr(Store, "set_wasi_http", _store_set_wasi_http)
 
 Storelike = Union[Store, Caller, StoreContext]
 AsExtern = Union[Func, Table, Memory, SharedMemory, Global, Tag]

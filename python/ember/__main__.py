@@ -33,6 +33,11 @@ def _find_cli() -> str:
 
 
 def main() -> None:
+    """Replaces this process with the `ember` CLI, passing on `sys.argv[1:]`.
+
+    Raises:
+        SystemExit: If the CLI is not found.
+    """
     cli = _find_cli()
     os.execv(cli, [cli] + sys.argv[1:])
 

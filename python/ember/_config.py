@@ -20,7 +20,7 @@ file WasmtimeError (docs/decisions.md). `Engine(config)` builds its engine
 from that `ember::Config`.
 """
 import os
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _ember
 from ._error import WasmtimeError
@@ -67,7 +67,7 @@ def _cache(h: Any, name: str, v: Any) -> None:
 
 
 def _choices(name: str) -> str:
-    return " | ".join(repr(v) for v in _ember.config_choices[name])
+    return " | ".join(repr(v) for v in _ember.config_choices(name))
 
 
 class _BoundSetting:
@@ -89,6 +89,17 @@ class _BoundSetting:
         return f"<write-only setting Config.{self._setting.name}>"
 
 
+# What each kind of setting accepts, appended to its docstring.
+_KINDS: Dict[_Apply, str] = {
+    _bool: "Write-only, a bool (TypeError otherwise).",
+    _truthy: "Write-only; any value, taken as its truth value.",
+    _int: "Write-only, an int (TypeError otherwise); a negative one raises ValueError.",
+    _str: "Write-only, a str (TypeError otherwise); an unknown value raises WasmtimeError.",
+    _cache: "Write-only, True or a str / os.PathLike (TypeError otherwise); False and an "
+            "unusable path raise WasmtimeError.",
+}
+
+
 class _Setting:
     """Descriptor: assignment and call both type-check the value and hand it
     to the extension, whose ember::Config setter checks and records it."""
@@ -96,7 +107,7 @@ class _Setting:
     def __init__(self, apply: _Apply, doc: str) -> None:
         self.apply = apply
         self.name = ""
-        self.__doc__ = doc
+        self.__doc__ = f"{doc[:1].upper()}{doc[1:]}.\n\n{_KINDS[apply]}"
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -108,23 +119,39 @@ class _Setting:
 
     def __set__(self, obj: "Config", value: Any) -> None:
         self.apply(obj.ptr(), self.name, value)
+        obj._log.append((self.name, value))
 
 
 class Config(Managed):
-    """Settings for an `Engine`; consumed by `Engine(config)`."""
+    """Settings for an `Engine`; consumed by `Engine(config)`.
+
+    Every setting is write-only and can be given in two forms,
+    `config.wasm_simd = True` (wasmtime's) or `config.wasm_simd(True)`.
+    Reading a setting gives a bound setter, not the value. A value of the
+    wrong Python type raises TypeError; a number out of range ValueError;
+    an unknown choice, a foreign target or an unusable cache path
+    WasmtimeError. Any setter raises ValueError once the config is closed
+    or consumed by an Engine.
+    """
 
     _h: Optional[_ember.ConfigHandle]
 
     def __init__(self) -> None:
         self._h = _ember.ConfigHandle()
+        # Every accepted setting in order, so an Engine can be pickled and
+        # built again elsewhere (ember/_pickle.py).
+        self._log: List[Tuple[str, Any]] = []
 
     # Compilation
     debug_info = _Setting(_bool, "emit debug info (accepted; no effect on the interpreter)")
-    strategy = _Setting(_str, f"{_choices('strategy')}: all select Ember's interpreter today")
-    profiler = _Setting(_str, f"{_choices('profiler')} (accepted; no JIT code to report yet)")
+    strategy = _Setting(_str, f"compilation strategy, one of {_choices('strategy')}; all select "
+                        "Ember's interpreter today")
+    profiler = _Setting(_str, f"profiler, one of {_choices('profiler')} (accepted; no JIT code "
+                        "to report yet)")
     cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (no effect on the interpreter)")
-    cranelift_opt_level = _Setting(_str, f"{_choices('cranelift_opt_level')}: optimisation level "
-                                   "(no effect on the interpreter)")
+    cranelift_opt_level = _Setting(_str, "optimisation level, one of "
+                                   f"{_choices('cranelift_opt_level')} (no effect on the "
+                                   "interpreter)")
     cranelift_nan_canonicalization = _Setting(_bool, "canonicalize NaN results")
     parallel_compilation = _Setting(_bool, "translate the functions of large modules on several threads")
     cache = _Setting(_cache, "True, a cache directory, or a wasmtime cache configuration file")
@@ -166,13 +193,32 @@ class Config(Managed):
     memory_reservation_for_growth = _Setting(_int, "extra bytes reserved for growth")
 
     def cranelift_flag_enable(self, flag: str) -> None:
-        """Enable a code generator flag (recorded; no effect on the interpreter)."""
+        """Enables a code generator flag (recorded; no effect on the interpreter).
+
+        Args:
+            flag: The flag's name, e.g. "preserve_frame_pointers".
+
+        Raises:
+            TypeError: If `flag` is not a str.
+            ValueError: If the config was closed or consumed.
+        """
         if not isinstance(flag, str):
             raise TypeError("expected a str")
         self.ptr().cranelift_flag(flag, "true")
+        self._log.append(("cranelift_flag_enable", flag))
 
     def cranelift_flag_set(self, key: str, value: str) -> None:
-        """Set a code generator flag (recorded; no effect on the interpreter)."""
+        """Sets a code generator flag (recorded; no effect on the interpreter).
+
+        Args:
+            key: The flag's name, e.g. "opt_level".
+            value: Its value, e.g. "speed".
+
+        Raises:
+            TypeError: If `key` or `value` is not a str.
+            ValueError: If the config was closed or consumed.
+        """
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("expected a str")
         self.ptr().cranelift_flag(key, value)
+        self._log.append(("cranelift_flag_set", (key, value)))

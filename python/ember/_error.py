@@ -12,7 +12,16 @@ from ._managed import Managed
 
 
 class WasmtimeError(Exception, Managed):
-    """A compile, validation, link or runtime error that is not a trap."""
+    """A compile, validation, link or runtime error that is not a trap.
+
+    Raised for invalid or malformed modules, unresolved imports, exceeded
+    store limits, misuse of the API (a handle used with the wrong store, a
+    wrong number of arguments) and unsupported features. `str(error)` is the
+    message.
+
+    Args:
+        message: The error message.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -24,7 +33,17 @@ class WasmtimeError(Exception, Managed):
 
 
 class ExitTrap(WasmtimeError):
-    """WASI `proc_exit(code)`: carries the exit status in `code`."""
+    """Raised when a WASI program calls `proc_exit`, even with status 0.
+
+    A subclass of WasmtimeError, not of Trap, as in wasmtime.
+
+    Args:
+        message: The error message ("Exited with i32 exit status N").
+        code: The exit status.
+
+    Attributes:
+        code: The exit status the program passed to `proc_exit`.
+    """
 
     code: int
 
@@ -34,7 +53,15 @@ class ExitTrap(WasmtimeError):
 
 
 class TrapCode(Enum):
-    """Why wasm trapped; values match wasmtime's `TrapCode`."""
+    """Why wasm trapped (`Trap.trap_code`); values match wasmtime's `TrapCode`.
+
+    Ember's interpreter traps with STACK_OVERFLOW, MEMORY_OUT_OF_BOUNDS,
+    HEAP_MISALIGNED, TABLE_OUT_OF_BOUNDS, INDIRECT_CALL_TO_NULL,
+    BAD_SIGNATURE, INTEGER_OVERFLOW, INTEGER_DIVISION_BY_ZERO,
+    BAD_CONVERSION_TO_INTEGER, UNREACHABLE, INTERRUPT (an epoch deadline),
+    OUT_OF_FUEL and NULL_REFERENCE; the other members exist so that code
+    written for wasmtime can name them.
+    """
 
     STACK_OVERFLOW = 0
     MEMORY_OUT_OF_BOUNDS = 1
@@ -85,7 +112,11 @@ class TrapCode(Enum):
 
 
 class Frame(Managed):
-    """One wasm frame of a trap's backtrace (innermost first)."""
+    """One wasm frame of a trap's backtrace (`Trap.frames`, innermost first).
+
+    Not constructible: `Frame()` raises WasmtimeError. Every property raises
+    ValueError once the frame is closed.
+    """
 
     _func_index: int
     _func_name: Optional[str]
@@ -111,26 +142,31 @@ class Frame(Managed):
 
     @property
     def func_index(self) -> int:
+        """Index of the function in its module's function index space."""
         self.ptr()
         return self._func_index
 
     @property
     def func_name(self) -> Optional[str]:
+        """The function's name from the name section, or None."""
         self.ptr()
         return self._func_name
 
     @property
     def module_name(self) -> Optional[str]:
+        """The module's name from the name section, or None."""
         self.ptr()
         return self._module_name
 
     @property
     def module_offset(self) -> int:
+        """Byte offset of the trapping instruction in the module binary."""
         self.ptr()
         return self._module_offset
 
     @property
     def func_offset(self) -> int:
+        """Byte offset of the trapping instruction from the function's start."""
         self.ptr()
         return self._func_offset
 
@@ -140,7 +176,14 @@ class Frame(Managed):
 
 
 class Trap(Exception, Managed):
-    """A WebAssembly trap. `trap_code` is None for traps made by the user."""
+    """A WebAssembly trap, raised by calls and instantiation.
+
+    A host function may also raise one to make the wasm caller trap; such a
+    user-made trap has no `trap_code`. `str(trap)` is the message.
+
+    Args:
+        message: The trap message.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -158,14 +201,17 @@ class Trap(Exception, Managed):
 
     @property
     def message(self) -> str:
+        """The message, with the wasm backtrace for traps raised by wasm."""
         return self._message
 
     @property
     def trap_code(self) -> Optional[TrapCode]:
+        """Why wasm trapped, or None for a trap made by `Trap(message)`."""
         return self._code
 
     @property
     def frames(self) -> List[Frame]:
+        """The wasm backtrace at the trap, innermost frame first."""
         return list(self._frames)
 
     def __str__(self) -> str:

@@ -9,7 +9,12 @@ from typing import Any
 
 
 class Managed:
-    """Base class of every type that owns native state (not star-exported)."""
+    """Base class of every type that owns native state (not star-exported).
+
+    A managed object can be freed early with `close()` or by using it as a
+    context manager (`with Engine() as engine: ...`); any later use raises
+    ValueError. Otherwise it is freed when it is garbage-collected.
+    """
 
     __slots__ = ()
     _h: Any
@@ -19,7 +24,15 @@ class Managed:
         object.__setattr__(self, "_h", None)
 
     def ptr(self) -> Any:
-        """The native handle, or ValueError when closed."""
+        """Returns the native handle behind this object.
+
+        Returns:
+            The extension's handle (its type depends on the subclass).
+
+        Raises:
+            ValueError: If the object was closed, consumed, or never
+                initialized.
+        """
         h = getattr(self, "_h", Managed)
         if h is Managed:
             raise ValueError("never initialized")
@@ -33,12 +46,17 @@ class Managed:
         return h
 
     def close(self) -> None:
-        """Frees this object; later use raises ValueError. Idempotent."""
+        """Frees the native state now; later use raises ValueError.
+
+        Closing twice does nothing.
+        """
         if getattr(self, "_h", None) is not None:
             self._release()
 
     def __enter__(self) -> Any:
+        """Returns the object itself, to be closed when the block ends."""
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        """Closes the object (exceptions of the block propagate)."""
         self.close()

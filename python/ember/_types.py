@@ -19,7 +19,12 @@ _NAMES = {_I32: "i32", _I64: "i64", _F32: "f32", _F64: "f64", _V128: "v128",
 
 
 class ValType(Managed):
-    """A WebAssembly value type. Build with `ValType.i32()` etc."""
+    """A WebAssembly value type. Build one with `ValType.i32()` and the like.
+
+    Value types compare equal by kind and are hashable; `str()` gives the
+    text-format name ("i32", "funcref", ...). `ValType()` raises
+    WasmtimeError.
+    """
 
     _code: int
 
@@ -37,30 +42,37 @@ class ValType(Managed):
 
     @classmethod
     def i32(cls) -> "ValType":
+        """Returns the `i32` type (32-bit integer)."""
         return cls._from_code(_I32)
 
     @classmethod
     def i64(cls) -> "ValType":
+        """Returns the `i64` type (64-bit integer)."""
         return cls._from_code(_I64)
 
     @classmethod
     def f32(cls) -> "ValType":
+        """Returns the `f32` type (32-bit float)."""
         return cls._from_code(_F32)
 
     @classmethod
     def f64(cls) -> "ValType":
+        """Returns the `f64` type (64-bit float)."""
         return cls._from_code(_F64)
 
     @classmethod
     def v128(cls) -> "ValType":
+        """Returns the `v128` type (128-bit vector)."""
         return cls._from_code(_V128)
 
     @classmethod
     def externref(cls) -> "ValType":
+        """Returns the `externref` type (reference to a host object)."""
         return cls._from_code(_EXTERNREF)
 
     @classmethod
     def funcref(cls) -> "ValType":
+        """Returns the `funcref` type (reference to a function)."""
         return cls._from_code(_FUNCREF)
 
     def __eq__(self, other: object) -> bool:
@@ -89,7 +101,15 @@ def _check_valtypes(items: Any) -> List[ValType]:
 
 
 class FuncType(Managed):
-    """A function signature: `FuncType(params, results)`."""
+    """A function signature.
+
+    Args:
+        params: The parameter types, in order.
+        results: The result types, in order.
+
+    Raises:
+        TypeError: If an element of `params` or `results` is not a ValType.
+    """
 
     def __init__(self, params: List[ValType], results: List[ValType]) -> None:
         self._params = _check_valtypes(params)
@@ -98,11 +118,13 @@ class FuncType(Managed):
 
     @property
     def params(self) -> List[ValType]:
+        """The parameter types (a new list)."""
         self.ptr()
         return list(self._params)
 
     @property
     def results(self) -> List[ValType]:
+        """The result types (a new list)."""
         self.ptr()
         return list(self._results)
 
@@ -120,7 +142,15 @@ class FuncType(Managed):
 
 
 class GlobalType(Managed):
-    """`GlobalType(valtype, mutable)`."""
+    """The type of a global variable.
+
+    Args:
+        valtype: The type of the value held.
+        mutable: Whether wasm and `Global.set_value` may change it.
+
+    Raises:
+        TypeError: If `valtype` is not a ValType.
+    """
 
     def __init__(self, valtype: ValType, mutable: bool) -> None:
         if not isinstance(valtype, ValType):
@@ -131,11 +161,13 @@ class GlobalType(Managed):
 
     @property
     def content(self) -> ValType:
+        """The type of the value held."""
         self.ptr()
         return self._content
 
     @property
     def mutable(self) -> bool:
+        """Whether the global can be changed."""
         self.ptr()
         return self._mutable
 
@@ -151,7 +183,18 @@ class GlobalType(Managed):
 
 
 class Limits:
-    """Size limits (pages for memories, elements for tables)."""
+    """Size limits: pages for memories, elements for tables.
+
+    A plain value object; the types that take one check it.
+
+    Args:
+        min: The initial (minimum) size.
+        max: The maximum size, or None for no maximum.
+
+    Attributes:
+        min: The initial (minimum) size.
+        max: The maximum size, or None.
+    """
 
     def __init__(self, min: int, max: Optional[int]) -> None:
         self.min = min
@@ -176,7 +219,18 @@ def _check_limits(limits: Any) -> Limits:
 
 
 class TableType(Managed):
-    """`TableType(element_valtype, limits)`."""
+    """The type of a table.
+
+    Args:
+        valtype: The element type (`ValType.funcref()` or
+            `ValType.externref()`).
+        limits: The size limits, in elements.
+
+    Raises:
+        TypeError: If `valtype` is not a ValType, `limits` not a Limits, or
+            its bounds not ints.
+        WasmtimeError: If a bound is negative or not below 2**32.
+    """
 
     def __init__(self, valtype: ValType, limits: Limits) -> None:
         if not isinstance(valtype, ValType):
@@ -191,11 +245,13 @@ class TableType(Managed):
 
     @property
     def element(self) -> ValType:
+        """The element type."""
         self.ptr()
         return self._element
 
     @property
     def limits(self) -> Limits:
+        """The size limits, in elements (a new Limits)."""
         self.ptr()
         return Limits(self._limits.min, self._limits.max)
 
@@ -211,7 +267,21 @@ class TableType(Managed):
 
 
 class MemoryType(Managed):
-    """`MemoryType(limits, is_64=False, shared=False, page_size_log2=16)`."""
+    """The type of a linear memory.
+
+    Args:
+        limits: The size limits, in pages.
+        is_64: Whether the memory is indexed by i64 (memory64).
+        shared: Whether it is a shared memory (needs a maximum).
+        page_size_log2: 16 for 64 KiB pages, 0 for 1-byte pages (custom
+            page sizes).
+
+    Raises:
+        TypeError: If `limits` is not a Limits or its bounds not ints.
+        WasmtimeError: If a bound is negative or too large for the index
+            type, the page size is not 1 or 65536 bytes, or a shared memory
+            has no maximum.
+    """
 
     def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False,
                  page_size_log2: int = 16) -> None:
@@ -233,26 +303,31 @@ class MemoryType(Managed):
 
     @property
     def limits(self) -> Limits:
+        """The size limits, in pages (a new Limits)."""
         self.ptr()
         return Limits(self._limits.min, self._limits.max)
 
     @property
     def is_64(self) -> bool:
+        """Whether the memory is indexed by i64."""
         self.ptr()
         return self._is_64
 
     @property
     def is_shared(self) -> bool:
+        """Whether the memory is shared."""
         self.ptr()
         return self._shared
 
     @property
     def page_size_log2(self) -> int:
+        """Log2 of the page size in bytes (16 or 0)."""
         self.ptr()
         return self._page_size_log2
 
     @property
     def page_size(self) -> int:
+        """The page size in bytes (65536 or 1)."""
         self.ptr()
         return 1 << self._page_size_log2
 
@@ -270,7 +345,15 @@ class MemoryType(Managed):
 
 
 class TagType(Managed):
-    """`TagType(functype)`: an exception tag's payload signature."""
+    """The type of an exception tag: the signature of its payload.
+
+    Args:
+        functype: The payload's signature (its params; no results).
+
+    Raises:
+        TypeError: If `functype` is not a FuncType.
+        ValueError: If `functype` was closed.
+    """
 
     def __init__(self, functype: FuncType) -> None:
         if not isinstance(functype, FuncType):
@@ -281,6 +364,7 @@ class TagType(Managed):
 
     @property
     def functype(self) -> FuncType:
+        """The payload's signature."""
         self.ptr()
         return self._functype
 
@@ -295,7 +379,7 @@ AsExternType = Union[FuncType, TableType, MemoryType, GlobalType, TagType]
 
 
 class ImportType(Managed):
-    """One import of a module: `module`, `name`, `type`."""
+    """One import of a module (`Module.imports`). Not constructible."""
 
     _module: str
     _name: Optional[str]
@@ -312,16 +396,19 @@ class ImportType(Managed):
 
     @property
     def module(self) -> str:
+        """The module name the import is looked up in."""
         self.ptr()
         return self._module
 
     @property
     def name(self) -> Optional[str]:
+        """The item's name within that module."""
         self.ptr()
         return self._name
 
     @property
     def type(self) -> AsExternType:
+        """The type the imported item must have."""
         self.ptr()
         return self._type
 
@@ -330,7 +417,7 @@ class ImportType(Managed):
 
 
 class ExportType(Managed):
-    """One export of a module: `name`, `type`."""
+    """One export of a module (`Module.exports`). Not constructible."""
 
     _name: str
     _type: "AsExternType"
@@ -346,11 +433,13 @@ class ExportType(Managed):
 
     @property
     def name(self) -> str:
+        """The export's name."""
         self.ptr()
         return self._name
 
     @property
     def type(self) -> AsExternType:
+        """The exported item's type."""
         self.ptr()
         return self._type
 

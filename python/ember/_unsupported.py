@@ -12,7 +12,19 @@ from ._types import MemoryType, TagType
 
 
 class SharedMemory(Managed):
-    """A memory shareable between threads (not supported yet)."""
+    """A memory shareable between threads (not supported yet).
+
+    Args:
+        engine: The engine, with `Config.shared_memory` enabled.
+        ty: A shared MemoryType.
+
+    Raises:
+        AttributeError: If `engine` is not an Engine or `ty` not a
+            MemoryType (as wasmtime).
+        WasmtimeError: Always otherwise: if `ty` is not shared, shared
+            memory is not enabled, or (the rest) because Ember has no
+            shared memories yet.
+    """
 
     def __init__(self, engine: Any, ty: MemoryType) -> None:
         from ._runtime import Engine
@@ -26,7 +38,16 @@ class SharedMemory(Managed):
 
 
 class Tag:
-    """An exception tag (exception handling is not supported yet)."""
+    """An exception tag (exception handling is not supported yet).
+
+    Args:
+        store: The store to make the tag in.
+        ty: The tag's type.
+
+    Raises:
+        TypeError: If `ty` is not a TagType.
+        WasmtimeError: Always otherwise: Ember has no tags yet.
+    """
 
     def __init__(self, store: Any, ty: TagType) -> None:
         if not isinstance(ty, TagType):
@@ -35,7 +56,11 @@ class Tag:
 
 
 class StoreContext:
-    """A store view for component-model callbacks (component model not supported)."""
+    """A store view for component-model callbacks (component model not supported).
+
+    Raises:
+        WasmtimeError: Always: it is not constructible.
+    """
 
     def __init__(self) -> None:
         raise WasmtimeError("cannot construct directly")

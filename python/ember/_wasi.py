@@ -2,7 +2,7 @@
 
 A WasiConfig only records settings (checking each one as it is given);
 `Store.set_wasi(config)` consumes it and builds the native WASI context of
-the store from them (`_ember.set_wasi`), and `Linker.define_wasi()` defines
+the store from them (the extension's `Store.set_wasi`), and `Linker.define_wasi()` defines
 the `wasi_snapshot_preview1` functions, which use the context of whichever
 store they run in.
 
@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ._error import WasmtimeError
 from ._managed import Managed
@@ -67,11 +67,14 @@ class WasiConfig(Managed):
     """What a WASI program sees: arguments, environment, stdio, directories.
 
     A new config gives the guest nothing: no arguments, no environment, an
-    empty stdin, discarded stdout/stderr, no directories.
+    empty stdin, discarded stdout/stderr, no directories. Settings are
+    write-only properties and `inherit_*` methods, each checked when given;
+    `Store.set_wasi(config)` consumes the config, after which every setter
+    raises ValueError.
     """
 
     def __init__(self) -> None:
-        self._h: Optional[dict] = {
+        self._h: Optional[Dict[str, Any]] = {
             "argv": [], "env": [], "inherit_env": False,
             "stdin": None, "stdout": None, "stderr": None, "preopens": [],
         }
@@ -128,59 +131,100 @@ class WasiConfig(Managed):
         self._set("stdin", ("bytes", bytes(data)))
 
     argv = property(_write_only("argv"), _set_argv,
-                    doc="The guest's argv (write-only); argv[0] is the program name.")
+                    doc="The guest's argv, an iterable of str (write-only); argv[0] is the "
+                        "program name. TypeError for other types, WasmtimeError for a NUL "
+                        "character.")
     env = property(_write_only("env"), _set_env,
-                   doc="The guest's environment as (name, value) pairs (write-only).")
+                   doc="The guest's environment, a mapping or (name, value) str pairs "
+                       "(write-only). TypeError for other types, WasmtimeError for an "
+                       "empty name, '=' in a name, or a NUL character.")
     stdin_file = property(_write_only("stdin_file"), _set_stdin_file,
-                          doc="A file the guest reads as stdin (must exist).")
+                          doc="A file the guest reads as stdin (write-only path; "
+                              "WasmtimeError if it is not an existing file).")
     stdout_file = property(_write_only("stdout_file"),
                            lambda self, p: self._set_output_file("stdout", p),
-                           doc="A file receiving stdout (created or truncated now).")
+                           doc="A file receiving stdout (write-only path; created or "
+                               "truncated now, WasmtimeError if that fails).")
     stderr_file = property(_write_only("stderr_file"),
                            lambda self, p: self._set_output_file("stderr", p),
-                           doc="A file receiving stderr (created or truncated now).")
+                           doc="A file receiving stderr (write-only path; created or "
+                               "truncated now, WasmtimeError if that fails).")
     stdout_custom = property(_write_only("stdout_custom"),
                              lambda self, f: self._set_custom("stdout", f),
                              doc="A callable given the bytes of each stdout write; it "
                                  "returns None (all taken) or how many bytes it took. An "
                                  "exception it raises is reported through "
-                                 "sys.unraisablehook and the write fails with EIO.")
+                                 "sys.unraisablehook and the write fails with EIO. "
+                                 "Write-only; TypeError if not callable.")
     stderr_custom = property(_write_only("stderr_custom"),
                              lambda self, f: self._set_custom("stderr", f),
                              doc="Like stdout_custom, for stderr.")
     stdin_bytes = property(_write_only("stdin_bytes"), _set_stdin_bytes,
-                           doc="Ember extension: the guest's stdin is these bytes.")
+                           doc="Ember extension: the guest's stdin is these bytes "
+                               "(write-only; bytes, bytearray or memoryview, else "
+                               "TypeError).")
 
     def inherit_argv(self) -> None:
-        """The guest's argv is this process's `sys.argv`."""
+        """Gives the guest this process's `sys.argv` as its argv.
+
+        Raises:
+            ValueError: If the config was consumed or closed.
+        """
         self._set("argv", [str(a) for a in sys.argv])
 
     def inherit_env(self) -> None:
-        """The guest sees this process's environment (as it is at `set_wasi`)."""
+        """Gives the guest this process's environment, as it is at `set_wasi`.
+
+        Raises:
+            ValueError: If the config was consumed or closed.
+        """
         h = self.ptr()
         h["env"] = []
         h["inherit_env"] = True
 
     def inherit_stdin(self) -> None:
+        """Makes the guest read this process's stdin.
+
+        Raises:
+            ValueError: If the config was consumed or closed.
+        """
         self._set("stdin", ("inherit",))
 
     def inherit_stdout(self) -> None:
+        """Sends the guest's stdout to this process's stdout.
+
+        Raises:
+            ValueError: If the config was consumed or closed.
+        """
         self._set("stdout", ("inherit",))
 
     def inherit_stderr(self) -> None:
+        """Sends the guest's stderr to this process's stderr.
+
+        Raises:
+            ValueError: If the config was consumed or closed.
+        """
         self._set("stderr", ("inherit",))
 
     def preopen_dir(self, path: _Path, guest_path: str,
                     dir_perms: Union[DirPerms, bool] = DirPerms.READ_WRITE,
                     file_perms: FilePerms = FilePerms.READ_WRITE) -> None:
-        """Give the guest the host directory `path`, seen as `guest_path`.
+        """Gives the guest the host directory `path`, seen as `guest_path`.
 
-        `guest_path` is the name fd_prestat_dir_name reports; it may be
-        empty, as in wasmtime. `dir_perms` / `file_perms` limit what the
-        guest may do (a bool is older wasmtime's `fs_mutable`).
+        Args:
+            path: The host directory (str, bytes or os.PathLike).
+            guest_path: The name the guest sees (what fd_prestat_dir_name
+                reports); it may be empty, as in wasmtime.
+            dir_perms: What the guest may do with the directories. A bool is
+                older wasmtime's `fs_mutable` (True: read-write, False:
+                read-only for directories and files).
+            file_perms: What the guest may do with the files.
 
-        Raises TypeError for arguments of the wrong type and WasmtimeError
-        when `path` is not a directory or `guest_path` contains NUL.
+        Raises:
+            TypeError: If an argument has the wrong type.
+            WasmtimeError: If `path` is not a directory or `guest_path`
+                contains NUL.
+            ValueError: If the config was consumed or closed.
         """
         host = _fspath(path, "path")
         if not isinstance(guest_path, str):

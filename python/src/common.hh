@@ -44,7 +44,7 @@ namespace ember::py {
 struct PyRefs {
   nb::object WasmtimeError, Trap, ExitTrap;
   nb::object ValType, FuncType, GlobalType, TableType, MemoryType, Limits;
-  nb::object Val, Engine, Module;
+  nb::object Val, Engine, Module, WasiConfig;
   nb::object valtype_from_code;   // ValType._from_code
   nb::object trap_create;         // Trap._create(message, code, frames)
   nb::object ctypes_ubyte_ptr;    // helper: address -> POINTER(c_ubyte)
@@ -193,6 +193,10 @@ nb::object wrap_extern(PyStore& s, const Extern& e);
 // The extern behind a Python Func/Memory/Table/Global of store `s`;
 // TypeError for anything else.
 Extern unwrap_extern(PyStore& s, nb::handle obj);
+
+// `Store.set_wasi(wasi)`: consumes the WasiConfig and gives the store the
+// WASI context its settings describe (wasi.cc).
+void store_set_wasi(PyStore& s, nb::handle wasi);
 
 // ---- values ------------------------------------------------------------------
 

@@ -118,12 +118,16 @@ void bind_config(nb::module_& m) {
                                 const std::string& value) { h.config.cranelift_flag(key, value); })
       .def("get", &get, nb::arg("name"), nb::arg("default").none() = nb::none());
 
-  // The values of the choice settings, as ember::Config defines them.
-  nb::dict choices;
-  choices["strategy"] = as_list(kStrategies);
-  choices["profiler"] = as_list(kProfilers);
-  choices["cranelift_opt_level"] = as_list(kOptLevels);
-  m.attr("config_choices") = choices;
+  m.def(
+      "config_choices",
+      [](std::string_view name) {
+        if (name == "strategy") return as_list(kStrategies);
+        if (name == "profiler") return as_list(kProfilers);
+        if (name == "cranelift_opt_level") return as_list(kOptLevels);
+        raise(PyExc_KeyError, std::string(name));
+      },
+      nb::arg("name"), nb::sig("def config_choices(name: str) -> list[str]"),
+      "The values a choice setting accepts, as ember::Config defines them.");
 }
 
 }  // namespace ember::py

@@ -27,6 +27,7 @@ void init_refs(nb::dict ns) {
   r.Val = get("Val");
   r.Engine = get("Engine");
   r.Module = get("Module");
+  r.WasiConfig = get("WasiConfig");
   r.valtype_from_code = r.ValType.attr("_from_code");
   r.trap_create = r.Trap.attr("_create");
   r.ctypes_ubyte_ptr = get("_ubyte_ptr");
@@ -43,7 +44,8 @@ NB_MODULE(_ember, m) {
   // process ends, and stores are not GC-tracked; nanobind's exit-time leak
   // report would flag both, so it is off.
   nb::set_leak_warnings(false);
-  m.def("_init", &init_refs);
+  m.def("_init", &init_refs, nb::sig("def _init(namespace: dict[str, typing.Any], /) -> None"),
+        "Receives the package's classes (called once by ember/__init__.py).");
   nb::register_exception_translator(&translate_exception);
   bind_config(m);
   bind_store(m);

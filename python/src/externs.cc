@@ -204,29 +204,60 @@ bool same_handle(const H& a, nb::handle b) {
 }  // namespace
 
 void bind_externs(nb::module_& m) {
-  nb::class_<MemoryHandle>(m, "Memory", "A linear memory of a store.")
-      .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none())
+  nb::class_<MemoryHandle>(m, "Memory",
+                           R"(A linear memory of a store, exported by wasm or made here.
+
+A handle: copies compare equal, and it is valid only with its own store.
+Every method takes that Store (or a Caller of it) first and raises
+WasmtimeError for another store, ValueError once the store is closed.
+
+Args:
+    store: The Store (or a Caller) to make the memory in.
+    ty: The memory's type.
+
+Raises:
+    AttributeError: If `store` is not a store or `ty` not a MemoryType
+        (as wasmtime).
+    WasmtimeError: If a store limit is exceeded.)")
+      .def("__init__", &memory_init, nb::arg("store").none(), nb::arg("ty").none(),
+           nb::sig("def __init__(self, store: Store | Caller, ty: ember.MemoryType) -> None"))
       .def(
           "type",
           [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
             return py_memorytype(mm.get(scope).type());
           },
-          nb::arg("store").none())
+          nb::arg("store").none(),
+          nb::sig("def type(self, store: Store | Caller) -> ember.MemoryType"),
+          R"(Returns the memory's type, with its current size as the minimum.
+
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
       .def(
           "size",
           [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
             return mm.get(scope).size();
           },
-          nb::arg("store").none())
+          nb::arg("store").none(), nb::sig("def size(self, store: Store | Caller) -> int"),
+          R"(Returns the size in pages.
+
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
       .def(
           "data_len",
           [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
             return mm.get(scope).data_size();
           },
-          nb::arg("store").none())
+          nb::arg("store").none(), nb::sig("def data_len(self, store: Store | Caller) -> int"),
+          R"(Returns the size in bytes.
+
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
       .def(
           "page_size",
           [](const MemoryHandle& mm, nb::handle s) {
@@ -234,7 +265,12 @@ void bind_externs(nb::module_& m) {
             (void)mm.get(scope);
             return kPageSize;
           },
-          nb::arg("store").none())
+          nb::arg("store").none(), nb::sig("def page_size(self, store: Store | Caller) -> int"),
+          R"(Returns the page size in bytes.
+
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
       .def(
           "page_size_log2",
           [](const MemoryHandle& mm, nb::handle s) {
@@ -242,56 +278,274 @@ void bind_externs(nb::module_& m) {
             (void)mm.get(scope);
             return 16;
           },
-          nb::arg("store").none())
-      .def("grow", &memory_grow, nb::arg("store").none(), nb::arg("delta").none())
-      .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0,
-           nb::arg("stop").none() = nb::none())
-      .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(),
-           nb::arg("start").none() = nb::none())
-      .def("data_ptr", &memory_data_ptr, nb::arg("store").none())
-      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(),
-           nb::arg("size").none() = nb::none(), nb::arg("offset").none() = 0)
-      .def("__eq__", &same_handle<MemoryHandle>)
-      .def("__hash__", [](const MemoryHandle& h) { return std::hash<const void*>()(h.h.raw()); });
+          nb::arg("store").none(),
+          nb::sig("def page_size_log2(self, store: Store | Caller) -> int"),
+          R"(Returns log2 of the page size in bytes.
 
-  nb::class_<TableHandle>(m, "Table", "A table of references of a store.")
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("grow", &memory_grow, nb::arg("store").none(), nb::arg("delta").none(),
+           nb::sig("def grow(self, store: Store | Caller, delta: int) -> int"),
+           R"(Grows the memory by `delta` pages.
+
+Args:
+    store: The memory's Store (or a Caller of it).
+    delta: Pages to add (0 is allowed).
+
+Returns:
+    The previous size in pages.
+
+Raises:
+    TypeError: If `delta` is not an int.
+    WasmtimeError: If `delta` is negative, the memory would pass its
+        maximum or a store limit, or `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("read", &memory_read, nb::arg("store").none(), nb::arg("start").none() = 0,
+           nb::arg("stop").none() = nb::none(),
+           nb::sig("def read(self, store: Store | Caller, start: int | None = 0, "
+                   "stop: int | None = None) -> bytearray"),
+           R"(Copies bytes out of the memory, as the slice `memory[start:stop]`.
+
+Negative positions count from the end and out-of-range ones are
+clamped, as for a Python slice.
+
+Args:
+    store: The memory's Store (or a Caller of it).
+    start: The first byte (None: 0).
+    stop: The byte after the last (None: the end).
+
+Returns:
+    A copy of the bytes.
+
+Raises:
+    TypeError: If `start` or `stop` is not an int or None.
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("write", &memory_write, nb::arg("store").none(), nb::arg("value").none(),
+           nb::arg("start").none() = nb::none(),
+           nb::sig("def write(self, store: Store | Caller, "
+                   "value: bytes | bytearray | memoryview, start: int | None = None) -> int"),
+           R"(Copies bytes into the memory at `start`.
+
+Args:
+    store: The memory's Store (or a Caller of it).
+    value: The bytes (any object with the buffer protocol).
+    start: The first byte written (None: 0; negative counts from the
+        end).
+
+Returns:
+    The number of bytes written.
+
+Raises:
+    TypeError: If `value` is not a buffer or `start` not an int or None.
+    IndexError: If the bytes do not fit in the memory from `start`.
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("data_ptr", &memory_data_ptr, nb::arg("store").none(),
+           nb::sig("def data_ptr(self, store: Store | Caller) -> ctypes._Pointer[ctypes.c_ubyte]"),
+           R"(Returns a raw ctypes pointer to the memory's first byte.
+
+Accesses through it are not bounds-checked. It is stale once the memory
+grows (the memory may move) or the store closes.
+
+Raises:
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("get_buffer_ptr", &memory_buffer_ptr, nb::arg("store").none(),
+           nb::arg("size").none() = nb::none(), nb::arg("offset").none() = 0,
+           nb::sig("def get_buffer_ptr(self, store: Store | Caller, size: int | None = None, "
+                   "offset: int = 0) -> ctypes.Array[ctypes.c_ubyte]"),
+           R"(Returns a ctypes array viewing part of the memory, without a copy.
+
+The array supports the buffer protocol (`memoryview`,
+`numpy.frombuffer`). Like `data_ptr`, it is stale once the memory grows
+or the store closes.
+
+Args:
+    store: The memory's Store (or a Caller of it).
+    size: Bytes in the view (None: up to the end).
+    offset: The first byte viewed.
+
+Returns:
+    A `ctypes.c_ubyte` array over the bytes.
+
+Raises:
+    TypeError: If `size` or `offset` is not an int.
+    IndexError: If the range is outside the memory.
+    WasmtimeError: If `store` is not the memory's store.
+    ValueError: If the store was closed.)")
+      .def("__eq__", &same_handle<MemoryHandle>, nb::sig("def __eq__(self, other: object) -> bool"),
+           "True for a handle to the same memory of the same store.")
+      .def(
+          "__hash__", [](const MemoryHandle& h) { return std::hash<const void*>()(h.h.raw()); },
+          nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
+
+  nb::class_<TableHandle>(m, "Table",
+                          R"(A table of references of a store, exported by wasm or made here.
+
+A handle: copies compare equal, and it is valid only with its own store.
+Every method takes that Store (or a Caller of it) first and raises
+WasmtimeError for another store, ValueError once the store is closed.
+
+Args:
+    store: The Store (or a Caller) to make the table in.
+    ty: The table's type.
+    init: The value of every element: a Func or None for funcref, any
+        object for externref (None is null).
+
+Raises:
+    AttributeError: If `store` is not a store (as wasmtime).
+    TypeError: If `ty` is not a TableType or `init` does not convert.
+    WasmtimeError: If a store limit is exceeded.)")
       .def("__init__", &table_init, nb::arg("store").none(), nb::arg("ty").none(),
-           nb::arg("init").none())
+           nb::arg("init").none(),
+           nb::sig("def __init__(self, store: Store | Caller, ty: ember.TableType, "
+                   "init: typing.Any) -> None"))
       .def(
           "type",
           [](const TableHandle& t, nb::handle s) {
             StoreScope scope(s);
             return py_tabletype(t.get(scope).type());
           },
-          nb::arg("store").none())
+          nb::arg("store").none(),
+          nb::sig("def type(self, store: Store | Caller) -> ember.TableType"),
+          R"(Returns the table's type, with its current size as the minimum.
+
+Raises:
+    WasmtimeError: If `store` is not the table's store.
+    ValueError: If the store was closed.)")
       .def(
           "size",
           [](const TableHandle& t, nb::handle s) {
             StoreScope scope(s);
             return t.get(scope).size();
           },
-          nb::arg("store").none())
-      .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(),
-           nb::arg("init").none())
-      .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none())
-      .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none())
-      .def("__eq__", &same_handle<TableHandle>)
-      .def("__hash__", [](const TableHandle& h) { return std::hash<const void*>()(h.h.raw()); });
+          nb::arg("store").none(), nb::sig("def size(self, store: Store | Caller) -> int"),
+          R"(Returns the number of elements.
 
-  nb::class_<GlobalHandle>(m, "Global", "A global variable of a store.")
+Raises:
+    WasmtimeError: If `store` is not the table's store.
+    ValueError: If the store was closed.)")
+      .def("grow", &table_grow, nb::arg("store").none(), nb::arg("amt").none(),
+           nb::arg("init").none(),
+           nb::sig("def grow(self, store: Store | Caller, amt: int, init: typing.Any) -> int"),
+           R"(Grows the table by `amt` elements, each set to `init`.
+
+Args:
+    store: The table's Store (or a Caller of it).
+    amt: Elements to add.
+    init: Their value (as for the constructor).
+
+Returns:
+    The previous size.
+
+Raises:
+    TypeError: If `amt` is not an int or `init` does not convert.
+    WasmtimeError: If `amt` is negative, the table would pass its
+        maximum or a store limit, or `store` is not the table's store.
+    ValueError: If the store was closed.)")
+      .def("get", &table_get, nb::arg("store").none(), nb::arg("idx").none(),
+           nb::sig("def get(self, store: Store | Caller, idx: int) -> typing.Any"),
+           R"(Returns the element at `idx`.
+
+Args:
+    store: The table's Store (or a Caller of it).
+    idx: The element's index.
+
+Returns:
+    A Func or the externref's object; a `Val` for a null reference or a
+    falsy object (it compares equal to the value, as in wasmtime); None
+    if `idx` is out of bounds.
+
+Raises:
+    TypeError: If `idx` is not an int.
+    WasmtimeError: If `store` is not the table's store.
+    ValueError: If the store was closed.)")
+      .def("set", &table_set, nb::arg("store").none(), nb::arg("idx").none(), nb::arg("val").none(),
+           nb::sig("def set(self, store: Store | Caller, idx: int, val: typing.Any) -> None"),
+           R"(Sets the element at `idx`.
+
+Args:
+    store: The table's Store (or a Caller of it).
+    idx: The element's index.
+    val: The new value (as for the constructor).
+
+Raises:
+    TypeError: If `idx` is not an int or `val` does not convert.
+    WasmtimeError: If `idx` is out of bounds or `store` is not the
+        table's store.
+    ValueError: If the store was closed.)")
+      .def("__eq__", &same_handle<TableHandle>, nb::sig("def __eq__(self, other: object) -> bool"),
+           "True for a handle to the same table of the same store.")
+      .def(
+          "__hash__", [](const TableHandle& h) { return std::hash<const void*>()(h.h.raw()); },
+          nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
+
+  nb::class_<GlobalHandle>(m, "Global",
+                           R"(A global variable of a store, exported by wasm or made here.
+
+A handle: copies compare equal, and it is valid only with its own store.
+Every method takes that Store (or a Caller of it) first and raises
+WasmtimeError for another store, ValueError once the store is closed.
+
+Args:
+    store: The Store (or a Caller) to make the global in.
+    ty: The global's type.
+    val: Its initial value (a Python value or a `Val`).
+
+Raises:
+    AttributeError: If `store` is not a store (as wasmtime).
+    TypeError: If `ty` is not a GlobalType or `val` does not convert.)")
       .def("__init__", &global_init, nb::arg("store").none(), nb::arg("ty").none(),
-           nb::arg("val").none())
+           nb::arg("val").none(),
+           nb::sig("def __init__(self, store: Store | Caller, ty: ember.GlobalType, "
+                   "val: typing.Any) -> None"))
       .def(
           "type",
           [](const GlobalHandle& g, nb::handle s) {
             StoreScope scope(s);
             return py_globaltype(g.get(scope).type());
           },
-          nb::arg("store").none())
-      .def("value", &global_value, nb::arg("store").none())
-      .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none())
-      .def("__eq__", &same_handle<GlobalHandle>)
-      .def("__hash__", [](const GlobalHandle& h) { return std::hash<const void*>()(h.h.raw()); });
+          nb::arg("store").none(),
+          nb::sig("def type(self, store: Store | Caller) -> ember.GlobalType"),
+          R"(Returns the global's type.
+
+Raises:
+    WasmtimeError: If `store` is not the global's store.
+    ValueError: If the store was closed.)")
+      .def("value", &global_value, nb::arg("store").none(),
+           nb::sig("def value(self, store: Store | Caller) -> typing.Any"),
+           R"(Returns the global's value.
+
+Args:
+    store: The global's Store (or a Caller of it).
+
+Returns:
+    An int, float, Func or externref object; for a null reference a
+    `Val` (which compares equal to None), as in wasmtime.
+
+Raises:
+    WasmtimeError: If `store` is not the global's store.
+    ValueError: If the store was closed.)")
+      .def("set_value", &global_set, nb::arg("store").none(), nb::arg("val").none(),
+           nb::sig("def set_value(self, store: Store | Caller, val: typing.Any) -> None"),
+           R"(Sets the global's value.
+
+Args:
+    store: The global's Store (or a Caller of it).
+    val: The new value (a Python value or a `Val`).
+
+Raises:
+    TypeError: If `val` does not convert to the global's type.
+    WasmtimeError: If the global is immutable or `store` is not the
+        global's store.
+    ValueError: If the store was closed.)")
+      .def("__eq__", &same_handle<GlobalHandle>, nb::sig("def __eq__(self, other: object) -> bool"),
+           "True for a handle to the same global of the same store.")
+      .def(
+          "__hash__", [](const GlobalHandle& h) { return std::hash<const void*>()(h.h.raw()); },
+          nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
 }
 
 }  // namespace ember::py

@@ -175,32 +175,110 @@ void func_init(FuncHandle* self, nb::handle store, nb::handle ty, nb::handle fn,
 }  // namespace
 
 void bind_func(nb::module_& m) {
-  nb::class_<FuncHandle>(m, "Func", nb::is_weak_referenceable(), "A WebAssembly or host function.")
+  nb::class_<FuncHandle>(m, "Func", nb::is_weak_referenceable(),
+                         R"(A function of a store: exported by wasm, or a host function.
+
+`Func(store, ty, func)` makes a host function that wasm can import:
+`func` is called with Python values for the parameters (a `Caller` first
+when `access_caller`) and returns None, one value, or a sequence of as
+many values as `ty` has results. An exception it raises unwinds the wasm
+and reaches the outermost Python caller unchanged.
+
+A Func is a handle: copies compare equal, and it is valid only with its
+own store.
+
+Args:
+    store: The Store to make it in (not a Caller).
+    ty: Its signature.
+    func: The Python callable.
+    access_caller: Whether `func` receives a `Caller` first.
+
+Raises:
+    TypeError: If `store` is not a Store, `ty` not a FuncType or `func`
+        not callable.
+    ValueError: If the store was closed.)")
       .def("__init__", &func_init, nb::arg("store").none(), nb::arg("ty").none(),
-           nb::arg("func").none(), nb::arg("access_caller") = false)
-      .def("__call__", &call, nb::arg("store").none(), nb::arg("params"))
+           nb::arg("func").none(), nb::arg("access_caller") = false,
+           nb::sig("def __init__(self, store: Store, ty: ember.FuncType, "
+                   "func: collections.abc.Callable[..., typing.Any], "
+                   "access_caller: bool = False) -> None"))
+      .def("__call__", &call, nb::arg("store").none(), nb::arg("params"),
+           nb::sig("def __call__(self, store: Store | Caller, *params: typing.Any) -> typing.Any"),
+           R"(Calls the function with the GIL released while wasm runs.
+
+Args:
+    store: The function's Store (or a Caller of it).
+    *params: One value per parameter: an int for i32/i64 (wrapped to
+        the width), a float for f32/f64, any object for externref, a
+        Func or None for funcref, or a `Val` of the parameter's type.
+
+Returns:
+    None for no result, the value for one, a list for several.
+
+Raises:
+    WasmtimeError: If the number of arguments is wrong, the store is
+        not the function's, or another thread is using it.
+    TypeError: If an argument does not convert to its parameter type.
+    Trap: If wasm traps.
+    ExitTrap: If a WASI program exits.
+    ValueError: If the store was closed.
+    Exception: Whatever a host function called below raised.)")
       .def(
           "type",
           [](const FuncHandle& f, nb::handle store) {
             StoreScope scope(store);
             return py_functype(f.get(scope).signature());
           },
-          nb::arg("store").none())
-      .def("param_arity",
-           [](const FuncHandle& f, nb::handle store) {
-             StoreScope scope(store);
-             return f.get(scope).signature().params.size();
-           })
-      .def("result_arity",
-           [](const FuncHandle& f, nb::handle store) {
-             StoreScope scope(store);
-             return f.get(scope).signature().results.size();
-           })
-      .def("__eq__",
-           [](const FuncHandle& a, nb::handle b) {
-             return nb::isinstance<FuncHandle>(b) && nb::cast<const FuncHandle&>(b).same(a);
-           })
-      .def("__hash__", [](const FuncHandle& f) { return std::hash<const void*>()(f.h.raw()); });
+          nb::arg("store").none(),
+          nb::sig("def type(self, store: Store | Caller) -> ember.FuncType"),
+          R"(Returns the function's signature.
+
+Args:
+    store: The function's Store (or a Caller of it).
+
+Raises:
+    WasmtimeError: If `store` is not the function's store.
+    ValueError: If the store was closed.)")
+      .def(
+          "param_arity",
+          [](const FuncHandle& f, nb::handle store) {
+            StoreScope scope(store);
+            return f.get(scope).signature().params.size();
+          },
+          nb::arg("store").none(), nb::sig("def param_arity(self, store: Store | Caller) -> int"),
+          R"(Returns the number of parameters.
+
+Args:
+    store: The function's Store (or a Caller of it).
+
+Raises:
+    WasmtimeError: If `store` is not the function's store.
+    ValueError: If the store was closed.)")
+      .def(
+          "result_arity",
+          [](const FuncHandle& f, nb::handle store) {
+            StoreScope scope(store);
+            return f.get(scope).signature().results.size();
+          },
+          nb::arg("store").none(), nb::sig("def result_arity(self, store: Store | Caller) -> int"),
+          R"(Returns the number of results.
+
+Args:
+    store: The function's Store (or a Caller of it).
+
+Raises:
+    WasmtimeError: If `store` is not the function's store.
+    ValueError: If the store was closed.)")
+      .def(
+          "__eq__",
+          [](const FuncHandle& a, nb::handle b) {
+            return nb::isinstance<FuncHandle>(b) && nb::cast<const FuncHandle&>(b).same(a);
+          },
+          nb::sig("def __eq__(self, other: object) -> bool"),
+          "True for a handle to the same function of the same store.")
+      .def(
+          "__hash__", [](const FuncHandle& f) { return std::hash<const void*>()(f.h.raw()); },
+          nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
 }
 
 }  // namespace ember::py

@@ -105,8 +105,6 @@ nb::list custom_sections(const ModuleHandle& h, const std::string& name) {
 InstanceHandle instantiate(nb::handle storelike, const ModuleHandle& mod, nb::handle imports) {
   StoreScope scope(storelike);
   PyStore& s = scope.store;
-  if (!(s.api().engine() == mod.module.engine()))
-    raise_wasmtime("module and store belong to different engines");
   std::vector<Extern> ext;
   for (nb::handle item : imports) ext.push_back(unwrap_extern(s, item));
   InstanceHandle h;
@@ -186,15 +184,26 @@ Extern unwrap_extern(PyStore& s, nb::handle obj) {
 
 void bind_module(nb::module_& m) {
   nb::class_<ModuleHandle>(m, "ModuleHandle")
-      .def("imports", &module_imports)
-      .def("exports", &module_exports)
-      .def("custom_sections", &custom_sections)
-      .def("name",
-           [](const ModuleHandle& h) -> nb::object {
-             std::string name = h.module.name();
-             if (name.empty()) return nb::none();
-             return nb::cast(name);
-           })
+      .def("imports", &module_imports,
+           nb::sig("def imports(self) -> list[tuple[str, str, typing.Any]]"))
+      .def("exports", &module_exports, nb::sig("def exports(self) -> list[tuple[str, typing.Any]]"))
+      .def("custom_sections", &custom_sections,
+           nb::sig("def custom_sections(self, name: str, /) -> list[bytes]"))
+      .def(
+          "name",
+          [](const ModuleHandle& h) -> nb::object {
+            std::string name = h.module.name();
+            if (name.empty()) return nb::none();
+            return nb::cast(name);
+          },
+          nb::sig("def name(self) -> str | None"))
+      .def(
+          "binary",
+          [](const ModuleHandle& h) {
+            std::span<const uint8_t> b = h.module.binary();
+            return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+          },
+          nb::sig("def binary(self) -> bytes"))
       .def("same_engine", [](const ModuleHandle& h, const EngineHandle& e) {
         return h.module.engine() == e.engine;
       });
@@ -210,19 +219,23 @@ void bind_module(nb::module_& m) {
         blob, [&](std::span<const uint8_t> view) { return Module::deserialize(e.engine, view); })};
   });
   m.def("deserialize_file", &deserialize_file);
-  m.def("cache_stats", [] {
-    CacheStats s = cache_stats();
-    nb::dict d;
-    d["hits"] = s.hits;
-    d["misses"] = s.misses;
-    d["rejected"] = s.rejected;
-    d["writes"] = s.writes;
-    d["write_errors"] = s.write_errors;
-    return d;
-  });
+  m.def(
+      "cache_stats",
+      [] {
+        CacheStats s = cache_stats();
+        nb::dict d;
+        d["hits"] = s.hits;
+        d["misses"] = s.misses;
+        d["rejected"] = s.rejected;
+        d["writes"] = s.writes;
+        d["write_errors"] = s.write_errors;
+        return d;
+      },
+      nb::sig("def cache_stats() -> dict[str, int]"));
 
   nb::class_<InstanceHandle>(m, "InstanceHandle")
-      .def("exports", &instance_exports)
+      .def("exports", &instance_exports,
+           nb::sig("def exports(self, store: Store | Caller, /) -> list[tuple[str, typing.Any]]"))
       .def("check",
            [](const InstanceHandle& h, nb::handle store) {
              StoreScope scope(store);

@@ -141,49 +141,142 @@ void bind_store(nb::module_& m) {
            [](EngineHandle* self, const ConfigHandle& config) {
              new (self) EngineHandle{Engine(config.config)};
            })
-      .def("__init__",  // Engine() without a Config: the defaults
-           [](EngineHandle* self, nb::dict settings) {
-             if (settings.size() != 0) raise_type("expected a ConfigHandle");
-             new (self) EngineHandle{Engine(Config())};
-           })
+      .def(
+          "__init__",  // Engine() without a Config: the defaults
+          [](EngineHandle* self, nb::dict settings) {
+            if (settings.size() != 0) raise_type("expected a ConfigHandle");
+            new (self) EngineHandle{Engine(Config())};
+          },
+          nb::sig("def __init__(self, settings: dict[str, typing.Any], /) -> None"))
       .def("increment_epoch", [](EngineHandle& h) { h.engine.increment_epoch(); })
       .def("same", [](EngineHandle& a, EngineHandle& b) { return a.engine == b.engine; });
 
   nb::class_<PyStore>(m, "Store", nb::is_weak_referenceable(),
-                      "A unit of isolation owning instances and their state.")
+                      R"(A unit of isolation: owns every instance, function, memory, table and
+global made in it, and frees them all at once when it is closed.
+
+A Store is single-threaded: while one thread uses it (or runs wasm in
+it), a call from another thread raises WasmtimeError. Once it is closed,
+its methods other than `close` raise ValueError.
+
+Args:
+    engine: The engine; None makes a new default Engine.
+    data: Any object, returned by `data()` (a falsy one is not kept, as
+        in wasmtime).
+
+Raises:
+    TypeError: If `engine` is not an Engine.
+    ValueError: If `engine` was closed.)")
       .def(nb::init<nb::handle, nb::handle>(), nb::arg("engine").none() = nb::none(),
-           nb::arg("data").none() = nb::none())
-      .def_prop_ro("engine",
-                   [](PyStore& s) {
-                     if (!s.store) raise_value("store is closed");
-                     return s.engine;
-                   })
-      .def("data",
-           [](PyStore& s) {
-             if (!s.store) raise_value("store is closed");
-             return s.user_data;
-           })
-      .def("gc",
-           [](PyStore& s) {
-             StoreScope scope(s);
-             collect_externs(s);
-           })
-      .def("set_fuel",
-           [](PyStore& s, nb::handle fuel) {
-             StoreScope scope(s);
-             uint64_t n = checked_u64(fuel, "fuel");
-             s.api().set_fuel(n);
-           })
-      .def("get_fuel",
-           [](PyStore& s) {
-             StoreScope scope(s);
-             return s.api().get_fuel();
-           })
-      .def("set_epoch_deadline",
-           [](PyStore& s, nb::handle ticks) {
-             StoreScope scope(s);
-             s.api().set_epoch_deadline(checked_u64(ticks, "epoch deadline"));
-           })
+           nb::arg("data").none() = nb::none(),
+           nb::sig("def __init__(self, engine: ember.Engine | None = None, "
+                   "data: typing.Any = None) -> None"))
+      .def_prop_ro(
+          "engine",
+          [](PyStore& s) {
+            if (!s.store) raise_value("store is closed");
+            return s.engine;
+          },
+          nb::sig("def engine(self) -> ember.Engine"), "The Engine the store was made with.")
+      .def(
+          "data",
+          [](PyStore& s) {
+            if (!s.store) raise_value("store is closed");
+            return s.user_data;
+          },
+          nb::sig("def data(self) -> typing.Any"),
+          R"(Returns the data given to the constructor (None if it was falsy).
+
+Raises:
+    ValueError: If the store was closed.)")
+      .def(
+          "gc",
+          [](PyStore& s) {
+            StoreScope scope(s);
+            collect_externs(s);
+          },
+          nb::sig("def gc(self) -> None"),
+          R"(Releases the externrefs that no table, global or element segment holds.
+
+The store then drops its references to their Python objects, so their
+finalizers can run. Does nothing while wasm runs in the store. Ember
+also collects by itself before a call once many externrefs are alive.
+
+Raises:
+    WasmtimeError: If another thread is using the store.
+    ValueError: If the store was closed.)")
+      .def(
+          "set_fuel",
+          [](PyStore& s, nb::handle fuel) {
+            StoreScope scope(s);
+            uint64_t n = checked_u64(fuel, "fuel");
+            s.api().set_fuel(n);
+          },
+          nb::arg("fuel"), nb::sig("def set_fuel(self, fuel: int) -> None"),
+          R"(Sets the fuel left (needs `Config.consume_fuel`).
+
+Wasm traps with `TrapCode.OUT_OF_FUEL` when it runs out.
+
+Args:
+    fuel: The new amount, in [0, 2**64).
+
+Raises:
+    WasmtimeError: If fuel is not enabled in the engine's config.
+    TypeError: If `fuel` is not an int.
+    ValueError: If `fuel` is negative or too large, or the store was
+        closed.)")
+      .def(
+          "get_fuel",
+          [](PyStore& s) {
+            StoreScope scope(s);
+            return s.api().get_fuel();
+          },
+          nb::sig("def get_fuel(self) -> int"),
+          R"(Returns the fuel left (needs `Config.consume_fuel`).
+
+Raises:
+    WasmtimeError: If fuel is not enabled in the engine's config.
+    ValueError: If the store was closed.)")
+      .def(
+          "set_epoch_deadline",
+          [](PyStore& s, nb::handle ticks) {
+            StoreScope scope(s);
+            s.api().set_epoch_deadline(checked_u64(ticks, "epoch deadline"));
+          },
+          nb::arg("ticks_after_current"),
+          nb::sig("def set_epoch_deadline(self, ticks_after_current: int) -> None"),
+          R"(Makes wasm in this store trap once the engine's epoch passes a deadline.
+
+With `Config.epoch_interruption` on, wasm traps with
+`TrapCode.INTERRUPT` at its next function entry or loop header after
+`Engine.increment_epoch` has been called `ticks_after_current` times.
+
+Args:
+    ticks_after_current: Epoch ticks from now.
+
+Raises:
+    TypeError: If `ticks_after_current` is not an int.
+    ValueError: If it is negative or too large, or the store was closed.)")
+      // No StoreScope: the one method meant for another thread while wasm
+      // runs (the GIL orders it against close()).
+      .def(
+          "interrupt",
+          [](PyStore& s) {
+            if (!s.store) raise_value("store is closed");
+            s.api().interrupt();
+          },
+          nb::sig("def interrupt(self) -> None"),
+          R"(Makes the wasm running in this store trap with `TrapCode.INTERRUPT`.
+
+The one method meant to be called from another thread. The wasm stops
+at its next function entry or loop header; if none runs, the next call
+traps. The engine's epoch and other stores are not touched, and the
+deadline set with `set_epoch_deadline` stays. An Ember extension
+(needs `Config.epoch_interruption`).
+
+Raises:
+    WasmtimeError: If epoch interruption is not enabled.
+    ValueError: If the store was closed.)")
       .def(
           "set_limits",
           [](PyStore& s, nb::handle memory_size, nb::handle table_elements, nb::handle instances,
@@ -197,34 +290,128 @@ void bind_store(nb::module_& m) {
             s.api().set_limits(l[0], l[1], l[2], l[3], l[4]);
           },
           nb::arg("memory_size") = -1, nb::arg("table_elements") = -1, nb::arg("instances") = -1,
-          nb::arg("tables") = -1, nb::arg("memories") = -1)
-      .def("close", [](PyStore& s) { s.close(); })
-      .def("ptr",
-           [](PyStore& s) {
-             if (!s.store) raise_value("already closed");
-             return s.id;
-           })
-      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
-      .def("__exit__", [](PyStore& s, nb::args) { s.close(); })
-      .def("_id", [](PyStore& s) { return s.id; });
+          nb::arg("tables") = -1, nb::arg("memories") = -1,
+          nb::sig("def set_limits(self, memory_size: int = -1, table_elements: int = -1, "
+                  "instances: int = -1, tables: int = -1, memories: int = -1) -> None"),
+          R"(Limits the resources wasm may use in this store; negative means no limit.
 
-  nb::class_<PyCaller>(m, "Caller", "The calling instance during a host function call.")
-      .def("get", &caller_get, nb::arg("name"))
-      .def("__getitem__",
-           [](PyCaller& c, const std::string& name) {
-             nb::object r = caller_get(c, name);
-             if (r.is_none()) throw nb::key_error(name.c_str());
-             return r;
-           })
-      .def("_store",
-           [](PyCaller& c) {
-             if (!c.valid || !c.store->store) raise_value("caller is no longer valid");
-             return nb::find(c.store);
-           })
-      .def_prop_ro("engine", [](PyCaller& c) {
-        if (!c.valid || !c.store->store) raise_value("caller is no longer valid");
-        return c.store->engine;
-      });
+Creating an entity beyond a limit raises WasmtimeError; growing a
+memory or table beyond one fails (-1 in wasm, WasmtimeError from
+`Memory.grow` / `Table.grow`).
+
+Args:
+    memory_size: Bytes per linear memory.
+    table_elements: Elements per table.
+    instances: Instances in the store.
+    tables: Tables in the store.
+    memories: Linear memories in the store.
+
+Raises:
+    TypeError: If a limit is not an int.
+    ValueError: If a limit is 2**63 or more, or the store was closed.)")
+      .def("set_wasi", &store_set_wasi, nb::arg("wasi").none(),
+           nb::sig("def set_wasi(self, wasi: ember.WasiConfig) -> None"),
+           R"(Gives the store a WASI preview1 context built from `wasi`.
+
+Replaces the store's previous context, if any. The functions that
+`Linker.define_wasi` defines use the context of the store they run in.
+
+Args:
+    wasi: The settings; consumed (later use of it raises ValueError).
+
+Raises:
+    TypeError: If `wasi` is not a WasiConfig.
+    WasmtimeError: If a file or directory of the config cannot be opened.
+    ValueError: If the store was closed or `wasi` already consumed.)")
+      .def(
+          "set_wasi_http",
+          [](PyStore& s) {
+            StoreScope scope(s);
+            raise_wasmtime("wasi:http is not supported");
+          },
+          nb::sig("def set_wasi_http(self) -> None"),
+          R"(Would give the store a wasi:http context; Ember has no wasi:http.
+
+Raises:
+    WasmtimeError: Always.
+    ValueError: If the store was closed.)")
+      .def(
+          "close", [](PyStore& s) { s.close(); }, nb::sig("def close(self) -> None"),
+          R"(Frees the store and everything in it; later use raises ValueError.
+
+Closing twice does nothing. Handles to the store's functions, memories
+and the like then raise on use.
+
+Raises:
+    WasmtimeError: If wasm is running in the store, or another thread is
+        using it.)")
+      .def(
+          "ptr",
+          [](PyStore& s) {
+            if (!s.store) raise_value("already closed");
+            return s.id;
+          },
+          nb::sig("def ptr(self) -> int"),
+          R"(Returns the store's id (unique in the process, never reused).
+
+Raises:
+    ValueError: If the store was closed.)")
+      .def(
+          "__enter__", [](nb::handle self) { return nb::borrow(self); },
+          nb::sig("def __enter__(self) -> Store"), "Returns the store, closed when the block ends.")
+      .def(
+          "__exit__", [](PyStore& s, nb::args) { s.close(); },
+          nb::sig("def __exit__(self, *exc: object) -> None"), "Closes the store.")
+      .def(
+          "_id", [](PyStore& s) { return s.id; }, nb::sig("def _id(self) -> int"),
+          "The store's id, also after it is closed.");
+
+  nb::class_<PyCaller>(m, "Caller",
+                       R"(The calling instance, given to a host function made with
+`access_caller=True` as its first argument.
+
+A Caller can stand in for the store in any call (`memory.read(caller)`).
+It is valid only during the host call; afterwards `get` returns None and
+using it as a store raises ValueError.)")
+      .def("get", &caller_get, nb::arg("name"), nb::sig("def get(self, name: str) -> typing.Any"),
+           R"(Looks up an export of the calling instance.
+
+Args:
+    name: The export's name.
+
+Returns:
+    The Func, Memory, Table or Global, or None if there is no such
+    export or the caller is no longer valid.
+
+Raises:
+    WasmtimeError: If another thread is using the store.)")
+      .def(
+          "__getitem__",
+          [](PyCaller& c, const std::string& name) {
+            nb::object r = caller_get(c, name);
+            if (r.is_none()) throw nb::key_error(name.c_str());
+            return r;
+          },
+          nb::arg("name"), nb::sig("def __getitem__(self, name: str) -> typing.Any"),
+          R"(Returns the export `name` of the calling instance.
+
+Raises:
+    KeyError: If there is no such export or the caller is no longer valid.)")
+      .def(
+          "_store",
+          [](PyCaller& c) {
+            if (!c.valid || !c.store->store) raise_value("caller is no longer valid");
+            return nb::find(c.store);
+          },
+          nb::sig("def _store(self) -> Store"), "The caller's Store.")
+      .def_prop_ro(
+          "engine",
+          [](PyCaller& c) {
+            if (!c.valid || !c.store->store) raise_value("caller is no longer valid");
+            return c.store->engine;
+          },
+          nb::sig("def engine(self) -> ember.Engine"),
+          "The Engine of the caller's store (ValueError once the caller is invalid).");
 }
 
 }  // namespace ember::py

@@ -1,4 +1,4 @@
-// WASI preview1 for Python: `Store.set_wasi` (`_ember.set_wasi`) and the
+// WASI preview1 for Python: `Store.set_wasi` (`store_set_wasi`) and the
 // functions `Linker.define_wasi` defines (`_ember.wasi_func`), over the
 // public API (include/ember/wasi.hh).
 //
@@ -138,14 +138,6 @@ WasiConfig config_from(nb::dict d) {
   return c;
 }
 
-void set_wasi(nb::handle storelike, nb::dict settings) {
-  if (!nb::isinstance<PyStore>(storelike)) raise_type("expected a Store");
-  StoreScope scope(storelike);
-  PyStore& s = scope.store;
-  WasiConfig config = config_from(settings);
-  ember::set_wasi(s.api(), config);
-}
-
 nb::object wasi_func(nb::handle storelike, const std::string& name) {
   if (!nb::isinstance<PyStore>(storelike)) raise_type("expected a Store");
   StoreScope scope(storelike);
@@ -162,10 +154,19 @@ nb::list wasi_imports() {
 
 }  // namespace
 
+void store_set_wasi(PyStore& s, nb::handle wasi) {
+  if (PyObject_IsInstance(wasi.ptr(), refs().WasiConfig.ptr()) != 1)
+    raise_type("expected a WasiConfig");
+  StoreScope scope(s);
+  // Consumed only once the store is known to be usable.
+  nb::dict settings = nb::cast<nb::dict>(wasi.attr("_consume")());
+  ember::set_wasi(s.api(), config_from(settings));
+}
+
 void bind_wasi(nb::module_& m) {
-  m.def("set_wasi", &set_wasi, nb::arg("store").none(), nb::arg("settings"));
   m.def("wasi_func", &wasi_func, nb::arg("store").none(), nb::arg("name"));
-  m.def("wasi_imports", &wasi_imports);
+  m.def("wasi_imports", &wasi_imports,
+        nb::sig("def wasi_imports() -> list[tuple[str, ember.FuncType]]"));
   m.attr("WASI_MODULE") = kWasiModule;
 }
 

@@ -5,14 +5,14 @@ build tree). `xfail_later` marks tests of features owned by later issues:
 strict, so the run fails as soon as one of them starts passing.
 """
 import os
-from typing import NoReturn
+from typing import Any, Iterable, NoReturn
 
 import pytest
 
 import ember
 
 
-def xfail_later(reason: str):
+def xfail_later(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"not implemented yet: {reason}")
 
 
@@ -26,7 +26,7 @@ def store(engine: ember.Engine) -> ember.Store:
     return ember.Store(engine)
 
 
-def instantiate(store: ember.Store, wat: str, imports=()) -> ember.Instance:
+def instantiate(store: ember.Store, wat: str, imports: Iterable[Any] = ()) -> ember.Instance:
     module = ember.Module(store.engine, wat)
     return ember.Instance(store, module, list(imports))
 

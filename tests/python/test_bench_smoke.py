@@ -16,7 +16,7 @@ BENCH = os.path.join(ROOT, "bench")
 
 
 def tiny_cases():
-    smallest = {}
+    smallest: "dict[str, tuple[int, str]]" = {}
     with open(os.path.join(BENCH, "expected.txt")) as f:
         for line in f:
             if line.strip() and not line.startswith("#"):

@@ -24,15 +24,16 @@ TRAP_WAT = """(module $m
 """
 
 
-def run(cli: str, *args: str, stdin: bytes = b"", cwd: Any = None) -> subprocess.CompletedProcess:
+def run(cli: str, *args: str, stdin: bytes = b"",
+        cwd: Any = None) -> "subprocess.CompletedProcess[bytes]":
     return subprocess.run([cli, *args], input=stdin, capture_output=True, timeout=60, cwd=cwd)
 
 
-def text(p: subprocess.CompletedProcess) -> str:
+def text(p: "subprocess.CompletedProcess[bytes]") -> str:
     return p.stdout.decode()
 
 
-def err(p: subprocess.CompletedProcess) -> str:
+def err(p: "subprocess.CompletedProcess[bytes]") -> str:
     return p.stderr.decode()
 
 

@@ -237,7 +237,8 @@ def depth_with_stack(size: int) -> int:
     ex = instantiate(store, RECURSION).exports(store)
     with pytest.raises(ember.Trap):
         ex["r"](store, 100_000_000)
-    return ex["depth"].value(store)
+    depth: int = ex["depth"].value(store)
+    return depth
 
 
 def test_max_wasm_stack_bounds_the_depth() -> None:

@@ -334,7 +334,7 @@ def ttf_run(name: str, wasm: bytes, fuel: int) -> List[Any]:
 
 
 @pytest.fixture(scope="module")
-def ttf_dir(tmp_path_factory: Any) -> Path:
+def ttf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ttf")
 
 

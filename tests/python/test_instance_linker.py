@@ -88,7 +88,7 @@ def test_linker_duplicates_and_shadowing(store):
 def test_linker_errors(store):
     linker = Linker(store.engine)
     with pytest.raises(TypeError):
-        linker.define(store, "", "", 2)  # type: ignore
+        linker.define(store, "", "", 2)
     f = Func(store, FuncType([], []), lambda: None)
     with pytest.raises(AttributeError):
         linker.define(store, 2, "", f)  # type: ignore

@@ -2,6 +2,8 @@
 Python user expects for an out-of-range argument, never an internal one:
 reads clamp like slices, writes and buffers raise IndexError, grows fail with
 WasmtimeError naming the amount, table reads of a missing index give None."""
+from typing import Any, Tuple
+
 import pytest
 
 import ember
@@ -11,14 +13,14 @@ BIG = [2**63, 2**64 + 5, 2**100]
 
 
 @pytest.fixture
-def exports():
+def exports() -> Tuple[Store, Any]:
     store = Store(Engine())
     module = Module(store.engine, '(module (memory (export "m") 1) (table (export "t") 1 funcref))')
     return store, Instance(store, module, []).exports(store)
 
 
 @pytest.mark.parametrize("n", BIG)
-def test_memory(exports, n: int) -> None:
+def test_memory(exports: Tuple[Store, Any], n: int) -> None:
     store, ex = exports
     m = ex["m"]
     assert m.read(store, n) == bytearray()
@@ -37,7 +39,7 @@ def test_memory(exports, n: int) -> None:
 
 
 @pytest.mark.parametrize("n", BIG)
-def test_table(exports, n: int) -> None:
+def test_table(exports: Tuple[Store, Any], n: int) -> None:
     store, ex = exports
     t = ex["t"]
     assert t.get(store, n) is None

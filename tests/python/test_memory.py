@@ -8,7 +8,7 @@ from ember import Limits, Memory, MemoryType, Store, WasmtimeError
 
 
 @pytest.fixture
-def mem(store):
+def mem(store: Store) -> Memory:
     return Memory(store, MemoryType(Limits(1, 3)))
 
 
@@ -20,7 +20,7 @@ def test_create_and_size(store, mem):
     assert mem.page_size_log2(store) == 16
 
 
-def test_grow(store, mem):
+def test_grow(store: Store, mem: Memory) -> None:
     assert mem.grow(store, 1) == 1
     assert mem.size(store) == 2
     assert mem.grow(store, 0) == 2
@@ -33,7 +33,7 @@ def test_grow(store, mem):
     assert mem.size(store) == 2
 
 
-def test_read_write(store, mem):
+def test_read_write(store: Store, mem: Memory) -> None:
     assert mem.write(store, b"hello", 100) == 5
     assert mem.read(store, 100, 105) == bytearray(b"hello")
     assert isinstance(mem.read(store, 0, 1), bytearray)

@@ -122,10 +122,16 @@ def test_module_shared_between_stores(engine):
 
 
 def test_module_engine_mismatch():
-    from ember import Instance, Store
-    m = Module(Engine(), "(module)")
-    with pytest.raises(WasmtimeError):
-        Instance(Store(Engine()), m, [])
+    """An engine configured differently refuses the module; one configured
+    alike takes it (decision 31 in docs/decisions.md; wasmtime refuses both)."""
+    from ember import Config, Instance, Store
+    m = Module(Engine(), '(module (func (export "f") (result i32) i32.const 7))')
+    fuel = Config()
+    fuel.consume_fuel = True
+    with pytest.raises(WasmtimeError, match="configurations differ"):
+        Instance(Store(Engine(fuel)), m, [])
+    store = Store(Engine())
+    assert Instance(store, m, []).exports(store)["f"](store) == 7
 
 
 def test_closed_module(engine):

@@ -21,7 +21,7 @@ def test_global_create_get_set(store):
 def test_global_errors(store):
     ty = GlobalType(ValType.i32(), True)
     with pytest.raises(TypeError):
-        Global(store, ty, store)  # type: ignore
+        Global(store, ty, store)  # the value's type is checked when the global is made
     with pytest.raises(TypeError):
         Global(store, 1, 1)  # type: ignore
     with pytest.raises(AttributeError):

@@ -64,7 +64,7 @@ def reports(name: str, wasm: bytes) -> List[Any]:
 
 
 @pytest.fixture(scope="module")
-def tmp(tmp_path_factory: Any) -> Path:
+def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("traps")
 
 

@@ -82,7 +82,8 @@ class Guest:
         self.memory = self.exports["memory"]
 
     def call(self, name: str, *args: int) -> int:
-        return self.exports[name](self.store, *args)
+        result: int = self.exports[name](self.store, *args)
+        return result
 
     def put(self, addr: int, text: str) -> Tuple[int, int]:
         """Writes `text` at addr; (addr, length) for the call."""

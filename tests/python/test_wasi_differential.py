@@ -12,6 +12,7 @@ separate process, so the two engines never share one.
 import importlib.util
 import os
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -38,11 +39,11 @@ def wasmtime_available() -> None:
 
 
 @pytest.fixture(scope="module")
-def references(wasmtime_available: None) -> dict:
+def references(wasmtime_available: None) -> "dict[str, tuple[Any, ...]]":
     return {}
 
 
-def _reference(references: dict, name: str) -> tuple:
+def _reference(references: "dict[str, tuple[Any, ...]]", name: str) -> "tuple[Any, ...]":
     if name not in references:
         references[name] = diff.reference(name)
     return references[name]

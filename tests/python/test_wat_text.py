@@ -191,7 +191,7 @@ def test_custom_annotation_messages_are_the_reference_interpreters():
 EMPTY = ["", "  ", ";; c\n", "(; x ;)", "\n\t(;a;) ;;b"]
 
 
-def position(message: str, pattern: str):
+def position(message: str, pattern: str) -> "tuple[int, int]":
     m = re.search(pattern, message)
     assert m, message
     return int(m.group(1)), int(m.group(2))
