@@ -78,7 +78,8 @@ struct EngineConfig {
 };
 
 // Modules of other engines loaded into this one (Module::for_engine), by
-// the original's data; an entry goes when its original has gone.
+// the original's data; entries whose original has gone are dropped at the
+// next insertion (or with the engine).
 struct ReboundModules {
   std::mutex mu;
   struct Entry {
