@@ -164,16 +164,18 @@ Status OperatorReader::block_type(BlockType* out) {
 }
 
 // A memarg: the alignment's bit 6 announces a memory index (multi-memory);
-// the offset is a 64-bit LEB128 for a memory64, else a 32-bit one.
 Status OperatorReader::memarg(MemArg* out) {
+  uint64_t at = r_.offset();
   EMBER_ASSIGN(out->align, r_.u32());
+  if (out->align >= 0x80) return r_.fail_at("malformed memop flags", at);
   out->mem = 0;
   if ((out->align & 0x40) && features_.has(Feature::MultiMemory)) {
     EMBER_ASSIGN(out->mem, r_.u32());
     out->align &= ~0x40u;
   }
-  bool is64 = out->mem < m_.memories.size() && m_.memories[out->mem].limits.is64;
-  if (is64) {
+  // With memory64 every offset is a u64 (the validator checks a 32-bit
+  // memory's fits 32 bits), as in Wasm 3.0; without it, a u32 as in 2.0.
+  if (features_.has(Feature::Memory64)) {
     EMBER_ASSIGN(out->offset, r_.uleb(64));
   } else {
     EMBER_ASSIGN(out->offset, r_.u32());

@@ -149,6 +149,7 @@ void resolve_layout(const char* s, const OpInfo& info, IrLayout& x) {
       case 'w':
         for (uint32_t k = 0; k < wide; k++) x.ops[x.count++] = Operand::Imm;
         break;
+      case 'N': x.ops[x.count++] = Operand::Imm; break;
       case 'x': x.ops[x.count++] = Operand::Shift; break;
       default: x.ops[x.count++] = operand_of(*s); break;
     }

@@ -56,7 +56,7 @@ constexpr bool layout_matches(const char* layout, uint32_t operands) {
 namespace kind {
 
 constexpr bool is_immediate_letter(char c) {
-  return c == 'i' || c == 'n' || c == 'l';
+  return c == 'i' || c == 'n' || c == 'N' || c == 'l';
 }
 // The order Translator::generic writes: the result (operand `d`, when there
 // is one), then the immediates, then the source slots.

@@ -1012,11 +1012,12 @@ bool Translator::take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t
 
 // Loads and stores: memory64 addresses take the A64 forms; a 32-bit address
 // just computed by an i32.add folds into the access (AddImm / Add forms).
-void Translator::load(Op op, uint32_t offset, bool addr64, uint32_t mem) {
+void Translator::load(Op op, uint64_t offset64, bool addr64, uint32_t mem) {
   if (dead_) return;
-  if (mem != 0)
-    return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 1, 1, {offset, mem});
-  if (addr64) return generic(addr_iop(op, AddrForm::A64), 1, 1, {offset});
+  const uint32_t offset = uint32_t(offset64), hi = uint32_t(offset64 >> 32);
+  if (addr64 && mem != 0) return generic(addr_iop(op, AddrForm::MemA64), 1, 1, {offset, hi, mem});
+  if (addr64) return generic(addr_iop(op, AddrForm::A64), 1, 1, {offset, hi});
+  if (mem != 0) return generic(addr_iop(op, AddrForm::Mem), 1, 1, {offset, mem});
   IOp add;
   uint32_t a, b;
   if (!take_address(uint32_t(stack_.size() - 1), UINT32_MAX, &add, &a, &b))
@@ -1053,11 +1054,12 @@ bool Translator::take_shift(uint32_t* a, uint32_t* b, uint32_t* x, uint32_t* k) 
   return true;
 }
 
-void Translator::store(Op op, uint32_t offset, bool addr64, uint32_t mem) {
+void Translator::store(Op op, uint64_t offset64, bool addr64, uint32_t mem) {
   if (dead_) return;
-  if (mem != 0)
-    return generic(addr_iop(op, addr64 ? AddrForm::MemA64 : AddrForm::Mem), 2, 0, {offset, mem});
-  if (addr64) return generic(addr_iop(op, AddrForm::A64), 2, 0, {offset});
+  const uint32_t offset = uint32_t(offset64), hi = uint32_t(offset64 >> 32);
+  if (addr64 && mem != 0) return generic(addr_iop(op, AddrForm::MemA64), 2, 0, {offset, hi, mem});
+  if (addr64) return generic(addr_iop(op, AddrForm::A64), 2, 0, {offset, hi});
+  if (mem != 0) return generic(addr_iop(op, AddrForm::Mem), 2, 0, {offset, mem});
   IOp add;
   uint32_t a, b;
   uint32_t top = uint32_t(stack_.size());

@@ -120,8 +120,8 @@ class Translator final : public Lowering {
   void unary(Op op) override;
   void binary(Op op) override;
   // `addr64`: the memory is a memory64 (i64 address); `mem`: its index.
-  void load(Op op, uint32_t offset, bool addr64, uint32_t mem) override;
-  void store(Op op, uint32_t offset, bool addr64, uint32_t mem) override;
+  void load(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
+  void store(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
   // A SIMD operator of any V* shape; `imms` are its immediates in IR order
   // (memory offset, then lane or shuffle words).
   void simd(Op op, std::initializer_list<uint32_t> imms) override;

@@ -102,14 +102,17 @@ class Lexer {
       if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
         return err("unknown operator");
     } else if (c == '$' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '"') {
-      // Quoted identifier `$"..."`: the raw text is the identity.
+      // Quoted identifier `$"..."`: its identity is the decoded name.
       pos_++;
       std::string name;
       EMBER_TRY(read_string(&name));
       if (name.empty()) return err("empty identifier");
       if (!is_valid_utf8(name)) return err("malformed UTF-8 encoding");
       t->kind = Tok::Id;
-      t->text = src_.substr(t->offset, pos_ - t->offset);
+      out.quoted_ids.push_back("$" + name);
+      t->text = out.quoted_ids.back();
+      if (pos_ < src_.size() && (src_[pos_] == '"' || is_idchar(src_[pos_])))
+        return err("unknown operator");
     } else if (is_idchar(c)) {
       size_t b = pos_;
       while (pos_ < src_.size() && is_idchar(src_[pos_])) pos_++;
@@ -206,7 +209,7 @@ class Lexer {
         pos_++;
         newline();
       } else if (c == ';' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
-        while (pos_ < src_.size() && src_[pos_] != '\n') pos_++;
+        skip_line_comment();
       } else if (c == '(' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
         EMBER_TRY(skip_block_comment());
       } else {
@@ -214,6 +217,11 @@ class Lexer {
       }
     }
     return Status::Ok();
+  }
+
+  // `;;` up to the end of the line: a newline is LF, CR or CR LF.
+  void skip_line_comment() {
+    while (pos_ < src_.size() && src_[pos_] != '\n' && src_[pos_] != '\r') pos_++;
   }
 
   Status skip_block_comment() {
@@ -248,7 +256,7 @@ class Lexer {
         continue;
       }
       if (c == ';' && pos_ + 1 < src_.size() && src_[pos_ + 1] == ';') {
-        while (pos_ < src_.size() && src_[pos_] != '\n') pos_++;
+        skip_line_comment();
         continue;
       }
       if (c == '"') {

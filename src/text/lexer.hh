@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,7 @@ enum class Tok : uint8_t {
 
 struct Token {
   Tok kind = Tok::Eof;
-  std::string_view text;  // raw source text of the token
+  std::string_view text;  // raw source text (an Id's is `$name`, see quoted_ids)
   uint32_t line = 0, col = 0;
   uint32_t str = 0;   // index into TokenList::strings for Tok::String
   size_t offset = 0;  // byte offset in the source
@@ -51,6 +52,10 @@ struct CustomAnnotation {
 struct TokenList {
   std::vector<Token> toks;  // always ends with one Tok::Eof
   std::vector<std::string> strings;
+  // The spellings `$name` of quoted identifiers `$"..."` (escapes decoded),
+  // which their tokens' `text` views: `$"f"` and `$f` are one identifier.
+  // A deque, so the views stay valid as it grows and when the list moves.
+  std::deque<std::string> quoted_ids;
   std::vector<CustomAnnotation> customs;  // in source order
   bool any_annotation = false;            // some `(@...)` was seen
   const std::string& string_of(const Token& t) const { return strings[t.str]; }

@@ -227,9 +227,9 @@ Status WatParser::parse_memarg(const OpInfo& info, Buf& out, bool lane_follows) 
   uint64_t offset = 0;
   uint64_t align = info.size;
   if (at(Tok::Keyword) && peek().text.substr(0, 7) == "offset=") {
+    // Any u64 (the validator checks a 32-bit memory's offset fits 32 bits).
     uint64_t v;
-    const bool is64 = mem < mem64_.size() && mem64_[mem];
-    LitResult r = parse_uint(peek().text.substr(7), is64 ? UINT64_MAX : UINT32_MAX, &v);
+    LitResult r = parse_uint(peek().text.substr(7), UINT64_MAX, &v);
     if (r != LitResult::Ok)
       return error(r == LitResult::Range ? "offset out of range" : "unknown operator");
     next();
@@ -237,7 +237,7 @@ Status WatParser::parse_memarg(const OpInfo& info, Buf& out, bool lane_follows) 
   }
   if (at(Tok::Keyword) && peek().text.substr(0, 6) == "align=") {
     uint64_t v;
-    LitResult r = parse_uint(peek().text.substr(6), UINT32_MAX, &v);
+    LitResult r = parse_uint(peek().text.substr(6), UINT64_MAX, &v);
     if (r != LitResult::Ok) return error("unknown operator");
     if (v == 0 || (v & (v - 1))) return error("alignment must be a power of two");
     next();

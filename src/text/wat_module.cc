@@ -280,11 +280,8 @@ Status WatParser::scan_definition(const Token& kw) {
                                      : "global";
   EMBER_TRY(define(sp, what));
   bool is_import = false;
-  if (k == "memory") mem64_.push_back(false);
-  // Look at the direct children for (import ...), (elem ...), (data ...),
-  // and at a memory's address type.
+  // Look at the direct children for (import ...), (elem ...), (data ...).
   while (!at(Tok::RParen) && !at(Tok::Eof)) {
-    if (k == "memory" && at_keyword("i64")) mem64_.back() = true;
     if (at(Tok::LParen)) {
       if (at_keyword("import", 1)) is_import = true;
       if (k == "table" && at_keyword("elem", 1)) elem_sp_.count++;
@@ -329,7 +326,6 @@ Status WatParser::scan_field() {
                           : sp == &table_sp_ ? "table"
                           : sp == &mem_sp_   ? "memory"
                                              : "global"));
-    if (sp == &mem_sp_) mem64_.push_back(at_keyword("i64"));
     EMBER_TRY(note_import(kw, true, ""));
   } else if (k == "func" || k == "table" || k == "memory" || k == "global") {
     EMBER_TRY(scan_definition(kw));
@@ -347,10 +343,10 @@ Status WatParser::scan_field() {
 // ---- pass 2: fields ------------------------------------------------------------
 
 namespace {
-// The name an identifier gives to the name section: `$f` -> "f", `$"f g"` -> "f g".
+// The name an identifier gives to the name section: `$f` -> "f" (a quoted
+// `$"f g"` is spelt `$f g` by the lexer).
 std::string id_name(std::string_view id) {
   id.remove_prefix(1);
-  if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
   return std::string(id);
 }
 }  // namespace

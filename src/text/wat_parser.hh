@@ -153,7 +153,6 @@ class WatParser {
 
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
-  std::vector<bool> mem64_;          // per memory index: 64-bit addresses (pass 1)
   const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
   std::vector<std::optional<std::string_view>> labels_;  // back() = innermost

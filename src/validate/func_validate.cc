@@ -44,7 +44,7 @@ class FuncValidator {
   Status read_locals();
   Status operator_(const Instr& in);
   Status special(const Instr& in);
-  Status memarg(const Instr& in, uint32_t* mem, uint32_t* offset);
+  Status memarg(const Instr& in, uint32_t* mem, uint64_t* offset);
   Status memory_op(const Instr& in);
   Status simd_op(const Instr& in);
   Status simd_memory_op(const Instr& in);
@@ -212,8 +212,9 @@ Status FuncValidator::operator_(const Instr& in) {
   return Status::Ok();
 }
 
-// A memarg immediate: alignment (at most natural), memory, offset.
-Status FuncValidator::memarg(const Instr& in, uint32_t* mem_out, uint32_t* offset_out) {
+// A memarg immediate: alignment (at most natural), memory, offset (below
+// 2^32 for a 32-bit memory).
+Status FuncValidator::memarg(const Instr& in, uint32_t* mem_out, uint64_t* offset_out) {
   const OpInfo& info = *in.info;
   uint32_t align = in.memarg.align, mem = in.memarg.mem;
   uint64_t offset = in.memarg.offset;
@@ -221,15 +222,16 @@ Status FuncValidator::memarg(const Instr& in, uint32_t* mem_out, uint32_t* offse
   if (align >= 32 || (1u << align) > info.size) {
     return invalid("alignment must not be larger than natural");
   }
-  if (offset > UINT32_MAX) return invalid("memory offsets beyond 4GiB are not supported yet");
+  if (offset > UINT32_MAX && addr_type(mem) != ValType::I64) return invalid("offset out of range");
   *mem_out = mem;
-  *offset_out = uint32_t(offset);
+  *offset_out = offset;
   return Status::Ok();
 }
 
 Status FuncValidator::memory_op(const Instr& in) {
   const OpInfo& info = *in.info;
-  uint32_t mem, offset;
+  uint32_t mem;
+  uint64_t offset;
   EMBER_TRY(memarg(in, &mem, &offset));
   bool addr64 = addr_type(mem) == ValType::I64;
   if (info.sig == SigKind::Load) {
@@ -312,7 +314,8 @@ Status FuncValidator::simd_op(const Instr& in) {
 
 Status FuncValidator::simd_memory_op(const Instr& in) {
   const OpInfo& info = *in.info;
-  uint32_t mem, offset, lane = 0;
+  uint32_t mem, lane = 0;
+  uint64_t offset;
   EMBER_TRY(memarg(in, &mem, &offset));
   if (mem != 0) return invalid("SIMD accesses beyond memory 0 are not supported yet");
   if (addr_type(mem) == ValType::I64)
@@ -322,8 +325,9 @@ Status FuncValidator::simd_memory_op(const Instr& in) {
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
   EMBER_TRY(pop(addr_type(mem)));
   if (info.out) push(*info.out);
-  if (has_lane) out_.simd(info.op, {offset, lane});
-  else out_.simd(info.op, {offset});
+  // (32-bit memory 0 only, so the offset fits 32 bits.)
+  if (has_lane) out_.simd(info.op, {uint32_t(offset), lane});
+  else out_.simd(info.op, {uint32_t(offset)});
   return Status::Ok();
 }
 

@@ -70,9 +70,10 @@ class Lowering {
   // Numeric operators (Unary/Binary rows of operators.def).
   virtual void unary(Op op) = 0;
   virtual void binary(Op op) = 0;
-  // Loads and stores; `addr64`: the memory is a memory64; `mem`: its index.
-  virtual void load(Op op, uint32_t offset, bool addr64, uint32_t mem) = 0;
-  virtual void store(Op op, uint32_t offset, bool addr64, uint32_t mem) = 0;
+  // Loads and stores; `addr64`: the memory is a memory64 (then the offset
+  // may exceed 32 bits); `mem`: its index.
+  virtual void load(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;
+  virtual void store(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;
   // A SIMD operator of any V* shape; `imms`: memory offset, then lane words.
   virtual void simd(Op op, std::initializer_list<uint32_t> imms) = 0;
   // i8x16.shuffle with its 16 lane indices (each < 32).

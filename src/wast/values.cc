@@ -215,6 +215,9 @@ std::map<std::string, rt::Extern> make_spectest(rt::StoreData& s) {
   tt.limits.max = 20;
   if (Expected<rt::TableInst*> t = rt::create_table(s, tt, nullptr))
     m["table"] = {ExternKind::Table, *t};
+  tt.limits.is64 = true;  // the same with a 64-bit index (table64)
+  if (Expected<rt::TableInst*> t = rt::create_table(s, tt, nullptr))
+    m["table64"] = {ExternKind::Table, *t};
   MemoryType mt;
   mt.limits.min = 1;
   mt.limits.max = 2;

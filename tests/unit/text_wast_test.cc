@@ -178,7 +178,14 @@ TEST(TextWast, SpecCorpus) {
     for (const Command& c : s->commands) {
       if (!c.has_module || c.module.kind == ModuleSource::Binary) continue;
       auto b = c.module.to_binary();
-      if (c.kind == CommandKind::AssertMalformed) {
+      // Wasm 3.0's text format accepts any u64 memarg offset (the validator
+      // checks a 32-bit memory's range), where 2.0's refused the literal.
+      const std::string at = f.filename().string() + ":" + std::to_string(c.line);
+      const bool accepted_by_3_0 = at == "address.wast:213" || at == "simd_address.wast:143" ||
+                                   at == "simd_address.wast:151";
+      if (accepted_by_3_0) {
+        EXPECT_TRUE(b.ok()) << at << " is well-formed Wasm 3.0 text";
+      } else if (c.kind == CommandKind::AssertMalformed) {
         EXPECT_FALSE(b.ok()) << f << ":" << c.line << " should be malformed: " << c.message;
         rejected += !b.ok();
       } else {
