@@ -129,20 +129,22 @@ class Lexer {
     return Status::Ok();
   }
 
-  // `(@id ...)` at pos_: a custom-section annotation is kept, any other
-  // annotation is skipped.
+  // `(@id ...)` at pos_: an annotation the parser reads is kept, any other
+  // is skipped.
   Status annotation(TokenList& out) {
     out.any_annotation = true;
     const Token open = here();
     EMBER_ASSIGN(size_t id_end, annotation_id_end());
-    const std::string_view id = src_.substr(pos_ + 2, id_end - pos_ - 2);
-    if (id != "custom" && id != "\"custom\"") return skip_annotation();
+    std::string_view id = src_.substr(pos_ + 2, id_end - pos_ - 2);
+    if (id == "\"custom\"") id = "custom";
+    if (id != "custom" && id != "name" && id != "metadata.code.branch_hint")
+      return skip_annotation();
     if (id_end < src_.size() && src_[id_end] == '"') {
       pos_ = id_end;
       return err("unknown operator");
     }
     pos_ = id_end;
-    return custom_annotation(out, open);
+    return custom_annotation(out, open, id);
   }
 
   // Checks the annotation id after `(@` and returns where it ends.
@@ -164,10 +166,11 @@ class Lexer {
     return end;
   }
 
-  // The rest of `(@custom ...)`: its tokens up to the matching `)`. Other
+  // The rest of a kept annotation: its tokens up to the matching `)`. Other
   // annotations nested in it are skipped.
-  Status custom_annotation(TokenList& out, const Token& open) {
+  Status custom_annotation(TokenList& out, const Token& open, std::string_view id) {
     CustomAnnotation a;
+    a.id = id;
     a.at = out.toks.size();
     a.open = open;
     for (uint32_t depth = 0;;) {

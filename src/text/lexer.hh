@@ -5,9 +5,9 @@
 // refer to the source text by string_view, so the source must outlive them.
 //
 // Invariants: comments (line, nested block) and annotations `(@...)` are
-// dropped from the token vector; `(@custom ...)` annotations (the annotations
-// proposal's custom sections) are kept aside, tokenized, with the place in
-// the token vector where they stood. String tokens carry their decoded bytes;
+// dropped from the token vector; the annotations the parser reads (`@custom`,
+// `@name`, branch hints: see CustomAnnotation) are kept aside, tokenized,
+// with the place in the token vector where they stood. String tokens carry their decoded bytes;
 // every token knows its 1-based line:column. Bad characters, unterminated
 // strings or comments and bad escapes are Malformed errors, never crashes.
 #pragma once
@@ -41,8 +41,10 @@ struct Token {
   size_t offset = 0;  // byte offset in the source
 };
 
-// One `(@custom ...)` annotation, set aside by the lexer.
+// One annotation the text parser reads, set aside by the lexer: `(@custom
+// ...)`, `(@name ...)` or `(@metadata.code.branch_hint ...)`.
 struct CustomAnnotation {
+  std::string_view id;       // "custom", "name", "metadata.code.branch_hint"
   size_t at = 0;             // index in TokenList::toks of the token after it
   Token open;                // the `(@custom` (position for errors)
   std::vector<Token> items;  // the tokens between `(@custom` and its `)`

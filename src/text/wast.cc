@@ -15,10 +15,10 @@ namespace ember::wast {
 Expected<std::vector<uint8_t>> ModuleSource::to_binary() const {
   switch (kind) {
     case Binary: return bytes;
-    case Quote: return wat_to_wasm(text);
+    case Quote: return text::wat_to_wasm_at(text, 1, strict_annotations);
     case Text: break;
   }
-  return text::wat_to_wasm_at(text, line ? line : 1);
+  return text::wat_to_wasm_at(text, line ? line : 1, strict_annotations);
 }
 
 namespace {
@@ -375,13 +375,17 @@ Expected<Command> ScriptParser::command() {
     }
     EMBER_ASSIGN(c.message, string());
   } else if (kw == "assert_invalid" || kw == "assert_malformed" || kw == "assert_unlinkable" ||
-             kw == "assert_uninstantiable") {
-    c.kind = kw == "assert_invalid"      ? CommandKind::AssertInvalid
-             : kw == "assert_malformed"  ? CommandKind::AssertMalformed
-             : kw == "assert_unlinkable" ? CommandKind::AssertUnlinkable
-                                         : CommandKind::AssertUninstantiable;
+             kw == "assert_uninstantiable" || kw == "assert_invalid_custom" ||
+             kw == "assert_malformed_custom") {
+    const bool custom = kw.ends_with("_custom");
+    c.kind = kw.starts_with("assert_invalid")     ? CommandKind::AssertInvalid
+             : kw.starts_with("assert_malformed") ? CommandKind::AssertMalformed
+             : kw == "assert_unlinkable"          ? CommandKind::AssertUnlinkable
+                                                  : CommandKind::AssertUninstantiable;
     c.has_module = true;
     EMBER_ASSIGN(c.module, module_source());
+    // The *_custom forms are about annotations (custom sections): checked strictly.
+    c.module.strict_annotations = custom;
     EMBER_ASSIGN(c.message, string());
   } else if (kw == "assert_exception") {
     c.kind = CommandKind::AssertException;

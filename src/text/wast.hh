@@ -62,6 +62,8 @@ struct ModuleSource {
   std::string text;
   std::vector<uint8_t> bytes;  // Binary
   uint32_t line = 0;
+  // assert_{malformed,invalid}_custom: annotations that do not apply are errors.
+  bool strict_annotations = false;
   // Text/Quote -> wat_to_wasm; Binary -> bytes.
   Expected<std::vector<uint8_t>> to_binary() const;
 };

@@ -50,6 +50,7 @@ Status WatParser::parse_instr(Buf& out) {
   if (at(Tok::LParen)) return parse_folded(out);
   if (!at(Tok::Keyword)) return error("unexpected token");
   const std::string_view k = peek().text;
+  if (k == "if" || k == "br_if") EMBER_TRY(note_branch_hint(pos_, out.size()));
   if (k == "block" || k == "loop" || k == "if") return parse_block_flat(*op_by_mnemonic(k), out);
   return parse_plain(out);
 }
@@ -69,10 +70,11 @@ Status WatParser::parse_plain(Buf& out) {
 Status WatParser::parse_folded(Buf& out) {
   if (depth_ >= kMaxNesting) return error("instructions nested too deeply");
   DepthGuard guard(depth_);
+  const size_t start = pos_;
   EMBER_TRY(expect(Tok::LParen));
   if (!at(Tok::Keyword)) return error("unexpected token");
   const std::string_view k = peek().text;
-  if (k == "if") return parse_if_folded(out);
+  if (k == "if") return parse_if_folded(out, start);
   if (k == "block" || k == "loop") {
     const OpInfo& info = *op_by_mnemonic(next().text);
     std::optional<std::string_view> label = parse_label_def();
@@ -85,18 +87,21 @@ Status WatParser::parse_folded(Buf& out) {
     return expect(Tok::RParen);
   }
   Buf op;
+  const bool br_if = k == "br_if";
   EMBER_TRY(parse_plain(op));
   while (at(Tok::LParen)) EMBER_TRY(parse_folded(out));
+  if (br_if) EMBER_TRY(note_branch_hint(start, out.size()));
   put_bytes(out, op);
   return expect(Tok::RParen);
 }
 
-Status WatParser::parse_if_folded(Buf& out) {
+Status WatParser::parse_if_folded(Buf& out, size_t start) {
   next();  // if
   std::optional<std::string_view> label = parse_label_def();
   Buf bt;
   EMBER_TRY(parse_block_type(bt));
   while (at(Tok::LParen) && !at_lparen_kw("then")) EMBER_TRY(parse_folded(out));
+  EMBER_TRY(note_branch_hint(start, out.size()));
   out.push_back(0x04);
   put_bytes(out, bt);
   labels_.push_back(label);

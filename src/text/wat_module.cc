@@ -432,7 +432,11 @@ Status WatParser::parse_inline_import(ExternKind kind, uint32_t) {
 Status WatParser::parse_func() {
   pos_ += 2;
   const uint32_t index = cur_func_++;
-  if (at(Tok::Id)) add_func_name(index, next());
+  std::optional<Token> id;
+  if (at(Tok::Id)) id = next();
+  EMBER_ASSIGN(std::optional<std::string> name, take_name_annotation());
+  if (name) func_names_.emplace_back(index, std::move(*name));
+  else if (id) add_func_name(index, *id);
   EMBER_TRY(parse_inline_exports(ExternKind::Func, index));
   const bool is_import = at_lparen_kw("import");
   if (is_import) EMBER_TRY(parse_inline_import(ExternKind::Func, index));
@@ -443,7 +447,11 @@ Status WatParser::parse_func() {
     return expect(Tok::RParen);
   }
   func_types_.push_back(ti);
-  return parse_func_body(tu, ti);
+  body_func_ = index;
+  const size_t body_begin = pos_;
+  EMBER_TRY(parse_func_body(tu, ti));
+  body_ranges_.emplace_back(body_begin, pos_);
+  return Status::Ok();
 }
 
 Status WatParser::parse_func_body(const TypeUse& tu, uint32_t type_index) {
@@ -793,6 +801,8 @@ Expected<Buf> WatParser::parse_module() {
     pos_ += 2;
     if (at_keyword("definition")) next();
     if (at(Tok::Id)) module_name_ = id_name(next().text);
+    EMBER_ASSIGN(std::optional<std::string> name, take_name_annotation());
+    if (name) module_name_ = std::move(name);
     fields_begin = pos_;
   }
   std::vector<size_t> field_starts;  // where a field (or @custom) may stand
@@ -804,14 +814,17 @@ Expected<Buf> WatParser::parse_module() {
   if (wrapped) EMBER_TRY(expect(Tok::RParen));
   if (!at(Tok::Eof)) return error("unexpected token");
   EMBER_TRY(parse_customs(field_starts));
+  EMBER_TRY(check_duplicate_hints());
   pos_ = fields_begin;
   while (at(Tok::LParen)) EMBER_TRY(parse_field());
+  EMBER_TRY(check_leftover_annotations());
+  add_branch_hint_section();
   return assemble();
 }
 
-Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line) {
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line, bool strict_annotations) {
   EMBER_ASSIGN(TokenList tl, tokenize(text, first_line));
-  WatParser p(tl);
+  WatParser p(tl, strict_annotations);
   return p.parse_module();
 }
 

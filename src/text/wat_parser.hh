@@ -51,11 +51,15 @@ struct FuncCtx {
 
 // wat_to_wasm for a snippet of a larger file whose first line is `first_line`
 // (error positions then refer to the larger file).
-Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line);
+// `strict_annotations`: an annotation that does not apply (a branch hint
+// before an instruction that is no branch) is an error rather than dropped.
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line,
+                             bool strict_annotations = false);
 
 class WatParser {
  public:
-  explicit WatParser(const TokenList& tl) : tl_(tl) {}
+  explicit WatParser(const TokenList& tl, bool strict_annotations = false)
+      : tl_(tl), strict_annotations_(strict_annotations), annot_used_(tl.customs.size()) {}
   Expected<Buf> parse_module();
 
  private:
@@ -127,6 +131,17 @@ class WatParser {
   Buf assemble() const;
   void emit_section(uint8_t id, Buf& out) const;
   void emit_name_section(Buf& out) const;
+  static uint32_t code_section_place();  // a CustomSection::place: before the code section
+
+  // ---- @name and branch-hint annotations (wat_annotations.cc) ----
+  Expected<std::optional<std::string>> take_name_annotation();  // standing at pos_
+  // An if / br_if whose first token is instr_tok has its opcode at `offset`
+  // of the body being parsed.
+  Status note_branch_hint(size_t instr_tok, size_t offset);
+  bool name_well_placed(const CustomAnnotation& a) const;
+  Status check_duplicate_hints() const;
+  Status check_leftover_annotations() const;
+  void add_branch_hint_section();
 
   // ---- instructions (wat_instr.cc) ----
   Status parse_expr(Buf& out);  // instrs up to ')', then `end`
@@ -134,7 +149,7 @@ class WatParser {
   Status parse_instr(Buf& out);
   Status parse_folded(Buf& out);
   Status parse_block_flat(const OpInfo& info, Buf& out);
-  Status parse_if_folded(Buf& out);
+  Status parse_if_folded(Buf& out, size_t start);
   Status parse_block_type(Buf& out);
   std::optional<std::string_view> parse_label_def();
   Status parse_end_label(size_t label_slot);
@@ -150,6 +165,8 @@ class WatParser {
 
   const TokenList& tl_;
   size_t pos_ = 0;
+  bool strict_annotations_ = false;
+  std::vector<bool> annot_used_;  // per tl_.customs entry: taken by the parser
 
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
@@ -168,8 +185,12 @@ class WatParser {
   bool need_datacount_ = false;
   std::optional<std::string> module_name_;
   std::vector<std::pair<uint32_t, std::string>> func_names_;
-  std::vector<CustomSection> customs_;  // sorted by place, then source order
-  bool user_name_section_ = false;      // a `(@custom "name" ...)` was given
+  std::vector<CustomSection> customs_;                  // sorted by place, then source order
+  uint32_t body_func_ = 0;                              // function index of the body being parsed
+  std::vector<std::pair<size_t, size_t>> body_ranges_;  // token ranges of function bodies
+  // Per function (ascending): (body offset, hint) of its branch hints.
+  std::vector<std::pair<uint32_t, std::vector<std::pair<uint32_t, uint8_t>>>> branch_hints_;
+  bool user_name_section_ = false;  // a `(@custom "name" ...)` was given
 };
 
 }  // namespace ember::text

@@ -62,6 +62,7 @@ void put_vec_section(Buf& out, uint8_t id, uint32_t count, const Buf& items) {
 
 Status WatParser::parse_customs(const std::vector<size_t>& field_starts) {
   for (const CustomAnnotation& a : tl_.customs) {
+    if (a.id != "custom") continue;
     EMBER_ASSIGN(CustomSection cs, parse_custom(a));
     if (!std::binary_search(field_starts.begin(), field_starts.end(), a.at))
       return error_at(a.open, "misplaced @custom annotation");
@@ -113,6 +114,12 @@ Expected<uint32_t> WatParser::parse_custom_place(const CustomAnnotation& a, size
 }
 
 // ---- assembly ----------------------------------------------------------------
+
+uint32_t WatParser::code_section_place() {
+  for (uint32_t r = 0; r < kSectionCount; r++)
+    if (kSections[r].id == 10) return 2 * r;
+  return kAfterLast;
+}
 
 Buf WatParser::assemble() const {
   Buf out = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};

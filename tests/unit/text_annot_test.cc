@@ -1,12 +1,15 @@
 // Annotations in the text format: `(@custom ...)` becomes a custom section
 // placed as the annotations proposal says (expected layouts checked against
-// wasmtime's wat2wasm); every other annotation is ignored wherever it stands.
+// wasmtime's wat2wasm); `(@name ...)` names modules and functions; branch
+// hints become the metadata.code.branch_hint section; every other annotation
+// is ignored wherever it stands.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "text/wast.hh"
+#include "text/wat_parser.hh"
 #include "text/wat.hh"
 
 using ember::ErrorKind;
@@ -176,6 +179,57 @@ TEST(TextAnnot, OtherAnnotationsAreIgnored) {
   ASSERT_TRUE(a.ok()) << a.error().describe();
   ASSERT_TRUE(b.ok()) << b.error().describe();
   EXPECT_EQ(*a, *b);
+}
+
+// `@name` names the module and functions (in place of their $id), is
+// accepted after other definition keywords, and is misplaced elsewhere.
+TEST(TextAnnot, NameAnnotations) {
+  EXPECT_EQ(layout("(module $m (@name \"M\") (func $f (@name \"\\u{3bb}\")) (func $g))"),
+            (Layout{"1", "3", "10", std::string("name=\0\2\1M\1\10\2\0\2\xce\xbb\1\1g", 19)}));
+  EXPECT_TRUE(wat_to_wasm("(module (global $g (@name \"G\") i32 (i32.const 0)))").ok());
+  expect_error("(module (func) (@name \"M\"))", "misplaced @name annotation", 1, 16);
+  expect_error("(module (@name \"A\") (@name \"B\"))", "@name annotation: multiple module", 1, 21);
+}
+
+// The body offset (from the local declarations) of each hinted if / br_if,
+// flat or folded; byte-identical to wasmtime's wat2wasm for the flat case.
+TEST(TextAnnot, BranchHints) {
+  auto flat = wat_to_wasm(
+      "(module (func (param i32) local.get 0 (@metadata.code.branch_hint \"\\01\") if end))");
+  ASSERT_TRUE(flat.ok());
+  const std::string hex = [&] {
+    std::string h;
+    for (uint8_t c : *flat) h += "0123456789abcdef"[c >> 4], h += "0123456789abcdef"[c & 15];
+    return h;
+  }();
+  EXPECT_EQ(hex,
+            "0061736d0100000001050160017f00030201000020196d657461646174612e636f64652e6272616e63"
+            "685f68696e740100010301010a09010700200004400b0b");
+  // Folded: the opcode comes after the condition. Function 1 (after an
+  // import): `if` at 3 (locals 0, local.get 0), `br_if` at 10.
+  EXPECT_EQ(layout("(module (func (import \"m\" \"f\")) (func (param i32)"
+                   " (@metadata.code.branch_hint \"\\00\") (if (local.get 0) (then))"
+                   " (block (@metadata.code.branch_hint \"\\01\") (br_if 0 (local.get 0)))))"),
+            (Layout{"1", "2", "3",
+                    std::string("metadata.code.branch_hint=\1\1\2\3\1\0\x0a\1\1", 35), "10"}));
+  auto dup = wat_to_wasm(
+      "(module (func (param i32) local.get 0 (@metadata.code.branch_hint \"\\01\")"
+      " (@metadata.code.branch_hint \"\\01\") if end))");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().info().message,
+            "@metadata.code.branch_hint annotation: duplicate annotation");
+  auto outside = wat_to_wasm("(module (@metadata.code.branch_hint \"\\01\") (func))");
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error().info().message,
+            "@metadata.code.branch_hint annotation: not in a function");
+  // Before an instruction that is no branch: dropped, or with strict
+  // annotations (assert_invalid_custom) an invalid module.
+  const char* nop = "(module (func (@metadata.code.branch_hint \"\\01\") nop))";
+  ASSERT_TRUE(wat_to_wasm(nop).ok());
+  EXPECT_EQ(layout(nop), (Layout{"1", "3", "10"}));
+  auto strict = ember::text::wat_to_wasm_at(nop, 1, true);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error().kind(), ErrorKind::Invalid);
 }
 
 // The .wast reader keeps module text (annotations included) for conversion.
