@@ -114,6 +114,9 @@ enum class Feature : uint8_t {
   ExtendedConst = 11,
   Threads = 12,
   Memory64 = 13,
+  Exceptions = 14,
+  FunctionReferences = 15,
+  Gc = 16,
   Count_
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::Count_);

@@ -279,10 +279,28 @@ Status Decoder::function_section(Reader& r) {
   return Status::Ok();
 }
 
+// A table is `tabletype` or `0x40 0x00 tabletype expr` (an initializer
+// expression, function references).
 Status Decoder::table_section(Reader& r) {
   EMBER_ASSIGN(uint32_t n, count(r, 2));
   for (uint32_t i = 0; i < n; i++) {
+    const uint64_t at = r.offset();
+    const bool has_init = !r.at_end() && *r.pos() == 0x40;
+    if (has_init) {
+      r.skip(1);
+      EMBER_ASSIGN(uint8_t zero, r.u8());
+      if (zero != 0) return r.fail_at("malformed table", at);
+      if (!features_.has(Feature::FunctionReferences))
+        return Error(ErrorKind::Invalid,
+                     "tables with expression initializers require the function-references "
+                     "proposal",
+                     at);
+    }
     EMBER_ASSIGN(TableType t, table_type(r));
+    if (has_init) {
+      EMBER_ASSIGN(ConstExpr init, const_expr(r));
+      m_->table_inits.emplace_back(uint32_t(m_->tables.size()), std::move(init));
+    }
     m_->tables.push_back(t);
   }
   return Status::Ok();

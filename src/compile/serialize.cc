@@ -335,6 +335,12 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   o.section("TABL");
   o.u32(uint32_t(m.tables.size() - m.num_imported_tables));
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) o.table(m.tables[i]);
+  o.section("TINI");
+  o.u32(uint32_t(m.table_inits.size()));
+  for (const auto& [table, init] : m.table_inits) {
+    o.u32(table);
+    o.expr(init);
+  }
   o.section("MEMS");
   o.u32(uint32_t(m.memories.size() - m.num_imported_memories));
   for (size_t i = m.num_imported_memories; i < m.memories.size(); i++)
@@ -472,6 +478,11 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   for (uint32_t i = 0, n = in.count(4); i < n && !in.failed(); i++) m.funcs.push_back(in.u32());
   in.expect("TABL");
   for (uint32_t i = 0, n = in.count(18); i < n && !in.failed(); i++) m.tables.push_back(in.table());
+  in.expect("TINI");
+  for (uint32_t i = 0, n = in.count(4 + 4 + 8); i < n && !in.failed(); i++) {
+    uint32_t table = in.u32();
+    m.table_inits.emplace_back(table, in.expr());
+  }
   in.expect("MEMS");
   for (uint32_t i = 0, n = in.count(17); i < n && !in.failed(); i++)
     m.memories.push_back(MemoryType{in.limits()});

@@ -109,8 +109,11 @@ struct ModuleData {
 
   std::vector<FuncType> types;
   std::vector<Import> imports;
-  std::vector<uint32_t> funcs;       // type index of every function, imports first
-  std::vector<TableType> tables;     // imports first
+  std::vector<uint32_t> funcs;    // type index of every function, imports first
+  std::vector<TableType> tables;  // imports first
+  // (table index, initializer expression) of the defined tables that have
+  // one (function references); the others start out null.
+  std::vector<std::pair<uint32_t, ConstExpr>> table_inits;
   std::vector<MemoryType> memories;  // imports first
   std::vector<GlobalDecl> globals;   // imports first
   std::vector<Export> exports;

@@ -165,6 +165,12 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     Slot slots[2] = {v.lo, v.hi};
     inst.globals.push_back(create_global(s, m.globals[i].type, slots));
   }
+  // Table initializers may read globals: after them.
+  for (const auto& [table, init] : m.table_inits) {
+    EMBER_ASSIGN(ConstValue v, eval_const(init, inst));
+    std::vector<void*>& elems = inst.tables[table]->elems;
+    std::fill(elems.begin(), elems.end(), reinterpret_cast<void*>(v.lo));
+  }
   return Status::Ok();
 }
 

@@ -518,7 +518,17 @@ Status WatParser::parse_table() {
       (at_keyword("funcref", 1) || at_keyword("externref", 1)))
     is64 = next().text == "i64";
   if (!at_keyword("funcref") && !at_keyword("externref")) {
-    EMBER_TRY(parse_table_type(tables_));
+    // `limits reftype expr?`: with an initializer expression, the binary
+    // form is 0x40 0x00 tabletype expr.
+    Buf type;
+    EMBER_TRY(parse_table_type(type));
+    if (at(Tok::RParen)) {
+      put_bytes(tables_, type);
+    } else {
+      tables_.insert(tables_.end(), {0x40, 0x00});
+      put_bytes(tables_, type);
+      EMBER_TRY(parse_expr(tables_));
+    }
     return expect(Tok::RParen);
   }
   // Inline element segment: `reftype (elem ...)`.

@@ -107,12 +107,19 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   if (full && m.tables.size() > 1 && !f.has(Feature::ReferenceTypes))
     return invalid("multiple tables");
   for (const TableType& t : m.tables) EMBER_TRY(check_table_type(t));
+  const bool gc = f.has(Feature::Gc);
+  const size_t all_globals = gc ? m.globals.size() : m.num_imported_globals;
+  // Tables precede the globals: their initializers see only imported ones.
+  for (const auto& [table, init] : m.table_inits) {
+    if (table >= m.tables.size()) return invalid("unknown table");
+    EMBER_TRY(validate_const_expr(m, init, m.tables[table].elem, f, m.num_imported_globals));
+  }
   if (full && m.memories.size() > 1 && !f.has(Feature::MultiMemory))
     return invalid("multiple memories");
   for (const MemoryType& mt : m.memories) EMBER_TRY(check_memory_type(mt, f));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     const GlobalDecl& g = m.globals[i];
-    EMBER_TRY(validate_const_expr(m, g.init, g.type.type, f));
+    EMBER_TRY(validate_const_expr(m, g.init, g.type.type, f, gc ? i : m.num_imported_globals));
   }
   std::unordered_set<std::string> names;
   for (const Export& e : m.exports) {
@@ -143,15 +150,16 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
       if (s.table >= m.tables.size()) return invalid("unknown table", s.offset_in_binary);
       const TableType& tt = m.tables[s.table];
       if (tt.elem != s.type) return invalid("type mismatch", s.offset_in_binary);
-      EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f));
+      EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f,
+                                    all_globals));
     }
-    for (const ConstExpr& e : s.items) EMBER_TRY(validate_const_expr(m, e, s.type, f));
+    for (const ConstExpr& e : s.items) EMBER_TRY(validate_const_expr(m, e, s.type, f, all_globals));
   }
   for (const DataSegment& d : m.datas) {
     if (d.mode != SegmentMode::Active) continue;
     if (d.memory >= m.memories.size()) return invalid("unknown memory " + std::to_string(d.memory));
     ValType at = m.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32;
-    EMBER_TRY(validate_const_expr(m, d.offset, at, f));
+    EMBER_TRY(validate_const_expr(m, d.offset, at, f, all_globals));
   }
   return Status::Ok();
 }
@@ -182,7 +190,7 @@ Status validate_module_level(const ModuleData& m, const FeatureSet& features, bo
 }
 
 Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
-                           const FeatureSet& f) {
+                           const FeatureSet& f, size_t visible_globals) {
   std::vector<ValType> st;
   auto err = [&](const char* msg) { return invalid(msg, e.offset); };
   for (const ConstInstr& ci : e.instrs) {
@@ -202,8 +210,10 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
         st.push_back(ValType::FuncRef);
         break;
       case Op::GlobalGet: {
-        // Wasm 2.0: only imported globals are visible in constant expressions.
-        if (ci.imm >= m.num_imported_globals) {
+        if (ci.imm >= visible_globals && ci.imm < m.globals.size() && !f.has(Feature::Gc)) {
+          return err("constant expression required: global.get of locally defined global");
+        }
+        if (ci.imm >= visible_globals) {
           return invalid("unknown global " + std::to_string(ci.imm), e.offset);
         }
         const GlobalType& gt = m.globals[ci.imm].type;

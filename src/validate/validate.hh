@@ -27,10 +27,12 @@ constexpr uint32_t kMaxFunctionLocals = 50000;
 Status validate_module_level(const ModuleData& m, const FeatureSet& features, bool full = true);
 
 // The type a constant expression must produce is `expected`; checks that the
-// expression is constant and well-typed in module `m` (2.0 rules: global.get
-// only of imported immutable globals; extended-const ops when enabled).
+// expression is constant and well-typed in module `m`: global.get only of
+// immutable globals below `visible_globals`, extended-const ops when enabled.
+// (With GC, Wasm 3.0, a global's initializer sees the globals before it and
+// the other constant expressions every global; without, only imported ones.)
 Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
-                           const FeatureSet& features);
+                           const FeatureSet& features, size_t visible_globals);
 
 // C.refs: the functions `ref.func` may name in bodies (those named outside
 // function bodies: global initializers, element segments, exports).

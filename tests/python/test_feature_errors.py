@@ -12,11 +12,16 @@ MODULES = {
     "memory64": "(module (memory i64 1))",
     "table64": "(module (table i64 1 funcref))",
     "shared": "(module (memory 1 1 shared))",
+    "table_init": "(module (table 10 funcref (ref.null func)))",
+    "const_global": "(module (global i32 (i32.const 0)) (global i32 (global.get 0)))",
 }
 DISABLED = {
     "memory64": ("wasm_memory64", "memory64 must be enabled for 64-bit memories"),
     "table64": ("wasm_memory64", "memory64 must be enabled for 64-bit tables"),
     "shared": ("wasm_threads", "threads must be enabled for shared memories"),
+    "table_init": ("wasm_function_references",
+                   "tables with expression initializers require the function-references proposal"),
+    "const_global": ("wasm_gc", "constant expression required: global.get of locally defined global"),
 }
 
 

@@ -83,7 +83,7 @@ TEST(ApiConfig, RecordedSettings) {
   EXPECT_THROW(c.compat_flag("no_such_setting", true), WasmError);
   Config copy = c;
   EXPECT_TRUE(copy.shared_memory());
-  EXPECT_TRUE(copy.compat_flag("wasm_gc"));
+  EXPECT_TRUE(copy.compat_flag("wasm_stack_switching"));
   Engine engine(copy);  // accepted settings build an engine
   EXPECT_EQ(engine.raw()->config.max_wasm_stack, Config().raw().max_wasm_stack);
 }
