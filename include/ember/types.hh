@@ -114,6 +114,7 @@ enum class Feature : uint8_t {
   ExtendedConst = 11,
   Threads = 12,
   Memory64 = 13,
+  WideArithmetic = 14,
   Count_
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::Count_);
