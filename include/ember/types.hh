@@ -117,6 +117,7 @@ enum class Feature : uint8_t {
   Exceptions = 14,
   FunctionReferences = 15,
   Gc = 16,
+  WideArithmetic = 17,
   Count_
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::Count_);

@@ -173,7 +173,8 @@ class Config(Managed):
     wasm_exceptions = _Setting(_bool, "exception handling proposal")
     wasm_function_references = _Setting(_bool, "typed function references")
     wasm_gc = _Setting(_bool, "GC proposal")
-    wasm_wide_arithmetic = _Setting(_bool, "wide arithmetic proposal")
+    wasm_wide_arithmetic = _Setting(_bool, "wide-arithmetic proposal: i64.add128, i64.sub128, "
+                                    "i64.mul_wide_s and i64.mul_wide_u (on by default)")
     wasm_custom_page_sizes = _Setting(_bool, "custom page sizes proposal")
     wasm_stack_switching = _Setting(_bool, "stack switching proposal")
     wasm_extended_const = _Setting(_bool, "extended constant expressions")

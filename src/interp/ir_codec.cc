@@ -137,6 +137,7 @@ void resolve_layout(const char* s, const OpInfo& info, IrLayout& x) {
   for (; *s; s++) {
     switch (*s) {
       case 'O': x.ops[x.count++] = slot_of(info.out); break;
+      case 'P': x.ops[x.count++] = Operand::Slot2; break;  // two scalar results
       case 'I': x.ops[x.count++] = slot_of(info.in); break;
       case 'n':
         x.ops[x.count++] = Operand::Imm;

@@ -11,7 +11,7 @@
 // function's code or the instance's arrays:
 //   - every word starts an instruction of a known IOp whose operands fit in
 //     its function's range; the function ends with an unconditional transfer;
-//   - frame-slot operands (1 slot, 2 for v128) lie below frame_slots, and
+//   - frame-slot operands (1 slot, 2 for v128 or a result pair) lie below frame_slots, and
 //     SIMD lane indices below the lane count;
 //   - branch offsets land on an instruction start of the same function;
 //   - function/global/table/memory/elem/data/type operands are in range, and
@@ -42,7 +42,7 @@ namespace ember::interp {
 // What one operand word of an instruction means.
 enum class Operand : uint8_t {
   Slot,       // frame slot index (one 8-byte slot)
-  Slot2,      // frame slot index of a v128 (two slots)
+  Slot2,      // frame slot index of a v128, or of a pair of results (two slots)
   Imm,        // immediate (any value)
   Branch,     // offset relative to the word holding it
   Func,       // function index

@@ -1,10 +1,12 @@
 // Numeric semantics of every WebAssembly scalar operator, exactly per spec.
 //
-// One inline function per operator of ir/operators.def with kind Unary or
-// Binary, named after the operator (num::I32Add, ...). Operands and results
-// use uint32_t (i32), uint64_t (i64), float (f32), double (f64). Operators
-// that can trap set `trap` and return 0. Shared by the interpreter and (later)
-// the JIT tier's constant folding and runtime helpers.
+// One inline function per operator of ir/operators.def with kind Unary,
+// Binary, Binary128 or BinaryWide, named after the operator (num::I32Add,
+// ...). Operands and results use uint32_t (i32), uint64_t (i64), float
+// (f32), double (f64); the two results of a Binary128/BinaryWide operator
+// come back as one Halves. Operators that can trap set `trap` and return 0.
+// Shared by the interpreter and (later) the JIT tier's constant folding and
+// runtime helpers.
 //
 // NaN rules: arithmetic results may be any arithmetic NaN (hardware quiet
 // NaNs); abs/neg/copysign act on the bits only; min/max return a NaN if
@@ -161,6 +163,33 @@ EMBER_NUM_BIN(I64ShrS, u64, u64, u64(i64(a) >> (b & 63)))
 EMBER_NUM_BIN(I64ShrU, u64, u64, a >> (b & 63))
 EMBER_NUM_BIN(I64Rotl, u64, u64, std::rotl(a, int(b & 63)))
 EMBER_NUM_BIN(I64Rotr, u64, u64, std::rotr(a, int(b & 63)))
+
+// ---- 128-bit integers as (low, high) halves (wide arithmetic) -------------------
+using u128 = unsigned __int128;
+using i128 = __int128;
+struct Halves {
+  u64 lo, hi;
+};
+inline Halves halves(u128 v) {
+  return {u64(v), u64(v >> 64)};
+}
+inline u128 join(u64 lo, u64 hi) {
+  return u128(hi) << 64 | lo;
+}
+// Modulo 2^128.
+inline Halves I64Add128(u64 alo, u64 ahi, u64 blo, u64 bhi) {
+  return halves(join(alo, ahi) + join(blo, bhi));
+}
+inline Halves I64Sub128(u64 alo, u64 ahi, u64 blo, u64 bhi) {
+  return halves(join(alo, ahi) - join(blo, bhi));
+}
+// The full product (it always fits in 128 bits).
+inline Halves I64MulWideS(u64 a, u64 b) {
+  return halves(u128(i128(i64(a)) * i128(i64(b))));
+}
+inline Halves I64MulWideU(u64 a, u64 b) {
+  return halves(u128(a) * b);
+}
 
 // ---- float arithmetic -----------------------------------------------------------
 template <typename F>

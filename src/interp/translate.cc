@@ -42,9 +42,9 @@ Op relaxed_deterministic_op(Op op) {
   }
 }
 
-// Operands a SIMD operator pops: the source slots of its kind's layout
-// (ir_kinds.def).
-uint32_t simd_arity(SigKind k) {
+// Operands a row lowered 1:1 pops (SIMD, wide arithmetic): the source slots
+// of its kind's layout (ir_kinds.def).
+uint32_t kind_arity(SigKind k) {
   switch (k) {
 #define EMBER_IRKIND(name, ...) \
   case SigKind::name: return ir::kind::name::sources;
@@ -991,6 +991,21 @@ void Translator::binary(Op op) {
   canonicalize_nan(op);
 }
 
+// [op][d][sources...], the two results in slots d and d + 1 (ir_kinds.def).
+// Not staged: no fusion takes a pair of results, and a local.set retargeting
+// d would move both halves.
+void Translator::wide_arith(Op op) {
+  if (dead_) return;
+  constexpr uint32_t kMaxSources = std::max(irk::Binary128::sources, irk::BinaryWide::sources);
+  uint32_t nin = kind_arity(op_info(op).sig), srcs[kMaxSources];
+  for (uint32_t i = nin; i-- > 0;) srcs[i] = pop_slot();
+  emit_op(numeric_iop(op));
+  word(next_slot());
+  for (uint32_t i = 0; i < nin; i++) word(srcs[i]);
+  push_stack();
+  push_stack();
+}
+
 // When the address operand at `index` was computed by the last instruction
 // as `a + k` (I32AddImm) or `a + b` (I32Add), returns the fused access's
 // form and operands; `avoid` is a slot the fused access will find
@@ -1095,7 +1110,7 @@ IOp Translator::simd_iop(Op op) const {
 void Translator::simd(Op op, std::initializer_list<uint32_t> imms) {
   const OpInfo& info = op_info(op);
   uint32_t result = info.out ? slot_count(*info.out) : 0;
-  generic(simd_iop(op), simd_arity(info.sig), result, imms);
+  generic(simd_iop(op), kind_arity(info.sig), result, imms);
   canonicalize_nan(op);
 }
 

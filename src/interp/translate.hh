@@ -119,6 +119,8 @@ class Translator final : public Lowering {
   // Numeric (Unary/Binary of operators.def), loads and stores of memory 0.
   void unary(Op op) override;
   void binary(Op op) override;
+  // i64.add128, i64.sub128, i64.mul_wide_s/u: two results, low then high.
+  void wide_arith(Op op) override;
   // `addr64`: the memory is a memory64 (i64 address); `mem`: its index.
   void load(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
   void store(Op op, uint64_t offset, bool addr64, uint32_t mem) override;

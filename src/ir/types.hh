@@ -69,6 +69,9 @@ enum class SigKind : uint8_t {
   Binary,
   Load,
   Store,
+  // Two results: a 128-bit integer as (low, high) (operators.def).
+  Binary128,
+  BinaryWide,
   // SIMD shapes (operators.def documents each).
   VUnary,
   VBinary,

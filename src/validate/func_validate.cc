@@ -204,6 +204,13 @@ Status FuncValidator::operator_(const Instr& in) {
       push(*info.out);
       out_.binary(info.op);
       return Status::Ok();
+    case SigKind::Binary128:
+    case SigKind::BinaryWide:
+      for (int i = info.sig == SigKind::Binary128 ? 4 : 2; i > 0; i--) EMBER_TRY(pop(*info.in));
+      push(*info.out);
+      push(*info.out);
+      out_.wide_arith(info.op);
+      return Status::Ok();
     case SigKind::Load:
     case SigKind::Store: return memory_op(in);
     case SigKind::Special: return special(in);

@@ -70,6 +70,9 @@ class Lowering {
   // Numeric operators (Unary/Binary rows of operators.def).
   virtual void unary(Op op) = 0;
   virtual void binary(Op op) = 0;
+  // Wide arithmetic (Binary128/BinaryWide rows): the operands, then two
+  // results, the low and high halves of a 128-bit integer (low pushed first).
+  virtual void wide_arith(Op op) = 0;
   // Loads and stores; `addr64`: the memory is a memory64 (then the offset
   // may exceed 32 bits); `mem`: its index.
   virtual void load(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;

@@ -13,8 +13,9 @@ struct Result {
   std::string message;
 };
 
-Result check(const Bytes& bytes) {
+Result check(const Bytes& bytes, FeatureSet features = FeatureSet::defaults()) {
   rt::EngineData engine;
+  engine.config.features = features;
   auto m = compile(bytes, engine);
   if (m) return {true, ErrorKind::Internal, ""};
   return {false, m.error().kind(), m.error().message()};
@@ -165,6 +166,28 @@ TEST(ValidateBody, MultiValueBlocksAndLoops) {
   b.func(t, {0x00}, cat({i32c(1), {0x02, uint8_t(bt)}, i32c(2), {0x0B, 0x6A, 0x0B}}));
   EXPECT_TRUE(check(b.build()).ok);
   (void)bt;
+}
+
+TEST(ValidateBody, WideArithmeticIsGatedAndTyped) {
+  // i64.mul_wide_u (0xFC 22): [i64 i64] -> [i64 i64].
+  Bytes body = cat({lget(0), lget(1), {0xFC, 0x16, 0x0B}});
+  FeatureSet on = FeatureSet::defaults(), off = on;  // on by default, as in wasmtime
+  off.set(Feature::WideArithmetic, false);
+  EXPECT_TRUE(check(one_func({I64, I64}, {I64, I64}, body), on).ok);
+  auto r = check(one_func({I64, I64}, {I64, I64}, body), off);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, ErrorKind::Invalid);
+  EXPECT_EQ(r.message, "i64.mul_wide_u requires the wide_arithmetic feature");
+  // Two results: one is not enough, and an i32 operand is not an i64.
+  r = check(one_func({I64, I64}, {I64}, body), on);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, ErrorKind::Invalid);
+  r = check(one_func({I64, I32}, {I64, I64}, body), on);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, ErrorKind::Invalid);
+  // i64.add128 (0xFC 19) pops four.
+  Bytes add = cat({lget(0), lget(1), lget(2), {0xFC, 0x13, 0x0B}});
+  EXPECT_FALSE(check(one_func({I64, I64, I64}, {I64, I64}, add), on).ok);
 }
 
 TEST(ValidateModule, MemoryLimits) {
