@@ -29,13 +29,12 @@ inline constexpr std::array<std::string_view, 3> kOptLevels{"none", "speed", "sp
 // wasmtime's boolean settings that Ember accepts and records but that change
 // nothing here: proposals it does not implement and tuning of Cranelift's
 // memories and unwinding (docs/decisions.md).
-inline constexpr std::array<std::string_view, 13> kCompatFlags{"wasm_component_model",
+inline constexpr std::array<std::string_view, 12> kCompatFlags{"wasm_component_model",
                                                                "wasm_component_model_map",
                                                                "wasm_exceptions",
                                                                "wasm_function_references",
                                                                "wasm_gc",
                                                                "wasm_wide_arithmetic",
-                                                               "wasm_custom_page_sizes",
                                                                "wasm_stack_switching",
                                                                "gc_support",
                                                                "memory_may_move",

@@ -62,8 +62,9 @@ struct ModuleSource {
   std::string text;
   std::vector<uint8_t> bytes;  // Binary
   uint32_t line = 0;
-  // Text/Quote -> wat_to_wasm; Binary -> bytes.
-  Expected<std::vector<uint8_t>> to_binary() const;
+  // Text/Quote -> wat_to_wasm (in the text format of `features`); Binary -> bytes.
+  Expected<std::vector<uint8_t>> to_binary(
+      const FeatureSet& features = FeatureSet::defaults()) const;
 };
 
 struct Action {

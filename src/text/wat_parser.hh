@@ -7,7 +7,9 @@
 // parses each field fully and emits binary section contents; inline function
 // types that match no existing type are appended to the type section in the
 // order they are met. Only syntax and name resolution are checked here; the
-// validator checks everything else on the decoded binary.
+// validator checks everything else on the decoded binary, except limits too
+// large for the binary to encode (32-bit limits beyond 2^32-1), which are
+// invalid and reported from here (defer_invalid).
 #pragma once
 
 #include <cstdint>
@@ -51,11 +53,13 @@ struct FuncCtx {
 
 // wat_to_wasm for a snippet of a larger file whose first line is `first_line`
 // (error positions then refer to the larger file).
-Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line);
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line,
+                             const FeatureSet& features);
 
 class WatParser {
  public:
-  explicit WatParser(const TokenList& tl) : tl_(tl) {}
+  // `u64_limits`: the Wasm 3.0 reading of limits (wat_to_wasm).
+  WatParser(const TokenList& tl, bool u64_limits) : tl_(tl), u64_limits_(u64_limits) {}
   Expected<Buf> parse_module();
 
  private:
@@ -70,6 +74,10 @@ class WatParser {
   Status expect(Tok k);
   Status expect_lparen_kw(std::string_view kw);
   Status skip_sexpr();
+  // Keeps the first invalid-module error found while parsing (one the
+  // binary cannot carry to the validator); parse_module returns it if the
+  // text is otherwise well formed.
+  void defer_invalid(const Token& where, std::string msg);
 
   // ---- small syntax pieces (wat_module.cc) ----
   Expected<ValType> parse_valtype();
@@ -80,7 +88,9 @@ class WatParser {
   Expected<std::string> parse_name();
   Expected<TypeUse> parse_typeuse(bool allow_param_ids);
   Expected<uint32_t> resolve_typeuse(const TypeUse& tu);
-  Status parse_limits(bool is64, Buf& out, uint8_t extra_flags);
+  // A table's limits, or (memory) a memory's limits and page size.
+  Status parse_limits(bool is64, Buf& out, bool memory);
+  Expected<uint8_t> parse_pagesize();  // `(pagesize N)`: log2 N
   Status parse_table_type(Buf& out);
   Status parse_memory_type(Buf& out);
   Status parse_global_type(Buf& out);
@@ -149,6 +159,7 @@ class WatParser {
   static void put_opcode(const OpInfo& info, Buf& out);
 
   const TokenList& tl_;
+  const bool u64_limits_;
   size_t pos_ = 0;
 
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
@@ -171,6 +182,7 @@ class WatParser {
   std::vector<std::pair<uint32_t, std::string>> func_names_;
   std::vector<CustomSection> customs_;  // sorted by place, then source order
   bool user_name_section_ = false;      // a `(@custom "name" ...)` was given
+  Error deferred_;                      // see defer_invalid
 };
 
 }  // namespace ember::text

@@ -12,11 +12,14 @@ MODULES = {
     "memory64": "(module (memory i64 1))",
     "table64": "(module (table i64 1 funcref))",
     "shared": "(module (memory 1 1 shared))",
+    "pagesize": "(module (memory 1 (pagesize 1)))",
 }
 DISABLED = {
     "memory64": ("wasm_memory64", "memory64 must be enabled for 64-bit memories"),
     "table64": ("wasm_memory64", "memory64 must be enabled for 64-bit tables"),
     "shared": ("wasm_threads", "threads must be enabled for shared memories"),
+    "pagesize": ("wasm_custom_page_sizes", "the custom page sizes proposal must be enabled to "
+                 "customize a memory's page size"),
 }
 
 
