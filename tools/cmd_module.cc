@@ -546,7 +546,11 @@ std::string type_text(const ExternType& t) {
     case ExternKind::Table:
       return std::string("table ") + val_type_name(t.table.elem) + " " +
              limits_text(t.table.limits);
-    case ExternKind::Memory: return "memory " + limits_text(t.memory.limits) + " pages";
+    case ExternKind::Memory:
+      return "memory " + limits_text(t.memory.limits) + " pages" +
+             (t.memory.page_size_log2 == 16
+                  ? ""
+                  : " (pagesize " + std::to_string(t.memory.page_size()) + ")");
     case ExternKind::Global:
       return std::string("global ") + (t.global.mut ? "mut " : "") + val_type_name(t.global.type);
     case ExternKind::Tag: return "tag";
@@ -584,7 +588,8 @@ void print_sections(const std::vector<uint8_t>& bin) {
 const char kInspectHelp[] =
     "usage: ember inspect FILE\n\n"
     "Prints a module's sections with offsets and sizes, its imports and\n"
-    "exports with their types, and its function/table/memory/global counts.\n";
+    "exports with their types, and its function/table/memory/global counts.\n"
+    "Every proposal Ember implements is accepted.\n";
 
 int cmd_inspect(const Args& args) {
   const Syntax syntax{
@@ -606,7 +611,7 @@ int cmd_inspect(const Args& args) {
     return 1;
   }
   try {
-    Engine engine;
+    Engine engine(Config().features(FeatureSet::all()));  // describe, do not gate
     Module module = Module::from_bytes_or_text(engine, bytes);
     if (!is_binary(bytes)) bytes = module.raw()->bytes;
     const ModuleData& m = *module.raw();

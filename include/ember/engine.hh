@@ -29,15 +29,10 @@ inline constexpr std::array<std::string_view, 3> kOptLevels{"none", "speed", "sp
 // wasmtime's boolean settings that Ember accepts and records but that change
 // nothing here: proposals it does not implement and tuning of Cranelift's
 // memories and unwinding (docs/decisions.md).
-inline constexpr std::array<std::string_view, 9> kCompatFlags{"wasm_component_model",
-                                                              "wasm_component_model_map",
-                                                              "wasm_custom_page_sizes",
-                                                              "wasm_stack_switching",
-                                                              "gc_support",
-                                                              "memory_may_move",
-                                                              "memory_init_cow",
-                                                              "native_unwind_info",
-                                                              "macos_use_mach_ports"};
+inline constexpr std::array<std::string_view, 8> kCompatFlags{
+    "wasm_component_model", "wasm_component_model_map", "wasm_stack_switching",
+    "gc_support",           "memory_may_move",          "memory_init_cow",
+    "native_unwind_info",   "macos_use_mach_ports"};
 
 // Engine settings. Every rule about a setting's value lives here, once; the
 // Python binding only converts Python values and maps the exceptions:

@@ -342,6 +342,9 @@ class TypedFunc<R(Args...)> {
   Func f_;
 };
 
+// A linear memory. Sizes are in the memory's pages (64 KiB, or 1 byte for
+// a type with page_size_log2 0, which Memory::create accepts whatever the
+// engine's features: the custom-page-sizes switch gates modules only).
 class Memory {
  public:
   static Memory create(Store& store, const MemoryType& type);
@@ -349,6 +352,8 @@ class Memory {
   uint8_t* data() const;                                     // stable while the memory lives
   uint64_t data_size() const;                                // bytes
   uint64_t size() const;                                     // pages
+  uint64_t page_size() const;                                // bytes per page
+  uint8_t page_size_log2() const;                            // 16, or 0
   uint64_t grow(uint64_t delta_pages) const;                 // old size in pages; throws on failure
   void read(uint64_t offset, std::span<uint8_t> out) const;  // throws if out of bounds
   void write(uint64_t offset, std::span<const uint8_t> bytes) const;

@@ -59,7 +59,7 @@ struct FuncType {
   std::string to_string() const;  // "(i32, i64) -> (f32)"
 };
 
-// The size limits of a memory (in 64 KiB pages) or a table (in elements).
+// The size limits of a memory (in its pages) or a table (in elements).
 struct Limits {
   uint64_t min = 0;
   std::optional<uint64_t> max;
@@ -77,8 +77,22 @@ struct TableType {
 };
 
 struct MemoryType {
-  Limits limits;  // in 64 KiB pages
-  bool operator==(const MemoryType& o) const { return limits == o.limits; }
+  Limits limits;  // in pages of 2^page_size_log2 bytes
+  // 16 (64 KiB pages) unless the custom-page-sizes proposal says otherwise;
+  // a valid type has 16 or 0 (1-byte pages). Imports match only equal sizes.
+  uint8_t page_size_log2 = 16;
+  bool operator==(const MemoryType& o) const {
+    return limits == o.limits && page_size_log2 == o.page_size_log2;
+  }
+  uint64_t page_size() const { return uint64_t{1} << page_size_log2; }
+  // The largest page count a valid type of this index type and page size
+  // may state: 2^32 (2^64) bytes in pages, and at most 2^32-1 (2^64-1)
+  // pages. So 65536 (2^48) for 64 KiB pages, 2^32-1 (2^64-1) for 1-byte ones.
+  uint64_t max_pages() const {
+    const unsigned bits = limits.is64 ? 64 : 32;
+    if (page_size_log2 == 0) return limits.is64 ? UINT64_MAX : uint64_t{UINT32_MAX};
+    return page_size_log2 < bits ? uint64_t{1} << (bits - page_size_log2) : 1;
+  }
 };
 
 struct GlobalType {
@@ -91,8 +105,8 @@ struct GlobalType {
 enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3, Tag = 4 };
 const char* extern_kind_name(ExternKind k);  // "func", "table", ...
 
-constexpr uint64_t kPageSize = 65536;
-constexpr uint64_t kMaxPages32 = 65536;  // 4 GiB
+constexpr uint64_t kPageSize = 65536;    // the default page size
+constexpr uint64_t kMaxPages32 = 65536;  // 4 GiB in default pages
 
 // ---- features ----------------------------------------------------------------
 
@@ -118,6 +132,7 @@ enum class Feature : uint8_t {
   FunctionReferences = 15,
   Gc = 16,
   WideArithmetic = 17,
+  CustomPageSizes = 18,
   Count_
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::Count_);

@@ -175,7 +175,8 @@ class Config(Managed):
     wasm_gc = _Setting(_bool, "GC proposal")
     wasm_wide_arithmetic = _Setting(_bool, "wide-arithmetic proposal: i64.add128, i64.sub128, "
                                     "i64.mul_wide_s and i64.mul_wide_u (on by default)")
-    wasm_custom_page_sizes = _Setting(_bool, "custom page sizes proposal")
+    wasm_custom_page_sizes = _Setting(_bool, "custom page sizes proposal: modules may state a "
+                                      "memory's page size, 1 byte or 64 KiB (default off)")
     wasm_stack_switching = _Setting(_bool, "stack switching proposal")
     wasm_extended_const = _Setting(_bool, "extended constant expressions")
     # Execution

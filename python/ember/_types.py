@@ -274,7 +274,9 @@ class MemoryType(Managed):
         is_64: Whether the memory is indexed by i64 (memory64).
         shared: Whether it is a shared memory (needs a maximum).
         page_size_log2: 16 for 64 KiB pages, 0 for 1-byte pages (custom
-            page sizes).
+            page sizes). `Memory(store, ty)` makes either kind; a module
+            that states a page size needs `Config.wasm_custom_page_sizes`,
+            and an import matches only a memory of the same page size.
 
     Raises:
         TypeError: If `limits` is not a Limits or its bounds not ints.
@@ -298,7 +300,7 @@ class MemoryType(Managed):
         self._limits = limits
         self._is_64 = bool(is_64)
         self._shared = bool(shared)
-        self._page_size_log2 = page_size_log2
+        self._page_size_log2 = int(page_size_log2)
         self._h = True
 
     @property
@@ -340,8 +342,9 @@ class MemoryType(Managed):
         return hash((self._limits, self._is_64, self._shared, self._page_size_log2))
 
     def __repr__(self) -> str:
+        page = "" if self._page_size_log2 == 16 else f", page_size_log2={self._page_size_log2}"
         return (f"MemoryType({self._limits!r}, is_64={self._is_64}, "
-                f"shared={self._shared})")
+                f"shared={self._shared}{page})")
 
 
 class TagType(Managed):

@@ -256,7 +256,7 @@ nb::object py_tabletype(const TableType& t) {
   return refs().TableType(py_valtype(t.elem), py_limits(t.limits));
 }
 nb::object py_memorytype(const MemoryType& t) {
-  return refs().MemoryType(py_limits(t.limits), t.limits.is64, t.limits.shared);
+  return refs().MemoryType(py_limits(t.limits), t.limits.is64, t.limits.shared, t.page_size_log2);
 }
 
 nb::object py_externtype(const ExternType& t) {
@@ -292,6 +292,7 @@ MemoryType memorytype_of(nb::handle py) {
   m.limits = limits_of(py.attr("_limits"));
   m.limits.is64 = nb::cast<bool>(py.attr("_is_64"));
   m.limits.shared = nb::cast<bool>(py.attr("_shared"));
+  m.page_size_log2 = nb::cast<uint8_t>(py.attr("_page_size_log2"));
   return m;
 }
 

@@ -241,7 +241,7 @@ Raises:
             return mm.get(scope).size();
           },
           nb::arg("store").none(), nb::sig("def size(self, store: Store | Caller) -> int"),
-          R"(Returns the size in pages.
+          R"(Returns the size in pages (of `page_size(store)` bytes each).
 
 Raises:
     WasmtimeError: If `store` is not the memory's store.
@@ -262,11 +262,11 @@ Raises:
           "page_size",
           [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
-            (void)mm.get(scope);
-            return kPageSize;
+            return mm.get(scope).page_size();
           },
           nb::arg("store").none(), nb::sig("def page_size(self, store: Store | Caller) -> int"),
-          R"(Returns the page size in bytes.
+          R"(Returns the page size in bytes: 65536, or 1 for a memory of 1-byte
+pages (custom page sizes).
 
 Raises:
     WasmtimeError: If `store` is not the memory's store.
@@ -275,12 +275,11 @@ Raises:
           "page_size_log2",
           [](const MemoryHandle& mm, nb::handle s) {
             StoreScope scope(s);
-            (void)mm.get(scope);
-            return 16;
+            return int(mm.get(scope).page_size_log2());
           },
           nb::arg("store").none(),
           nb::sig("def page_size_log2(self, store: Store | Caller) -> int"),
-          R"(Returns log2 of the page size in bytes.
+          R"(Returns log2 of the page size in bytes: 16, or 0.
 
 Raises:
     WasmtimeError: If `store` is not the memory's store.

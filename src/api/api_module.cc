@@ -57,7 +57,7 @@ Module Module::from_binary(const Engine& engine, std::span<const uint8_t> bytes,
 }
 
 Module Module::from_text(const Engine& engine, std::string_view wat) {
-  Expected<std::vector<uint8_t>> bytes = wat_to_wasm(wat);
+  Expected<std::vector<uint8_t>> bytes = wat_to_wasm(wat, engine.features());
   if (!bytes) api::throw_error(bytes.take_error());
   return compile(engine, std::move(*bytes));
 }

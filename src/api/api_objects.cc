@@ -180,7 +180,13 @@ uint64_t Memory::data_size() const {
   return mem_->size;
 }
 uint64_t Memory::size() const {
-  return mem_->size / kPageSize;
+  return mem_->size >> mem_->type.page_size_log2;
+}
+uint8_t Memory::page_size_log2() const {
+  return mem_->type.page_size_log2;
+}
+uint64_t Memory::page_size() const {
+  return mem_->type.page_size();
 }
 
 uint64_t Memory::grow(uint64_t delta_pages) const {

@@ -58,7 +58,10 @@ class Decoder {
 
   Expected<ValType> val_type(Reader& r);
   Expected<ValType> ref_type(Reader& r);
-  Expected<Limits> limits(Reader& r, bool memory);
+  // Table limits when `mem` is null; else a memory type's limits and page
+  // size, both written to *mem.
+  Expected<Limits> limits(Reader& r, MemoryType* mem);
+  Expected<MemoryType> memory_type(Reader& r);
   Expected<TableType> table_type(Reader& r);
   Expected<GlobalType> global_type(Reader& r);
   Expected<ConstExpr> const_expr(Reader& r);
@@ -153,13 +156,16 @@ Expected<ValType> Decoder::ref_type(Reader& r) {
   return static_cast<ValType>(b);
 }
 
-Expected<Limits> Decoder::limits(Reader& r, bool memory) {
+Expected<Limits> Decoder::limits(Reader& r, MemoryType* mem) {
+  const bool memory = mem != nullptr;
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t flags, r.u8());
   Limits l;
   // A flag of a known proposal that is off names the proposal, as wasmtime
-  // does; other bits are malformed.
-  uint8_t known = memory ? 0x07 : 0x05;  // max, shared (memories), 64-bit
+  // does; other bits are malformed. The page-size flag is the exception:
+  // with custom page sizes off it is invalid, which is the validator's to
+  // say (ModuleData::page_size_flag_at).
+  uint8_t known = memory ? 0x0F : 0x05;  // max, shared and page size (memories), 64-bit
   if (flags & ~known) return r.fail_at("integer too large", at);
   if ((flags & 0x02) && !features_.has(Feature::Threads))
     return r.fail_at("threads must be enabled for shared memories", at);
@@ -175,13 +181,29 @@ Expected<Limits> Decoder::limits(Reader& r, bool memory) {
     EMBER_ASSIGN(uint64_t mx, r.uleb(bits));
     l.max = mx;
   }
+  if (flags & 0x08) {
+    // The page size's log2. Which sizes are valid is the validator's
+    // question; one whose size does not fit in 64 bits is malformed.
+    uint64_t p_at = r.offset();
+    EMBER_ASSIGN(uint32_t p, r.u32());
+    if (p >= 64) return r.fail_at("invalid custom page size", p_at);
+    mem->page_size_log2 = uint8_t(p);
+    if (m_->page_size_flag_at == UINT64_MAX) m_->page_size_flag_at = at;
+  }
+  if (memory) mem->limits = l;
   return l;
+}
+
+Expected<MemoryType> Decoder::memory_type(Reader& r) {
+  MemoryType t;
+  EMBER_TRY(limits(r, &t));
+  return t;
 }
 
 Expected<TableType> Decoder::table_type(Reader& r) {
   TableType t;
   EMBER_ASSIGN(t.elem, ref_type(r));
-  EMBER_ASSIGN(t.limits, limits(r, false));
+  EMBER_ASSIGN(t.limits, limits(r, nullptr));
   return t;
 }
 
@@ -248,7 +270,7 @@ Status Decoder::import_section(Reader& r) {
       }
       case 2: {
         im.kind = ExternKind::Memory;
-        EMBER_ASSIGN(im.memory.limits, limits(r, true));
+        EMBER_ASSIGN(im.memory, memory_type(r));
         m_->memories.push_back(im.memory);
         m_->num_imported_memories++;
         break;
@@ -309,8 +331,7 @@ Status Decoder::table_section(Reader& r) {
 Status Decoder::memory_section(Reader& r) {
   EMBER_ASSIGN(uint32_t n, count(r, 2));
   for (uint32_t i = 0; i < n; i++) {
-    MemoryType t;
-    EMBER_ASSIGN(t.limits, limits(r, true));
+    EMBER_ASSIGN(MemoryType t, memory_type(r));
     m_->memories.push_back(t);
   }
   return Status::Ok();

@@ -58,6 +58,10 @@ class Out {
     u8(uint8_t(t.elem));
     limits(t.limits);
   }
+  void memory(const MemoryType& t) {
+    limits(t.limits);
+    u8(t.page_size_log2);
+  }
   void global(const GlobalType& g) {
     u8(uint8_t(g.type));
     u8(g.mut ? 1 : 0);
@@ -187,6 +191,13 @@ class In {
     TableType t;
     t.elem = ref_type();
     t.limits = limits();
+    return t;
+  }
+  MemoryType memory() {
+    MemoryType t;
+    t.limits = limits();
+    t.page_size_log2 = u8();
+    if (t.page_size_log2 != 0 && t.page_size_log2 != 16) fail("bad page size");
     return t;
   }
   GlobalType global() {
@@ -323,7 +334,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     switch (im.kind) {
       case ExternKind::Func: o.u32(im.func_type); break;
       case ExternKind::Table: o.table(im.table); break;
-      case ExternKind::Memory: o.limits(im.memory.limits); break;
+      case ExternKind::Memory: o.memory(im.memory); break;
       case ExternKind::Global: o.global(im.global); break;
       case ExternKind::Tag: break;
     }
@@ -343,8 +354,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   }
   o.section("MEMS");
   o.u32(uint32_t(m.memories.size() - m.num_imported_memories));
-  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++)
-    o.limits(m.memories[i].limits);
+  for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) o.memory(m.memories[i]);
   o.section("GLOB");
   o.u32(uint32_t(m.globals.size() - m.num_imported_globals));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
@@ -460,7 +470,7 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
         break;
       case uint8_t(ExternKind::Memory):
         im.kind = ExternKind::Memory;
-        im.memory.limits = in.limits();
+        im.memory = in.memory();
         m.memories.push_back(im.memory);
         m.num_imported_memories++;
         break;
@@ -484,8 +494,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     m.table_inits.emplace_back(table, in.expr());
   }
   in.expect("MEMS");
-  for (uint32_t i = 0, n = in.count(17); i < n && !in.failed(); i++)
-    m.memories.push_back(MemoryType{in.limits()});
+  for (uint32_t i = 0, n = in.count(18); i < n && !in.failed(); i++)
+    m.memories.push_back(in.memory());
   in.expect("GLOB");
   for (uint32_t i = 0, n = in.count(14); i < n && !in.failed(); i++) {
     GlobalDecl g;

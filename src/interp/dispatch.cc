@@ -16,6 +16,7 @@
 #include "interp/ir_insn.hh"
 #include "interp/numeric.hh"
 #include "interp/simd.hh"
+#include "platform/vm.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::interp {
@@ -89,8 +90,11 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
 // The fault is at the first inaccessible byte. A memory64 access is
 // reported without a fault: Cranelift checks an i64 address explicitly
 // unless it can prove it below 4 GiB (a zero-extended i32, a constant),
-// which the interpreter does not track (decision 27). Done here, at trap
-// time, so that the handlers' trap paths stay a jump.
+// which the interpreter does not track (decision 27). Nor is an access to a
+// memory whose pages are smaller than the host's (custom page sizes):
+// wasmtime cannot guard such a memory with virtual memory and checks every
+// access. Done here, at trap time, so that the handlers' trap paths stay a
+// jump.
 [[gnu::cold, gnu::noinline]] void note_access_fault(rt::StoreData& s, const uint32_t* pc,
                                                     const rt::Slot* fp,
                                                     const rt::ModuleInst* inst) {
@@ -104,8 +108,10 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
     if (a.shift) b <<= pc[a.shift] & 31;
     addr = uint32_t(addr + b);
   }
+  const rt::MemoryInst* mem = inst->memories[a.mem ? pc[a.mem] : 0];
+  if (mem->type.page_size() < platform::host_page_size()) return;
   uint64_t off = pc[a.offset], n = a.size;
-  uint64_t size = inst->memories[a.mem ? pc[a.mem] : 0]->size;
+  uint64_t size = mem->size;
   constexpr uint64_t kReservation = uint64_t{4} << 30, kGuard = uint64_t{32} << 20;
   bool wraps = addr > UINT64_MAX - off - n;
   bool faults = !wraps && (off + n <= kGuard || addr + off + n <= kReservation);

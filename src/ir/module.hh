@@ -125,6 +125,10 @@ struct ModuleData {
   std::vector<CustomSection> customs;
   NameMap names;
   uint64_t code_section_offset = 0;  // start of the code section's contents
+  // Byte offset of the first memory type that states its page size (limits
+  // flag 0x08), for the validator's custom-page-sizes gate; UINT64_MAX if
+  // none does. Not serialized: a loaded module was validated already.
+  uint64_t page_size_flag_at = UINT64_MAX;
 
   uint32_t num_imported_funcs = 0;
   uint32_t num_imported_tables = 0;

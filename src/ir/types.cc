@@ -163,6 +163,14 @@ std::string FuncType::to_string() const {
   return s + ")";
 }
 
+std::string memory_size_error(const MemoryType& t) {
+  std::string most;
+  if (t.page_size_log2 == 16) most = t.limits.is64 ? "2^48 pages" : "65536 pages (4GiB)";
+  else if (t.page_size_log2 == 0) most = t.limits.is64 ? "2^64-1 pages" : "2^32-1 pages (4GiB)";
+  else most = std::to_string(t.max_pages()) + " pages";
+  return "memory size must be at most " + most;
+}
+
 const char* extern_kind_name(ExternKind k) {
   switch (k) {
     case ExternKind::Func: return "func";

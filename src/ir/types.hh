@@ -24,6 +24,13 @@ inline bool is_num(ValType t) {
 // slot_count (8-byte registers a value takes) and val_type_from_byte are
 // declared with ValType in include/ember/types.hh.
 
+// ---- memory types --------------------------------------------------------------
+
+// The validator's message for limits beyond `t.max_pages()`, e.g. "memory
+// size must be at most 65536 pages (4GiB)"; the text parser gives it too,
+// for limits the binary format cannot even encode.
+std::string memory_size_error(const MemoryType& t);
+
 // ---- operators (operators.def) ----------------------------------------------
 
 enum class Op : uint16_t {

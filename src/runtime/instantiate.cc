@@ -259,7 +259,13 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
       return Status::Ok();
     }
     case ExternKind::Memory: {
-      if (!limits_match(current_type(*ext.memory()).limits, imp.memory.limits))
+      MemoryType have = current_type(*ext.memory());
+      // Page sizes have no subtyping: they must be equal.
+      if (have.page_size_log2 != imp.memory.page_size_log2)
+        return unlinkable(imp, "memory types do not match: expected a page size of " +
+                                   std::to_string(imp.memory.page_size()) + ", found " +
+                                   std::to_string(have.page_size()));
+      if (!limits_match(have.limits, imp.memory.limits))
         return unlinkable(imp, "memory types do not match");
       return Status::Ok();
     }

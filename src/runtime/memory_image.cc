@@ -45,7 +45,7 @@ std::optional<MemoryImage> build(const ModuleData& m) {
     return std::nullopt;  // exactly one memory, defined here
   const MemoryType& mt = m.memories[0];
   if (mt.limits.is64 || mt.limits.shared) return std::nullopt;
-  uint64_t limit = mt.limits.min * kPageSize;
+  uint64_t limit = mt.limits.min << mt.page_size_log2;
   uint64_t end = 0;
   bool any = false;
   for (const DataSegment& d : m.datas) {

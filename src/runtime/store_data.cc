@@ -69,9 +69,14 @@ bool refuel(StoreData& s) {
 
 // ---- memories ----------------------------------------------------------------
 
+// Sizes are in the memory's own pages (MemoryType::page_size_log2: 64 KiB or,
+// with custom page sizes, 1 byte) and become bytes by a shift. The
+// reservation and the committed part are whole host pages, so a memory of
+// 1-byte pages has bytes committed past its size: they stay zero (every
+// access is checked against the exact byte size) and growth into them only
+// moves the size.
 namespace {
 constexpr uint64_t kGiB = uint64_t{1} << 30;
-constexpr uint64_t kMaxPages64 = uint64_t{1} << 48;  // 2^64 bytes / 64 KiB
 // No single reservation is ever larger than this (user address space is 2^47).
 constexpr uint64_t kMaxReservation = uint64_t{1} << 46;
 
@@ -79,8 +84,14 @@ constexpr uint64_t kMaxReservation = uint64_t{1} << 46;
 // memories (so base + u32 + u32 offset stays inside), else the maximum.
 uint64_t preferred_reservation(const MemoryInst& m) {
   if (!m.type.limits.is64) return platform::kRecycledReservation;  // 4 GiB + 4 GiB guard
-  return std::min(m.max_pages, 4 * kGiB / kPageSize) * kPageSize +
-         4 * kGiB;  // growth stops at 4 GiB
+  const unsigned log2 = m.type.page_size_log2;
+  return (std::min(m.max_pages, (4 * kGiB) >> log2) << log2) + 4 * kGiB;  // growth stops at 4 GiB
+}
+
+// The bytes vm_commit has made accessible for a memory of `size` bytes.
+uint64_t committed_bytes(uint64_t size) {
+  const uint64_t page = platform::host_page_size();
+  return (size + page - 1) / page * page;
 }
 
 bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
@@ -93,13 +104,17 @@ MemoryInst::~MemoryInst() {
 }
 
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
-  uint64_t cap = t.limits.is64 ? kMaxPages64 : kMaxPages32;
+  if (t.page_size_log2 != 0 && t.page_size_log2 != 16)
+    return Error(ErrorKind::Internal, "invalid custom page size: the page size must be 1 or 65536");
+  const unsigned log2 = t.page_size_log2;
+  uint64_t cap = t.max_pages();
   uint64_t max_pages = std::min(t.limits.max.value_or(cap), cap);
   if (t.limits.min > max_pages)
     return Error(ErrorKind::Exhaustion, "memory minimum size exceeds its maximum");
-  if (t.limits.min > kMaxReservation / kPageSize)
+  if (t.limits.min > kMaxReservation >> log2)
     return Error(ErrorKind::Exhaustion, "memory minimum size is larger than the address space");
-  if (!store_allows_bytes(s, t.limits.min * kPageSize))
+  const uint64_t min_bytes = t.limits.min << log2;
+  if (!store_allows_bytes(s, min_bytes))
     return Error(ErrorKind::Exhaustion, "memory minimum size of " + std::to_string(t.limits.min) +
                                             " pages exceeds memory limits");
 
@@ -108,39 +123,43 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   m.max_pages = max_pages;
   // Try the guard-page layout first, then just the maximum, then the minimum.
   uint64_t wanted[] = {preferred_reservation(m),
-                       std::min(max_pages, kMaxReservation / kPageSize) * kPageSize,
-                       t.limits.min * kPageSize};
+                       std::min(max_pages, kMaxReservation >> log2) << log2, min_bytes};
   for (uint64_t bytes : wanted) {
-    if (bytes < t.limits.min * kPageSize) continue;
+    if (bytes < min_bytes) continue;
     if ((m.base = platform::vm_reserve(bytes)) != nullptr) {
       m.reserved = bytes;
       break;
     }
   }
-  if (m.base == nullptr || !platform::vm_commit(m.base, t.limits.min * kPageSize)) {
+  if (m.base == nullptr || !platform::vm_commit(m.base, min_bytes)) {
     s.memories.pop_back();
     return Error(ErrorKind::Exhaustion, "cannot reserve address space for a linear memory");
   }
-  m.size = t.limits.min * kPageSize;
+  m.size = min_bytes;
   return &m;
 }
 
 int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
-  uint64_t old_pages = mem.size / kPageSize;
+  const unsigned log2 = mem.type.page_size_log2;
+  uint64_t old_pages = mem.size >> log2;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > mem.max_pages - old_pages) return -1;
-  if (old_pages + delta_pages > mem.reserved / kPageSize)
-    return -1;  // also keeps * kPageSize exact
-  uint64_t new_size = (old_pages + delta_pages) * kPageSize;
-  if (!store_allows_bytes(s, new_size) || new_size > mem.reserved) return -1;
-  if (!platform::vm_commit(mem.base + mem.size, new_size - mem.size)) return -1;
+  uint64_t new_pages = old_pages + delta_pages;
+  if (new_pages > mem.reserved >> log2) return -1;  // also keeps << log2 exact
+  uint64_t new_size = new_pages << log2;
+  if (!store_allows_bytes(s, new_size)) return -1;
+  // vm_commit works in whole host pages: the committed part ends at the
+  // host page after the old size, not at the size itself.
+  uint64_t committed = committed_bytes(mem.size);
+  if (new_size > committed && !platform::vm_commit(mem.base + committed, new_size - committed))
+    return -1;
   mem.size = new_size;
   return static_cast<int64_t>(old_pages);
 }
 
 MemoryType current_type(const MemoryInst& m) {
   MemoryType t = m.type;
-  t.limits.min = m.size / kPageSize;
+  t.limits.min = m.size >> t.page_size_log2;
   return t;
 }
 

@@ -106,11 +106,14 @@ struct ExternObj {
   bool live = true;  // false once collected: the object waits for reuse
 };
 
+// A linear memory. Its size is kept in bytes, exact to the byte (a memory
+// of 1-byte pages need not fill its last host page): every access is
+// checked against `size`, never against what is committed.
 struct MemoryInst {
   uint8_t* base = nullptr;  // start of linear memory
-  uint64_t size = 0;        // accessible bytes (pages * 64 KiB)
+  uint64_t size = 0;        // accessible bytes (pages << type.page_size_log2)
   MemoryType type;
-  uint64_t max_pages = kMaxPages32;  // effective maximum
+  uint64_t max_pages = kMaxPages32;  // effective maximum, in the type's pages
   uint64_t reserved = 0;             // bytes of address space reserved at base
   ~MemoryInst();
 };

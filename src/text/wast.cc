@@ -12,13 +12,13 @@
 
 namespace ember::wast {
 
-Expected<std::vector<uint8_t>> ModuleSource::to_binary() const {
+Expected<std::vector<uint8_t>> ModuleSource::to_binary(const FeatureSet& features) const {
   switch (kind) {
     case Binary: return bytes;
-    case Quote: return text::wat_to_wasm_at(text, 1, strict_annotations);
+    case Quote: return text::wat_to_wasm_at(text, 1, features, strict_annotations);
     case Text: break;
   }
-  return text::wat_to_wasm_at(text, line ? line : 1, strict_annotations);
+  return text::wat_to_wasm_at(text, line ? line : 1, features, strict_annotations);
 }
 
 namespace {

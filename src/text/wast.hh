@@ -64,8 +64,9 @@ struct ModuleSource {
   uint32_t line = 0;
   // assert_{malformed,invalid}_custom: annotations that do not apply are errors.
   bool strict_annotations = false;
-  // Text/Quote -> wat_to_wasm; Binary -> bytes.
-  Expected<std::vector<uint8_t>> to_binary() const;
+  // Text/Quote -> wat_to_wasm (in the text format of `features`); Binary -> bytes.
+  Expected<std::vector<uint8_t>> to_binary(
+      const FeatureSet& features = FeatureSet::defaults()) const;
 };
 
 struct Action {

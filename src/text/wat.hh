@@ -7,7 +7,8 @@
 // Invariants: the parser rejects malformed text (bad tokens, unknown
 // operators or identifiers, out-of-range literals, bad syntax) with
 // ErrorKind::Malformed and a line:column. It does not type-check: everything
-// that is well-formed but ill-typed is left for the validator.
+// that is well-formed but ill-typed is left for the validator. The one
+// exception is a limit the binary cannot encode (see wat_to_wasm).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,13 @@ namespace ember {
 // annotations are ignored. Text with neither a token nor an annotation (empty,
 // or only space and comments) is Malformed: "expected at least one module
 // field", as in wasm-tools.
-Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text);
+//
+// `features` picks the text format where the spec's versions differ. With
+// memory64 (Wasm 3.0) table and memory limits are u64 literals, and one
+// beyond 2^32-1 on a 32-bit table or memory is Invalid (the validator's
+// message, reported from here once the rest has parsed); without it (2.0)
+// they are u32 literals and such a limit is Malformed.
+Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text,
+                                           const FeatureSet& features = FeatureSet::defaults());
 
 }  // namespace ember

@@ -1,5 +1,6 @@
 // WAT module fields -> binary sections (pass 1 and pass 2); see wat_parser.hh.
 #include <algorithm>
+#include <bit>
 
 #include "text/literals.hh"
 #include "text/wat.hh"
@@ -202,22 +203,54 @@ Expected<uint32_t> WatParser::resolve_typeuse(const TypeUse& tu) {
   return uint32_t(types_.size() - 1);
 }
 
-Status WatParser::parse_limits(bool is64, Buf& out, uint8_t extra_flags) {
-  const uint64_t max_val = is64 ? UINT64_MAX : UINT32_MAX;
+void WatParser::defer_invalid(const Token& where, std::string msg) {
+  if (!deferred_)
+    deferred_ = Error::at_text(ErrorKind::Invalid, std::move(msg), where.line, where.col);
+}
+
+Expected<uint8_t> WatParser::parse_pagesize() {
+  pos_ += 2;  // (pagesize
+  const Token& where = peek();
+  EMBER_ASSIGN(uint64_t size, parse_u64_lit(UINT64_MAX));
+  if (size == 0 || (size & (size - 1)) != 0) return error_at(where, "invalid custom page size");
+  EMBER_TRY(expect(Tok::RParen));
+  return uint8_t(std::countr_zero(size));
+}
+
+// In Wasm 3.0 limits are read as u64 whatever the index type: a 32-bit
+// table or memory with a larger limit is invalid, not malformed. The binary
+// format cannot say such a limit, so the parser notes the error and reports
+// it once the rest of the module has parsed (malformed text still comes
+// first). In 2.0 they are u32 literals.
+Status WatParser::parse_limits(bool is64, Buf& out, bool memory) {
+  const Token& where = peek();
+  const uint64_t max_val = is64 || u64_limits_ ? UINT64_MAX : UINT32_MAX;
   EMBER_ASSIGN(uint64_t min, parse_u64_lit(max_val));
   std::optional<uint64_t> max;
   if (at(Tok::Number)) {
     EMBER_ASSIGN(uint64_t m, parse_u64_lit(max_val));
     max = m;
   }
-  uint8_t flags = (max ? 1 : 0) | (is64 ? 4 : 0) | extra_flags;
+  uint8_t flags = (max ? 1 : 0) | (is64 ? 4 : 0);
   if (at_keyword("shared")) {
     next();
     flags |= 2;
   }
+  MemoryType mt;
+  mt.limits.is64 = is64;
+  if (memory && at_lparen_kw("pagesize")) {
+    EMBER_ASSIGN(mt.page_size_log2, parse_pagesize());
+    flags |= 8;
+  }
+  if (!is64 && (min > UINT32_MAX || max.value_or(0) > UINT32_MAX)) {
+    defer_invalid(where, memory ? memory_size_error(mt) : "table size must be at most 2^32-1");
+    min = std::min<uint64_t>(min, UINT32_MAX);
+    if (max) max = std::min<uint64_t>(*max, UINT32_MAX);
+  }
   out.push_back(flags);
   put_uleb(out, min);
   if (max) put_uleb(out, *max);
+  if (flags & 8) put_uleb(out, mt.page_size_log2);
   return Status::Ok();
 }
 
@@ -225,7 +258,7 @@ Status WatParser::parse_table_type(Buf& out) {
   bool is64 = false;
   if (at_keyword("i64") || at_keyword("i32")) is64 = next().text == "i64";
   Buf lim;
-  EMBER_TRY(parse_limits(is64, lim, 0));
+  EMBER_TRY(parse_limits(is64, lim, false));
   EMBER_ASSIGN(ValType t, parse_reftype());
   out.push_back(uint8_t(t));
   put_bytes(out, lim);
@@ -235,7 +268,7 @@ Status WatParser::parse_table_type(Buf& out) {
 Status WatParser::parse_memory_type(Buf& out) {
   bool is64 = false;
   if (at_keyword("i64") || at_keyword("i32")) is64 = next().text == "i64";
-  return parse_limits(is64, out, 0);
+  return parse_limits(is64, out, true);
 }
 
 Status WatParser::parse_global_type(Buf& out) {
@@ -569,6 +602,12 @@ Status WatParser::parse_memory() {
   bool is64 = false;
   if ((at_keyword("i64") || at_keyword("i32")) && peek(1).kind == Tok::LParen)
     is64 = next().text == "i64";
+  // The inline-data abbreviation may state a page size before its data.
+  std::optional<uint8_t> page_log2;
+  if (at_lparen_kw("pagesize")) {
+    EMBER_ASSIGN(page_log2, parse_pagesize());
+    if (!at_lparen_kw("data")) return error("unexpected token, expected (data");
+  }
   if (!at_lparen_kw("data")) {
     EMBER_TRY(parse_memory_type(mems_));
     return expect(Tok::RParen);
@@ -577,10 +616,12 @@ Status WatParser::parse_memory() {
   Buf bytes;
   EMBER_TRY(parse_data_strings(bytes));
   EMBER_TRY(expect(Tok::RParen));
-  const uint64_t pages = (bytes.size() + kPageSize - 1) / kPageSize;
-  mems_.push_back(is64 ? 5 : 1);
+  const uint8_t log2 = page_log2.value_or(16);
+  const uint64_t pages = (bytes.size() + (uint64_t{1} << log2) - 1) >> log2;
+  mems_.push_back(uint8_t((is64 ? 5 : 1) | (page_log2 ? 8 : 0)));
   put_uleb(mems_, pages);
   put_uleb(mems_, pages);
+  if (page_log2) put_uleb(mems_, *page_log2);
   // Active segment at offset 0 of this memory.
   if (index == 0) {
     datas_.push_back(0);
@@ -828,20 +869,22 @@ Expected<Buf> WatParser::parse_module() {
   pos_ = fields_begin;
   while (at(Tok::LParen)) EMBER_TRY(parse_field());
   EMBER_TRY(check_leftover_annotations());
+  if (deferred_) return std::move(deferred_);
   add_branch_hint_section();
   return assemble();
 }
 
-Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line, bool strict_annotations) {
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line, const FeatureSet& features,
+                             bool strict_annotations) {
   EMBER_ASSIGN(TokenList tl, tokenize(text, first_line));
-  WatParser p(tl, strict_annotations);
+  WatParser p(tl, features.has(Feature::Memory64), strict_annotations);
   return p.parse_module();
 }
 
 }  // namespace text
 
-Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text) {
-  return text::wat_to_wasm_at(text, 1);
+Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text, const FeatureSet& features) {
+  return text::wat_to_wasm_at(text, 1, features);
 }
 
 }  // namespace ember

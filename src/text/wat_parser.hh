@@ -7,7 +7,9 @@
 // parses each field fully and emits binary section contents; inline function
 // types that match no existing type are appended to the type section in the
 // order they are met. Only syntax and name resolution are checked here; the
-// validator checks everything else on the decoded binary.
+// validator checks everything else on the decoded binary, except limits too
+// large for the binary to encode (32-bit limits beyond 2^32-1), which are
+// invalid and reported from here (defer_invalid).
 #pragma once
 
 #include <cstdint>
@@ -53,13 +55,17 @@ struct FuncCtx {
 // (error positions then refer to the larger file).
 // `strict_annotations`: an annotation that does not apply (a branch hint
 // before an instruction that is no branch) is an error rather than dropped.
-Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line,
+Expected<Buf> wat_to_wasm_at(std::string_view text, uint32_t first_line, const FeatureSet& features,
                              bool strict_annotations = false);
 
 class WatParser {
  public:
-  explicit WatParser(const TokenList& tl, bool strict_annotations = false)
-      : tl_(tl), strict_annotations_(strict_annotations), annot_used_(tl.customs.size()) {}
+  // `u64_limits`: the Wasm 3.0 reading of limits (wat_to_wasm).
+  WatParser(const TokenList& tl, bool u64_limits, bool strict_annotations = false)
+      : tl_(tl),
+        u64_limits_(u64_limits),
+        strict_annotations_(strict_annotations),
+        annot_used_(tl.customs.size()) {}
   Expected<Buf> parse_module();
 
  private:
@@ -74,6 +80,10 @@ class WatParser {
   Status expect(Tok k);
   Status expect_lparen_kw(std::string_view kw);
   Status skip_sexpr();
+  // Keeps the first invalid-module error found while parsing (one the
+  // binary cannot carry to the validator); parse_module returns it if the
+  // text is otherwise well formed.
+  void defer_invalid(const Token& where, std::string msg);
 
   // ---- small syntax pieces (wat_module.cc) ----
   Expected<ValType> parse_valtype();
@@ -84,7 +94,9 @@ class WatParser {
   Expected<std::string> parse_name();
   Expected<TypeUse> parse_typeuse(bool allow_param_ids);
   Expected<uint32_t> resolve_typeuse(const TypeUse& tu);
-  Status parse_limits(bool is64, Buf& out, uint8_t extra_flags);
+  // A table's limits, or (memory) a memory's limits and page size.
+  Status parse_limits(bool is64, Buf& out, bool memory);
+  Expected<uint8_t> parse_pagesize();  // `(pagesize N)`: log2 N
   Status parse_table_type(Buf& out);
   Status parse_memory_type(Buf& out);
   Status parse_global_type(Buf& out);
@@ -164,6 +176,7 @@ class WatParser {
   static void put_opcode(const OpInfo& info, Buf& out);
 
   const TokenList& tl_;
+  const bool u64_limits_;
   size_t pos_ = 0;
   bool strict_annotations_ = false;
   std::vector<bool> annot_used_;  // per tl_.customs entry: taken by the parser
@@ -191,6 +204,7 @@ class WatParser {
   // Per function (ascending): (body offset, hint) of its branch hints.
   std::vector<std::pair<uint32_t, std::vector<std::pair<uint32_t, uint8_t>>>> branch_hints_;
   bool user_name_section_ = false;  // a `(@custom "name" ...)` was given
+  Error deferred_;                  // see defer_invalid
 };
 
 }  // namespace ember::text

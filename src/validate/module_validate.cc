@@ -30,11 +30,11 @@ Status check_table_type(const TableType& t) {
 
 Status check_memory_type(const MemoryType& mt, const FeatureSet& f) {
   const Limits& l = mt.limits;
-  uint64_t max_pages = l.is64 ? (uint64_t(1) << 48) : kMaxPages32;
-  if (l.min > max_pages || (l.max && *l.max > max_pages)) {
-    return invalid(l.is64 ? "memory size must be at most 2^48 pages"
-                          : "memory size must be at most 65536 pages (4GiB)");
-  }
+  // The proposal allows 1-byte and 64 KiB pages (the encoding leaves room
+  // for every power of two up to 64 KiB later).
+  if (mt.page_size_log2 != 0 && mt.page_size_log2 != 16) return invalid("invalid custom page size");
+  uint64_t max_pages = mt.max_pages();
+  if (l.min > max_pages || (l.max && *l.max > max_pages)) return invalid(memory_size_error(mt));
   if (l.max && l.min > *l.max) return invalid("size minimum must not be greater than maximum");
   if (l.shared) {
     if (!f.has(Feature::Threads)) return invalid("shared memories require the threads feature");
@@ -77,10 +77,17 @@ Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
 // `full == false` (Module(..., validate=False)) skips the rules that only
 // enforce the spec and that no later stage relies on for safety: feature
 // gates of module-level constructs the runtime handles either way
-// (multi-value types, mutable global imports, several tables or memories)
-// and unique export names. Everything indices, types, limits and constant
-// expressions need stays checked.
+// (multi-value types, mutable global imports, several tables or memories,
+// stated page sizes) and unique export names. Everything indices, types,
+// limits, page sizes and constant expressions need stays checked.
 Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
+  // Stating a page size at all, even the default one, needs the proposal
+  // (wasmtime's message).
+  if (full && m.page_size_flag_at != UINT64_MAX && !f.has(Feature::CustomPageSizes)) {
+    return invalid(
+        "the custom page sizes proposal must be enabled to customize a memory's page size",
+        m.page_size_flag_at);
+  }
   for (const FuncType& t : m.types) {
     if (full && t.results.size() > 1 && !f.has(Feature::MultiValue))
       return invalid("invalid result arity");

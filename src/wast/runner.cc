@@ -90,7 +90,7 @@ const char* command_name(CommandKind k) {
 }
 
 Expected<Module> Runner::compile(const ModuleSource& src) {
-  EMBER_ASSIGN(std::vector<uint8_t> bytes, src.to_binary());
+  EMBER_ASSIGN(std::vector<uint8_t> bytes, src.to_binary(engine_->config.features));
   EMBER_ASSIGN(std::shared_ptr<ModuleData> m,
                decode_module(std::move(bytes), engine_->config.features));
   EMBER_TRY(compile_module(*m, *engine_));

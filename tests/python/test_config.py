@@ -9,7 +9,7 @@ BOOL_SETTINGS = [
     "wasm_relaxed_simd", "wasm_relaxed_simd_deterministic", "cranelift_debug_verifier",
     "consume_fuel", "parallel_compilation", "wasm_exceptions", "wasm_gc",
     "cranelift_nan_canonicalization", "shared_memory", "signals_based_traps",
-    "wasm_wide_arithmetic",
+    "wasm_wide_arithmetic", "wasm_custom_page_sizes", "wasm_function_references",
 ]
 
 
@@ -195,7 +195,7 @@ def test_shared_memory_reaches_the_engine():
 
 @pytest.mark.parametrize("name", [
     "wasm_component_model", "wasm_component_model_map", "wasm_function_references",
-    "wasm_custom_page_sizes", "wasm_stack_switching", "gc_support",
+    "wasm_stack_switching", "gc_support",
     "memory_may_move", "memory_init_cow", "native_unwind_info", "macos_use_mach_ports",
 ])
 def test_accepted_bool_settings(name):

@@ -14,6 +14,7 @@ MODULES = {
     "shared": "(module (memory 1 1 shared))",
     "table_init": "(module (table 10 funcref (ref.null func)))",
     "const_global": "(module (global i32 (i32.const 0)) (global i32 (global.get 0)))",
+    "pagesize": "(module (memory 1 (pagesize 1)))",
 }
 DISABLED = {
     "memory64": ("wasm_memory64", "memory64 must be enabled for 64-bit memories"),
@@ -22,6 +23,8 @@ DISABLED = {
     "table_init": ("wasm_function_references",
                    "tables with expression initializers require the function-references proposal"),
     "const_global": ("wasm_gc", "constant expression required: global.get of locally defined global"),
+    "pagesize": ("wasm_custom_page_sizes", "the custom page sizes proposal must be enabled to "
+                 "customize a memory's page size"),
 }
 
 

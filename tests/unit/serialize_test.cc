@@ -292,14 +292,14 @@ TEST(Serialize, RefusesAnotherVersionOrBuild) {
     EXPECT_NE(std::string(e.what()).find("another build"), std::string::npos) << e.what();
   }
   Bytes format = blob;
-  format[8] = uint8_t(rt::kSerializedFormat + 1);  // format version field
+  const uint32_t next_format = rt::kSerializedFormat + 1;
+  format[8] = uint8_t(next_format);  // format version field (low byte)
   try {
     Module::deserialize(engine, format);
     FAIL();
   } catch (const WasmError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find("format version " + std::to_string(rt::kSerializedFormat + 1)),
-        std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("format version " + std::to_string(next_format)),
+              std::string::npos)
         << e.what();
   }
 }

@@ -227,7 +227,7 @@ TEST(TextAnnot, BranchHints) {
   const char* nop = "(module (func (@metadata.code.branch_hint \"\\01\") nop))";
   ASSERT_TRUE(wat_to_wasm(nop).ok());
   EXPECT_EQ(layout(nop), (Layout{"1", "3", "10"}));
-  auto strict = ember::text::wat_to_wasm_at(nop, 1, true);
+  auto strict = ember::text::wat_to_wasm_at(nop, 1, ember::FeatureSet::defaults(), true);
   ASSERT_FALSE(strict.ok());
   EXPECT_EQ(strict.error().kind(), ErrorKind::Invalid);
 }

@@ -297,3 +297,40 @@ TEST(TextWat, MalformedText) {
 }
 
 }  // namespace
+
+// Custom page sizes: `(pagesize N)` sets limits flag 0x08 and appends log2 N;
+// the inline-data abbreviation counts its pages in that size.
+TEST(TextWat, PageSizes) {
+  EXPECT_EQ(sections(wasm("(memory 1 2 (pagesize 1))"))[5], (Bytes{1, 0x09, 1, 2, 0}));
+  EXPECT_EQ(sections(wasm("(memory i64 3 (pagesize 65536))"))[5], (Bytes{1, 0x0C, 3, 16}));
+  EXPECT_EQ(sections(wasm("(memory 1 1 shared (pagesize 1))"))[5], (Bytes{1, 0x0B, 1, 1, 0}));
+  EXPECT_EQ(sections(wasm("(memory (pagesize 1) (data \"xyz\"))"))[5], (Bytes{1, 0x09, 3, 3, 0}));
+  EXPECT_EQ(sections(wasm("(import \"m\" \"m\" (memory 0 (pagesize 1)))"))[2],
+            (Bytes{1, 1, 'm', 1, 'm', 2, 0x08, 0, 0}));
+  expect_malformed("(memory 0 (pagesize 3))", 1, 21);
+  expect_malformed("(memory 0 (pagesize 0))", 1, 21);
+  expect_malformed("(memory (pagesize 1))", 1, 21);  // the abbreviation needs its data
+}
+
+// A 32-bit limit beyond 2^32-1 is invalid in the 3.0 text format (reported
+// once the rest has parsed, so malformed text still wins) and a malformed
+// u32 literal in the 2.0 one (memory64 off).
+TEST(TextWat, OversizedLimitsAreInvalidIn30AndMalformedIn20) {
+  for (const char* text :
+       {"(memory 0x1_0000_0000)", "(memory 0 0x1_0000_0000)", "(table 0x1_0000_0000 funcref)",
+        "(memory 0x1_0000_0000 (pagesize 1))"}) {
+    auto r = wat_to_wasm(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().kind(), ErrorKind::Invalid) << text;
+    ember::FeatureSet v20 = ember::FeatureSet::defaults();
+    v20.set(ember::Feature::Memory64, false);
+    auto r20 = wat_to_wasm(text, v20);
+    ASSERT_FALSE(r20.ok()) << text;
+    EXPECT_EQ(r20.error().kind(), ErrorKind::Malformed) << text;
+  }
+  auto r = wat_to_wasm("(memory 0x1_0000_0000) (func (bogus))");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::Malformed);
+  EXPECT_TRUE(wat_to_wasm("(memory i64 0x1_0000_0000)").ok());
+  EXPECT_TRUE(wat_to_wasm("(memory 0xFFFF_FFFF (pagesize 1))").ok());
+}
