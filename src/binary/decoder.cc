@@ -11,7 +11,8 @@ namespace ember {
 namespace {
 
 // Section ids and their required order (the data count section, 12, sits
-// between the element (9) and code (10) sections).
+// between the element (9) and code (10) sections; the tag section, 13,
+// between the memory (5) and global (6) sections).
 enum SectionId : uint8_t {
   kCustom = 0,
   kType = 1,
@@ -26,10 +27,12 @@ enum SectionId : uint8_t {
   kCode = 10,
   kData = 11,
   kDataCount = 12,
+  kTag = 13,
 };
 
 int section_rank(uint8_t id) {
-  static const int kRank[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+  // The tag section (exceptions) sits between the memory and global sections.
+  static const int kRank[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
   return id < sizeof(kRank) / sizeof(kRank[0]) ? kRank[id] : -1;
 }
 
@@ -55,6 +58,8 @@ class Decoder {
   Status code_section(Reader& r);
   Status data_section(Reader& r);
   Status datacount_section(Reader& r);
+  Status tag_section(Reader& r);
+  Expected<uint32_t> tag_type(Reader& r);
 
   Expected<ValType> val_type(Reader& r);
   Expected<ValType> ref_type(Reader& r);
@@ -135,6 +140,7 @@ Status Decoder::section(uint8_t id, Reader& r, uint64_t) {
     case kCode: return code_section(r);
     case kData: return data_section(r);
     case kDataCount: return datacount_section(r);
+    case kTag: return tag_section(r);
   }
   return r.fail("malformed section id");
 }
@@ -282,6 +288,13 @@ Status Decoder::import_section(Reader& r) {
         m_->num_imported_globals++;
         break;
       }
+      case 4: {
+        im.kind = ExternKind::Tag;
+        EMBER_ASSIGN(im.tag_type, tag_type(r));
+        m_->tags.push_back(im.tag_type);
+        m_->num_imported_tags++;
+        break;
+      }
       default: return r.fail_at("malformed import kind", at);
     }
     m_->imports.push_back(std::move(im));
@@ -337,6 +350,26 @@ Status Decoder::memory_section(Reader& r) {
   return Status::Ok();
 }
 
+// A tag type: attribute 0 (exception), then the index of a function type
+// (without results: the validator checks). Exceptions only.
+Expected<uint32_t> Decoder::tag_type(Reader& r) {
+  const uint64_t at = r.offset();
+  if (!features_.has(Feature::Exceptions))
+    return Error(ErrorKind::Invalid, "exceptions proposal not enabled", at);
+  EMBER_ASSIGN(uint8_t attribute, r.u8());
+  if (attribute != 0) return r.fail_at("malformed tag attribute", at);
+  return r.u32();
+}
+
+Status Decoder::tag_section(Reader& r) {
+  EMBER_ASSIGN(uint32_t n, count(r, 2));
+  for (uint32_t i = 0; i < n; i++) {
+    EMBER_ASSIGN(uint32_t t, tag_type(r));
+    m_->tags.push_back(t);
+  }
+  return Status::Ok();
+}
+
 Status Decoder::global_section(Reader& r) {
   EMBER_ASSIGN(uint32_t n, count(r, 3));
   for (uint32_t i = 0; i < n; i++) {
@@ -356,7 +389,7 @@ Status Decoder::export_section(Reader& r) {
     EMBER_ASSIGN(e.name, r.name());
     uint64_t at = r.offset();
     EMBER_ASSIGN(uint8_t kind, r.u8());
-    if (kind > 3) return r.fail_at("malformed export kind", at);
+    if (kind > 4) return r.fail_at("malformed export kind", at);
     e.kind = static_cast<ExternKind>(kind);
     EMBER_ASSIGN(e.index, r.u32());
     m_->exports.push_back(std::move(e));

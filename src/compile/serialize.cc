@@ -336,7 +336,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
       case ExternKind::Table: o.table(im.table); break;
       case ExternKind::Memory: o.memory(im.memory); break;
       case ExternKind::Global: o.global(im.global); break;
-      case ExternKind::Tag: break;
+      case ExternKind::Tag: o.u32(im.tag_type); break;
     }
   }
   // Index spaces: only the defined entries (imports are rebuilt from IMPT).
@@ -355,6 +355,9 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   o.section("MEMS");
   o.u32(uint32_t(m.memories.size() - m.num_imported_memories));
   for (size_t i = m.num_imported_memories; i < m.memories.size(); i++) o.memory(m.memories[i]);
+  o.section("TAGS");
+  o.u32(uint32_t(m.tags.size() - m.num_imported_tags));
+  for (size_t i = m.num_imported_tags; i < m.tags.size(); i++) o.u32(m.tags[i]);
   o.section("GLOB");
   o.u32(uint32_t(m.globals.size() - m.num_imported_globals));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
@@ -480,6 +483,12 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
         m.globals.push_back(GlobalDecl{im.global, {}});
         m.num_imported_globals++;
         break;
+      case uint8_t(ExternKind::Tag):
+        im.kind = ExternKind::Tag;
+        im.tag_type = in.u32();
+        m.tags.push_back(im.tag_type);
+        m.num_imported_tags++;
+        break;
       default: in.fail("bad import kind"); break;
     }
     m.imports.push_back(std::move(im));
@@ -496,6 +505,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("MEMS");
   for (uint32_t i = 0, n = in.count(18); i < n && !in.failed(); i++)
     m.memories.push_back(in.memory());
+  in.expect("TAGS");
+  for (uint32_t i = 0, n = in.count(4); i < n && !in.failed(); i++) m.tags.push_back(in.u32());
   in.expect("GLOB");
   for (uint32_t i = 0, n = in.count(14); i < n && !in.failed(); i++) {
     GlobalDecl g;
@@ -508,7 +519,7 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     Export e;
     e.name = in.name("export name");
     uint8_t kind = in.u8();
-    if (kind > uint8_t(ExternKind::Global)) in.fail("bad export kind");
+    if (kind > uint8_t(ExternKind::Tag)) in.fail("bad export kind");
     e.kind = ExternKind(kind);
     e.index = in.u32();
     m.exports.push_back(std::move(e));

@@ -46,7 +46,7 @@
 namespace ember::rt {
 
 constexpr uint8_t kSerializedMagic[8] = {0x00, 'e', 'm', 'b', 'e', 'r', 'c', 'w'};
-constexpr uint32_t kSerializedFormat = 2;  // 2: memory page sizes, table initializers
+constexpr uint32_t kSerializedFormat = 2;  // 2: memory page sizes, table initializers, tags
 
 // True if `bytes` starts with the serialized-module magic.
 bool is_serialized(std::span<const uint8_t> bytes);

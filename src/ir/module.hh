@@ -41,6 +41,7 @@ struct Import {
   TableType table;         // kind == Table
   MemoryType memory;       // kind == Memory
   GlobalType global;       // kind == Global
+  uint32_t tag_type = 0;   // kind == Tag: type index (a function type without results)
 };
 
 struct Export {
@@ -116,6 +117,7 @@ struct ModuleData {
   std::vector<std::pair<uint32_t, ConstExpr>> table_inits;
   std::vector<MemoryType> memories;  // imports first
   std::vector<GlobalDecl> globals;   // imports first
+  std::vector<uint32_t> tags;        // type index of every tag, imports first
   std::vector<Export> exports;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;
@@ -134,6 +136,7 @@ struct ModuleData {
   uint32_t num_imported_tables = 0;
   uint32_t num_imported_memories = 0;
   uint32_t num_imported_globals = 0;
+  uint32_t num_imported_tags = 0;
 
   // Filled by validation/translation.
   std::vector<uint32_t> type_ids;  // engine-canonical id of each entry of `types`

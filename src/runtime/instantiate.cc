@@ -122,7 +122,7 @@ Status bind_imports(const ModuleData& m, std::span<const Extern> imports, Module
       case ExternKind::Table: inst.tables.push_back(e.table()); break;
       case ExternKind::Memory: inst.memories.push_back(e.memory()); break;
       case ExternKind::Global: inst.globals.push_back(e.global()); break;
-      case ExternKind::Tag: return Error(ErrorKind::Unlinkable, "tag imports are not supported");
+      case ExternKind::Tag: inst.tags.push_back(e.tag()); break;
     }
   }
   return Status::Ok();
@@ -160,6 +160,8 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     MemoryInst* mem = inst.memories[image->memory];
     inst.memory_imaged = platform::vm_map_image(mem->base, image->size, image->fd);
   }
+  for (size_t i = m.num_imported_tags; i < m.tags.size(); i++)
+    inst.tags.push_back(create_tag(s, m.types[m.tags[i]]));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
     Slot slots[2] = {v.lo, v.hi};
@@ -273,7 +275,16 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
       if (!(ext.global()->type == imp.global)) return unlinkable(imp, "global types do not match");
       return Status::Ok();
     }
-    case ExternKind::Tag: break;
+    case ExternKind::Tag: {
+      // Tag types match exactly (canonical type ids, as for call_indirect).
+      const FuncType& want = m.types[imp.tag_type];
+      const TagInst& have = *ext.tag();
+      if (m.type_ids.size() > imp.tag_type ? have.type_id != m.type_ids[imp.tag_type]
+                                           : !(have.type == want))
+        return unlinkable(imp, "tag types do not match: expected " + want.to_string() +
+                                   ", found " + have.type.to_string());
+      return Status::Ok();
+    }
   }
   return unlinkable(imp, "unsupported import kind");
 }
@@ -328,7 +339,7 @@ Extern export_extern(const ModuleInst& inst, const Export& e) {
     case ExternKind::Table: return {e.kind, inst.tables[e.index]};
     case ExternKind::Memory: return {e.kind, inst.memories[e.index]};
     case ExternKind::Global: return {e.kind, inst.globals[e.index]};
-    case ExternKind::Tag: break;
+    case ExternKind::Tag: return {e.kind, inst.tags[e.index]};
   }
   return {e.kind, nullptr};
 }

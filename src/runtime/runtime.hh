@@ -32,7 +32,7 @@ constexpr uint64_t kMaxTableElements = 10'000'000;
 // A reference to an entity in a store: what imports and exports are made of.
 struct Extern {
   ExternKind kind = ExternKind::Func;
-  void* ptr = nullptr;  // FuncInst* / TableInst* / MemoryInst* / GlobalInst*
+  void* ptr = nullptr;  // FuncInst* / TableInst* / MemoryInst* / GlobalInst* / TagInst*
 
   FuncInst* func() const {
     return kind == ExternKind::Func ? static_cast<FuncInst*>(ptr) : nullptr;
@@ -46,6 +46,7 @@ struct Extern {
   GlobalInst* global() const {
     return kind == ExternKind::Global ? static_cast<GlobalInst*>(ptr) : nullptr;
   }
+  TagInst* tag() const { return kind == ExternKind::Tag ? static_cast<TagInst*>(ptr) : nullptr; }
 };
 
 // ---- entities ----------------------------------------------------------------
@@ -57,6 +58,9 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t);
 Expected<TableInst*> create_table(StoreData& s, const TableType& t, void* init);
 // A global holding `value` (two slots are read only for v128).
 GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value);
+// A tag of type `t` (a function type without results), distinct from every
+// other tag; its canonical type id is interned in the engine.
+TagInst* create_tag(StoreData& s, const FuncType& t);
 // A host function; its canonical type id is interned in the engine.
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn);
 // A fresh externref object.

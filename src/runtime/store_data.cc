@@ -214,6 +214,13 @@ GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value) 
   return &g;
 }
 
+TagInst* create_tag(StoreData& s, const FuncType& t) {
+  TagInst& tag = s.tags.emplace_back();
+  tag.type = t;
+  tag.type_id = s.engine->types.intern(t);
+  return &tag;
+}
+
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn) {
   FuncInst& f = s.funcs.emplace_back();
   f.host = &s.host_funcs.emplace_back(HostFunc{std::move(fn), std::move(type)});

@@ -160,6 +160,13 @@ struct FuncInst {
   bool is_host() const { return host != nullptr; }
 };
 
+// An exception tag (exceptions): its identity is its address; its type
+// is a function type without results (the payload's types).
+struct TagInst {
+  FuncType type;
+  uint32_t type_id = 0;  // engine-canonical id of `type`
+};
+
 struct DataInst {
   const uint8_t* bytes = nullptr;
   uint64_t size = 0;  // 0 once dropped
@@ -173,6 +180,7 @@ struct ModuleInst {
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
+  std::vector<TagInst*> tags;  // imported, then defined
   std::vector<std::vector<void*>> elems;  // element segments; cleared on drop
   std::vector<DataInst> datas;
 };
@@ -193,6 +201,7 @@ struct StoreData {
   std::deque<TableInst> tables;
   std::deque<MemoryInst> memories;
   std::deque<GlobalInst> globals;
+  std::deque<TagInst> tags;
   std::deque<ModuleInst> instances;
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern

@@ -306,10 +306,12 @@ Status WatParser::scan_definition(const Token& kw) {
   IndexSpace& sp = k == "func"     ? func_sp_
                    : k == "table"  ? table_sp_
                    : k == "memory" ? mem_sp_
+                   : k == "tag"    ? tag_sp_
                                    : global_sp_;
   const char* what = k == "func"     ? "function"
                      : k == "table"  ? "table"
                      : k == "memory" ? "memory"
+                     : k == "tag"    ? "tag"
                                      : "global";
   EMBER_TRY(define(sp, what));
   bool is_import = false;
@@ -352,15 +354,17 @@ Status WatParser::scan_field() {
                      : dk.text == "table"  ? &table_sp_
                      : dk.text == "memory" ? &mem_sp_
                      : dk.text == "global" ? &global_sp_
+                     : dk.text == "tag"    ? &tag_sp_
                                            : nullptr;
     if (dk.kind != Tok::Keyword || !sp) return error("unexpected token");
     next();
     EMBER_TRY(define(*sp, sp == &func_sp_    ? "function"
                           : sp == &table_sp_ ? "table"
                           : sp == &mem_sp_   ? "memory"
+                          : sp == &tag_sp_   ? "tag"
                                              : "global"));
     EMBER_TRY(note_import(kw, true, ""));
-  } else if (k == "func" || k == "table" || k == "memory" || k == "global") {
+  } else if (k == "func" || k == "table" || k == "memory" || k == "global" || k == "tag") {
     EMBER_TRY(scan_definition(kw));
   } else if (k == "elem") {
     EMBER_TRY(define(elem_sp_, "elem segment"));
@@ -396,6 +400,7 @@ Status WatParser::parse_field() {
   if (k == "table") return parse_table();
   if (k == "memory") return parse_memory();
   if (k == "global") return parse_global();
+  if (k == "tag") return parse_tag();
   if (k == "export") return parse_export();
   if (k == "start") return parse_start();
   if (k == "elem") return parse_elem();
@@ -427,12 +432,41 @@ Status WatParser::parse_import() {
     cur_mem_++;
     imports_.push_back(2);
     EMBER_TRY(parse_memory_type(imports_));
+  } else if (k == "tag") {
+    cur_tag_++;
+    imports_.push_back(4);
+    EMBER_TRY(parse_tag_type(imports_));
   } else {
     cur_global_++;
     imports_.push_back(3);
     EMBER_TRY(parse_global_type(imports_));
   }
   EMBER_TRY(expect(Tok::RParen));
+  return expect(Tok::RParen);
+}
+
+// A tag type: attribute 0 (exception), then the type index of its typeuse.
+Status WatParser::parse_tag_type(Buf& out) {
+  EMBER_ASSIGN(TypeUse tu, parse_typeuse(false));
+  EMBER_ASSIGN(uint32_t ti, resolve_typeuse(tu));
+  out.push_back(0x00);
+  put_uleb(out, ti);
+  return Status::Ok();
+}
+
+// `(tag $id? (export ...)* (import ...)? typeuse)`.
+Status WatParser::parse_tag() {
+  pos_ += 2;
+  const uint32_t index = cur_tag_++;
+  if (at(Tok::Id)) next();
+  EMBER_TRY(parse_inline_exports(ExternKind::Tag, index));
+  if (at_lparen_kw("import")) {
+    EMBER_TRY(parse_inline_import(ExternKind::Tag, index));
+    EMBER_TRY(parse_tag_type(imports_));
+    return expect(Tok::RParen);
+  }
+  n_tags_++;
+  EMBER_TRY(parse_tag_type(tags_));
   return expect(Tok::RParen);
 }
 
@@ -678,6 +712,10 @@ Status WatParser::parse_export() {
     kind = ExternKind::Global;
     sp = &global_sp_;
     what = "global";
+  } else if (k == "tag") {
+    kind = ExternKind::Tag;
+    sp = &tag_sp_;
+    what = "tag";
   } else return error("unexpected token");
   next();
   EMBER_ASSIGN(uint32_t index, parse_index(*sp, what));

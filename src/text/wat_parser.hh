@@ -100,6 +100,7 @@ class WatParser {
   Status parse_table_type(Buf& out);
   Status parse_memory_type(Buf& out);
   Status parse_global_type(Buf& out);
+  Status parse_tag_type(Buf& out);
   Status parse_functype_body(FuncType* ft);
 
   // ---- pass 1 ----
@@ -118,6 +119,7 @@ class WatParser {
   Status parse_table();
   Status parse_memory();
   Status parse_global();
+  Status parse_tag();
   Status parse_export();
   Status parse_start();
   Status parse_elem();
@@ -181,7 +183,7 @@ class WatParser {
   bool strict_annotations_ = false;
   std::vector<bool> annot_used_;  // per tl_.customs entry: taken by the parser
 
-  IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, elem_sp_, data_sp_;
+  IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, tag_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
   const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
@@ -189,8 +191,9 @@ class WatParser {
   uint32_t depth_ = 0;                                   // current instruction nesting
 
   // Pass-2 running indices and section contents.
-  uint32_t cur_func_ = 0, cur_table_ = 0, cur_mem_ = 0, cur_global_ = 0;
-  Buf imports_, tables_, mems_, globals_, exports_, elems_, codes_, datas_;
+  uint32_t cur_func_ = 0, cur_table_ = 0, cur_mem_ = 0, cur_global_ = 0, cur_tag_ = 0;
+  Buf imports_, tables_, mems_, globals_, tags_, exports_, elems_, codes_, datas_;
+  uint32_t n_tags_ = 0;
   uint32_t n_imports_ = 0, n_tables_ = 0, n_mems_ = 0, n_globals_ = 0, n_exports_ = 0, n_elems_ = 0,
            n_datas_ = 0;
   std::vector<uint32_t> func_types_;  // type index per defined function

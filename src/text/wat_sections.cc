@@ -191,7 +191,10 @@ void WatParser::emit_section(uint8_t id, Buf& out) const {
       if (!need_datacount_) return;
       put_uleb(b, n_datas_);
       return put_section(out, id, b);
-    default: return;  // tags: not written by the text parser
+    case 13:
+      if (n_tags_) put_vec_section(out, id, n_tags_, tags_);
+      return;
+    default: return;
   }
 }
 

@@ -105,8 +105,12 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
           return invalid("mutable globals cannot be imported");
         }
         break;
-      case ExternKind::Tag: return invalid("tags are not supported");
+      case ExternKind::Tag: break;  // with the defined tags below
     }
+  }
+  for (uint32_t t : m.tags) {
+    if (t >= m.types.size()) return invalid("unknown type");
+    if (!m.types[t].results.empty()) return invalid("non-empty tag result type");
   }
   for (uint32_t t : m.funcs) {
     if (t >= m.types.size()) return invalid("unknown type");
@@ -144,7 +148,9 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
       case ExternKind::Global:
         if (e.index >= m.globals.size()) return invalid("unknown global");
         break;
-      case ExternKind::Tag: return invalid("tags are not supported");
+      case ExternKind::Tag:
+        if (e.index >= m.tags.size()) return invalid("unknown tag");
+        break;
     }
   }
   if (m.start) {
