@@ -192,7 +192,10 @@ enum class ErrorKind : uint8_t {
   Unlinkable = 2,  // imports do not match at instantiation
   Trap = 3,        // a trap during instantiation (start function, segment init)
   Exhaustion = 4,  // a resource ran out (stack, memory, limits)
-  Internal = 5,    // anything else: I/O, bad API use, unsupported
+  Internal = 5,    // anything else: I/O, bad API use
+  // Well-formed input that uses a WebAssembly construct Ember does not
+  // implement yet (src/ir/pending.def): neither malformed nor invalid.
+  Unsupported = 6,
 };
 const char* error_kind_name(ErrorKind k);  // "malformed", ...; Internal is "error"
 

@@ -151,14 +151,14 @@ Expected<ValType> Decoder::val_type(Reader& r) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t b, r.u8());
   ValType t;
-  if (!val_type_from_byte(b, &t)) return r.fail_at("malformed value type", at);
+  if (!val_type_from_byte(b, &t)) return type_byte_error(b, features_, at, "malformed value type");
   return t;
 }
 
 Expected<ValType> Decoder::ref_type(Reader& r) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t b, r.u8());
-  if (b != 0x70 && b != 0x6F) return r.fail_at("malformed reference type", at);
+  if (b != 0x70 && b != 0x6F) return type_byte_error(b, features_, at, "malformed reference type");
   return static_cast<ValType>(b);
 }
 
@@ -229,7 +229,10 @@ Status Decoder::type_section(Reader& r) {
   for (uint32_t i = 0; i < n; i++) {
     uint64_t at = r.offset();
     EMBER_ASSIGN(uint8_t form, r.u8());
-    if (form != 0x60) return r.fail_at("integer representation too long", at);
+    if (form != 0x60) {
+      if (pending_type_by_byte(form)) return type_byte_error(form, features_, at, "");
+      return r.fail_at("integer representation too long", at);
+    }
     FuncType ft;
     EMBER_ASSIGN(uint32_t np, count(r));
     ft.params.reserve(np);
@@ -289,6 +292,8 @@ Status Decoder::import_section(Reader& r) {
         break;
       }
       case 4: {
+        // Without exceptions (Wasm 2.0) kind 4 is no kind at all.
+        if (!features_.has(Feature::Exceptions)) return r.fail_at("malformed import kind", at);
         im.kind = ExternKind::Tag;
         EMBER_ASSIGN(im.tag_type, tag_type(r));
         m_->tags.push_back(im.tag_type);
@@ -389,7 +394,8 @@ Status Decoder::export_section(Reader& r) {
     EMBER_ASSIGN(e.name, r.name());
     uint64_t at = r.offset();
     EMBER_ASSIGN(uint8_t kind, r.u8());
-    if (kind > 4) return r.fail_at("malformed export kind", at);
+    if (kind > (features_.has(Feature::Exceptions) ? 4 : 3))
+      return r.fail_at("malformed export kind", at);
     e.kind = static_cast<ExternKind>(kind);
     EMBER_ASSIGN(e.index, r.u32());
     m_->exports.push_back(std::move(e));

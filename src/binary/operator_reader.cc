@@ -3,6 +3,26 @@
 
 namespace ember {
 
+namespace {
+Error pending_error(const PendingConstruct& p, const FeatureSet& features, uint64_t at) {
+  bool invalid;
+  std::string msg = pending_message(p, features, &invalid);
+  return Error(invalid ? ErrorKind::Invalid : ErrorKind::Unsupported, std::move(msg), at);
+}
+}  // namespace
+
+Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed) {
+  if (const PendingConstruct* p = pending_type_by_byte(b)) return pending_error(*p, features, at);
+  return Error(ErrorKind::Malformed, malformed, at);
+}
+
+std::optional<Error> pending_op_error(uint8_t prefix, uint32_t code, const FeatureSet& features,
+                                      uint64_t at) {
+  if (const PendingConstruct* p = pending_op_by_code(prefix, code))
+    return pending_error(*p, features, at);
+  return std::nullopt;
+}
+
 Status OperatorReader::next(Instr* out) {
   out->offset = r_.offset();
   EMBER_ASSIGN(uint8_t b, r_.u8());
@@ -12,8 +32,14 @@ Status OperatorReader::next(Instr* out) {
     prefix = b;
     EMBER_ASSIGN(code, r_.u32());
   }
+  if (b == 0xFB || b == 0xFE) {  // the GC and threads prefixes: pending as a whole
+    if (auto e = pending_op_error(b, 0, features_, out->offset)) return std::move(*e);
+  }
   out->info = op_by_code(prefix, code);
-  if (!out->info) return r_.fail_at("illegal opcode", out->offset);
+  if (!out->info) {
+    if (auto e = pending_op_error(prefix, code, features_, out->offset)) return std::move(*e);
+    return r_.fail_at("illegal opcode", out->offset);
+  }
   return immediates(out);
 }
 
@@ -122,9 +148,11 @@ Status OperatorReader::select_types(Instr* out) {
   EMBER_ASSIGN(uint32_t n, r_.u32());
   types_.clear();
   for (uint32_t i = 0; i < n; i++) {
+    const uint64_t at = r_.offset();
     EMBER_ASSIGN(uint8_t byte, r_.u8());
     ValType t;
-    if (!val_type_from_byte(byte, &t)) return r_.fail("malformed value type");
+    if (!val_type_from_byte(byte, &t))
+      return type_byte_error(byte, features_, at, "malformed value type");
     types_.push_back(t);
   }
   out->types = types_;
@@ -136,7 +164,7 @@ Status OperatorReader::heap_type(ValType* out) {
   uint64_t at = r_.offset();
   EMBER_ASSIGN(uint8_t byte, r_.u8());
   if (byte != uint8_t(ValType::FuncRef) && byte != uint8_t(ValType::ExternRef)) {
-    return r_.fail_at("malformed reference type", at);
+    return type_byte_error(byte, features_, at, "malformed reference type");
   }
   *out = ValType(byte);
   return Status::Ok();
@@ -156,6 +184,7 @@ Status OperatorReader::block_type(BlockType* out) {
     return Status::Ok();
   }
   uint64_t at = r_.offset();
+  if (pending_type_by_byte(b)) return type_byte_error(b, features_, at, "malformed value type");
   EMBER_ASSIGN(int64_t idx, r_.s33());
   if (idx < 0) return r_.fail_at("malformed value type", at);
   out->kind = BlockType::Kind::Index;

@@ -73,6 +73,16 @@ struct Instr {
   Op op() const { return info->op; }
 };
 
+// The error for a byte that is no value type Ember implements: a Wasm 3.0
+// type of ir/pending.def names its proposal (Invalid when the proposal is
+// off, Unsupported "not supported yet" when on); any other byte is Malformed
+// `malformed`.
+Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed);
+// The same for an opcode (prefix 0 for one byte): nullopt if it is no
+// pending operator either.
+std::optional<Error> pending_op_error(uint8_t prefix, uint32_t code, const FeatureSet& features,
+                                      uint64_t at);
+
 class OperatorReader {
  public:
   // Where the operators come from decides one check: memory.init and

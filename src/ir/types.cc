@@ -97,6 +97,69 @@ int trap_wasmtime_code(TrapCode c) {
   return kTraps[static_cast<size_t>(c)].code;
 }
 
+namespace {
+constexpr uint32_t kAnyCode = UINT32_MAX;
+struct PendingOp {
+  uint8_t prefix;
+  uint32_t code;
+  PendingConstruct c;
+};
+constexpr PendingOp kPendingOps[] = {
+#define EMBER_PENDING_OP(prefix, code, name, feature, what) \
+  {prefix, code, {name, Feature::feature, what}},
+#include "ir/pending.def"
+};
+struct PendingType {
+  uint8_t byte;
+  PendingConstruct c;
+};
+constexpr PendingType kPendingTypes[] = {
+#define EMBER_PENDING_TYPE(byte, name, feature, what) {byte, {name, Feature::feature, what}},
+#include "ir/pending.def"
+};
+// How an error names a proposal (wasmtime's spelling where it has one).
+const char* proposal_name(Feature f) {
+  switch (f) {
+    case Feature::Exceptions: return "exceptions";
+    case Feature::FunctionReferences: return "function references";
+    case Feature::Gc: return "gc";
+    case Feature::Threads: return "threads";
+    default: return feature_name(f);
+  }
+}
+}  // namespace
+
+const PendingConstruct* pending_op_by_code(uint8_t prefix, uint32_t code) {
+  for (const PendingOp& p : kPendingOps)
+    if (p.prefix == prefix && (p.code == code || p.code == kAnyCode)) return &p.c;
+  return nullptr;
+}
+
+const PendingConstruct* pending_op_by_mnemonic(std::string_view m) {
+  for (const PendingOp& p : kPendingOps)
+    if (p.code != kAnyCode && m == p.c.name) return &p.c;
+  // The GC and threads prefixes by their mnemonics' shapes.
+  for (std::string_view gc : {"struct.", "array.", "i31.", "ref.i31", "ref.test", "ref.cast",
+                              "br_on_cast", "any.convert_extern", "extern.convert_any"})
+    if (m.starts_with(gc)) return pending_op_by_code(0xFB, 0);
+  if (m.find(".atomic.") != std::string_view::npos || m == "atomic.fence")
+    return pending_op_by_code(0xFE, 0);
+  return nullptr;
+}
+
+const PendingConstruct* pending_type_by_byte(uint8_t b) {
+  for (const PendingType& p : kPendingTypes)
+    if (p.byte == b) return &p.c;
+  return nullptr;
+}
+
+std::string pending_message(const PendingConstruct& p, const FeatureSet& features, bool* invalid) {
+  *invalid = !features.has(p.feature);
+  if (*invalid) return std::string(proposal_name(p.feature)) + " support is not enabled";
+  std::string name = p.name;
+  return (name.empty() ? "" : name + ": ") + p.what + " are not supported yet";
+}
+
 FeatureSet FeatureSet::defaults() {
   FeatureSet s;
   for (size_t i = 1; i < kFeatureCount; i++) s.set(static_cast<Feature>(i), kFeatures[i].on);

@@ -110,4 +110,20 @@ const OpInfo* op_by_code(uint8_t prefix, uint32_t code);
 // Lookup by text mnemonic; nullptr if none. `select` maps to Op::Select.
 const OpInfo* op_by_mnemonic(std::string_view mnemonic);
 
+// A construct of ir/pending.def: a Wasm 3.0 operator, value type or type
+// form Ember knows but does not implement yet.
+struct PendingConstruct {
+  const char* name;  // mnemonic or type name ("" for a whole prefix)
+  Feature feature;
+  const char* what;  // "exception handling instructions", ...
+};
+const PendingConstruct* pending_op_by_code(uint8_t prefix, uint32_t code);
+const PendingConstruct* pending_op_by_mnemonic(std::string_view mnemonic);
+const PendingConstruct* pending_type_by_byte(uint8_t b);
+// Why a module using `p` is refused: its proposal is off (`*invalid` set:
+// the module is invalid under these features, "exceptions support is not
+// enabled"), or on but not implemented yet (`*invalid` cleared: "try_table:
+// exception handling instructions are not supported yet").
+std::string pending_message(const PendingConstruct& p, const FeatureSet& features, bool* invalid);
+
 }  // namespace ember

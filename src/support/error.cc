@@ -12,6 +12,7 @@ const char* error_kind_name(ErrorKind k) {
     case ErrorKind::Trap: return "trap";
     case ErrorKind::Exhaustion: return "exhaustion";
     case ErrorKind::Internal: return "error";
+    case ErrorKind::Unsupported: return "unsupported";
   }
   return "error";
 }

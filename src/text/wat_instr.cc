@@ -60,6 +60,12 @@ Status WatParser::parse_plain(Buf& out) {
   const Token& t = peek();
   if (t.text == "select") return parse_select(out);
   const OpInfo* info = op_by_mnemonic(t.text);
+  if (!info) {
+    if (const PendingConstruct* p = pending_op_by_mnemonic(t.text))
+      return Error::at_text(ErrorKind::Unsupported,
+                            std::string(t.text) + ": " + p->what + " are not supported yet", t.line,
+                            t.col);
+  }
   if (!info || info->imm == ImmKind::Block || info->op == Op::Else || info->op == Op::End)
     return error("unknown operator " + std::string(t.text));
   next();

@@ -88,6 +88,7 @@ class WatParser {
   // ---- small syntax pieces (wat_module.cc) ----
   Expected<ValType> parse_valtype();
   Expected<ValType> parse_reftype();
+  Error type_error(const Token& t) const;
   Expected<uint64_t> parse_u64_lit(uint64_t max);
   bool at_index() const { return at(Tok::Id) || at(Tok::Number); }
   Expected<uint32_t> parse_index(const IndexSpace& sp, const char* what);
