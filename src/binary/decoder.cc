@@ -351,11 +351,12 @@ Status Decoder::memory_section(Reader& r) {
 }
 
 // A tag type: attribute 0 (exception), then the index of a function type
-// (without results: the validator checks). Exceptions only.
+// (without results: the validator checks). Exceptions only: without them the
+// binary format has no tags, so a tag is malformed (as the 2.0 testsuite
+// says), with wasmtime's message, like the other gated encodings above.
 Expected<uint32_t> Decoder::tag_type(Reader& r) {
   const uint64_t at = r.offset();
-  if (!features_.has(Feature::Exceptions))
-    return Error(ErrorKind::Invalid, "exceptions proposal not enabled", at);
+  if (!features_.has(Feature::Exceptions)) return r.fail_at("exceptions proposal not enabled", at);
   EMBER_ASSIGN(uint8_t attribute, r.u8());
   if (attribute != 0) return r.fail_at("malformed tag attribute", at);
   return r.u32();

@@ -281,8 +281,8 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
       const TagInst& have = *ext.tag();
       if (m.type_ids.size() > imp.tag_type ? have.type_id != m.type_ids[imp.tag_type]
                                            : !(have.type == want))
-        return unlinkable(imp, "tag types do not match: expected " + want.to_string() +
-                                   ", found " + have.type.to_string());
+        return unlinkable(imp, "tag types do not match: expected " + want.to_string() + ", found " +
+                                   have.type.to_string());
       return Status::Ok();
     }
   }

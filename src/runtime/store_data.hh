@@ -180,7 +180,7 @@ struct ModuleInst {
   std::vector<TableInst*> tables;
   std::vector<MemoryInst*> memories;
   std::vector<GlobalInst*> globals;
-  std::vector<TagInst*> tags;  // imported, then defined
+  std::vector<TagInst*> tags;             // imported, then defined
   std::vector<std::vector<void*>> elems;  // element segments; cleared on drop
   std::vector<DataInst> datas;
 };
