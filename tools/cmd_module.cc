@@ -553,7 +553,7 @@ std::string type_text(const ExternType& t) {
                   : " (pagesize " + std::to_string(t.memory.page_size()) + ")");
     case ExternKind::Global:
       return std::string("global ") + (t.global.mut ? "mut " : "") + val_type_name(t.global.type);
-    case ExternKind::Tag: return "tag";
+    case ExternKind::Tag: return "tag " + t.tag.functype.to_string();
   }
   return "?";
 }

@@ -56,8 +56,8 @@ class Linker {
   // that traps "unknown import `m::n` was called".
   void define_unknown_imports_as_traps(const Module& module);
   // For every import of `module` without a definition: a function returning
-  // zeros and null references, or a global (zero or null), memory or table
-  // (null elements) of the imported type created in `store`.
+  // zeros and null references, or a global (zero or null), memory, table
+  // (null elements) or tag (a new one) of the imported type created in `store`.
   void define_unknown_imports_as_default_values(Store& store, const Module& module);
 
   // The definition as an extern of `store`; none when there is none. Throws

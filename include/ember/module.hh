@@ -32,6 +32,7 @@ struct ExternType {
   TableType table;
   MemoryType memory;
   GlobalType global;
+  TagType tag;
 };
 
 struct ImportType {

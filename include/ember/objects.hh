@@ -1,5 +1,5 @@
 // Values and store handles: Val, ExternRef, Func, Memory, Table, Global,
-// Extern, and host functions built from C++ callables.
+// Tag, Extern, and host functions built from C++ callables.
 //
 // Every handle is a (store, entity) pair of plain pointers: cheap to copy,
 // valid while its Store lives (see store.hh). Operations throw WasmError or
@@ -36,6 +36,7 @@ struct FuncInst;
 struct MemoryInst;
 struct TableInst;
 struct GlobalInst;
+struct TagInst;
 struct ExternObj;
 struct HostCall;
 }  // namespace rt
@@ -401,19 +402,43 @@ class Global {
   rt::GlobalInst* global_;
 };
 
+// An exception tag (exceptions): what a thrown exception is identified by.
+// A tag is its definition: each Tag::create makes a new one, and so does
+// each instantiation of a module for each tag the module defines. Two tags
+// of equal types are still different tags; operator== is identity. An
+// imported tag matches when its type equals the import's (exactly).
+class Tag {
+ public:
+  // A new tag, distinct from every other. Throws WasmError (Internal) when
+  // the type has results: an exception's payload is the params only. The
+  // engine's exceptions switch gates modules, not this.
+  static Tag create(Store& store, const TagType& type);
+  TagType type() const;
+
+  Tag(rt::StoreData* s, rt::TagInst* t) : store_(s), tag_(t) {}
+  rt::TagInst* raw() const { return tag_; }
+  rt::StoreData* store() const { return store_; }
+  bool operator==(const Tag& o) const { return tag_ == o.tag_; }
+
+ private:
+  rt::StoreData* store_;
+  rt::TagInst* tag_;
+};
+
 // The errors Func::call, Memory::grow and Table::grow throw, for embedders
 // that check first or whose integers do not fit in 64 bits: a call with the
 // wrong number of arguments, and a growth by `amount` (as written) that failed.
 WasmError argument_count_error(size_t given, size_t expected);
 WasmError grow_error(ExternKind kind, std::string_view amount);
 
-// Any of the four: what imports take and exports give.
+// Any of the five: what imports take and exports give.
 class Extern {
  public:
   Extern(const Func& f) : kind_(ExternKind::Func), store_(f.store()), ptr_(f.raw()) {}
   Extern(const Memory& m);
   Extern(const Table& t);
   Extern(const Global& g);
+  Extern(const Tag& t);
   Extern(ExternKind k, rt::StoreData* s, void* p) : kind_(k), store_(s), ptr_(p) {}
 
   ExternKind kind() const { return kind_; }
@@ -421,6 +446,7 @@ class Extern {
   std::optional<Memory> memory() const;
   std::optional<Table> table() const;
   std::optional<Global> global() const;
+  std::optional<Tag> tag() const;
   rt::StoreData* store() const { return store_; }
   void* raw() const { return ptr_; }
 

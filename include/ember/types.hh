@@ -101,6 +101,14 @@ struct GlobalType {
   bool operator==(const GlobalType& o) const { return type == o.type && mut == o.mut; }
 };
 
+// The type of an exception tag (exceptions): the signature of its payload.
+// The function type's params are the values an exception of the tag carries;
+// a tag that wasm can define or that Tag::create makes has no results.
+struct TagType {
+  FuncType functype;
+  bool operator==(const TagType& o) const { return functype == o.functype; }
+};
+
 // What an import or export is; the value is its binary encoding.
 enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3, Tag = 4 };
 const char* extern_kind_name(ExternKind k);  // "func", "table", ...

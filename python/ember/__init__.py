@@ -17,7 +17,7 @@ from ._value import Val
 from . import _ember
 from ._runtime import Engine, Instance, InstanceExports, Module, wat2wasm
 from ._wasi import DirPerms, FilePerms, WasiConfig
-from ._unsupported import SharedMemory, StoreContext, Tag
+from ._unsupported import SharedMemory, StoreContext
 
 Store = _ember.Store
 Func = _ember.Func
@@ -25,6 +25,7 @@ Caller = _ember.Caller
 Memory = _ember.Memory
 Table = _ember.Table
 Global = _ember.Global
+Tag = _ember.Tag
 
 from ._linker import InstancePre, Linker  # noqa: E402  (needs the classes above)
 from . import aio  # noqa: E402  (Ember's asyncio support)
@@ -41,7 +42,7 @@ def _ubyte_array(address: int, size: int) -> Any:
 _ember._init({
     "WasmtimeError": WasmtimeError, "Trap": Trap, "ExitTrap": ExitTrap,
     "ValType": ValType, "FuncType": FuncType, "GlobalType": GlobalType,
-    "TableType": TableType, "MemoryType": MemoryType, "Limits": Limits,
+    "TableType": TableType, "MemoryType": MemoryType, "TagType": TagType, "Limits": Limits,
     "Val": Val, "Engine": Engine, "Module": Module, "WasiConfig": WasiConfig,
     "_ubyte_ptr": _ubyte_ptr, "_ubyte_array": _ubyte_array,
 })

@@ -14,7 +14,7 @@ from ._managed import Managed
 from ._runtime import Engine, Instance, Module
 from ._types import FuncType
 
-_EXTERN_TYPES = (_ember.Func, _ember.Memory, _ember.Table, _ember.Global)
+_EXTERN_TYPES = (_ember.Func, _ember.Memory, _ember.Table, _ember.Global, _ember.Tag)
 
 
 def _check_names(module: Any, name: Any) -> None:
@@ -67,7 +67,7 @@ class Linker(Managed):
             store: The Store (or a Caller) the item belongs to.
             module: The import's module name.
             name: The import's name.
-            item: A Func, Memory, Table or Global of `store`.
+            item: A Func, Memory, Table, Global or Tag of `store`.
 
         Raises:
             AttributeError: If `module` or `name` is not a str.
@@ -213,7 +213,7 @@ class Linker(Managed):
             name: The item's name.
 
         Returns:
-            The Func, Memory, Table or Global defined under that name.
+            The Func, Memory, Table, Global or Tag defined under that name.
 
         Raises:
             WasmtimeError: If nothing is defined under that name.

@@ -335,7 +335,7 @@ class Instance:
     Args:
         store: The Store (or a Caller) to instantiate in.
         module: A module of the store's engine.
-        imports: One extern (Func, Memory, Table or Global of `store`) per
+        imports: One extern (Func, Memory, Table, Global or Tag of `store`) per
             import of the module, in import order.
 
     Raises:

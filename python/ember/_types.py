@@ -350,32 +350,43 @@ class MemoryType(Managed):
 class TagType(Managed):
     """The type of an exception tag: the signature of its payload.
 
+    As in wasmtime, the constructor consumes `functype`: using that FuncType
+    afterwards raises ValueError (`functype` gives one of the TagType's own).
+    A type with results describes no tag: `Tag` refuses it.
+
     Args:
         functype: The payload's signature (its params; no results).
 
     Raises:
         TypeError: If `functype` is not a FuncType.
-        ValueError: If `functype` was closed.
+        ValueError: If `functype` was closed or already consumed.
     """
 
     def __init__(self, functype: FuncType) -> None:
         if not isinstance(functype, FuncType):
-            raise TypeError("expected FuncType")
-        functype.ptr()
-        self._functype = functype
+            raise TypeError("expected a FuncType")
+        functype._consume()
+        self._params = list(functype._params)
+        self._results = list(functype._results)
         self._h = True
 
     @property
     def functype(self) -> FuncType:
-        """The payload's signature."""
+        """The payload's signature (a new FuncType at each read)."""
         self.ptr()
-        return self._functype
+        return FuncType(self._params, self._results)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TagType) and self._functype == other._functype
+        return (isinstance(other, TagType) and self._params == other._params
+                and self._results == other._results)
 
     def __hash__(self) -> int:
-        return hash(self._functype)
+        return hash((tuple(self._params), tuple(self._results)))
+
+    def __repr__(self) -> str:
+        p = ", ".join(map(str, self._params))
+        r = ", ".join(map(str, self._results))
+        return f"TagType(FuncType([{p}], [{r}]))"
 
 
 AsExternType = Union[FuncType, TableType, MemoryType, GlobalType, TagType]

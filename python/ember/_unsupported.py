@@ -1,14 +1,14 @@
 """Names of wasmtime's API whose features Ember does not have yet:
-`SharedMemory` (threads), `Tag`/`TagType` payloads (exceptions) and
-`StoreContext` (component model). Their constructors check their arguments
-as wasmtime does, then raise WasmtimeError.
+`SharedMemory` (threads) and `StoreContext` (component model). Their
+constructors check their arguments as wasmtime does, then raise
+WasmtimeError.
 """
 from typing import Any
 
 from . import _ember
 from ._error import WasmtimeError
 from ._managed import Managed
-from ._types import MemoryType, TagType
+from ._types import MemoryType
 
 
 class SharedMemory(Managed):
@@ -35,24 +35,6 @@ class SharedMemory(Managed):
         if not engine._settings.get("shared_memory", False):
             raise WasmtimeError("shared memory is not enabled (Config.shared_memory)")
         raise WasmtimeError("shared memories are not supported yet")
-
-
-class Tag:
-    """An exception tag (exception handling is not supported yet).
-
-    Args:
-        store: The store to make the tag in.
-        ty: The tag's type.
-
-    Raises:
-        TypeError: If `ty` is not a TagType.
-        WasmtimeError: Always otherwise: Ember has no tags yet.
-    """
-
-    def __init__(self, store: Any, ty: TagType) -> None:
-        if not isinstance(ty, TagType):
-            raise TypeError("expected TagType")
-        raise WasmtimeError("exception tags are not supported yet")
 
 
 class StoreContext:

@@ -14,7 +14,7 @@
 //
 // Invariants:
 //  - every Python-visible handle to a store entity (Func, Memory, Table,
-//    Global, instance) is (store id, API handle). The handle is only used
+//    Global, Tag, instance) is (store id, API handle). The handle is only used
 //    after `Handle::get` proved that the store passed in is open, held by
 //    this thread (StoreScope) and has that id, so a handle outliving or
 //    crossing its store raises instead of crashing;
@@ -43,7 +43,7 @@ namespace ember::py {
 // Python objects from the pure-Python package, set by `_init`.
 struct PyRefs {
   nb::object WasmtimeError, Trap, ExitTrap;
-  nb::object ValType, FuncType, GlobalType, TableType, MemoryType, Limits;
+  nb::object ValType, FuncType, GlobalType, TableType, MemoryType, TagType, Limits;
   nb::object Val, Engine, Module, WasiConfig;
   nb::object valtype_from_code;   // ValType._from_code
   nb::object trap_create;         // Trap._create(message, code, frames)
@@ -179,6 +179,7 @@ struct FuncHandle : Handle<Func> {
 struct MemoryHandle : Handle<Memory> {};
 struct TableHandle : Handle<Table> {};
 struct GlobalHandle : Handle<Global> {};
+struct TagHandle : Handle<Tag> {};
 struct InstanceHandle : Handle<Instance> {};
 
 FuncHandle func_handle(const PyStore& s, const Func& f);
@@ -190,7 +191,7 @@ HostCallback python_host(FuncType type, nb::handle fn, bool access_caller);
 
 // The Python object for an extern of store `s`.
 nb::object wrap_extern(PyStore& s, const Extern& e);
-// The extern behind a Python Func/Memory/Table/Global of store `s`;
+// The extern behind a Python Func/Memory/Table/Global/Tag of store `s`;
 // TypeError for anything else.
 Extern unwrap_extern(PyStore& s, nb::handle obj);
 
@@ -218,10 +219,13 @@ nb::object py_functype(const FuncType& t);
 nb::object py_globaltype(const GlobalType& t);
 nb::object py_tabletype(const TableType& t);
 nb::object py_memorytype(const MemoryType& t);
+nb::object py_tagtype(const TagType& t);
 nb::object py_externtype(const ExternType& t);
 GlobalType globaltype_of(nb::handle py);
 TableType tabletype_of(nb::handle py);
 MemoryType memorytype_of(nb::handle py);
+// TypeError if not a TagType, ValueError if it was closed.
+TagType tagtype_of(nb::handle py);
 
 // ---- binding entry points (one per source file) ---------------------------------
 

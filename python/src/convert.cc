@@ -259,13 +259,17 @@ nb::object py_memorytype(const MemoryType& t) {
   return refs().MemoryType(py_limits(t.limits), t.limits.is64, t.limits.shared, t.page_size_log2);
 }
 
+nb::object py_tagtype(const TagType& t) {
+  return refs().TagType(py_functype(t.functype));
+}
+
 nb::object py_externtype(const ExternType& t) {
   switch (t.kind) {
     case ExternKind::Func: return py_functype(t.func);
     case ExternKind::Table: return py_tabletype(t.table);
     case ExternKind::Memory: return py_memorytype(t.memory);
     case ExternKind::Global: return py_globaltype(t.global);
-    case ExternKind::Tag: break;
+    case ExternKind::Tag: return py_tagtype(t.tag);
   }
   return nb::none();
 }
@@ -284,6 +288,13 @@ TableType tabletype_of(nb::handle py) {
   t.elem = valtype_of(py.attr("_element"));
   t.limits = limits_of(py.attr("_limits"));
   return t;
+}
+
+TagType tagtype_of(nb::handle py) {
+  if (!is_instance(py, refs().TagType)) raise_type("expected a TagType");
+  // The property checks that the TagType is open (ValueError) and gives a
+  // FuncType of its own.
+  return TagType{functype_of(py.attr("functype"))};
 }
 
 MemoryType memorytype_of(nb::handle py) {

@@ -23,6 +23,7 @@ void init_refs(nb::dict ns) {
   r.GlobalType = get("GlobalType");
   r.TableType = get("TableType");
   r.MemoryType = get("MemoryType");
+  r.TagType = get("TagType");
   r.Limits = get("Limits");
   r.Val = get("Val");
   r.Engine = get("Engine");

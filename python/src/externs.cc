@@ -1,4 +1,5 @@
-// Store-bound externs other than functions: `Memory`, `Table`, `Global`.
+// Store-bound externs other than functions: `Memory`, `Table`, `Global`,
+// `Tag`.
 //
 // Each method opens its store first (StoreScope, then Handle::get), so a
 // handle used with a closed or foreign store, or while another thread runs
@@ -194,6 +195,27 @@ void global_set(const GlobalHandle& g, nb::handle store, nb::handle val) {
   PyStore* s = &scope.store;
   const Global& gl = g.get(scope);
   gl.set(to_val(*s, gl.type().type, val));
+}
+
+// ---- Tag ------------------------------------------------------------------------
+
+void tag_init(TagHandle* self, nb::handle store, nb::handle ty) {
+  // wasmtime checks the type first (TypeError), then the store.
+  if (PyObject_IsInstance(ty.ptr(), refs().TagType.ptr()) != 1) raise_type("expected a TagType");
+  if (!is_storelike(store)) raise_attr("expected a Store");
+  StoreScope scope(store);
+  PyStore& s = scope.store;
+  Tag t = Tag::create(s.api(), tagtype_of(ty));
+  new (self) TagHandle();
+  self->store_id = s.id;
+  self->h = t;
+}
+
+bool tag_eq(const TagHandle& t, nb::handle store, nb::handle other) {
+  StoreScope scope(store);
+  const Tag& a = t.get(scope);
+  if (!nb::isinstance<TagHandle>(other)) raise_type("expected a Tag");
+  return a == nb::cast<const TagHandle&>(other).get(scope);
 }
 
 template <typename H>
@@ -544,6 +566,62 @@ Raises:
            "True for a handle to the same global of the same store.")
       .def(
           "__hash__", [](const GlobalHandle& h) { return std::hash<const void*>()(h.h.raw()); },
+          nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
+
+  nb::class_<TagHandle>(m, "Tag",
+                        R"(An exception tag of a store, exported by wasm or made here.
+
+A tag is its definition: each `Tag(store, ty)` is a new tag, and so is each
+tag a module defines, once per instance. Tags of equal types are still
+different tags; an imported tag must have exactly the import's type.
+
+A handle: copies compare equal, and it is valid only with its own store.
+Every method takes that Store (or a Caller of it) first and raises
+WasmtimeError for another store, ValueError once the store is closed.
+
+Args:
+    store: The Store (or a Caller) to make the tag in.
+    ty: The tag's type (its payload's signature).
+
+Raises:
+    TypeError: If `ty` is not a TagType.
+    AttributeError: If `store` is not a store (as wasmtime).
+    ValueError: If `ty` or the store was closed.
+    WasmtimeError: If the type has results (a payload is params only).)")
+      .def("__init__", &tag_init, nb::arg("store").none(), nb::arg("ty").none(),
+           nb::sig("def __init__(self, store: Store | Caller, ty: ember.TagType) -> None"))
+      .def(
+          "type",
+          [](const TagHandle& t, nb::handle s) {
+            StoreScope scope(s);
+            return py_tagtype(t.get(scope).type());
+          },
+          nb::arg("store").none(),
+          nb::sig("def type(self, store: Store | Caller) -> ember.TagType"),
+          R"(Returns the tag's type (a new TagType).
+
+Raises:
+    WasmtimeError: If `store` is not the tag's store.
+    ValueError: If the store was closed.)")
+      .def("eq", &tag_eq, nb::arg("store").none(), nb::arg("other").none(),
+           nb::sig("def eq(self, store: Store | Caller, other: Tag) -> bool"),
+           R"(Tells whether `other` is the same tag (the same definition).
+
+Args:
+    store: The tags' Store (or a Caller of it).
+    other: The tag to compare with.
+
+Returns:
+    True for the same tag, False for another one, whatever its type.
+
+Raises:
+    TypeError: If `other` is not a Tag.
+    WasmtimeError: If either tag is not of `store`.
+    ValueError: If the store was closed.)")
+      .def("__eq__", &same_handle<TagHandle>, nb::sig("def __eq__(self, other: object) -> bool"),
+           "True for a handle to the same tag of the same store (as `eq`).")
+      .def(
+          "__hash__", [](const TagHandle& h) { return std::hash<const void*>()(h.h.raw()); },
           nb::sig("def __hash__(self) -> int"), "Hash consistent with `==`.");
 }
 

@@ -88,10 +88,8 @@ nb::list module_imports(const ModuleHandle& h) {
 
 nb::list module_exports(const ModuleHandle& h) {
   nb::list out;
-  for (const ExportType& e : h.module.exports()) {
-    if (e.type.kind == ExternKind::Tag) raise_wasmtime("tags are not supported yet");
+  for (const ExportType& e : h.module.exports())
     out.append(nb::make_tuple(e.name, py_externtype(e.type)));
-  }
   return out;
 }
 
@@ -162,9 +160,14 @@ nb::object wrap_extern(PyStore& s, const Extern& e) {
       h.h = *e.global();
       return nb::cast(h);
     }
-    case ExternKind::Tag: break;
+    case ExternKind::Tag: {
+      TagHandle h;
+      h.store_id = s.id;
+      h.h = *e.tag();
+      return nb::cast(h);
+    }
   }
-  raise_wasmtime("tags are not supported yet");
+  raise_wasmtime("unknown kind of extern");
 }
 
 template <typename H>
@@ -179,6 +182,7 @@ Extern unwrap_extern(PyStore& s, nb::handle obj) {
   if (nb::isinstance<MemoryHandle>(obj)) return unwrap_as<MemoryHandle>(s, obj);
   if (nb::isinstance<TableHandle>(obj)) return unwrap_as<TableHandle>(s, obj);
   if (nb::isinstance<GlobalHandle>(obj)) return unwrap_as<GlobalHandle>(s, obj);
+  if (nb::isinstance<TagHandle>(obj)) return unwrap_as<TagHandle>(s, obj);
   raise_type("expected a Func, Global, Memory, SharedMemory, Tag, or Table");
 }
 

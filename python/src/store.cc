@@ -380,7 +380,7 @@ Args:
     name: The export's name.
 
 Returns:
-    The Func, Memory, Table or Global, or None if there is no such
+    The Func, Memory, Table, Global or Tag, or None if there is no such
     export or the caller is no longer valid.
 
 Raises:

@@ -159,7 +159,7 @@ void Linker::define_unknown_imports_as_default_values(Store& store, const Module
       case ExternKind::Table:
         define(imp.module, imp.name, Table::create(store, t.table, Val::null(t.table.elem)));
         break;
-      case ExternKind::Tag: break;
+      case ExternKind::Tag: define(imp.module, imp.name, Tag::create(store, t.tag)); break;
     }
   }
 }

@@ -45,7 +45,7 @@ ExternType type_of(const ModuleData& m, ExternKind kind, uint32_t index) {
     case ExternKind::Table: t.table = m.tables[index]; break;
     case ExternKind::Memory: t.memory = m.memories[index]; break;
     case ExternKind::Global: t.global = m.globals[index].type; break;
-    case ExternKind::Tag: break;
+    case ExternKind::Tag: t.tag.functype = m.types[m.tags[index]]; break;
   }
   return t;
 }
@@ -165,7 +165,7 @@ std::vector<ImportType> Module::imports() const {
       case ExternKind::Table: t.type.table = imp.table; break;
       case ExternKind::Memory: t.type.memory = imp.memory; break;
       case ExternKind::Global: t.type.global = imp.global; break;
-      case ExternKind::Tag: break;
+      case ExternKind::Tag: t.type.tag.functype = data_->types[imp.tag_type]; break;
     }
     out.push_back(std::move(t));
   }

@@ -1,5 +1,5 @@
 // Public API: Val, ExternRef, Func (calls and host functions), Memory, Table,
-// Global, Extern and Caller.
+// Global, Tag, Extern and Caller.
 #include <cstring>
 
 #include "ember/objects.hh"
@@ -271,11 +271,24 @@ void Global::set(const Val& v) const {
   v.to_slots(global_->value);
 }
 
+// ---- Tag ---------------------------------------------------------------------
+
+Tag Tag::create(Store& store, const TagType& type) {
+  if (!type.functype.results.empty())
+    throw WasmError(ErrorKind::Internal,
+                    "a tag's type cannot have results, found " + type.functype.to_string());
+  return Tag(store.raw(), rt::create_tag(*store.raw(), type.functype));
+}
+TagType Tag::type() const {
+  return TagType{tag_->type};
+}
+
 // ---- Extern ------------------------------------------------------------------
 
 Extern::Extern(const Memory& m) : kind_(ExternKind::Memory), store_(m.store()), ptr_(m.raw()) {}
 Extern::Extern(const Table& t) : kind_(ExternKind::Table), store_(t.store()), ptr_(t.raw()) {}
 Extern::Extern(const Global& g) : kind_(ExternKind::Global), store_(g.store()), ptr_(g.raw()) {}
+Extern::Extern(const Tag& t) : kind_(ExternKind::Tag), store_(t.store()), ptr_(t.raw()) {}
 
 std::optional<Func> Extern::func() const {
   if (kind_ != ExternKind::Func) return std::nullopt;
@@ -292,6 +305,10 @@ std::optional<Table> Extern::table() const {
 std::optional<Global> Extern::global() const {
   if (kind_ != ExternKind::Global) return std::nullopt;
   return Global(store_, static_cast<rt::GlobalInst*>(ptr_));
+}
+std::optional<Tag> Extern::tag() const {
+  if (kind_ != ExternKind::Tag) return std::nullopt;
+  return Tag(store_, static_cast<rt::TagInst*>(ptr_));
 }
 
 }  // namespace ember

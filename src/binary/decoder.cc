@@ -293,7 +293,8 @@ Status Decoder::import_section(Reader& r) {
       }
       case 4: {
         // Without exceptions (Wasm 2.0) kind 4 is no kind at all.
-        if (!features_.has(Feature::Exceptions)) return r.fail_at("malformed import kind", at);
+        if (!features_.has(Feature::Exceptions))
+          return r.fail_at("malformed import kind: exceptions proposal not enabled", at);
         im.kind = ExternKind::Tag;
         EMBER_ASSIGN(im.tag_type, tag_type(r));
         m_->tags.push_back(im.tag_type);
@@ -394,8 +395,9 @@ Status Decoder::export_section(Reader& r) {
     EMBER_ASSIGN(e.name, r.name());
     uint64_t at = r.offset();
     EMBER_ASSIGN(uint8_t kind, r.u8());
-    if (kind > (features_.has(Feature::Exceptions) ? 4 : 3))
-      return r.fail_at("malformed export kind", at);
+    if (kind == 4 && !features_.has(Feature::Exceptions))
+      return r.fail_at("malformed export kind: exceptions proposal not enabled", at);
+    if (kind > 4) return r.fail_at("malformed export kind", at);
     e.kind = static_cast<ExternKind>(kind);
     EMBER_ASSIGN(e.index, r.u32());
     m_->exports.push_back(std::move(e));

@@ -12,7 +12,7 @@ from conftest import instantiate, xfail_later
 COUNTDOWN = """(module (func (export "s") (param i32)
   (loop local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0)))"""
 from ember import (Config, Engine, Limits, Memory, MemoryType, Module, SharedMemory,
-                   Store, Tag, TagType, FuncType, Trap, TrapCode, ValType)
+                   Store, Trap, TrapCode)
 
 
 @xfail_later("shared memories (threads)")
@@ -22,8 +22,3 @@ def test_shared_memory():
     c.wasm_threads = True
     SharedMemory(Engine(c), MemoryType(Limits(1, 2), shared=True))
 
-
-@xfail_later("exception tags")
-def test_tag():
-    store = Store()
-    Tag(store, TagType(FuncType([ValType.i32()], [])))
