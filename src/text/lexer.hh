@@ -51,7 +51,15 @@ struct CustomAnnotation {
   Token close;               // that `)`
 };
 
+// Move-only: tokens view `quoted_ids`, whose elements a move keeps in place
+// and a copy would not.
 struct TokenList {
+  TokenList() = default;
+  TokenList(TokenList&&) = default;
+  TokenList& operator=(TokenList&&) = default;
+  TokenList(const TokenList&) = delete;
+  TokenList& operator=(const TokenList&) = delete;
+
   std::vector<Token> toks;  // always ends with one Tok::Eof
   std::vector<std::string> strings;
   // The spellings `$name` of quoted identifiers `$"..."` (escapes decoded),
