@@ -319,6 +319,11 @@ std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   std::vector<std::string> causes{what};
   if (!t.frames().empty()) causes.push_back(rt::backtrace_lines(t.frames()));
   if (t.fault()) causes.push_back(rt::fault_text(*t.fault()));
+  if (t.code() == TrapCode::Exception) {  // not a trap in wasmtime either
+    causes.push_back(std::string(t.wasmtime_message()) +
+                     (t.thrown() ? " (" + t.thrown()->tag + ")" : ""));
+    return causes;
+  }
   causes.push_back(std::string("wasm trap: ") + t.wasmtime_message());
   return causes;
 }

@@ -56,6 +56,18 @@ struct MemoryFault {
   uint64_t memory_size = 0;
 };
 
+// The wasm exception behind a TrapCode::Exception trap (exceptions): which
+// store's object it is, as an opaque token, and its tag described. A host
+// function that lets such a Trap propagate (rethrows it) throws that same
+// exception into its wasm caller, where a try_table may catch it; a token
+// whose object the store has since collected is an ordinary host error.
+struct ThrownException {
+  uint64_t store_id = 0;
+  uint64_t index = 0;
+  uint64_t generation = 0;
+  std::string tag;  // "tag \"e\"", "tag 0 of module `m`", "a host tag"
+};
+
 class Trap : public WasmError {
  public:
   explicit Trap(TrapCode code, std::vector<FrameInfo> frames = {}, int32_t exit_code = 0,
@@ -85,12 +97,16 @@ class Trap : public WasmError {
   int32_t exit_code() const { return exit_code_; }
   // For an out-of-bounds load or store: where it faulted.
   const std::optional<MemoryFault>& fault() const { return fault_; }
+  // For TrapCode::Exception: the exception that escaped.
+  const std::optional<ThrownException>& thrown() const { return thrown_; }
+  void set_thrown(ThrownException t) { thrown_ = std::move(t); }
 
  private:
   TrapCode code_;
   std::vector<FrameInfo> frames_;
   int32_t exit_code_;
   std::optional<MemoryFault> fault_;
+  std::optional<ThrownException> thrown_;
   bool own_message_ = false;
 };
 

@@ -62,11 +62,14 @@ class Store {
 
   // Externrefs: releases every one that no table, global or element segment
   // holds and returns their payloads (the embedder drops them, or forgets
-  // what it knew of them first). Does nothing while executing(), since the
-  // frames of running wasm are not scanned.
+  // what it knew of them first). Caught exceptions (exnref) nothing holds
+  // are freed too. Does nothing while executing(), since the frames of
+  // running wasm are not scanned.
   std::vector<std::shared_ptr<void>> gc();
   // Externrefs alive in the store (created and not released by gc()).
   size_t externref_count() const;
+  // Exception objects alive in the store (thrown and not yet collected).
+  size_t exception_count() const;
 
   rt::StoreData* raw() const { return data_.get(); }
 

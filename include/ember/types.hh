@@ -37,10 +37,11 @@ enum class ValType : uint8_t {
   V128 = 0x7B,
   FuncRef = 0x70,
   ExternRef = 0x6F,
+  ExnRef = 0x69,  // exceptions: a caught exception (nullable)
 };
 
 inline bool is_ref(ValType t) {
-  return t == ValType::FuncRef || t == ValType::ExternRef;
+  return t == ValType::FuncRef || t == ValType::ExternRef || t == ValType::ExnRef;
 }
 // The text format's name: "i32", "funcref", ...
 const char* val_type_name(ValType t);
@@ -185,6 +186,7 @@ enum class TrapCode : uint8_t {
   NullReference = 14,
   HostError = 15,  // a host function failed; the embedder gets its exception
   Exit = 16,       // WASI proc_exit
+  Exception = 17,  // a wasm exception no handler caught (exceptions)
   Count_
 };
 const char* trap_spec_message(TrapCode c);      // the spec testsuite's: "integer divide by zero"

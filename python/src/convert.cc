@@ -148,6 +148,10 @@ void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
       }
       return;
     case ValType::V128: raise_type("v128 values cannot be passed from Python");
+    case ValType::ExnRef:
+      if (!v.is_none()) raise_type("an exnref from Python can only be None (the null reference)");
+      *out = 0;
+      return;
   }
   raise_type("unsupported value type");
 }
@@ -194,6 +198,9 @@ nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
       return nb::cast(func_handle(s, *f));
     }
     case ValType::V128: raise_wasmtime("v128 values cannot be returned to Python");
+    case ValType::ExnRef:
+      if (*in == 0) return nb::none();
+      raise_wasmtime("exnref values cannot be returned to Python");
   }
   return nb::none();
 }

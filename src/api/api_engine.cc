@@ -32,14 +32,21 @@ void throw_trap(rt::StoreData& store, TrapCode code) {
     store.host_error = nullptr;
     std::rethrow_exception(e);
   }
-  throw Trap(code, rt::backtrace_frames(store), store.exit_code, rt::last_fault(store));
+  Trap t(code, rt::backtrace_frames(store), store.exit_code, rt::last_fault(store));
+  // The exception stays the store's pending one (kept from collection)
+  // until another escapes, so that a host function may rethrow it.
+  if (code == TrapCode::Exception && store.pending_exn) {
+    const rt::ExnObj& e = *store.pending_exn;
+    t.set_thrown(ThrownException{store.id, e.index, e.generation, rt::describe_tag(*e.tag)});
+  }
+  throw t;
 }
 
 }  // namespace api
 
 std::string Trap::report() const {
   if (own_message_) return what();
-  return rt::trap_report(code_, frames_, fault_);
+  return rt::trap_report(code_, frames_, fault_, thrown_ ? thrown_->tag : std::string());
 }
 
 // ---- Config ------------------------------------------------------------------
@@ -305,7 +312,12 @@ bool Store::executing() const {
 
 std::vector<std::shared_ptr<void>> Store::gc() {
   if (executing()) return {};
+  rt::collect_exns(*data_);  // first: a freed exception no longer holds its externrefs
   return rt::collect_externs(*data_);
+}
+
+size_t Store::exception_count() const {
+  return data_->exns.size() - data_->free_exns.size();
 }
 
 size_t Store::externref_count() const {

@@ -30,7 +30,8 @@ Val zero(ValType t) {
     case ValType::F64: return Val::f64_bits(0);
     case ValType::V128: return Val::v128(0, 0);
     case ValType::FuncRef:
-    case ValType::ExternRef: break;
+    case ValType::ExternRef:
+    case ValType::ExnRef: break;
   }
   return Val::null(t);
 }

@@ -101,6 +101,13 @@ Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
         call.store->exit_code = t.exit_code();
         return TrapCode::Exit;
       }
+      // A wasm exception passing through: on into the wasm caller.
+      if (const auto& x = t.thrown(); x && x->store_id == call.store->id) {
+        if (rt::ExnObj* e = rt::exn_by_token(*call.store, x->index, x->generation)) {
+          call.store->pending_exn = e;
+          return TrapCode::Exception;
+        }
+      }
       call.store->host_error = std::current_exception();
       return TrapCode::HostError;
     } catch (...) {

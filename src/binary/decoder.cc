@@ -152,13 +152,16 @@ Expected<ValType> Decoder::val_type(Reader& r) {
   EMBER_ASSIGN(uint8_t b, r.u8());
   ValType t;
   if (!val_type_from_byte(b, &t)) return type_byte_error(b, features_, at, "malformed value type");
+  if (auto e = val_type_gate(t, features_, at)) return std::move(*e);
   return t;
 }
 
 Expected<ValType> Decoder::ref_type(Reader& r) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t b, r.u8());
-  if (b != 0x70 && b != 0x6F) return type_byte_error(b, features_, at, "malformed reference type");
+  if (b != 0x70 && b != 0x6F && b != 0x69)
+    return type_byte_error(b, features_, at, "malformed reference type");
+  if (auto e = val_type_gate(ValType(b), features_, at)) return std::move(*e);
   return static_cast<ValType>(b);
 }
 

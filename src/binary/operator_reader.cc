@@ -11,6 +11,18 @@ Error pending_error(const PendingConstruct& p, const FeatureSet& features, uint6
 }
 }  // namespace
 
+std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at) {
+  if (t == ValType::ExnRef && !features.has(Feature::Exceptions))
+    return Error(ErrorKind::Invalid,
+                 std::string(proposal_name(Feature::Exceptions)) + " support is not enabled", at);
+  return std::nullopt;
+}
+
+Status OperatorReader::gate(ValType t, uint64_t at) const {
+  if (auto e = val_type_gate(t, features_, at)) return std::move(*e);
+  return Status::Ok();
+}
+
 Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed) {
   if (const PendingConstruct* p = pending_type_by_byte(b)) return pending_error(*p, features, at);
   return Error(ErrorKind::Malformed, malformed, at);
@@ -118,6 +130,8 @@ Status OperatorReader::immediates(Instr* out) {
       return Status::Ok();
     }
     case ImmKind::HeapType: return heap_type(&out->ref);
+    case ImmKind::TryTable: EMBER_TRY(block_type(&out->block)); return catch_clauses(out);
+    case ImmKind::Tag:
     case ImmKind::Label:
     case ImmKind::Func:
     case ImmKind::Local:
@@ -153,20 +167,44 @@ Status OperatorReader::select_types(Instr* out) {
     ValType t;
     if (!val_type_from_byte(byte, &t))
       return type_byte_error(byte, features_, at, "malformed value type");
+    EMBER_TRY(gate(t, at));
     types_.push_back(t);
   }
   out->types = types_;
   return Status::Ok();
 }
 
-// ref.null's heap type: funcref or externref.
+// ref.null's heap type: func, extern or exn (which name the nullable
+// reference types of the same bytes).
 Status OperatorReader::heap_type(ValType* out) {
   uint64_t at = r_.offset();
   EMBER_ASSIGN(uint8_t byte, r_.u8());
-  if (byte != uint8_t(ValType::FuncRef) && byte != uint8_t(ValType::ExternRef)) {
+  if (byte != uint8_t(ValType::FuncRef) && byte != uint8_t(ValType::ExternRef) &&
+      byte != uint8_t(ValType::ExnRef)) {
     return type_byte_error(byte, features_, at, "malformed reference type");
   }
   *out = ValType(byte);
+  return gate(*out, at);
+}
+
+// try_table's catch clauses: a count, then each kind byte with its tag
+// (catch, catch_ref) and label.
+Status OperatorReader::catch_clauses(Instr* out) {
+  EMBER_ASSIGN(uint32_t n, r_.u32());
+  catches_.clear();
+  for (uint32_t i = 0; i < n; i++) {
+    const uint64_t at = r_.offset();
+    EMBER_ASSIGN(uint8_t kind, r_.u8());
+    if (kind > CatchClause::CatchAllRef) return r_.fail_at("malformed catch clause", at);
+    CatchClause c;
+    c.kind = CatchClause::Kind(kind);
+    if (c.has_tag()) {
+      EMBER_ASSIGN(c.tag, r_.u32());
+    }
+    EMBER_ASSIGN(c.label, r_.u32());
+    catches_.push_back(c);
+  }
+  out->catches = catches_;
   return Status::Ok();
 }
 
@@ -179,6 +217,7 @@ Status OperatorReader::block_type(BlockType* out) {
     return Status::Ok();
   }
   if (val_type_from_byte(b, &out->value)) {
+    EMBER_TRY(gate(out->value, r_.offset()));
     r_.skip(1);
     out->kind = BlockType::Kind::Value;
     return Status::Ok();

@@ -56,7 +56,9 @@ struct MemArg {
 //   I64, F64           bits
 //   V128               bits (low half), bits_hi (high half)
 //   Shuffle            lanes (16 bytes, pointing into the module)
-//   HeapType           ref (funcref or externref)
+//   HeapType           ref (funcref, externref or exnref)
+//   Tag                index[0]
+//   TryTable           block and catches
 struct Instr {
   const OpInfo* info = nullptr;
   uint64_t offset = 0;  // of the opcode
@@ -69,6 +71,7 @@ struct Instr {
   BlockType block;
   std::span<const uint32_t> targets;
   std::span<const ValType> types;
+  std::span<const CatchClause> catches;
 
   Op op() const { return info->op; }
 };
@@ -78,6 +81,9 @@ struct Instr {
 // off, Unsupported "not supported yet" when on); any other byte is Malformed
 // `malformed`.
 Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed);
+// A value type whose proposal is off: Invalid "<proposal> support is not
+// enabled" (exnref without exceptions); nullopt when the type is allowed.
+std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at);
 // The same for an opcode (prefix 0 for one byte): nullopt if it is no
 // pending operator either.
 std::optional<Error> pending_op_error(uint8_t prefix, uint32_t code, const FeatureSet& features,
@@ -108,6 +114,8 @@ class OperatorReader {
   Status br_table(Instr* out);
   Status select_types(Instr* out);
   Status heap_type(ValType* out);
+  Status catch_clauses(Instr* out);
+  Status gate(ValType t, uint64_t at) const;
   Status memarg(MemArg* out);
   Status memory_index(uint32_t* out);
   Status data_count_required();
@@ -118,6 +126,7 @@ class OperatorReader {
   Context context_;
   std::vector<uint32_t> targets_;
   std::vector<ValType> types_;
+  std::vector<CatchClause> catches_;
 };
 
 }  // namespace ember

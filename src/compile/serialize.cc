@@ -316,6 +316,9 @@ Status check_key(In& in, const EngineConfig& c) {
   return Status::Ok();
 }
 
+// Words per function in the CODE section's function table.
+constexpr size_t kFuncWords = 8;
+
 void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& portable_words) {
   o.section("TYPE");
   o.u32(uint32_t(m.types.size()));
@@ -421,7 +424,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   }
   o.section("CODE");
   const CompiledCode& code = *m.code;
-  o.u32(uint32_t(code.funcs.size() * 6));
+  o.u32(uint32_t(code.funcs.size() * kFuncWords));
   for (const interp::FuncCode& f : code.funcs) {
     o.u32(f.begin);
     o.u32(f.end);
@@ -429,6 +432,8 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(f.num_locals);
     o.u32(f.num_results);
     o.u32(f.frame_slots);
+    o.u32(f.tries_begin);
+    o.u32(f.tries_end);
   }
   o.u32(uint32_t(portable_words.size()));
   for (uint32_t w : portable_words) o.u32(w);
@@ -438,6 +443,20 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(e.offset);
   }
   static_assert(sizeof(interp::PcMapEntry) == 8, "pc map entries are read as two words");
+  o.u32(uint32_t(code.tries.size() * 4));
+  for (const interp::TryRange& r : code.tries) {
+    o.u32(r.begin);
+    o.u32(r.end);
+    o.u32(r.first);
+    o.u32(r.count);
+  }
+  o.u32(uint32_t(code.handlers.size() * 4));
+  for (const interp::CatchHandler& h : code.handlers) {
+    o.u32(h.kind);
+    o.u32(h.tag);
+    o.u32(h.dst);
+    o.u32(h.target);
+  }
   o.section("END!");
 }
 
@@ -581,12 +600,12 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     m.names.funcs[index] = in.name("function name");
   }
   in.expect("CODE");
-  std::vector<uint32_t> table;  // 6 words per function
+  std::vector<uint32_t> table;  // kFuncWords per function
   in.u32_vec_into(table);
-  if (table.size() % 6 != 0) in.fail("bad function table");
-  code.funcs.resize(table.size() / 6);
+  if (table.size() % kFuncWords != 0) in.fail("bad function table");
+  code.funcs.resize(table.size() / kFuncWords);
   for (size_t i = 0; i < code.funcs.size(); i++) {
-    const uint32_t* t = &table[6 * i];
+    const uint32_t* t = &table[kFuncWords * i];
     interp::FuncCode& f = code.funcs[i];
     f.begin = t[0];
     f.end = t[1];
@@ -594,9 +613,19 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     f.num_locals = t[3];
     f.num_results = t[4];
     f.frame_slots = t[5];
+    f.tries_begin = t[6];
+    f.tries_end = t[7];
   }
   in.u32_vec_into(code.words);
   in.pairs_into(code.pc_map);
+  std::vector<uint32_t> tries, handlers;  // 4 words each
+  in.u32_vec_into(tries);
+  in.u32_vec_into(handlers);
+  if (tries.size() % 4 != 0 || handlers.size() % 4 != 0) in.fail("bad handler tables");
+  for (size_t i = 0; i + 4 <= tries.size(); i += 4)
+    code.tries.push_back({tries[i], tries[i + 1], tries[i + 2], tries[i + 3]});
+  for (size_t i = 0; i + 4 <= handlers.size(); i += 4)
+    code.handlers.push_back({handlers[i], handlers[i + 1], handlers[i + 2], handlers[i + 3]});
   in.expect("END!");
   if (in.failed()) return corrupt(in.why());
   if (in.left() != 0) return corrupt("bytes after the end section");

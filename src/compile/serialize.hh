@@ -46,7 +46,8 @@
 namespace ember::rt {
 
 constexpr uint8_t kSerializedMagic[8] = {0x00, 'e', 'm', 'b', 'e', 'r', 'c', 'w'};
-constexpr uint32_t kSerializedFormat = 2;  // 2: memory page sizes, table initializers, tags
+// 2: memory page sizes, table initializers, tags; 3: exception handler tables
+constexpr uint32_t kSerializedFormat = 3;
 
 // True if `bytes` starts with the serialized-module magic.
 bool is_serialized(std::span<const uint8_t> bytes);

@@ -46,14 +46,39 @@ constexpr uint32_t kFuelCharge = 4;    // always set
 
 // One translated function.
 struct FuncCode {
-  const uint32_t* entry = nullptr;  // first instruction (set when finished)
-  uint32_t begin = 0, end = 0;      // word range in CompiledCode::words
-  uint32_t func_index = 0;          // in the module's function index space
-  uint32_t num_params = 0;          // slots
-  uint32_t num_locals = 0;          // slots, params included
-  uint32_t num_results = 0;         // slots
-  uint32_t frame_slots = 0;         // locals + deepest operand stack
+  const uint32_t* entry = nullptr;          // first instruction (set when finished)
+  uint32_t begin = 0, end = 0;              // word range in CompiledCode::words
+  uint32_t func_index = 0;                  // in the module's function index space
+  uint32_t num_params = 0;                  // slots
+  uint32_t num_locals = 0;                  // slots, params included
+  uint32_t num_results = 0;                 // slots
+  uint32_t frame_slots = 0;                 // locals + deepest operand stack
+  uint32_t tries_begin = 0, tries_end = 0;  // its try_tables in CompiledCode::tries
 };
+
+// Exception handling: each try_table is a word range of its function with
+// its catch clauses. A throw looks, frame by frame from the innermost, for
+// the first range holding the throwing instruction (a caller frame: its
+// call) whose clause matches; ranges of a function are listed innermost
+// first, so the first match is the right one. Nothing runs when no
+// exception is thrown.
+struct TryRange {
+  uint32_t begin, end;    // words [begin, end) of CompiledCode::words
+  uint32_t first, count;  // its clauses: CompiledCode::handlers[first, first + count)
+};
+
+// Where a matching catch clause continues: its payload (the tag's params,
+// for catch and catch_ref) is written from slot `dst` on, then the exnref
+// (catch_ref, catch_all_ref), and control goes to word `target` -- or
+// returns from the function when the clause's label is the function's own
+// (target kReturnTarget, dst 0).
+struct CatchHandler {
+  uint32_t kind;    // CatchClause::Kind
+  uint32_t tag;     // module tag index (catch, catch_ref)
+  uint32_t dst;     // first frame slot written
+  uint32_t target;  // word in CompiledCode::words, or kReturnTarget
+};
+constexpr uint32_t kReturnTarget = UINT32_MAX;
 
 struct PcMapEntry {
   uint32_t word;    // position in CompiledCode::words
@@ -69,6 +94,8 @@ struct CompiledCode {
   std::vector<uint32_t> words;
   std::vector<interp::FuncCode> funcs;     // one per defined function
   std::vector<interp::PcMapEntry> pc_map;  // sorted by word
+  std::vector<interp::TryRange> tries;     // per function (FuncCode::tries_*)
+  std::vector<interp::CatchHandler> handlers;
   // Wasm byte offset of the instruction at `word` (best effort).
   uint64_t offset_of(uint32_t word) const;
 };

@@ -128,6 +128,38 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   }
 }
 
+// Where a thrown exception is caught: the frame to resume (`*frame`:
+// SIZE_MAX for the current one, else an index into st.frames, which is
+// popped down to it) and the matching clause. `at` is a word of the
+// throwing instruction (the current frame's throw or call); a caller frame
+// is at its call, just before its saved pc. Only this dispatch loop's
+// frames are searched (those above `base_frames`): further out is the host.
+[[gnu::cold, gnu::noinline]] const CatchHandler* find_handler(
+    const State& st, size_t base_frames, const uint32_t* at, rt::ModuleInst* inst,
+    const FuncCode* fn, const rt::ExnObj* exn, size_t* frame) {
+  size_t i = st.nframes;
+  *frame = SIZE_MAX;
+  for (;;) {
+    const CompiledCode& cc = *inst->module->code;
+    uint32_t word = uint32_t(at - cc.words.data());
+    for (uint32_t r = fn->tries_begin; r < fn->tries_end; r++) {
+      const TryRange& range = cc.tries[r];
+      if (word < range.begin || word >= range.end) continue;
+      for (uint32_t k = range.first; k < range.first + range.count; k++) {
+        const CatchHandler& h = cc.handlers[k];
+        bool by_tag = h.kind == CatchClause::Catch || h.kind == CatchClause::CatchRef;
+        if (!by_tag || inst->tags[h.tag] == exn->tag) return &h;
+      }
+    }
+    if (i == base_frames) return nullptr;
+    const Frame& f = st.frames[--i];
+    at = f.pc - 1;
+    inst = f.inst;
+    fn = f.fn;
+    *frame = i;
+  }
+}
+
 // A new maximum call depth: the only place the loop allocates. False when
 // the frame records are at their limit.
 [[gnu::cold, gnu::noinline]] bool grow_frames(State& st) {
@@ -175,6 +207,8 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   TrapCode trap = TrapCode::None;
   rt::FuncInst* callee = nullptr;
   rt::Slot* nfp = nullptr;
+  rt::ExnObj* exn = nullptr;           // the exception being thrown
+  const uint32_t* throw_at = nullptr;  // a word of the instruction that threw it
 
 #define RELOAD_MEM()                   \
   do {                                 \

@@ -78,6 +78,7 @@ Operand operand_of(char c) {
     case 'e': return Operand::Elem;
     case 'a': return Operand::Data;
     case 'y': return Operand::TypeId;
+    case 'T': return Operand::Tag;
     default: return Operand::CallBase;
   }
 }
@@ -358,6 +359,52 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
   return out;
 }
 
+namespace {
+
+// The try ranges and catch clauses of defined function `fi` (ir_codec.hh).
+Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
+                    const std::vector<uint8_t>& starts) {
+  const FuncCode& fc = code.funcs[fi];
+  if (fc.tries_begin > fc.tries_end || fc.tries_end > code.tries.size())
+    return corrupt("try table out of range", fi);
+  for (uint32_t i = fc.tries_begin; i < fc.tries_end; i++) {
+    const TryRange& r = code.tries[i];
+    if (r.begin < fc.begin || r.begin > r.end || r.end > fc.end ||
+        uint64_t(r.first) + r.count > code.handlers.size())
+      return corrupt("try range out of its function", fi);
+    // Innermost first: a later range never lies inside an earlier one's span
+    // unless it contains it.
+    for (uint32_t j = fc.tries_begin; j < i; j++) {
+      const TryRange& q = code.tries[j];
+      bool disjoint = q.end <= r.begin || r.end <= q.begin;
+      bool outer = r.begin <= q.begin && q.end <= r.end;
+      if (!disjoint && !outer) return corrupt("try ranges out of order", fi);
+    }
+    for (uint32_t k = r.first; k < r.first + r.count; k++) {
+      const CatchHandler& h = code.handlers[k];
+      if (h.kind > CatchClause::CatchAllRef) return corrupt("unknown catch kind", fi);
+      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+      uint64_t n = 0;
+      if (c.has_tag()) {
+        if (h.tag >= m.tags.size() || m.tags[h.tag] >= m.types.size())
+          return corrupt("catch clause names no tag of the module", fi);
+        n = slots_of_types(m.types[m.tags[h.tag]].params);
+      }
+      n += c.has_ref() ? 1 : 0;
+      if (h.target == kReturnTarget) {
+        if (h.dst != 0 || n != fc.num_results)
+          return corrupt("catch clause returns other values than its function's", fi);
+      } else if (h.target < fc.begin || h.target >= fc.end || !starts[h.target]) {
+        return corrupt("catch target is not an instruction of its function", fi);
+      }
+      if (uint64_t(h.dst) + n > fc.frame_slots) return corrupt("catch payload out of frame", fi);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status from_portable(CompiledCode& code, const ModuleData& m) {
   std::vector<uint32_t>& w = code.words;
   const size_t nwords = w.size();
@@ -438,6 +485,10 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
             case Operand::Memory: ok = v < m.memories.size(); break;
             case Operand::Elem: ok = v < m.elems.size(); break;
             case Operand::Data: ok = v < m.datas.size(); break;
+            case Operand::Tag:
+              ok = v < m.tags.size() && m.tags[v] < m.types.size();
+              if (ok) callee = &m.types[m.tags[v]];
+              break;
             case Operand::TypeId:
               ok = v < m.types.size() && v < m.type_ids.size();
               if (ok) {
@@ -470,6 +521,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
       if (target < fc.begin || target >= fc.end || !starts[target])
         return corrupt("branch target is not an instruction of its function", fi, holder);
     }
+    EMBER_TRY(verify_tries(code, m, fi, starts));
     fc.entry = w.data() + fc.begin;
     next_begin = fc.end;
   }

@@ -19,6 +19,10 @@
 //   - call_indirect names a funcref table; table.copy/table.init move
 //     references between segments and tables of one reference type;
 //   - loads/stores appear only in modules with a memory;
+//   - try ranges lie in their function, innermost first; catch clauses name
+//     a tag of the module, land on an instruction start of the function
+//     (or return from it with exactly its results) and write their payload
+//     and exnref within the frame;
 //   - function ranges tile the word array in order, frame sizes are bounded,
 //     param/result slot counts match the function types, pc_map is sorted.
 // What it does not prove is the slot type discipline (that a slot read as a
@@ -53,6 +57,7 @@ enum class Operand : uint8_t {
   Elem,       // element segment index
   Data,       // data segment index
   TypeId,     // engine type id (in memory) / module type index (portable)
+  Tag,        // tag index
   CallBase,   // first slot of a call's argument/result window
   Lane,       // SIMD lane index, below IrLayout::lanes
   Shift,      // shift count of an address form, below 32

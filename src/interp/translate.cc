@@ -152,6 +152,7 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   for (ValType t : type.results) fn_.num_results += slot_count(t);
   fn_.num_locals = at;
   fn_.begin = here();
+  fn_.tries_begin = fn_.tries_end = uint32_t(out_.tries.size());
   num_locals_ = at;
   max_height_ = 0;
   pending_locals_ = 0;
@@ -228,6 +229,7 @@ Status Translator::finish_function() {
   frame = std::max<uint64_t>(frame, fn_.num_results);
   if (frame > (1u << 24)) return Error(ErrorKind::Invalid, "function frame too large", offset_);
   fn_.frame_slots = uint32_t(frame);
+  fn_.tries_end = uint32_t(out_.tries.size());
   out_.funcs.push_back(fn_);
   return Status::Ok();
 }
@@ -384,7 +386,8 @@ void Translator::enter(LabelKind kind, Types params, Types results) {
   uint32_t np = uint32_t(params.size()), nr = uint32_t(results.size());
   uint32_t height = uint32_t(stack_.size()) - np;
   uint32_t height_slot = height < stack_.size() ? stack_[height].slot : next_slot();
-  Label l{kind, height, height_slot, np, nr, uint32_t(label_types_.size()), 0, UINT32_MAX, {}};
+  Label l{kind, height, height_slot, np, nr, uint32_t(label_types_.size()), 0, UINT32_MAX, {},
+          0,    {},     0,           0,  0};
   label_types_.insert(label_types_.end(), params.begin(), params.end());
   label_types_.insert(label_types_.end(), results.begin(), results.end());
   labels_.push_back(std::move(l));
@@ -552,6 +555,9 @@ void Translator::end() {
   }
   if (l.else_fixup != UINT32_MAX) patch(l.else_fixup, here());
   for (uint32_t f : l.fixups) patch(f, here());
+  for (uint32_t h : l.handler_fixups) out_.handlers[h].target = here();
+  if (l.kind == LabelKind::Try && l.try_count > 0)
+    out_.tries.push_back(TryRange{l.try_begin, here(), l.try_first, l.try_count});
   mark_label();
   while (stack_.size() > l.height) pop();
   push_types(label_results(l));
@@ -783,6 +789,63 @@ void Translator::return_call_indirect(uint32_t type_id, uint32_t table, const Fu
   uint32_t base = call_args(type);
   emit(ir::ReturnCallIndirect{.type_id = type_id, .table = table, .i = index, .base = base});
   dead_ = true;
+}
+
+// ---- exceptions ------------------------------------------------------------------
+
+void Translator::throw_(uint32_t tag, const FuncType& type) {
+  if (dead_) return;
+  uint32_t base = call_args(type);
+  emit(ir::Throw{.tag = tag, .base = base});
+  dead_ = true;
+}
+
+void Translator::throw_ref() {
+  if (dead_) return;
+  uint32_t s = pop_slot();
+  commit_fuel(true);
+  emit(ir::ThrowRef{.s = s});
+  dead_ = true;
+}
+
+// The clauses resolve their labels before the try_table's own is pushed
+// (their depths count from outside it). A clause lands where a branch to
+// its label would: the label's first slot (slot 0, returning, for the
+// function's label), at the label's end, or its loop header.
+void Translator::try_table(Types params, Types results, std::span<const CatchClause> catches) {
+  if (dead_) {
+    dead_depth_++;
+    return;
+  }
+  materialize_entry(uint32_t(params.size()));
+  uint32_t first = uint32_t(out_.handlers.size());
+  for (const CatchClause& c : catches) {
+    Label& l = labels_[labels_.size() - 1 - c.label];
+    CatchHandler h{uint32_t(c.kind), c.has_tag() ? c.tag : 0, l.height_slot, 0};
+    if (l.kind == LabelKind::Func) {
+      h.dst = 0;
+      h.target = kReturnTarget;
+    } else if (l.kind == LabelKind::Loop) {
+      h.target = l.loop_pc;
+    } else {
+      l.handler_fixups.push_back(uint32_t(out_.handlers.size()));
+    }
+    out_.handlers.push_back(h);
+    // The payload and exnref are written above whatever the stack holds.
+    uint32_t n = 0;
+    for (ValType t : label_results(l)) n += slot_count(t);
+    if (l.kind == LabelKind::Loop) {
+      n = 0;
+      for (ValType t : label_params(l)) n += slot_count(t);
+    }
+    max_height_ = std::max(max_height_, h.dst + n > num_locals_ ? h.dst + n - num_locals_ : 0);
+  }
+  enter(LabelKind::Try, params, results);
+  mark_label();
+  Label& t = labels_.back();
+  t.try_begin = here();
+  t.try_first = first;
+  t.try_count = uint32_t(catches.size());
 }
 
 // ---- parametric and variables ---------------------------------------------------

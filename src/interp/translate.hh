@@ -104,6 +104,14 @@ class Translator final : public Lowering {
   void return_call(uint32_t func, const FuncType& type) override;
   void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;
 
+  // Exceptions: throw is a call-like window (the payload) handed to the
+  // dispatch loop; try_table a block whose clauses go to the function's
+  // handler table (code.hh, CatchHandler), each landing straight at its
+  // label with the payload where a branch to the label would leave it.
+  void throw_(uint32_t tag, const FuncType& type) override;
+  void throw_ref() override;
+  void try_table(Types params, Types results, std::span<const CatchClause> catches) override;
+
   // Parametric and variables.
   void drop() override;
   void select() override;
@@ -149,7 +157,7 @@ class Translator final : public Lowering {
     uint64_t bits = 0;     // Kind::Const (low half of a v128)
     uint64_t bits_hi = 0;  // Kind::Const v128: high half
   };
-  enum class LabelKind : uint8_t { Func, Block, Loop, If };
+  enum class LabelKind : uint8_t { Func, Block, Loop, If, Try };
   struct Label {
     LabelKind kind;
     uint32_t height;       // operand index of the first param/result
@@ -160,6 +168,9 @@ class Translator final : public Lowering {
     uint32_t else_fixup = UINT32_MAX;
     std::vector<uint32_t> fixups;  // offset words to patch to the end
     uint64_t if_offset = 0;        // If: byte offset of the `if`
+    // Catch clauses that land at this label's end (CompiledCode::handlers).
+    std::vector<uint32_t> handler_fixups;
+    uint32_t try_begin = 0, try_first = 0, try_count = 0;  // Try: its range and clauses
   };
   // An instruction that defines a stack operand, held back from out_.words
   // while a fusion may still replace it (wasmi's staged instruction): the

@@ -118,6 +118,8 @@ constexpr PendingType kPendingTypes[] = {
 #include "ir/pending.def"
 };
 // How an error names a proposal (wasmtime's spelling where it has one).
+}  // namespace
+
 const char* proposal_name(Feature f) {
   switch (f) {
     case Feature::Exceptions: return "exceptions";
@@ -127,7 +129,6 @@ const char* proposal_name(Feature f) {
     default: return feature_name(f);
   }
 }
-}  // namespace
 
 const PendingConstruct* pending_op_by_code(uint8_t prefix, uint32_t code) {
   for (const PendingOp& p : kPendingOps)
@@ -195,6 +196,7 @@ const char* val_type_name(ValType t) {
     case ValType::V128: return "v128";
     case ValType::FuncRef: return "funcref";
     case ValType::ExternRef: return "externref";
+    case ValType::ExnRef: return "exnref";
   }
   return "?";
 }
@@ -207,7 +209,8 @@ bool val_type_from_byte(uint8_t b, ValType* out) {
     case 0x7C:
     case 0x7B:
     case 0x70:
-    case 0x6F: *out = static_cast<ValType>(b); return true;
+    case 0x6F:
+    case 0x69: *out = static_cast<ValType>(b); return true;
     default: return false;
   }
 }

@@ -68,6 +68,8 @@ enum class ImmKind : uint8_t {
   Lane,        // 1 byte: lane index
   Shuffle,     // 16 bytes: lane indices into two v128 operands
   MemArgLane,  // memarg, then a 1-byte lane index
+  Tag,         // a tag index (exceptions)
+  TryTable,    // a block type, then a vector of catch clauses
 };
 
 enum class SigKind : uint8_t {
@@ -90,6 +92,17 @@ enum class SigKind : uint8_t {
   VStore,
   VLoadLane,
   VStoreLane,
+};
+
+// One catch clause of try_table: the tag (catch, catch_ref) and the label
+// depth, counted from outside the try_table.
+struct CatchClause {
+  enum Kind : uint8_t { Catch = 0, CatchRef = 1, CatchAll = 2, CatchAllRef = 3 };
+  Kind kind = Catch;
+  uint32_t tag = 0;
+  uint32_t label = 0;
+  bool has_tag() const { return kind == Catch || kind == CatchRef; }
+  bool has_ref() const { return kind == CatchRef || kind == CatchAllRef; }
 };
 
 // Static facts about one operator (from operators.def).
@@ -125,5 +138,7 @@ const PendingConstruct* pending_type_by_byte(uint8_t b);
 // enabled"), or on but not implemented yet (`*invalid` cleared: "try_table:
 // exception handling instructions are not supported yet").
 std::string pending_message(const PendingConstruct& p, const FeatureSet& features, bool* invalid);
+// A proposal as wasmtime's "<proposal> support is not enabled" names it.
+const char* proposal_name(Feature f);
 
 }  // namespace ember

@@ -72,8 +72,11 @@ std::string fault_text(const MemoryFault& f) {
 }
 
 std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames,
-                        const std::optional<MemoryFault>& fault) {
-  std::string cause = std::string("wasm trap: ") + trap_wasmtime_message(code);
+                        const std::optional<MemoryFault>& fault, const std::string& detail) {
+  std::string cause = code == TrapCode::Exception
+                          ? std::string(trap_wasmtime_message(code))
+                          : std::string("wasm trap: ") + trap_wasmtime_message(code);
+  if (!detail.empty()) cause += " (" + detail + ")";
   if (frames.empty()) return cause;
   std::string causes =
       fault ? "    0: " + fault_text(*fault) + "\n    1: " + cause : "    " + cause;

@@ -36,8 +36,11 @@ std::optional<MemoryFault> last_fault(const StoreData& store);
 // or just "wasm trap: ..." when there are no frames. With a memory fault the
 // causes are numbered: "0: memory fault at wasm address 0x10000 in linear
 // memory of size 0x10000", "1: wasm trap: out of bounds memory access".
+// `detail`, when given, follows the cause in parentheses (an uncaught
+// exception's tag).
 std::string trap_report(TrapCode code, const std::vector<FrameInfo>& frames,
-                        const std::optional<MemoryFault>& fault = std::nullopt);
+                        const std::optional<MemoryFault>& fault = std::nullopt,
+                        const std::string& detail = {});
 
 // "memory fault at wasm address 0x... in linear memory of size 0x...".
 std::string fault_text(const MemoryFault& f);

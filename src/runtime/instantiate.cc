@@ -160,8 +160,12 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     MemoryInst* mem = inst.memories[image->memory];
     inst.memory_imaged = platform::vm_map_image(mem->base, image->size, image->fd);
   }
-  for (size_t i = m.num_imported_tags; i < m.tags.size(); i++)
-    inst.tags.push_back(create_tag(s, m.types[m.tags[i]]));
+  for (size_t i = m.num_imported_tags; i < m.tags.size(); i++) {
+    TagInst* tag = create_tag(s, m.types[m.tags[i]]);
+    tag->owner = &inst;
+    tag->index = uint32_t(i);
+    inst.tags.push_back(tag);
+  }
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
     Slot slots[2] = {v.lo, v.hi};

@@ -73,6 +73,23 @@ ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> p
 // Only while no wasm frame of the store is live: frames are not scanned.
 std::vector<std::shared_ptr<void>> collect_externs(StoreData& s);
 
+// ---- exceptions (runtime/exceptions.cc) ----------------------------------------
+
+// A new exception of `tag` carrying the tag's params from `payload`. May
+// first collect unreachable exception objects: `frames` is the live part of
+// the running wasm value stack, scanned conservatively (any slot equal to an
+// object's address keeps it).
+ExnObj* new_exn(StoreData& s, TagInst* tag, const Slot* payload, std::span<const Slot> frames);
+// Frees the exception objects that nothing holds: tables, globals, element
+// segments, the payloads of held exceptions, `frames` and pending_exn are
+// scanned conservatively. Returns how many were freed.
+size_t collect_exns(StoreData& s, std::span<const Slot> frames = {});
+// The object a host-held token names, or null when it is not (or no longer)
+// an exception of this store.
+ExnObj* exn_by_token(StoreData& s, uint64_t index, uint64_t generation);
+// "tag 0 of module `m`", "tag \"e\" ...": the tag of an uncaught exception.
+std::string describe_tag(const TagInst& tag);
+
 // The current type of an entity as import matching sees it (a table's or
 // memory's minimum is its current size).
 TableType current_type(const TableInst& t);

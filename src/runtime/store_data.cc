@@ -258,6 +258,9 @@ std::vector<std::shared_ptr<void>> collect_externs(StoreData& s) {
   for (const ModuleInst& inst : s.instances)
     for (const std::vector<void*>& seg : inst.elems)
       for (const void* e : seg) hold(e);
+  for (const ExnObj& x : s.exns)  // an exception's payload may hold externrefs
+    if (x.live)
+      for (Slot v : x.payload) hold(reinterpret_cast<const void*>(v));
   for (ExternObj& e : s.externs) {
     if (!e.live || held.count(&e)) continue;
     released.push_back(std::move(e.payload));

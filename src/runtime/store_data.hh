@@ -11,7 +11,8 @@
 //
 // Values in frames, globals and host-call buffers are 8-byte slots (`Slot`);
 // a v128 takes two consecutive slots. References are pointers stored in a
-// slot: a funcref is a `FuncInst*`, an externref an `ExternObj*`; null is 0.
+// slot: a funcref is a `FuncInst*`, an externref an `ExternObj*`, an exnref
+// an `ExnObj*`; null is 0.
 #pragma once
 
 #include <atomic>
@@ -165,6 +166,23 @@ struct FuncInst {
 struct TagInst {
   FuncType type;
   uint32_t type_id = 0;  // engine-canonical id of `type`
+  // Where it was defined, for messages: the instance and its tag index
+  // (null for a tag the host made).
+  ModuleInst* owner = nullptr;
+  uint32_t index = 0;
+};
+
+// A thrown exception (exceptions): the tag and the payload, in slots (a
+// v128 takes two). An exnref is an `ExnObj*`. Objects are store-owned and
+// reused once collected (rt::collect_exns); `generation` counts reuses, so
+// that a token naming an object (index, generation) held by the host goes
+// stale instead of naming the next exception.
+struct ExnObj {
+  TagInst* tag = nullptr;
+  std::vector<Slot> payload;
+  uint32_t index = 0;  // in StoreData::exns
+  uint64_t generation = 0;
+  bool live = true;
 };
 
 struct DataInst {
@@ -205,6 +223,12 @@ struct StoreData {
   std::deque<ModuleInst> instances;
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
+  std::deque<ExnObj> exns;
+  std::vector<ExnObj*> free_exns;  // collected, reused by new_exn
+  size_t exns_live_after_gc = 0;   // live exception objects after the last collection
+  // The exception of the last TrapCode::Exception: thrown by wasm and not
+  // caught before it reached the host.
+  ExnObj* pending_exn = nullptr;
 
   StoreLimits limits;
   // Memories and tables defined by instances (what the count limits count).

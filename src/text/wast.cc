@@ -312,8 +312,10 @@ Expected<Value> ScriptParser::ref_value(std::string_view op, bool result) {
     v.kind = ValueKind::RefNull;
     if (at(Tok::Keyword)) {
       const std::string_view h = next().text;
-      v.type = (h == "func" || h == "nofunc") ? ValType::FuncRef : ValType::ExternRef;
-      if (h != "func" && h != "extern") v.ref_null_any = true;
+      v.type = (h == "func" || h == "nofunc") ? ValType::FuncRef
+               : (h == "exn" || h == "noexn") ? ValType::ExnRef
+                                              : ValType::ExternRef;
+      if (h != "func" && h != "extern" && h != "exn") v.ref_null_any = true;
     } else if (result) {
       v.ref_null_any = true;
     } else {

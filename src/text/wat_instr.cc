@@ -52,6 +52,7 @@ Status WatParser::parse_instr(Buf& out) {
   const std::string_view k = peek().text;
   if (k == "if" || k == "br_if") EMBER_TRY(note_branch_hint(pos_, out.size()));
   if (k == "block" || k == "loop" || k == "if") return parse_block_flat(*op_by_mnemonic(k), out);
+  if (k == "try_table") return parse_try_table(out, false);
   return parse_plain(out);
 }
 
@@ -81,6 +82,7 @@ Status WatParser::parse_folded(Buf& out) {
   if (!at(Tok::Keyword)) return error("unexpected token");
   const std::string_view k = peek().text;
   if (k == "if") return parse_if_folded(out, start);
+  if (k == "try_table") return parse_try_table(out, true);
   if (k == "block" || k == "loop") {
     const OpInfo& info = *op_by_mnemonic(next().text);
     std::optional<std::string_view> label = parse_label_def();
@@ -150,6 +152,49 @@ Status WatParser::parse_block_flat(const OpInfo& info, Buf& out) {
   labels_.pop_back();
   out.push_back(0x0B);
   return Status::Ok();
+}
+
+// `try_table label? blocktype catch* instr* end label?`, or folded
+// `(try_table label? blocktype catch* instr*)` (the `(` already read). A
+// catch clause's label resolves outside the try_table.
+Status WatParser::parse_try_table(Buf& out, bool folded) {
+  next();  // try_table
+  std::optional<std::string_view> label = parse_label_def();
+  out.push_back(0x1F);
+  EMBER_TRY(parse_block_type(out));
+  Buf clauses;
+  uint32_t n = 0;
+  for (;; n++) {
+    uint8_t kind;
+    if (at_lparen_kw("catch")) kind = CatchClause::Catch;
+    else if (at_lparen_kw("catch_ref")) kind = CatchClause::CatchRef;
+    else if (at_lparen_kw("catch_all")) kind = CatchClause::CatchAll;
+    else if (at_lparen_kw("catch_all_ref")) kind = CatchClause::CatchAllRef;
+    else break;
+    pos_ += 2;
+    clauses.push_back(kind);
+    if (kind == CatchClause::Catch || kind == CatchClause::CatchRef) {
+      EMBER_ASSIGN(uint32_t tag, parse_index(tag_sp_, "tag"));
+      put_uleb(clauses, tag);
+    }
+    EMBER_ASSIGN(uint32_t depth, parse_label());
+    put_uleb(clauses, depth);
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  put_uleb(out, n);
+  put_bytes(out, clauses);
+  const size_t slot = labels_.size();
+  labels_.push_back(label);
+  EMBER_TRY(parse_instrs(out));
+  if (!folded) {
+    if (!at_keyword("end"))
+      return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+    next();
+    EMBER_TRY(parse_end_label(slot));
+  }
+  labels_.pop_back();
+  out.push_back(0x0B);
+  return folded ? expect(Tok::RParen) : Status::Ok();
 }
 
 std::optional<std::string_view> WatParser::parse_label_def() {
@@ -356,6 +401,8 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       return Status::Ok();
     }
     case ImmKind::Func: return index_into(func_sp_, "function");
+    case ImmKind::Tag: return index_into(tag_sp_, "tag");
+    case ImmKind::TryTable: return error("unexpected token");  // parse_try_table
     case ImmKind::CallIndirect: {
       uint32_t table = 0;
       if (at_index()) {
@@ -402,6 +449,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
     case ImmKind::HeapType: {
       if (at_keyword("func")) out.push_back(0x70);
       else if (at_keyword("extern")) out.push_back(0x6F);
+      else if (at_keyword("exn")) out.push_back(0x69);
       else return error("malformed reference type");
       next();
       return Status::Ok();

@@ -76,10 +76,12 @@ Expected<ValType> WatParser::parse_valtype() {
     else if (t.text == "v128") v = ValType::V128;
     else if (t.text == "funcref") v = ValType::FuncRef;
     else if (t.text == "externref") v = ValType::ExternRef;
+    else if (t.text == "exnref") v = ValType::ExnRef;
     else return type_error(t);
     next();
     return v;
   }
+  if (std::optional<ValType> v = parse_nullable_ref()) return *v;
   if (t.kind == Tok::LParen && peek(1).kind == Tok::Keyword && peek(1).text == "ref")
     return type_error(peek(1));
   return error("unexpected token, expected a value type");
@@ -100,6 +102,22 @@ Error WatParser::type_error(const Token& t) const {
   return error_at(t, "unexpected token, expected a value type");
 }
 
+// `(ref null func|extern|exn)`: the long form of funcref, externref and
+// exnref (consumed); nullopt for anything else.
+std::optional<ValType> WatParser::parse_nullable_ref() {
+  if (!at_lparen_kw("ref") || peek(2).kind != Tok::Keyword || peek(2).text != "null" ||
+      peek(3).kind != Tok::Keyword || peek(4).kind != Tok::RParen)
+    return std::nullopt;
+  std::string_view h = peek(3).text;
+  ValType v;
+  if (h == "func") v = ValType::FuncRef;
+  else if (h == "extern") v = ValType::ExternRef;
+  else if (h == "exn") v = ValType::ExnRef;
+  else return std::nullopt;
+  pos_ += 5;
+  return v;
+}
+
 Expected<ValType> WatParser::parse_reftype() {
   if (at_keyword("funcref")) {
     next();
@@ -109,6 +127,11 @@ Expected<ValType> WatParser::parse_reftype() {
     next();
     return ValType::ExternRef;
   }
+  if (at_keyword("exnref")) {
+    next();
+    return ValType::ExnRef;
+  }
+  if (std::optional<ValType> v = parse_nullable_ref()) return *v;
   if (at(Tok::Keyword) || at_lparen_kw("ref")) {
     Error e = type_error(at(Tok::Keyword) ? peek() : peek(1));
     if (e.kind() == ErrorKind::Unsupported) return e;

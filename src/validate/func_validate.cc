@@ -53,6 +53,12 @@ class FuncValidator {
   Status table_op(const Instr& in);
   Status control_op(const Instr& in);
   Status call_op(const Instr& in);
+  Status exception_op(const Instr& in);
+  Status check_tag(uint32_t tag) const {
+    if (tag >= m_.tags.size()) return invalid("unknown tag " + std::to_string(tag));
+    return Status::Ok();
+  }
+  const FuncType& tag_type(uint32_t tag) const { return m_.types[m_.tags[tag]]; }
 
   // Operand stack.
   void push(ValType t) { vals_.push_back(uint8_t(t)); }
@@ -157,6 +163,7 @@ Status FuncValidator::read_locals() {
     if (total > kMaxFunctionLocals) return malformed("too many locals");
     ValType t;
     if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
+    if (auto e = val_type_gate(t, cx_.features, op_offset_)) return std::move(*e);
     if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
       return invalid("v128 requires the simd feature");
     }
@@ -176,6 +183,8 @@ Status FuncValidator::run() {
     EMBER_TRY(ops_.next(&in_));
     const OpInfo& info = *in_.info;
     if (!cx_.features.has(info.feature)) {
+      if (info.feature == Feature::Exceptions)
+        return invalid(std::string(proposal_name(info.feature)) + " support is not enabled");
       return invalid(std::string(info.mnemonic) + " requires the " + feature_name(info.feature) +
                      " feature");
     }
@@ -378,6 +387,9 @@ Status FuncValidator::special(const Instr& in) {
     case Op::CallIndirect:
     case Op::ReturnCall:
     case Op::ReturnCallIndirect: return call_op(in);
+    case Op::Throw:
+    case Op::ThrowRef:
+    case Op::TryTable: return exception_op(in);
     case Op::Drop: {
       uint8_t t = kUnknown;
       EMBER_TRY(pop_any(&t));
@@ -591,6 +603,50 @@ Status FuncValidator::control_op(const Instr& in) {
   }
 }
 
+// throw, throw_ref and try_table. A catch clause's label is counted from
+// outside the try_table and must take exactly what the clause hands it:
+// the tag's payload (catch), then an exnref (catch_ref), or only the exnref
+// (catch_all_ref), or nothing (catch_all).
+Status FuncValidator::exception_op(const Instr& in) {
+  switch (in.op()) {
+    case Op::Throw: {
+      uint32_t tag = in.index[0];
+      EMBER_TRY(check_tag(tag));
+      EMBER_TRY(pop_all(tag_type(tag).params));
+      out_.throw_(tag, tag_type(tag));
+      set_unreachable();
+      return Status::Ok();
+    }
+    case Op::ThrowRef:
+      EMBER_TRY(pop(ValType::ExnRef));
+      out_.throw_ref();
+      set_unreachable();
+      return Status::Ok();
+    default: break;
+  }
+  Ctrl c{Op::TryTable, {}, {}, 0, false};
+  EMBER_TRY(block_type(in.block, &c.params, &c.results));
+  std::vector<ValType> want;
+  for (const CatchClause& k : in.catches) {
+    want.clear();
+    if (k.has_tag()) {
+      EMBER_TRY(check_tag(k.tag));
+      want = tag_type(k.tag).params;
+    }
+    if (k.has_ref()) want.push_back(ValType::ExnRef);
+    const Ctrl* l = nullptr;
+    EMBER_TRY(label(k.label, &l));
+    if (label_types(*l) != want) return invalid("type mismatch");
+  }
+  EMBER_TRY(pop_all(c.params));
+  c.height = uint32_t(vals_.size());
+  ctrls_.push_back(std::move(c));
+  const Ctrl& nc = ctrls_.back();
+  push_all(nc.params);
+  out_.try_table(nc.params, nc.results, in.catches);
+  return Status::Ok();
+}
+
 Status FuncValidator::call_op(const Instr& in) {
   const OpInfo& info = *in.info;
   const FuncType* ft;
@@ -775,7 +831,7 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
   while (depth > 0) {
     if (r.at_end()) return r.fail("END opcode expected");
     EMBER_TRY(ops.next(&in));
-    if (in.op() == Op::Block || in.op() == Op::Loop || in.op() == Op::If) depth++;
+    if (in.info->imm == ImmKind::Block || in.op() == Op::TryTable) depth++;
     if (in.op() == Op::End) depth--;
   }
   if (!r.at_end()) return r.fail("section size mismatch");

@@ -55,6 +55,13 @@ class Lowering {
   virtual void return_call(uint32_t func, const FuncType& type) = 0;
   virtual void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) = 0;
 
+  // Exceptions. throw_: the payload (`type`'s params) is on the stack;
+  // throw_ref: an exnref is. try_table is a block whose `catches` label
+  // depths count from outside it (the try_table's own label not included).
+  virtual void throw_(uint32_t tag, const FuncType& type) = 0;
+  virtual void throw_ref() = 0;
+  virtual void try_table(Types params, Types results, std::span<const CatchClause> catches) = 0;
+
   // Parametric and variables.
   virtual void drop() = 0;
   virtual void select() = 0;

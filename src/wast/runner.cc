@@ -307,8 +307,14 @@ void Runner::run(const Command& c) {
     case CommandKind::AssertMalformed:
     case CommandKind::AssertUnlinkable:
     case CommandKind::AssertUninstantiable: return assert_module_error(c);
-    case CommandKind::AssertException:
-      return fail(c.line, "assert_exception: exception handling is not supported");
+    case CommandKind::AssertException: {
+      Outcome o = perform(c.action);
+      if (!o.error.empty()) return fail(c.line, "cannot run: " + o.error);
+      if (o.trap == TrapCode::Exception) return pass();
+      if (o.trap == TrapCode::None) return fail(c.line, "expected an exception, got results");
+      return fail(c.line,
+                  std::string("expected an exception, got trap: ") + trap_spec_message(o.trap));
+    }
   }
 }
 

@@ -140,6 +140,9 @@ std::string describe_result(ValType t, const rt::Slot* slots) {
     case ValType::FuncRef:
       std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.func" : "ref.null func");
       break;
+    case ValType::ExnRef:
+      std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.exn" : "ref.null exn");
+      break;
     case ValType::ExternRef:
       if (slots[0] == 0) std::snprintf(buf, sizeof buf, "ref.null extern");
       else

@@ -51,6 +51,8 @@ Bytes encode(const OpInfo& info) {
       for (uint8_t i = 0; i < 16; i++) b.push_back(i);
       break;
     case ImmKind::Lane: b.push_back(1); break;
+    // [] -> [i32], catch 1 -> label 2, catch_all_ref -> label 0
+    case ImmKind::TryTable: b.insert(b.end(), {0x7F, 2, 0, 1, 2, 3, 0}); break;
     default: b.push_back(1); break;  // one index
   }
   return b;
@@ -121,6 +123,15 @@ void expect_immediates(const Instr& in) {
       EXPECT_EQ(in.lanes[15], 15);
       break;
     case ImmKind::Lane: EXPECT_EQ(in.lane, 1); break;
+    case ImmKind::TryTable:
+      EXPECT_EQ(in.block.kind, BlockType::Kind::Value);
+      ASSERT_EQ(in.catches.size(), 2u);
+      EXPECT_EQ(in.catches[0].kind, CatchClause::Catch);
+      EXPECT_EQ(in.catches[0].tag, 1u);
+      EXPECT_EQ(in.catches[0].label, 2u);
+      EXPECT_EQ(in.catches[1].kind, CatchClause::CatchAllRef);
+      EXPECT_EQ(in.catches[1].label, 0u);
+      break;
     case ImmKind::None:
     case ImmKind::Memory:
     case ImmKind::MemoryCopy: break;
