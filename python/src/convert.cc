@@ -63,6 +63,8 @@ static void set_trap(const Trap& t) {
     frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, f.func_offset));
   }
   nb::object obj = refs().trap_create(t.report(), trap_wasmtime_code(t.code()), frames);
+  if (const auto& x = t.thrown())  // a host function re-raising it rethrows it into wasm
+    obj.attr("_exn") = nb::make_tuple(x->store_id, x->index, x->generation, x->tag);
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())), obj.ptr());
 }
 

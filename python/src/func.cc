@@ -116,6 +116,25 @@ void host_results(HostCtx& c, PyStore& s, nb::handle r, uint64_t* slots) {
   }
 }
 
+// The Python exception a host function raised, as the API wants it: a
+// `Trap` for a wasm exception that escaped a nested call (it carries
+// `_exn`) becomes the C++ Trap naming that exception, so the API rethrows
+// the exception into the wasm caller; anything else stays a python_error.
+[[noreturn]] void throw_host_error() {
+  nb::python_error err;
+  nb::handle v = err.value();
+  if (PyObject_TypeCheck(v.ptr(), reinterpret_cast<PyTypeObject*>(refs().Trap.ptr()))) {
+    nb::object token = nb::getattr(v, "_exn", nb::none());
+    if (nb::isinstance<nb::tuple>(token) && nb::len(token) == 4) {
+      Trap t(TrapCode::Exception);
+      t.set_thrown(ThrownException{nb::cast<uint64_t>(token[0]), nb::cast<uint64_t>(token[1]),
+                                   nb::cast<uint64_t>(token[2]), nb::cast<std::string>(token[3])});
+      throw t;
+    }
+  }
+  throw err;
+}
+
 // The body of a Python host function. Any exception (a Python one as
 // nb::python_error) leaves through the API, which hands it back unchanged
 // to the outermost call.
@@ -145,7 +164,7 @@ void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
     PyTuple_SET_ITEM(args.ptr(), static_cast<Py_ssize_t>(i + off), v.release().ptr());
   }
   nb::object r = nb::steal(PyObject_Call(c.callable.ptr(), args.ptr(), nullptr));
-  if (!r.is_valid()) throw nb::python_error();
+  if (!r.is_valid()) throw_host_error();
   host_results(c, s, r, slots);
 }
 

@@ -370,6 +370,9 @@ Status WatParser::scan_definition(const Token& kw) {
       next();
     }
   }
+  // A tag definition does not close the imports (as in wasmtime's parser:
+  // the text format's rule predates tags).
+  if (k == "tag" && !is_import) return Status::Ok();
   return note_import(kw, is_import, what);
 }
 

@@ -24,8 +24,6 @@ BIN = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "eh", "bin")
 EXCEPTIONS = os.path.join(BIN, "exceptions.wasm")
 HOST_CALLS = os.path.join(BIN, "host_calls.wasm")
 
-ISSUE = pytest.mark.xfail(strict=True, reason="exception instructions land with issue 12")
-
 # What exceptions.wasm prints (see tests/eh/src/exceptions.cc).
 TRANSCRIPT = """\
 deep throw:
@@ -106,14 +104,12 @@ def test_wasmtime_prints_the_transcript(reference: Tuple[int, str]) -> None:
     assert reference == (0, TRANSCRIPT)
 
 
-@ISSUE
 def test_python_api_same_as_wasmtime(reference: Tuple[int, str], tmp_path: Any) -> None:
     got = run_program(ember, tmp_path)
     assert got == (0, TRANSCRIPT)
     assert got == reference
 
 
-@ISSUE
 def test_cli_same_as_wasmtime(ember_cli: str, reference: Tuple[int, str]) -> None:
     p = subprocess.run([ember_cli, "run", EXCEPTIONS], capture_output=True, timeout=60)
     assert (p.returncode, p.stdout.decode()) == (0, TRANSCRIPT)
@@ -148,7 +144,6 @@ def test_wasmtime_stops_the_exception_at_the_host_frame(wasmtime: ModuleType) ->
     assert exports["cleanups"](store) == 3
 
 
-@ISSUE
 def test_exception_crosses_the_host_frame() -> None:
     store, exports = host_calls(ember)
     assert exports["through_host"](store, -1) == 0

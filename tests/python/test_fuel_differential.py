@@ -121,6 +121,34 @@ CORPUS = {
         else local.get 0 i32.const 1 i32.sub local.get 1 i32.const 2 i32.add
              return_call $count end)
       (func (export "run") (param i32) (result i32) local.get 0 i32.const 0 call $count))""",
+    "exceptions": """(module
+      (tag $e (param i32))
+      (tag $f)
+      (func $thrower (param i32)
+        local.get 0 i32.const 3 i32.rem_u i32.eqz if throw $f end
+        local.get 0 throw $e)
+      (func $mid (param i32) (call $thrower (local.get 0)))
+      (func (export "run") (param i32) (result i32) (local i32)
+        (loop $l
+          (block $c (result i32)
+            (block $a
+              (try_table (catch $e $c) (catch_all $a) (call $mid (local.get 0))))
+            (i32.const 100))
+          local.get 1 i32.add local.set 1
+          local.get 0 i32.const 1 i32.sub local.tee 0
+          br_if $l)
+        local.get 1))""",
+    "rethrow": """(module
+      (tag $e (param i32))
+      (func $t (param i32) (throw $e (local.get 0)))
+      (func (export "run") (param i32) (result i32) (local exnref)
+        (block $h (result i32 exnref)
+          (try_table (catch_ref $e $h) (call $t (local.get 0)))
+          (unreachable))
+        local.set 1
+        i32.const 1 i32.add
+        local.get 0 i32.const 1 i32.and
+        if (param i32) (result i32) drop local.get 1 throw_ref end))""",
 }
 
 # (corpus name, argument of "run") pairs to compare.
@@ -128,7 +156,8 @@ CASES = [("loops_and_calls", 5), ("nested_loops", 4), ("br_table", 0), ("br_tabl
          ("br_table", 9), ("if_else_select", 6), ("if_else_select", 7), ("memory", 9),
          ("trap_in_callee", 6), ("trap_in_loop", 12), ("unreachable_in_callee", 8),
          ("call_indirect", 0), ("call_indirect", 1), ("call_indirect", 2),
-         ("call_indirect", 3), ("call_indirect", 4), ("recursion", 6), ("tail_calls", 7)]
+         ("call_indirect", 3), ("call_indirect", 4), ("recursion", 6), ("tail_calls", 7),
+         ("exceptions", 7), ("rethrow", 4), ("rethrow", 5)]
 
 
 def outcome(w: Any, fn: Any, store: Any, args: List[Any]) -> Tuple[str, Any]:

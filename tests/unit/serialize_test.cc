@@ -582,6 +582,44 @@ TEST(IrVerifier, ChecksModuleFacts) {
             std::string::npos);
 }
 
+TEST(IrVerifier, ChecksHandlerTables) {
+  Tamper t = portable_of(R"((module (tag $e (param i64)) (tag $f)
+    (func (param i32) (result i64)
+      (block $h (result i64)
+        (try_table (catch $e $h) (catch $e 1)
+          (if (local.get 0) (then (throw $f))))
+        (i64.const 0)))))");
+  auto says = [](const std::string& got, const char* want) {
+    EXPECT_NE(got.find(want), std::string::npos) << got;
+  };
+  ASSERT_EQ(t.portable.tries.size(), 1u);
+  ASSERT_EQ(t.portable.handlers.size(), 2u);
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  says(verify(t, [](CompiledCode& c) { c.funcs[0].tries_end = 2; }), "try table out of range");
+  says(verify(t, [](CompiledCode& c) { c.tries[0].end = c.funcs[0].end + 1; }),
+       "out of its function");
+  says(verify(t, [](CompiledCode& c) { c.tries[0].count = 3; }), "out of its function");
+  says(verify(t, [](CompiledCode& c) { c.handlers[0].tag = 2; }), "no tag");
+  says(verify(t, [](CompiledCode& c) { c.handlers[0].kind = 4; }), "catch kind");
+  says(verify(t, [](CompiledCode& c) { c.handlers[0].target = c.funcs[0].end; }), "catch target");
+  says(verify(t, [](CompiledCode& c) { c.handlers[0].dst = c.funcs[0].frame_slots; }),
+       "out of frame");
+  // The second clause returns the i64 payload from the function: a
+  // catch_ref would return two values, a catch_all none.
+  EXPECT_EQ(t.portable.handlers[1].target, interp::kReturnTarget);
+  says(verify(t, [](CompiledCode& c) { c.handlers[1].kind = CatchClause::CatchRef; }),
+       "returns other values");
+  says(verify(t, [](CompiledCode& c) { c.handlers[1].kind = CatchClause::CatchAll; }),
+       "returns other values");
+  says(verify(t, [](CompiledCode& c) { c.handlers[1].dst = 1; }), "returns other values");
+  says(verify(t,
+              [](CompiledCode& c) {
+                size_t at = find_op(c, 0, interp::IOp::Throw);
+                c.words[at + 1] = 5;  // no such tag
+              }),
+       "operand out of range in Throw");
+}
+
 TEST(IrVerifier, ChecksSimdLanesAndPairs) {
   Tamper t = portable_of(R"((module (memory 1)
     (func (param v128) (result i32) (i32x4.extract_lane 3 (local.get 0)))
