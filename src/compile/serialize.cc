@@ -450,12 +450,13 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(r.first);
     o.u32(r.count);
   }
-  o.u32(uint32_t(code.handlers.size() * 4));
+  o.u32(uint32_t(code.handlers.size() * 5));
   for (const interp::CatchHandler& h : code.handlers) {
     o.u32(h.kind);
     o.u32(h.tag);
     o.u32(h.dst);
     o.u32(h.target);
+    o.u32(h.ref_dst);
   }
   o.section("END!");
 }
@@ -618,14 +619,16 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   }
   in.u32_vec_into(code.words);
   in.pairs_into(code.pc_map);
-  std::vector<uint32_t> tries, handlers;  // 4 words each
+  std::vector<uint32_t> tries, handlers;  // 4 and 5 words each
   in.u32_vec_into(tries);
   in.u32_vec_into(handlers);
-  if (tries.size() % 4 != 0 || handlers.size() % 4 != 0) in.fail("bad handler tables");
+  if (tries.size() % 4 != 0 || handlers.size() % 5 != 0) in.fail("bad handler tables");
   for (size_t i = 0; i + 4 <= tries.size(); i += 4)
     code.tries.push_back({tries[i], tries[i + 1], tries[i + 2], tries[i + 3]});
-  for (size_t i = 0; i + 4 <= handlers.size(); i += 4)
-    code.handlers.push_back({handlers[i], handlers[i + 1], handlers[i + 2], handlers[i + 3]});
+  for (size_t i = 0; i + 5 <= handlers.size(); i += 5) {
+    const uint32_t* h = &handlers[i];
+    code.handlers.push_back({h[0], h[1], h[2], h[3], h[4]});
+  }
   in.expect("END!");
   if (in.failed()) return corrupt(in.why());
   if (in.left() != 0) return corrupt("bytes after the end section");

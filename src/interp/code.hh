@@ -56,27 +56,35 @@ struct FuncCode {
   uint32_t tries_begin = 0, tries_end = 0;  // its try_tables in CompiledCode::tries
 };
 
-// Exception handling: each try_table is a word range of its function with
-// its catch clauses. A throw looks, frame by frame from the innermost, for
-// the first range holding the throwing instruction (a caller frame: its
-// call) whose clause matches; ranges of a function are listed innermost
-// first, so the first match is the right one. Nothing runs when no
-// exception is thrown.
+// Exception handling: each try_table (or legacy try body) is a word range
+// of its function with its catch clauses. A throw looks, frame by frame
+// from the innermost, for the first range holding the throwing instruction
+// (a caller frame: its call) whose clause matches; ranges of a function are
+// listed innermost first, so the first match is the right one. Nothing runs
+// when no exception is thrown.
+// A legacy `try ... delegate l` is a range of count kDelegate: an exception
+// thrown in it skips the ranges up to index `first` of CompiledCode::tries
+// (those inside label l) and goes on with that one, or leaves the frame
+// when first is kDelegateToCaller (l is the function's label).
 struct TryRange {
   uint32_t begin, end;    // words [begin, end) of CompiledCode::words
   uint32_t first, count;  // its clauses: CompiledCode::handlers[first, first + count)
 };
+constexpr uint32_t kDelegate = UINT32_MAX;
+constexpr uint32_t kDelegateToCaller = UINT32_MAX;
 
 // Where a matching catch clause continues: its payload (the tag's params,
-// for catch and catch_ref) is written from slot `dst` on, then the exnref
-// (catch_ref, catch_all_ref), and control goes to word `target` -- or
-// returns from the function when the clause's label is the function's own
-// (target kReturnTarget, dst 0).
+// for catch and catch_ref) is written from slot `dst` on, the exnref
+// (catch_ref, catch_all_ref) to slot `ref_dst` (right after the payload
+// for try_table; a legacy catch keeps it apart, for rethrow), and control
+// goes to word `target` -- or returns from the function when the clause's
+// label is the function's own (target kReturnTarget, dst 0).
 struct CatchHandler {
-  uint32_t kind;    // CatchClause::Kind
-  uint32_t tag;     // module tag index (catch, catch_ref)
-  uint32_t dst;     // first frame slot written
-  uint32_t target;  // word in CompiledCode::words, or kReturnTarget
+  uint32_t kind;     // CatchClause::Kind
+  uint32_t tag;      // module tag index (catch, catch_ref)
+  uint32_t dst;      // first frame slot written
+  uint32_t target;   // word in CompiledCode::words, or kReturnTarget
+  uint32_t ref_dst;  // the exnref's slot
 };
 constexpr uint32_t kReturnTarget = UINT32_MAX;
 

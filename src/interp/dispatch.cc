@@ -145,6 +145,11 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
     for (uint32_t r = fn->tries_begin; r < fn->tries_end; r++) {
       const TryRange& range = cc.tries[r];
       if (word < range.begin || word >= range.end) continue;
+      if (range.count == kDelegate) {                 // on from the delegate's target (the verifier
+        if (range.first == kDelegateToCaller) break;  // checks it lies further on)
+        r = range.first - 1;
+        continue;
+      }
       for (uint32_t k = range.first; k < range.first + range.count; k++) {
         const CatchHandler& h = cc.handlers[k];
         bool by_tag = h.kind == CatchClause::Catch || h.kind == CatchClause::CatchRef;

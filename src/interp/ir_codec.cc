@@ -361,6 +361,31 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
 
 namespace {
 
+// One catch clause of defined function `fi`.
+Status verify_handler(const CatchHandler& h, const CompiledCode& code, const ModuleData& m,
+                      uint32_t fi, const std::vector<uint8_t>& starts) {
+  const FuncCode& fc = code.funcs[fi];
+  if (h.kind > CatchClause::CatchAllRef) return corrupt("unknown catch kind", fi);
+  CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+  uint64_t n = 0;
+  if (c.has_tag()) {
+    if (h.tag >= m.tags.size() || m.tags[h.tag] >= m.types.size())
+      return corrupt("catch clause names no tag of the module", fi);
+    n = slots_of_types(m.types[m.tags[h.tag]].params);
+  }
+  if (uint64_t(h.dst) + n > fc.frame_slots || (c.has_ref() && h.ref_dst >= fc.frame_slots))
+    return corrupt("catch payload out of frame", fi);
+  if (h.target == kReturnTarget) {
+    // The function's results: the payload, then the exnref.
+    if (h.dst != 0 || n + (c.has_ref() ? 1 : 0) != fc.num_results ||
+        (c.has_ref() && h.ref_dst != n))
+      return corrupt("catch clause returns other values than its function's", fi);
+  } else if (h.target < fc.begin || h.target >= fc.end || !starts[h.target]) {
+    return corrupt("catch target is not an instruction of its function", fi);
+  }
+  return Status::Ok();
+}
+
 // The try ranges and catch clauses of defined function `fi` (ir_codec.hh).
 Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
                     const std::vector<uint8_t>& starts) {
@@ -369,9 +394,13 @@ Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
     return corrupt("try table out of range", fi);
   for (uint32_t i = fc.tries_begin; i < fc.tries_end; i++) {
     const TryRange& r = code.tries[i];
+    const bool delegate = r.count == kDelegate;
     if (r.begin < fc.begin || r.begin > r.end || r.end > fc.end ||
-        uint64_t(r.first) + r.count > code.handlers.size())
+        (!delegate && uint64_t(r.first) + r.count > code.handlers.size()))
       return corrupt("try range out of its function", fi);
+    // A delegate goes on further down the list, within the function.
+    if (delegate && r.first != kDelegateToCaller && (r.first <= i || r.first > fc.tries_end))
+      return corrupt("delegate target out of order", fi);
     // Innermost first: a later range never lies inside an earlier one's span
     // unless it contains it.
     for (uint32_t j = fc.tries_begin; j < i; j++) {
@@ -380,25 +409,8 @@ Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
       bool outer = r.begin <= q.begin && q.end <= r.end;
       if (!disjoint && !outer) return corrupt("try ranges out of order", fi);
     }
-    for (uint32_t k = r.first; k < r.first + r.count; k++) {
-      const CatchHandler& h = code.handlers[k];
-      if (h.kind > CatchClause::CatchAllRef) return corrupt("unknown catch kind", fi);
-      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
-      uint64_t n = 0;
-      if (c.has_tag()) {
-        if (h.tag >= m.tags.size() || m.tags[h.tag] >= m.types.size())
-          return corrupt("catch clause names no tag of the module", fi);
-        n = slots_of_types(m.types[m.tags[h.tag]].params);
-      }
-      n += c.has_ref() ? 1 : 0;
-      if (h.target == kReturnTarget) {
-        if (h.dst != 0 || n != fc.num_results)
-          return corrupt("catch clause returns other values than its function's", fi);
-      } else if (h.target < fc.begin || h.target >= fc.end || !starts[h.target]) {
-        return corrupt("catch target is not an instruction of its function", fi);
-      }
-      if (uint64_t(h.dst) + n > fc.frame_slots) return corrupt("catch payload out of frame", fi);
-    }
+    for (uint32_t k = r.first; !delegate && k < r.first + r.count; k++)
+      EMBER_TRY(verify_handler(code.handlers[k], code, m, fi, starts));
   }
   return Status::Ok();
 }

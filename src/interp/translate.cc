@@ -136,7 +136,7 @@ uint32_t imm_words(Op op) {
 // ---- function framing ---------------------------------------------------------
 
 void Translator::begin_function(uint32_t func_index, const FuncType& type,
-                                const std::vector<ValType>& locals) {
+                                const std::vector<ValType>& locals, uint32_t catch_depth) {
   fn_ = FuncCode{};
   fn_.func_index = func_index;
   local_slot_.resize(locals.size());
@@ -151,6 +151,9 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   if (locals.size() == type.params.size()) fn_.num_params = at;
   for (ValType t : type.results) fn_.num_results += slot_count(t);
   fn_.num_locals = at;
+  catch_base_ = at;
+  catch_level_ = 0;
+  at += catch_depth;  // never zeroed: a catch writes its slot before anything reads it
   fn_.begin = here();
   fn_.tries_begin = fn_.tries_end = uint32_t(out_.tries.size());
   num_locals_ = at;
@@ -183,7 +186,11 @@ void Translator::charge(Op op) {
     case Op::Unreachable:
     case Op::Return:
     case Op::Else:
-    case Op::End: return;
+    case Op::End:
+    case Op::Try:  // the legacy structure costs nothing, as block and else do
+    case Op::Catch:
+    case Op::CatchAll:
+    case Op::Delegate: return;
     default: fuel_pending_++;
   }
 }
@@ -386,8 +393,13 @@ void Translator::enter(LabelKind kind, Types params, Types results) {
   uint32_t np = uint32_t(params.size()), nr = uint32_t(results.size());
   uint32_t height = uint32_t(stack_.size()) - np;
   uint32_t height_slot = height < stack_.size() ? stack_[height].slot : next_slot();
-  Label l{kind, height, height_slot, np, nr, uint32_t(label_types_.size()), 0, UINT32_MAX, {},
-          0,    {},     0,           0,  0};
+  Label l{};
+  l.kind = kind;
+  l.height = height;
+  l.height_slot = height_slot;
+  l.np = np;
+  l.nr = nr;
+  l.types_at = uint32_t(label_types_.size());
   label_types_.insert(label_types_.end(), params.begin(), params.end());
   label_types_.insert(label_types_.end(), results.begin(), results.end());
   labels_.push_back(std::move(l));
@@ -556,8 +568,7 @@ void Translator::end() {
   if (l.else_fixup != UINT32_MAX) patch(l.else_fixup, here());
   for (uint32_t f : l.fixups) patch(f, here());
   for (uint32_t h : l.handler_fixups) out_.handlers[h].target = here();
-  if (l.kind == LabelKind::Try && l.try_count > 0)
-    out_.tries.push_back(TryRange{l.try_begin, here(), l.try_first, l.try_count});
+  close_ranges(l);
   mark_label();
   while (stack_.size() > l.height) pop();
   push_types(label_results(l));
@@ -821,7 +832,7 @@ void Translator::try_table(Types params, Types results, std::span<const CatchCla
   uint32_t first = uint32_t(out_.handlers.size());
   for (const CatchClause& c : catches) {
     Label& l = labels_[labels_.size() - 1 - c.label];
-    CatchHandler h{uint32_t(c.kind), c.has_tag() ? c.tag : 0, l.height_slot, 0};
+    CatchHandler h{uint32_t(c.kind), c.has_tag() ? c.tag : 0, l.height_slot, 0, 0};
     if (l.kind == LabelKind::Func) {
       h.dst = 0;
       h.target = kReturnTarget;
@@ -830,14 +841,13 @@ void Translator::try_table(Types params, Types results, std::span<const CatchCla
     } else {
       l.handler_fixups.push_back(uint32_t(out_.handlers.size()));
     }
-    out_.handlers.push_back(h);
-    // The payload and exnref are written above whatever the stack holds.
+    // The payload and exnref are written above whatever the stack holds,
+    // where the label takes its values (the exnref last).
     uint32_t n = 0;
-    for (ValType t : label_results(l)) n += slot_count(t);
-    if (l.kind == LabelKind::Loop) {
-      n = 0;
-      for (ValType t : label_params(l)) n += slot_count(t);
-    }
+    for (ValType t : l.kind == LabelKind::Loop ? label_params(l) : label_results(l))
+      n += slot_count(t);
+    h.ref_dst = c.has_ref() ? h.dst + n - 1 : 0;
+    out_.handlers.push_back(h);
     max_height_ = std::max(max_height_, h.dst + n > num_locals_ ? h.dst + n - num_locals_ : 0);
   }
   enter(LabelKind::Try, params, results);
@@ -846,6 +856,100 @@ void Translator::try_table(Types params, Types results, std::span<const CatchCla
   t.try_begin = here();
   t.try_first = first;
   t.try_count = uint32_t(catches.size());
+}
+
+// At a label's end: the delegates to it resume at the next range closed
+// from here (a try's own, pushed right after), and a try with clauses
+// closes its range.
+void Translator::close_ranges(Label& l) {
+  for (uint32_t d : l.delegate_fixups) out_.tries[d].first = uint32_t(out_.tries.size());
+  if (l.kind == LabelKind::Try && l.try_count > 0)
+    out_.tries.push_back(TryRange{l.try_begin, here(), l.try_first, l.try_count});
+  if (l.kind == LabelKind::LegacyTry && l.body_end != UINT32_MAX) {
+    out_.tries.push_back(TryRange{l.try_begin, l.body_end, l.try_first, l.try_count});
+    catch_level_--;
+  }
+}
+
+void Translator::try_(Types params, Types results) {
+  if (dead_) {
+    dead_depth_++;
+    return;
+  }
+  materialize_entry(uint32_t(params.size()));
+  enter(LabelKind::LegacyTry, params, results);
+  mark_label();
+  labels_.back().try_begin = here();
+}
+
+// Ends the try body or the previous catch block as `else` ends an if's
+// first arm, then starts a catch block: its clause lands here with the
+// payload at the try's height and the exception in this catch level's slot.
+void Translator::begin_catch(CatchClause::Kind kind, uint32_t tag) {
+  Label& l = labels_.back();
+  if (!dead_) {
+    uint32_t n = uint32_t(stack_.size());
+    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
+    commit_fuel();
+    emit_op(IOp::Br);
+    l.fixups.push_back(here());
+    word(0);
+  }
+  if (l.body_end == UINT32_MAX) {
+    l.body_end = here();
+    l.try_first = uint32_t(out_.handlers.size());
+    l.catch_slot = catch_base_ + catch_level_++;
+  }
+  mark_label();
+  out_.handlers.push_back(CatchHandler{uint32_t(kind), tag, l.height_slot, here(), l.catch_slot});
+  l.try_count++;
+  cond_path_word_ = UINT32_MAX;
+  while (stack_.size() > l.height) pop();
+  dead_ = false;
+}
+
+void Translator::catch_(uint32_t tag, const FuncType& type) {
+  if (dead_ && dead_depth_ > 0) return;
+  begin_catch(CatchClause::CatchRef, tag);
+  push_types(type.params);
+}
+
+void Translator::catch_all() {
+  if (dead_ && dead_depth_ > 0) return;
+  begin_catch(CatchClause::CatchAllRef, 0);
+}
+
+// Closes the try like `end`; its body becomes a delegating range, resolved
+// when the target label ends (or at once: on to the caller).
+void Translator::delegate(uint32_t depth) {
+  if (dead_ && dead_depth_ > 0) {
+    dead_depth_--;
+    return;
+  }
+  Label& l = labels_.back();
+  if (!dead_) {
+    uint32_t n = uint32_t(stack_.size());
+    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
+    commit_fuel();
+  }
+  for (uint32_t f : l.fixups) patch(f, here());
+  close_ranges(l);
+  uint32_t range = uint32_t(out_.tries.size());
+  out_.tries.push_back(TryRange{l.try_begin, here(), kDelegateToCaller, kDelegate});
+  mark_label();
+  while (stack_.size() > l.height) pop();
+  push_types(label_results(l));
+  leave();
+  dead_ = false;
+  Label& target = labels_[labels_.size() - 1 - depth];
+  if (target.kind != LabelKind::Func) target.delegate_fixups.push_back(range);
+}
+
+void Translator::rethrow(uint32_t depth) {
+  if (dead_) return;
+  commit_fuel(true);
+  emit(ir::ThrowRef{.s = labels_[labels_.size() - 1 - depth].catch_slot});
+  dead_ = true;
 }
 
 // ---- parametric and variables ---------------------------------------------------

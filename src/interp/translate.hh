@@ -78,9 +78,10 @@ class Translator final : public Lowering {
   static constexpr uint32_t kMaxStagedWords = 16;
   explicit Translator(CompiledCode& out, TranslateOptions opt = {}) : out_(out), opt_(opt) {}
 
-  // `locals`: the types of all locals, params first.
-  void begin_function(uint32_t func_index, const FuncType& type,
-                      const std::vector<ValType>& locals) override;
+  // `locals`: the types of all locals, params first; `catch_depth`: slots
+  // kept after them for the exceptions of nested legacy catch blocks.
+  void begin_function(uint32_t func_index, const FuncType& type, const std::vector<ValType>& locals,
+                      uint32_t catch_depth) override;
   // After the function's final `end`. Fails if the frame is unreasonably big.
   Status finish_function() override;
   // Byte offset of the operator about to be translated (for backtraces).
@@ -111,6 +112,13 @@ class Translator final : public Lowering {
   void throw_(uint32_t tag, const FuncType& type) override;
   void throw_ref() override;
   void try_table(Types params, Types results, std::span<const CatchClause> catches) override;
+  // Legacy: a try's body is a range like try_table's, whose clauses land at
+  // the catch blocks with the exception in the catch level's own slot.
+  void try_(Types params, Types results) override;
+  void catch_(uint32_t tag, const FuncType& type) override;
+  void catch_all() override;
+  void delegate(uint32_t depth) override;
+  void rethrow(uint32_t depth) override;
 
   // Parametric and variables.
   void drop() override;
@@ -157,7 +165,7 @@ class Translator final : public Lowering {
     uint64_t bits = 0;     // Kind::Const (low half of a v128)
     uint64_t bits_hi = 0;  // Kind::Const v128: high half
   };
-  enum class LabelKind : uint8_t { Func, Block, Loop, If, Try };
+  enum class LabelKind : uint8_t { Func, Block, Loop, If, Try, LegacyTry };
   struct Label {
     LabelKind kind;
     uint32_t height;       // operand index of the first param/result
@@ -170,7 +178,13 @@ class Translator final : public Lowering {
     uint64_t if_offset = 0;        // If: byte offset of the `if`
     // Catch clauses that land at this label's end (CompiledCode::handlers).
     std::vector<uint32_t> handler_fixups;
+    // Delegates to this label: their ranges resume at the ranges this
+    // label's end leaves (its own, for a try).
+    std::vector<uint32_t> delegate_fixups;
     uint32_t try_begin = 0, try_first = 0, try_count = 0;  // Try: its range and clauses
+    // LegacyTry: the body's end once a catch began, and that catch level's slot.
+    uint32_t body_end = UINT32_MAX;
+    uint32_t catch_slot = 0;
   };
   // An instruction that defines a stack operand, held back from out_.words
   // while a fusion may still replace it (wasmi's staged instruction): the
@@ -282,14 +296,18 @@ class Translator final : public Lowering {
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.
   void commit_fuel(bool save = false);
-  void entry_checks(uint32_t cost);        // FuelCheck / EpochCheck (function entry, loop header)
+  void entry_checks(uint32_t cost);  // FuelCheck / EpochCheck (function entry, loop header)
+  void begin_catch(CatchClause::Kind kind, uint32_t tag);
+  void close_ranges(Label& l);             // at a label's end: delegates, then its own try range
   uint32_t unit_fuel_flags(IOp op) const;  // FuelUnits/FuelGrow flags for op's count, or 0
 
   CompiledCode& out_;
   TranslateOptions opt_;
   uint32_t fuel_pending_ = 0;
   FuncCode fn_;
-  uint32_t num_locals_ = 0;           // slots
+  uint32_t num_locals_ = 0;           // slots (legacy catch slots included)
+  uint32_t catch_base_ = 0;           // the first legacy catch slot
+  uint32_t catch_level_ = 0;          // legacy catch blocks open
   std::vector<uint32_t> local_slot_;  // local index -> first slot
   std::vector<bool> local_wide_;
   std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)

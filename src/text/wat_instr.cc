@@ -27,7 +27,8 @@ Status WatParser::parse_expr(Buf& out) {
 }
 
 Status WatParser::parse_instrs(Buf& out) {
-  while (!at(Tok::RParen) && !at(Tok::Eof) && !at_keyword("end") && !at_keyword("else"))
+  while (!at(Tok::RParen) && !at(Tok::Eof) && !at_keyword("end") && !at_keyword("else") &&
+         !at_keyword("catch") && !at_keyword("catch_all") && !at_keyword("delegate"))
     EMBER_TRY(parse_instr(out));
   return Status::Ok();
 }
@@ -53,6 +54,7 @@ Status WatParser::parse_instr(Buf& out) {
   if (k == "if" || k == "br_if") EMBER_TRY(note_branch_hint(pos_, out.size()));
   if (k == "block" || k == "loop" || k == "if") return parse_block_flat(*op_by_mnemonic(k), out);
   if (k == "try_table") return parse_try_table(out, false);
+  if (k == "try") return parse_try(out, false);
   return parse_plain(out);
 }
 
@@ -67,6 +69,8 @@ Status WatParser::parse_plain(Buf& out) {
                             std::string(t.text) + ": " + p->what + " are not supported yet", t.line,
                             t.col);
   }
+  if (info && (info->op == Op::Catch || info->op == Op::CatchAll || info->op == Op::Delegate))
+    return error("unexpected token");  // only inside a try
   if (!info || info->imm == ImmKind::Block || info->op == Op::Else || info->op == Op::End)
     return error("unknown operator " + std::string(t.text));
   next();
@@ -83,6 +87,7 @@ Status WatParser::parse_folded(Buf& out) {
   const std::string_view k = peek().text;
   if (k == "if") return parse_if_folded(out, start);
   if (k == "try_table") return parse_try_table(out, true);
+  if (k == "try") return parse_try(out, true);
   if (k == "block" || k == "loop") {
     const OpInfo& info = *op_by_mnemonic(next().text);
     std::optional<std::string_view> label = parse_label_def();
@@ -186,6 +191,71 @@ Status WatParser::parse_try_table(Buf& out, bool folded) {
   const size_t slot = labels_.size();
   labels_.push_back(label);
   EMBER_TRY(parse_instrs(out));
+  if (!folded) {
+    if (!at_keyword("end"))
+      return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+    next();
+    EMBER_TRY(parse_end_label(slot));
+  }
+  labels_.pop_back();
+  out.push_back(0x0B);
+  return folded ? expect(Tok::RParen) : Status::Ok();
+}
+
+// The legacy try: flat `try label? bt instr* (catch x instr*)* (catch_all
+// instr*)? end` or `try label? bt instr* delegate l`; folded `(try label? bt
+// (do instr*) (catch x instr*)* (catch_all instr*)?)` or `(try label? bt (do
+// instr*) (delegate l))` (the `(` already read). delegate's label resolves
+// outside the try.
+Status WatParser::parse_try(Buf& out, bool folded) {
+  next();  // try
+  std::optional<std::string_view> label = parse_label_def();
+  out.push_back(0x06);
+  EMBER_TRY(parse_block_type(out));
+  const size_t slot = labels_.size();
+  labels_.push_back(label);
+  // A section: `(kw ...)` folded, `kw ...` flat; true if there was one.
+  auto section = [&](const char* kw, bool* found) -> Status {
+    *found = folded ? at_lparen_kw(kw) : at_keyword(kw);
+    if (*found) pos_ += folded ? 2 : 1;
+    return Status::Ok();
+  };
+  auto section_end = [&]() { return folded ? expect(Tok::RParen) : Status::Ok(); };
+  bool found = false;
+  if (folded) {
+    EMBER_TRY(section("do", &found));
+    if (!found) return error("unexpected token, expected (do ...)");
+  }
+  EMBER_TRY(parse_instrs(out));
+  if (found) EMBER_TRY(section_end());
+  bool caught = false;
+  for (;;) {
+    EMBER_TRY(section("catch", &found));
+    if (!found) break;
+    caught = true;
+    out.push_back(0x07);
+    EMBER_ASSIGN(uint32_t tag, parse_index(tag_sp_, "tag"));
+    put_uleb(out, tag);
+    EMBER_TRY(parse_instrs(out));
+    EMBER_TRY(section_end());
+  }
+  EMBER_TRY(section("catch_all", &found));
+  if (found) {
+    caught = true;
+    out.push_back(0x19);
+    EMBER_TRY(parse_instrs(out));
+    EMBER_TRY(section_end());
+  }
+  EMBER_TRY(section("delegate", &found));
+  if (found) {
+    if (caught) return error("unexpected token");
+    labels_.pop_back();
+    EMBER_ASSIGN(uint32_t depth, parse_label());
+    out.push_back(0x18);
+    put_uleb(out, depth);
+    EMBER_TRY(section_end());
+    return folded ? expect(Tok::RParen) : Status::Ok();
+  }
   if (!folded) {
     if (!at_keyword("end"))
       return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");

@@ -1,6 +1,8 @@
 // Function-body validation (spec appendix algorithm) driving a Lowering.
 #include "validate/func_validate.hh"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "binary/operator_reader.hh"
@@ -54,6 +56,8 @@ class FuncValidator {
   Status control_op(const Instr& in);
   Status call_op(const Instr& in);
   Status exception_op(const Instr& in);
+  Status legacy_op(const Instr& in);
+  uint32_t legacy_catch_depth() const;
   Status check_tag(uint32_t tag) const {
     if (tag >= m_.tags.size()) return invalid("unknown tag " + std::to_string(tag));
     return Status::Ok();
@@ -175,7 +179,7 @@ Status FuncValidator::read_locals() {
 Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
-  out_.begin_function(func_index_, ft, locals_);
+  out_.begin_function(func_index_, ft, locals_, legacy_catch_depth());
   ctrls_.push_back(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();
@@ -390,6 +394,11 @@ Status FuncValidator::special(const Instr& in) {
     case Op::Throw:
     case Op::ThrowRef:
     case Op::TryTable: return exception_op(in);
+    case Op::Try:
+    case Op::Catch:
+    case Op::CatchAll:
+    case Op::Delegate:
+    case Op::Rethrow: return legacy_op(in);
     case Op::Drop: {
       uint8_t t = kUnknown;
       EMBER_TRY(pop_any(&t));
@@ -647,6 +656,101 @@ Status FuncValidator::exception_op(const Instr& in) {
   return Status::Ok();
 }
 
+// try, catch, catch_all, delegate, rethrow (the legacy instructions). A
+// catch or catch_all block replaces the try's frame as `else` does an if's;
+// delegate closes the try and names a label outside it; rethrow names a
+// catch block.
+Status FuncValidator::legacy_op(const Instr& in) {
+  switch (in.op()) {
+    case Op::Try: {
+      Ctrl c{Op::Try, {}, {}, 0, false};
+      EMBER_TRY(block_type(in.block, &c.params, &c.results));
+      EMBER_TRY(pop_all(c.params));
+      c.height = uint32_t(vals_.size());
+      ctrls_.push_back(std::move(c));
+      push_all(ctrls_.back().params);
+      out_.try_(ctrls_.back().params, ctrls_.back().results);
+      return Status::Ok();
+    }
+    case Op::Catch:
+    case Op::CatchAll: {
+      Ctrl& c = ctrls_.back();
+      const bool all = in.op() == Op::CatchAll;
+      if (c.op != Op::Try && c.op != Op::Catch)
+        return invalid(std::string(all ? "catch_all" : "catch") + " found outside of a try block");
+      if (!all) EMBER_TRY(check_tag(in.index[0]));
+      EMBER_TRY(pop_all(c.results));
+      if (vals_.size() != c.height) return invalid("type mismatch");
+      c.op = in.op();
+      c.unreachable = false;
+      if (all) {
+        out_.catch_all();
+      } else {
+        push_all(tag_type(in.index[0]).params);
+        out_.catch_(in.index[0], tag_type(in.index[0]));
+      }
+      return Status::Ok();
+    }
+    case Op::Delegate: {
+      Ctrl& c = ctrls_.back();
+      if (c.op != Op::Try) return invalid("delegate found outside of a try block");
+      EMBER_TRY(pop_all(c.results));
+      if (vals_.size() != c.height) return invalid("type mismatch");
+      std::vector<ValType> results = std::move(c.results);
+      ctrls_.pop_back();
+      const Ctrl* l = nullptr;
+      EMBER_TRY(label(in.index[0], &l));
+      out_.delegate(in.index[0]);
+      push_all(results);
+      return Status::Ok();
+    }
+    default: {  // rethrow
+      const Ctrl* l = nullptr;
+      if (in.index[0] >= ctrls_.size()) return invalid("invalid rethrow label");
+      EMBER_TRY(label(in.index[0], &l));
+      if (l->op != Op::Catch && l->op != Op::CatchAll) return invalid("invalid rethrow label");
+      out_.rethrow(in.index[0]);
+      set_unreachable();
+      return Status::Ok();
+    }
+  }
+}
+
+// How deeply legacy catch blocks nest in the body: a decode-only walk, made
+// only when the body has a `try` opcode byte at all (0 on a decoding error,
+// which validation then reports).
+uint32_t FuncValidator::legacy_catch_depth() const {
+  if (!cx_.features.has(Feature::Exceptions)) return 0;
+  const FuncBody& body = m_.bodies[func_index_ - m_.num_imported_funcs];
+  const uint8_t* p = m_.bytes.data() + body.offset;
+  if (!std::memchr(p, 0x06, body.size)) return 0;
+  Reader r(p, body.size, body.offset);
+  auto groups = r.u32();
+  if (!groups) return 0;
+  for (uint32_t g = 0; g < *groups; g++) {
+    if (!r.u32() || !r.u8()) return 0;
+  }
+  OperatorReader ops(r, m_, cx_.features, OperatorReader::Context::FunctionBody);
+  std::vector<bool> in_catch{false};  // per open block: is it a catch block
+  uint32_t active = 0, deepest = 0;
+  Instr in;
+  while (!in_catch.empty() && !r.at_end()) {
+    if (!ops.next(&in)) return 0;
+    Op op = in.op();
+    if (in.info->imm == ImmKind::Block || op == Op::TryTable) {
+      in_catch.push_back(false);
+    } else if (op == Op::Catch || op == Op::CatchAll) {
+      if (!in_catch.back()) active++;
+      in_catch.back() = true;
+      deepest = std::max(deepest, active);
+    } else if (op == Op::End || op == Op::Delegate) {
+      if (in_catch.back()) active--;
+      in_catch.pop_back();
+    }
+  }
+  return deepest;
+}
+
 Status FuncValidator::call_op(const Instr& in) {
   const OpInfo& info = *in.info;
   const FuncType* ft;
@@ -832,7 +936,7 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
     if (r.at_end()) return r.fail("END opcode expected");
     EMBER_TRY(ops.next(&in));
     if (in.info->imm == ImmKind::Block || in.op() == Op::TryTable) depth++;
-    if (in.op() == Op::End) depth--;
+    if (in.op() == Op::End || in.op() == Op::Delegate) depth--;
   }
   if (!r.at_end()) return r.fail("section size mismatch");
   return Status::Ok();

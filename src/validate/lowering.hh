@@ -28,9 +28,11 @@ class Lowering {
   using Types = std::span<const ValType>;
   virtual ~Lowering() = default;
 
-  // `locals`: the types of all locals, params first.
+  // `locals`: the types of all locals, params first; `catch_depth`: how
+  // deeply legacy catch blocks nest in the body (each level keeps its
+  // exception for rethrow).
   virtual void begin_function(uint32_t func_index, const FuncType& type,
-                              const std::vector<ValType>& locals) = 0;
+                              const std::vector<ValType>& locals, uint32_t catch_depth) = 0;
   // After the function's final `end`; may refuse (e.g. an unreasonably big frame).
   virtual Status finish_function() = 0;
   // Byte offset of the operator about to be lowered (for backtraces).
@@ -61,6 +63,16 @@ class Lowering {
   virtual void throw_(uint32_t tag, const FuncType& type) = 0;
   virtual void throw_ref() = 0;
   virtual void try_table(Types params, Types results, std::span<const CatchClause> catches) = 0;
+  // The legacy instructions: try opens a block whose body the following
+  // catch/catch_all blocks handle (catch_: the payload, `type`'s params, is
+  // pushed); delegate ends a try without catches, handing what its body
+  // throws to label `depth` (counted outside the try); rethrow throws again
+  // what the catch block at `depth` caught.
+  virtual void try_(Types params, Types results) = 0;
+  virtual void catch_(uint32_t tag, const FuncType& type) = 0;
+  virtual void catch_all() = 0;
+  virtual void delegate(uint32_t depth) = 0;
+  virtual void rethrow(uint32_t depth) = 0;
 
   // Parametric and variables.
   virtual void drop() = 0;
