@@ -8,6 +8,7 @@ Python host function that does not catch it into the wasm caller (where the
 `wasmtime` package traps instead: docs/decisions.md); exnref values do not
 cross into Python; `Config.wasm_exceptions = False` refuses the module.
 """
+import threading
 from types import ModuleType
 from typing import Any, List
 
@@ -179,3 +180,45 @@ def test_serialized_module_keeps_its_handlers() -> None:
     assert inst.exports(store)["via_host"](store, 11) == 11
     with pytest.raises(ember.Trap, match="thrown Wasm exception"):
         inst.exports(store)["deep"](store, 1)
+
+
+SPIN = """(module
+  (tag $e (param i32))
+  (func $t (param i32) (throw $e (local.get 0)))
+  ;; Throws and catches forever.
+  (func (export "spin") (local i32)
+    (loop $l
+      (block $h (result i32)
+        (try_table (catch $e $h) (call $t (local.get 0)))
+        (unreachable))
+      (local.set 0)
+      (br $l))))
+"""
+
+
+def test_epoch_interrupts_a_throwing_loop() -> None:
+    config = ember.Config()
+    config.epoch_interruption = True
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    store.set_epoch_deadline(1)
+    inst = ember.Instance(store, ember.Module(engine, SPIN), [])
+    timer = threading.Timer(0.05, engine.increment_epoch)
+    timer.start()
+    with pytest.raises(ember.Trap) as e:
+        inst.exports(store)["spin"](store)
+    timer.join()
+    assert e.value.trap_code == ember.TrapCode.INTERRUPT
+
+
+def test_fuel_runs_out_in_a_throwing_loop() -> None:
+    config = ember.Config()
+    config.consume_fuel = True
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    store.set_fuel(100_000)
+    inst = ember.Instance(store, ember.Module(engine, SPIN), [])
+    with pytest.raises(ember.Trap) as e:
+        inst.exports(store)["spin"](store)
+    assert e.value.trap_code == ember.TrapCode.OUT_OF_FUEL
+    assert store.get_fuel() == 0
