@@ -14,8 +14,9 @@ from ._error import WasmtimeError
 from ._managed import Managed
 
 _I32, _I64, _F32, _F64, _V128, _FUNCREF, _EXTERNREF = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F
+_EXNREF = 0x69  # exceptions: reflected in module types, never a Python value but None
 _NAMES = {_I32: "i32", _I64: "i64", _F32: "f32", _F64: "f64", _V128: "v128",
-          _FUNCREF: "funcref", _EXTERNREF: "externref"}
+          _FUNCREF: "funcref", _EXTERNREF: "externref", _EXNREF: "exnref"}
 
 
 class ValType(Managed):

@@ -222,3 +222,12 @@ def test_fuel_runs_out_in_a_throwing_loop() -> None:
         inst.exports(store)["spin"](store)
     assert e.value.trap_code == ember.TrapCode.OUT_OF_FUEL
     assert store.get_fuel() == 0
+
+
+def test_exnref_appears_in_module_types() -> None:
+    m = ember.Module(ember.Engine(), THROWER)
+    by_name = {e.name: e.type for e in m.exports}
+    ft = by_name["null_ref"]
+    assert isinstance(ft, ember.FuncType)
+    assert [str(t) for t in ft.params] == ["exnref"]
+    assert [str(t) for t in ft.results] == ["exnref"]
