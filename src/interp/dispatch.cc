@@ -249,6 +249,17 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
     trap = TrapCode::MemoryOutOfBounds; \
     goto L_trap_access;                 \
   } while (0)
+// The effective address `ea` of a memory64 access of `n` bytes at
+// [.. a, O ..] in a memory of `sz` bytes: a + O without wrapping (O is 64
+// bits: the A64 forms of ir_derived.def carry it in two words, offset and
+// offset_hi). The access must end within sz.
+#define EMBER_OFF64(A) (uint64_t(pc[A::offset]) | uint64_t(pc[A::offset_hi]) << 32)
+#define EMBER_EA64(a, o, n, ea, sz)                                     \
+  do {                                                                  \
+    uint64_t a_ = (a), o_ = (o), sz_ = (sz);                            \
+    if (a_ >= sz_ || sz_ - a_ < (n) || sz_ - a_ - (n) < o_) MEM_TRAP(); \
+    ea = a_ + o_;                                                       \
+  } while (0)
 #define S(i) fp[pc[i]]
 #define GET_I32(i) uint32_t(fp[pc[i]])
 #define GET_I64(i) uint64_t(fp[pc[i]])
@@ -289,6 +300,8 @@ L_trap_noted:
 #undef JUMP
 #undef TRAP
 #undef MEM_TRAP
+#undef EMBER_OFF64
+#undef EMBER_EA64
 #undef S
 #undef GET_I32
 #undef GET_I64

@@ -85,7 +85,9 @@ bool fused_branch(IOp producer, bool negate, IOp* out) {
   }
 }
 
-// The address forms of a Load or Store row (ir_derived.def).
+// The address forms of a Load or Store row, and the memory64 and
+// other-memory forms of a SIMD access row (ir_derived.def); IOp::Count_ for
+// a form the row does not have.
 enum class AddrForm { AddImm, Add, AddShl, A64, Mem, MemA64 };
 IOp addr_iop(Op op, AddrForm form) {
   switch (op) {
@@ -97,10 +99,21 @@ IOp addr_iop(Op op, AddrForm form) {
            : form == AddrForm::A64    ? IOp::name##A64    \
            : form == AddrForm::Mem    ? IOp::name##Mem    \
                                       : IOp::name##MemA64;
+#define EMBER_TA_VROW(name, ...)                          \
+  case Op::name:                                          \
+    return form == AddrForm::A64      ? IOp::name##A64    \
+           : form == AddrForm::Mem    ? IOp::name##Mem    \
+           : form == AddrForm::MemA64 ? IOp::name##MemA64 \
+                                      : IOp::Count_;
 #define EMBER_OPK_Load EMBER_TA_ROW
 #define EMBER_OPK_Store EMBER_TA_ROW
+#define EMBER_OPK_VLoad EMBER_TA_VROW
+#define EMBER_OPK_VStore EMBER_TA_VROW
+#define EMBER_OPK_VLoadLane EMBER_TA_VROW
+#define EMBER_OPK_VStoreLane EMBER_TA_VROW
 #include "ir/operators_by_kind.inc"
 #undef EMBER_TA_ROW
+#undef EMBER_TA_VROW
     default: return IOp::Count_;
   }
 }
@@ -484,6 +497,31 @@ static_assert(irv::StoreAddImm<>::offset == 1 && irv::StoreAddImm<>::addr == 2 &
               irv::StoreAddImm<>::k == 3 && irv::StoreAddImm<>::v == 4 && irv::StoreAdd<>::b == 3 &&
               irv::StoreAdd<>::v == 4 && irv::StoreAddShl<>::b == 3 && irv::StoreAddShl<>::k == 4 &&
               irv::StoreAddShl<>::v == 5);
+// simd_access(): generic() with the immediates offset ('n' for memory 0,
+// else 'i'), offset_hi (memory64 forms), mem (other-memory forms) and the
+// lane (lane accesses), after the result and before the address and the
+// other sources.
+constexpr bool simd_access_layout(const char* l, bool result, bool a64, bool other, bool lane) {
+  if (result && *l++ != 'v') return false;
+  if (*l++ != (other ? 'i' : 'n')) return false;
+  if (a64 && *l++ != 'N') return false;
+  if (other && *l++ != 'm') return false;
+  if (lane && *l++ != 'l') return false;
+  if (*l++ != 's') return false;
+  for (; *l; l++)
+    if (*l != 'v') return false;
+  return true;
+}
+#define EMBER_SIMD_ACCESS_LAYOUTS(K, result, lane)                                      \
+  static_assert(simd_access_layout(irk::K::layout, result, false, false, lane) &&       \
+                simd_access_layout(irv::K##A64<>::layout, result, true, false, lane) && \
+                simd_access_layout(irv::K##Mem<>::layout, result, false, true, lane) && \
+                simd_access_layout(irv::K##MemA64<>::layout, result, true, true, lane));
+EMBER_SIMD_ACCESS_LAYOUTS(VLoad, true, false)
+EMBER_SIMD_ACCESS_LAYOUTS(VStore, false, false)
+EMBER_SIMD_ACCESS_LAYOUTS(VLoadLane, true, true)
+EMBER_SIMD_ACCESS_LAYOUTS(VStoreLane, false, true)
+#undef EMBER_SIMD_ACCESS_LAYOUTS
 static_assert(ir::BrIfI32Eqz::At::off == ir::BrIfI32Eqz::At::words - 1);
 static_assert(ir::BrIfI64Nez::At::off == ir::BrIfI64Nez::At::words - 1);
 
@@ -1281,6 +1319,25 @@ void Translator::simd(Op op, std::initializer_list<uint32_t> imms) {
   canonicalize_nan(op);
 }
 
+// A SIMD access of memory 0 with a 32-bit address is its row's IR op; the
+// others take the A64, Mem or MemA64 form, whose immediates are those of the
+// row's form in order: the offset, its high word (memory64), the memory
+// (not memory 0), the lane (lane accesses). No address fusion.
+void Translator::simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, uint32_t lane) {
+  const OpInfo& info = op_info(op);
+  const bool lanes = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
+  uint32_t imms[4], n = 0;
+  imms[n++] = uint32_t(offset);
+  if (addr64) imms[n++] = uint32_t(offset >> 32);
+  if (mem != 0) imms[n++] = mem;
+  if (lanes) imms[n++] = lane;
+  IOp iop = addr64 && mem != 0 ? addr_iop(op, AddrForm::MemA64)
+            : addr64           ? addr_iop(op, AddrForm::A64)
+            : mem != 0         ? addr_iop(op, AddrForm::Mem)
+                               : numeric_iop(op);
+  generic(iop, kind_arity(info.sig), info.out ? 2 : 0, std::span<const uint32_t>(imms, n));
+}
+
 // The lane indices become two byte-selection masks in the pshufb form (one
 // per operand; 0x80 selects nothing), so the handler needs no index
 // arithmetic: [op][d][ma x4][mb x4][a][b].
@@ -1295,8 +1352,8 @@ void Translator::shuffle(const uint8_t* lanes) {
   generic(simd_iop(Op::I8x16Shuffle), 2, 2, {w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]});
 }
 
-void Translator::generic(IOp op, uint32_t nin, uint32_t result,
-                         std::initializer_list<uint32_t> imms, bool count64) {
+void Translator::generic(IOp op, uint32_t nin, uint32_t result, std::span<const uint32_t> imms,
+                         bool count64) {
   if (dead_) return;
   uint32_t fuel_flags = unit_fuel_flags(op);
   uint32_t srcs[8];
@@ -1317,9 +1374,9 @@ void Translator::generic(IOp op, uint32_t nin, uint32_t result,
   if (fuel_flags) {
     commit_fuel();  // a check includes the block's cost so far
     if (op == IOp::MemoryGrow) {
-      emit(ir::FuelMemoryGrow{.d = slot(index), .mem = *imms.begin(), .flags = fuel_flags});
+      emit(ir::FuelMemoryGrow{.d = slot(index), .mem = imms[0], .flags = fuel_flags});
     } else if (op == IOp::TableGrow) {
-      emit(ir::FuelTableGrow{.d = slot(index), .t = *imms.begin(), .flags = fuel_flags});
+      emit(ir::FuelTableGrow{.d = slot(index), .t = imms[0], .flags = fuel_flags});
     } else {
       emit(ir::FuelUnits{.s = srcs[nin - 1], .flags = fuel_flags | (count64 ? kFuelCount64 : 0)});
     }

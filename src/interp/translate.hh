@@ -140,9 +140,11 @@ class Translator final : public Lowering {
   // `addr64`: the memory is a memory64 (i64 address); `mem`: its index.
   void load(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
   void store(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
-  // A SIMD operator of any V* shape; `imms` are its immediates in IR order
-  // (memory offset, then lane or shuffle words).
+  // A SIMD operator of any V* shape but the accesses; `imms` are its
+  // immediates in IR order (a lane).
   void simd(Op op, std::initializer_list<uint32_t> imms) override;
+  // SIMD loads and stores, of any memory (as load/store).
+  void simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, uint32_t lane) override;
   // i8x16.shuffle with its 16 lane indices (each < 32).
   void shuffle(const uint8_t* lanes) override;
 
@@ -152,8 +154,12 @@ class Translator final : public Lowering {
   // popping `nin` operands (ir_ops.def documents each layout). `result` is
   // the number of slots the result takes (0 = no result, 2 = v128).
   // `count64`: the count operand of a bulk op is an i64 (memory64 / table64).
-  void generic(IOp op, uint32_t nin, uint32_t result, std::initializer_list<uint32_t> imms,
+  void generic(IOp op, uint32_t nin, uint32_t result, std::span<const uint32_t> imms,
                bool count64 = false);
+  void generic(IOp op, uint32_t nin, uint32_t result, std::initializer_list<uint32_t> imms,
+               bool count64 = false) {
+    generic(op, nin, result, std::span<const uint32_t>(imms.begin(), imms.size()), count64);
+  }
 
  private:
   enum class Kind : uint8_t { Stack, Local, Const };

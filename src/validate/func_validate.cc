@@ -337,17 +337,12 @@ Status FuncValidator::simd_memory_op(const Instr& in) {
   uint32_t mem, lane = 0;
   uint64_t offset;
   EMBER_TRY(memarg(in, &mem, &offset));
-  if (mem != 0) return invalid("SIMD accesses beyond memory 0 are not supported yet");
-  if (addr_type(mem) == ValType::I64)
-    return invalid("SIMD accesses to 64-bit memories are not supported yet");
   bool has_lane = info.sig == SigKind::VLoadLane || info.sig == SigKind::VStoreLane;
   if (has_lane) EMBER_TRY(lane_index(in, &lane));
   if (info.sig != SigKind::VLoad) EMBER_TRY(pop(ValType::V128));
   EMBER_TRY(pop(addr_type(mem)));
   if (info.out) push(*info.out);
-  // (32-bit memory 0 only, so the offset fits 32 bits.)
-  if (has_lane) out_.simd(info.op, {uint32_t(offset), lane});
-  else out_.simd(info.op, {uint32_t(offset)});
+  out_.simd_access(info.op, offset, addr_type(mem) == ValType::I64, mem, lane);
   return Status::Ok();
 }
 

@@ -96,8 +96,12 @@ class Lowering {
   // may exceed 32 bits); `mem`: its index.
   virtual void load(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;
   virtual void store(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;
-  // A SIMD operator of any V* shape; `imms`: memory offset, then lane words.
+  // A SIMD operator of any V* shape but the accesses; `imms`: its lane, if any.
   virtual void simd(Op op, std::initializer_list<uint32_t> imms) = 0;
+  // A SIMD access (VLoad, VStore, VLoadLane, VStoreLane rows), described as
+  // load/store describe theirs; `lane`: the lane of a VLoadLane/VStoreLane
+  // row (0 for the others).
+  virtual void simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, uint32_t lane) = 0;
   // i8x16.shuffle with its 16 lane indices (each < 32).
   virtual void shuffle(const uint8_t* lanes) = 0;
   // The operators that name an entity: ref.is_null, ref.func (function),

@@ -96,7 +96,8 @@ def test_out_of_bounds_report_names_the_fault() -> None:
 # Wasmtime's, to the byte. Each `f` takes (a, b) = (65530, 16381).
 # Memory64 accesses are reported without a fault line (decision 27): Wasmtime
 # agrees except where Cranelift proves the i64 address below 4 GiB.
-MEMORY64_FAULTS = {"load", "load8", "store", "load_add_imm"}
+MEMORY64_FAULTS = {"load", "load8", "store", "load_add_imm", "v128_load", "v128_store",
+                   "v128_load_lane"}
 ACCESSES = {
     "load": "(i32.load offset=4 (local.get 0))",
     "load_add_imm": "(i32.load offset=2 (i32.add (local.get 0) (i32.const 5)))",
@@ -134,7 +135,8 @@ def access_module(body: str, memory: str) -> str:
                    .replace("(i32.const 5)", "(i64.const 5)").replace("(i32.const 9)", "(i64.const 9)") \
                    .replace("(i32.const 2)))", "(i64.const 2)))").replace("(i32.const 3)))", "(i64.const 3)))")
     elif how:
-        for op in ("i32.load ", "i64.load ", "i32.load8_u ", "i32.store ", "i64.store ", "i32.store16 "):
+        for op in ("i32.load ", "i64.load ", "i32.load8_u ", "i32.store ", "i64.store ", "i32.store16 ",
+                   "v128.load ", "v128.store ", "v128.load32_lane "):
             body = body.replace("(" + op, "(" + op + how)
     return (f"(module {decl} (func (export \"f\") (param i32 i32) (result i32) {body}))")
 
@@ -143,8 +145,6 @@ def access_cases() -> List[Any]:
     cases = []
     for access in sorted(ACCESSES):
         for memory in sorted(MEMORIES):
-            if memory in ("memory1", "memory64") and access.startswith("v128"):
-                continue  # Ember's validator refuses SIMD accesses to other memories (status.md)
             marks = []
             if memory == "memory64" and access in MEMORY64_FAULTS:
                 marks = [pytest.mark.xfail(strict=True, reason="Cranelift proves this i64 "

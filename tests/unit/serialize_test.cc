@@ -15,6 +15,7 @@
 #include "ember/ember.hh"
 #include "interp/code.hh"
 #include "interp/ir_codec.hh"
+#include "interp/ir_insn.hh"
 #include "interp_builder.hh"
 #include "compile/serialize.hh"
 #include "support/hash.hh"
@@ -647,6 +648,34 @@ TEST(IrVerifier, ChecksSimdLanesAndPairs) {
                    })
                 .find("operand out of range"),
             std::string::npos);
+}
+
+// The memory64 and other-memory forms of the SIMD accesses: lane, memory
+// and slots checked where the ir_kinds.def rows put them.
+TEST(IrVerifier, ChecksSimdAccessForms) {
+  Tamper t = portable_of(R"((module (memory 1) (memory i64 1) (memory 1)
+    (func (param i64) (result v128)
+      (v128.load32_lane 1 offset=0x1_0000_0004 3 (local.get 0) (v128.const i64x2 0 0)))
+    (func (param i32 v128) (v128.store16_lane 2 7 (local.get 0) (local.get 1)))))");
+  using interp::IOp;
+  using L = interp::ir::variant::VLoadLaneMemA64<>;
+  using S = interp::ir::variant::VStoreLaneMem<>;
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  auto says = [](const std::string& got, const char* want) {
+    EXPECT_NE(got.find(want), std::string::npos) << got;
+  };
+  auto tampered = [&](uint32_t fi, IOp op, int32_t word, uint32_t value) {
+    return verify(t, [=](CompiledCode& c) { c.words[find_op(c, fi, op) + word] = value; });
+  };
+  EXPECT_EQ(tampered(0, IOp::V128Load32LaneMemA64, L::offset_hi, 0xFFFFFFFF), "ok");
+  says(tampered(0, IOp::V128Load32LaneMemA64, L::lane, 4), "operand out of range");
+  says(tampered(0, IOp::V128Load32LaneMemA64, L::mem, 3), "operand out of range");
+  says(tampered(0, IOp::V128Load32LaneMemA64, L::vec, t.portable.funcs[0].frame_slots - 1),
+       "operand out of range");
+  says(tampered(1, IOp::V128Store16LaneMem, S::lane, 8), "operand out of range");
+  says(tampered(1, IOp::V128Store16LaneMem, S::mem, 3), "operand out of range");
+  says(tampered(1, IOp::V128Store16LaneMem, S::addr, t.portable.funcs[1].frame_slots),
+       "operand out of range");
 }
 
 TEST(Hash, Sha256KnownAnswers) {
