@@ -165,6 +165,65 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   }
 }
 
+// Where the dispatch loop goes on after a throw: the frame of the catching
+// clause and its target word (`ret`: return from that frame instead), or
+// pc null when no frame of this loop catches it.
+struct Resume {
+  const uint32_t* pc;
+  rt::Slot* fp;
+  rt::ModuleInst* inst;
+  const FuncCode* fn;
+  bool ret;
+};
+
+// Unwinds to the innermost matching catch clause of this loop's frames
+// (popping the frames above it), hands it the payload and the exnref and
+// says where to go on. With none, the exception leaves the loop
+// (TrapCode::Exception, store.pending_exn) with the backtrace recorded
+// where it was thrown. Out of line (not marked cold: that would move the throw handlers, whose
+// labels the dispatch table subtracts, into another section), so that the loop's registers do not
+// pay for it.
+[[gnu::noinline]] Resume unwind(State& st, rt::StoreData& store, size_t base_frames,
+                                rt::ExnObj* exn, const uint32_t* at, rt::ModuleInst* inst,
+                                const FuncCode* fn, rt::Slot* fp, bool thrown_here) {
+  size_t frame;
+  const CatchHandler* h = find_handler(st, base_frames, at, inst, fn, exn, &frame);
+  if (!h) {
+    // Come from a host call, it keeps the backtrace recorded where it was thrown.
+    if (thrown_here) record_backtrace(st, at, inst, fn, nullptr);
+    store.pending_exn = exn;
+    store.fault.valid = false;
+    st.nframes = base_frames;
+    return Resume{nullptr, nullptr, nullptr, nullptr, false};
+  }
+  if (frame != SIZE_MAX) {
+    const Frame& f = st.frames[frame];
+    fp = f.fp;
+    fn = f.fn;
+    inst = f.inst;
+    at = f.pc;
+    st.nframes = frame;
+  }
+  if ((h->kind == CatchClause::Catch || h->kind == CatchClause::CatchRef) &&
+      !exn->payload.empty())  // (an empty payload's data() may be null)
+    std::memcpy(fp + h->dst, exn->payload.data(), exn->payload.size() * sizeof(rt::Slot));
+  if (h->kind == CatchClause::CatchRef || h->kind == CatchClause::CatchAllRef)
+    fp[h->ref_dst] = reinterpret_cast<rt::Slot>(exn);
+  if (h->target == kReturnTarget) return Resume{at, fp, inst, fn, true};
+  return Resume{inst->module->code->words.data() + h->target, fp, inst, fn, false};
+}
+
+// `throw`: a new exception of the instruction's tag with its payload
+// window, then unwind().
+[[gnu::noinline]] Resume throw_new(State& st, rt::StoreData& store, size_t base_frames,
+                                   const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn,
+                                   rt::Slot* fp) {
+  using A = ir::Throw::At;
+  rt::ExnObj* e = rt::new_exn(store, inst->tags[pc[A::tag]], fp + pc[A::base],
+                              std::span<const rt::Slot>(st.stack, fp + fn->frame_slots));
+  return unwind(st, store, base_frames, e, pc, inst, fn, fp, true);
+}
+
 // A new maximum call depth: the only place the loop allocates. False when
 // the frame records are at their limit.
 [[gnu::cold, gnu::noinline]] bool grow_frames(State& st) {
@@ -212,8 +271,6 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
   TrapCode trap = TrapCode::None;
   rt::FuncInst* callee = nullptr;
   rt::Slot* nfp = nullptr;
-  rt::ExnObj* exn = nullptr;           // the exception being thrown
-  const uint32_t* throw_at = nullptr;  // a word of the instruction that threw it
 
 #define RELOAD_MEM()                   \
   do {                                 \
@@ -260,6 +317,19 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
     if (a_ >= sz_ || sz_ - a_ < (n) || sz_ - a_ - (n) < o_) MEM_TRAP(); \
     ea = a_ + o_;                                                       \
   } while (0)
+// Goes on where unwind() says: at a catch clause's target, by returning
+// from the frame it resumed, or out of the loop with the exception.
+#define RESUME(r)                            \
+  do {                                       \
+    if (!(r).pc) return TrapCode::Exception; \
+    fp = (r).fp;                             \
+    fn = (r).fn;                             \
+    inst = (r).inst;                         \
+    RELOAD_MEM();                            \
+    if ((r).ret) goto L_Return;              \
+    pc = (r).pc;                             \
+    DISPATCH();                              \
+  } while (0)
 #define S(i) fp[pc[i]]
 #define GET_I32(i) uint32_t(fp[pc[i]])
 #define GET_I64(i) uint64_t(fp[pc[i]])
@@ -302,6 +372,7 @@ L_trap_noted:
 #undef MEM_TRAP
 #undef EMBER_OFF64
 #undef EMBER_EA64
+#undef RESUME
 #undef S
 #undef GET_I32
 #undef GET_I64
