@@ -152,8 +152,8 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
       }
       for (uint32_t k = range.first; k < range.first + range.count; k++) {
         const CatchHandler& h = cc.handlers[k];
-        bool by_tag = h.kind == CatchClause::Catch || h.kind == CatchClause::CatchRef;
-        if (!by_tag || inst->tags[h.tag] == exn->tag) return &h;
+        CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+        if (!c.has_tag() || inst->tags[h.tag] == exn->tag) return &h;
       }
     }
     if (i == base_frames) return nullptr;

@@ -566,17 +566,29 @@ void Translator::if_(Types params, Types results) {
   cond_offset_ = offset_;
 }
 
+// On a live path, the label's results go to their slots and fuel is
+// committed: how an arm or block falls into its end.
+void Translator::results_in_place(const Label& l) {
+  if (dead_) return;
+  uint32_t n = uint32_t(stack_.size());
+  for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
+  commit_fuel();
+}
+
+// Ends an if's first arm, a try body or a catch block: results in place,
+// then a branch to the label's end (none on a dead path).
+void Translator::close_arm(Label& l) {
+  if (dead_) return;
+  results_in_place(l);
+  emit_op(IOp::Br);
+  l.fixups.push_back(here());
+  word(0);
+}
+
 void Translator::else_() {
   if (dead_ && dead_depth_ > 0) return;
   Label& l = labels_.back();
-  if (!dead_) {
-    uint32_t n = uint32_t(stack_.size());
-    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
-    commit_fuel();
-    emit_op(IOp::Br);
-    l.fixups.push_back(here());
-    word(0);
-  }
+  close_arm(l);
   patch(l.else_fixup, here());
   l.else_fixup = UINT32_MAX;
   cond_path_word_ = here();
@@ -598,11 +610,7 @@ void Translator::end() {
     leave();
     return;
   }
-  if (!dead_) {
-    uint32_t n = uint32_t(stack_.size());
-    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
-    commit_fuel();
-  }
+  results_in_place(l);
   if (l.else_fixup != UINT32_MAX) patch(l.else_fixup, here());
   for (uint32_t f : l.fixups) patch(f, here());
   for (uint32_t h : l.handler_fixups) out_.handlers[h].target = here();
@@ -925,14 +933,7 @@ void Translator::try_(Types params, Types results) {
 // payload at the try's height and the exception in this catch level's slot.
 void Translator::begin_catch(CatchClause::Kind kind, uint32_t tag) {
   Label& l = labels_.back();
-  if (!dead_) {
-    uint32_t n = uint32_t(stack_.size());
-    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
-    commit_fuel();
-    emit_op(IOp::Br);
-    l.fixups.push_back(here());
-    word(0);
-  }
+  close_arm(l);
   if (l.body_end == UINT32_MAX) {
     l.body_end = here();
     l.try_first = uint32_t(out_.handlers.size());
@@ -964,21 +965,10 @@ void Translator::delegate(uint32_t depth) {
     dead_depth_--;
     return;
   }
-  Label& l = labels_.back();
-  if (!dead_) {
-    uint32_t n = uint32_t(stack_.size());
-    for (uint32_t i = n - l.nr; i < n; i++) materialize(i);
-    commit_fuel();
-  }
-  for (uint32_t f : l.fixups) patch(f, here());
-  close_ranges(l);
+  uint32_t begin = labels_.back().try_begin;
+  end();  // resolves delegates to this try: to the range pushed next
   uint32_t range = uint32_t(out_.tries.size());
-  out_.tries.push_back(TryRange{l.try_begin, here(), kDelegateToCaller, kDelegate});
-  mark_label();
-  while (stack_.size() > l.height) pop();
-  push_types(label_results(l));
-  leave();
-  dead_ = false;
+  out_.tries.push_back(TryRange{begin, here(), kDelegateToCaller, kDelegate});
   Label& target = labels_[labels_.size() - 1 - depth];
   if (target.kind != LabelKind::Func) target.delegate_fixups.push_back(range);
 }

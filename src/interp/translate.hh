@@ -304,6 +304,8 @@ class Translator final : public Lowering {
   void commit_fuel(bool save = false);
   void entry_checks(uint32_t cost);  // FuelCheck / EpochCheck (function entry, loop header)
   void begin_catch(CatchClause::Kind kind, uint32_t tag);
+  void results_in_place(const Label& l);
+  void close_arm(Label& l);
   void close_ranges(Label& l);             // at a label's end: delegates, then its own try range
   uint32_t unit_fuel_flags(IOp op) const;  // FuelUnits/FuelGrow flags for op's count, or 0
 

@@ -150,13 +150,7 @@ Status WatParser::parse_block_flat(const OpInfo& info, Buf& out) {
     EMBER_TRY(parse_instrs(out));
     if (out.size() == mark) out.pop_back();  // an empty else is no else
   }
-  if (!at_keyword("end"))
-    return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
-  next();
-  EMBER_TRY(parse_end_label(slot));
-  labels_.pop_back();
-  out.push_back(0x0B);
-  return Status::Ok();
+  return close_block(out, slot, false);
 }
 
 // `try_table label? blocktype catch* instr* end label?`, or folded
@@ -191,15 +185,7 @@ Status WatParser::parse_try_table(Buf& out, bool folded) {
   const size_t slot = labels_.size();
   labels_.push_back(label);
   EMBER_TRY(parse_instrs(out));
-  if (!folded) {
-    if (!at_keyword("end"))
-      return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
-    next();
-    EMBER_TRY(parse_end_label(slot));
-  }
-  labels_.pop_back();
-  out.push_back(0x0B);
-  return folded ? expect(Tok::RParen) : Status::Ok();
+  return close_block(out, slot, folded);
 }
 
 // The legacy try: flat `try label? bt instr* (catch x instr*)* (catch_all
@@ -214,24 +200,18 @@ Status WatParser::parse_try(Buf& out, bool folded) {
   EMBER_TRY(parse_block_type(out));
   const size_t slot = labels_.size();
   labels_.push_back(label);
-  // A section: `(kw ...)` folded, `kw ...` flat; true if there was one.
-  auto section = [&](const char* kw, bool* found) -> Status {
-    *found = folded ? at_lparen_kw(kw) : at_keyword(kw);
-    if (*found) pos_ += folded ? 2 : 1;
-    return Status::Ok();
+  // Opens a section: `(kw ...)` folded, `kw ...` flat; false if none is next.
+  auto section = [&](const char* kw) {
+    bool found = folded ? at_lparen_kw(kw) : at_keyword(kw);
+    if (found) pos_ += folded ? 2 : 1;
+    return found;
   };
   auto section_end = [&]() { return folded ? expect(Tok::RParen) : Status::Ok(); };
-  bool found = false;
-  if (folded) {
-    EMBER_TRY(section("do", &found));
-    if (!found) return error("unexpected token, expected (do ...)");
-  }
+  if (folded && !section("do")) return error("unexpected token, expected (do ...)");
   EMBER_TRY(parse_instrs(out));
-  if (found) EMBER_TRY(section_end());
+  EMBER_TRY(section_end());
   bool caught = false;
-  for (;;) {
-    EMBER_TRY(section("catch", &found));
-    if (!found) break;
+  while (section("catch")) {
     caught = true;
     out.push_back(0x07);
     EMBER_ASSIGN(uint32_t tag, parse_index(tag_sp_, "tag"));
@@ -239,15 +219,13 @@ Status WatParser::parse_try(Buf& out, bool folded) {
     EMBER_TRY(parse_instrs(out));
     EMBER_TRY(section_end());
   }
-  EMBER_TRY(section("catch_all", &found));
-  if (found) {
+  if (section("catch_all")) {
     caught = true;
     out.push_back(0x19);
     EMBER_TRY(parse_instrs(out));
     EMBER_TRY(section_end());
   }
-  EMBER_TRY(section("delegate", &found));
-  if (found) {
+  if (section("delegate")) {
     if (caught) return error("unexpected token");
     labels_.pop_back();
     EMBER_ASSIGN(uint32_t depth, parse_label());
@@ -256,6 +234,12 @@ Status WatParser::parse_try(Buf& out, bool folded) {
     EMBER_TRY(section_end());
     return folded ? expect(Tok::RParen) : Status::Ok();
   }
+  return close_block(out, slot, folded);
+}
+
+// The end of a block-like instruction whose label is labels_[slot]: flat,
+// `end` and an optional matching label; folded, the `)`.
+Status WatParser::close_block(Buf& out, size_t slot, bool folded) {
   if (!folded) {
     if (!at_keyword("end"))
       return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");

@@ -90,6 +90,7 @@ class WatParser {
   Expected<ValType> parse_reftype();
   Status parse_try_table(Buf& out, bool folded);
   Status parse_try(Buf& out, bool folded);
+  Status close_block(Buf& out, size_t slot, bool folded);
   std::optional<ValType> parse_nullable_ref();
   Error type_error(const Token& t) const;
   Expected<uint64_t> parse_u64_lit(uint64_t max);

@@ -711,20 +711,14 @@ Status FuncValidator::legacy_op(const Instr& in) {
   }
 }
 
-// How deeply legacy catch blocks nest in the body: a decode-only walk, made
-// only when the body has a `try` opcode byte at all (0 on a decoding error,
-// which validation then reports).
+// How deeply legacy catch blocks nest in the body: a decode-only walk of
+// the operators (from the reader's place, after the locals), made only when
+// they have a `try` opcode byte at all (0 on a decoding error, which
+// validation then reports).
 uint32_t FuncValidator::legacy_catch_depth() const {
-  if (!cx_.features.has(Feature::Exceptions)) return 0;
-  const FuncBody& body = m_.bodies[func_index_ - m_.num_imported_funcs];
-  const uint8_t* p = m_.bytes.data() + body.offset;
-  if (!std::memchr(p, 0x06, body.size)) return 0;
-  Reader r(p, body.size, body.offset);
-  auto groups = r.u32();
-  if (!groups) return 0;
-  for (uint32_t g = 0; g < *groups; g++) {
-    if (!r.u32() || !r.u8()) return 0;
-  }
+  if (!cx_.features.has(Feature::Exceptions) || !std::memchr(r_.pos(), 0x06, r_.remaining()))
+    return 0;
+  Reader r = r_;
   OperatorReader ops(r, m_, cx_.features, OperatorReader::Context::FunctionBody);
   std::vector<bool> in_catch{false};  // per open block: is it a catch block
   uint32_t active = 0, deepest = 0;
