@@ -132,10 +132,10 @@ Parsed parse_float(std::string_view s, F* out) {
 
 // The range an argument of type `t` takes, for messages.
 const char* arg_range(ValType t) {
-  switch (t) {
-    case ValType::I32: return "-2147483648 to 4294967295";
-    case ValType::I64: return "-9223372036854775808 to 18446744073709551615";
-    case ValType::F32: return "magnitude at most 3.4028235e38";
+  switch (t.kind()) {
+    case ValKind::I32: return "-2147483648 to 4294967295";
+    case ValKind::I64: return "-9223372036854775808 to 18446744073709551615";
+    case ValKind::F32: return "magnitude at most 3.4028235e38";
     default: return "magnitude at most 1.7976931348623157e308";
   }
 }
@@ -147,20 +147,20 @@ std::string parse_arg(const std::string& s, ValType t, Val* out) {
   uint64_t bits = 0;
   float f = 0;
   double d = 0;
-  switch (t) {
-    case ValType::I32:
+  switch (t.kind()) {
+    case ValKind::I32:
       p = parse_int(s, 32, &bits);
       *out = Val::i32(int32_t(uint32_t(bits)));
       break;
-    case ValType::I64:
+    case ValKind::I64:
       p = parse_int(s, 64, &bits);
       *out = Val::i64(int64_t(bits));
       break;
-    case ValType::F32:
+    case ValKind::F32:
       p = parse_float(s, &f);
       *out = Val::f32(f);
       break;
-    case ValType::F64:
+    case ValKind::F64:
       p = parse_float(s, &d);
       *out = Val::f64(d);
       break;
@@ -179,18 +179,18 @@ std::string parse_arg(const std::string& s, ValType t, Val* out) {
 
 std::string format_val(const Val& v) {
   char buf[64];
-  switch (v.type()) {
-    case ValType::I32: return std::to_string(v.i32());
-    case ValType::I64: return std::to_string(v.i64());
-    case ValType::F32: {
+  switch (v.type().kind()) {
+    case ValKind::I32: return std::to_string(v.i32());
+    case ValKind::I64: return std::to_string(v.i64());
+    case ValKind::F32: {
       auto r = std::to_chars(buf, buf + sizeof buf, v.f32());
       return std::string(buf, r.ptr);
     }
-    case ValType::F64: {
+    case ValKind::F64: {
       auto r = std::to_chars(buf, buf + sizeof buf, v.f64());
       return std::string(buf, r.ptr);
     }
-    case ValType::V128:
+    case ValKind::V128:
       std::snprintf(buf, sizeof buf, "0x%016" PRIx64 "%016" PRIx64, v.bits_hi(), v.bits());
       return buf;
     default:

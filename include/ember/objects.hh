@@ -116,6 +116,12 @@ class Val {
   std::optional<Func> funcref() const;
   std::optional<ExternRef> externref() const;
   bool is_null() const { return is_ref(type_) && lo_ == 0; }
+  // Whether this value may stand where type `t` is expected: the same
+  // representation (t.kind()) and, for a reference, null only if `t` is
+  // nullable, and a function whose type is a subtype of t's concrete type.
+  // A typed function reference is checked this way wherever a value enters
+  // wasm (arguments, host results, tables, globals).
+  bool matches(ValType t) const;
 
   // Raw bits: the low slot (everything but the high half of a v128) and the high slot.
   uint64_t bits() const { return lo_; }

@@ -28,8 +28,59 @@ namespace ember {
 
 // ---- values and entities -----------------------------------------------------
 
-// A WebAssembly value type; the value is its binary encoding.
-enum class ValType : uint8_t {
+// The abstract heap types; the value is the binary encoding (which is also
+// the byte of the nullable reference type's shorthand: 0x70 = funcref).
+// Three hierarchies with Wasm 3.0's exceptions, four with GC:
+//   func   > (function types)          > nofunc
+//   extern >                             noextern
+//   exn    >                             noexn
+//   any    > eq > i31, struct > (struct types), array > (array types) > none
+enum class HeapKind : uint8_t {
+  Func = 0x70,
+  Extern = 0x6F,
+  Exn = 0x69,
+  Any = 0x6E,
+  Eq = 0x6D,
+  I31 = 0x6C,
+  Struct = 0x6B,
+  Array = 0x6A,
+  None = 0x71,
+  NoExtern = 0x72,
+  NoFunc = 0x73,
+  NoExn = 0x74,
+};
+// The top of `h`'s hierarchy: Func, Extern, Exn or Any.
+constexpr HeapKind heap_top(HeapKind h) {
+  switch (h) {
+    case HeapKind::Func:
+    case HeapKind::NoFunc: return HeapKind::Func;
+    case HeapKind::Extern:
+    case HeapKind::NoExtern: return HeapKind::Extern;
+    case HeapKind::Exn:
+    case HeapKind::NoExn: return HeapKind::Exn;
+    default: return HeapKind::Any;
+  }
+}
+// The bottom of `h`'s hierarchy: NoFunc, NoExtern, NoExn or None.
+constexpr HeapKind heap_bottom(HeapKind h) {
+  switch (heap_top(h)) {
+    case HeapKind::Func: return HeapKind::NoFunc;
+    case HeapKind::Extern: return HeapKind::NoExtern;
+    case HeapKind::Exn: return HeapKind::NoExn;
+    default: return HeapKind::None;
+  }
+}
+// The text format's name: "func", "nofunc", ...
+const char* heap_kind_name(HeapKind h);
+// Decodes an abstract heap-type byte; false if it is not one.
+bool heap_kind_from_byte(uint8_t b, HeapKind* out);
+
+// How a value is represented: the number types by their encodings, and a
+// reference by the top of its heap type's hierarchy (all references of one
+// hierarchy share one representation). Bottom is the validator's type of
+// values in unreachable code and no value's type.
+enum class ValKind : uint8_t {
+  Bottom = 0,
   I32 = 0x7F,
   I64 = 0x7E,
   F32 = 0x7D,
@@ -37,19 +88,96 @@ enum class ValType : uint8_t {
   V128 = 0x7B,
   FuncRef = 0x70,
   ExternRef = 0x6F,
-  ExnRef = 0x69,  // exceptions: a caught exception (nullable)
+  ExnRef = 0x69,
+  AnyRef = 0x6E,
 };
 
+// A WebAssembly value type: a number type, v128, or a reference type
+// `(ref null? ht)` whose heap type is abstract (HeapKind) or concrete (a type
+// index). Four bytes: bits 0-7 the number type's encoding or the heap kind
+// (for a concrete heap type, the abstract kind of its definition: Func for
+// function types), bit 8 nullable, bit 9 concrete, bits 10-31 the index.
+//
+// Whose index it is depends on where the type sits: in a module's
+// declarations (ModuleData) an index into the module's types; anywhere at
+// run time (store entities, the engine's type registry, the public API) an
+// engine-canonical type id (src/ir/type_registry.hh). Equality is exact:
+// `(ref $t)` is not FuncRef (`(ref null func)`); ask kind() or heap() about
+// the representation or the hierarchy.
+class ValType {
+ public:
+  static const ValType I32, I64, F32, F64, V128;
+  static const ValType FuncRef, ExternRef, ExnRef;  // the nullable shorthands
+  static const ValType Bottom;
+
+  constexpr ValType() : bits_(0x7F) {}
+  static constexpr ValType ref(HeapKind h, bool nullable) {
+    return ValType(uint32_t(h) | (nullable ? kNullable : 0));
+  }
+  // `(ref null? $index)`: a concrete heap type whose definition is of
+  // abstract kind `def` (HeapKind::Func until GC adds struct and array).
+  static constexpr ValType ref_index(uint32_t index, bool nullable, HeapKind def = HeapKind::Func) {
+    return ValType(uint32_t(def) | (nullable ? kNullable : 0) | kConcrete | (index << kIndexShift));
+  }
+  // The serialized form (bits()); false if `b` is no valid ValType.
+  static bool from_bits(uint32_t b, ValType* out);
+
+  constexpr ValKind kind() const {
+    if (!is_ref()) return ValKind(code());
+    return ValKind(uint8_t(heap_top(heap())));
+  }
+  constexpr bool is_ref() const { return code() <= 0x74 && code() >= 0x69; }
+  constexpr bool is_num() const { return code() >= 0x7C; }
+  constexpr bool is_bottom() const { return bits_ == 0; }
+  constexpr bool nullable() const { return bits_ & kNullable; }
+  constexpr bool has_index() const { return bits_ & kConcrete; }
+  constexpr uint32_t index() const { return bits_ >> kIndexShift; }
+  // The abstract heap kind (of a concrete type: its definition's kind).
+  constexpr HeapKind heap() const { return HeapKind(code()); }
+  constexpr uint32_t bits() const { return bits_; }
+  constexpr ValType as_nullable(bool n = true) const {
+    return ValType(n ? bits_ | kNullable : bits_ & ~kNullable);
+  }
+  constexpr ValType with_index(uint32_t index) const {
+    return ValType((bits_ & ((1u << kIndexShift) - 1)) | (index << kIndexShift));
+  }
+  constexpr bool operator==(const ValType& o) const { return bits_ == o.bits_; }
+
+  // Concrete indices must stay below this (the registry and decoders check).
+  static constexpr uint32_t kMaxIndex = (1u << 22) - 1;
+
+ private:
+  static constexpr uint32_t kNullable = 1u << 8, kConcrete = 1u << 9, kIndexShift = 10;
+  constexpr uint8_t code() const { return uint8_t(bits_); }
+  constexpr explicit ValType(uint32_t bits) : bits_(bits) {}
+  friend struct ValTypeConstants;
+  uint32_t bits_;
+};
+
+struct ValTypeConstants {
+  static constexpr ValType make(uint32_t b) { return ValType(b); }
+};
+inline constexpr ValType ValType::I32 = ValTypeConstants::make(0x7F);
+inline constexpr ValType ValType::I64 = ValTypeConstants::make(0x7E);
+inline constexpr ValType ValType::F32 = ValTypeConstants::make(0x7D);
+inline constexpr ValType ValType::F64 = ValTypeConstants::make(0x7C);
+inline constexpr ValType ValType::V128 = ValTypeConstants::make(0x7B);
+inline constexpr ValType ValType::FuncRef = ValType::ref(HeapKind::Func, true);
+inline constexpr ValType ValType::ExternRef = ValType::ref(HeapKind::Extern, true);
+inline constexpr ValType ValType::ExnRef = ValType::ref(HeapKind::Exn, true);
+inline constexpr ValType ValType::Bottom = ValTypeConstants::make(0);
+
 inline bool is_ref(ValType t) {
-  return t == ValType::FuncRef || t == ValType::ExternRef || t == ValType::ExnRef;
+  return t.is_ref();
 }
-// The text format's name: "i32", "funcref", ...
-const char* val_type_name(ValType t);
+// The text format's name: "i32", "funcref", "(ref $3)", "(ref null nofunc)".
+std::string val_type_name(ValType t);
 // Call slots (8 bytes each) one value of this type takes: 2 for v128, else 1.
 inline uint32_t slot_count(ValType t) {
   return t == ValType::V128 ? 2 : 1;
 }
-// Decodes a value-type byte (the enum's value); false if it is not one.
+// Decodes a one-byte value type (a number type, v128 or a nullable
+// reference shorthand such as 0x70 funcref); false if `b` is not one.
 bool val_type_from_byte(uint8_t b, ValType* out);
 
 // A function signature.

@@ -16,7 +16,25 @@ from ._managed import Managed
 _I32, _I64, _F32, _F64, _V128, _FUNCREF, _EXTERNREF = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F
 _EXNREF = 0x69  # exceptions: reflected in module types, never a Python value but None
 _NAMES = {_I32: "i32", _I64: "i64", _F32: "f32", _F64: "f64", _V128: "v128",
-          _FUNCREF: "funcref", _EXTERNREF: "externref", _EXNREF: "exnref"}
+          _FUNCREF: "funcref", _EXTERNREF: "externref", _EXNREF: "exnref",
+          0x6E: "anyref", 0x6D: "eqref", 0x6C: "i31ref", 0x6B: "structref",
+          0x6A: "arrayref", 0x71: "nullref", 0x73: "nullfuncref",
+          0x72: "nullexternref", 0x74: "nullexnref"}
+_HEAPS = {0x70: "func", 0x6F: "extern", 0x69: "exn", 0x6E: "any", 0x6D: "eq",
+          0x6C: "i31", 0x6B: "struct", 0x6A: "array", 0x71: "none",
+          0x72: "noextern", 0x73: "nofunc", 0x74: "noexn"}
+
+
+def _type_name(code: int) -> str:
+    """The text format's name of a type code: a one-byte encoding, or 2**32
+    plus the four-byte form of a reference type that has no one-byte name
+    (heap kind in bits 0-7, nullable bit 8, concrete bit 9, index above)."""
+    if code in _NAMES:
+        return _NAMES[code]
+    bits = code & 0xFFFFFFFF
+    null = "null " if bits & 0x100 else ""
+    heap = str(bits >> 10) if bits & 0x200 else _HEAPS.get(bits & 0xFF, "?")
+    return f"(ref {null}{heap})"
 
 
 class ValType(Managed):
@@ -86,10 +104,10 @@ class ValType(Managed):
         return self._code
 
     def __str__(self) -> str:
-        return _NAMES[self._code]
+        return _type_name(self._code)
 
     def __repr__(self) -> str:
-        return _NAMES[self._code]
+        return _type_name(self._code)
 
 
 def _check_valtypes(items: Any) -> List[ValType]:

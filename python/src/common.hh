@@ -203,6 +203,8 @@ void store_set_wasi(PyStore& s, nb::handle wasi);
 
 // Python value → slot(s) for type `t`; TypeError when it does not convert.
 void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out);
+// to_slot without the check of a reference against a narrower type.
+void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out);
 // Slot(s) of type `t` → a new Python value (null refs → None).
 nb::object from_slot(PyStore& s, ValType t, const uint64_t* in);
 // The Python `Val` for a slot (used where wasmtime returns `Val`).
@@ -214,6 +216,10 @@ Val to_val(PyStore& s, ValType t, nb::handle v);
 
 ValType valtype_of(nb::handle py_valtype);  // TypeError if not a ValType
 nb::object py_valtype(ValType t);
+// ValType._code: the one-byte encoding, or 2^32 + ValType::bits() for a
+// type that has none (`(ref $t)`, `(ref func)`).
+int64_t py_code(ValType t);
+bool code_to_valtype(int64_t code, ValType* out);
 FuncType functype_of(nb::handle py_functype);
 nb::object py_functype(const FuncType& t);
 nb::object py_globaltype(const GlobalType& t);

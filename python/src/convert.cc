@@ -108,22 +108,47 @@ static uint64_t extern_slot(PyStore& s, nb::handle v) {
   return reinterpret_cast<uint64_t>(r.raw());
 }
 
+// A reference value checked against a type narrower than its hierarchy's
+// top: `(ref func)`, `(ref $t)`, nullfuncref (Val::matches).
+static void check_ref(PyStore& s, ValType t, const uint64_t* out) {
+  if (!t.is_ref() || t == ValType::ref(heap_top(t.heap()), true)) return;
+  Val v = Val::from_slots(ValType::ref(heap_top(t.heap()), true), out, s.api().raw());
+  if (!v.matches(t))
+    raise_type(std::string("value is not of type ") + val_type_name(t) +
+               (*out == 0 ? " (null)" : ""));
+}
+
+int64_t py_code(ValType t) {
+  // The one-byte encoding where there is one (what ValType.i32() etc.
+  // hold), else the four-byte form above 0xFF.
+  if (!t.is_ref()) return uint8_t(t.kind());
+  if (t.nullable() && !t.has_index()) return uint8_t(t.heap());
+  return int64_t(t.bits()) | (int64_t(1) << 32);
+}
+
 void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
+  to_slot_unchecked(s, t, v, out);
+  check_ref(s, t, out);
+}
+
+void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
   nb::object inner;  // keeps a Val's payload alive while `v` points at it
   if (is_val(v)) {
-    int code = nb::cast<int>(v.attr("_code"));
-    if (code != static_cast<int>(t)) raise_type("wrong type of `Val` provided");
+    int64_t code = nb::cast<int64_t>(v.attr("_code"));
+    ValType vt;
+    if (!code_to_valtype(code, &vt) || vt.kind() != t.kind())
+      raise_type("wrong type of `Val` provided");
     inner = v.attr("_val");
     v = inner;
   }
-  switch (t) {
-    case ValType::I32:
-    case ValType::I64:
+  switch (t.kind()) {
+    case ValKind::I32:
+    case ValKind::I64:
       if (!PyLong_Check(v.ptr()))
         raise_type(std::string("expected an int for ") + val_type_name(t));
       *out = t == ValType::I32 ? (int_bits(v) & 0xffffffffu) : int_bits(v);
       return;
-    case ValType::F32: {
+    case ValKind::F32: {
       if (!PyFloat_Check(v.ptr())) raise_type("expected a float for f32");
       float f = static_cast<float>(PyFloat_AS_DOUBLE(v.ptr()));
       uint32_t bits;
@@ -131,14 +156,14 @@ void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
       *out = bits;
       return;
     }
-    case ValType::F64: {
+    case ValKind::F64: {
       if (!PyFloat_Check(v.ptr())) raise_type("expected a float for f64");
       double d = PyFloat_AS_DOUBLE(v.ptr());
       std::memcpy(out, &d, 8);
       return;
     }
-    case ValType::ExternRef: *out = extern_slot(s, v); return;
-    case ValType::FuncRef:
+    case ValKind::ExternRef: *out = extern_slot(s, v); return;
+    case ValKind::FuncRef:
       if (v.is_none()) {
         *out = 0;
       } else if (nb::isinstance<FuncHandle>(v)) {
@@ -149,11 +174,16 @@ void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
         raise_type("expected a Func or None for funcref");
       }
       return;
-    case ValType::V128: raise_type("v128 values cannot be passed from Python");
-    case ValType::ExnRef:
+    case ValKind::V128: raise_type("v128 values cannot be passed from Python");
+    case ValKind::ExnRef:
       if (!v.is_none()) raise_type("an exnref from Python can only be None (the null reference)");
       *out = 0;
       return;
+    case ValKind::AnyRef:
+      if (!v.is_none()) raise_type("an anyref from Python can only be None (the null reference)");
+      *out = 0;
+      return;
+    case ValKind::Bottom: break;
   }
   raise_type("unsupported value type");
 }
@@ -173,43 +203,47 @@ FuncHandle func_handle(const PyStore& s, const Func& f) {
 }
 
 nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
-  switch (t) {
-    case ValType::I32:
+  switch (t.kind()) {
+    case ValKind::I32:
       return nb::steal(PyLong_FromLong(static_cast<int32_t>(static_cast<uint32_t>(*in))));
-    case ValType::I64: return nb::steal(PyLong_FromLongLong(static_cast<int64_t>(*in)));
-    case ValType::F32: {
+    case ValKind::I64: return nb::steal(PyLong_FromLongLong(static_cast<int64_t>(*in)));
+    case ValKind::F32: {
       float f;
       uint32_t bits = static_cast<uint32_t>(*in);
       std::memcpy(&f, &bits, 4);
       return nb::steal(PyFloat_FromDouble(f));
     }
-    case ValType::F64: {
+    case ValKind::F64: {
       double d;
       std::memcpy(&d, in, 8);
       return nb::steal(PyFloat_FromDouble(d));
     }
-    case ValType::ExternRef: {
+    case ValKind::ExternRef: {
       std::optional<ExternRef> r = Val::from_slots(t, in, s.api().raw()).externref();
       if (!r) return nb::none();
       if (r->id() == kPyExternTag) return nb::borrow(static_cast<PyObject*>(r->payload().get()));
       return nb::cast(r->id());
     }
-    case ValType::FuncRef: {
+    case ValKind::FuncRef: {
       std::optional<Func> f = Val::from_slots(t, in, s.api().raw()).funcref();
       if (!f) return nb::none();
       return nb::cast(func_handle(s, *f));
     }
-    case ValType::V128: raise_wasmtime("v128 values cannot be returned to Python");
-    case ValType::ExnRef:
+    case ValKind::V128: raise_wasmtime("v128 values cannot be returned to Python");
+    case ValKind::ExnRef:
       if (*in == 0) return nb::none();
       raise_wasmtime("exnref values cannot be returned to Python");
+    case ValKind::AnyRef:
+      if (*in == 0) return nb::none();
+      raise_wasmtime("anyref values cannot be returned to Python");
+    case ValKind::Bottom: break;
   }
   return nb::none();
 }
 
 nb::object val_object(PyStore& s, ValType t, const uint64_t* in) {
   nb::object v = from_slot(s, t, in);
-  return refs().Val(static_cast<int>(t), v);
+  return refs().Val(py_code(t), v);
 }
 
 // ---- types -------------------------------------------------------------------
@@ -221,13 +255,18 @@ static bool is_instance(nb::handle v, const nb::object& cls) {
 ValType valtype_of(nb::handle v) {
   if (!is_instance(v, refs().ValType)) raise_type("expected ValType");
   ValType t;
-  if (!val_type_from_byte(static_cast<uint8_t>(nb::cast<int>(v.attr("_code"))), &t))
-    raise_type("bad ValType");
+  if (!code_to_valtype(nb::cast<int64_t>(v.attr("_code")), &t)) raise_type("bad ValType");
   return t;
 }
 
+bool code_to_valtype(int64_t code, ValType* out) {
+  if (code >= 0 && code <= 0xFF) return val_type_from_byte(uint8_t(code), out);
+  if ((code >> 32) != 1) return false;
+  return ValType::from_bits(uint32_t(code), out);
+}
+
 nb::object py_valtype(ValType t) {
-  return refs().valtype_from_code(static_cast<int>(t));
+  return refs().valtype_from_code(py_code(t));
 }
 
 FuncType functype_of(nb::handle v) {

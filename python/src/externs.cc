@@ -142,7 +142,7 @@ nb::object table_get(const TableHandle& t, nb::handle store, nb::handle idx) {
   uint64_t slot = r.bits();
   nb::object v = from_slot(*s, r.type(), &slot);
   if (PyObject_IsTrue(v.ptr()) != 1 && !nb::isinstance<FuncHandle>(v))
-    return refs().Val(static_cast<int>(r.type()), v);
+    return refs().Val(py_code(r.type()), v);
   return v;
 }
 

@@ -23,15 +23,13 @@ std::string qualified(std::string_view module, std::string_view name) {
 }
 
 Val zero(ValType t) {
-  switch (t) {
-    case ValType::I32: return Val::i32(0);
-    case ValType::I64: return Val::i64(0);
-    case ValType::F32: return Val::f32_bits(0);
-    case ValType::F64: return Val::f64_bits(0);
-    case ValType::V128: return Val::v128(0, 0);
-    case ValType::FuncRef:
-    case ValType::ExternRef:
-    case ValType::ExnRef: break;
+  switch (t.kind()) {
+    case ValKind::I32: return Val::i32(0);
+    case ValKind::I64: return Val::i64(0);
+    case ValKind::F32: return Val::f32_bits(0);
+    case ValKind::F64: return Val::f64_bits(0);
+    case ValKind::V128: return Val::v128(0, 0);
+    default: break;
   }
   return Val::null(t);
 }

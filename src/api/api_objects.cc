@@ -63,6 +63,20 @@ void Val::to_slots(uint64_t* slots) const {
   if (type_ == ValType::V128) slots[1] = hi_;
 }
 
+bool Val::matches(ValType t) const {
+  if (type_.kind() != t.kind()) return false;
+  if (!t.is_ref()) return true;
+  if (lo_ == 0) return t.nullable();
+  if (type_ == t) return true;
+  // A non-null reference: never one of a bottom type; a function's own
+  // type decides a concrete one.
+  if (t.heap() == heap_bottom(t.heap())) return false;
+  if (!t.has_index()) return true;
+  if (t.kind() != ValKind::FuncRef || store_ == nullptr) return false;
+  const auto* f = reinterpret_cast<const rt::FuncInst*>(lo_);
+  return store_->engine->types.is_subtype(f->type_id, t.index());
+}
+
 void Val::check(ValType want) const {
   if (type_ != want)
     throw WasmError(ErrorKind::Internal, std::string("value is ") + val_type_name(type_) +
@@ -152,7 +166,7 @@ std::vector<Val> Func::call(std::span<const Val> args) const {
   std::vector<uint64_t> slots(std::max<size_t>(slot_count(), 1));
   size_t at = 0;
   for (size_t i = 0; i < args.size(); i++) {
-    if (args[i].type() != t.params[i])
+    if (!args[i].matches(t.params[i]))
       throw WasmError(ErrorKind::Internal, "argument " + std::to_string(i) + " is " +
                                                val_type_name(args[i].type()) + ", expected " +
                                                val_type_name(t.params[i]));
@@ -217,7 +231,7 @@ void Memory::write(uint64_t offset, std::span<const uint8_t> bytes) const {
 // ---- Table -------------------------------------------------------------------
 
 static void* table_ref(const TableType& t, const Val& v) {
-  if (v.type() != t.elem)
+  if (!v.matches(t.elem))
     throw WasmError(ErrorKind::Internal, std::string("table holds ") + val_type_name(t.elem) +
                                              ", not " + val_type_name(v.type()));
   return reinterpret_cast<void*>(v.bits());
@@ -258,7 +272,7 @@ uint64_t Table::grow(uint64_t delta, const Val& init) const {
 // ---- Global ------------------------------------------------------------------
 
 Global Global::create(Store& store, const GlobalType& type, const Val& init) {
-  if (init.type() != type.type)
+  if (!init.matches(type.type))
     throw WasmError(ErrorKind::Internal, "global initial value has the wrong type");
   uint64_t slots[2] = {};
   init.to_slots(slots);
@@ -273,7 +287,7 @@ Val Global::get() const {
 
 void Global::set(const Val& v) const {
   if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "immutable global cannot be set");
-  if (v.type() != global_->type.type)
+  if (!v.matches(global_->type.type))
     throw WasmError(ErrorKind::Internal, "global value has the wrong type");
   v.to_slots(global_->value);
 }

@@ -47,6 +47,7 @@ class Decoder {
   Status section(uint8_t id, Reader& r, uint64_t start);
   Status custom_section(Reader& r, uint64_t end);
   Status type_section(Reader& r);
+  Status sub_type(Reader& r, uint32_t group_begin, uint32_t group_size);
   Status import_section(Reader& r);
   Status function_section(Reader& r);
   Status table_section(Reader& r);
@@ -80,6 +81,9 @@ class Decoder {
   bool saw_function_section_ = false;
   bool saw_code_section_ = false;
 };
+
+// wasmparser's limit on the number of types of one module.
+constexpr uint64_t kMaxTypes = 1000000;
 
 Expected<uint32_t> Decoder::count(Reader& r, size_t min_elem_size) {
   uint64_t at = r.offset();
@@ -148,21 +152,11 @@ Status Decoder::section(uint8_t id, Reader& r, uint64_t) {
 // ---- types -------------------------------------------------------------
 
 Expected<ValType> Decoder::val_type(Reader& r) {
-  uint64_t at = r.offset();
-  EMBER_ASSIGN(uint8_t b, r.u8());
-  ValType t;
-  if (!val_type_from_byte(b, &t)) return type_byte_error(b, features_, at, "malformed value type");
-  if (auto e = val_type_gate(t, features_, at)) return std::move(*e);
-  return t;
+  return read_val_type(r, features_);
 }
 
 Expected<ValType> Decoder::ref_type(Reader& r) {
-  uint64_t at = r.offset();
-  EMBER_ASSIGN(uint8_t b, r.u8());
-  if (b != 0x70 && b != 0x6F && b != 0x69)
-    return type_byte_error(b, features_, at, "malformed reference type");
-  if (auto e = val_type_gate(ValType(b), features_, at)) return std::move(*e);
-  return static_cast<ValType>(b);
+  return read_ref_type(r, features_);
 }
 
 Expected<Limits> Decoder::limits(Reader& r, MemoryType* mem) {
@@ -226,31 +220,67 @@ Expected<GlobalType> Decoder::global_type(Reader& r) {
   return g;
 }
 
+// The type section: recursion groups (0x4E) of subtypes (0x50 `sub`, 0x4F
+// `sub final`, with at most one supertype) of composite types; a bare
+// composite type is a final group of one. Function types only: struct and
+// array types come with GC (ir/pending.def).
 Status Decoder::type_section(Reader& r) {
   EMBER_ASSIGN(uint32_t n, count(r, 3));
   m_->types.reserve(n);
   for (uint32_t i = 0; i < n; i++) {
     uint64_t at = r.offset();
-    EMBER_ASSIGN(uint8_t form, r.u8());
-    if (form != 0x60) {
-      if (pending_type_by_byte(form)) return type_byte_error(form, features_, at, "");
-      return r.fail_at("integer representation too long", at);
+    uint32_t group = 1;
+    if (!r.at_end() && *r.pos() == 0x4E) {
+      r.skip(1);
+      if (!features_.has(Feature::Gc))
+        return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+      EMBER_ASSIGN(group, count(r, 1));
     }
-    FuncType ft;
-    EMBER_ASSIGN(uint32_t np, count(r));
-    ft.params.reserve(np);
-    for (uint32_t k = 0; k < np; k++) {
-      EMBER_ASSIGN(ValType t, val_type(r));
-      ft.params.push_back(t);
-    }
-    EMBER_ASSIGN(uint32_t nr, count(r));
-    ft.results.reserve(nr);
-    for (uint32_t k = 0; k < nr; k++) {
-      EMBER_ASSIGN(ValType t, val_type(r));
-      ft.results.push_back(t);
-    }
-    m_->types.push_back(std::move(ft));
+    const uint32_t begin = uint32_t(m_->types.size());
+    if (uint64_t(begin) + group > kMaxTypes) return r.fail_at("too many types", at);
+    for (uint32_t k = 0; k < group; k++) EMBER_TRY(sub_type(r, begin, group));
   }
+  return Status::Ok();
+}
+
+Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t form, r.u8());
+  TypeDecl d;
+  d.group_begin = group_begin;
+  d.group_size = group_size;
+  if (form == 0x50 || form == 0x4F) {
+    if (!features_.has(Feature::Gc))
+      return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+    d.final = form == 0x4F;
+    EMBER_ASSIGN(uint32_t nsup, r.u32());
+    if (nsup > 1) return r.fail_at("multiple supertypes", at);
+    if (nsup == 1) {
+      EMBER_ASSIGN(uint32_t sup, r.u32());
+      d.super = sup;
+    }
+    at = r.offset();
+    EMBER_ASSIGN(form, r.u8());
+  }
+  if (form != 0x60) {
+    if (pending_type_by_byte(form)) return type_byte_error(form, features_, at, "");
+    return r.fail_at("integer representation too long", at);
+  }
+  FuncType ft;
+  EMBER_ASSIGN(uint32_t np, count(r));
+  ft.params.reserve(np);
+  for (uint32_t k = 0; k < np; k++) {
+    EMBER_ASSIGN(ValType t, val_type(r));
+    ft.params.push_back(t);
+  }
+  EMBER_ASSIGN(uint32_t nr, count(r));
+  ft.results.reserve(nr);
+  for (uint32_t k = 0; k < nr; k++) {
+    EMBER_ASSIGN(ValType t, val_type(r));
+    ft.results.push_back(t);
+  }
+  m_->types.push_back(std::move(ft));
+  m_->type_decls.push_back(d);
   return Status::Ok();
 }
 
@@ -433,7 +463,7 @@ Expected<ConstExpr> Decoder::const_expr(Reader& r) {
     switch (in.info->imm) {
       case ImmKind::Global:
       case ImmKind::Func: ci.imm = in.index[0]; break;
-      case ImmKind::HeapType: ci.imm = uint8_t(in.ref); break;
+      case ImmKind::HeapType: ci.imm = in.ref.bits(); break;
       case ImmKind::I32:
       case ImmKind::I64:
       case ImmKind::F32:

@@ -12,15 +12,61 @@ Error pending_error(const PendingConstruct& p, const FeatureSet& features, uint6
 }  // namespace
 
 std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at) {
-  if (t == ValType::ExnRef && !features.has(Feature::Exceptions))
-    return Error(ErrorKind::Invalid,
-                 std::string(proposal_name(Feature::Exceptions)) + " support is not enabled", at);
-  return std::nullopt;
+  if (!t.is_ref()) return std::nullopt;
+  Feature need = Feature::ReferenceTypes;
+  switch (t.heap()) {
+    case HeapKind::Func:
+    case HeapKind::Extern: break;
+    case HeapKind::Exn:
+    case HeapKind::NoExn: need = Feature::Exceptions; break;
+    default: need = Feature::Gc; break;
+  }
+  if (need == Feature::ReferenceTypes && (t.has_index() || !t.nullable()))
+    need = Feature::FunctionReferences;
+  if (t.has_index()) need = Feature::FunctionReferences;
+  if (features.has(need)) return std::nullopt;
+  return Error(ErrorKind::Invalid, std::string(proposal_name(need)) + " support is not enabled",
+               at);
 }
 
-Status OperatorReader::gate(ValType t, uint64_t at) const {
-  if (auto e = val_type_gate(t, features_, at)) return std::move(*e);
-  return Status::Ok();
+Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, bool nullable) {
+  const uint64_t at = r.offset();
+  EMBER_ASSIGN(int64_t v, r.s33());
+  ValType t;
+  HeapKind h;
+  if (v >= 0) {
+    if (uint64_t(v) > ValType::kMaxIndex) return Error(ErrorKind::Invalid, "unknown type", at);
+    t = ValType::ref_index(uint32_t(v), nullable);
+  } else if (v >= -64 && heap_kind_from_byte(uint8_t(v & 0x7F), &h)) {
+    t = ValType::ref(h, nullable);
+  } else {
+    return r.fail_at("malformed reference type", at);
+  }
+  if (auto e = val_type_gate(t, features, at)) return std::move(*e);
+  return t;
+}
+
+Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const char* malformed) {
+  const uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t b, r.u8());
+  if (b == 0x63 || b == 0x64) {
+    if (!features.has(Feature::FunctionReferences))
+      return Error(
+          ErrorKind::Invalid,
+          std::string(proposal_name(Feature::FunctionReferences)) + " support is not enabled", at);
+    return read_heap_type(r, features, b == 0x63);
+  }
+  ValType t;
+  if (!val_type_from_byte(b, &t)) return type_byte_error(b, features, at, malformed);
+  if (auto e = val_type_gate(t, features, at)) return std::move(*e);
+  return t;
+}
+
+Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features) {
+  const uint64_t at = r.offset();
+  EMBER_ASSIGN(ValType t, read_val_type(r, features, "malformed reference type"));
+  if (!t.is_ref()) return r.fail_at("malformed reference type", at);
+  return t;
 }
 
 Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed) {
@@ -129,9 +175,13 @@ Status OperatorReader::immediates(Instr* out) {
       EMBER_ASSIGN(out->bits, r_.u64_fixed());
       return Status::Ok();
     }
-    case ImmKind::HeapType: return heap_type(&out->ref);
+    case ImmKind::HeapType: {
+      EMBER_ASSIGN(out->ref, read_heap_type(r_, features_, true));
+      return Status::Ok();
+    }
     case ImmKind::TryTable: EMBER_TRY(block_type(&out->block)); return catch_clauses(out);
     case ImmKind::Tag:
+    case ImmKind::Type:
     case ImmKind::Label:
     case ImmKind::Func:
     case ImmKind::Local:
@@ -162,29 +212,11 @@ Status OperatorReader::select_types(Instr* out) {
   EMBER_ASSIGN(uint32_t n, r_.u32());
   types_.clear();
   for (uint32_t i = 0; i < n; i++) {
-    const uint64_t at = r_.offset();
-    EMBER_ASSIGN(uint8_t byte, r_.u8());
-    ValType t;
-    if (!val_type_from_byte(byte, &t))
-      return type_byte_error(byte, features_, at, "malformed value type");
-    EMBER_TRY(gate(t, at));
+    EMBER_ASSIGN(ValType t, read_val_type(r_, features_));
     types_.push_back(t);
   }
   out->types = types_;
   return Status::Ok();
-}
-
-// ref.null's heap type: func, extern or exn (which name the nullable
-// reference types of the same bytes).
-Status OperatorReader::heap_type(ValType* out) {
-  uint64_t at = r_.offset();
-  EMBER_ASSIGN(uint8_t byte, r_.u8());
-  if (byte != uint8_t(ValType::FuncRef) && byte != uint8_t(ValType::ExternRef) &&
-      byte != uint8_t(ValType::ExnRef)) {
-    return type_byte_error(byte, features_, at, "malformed reference type");
-  }
-  *out = ValType(byte);
-  return gate(*out, at);
 }
 
 // try_table's catch clauses: a count, then each kind byte with its tag
@@ -216,9 +248,9 @@ Status OperatorReader::block_type(BlockType* out) {
     out->kind = BlockType::Kind::Empty;
     return Status::Ok();
   }
-  if (val_type_from_byte(b, &out->value)) {
-    EMBER_TRY(gate(out->value, r_.offset()));
-    r_.skip(1);
+  ValType one;
+  if (val_type_from_byte(b, &one) || b == 0x63 || b == 0x64) {
+    EMBER_ASSIGN(out->value, read_val_type(r_, features_));
     out->kind = BlockType::Kind::Value;
     return Status::Ok();
   }

@@ -84,6 +84,20 @@ Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const 
 // A value type whose proposal is off: Invalid "<proposal> support is not
 // enabled" (exnref without exceptions); nullopt when the type is allowed.
 std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at);
+
+// Value and heap types (the one reading of them for every section and
+// operator). A value type is a one-byte shorthand or 0x63/0x64 `(ref
+// null? ht)`; a heap type is an s33, negative for the abstract kinds and a
+// type index otherwise (checked against the module by the validator; a
+// concrete type is taken to be a function type until GC adds the others).
+// Each is gated by its proposal (val_type_gate); other bytes are Malformed
+// `malformed`.
+Expected<ValType> read_val_type(Reader& r, const FeatureSet& features,
+                                const char* malformed = "malformed value type");
+// A value type that must be a reference type (tables, element segments).
+Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features);
+// ref.null's immediate: the heap type, as the nullable reference to it.
+Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, bool nullable);
 // The same for an opcode (prefix 0 for one byte): nullopt if it is no
 // pending operator either.
 std::optional<Error> pending_op_error(uint8_t prefix, uint32_t code, const FeatureSet& features,
@@ -113,9 +127,7 @@ class OperatorReader {
   Status block_type(BlockType* out);
   Status br_table(Instr* out);
   Status select_types(Instr* out);
-  Status heap_type(ValType* out);
   Status catch_clauses(Instr* out);
-  Status gate(ValType t, uint64_t at) const;
   Status memarg(MemArg* out);
   Status memory_index(uint32_t* out);
   Status data_count_required();

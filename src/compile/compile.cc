@@ -129,9 +129,7 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   const FeatureSet& f = engine.config.features;
   // The registry is internally synchronized; interning does not change the
   // engine's observable configuration.
-  auto& registry = const_cast<rt::TypeRegistry&>(engine.types);
-  m.type_ids.clear();
-  for (const FuncType& t : m.types) m.type_ids.push_back(registry.intern(t));
+  auto& registry = const_cast<TypeRegistry&>(engine.types);
   // A malformed body takes precedence over any validation error.
   auto prefer_malformed = [&](Error e, uint32_t from) -> Error {
     for (uint32_t i = from; i < m.bodies.size(); i++) {
@@ -141,10 +139,11 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
     return e;
   };
   {
-    Status st = validate_module_level(m, f, validate);
+    Status st = intern_types(m, registry);
+    if (st) st = validate_module_level(m, f, registry, validate);
     if (!st) return prefer_malformed(st.take_error(), 0);
   }
-  ModuleContext cx{m, f, declared_funcs(m)};
+  ModuleContext cx{m, f, declared_funcs(m), &registry};
   auto code = std::make_shared<CompiledCode>();
   interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
                                engine.config.relaxed_simd_deterministic,

@@ -55,7 +55,7 @@ class Out {
     u64(l.max.value_or(0));
   }
   void table(const TableType& t) {
-    u8(uint8_t(t.elem));
+    u32(t.elem.bits());
     limits(t.limits);
   }
   void memory(const MemoryType& t) {
@@ -63,7 +63,7 @@ class Out {
     u8(t.page_size_log2);
   }
   void global(const GlobalType& g) {
-    u8(uint8_t(g.type));
+    u32(g.type.bits());
     u8(g.mut ? 1 : 0);
   }
   void expr(const ConstExpr& e) {
@@ -161,9 +161,9 @@ class In {
     if (u32() != tag(s)) fail(std::string("section ") + s + " missing");
   }
   ValType val_type() {
-    uint8_t b = u8();
+    uint32_t b = u32();
     ValType t = ValType::I32;
-    if (!failed() && !val_type_from_byte(b, &t)) fail("bad value type");
+    if (!failed() && !ValType::from_bits(b, &t)) fail("bad value type");
     return t;
   }
   ValType ref_type() {
@@ -322,11 +322,17 @@ constexpr size_t kFuncWords = 8;
 void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& portable_words) {
   o.section("TYPE");
   o.u32(uint32_t(m.types.size()));
-  for (const FuncType& t : m.types) {
+  for (size_t i = 0; i < m.types.size(); i++) {
+    const FuncType& t = m.types[i];
+    const TypeDecl& d = m.type_decls[i];
+    o.u32(d.group_begin);
+    o.u32(d.group_size);
+    o.u32(d.super ? *d.super : UINT32_MAX);
+    o.u8(d.final ? 1 : 0);
     o.u32(uint32_t(t.params.size()));
-    for (ValType v : t.params) o.u8(uint8_t(v));
+    for (ValType v : t.params) o.u32(v.bits());
     o.u32(uint32_t(t.results.size()));
-    for (ValType v : t.results) o.u8(uint8_t(v));
+    for (ValType v : t.results) o.u32(v.bits());
   }
   o.section("IMPT");
   o.u32(uint32_t(m.imports.size()));
@@ -383,7 +389,7 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u8(uint8_t(s.mode));
     o.u32(s.table);
     o.expr(s.offset);
-    o.u8(uint8_t(s.type));
+    o.u32(s.type.bits());
     o.u32(uint32_t(s.items.size()));
     for (const ConstExpr& e : s.items) o.expr(e);
     o.u64(s.offset_in_binary);
@@ -464,13 +470,20 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
 // Parses the payload into `m` (index spaces rebuilt, imports first).
 Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("TYPE");
-  for (uint32_t i = 0, n = in.count(8); i < n && !in.failed(); i++) {
+  for (uint32_t i = 0, n = in.count(21); i < n && !in.failed(); i++) {
+    TypeDecl d;
+    d.group_begin = in.u32();
+    d.group_size = in.u32();
+    uint32_t super = in.u32();
+    if (super != UINT32_MAX) d.super = super;
+    d.final = in.flag();
     FuncType t;
-    for (uint32_t k = 0, np = in.count(1); k < np && !in.failed(); k++)
+    for (uint32_t k = 0, np = in.count(4); k < np && !in.failed(); k++)
       t.params.push_back(in.val_type());
-    for (uint32_t k = 0, nr = in.count(1); k < nr && !in.failed(); k++)
+    for (uint32_t k = 0, nr = in.count(4); k < nr && !in.failed(); k++)
       t.results.push_back(in.val_type());
     m.types.push_back(std::move(t));
+    m.type_decls.push_back(d);
   }
   in.expect("IMPT");
   for (uint32_t i = 0, n = in.count(9); i < n && !in.failed(); i++) {
@@ -734,12 +747,12 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   // Module-level validity (indices, types, constant expressions, segments):
   // what instantiation and reflection rely on. The validate=False subset, so
   // that every module this engine can compile also loads back.
-  Status st = validate_module_level(*m, engine.config.features, /*full=*/false);
-  if (!st) return corrupt(st.error().message());
   // The registry is internally synchronized (see compile_module).
   auto& registry = const_cast<TypeRegistry&>(engine.types);
-  for (const FuncType& t : m->types) m->type_ids.push_back(registry.intern(t));
-  EMBER_TRY(interp::from_portable(*code, *m));
+  Status st = intern_types(*m, registry);
+  if (st) st = validate_module_level(*m, engine.config.features, registry, /*full=*/false);
+  if (!st) return corrupt(st.error().message());
+  EMBER_TRY(interp::from_portable(*code, *m, registry));
   m->code = std::move(code);
   m->tier = &interp::kTier;
   return m;

@@ -308,8 +308,8 @@ uint64_t ir_fingerprint() {
       const OpInfo& info = op_info(Op(i));
       h = fnv1a64(info.mnemonic, std::strlen(info.mnemonic), h);
       uint8_t facts[5] = {uint8_t(info.sig), uint8_t(info.imm),
-                          info.in ? uint8_t(*info.in) : uint8_t(0),
-                          info.out ? uint8_t(*info.out) : uint8_t(0), info.size};
+                          info.in ? uint8_t(info.in->bits()) : uint8_t(0),
+                          info.out ? uint8_t(info.out->bits()) : uint8_t(0), info.size};
       h = fnv1a64(facts, sizeof facts, h);
     }
     for (size_t i = 1; i < kFeatureCount; i++) {
@@ -417,7 +417,7 @@ Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
 
 }  // namespace
 
-Status from_portable(CompiledCode& code, const ModuleData& m) {
+Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types) {
   std::vector<uint32_t>& w = code.words;
   const size_t nwords = w.size();
   const uint32_t ndefined = uint32_t(m.funcs.size() - m.num_imported_funcs);
@@ -515,13 +515,16 @@ Status from_portable(CompiledCode& code, const ModuleData& m) {
           }
           if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         }
-        // Reference moves between tables and segments keep one reference type.
+        // Reference moves between tables and segments go to a supertype.
+        auto below = [&](ValType a, ValType b) {
+          return val_subtype(m.canonical(a), m.canonical(b), types);
+        };
         if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) &&
-            m.tables[x[1]].elem != ValType::FuncRef)
+            m.tables[x[1]].elem.kind() != ValKind::FuncRef)
           return corrupt("call_indirect through a non-funcref table", fi, pc);
-        if (op == IOp::TableCopy && m.tables[x[0]].elem != m.tables[x[1]].elem)
+        if (op == IOp::TableCopy && !below(m.tables[x[1]].elem, m.tables[x[0]].elem))
           return corrupt("table.copy between tables of different types", fi, pc);
-        if (op == IOp::TableInit && m.tables[x[0]].elem != m.elems[x[1]].type)
+        if (op == IOp::TableInit && !below(m.elems[x[1]].type, m.tables[x[0]].elem))
           return corrupt("table.init from a segment of another type", fi, pc);
       }
       falls_through = !l.terminator;

@@ -104,9 +104,9 @@ uint64_t ir_fingerprint();
 Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const ModuleData& m);
 
 // Verifies `code` (portable words and function table, as read from a blob)
-// against `m`, whose type_ids must be interned, and makes it executable in
+// against `m`, whose type_ids must be interned in `types`, and makes it executable in
 // place: handler words, engine type ids, FuncCode::entry and func_index.
 // ErrorKind::Malformed naming the first problem otherwise.
-Status from_portable(CompiledCode& code, const ModuleData& m);
+Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types);
 
 }  // namespace ember::interp

@@ -730,6 +730,15 @@ void Translator::br_if(uint32_t depth) {
     emit_op(direct ? IOp::BrIf : IOp::BrIfNot);
     word(cond);
   }
+  branch_target(l, direct);
+  cond_path_word_ = here();
+  cond_offset_ = offset_;
+}
+
+// The branch offset word of a conditional branch op just emitted: to the
+// label when `direct`; else past the moves and jump to the label that
+// follow (the op having tested the opposite condition).
+void Translator::branch_target(Label& l, bool direct) {
   if (direct) {
     if (l.kind == LabelKind::Loop) {
       branch_word(l.loop_pc);
@@ -737,15 +746,13 @@ void Translator::br_if(uint32_t depth) {
       l.fixups.push_back(here());
       word(0);
     }
-  } else {
-    uint32_t skip = here();
-    word(0);
-    emit_jump_to(l);
-    patch(skip, here());
-    mark_label();
+    return;
   }
-  cond_path_word_ = here();
-  cond_offset_ = offset_;
+  uint32_t skip = here();
+  word(0);
+  emit_jump_to(l);
+  patch(skip, here());
+  mark_label();
 }
 
 void Translator::br_table(std::span<const uint32_t> depths) {
@@ -846,6 +853,67 @@ void Translator::return_call_indirect(uint32_t type_id, uint32_t table, const Fu
   uint32_t base = call_args(type);
   emit(ir::ReturnCallIndirect{.type_id = type_id, .table = table, .i = index, .base = base});
   dead_ = true;
+}
+
+void Translator::call_ref(uint32_t type_id, const FuncType& type) {
+  if (dead_) return;
+  uint32_t f = pop_slot();
+  uint32_t base = call_args(type);
+  emit(ir::CallRef{.type_id = type_id, .f = f, .base = base});
+  push_types(type.results);
+}
+
+void Translator::return_call_ref(uint32_t type_id, const FuncType& type) {
+  if (dead_) return;
+  uint32_t f = pop_slot();
+  uint32_t base = call_args(type);
+  emit(ir::ReturnCallRef{.type_id = type_id, .f = f, .base = base});
+  dead_ = true;
+}
+
+// ---- null tests ------------------------------------------------------------------
+
+// The slot holding the top operand's value, which stays on the stack (a
+// constant is materialized; a local is read in place).
+uint32_t Translator::top_slot() {
+  const uint32_t index = uint32_t(stack_.size() - 1);
+  if (stack_[index].kind == Kind::Const) materialize(index);
+  const Operand& o = stack_[index];
+  return o.kind == Kind::Local ? o.local : o.slot;
+}
+
+void Translator::ref_as_non_null() {
+  if (dead_) return;
+  emit(ir::RefAsNonNull{.s = top_slot()});
+}
+
+// br_on_null drops the reference on the branch and keeps it on the way on;
+// br_on_non_null keeps it for the label and drops it on the way on. A
+// branch that needs moves (or returns) jumps over them on the opposite test.
+// The moves cannot clobber the reference: they only write label slots below
+// it, and locals are never targets.
+void Translator::branch_on_ref(uint32_t depth, bool on_null) {
+  const uint32_t c = top_slot();
+  Operand ref{};
+  if (on_null) ref = pop();  // not part of the label's values
+  Label& l = labels_[labels_.size() - 1 - depth];
+  commit_fuel();
+  const bool direct = l.kind != LabelKind::Func && !needs_moves(l);
+  const IOp jump = on_null ? IOp::BrOnNull : IOp::BrOnNonNull;
+  const IOp skip = on_null ? IOp::BrOnNonNull : IOp::BrOnNull;
+  emit_op(direct ? jump : skip);
+  word(c);
+  branch_target(l, direct);
+  if (on_null) push(ref);
+  else pop();
+}
+
+void Translator::br_on_null(uint32_t depth) {
+  if (!dead_) branch_on_ref(depth, true);
+}
+
+void Translator::br_on_non_null(uint32_t depth) {
+  if (!dead_) branch_on_ref(depth, false);
 }
 
 // ---- exceptions ------------------------------------------------------------------

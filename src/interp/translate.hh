@@ -104,6 +104,11 @@ class Translator final : public Lowering {
   void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;
   void return_call(uint32_t func, const FuncType& type) override;
   void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) override;
+  void call_ref(uint32_t type_id, const FuncType& type) override;
+  void return_call_ref(uint32_t type_id, const FuncType& type) override;
+  void ref_as_non_null() override;
+  void br_on_null(uint32_t depth) override;
+  void br_on_non_null(uint32_t depth) override;
 
   // Exceptions: throw is a call-like window (the payload) handed to the
   // dispatch loop; try_table a block whose clauses go to the function's
@@ -277,7 +282,10 @@ class Translator final : public Lowering {
   uint32_t arity(const Label& l) const { return l.kind == LabelKind::Loop ? l.np : l.nr; }
   bool needs_moves(const Label& l) const;
   void emit_moves(const Label& l);
-  void emit_jump_to(Label& l);  // moves + jump (or return sequence)
+  void emit_jump_to(Label& l);
+  uint32_t top_slot();
+  void branch_target(Label& l, bool direct);
+  void branch_on_ref(uint32_t depth, bool on_null);  // moves + jump (or return sequence)
   void emit_return();
   void enter(LabelKind kind, Types params, Types results);
   void leave();

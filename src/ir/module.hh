@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ir/type_registry.hh"
 #include "ir/types.hh"
 
 namespace ember {
@@ -109,6 +110,10 @@ struct ModuleData {
   std::vector<uint8_t> bytes;  // the binary, kept for function bodies and offsets
 
   std::vector<FuncType> types;
+  // One per entry of `types`: its recursion group and declared supertype
+  // (ir/type_registry.hh). Concrete heap types anywhere in the module are
+  // indices into `types`.
+  std::vector<TypeDecl> type_decls;
   std::vector<Import> imports;
   std::vector<uint32_t> funcs;    // type index of every function, imports first
   std::vector<TableType> tables;  // imports first
@@ -140,6 +145,12 @@ struct ModuleData {
 
   // Filled by validation/translation.
   std::vector<uint32_t> type_ids;  // engine-canonical id of each entry of `types`
+  // Each entry of `types` with its concrete heap types as canonical ids: the
+  // types of the module's functions, tags, tables and globals at run time.
+  std::vector<FuncType> canonical_types;
+  ValType canonical(ValType t) const {
+    return t.has_index() ? t.with_index(type_ids[t.index()]) : t;
+  }
   std::shared_ptr<const CompiledCode> code;
   const rt::Tier* tier = nullptr;  // set with `code`: how the runtime runs it
 

@@ -187,32 +187,110 @@ bool feature_from_name(std::string_view name, Feature* out) {
   return false;
 }
 
-const char* val_type_name(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-    case ValType::ExnRef: return "exnref";
+const char* heap_kind_name(HeapKind h) {
+  switch (h) {
+    case HeapKind::Func: return "func";
+    case HeapKind::Extern: return "extern";
+    case HeapKind::Exn: return "exn";
+    case HeapKind::Any: return "any";
+    case HeapKind::Eq: return "eq";
+    case HeapKind::I31: return "i31";
+    case HeapKind::Struct: return "struct";
+    case HeapKind::Array: return "array";
+    case HeapKind::None: return "none";
+    case HeapKind::NoExtern: return "noextern";
+    case HeapKind::NoFunc: return "nofunc";
+    case HeapKind::NoExn: return "noexn";
   }
   return "?";
 }
 
+bool heap_kind_from_byte(uint8_t b, HeapKind* out) {
+  if (b < 0x69 || b > 0x74) return false;
+  *out = HeapKind(b);
+  return true;
+}
+
+std::string val_type_name(ValType t) {
+  switch (t.kind()) {
+    case ValKind::I32: return "i32";
+    case ValKind::I64: return "i64";
+    case ValKind::F32: return "f32";
+    case ValKind::F64: return "f64";
+    case ValKind::V128: return "v128";
+    case ValKind::Bottom: return "(bottom)";
+    default: break;
+  }
+  if (t.has_index())
+    return std::string(t.nullable() ? "(ref null " : "(ref ") + std::to_string(t.index()) + ")";
+  // The nullable abstract types by their shorthands: funcref, nullfuncref.
+  const std::string h = heap_kind_name(t.heap());
+  if (t.nullable()) {
+    if (t.heap() == HeapKind::None) return "nullref";
+    return h.starts_with("no") ? "null" + h.substr(2) + "ref" : h + "ref";
+  }
+  return "(ref " + h + ")";
+}
+
 bool val_type_from_byte(uint8_t b, ValType* out) {
+  HeapKind h;
+  if (heap_kind_from_byte(b, &h)) {
+    *out = ValType::ref(h, true);
+    return true;
+  }
   switch (b) {
-    case 0x7F:
-    case 0x7E:
-    case 0x7D:
-    case 0x7C:
-    case 0x7B:
-    case 0x70:
-    case 0x6F:
-    case 0x69: *out = static_cast<ValType>(b); return true;
+    case 0x7F: *out = ValType::I32; return true;
+    case 0x7E: *out = ValType::I64; return true;
+    case 0x7D: *out = ValType::F32; return true;
+    case 0x7C: *out = ValType::F64; return true;
+    case 0x7B: *out = ValType::V128; return true;
     default: return false;
   }
+}
+
+void put_val_type(std::vector<uint8_t>& out, ValType t) {
+  if (!t.is_ref()) {
+    out.push_back(uint8_t(t.kind()));
+    return;
+  }
+  if (t.nullable() && !t.has_index()) {
+    out.push_back(uint8_t(t.heap()));
+    return;
+  }
+  out.push_back(t.nullable() ? 0x63 : 0x64);
+  put_heap_type(out, t);
+}
+
+void put_heap_type(std::vector<uint8_t>& out, ValType t) {
+  if (!t.has_index()) {
+    out.push_back(uint8_t(t.heap()));
+    return;
+  }
+  uint64_t v = t.index();  // signed LEB128 of a non-negative value
+  for (;;) {
+    uint8_t b = v & 0x7F;
+    v >>= 7;
+    if (v == 0 && !(b & 0x40)) {
+      out.push_back(b);
+      return;
+    }
+    out.push_back(b | 0x80);
+  }
+}
+
+bool ValType::from_bits(uint32_t b, ValType* out) {
+  const ValType t(b);
+  const uint8_t code = t.code();
+  if (t.is_ref()) {
+    if (!t.has_index() && t.index() != 0) return false;
+    const HeapKind h = t.heap();
+    if (t.has_index() && h != HeapKind::Func && h != HeapKind::Struct && h != HeapKind::Array)
+      return false;
+  } else if (!(code >= 0x7B && code <= 0x7F) || (b >> 8) != 0) {
+    return false;
+  }
+  *out = t;
+  return true;
 }
 
 std::string FuncType::to_string() const {

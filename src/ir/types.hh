@@ -19,8 +19,14 @@
 namespace ember {
 
 inline bool is_num(ValType t) {
-  return !is_ref(t) && t != ValType::V128;
+  return t.is_num();
 }
+// Appends `t`'s binary encoding: a one-byte shorthand where there is one,
+// else 0x63/0x64 and the heap type (s33).
+void put_val_type(std::vector<uint8_t>& out, ValType t);
+// Appends the heap type of reference type `t` (an abstract kind's byte or
+// the type index as an s33), as ref.null's immediate.
+void put_heap_type(std::vector<uint8_t>& out, ValType t);
 // slot_count (8-byte registers a value takes) and val_type_from_byte are
 // declared with ValType in include/ember/types.hh.
 
@@ -70,6 +76,7 @@ enum class ImmKind : uint8_t {
   MemArgLane,  // memarg, then a 1-byte lane index
   Tag,         // a tag index (exceptions)
   TryTable,    // a block type, then a vector of catch clauses
+  Type,        // a type index (call_ref)
 };
 
 enum class SigKind : uint8_t {

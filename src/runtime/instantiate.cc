@@ -110,12 +110,13 @@ Error trap_error(TrapCode code, TrapCode* out) {
 
 // ---- allocation ------------------------------------------------------------------
 
-Status bind_imports(const ModuleData& m, std::span<const Extern> imports, ModuleInst& inst) {
+Status bind_imports(const ModuleData& m, std::span<const Extern> imports, ModuleInst& inst,
+                    const TypeRegistry& types) {
   if (imports.size() != m.imports.size())
     return Error(ErrorKind::Unlinkable, "expected " + std::to_string(m.imports.size()) +
                                             " imports, found " + std::to_string(imports.size()));
   for (size_t i = 0; i < imports.size(); i++) {
-    EMBER_TRY(check_import(m, m.imports[i], imports[i]));
+    EMBER_TRY(check_import(m, m.imports[i], imports[i], types));
     const Extern& e = imports[i];
     switch (e.kind) {
       case ExternKind::Func: inst.funcs.push_back(e.func()); break;
@@ -136,9 +137,8 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   for (size_t i = m.num_imported_funcs; i < m.funcs.size(); i++) {
     FuncInst& f = inst.own_funcs[i - m.num_imported_funcs];
     uint32_t type_index = m.funcs[i];
-    f.type = &m.types[type_index];
-    f.type_id =
-        type_index < m.type_ids.size() ? m.type_ids[type_index] : s.engine->types.intern(*f.type);
+    f.type = &m.canonical_types[type_index];
+    f.type_id = m.type_ids[type_index];
     f.instance = &inst;
     f.index = static_cast<uint32_t>(i);
     if (m.code)
@@ -146,7 +146,9 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.funcs.push_back(&f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); i++) {
-    EMBER_ASSIGN(TableInst * t, create_table(s, m.tables[i], nullptr));
+    TableType tt = m.tables[i];
+    tt.elem = m.canonical(tt.elem);
+    EMBER_ASSIGN(TableInst * t, create_table(s, tt, nullptr));
     inst.tables.push_back(t);
     s.instance_tables++;
   }
@@ -161,7 +163,8 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.memory_imaged = platform::vm_map_image(mem->base, image->size, image->fd);
   }
   for (size_t i = m.num_imported_tags; i < m.tags.size(); i++) {
-    TagInst* tag = create_tag(s, m.types[m.tags[i]]);
+    TagInst* tag = create_tag(s, m.canonical_types[m.tags[i]]);
+    tag->type_id = m.type_ids[m.tags[i]];  // its recursion group's, not a lone type's
     tag->owner = &inst;
     tag->index = uint32_t(i);
     inst.tags.push_back(tag);
@@ -169,7 +172,9 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
     Slot slots[2] = {v.lo, v.hi};
-    inst.globals.push_back(create_global(s, m.globals[i].type, slots));
+    GlobalType gt = m.globals[i].type;
+    gt.type = m.canonical(gt.type);
+    inst.globals.push_back(create_global(s, gt, slots));
   }
   // Table initializers may read globals: after them.
   for (const auto& [table, init] : m.table_inits) {
@@ -246,21 +251,26 @@ Status init_datas(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
 
 // ---- public (internal API) -------------------------------------------------------
 
-Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
+Status check_import(const ModuleData& m, const Import& imp, const Extern& ext,
+                    const TypeRegistry& types) {
   if (ext.ptr == nullptr || ext.kind != imp.kind)
     return unlinkable(imp, std::string("expected ") + extern_kind_name(imp.kind) + ", found " +
                                extern_kind_name(ext.kind));
   switch (imp.kind) {
     case ExternKind::Func: {
-      const FuncType& want = m.types[imp.func_type];
-      const FuncType& have = *ext.func()->type;
-      if (!(want == have))
-        return unlinkable(imp, "expected " + want.to_string() + ", found " + have.to_string());
+      // Function types match by subtyping of canonical ids: equal types are
+      // one id; a declared subtype is accepted for its supertype.
+      const FuncInst& have = *ext.func();
+      const uint32_t want = m.type_ids[imp.func_type];
+      if (!types.is_subtype(have.type_id, want))
+        return unlinkable(imp, "expected " + m.canonical_types[imp.func_type].to_string() +
+                                   ", found " + have.type->to_string());
       return Status::Ok();
     }
     case ExternKind::Table: {
+      // Element types are invariant: equal canonical types.
       TableType have = current_type(*ext.table());
-      if (have.elem != imp.table.elem || !limits_match(have.limits, imp.table.limits))
+      if (have.elem != m.canonical(imp.table.elem) || !limits_match(have.limits, imp.table.limits))
         return unlinkable(imp, "table types do not match");
       return Status::Ok();
     }
@@ -276,15 +286,19 @@ Status check_import(const ModuleData& m, const Import& imp, const Extern& ext) {
       return Status::Ok();
     }
     case ExternKind::Global: {
-      if (!(ext.global()->type == imp.global)) return unlinkable(imp, "global types do not match");
+      // Mutable globals are invariant, immutable ones covariant.
+      const GlobalType& have = ext.global()->type;
+      const ValType want = m.canonical(imp.global.type);
+      const bool ok = have.mut == imp.global.mut &&
+                      (have.mut ? have.type == want : val_subtype(have.type, want, types));
+      if (!ok) return unlinkable(imp, "global types do not match");
       return Status::Ok();
     }
     case ExternKind::Tag: {
       // Tag types match exactly (canonical type ids, as for call_indirect).
-      const FuncType& want = m.types[imp.tag_type];
+      const FuncType& want = m.canonical_types[imp.tag_type];
       const TagInst& have = *ext.tag();
-      if (m.type_ids.size() > imp.tag_type ? have.type_id != m.type_ids[imp.tag_type]
-                                           : !(have.type == want))
+      if (have.type_id != m.type_ids[imp.tag_type])
         return unlinkable(imp, "tag types do not match: expected " + want.to_string() + ", found " +
                                    have.type.to_string());
       return Status::Ok();
@@ -318,11 +332,11 @@ Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData
   // Check the imports before creating anything.
   {
     ModuleInst probe;
-    EMBER_TRY(bind_imports(*m, imports, probe));
+    EMBER_TRY(bind_imports(*m, imports, probe, s.engine->types));
   }
   ModuleInst& inst = s.instances.emplace_back();
   inst.module = m;
-  EMBER_TRY(bind_imports(*m, imports, inst));
+  EMBER_TRY(bind_imports(*m, imports, inst, s.engine->types));
   EMBER_TRY(allocate(s, *m, inst));
   EMBER_TRY(evaluate_segments(*m, inst));
   EMBER_TRY(init_elems(*m, inst, trap));

@@ -100,7 +100,8 @@ MemoryType current_type(const MemoryInst& m);
 // Checks that `ext` may satisfy import `imp` of module `m` (spec import
 // matching: equal function/global types, limits subtyping for tables and
 // memories). Error kind Unlinkable, "incompatible import type ...".
-Status check_import(const ModuleData& m, const Import& imp, const Extern& ext);
+Status check_import(const ModuleData& m, const Import& imp, const Extern& ext,
+                    const TypeRegistry& types);
 
 // Instantiates `m` (decoded, validated and translated) with `imports` given in
 // the order of `m->imports`. Runs element and data initialisation in spec

@@ -11,36 +11,6 @@
 
 namespace ember::rt {
 
-// ---- type registry -----------------------------------------------------------
-
-// The key is injective: the parameter count (four bytes) comes first, so no
-// value-type code can be read as the boundary between params and results.
-static std::string signature_key(const FuncType& t) {
-  std::string key;
-  key.reserve(4 + t.params.size() + t.results.size());
-  uint32_t n = static_cast<uint32_t>(t.params.size());
-  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(n >> (8 * i)));
-  for (ValType v : t.params) key.push_back(static_cast<char>(v));
-  for (ValType v : t.results) key.push_back(static_cast<char>(v));
-  return key;
-}
-
-uint32_t TypeRegistry::intern(const FuncType& t) {
-  std::string key = signature_key(t);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(key);
-  if (it != index_.end()) return it->second;
-  uint32_t id = static_cast<uint32_t>(types_.size());
-  types_.push_back(t);
-  index_.emplace(std::move(key), id);
-  return id;
-}
-
-FuncType TypeRegistry::get(uint32_t id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return id < types_.size() ? types_[id] : FuncType{};
-}
-
 // ---- fuel ----------------------------------------------------------------------
 
 uint64_t fuel_remaining(const StoreData& s) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "ir/module.hh"
+#include "ir/type_registry.hh"
 #include "ir/types.hh"
 
 namespace ember::rt {
@@ -41,17 +42,8 @@ struct Tier;
 
 // ---- engine-wide state (thread-safe) ---------------------------------------
 
-// Canonical ids for function types, so call_indirect compares one integer.
-class TypeRegistry {
- public:
-  uint32_t intern(const FuncType& t);
-  FuncType get(uint32_t id) const;
-
- private:
-  mutable std::mutex mu_;
-  std::vector<FuncType> types_;
-  std::unordered_map<std::string, uint32_t> index_;  // key: encoded signature
-};
+// The engine-wide type registry is ir/type_registry.hh's.
+using ember::TypeRegistry;
 
 // Largest Config::max_wasm_stack accepted (the interpreter maps eight times
 // this much address space per store, touched only as deep as calls go).

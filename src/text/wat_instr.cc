@@ -268,7 +268,8 @@ Status WatParser::parse_block_type(Buf& out) {
   // Signatures [] -> [t?] use the short encoding, even when named by index.
   auto is_short = [](const FuncType& f) { return f.params.empty() && f.results.size() <= 1; };
   auto put_short = [&](const FuncType& f) {
-    out.push_back(f.results.empty() ? 0x40 : uint8_t(f.results[0]));
+    if (f.results.empty()) out.push_back(0x40);
+    else put_val_type(out, f.results[0]);
     return Status::Ok();
   };
   if (!tu.index && is_short(tu.sig)) return put_short(tu.sig);
@@ -315,7 +316,7 @@ Status WatParser::parse_select(Buf& out) {
   }
   out.push_back(0x1C);
   put_uleb(out, types.size());
-  for (ValType v : types) out.push_back(uint8_t(v));
+  for (ValType v : types) put_val_type(out, v);
   return Status::Ok();
 }
 
@@ -456,6 +457,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
     }
     case ImmKind::Func: return index_into(func_sp_, "function");
     case ImmKind::Tag: return index_into(tag_sp_, "tag");
+    case ImmKind::Type: return index_into(type_sp_, "type");
     case ImmKind::TryTable: return error("unexpected token");  // parse_try_table
     case ImmKind::CallIndirect: {
       uint32_t table = 0;
@@ -501,11 +503,8 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       return Status::Ok();
     }
     case ImmKind::HeapType: {
-      if (at_keyword("func")) out.push_back(0x70);
-      else if (at_keyword("extern")) out.push_back(0x6F);
-      else if (at_keyword("exn")) out.push_back(0x69);
-      else return error("malformed reference type");
-      next();
+      EMBER_ASSIGN(ValType t, parse_heaptype(true));
+      put_heap_type(out, t);
       return Status::Ok();
     }
     case ImmKind::MemoryInit:

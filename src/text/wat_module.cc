@@ -65,6 +65,63 @@ Status WatParser::skip_sexpr() {
 
 // ---- small syntax pieces -------------------------------------------------------
 
+namespace {
+// The reference types' shorthand keywords: `funcref` = (ref null func), ...
+struct RefShorthand {
+  const char* name;
+  HeapKind heap;
+};
+constexpr RefShorthand kRefShorthands[] = {
+    {"funcref", HeapKind::Func},
+    {"externref", HeapKind::Extern},
+    {"exnref", HeapKind::Exn},
+    {"anyref", HeapKind::Any},
+    {"eqref", HeapKind::Eq},
+    {"i31ref", HeapKind::I31},
+    {"structref", HeapKind::Struct},
+    {"arrayref", HeapKind::Array},
+    {"nullref", HeapKind::None},
+    {"nullfuncref", HeapKind::NoFunc},
+    {"nullexternref", HeapKind::NoExtern},
+    {"nullexnref", HeapKind::NoExn},
+};
+const RefShorthand* ref_shorthand(std::string_view name) {
+  for (const RefShorthand& r : kRefShorthands)
+    if (name == r.name) return &r;
+  return nullptr;
+}
+bool heap_keyword(std::string_view name, HeapKind* out) {
+  for (uint32_t b = 0x69; b <= 0x74; b++) {
+    if (name == heap_kind_name(HeapKind(b))) {
+      *out = HeapKind(b);
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool WatParser::at_reftype(size_t k) const {
+  const Token& t = peek(k);
+  if (t.kind == Tok::Keyword) return ref_shorthand(t.text) != nullptr;
+  return t.kind == Tok::LParen && peek(k + 1).kind == Tok::Keyword && peek(k + 1).text == "ref";
+}
+
+Expected<ValType> WatParser::parse_heaptype(bool nullable) {
+  HeapKind h;
+  if (at(Tok::Keyword) && heap_keyword(peek().text, &h)) {
+    next();
+    return ValType::ref(h, nullable);
+  }
+  if (at(Tok::Id) || at(Tok::Number)) {
+    EMBER_ASSIGN(uint32_t idx, parse_index(type_sp_, "type"));
+    if (idx > ValType::kMaxIndex) return error("unknown type");
+    return ValType::ref_index(idx, nullable);
+  }
+  if (at(Tok::Keyword)) return type_error(peek());
+  return error("malformed reference type");
+}
+
 Expected<ValType> WatParser::parse_valtype() {
   const Token& t = peek();
   if (t.kind == Tok::Keyword) {
@@ -74,16 +131,22 @@ Expected<ValType> WatParser::parse_valtype() {
     else if (t.text == "f32") v = ValType::F32;
     else if (t.text == "f64") v = ValType::F64;
     else if (t.text == "v128") v = ValType::V128;
-    else if (t.text == "funcref") v = ValType::FuncRef;
-    else if (t.text == "externref") v = ValType::ExternRef;
-    else if (t.text == "exnref") v = ValType::ExnRef;
+    else if (const RefShorthand* r = ref_shorthand(t.text)) v = ValType::ref(r->heap, true);
     else return type_error(t);
     next();
     return v;
   }
-  if (std::optional<ValType> v = parse_nullable_ref()) return *v;
-  if (t.kind == Tok::LParen && peek(1).kind == Tok::Keyword && peek(1).text == "ref")
-    return type_error(peek(1));
+  if (at_lparen_kw("ref")) {
+    pos_ += 2;
+    bool nullable = false;
+    if (at_keyword("null")) {
+      next();
+      nullable = true;
+    }
+    EMBER_ASSIGN(ValType v, parse_heaptype(nullable));
+    EMBER_TRY(expect(Tok::RParen));
+    return v;
+  }
   return error("unexpected token, expected a value type");
 }
 
@@ -92,9 +155,7 @@ Error WatParser::type_error(const Token& t) const {
   std::string_view name = t.text;
   for (uint32_t b = 0x40; b < 0x80; b++) {
     const PendingConstruct* p = pending_type_by_byte(uint8_t(b));
-    if (!p ||
-        !(name == p->name || (name == "ref" && std::string_view(p->name).starts_with("(ref"))))
-      continue;
+    if (!p || name != p->name) continue;
     return Error::at_text(ErrorKind::Unsupported,
                           std::string(name) + ": " + p->what + " are not supported yet", t.line,
                           t.col);
@@ -102,41 +163,15 @@ Error WatParser::type_error(const Token& t) const {
   return error_at(t, "unexpected token, expected a value type");
 }
 
-// `(ref null func|extern|exn)`: the long form of funcref, externref and
-// exnref (consumed); nullopt for anything else.
-std::optional<ValType> WatParser::parse_nullable_ref() {
-  if (!at_lparen_kw("ref") || peek(2).kind != Tok::Keyword || peek(2).text != "null" ||
-      peek(3).kind != Tok::Keyword || peek(4).kind != Tok::RParen)
-    return std::nullopt;
-  std::string_view h = peek(3).text;
-  ValType v;
-  if (h == "func") v = ValType::FuncRef;
-  else if (h == "extern") v = ValType::ExternRef;
-  else if (h == "exn") v = ValType::ExnRef;
-  else return std::nullopt;
-  pos_ += 5;
-  return v;
-}
-
 Expected<ValType> WatParser::parse_reftype() {
-  if (at_keyword("funcref")) {
-    next();
-    return ValType::FuncRef;
+  if (!at_reftype()) {
+    if (at(Tok::Keyword)) {
+      Error e = type_error(peek());
+      if (e.kind() == ErrorKind::Unsupported) return e;
+    }
+    return error("malformed reference type");
   }
-  if (at_keyword("externref")) {
-    next();
-    return ValType::ExternRef;
-  }
-  if (at_keyword("exnref")) {
-    next();
-    return ValType::ExnRef;
-  }
-  if (std::optional<ValType> v = parse_nullable_ref()) return *v;
-  if (at(Tok::Keyword) || at_lparen_kw("ref")) {
-    Error e = type_error(at(Tok::Keyword) ? peek() : peek(1));
-    if (e.kind() == ErrorKind::Unsupported) return e;
-  }
-  return error("malformed reference type");
+  return parse_valtype();
 }
 
 Expected<uint64_t> WatParser::parse_u64_lit(uint64_t max) {
@@ -241,9 +276,16 @@ Expected<uint32_t> WatParser::resolve_typeuse(const TypeUse& tu) {
     }
     return *tu.index;
   }
-  for (size_t i = 0; i < types_.size(); i++)
-    if (types_[i] == tu.sig) return uint32_t(i);
+  // The first plain definition (final, no supertype, not in a recursion
+  // group) of the same signature, else a new one.
+  for (size_t i = 0; i < types_.size(); i++) {
+    const TypeDecl& d = type_decls_[i];
+    if (types_[i] == tu.sig && d.group_size == 1 && d.final && !d.super && !type_in_rec_[i])
+      return uint32_t(i);
+  }
   types_.push_back(tu.sig);
+  type_decls_.push_back(TypeDecl{std::nullopt, true, uint32_t(types_.size() - 1), 1});
+  type_in_rec_.push_back(false);
   return uint32_t(types_.size() - 1);
 }
 
@@ -304,7 +346,7 @@ Status WatParser::parse_table_type(Buf& out) {
   Buf lim;
   EMBER_TRY(parse_limits(is64, lim, false));
   EMBER_ASSIGN(ValType t, parse_reftype());
-  out.push_back(uint8_t(t));
+  put_val_type(out, t);
   put_bytes(out, lim);
   return Status::Ok();
 }
@@ -323,7 +365,7 @@ Status WatParser::parse_global_type(Buf& out) {
   }
   EMBER_ASSIGN(ValType t, parse_valtype());
   if (mut) EMBER_TRY(expect(Tok::RParen));
-  out.push_back(uint8_t(t));
+  put_val_type(out, t);
   out.push_back(mut ? 1 : 0);
   return Status::Ok();
 }
@@ -385,12 +427,16 @@ Status WatParser::scan_field() {
   const std::string_view k = kw.text;
   if (k == "type") {
     EMBER_TRY(define(type_sp_, "type"));
-    EMBER_TRY(expect_lparen_kw("func"));
-    FuncType ft;
-    EMBER_TRY(parse_functype_body(&ft));
-    EMBER_TRY(expect(Tok::RParen));
-    EMBER_TRY(expect(Tok::RParen));  // nothing may follow the (func ...)
-    types_.push_back(std::move(ft));
+    type_fields_.push_back(start);
+  } else if (k == "rec") {
+    while (at_lparen_kw("type")) {
+      const size_t at = pos_;
+      pos_ += 2;
+      EMBER_TRY(define(type_sp_, "type"));
+      pos_ = at;
+      EMBER_TRY(skip_sexpr());
+    }
+    type_fields_.push_back(start);
   } else if (k == "import") {
     EMBER_TRY(parse_name());
     EMBER_TRY(parse_name());
@@ -424,6 +470,73 @@ Status WatParser::scan_field() {
   return skip_sexpr();
 }
 
+// ---- types ------------------------------------------------------------------------
+
+Status WatParser::parse_type_fields() {
+  const size_t saved = pos_;
+  for (size_t start : type_fields_) {
+    pos_ = start + 1;
+    const uint32_t begin = uint32_t(types_.size());
+    if (at_keyword("type")) {
+      pos_ = start;
+      EMBER_TRY(parse_type_def(begin, 1, false));
+      continue;
+    }
+    next();  // rec
+    uint32_t n = 0;
+    for (size_t p = pos_; tl_.toks[p].kind == Tok::LParen;) {
+      const size_t keep = pos_;
+      pos_ = p;
+      EMBER_TRY(skip_sexpr());
+      p = pos_;
+      pos_ = keep;
+      n++;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+      if (!at_lparen_kw("type")) return error("unexpected token");
+      EMBER_TRY(parse_type_def(begin, n, true));
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
+  pos_ = saved;
+  return Status::Ok();
+}
+
+// `(type $id? subtype)`, subtype = `(sub final? $super? comptype)` | comptype.
+Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool in_rec) {
+  pos_ += 2;  // (type
+  if (at(Tok::Id)) next();
+  TypeDecl d;
+  d.group_begin = group_begin;
+  d.group_size = group_size;
+  const bool sub = at_lparen_kw("sub");
+  if (sub) {
+    pos_ += 2;
+    d.final = false;
+    if (at_keyword("final")) {
+      next();
+      d.final = true;
+    }
+    if (at(Tok::Id) || at(Tok::Number)) {
+      EMBER_ASSIGN(uint32_t super, parse_index(type_sp_, "type"));
+      d.super = super;
+    }
+  }
+  if (at(Tok::LParen) && peek(1).kind == Tok::Keyword &&
+      (peek(1).text == "struct" || peek(1).text == "array"))
+    return type_error(peek(1));
+  EMBER_TRY(expect_lparen_kw("func"));
+  FuncType ft;
+  EMBER_TRY(parse_functype_body(&ft));
+  EMBER_TRY(expect(Tok::RParen));
+  if (sub) EMBER_TRY(expect(Tok::RParen));
+  EMBER_TRY(expect(Tok::RParen));  // nothing may follow the type
+  types_.push_back(std::move(ft));
+  type_decls_.push_back(d);
+  type_in_rec_.push_back(in_rec);
+  return Status::Ok();
+}
+
 // ---- pass 2: fields ------------------------------------------------------------
 
 namespace {
@@ -441,7 +554,7 @@ void WatParser::add_func_name(uint32_t index, const Token& id) {
 
 Status WatParser::parse_field() {
   const std::string_view k = peek(1).text;
-  if (k == "type") return skip_sexpr();
+  if (k == "type" || k == "rec") return skip_sexpr();
   if (k == "import") return parse_import();
   if (k == "func") return parse_func();
   if (k == "table") return parse_table();
@@ -604,7 +717,7 @@ Status WatParser::parse_func_body(const TypeUse& tu, uint32_t type_index) {
   put_uleb(body, runs.size());
   for (auto& [n, v] : runs) {
     put_uleb(body, n);
-    body.push_back(uint8_t(v));
+    put_val_type(body, v);
   }
   fn_ = &ctx;
   labels_.clear();
@@ -628,10 +741,8 @@ Status WatParser::parse_table() {
   }
   n_tables_++;
   bool is64 = false;
-  if ((at_keyword("i64") || at_keyword("i32")) &&
-      (at_keyword("funcref", 1) || at_keyword("externref", 1)))
-    is64 = next().text == "i64";
-  if (!at_keyword("funcref") && !at_keyword("externref")) {
+  if ((at_keyword("i64") || at_keyword("i32")) && at_reftype(1)) is64 = next().text == "i64";
+  if (!at_reftype()) {
     // `limits reftype expr?`: with an initializer expression, the binary
     // form is 0x40 0x00 tabletype expr.
     Buf type;
@@ -652,7 +763,7 @@ Status WatParser::parse_table() {
   const bool exprs = at(Tok::LParen);
   EMBER_TRY(parse_elem_items(exprs, &items));
   EMBER_TRY(expect(Tok::RParen));
-  tables_.push_back(uint8_t(type));
+  put_val_type(tables_, type);
   tables_.push_back(is64 ? 5 : 1);
   put_uleb(tables_, items.size());
   put_uleb(tables_, items.size());
@@ -816,7 +927,10 @@ void WatParser::emit_elem(int mode, uint32_t table, const Buf& offset, ValType t
   put_uleb(elems_, flags);
   if (flags == 2 || flags == 6) put_uleb(elems_, table);
   if (mode == 0) put_bytes(elems_, offset);
-  if (flags & 3) elems_.push_back(exprs ? uint8_t(type) : 0x00);
+  if (flags & 3) {
+    if (exprs) put_val_type(elems_, type);
+    else elems_.push_back(0x00);
+  }
   put_uleb(elems_, items.size());
   for (const Buf& b : items) put_bytes(elems_, b);
   n_elems_++;
@@ -829,7 +943,7 @@ Status WatParser::parse_elem_list(bool allow_bare_indices, ValType* type, bool* 
   *exprs = false;
   if (at_keyword("func")) {
     next();
-  } else if (at_keyword("funcref") || at_keyword("externref")) {
+  } else if (at_reftype()) {
     EMBER_ASSIGN(*type, parse_reftype());
     *exprs = true;
   } else if (!allow_bare_indices && !at(Tok::RParen)) {
@@ -949,6 +1063,7 @@ Expected<Buf> WatParser::parse_module() {
   }
   if (wrapped) EMBER_TRY(expect(Tok::RParen));
   if (!at(Tok::Eof)) return error("unexpected token");
+  EMBER_TRY(parse_type_fields());
   EMBER_TRY(parse_customs(field_starts));
   EMBER_TRY(check_duplicate_hints());
   pos_ = fields_begin;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "ir/type_registry.hh"
 #include "ir/types.hh"
 #include "support/error.hh"
 #include "support/leb128.hh"
@@ -88,10 +89,17 @@ class WatParser {
   // ---- small syntax pieces (wat_module.cc) ----
   Expected<ValType> parse_valtype();
   Expected<ValType> parse_reftype();
+  // A heap type: an abstract kind's keyword or a type index, as the
+  // reference type `(ref null? ht)`.
+  Expected<ValType> parse_heaptype(bool nullable);
+  bool at_reftype(size_t k = 0) const;  // a reference type starts at token k
+  // The type section: every `(type ...)` and `(rec ...)` field, parsed after
+  // pass 1 has named all types (a definition may refer to later ones).
+  Status parse_type_fields();
+  Status parse_type_def(uint32_t group_begin, uint32_t group_size, bool in_rec);
   Status parse_try_table(Buf& out, bool folded);
   Status parse_try(Buf& out, bool folded);
   Status close_block(Buf& out, size_t slot, bool folded);
-  std::optional<ValType> parse_nullable_ref();
   Error type_error(const Token& t) const;
   Expected<uint64_t> parse_u64_lit(uint64_t max);
   bool at_index() const { return at(Tok::Id) || at(Tok::Number); }
@@ -190,7 +198,10 @@ class WatParser {
 
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, tag_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
-  const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
+  std::vector<TypeDecl> type_decls_;  // one per types_ entry
+  std::vector<bool> type_in_rec_;     // per types_ entry: declared inside (rec ...)
+  std::vector<size_t> type_fields_;   // token positions of the type and rec fields
+  const char* first_def_ = nullptr;   // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
   std::vector<std::optional<std::string_view>> labels_;  // back() = innermost
   uint32_t depth_ = 0;                                   // current instruction nesting

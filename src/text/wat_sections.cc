@@ -145,16 +145,34 @@ Buf WatParser::assemble() const {
 void WatParser::emit_section(uint8_t id, Buf& out) const {
   Buf b;
   switch (id) {
-    case 1:
+    case 1: {
       if (types_.empty()) return;
-      for (const FuncType& ft : types_) {
+      // A recursion group of one is a type of its own; a final type without
+      // supertype needs no `sub`.
+      uint32_t entries = 0;
+      for (size_t i = 0; i < types_.size(); i++) {
+        const TypeDecl& d = type_decls_[i];
+        if (d.group_begin == i) {
+          entries++;
+          if (d.group_size != 1 || type_in_rec_[i]) {
+            b.push_back(0x4E);
+            put_uleb(b, d.group_size);
+          }
+        }
+        if (!d.final || d.super) {
+          b.push_back(d.final ? 0x4F : 0x50);
+          put_uleb(b, d.super ? 1 : 0);
+          if (d.super) put_uleb(b, *d.super);
+        }
+        const FuncType& ft = types_[i];
         b.push_back(0x60);
         put_uleb(b, ft.params.size());
-        for (ValType v : ft.params) b.push_back(uint8_t(v));
+        for (ValType v : ft.params) put_val_type(b, v);
         put_uleb(b, ft.results.size());
-        for (ValType v : ft.results) b.push_back(uint8_t(v));
+        for (ValType v : ft.results) put_val_type(b, v);
       }
-      return put_vec_section(out, id, uint32_t(types_.size()), b);
+      return put_vec_section(out, id, entries, b);
+    }
     case 2:
       if (n_imports_) put_vec_section(out, id, n_imports_, imports_);
       return;

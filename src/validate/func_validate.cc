@@ -13,7 +13,7 @@ namespace ember {
 
 namespace {
 
-constexpr uint8_t kUnknown = 0;  // the bottom type of unreachable code
+constexpr ValType kUnknown = ValType::Bottom;  // the type of values in unreachable code
 
 class FuncValidator {
  public:
@@ -34,6 +34,7 @@ class FuncValidator {
     std::vector<ValType> params, results;
     uint32_t height;
     bool unreachable = false;
+    uint32_t init_height = 0;  // inits_ at entry: locals set inside are reset at its end
   };
 
   [[gnu::cold]] Error invalid(std::string msg) const {
@@ -55,6 +56,8 @@ class FuncValidator {
   Status table_op(const Instr& in);
   Status control_op(const Instr& in);
   Status call_op(const Instr& in);
+  Status call_ref_op(const Instr& in);
+  Status null_op(const Instr& in);
   Status exception_op(const Instr& in);
   Status legacy_op(const Instr& in);
   uint32_t legacy_catch_depth() const;
@@ -64,13 +67,31 @@ class FuncValidator {
   }
   const FuncType& tag_type(uint32_t tag) const { return m_.types[m_.tags[tag]]; }
 
+  // Types. A concrete heap type must name a type of the module; subtyping
+  // compares canonical ids (the module's types are interned already).
+  Status check_type(ValType t) const {
+    if (t.has_index() && t.index() >= m_.types.size())
+      return invalid("unknown type " + std::to_string(t.index()));
+    return Status::Ok();
+  }
+  bool matches(ValType a, ValType b) const {
+    if (a == b || a.is_bottom()) return true;
+    if (!a.is_ref() || !b.is_ref()) return false;
+    return val_subtype(canonical(a, m_.type_ids), canonical(b, m_.type_ids), *cx_.types);
+  }
+  bool all_match(const std::vector<ValType>& as, const std::vector<ValType>& bs) const {
+    if (as.size() != bs.size()) return false;
+    for (size_t i = 0; i < as.size(); i++)
+      if (!matches(as[i], bs[i])) return false;
+    return true;
+  }
+
   // Operand stack.
-  void push(ValType t) { vals_.push_back(uint8_t(t)); }
-  void push_raw(uint8_t t) { vals_.push_back(t); }
+  void push(ValType t) { vals_.push_back(t); }
   void push_all(const std::vector<ValType>& ts) {
     for (ValType t : ts) push(t);
   }
-  Status pop_any(uint8_t* out) {
+  Status pop_any(ValType* out) {
     const Ctrl& c = ctrls_.back();
     if (vals_.size() == c.height) {
       if (c.unreachable) {
@@ -83,21 +104,45 @@ class FuncValidator {
     vals_.pop_back();
     return Status::Ok();
   }
-  Status pop(ValType expect, uint8_t* actual = nullptr) {
-    uint8_t t = kUnknown;
+  Status pop(ValType expect, ValType* actual = nullptr) {
+    ValType t = kUnknown;
     EMBER_TRY(pop_any(&t));
-    if (t != kUnknown && t != uint8_t(expect)) return invalid("type mismatch");
+    if (!matches(t, expect)) return invalid("type mismatch");
     if (actual) *actual = t;
     return Status::Ok();
   }
-  Status pop_all(const std::vector<ValType>& ts, std::vector<uint8_t>* actual = nullptr) {
+  // A reference of any type (Bottom in unreachable code).
+  Status pop_ref(ValType* out) {
+    EMBER_TRY(pop_any(out));
+    if (!out->is_bottom() && !out->is_ref()) return invalid("type mismatch");
+    return Status::Ok();
+  }
+  Status pop_all(const std::vector<ValType>& ts, std::vector<ValType>* actual = nullptr) {
     if (actual) actual->assign(ts.size(), kUnknown);
     for (size_t i = ts.size(); i-- > 0;) {
-      uint8_t a = kUnknown;
+      ValType a = kUnknown;
       EMBER_TRY(pop(ts[i], &a));
       if (actual) (*actual)[i] = a;
     }
     return Status::Ok();
+  }
+  // Locals that need initialising (non-defaultable: non-nullable
+  // references) are set or not per block: a set inside a block is undone
+  // at its end (and at else).
+  void init_local(uint32_t x) {
+    if (local_set_[x]) return;
+    local_set_[x] = true;
+    inits_.push_back(x);
+  }
+  void reset_inits(uint32_t height) {
+    while (inits_.size() > height) {
+      local_set_[inits_.back()] = false;
+      inits_.pop_back();
+    }
+  }
+  void push_ctrl(Ctrl c) {
+    c.init_height = uint32_t(inits_.size());
+    ctrls_.push_back(std::move(c));
   }
   void set_unreachable() {
     Ctrl& c = ctrls_.back();
@@ -148,9 +193,11 @@ class FuncValidator {
   uint32_t func_index_;
   uint64_t op_offset_ = 0;
   std::vector<ValType> locals_;
-  std::vector<uint8_t> vals_;
+  std::vector<bool> local_set_;  // per local: initialised (always for defaultable ones)
+  std::vector<uint32_t> inits_;  // locals initialised in open blocks, innermost last
+  std::vector<ValType> vals_;
   std::vector<Ctrl> ctrls_;
-  std::vector<uint8_t> scratch_;  // br_table scratch
+  std::vector<ValType> scratch_;  // br_table scratch
 };
 
 Status FuncValidator::read_locals() {
@@ -162,17 +209,18 @@ Status FuncValidator::read_locals() {
   for (uint32_t g = 0; g < groups; g++) {
     op_offset_ = r_.offset();
     EMBER_ASSIGN(uint32_t n, r_.u32());
-    EMBER_ASSIGN(uint8_t b, r_.u8());
     total += n;
     if (total > kMaxFunctionLocals) return malformed("too many locals");
-    ValType t;
-    if (!val_type_from_byte(b, &t)) return malformed("malformed value type");
-    if (auto e = val_type_gate(t, cx_.features, op_offset_)) return std::move(*e);
+    EMBER_ASSIGN(ValType t, read_val_type(r_, cx_.features));
+    EMBER_TRY(check_type(t));
     if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
       return invalid("v128 requires the simd feature");
     }
     locals_.insert(locals_.end(), n, t);
   }
+  local_set_.assign(locals_.size(), true);
+  for (size_t i = ft.params.size(); i < locals_.size(); i++)
+    if (locals_[i].is_ref() && !locals_[i].nullable()) local_set_[i] = false;
   return Status::Ok();
 }
 
@@ -180,14 +228,14 @@ Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
   out_.begin_function(func_index_, ft, locals_, legacy_catch_depth());
-  ctrls_.push_back(Ctrl{Op::Block, {}, ft.results, 0, false});
+  push_ctrl(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();
     if (r_.at_end()) return malformed("END opcode expected");
     EMBER_TRY(ops_.next(&in_));
     const OpInfo& info = *in_.info;
     if (!cx_.features.has(info.feature)) {
-      if (info.feature == Feature::Exceptions)
+      if (info.feature == Feature::Exceptions || info.feature == Feature::FunctionReferences)
         return invalid(std::string(proposal_name(info.feature)) + " support is not enabled");
       return invalid(std::string(info.mnemonic) + " requires the " + feature_name(info.feature) +
                      " feature");
@@ -355,6 +403,7 @@ Status FuncValidator::block_type(const BlockType& bt, std::vector<ValType>* para
     if (bt.value == ValType::V128 && !cx_.features.has(Feature::Simd)) {
       return invalid("v128 requires the simd feature");
     }
+    EMBER_TRY(check_type(bt.value));
     results->push_back(bt.value);
     return Status::Ok();
   }
@@ -386,6 +435,11 @@ Status FuncValidator::special(const Instr& in) {
     case Op::CallIndirect:
     case Op::ReturnCall:
     case Op::ReturnCallIndirect: return call_op(in);
+    case Op::CallRef:
+    case Op::ReturnCallRef: return call_ref_op(in);
+    case Op::RefAsNonNull:
+    case Op::BrOnNull:
+    case Op::BrOnNonNull: return null_op(in);
     case Op::Throw:
     case Op::ThrowRef:
     case Op::TryTable: return exception_op(in);
@@ -395,28 +449,27 @@ Status FuncValidator::special(const Instr& in) {
     case Op::Delegate:
     case Op::Rethrow: return legacy_op(in);
     case Op::Drop: {
-      uint8_t t = kUnknown;
+      ValType t = kUnknown;
       EMBER_TRY(pop_any(&t));
       out_.drop();
       return Status::Ok();
     }
     case Op::Select: {
       EMBER_TRY(pop(ValType::I32));
-      uint8_t t1 = kUnknown, t2 = kUnknown;
+      ValType t1 = kUnknown, t2 = kUnknown;
       EMBER_TRY(pop_any(&t1));
       EMBER_TRY(pop_any(&t2));
-      auto numeric = [](uint8_t t) {
-        return t == kUnknown || is_num(ValType(t)) || ValType(t) == ValType::V128;
-      };
+      auto numeric = [](ValType t) { return t.is_bottom() || t.is_num() || t == ValType::V128; };
       if (!numeric(t1) || !numeric(t2)) return invalid("type mismatch");
       if (t1 != kUnknown && t2 != kUnknown && t1 != t2) return invalid("type mismatch");
-      push_raw(t1 == kUnknown ? t2 : t1);
+      push(t1 == kUnknown ? t2 : t1);
       out_.select();
       return Status::Ok();
     }
     case Op::SelectT: {
       if (in.types.size() != 1) return invalid("invalid result arity");
       ValType t = in.types[0];
+      EMBER_TRY(check_type(t));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(t));
       EMBER_TRY(pop(t));
@@ -431,10 +484,12 @@ Status FuncValidator::special(const Instr& in) {
       if (x >= locals_.size()) return invalid("unknown local " + std::to_string(x));
       ValType t = locals_[x];
       if (info.op == Op::LocalGet) {
+        if (!local_set_[x]) return invalid("uninitialized local " + std::to_string(x));
         push(t);
         out_.local_get(x);
       } else {
         EMBER_TRY(pop(t));
+        init_local(x);
         if (info.op == Op::LocalTee) {
           push(t);
           out_.local_tee(x);
@@ -485,14 +540,14 @@ Status FuncValidator::special(const Instr& in) {
       return Status::Ok();
     }
     case Op::RefNull: {
+      EMBER_TRY(check_type(in.ref));
       push(in.ref);
       out_.constant(0);
       return Status::Ok();
     }
     case Op::RefIsNull: {
-      uint8_t t = kUnknown;
-      EMBER_TRY(pop_any(&t));
-      if (t != kUnknown && !is_ref(ValType(t))) return invalid("type mismatch");
+      ValType t = kUnknown;
+      EMBER_TRY(pop_ref(&t));
       push(ValType::I32);
       out_.entity_op(Op::RefIsNull, {});
       return Status::Ok();
@@ -501,7 +556,7 @@ Status FuncValidator::special(const Instr& in) {
       uint32_t f = in.index[0];
       if (f >= m_.funcs.size()) return invalid("unknown function " + std::to_string(f));
       if (!cx_.declared_funcs[f]) return invalid("undeclared function reference");
-      push(ValType::FuncRef);
+      push(ValType::ref_index(m_.funcs[f], false));
       out_.entity_op(Op::RefFunc, {f});
       return Status::Ok();
     }
@@ -531,7 +586,7 @@ Status FuncValidator::control_op(const Instr& in) {
       if (info.op == Op::If) EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop_all(c.params));
       c.height = uint32_t(vals_.size());
-      ctrls_.push_back(std::move(c));
+      push_ctrl(std::move(c));
       const Ctrl& nc = ctrls_.back();
       push_all(nc.params);
       if (info.op == Op::Block) out_.block(nc.params, nc.results);
@@ -545,6 +600,7 @@ Status FuncValidator::control_op(const Instr& in) {
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
       out_.else_();
+      reset_inits(c.init_height);
       c.op = Op::Else;
       c.unreachable = false;
       push_all(c.params);
@@ -554,8 +610,9 @@ Status FuncValidator::control_op(const Instr& in) {
       Ctrl& c = ctrls_.back();
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
-      if (c.op == Op::If && c.params != c.results) return invalid("type mismatch");
+      if (c.op == Op::If && !all_match(c.params, c.results)) return invalid("type mismatch");
       out_.end();
+      reset_inits(c.init_height);
       std::vector<ValType> results = std::move(c.results);
       ctrls_.pop_back();
       push_all(results);
@@ -591,7 +648,7 @@ Status FuncValidator::control_op(const Instr& in) {
         EMBER_TRY(label(d, &l));
         if (label_types(*l).size() != arity) return invalid("type mismatch");
         EMBER_TRY(pop_all(label_types(*l), &scratch_));
-        for (uint8_t t : scratch_) push_raw(t);
+        for (ValType t : scratch_) push(t);
       }
       EMBER_TRY(pop_all(label_types(*def)));
       out_.br_table(in.targets);
@@ -640,11 +697,11 @@ Status FuncValidator::exception_op(const Instr& in) {
     if (k.has_ref()) want.push_back(ValType::ExnRef);
     const Ctrl* l = nullptr;
     EMBER_TRY(label(k.label, &l));
-    if (label_types(*l) != want) return invalid("type mismatch");
+    if (!all_match(want, label_types(*l))) return invalid("type mismatch");
   }
   EMBER_TRY(pop_all(c.params));
   c.height = uint32_t(vals_.size());
-  ctrls_.push_back(std::move(c));
+  push_ctrl(std::move(c));
   const Ctrl& nc = ctrls_.back();
   push_all(nc.params);
   out_.try_table(nc.params, nc.results, in.catches);
@@ -662,7 +719,7 @@ Status FuncValidator::legacy_op(const Instr& in) {
       EMBER_TRY(block_type(in.block, &c.params, &c.results));
       EMBER_TRY(pop_all(c.params));
       c.height = uint32_t(vals_.size());
-      ctrls_.push_back(std::move(c));
+      push_ctrl(std::move(c));
       push_all(ctrls_.back().params);
       out_.try_(ctrls_.back().params, ctrls_.back().results);
       return Status::Ok();
@@ -676,6 +733,7 @@ Status FuncValidator::legacy_op(const Instr& in) {
       if (!all) EMBER_TRY(check_tag(in.index[0]));
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
+      reset_inits(c.init_height);
       c.op = in.op();
       c.unreachable = false;
       if (all) {
@@ -691,6 +749,7 @@ Status FuncValidator::legacy_op(const Instr& in) {
       if (c.op != Op::Try) return invalid("delegate found outside of a try block");
       EMBER_TRY(pop_all(c.results));
       if (vals_.size() != c.height) return invalid("type mismatch");
+      reset_inits(c.init_height);
       std::vector<ValType> results = std::move(c.results);
       ctrls_.pop_back();
       const Ctrl* l = nullptr;
@@ -753,7 +812,7 @@ Status FuncValidator::call_op(const Instr& in) {
     type_index = in.index[0];
     table = in.index[1];
     EMBER_TRY(check_table(table));
-    if (m_.tables[table].elem != ValType::FuncRef) return invalid("type mismatch");
+    if (!matches(m_.tables[table].elem, ValType::FuncRef)) return invalid("type mismatch");
     if (type_index >= m_.types.size()) return invalid("unknown type");
     ft = &m_.types[type_index];
     EMBER_TRY(pop(table_index_type(table)));
@@ -761,7 +820,7 @@ Status FuncValidator::call_op(const Instr& in) {
   EMBER_TRY(pop_all(ft->params));
   bool tail = info.op == Op::ReturnCall || info.op == Op::ReturnCallIndirect;
   if (tail) {
-    if (ft->results != ctrls_.front().results) return invalid("type mismatch");
+    if (!all_match(ft->results, ctrls_.front().results)) return invalid("type mismatch");
     if (indirect) out_.return_call_indirect(m_.type_ids[type_index], table, *ft);
     else out_.return_call(func, *ft);
     set_unreachable();
@@ -770,6 +829,59 @@ Status FuncValidator::call_op(const Instr& in) {
   push_all(ft->results);
   if (indirect) out_.call_indirect(m_.type_ids[type_index], table, *ft);
   else out_.call(func, *ft);
+  return Status::Ok();
+}
+
+// call_ref / return_call_ref $t: the callee is a `(ref null $t)` on top.
+Status FuncValidator::call_ref_op(const Instr& in) {
+  const bool tail = in.op() == Op::ReturnCallRef;
+  if (tail && !cx_.features.has(Feature::TailCall))
+    return invalid("return_call_ref requires the tail_call feature");
+  const uint32_t type_index = in.index[0];
+  if (type_index >= m_.types.size()) return invalid("unknown type " + std::to_string(type_index));
+  const FuncType& ft = m_.types[type_index];
+  EMBER_TRY(pop(ValType::ref_index(type_index, true)));
+  EMBER_TRY(pop_all(ft.params));
+  const uint32_t id = m_.type_ids[type_index];
+  if (tail) {
+    if (!all_match(ft.results, ctrls_.front().results)) return invalid("type mismatch");
+    out_.return_call_ref(id, ft);
+    set_unreachable();
+    return Status::Ok();
+  }
+  push_all(ft.results);
+  out_.call_ref(id, ft);
+  return Status::Ok();
+}
+
+// ref.as_non_null, br_on_null and br_on_non_null: a reference of any type
+// on top, known to be non-null where execution continues (or, for
+// br_on_non_null, at the label, whose last type must take it).
+Status FuncValidator::null_op(const Instr& in) {
+  ValType t = kUnknown;
+  EMBER_TRY(pop_ref(&t));
+  const ValType non_null = t.is_bottom() ? t : t.as_nullable(false);
+  if (in.op() == Op::RefAsNonNull) {
+    push(non_null);
+    out_.ref_as_non_null();
+    return Status::Ok();
+  }
+  const Ctrl* l = nullptr;
+  EMBER_TRY(label(in.index[0], &l));
+  std::vector<ValType> ts = label_types(*l);
+  if (in.op() == Op::BrOnNull) {
+    EMBER_TRY(pop_all(ts));
+    push_all(ts);
+    push(non_null);
+    out_.br_on_null(in.index[0]);
+    return Status::Ok();
+  }
+  if (ts.empty()) return invalid("type mismatch");
+  push(non_null);
+  EMBER_TRY(pop_all(ts));
+  ts.pop_back();
+  push_all(ts);
+  out_.br_on_non_null(in.index[0]);
   return Status::Ok();
 }
 
@@ -872,7 +984,7 @@ Status FuncValidator::table_op(const Instr& in) {
       uint32_t e = in.index[0], t = in.index[1];
       EMBER_TRY(check_elem(e));
       EMBER_TRY(check_table(t));
-      if (m_.elems[e].type != m_.tables[t].elem) return invalid("type mismatch");
+      if (!matches(m_.elems[e].type, m_.tables[t].elem)) return invalid("type mismatch");
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(table_index_type(t)));
@@ -889,7 +1001,7 @@ Status FuncValidator::table_op(const Instr& in) {
       uint32_t dt = in.index[0], st = in.index[1];
       EMBER_TRY(check_table(dt));
       EMBER_TRY(check_table(st));
-      if (m_.tables[dt].elem != m_.tables[st].elem) return invalid("type mismatch");
+      if (!matches(m_.tables[st].elem, m_.tables[dt].elem)) return invalid("type mismatch");
       ValType dit = table_index_type(dt), sit = table_index_type(st);
       ValType nt = (dit == ValType::I64 && sit == ValType::I64) ? ValType::I64 : ValType::I32;
       EMBER_TRY(pop(nt));
@@ -912,11 +1024,10 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
   uint64_t total = type_index < m.types.size() ? m.types[type_index].params.size() : 0;
   for (uint32_t g = 0; g < groups; g++) {
     EMBER_ASSIGN(uint32_t n, r.u32());
-    EMBER_ASSIGN(uint8_t b, r.u8());
     total += n;
     if (total > kMaxFunctionLocals) return r.fail("too many locals");
-    ValType t;
-    if (!val_type_from_byte(b, &t)) return r.fail("malformed value type");
+    Expected<ValType> t = read_val_type(r, f);
+    if (!t && t.error().kind() == ErrorKind::Malformed) return t.take_error();
   }
   OperatorReader ops(r, m, f, OperatorReader::Context::FunctionBody);
   Instr in;

@@ -20,6 +20,7 @@ struct ModuleContext {
   const ModuleData& m;
   FeatureSet features;
   std::vector<bool> declared_funcs;  // C.refs: functions ref.func may name
+  const TypeRegistry* types;         // the engine's: m.type_ids are its ids
 };
 
 Status validate_function(const ModuleContext& cx, uint32_t defined_index, Lowering& out);

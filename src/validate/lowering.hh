@@ -56,6 +56,14 @@ class Lowering {
   virtual void call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) = 0;
   virtual void return_call(uint32_t func, const FuncType& type) = 0;
   virtual void return_call_indirect(uint32_t type_id, uint32_t table, const FuncType& type) = 0;
+  // Typed function references: the callee (non-null checked) is on top.
+  virtual void call_ref(uint32_t type_id, const FuncType& type) = 0;
+  virtual void return_call_ref(uint32_t type_id, const FuncType& type) = 0;
+  // The reference on top traps if null (ref.as_non_null), or branches to
+  // `depth` when null (dropped) / non-null (kept).
+  virtual void ref_as_non_null() = 0;
+  virtual void br_on_null(uint32_t depth) = 0;
+  virtual void br_on_non_null(uint32_t depth) = 0;
 
   // Exceptions. throw_: the payload (`type`'s params) is on the stack;
   // throw_ref: an exnref is. try_table is a block whose `catches` label

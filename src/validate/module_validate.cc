@@ -80,7 +80,30 @@ Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
 // (multi-value types, mutable global imports, several tables or memories,
 // stated page sizes) and unique export names. Everything indices, types,
 // limits, page sizes and constant expressions need stays checked.
-Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
+// Every concrete heap type outside the type section names a type of the
+// module (the type section's own are intern_types').
+Status check_type_refs(const ModuleData& m) {
+  const size_t n = m.types.size();
+  auto known = [n](ValType t) { return !t.has_index() || t.index() < n; };
+  auto fail = [](ValType t) { return invalid("unknown type " + std::to_string(t.index())); };
+  for (const Import& im : m.imports) {
+    if (im.kind == ExternKind::Table && !known(im.table.elem)) return fail(im.table.elem);
+    if (im.kind == ExternKind::Global && !known(im.global.type)) return fail(im.global.type);
+  }
+  for (const TableType& t : m.tables)
+    if (!known(t.elem)) return fail(t.elem);
+  for (const GlobalDecl& g : m.globals)
+    if (!known(g.type.type)) return fail(g.type.type);
+  for (const ElemSegment& s : m.elems)
+    if (!known(s.type)) return fail(s.type);
+  return Status::Ok();
+}
+
+bool subtype(const ModuleData& m, const TypeRegistry& r, ValType a, ValType b) {
+  return a == b || val_subtype(canonical(a, m.type_ids), canonical(b, m.type_ids), r);
+}
+
+Status check_module(const ModuleData& m, const FeatureSet& f, const TypeRegistry& r, bool full) {
   // Stating a page size at all, even the default one, needs the proposal
   // (wasmtime's message).
   if (full && m.page_size_flag_at != UINT64_MAX && !f.has(Feature::CustomPageSizes)) {
@@ -93,6 +116,7 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
       return invalid("invalid result arity");
   }
   EMBER_TRY(check_simd_types(m, f));
+  EMBER_TRY(check_type_refs(m));
   for (const Import& im : m.imports) {
     switch (im.kind) {
       case ExternKind::Func:
@@ -118,19 +142,25 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
   if (full && m.tables.size() > 1 && !f.has(Feature::ReferenceTypes))
     return invalid("multiple tables");
   for (const TableType& t : m.tables) EMBER_TRY(check_table_type(t));
+  // A table of non-nullable references needs an initializer.
+  for (size_t i = m.num_imported_tables, k = 0; i < m.tables.size(); i++) {
+    while (k < m.table_inits.size() && m.table_inits[k].first < i) k++;
+    const bool has_init = k < m.table_inits.size() && m.table_inits[k].first == i;
+    if (!m.tables[i].elem.nullable() && !has_init) return invalid("type mismatch");
+  }
   const bool gc = f.has(Feature::Gc);
   const size_t all_globals = gc ? m.globals.size() : m.num_imported_globals;
   // Tables precede the globals: their initializers see only imported ones.
   for (const auto& [table, init] : m.table_inits) {
     if (table >= m.tables.size()) return invalid("unknown table");
-    EMBER_TRY(validate_const_expr(m, init, m.tables[table].elem, f, m.num_imported_globals));
+    EMBER_TRY(validate_const_expr(m, init, m.tables[table].elem, f, r, m.num_imported_globals));
   }
   if (full && m.memories.size() > 1 && !f.has(Feature::MultiMemory))
     return invalid("multiple memories");
   for (const MemoryType& mt : m.memories) EMBER_TRY(check_memory_type(mt, f));
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
     const GlobalDecl& g = m.globals[i];
-    EMBER_TRY(validate_const_expr(m, g.init, g.type.type, f, gc ? i : m.num_imported_globals));
+    EMBER_TRY(validate_const_expr(m, g.init, g.type.type, f, r, gc ? i : m.num_imported_globals));
   }
   std::unordered_set<std::string> names;
   for (const Export& e : m.exports) {
@@ -162,17 +192,18 @@ Status check_module(const ModuleData& m, const FeatureSet& f, bool full) {
     if (s.mode == SegmentMode::Active) {
       if (s.table >= m.tables.size()) return invalid("unknown table", s.offset_in_binary);
       const TableType& tt = m.tables[s.table];
-      if (tt.elem != s.type) return invalid("type mismatch", s.offset_in_binary);
-      EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f,
+      if (!subtype(m, r, s.type, tt.elem)) return invalid("type mismatch", s.offset_in_binary);
+      EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f, r,
                                     all_globals));
     }
-    for (const ConstExpr& e : s.items) EMBER_TRY(validate_const_expr(m, e, s.type, f, all_globals));
+    for (const ConstExpr& e : s.items)
+      EMBER_TRY(validate_const_expr(m, e, s.type, f, r, all_globals));
   }
   for (const DataSegment& d : m.datas) {
     if (d.mode != SegmentMode::Active) continue;
     if (d.memory >= m.memories.size()) return invalid("unknown memory " + std::to_string(d.memory));
     ValType at = m.memories[d.memory].limits.is64 ? ValType::I64 : ValType::I32;
-    EMBER_TRY(validate_const_expr(m, d.offset, at, f, all_globals));
+    EMBER_TRY(validate_const_expr(m, d.offset, at, f, r, all_globals));
   }
   return Status::Ok();
 }
@@ -196,14 +227,56 @@ std::vector<bool> declared_funcs(const ModuleData& m) {
   return refs;
 }
 
-Status validate_module_level(const ModuleData& m, const FeatureSet& features, bool full) {
+Status validate_module_level(const ModuleData& m, const FeatureSet& features,
+                             const TypeRegistry& types, bool full) {
   if (m.bodies.size() + m.num_imported_funcs != m.funcs.size())
     return Error(ErrorKind::Malformed, "function and code section have inconsistent lengths");
-  return check_module(m, features, full);
+  return check_module(m, features, types, full);
+}
+
+Status intern_types(ModuleData& m, TypeRegistry& r) {
+  const size_t n = m.types.size();
+  m.type_ids.clear();
+  m.type_ids.reserve(n);
+  if (m.type_decls.size() != n) return invalid("malformed type declarations");
+  for (size_t i = 0; i < n; i++) {
+    const TypeDecl& d = m.type_decls[i];
+    for (const std::vector<ValType>* ts : {&m.types[i].params, &m.types[i].results})
+      for (ValType t : *ts)
+        if (t.has_index() && t.index() >= n)
+          return invalid("unknown type " + std::to_string(t.index()));
+    if (d.super && *d.super >= i) return invalid("unknown type: supertype must be declared first");
+    if (d.group_begin > i || d.group_begin + d.group_size <= i || d.group_begin + d.group_size > n)
+      return invalid("malformed recursion group");
+  }
+  std::vector<SubType> group;
+  for (size_t i = 0; i < n;) {
+    const TypeDecl& d = m.type_decls[i];
+    group.clear();
+    for (uint32_t k = 0; k < d.group_size; k++) {
+      const TypeDecl& dk = m.type_decls[i + k];
+      group.push_back(SubType{m.types[i + k], dk.super, dk.final});
+    }
+    const uint32_t first = r.intern_group(group, uint32_t(i), m.type_ids);
+    for (uint32_t k = 0; k < d.group_size; k++) m.type_ids.push_back(first + k);
+    i += d.group_size;
+  }
+  m.canonical_types.clear();
+  for (uint32_t id : m.type_ids) m.canonical_types.push_back(r.get(id));
+  // Declared supertypes: not final, and matched by the subtype.
+  for (size_t i = 0; i < n; i++) {
+    const TypeDecl& d = m.type_decls[i];
+    if (!d.super) continue;
+    if (m.type_decls[*d.super].final)
+      return invalid("sub type cannot be a subtype of a final type");
+    if (!func_subtype(m.canonical_types[i], m.canonical_types[*d.super], r))
+      return invalid("sub type must match super type");
+  }
+  return Status::Ok();
 }
 
 Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
-                           const FeatureSet& f, size_t visible_globals) {
+                           const FeatureSet& f, const TypeRegistry& r, size_t visible_globals) {
   std::vector<ValType> st;
   auto err = [&](const char* msg) { return invalid(msg, e.offset); };
   for (const ConstInstr& ci : e.instrs) {
@@ -216,11 +289,18 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
         if (!f.has(Feature::Simd)) return err("constant expression required");
         st.push_back(ValType::V128);
         break;
-      case Op::RefNull: st.push_back(ValType(uint8_t(ci.imm))); break;
+      case Op::RefNull: {
+        ValType t;
+        if (!ValType::from_bits(uint32_t(ci.imm), &t)) return err("malformed reference type");
+        if (t.has_index() && t.index() >= m.types.size())
+          return invalid("unknown type " + std::to_string(t.index()), e.offset);
+        st.push_back(t);
+        break;
+      }
       case Op::RefFunc:
         if (ci.imm >= m.funcs.size())
           return invalid("unknown function " + std::to_string(ci.imm), e.offset);
-        st.push_back(ValType::FuncRef);
+        st.push_back(ValType::ref_index(m.funcs[ci.imm], false));
         break;
       case Op::GlobalGet: {
         if (ci.imm >= visible_globals && ci.imm < m.globals.size() && !f.has(Feature::Gc)) {
@@ -247,7 +327,7 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
       }
     }
   }
-  if (st.size() != 1 || st[0] != expected) return err("type mismatch");
+  if (st.size() != 1 || !subtype(m, r, st[0], expected)) return err("type mismatch");
   return Status::Ok();
 }
 

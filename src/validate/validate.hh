@@ -24,7 +24,16 @@ constexpr uint32_t kMaxFunctionLocals = 50000;
 // Module-level validation only, no function bodies (what compile_module
 // checks first; serialized modules are re-checked with it when loaded).
 // `full == false` is the validate=False subset.
-Status validate_module_level(const ModuleData& m, const FeatureSet& features, bool full = true);
+// The module's types must be interned (intern_types) first.
+Status validate_module_level(const ModuleData& m, const FeatureSet& features,
+                             const TypeRegistry& types, bool full = true);
+
+// Checks the type section's references (every concrete heap type names a
+// type of the module; a declared supertype comes earlier, is not final and
+// is matched) and interns its recursion groups into `types`, filling
+// `m.type_ids`. Before anything else is validated: the rest compares types
+// by their canonical ids.
+Status intern_types(ModuleData& m, TypeRegistry& types);
 
 // The type a constant expression must produce is `expected`; checks that the
 // expression is constant and well-typed in module `m`: global.get only of
@@ -32,7 +41,8 @@ Status validate_module_level(const ModuleData& m, const FeatureSet& features, bo
 // (With GC, Wasm 3.0, a global's initializer sees the globals before it and
 // the other constant expressions every global; without, only imported ones.)
 Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
-                           const FeatureSet& features, size_t visible_globals);
+                           const FeatureSet& features, const TypeRegistry& types,
+                           size_t visible_globals);
 
 // C.refs: the functions `ref.func` may name in bodies (those named outside
 // function bodies: global initializers, element segments, exports).

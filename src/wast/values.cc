@@ -122,34 +122,38 @@ bool result_matches(const Value& e, ValType t, const rt::Slot* slots) {
 
 std::string describe_result(ValType t, const rt::Slot* slots) {
   char buf[96];
-  switch (t) {
-    case ValType::I32:
-    case ValType::F32:
-      std::snprintf(buf, sizeof buf, "%s:0x%08llx", val_type_name(t),
+  switch (t.kind()) {
+    case ValKind::I32:
+    case ValKind::F32:
+      std::snprintf(buf, sizeof buf, "%s:0x%08llx", val_type_name(t).c_str(),
                     (unsigned long long)uint32_t(slots[0]));
       break;
-    case ValType::I64:
-    case ValType::F64:
-      std::snprintf(buf, sizeof buf, "%s:0x%016llx", val_type_name(t),
+    case ValKind::I64:
+    case ValKind::F64:
+      std::snprintf(buf, sizeof buf, "%s:0x%016llx", val_type_name(t).c_str(),
                     (unsigned long long)slots[0]);
       break;
-    case ValType::V128:
+    case ValKind::V128:
       std::snprintf(buf, sizeof buf, "v128:0x%016llx%016llx", (unsigned long long)slots[1],
                     (unsigned long long)slots[0]);
       break;
-    case ValType::FuncRef:
+    case ValKind::FuncRef:
       std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.func" : "ref.null func");
       break;
-    case ValType::ExnRef:
+    case ValKind::ExnRef:
       std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.exn" : "ref.null exn");
       break;
-    case ValType::ExternRef:
+    case ValKind::ExternRef:
       if (slots[0] == 0) std::snprintf(buf, sizeof buf, "ref.null extern");
       else
         std::snprintf(
             buf, sizeof buf, "ref.extern %llu",
             (unsigned long long)reinterpret_cast<const rt::ExternObj*>(slots[0])->host_id);
       break;
+    case ValKind::AnyRef:
+      std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.any" : "ref.null any");
+      break;
+    case ValKind::Bottom: std::snprintf(buf, sizeof buf, "?"); break;
   }
   return buf;
 }

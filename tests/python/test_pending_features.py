@@ -19,9 +19,12 @@ def section(sid: int, body: bytes) -> bytes:
     return bytes([sid, len(body)]) + body
 
 
-def func_module(body: bytes, params: bytes = b"", tag: bool = False) -> bytes:
-    """One function of type [params] -> [] whose body (after `end`-less code) is given."""
-    types = section(1, b"\x01\x60" + bytes([len(params)]) + params + b"\x00")
+def func_module(body: bytes, params: bytes = b"", tag: bool = False,
+                nparams: Optional[int] = None) -> bytes:
+    """One function of type [params] -> [] whose body (after `end`-less code)
+    is given; `nparams` counts the params when one takes several bytes."""
+    count = len(params) if nparams is None else nparams
+    types = section(1, b"\x01\x60" + bytes([count]) + params + b"\x00")
     funcs = section(3, b"\x01\x00")
     tags = section(13, b"\x01\x00\x00") if tag else b""
     code_body = b"\x00" + body + b"\x0b"
@@ -49,12 +52,12 @@ CASES = {
                "wasm_exceptions", "exceptions support is not enabled"),
     "legacy_try": (func_module(b"\x06\x40\x0b"), None,
                    "wasm_exceptions", "exceptions support is not enabled"),
-    "call_ref": (func_module(b"\xd0\x70\x14\x00"),
-                 "call_ref: typed function references are not supported yet",
+    "call_ref": (func_module(b"\xd0\x00\x14\x00"), None,
                  "wasm_function_references", "function references support is not enabled"),
-    "ref_null_ht": (func_module(b"", params=b"\x63\x70"),
-                    "typed function references are not supported yet",
+    "ref_null_ht": (func_module(b"", params=b"\x63\x70", nparams=1), None,
                     "wasm_function_references", "function references support is not enabled"),
+    "br_on_null": (func_module(b"\xd0\x70\xd5\x00\x1a"), None,
+                   "wasm_function_references", "function references support is not enabled"),
     "struct": (HEADER + section(1, b"\x01\x5f\x01\x7f\x00"), "struct: GC types are not supported yet",
                "wasm_gc", "gc support is not enabled"),
     "gc_prefix": (func_module(b"\xfb\x00\x00"), "GC instructions are not supported yet",
@@ -86,7 +89,7 @@ def test_atomics_name_threads() -> None:
 
 def test_text_names_the_construct() -> None:
     for wat, msg in [
-        ("(module (func (param (ref func))))", "typed function references"),
+        ("(module (type (struct)))", "GC types"),
         ("(module (func (drop (ref.i31 (i32.const 0)))))", "GC instructions"),
     ]:
         with pytest.raises(ember.WasmtimeError) as e:

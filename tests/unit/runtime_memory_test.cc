@@ -149,18 +149,19 @@ TEST(RuntimeLinking, ImportMatchingFollowsLimitSubtyping) {
   Expected<MemoryInst*> no_max = create_memory(f.store, mem_type(2, std::nullopt));
   Expected<MemoryInst*> too_small = create_memory(f.store, mem_type(0, 4));
   ASSERT_TRUE(small_max.ok() && no_max.ok() && too_small.ok());
-  EXPECT_TRUE(check_import(m, imp, {ExternKind::Memory, *small_max}).ok());
-  Status s1 = check_import(m, imp, {ExternKind::Memory, *no_max});
+  EXPECT_TRUE(check_import(m, imp, {ExternKind::Memory, *small_max}, f.store.engine->types).ok());
+  Status s1 = check_import(m, imp, {ExternKind::Memory, *no_max}, f.store.engine->types);
   ASSERT_FALSE(s1.ok());
   EXPECT_EQ(s1.error().kind(), ErrorKind::Unlinkable);
-  EXPECT_FALSE(check_import(m, imp, {ExternKind::Memory, *too_small}).ok());
+  EXPECT_FALSE(check_import(m, imp, {ExternKind::Memory, *too_small}, f.store.engine->types).ok());
   // Growing the too-small memory makes it match: the current size counts.
   EXPECT_EQ(memory_grow(f.store, **too_small, 1), 0);
-  EXPECT_TRUE(check_import(m, imp, {ExternKind::Memory, *too_small}).ok());
+  EXPECT_TRUE(check_import(m, imp, {ExternKind::Memory, *too_small}, f.store.engine->types).ok());
   // Wrong kind.
   Slot zero[2] = {0, 0};
   GlobalInst* g = create_global(f.store, GlobalType{ValType::I32, false}, zero);
-  EXPECT_EQ(check_import(m, imp, {ExternKind::Global, g}).error().kind(), ErrorKind::Unlinkable);
+  EXPECT_EQ(check_import(m, imp, {ExternKind::Global, g}, f.store.engine->types).error().kind(),
+            ErrorKind::Unlinkable);
 }
 
 }  // namespace

@@ -432,7 +432,8 @@ TEST(IrVerifier, EveryIrOpHasALayout) {
 
 struct Tamper {
   std::shared_ptr<ModuleData> m;
-  CompiledCode portable;  // words in portable form
+  CompiledCode portable;                   // words in portable form
+  std::shared_ptr<rt::EngineData> engine;  // whose registry holds m's types
 };
 
 Tamper portable_of(const char* wat) {
@@ -441,7 +442,7 @@ Tamper portable_of(const char* wat) {
   auto m = decode_module(std::move(*bin), engine->config.features);
   EXPECT_TRUE(m.ok());
   EXPECT_TRUE(compile_module(**m, *engine).ok());
-  Tamper t{*m, *(*m)->code};
+  Tamper t{*m, *(*m)->code, engine};
   auto words = interp::to_portable(*(*m)->code, **m);
   EXPECT_TRUE(words.ok());
   t.portable.words = *words;
@@ -461,7 +462,7 @@ size_t find_op(const CompiledCode& c, uint32_t fi, interp::IOp op) {
 
 std::string verify(Tamper t, const std::function<void(CompiledCode&)>& edit) {
   edit(t.portable);
-  Status st = interp::from_portable(t.portable, *t.m);
+  Status st = interp::from_portable(t.portable, *t.m, t.engine->types);
   return st ? "ok" : st.error().message();
 }
 

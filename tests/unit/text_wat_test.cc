@@ -286,8 +286,9 @@ TEST(TextWat, MalformedText) {
   EXPECT_TRUE(fails("(func (block (param $x i32)))"));
   EXPECT_TRUE(fails("(func (br_table))"));
   EXPECT_TRUE(fails("(data \"a\"\"b\")"));
-  EXPECT_TRUE(fails("(export \"\\ff\" (func 0))"));  // names must be UTF-8
-  EXPECT_TRUE(fails("(func (ref.null any) drop)"));
+  EXPECT_TRUE(fails("(export \"\\ff\" (func 0))"));    // names must be UTF-8
+  EXPECT_TRUE(fails("(func (ref.null i32) drop)"));    // not a heap type
+  EXPECT_TRUE(fails("(func (ref.null $nope) drop)"));  // no such type
   EXPECT_TRUE(
       fails("(func (i32.const 0) (select (result i32) (i32.const 1) (i32.const 2)) \"x\")"));
   EXPECT_TRUE(

@@ -1,0 +1,176 @@
+// The engine's type registry and subtyping (see type_registry.hh).
+#include "ir/type_registry.hh"
+
+namespace ember {
+
+namespace {
+
+void put_u32(std::string& key, uint32_t v) {
+  for (int i = 0; i < 4; ++i) key.push_back(char(v >> (8 * i)));
+}
+
+// A reference inside the group is marked and counted from the group's start;
+// any other heap type is kept with its canonical id. The marker byte keeps
+// the two apart, so the key is injective.
+struct GroupKeyWriter {
+  std::string key;
+  uint32_t group_begin, group_end;
+  std::span<const uint32_t> ids;
+  bool indices_are_ids;  // canonical ids already (intern), not type indices
+
+  void ref(uint32_t index) {
+    if (indices_are_ids) {
+      key.push_back('c');
+      put_u32(key, index);
+    } else if (index >= group_begin && index < group_end) {
+      key.push_back('r');
+      put_u32(key, index - group_begin);
+    } else {
+      key.push_back('c');
+      put_u32(key, ids[index]);
+    }
+  }
+  void val(ValType t) {
+    if (!t.has_index()) {
+      key.push_back('v');
+      put_u32(key, t.bits());
+      return;
+    }
+    put_u32(key, t.with_index(0).bits());
+    ref(t.index());
+  }
+  void sub(const SubType& s) {
+    key.push_back(s.final ? 'F' : 'O');
+    if (s.super) ref(*s.super);
+    else key.push_back('-');
+    put_u32(key, uint32_t(s.func.params.size()));
+    for (ValType t : s.func.params) val(t);
+    put_u32(key, uint32_t(s.func.results.size()));
+    for (ValType t : s.func.results) val(t);
+  }
+};
+
+}  // namespace
+
+FuncType canonical(const FuncType& f, std::span<const uint32_t> ids) {
+  FuncType out;
+  out.params.reserve(f.params.size());
+  out.results.reserve(f.results.size());
+  for (ValType t : f.params) out.params.push_back(canonical(t, ids));
+  for (ValType t : f.results) out.results.push_back(canonical(t, ids));
+  return out;
+}
+
+uint32_t TypeRegistry::intern_group(std::span<const SubType> group, uint32_t group_begin,
+                                    std::span<const uint32_t> ids) {
+  const uint32_t n = uint32_t(group.size());
+  GroupKeyWriter w{{}, group_begin, group_begin + n, ids, false};
+  put_u32(w.key, n);
+  for (const SubType& s : group) w.sub(s);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = groups_.find(w.key);
+  if (it != groups_.end()) return it->second;
+  const uint32_t first = uint32_t(types_.size());
+  // Indices inside the group map to the ids about to be assigned.
+  auto to_id = [&](uint32_t index) {
+    return index >= group_begin ? first + (index - group_begin) : ids[index];
+  };
+  for (const SubType& s : group) {
+    Entry e;
+    for (ValType t : s.func.params)
+      e.canonical.params.push_back(t.has_index() ? t.with_index(to_id(t.index())) : t);
+    for (ValType t : s.func.results)
+      e.canonical.results.push_back(t.has_index() ? t.with_index(to_id(t.index())) : t);
+    e.super = s.super ? to_id(*s.super) : UINT32_MAX;
+    e.final = s.final;
+    types_.push_back(std::move(e));
+  }
+  groups_.emplace(std::move(w.key), first);
+  return first;
+}
+
+uint32_t TypeRegistry::intern(const FuncType& t) {
+  SubType s{t, std::nullopt, true};
+  GroupKeyWriter w{{}, 0, 0, {}, true};
+  put_u32(w.key, 1);
+  w.sub(s);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = groups_.find(w.key);
+  if (it != groups_.end()) return it->second;
+  const uint32_t id = uint32_t(types_.size());
+  types_.push_back(Entry{std::move(s.func), UINT32_MAX, true});
+  groups_.emplace(std::move(w.key), id);
+  return id;
+}
+
+FuncType TypeRegistry::get(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < types_.size() ? types_[id].canonical : FuncType{};
+}
+
+bool TypeRegistry::is_subtype(uint32_t sub, uint32_t super) const {
+  if (sub == super) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  // Supertypes always have smaller ids (they are declared earlier), so the
+  // walk ends.
+  while (sub < types_.size() && types_[sub].super != UINT32_MAX) {
+    sub = types_[sub].super;
+    if (sub == super) return true;
+  }
+  return false;
+}
+
+std::optional<uint32_t> TypeRegistry::super_of(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (id >= types_.size() || types_[id].super == UINT32_MAX) return std::nullopt;
+  return types_[id].super;
+}
+
+bool TypeRegistry::is_final(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id >= types_.size() || types_[id].final;
+}
+
+size_t TypeRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return types_.size();
+}
+
+// ---- subtyping -----------------------------------------------------------------
+
+namespace {
+
+// Abstract heap subtyping within one hierarchy (the tops differ otherwise).
+bool abstract_below(HeapKind a, HeapKind b) {
+  if (heap_top(a) != heap_top(b)) return false;
+  if (a == b || b == heap_top(a) || a == heap_bottom(a)) return true;
+  // The any hierarchy's middle: i31, struct, array <: eq.
+  return b == HeapKind::Eq && (a == HeapKind::I31 || a == HeapKind::Struct || a == HeapKind::Array);
+}
+
+bool heap_subtype(ValType a, ValType b, const TypeRegistry& r) {
+  if (a.has_index() && b.has_index()) return r.is_subtype(a.index(), b.index());
+  if (a.has_index()) return abstract_below(a.heap(), b.heap());  // $t <: its kind's supertypes
+  if (b.has_index()) return a.heap() == heap_bottom(b.heap());   // only the bottom is below $t
+  return abstract_below(a.heap(), b.heap());
+}
+
+}  // namespace
+
+bool val_subtype(ValType a, ValType b, const TypeRegistry& r) {
+  if (a == b || a.is_bottom()) return true;
+  if (!a.is_ref() || !b.is_ref()) return false;
+  if (a.nullable() && !b.nullable()) return false;
+  return heap_subtype(a, b, r);
+}
+
+bool func_subtype(const FuncType& a, const FuncType& b, const TypeRegistry& r) {
+  if (a.params.size() != b.params.size() || a.results.size() != b.results.size()) return false;
+  for (size_t i = 0; i < a.params.size(); i++)
+    if (!val_subtype(b.params[i], a.params[i], r)) return false;
+  for (size_t i = 0; i < a.results.size(); i++)
+    if (!val_subtype(a.results[i], b.results[i], r)) return false;
+  return true;
+}
+
+}  // namespace ember

@@ -1,0 +1,97 @@
+// The engine's type registry: canonical ids for defined types, shared by
+// every module and store of one Engine.
+//
+// Wasm 3.0 compares defined types iso-recursively: two types are the same
+// when their recursion groups are structurally identical, references into
+// the group counted from the group's start and references out of it by the
+// canonical id of the referenced type, and they sit at the same position.
+// The registry interns whole groups under exactly that key, so the
+// canonical ids of two equivalent types are equal and `call_indirect`,
+// `call_ref` casts, import matching and the validator's subtype checks
+// compare integers. A group's types get consecutive ids.
+//
+// Each id also records its declared supertype (an id as well) and whether it
+// is final; `is_subtype` walks that chain. The registry keeps the canonical
+// form of each type: its function type with every concrete heap type
+// rewritten to a canonical id.
+//
+// Thread-safe (one mutex); ids are never reused or freed while the engine
+// lives.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/types.hh"
+
+namespace ember {
+
+// One type definition of a recursion group, as a module declares it.
+struct SubType {
+  FuncType func;                  // the composite type (functions until GC)
+  std::optional<uint32_t> super;  // declared supertype (a type index), if any
+  bool final = true;              // `(type (func ...))` is final
+};
+
+// Where each defined type of a module sits: its group and declaration.
+struct TypeDecl {
+  std::optional<uint32_t> super;
+  bool final = true;
+  uint32_t group_begin = 0;  // index of the first type of its recursion group
+  uint32_t group_size = 1;
+};
+
+class TypeRegistry {
+ public:
+  // Interns one recursion group. Its concrete heap types are type indices of
+  // the module: below `group_begin` they refer to earlier types, whose
+  // canonical ids `ids` holds (ids.size() == group_begin); inside the group
+  // they count from the module's start too. The caller has checked every
+  // index and supertype (validate_type_section). Returns the first id.
+  uint32_t intern_group(std::span<const SubType> group, uint32_t group_begin,
+                        std::span<const uint32_t> ids);
+  // A final function type with no supertype whose concrete heap types are
+  // canonical ids already (host functions, tags made through the API).
+  uint32_t intern(const FuncType& t);
+
+  // The canonical form of type `id` (its heap types canonical ids); an empty
+  // function type for an unknown id.
+  FuncType get(uint32_t id) const;
+  // True if type `sub` is `super` or declares it, directly or further up.
+  bool is_subtype(uint32_t sub, uint32_t super) const;
+  std::optional<uint32_t> super_of(uint32_t id) const;
+  bool is_final(uint32_t id) const;
+  size_t size() const;
+
+ private:
+  struct Entry {
+    FuncType canonical;
+    uint32_t super = UINT32_MAX;
+    bool final = true;
+  };
+  mutable std::mutex mu_;
+  std::vector<Entry> types_;
+  std::unordered_map<std::string, uint32_t> groups_;  // group key -> first id
+};
+
+// ---- subtyping -----------------------------------------------------------------
+
+// `a <: b` for value types whose concrete heap types are canonical ids.
+// Bottom is below every type.
+bool val_subtype(ValType a, ValType b, const TypeRegistry& r);
+// Function subtyping: parameters contravariant, results covariant.
+bool func_subtype(const FuncType& a, const FuncType& b, const TypeRegistry& r);
+
+// `t` with its concrete heap type (a type index of a module) rewritten to
+// the canonical id `ids[index]`. The index must be in range.
+inline ValType canonical(ValType t, std::span<const uint32_t> ids) {
+  return t.has_index() ? t.with_index(ids[t.index()]) : t;
+}
+FuncType canonical(const FuncType& f, std::span<const uint32_t> ids);
+
+}  // namespace ember
