@@ -499,7 +499,9 @@ Status Decoder::element_section(Reader& r) {
       }
       EMBER_ASSIGN(seg.offset, const_expr(r));
     }
-    // Flags 0 and 4 have an implicit funcref type; the others name it.
+    // Function indices are `(ref func)` (never null); flag 4's expressions
+    // are implicitly funcref; the other forms name their type.
+    seg.type = exprs ? ValType::FuncRef : ValType::ref(HeapKind::Func, false);
     if (flags & 3) {
       if (exprs) {
         EMBER_ASSIGN(seg.type, ref_type(r));
@@ -507,7 +509,6 @@ Status Decoder::element_section(Reader& r) {
         uint64_t at = r.offset();
         EMBER_ASSIGN(uint8_t kind, r.u8());
         if (kind != 0x00) return r.fail_at("malformed element kind", at);
-        seg.type = ValType::FuncRef;
       }
     }
     EMBER_ASSIGN(uint32_t items, count(r));

@@ -756,13 +756,22 @@ Status WatParser::parse_table() {
     }
     return expect(Tok::RParen);
   }
-  // Inline element segment: `reftype (elem ...)`.
+  // Inline element segment: `reftype (elem ...)`. Function indices for a
+  // table of another type than funcref become `ref.func` expressions of the
+  // table's type (the index form's type is `(ref func)`).
   EMBER_ASSIGN(ValType type, parse_reftype());
   EMBER_TRY(expect_lparen_kw("elem"));
   std::vector<Buf> items;
-  const bool exprs = at(Tok::LParen);
+  bool exprs = at(Tok::LParen);
   EMBER_TRY(parse_elem_items(exprs, &items));
   EMBER_TRY(expect(Tok::RParen));
+  if (!exprs && type != ValType::FuncRef) {
+    for (Buf& b : items) {
+      b.insert(b.begin(), 0xD2);
+      b.push_back(0x0B);
+    }
+    exprs = true;
+  }
   put_val_type(tables_, type);
   tables_.push_back(is64 ? 5 : 1);
   put_uleb(tables_, items.size());
@@ -909,17 +918,9 @@ Status WatParser::parse_offset(Buf& out) {
 
 void WatParser::emit_elem(int mode, uint32_t table, const Buf& offset, ValType type, bool exprs,
                           const std::vector<Buf>& items) {
-  // mode: 0 active, 1 passive, 2 declarative.
-  // A funcref list of plain `ref.func x` items uses the compact index form.
-  if (exprs && type == ValType::FuncRef &&
-      std::all_of(items.begin(), items.end(), [](const Buf& b) {
-        return b.size() >= 3 && b[0] == 0xD2 && b.back() == 0x0B && !(b[b.size() - 2] & 0x80) &&
-               std::all_of(b.begin() + 1, b.end() - 2, [](uint8_t x) { return x & 0x80; });
-      })) {
-    std::vector<Buf> indices;
-    for (const Buf& b : items) indices.emplace_back(b.begin() + 1, b.end() - 1);
-    return emit_elem(mode, table, offset, type, false, indices);
-  }
+  // mode: 0 active, 1 passive, 2 declarative. Expressions stay expressions
+  // even when all are `ref.func x`: the index form's type is `(ref func)`,
+  // not funcref.
   uint8_t flags;
   if (mode == 0) flags = (table == 0 && type == ValType::FuncRef) ? 0 : 2;
   else flags = mode == 1 ? 1 : 3;
@@ -988,7 +989,8 @@ Status WatParser::parse_elem() {
   if (at_keyword("declare")) {
     next();
     mode = 2;
-  } else if (at_lparen_kw("table") || at(Tok::LParen) || at(Tok::Number) || at(Tok::Id)) {
+  } else if (!at_reftype() &&
+             (at_lparen_kw("table") || at(Tok::LParen) || at(Tok::Number) || at(Tok::Id))) {
     mode = 0;
     if (at_lparen_kw("table")) {
       pos_ += 2;

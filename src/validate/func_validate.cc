@@ -694,7 +694,7 @@ Status FuncValidator::exception_op(const Instr& in) {
       EMBER_TRY(check_tag(k.tag));
       want = tag_type(k.tag).params;
     }
-    if (k.has_ref()) want.push_back(ValType::ExnRef);
+    if (k.has_ref()) want.push_back(ValType::ref(HeapKind::Exn, false));  // never null
     const Ctrl* l = nullptr;
     EMBER_TRY(label(k.label, &l));
     if (!all_match(want, label_types(*l))) return invalid("type mismatch");

@@ -241,9 +241,11 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
   if (m.type_decls.size() != n) return invalid("malformed type declarations");
   for (size_t i = 0; i < n; i++) {
     const TypeDecl& d = m.type_decls[i];
+    // A type refers to earlier types and to those of its own group only.
+    const size_t visible = std::min<size_t>(n, size_t(d.group_begin) + d.group_size);
     for (const std::vector<ValType>* ts : {&m.types[i].params, &m.types[i].results})
       for (ValType t : *ts)
-        if (t.has_index() && t.index() >= n)
+        if (t.has_index() && t.index() >= visible)
           return invalid("unknown type " + std::to_string(t.index()));
     if (d.super && *d.super >= i) return invalid("unknown type: supertype must be declared first");
     if (d.group_begin > i || d.group_begin + d.group_size <= i || d.group_begin + d.group_size > n)

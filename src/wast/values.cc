@@ -32,12 +32,12 @@ bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
       out[1] = v.bits_hi;
       return true;
     case ValueKind::RefNull:
-      if (!is_ref(t)) return false;
+      if (!is_ref(t) || !t.nullable()) return false;
       out[0] = 0;
       return true;
     case ValueKind::RefExtern:
     case ValueKind::RefHost:
-      if (t != ValType::ExternRef) return false;
+      if (t.kind() != ValKind::ExternRef || t.heap() == HeapKind::NoExtern) return false;
       out[0] = reinterpret_cast<rt::Slot>(refs.get(v.bits));
       return true;
     default: return false;
@@ -86,11 +86,12 @@ bool v128_matches(const Value& e, const rt::Slot* s) {
 
 bool ref_matches(const Value& e, ValType t, rt::Slot s) {
   switch (e.kind) {
-    case ValueKind::RefNull: return s == 0 && (e.ref_null_any || e.type == t || !is_ref(e.type));
-    case ValueKind::RefFunc: return s != 0 && t == ValType::FuncRef;
+    case ValueKind::RefNull:
+      return s == 0 && (e.ref_null_any || e.type.kind() == t.kind() || !is_ref(e.type));
+    case ValueKind::RefFunc: return s != 0 && t.kind() == ValKind::FuncRef;
     case ValueKind::RefExtern:
     case ValueKind::RefHost:
-      return s != 0 && t == ValType::ExternRef &&
+      return s != 0 && t.kind() == ValKind::ExternRef &&
              reinterpret_cast<const rt::ExternObj*>(s)->host_id == e.bits;
     case ValueKind::RefAny: return s != 0;
     default: return false;
