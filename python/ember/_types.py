@@ -52,7 +52,7 @@ class ValType(Managed):
 
     @classmethod
     def _from_code(cls, code: int) -> "ValType":
-        if code not in _NAMES:
+        if code not in _NAMES and (code >> 32) != 1:
             raise WasmtimeError(f"unknown value type 0x{code:02x}")
         v = cls.__new__(cls)
         v._code = code

@@ -37,15 +37,23 @@ bool is_binary(std::span<const uint8_t> bytes) {
          bytes[3] == 'm';
 }
 
+// Reflected types name concrete heap types by canonical id, as the types of
+// the store entities that instantiation makes (Func::type() and friends).
 ExternType type_of(const ModuleData& m, ExternKind kind, uint32_t index) {
   ExternType t;
   t.kind = kind;
   switch (kind) {
-    case ExternKind::Func: t.func = m.func_type(index); break;
-    case ExternKind::Table: t.table = m.tables[index]; break;
+    case ExternKind::Func: t.func = m.canonical_types[m.funcs[index]]; break;
+    case ExternKind::Table:
+      t.table = m.tables[index];
+      t.table.elem = m.canonical(t.table.elem);
+      break;
     case ExternKind::Memory: t.memory = m.memories[index]; break;
-    case ExternKind::Global: t.global = m.globals[index].type; break;
-    case ExternKind::Tag: t.tag.functype = m.types[m.tags[index]]; break;
+    case ExternKind::Global:
+      t.global = m.globals[index].type;
+      t.global.type = m.canonical(t.global.type);
+      break;
+    case ExternKind::Tag: t.tag.functype = m.canonical_types[m.tags[index]]; break;
   }
   return t;
 }
@@ -161,11 +169,17 @@ std::vector<ImportType> Module::imports() const {
     ImportType t{imp.module, imp.name, {}};
     t.type.kind = imp.kind;
     switch (imp.kind) {
-      case ExternKind::Func: t.type.func = data_->types[imp.func_type]; break;
-      case ExternKind::Table: t.type.table = imp.table; break;
+      case ExternKind::Func: t.type.func = data_->canonical_types[imp.func_type]; break;
+      case ExternKind::Table:
+        t.type.table = imp.table;
+        t.type.table.elem = data_->canonical(imp.table.elem);
+        break;
       case ExternKind::Memory: t.type.memory = imp.memory; break;
-      case ExternKind::Global: t.type.global = imp.global; break;
-      case ExternKind::Tag: t.type.tag.functype = data_->types[imp.tag_type]; break;
+      case ExternKind::Global:
+        t.type.global = imp.global;
+        t.type.global.type = data_->canonical(imp.global.type);
+        break;
+      case ExternKind::Tag: t.type.tag.functype = data_->canonical_types[imp.tag_type]; break;
     }
     out.push_back(std::move(t));
   }

@@ -77,8 +77,10 @@ bool Val::matches(ValType t) const {
   return store_->engine->types.is_subtype(f->type_id, t.index());
 }
 
+// The accessors ask for a representation: funcref() reads any function
+// reference, `(ref $t)` included.
 void Val::check(ValType want) const {
-  if (type_ != want)
+  if (type_.kind() != want.kind())
     throw WasmError(ErrorKind::Internal, std::string("value is ") + val_type_name(type_) +
                                              ", not " + val_type_name(want));
 }
