@@ -48,6 +48,8 @@ class Decoder {
   Status custom_section(Reader& r, uint64_t end);
   Status type_section(Reader& r);
   Status sub_type(Reader& r, uint32_t group_begin, uint32_t group_size);
+  void resolve_group_kinds(uint32_t begin);
+  Expected<FieldType> field_type(Reader& r);
   Status import_section(Reader& r);
   Status function_section(Reader& r);
   Status table_section(Reader& r);
@@ -152,11 +154,11 @@ Status Decoder::section(uint8_t id, Reader& r, uint64_t) {
 // ---- types -------------------------------------------------------------
 
 Expected<ValType> Decoder::val_type(Reader& r) {
-  return read_val_type(r, features_);
+  return read_val_type(r, features_, *m_);
 }
 
 Expected<ValType> Decoder::ref_type(Reader& r) {
-  return read_ref_type(r, features_);
+  return read_ref_type(r, features_, *m_);
 }
 
 Expected<Limits> Decoder::limits(Reader& r, MemoryType* mem) {
@@ -225,7 +227,7 @@ Expected<GlobalType> Decoder::global_type(Reader& r) {
 // composite type is a final group of one. Function types only: struct and
 // array types come with GC (ir/pending.def).
 Status Decoder::type_section(Reader& r) {
-  EMBER_ASSIGN(uint32_t n, count(r, 3));
+  EMBER_ASSIGN(uint32_t n, count(r, 2));  // the smallest entry: `(struct)`
   m_->types.reserve(n);
   for (uint32_t i = 0; i < n; i++) {
     uint64_t at = r.offset();
@@ -239,8 +241,35 @@ Status Decoder::type_section(Reader& r) {
     const uint32_t begin = uint32_t(m_->types.size());
     if (uint64_t(begin) + group > kMaxTypes) return r.fail_at("too many types", at);
     for (uint32_t k = 0; k < group; k++) EMBER_TRY(sub_type(r, begin, group));
+    resolve_group_kinds(begin);
   }
   return Status::Ok();
+}
+
+// References to later types of the same group were read before their
+// definitions: give them their definitions' kinds now.
+void Decoder::resolve_group_kinds(uint32_t begin) {
+  for (size_t i = begin; i < m_->types.size(); i++) {
+    for (std::vector<ValType>* ts : {&m_->types[i].params, &m_->types[i].results})
+      for (ValType& t : *ts) t = with_def_kind(t, *m_);
+    for (FieldType& f : m_->type_decls[i].fields) f.type = with_def_kind(f.type, *m_);
+  }
+}
+
+// A struct field or array element: a value type or i8/i16, then mutability.
+Expected<FieldType> Decoder::field_type(Reader& r) {
+  FieldType f;
+  if (!r.at_end() && (*r.pos() == FieldType::I8 || *r.pos() == FieldType::I16)) {
+    f.packed = FieldType::Packed(*r.pos());
+    r.skip(1);
+  } else {
+    EMBER_ASSIGN(f.type, val_type(r));
+  }
+  uint64_t at = r.offset();
+  EMBER_ASSIGN(uint8_t mut, r.u8());
+  if (mut > 1) return r.fail_at("malformed mutability", at);
+  f.mut = mut == 1;
+  return f;
 }
 
 Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
@@ -261,6 +290,22 @@ Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
     }
     at = r.offset();
     EMBER_ASSIGN(form, r.u8());
+  }
+  if (form == 0x5F || form == 0x5E) {
+    if (!features_.has(Feature::Gc))
+      return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+    d.kind = form == 0x5F ? CompKind::Struct : CompKind::Array;
+    uint32_t n = 1;
+    if (d.kind == CompKind::Struct) {
+      EMBER_ASSIGN(n, count(r, 2));
+    }
+    for (uint32_t k = 0; k < n; k++) {
+      EMBER_ASSIGN(FieldType f, field_type(r));
+      d.fields.push_back(f);
+    }
+    m_->types.emplace_back();
+    m_->type_decls.push_back(std::move(d));
+    return Status::Ok();
   }
   if (form != 0x60) {
     if (pending_type_by_byte(form)) return type_byte_error(form, features_, at, "");

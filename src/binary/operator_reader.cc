@@ -29,14 +29,20 @@ std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64
                at);
 }
 
-Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, bool nullable) {
+ValType with_def_kind(ValType t, const ModuleData& m) {
+  if (!t.has_index() || t.index() >= m.type_decls.size()) return t;
+  return ValType::ref_index(t.index(), t.nullable(), comp_heap(m.type_decls[t.index()].kind));
+}
+
+Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, const ModuleData& m,
+                                 bool nullable) {
   const uint64_t at = r.offset();
   EMBER_ASSIGN(int64_t v, r.s33());
   ValType t;
   HeapKind h;
   if (v >= 0) {
     if (uint64_t(v) > ValType::kMaxIndex) return Error(ErrorKind::Invalid, "unknown type", at);
-    t = ValType::ref_index(uint32_t(v), nullable);
+    t = with_def_kind(ValType::ref_index(uint32_t(v), nullable), m);
   } else if (v >= -64 && heap_kind_from_byte(uint8_t(v & 0x7F), &h)) {
     t = ValType::ref(h, nullable);
   } else {
@@ -46,7 +52,8 @@ Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, bool nul
   return t;
 }
 
-Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const char* malformed) {
+Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const ModuleData& m,
+                                const char* malformed) {
   const uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t b, r.u8());
   if (b == 0x63 || b == 0x64) {
@@ -54,7 +61,7 @@ Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const cha
       return Error(
           ErrorKind::Invalid,
           std::string(proposal_name(Feature::FunctionReferences)) + " support is not enabled", at);
-    return read_heap_type(r, features, b == 0x63);
+    return read_heap_type(r, features, m, b == 0x63);
   }
   ValType t;
   if (!val_type_from_byte(b, &t)) return type_byte_error(b, features, at, malformed);
@@ -62,9 +69,9 @@ Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const cha
   return t;
 }
 
-Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features) {
+Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features, const ModuleData& m) {
   const uint64_t at = r.offset();
-  EMBER_ASSIGN(ValType t, read_val_type(r, features, "malformed reference type"));
+  EMBER_ASSIGN(ValType t, read_val_type(r, features, m, "malformed reference type"));
   if (!t.is_ref()) return r.fail_at("malformed reference type", at);
   return t;
 }
@@ -176,7 +183,7 @@ Status OperatorReader::immediates(Instr* out) {
       return Status::Ok();
     }
     case ImmKind::HeapType: {
-      EMBER_ASSIGN(out->ref, read_heap_type(r_, features_, true));
+      EMBER_ASSIGN(out->ref, read_heap_type(r_, features_, m_, true));
       return Status::Ok();
     }
     case ImmKind::TryTable: EMBER_TRY(block_type(&out->block)); return catch_clauses(out);
@@ -212,7 +219,7 @@ Status OperatorReader::select_types(Instr* out) {
   EMBER_ASSIGN(uint32_t n, r_.u32());
   types_.clear();
   for (uint32_t i = 0; i < n; i++) {
-    EMBER_ASSIGN(ValType t, read_val_type(r_, features_));
+    EMBER_ASSIGN(ValType t, read_val_type(r_, features_, m_));
     types_.push_back(t);
   }
   out->types = types_;
@@ -250,7 +257,7 @@ Status OperatorReader::block_type(BlockType* out) {
   }
   ValType one;
   if (val_type_from_byte(b, &one) || b == 0x63 || b == 0x64) {
-    EMBER_ASSIGN(out->value, read_val_type(r_, features_));
+    EMBER_ASSIGN(out->value, read_val_type(r_, features_, m_));
     out->kind = BlockType::Kind::Value;
     return Status::Ok();
   }

@@ -91,13 +91,18 @@ std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64
 // type index otherwise (checked against the module by the validator; a
 // concrete type is taken to be a function type until GC adds the others).
 // Each is gated by its proposal (val_type_gate); other bytes are Malformed
-// `malformed`.
-Expected<ValType> read_val_type(Reader& r, const FeatureSet& features,
+// `malformed`. A concrete type gets its definition's kind from `m`'s
+// type declarations when it is known there (see resolve_type_kinds).
+Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const ModuleData& m,
                                 const char* malformed = "malformed value type");
 // A value type that must be a reference type (tables, element segments).
-Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features);
+Expected<ValType> read_ref_type(Reader& r, const FeatureSet& features, const ModuleData& m);
 // ref.null's immediate: the heap type, as the nullable reference to it.
-Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, bool nullable);
+Expected<ValType> read_heap_type(Reader& r, const FeatureSet& features, const ModuleData& m,
+                                 bool nullable);
+// `t` with its concrete type's definition kind taken from `m` (a type the
+// reader met before its definition: later in its own recursion group).
+ValType with_def_kind(ValType t, const ModuleData& m);
 // The same for an opcode (prefix 0 for one byte): nullopt if it is no
 // pending operator either.
 std::optional<Error> pending_op_error(uint8_t prefix, uint32_t code, const FeatureSet& features,

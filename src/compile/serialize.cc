@@ -329,6 +329,13 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(d.group_size);
     o.u32(d.super ? *d.super : UINT32_MAX);
     o.u8(d.final ? 1 : 0);
+    o.u8(uint8_t(d.kind));
+    o.u32(uint32_t(d.fields.size()));
+    for (const FieldType& f : d.fields) {
+      o.u32(f.type.bits());
+      o.u8(f.packed);
+      o.u8(f.mut ? 1 : 0);
+    }
     o.u32(uint32_t(t.params.size()));
     for (ValType v : t.params) o.u32(v.bits());
     o.u32(uint32_t(t.results.size()));
@@ -470,13 +477,29 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
 // Parses the payload into `m` (index spaces rebuilt, imports first).
 Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   in.expect("TYPE");
-  for (uint32_t i = 0, n = in.count(21); i < n && !in.failed(); i++) {
+  for (uint32_t i = 0, n = in.count(26); i < n && !in.failed(); i++) {
     TypeDecl d;
     d.group_begin = in.u32();
     d.group_size = in.u32();
     uint32_t super = in.u32();
     if (super != UINT32_MAX) d.super = super;
     d.final = in.flag();
+    uint8_t kind = in.u8();
+    if (kind > uint8_t(CompKind::Array)) in.fail("bad type kind");
+    d.kind = CompKind(kind);
+    for (uint32_t k = 0, nf = in.count(6); k < nf && !in.failed(); k++) {
+      FieldType f;
+      f.type = in.val_type();
+      uint8_t packed = in.u8();
+      if (packed != FieldType::None && packed != FieldType::I8 && packed != FieldType::I16)
+        in.fail("bad field type");
+      f.packed = FieldType::Packed(packed);
+      f.mut = in.flag();
+      d.fields.push_back(f);
+    }
+    if ((d.kind == CompKind::Array && d.fields.size() != 1) ||
+        (d.kind == CompKind::Func && !d.fields.empty()))
+      in.fail("bad type definition");
     FuncType t;
     for (uint32_t k = 0, np = in.count(4); k < np && !in.failed(); k++)
       t.params.push_back(in.val_type());

@@ -158,6 +158,10 @@ struct ModuleData {
   std::shared_ptr<ModuleCache> cache = make_module_cache();
 
   const FuncType& func_type(uint32_t func_index) const { return types[funcs[func_index]]; }
+  // Type `i` exists and is a function type (not a struct or array type).
+  bool is_func_type(uint32_t i) const {
+    return i < types.size() && (i >= type_decls.size() || type_decls[i].kind == CompKind::Func);
+  }
 };
 
 }  // namespace ember

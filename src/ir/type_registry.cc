@@ -43,6 +43,16 @@ struct GroupKeyWriter {
     key.push_back(s.final ? 'F' : 'O');
     if (s.super) ref(*s.super);
     else key.push_back('-');
+    key.push_back(char('0' + int(s.kind)));
+    if (s.kind != CompKind::Func) {
+      put_u32(key, uint32_t(s.fields.size()));
+      for (const FieldType& f : s.fields) {
+        key.push_back(char(f.packed));
+        key.push_back(f.mut ? 'm' : 'c');
+        val(f.type);
+      }
+      return;
+    }
     put_u32(key, uint32_t(s.func.params.size()));
     for (ValType t : s.func.params) val(t);
     put_u32(key, uint32_t(s.func.results.size()));
@@ -75,14 +85,18 @@ uint32_t TypeRegistry::intern_group(std::span<const SubType> group, uint32_t gro
   auto to_id = [&](uint32_t index) {
     return index >= group_begin ? first + (index - group_begin) : ids[index];
   };
+  auto canon = [&](ValType t) { return t.has_index() ? t.with_index(to_id(t.index())) : t; };
   for (const SubType& s : group) {
     Entry e;
-    for (ValType t : s.func.params)
-      e.canonical.params.push_back(t.has_index() ? t.with_index(to_id(t.index())) : t);
-    for (ValType t : s.func.results)
-      e.canonical.results.push_back(t.has_index() ? t.with_index(to_id(t.index())) : t);
+    for (ValType t : s.func.params) e.canonical.params.push_back(canon(t));
+    for (ValType t : s.func.results) e.canonical.results.push_back(canon(t));
+    for (FieldType f : s.fields) {
+      f.type = canon(f.type);
+      e.fields.push_back(f);
+    }
     e.super = s.super ? to_id(*s.super) : UINT32_MAX;
     e.final = s.final;
+    e.kind = s.kind;
     types_.push_back(std::move(e));
   }
   groups_.emplace(std::move(w.key), first);
@@ -90,7 +104,7 @@ uint32_t TypeRegistry::intern_group(std::span<const SubType> group, uint32_t gro
 }
 
 uint32_t TypeRegistry::intern(const FuncType& t) {
-  SubType s{t, std::nullopt, true};
+  SubType s{t, std::nullopt, true, CompKind::Func, {}};
   GroupKeyWriter w{{}, 0, 0, {}, true};
   put_u32(w.key, 1);
   w.sub(s);
@@ -98,7 +112,7 @@ uint32_t TypeRegistry::intern(const FuncType& t) {
   auto it = groups_.find(w.key);
   if (it != groups_.end()) return it->second;
   const uint32_t id = uint32_t(types_.size());
-  types_.push_back(Entry{std::move(s.func), UINT32_MAX, true});
+  types_.push_back(Entry{std::move(s.func), UINT32_MAX, true, CompKind::Func, {}});
   groups_.emplace(std::move(w.key), id);
   return id;
 }
@@ -106,6 +120,16 @@ uint32_t TypeRegistry::intern(const FuncType& t) {
 FuncType TypeRegistry::get(uint32_t id) const {
   std::lock_guard<std::mutex> lock(mu_);
   return id < types_.size() ? types_[id].canonical : FuncType{};
+}
+
+CompKind TypeRegistry::kind(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < types_.size() ? types_[id].kind : CompKind::Func;
+}
+
+std::vector<FieldType> TypeRegistry::fields(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < types_.size() ? types_[id].fields : std::vector<FieldType>{};
 }
 
 bool TypeRegistry::is_subtype(uint32_t sub, uint32_t super) const {
@@ -162,6 +186,24 @@ bool val_subtype(ValType a, ValType b, const TypeRegistry& r) {
   if (!a.is_ref() || !b.is_ref()) return false;
   if (a.nullable() && !b.nullable()) return false;
   return heap_subtype(a, b, r);
+}
+
+namespace {
+bool field_subtype(const FieldType& a, const FieldType& b, const TypeRegistry& r) {
+  if (a.mut != b.mut || a.packed != b.packed) return false;
+  return a.mut ? a.type == b.type : val_subtype(a.type, b.type, r);
+}
+}  // namespace
+
+bool declared_subtype_ok(uint32_t sub, uint32_t super, const TypeRegistry& r) {
+  const CompKind k = r.kind(sub);
+  if (k != r.kind(super)) return false;
+  if (k == CompKind::Func) return func_subtype(r.get(sub), r.get(super), r);
+  const std::vector<FieldType> a = r.fields(sub), b = r.fields(super);
+  if (k == CompKind::Array ? a.size() != b.size() : a.size() < b.size()) return false;
+  for (size_t i = 0; i < b.size(); i++)
+    if (!field_subtype(a[i], b[i], r)) return false;
+  return true;
 }
 
 bool func_subtype(const FuncType& a, const FuncType& b, const TypeRegistry& r) {

@@ -31,19 +31,47 @@
 
 namespace ember {
 
-// One type definition of a recursion group, as a module declares it.
-struct SubType {
-  FuncType func;                  // the composite type (functions until GC)
-  std::optional<uint32_t> super;  // declared supertype (a type index), if any
-  bool final = true;              // `(type (func ...))` is final
+// A field of a struct type, or an array type's element: a value type or a
+// packed storage type (i8, i16: read as i32), mutable or not.
+struct FieldType {
+  enum Packed : uint8_t { None = 0, I16 = 0x77, I8 = 0x78 };
+  ValType type = ValType::I32;  // I32 when packed
+  Packed packed = None;
+  bool mut = false;
+  bool operator==(const FieldType& o) const {
+    return type == o.type && packed == o.packed && mut == o.mut;
+  }
 };
 
-// Where each defined type of a module sits: its group and declaration.
+// What a defined type is: a function signature (FuncType, kept in
+// ModuleData::types), a struct's fields or an array's element (`fields`, one
+// for an array). GC (issue 14) gives the last two their objects.
+enum class CompKind : uint8_t { Func = 0, Struct = 1, Array = 2 };
+// The abstract heap kind a concrete type of this kind is below.
+inline HeapKind comp_heap(CompKind k) {
+  return k == CompKind::Func     ? HeapKind::Func
+         : k == CompKind::Struct ? HeapKind::Struct
+                                 : HeapKind::Array;
+}
+
+// One type definition of a recursion group, as a module declares it.
+struct SubType {
+  FuncType func;                  // CompKind::Func
+  std::optional<uint32_t> super;  // declared supertype (a type index), if any
+  bool final = true;              // `(type (func ...))` is final
+  CompKind kind = CompKind::Func;
+  std::vector<FieldType> fields;  // Struct, Array
+};
+
+// Where each defined type of a module sits: its group and declaration. A
+// struct or array type's entry of ModuleData::types is empty.
 struct TypeDecl {
   std::optional<uint32_t> super;
   bool final = true;
   uint32_t group_begin = 0;  // index of the first type of its recursion group
   uint32_t group_size = 1;
+  CompKind kind = CompKind::Func;
+  std::vector<FieldType> fields;  // Struct, Array
 };
 
 class TypeRegistry {
@@ -60,8 +88,10 @@ class TypeRegistry {
   uint32_t intern(const FuncType& t);
 
   // The canonical form of type `id` (its heap types canonical ids); an empty
-  // function type for an unknown id.
+  // function type for an unknown id or one of another kind.
   FuncType get(uint32_t id) const;
+  CompKind kind(uint32_t id) const;
+  std::vector<FieldType> fields(uint32_t id) const;  // canonical, Struct / Array
   // True if type `sub` is `super` or declares it, directly or further up.
   bool is_subtype(uint32_t sub, uint32_t super) const;
   std::optional<uint32_t> super_of(uint32_t id) const;
@@ -73,6 +103,8 @@ class TypeRegistry {
     FuncType canonical;
     uint32_t super = UINT32_MAX;
     bool final = true;
+    CompKind kind = CompKind::Func;
+    std::vector<FieldType> fields;
   };
   mutable std::mutex mu_;
   std::vector<Entry> types_;
@@ -86,6 +118,11 @@ class TypeRegistry {
 bool val_subtype(ValType a, ValType b, const TypeRegistry& r);
 // Function subtyping: parameters contravariant, results covariant.
 bool func_subtype(const FuncType& a, const FuncType& b, const TypeRegistry& r);
+// Whether canonical type `sub` may declare `super` as its supertype: the
+// same kind, and a function subtype, or a struct whose fields start with
+// super's (immutable ones covariant, mutable ones the same), or an array
+// whose element matches that way.
+bool declared_subtype_ok(uint32_t sub, uint32_t super, const TypeRegistry& r);
 
 // `t` with its concrete heap type (a type index of a module) rewritten to
 // the canonical id `ids[index]`. The index must be in range.

@@ -113,9 +113,11 @@ struct PendingType {
   uint8_t byte;
   PendingConstruct c;
 };
+// Ends with a row of byte 0 that stands for nothing (the table may be empty).
 constexpr PendingType kPendingTypes[] = {
 #define EMBER_PENDING_TYPE(byte, name, feature, what) {byte, {name, Feature::feature, what}},
 #include "ir/pending.def"
+    {0, {"", Feature::Core, ""}},
 };
 // How an error names a proposal (wasmtime's spelling where it has one).
 }  // namespace
@@ -150,7 +152,7 @@ const PendingConstruct* pending_op_by_mnemonic(std::string_view m) {
 
 const PendingConstruct* pending_type_by_byte(uint8_t b) {
   for (const PendingType& p : kPendingTypes)
-    if (p.byte == b) return &p.c;
+    if (p.byte == b && p.byte != 0) return &p.c;
   return nullptr;
 }
 

@@ -280,11 +280,13 @@ Expected<uint32_t> WatParser::resolve_typeuse(const TypeUse& tu) {
   // group) of the same signature, else a new one.
   for (size_t i = 0; i < types_.size(); i++) {
     const TypeDecl& d = type_decls_[i];
-    if (types_[i] == tu.sig && d.group_size == 1 && d.final && !d.super && !type_in_rec_[i])
+    if (d.kind == CompKind::Func && types_[i] == tu.sig && d.group_size == 1 && d.final &&
+        !d.super && !type_in_rec_[i])
       return uint32_t(i);
   }
   types_.push_back(tu.sig);
-  type_decls_.push_back(TypeDecl{std::nullopt, true, uint32_t(types_.size() - 1), 1});
+  type_decls_.push_back(
+      TypeDecl{std::nullopt, true, uint32_t(types_.size() - 1), 1, CompKind::Func, {}});
   type_in_rec_.push_back(false);
   return uint32_t(types_.size() - 1);
 }
@@ -522,12 +524,31 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool
       d.super = super;
     }
   }
-  if (at(Tok::LParen) && peek(1).kind == Tok::Keyword &&
-      (peek(1).text == "struct" || peek(1).text == "array"))
-    return type_error(peek(1));
-  EMBER_TRY(expect_lparen_kw("func"));
   FuncType ft;
-  EMBER_TRY(parse_functype_body(&ft));
+  if (at_lparen_kw("struct") || at_lparen_kw("array")) {
+    d.kind = peek(1).text == "struct" ? CompKind::Struct : CompKind::Array;
+    pos_ += 2;
+    if (d.kind == CompKind::Array) {
+      EMBER_ASSIGN(FieldType f, parse_field_type());
+      d.fields.push_back(f);
+    }
+    // `(field $name fieldtype)` or `(field fieldtype*)`; names are unique.
+    std::unordered_map<std::string_view, bool> names;
+    while (d.kind == CompKind::Struct && at_lparen_kw("field")) {
+      pos_ += 2;
+      const bool named = at(Tok::Id);
+      if (named && !names.emplace(next().text, true).second) return error("duplicate field");
+      while (!at(Tok::RParen)) {
+        EMBER_ASSIGN(FieldType f, parse_field_type());
+        d.fields.push_back(f);
+        if (named) break;
+      }
+      EMBER_TRY(expect(Tok::RParen));
+    }
+  } else {
+    EMBER_TRY(expect_lparen_kw("func"));
+    EMBER_TRY(parse_functype_body(&ft));
+  }
   EMBER_TRY(expect(Tok::RParen));
   if (sub) EMBER_TRY(expect(Tok::RParen));
   EMBER_TRY(expect(Tok::RParen));  // nothing may follow the type
@@ -535,6 +556,21 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool
   type_decls_.push_back(d);
   type_in_rec_.push_back(in_rec);
   return Status::Ok();
+}
+
+// `storagetype` or `(mut storagetype)`; storagetype = valtype | i8 | i16.
+Expected<FieldType> WatParser::parse_field_type() {
+  FieldType f;
+  const bool mut = at_lparen_kw("mut");
+  if (mut) pos_ += 2;
+  f.mut = mut;
+  if (at_keyword("i8") || at_keyword("i16")) {
+    f.packed = next().text == "i8" ? FieldType::I8 : FieldType::I16;
+  } else {
+    EMBER_ASSIGN(f.type, parse_valtype());
+  }
+  if (mut) EMBER_TRY(expect(Tok::RParen));
+  return f;
 }
 
 // ---- pass 2: fields ------------------------------------------------------------

@@ -97,6 +97,7 @@ class WatParser {
   // pass 1 has named all types (a definition may refer to later ones).
   Status parse_type_fields();
   Status parse_type_def(uint32_t group_begin, uint32_t group_size, bool in_rec);
+  Expected<FieldType> parse_field_type();
   Status parse_try_table(Buf& out, bool folded);
   Status parse_try(Buf& out, bool folded);
   Status close_block(Buf& out, size_t slot, bool folded);

@@ -164,6 +164,16 @@ void WatParser::emit_section(uint8_t id, Buf& out) const {
           put_uleb(b, d.super ? 1 : 0);
           if (d.super) put_uleb(b, *d.super);
         }
+        if (d.kind != CompKind::Func) {
+          b.push_back(d.kind == CompKind::Struct ? 0x5F : 0x5E);
+          if (d.kind == CompKind::Struct) put_uleb(b, d.fields.size());
+          for (const FieldType& f : d.fields) {
+            if (f.packed) b.push_back(f.packed);
+            else put_val_type(b, f.type);
+            b.push_back(f.mut ? 1 : 0);
+          }
+          continue;
+        }
         const FuncType& ft = types_[i];
         b.push_back(0x60);
         put_uleb(b, ft.params.size());

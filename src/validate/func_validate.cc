@@ -74,6 +74,12 @@ class FuncValidator {
       return invalid("unknown type " + std::to_string(t.index()));
     return Status::Ok();
   }
+  Status check_func_type(uint32_t t) const {
+    if (t >= m_.types.size()) return invalid("unknown type " + std::to_string(t));
+    if (!m_.is_func_type(t))
+      return invalid("type mismatch: type " + std::to_string(t) + " is not a function type");
+    return Status::Ok();
+  }
   bool matches(ValType a, ValType b) const {
     if (a == b || a.is_bottom()) return true;
     if (!a.is_ref() || !b.is_ref()) return false;
@@ -211,7 +217,7 @@ Status FuncValidator::read_locals() {
     EMBER_ASSIGN(uint32_t n, r_.u32());
     total += n;
     if (total > kMaxFunctionLocals) return malformed("too many locals");
-    EMBER_ASSIGN(ValType t, read_val_type(r_, cx_.features));
+    EMBER_ASSIGN(ValType t, read_val_type(r_, cx_.features, m_));
     EMBER_TRY(check_type(t));
     if (t == ValType::V128 && !cx_.features.has(Feature::Simd)) {
       return invalid("v128 requires the simd feature");
@@ -407,7 +413,7 @@ Status FuncValidator::block_type(const BlockType& bt, std::vector<ValType>* para
     results->push_back(bt.value);
     return Status::Ok();
   }
-  if (bt.index >= m_.types.size()) return invalid("unknown type");
+  EMBER_TRY(check_func_type(bt.index));
   const FuncType& ft = m_.types[bt.index];
   if ((!ft.params.empty() || ft.results.size() > 1) && !cx_.features.has(Feature::MultiValue)) {
     return invalid("invalid result arity");
@@ -813,7 +819,7 @@ Status FuncValidator::call_op(const Instr& in) {
     table = in.index[1];
     EMBER_TRY(check_table(table));
     if (!matches(m_.tables[table].elem, ValType::FuncRef)) return invalid("type mismatch");
-    if (type_index >= m_.types.size()) return invalid("unknown type");
+    EMBER_TRY(check_func_type(type_index));
     ft = &m_.types[type_index];
     EMBER_TRY(pop(table_index_type(table)));
   }
@@ -838,7 +844,7 @@ Status FuncValidator::call_ref_op(const Instr& in) {
   if (tail && !cx_.features.has(Feature::TailCall))
     return invalid("return_call_ref requires the tail_call feature");
   const uint32_t type_index = in.index[0];
-  if (type_index >= m_.types.size()) return invalid("unknown type " + std::to_string(type_index));
+  EMBER_TRY(check_func_type(type_index));
   const FuncType& ft = m_.types[type_index];
   EMBER_TRY(pop(ValType::ref_index(type_index, true)));
   EMBER_TRY(pop_all(ft.params));
@@ -1026,7 +1032,7 @@ Status decode_function(const ModuleData& m, uint32_t defined_index, const Featur
     EMBER_ASSIGN(uint32_t n, r.u32());
     total += n;
     if (total > kMaxFunctionLocals) return r.fail("too many locals");
-    Expected<ValType> t = read_val_type(r, f);
+    Expected<ValType> t = read_val_type(r, f, m);
     if (!t && t.error().kind() == ErrorKind::Malformed) return t.take_error();
   }
   OperatorReader ops(r, m, f, OperatorReader::Context::FunctionBody);

@@ -80,6 +80,13 @@ Status check_simd_types(const ModuleData& m, const FeatureSet& f) {
 // (multi-value types, mutable global imports, several tables or memories,
 // stated page sizes) and unique export names. Everything indices, types,
 // limits, page sizes and constant expressions need stays checked.
+Status check_func_type(const ModuleData& m, uint32_t t) {
+  if (t >= m.types.size()) return invalid("unknown type");
+  if (!m.is_func_type(t))
+    return invalid("type mismatch: type " + std::to_string(t) + " is not a function type");
+  return Status::Ok();
+}
+
 // Every concrete heap type outside the type section names a type of the
 // module (the type section's own are intern_types').
 Status check_type_refs(const ModuleData& m) {
@@ -119,9 +126,7 @@ Status check_module(const ModuleData& m, const FeatureSet& f, const TypeRegistry
   EMBER_TRY(check_type_refs(m));
   for (const Import& im : m.imports) {
     switch (im.kind) {
-      case ExternKind::Func:
-        if (im.func_type >= m.types.size()) return invalid("unknown type");
-        break;
+      case ExternKind::Func: EMBER_TRY(check_func_type(m, im.func_type)); break;
       case ExternKind::Table: EMBER_TRY(check_table_type(im.table)); break;
       case ExternKind::Memory: EMBER_TRY(check_memory_type(im.memory, f)); break;
       case ExternKind::Global:
@@ -133,12 +138,10 @@ Status check_module(const ModuleData& m, const FeatureSet& f, const TypeRegistry
     }
   }
   for (uint32_t t : m.tags) {
-    if (t >= m.types.size()) return invalid("unknown type");
+    EMBER_TRY(check_func_type(m, t));
     if (!m.types[t].results.empty()) return invalid("non-empty tag result type");
   }
-  for (uint32_t t : m.funcs) {
-    if (t >= m.types.size()) return invalid("unknown type");
-  }
+  for (uint32_t t : m.funcs) EMBER_TRY(check_func_type(m, t));
   if (full && m.tables.size() > 1 && !f.has(Feature::ReferenceTypes))
     return invalid("multiple tables");
   for (const TableType& t : m.tables) EMBER_TRY(check_table_type(t));
@@ -243,10 +246,12 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
     const TypeDecl& d = m.type_decls[i];
     // A type refers to earlier types and to those of its own group only.
     const size_t visible = std::min<size_t>(n, size_t(d.group_begin) + d.group_size);
+    auto hidden = [visible](ValType t) { return t.has_index() && t.index() >= visible; };
     for (const std::vector<ValType>* ts : {&m.types[i].params, &m.types[i].results})
       for (ValType t : *ts)
-        if (t.has_index() && t.index() >= visible)
-          return invalid("unknown type " + std::to_string(t.index()));
+        if (hidden(t)) return invalid("unknown type " + std::to_string(t.index()));
+    for (const FieldType& f : d.fields)
+      if (hidden(f.type)) return invalid("unknown type " + std::to_string(f.type.index()));
     if (d.super && *d.super >= i) return invalid("unknown type: supertype must be declared first");
     if (d.group_begin > i || d.group_begin + d.group_size <= i || d.group_begin + d.group_size > n)
       return invalid("malformed recursion group");
@@ -257,7 +262,7 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
     group.clear();
     for (uint32_t k = 0; k < d.group_size; k++) {
       const TypeDecl& dk = m.type_decls[i + k];
-      group.push_back(SubType{m.types[i + k], dk.super, dk.final});
+      group.push_back(SubType{m.types[i + k], dk.super, dk.final, dk.kind, dk.fields});
     }
     const uint32_t first = r.intern_group(group, uint32_t(i), m.type_ids);
     for (uint32_t k = 0; k < d.group_size; k++) m.type_ids.push_back(first + k);
@@ -271,7 +276,7 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
     if (!d.super) continue;
     if (m.type_decls[*d.super].final)
       return invalid("sub type cannot be a subtype of a final type");
-    if (!func_subtype(m.canonical_types[i], m.canonical_types[*d.super], r))
+    if (!declared_subtype_ok(m.type_ids[i], m.type_ids[*d.super], r))
       return invalid("sub type must match super type");
   }
   return Status::Ok();

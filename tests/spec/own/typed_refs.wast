@@ -161,3 +161,37 @@
     (type $t (func))
     (func (param funcref) (call_ref $t (local.get 0))))
   "type mismatch")
+
+;; Struct and array type definitions (their objects come with GC): declared
+;; subtypes extend a struct's fields, keep mutable ones the same and let
+;; immutable ones narrow; kinds never mix; a function needs a function type.
+(module
+  (type $f (func))
+  (type $s (sub (struct (field (ref null $f)) (field (mut i32)))))
+  (type $s2 (sub $s (struct (field (ref $f)) (field (mut i32)) (field i8))))
+  (type $a (sub (array (mut i16))))
+  (type $a2 (sub $a (array (mut i16))))
+  (func (export "f") (param (ref null $s2)) (result (ref null $s)) (local.get 0))
+)
+(assert_invalid
+  (module
+    (type $s (sub (struct (field (mut funcref)))))
+    (type (sub $s (struct (field (mut (ref func)))))))
+  "sub type")
+(assert_invalid
+  (module
+    (type $s (sub (struct (field i32) (field i32))))
+    (type (sub $s (struct (field i32)))))
+  "sub type")
+(assert_invalid
+  (module (type $a (sub (array i8))) (type (sub $a (array i16))))
+  "sub type")
+(assert_invalid
+  (module (type $s (sub (struct))) (type (sub $s (func))))
+  "sub type")
+(assert_invalid
+  (module (type $s (struct)) (func (type $s)))
+  "type mismatch")
+(assert_invalid
+  (module (type $s (struct)) (func (param (ref $s)) (result funcref) (local.get 0)))
+  "type mismatch")
