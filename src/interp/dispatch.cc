@@ -60,10 +60,16 @@ void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const
     add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn, true);
 }
 
+// A function of another canonical type than the call's may still be of a
+// declared subtype of it (out of line: only reached where the ids differ).
+[[gnu::noinline]] bool declared_subtype(const rt::StoreData& store, uint32_t sub, uint32_t super) {
+  return store.engine->types.is_subtype(sub, super);
+}
+
 // call_indirect's checks: the table slot `i` of table `t` of `inst` must
-// hold a function of canonical type `type_id`.
-inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32_t type_id,
-                            rt::FuncInst** out, TrapCode* trap) {
+// hold a function of canonical type `type_id` or of a declared subtype.
+inline bool indirect_callee(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t t,
+                            uint32_t i, uint32_t type_id, rt::FuncInst** out, TrapCode* trap) {
   rt::TableInst* table = inst->tables[t];
   if (i >= table->elems.size()) {
     *trap = TrapCode::UndefinedElement;
@@ -74,7 +80,7 @@ inline bool indirect_callee(rt::ModuleInst* inst, uint32_t t, uint32_t i, uint32
     *trap = TrapCode::UninitializedElement;
     return false;
   }
-  if (f->type_id != type_id) {
+  if (f->type_id != type_id && !declared_subtype(store, f->type_id, type_id)) {
     *trap = TrapCode::IndirectCallTypeMismatch;
     return false;
   }

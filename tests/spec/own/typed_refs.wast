@@ -195,3 +195,24 @@
 (assert_invalid
   (module (type $s (struct)) (func (param (ref $s)) (result funcref) (local.get 0)))
   "type mismatch")
+
+;; call_indirect accepts a function of a declared subtype of the call's type
+;; (a check at run time, past the equal-ids fast path), and not the reverse.
+(module
+  (type $super (sub (func (result i32))))
+  (type $sub (sub $super (func (result i32))))
+  (type $other (func (result i32)))
+  (func $a (type $sub) (i32.const 1))
+  (func $b (type $super) (i32.const 2))
+  (func $c (type $other) (i32.const 3))
+  (table funcref (elem $a $b $c))
+  (func (export "as-super") (param i32) (result i32)
+    (call_indirect (type $super) (local.get 0)))
+  (func (export "as-sub") (param i32) (result i32)
+    (call_indirect (type $sub) (local.get 0)))
+)
+(assert_return (invoke "as-super" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "as-super" (i32.const 1)) (i32.const 2))
+(assert_trap (invoke "as-super" (i32.const 2)) "indirect call type mismatch")
+(assert_return (invoke "as-sub" (i32.const 0)) (i32.const 1))
+(assert_trap (invoke "as-sub" (i32.const 1)) "indirect call type mismatch")
