@@ -149,6 +149,34 @@ CORPUS = {
         i32.const 1 i32.add
         local.get 0 i32.const 1 i32.and
         if (param i32) (result i32) drop local.get 1 throw_ref end))""",
+    "typed_refs": """(module
+      (type $ii (func (param i32) (result i32)))
+      (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+      (func $dbl (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+      (table $t 3 (ref null $ii))
+      (elem declare func $inc $dbl)
+      (func $down (type $ii)
+        local.get 0 i32.eqz if (result i32) i32.const 7
+        else local.get 0 i32.const 1 i32.sub ref.func $down return_call_ref $ii end)
+      (elem declare func $down)
+      (func (export "run") (param i32) (result i32) (local $acc i32) (local $f (ref null $ii))
+        (table.set $t (i32.const 0) (ref.func $inc))
+        (table.set $t (i32.const 1) (ref.func $dbl))
+        (loop $l
+          (block $null (result i32)
+            (local.get $acc)
+            (br_on_null $null (table.get $t (i32.rem_u (local.get 0) (i32.const 3))))
+            (call_ref $ii)
+            (local.set $acc)
+            (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))
+            (local.get $acc))
+          (local.set $acc))
+        (local.set $f (block $some (result (ref $ii))
+          (br_on_non_null $some (table.get $t (i32.const 0)))
+          (unreachable)))
+        (call_ref $ii (local.get $acc) (ref.as_non_null (local.get $f)))
+        (call_ref $ii (ref.func $down))
+        (i32.add (call_ref $ii (i32.const 1) (table.get $t (local.get 0))))))""",
 }
 
 # (corpus name, argument of "run") pairs to compare.
@@ -157,7 +185,8 @@ CASES = [("loops_and_calls", 5), ("nested_loops", 4), ("br_table", 0), ("br_tabl
          ("trap_in_callee", 6), ("trap_in_loop", 12), ("unreachable_in_callee", 8),
          ("call_indirect", 0), ("call_indirect", 1), ("call_indirect", 2),
          ("call_indirect", 3), ("call_indirect", 4), ("recursion", 6), ("tail_calls", 7),
-         ("exceptions", 7), ("rethrow", 4), ("rethrow", 5)]
+         ("exceptions", 7), ("rethrow", 4), ("rethrow", 5), ("typed_refs", 5),
+         ("typed_refs", 6), ("typed_refs", 2)]
 
 
 def outcome(w: Any, fn: Any, store: Any, args: List[Any]) -> Tuple[str, Any]:
