@@ -115,3 +115,88 @@ def test_forged_signature_traps(wat: str) -> None:
     forge = ember.Instance(store, ember.Module(store.engine, wat), []).exports(store)["forge"]
     with pytest.raises(ember.Trap, match="indirect call type mismatch"):
         forge(store)
+
+
+# ---- typed references and declared subtypes -----------------------------------
+#
+# The same exhaustive check over signatures of typed references: at most one
+# parameter and one result of five reference types around one function type
+# $x, each signature declared twice (final, and as an open `sub` type), plus
+# declared subtypes of some of the open ones. Two signatures match exactly
+# when their canonical types are equal or the callee's type declares the
+# call's, directly or further up; structural subtyping alone never does.
+# Decided pair by pair against the `wasmtime` package.
+
+REFS = ["(ref $x)", "(ref null $x)", "(ref func)", "funcref", "nullfuncref"]
+REF_ZERO = {"(ref $x)": "(ref.func $xf)", "(ref null $x)": "(ref.null $x)",
+            "(ref func)": "(ref.func $xf)", "funcref": "(ref.null func)",
+            "nullfuncref": "(ref.null nofunc)"}
+
+
+def typed_signatures() -> List[Sig]:
+    out: List[Sig] = [((), ())]
+    for t in REFS:
+        out += [((t,), ()), ((), (t,))]
+    for p, r in itertools.product(REFS, repeat=2):
+        out.append(((p,), (r,)))
+    return out
+
+
+def typed_types() -> List[Tuple[Sig, str]]:
+    """(signature, declaration) of every type: final, open, and subtypes
+    that narrow an open type's result (valid covariant declarations)."""
+    sigs = typed_signatures()
+    types: List[Tuple[Sig, str]] = [(s, "final") for s in sigs]
+    types += [(s, "open") for s in sigs]
+    narrower = {"(ref null $x)": "(ref $x)", "funcref": "(ref func)", "(ref func)": "(ref $x)"}
+    for k, (params, results) in enumerate(sigs):
+        if len(results) == 1 and results[0] in narrower:
+            types.append(((params, (narrower[results[0]],)), f"sub {len(sigs) + k}"))
+    return types
+
+
+def typed_module_text(types: List[Tuple[Sig, str]]) -> str:
+    lines = ["(module", "  (type $x (func))", "  (func $xf (type $x))", "  (elem declare func $xf)"]
+    for i, ((params, results), decl) in enumerate(types):
+        body = f"(func (param {' '.join(params)}) (result {' '.join(results)}))"
+        if decl == "open":
+            body = f"(sub {body})"
+        elif decl.startswith("sub "):
+            body = f"(sub {int(decl[4:]) + 1} {body})"  # +1: $x is type 0
+        lines.append(f"  (type $t{i} {body})")
+    lines.append(f"  (table {len(types)} funcref)")
+    lines.append(f"  (elem (i32.const 0) {' '.join(f'$f{i}' for i in range(len(types)))})")
+    for i, ((_, results), _) in enumerate(types):
+        lines.append(f"  (func $f{i} (type $t{i}) {' '.join(REF_ZERO[r] for r in results)})")
+    for j, ((params, results), _) in enumerate(types):
+        args = " ".join(REF_ZERO[p] for p in params)
+        drops = "(drop)" * len(results)
+        lines.append(f"  (func (export \"c{j}\") (param i32)"
+                     f" (call_indirect (type $t{j}) {args} (local.get 0)) {drops})")
+    lines.append(")")
+    return "\n".join(lines)
+
+
+TYPED = typed_types()
+TYPED_WAT = typed_module_text(TYPED)
+
+
+def test_typed_signatures_match_by_canonical_type_and_declared_supertype() -> None:
+    got = outcomes(ember, TYPED_WAT, len(TYPED))
+    for (j, i), r in got.items():
+        same = TYPED[i][0] == TYPED[j][0] and (TYPED[i][1] == "final") == (TYPED[j][1] == "final")
+        # A final and an open declaration of one signature are different
+        # types; a `sub` type is its own type, below the open one it names.
+        if TYPED[i][1].startswith("sub ") or TYPED[j][1].startswith("sub "):
+            same = i == j
+        declares = TYPED[i][1] == f"sub {j}"
+        want = "ok" if same or declares else "mismatch"
+        assert r == want, (TYPED[j], TYPED[i], r)
+
+
+def test_typed_signatures_agree_with_wasmtime() -> None:
+    try:
+        import wasmtime
+    except ImportError:
+        required("the `wasmtime` package")
+    assert outcomes(ember, TYPED_WAT, len(TYPED)) == outcomes(wasmtime, TYPED_WAT, len(TYPED))
