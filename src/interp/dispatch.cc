@@ -241,13 +241,22 @@ struct Resume {
 
 }  // namespace
 
-// Where the loop sits changes its speed: on the AMD EPYC CI machine the
-// same code ran 10% slower (geomean of bench/run.py, up to 30% on fib) with
-// run() at 0 mod 64 than at 16 mod 64, where the linker happened to put it
-// before. It is pinned there: 64-aligned, entered 16 bytes in (the 16 bytes
-// before the entry are never executed), so unrelated changes elsewhere in
-// the library do not move it (docs/performance.md, "Placement").
-#define EMBER_DISPATCH_PLACEMENT gnu::aligned(64), gnu::patchable_function_entry(16, 16)
+// Where the loop sits changes its speed: on the AMD EPYC machine the same
+// machine code runs the benchmarks up to 1.3x slower (collatz, arx, life)
+// depending on where it starts within 64 bytes, and any change to the loop
+// reshuffles where GCC puts its handlers, so which start is best changes
+// with it (docs/performance.md, "Placement"). run() is pinned, 64-aligned
+// and entered EMBER_DISPATCH_ENTRY bytes in (that many never-executed bytes
+// of padding before the entry), so that changes elsewhere in the library do
+// not move it; the offset is the one measured best for this loop (0 since
+// the exception handlers and the SIMD multi-memory forms; 16 before them).
+// CMake's EMBER_DISPATCH_ENTRY (0, 16, 32 or 48) overrides it, to compare
+// two versions of the loop across all four.
+#ifndef EMBER_DISPATCH_ENTRY
+#define EMBER_DISPATCH_ENTRY 0
+#endif
+#define EMBER_DISPATCH_PLACEMENT \
+  gnu::aligned(64), gnu::patchable_function_entry(EMBER_DISPATCH_ENTRY, EMBER_DISPATCH_ENTRY)
 [[EMBER_DISPATCH_PLACEMENT]] TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* entry,
                                           rt::Slot* fp) {
   static const int32_t kTable[] = {
