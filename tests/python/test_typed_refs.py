@@ -130,3 +130,27 @@ def test_a_host_function_returning_the_wrong_type_does_not_reach_wasm() -> None:
     """), []).exports(store)["inc"]
     holder["f"] = inc
     assert inst.exports(store)["run"](store) == 2
+
+
+TRAPS = """(module
+  (type $v (func))
+  (func $inner (param (ref null $v)) (call_ref $v (local.get 0)))
+  (func (export "null-call") (call $inner (ref.null $v)))
+  (func (export "as-non-null") (drop (ref.as_non_null (ref.null $v))))
+  (func $tail (param (ref null $v)) (return_call_ref $v (local.get 0)))
+  (func (export "null-tail") (call $tail (ref.null $v)))
+)"""
+
+
+@pytest.mark.parametrize("name", ["null-call", "as-non-null", "null-tail"])
+def test_null_reference_traps_report_as_wasmtime_does(name: str) -> None:
+    """The whole report (message, backtrace with offsets) and the code."""
+    wasmtime = pytest.importorskip("wasmtime")
+    got = []
+    for w in (ember, wasmtime):
+        store = w.Store()
+        inst = w.Instance(store, w.Module(store.engine, TRAPS), [])
+        with pytest.raises(w.Trap) as e:
+            inst.exports(store)[name](store)
+        got.append((str(e.value), e.value.trap_code.name if e.value.trap_code else None))
+    assert got[0] == got[1]
