@@ -80,6 +80,7 @@ uint32_t TypeRegistry::intern_group(std::span<const SubType> group, uint32_t gro
   std::lock_guard<std::mutex> lock(mu_);
   auto it = groups_.find(w.key);
   if (it != groups_.end()) return it->second;
+  if (n > capacity_ - types_.size()) return kFull;
   const uint32_t first = uint32_t(types_.size());
   // Indices inside the group map to the ids about to be assigned.
   auto to_id = [&](uint32_t index) {
@@ -111,6 +112,7 @@ uint32_t TypeRegistry::intern(const FuncType& t) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = groups_.find(w.key);
   if (it != groups_.end()) return it->second;
+  if (types_.size() >= capacity_) return kFull;
   const uint32_t id = uint32_t(types_.size());
   types_.push_back(Entry{std::move(s.func), UINT32_MAX, true, CompKind::Func, {}});
   groups_.emplace(std::move(w.key), id);

@@ -76,15 +76,25 @@ struct TypeDecl {
 
 class TypeRegistry {
  public:
+  // What intern and intern_group return once the registry is full: an id no
+  // type has, so a function or tag that gets it matches nothing (its calls
+  // through tables trap, imports of it do not link).
+  static constexpr uint32_t kFull = UINT32_MAX;
+  // At most `capacity` ids (every id must fit a ValType's index); smaller in
+  // tests of the full registry.
+  explicit TypeRegistry(uint32_t capacity = ValType::kMaxIndex + 1) : capacity_(capacity) {}
+
   // Interns one recursion group. Its concrete heap types are type indices of
   // the module: below `group_begin` they refer to earlier types, whose
   // canonical ids `ids` holds (ids.size() == group_begin); inside the group
   // they count from the module's start too. The caller has checked every
-  // index and supertype (validate_type_section). Returns the first id.
+  // index and supertype (validate_type_section). Returns the first id, or
+  // kFull if the group's types do not fit any more.
   uint32_t intern_group(std::span<const SubType> group, uint32_t group_begin,
                         std::span<const uint32_t> ids);
   // A final function type with no supertype whose concrete heap types are
-  // canonical ids already (host functions, tags made through the API).
+  // canonical ids already (host functions, tags made through the API);
+  // kFull if it is new and the registry is full.
   uint32_t intern(const FuncType& t);
 
   // The canonical form of type `id` (its heap types canonical ids); an empty
@@ -106,6 +116,7 @@ class TypeRegistry {
     CompKind kind = CompKind::Func;
     std::vector<FieldType> fields;
   };
+  const uint32_t capacity_;
   mutable std::mutex mu_;
   std::vector<Entry> types_;
   std::unordered_map<std::string, uint32_t> groups_;  // group key -> first id

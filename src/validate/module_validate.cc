@@ -265,6 +265,9 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
       group.push_back(SubType{m.types[i + k], dk.super, dk.final, dk.kind, dk.fields});
     }
     const uint32_t first = r.intern_group(group, uint32_t(i), m.type_ids);
+    if (first == TypeRegistry::kFull)
+      return Error(ErrorKind::Exhaustion,
+                   "too many distinct types in this engine (its type registry is full)");
     for (uint32_t k = 0; k < d.group_size; k++) m.type_ids.push_back(first + k);
     i += d.group_size;
   }

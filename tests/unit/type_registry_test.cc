@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/store_data.hh"
+#include "validate/validate.hh"
 
 namespace ember::rt {
 namespace {
@@ -65,6 +66,43 @@ TEST(TypeRegistry, LongSignaturesDoNotCollideAcrossTheBoundary) {
   b.params.assign(44, ValType::F64);
   b.results.assign(256, ValType::F64);
   EXPECT_NE(registry.intern(a), registry.intern(b));
+}
+
+// A canonical id must fit a ValType's index; an id past it would be cut and
+// name another type. So the registry has a capacity and, once full, new
+// types get kFull (which matches nothing) and modules with new types fail
+// to compile with an exhaustion error, while known types keep their ids.
+TEST(TypeRegistry, AFullRegistryRefusesNewTypesAndKeepsTheOldOnes) {
+  TypeRegistry registry(3);
+  FuncType a, b, c, d;
+  b.params = {ValType::I32};
+  c.params = {ValType::I64};
+  d.params = {ValType::F32};
+  const uint32_t ia = registry.intern(a), ib = registry.intern(b), ic = registry.intern(c);
+  EXPECT_EQ(registry.intern(d), TypeRegistry::kFull);
+  EXPECT_EQ(registry.intern(a), ia);
+  EXPECT_EQ(registry.intern(c), ic);
+  EXPECT_NE(ib, TypeRegistry::kFull);
+  EXPECT_FALSE(registry.is_subtype(TypeRegistry::kFull, ia));
+  EXPECT_EQ(registry.size(), 3u);
+}
+
+TEST(TypeRegistry, AModuleWhoseTypesDoNotFitFailsToCompile) {
+  TypeRegistry registry(2);
+  ModuleData m;
+  for (uint32_t i = 0; i < 3; i++) {
+    FuncType t;
+    t.params.assign(i, ValType::I32);
+    m.types.push_back(t);
+    m.type_decls.push_back(TypeDecl{std::nullopt, true, i, 1, CompKind::Func, {}});
+  }
+  Status st = intern_types(m, registry);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind(), ErrorKind::Exhaustion);
+  // A module of types the registry knows still compiles.
+  m.types.resize(2);
+  m.type_decls.resize(2);
+  EXPECT_TRUE(intern_types(m, registry).ok());
 }
 
 }  // namespace
