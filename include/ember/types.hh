@@ -150,22 +150,19 @@ class ValType {
   static constexpr uint32_t kNullable = 1u << 8, kConcrete = 1u << 9, kIndexShift = 10;
   constexpr uint8_t code() const { return uint8_t(bits_); }
   constexpr explicit ValType(uint32_t bits) : bits_(bits) {}
-  friend struct ValTypeConstants;
   uint32_t bits_;
 };
 
-struct ValTypeConstants {
-  static constexpr ValType make(uint32_t b) { return ValType(b); }
-};
-inline constexpr ValType ValType::I32 = ValTypeConstants::make(0x7F);
-inline constexpr ValType ValType::I64 = ValTypeConstants::make(0x7E);
-inline constexpr ValType ValType::F32 = ValTypeConstants::make(0x7D);
-inline constexpr ValType ValType::F64 = ValTypeConstants::make(0x7C);
-inline constexpr ValType ValType::V128 = ValTypeConstants::make(0x7B);
+// (A static member's initializer may use the private constructor.)
+inline constexpr ValType ValType::I32 = ValType(0x7F);
+inline constexpr ValType ValType::I64 = ValType(0x7E);
+inline constexpr ValType ValType::F32 = ValType(0x7D);
+inline constexpr ValType ValType::F64 = ValType(0x7C);
+inline constexpr ValType ValType::V128 = ValType(0x7B);
 inline constexpr ValType ValType::FuncRef = ValType::ref(HeapKind::Func, true);
 inline constexpr ValType ValType::ExternRef = ValType::ref(HeapKind::Extern, true);
 inline constexpr ValType ValType::ExnRef = ValType::ref(HeapKind::Exn, true);
-inline constexpr ValType ValType::Bottom = ValTypeConstants::make(0);
+inline constexpr ValType ValType::Bottom = ValType(0);
 
 inline bool is_ref(ValType t) {
   return t.is_ref();

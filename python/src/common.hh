@@ -203,8 +203,6 @@ void store_set_wasi(PyStore& s, nb::handle wasi);
 
 // Python value → slot(s) for type `t`; TypeError when it does not convert.
 void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out);
-// to_slot without the check of a reference against a narrower type.
-void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out);
 // Slot(s) of type `t` → a new Python value (null refs → None).
 nb::object from_slot(PyStore& s, ValType t, const uint64_t* in);
 // The Python `Val` for a slot (used where wasmtime returns `Val`).

@@ -126,12 +126,8 @@ int64_t py_code(ValType t) {
   return int64_t(t.bits()) | (int64_t(1) << 32);
 }
 
-void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
-  to_slot_unchecked(s, t, v, out);
-  check_ref(s, t, out);
-}
-
-void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
+// to_slot without the check of a reference against a narrower type.
+static void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
   nb::object inner;  // keeps a Val's payload alive while `v` points at it
   if (is_val(v)) {
     int64_t code = nb::cast<int64_t>(v.attr("_code"));
@@ -186,6 +182,11 @@ void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
     case ValKind::Bottom: break;
   }
   raise_type("unsupported value type");
+}
+
+void to_slot(PyStore& s, ValType t, nb::handle v, uint64_t* out) {
+  to_slot_unchecked(s, t, v, out);
+  check_ref(s, t, out);
 }
 
 Val to_val(PyStore& s, ValType t, nb::handle v) {

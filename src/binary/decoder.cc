@@ -50,6 +50,7 @@ class Decoder {
   Status sub_type(Reader& r, uint32_t group_begin, uint32_t group_size);
   void resolve_group_kinds(uint32_t begin);
   Expected<FieldType> field_type(Reader& r);
+  Status val_types(Reader& r, std::vector<ValType>* out);
   Status import_section(Reader& r);
   Status function_section(Reader& r);
   Status table_section(Reader& r);
@@ -224,8 +225,8 @@ Expected<GlobalType> Decoder::global_type(Reader& r) {
 
 // The type section: recursion groups (0x4E) of subtypes (0x50 `sub`, 0x4F
 // `sub final`, with at most one supertype) of composite types; a bare
-// composite type is a final group of one. Function types only: struct and
-// array types come with GC (ir/pending.def).
+// composite type is a final group of one. Composite types: functions,
+// structs and arrays (whose objects come with GC).
 Status Decoder::type_section(Reader& r) {
   EMBER_ASSIGN(uint32_t n, count(r, 2));  // the smallest entry: `(struct)`
   m_->types.reserve(n);
@@ -234,8 +235,7 @@ Status Decoder::type_section(Reader& r) {
     uint32_t group = 1;
     if (!r.at_end() && *r.pos() == 0x4E) {
       r.skip(1);
-      if (!features_.has(Feature::Gc))
-        return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+      if (!features_.has(Feature::Gc)) return not_enabled(Feature::Gc, at);
       EMBER_ASSIGN(group, count(r, 1));
     }
     const uint32_t begin = uint32_t(m_->types.size());
@@ -254,6 +254,17 @@ void Decoder::resolve_group_kinds(uint32_t begin) {
       for (ValType& t : *ts) t = with_def_kind(t, *m_);
     for (FieldType& f : m_->type_decls[i].fields) f.type = with_def_kind(f.type, *m_);
   }
+}
+
+// A vector of value types (a signature's parameters or results).
+Status Decoder::val_types(Reader& r, std::vector<ValType>* out) {
+  EMBER_ASSIGN(uint32_t n, count(r));
+  out->reserve(n);
+  for (uint32_t k = 0; k < n; k++) {
+    EMBER_ASSIGN(ValType t, val_type(r));
+    out->push_back(t);
+  }
+  return Status::Ok();
 }
 
 // A struct field or array element: a value type or i8/i16, then mutability.
@@ -279,8 +290,7 @@ Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
   d.group_begin = group_begin;
   d.group_size = group_size;
   if (form == 0x50 || form == 0x4F) {
-    if (!features_.has(Feature::Gc))
-      return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+    if (!features_.has(Feature::Gc)) return not_enabled(Feature::Gc, at);
     d.final = form == 0x4F;
     EMBER_ASSIGN(uint32_t nsup, r.u32());
     if (nsup > 1) return r.fail_at("multiple supertypes", at);
@@ -292,8 +302,7 @@ Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
     EMBER_ASSIGN(form, r.u8());
   }
   if (form == 0x5F || form == 0x5E) {
-    if (!features_.has(Feature::Gc))
-      return Error(ErrorKind::Invalid, "gc support is not enabled", at);
+    if (!features_.has(Feature::Gc)) return not_enabled(Feature::Gc, at);
     d.kind = form == 0x5F ? CompKind::Struct : CompKind::Array;
     uint32_t n = 1;
     if (d.kind == CompKind::Struct) {
@@ -312,18 +321,8 @@ Status Decoder::sub_type(Reader& r, uint32_t group_begin, uint32_t group_size) {
     return r.fail_at("integer representation too long", at);
   }
   FuncType ft;
-  EMBER_ASSIGN(uint32_t np, count(r));
-  ft.params.reserve(np);
-  for (uint32_t k = 0; k < np; k++) {
-    EMBER_ASSIGN(ValType t, val_type(r));
-    ft.params.push_back(t);
-  }
-  EMBER_ASSIGN(uint32_t nr, count(r));
-  ft.results.reserve(nr);
-  for (uint32_t k = 0; k < nr; k++) {
-    EMBER_ASSIGN(ValType t, val_type(r));
-    ft.results.push_back(t);
-  }
+  EMBER_TRY(val_types(r, &ft.params));
+  EMBER_TRY(val_types(r, &ft.results));
   m_->types.push_back(std::move(ft));
   m_->type_decls.push_back(d);
   return Status::Ok();

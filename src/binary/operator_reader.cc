@@ -11,22 +11,28 @@ Error pending_error(const PendingConstruct& p, const FeatureSet& features, uint6
 }
 }  // namespace
 
+Error not_enabled(Feature f, uint64_t at) {
+  return Error(ErrorKind::Invalid, std::string(proposal_name(f)) + " support is not enabled", at);
+}
+
 std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at) {
   if (!t.is_ref()) return std::nullopt;
-  Feature need = Feature::ReferenceTypes;
-  switch (t.heap()) {
-    case HeapKind::Func:
-    case HeapKind::Extern: break;
-    case HeapKind::Exn:
-    case HeapKind::NoExn: need = Feature::Exceptions; break;
-    default: need = Feature::Gc; break;
-  }
-  if (need == Feature::ReferenceTypes && (t.has_index() || !t.nullable()))
+  Feature need;
+  if (t.has_index()) {
     need = Feature::FunctionReferences;
-  if (t.has_index()) need = Feature::FunctionReferences;
+  } else {
+    switch (t.heap()) {
+      case HeapKind::Func:
+      case HeapKind::Extern:
+        need = t.nullable() ? Feature::ReferenceTypes : Feature::FunctionReferences;
+        break;
+      case HeapKind::Exn:
+      case HeapKind::NoExn: need = Feature::Exceptions; break;
+      default: need = Feature::Gc; break;
+    }
+  }
   if (features.has(need)) return std::nullopt;
-  return Error(ErrorKind::Invalid, std::string(proposal_name(need)) + " support is not enabled",
-               at);
+  return not_enabled(need, at);
 }
 
 ValType with_def_kind(ValType t, const ModuleData& m) {
@@ -58,9 +64,7 @@ Expected<ValType> read_val_type(Reader& r, const FeatureSet& features, const Mod
   EMBER_ASSIGN(uint8_t b, r.u8());
   if (b == 0x63 || b == 0x64) {
     if (!features.has(Feature::FunctionReferences))
-      return Error(
-          ErrorKind::Invalid,
-          std::string(proposal_name(Feature::FunctionReferences)) + " support is not enabled", at);
+      return not_enabled(Feature::FunctionReferences, at);
     return read_heap_type(r, features, m, b == 0x63);
   }
   ValType t;

@@ -81,6 +81,8 @@ struct Instr {
 // off, Unsupported "not supported yet" when on); any other byte is Malformed
 // `malformed`.
 Error type_byte_error(uint8_t b, const FeatureSet& features, uint64_t at, const char* malformed);
+// Invalid "<proposal> support is not enabled" (wasmtime's wording).
+Error not_enabled(Feature f, uint64_t at);
 // A value type whose proposal is off: Invalid "<proposal> support is not
 // enabled" (exnref without exceptions); nullopt when the type is allowed.
 std::optional<Error> val_type_gate(ValType t, const FeatureSet& features, uint64_t at);

@@ -516,9 +516,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
           if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         }
         // Reference moves between tables and segments go to a supertype.
-        auto below = [&](ValType a, ValType b) {
-          return val_subtype(m.canonical(a), m.canonical(b), types);
-        };
+        auto below = [&](ValType a, ValType b) { return m.subtype(a, b, types); };
         if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) &&
             m.tables[x[1]].elem.kind() != ValKind::FuncRef)
           return corrupt("call_indirect through a non-funcref table", fi, pc);

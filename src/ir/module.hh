@@ -151,6 +151,10 @@ struct ModuleData {
   ValType canonical(ValType t) const {
     return t.has_index() ? t.with_index(type_ids[t.index()]) : t;
   }
+  // `a <: b` for types of this module (concrete heap types in range).
+  bool subtype(ValType a, ValType b, const TypeRegistry& r) const {
+    return a == b || val_subtype(canonical(a), canonical(b), r);
+  }
   std::shared_ptr<const CompiledCode> code;
   const rt::Tier* tier = nullptr;  // set with `code`: how the runtime runs it
 

@@ -9,9 +9,10 @@ void put_u32(std::string& key, uint32_t v) {
   for (int i = 0; i < 4; ++i) key.push_back(char(v >> (8 * i)));
 }
 
-// A reference inside the group is marked and counted from the group's start;
-// any other heap type is kept with its canonical id. The marker byte keeps
-// the two apart, so the key is injective.
+// A group's key. A reference inside the group is marked and counted from the
+// group's start; any other heap type is kept with its canonical id. Every
+// value type starts with a marker byte ('v', or its heap kind's byte for a
+// concrete one), so the key is injective.
 struct GroupKeyWriter {
   std::string key;
   uint32_t group_begin, group_end;
@@ -19,16 +20,9 @@ struct GroupKeyWriter {
   bool indices_are_ids;  // canonical ids already (intern), not type indices
 
   void ref(uint32_t index) {
-    if (indices_are_ids) {
-      key.push_back('c');
-      put_u32(key, index);
-    } else if (index >= group_begin && index < group_end) {
-      key.push_back('r');
-      put_u32(key, index - group_begin);
-    } else {
-      key.push_back('c');
-      put_u32(key, ids[index]);
-    }
+    const bool inside = !indices_are_ids && index >= group_begin && index < group_end;
+    key.push_back(inside ? 'r' : 'c');
+    put_u32(key, inside ? index - group_begin : indices_are_ids ? index : ids[index]);
   }
   void val(ValType t) {
     if (!t.has_index()) {
@@ -39,84 +33,73 @@ struct GroupKeyWriter {
     put_u32(key, t.with_index(0).bits());
     ref(t.index());
   }
-  void sub(const SubType& s) {
-    key.push_back(s.final ? 'F' : 'O');
-    if (s.super) ref(*s.super);
+  void type(const FuncType& f, const TypeDecl& d) {
+    key.push_back(d.final ? 'F' : 'O');
+    if (d.super) ref(*d.super);
     else key.push_back('-');
-    key.push_back(char('0' + int(s.kind)));
-    if (s.kind != CompKind::Func) {
-      put_u32(key, uint32_t(s.fields.size()));
-      for (const FieldType& f : s.fields) {
-        key.push_back(char(f.packed));
-        key.push_back(f.mut ? 'm' : 'c');
-        val(f.type);
-      }
-      return;
+    key.push_back(char('0' + int(d.kind)));
+    put_u32(key, uint32_t(d.fields.size()));
+    for (const FieldType& x : d.fields) {
+      key.push_back(char(x.packed));
+      key.push_back(x.mut ? 'm' : 'c');
+      val(x.type);
     }
-    put_u32(key, uint32_t(s.func.params.size()));
-    for (ValType t : s.func.params) val(t);
-    put_u32(key, uint32_t(s.func.results.size()));
-    for (ValType t : s.func.results) val(t);
+    put_u32(key, uint32_t(f.params.size()));
+    for (ValType t : f.params) val(t);
+    put_u32(key, uint32_t(f.results.size()));
+    for (ValType t : f.results) val(t);
   }
 };
 
 }  // namespace
 
-FuncType canonical(const FuncType& f, std::span<const uint32_t> ids) {
-  FuncType out;
-  out.params.reserve(f.params.size());
-  out.results.reserve(f.results.size());
-  for (ValType t : f.params) out.params.push_back(canonical(t, ids));
-  for (ValType t : f.results) out.results.push_back(canonical(t, ids));
-  return out;
-}
-
-uint32_t TypeRegistry::intern_group(std::span<const SubType> group, uint32_t group_begin,
-                                    std::span<const uint32_t> ids) {
-  const uint32_t n = uint32_t(group.size());
-  GroupKeyWriter w{{}, group_begin, group_begin + n, ids, false};
-  put_u32(w.key, n);
-  for (const SubType& s : group) w.sub(s);
+template <class ToId>
+uint32_t TypeRegistry::find_or_add(std::string key, std::span<const FuncType> funcs,
+                                   std::span<const TypeDecl> decls, ToId to_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = groups_.find(w.key);
+  auto it = groups_.find(key);
   if (it != groups_.end()) return it->second;
-  if (n > capacity_ - types_.size()) return kFull;
+  if (funcs.size() > capacity_ - types_.size()) return kFull;
   const uint32_t first = uint32_t(types_.size());
-  // Indices inside the group map to the ids about to be assigned.
-  auto to_id = [&](uint32_t index) {
-    return index >= group_begin ? first + (index - group_begin) : ids[index];
-  };
-  auto canon = [&](ValType t) { return t.has_index() ? t.with_index(to_id(t.index())) : t; };
-  for (const SubType& s : group) {
+  auto canon = [&](ValType t) { return t.has_index() ? t.with_index(to_id(first, t.index())) : t; };
+  for (size_t k = 0; k < funcs.size(); k++) {
+    const TypeDecl& d = decls[k];
     Entry e;
-    for (ValType t : s.func.params) e.canonical.params.push_back(canon(t));
-    for (ValType t : s.func.results) e.canonical.results.push_back(canon(t));
-    for (FieldType f : s.fields) {
+    for (ValType t : funcs[k].params) e.canonical.params.push_back(canon(t));
+    for (ValType t : funcs[k].results) e.canonical.results.push_back(canon(t));
+    for (FieldType f : d.fields) {
       f.type = canon(f.type);
       e.fields.push_back(f);
     }
-    e.super = s.super ? to_id(*s.super) : UINT32_MAX;
-    e.final = s.final;
-    e.kind = s.kind;
+    e.super = d.super ? to_id(first, *d.super) : UINT32_MAX;
+    e.final = d.final;
+    e.kind = d.kind;
     types_.push_back(std::move(e));
   }
-  groups_.emplace(std::move(w.key), first);
+  groups_.emplace(std::move(key), first);
   return first;
 }
 
+uint32_t TypeRegistry::intern_group(std::span<const FuncType> funcs,
+                                    std::span<const TypeDecl> decls, uint32_t group_begin,
+                                    std::span<const uint32_t> ids) {
+  const uint32_t n = uint32_t(funcs.size());
+  GroupKeyWriter w{{}, group_begin, group_begin + n, ids, false};
+  put_u32(w.key, n);
+  for (uint32_t k = 0; k < n; k++) w.type(funcs[k], decls[k]);
+  // Indices inside the group map to the ids about to be assigned.
+  return find_or_add(std::move(w.key), funcs, decls, [&](uint32_t first, uint32_t index) {
+    return index >= group_begin ? first + (index - group_begin) : ids[index];
+  });
+}
+
 uint32_t TypeRegistry::intern(const FuncType& t) {
-  SubType s{t, std::nullopt, true, CompKind::Func, {}};
+  const TypeDecl final_func;
   GroupKeyWriter w{{}, 0, 0, {}, true};
   put_u32(w.key, 1);
-  w.sub(s);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = groups_.find(w.key);
-  if (it != groups_.end()) return it->second;
-  if (types_.size() >= capacity_) return kFull;
-  const uint32_t id = uint32_t(types_.size());
-  types_.push_back(Entry{std::move(s.func), UINT32_MAX, true, CompKind::Func, {}});
-  groups_.emplace(std::move(w.key), id);
-  return id;
+  w.type(t, final_func);
+  return find_or_add(std::move(w.key), std::span(&t, 1), std::span(&final_func, 1),
+                     [](uint32_t, uint32_t id) { return id; });
 }
 
 FuncType TypeRegistry::get(uint32_t id) const {
@@ -144,17 +127,6 @@ bool TypeRegistry::is_subtype(uint32_t sub, uint32_t super) const {
     if (sub == super) return true;
   }
   return false;
-}
-
-std::optional<uint32_t> TypeRegistry::super_of(uint32_t id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (id >= types_.size() || types_[id].super == UINT32_MAX) return std::nullopt;
-  return types_[id].super;
-}
-
-bool TypeRegistry::is_final(uint32_t id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return id >= types_.size() || types_[id].final;
 }
 
 size_t TypeRegistry::size() const {

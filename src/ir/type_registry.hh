@@ -54,21 +54,13 @@ inline HeapKind comp_heap(CompKind k) {
                                  : HeapKind::Array;
 }
 
-// One type definition of a recursion group, as a module declares it.
-struct SubType {
-  FuncType func;                  // CompKind::Func
+// How a module declares each of its types (besides a function type's
+// signature, which ModuleData::types holds; empty for struct and array
+// types): its recursion group, declared supertype and composite kind.
+struct TypeDecl {
   std::optional<uint32_t> super;  // declared supertype (a type index), if any
   bool final = true;              // `(type (func ...))` is final
-  CompKind kind = CompKind::Func;
-  std::vector<FieldType> fields;  // Struct, Array
-};
-
-// Where each defined type of a module sits: its group and declaration. A
-// struct or array type's entry of ModuleData::types is empty.
-struct TypeDecl {
-  std::optional<uint32_t> super;
-  bool final = true;
-  uint32_t group_begin = 0;  // index of the first type of its recursion group
+  uint32_t group_begin = 0;       // index of the first type of its recursion group
   uint32_t group_size = 1;
   CompKind kind = CompKind::Func;
   std::vector<FieldType> fields;  // Struct, Array
@@ -84,14 +76,16 @@ class TypeRegistry {
   // tests of the full registry.
   explicit TypeRegistry(uint32_t capacity = ValType::kMaxIndex + 1) : capacity_(capacity) {}
 
-  // Interns one recursion group. Its concrete heap types are type indices of
-  // the module: below `group_begin` they refer to earlier types, whose
-  // canonical ids `ids` holds (ids.size() == group_begin); inside the group
-  // they count from the module's start too. The caller has checked every
-  // index and supertype (validate_type_section). Returns the first id, or
-  // kFull if the group's types do not fit any more.
-  uint32_t intern_group(std::span<const SubType> group, uint32_t group_begin,
-                        std::span<const uint32_t> ids);
+  // Interns one recursion group: the signatures and declarations of the
+  // module's types group_begin.. (funcs.size() == decls.size()). Its
+  // concrete heap types and supertypes are type indices of the module:
+  // below `group_begin` they refer to earlier types, whose canonical ids
+  // `ids` holds (ids.size() == group_begin); inside the group they count
+  // from the module's start too. The caller has checked every index
+  // (intern_types). Returns the first id, or kFull if the group's types do
+  // not fit any more.
+  uint32_t intern_group(std::span<const FuncType> funcs, std::span<const TypeDecl> decls,
+                        uint32_t group_begin, std::span<const uint32_t> ids);
   // A final function type with no supertype whose concrete heap types are
   // canonical ids already (host functions, tags made through the API);
   // kFull if it is new and the registry is full.
@@ -104,8 +98,6 @@ class TypeRegistry {
   std::vector<FieldType> fields(uint32_t id) const;  // canonical, Struct / Array
   // True if type `sub` is `super` or declares it, directly or further up.
   bool is_subtype(uint32_t sub, uint32_t super) const;
-  std::optional<uint32_t> super_of(uint32_t id) const;
-  bool is_final(uint32_t id) const;
   size_t size() const;
 
  private:
@@ -116,6 +108,12 @@ class TypeRegistry {
     CompKind kind = CompKind::Func;
     std::vector<FieldType> fields;
   };
+  // The id of the group whose key is `key`, else the first of `funcs`'
+  // types appended, their heap types mapped to ids by `to_id(first, x)`.
+  template <class ToId>
+  uint32_t find_or_add(std::string key, std::span<const FuncType> funcs,
+                       std::span<const TypeDecl> decls, ToId to_id);
+
   const uint32_t capacity_;
   mutable std::mutex mu_;
   std::vector<Entry> types_;
@@ -134,12 +132,5 @@ bool func_subtype(const FuncType& a, const FuncType& b, const TypeRegistry& r);
 // super's (immutable ones covariant, mutable ones the same), or an array
 // whose element matches that way.
 bool declared_subtype_ok(uint32_t sub, uint32_t super, const TypeRegistry& r);
-
-// `t` with its concrete heap type (a type index of a module) rewritten to
-// the canonical id `ids[index]`. The index must be in range.
-inline ValType canonical(ValType t, std::span<const uint32_t> ids) {
-  return t.has_index() ? t.with_index(ids[t.index()]) : t;
-}
-FuncType canonical(const FuncType& f, std::span<const uint32_t> ids);
 
 }  // namespace ember

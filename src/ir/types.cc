@@ -4,6 +4,8 @@
 #include <array>
 #include <unordered_map>
 
+#include "support/leb128.hh"
+
 namespace ember {
 
 namespace {
@@ -268,16 +270,7 @@ void put_heap_type(std::vector<uint8_t>& out, ValType t) {
     out.push_back(uint8_t(t.heap()));
     return;
   }
-  uint64_t v = t.index();  // signed LEB128 of a non-negative value
-  for (;;) {
-    uint8_t b = v & 0x7F;
-    v >>= 7;
-    if (v == 0 && !(b & 0x40)) {
-      out.push_back(b);
-      return;
-    }
-    out.push_back(b | 0x80);
-  }
+  put_sleb(out, int64_t(t.index()));  // s33
 }
 
 bool ValType::from_bits(uint32_t b, ValType* out) {

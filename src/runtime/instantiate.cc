@@ -163,8 +163,7 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.memory_imaged = platform::vm_map_image(mem->base, image->size, image->fd);
   }
   for (size_t i = m.num_imported_tags; i < m.tags.size(); i++) {
-    TagInst* tag = create_tag(s, m.canonical_types[m.tags[i]]);
-    tag->type_id = m.type_ids[m.tags[i]];  // its recursion group's, not a lone type's
+    TagInst* tag = create_tag(s, m.canonical_types[m.tags[i]], m.type_ids[m.tags[i]]);
     tag->owner = &inst;
     tag->index = uint32_t(i);
     inst.tags.push_back(tag);

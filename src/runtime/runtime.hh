@@ -58,9 +58,10 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t);
 Expected<TableInst*> create_table(StoreData& s, const TableType& t, void* init);
 // A global holding `value` (two slots are read only for v128).
 GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value);
-// A tag of type `t` (a function type without results), distinct from every
-// other tag; its canonical type id is interned in the engine.
-TagInst* create_tag(StoreData& s, const FuncType& t);
+// A tag of canonical type `t` (a function type without results), distinct
+// from every other tag. `type_id` is its canonical id when known (a
+// module's tag: its recursion group's); else `t` is interned in the engine.
+TagInst* create_tag(StoreData& s, const FuncType& t, uint32_t type_id = TypeRegistry::kFull);
 // A host function; its canonical type id is interned in the engine.
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn);
 // A fresh externref object.

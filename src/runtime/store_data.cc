@@ -184,10 +184,10 @@ GlobalInst* create_global(StoreData& s, const GlobalType& t, const Slot* value) 
   return &g;
 }
 
-TagInst* create_tag(StoreData& s, const FuncType& t) {
+TagInst* create_tag(StoreData& s, const FuncType& t, uint32_t type_id) {
   TagInst& tag = s.tags.emplace_back();
   tag.type = t;
-  tag.type_id = s.engine->types.intern(t);
+  tag.type_id = type_id != TypeRegistry::kFull ? type_id : s.engine->types.intern(t);
   return &tag;
 }
 

@@ -1,6 +1,7 @@
 // WAT module fields -> binary sections (pass 1 and pass 2); see wat_parser.hh.
 #include <algorithm>
 #include <bit>
+#include <unordered_set>
 
 #include "text/literals.hh"
 #include "text/wat.hh"
@@ -276,18 +277,17 @@ Expected<uint32_t> WatParser::resolve_typeuse(const TypeUse& tu) {
     }
     return *tu.index;
   }
-  // The first plain definition (final, no supertype, not in a recursion
-  // group) of the same signature, else a new one.
+  // The first plain definition (a final function type with no supertype,
+  // alone in its recursion group, `(rec (type ...))` or not) of the same
+  // signature, else a new one.
   for (size_t i = 0; i < types_.size(); i++) {
     const TypeDecl& d = type_decls_[i];
-    if (d.kind == CompKind::Func && types_[i] == tu.sig && d.group_size == 1 && d.final &&
-        !d.super && !type_in_rec_[i])
+    if (d.kind == CompKind::Func && types_[i] == tu.sig && d.group_size == 1 && d.final && !d.super)
       return uint32_t(i);
   }
   types_.push_back(tu.sig);
   type_decls_.push_back(
       TypeDecl{std::nullopt, true, uint32_t(types_.size() - 1), 1, CompKind::Func, {}});
-  type_in_rec_.push_back(false);
   return uint32_t(types_.size() - 1);
 }
 
@@ -429,16 +429,17 @@ Status WatParser::scan_field() {
   const std::string_view k = kw.text;
   if (k == "type") {
     EMBER_TRY(define(type_sp_, "type"));
-    type_fields_.push_back(start);
+    type_fields_.push_back({start, std::nullopt});
   } else if (k == "rec") {
-    while (at_lparen_kw("type")) {
+    uint32_t n = 0;
+    for (; at_lparen_kw("type"); n++) {
       const size_t at = pos_;
       pos_ += 2;
       EMBER_TRY(define(type_sp_, "type"));
       pos_ = at;
       EMBER_TRY(skip_sexpr());
     }
-    type_fields_.push_back(start);
+    type_fields_.push_back({start, n});
   } else if (k == "import") {
     EMBER_TRY(parse_name());
     EMBER_TRY(parse_name());
@@ -476,28 +477,15 @@ Status WatParser::scan_field() {
 
 Status WatParser::parse_type_fields() {
   const size_t saved = pos_;
-  for (size_t start : type_fields_) {
-    pos_ = start + 1;
+  for (const TypeField& f : type_fields_) {
+    pos_ = f.start;
     const uint32_t begin = uint32_t(types_.size());
-    if (at_keyword("type")) {
-      pos_ = start;
-      EMBER_TRY(parse_type_def(begin, 1, false));
+    if (!f.rec) {
+      EMBER_TRY(parse_type_def(begin, 1));
       continue;
     }
-    next();  // rec
-    uint32_t n = 0;
-    for (size_t p = pos_; tl_.toks[p].kind == Tok::LParen;) {
-      const size_t keep = pos_;
-      pos_ = p;
-      EMBER_TRY(skip_sexpr());
-      p = pos_;
-      pos_ = keep;
-      n++;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-      if (!at_lparen_kw("type")) return error("unexpected token");
-      EMBER_TRY(parse_type_def(begin, n, true));
-    }
+    pos_ += 2;  // (rec
+    for (uint32_t i = 0; i < *f.rec; i++) EMBER_TRY(parse_type_def(begin, *f.rec));
     EMBER_TRY(expect(Tok::RParen));
   }
   pos_ = saved;
@@ -505,7 +493,7 @@ Status WatParser::parse_type_fields() {
 }
 
 // `(type $id? subtype)`, subtype = `(sub final? $super? comptype)` | comptype.
-Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool in_rec) {
+Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size) {
   pos_ += 2;  // (type
   if (at(Tok::Id)) next();
   TypeDecl d;
@@ -531,19 +519,8 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool
     if (d.kind == CompKind::Array) {
       EMBER_ASSIGN(FieldType f, parse_field_type());
       d.fields.push_back(f);
-    }
-    // `(field $name fieldtype)` or `(field fieldtype*)`; names are unique.
-    std::unordered_map<std::string_view, bool> names;
-    while (d.kind == CompKind::Struct && at_lparen_kw("field")) {
-      pos_ += 2;
-      const bool named = at(Tok::Id);
-      if (named && !names.emplace(next().text, true).second) return error("duplicate field");
-      while (!at(Tok::RParen)) {
-        EMBER_ASSIGN(FieldType f, parse_field_type());
-        d.fields.push_back(f);
-        if (named) break;
-      }
-      EMBER_TRY(expect(Tok::RParen));
+    } else {
+      EMBER_TRY(parse_struct_fields(&d.fields));
     }
   } else {
     EMBER_TRY(expect_lparen_kw("func"));
@@ -554,7 +531,24 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size, bool
   EMBER_TRY(expect(Tok::RParen));  // nothing may follow the type
   types_.push_back(std::move(ft));
   type_decls_.push_back(d);
-  type_in_rec_.push_back(in_rec);
+  return Status::Ok();
+}
+
+// `(field $name fieldtype)` or `(field fieldtype*)`, repeated; names are
+// unique within the struct.
+Status WatParser::parse_struct_fields(std::vector<FieldType>* out) {
+  std::unordered_set<std::string_view> names;
+  while (at_lparen_kw("field")) {
+    pos_ += 2;
+    const bool named = at(Tok::Id);
+    if (named && !names.insert(next().text).second) return error("duplicate field");
+    while (!at(Tok::RParen)) {
+      EMBER_ASSIGN(FieldType f, parse_field_type());
+      out->push_back(f);
+      if (named) break;
+    }
+    EMBER_TRY(expect(Tok::RParen));
+  }
   return Status::Ok();
 }
 

@@ -96,8 +96,9 @@ class WatParser {
   // The type section: every `(type ...)` and `(rec ...)` field, parsed after
   // pass 1 has named all types (a definition may refer to later ones).
   Status parse_type_fields();
-  Status parse_type_def(uint32_t group_begin, uint32_t group_size, bool in_rec);
+  Status parse_type_def(uint32_t group_begin, uint32_t group_size);
   Expected<FieldType> parse_field_type();
+  Status parse_struct_fields(std::vector<FieldType>* out);
   Status parse_try_table(Buf& out, bool folded);
   Status parse_try(Buf& out, bool folded);
   Status close_block(Buf& out, size_t slot, bool folded);
@@ -200,9 +201,13 @@ class WatParser {
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, tag_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
   std::vector<TypeDecl> type_decls_;  // one per types_ entry
-  std::vector<bool> type_in_rec_;     // per types_ entry: declared inside (rec ...)
-  std::vector<size_t> type_fields_;   // token positions of the type and rec fields
-  const char* first_def_ = nullptr;   // first non-import definition kind (pass 1)
+  // The type and rec fields: token position, and for a rec its type count.
+  struct TypeField {
+    size_t start;
+    std::optional<uint32_t> rec;
+  };
+  std::vector<TypeField> type_fields_;
+  const char* first_def_ = nullptr;  // first non-import definition kind (pass 1)
   FuncCtx* fn_ = nullptr;
   std::vector<std::optional<std::string_view>> labels_;  // back() = innermost
   uint32_t depth_ = 0;                                   // current instruction nesting

@@ -154,7 +154,7 @@ void WatParser::emit_section(uint8_t id, Buf& out) const {
         const TypeDecl& d = type_decls_[i];
         if (d.group_begin == i) {
           entries++;
-          if (d.group_size != 1 || type_in_rec_[i]) {
+          if (d.group_size != 1) {  // a group of one is written as its type
             b.push_back(0x4E);
             put_uleb(b, d.group_size);
           }

@@ -80,11 +80,7 @@ class FuncValidator {
       return invalid("type mismatch: type " + std::to_string(t) + " is not a function type");
     return Status::Ok();
   }
-  bool matches(ValType a, ValType b) const {
-    if (a == b || a.is_bottom()) return true;
-    if (!a.is_ref() || !b.is_ref()) return false;
-    return val_subtype(canonical(a, m_.type_ids), canonical(b, m_.type_ids), *cx_.types);
-  }
+  bool matches(ValType a, ValType b) const { return m_.subtype(a, b, *cx_.types); }
   bool all_match(const std::vector<ValType>& as, const std::vector<ValType>& bs) const {
     if (as.size() != bs.size()) return false;
     for (size_t i = 0; i < as.size(); i++)

@@ -106,10 +106,6 @@ Status check_type_refs(const ModuleData& m) {
   return Status::Ok();
 }
 
-bool subtype(const ModuleData& m, const TypeRegistry& r, ValType a, ValType b) {
-  return a == b || val_subtype(canonical(a, m.type_ids), canonical(b, m.type_ids), r);
-}
-
 Status check_module(const ModuleData& m, const FeatureSet& f, const TypeRegistry& r, bool full) {
   // Stating a page size at all, even the default one, needs the proposal
   // (wasmtime's message).
@@ -195,7 +191,7 @@ Status check_module(const ModuleData& m, const FeatureSet& f, const TypeRegistry
     if (s.mode == SegmentMode::Active) {
       if (s.table >= m.tables.size()) return invalid("unknown table", s.offset_in_binary);
       const TableType& tt = m.tables[s.table];
-      if (!subtype(m, r, s.type, tt.elem)) return invalid("type mismatch", s.offset_in_binary);
+      if (!m.subtype(s.type, tt.elem, r)) return invalid("type mismatch", s.offset_in_binary);
       EMBER_TRY(validate_const_expr(m, s.offset, tt.limits.is64 ? ValType::I64 : ValType::I32, f, r,
                                     all_globals));
     }
@@ -256,15 +252,11 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
     if (d.group_begin > i || d.group_begin + d.group_size <= i || d.group_begin + d.group_size > n)
       return invalid("malformed recursion group");
   }
-  std::vector<SubType> group;
   for (size_t i = 0; i < n;) {
     const TypeDecl& d = m.type_decls[i];
-    group.clear();
-    for (uint32_t k = 0; k < d.group_size; k++) {
-      const TypeDecl& dk = m.type_decls[i + k];
-      group.push_back(SubType{m.types[i + k], dk.super, dk.final, dk.kind, dk.fields});
-    }
-    const uint32_t first = r.intern_group(group, uint32_t(i), m.type_ids);
+    const uint32_t first =
+        r.intern_group(std::span(m.types).subspan(i, d.group_size),
+                       std::span(m.type_decls).subspan(i, d.group_size), uint32_t(i), m.type_ids);
     if (first == TypeRegistry::kFull)
       return Error(ErrorKind::Exhaustion,
                    "too many distinct types in this engine (its type registry is full)");
@@ -337,7 +329,7 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
       }
     }
   }
-  if (st.size() != 1 || !subtype(m, r, st[0], expected)) return err("type mismatch");
+  if (st.size() != 1 || !m.subtype(st[0], expected, r)) return err("type mismatch");
   return Status::Ok();
 }
 

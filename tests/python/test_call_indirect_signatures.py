@@ -5,7 +5,7 @@ two signatures are the same, and agrees with the `wasmtime` package pair by
 pair. A wrongly accepted pair lets a module reinterpret an f64 as a
 reference, so this is a sandbox check, not a nicety."""
 import itertools
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import pytest
 
@@ -29,18 +29,23 @@ def signatures(max_values: int) -> List[Sig]:
     return out
 
 
-def module_text(sigs: List[Sig]) -> str:
+def module_text(sigs: List[Sig], zero: Dict[str, str] = ZERO,
+                declare: Callable[[int, str], str] = lambda i, body: body,
+                prelude: Sequence[str] = ()) -> str:
     """Function i has signature i and sits at table index i; export `c{j}`
-    calls table[i] (its parameter) as signature j and drops the results."""
-    lines = ["(module"]
+    calls table[i] (its parameter) as signature j and drops the results.
+    `declare(i, "(func ...)")` is type i's declaration; `prelude` comes
+    first (its types before the signatures')."""
+    lines = ["(module", *prelude]
     for i, (params, results) in enumerate(sigs):
-        lines.append(f"  (type $t{i} (func (param {' '.join(params)}) (result {' '.join(results)})))")
+        body = f"(func (param {' '.join(params)}) (result {' '.join(results)}))"
+        lines.append(f"  (type $t{i} {declare(i, body)})")
     lines.append(f"  (table {len(sigs)} funcref)")
     lines.append(f"  (elem (i32.const 0) {' '.join(f'$f{i}' for i in range(len(sigs)))})")
     for i, (_, results) in enumerate(sigs):
-        lines.append(f"  (func $f{i} (type $t{i}) {' '.join(ZERO[r] for r in results)})")
+        lines.append(f"  (func $f{i} (type $t{i}) {' '.join(zero[r] for r in results)})")
     for j, (params, results) in enumerate(sigs):
-        args = " ".join(ZERO[p] for p in params)
+        args = " ".join(zero[p] for p in params)
         drops = "(drop)" * len(results)
         lines.append(f"  (func (export \"c{j}\") (param i32)"
                      f" (call_indirect (type $t{j}) {args} (local.get 0)) {drops})")
@@ -156,25 +161,15 @@ def typed_types() -> List[Tuple[Sig, str]]:
 
 
 def typed_module_text(types: List[Tuple[Sig, str]]) -> str:
-    lines = ["(module", "  (type $x (func))", "  (func $xf (type $x))", "  (elem declare func $xf)"]
-    for i, ((params, results), decl) in enumerate(types):
-        body = f"(func (param {' '.join(params)}) (result {' '.join(results)}))"
+    def declare(i: int, body: str) -> str:
+        decl = types[i][1]
         if decl == "open":
-            body = f"(sub {body})"
-        elif decl.startswith("sub "):
-            body = f"(sub {int(decl[4:]) + 1} {body})"  # +1: $x is type 0
-        lines.append(f"  (type $t{i} {body})")
-    lines.append(f"  (table {len(types)} funcref)")
-    lines.append(f"  (elem (i32.const 0) {' '.join(f'$f{i}' for i in range(len(types)))})")
-    for i, ((_, results), _) in enumerate(types):
-        lines.append(f"  (func $f{i} (type $t{i}) {' '.join(REF_ZERO[r] for r in results)})")
-    for j, ((params, results), _) in enumerate(types):
-        args = " ".join(REF_ZERO[p] for p in params)
-        drops = "(drop)" * len(results)
-        lines.append(f"  (func (export \"c{j}\") (param i32)"
-                     f" (call_indirect (type $t{j}) {args} (local.get 0)) {drops})")
-    lines.append(")")
-    return "\n".join(lines)
+            return f"(sub {body})"
+        if decl.startswith("sub "):
+            return f"(sub $t{decl[4:]} {body})"
+        return body
+    prelude = ["  (type $x (func))", "  (func $xf (type $x))", "  (elem declare func $xf)"]
+    return module_text([sig for sig, _ in types], REF_ZERO, declare, prelude)
 
 
 TYPED = typed_types()
