@@ -309,10 +309,11 @@ enum class TrapCode : uint8_t {
   Interrupt = 12,
   OutOfFuel = 13,
   NullReference = 14,
-  HostError = 15,              // a host function failed; the embedder gets its exception
-  Exit = 16,                   // WASI proc_exit
-  Exception = 17,              // a wasm exception no handler caught (exceptions)
-  NullFunctionReference = 18,  // call_ref of a null reference (wasmtime: NullReference)
+  HostError = 15,                  // a host function failed; the embedder gets its exception
+  Exit = 16,                       // WASI proc_exit
+  Exception = 17,                  // a wasm exception no handler caught (exceptions)
+  NullFunctionReference = 18,      // call_ref of a null reference (wasmtime: NullReference)
+  AtomicWaitNonSharedMemory = 19,  // memory.atomic.wait on an unshared memory (threads)
   Count_
 };
 const char* trap_spec_message(TrapCode c);      // the spec testsuite's: "integer divide by zero"

@@ -97,11 +97,11 @@ Status OperatorReader::next(Instr* out) {
   EMBER_ASSIGN(uint8_t b, r_.u8());
   uint8_t prefix = 0;
   uint32_t code = b;
-  if (b == 0xFC || b == 0xFD) {
+  if (b == 0xFC || b == 0xFD || b == 0xFE) {
     prefix = b;
     EMBER_ASSIGN(code, r_.u32());
   }
-  if (b == 0xFB || b == 0xFE) {  // the GC and threads prefixes: pending as a whole
+  if (b == 0xFB) {  // the GC prefix: pending as a whole
     if (auto e = pending_op_error(b, 0, features_, out->offset)) return std::move(*e);
   }
   out->info = op_by_code(prefix, code);
@@ -143,6 +143,11 @@ Status OperatorReader::immediates(Instr* out) {
     }
     case ImmKind::Lane: {
       EMBER_ASSIGN(out->lane, r_.u8());
+      return Status::Ok();
+    }
+    case ImmKind::Zero: {
+      EMBER_ASSIGN(uint8_t zero, r_.u8());
+      if (zero != 0) return r_.fail("zero byte expected");
       return Status::Ok();
     }
     case ImmKind::Shuffle: {

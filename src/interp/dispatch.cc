@@ -17,6 +17,7 @@
 #include "interp/numeric.hh"
 #include "interp/simd.hh"
 #include "platform/vm.hh"
+#include "runtime/atomics.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::interp {
@@ -368,6 +369,12 @@ L_base:
 #include "interp/dispatch_simd.inc"
 
 L_trap_access:  // an out-of-bounds load or store; pc is at it
+  // Another thread may have grown a shared memory 0 since msize was read:
+  // read its size again and retry the access if it grew.
+  if (!inst->memories.empty() && inst->memories[0]->shared && inst->memories[0]->size > msize) {
+    RELOAD_MEM();
+    DISPATCH();
+  }
   note_access_fault(store, pc, fp, inst);
   goto L_trap_noted;
 L_trap:

@@ -1147,6 +1147,22 @@ void Translator::simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, 
   generic(iop, kind_arity(info.sig), info.out ? 2 : 0, std::span<const uint32_t>(imms, n));
 }
 
+// Atomic rows lower onto the Atomic* instruction of their shape, with the
+// row as an immediate (ir_ops.def).
+void Translator::atomic(Op op, uint64_t offset, bool, uint32_t mem) {
+  const uint32_t imms[] = {uint32_t(op), uint32_t(offset), uint32_t(offset >> 32), mem};
+  switch (op_info(op).sig) {
+    case SigKind::AtomicLoad: return generic(IOp::AtomicLoad, 1, 1, imms);
+    case SigKind::AtomicStore: return generic(IOp::AtomicStore, 2, 0, imms);
+    case SigKind::AtomicRmw: return generic(IOp::AtomicRmw, 2, 1, imms);
+    default: return generic(IOp::AtomicRmw3, 3, 1, imms);
+  }
+}
+
+void Translator::atomic_fence() {
+  if (!dead_) emit_op(IOp::AtomicFence);
+}
+
 // The lane indices become two byte-selection masks in the pshufb form (one
 // per operand; 0x80 selects nothing), so the handler needs no index
 // arithmetic: [op][d][ma x4][mb x4][a][b].

@@ -150,6 +150,8 @@ class Translator final : public Lowering {
   void simd(Op op, std::initializer_list<uint32_t> imms) override;
   // SIMD loads and stores, of any memory (as load/store).
   void simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, uint32_t lane) override;
+  void atomic(Op op, uint64_t offset, bool addr64, uint32_t mem) override;
+  void atomic_fence() override;
   // i8x16.shuffle with its 16 lane indices (each < 32).
   void shuffle(const uint8_t* lanes) override;
 

@@ -143,12 +143,10 @@ const PendingConstruct* pending_op_by_code(uint8_t prefix, uint32_t code) {
 const PendingConstruct* pending_op_by_mnemonic(std::string_view m) {
   for (const PendingOp& p : kPendingOps)
     if (p.code != kAnyCode && m == p.c.name) return &p.c;
-  // The GC and threads prefixes by their mnemonics' shapes.
+  // The GC prefix by its mnemonics' shapes.
   for (std::string_view gc : {"struct.", "array.", "i31.", "ref.i31", "ref.test", "ref.cast",
                               "br_on_cast", "any.convert_extern", "extern.convert_any"})
     if (m.starts_with(gc)) return pending_op_by_code(0xFB, 0);
-  if (m.find(".atomic.") != std::string_view::npos || m == "atomic.fence")
-    return pending_op_by_code(0xFE, 0);
   return nullptr;
 }
 

@@ -77,6 +77,7 @@ enum class ImmKind : uint8_t {
   Tag,         // a tag index (exceptions)
   TryTable,    // a block type, then a vector of catch clauses
   Type,        // a type index (call_ref)
+  Zero,        // a reserved zero byte (atomic.fence)
 };
 
 enum class SigKind : uint8_t {
@@ -99,6 +100,12 @@ enum class SigKind : uint8_t {
   VStore,
   VLoadLane,
   VStoreLane,
+  // Atomic shapes (threads; operators.def documents each).
+  AtomicLoad,
+  AtomicStore,
+  AtomicRmw,
+  AtomicCmpxchg,
+  AtomicWait,
 };
 
 // One catch clause of try_table: the tag (catch, catch_ref) and the label
@@ -115,7 +122,7 @@ struct CatchClause {
 // Static facts about one operator (from operators.def).
 struct OpInfo {
   Op op;
-  uint8_t prefix;  // 0, 0xFC, 0xFD
+  uint8_t prefix;  // 0, 0xFC, 0xFD, 0xFE
   uint32_t code;
   const char* mnemonic;
   ImmKind imm;

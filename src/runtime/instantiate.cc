@@ -336,6 +336,7 @@ Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData
   ModuleInst& inst = s.instances.emplace_back();
   inst.module = m;
   EMBER_TRY(bind_imports(*m, imports, inst, s.engine->types));
+  for (MemoryInst* mem : inst.memories) adopt_shared_memory(s, *mem);
   EMBER_TRY(allocate(s, *m, inst));
   EMBER_TRY(evaluate_segments(*m, inst));
   EMBER_TRY(init_elems(*m, inst, trap));

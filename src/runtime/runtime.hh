@@ -53,7 +53,14 @@ struct Extern {
 
 // A memory of type `t`, its minimum committed. Fails (Exhaustion) when the
 // store's memory count or byte limit forbids it or no address space is left.
+// A shared type makes a SharedMemory the store holds a reference to.
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t);
+// A shared memory of the shared type `t`, owned by no store; `limit`: a
+// byte limit for its minimum (-1 = none).
+Expected<std::shared_ptr<SharedMemory>> create_shared_memory(const MemoryType& t,
+                                                             int64_t limit = -1);
+// A store that imports memory `m` keeps it alive when it is shared.
+void adopt_shared_memory(StoreData& s, MemoryInst& m);
 // A table of type `t` filled with `init` (a FuncInst*/ExternObj* or null).
 Expected<TableInst*> create_table(StoreData& s, const TableType& t, void* init);
 // A global holding `value` (two slots are read only for v128).

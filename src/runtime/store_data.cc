@@ -64,16 +64,16 @@ uint64_t committed_bytes(uint64_t size) {
   return (size + page - 1) / page * page;
 }
 
-bool store_allows_bytes(const StoreData& s, uint64_t bytes) {
-  return s.limits.memory_size < 0 || bytes <= static_cast<uint64_t>(s.limits.memory_size);
-}
 }  // namespace
 
 MemoryInst::~MemoryInst() {
   platform::vm_recycle(base, reserved, size);
 }
 
-Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
+namespace {
+// Checks `t` and gives `m` its type, its reservation and its minimum,
+// committed. `limit`: the store's byte limit (-1 = none).
+Status init_memory(MemoryInst& m, const MemoryType& t, int64_t limit) {
   if (t.page_size_log2 != 0 && t.page_size_log2 != 16)
     return Error(ErrorKind::Internal, "invalid custom page size: the page size must be 1 or 65536");
   const unsigned log2 = t.page_size_log2;
@@ -84,11 +84,9 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   if (t.limits.min > kMaxReservation >> log2)
     return Error(ErrorKind::Exhaustion, "memory minimum size is larger than the address space");
   const uint64_t min_bytes = t.limits.min << log2;
-  if (!store_allows_bytes(s, min_bytes))
+  if (limit >= 0 && min_bytes > uint64_t(limit))
     return Error(ErrorKind::Exhaustion, "memory minimum size of " + std::to_string(t.limits.min) +
                                             " pages exceeds memory limits");
-
-  MemoryInst& m = s.memories.emplace_back();
   m.type = t;
   m.max_pages = max_pages;
   // Try the guard-page layout first, then just the maximum, then the minimum.
@@ -101,30 +99,73 @@ Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
       break;
     }
   }
-  if (m.base == nullptr || !platform::vm_commit(m.base, min_bytes)) {
-    s.memories.pop_back();
+  if (m.base == nullptr || !platform::vm_commit(m.base, min_bytes))
     return Error(ErrorKind::Exhaustion, "cannot reserve address space for a linear memory");
-  }
-  m.size = min_bytes;
-  return &m;
+  m.size.store(min_bytes);
+  return Status::Ok();
 }
 
-int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
+// Grows `mem` by `delta_pages` within its type, its reservation and `limit`
+// (bytes, -1 = none); the caller serializes growth of a shared memory.
+int64_t grow_memory(MemoryInst& mem, uint64_t delta_pages, int64_t limit) {
   const unsigned log2 = mem.type.page_size_log2;
-  uint64_t old_pages = mem.size >> log2;
+  const uint64_t size = mem.size.load(std::memory_order_relaxed);
+  uint64_t old_pages = size >> log2;
   if (delta_pages == 0) return static_cast<int64_t>(old_pages);
   if (delta_pages > mem.max_pages - old_pages) return -1;
   uint64_t new_pages = old_pages + delta_pages;
   if (new_pages > mem.reserved >> log2) return -1;  // also keeps << log2 exact
   uint64_t new_size = new_pages << log2;
-  if (!store_allows_bytes(s, new_size)) return -1;
+  if (limit >= 0 && new_size > uint64_t(limit)) return -1;
   // vm_commit works in whole host pages: the committed part ends at the
   // host page after the old size, not at the size itself.
-  uint64_t committed = committed_bytes(mem.size);
+  uint64_t committed = committed_bytes(size);
   if (new_size > committed && !platform::vm_commit(mem.base + committed, new_size - committed))
     return -1;
-  mem.size = new_size;
+  mem.size.store(new_size, std::memory_order_release);  // after the pages are there
   return static_cast<int64_t>(old_pages);
+}
+}  // namespace
+
+Expected<std::shared_ptr<SharedMemory>> create_shared_memory(const MemoryType& t, int64_t limit) {
+  if (!t.limits.shared || !t.limits.max)
+    return Error(ErrorKind::Internal, "a shared memory needs a shared memory type with a maximum");
+  auto sm = std::make_shared<SharedMemory>();
+  EMBER_TRY(init_memory(sm->mem, t, limit));
+  sm->mem.shared = sm.get();
+  return sm;
+}
+
+Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
+  if (t.limits.shared) {
+    EMBER_ASSIGN(std::shared_ptr<SharedMemory> sm, create_shared_memory(t, s.limits.memory_size));
+    s.shared_memories.push_back(sm);
+    return &sm->mem;
+  }
+  MemoryInst& m = s.memories.emplace_back();
+  if (Status st = init_memory(m, t, s.limits.memory_size); !st) {
+    s.memories.pop_back();
+    return st.take_error();
+  }
+  return &m;
+}
+
+void adopt_shared_memory(StoreData& s, MemoryInst& m) {
+  if (!m.shared) return;
+  for (const auto& held : s.shared_memories)
+    if (held.get() == m.shared) return;
+  s.shared_memories.push_back(m.shared->shared_from_this());
+}
+
+int64_t memory_grow(StoreData& s, MemoryInst& mem, uint64_t delta_pages) {
+  if (!mem.shared) return grow_memory(mem, delta_pages, s.limits.memory_size);
+  std::lock_guard<std::mutex> lock(mem.shared->grow_mu);
+  return grow_memory(mem, delta_pages, s.limits.memory_size);
+}
+
+int64_t shared_memory_grow(SharedMemory& sm, uint64_t delta_pages) {
+  std::lock_guard<std::mutex> lock(sm.grow_mu);
+  return grow_memory(sm.mem, delta_pages, -1);
 }
 
 MemoryType current_type(const MemoryInst& m) {

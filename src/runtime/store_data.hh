@@ -16,7 +16,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <list>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -36,6 +38,7 @@ using Slot = uint64_t;
 
 struct FuncInst;
 struct ModuleInst;
+struct SharedMemory;
 struct StoreData;
 struct EngineData;
 struct Tier;
@@ -101,14 +104,35 @@ struct ExternObj {
 
 // A linear memory. Its size is kept in bytes, exact to the byte (a memory
 // of 1-byte pages need not fill its last host page): every access is
-// checked against `size`, never against what is committed.
+// checked against `size`, never against what is committed. A memory never
+// moves: it grows within its reservation. `size` is atomic because a shared
+// memory (`shared` set) is grown by any thread that holds it; it only grows,
+// and the pages are committed before the new size is published.
 struct MemoryInst {
-  uint8_t* base = nullptr;  // start of linear memory
-  uint64_t size = 0;        // accessible bytes (pages << type.page_size_log2)
+  uint8_t* base = nullptr;        // start of linear memory
+  std::atomic<uint64_t> size{0};  // accessible bytes (pages << type.page_size_log2)
   MemoryType type;
   uint64_t max_pages = kMaxPages32;  // effective maximum, in the type's pages
   uint64_t reserved = 0;             // bytes of address space reserved at base
+  SharedMemory* shared = nullptr;    // the owner, for a shared memory
   ~MemoryInst();
+};
+
+// A shared memory (threads): one MemoryInst that every store holding it
+// points at, owned by reference counting (the SharedMemory handles of the
+// API and each store that created or imported it), so it outlives any one
+// store. Growth is serialized by `grow_mu`; memory.atomic.wait/notify park
+// threads in `waiters` (runtime/atomics.cc).
+struct SharedMemory : std::enable_shared_from_this<SharedMemory> {
+  MemoryInst mem;
+  std::mutex grow_mu;
+  struct Waiter {
+    uint64_t address;
+    std::condition_variable cv;
+    bool woken = false;
+  };
+  std::mutex wait_mu;
+  std::list<Waiter*> waiters;  // in arrival order; guarded by wait_mu
 };
 
 struct TableInst {
@@ -210,6 +234,9 @@ struct StoreData {
   std::deque<HostFunc> host_funcs;
   std::deque<TableInst> tables;
   std::deque<MemoryInst> memories;
+  // The shared memories this store created or imported (threads): a store
+  // holds a reference to each for as long as it lives.
+  std::vector<std::shared_ptr<SharedMemory>> shared_memories;
   std::deque<GlobalInst> globals;
   std::deque<TagInst> tags;
   std::deque<ModuleInst> instances;
@@ -312,6 +339,9 @@ bool refuel(StoreData& s);
 // Return the old size (pages / elements) or -1 when growth is refused.
 // Implemented in src/runtime; called by the interpreter and the public API.
 int64_t memory_grow(StoreData& store, MemoryInst& mem, uint64_t delta_pages);
+// The same for a shared memory grown by no store (SharedMemory::grow): only
+// the type's maximum and the reservation bound it.
+int64_t shared_memory_grow(SharedMemory& mem, uint64_t delta_pages);
 int64_t table_grow(StoreData& store, TableInst& table, uint64_t delta, void* init);
 
 }  // namespace ember::rt

@@ -540,6 +540,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       EMBER_TRY(index_into(sp, what));
       return index_into(sp, what);
     }
+    case ImmKind::Zero: out.push_back(0); return Status::Ok();
     case ImmKind::V128: return parse_v128_const(out);
     case ImmKind::Lane: return parse_lane(out);
     case ImmKind::Shuffle: return parse_shuffle(out);

@@ -49,6 +49,7 @@ class FuncValidator {
   Status special(const Instr& in);
   Status memarg(const Instr& in, uint32_t* mem, uint64_t* offset);
   Status memory_op(const Instr& in);
+  Status atomic_op(const Instr& in);
   Status simd_op(const Instr& in);
   Status simd_memory_op(const Instr& in);
   Status lane_index(const Instr& in, uint32_t* lane);
@@ -237,7 +238,8 @@ Status FuncValidator::run() {
     EMBER_TRY(ops_.next(&in_));
     const OpInfo& info = *in_.info;
     if (!cx_.features.has(info.feature)) {
-      if (info.feature == Feature::Exceptions || info.feature == Feature::FunctionReferences)
+      if (info.feature == Feature::Exceptions || info.feature == Feature::FunctionReferences ||
+          info.feature == Feature::Threads)
         return invalid(std::string(proposal_name(info.feature)) + " support is not enabled");
       return invalid(std::string(info.mnemonic) + " requires the " + feature_name(info.feature) +
                      " feature");
@@ -276,6 +278,11 @@ Status FuncValidator::operator_(const Instr& in) {
       return Status::Ok();
     case SigKind::Load:
     case SigKind::Store: return memory_op(in);
+    case SigKind::AtomicLoad:
+    case SigKind::AtomicStore:
+    case SigKind::AtomicRmw:
+    case SigKind::AtomicCmpxchg:
+    case SigKind::AtomicWait: return atomic_op(in);
     case SigKind::Special: return special(in);
     default: return simd_op(in);
   }
@@ -313,6 +320,30 @@ Status FuncValidator::memory_op(const Instr& in) {
     EMBER_TRY(pop(addr_type(mem)));
     out_.store(info.op, offset, addr64, mem);
   }
+  return Status::Ok();
+}
+
+// An atomic access (threads): its alignment must be exactly natural; the
+// operands are the address, then the row's shape (operators.def).
+Status FuncValidator::atomic_op(const Instr& in) {
+  const OpInfo& info = *in.info;
+  uint32_t mem;
+  uint64_t offset;
+  EMBER_TRY(memarg(in, &mem, &offset));
+  if ((1u << in.memarg.align) != info.size) return invalid("atomic alignment must be natural");
+  switch (info.sig) {
+    case SigKind::AtomicWait:
+      EMBER_TRY(pop(ValType::I64));
+      EMBER_TRY(pop(*info.in));
+      break;
+    case SigKind::AtomicCmpxchg: EMBER_TRY(pop(*info.in)); [[fallthrough]];
+    case SigKind::AtomicRmw:
+    case SigKind::AtomicStore: EMBER_TRY(pop(*info.in)); break;
+    default: break;
+  }
+  EMBER_TRY(pop(addr_type(mem)));
+  if (info.out) push(*info.out);
+  out_.atomic(info.op, offset, addr_type(mem) == ValType::I64, mem);
   return Status::Ok();
 }
 
@@ -450,6 +481,7 @@ Status FuncValidator::special(const Instr& in) {
     case Op::CatchAll:
     case Op::Delegate:
     case Op::Rethrow: return legacy_op(in);
+    case Op::AtomicFence: out_.atomic_fence(); return Status::Ok();
     case Op::Drop: {
       ValType t = kUnknown;
       EMBER_TRY(pop_any(&t));

@@ -110,6 +110,10 @@ class Lowering {
   // load/store describe theirs; `lane`: the lane of a VLoadLane/VStoreLane
   // row (0 for the others).
   virtual void simd_access(Op op, uint64_t offset, bool addr64, uint32_t mem, uint32_t lane) = 0;
+  // An atomic access (threads: the AtomicLoad/Store/Rmw/Cmpxchg/Wait rows,
+  // memory.atomic.notify included), described as load/store describe theirs.
+  virtual void atomic(Op op, uint64_t offset, bool addr64, uint32_t mem) = 0;
+  virtual void atomic_fence() = 0;
   // i8x16.shuffle with its 16 lane indices (each < 32).
   virtual void shuffle(const uint8_t* lanes) = 0;
   // The operators that name an entity: ref.is_null, ref.func (function),

@@ -316,7 +316,7 @@ rt::HostFn bind(std::shared_ptr<Context> ctx, Impl impl, bool has_result) {
     Env env{call, *ctx};
     if (rt::MemoryInst* m = caller_memory(call)) {
       env.base = m->base;
-      env.size = m->base ? m->size : 0;
+      env.size = m->base ? m->size.load() : 0;
     }
     Errno e = impl(env, slots);
     if (env.trap != TrapCode::None) return env.trap;

@@ -231,6 +231,9 @@ std::map<std::string, rt::Extern> make_spectest(rt::StoreData& s) {
   mt.limits.max = 2;
   if (Expected<rt::MemoryInst*> mem = rt::create_memory(s, mt))
     m["memory"] = {ExternKind::Memory, *mem};
+  mt.limits.shared = true;  // the same, shared (threads)
+  if (Expected<rt::MemoryInst*> mem = rt::create_memory(s, mt))
+    m["shared_memory"] = {ExternKind::Memory, *mem};
   return m;
 }
 

@@ -60,6 +60,8 @@ CASES = {
                    "wasm_function_references", "function references support is not enabled"),
     "struct": (HEADER + section(1, b"\x01\x5f\x01\x7f\x00"), None,
                "wasm_gc", "gc support is not enabled"),
+    "atomic_fence": (func_module(b"\xfe\x03\x00"), None,
+                     "wasm_threads", "threads support is not enabled"),
     "gc_prefix": (func_module(b"\xfb\x00\x00"), "GC instructions are not supported yet",
                   "wasm_gc", "gc support is not enabled"),
 }
@@ -80,11 +82,6 @@ def test_implemented_construct_compiles(name: str) -> None:
 def test_switched_off_proposal_is_named(name: str) -> None:
     wasm, _, setting, off_msg = CASES[name]
     assert off_msg in compile_error(wasm, setting)
-
-
-def test_atomics_name_threads() -> None:
-    # Threads are off by default in Ember (issue 15 implements them).
-    assert "threads support is not enabled" in compile_error(func_module(b"\xfe\x03\x00"))
 
 
 def test_text_names_the_construct() -> None:

@@ -51,6 +51,7 @@ Bytes encode(const OpInfo& info) {
       for (uint8_t i = 0; i < 16; i++) b.push_back(i);
       break;
     case ImmKind::Lane: b.push_back(1); break;
+    case ImmKind::Zero: b.push_back(0); break;
     // [] -> [i32], catch 1 -> label 2, catch_all_ref -> label 0
     case ImmKind::TryTable: b.insert(b.end(), {0x7F, 2, 0, 1, 2, 3, 0}); break;
     default: b.push_back(1); break;  // one index
@@ -133,6 +134,7 @@ void expect_immediates(const Instr& in) {
       EXPECT_EQ(in.catches[1].label, 0u);
       break;
     case ImmKind::None:
+    case ImmKind::Zero:
     case ImmKind::Memory:
     case ImmKind::MemoryCopy: break;
     default: EXPECT_EQ(in.index[0], 1u); break;
