@@ -34,6 +34,7 @@ namespace ember {
 namespace rt {
 struct FuncInst;
 struct MemoryInst;
+struct SharedMemory;
 struct TableInst;
 struct GlobalInst;
 struct TagInst;
@@ -374,6 +375,34 @@ class Memory {
   rt::MemoryInst* mem_;
 };
 
+// A shared linear memory (threads): made for an engine, not a store, and
+// usable from any thread. Each store that imports it (or whose instance
+// defined it) holds a reference, as does each handle, so it lives while any
+// of them does. It never moves; growth by one thread is seen by the others.
+// Instances take it as a memory import (Extern(SharedMemory)); a shared
+// memory an instance exports is both a Memory of that store and, through
+// Extern::shared_memory(), a SharedMemory.
+class SharedMemory {
+ public:
+  // Throws WasmError (Internal) when `type` is not shared or has no maximum,
+  // or the engine's Config::shared_memory is off; (Exhaustion) when no
+  // address space is left.
+  static SharedMemory create(const Engine& engine, const MemoryType& type);
+  MemoryType type() const;                    // minimum = current size
+  uint8_t* data() const;                      // stable while the memory lives
+  uint64_t data_size() const;                 // bytes
+  uint64_t size() const;                      // pages
+  uint64_t page_size() const;                 // bytes per page
+  uint64_t grow(uint64_t delta_pages) const;  // old size in pages; throws on failure
+
+  explicit SharedMemory(std::shared_ptr<rt::SharedMemory> m) : mem_(std::move(m)) {}
+  rt::MemoryInst* raw() const;
+  bool operator==(const SharedMemory& o) const { return mem_ == o.mem_; }
+
+ private:
+  std::shared_ptr<rt::SharedMemory> mem_;
+};
+
 class Table {
  public:
   static Table create(Store& store, const TableType& type, const Val& init);
@@ -442,6 +471,9 @@ class Extern {
  public:
   Extern(const Func& f) : kind_(ExternKind::Func), store_(f.store()), ptr_(f.raw()) {}
   Extern(const Memory& m);
+  // Of no store: a shared memory is importable into any store. The Extern
+  // borrows it: keep the SharedMemory while the Extern is used.
+  Extern(const SharedMemory& m);
   Extern(const Table& t);
   Extern(const Global& g);
   Extern(const Tag& t);
@@ -449,7 +481,8 @@ class Extern {
 
   ExternKind kind() const { return kind_; }
   std::optional<Func> func() const;
-  std::optional<Memory> memory() const;
+  std::optional<Memory> memory() const;  // not for an Extern of no store
+  std::optional<SharedMemory> shared_memory() const;  // a memory that is shared
   std::optional<Table> table() const;
   std::optional<Global> global() const;
   std::optional<Tag> tag() const;

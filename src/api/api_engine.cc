@@ -52,7 +52,6 @@ std::string Trap::report() const {
 // ---- Config ------------------------------------------------------------------
 
 struct Config::Recorded {
-  bool shared_memory = false;
   uint64_t memory_reservation = 0, memory_guard_size = 0, memory_reservation_for_growth = 0;
   std::string target;
   std::map<std::string, std::string, std::less<>> cranelift_flags;
@@ -218,11 +217,11 @@ Config& Config::target(const std::string& triple) {
   return *this;
 }
 Config& Config::shared_memory(bool on) {
-  rec_->shared_memory = on;
+  cfg_->shared_memory = on;
   return *this;
 }
 bool Config::shared_memory() const {
-  return rec_->shared_memory;
+  return cfg_->shared_memory;
 }
 Config& Config::memory_reservation(uint64_t bytes) {
   rec_->memory_reservation = bytes;

@@ -7,7 +7,8 @@ namespace ember {
 namespace {
 
 rt::Extern to_rt(const Extern& e, rt::StoreData* store) {
-  if (e.store() != store) throw WasmError(ErrorKind::Internal, "import comes from another store");
+  if (e.store() != store && !e.shared_memory())
+    throw WasmError(ErrorKind::Internal, "import comes from another store");
   return rt::Extern{e.kind(), e.raw()};
 }
 

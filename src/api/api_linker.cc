@@ -36,9 +36,10 @@ Val zero(ValType t) {
 }  // namespace
 
 struct Linker::Definition {
-  enum class Kind { Extern, Host, Wasi };
+  enum class Kind { Extern, Host, Wasi, Shared };
   Kind kind = Kind::Extern;
   std::optional<Extern> item;  // Kind::Extern, of the store with id `store_id`
+  std::optional<SharedMemory> shared;  // Kind::Shared, of no store
   uint64_t store_id = 0;
   uint64_t id = 0;  // Kind::Host
   FuncType type;
@@ -71,6 +72,7 @@ struct Linker::Definition {
         return f;
       }
       case Kind::Wasi: return wasi_func(store, wasi_name);
+      case Kind::Shared: return Extern(*shared);
     }
     throw WasmError(ErrorKind::Internal, "bad linker definition");
   }
@@ -99,6 +101,11 @@ const Linker::Definition* Linker::find(std::string_view module, std::string_view
 
 void Linker::define(std::string_view module, std::string_view name, const Extern& item) {
   auto d = std::make_shared<Definition>();
+  if ((d->shared = item.shared_memory())) {  // any store's, and kept alive
+    d->kind = Definition::Kind::Shared;
+    insert(module, name, std::move(d));
+    return;
+  }
   d->item = item;
   d->store_id = item.store()->id;
   insert(module, name, std::move(d));
@@ -154,7 +161,15 @@ void Linker::define_unknown_imports_as_default_values(Store& store, const Module
       case ExternKind::Global:
         define(imp.module, imp.name, Global::create(store, t.global, zero(t.global.type)));
         break;
-      case ExternKind::Memory: define(imp.module, imp.name, Memory::create(store, t.memory)); break;
+      case ExternKind::Memory:
+        if (t.memory.limits.shared) {
+          Expected<std::shared_ptr<rt::SharedMemory>> m = rt::create_shared_memory(t.memory);
+          if (!m) api::throw_error(m.take_error());
+          define(imp.module, imp.name, SharedMemory(std::move(*m)));
+        } else {
+          define(imp.module, imp.name, Memory::create(store, t.memory));
+        }
+        break;
       case ExternKind::Table:
         define(imp.module, imp.name, Table::create(store, t.table, Val::null(t.table.elem)));
         break;

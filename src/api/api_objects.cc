@@ -189,6 +189,8 @@ std::vector<Val> Func::call(std::span<const Val> args) const {
 // ---- Memory ------------------------------------------------------------------
 
 Memory Memory::create(Store& store, const MemoryType& type) {
+  if (type.limits.shared)
+    throw WasmError(ErrorKind::Internal, "shared memories must be created through SharedMemory");
   Expected<rt::MemoryInst*> m = rt::create_memory(*store.raw(), type);
   if (!m) api::throw_error(m.take_error());
   return Memory(store.raw(), *m);
@@ -228,6 +230,43 @@ void Memory::write(uint64_t offset, std::span<const uint8_t> bytes) const {
   if (offset > mem_->size || bytes.size() > mem_->size - offset)
     throw WasmError(ErrorKind::Internal, "out of bounds memory access");
   if (!bytes.empty()) std::memcpy(mem_->base + offset, bytes.data(), bytes.size());
+}
+
+// ---- SharedMemory ------------------------------------------------------------
+
+SharedMemory SharedMemory::create(const Engine& engine, const MemoryType& type) {
+  if (!engine.raw()->config.shared_memory)
+    throw WasmError(ErrorKind::Internal,
+                    "shared memory support is disabled for this engine -- see "
+                    "`Config::shared_memory`");
+  if (!type.limits.shared)
+    throw WasmError(ErrorKind::Internal, "a SharedMemory needs a shared memory type");
+  Expected<std::shared_ptr<rt::SharedMemory>> m = rt::create_shared_memory(type);
+  if (!m) api::throw_error(m.take_error());
+  return SharedMemory(std::move(*m));
+}
+rt::MemoryInst* SharedMemory::raw() const {
+  return &mem_->mem;
+}
+MemoryType SharedMemory::type() const {
+  return rt::current_type(mem_->mem);
+}
+uint8_t* SharedMemory::data() const {
+  return mem_->mem.base;
+}
+uint64_t SharedMemory::data_size() const {
+  return mem_->mem.size;
+}
+uint64_t SharedMemory::size() const {
+  return mem_->mem.size >> mem_->mem.type.page_size_log2;
+}
+uint64_t SharedMemory::page_size() const {
+  return mem_->mem.type.page_size();
+}
+uint64_t SharedMemory::grow(uint64_t delta_pages) const {
+  int64_t old = rt::shared_memory_grow(*mem_, delta_pages);
+  if (old < 0) throw grow_error(ExternKind::Memory, std::to_string(delta_pages));
+  return static_cast<uint64_t>(old);
 }
 
 // ---- Table -------------------------------------------------------------------
@@ -309,6 +348,8 @@ TagType Tag::type() const {
 // ---- Extern ------------------------------------------------------------------
 
 Extern::Extern(const Memory& m) : kind_(ExternKind::Memory), store_(m.store()), ptr_(m.raw()) {}
+Extern::Extern(const SharedMemory& m)
+    : kind_(ExternKind::Memory), store_(nullptr), ptr_(m.raw()) {}
 Extern::Extern(const Table& t) : kind_(ExternKind::Table), store_(t.store()), ptr_(t.raw()) {}
 Extern::Extern(const Global& g) : kind_(ExternKind::Global), store_(g.store()), ptr_(g.raw()) {}
 Extern::Extern(const Tag& t) : kind_(ExternKind::Tag), store_(t.store()), ptr_(t.raw()) {}
@@ -318,8 +359,14 @@ std::optional<Func> Extern::func() const {
   return Func(store_, static_cast<rt::FuncInst*>(ptr_));
 }
 std::optional<Memory> Extern::memory() const {
-  if (kind_ != ExternKind::Memory) return std::nullopt;
+  if (kind_ != ExternKind::Memory || !store_) return std::nullopt;
   return Memory(store_, static_cast<rt::MemoryInst*>(ptr_));
+}
+std::optional<SharedMemory> Extern::shared_memory() const {
+  if (kind_ != ExternKind::Memory) return std::nullopt;
+  rt::SharedMemory* owner = static_cast<rt::MemoryInst*>(ptr_)->shared;
+  if (!owner) return std::nullopt;
+  return SharedMemory(owner->shared_from_this());
 }
 std::optional<Table> Extern::table() const {
   if (kind_ != ExternKind::Table) return std::nullopt;

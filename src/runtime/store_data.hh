@@ -61,6 +61,8 @@ struct EngineConfig {
   // Relaxed SIMD operators give the deterministic profile's results (decided
   // at translate time) instead of the fastest native ones.
   bool relaxed_simd_deterministic = false;
+  // SharedMemory::create is allowed (wasmtime's Config.shared_memory).
+  bool shared_memory = false;
   uint64_t max_wasm_stack = 512 * 1024;  // bytes of wasm stack, as wasmtime
   // Compilation cache directory; empty = no cache (compile/module_cache.hh).
   std::string cache_dir;
