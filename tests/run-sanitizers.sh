@@ -53,7 +53,7 @@ if [[ " $which " == *" tsan "* ]]; then
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
   build/tsan/tests/ember_unit_tests \
     --gtest_filter='*Thread*:*Epoch*:*Parallel*:*Concurrent*:Cache*' || status=1
-  pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py \
+  pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py tests/python/test_shared_memory.py \
     tests/python/test_execution_control.py tests/python/test_aio.py || status=1
   unset TSAN_OPTIONS
 fi

@@ -481,7 +481,7 @@ class Extern {
 
   ExternKind kind() const { return kind_; }
   std::optional<Func> func() const;
-  std::optional<Memory> memory() const;  // not for an Extern of no store
+  std::optional<Memory> memory() const;               // not for an Extern of no store
   std::optional<SharedMemory> shared_memory() const;  // a memory that is shared
   std::optional<Table> table() const;
   std::optional<Global> global() const;

@@ -17,7 +17,8 @@ from ._value import Val
 from . import _ember
 from ._runtime import Engine, Instance, InstanceExports, Module, wat2wasm
 from ._wasi import DirPerms, FilePerms, WasiConfig
-from ._unsupported import SharedMemory, StoreContext
+from ._shared_memory import SharedMemory
+from ._unsupported import StoreContext
 
 Store = _ember.Store
 Func = _ember.Func

@@ -14,7 +14,8 @@ from ._managed import Managed
 from ._runtime import Engine, Instance, Module
 from ._types import FuncType
 
-_EXTERN_TYPES = (_ember.Func, _ember.Memory, _ember.Table, _ember.Global, _ember.Tag)
+_EXTERN_TYPES = (_ember.Func, _ember.Memory, _ember.SharedMemoryBase, _ember.Table,
+                 _ember.Global, _ember.Tag)
 
 
 def _check_names(module: Any, name: Any) -> None:

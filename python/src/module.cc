@@ -149,6 +149,8 @@ nb::object wrap_extern(PyStore& s, const Extern& e) {
       return nb::cast(h);
     }
     case ExternKind::Memory: {
+      if (std::optional<SharedMemory> shared = e.shared_memory())
+        return wrap_shared_memory(*shared);
       MemoryHandle h;
       h.store_id = s.id;
       h.h = *e.memory();
@@ -183,6 +185,7 @@ Extern unwrap_extern(PyStore& s, nb::handle obj) {
   if (nb::isinstance<TableHandle>(obj)) return unwrap_as<TableHandle>(s, obj);
   if (nb::isinstance<GlobalHandle>(obj)) return unwrap_as<GlobalHandle>(s, obj);
   if (nb::isinstance<TagHandle>(obj)) return unwrap_as<TagHandle>(s, obj);
+  if (std::optional<SharedMemory> shared = unwrap_shared_memory(obj)) return Extern(*shared);
   raise_type("expected a Func, Global, Memory, SharedMemory, Tag, or Table");
 }
 

@@ -38,7 +38,7 @@ Val zero(ValType t) {
 struct Linker::Definition {
   enum class Kind { Extern, Host, Wasi, Shared };
   Kind kind = Kind::Extern;
-  std::optional<Extern> item;  // Kind::Extern, of the store with id `store_id`
+  std::optional<Extern> item;          // Kind::Extern, of the store with id `store_id`
   std::optional<SharedMemory> shared;  // Kind::Shared, of no store
   uint64_t store_id = 0;
   uint64_t id = 0;  // Kind::Host

@@ -348,8 +348,7 @@ TagType Tag::type() const {
 // ---- Extern ------------------------------------------------------------------
 
 Extern::Extern(const Memory& m) : kind_(ExternKind::Memory), store_(m.store()), ptr_(m.raw()) {}
-Extern::Extern(const SharedMemory& m)
-    : kind_(ExternKind::Memory), store_(nullptr), ptr_(m.raw()) {}
+Extern::Extern(const SharedMemory& m) : kind_(ExternKind::Memory), store_(nullptr), ptr_(m.raw()) {}
 Extern::Extern(const Table& t) : kind_(ExternKind::Table), store_(t.store()), ptr_(t.raw()) {}
 Extern::Extern(const Global& g) : kind_(ExternKind::Global), store_(g.store()), ptr_(g.raw()) {}
 Extern::Extern(const Tag& t) : kind_(ExternKind::Tag), store_(t.store()), ptr_(t.raw()) {}

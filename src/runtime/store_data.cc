@@ -138,6 +138,10 @@ Expected<std::shared_ptr<SharedMemory>> create_shared_memory(const MemoryType& t
 
 Expected<MemoryInst*> create_memory(StoreData& s, const MemoryType& t) {
   if (t.limits.shared) {
+    if (!s.engine->config.shared_memory)
+      return Error(ErrorKind::Internal,
+                   "shared memory support is disabled for this engine -- see "
+                   "`Config::shared_memory`");
     EMBER_ASSIGN(std::shared_ptr<SharedMemory> sm, create_shared_memory(t, s.limits.memory_size));
     s.shared_memories.push_back(sm);
     return &sm->mem;

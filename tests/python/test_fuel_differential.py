@@ -177,6 +177,19 @@ CORPUS = {
         (call_ref $ii (local.get $acc) (ref.as_non_null (local.get $f)))
         (call_ref $ii (ref.func $down))
         (i32.add (call_ref $ii (i32.const 1) (table.get $t (local.get 0))))))""",
+    "atomics": """(module
+      (memory 1 1 shared)
+      (func (export "run") (param i32) (result i32)
+        (loop $l
+          (drop (i32.atomic.rmw.add (i32.const 0) (local.get 0)))
+          (i64.atomic.store offset=8 (i32.const 0) (i64.extend_i32_u (local.get 0)))
+          (drop (i32.atomic.rmw8.cmpxchg_u (i32.const 3) (i32.const 0) (local.get 0)))
+          (atomic.fence)
+          (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+          (drop (memory.atomic.wait32 (i32.const 0) (i32.const -1) (i64.const 0)))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (i32.add (i32.atomic.load (i32.const 0)) (i32.atomic.load8_u (i32.const 3)))
+        (drop (i32.atomic.load (i32.const 1)))))""",
 }
 
 # (corpus name, argument of "run") pairs to compare.
@@ -186,7 +199,7 @@ CASES = [("loops_and_calls", 5), ("nested_loops", 4), ("br_table", 0), ("br_tabl
          ("call_indirect", 0), ("call_indirect", 1), ("call_indirect", 2),
          ("call_indirect", 3), ("call_indirect", 4), ("recursion", 6), ("tail_calls", 7),
          ("exceptions", 7), ("rethrow", 4), ("rethrow", 5), ("typed_refs", 5),
-         ("typed_refs", 6), ("typed_refs", 2)]
+         ("typed_refs", 6), ("typed_refs", 2), ("atomics", 3), ("atomics", 6)]
 
 
 def outcome(w: Any, fn: Any, store: Any, args: List[Any]) -> Tuple[str, Any]:
@@ -210,6 +223,7 @@ def run_with_fuel(name: str, wat: str, arg: int, fuel: int) -> Tuple[Any, ...]:
     w = ENGINES[name]
     config = w.Config()
     config.consume_fuel = True
+    config.shared_memory = True  # the atomics case defines a shared memory
     store = w.Store(w.Engine(config))
     module = w.Module(store.engine, wat)
     inst = w.Instance(store, module, [])
@@ -256,6 +270,7 @@ def bulk_run(name: str, export: str, args: Tuple[int, int], fuel: int) -> Tuple[
     w = ENGINES[name]
     config = w.Config()
     config.consume_fuel = True
+    config.shared_memory = True  # the atomics case defines a shared memory
     store = w.Store(w.Engine(config))
     inst = w.Instance(store, w.Module(store.engine, BULK_WAT), [])
     store.set_fuel(fuel)
@@ -288,6 +303,7 @@ def host_trace(name: str, fuel: int, refill_at: int) -> Tuple[Any, ...]:
     w = ENGINES[name]
     config = w.Config()
     config.consume_fuel = True
+    config.shared_memory = True  # the atomics case defines a shared memory
     store = w.Store(w.Engine(config))
     seen: List[int] = []
 
@@ -364,6 +380,7 @@ def ttf_run(name: str, wasm: bytes, fuel: int) -> List[Any]:
     w = ENGINES[name]
     config = w.Config()
     config.consume_fuel = True
+    config.shared_memory = True  # the atomics case defines a shared memory
     store = w.Store(w.Engine(config))
     module = w.Module(store.engine, wasm)
     log: List[Any] = []
