@@ -163,9 +163,7 @@ void Linker::define_unknown_imports_as_default_values(Store& store, const Module
         break;
       case ExternKind::Memory:
         if (t.memory.limits.shared) {
-          Expected<std::shared_ptr<rt::SharedMemory>> m = rt::create_shared_memory(t.memory);
-          if (!m) api::throw_error(m.take_error());
-          define(imp.module, imp.name, SharedMemory(std::move(*m)));
+          define(imp.module, imp.name, SharedMemory::create(engine_, t.memory));
         } else {
           define(imp.module, imp.name, Memory::create(store, t.memory));
         }

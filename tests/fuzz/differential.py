@@ -71,8 +71,8 @@ class FeatureSet:
 # binaryen 108 (Debian's) has no multi-memory and, with reference types,
 # emits typed function references (invalid without function-references), so
 # "reftypes" mostly compares the two validators. Sets whose flags this
-# wasm-opt lacks are left out (see available_sets). "threads" (atomics on a
-# shared memory) is only run when asked for: Ember has no atomic operators yet.
+# wasm-opt lacks are left out (see available_sets). "threads": atomics on a
+# shared memory (both engines with Config.shared_memory on).
 FEATURE_SETS = [
     FeatureSet("mvp", ("--mvp-features",)),
     FeatureSet("wasm2", WASM2),
@@ -80,8 +80,7 @@ FEATURE_SETS = [
     FeatureSet("simd", WASM2 + ("--enable-simd",), ("wasm_simd",)),
     FeatureSet("tail-call", WASM2 + ("--enable-simd", "--enable-tail-call"),
                ("wasm_simd", "wasm_tail_call")),
-    FeatureSet("threads", WASM2 + ("--enable-threads",), ("wasm_threads", "shared_memory"),
-               default=False),
+    FeatureSet("threads", WASM2 + ("--enable-threads",), ("wasm_threads", "shared_memory")),
     FeatureSet("multi-memory", WASM2 + ("--enable-multimemory",), ("wasm_multi_memory",)),
 ]
 
