@@ -24,8 +24,8 @@ const char kCompileHelp[] =
     "  --fuel                 code for engines that consume fuel (what\n"
     "                         `ember run --fuel N` and Config.consume_fuel use)\n"
     "  --epoch-interruption   code for engines with epoch interruption\n"
-    "  --wasm FEATURE=on|off  enable or disable a proposal; repeatable\n"
-    "  --all-features, --wasm-2.0  as for `ember run`\n"
+    "  -W, --wasm FEATURE[=on|off][,...], --all-features, --wasm-2.0\n"
+    "                         as for `ember run`\n"
     "  -o OUT                 the output file\n";
 
 }  // namespace

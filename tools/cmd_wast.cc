@@ -42,7 +42,8 @@ const char kHelp[] =
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
     "  --via-serialization    load every module back from its serialized form\n"
-    "  --wasm NAME=on|off     enable/disable a proposal; --all-features;\n"
+    "  -W, --wasm NAME[=on|off][,...]\n"
+    "                         enable/disable proposals (as `ember run`); --all-features;\n"
     "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n"
     "  --relaxed-simd-deterministic\n"
     "                         relaxed SIMD gives the deterministic profile's results\n";

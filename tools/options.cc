@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <utility>
 
 namespace ember::cli {
 
@@ -137,22 +138,22 @@ int stop(const Syntax& syntax, const CommandLine& cl) {
 
 namespace {
 
-// `--wasm NAME=on|off`: NAME alone is on.
-bool set_feature(const std::string& v, FeatureSet* features, std::string* err) {
-  size_t eq = v.find('=');
-  std::string name = v.substr(0, eq);
-  std::string val = eq == std::string::npos ? "on" : v.substr(eq + 1);
-  Feature f;
-  if (!feature_from_name(name, &f)) {
-    *err = "unknown feature `" + name + "`";
-    return false;
-  }
-  if (val != "on" && val != "off" && val != "true" && val != "false" && val != "y" && val != "n") {
-    *err = "bad value `" + val + "` for --wasm " + name + " (use on or off)";
-    return false;
-  }
-  features->set(f, val == "on" || val == "true" || val == "y");
-  return true;
+// `--wasm NAME[=on|off][,...]`; wasmtime's hyphens (`relaxed-simd`) name
+// the same features as Ember's underscores.
+bool set_features(const std::string& list, FeatureSet* features, std::string* err) {
+  return read_switches(
+      list, "--wasm",
+      [features](std::string name, bool on, std::string* why) {
+        std::replace(name.begin(), name.end(), '-', '_');
+        Feature f;
+        if (!feature_from_name(name, &f)) {
+          *why = "unknown feature `" + name + "`";
+          return false;
+        }
+        features->set(f, on);
+        return true;
+      },
+      err);
 }
 
 // Exactly the features of WebAssembly 2.0 (what its spec testsuite assumes).
@@ -176,16 +177,41 @@ std::vector<Option> feature_options(FeatureSet* features, std::vector<Option> ot
   };
   std::vector<Option> all{
       {.name = "--wasm",
+       .alias = "-W",
        .takes = Takes::NextArg,
-       .metavar = "NAME=on|off",
+       .metavar = "NAME[=on|off][,...]",
        .apply = [features](const std::string& v,
-                           std::string* err) { return set_feature(v, features, err); }},
+                           std::string* err) { return set_features(v, features, err); }},
       {.name = "--all-features", .apply = assign(FeatureSet::all())},
       {.name = "--wasm-2.0", .apply = assign(wasm_2_0())},
   };
   all.insert(all.end(), std::make_move_iterator(others.begin()),
              std::make_move_iterator(others.end()));
   return all;
+}
+
+bool read_switches(const std::string& list, const std::string& option, const SwitchSetter& set,
+                   std::string* err) {
+  static const std::pair<const char*, bool> kValues[] = {
+      {"on", true}, {"off", false}, {"true", true}, {"false", false},
+      {"y", true},  {"n", false},   {"yes", true},  {"no", false},
+  };
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string item = list.substr(start, comma - start);
+    start = comma + 1;
+    size_t eq = item.find('=');
+    std::string name = item.substr(0, eq);
+    std::string val = eq == std::string::npos ? "on" : item.substr(eq + 1);
+    const auto* v = std::find_if(std::begin(kValues), std::end(kValues),
+                                 [&](const auto& kv) { return val == kv.first; });
+    if (v == std::end(kValues)) {
+      *err = "bad value `" + val + "` for " + option + " " + name + " (use on or off)";
+      return false;
+    }
+    if (!set(name, v->second, err)) return false;
+  }
+  return true;
 }
 
 Handler set_flag(bool* flag, bool to) {

@@ -105,8 +105,20 @@ CommandLine parse(const Syntax& syntax, const Args& args);
 // the help as usage (stderr) or the error (stderr); the exit status.
 int stop(const Syntax& syntax, const CommandLine& cl);
 
+// What a list of switches (`-W threads=y,simd=n`) calls for each: false
+// with *err set to the whole message when `name` is unknown.
+using SwitchSetter = std::function<bool(std::string name, bool on, std::string* err)>;
+
+// Reads `list`, comma-separated `NAME[=VALUE]` items as wasmtime's `-W` and
+// `-S` take them (NAME alone is on; VALUE is on/off, true/false, y/n or
+// yes/no), calling `set` for each in order; `option` ("--wasm") names the
+// option in the message about a bad value.
+bool read_switches(const std::string& list, const std::string& option, const SwitchSetter& set,
+                   std::string* err);
+
 // The feature options every compiling command shares, then `others`:
-// `--wasm NAME=on|off` (also true/false, y/n; NAME alone is on),
+// `--wasm` or `-W` with a list of features as read_switches() reads it
+// (wasmtime's `relaxed-simd` is Ember's `relaxed_simd`),
 // `--all-features`, `--wasm-2.0` (exactly the WebAssembly 2.0 features),
 // each applied to *features in command-line order.
 std::vector<Option> feature_options(FeatureSet* features, std::vector<Option> others = {});
