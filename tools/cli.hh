@@ -43,6 +43,20 @@ Module module_from_file(const Engine& engine, const std::string& path);
 // `path` with its extension (if any) replaced by `ext` (".wasm").
 std::string with_extension(const std::string& path, const std::string& ext);
 
+// `ember run`'s exit statuses besides the guest's own.
+inline constexpr int kExitTrap = 134;  // 128 + SIGABRT, what `wasmtime run` exits with
+inline constexpr int kExitError = 1;   // the module cannot be read, compiled or instantiated
+inline constexpr int kExitUsage = 2;   // a bad command line
+
+// Prints wasmtime's error layout to stderr ("Error: CONTEXT", then the
+// numbered causes; a cause spanning several lines continues under its
+// text) after flushing stdout; returns `status`.
+int report(const std::string& context, const std::vector<std::string>& causes, int status);
+
+// A trap's causes for report(): `what` (the stage that failed), the wasm
+// backtrace (innermost first), then the trap.
+std::vector<std::string> trap_causes(const std::string& what, const Trap& t);
+
 // Writes `bytes` to the file `path` (`-`: standard output). On failure prints
 // `ember COMMAND: PATH: cannot write...` and returns 1; 0 on success.
 int write_output(const std::string& command, const std::string& path,

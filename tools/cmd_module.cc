@@ -24,6 +24,7 @@
 #include "ir/module.hh"
 #include "options.hh"
 #include "text/wat.hh"
+#include "wasi_threads.hh"
 
 namespace ember::cli {
 
@@ -58,8 +59,21 @@ const char kRunHelp[] =
     "                         integers in decimal or 0x hex, i32 from -2^31\n"
     "                         to 2^32-1, i64 from -2^63 to 2^64-1; floats in\n"
     "                         decimal within range, inf or nan\n"
-    "  --fuel N               enable fuel and give the store N units\n"
-    "  --wasm FEATURE=on|off  enable or disable a proposal; repeatable\n"
+    "  --fuel N               enable fuel and give the store N units (with\n"
+    "                         -S threads: each thread's store)\n"
+    "  -W, --wasm FEATURE[=on|off][,...]\n"
+    "                         enable or disable proposals (also y/n, yes/no,\n"
+    "                         true/false; FEATURE alone is on; wasmtime's\n"
+    "                         `relaxed-simd` is `relaxed_simd`); repeatable\n"
+    "  -S, --wasi threads[=y|n]\n"
+    "                         wasi-threads (wasm32-wasip1-threads programs):\n"
+    "                         the module's shared memory import is created\n"
+    "                         for it, and `wasi::thread-spawn` runs\n"
+    "                         `wasi_thread_start` on a new thread with its own\n"
+    "                         store and WASI context; a trap or proc_exit in\n"
+    "                         any thread ends the process, and so does\n"
+    "                         `_start` returning (`preview1` and `cli` are\n"
+    "                         accepted, always on)\n"
     "  --all-features         enable every proposal Ember knows\n"
     "  --wasm-2.0             exactly the WebAssembly 2.0 features\n"
     "  -h, --help             this text\n"
@@ -67,10 +81,6 @@ const char kRunHelp[] =
     "exit status: the guest's exit code; 134 when wasm traps (as wasmtime on\n"
     "Unix); 1 when the module cannot be read, compiled or instantiated; 2 for\n"
     "a bad command line.\n";
-
-constexpr int kExitTrap = 134;  // 128 + SIGABRT, what `wasmtime run` exits with
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 
 enum class Parsed { Ok, NotANumber, OutOfRange };
 
@@ -203,7 +213,8 @@ struct RunOptions {
   FeatureSet features = Config().features();
   WasiConfig wasi;
   std::optional<uint64_t> fuel;
-  std::string invoke;  // empty: the command's `_start`
+  bool threads = false;  // -S threads: wasi-threads (wasi_threads.hh)
+  std::string invoke;    // empty: the command's `_start`
   std::string file;
   Args rest;  // guest arguments (after FILE)
 };
@@ -248,6 +259,25 @@ bool set_invoke(const std::string& name, RunOptions* o, std::string* err) {
   return true;
 }
 
+// `-S NAME[=y|n][,...]` (wasmtime's `--wasi`): the WASI proposals to give.
+bool set_wasi_options(const std::string& list, RunOptions* o, std::string* err) {
+  return read_switches(
+      list, "--wasi",
+      [o](const std::string& name, bool on, std::string* why) {
+        if (name == "threads") o->threads = on;
+        else if (name == "preview1" || name == "cli") {
+          if (on) return true;
+          *why = "--wasi " + name + " cannot be turned off (every module gets WASI preview1)";
+          return false;
+        } else {
+          *why = "unknown WASI option `" + name + "` (Ember has threads, preview1 and cli)";
+          return false;
+        }
+        return true;
+      },
+      err);
+}
+
 bool set_fuel(const std::string& v, RunOptions* o, std::string* err) {
   uint64_t n = 0;
   auto r = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -283,6 +313,11 @@ Syntax run_syntax(RunOptions* o) {
                .metavar = "NAME",
                .apply = to(set_invoke)},
               {.name = "--fuel", .takes = Takes::Value, .metavar = "N", .apply = to(set_fuel)},
+              {.name = "--wasi",
+               .alias = "-S",
+               .takes = Takes::NextArg,
+               .metavar = "NAME[=y|n][,...]",
+               .apply = to(set_wasi_options)},
           }),
       .operands = Operands::FileThenRest,
       .help_at = HelpAt::InOrder,
@@ -292,8 +327,14 @@ Syntax run_syntax(RunOptions* o) {
   };
 }
 
-// wasmtime's error layout: "Error: CONTEXT", then the numbered causes.
-// A cause spanning several lines continues under its text.
+// The module in FILE: binary, text, or serialized (`ember compile`).
+Module load_module(const Engine& engine, const std::vector<uint8_t>& bytes) {
+  if (Module::is_serialized(bytes)) return Module::deserialize(engine, bytes);
+  return Module::from_bytes_or_text(engine, bytes);
+}
+
+}  // namespace
+
 int report(const std::string& context, const std::vector<std::string>& causes, int status) {
   std::string out = "Error: " + context + "\n";
   if (!causes.empty()) out += "\nCaused by:\n";
@@ -314,7 +355,6 @@ int report(const std::string& context, const std::vector<std::string>& causes, i
   return status;
 }
 
-// A trap's causes: the wasm backtrace (innermost first), then the trap.
 std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   std::vector<std::string> causes{what};
   if (!t.frames().empty()) causes.push_back(rt::backtrace_lines(t.frames()));
@@ -327,14 +367,6 @@ std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   causes.push_back(std::string("wasm trap: ") + t.wasmtime_message());
   return causes;
 }
-
-// The module in FILE: binary, text, or serialized (`ember compile`).
-Module load_module(const Engine& engine, const std::vector<uint8_t>& bytes) {
-  if (Module::is_serialized(bytes)) return Module::deserialize(engine, bytes);
-  return Module::from_bytes_or_text(engine, bytes);
-}
-
-}  // namespace
 
 Module module_from_file(const Engine& engine, const std::string& path) {
   std::vector<uint8_t> bytes;
@@ -372,67 +404,86 @@ int invoke(const RunOptions& o, const Func& f) {
 
 }  // namespace
 
-int cmd_run(const Args& args) {
-  RunOptions o;
-  const Syntax syntax = run_syntax(&o);
-  CommandLine cl = parse(syntax, args);
-  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);  // --help only before FILE
-  o.file = cl.operands[0];
-  o.rest = std::move(cl.rest);
-  std::string err;
+namespace {
+
+// Runs `inst` as asked: `_start`, or --invoke after `_initialize`; *stage
+// names the step under way, for a report.
+int run_instance(const RunOptions& o, const Instance& inst, std::string* stage) {
+  auto export_func = [&](const std::string& name) -> std::optional<Func> {
+    std::optional<Extern> e = inst.get_export(name);
+    if (!e || !e->func()) return std::nullopt;
+    return *e->func();
+  };
+  if (o.invoke.empty()) {
+    *stage = "failed to invoke command default";
+    std::optional<Func> start = export_func("_start");
+    if (start) start->call(std::vector<Val>{});
+    else if (!o.rest.empty() && o.rest[0].starts_with("--"))
+      std::fprintf(stderr,
+                   "ember run: note: `%s` has no `_start`, and options after FILE go to the "
+                   "guest; write them before FILE\n",
+                   o.file.c_str());
+    return 0;
+  }
+  if (std::optional<Func> init = export_func("_initialize")) {
+    *stage = "failed to invoke `_initialize`";
+    init->call(std::vector<Val>{});
+  }
+  *stage = "failed to invoke `" + o.invoke + "`";
+  std::optional<Func> f = export_func(o.invoke);
+  if (!f)
+    return report("failed to run main module `" + o.file + "`",
+                  {"no exported function `" + o.invoke + "` in `" + o.file + "`"}, kExitError);
+  return invoke(o, *f);
+}
+
+// What outlives run_module(): with -S threads, the main store stays until
+// the process ends, as other threads may still run.
+struct RunState {
+  std::optional<Store> store;
+  std::shared_ptr<WasiThreads> threads;
+  std::string note;  // printed after the report when linking fails
+};
+
+bool imports_thread_spawn(const Module& m) {
+  for (const ImportType& i : m.imports())
+    if (i.module == "wasi" && i.name == "thread-spawn") return true;
+  return false;
+}
+
+// Makes the main instance of `module` in *state; its WASI context and, with
+// -S threads, the wasi-threads imports.
+Instance instantiate_main(const RunOptions& o, const Module& module, RunState* state) {
+  Store& store = state->store.emplace(module.engine());
+  if (o.fuel) store.set_fuel(*o.fuel);
+  set_wasi(store, o.wasi);
+  Linker linker(module.engine());
+  linker.define_wasi();
+  if (o.threads) {
+    state->threads = WasiThreads::create({module.engine(), module, o.wasi, o.fuel, o.file});
+    state->threads->define(linker, store);
+  }
+  if (!o.threads && imports_thread_spawn(module))
+    state->note = "ember run: note: `" + o.file +
+                  "` imports `wasi::thread-spawn` (wasi-threads); run it with `-S threads`\n";
+  return linker.instantiate(store, module);
+}
+
+// Compiles FILE's `bytes`, instantiates and runs it; reports what fails.
+// The exit status.
+int run_module(const RunOptions& o, const std::vector<uint8_t>& bytes, RunState* state) {
   const std::string context = "failed to run main module `" + o.file + "`";
-  std::vector<uint8_t> bytes;
-  if (!read_file(o.file, &bytes, &err))
-    return report(context, {"failed to read `" + o.file + "`", err}, kExitError);
-
-  o.wasi.argv.push_back(o.file);
-  o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
-  o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
-  Config config;
-  config.features(o.features);
-  if (o.fuel) config.consume_fuel(true);
-
   std::string stage = "failed to compile `" + o.file + "`";
   try {
+    Config config;
+    config.features(o.features);
+    if (o.fuel) config.consume_fuel(true);
+    if (o.threads) config.shared_memory(true);  // the runner creates the program's memory
     Engine engine(config);
     Module module = load_module(engine, bytes);
     stage = "failed to instantiate \"" + o.file + "\"";
-    Store store(engine);
-    if (o.fuel) store.set_fuel(*o.fuel);
-    try {
-      set_wasi(store, o.wasi);
-    } catch (const WasmError& e) {
-      return report(context, {stage, e.what()}, kExitError);
-    }
-    Linker linker(engine);
-    linker.define_wasi();
-    Instance inst = linker.instantiate(store, module);
-    auto export_func = [&](const std::string& name) -> std::optional<Func> {
-      std::optional<Extern> e = inst.get_export(name);
-      if (!e || !e->func()) return std::nullopt;
-      return *e->func();
-    };
-    if (o.invoke.empty()) {
-      stage = "failed to invoke command default";
-      std::optional<Func> start = export_func("_start");
-      if (start) start->call(std::vector<Val>{});
-      else if (!o.rest.empty() && o.rest[0].starts_with("--"))
-        std::fprintf(stderr,
-                     "ember run: note: `%s` has no `_start`, and options after FILE go to the "
-                     "guest; write them before FILE\n",
-                     o.file.c_str());
-      return 0;
-    }
-    if (std::optional<Func> init = export_func("_initialize")) {
-      stage = "failed to invoke `_initialize`";
-      init->call(std::vector<Val>{});
-    }
-    stage = "failed to invoke `" + o.invoke + "`";
-    std::optional<Func> f = export_func(o.invoke);
-    if (!f)
-      return report(context, {"no exported function `" + o.invoke + "` in `" + o.file + "`"},
-                    kExitError);
-    return invoke(o, *f);
+    Instance inst = instantiate_main(o, module, state);
+    return run_instance(o, inst, &stage);
   } catch (const Trap& t) {
     if (t.code() == TrapCode::Exit) {
       std::fflush(stdout);
@@ -445,14 +496,38 @@ int cmd_run(const Args& args) {
     std::string what = e.what();
     std::string prefix = o.file + ": ";
     if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
-    return report(context, {stage, what}, kExitError);
+    report(context, {stage, what}, kExitError);
+    std::fputs(state->note.c_str(), stderr);
+    return kExitError;
   }
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  RunOptions o;
+  const Syntax syntax = run_syntax(&o);
+  CommandLine cl = parse(syntax, args);
+  if (cl.outcome != Outcome::Ok) return stop(syntax, cl);  // --help only before FILE
+  o.file = cl.operands[0];
+  o.rest = std::move(cl.rest);
+  std::string err;
+  std::vector<uint8_t> bytes;
+  if (!read_file(o.file, &bytes, &err))
+    return report("failed to run main module `" + o.file + "`",
+                  {"failed to read `" + o.file + "`", err}, kExitError);
+  o.wasi.argv.push_back(o.file);
+  o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
+  o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
+  RunState state;
+  int status = run_module(o, bytes, &state);
+  return state.threads ? state.threads->finish(status) : status;
 }
 
 // ---- validate ----------------------------------------------------------------
 
 const char kValidateHelp[] =
-    "usage: ember validate [--wasm NAME=on|off] FILE...\n\n"
+    "usage: ember validate [-W, --wasm NAME[=on|off][,...]] FILE...\n\n"
     "Checks that each module (.wasm or .wat) is well-formed and valid.\n";
 
 int cmd_validate(const Args& args) {
