@@ -108,6 +108,9 @@ TrapCode atomic_access(Op op, MemoryInst& m, uint64_t addr, uint64_t offset, uin
   if (info.prefix != 0xFE || size == 0 || code >= kEnd) return TrapCode::Unreachable;
   uint64_t ea = addr + offset;
   if (ea < addr) return TrapCode::MemoryOutOfBounds;
+  // wasmtime computes the address of a wait or notify in the memory's index
+  // type: past 2^32 on a 32-bit memory is out of bounds before misaligned.
+  if (code <= kWait64 && !m.type.limits.is64 && ea > UINT32_MAX) return TrapCode::MemoryOutOfBounds;
   if (ea & (size - 1)) return TrapCode::HeapMisaligned;
   uint64_t bytes = m.size.load(std::memory_order_acquire);
   if (ea > bytes || bytes - ea < size) return TrapCode::MemoryOutOfBounds;

@@ -14,8 +14,10 @@ namespace ember::rt {
 // count; `b` the replacement (cmpxchg) or the timeout in nanoseconds (wait,
 // negative = none). The result, zero-extended, goes to *out. Checks, in
 // wasmtime's order: the address is aligned to the access size (else
-// HeapMisaligned), the access is in bounds (MemoryOutOfBounds), and a wait
-// is on a shared memory (AtomicWaitNonSharedMemory). Every access is
+// HeapMisaligned; but a wait's or notify's address past 4 GiB on a 32-bit
+// memory is MemoryOutOfBounds first), the access is in bounds
+// (MemoryOutOfBounds), and a wait is on a shared memory
+// (AtomicWaitNonSharedMemory). Every access is
 // sequentially consistent. A wait blocks the calling thread.
 TrapCode atomic_access(Op op, MemoryInst& m, uint64_t addr, uint64_t offset, uint64_t a, uint64_t b,
                        uint64_t* out);

@@ -1,6 +1,8 @@
-"""Every atomic access operator against the `wasmtime` package.
+"""Every atomic operator with a memarg against the `wasmtime` package.
 
-Each of the 63 load, store, read-modify-write and cmpxchg operators runs at
+Each of the 63 load, store, read-modify-write and cmpxchg operators, and
+notify and the waits (on an unshared memory: they trap after the address
+checks, or wake nobody), runs at
 addresses around both ends of a one-page memory (aligned, misaligned, out of
 bounds, with and without a memarg offset) with values that cross every
 width's boundaries. The result or trap code, and the bytes around both ends
@@ -30,19 +32,25 @@ def operators() -> List[Tuple[str, str, str]]:
         for r in RMW:
             ops.append((f"{t}.atomic.rmw{w}.{r}{u}", t, "rmw"))
         ops.append((f"{t}.atomic.rmw{w}.cmpxchg{u}", t, "cmpxchg"))
+    ops.append(("memory.atomic.notify", "i32", "notify"))
+    ops.append(("memory.atomic.wait32", "i32", "wait"))
+    ops.append(("memory.atomic.wait64", "i64", "wait"))
     return ops
 
 
 def function(index: int, op: str, t: str, shape: str, offset: int) -> str:
-    params = {"load": "", "store": f" {t}", "rmw": f" {t}", "cmpxchg": f" {t} {t}"}[shape]
-    result = "" if shape == "store" else f" (result {t})"
+    params = {"load": "", "store": f" {t}", "rmw": f" {t}", "cmpxchg": f" {t} {t}",
+              "notify": " i32", "wait": f" {t} i64"}[shape]
+    result = {"store": "", "notify": " (result i32)", "wait": " (result i32)"}.get(
+        shape, f" (result {t})")
     args = " ".join(f"(local.get {i})" for i in range(1 + len(params.split())))
     return (f'(func (export "f{index}") (param i32{params}){result} '
             f"({op} offset={offset} {args}))")
 
 
 OPS = operators()
-ADDRESSES = [0, 1, 2, 3, 4, 6, 8, 12, 65528, 65530, 65532, 65534, 65535, 65536, 0xFFFFFFFF]
+ADDRESSES = [0, 1, 2, 3, 4, 6, 8, 12, 65528, 65530, 65532, 65534, 65535, 65536,
+             0xFFFFFFF0, 0xFFFFFFFD, 0xFFFFFFFF]
 VALUES = [0, 1, 0x7F, 0x80, 0xFF, 0x1FF, 0xFFFF, 0x12345678, 0xFFFFFFFF,
           -1, 0x7FFFFFFFFFFFFFFF, -0x8000000000000000]
 PATTERN = bytes(range(0xF0, 0x100)) + bytes(range(16))  # 32 bytes
@@ -81,7 +89,7 @@ def fit(v: int, t: str) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
-@pytest.mark.parametrize("offset", [0, 3, 65532])
+@pytest.mark.parametrize("offset", [0, 3, 22, 65532])
 def test_every_atomic_access_matches_wasmtime(offset: int) -> None:
     ours, theirs = Side(ember, offset), Side(wasmtime, offset)
     checked = 0
@@ -89,16 +97,20 @@ def test_every_atomic_access_matches_wasmtime(offset: int) -> None:
     for index, (op, t, shape) in enumerate(OPS):
         if shape == "load":
             cases: List[List[int]] = [[]]
+        elif shape == "wait":
+            cases = [[0, 0]]
         elif shape == "cmpxchg":
             cases = [[e, r] for e, r in itertools.product(VALUES, VALUES[::4])]
         else:
             cases = [[v] for v in VALUES]
         for addr in ADDRESSES:
             for case in cases:
-                args = [fit(addr, "i32")] + [fit(v, t) for v in case]
+                types = [t, "i64"] if shape == "wait" else [t] * len(case)
+                args = [fit(addr, "i32")] + [fit(v, ty) for v, ty in zip(case, types)]
                 a, b = ours.run(index, args), theirs.run(index, args)
                 checked += 1
                 if a != b and op not in mismatches:
                     mismatches[op] = (args, a, b)
     assert not mismatches, mismatches
-    assert checked == 7 * len(ADDRESSES) * (1 + 7 * len(VALUES) + 3 * len(VALUES))
+    per_address = 7 * (1 + 7 * len(VALUES) + 3 * len(VALUES)) + len(VALUES) + 2
+    assert checked == per_address * len(ADDRESSES)
