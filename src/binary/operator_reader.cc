@@ -97,12 +97,9 @@ Status OperatorReader::next(Instr* out) {
   EMBER_ASSIGN(uint8_t b, r_.u8());
   uint8_t prefix = 0;
   uint32_t code = b;
-  if (b == 0xFC || b == 0xFD || b == 0xFE) {
+  if (b == 0xFB || b == 0xFC || b == 0xFD || b == 0xFE) {
     prefix = b;
     EMBER_ASSIGN(code, r_.u32());
-  }
-  if (b == 0xFB) {  // the GC prefix: pending as a whole
-    if (auto e = pending_op_error(b, 0, features_, out->offset)) return std::move(*e);
   }
   out->info = op_by_code(prefix, code);
   if (!out->info) {
@@ -129,7 +126,11 @@ Status OperatorReader::immediates(Instr* out) {
       return Status::Ok();
     }
     case ImmKind::TableInit:
-    case ImmKind::TableCopy: {
+    case ImmKind::TableCopy:
+    case ImmKind::TypeField:
+    case ImmKind::TypeCount:
+    case ImmKind::TypeElem:
+    case ImmKind::TypeType: {
       EMBER_ASSIGN(out->index[0], r_.u32());
       EMBER_ASSIGN(out->index[1], r_.u32());
       return Status::Ok();
@@ -169,6 +170,16 @@ Status OperatorReader::immediates(Instr* out) {
       EMBER_ASSIGN(out->index[0], r_.u32());
       return data_count_required();
     }
+    case ImmKind::TypeData: {
+      EMBER_ASSIGN(out->index[0], r_.u32());
+      EMBER_ASSIGN(out->index[1], r_.u32());
+      return data_count_required();
+    }
+    case ImmKind::CastType: {
+      EMBER_ASSIGN(out->ref, read_heap_type(r_, features_, m_, false));
+      return Status::Ok();
+    }
+    case ImmKind::BrOnCast: return br_on_cast(out);
     case ImmKind::MemoryCopy: {
       EMBER_TRY(memory_index(&out->index[0]));
       return memory_index(&out->index[1]);
@@ -220,6 +231,18 @@ Status OperatorReader::br_table(Instr* out) {
     targets_.push_back(d);
   }
   out->targets = targets_;
+  return Status::Ok();
+}
+
+// br_on_cast(_fail): a flags byte (bit 0: the source is nullable, bit 1:
+// the target), the label, then the two heap types.
+Status OperatorReader::br_on_cast(Instr* out) {
+  const uint64_t at = r_.offset();
+  EMBER_ASSIGN(uint8_t flags, r_.u8());
+  if (flags > 3) return r_.fail_at("invalid cast flags", at);
+  EMBER_ASSIGN(out->index[0], r_.u32());
+  EMBER_ASSIGN(out->ref, read_heap_type(r_, features_, m_, flags & 1));
+  EMBER_ASSIGN(out->ref2, read_heap_type(r_, features_, m_, flags & 2));
   return Status::Ok();
 }
 

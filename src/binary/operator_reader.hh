@@ -56,9 +56,13 @@ struct MemArg {
 //   I64, F64           bits
 //   V128               bits (low half), bits_hi (high half)
 //   Shuffle            lanes (16 bytes, pointing into the module)
-//   HeapType           ref (funcref, externref or exnref)
+//   HeapType           ref (the heap type, as a nullable reference)
 //   Tag                index[0]
 //   TryTable           block and catches
+//   Type               index[0]
+//   TypeField, TypeCount, TypeData, TypeElem, TypeType   index[0] type, index[1]
+//   CastType           ref (the target, not nullable); HeapType: nullable
+//   BrOnCast           index[0] label, ref source type, ref2 target type
 struct Instr {
   const OpInfo* info = nullptr;
   uint64_t offset = 0;  // of the opcode
@@ -68,6 +72,7 @@ struct Instr {
   uint8_t lane = 0;
   const uint8_t* lanes = nullptr;
   ValType ref = ValType::FuncRef;
+  ValType ref2 = ValType::FuncRef;
   BlockType block;
   std::span<const uint32_t> targets;
   std::span<const ValType> types;
@@ -133,6 +138,7 @@ class OperatorReader {
   Status immediates(Instr* out);
   Status block_type(BlockType* out);
   Status br_table(Instr* out);
+  Status br_on_cast(Instr* out);
   Status select_types(Instr* out);
   Status catch_clauses(Instr* out);
   Status memarg(MemArg* out);

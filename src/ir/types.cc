@@ -106,10 +106,12 @@ struct PendingOp {
   uint32_t code;
   PendingConstruct c;
 };
+// Ends with a row of prefix 0xFF (no prefix) that stands for nothing.
 constexpr PendingOp kPendingOps[] = {
 #define EMBER_PENDING_OP(prefix, code, name, feature, what) \
   {prefix, code, {name, Feature::feature, what}},
 #include "ir/pending.def"
+    {0xFF, 0, {"", Feature::Core, ""}},
 };
 struct PendingType {
   uint8_t byte;
@@ -142,11 +144,7 @@ const PendingConstruct* pending_op_by_code(uint8_t prefix, uint32_t code) {
 
 const PendingConstruct* pending_op_by_mnemonic(std::string_view m) {
   for (const PendingOp& p : kPendingOps)
-    if (p.code != kAnyCode && m == p.c.name) return &p.c;
-  // The GC prefix by its mnemonics' shapes.
-  for (std::string_view gc : {"struct.", "array.", "i31.", "ref.i31", "ref.test", "ref.cast",
-                              "br_on_cast", "any.convert_extern", "extern.convert_any"})
-    if (m.starts_with(gc)) return pending_op_by_code(0xFB, 0);
+    if (p.code != kAnyCode && p.prefix != 0xFF && m == p.c.name) return &p.c;
   return nullptr;
 }
 

@@ -78,6 +78,14 @@ enum class ImmKind : uint8_t {
   TryTable,    // a block type, then a vector of catch clauses
   Type,        // a type index (call_ref)
   Zero,        // a reserved zero byte (atomic.fence)
+  // GC: a type index, then a second index (operators.def's GC rows).
+  TypeField,  // struct.get/set: the struct type and a field of it
+  TypeCount,  // array.new_fixed: the array type and the element count
+  TypeData,   // array.new_data / init_data: the array type and a data segment
+  TypeElem,   // array.new_elem / init_elem: the array type and an elem segment
+  TypeType,   // array.copy: destination and source array types
+  CastType,   // ref.test / ref.cast: the target heap type, not nullable
+  BrOnCast,   // br_on_cast(_fail): flags, label, source and target heap types
 };
 
 enum class SigKind : uint8_t {
