@@ -52,8 +52,12 @@ class ExternRef {
  public:
   // A new reference carrying `payload` (opaque to the engine) and `id`.
   static ExternRef create(Store& store, std::shared_ptr<void> payload, uint64_t id = 0);
+  // The payload and id it was created with; none and 0 for an externref
+  // that wasm made from one of its own values (extern.convert_any).
   const std::shared_ptr<void>& payload() const;
   uint64_t id() const;
+  // Whether the host created it (ExternRef::create), rather than wasm.
+  bool is_host() const;
   bool operator==(const ExternRef& o) const { return obj_ == o.obj_; }
 
   ExternRef(rt::StoreData* s, rt::ExternObj* o) : store_(s), obj_(o) {}

@@ -314,6 +314,12 @@ enum class TrapCode : uint8_t {
   Exception = 17,                  // a wasm exception no handler caught (exceptions)
   NullFunctionReference = 18,      // call_ref of a null reference (wasmtime: NullReference)
   AtomicWaitNonSharedMemory = 19,  // memory.atomic.wait on an unshared memory (threads)
+  NullStructReference = 20,        // GC: struct access through null (wasmtime: NullReference)
+  NullArrayReference = 21,         // GC: array access through null (wasmtime: NullReference)
+  NullI31Reference = 22,           // GC: i31.get of null (wasmtime: NullReference)
+  ArrayOutOfBounds = 23,           // GC: an array index or range out of bounds
+  AllocationTooLarge = 24,         // GC: an object larger than the heap allows
+  CastFailure = 25,                // GC: ref.cast of a value not of the type
   Count_
 };
 const char* trap_spec_message(TrapCode c);      // the spec testsuite's: "integer divide by zero"

@@ -19,10 +19,14 @@ ExternRef ExternRef::create(Store& store, std::shared_ptr<void> payload, uint64_
   return ExternRef(store.raw(), rt::create_extern(*store.raw(), id, std::move(payload)));
 }
 const std::shared_ptr<void>& ExternRef::payload() const {
-  return obj_->payload;
+  static const std::shared_ptr<void> none;
+  return is_host() ? obj_->payload : none;
 }
 uint64_t ExternRef::id() const {
-  return obj_->host_id;
+  return is_host() ? obj_->host_id : 0;
+}
+bool ExternRef::is_host() const {
+  return rt::is_host_extern(rt::Slot(reinterpret_cast<uintptr_t>(obj_)));
 }
 
 Val Val::funcref(const std::optional<Func>& f) {

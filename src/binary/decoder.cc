@@ -506,7 +506,12 @@ Expected<ConstExpr> Decoder::const_expr(Reader& r) {
     ConstInstr ci{in.op()};
     switch (in.info->imm) {
       case ImmKind::Global:
-      case ImmKind::Func: ci.imm = in.index[0]; break;
+      case ImmKind::Func:
+      case ImmKind::Type: ci.imm = in.index[0]; break;
+      case ImmKind::TypeCount:
+        ci.imm = in.index[0];
+        ci.imm_hi = in.index[1];
+        break;
       case ImmKind::HeapType: ci.imm = in.ref.bits(); break;
       case ImmKind::I32:
       case ImmKind::I64:

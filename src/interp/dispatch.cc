@@ -367,6 +367,7 @@ L_base:
 #include "interp/dispatch_memory.inc"
 #include "interp/dispatch_table.inc"
 #include "interp/dispatch_simd.inc"
+#include "interp/dispatch_gc.inc"
 
 L_trap_access:  // an out-of-bounds load or store; pc is at it
   // Another thread may have grown a shared memory 0 since msize was read:

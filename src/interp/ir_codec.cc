@@ -1,6 +1,8 @@
 // Portable IR and its verifier (see ir_codec.hh for the checks).
 #include "interp/ir_codec.hh"
 
+#include "runtime/gc.hh"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "interp/interp_state.hh"
 #include "interp/ir_insn.hh"
+#include "runtime/gc.hh"
 #include "support/hash.hh"
 
 namespace ember::interp {
@@ -79,6 +82,9 @@ Operand operand_of(char c) {
     case 'a': return Operand::Data;
     case 'y': return Operand::TypeId;
     case 'T': return Operand::Tag;
+    case 'X': return Operand::GcType;
+    case 'F': return Operand::Field;
+    case 'C': return Operand::CastType;
     default: return Operand::CallBase;
   }
 }
@@ -361,6 +367,50 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
 
 namespace {
 
+// What the GC instructions need beyond their operands' ranges: v128
+// fields and elements take two slots, StructNew's window of fields and
+// ArrayNewFixed's of elements lie in the frame, segments fill arrays of
+// their kind (bytes into numeric elements, references into reference
+// elements of a supertype) and array.copy moves elements to a supertype.
+bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRegistry& types,
+                    uint64_t frame) {
+  auto slots = [&](const FieldType& f) -> uint64_t { return f.type == ValType::V128 ? 2 : 1; };
+  auto is_array = [&](uint32_t t) {
+    return m.type_decls[t].kind == CompKind::Array && m.type_decls[t].fields.size() == 1;
+  };
+  auto elem = [&](uint32_t t) -> const FieldType& { return m.type_decls[t].fields[0]; };
+  auto numeric = [&](uint32_t t) { return elem(t).type.kind() != ValKind::Bottom && !is_ref(elem(t).type); };
+  auto elem_from = [&](uint32_t seg, uint32_t t) {
+    return is_ref(elem(t).type) && m.subtype(m.elems[seg].type, elem(t).type, types);
+  };
+  switch (op) {
+    case IOp::StructNew: {
+      uint64_t n = 0;
+      for (const FieldType& f : m.type_decls[x[1]].fields) n += slots(f);
+      return m.type_decls[x[1]].kind == CompKind::Struct && x[2] + n <= frame;
+    }
+    case IOp::StructNewDefault: return m.type_decls[x[1]].kind == CompKind::Struct;
+    case IOp::StructGet: return x[0] + slots(m.type_decls[x[1]].fields[x[2]]) <= frame;
+    case IOp::StructSet: return x[3] + slots(m.type_decls[x[0]].fields[x[1]]) <= frame;
+    case IOp::ArrayNew: return is_array(x[1]) && x[2] + slots(elem(x[1])) <= frame;
+    case IOp::ArrayNewDefault: return is_array(x[1]);
+    case IOp::ArrayNewFixed:
+      return is_array(x[1]) && x[3] + uint64_t(x[2]) * slots(elem(x[1])) <= frame;
+    case IOp::ArrayNewData: return is_array(x[1]) && numeric(x[1]);
+    case IOp::ArrayNewElem: return is_array(x[1]) && elem_from(x[2], x[1]);
+    case IOp::ArrayGet: return is_array(x[1]) && x[0] + slots(elem(x[1])) <= frame;
+    case IOp::ArraySet:
+    case IOp::ArrayFill: return is_array(x[0]) && x[3] + slots(elem(x[0])) <= frame;
+    case IOp::ArrayCopy:
+      return is_array(x[0]) && is_array(x[1]) &&
+             rt::storage_of(elem(x[0])) == rt::storage_of(elem(x[1])) &&
+             m.subtype(elem(x[1]).type, elem(x[0]).type, types);
+    case IOp::ArrayInitData: return is_array(x[0]) && numeric(x[0]);
+    case IOp::ArrayInitElem: return is_array(x[0]) && elem_from(x[1], x[0]);
+    default: return true;
+  }
+}
+
 // One catch clause of defined function `fi`.
 Status verify_handler(const CatchHandler& h, const CompiledCode& code, const ModuleData& m,
                       uint32_t fi, const std::vector<uint8_t>& starts) {
@@ -470,6 +520,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
         }
         if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
         const FuncType* callee = nullptr;
+        uint32_t gc_type = UINT32_MAX;
         for (uint32_t k = 0; l.other_mask && k < l.count; k++) {
           if (!((l.other_mask >> k) & 1)) continue;
           uint64_t at = pc + 1 + k;
@@ -508,6 +559,22 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
                 w[at] = m.type_ids[v];
               }
               break;
+            case Operand::GcType:
+              ok = v < m.types.size() && v < m.type_decls.size() &&
+                   m.type_decls[v].kind != CompKind::Func;
+              if (ok) gc_type = v;
+              break;
+            case Operand::Field:
+              ok = gc_type < m.type_decls.size() &&
+                   m.type_decls[gc_type].kind == CompKind::Struct &&
+                   v < m.type_decls[gc_type].fields.size();
+              break;
+            case Operand::CastType: {
+              ValType t;
+              ok = ValType::from_bits(v, &t) && t.is_ref() &&
+                   (!t.has_index() || t.index() < m.types.size());
+              break;
+            }
             case Operand::CallBase:
               ok = callee != nullptr && slot_ok(v, std::max(slots_of_types(callee->params),
                                                             slots_of_types(callee->results)));
@@ -524,6 +591,8 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
           return corrupt("table.copy between tables of different types", fi, pc);
         if (op == IOp::TableInit && !below(m.elems[x[1]].type, m.tables[x[0]].elem))
           return corrupt("table.init from a segment of another type", fi, pc);
+        if (!gc_operands_ok(op, x, m, types, frame))
+          return corrupt(std::string("GC operand out of frame in ") + iop_name(op), fi, pc);
       }
       falls_through = !l.terminator;
       w[pc] = uint32_t(handlers[opw]);

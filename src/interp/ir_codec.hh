@@ -61,6 +61,9 @@ enum class Operand : uint8_t {
   CallBase,   // first slot of a call's argument/result window
   Lane,       // SIMD lane index, below IrLayout::lanes
   Shift,      // shift count of an address form, below 32
+  GcType,     // struct or array type index of the module
+  Field,      // field index of the GcType operand before it (a struct type)
+  CastType,   // a cast target: ValType bits, any concrete type one of the module's
 };
 
 struct IrLayout {

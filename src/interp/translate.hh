@@ -157,6 +157,17 @@ class Translator final : public Lowering {
 
   void entity_op(Op op, std::initializer_list<uint32_t> imms, bool count64 = false) override;
 
+  // GC (translate_gc.cc): out-of-line runtime calls but for the accesses.
+  void struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) override;
+  void struct_get(uint32_t type, std::span<const FieldType> fields, uint32_t field,
+                  bool sign) override;
+  void struct_set(uint32_t type, std::span<const FieldType> fields, uint32_t field) override;
+  void array_op(Op op, uint32_t type, const FieldType& elem, uint32_t imm) override;
+  void ref_test(ValType target) override;
+  void ref_cast(ValType target) override;
+  void br_on_cast(uint32_t depth, ValType target, bool on_fail) override;
+  void gc_simple(Op op) override;
+
   // Any other IR op of the form [op][d if result][imms...][operand slots...]
   // popping `nin` operands (ir_ops.def documents each layout). `result` is
   // the number of slots the result takes (0 = no result, 2 = v128).
@@ -308,6 +319,7 @@ class Translator final : public Lowering {
   bool peek_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   uint32_t call_args(const FuncType& type);
+  uint32_t window(uint32_t n);  // the top n operands in their slots, popped: the first slot
   bool dead_skip();
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.

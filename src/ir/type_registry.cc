@@ -117,6 +117,11 @@ std::vector<FieldType> TypeRegistry::fields(uint32_t id) const {
   return id < types_.size() ? types_[id].fields : std::vector<FieldType>{};
 }
 
+uint32_t TypeRegistry::super_of(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < types_.size() ? types_[id].super : UINT32_MAX;
+}
+
 bool TypeRegistry::is_subtype(uint32_t sub, uint32_t super) const {
   if (sub == super) return true;
   std::lock_guard<std::mutex> lock(mu_);

@@ -96,6 +96,8 @@ class TypeRegistry {
   FuncType get(uint32_t id) const;
   CompKind kind(uint32_t id) const;
   std::vector<FieldType> fields(uint32_t id) const;  // canonical, Struct / Array
+  // The declared supertype of `id`, or UINT32_MAX if it has none.
+  uint32_t super_of(uint32_t id) const;
   // True if type `sub` is `super` or declares it, directly or further up.
   bool is_subtype(uint32_t sub, uint32_t super) const;
   size_t size() const;

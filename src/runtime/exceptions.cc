@@ -67,6 +67,7 @@ size_t collect_exns(StoreData& s, std::span<const Slot> frames) {
     for (const std::vector<void*>& seg : inst.elems)
       for (const void* p : seg) hold(reinterpret_cast<uint64_t>(p));
   for (Slot v : frames) hold(v);
+  for_each_heap_ref(s.heap, hold);  // GC objects live as long as the store for now
   hold(reinterpret_cast<uint64_t>(s.pending_exn));
   while (!work.empty()) {
     ExnObj* e = work.back();

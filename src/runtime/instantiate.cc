@@ -55,31 +55,114 @@ inline bool eval_simple(const ConstExpr& e, const ModuleInst& inst, ConstValue* 
   }
 }
 
-Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst) {
-  ConstValue stack[16];
-  size_t sp = 0;
+// The GC operators of a constant expression (allocations, i31 and the
+// conversions) on `st`; false if `ci` is none of them or is ill-formed.
+Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& s,
+                       std::vector<ConstValue>& st) {
+  auto type = [&]() -> const GcType* {
+    return ci.imm < inst.gc_types.size() ? inst.gc_types[ci.imm] : nullptr;
+  };
+  auto take = [&](size_t n, std::vector<Slot>* out) {
+    for (size_t i = st.size() - n; i < st.size(); i++) {
+      out->push_back(st[i].lo);
+      out->push_back(st[i].hi);
+    }
+    st.resize(st.size() - n);
+  };
+  Slot r = 0;
+  TrapCode trap = TrapCode::None;
+  std::vector<Slot> buf;
+  switch (ci.op) {
+    case Op::RefI31:
+      if (st.empty()) return false;
+      st.back() = {make_i31(uint32_t(st.back().lo)), 0};
+      return true;
+    case Op::AnyConvertExtern:
+    case Op::ExternConvertAny: return !st.empty();
+    case Op::StructNew:
+    case Op::StructNewDefault:
+    case Op::ArrayNew:
+    case Op::ArrayNewDefault:
+    case Op::ArrayNewFixed: break;
+    default: return false;
+  }
+  const GcType* t = type();
+  if (!t) return false;
+  switch (ci.op) {
+    case Op::StructNew: {
+      if (st.size() < t->fields.size()) return false;
+      std::vector<Slot> vals;
+      take(t->fields.size(), &vals);
+      // Pairs of slots per field: keep the high one only for a v128.
+      for (size_t i = 0; i < t->fields.size(); i++) {
+        buf.push_back(vals[2 * i]);
+        if (t->fields[i].storage == Storage::V128) buf.push_back(vals[2 * i + 1]);
+      }
+      trap = struct_new(s, t, buf.data(), &r);
+      break;
+    }
+    case Op::StructNewDefault: {
+      GcObject* o = new_struct(s, t);
+      trap = o ? TrapCode::None : TrapCode::AllocationTooLarge;
+      r = gc_slot(o);
+      break;
+    }
+    case Op::ArrayNew: {
+      if (st.size() < 2) return false;
+      const Slot n = st.back().lo, init[2] = {st[st.size() - 2].lo, st[st.size() - 2].hi};
+      st.resize(st.size() - 2);
+      trap = array_new(s, t, uint32_t(n), init, &r);
+      break;
+    }
+    case Op::ArrayNewDefault: {
+      if (st.empty()) return false;
+      GcObject* o = new_array(s, t, uint32_t(st.back().lo));
+      st.pop_back();
+      trap = o ? TrapCode::None : TrapCode::AllocationTooLarge;
+      r = gc_slot(o);
+      break;
+    }
+    default: {  // array.new_fixed
+      if (st.size() < ci.imm_hi) return false;
+      std::vector<Slot> vals;
+      take(size_t(ci.imm_hi), &vals);
+      const bool wide = t->elem == Storage::V128;
+      for (size_t i = 0; i < ci.imm_hi; i++) {
+        buf.push_back(vals[2 * i]);
+        if (wide) buf.push_back(vals[2 * i + 1]);
+      }
+      trap = array_new_fixed(s, t, uint32_t(ci.imm_hi), buf.data(), &r);
+      break;
+    }
+  }
+  if (trap != TrapCode::None) return Error(ErrorKind::Trap, trap_spec_message(trap));
+  st.push_back({r, 0});
+  return true;
+}
+
+Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst, StoreData& s) {
+  std::vector<ConstValue> stack;
   for (const ConstInstr& ci : e.instrs) {
-    if (sp == 16) return Error(ErrorKind::Internal, "constant expression too deep", e.offset);
     auto binary = [&](auto fn) -> bool {
-      if (sp < 2) return false;
-      stack[sp - 2].lo = fn(stack[sp - 2].lo, stack[sp - 1].lo);
-      sp--;
+      if (stack.size() < 2) return false;
+      stack[stack.size() - 2].lo = fn(stack[stack.size() - 2].lo, stack.back().lo);
+      stack.pop_back();
       return true;
     };
     bool ok = true;
     switch (ci.op) {
-      case Op::I32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
+      case Op::I32Const: stack.push_back({uint32_t(ci.imm), 0}); break;
       case Op::I64Const:
-      case Op::F64Const: stack[sp++] = {ci.imm, 0}; break;
-      case Op::F32Const: stack[sp++] = {uint32_t(ci.imm), 0}; break;
-      case Op::RefNull: stack[sp++] = {0, 0}; break;
+      case Op::F64Const: stack.push_back({ci.imm, 0}); break;
+      case Op::F32Const: stack.push_back({uint32_t(ci.imm), 0}); break;
+      case Op::RefNull: stack.push_back({0, 0}); break;
       case Op::RefFunc:
         if (ci.imm >= inst.funcs.size()) ok = false;
-        else stack[sp++] = {reinterpret_cast<Slot>(inst.funcs[ci.imm]), 0};
+        else stack.push_back({reinterpret_cast<Slot>(inst.funcs[ci.imm]), 0});
         break;
       case Op::GlobalGet:
         if (ci.imm >= inst.globals.size()) ok = false;
-        else stack[sp++] = {inst.globals[ci.imm]->value[0], inst.globals[ci.imm]->value[1]};
+        else stack.push_back({inst.globals[ci.imm]->value[0], inst.globals[ci.imm]->value[1]});
         break;
       case Op::I32Add: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a + b); }); break;
       case Op::I32Sub: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a - b); }); break;
@@ -87,20 +170,23 @@ Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst) {
       case Op::I64Add: ok = binary([](Slot a, Slot b) -> Slot { return a + b; }); break;
       case Op::I64Sub: ok = binary([](Slot a, Slot b) -> Slot { return a - b; }); break;
       case Op::I64Mul: ok = binary([](Slot a, Slot b) -> Slot { return a * b; }); break;
-      case Op::V128Const: stack[sp++] = {ci.imm, ci.imm_hi}; break;
-      default: ok = false; break;
+      case Op::V128Const: stack.push_back({ci.imm, ci.imm_hi}); break;
+      default: {
+        EMBER_ASSIGN(ok, eval_gc(ci, inst, s, stack));
+        break;
+      }
     }
     if (!ok) return Error(ErrorKind::Internal, "unsupported constant expression", e.offset);
   }
-  if (sp != 1)
+  if (stack.size() != 1)
     return Error(ErrorKind::Internal, "constant expression yields no single value", e.offset);
   return stack[0];
 }
 
-Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst) {
+Expected<ConstValue> eval_const(const ConstExpr& e, const ModuleInst& inst, StoreData& s) {
   ConstValue v;
   if (eval_simple(e, inst, &v)) return v;
-  return eval_general(e, inst);
+  return eval_general(e, inst, s);
 }
 
 Error trap_error(TrapCode code, TrapCode* out) {
@@ -130,6 +216,10 @@ Status bind_imports(const ModuleData& m, std::span<const Extern> imports, Module
 }
 
 Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
+  inst.gc_types.assign(m.types.size(), nullptr);
+  for (size_t i = 0; i < m.type_decls.size() && i < m.type_ids.size(); i++)
+    if (m.type_decls[i].kind != CompKind::Func)
+      inst.gc_types[i] = s.engine->gc_types.get(m.type_ids[i]);
   // The instance's own functions, in one block it owns.
   size_t ndefined = m.funcs.size() - m.num_imported_funcs;
   inst.own_funcs.reset(ndefined ? new FuncInst[ndefined] : nullptr);
@@ -169,7 +259,7 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.tags.push_back(tag);
   }
   for (size_t i = m.num_imported_globals; i < m.globals.size(); i++) {
-    EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst));
+    EMBER_ASSIGN(ConstValue v, eval_const(m.globals[i].init, inst, s));
     Slot slots[2] = {v.lo, v.hi};
     GlobalType gt = m.globals[i].type;
     gt.type = m.canonical(gt.type);
@@ -177,7 +267,7 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   }
   // Table initializers may read globals: after them.
   for (const auto& [table, init] : m.table_inits) {
-    EMBER_ASSIGN(ConstValue v, eval_const(init, inst));
+    EMBER_ASSIGN(ConstValue v, eval_const(init, inst, s));
     std::vector<void*>& elems = inst.tables[table]->elems;
     std::fill(elems.begin(), elems.end(), reinterpret_cast<void*>(v.lo));
   }
@@ -187,14 +277,14 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
 // Passive segments keep their references for table.init; active and
 // declarative ones are dropped by instantiation, so init_elems evaluates
 // their items straight into the table.
-Status evaluate_segments(const ModuleData& m, ModuleInst& inst) {
+Status evaluate_segments(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   inst.elems.resize(m.elems.size());
   for (size_t i = 0; i < m.elems.size(); i++) {
     if (m.elems[i].mode != SegmentMode::Passive) continue;
     std::vector<void*>& refs = inst.elems[i];
     refs.reserve(m.elems[i].items.size());
     for (const ConstExpr& item : m.elems[i].items) {
-      EMBER_ASSIGN(ConstValue v, eval_const(item, inst));
+      EMBER_ASSIGN(ConstValue v, eval_const(item, inst, s));
       refs.push_back(reinterpret_cast<void*>(v.lo));
     }
   }
@@ -204,19 +294,19 @@ Status evaluate_segments(const ModuleData& m, ModuleInst& inst) {
   return Status::Ok();
 }
 
-Status init_elems(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
+Status init_elems(StoreData& s, const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
   for (size_t i = 0; i < m.elems.size(); i++) {
     const ElemSegment& seg = m.elems[i];
     if (seg.mode == SegmentMode::Passive) continue;
     if (seg.mode == SegmentMode::Active) {
-      EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
+      EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst, s));
       TableInst* table = inst.tables[seg.table];
       uint64_t offset = table->type.limits.is64 ? off.lo : uint32_t(off.lo);
       if (offset > table->elems.size() || seg.items.size() > table->elems.size() - offset)
         return trap_error(TrapCode::TableOutOfBounds, trap);
       void** dst = table->elems.data() + offset;
       for (const ConstExpr& item : seg.items) {
-        EMBER_ASSIGN(ConstValue v, eval_const(item, inst));
+        EMBER_ASSIGN(ConstValue v, eval_const(item, inst, s));
         *dst++ = reinterpret_cast<void*>(v.lo);
       }
     }
@@ -227,7 +317,7 @@ Status init_elems(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
 
 // With a memory image mapped, the active segments are already in place
 // (memory_image.hh): only their dropping remains.
-Status init_datas(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
+Status init_datas(StoreData& s, const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
   for (size_t i = 0; i < m.datas.size(); i++) {
     const DataSegment& seg = m.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
@@ -235,7 +325,7 @@ Status init_datas(const ModuleData& m, ModuleInst& inst, TrapCode* trap) {
       inst.datas[i].size = 0;
       continue;
     }
-    EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst));
+    EMBER_ASSIGN(ConstValue off, eval_const(seg.offset, inst, s));
     MemoryInst* mem = inst.memories[seg.memory];
     uint64_t offset = mem->type.limits.is64 ? off.lo : uint32_t(off.lo);
     if (offset > mem->size || seg.bytes.size() > mem->size - offset)
@@ -338,9 +428,9 @@ Expected<ModuleInst*> instantiate(StoreData& s, std::shared_ptr<const ModuleData
   EMBER_TRY(bind_imports(*m, imports, inst, s.engine->types));
   for (MemoryInst* mem : inst.memories) adopt_shared_memory(s, *mem);
   EMBER_TRY(allocate(s, *m, inst));
-  EMBER_TRY(evaluate_segments(*m, inst));
-  EMBER_TRY(init_elems(*m, inst, trap));
-  EMBER_TRY(init_datas(*m, inst, trap));
+  EMBER_TRY(evaluate_segments(s, *m, inst));
+  EMBER_TRY(init_elems(s, *m, inst, trap));
+  EMBER_TRY(init_datas(s, *m, inst, trap));
   if (m->start) {
     FuncInst* f = inst.funcs[*m->start];
     std::vector<Slot> slots(call_slots(*f->type) + 1);

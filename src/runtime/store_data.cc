@@ -276,6 +276,8 @@ std::vector<std::shared_ptr<void>> collect_externs(StoreData& s) {
   for (const ExnObj& x : s.exns)  // an exception's payload may hold externrefs
     if (x.live)
       for (Slot v : x.payload) hold(reinterpret_cast<const void*>(v));
+  // GC objects live as long as the store for now: whatever they hold stays.
+  for_each_heap_ref(s.heap, [&](Slot v) { hold(reinterpret_cast<const void*>(v)); });
   for (ExternObj& e : s.externs) {
     if (!e.live || held.count(&e)) continue;
     released.push_back(std::move(e.payload));

@@ -11,8 +11,9 @@
 //
 // Values in frames, globals and host-call buffers are 8-byte slots (`Slot`);
 // a v128 takes two consecutive slots. References are pointers stored in a
-// slot: a funcref is a `FuncInst*`, an externref an `ExternObj*`, an exnref
-// an `ExnObj*`; null is 0.
+// slot: a funcref is a `FuncInst*`, an exnref an `ExnObj*`; null is 0. The
+// any and extern hierarchies share runtime/gc.hh's encoding: a GcObject*
+// (a struct, an array or an ExternObj) or an i31.
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,7 @@
 #include "ir/module.hh"
 #include "ir/type_registry.hh"
 #include "ir/types.hh"
+#include "runtime/gc.hh"
 
 namespace ember::rt {
 
@@ -90,6 +92,7 @@ struct ReboundModules {
 struct EngineData {
   EngineConfig config;
   TypeRegistry types;
+  GcTypes gc_types{types};
   std::atomic<uint64_t> epoch{0};
   ReboundModules rebound;
 };
@@ -98,7 +101,10 @@ struct EngineData {
 
 // A host-owned value passed as externref. `payload` is opaque to the engine
 // (the Python binding keeps a PyObject* there; the wast runner an integer).
-struct ExternObj {
+// It is a GC object (of the extern kind): an externref slot, and an anyref
+// made from one by any.convert_extern, point at it.
+struct ExternObj : GcObject {
+  ExternObj() : GcObject{extern_gc_type(), 0, 0} {}
   uint64_t host_id = 0;
   std::shared_ptr<void> payload;
   bool live = true;  // false once collected: the object waits for reuse
@@ -219,6 +225,8 @@ struct ModuleInst {
   std::vector<TagInst*> tags;             // imported, then defined
   std::vector<std::vector<void*>> elems;  // element segments; cleared on drop
   std::vector<DataInst> datas;
+  // The GcType of each of the module's types (null for function types).
+  std::vector<const GcType*> gc_types;
 };
 
 struct StoreLimits {
@@ -244,6 +252,7 @@ struct StoreData {
   std::deque<ModuleInst> instances;
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
+  GcHeap heap;  // structs and arrays
   std::deque<ExnObj> exns;
   std::vector<ExnObj*> free_exns;  // collected, reused by new_exn
   size_t exns_live_after_gc = 0;   // live exception objects after the last collection

@@ -32,6 +32,10 @@ enum class ValueKind {
   RefFunc,
   RefHost,
   RefAny,
+  RefEq,
+  RefI31,
+  RefStruct,
+  RefArray,
   NanCanonical,
   NanArithmetic,
   Either

@@ -123,6 +123,27 @@ class Lowering {
   // and table.init, which give (memory|table, segment); `count64`: the
   // count operand of a bulk operator is an i64.
   virtual void entity_op(Op op, std::initializer_list<uint32_t> imms, bool count64 = false) = 0;
+
+  // GC. `type` is a struct or array type index of the module and `fields`
+  // its declared fields (an array's one element). struct_new: the field
+  // values are on the stack (none for `default_init`); struct_get: `sign`
+  // sign-extends a packed field (struct.get_s).
+  virtual void struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) = 0;
+  virtual void struct_get(uint32_t type, std::span<const FieldType> fields, uint32_t field,
+                          bool sign) = 0;
+  virtual void struct_set(uint32_t type, std::span<const FieldType> fields, uint32_t field) = 0;
+  // The array.* rows but array.len, operands as the spec orders them.
+  // `imm`: the element count (new_fixed), the data or elem segment
+  // (new_data, new_elem, init_data, init_elem) or the source type (copy).
+  virtual void array_op(Op op, uint32_t type, const FieldType& elem, uint32_t imm) = 0;
+  // ref.test / ref.cast to `target` (concrete types the module's indices);
+  // br_on_cast(_fail) to label `depth` (the reference stays on top).
+  virtual void ref_test(ValType target) = 0;
+  virtual void ref_cast(ValType target) = 0;
+  virtual void br_on_cast(uint32_t depth, ValType target, bool on_fail) = 0;
+  // ref.eq, ref.i31, i31.get_s/u, array.len, any.convert_extern and
+  // extern.convert_any: operands and result as in operators.def's rows.
+  virtual void gc_simple(Op op) = 0;
 };
 
 }  // namespace ember

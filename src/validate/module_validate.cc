@@ -277,6 +277,75 @@ Status intern_types(ModuleData& m, TypeRegistry& r) {
   return Status::Ok();
 }
 
+namespace {
+
+// The GC operators allowed in constant expressions: allocations, ref.i31
+// and the conversions. `*handled` is false for any other operator.
+Status const_gc_op(const ModuleData& m, const ConstInstr& ci, const TypeRegistry& r,
+                   std::vector<ValType>& st, uint64_t at, bool* handled) {
+  *handled = true;
+  auto pop = [&](ValType want) -> Status {
+    if (st.empty() || !m.subtype(st.back(), want, r)) return invalid("type mismatch", at);
+    st.pop_back();
+    return Status::Ok();
+  };
+  auto decl = [&](CompKind k) -> Expected<const TypeDecl*> {
+    if (ci.imm >= m.types.size() || ci.imm >= m.type_decls.size())
+      return invalid("unknown type " + std::to_string(ci.imm), at);
+    if (m.type_decls[ci.imm].kind != k) return invalid("type mismatch", at);
+    return &m.type_decls[ci.imm];
+  };
+  auto unpacked = [](const FieldType& f) {
+    return f.packed != FieldType::None ? ValType::I32 : f.type;
+  };
+  auto defaultable = [](const FieldType& f) { return !f.type.is_ref() || f.type.nullable(); };
+  const HeapKind sk = HeapKind::Struct, ak = HeapKind::Array;
+  switch (ci.op) {
+    case Op::RefI31:
+      EMBER_TRY(pop(ValType::I32));
+      st.push_back(ValType::ref(HeapKind::I31, false));
+      return Status::Ok();
+    case Op::AnyConvertExtern:
+    case Op::ExternConvertAny: {
+      const bool to_any = ci.op == Op::AnyConvertExtern;
+      if (st.empty()) return invalid("type mismatch", at);
+      const bool nullable = st.back().nullable();
+      EMBER_TRY(pop(ValType::ref(to_any ? HeapKind::Extern : HeapKind::Any, true)));
+      st.push_back(ValType::ref(to_any ? HeapKind::Any : HeapKind::Extern, nullable));
+      return Status::Ok();
+    }
+    case Op::StructNew:
+    case Op::StructNewDefault: {
+      EMBER_ASSIGN(const TypeDecl* d, decl(CompKind::Struct));
+      for (size_t i = d->fields.size(); i-- > 0;) {
+        if (ci.op == Op::StructNew) EMBER_TRY(pop(unpacked(d->fields[i])));
+        else if (!defaultable(d->fields[i])) return invalid("type mismatch", at);
+      }
+      st.push_back(ValType::ref_index(uint32_t(ci.imm), false, sk));
+      return Status::Ok();
+    }
+    case Op::ArrayNew:
+    case Op::ArrayNewDefault:
+    case Op::ArrayNewFixed: {
+      EMBER_ASSIGN(const TypeDecl* d, decl(CompKind::Array));
+      if (d->fields.size() != 1) return invalid("type mismatch", at);
+      const FieldType& f = d->fields[0];
+      if (ci.op == Op::ArrayNewFixed) {
+        for (uint64_t i = 0; i < ci.imm_hi; i++) EMBER_TRY(pop(unpacked(f)));
+      } else {
+        EMBER_TRY(pop(ValType::I32));
+        if (ci.op == Op::ArrayNew) EMBER_TRY(pop(unpacked(f)));
+        else if (!defaultable(f)) return invalid("type mismatch", at);
+      }
+      st.push_back(ValType::ref_index(uint32_t(ci.imm), false, ak));
+      return Status::Ok();
+    }
+    default: *handled = false; return Status::Ok();
+  }
+}
+
+}  // namespace
+
 Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expected,
                            const FeatureSet& f, const TypeRegistry& r, size_t visible_globals) {
   std::vector<ValType> st;
@@ -317,6 +386,11 @@ Status validate_const_expr(const ModuleData& m, const ConstExpr& e, ValType expe
         break;
       }
       default: {
+        if (f.has(Feature::Gc)) {
+          bool handled = false;
+          EMBER_TRY(const_gc_op(m, ci, r, st, e.offset, &handled));
+          if (handled) break;
+        }
         if (!f.has(Feature::ExtendedConst) || !is_extended_const_op(ci.op)) {
           return err("constant expression required");
         }

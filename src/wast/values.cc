@@ -37,7 +37,10 @@ bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
       return true;
     case ValueKind::RefExtern:
     case ValueKind::RefHost:
-      if (t.kind() != ValKind::ExternRef || t.heap() == HeapKind::NoExtern) return false;
+      // A host reference, or the same internalized (any.convert_extern)
+      // where an anyref is expected.
+      if (t.kind() != ValKind::ExternRef && t.kind() != ValKind::AnyRef) return false;
+      if (t.has_index() || (t.heap() != HeapKind::Extern && t.heap() != HeapKind::Any)) return false;
       out[0] = reinterpret_cast<rt::Slot>(refs.get(v.bits));
       return true;
     default: return false;
@@ -84,18 +87,49 @@ bool v128_matches(const Value& e, const rt::Slot* s) {
   return true;
 }
 
+// The host reference id of slot `s` of the any or extern hierarchy, if it
+// holds a host extern.
+bool host_id(ValType t, rt::Slot s, uint64_t* id) {
+  if (t.kind() != ValKind::ExternRef && t.kind() != ValKind::AnyRef) return false;
+  if (!rt::is_host_extern(s)) return false;
+  *id = static_cast<const rt::ExternObj*>(rt::gc_obj(s))->host_id;
+  return true;
+}
+
+// The kind of GC object slot `s` of the any hierarchy points at.
+bool gc_kind_is(ValType t, rt::Slot s, rt::ObjKind k) {
+  return t.kind() == ValKind::AnyRef && s != 0 && !rt::is_i31(s) && rt::gc_obj(s)->type->kind == k;
+}
+
 bool ref_matches(const Value& e, ValType t, rt::Slot s) {
+  uint64_t id = 0;
   switch (e.kind) {
     case ValueKind::RefNull:
       return s == 0 && (e.ref_null_any || e.type.kind() == t.kind() || !is_ref(e.type));
     case ValueKind::RefFunc: return s != 0 && t.kind() == ValKind::FuncRef;
     case ValueKind::RefExtern:
-    case ValueKind::RefHost:
-      return s != 0 && t.kind() == ValKind::ExternRef &&
-             reinterpret_cast<const rt::ExternObj*>(s)->host_id == e.bits;
+      if (t.kind() != ValKind::ExternRef || s == 0) return false;
+      return e.ref_extern_any || (host_id(t, s, &id) && id == e.bits);
+    case ValueKind::RefHost: return host_id(t, s, &id) && id == e.bits;
     case ValueKind::RefAny: return s != 0;
+    case ValueKind::RefEq:
+      return t.kind() == ValKind::AnyRef && s != 0 &&
+             (rt::is_i31(s) || rt::gc_obj(s)->type->kind != rt::ObjKind::Extern);
+    case ValueKind::RefI31: return t.kind() == ValKind::AnyRef && rt::is_i31(s);
+    case ValueKind::RefStruct: return gc_kind_is(t, s, rt::ObjKind::Struct);
+    case ValueKind::RefArray: return gc_kind_is(t, s, rt::ObjKind::Array);
     default: return false;
   }
+}
+
+// How a non-null reference of the any or extern hierarchy prints.
+std::string describe_gc(ValType t, rt::Slot s) {
+  uint64_t id = 0;
+  if (host_id(t, s, &id)) return (t.kind() == ValKind::ExternRef ? "ref.extern " : "ref.host ") + std::to_string(id);
+  if (rt::is_i31(s)) return "ref.i31 " + std::to_string(rt::i31_get_u(s));
+  const char* what = rt::gc_obj(s)->type->kind == rt::ObjKind::Struct ? "struct" : "array";
+  return (t.kind() == ValKind::ExternRef ? "ref.extern (" : "ref.") + std::string(what) +
+         (t.kind() == ValKind::ExternRef ? ")" : "");
 }
 
 }  // namespace
@@ -145,14 +179,10 @@ std::string describe_result(ValType t, const rt::Slot* slots) {
       std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.exn" : "ref.null exn");
       break;
     case ValKind::ExternRef:
-      if (slots[0] == 0) std::snprintf(buf, sizeof buf, "ref.null extern");
-      else
-        std::snprintf(
-            buf, sizeof buf, "ref.extern %llu",
-            (unsigned long long)reinterpret_cast<const rt::ExternObj*>(slots[0])->host_id);
-      break;
     case ValKind::AnyRef:
-      std::snprintf(buf, sizeof buf, "%s", slots[0] ? "ref.any" : "ref.null any");
+      if (slots[0] != 0) return describe_gc(t, slots[0]);
+      std::snprintf(buf, sizeof buf, "%s",
+                    t.kind() == ValKind::ExternRef ? "ref.null extern" : "ref.null any");
       break;
     case ValKind::Bottom: std::snprintf(buf, sizeof buf, "?"); break;
   }
@@ -174,6 +204,10 @@ std::string describe_expected(const Value& v) {
     case ValueKind::RefExtern: return "ref.extern " + std::to_string(v.bits);
     case ValueKind::RefHost: return "ref.host " + std::to_string(v.bits);
     case ValueKind::RefAny: return "ref.any";
+    case ValueKind::RefEq: return "ref.eq";
+    case ValueKind::RefI31: return "ref.i31";
+    case ValueKind::RefStruct: return "ref.struct";
+    case ValueKind::RefArray: return "ref.array";
     case ValueKind::Either: {
       std::string s = "either(";
       for (const Value& a : v.alternatives) s += describe_expected(a) + " ";

@@ -34,7 +34,15 @@ Bytes encode(const OpInfo& info) {
     case ImmKind::BrTable: b.insert(b.end(), {2, 1, 2, 0}); break;
     case ImmKind::CallIndirect:
     case ImmKind::TableInit:
-    case ImmKind::TableCopy: b.insert(b.end(), {1, 2}); break;
+    case ImmKind::TableCopy:
+    case ImmKind::TypeField:
+    case ImmKind::TypeCount:
+    case ImmKind::TypeData:
+    case ImmKind::TypeElem:
+    case ImmKind::TypeType: b.insert(b.end(), {1, 2}); break;
+    case ImmKind::CastType: b.push_back(0x6C); break;  // i31
+    // flags: nullable source, non-null target; label 1; anyref to (ref $2)
+    case ImmKind::BrOnCast: b.insert(b.end(), {1, 1, 0x6E, 2}); break;
     case ImmKind::SelectT: b.insert(b.end(), {1, 0x7E}); break;
     case ImmKind::MemArg: b.insert(b.end(), {0, 0x81, 0x01}); break;  // offset 129
     case ImmKind::MemArgLane: b.insert(b.end(), {0, 0x81, 0x01, 1}); break;
@@ -91,8 +99,19 @@ void expect_immediates(const Instr& in) {
     case ImmKind::CallIndirect:
     case ImmKind::TableInit:
     case ImmKind::TableCopy:
+    case ImmKind::TypeField:
+    case ImmKind::TypeCount:
+    case ImmKind::TypeData:
+    case ImmKind::TypeElem:
+    case ImmKind::TypeType:
       EXPECT_EQ(in.index[0], 1u);
       EXPECT_EQ(in.index[1], 2u);
+      break;
+    case ImmKind::CastType: EXPECT_EQ(in.ref, ValType::ref(HeapKind::I31, false)); break;
+    case ImmKind::BrOnCast:
+      EXPECT_EQ(in.index[0], 1u);
+      EXPECT_EQ(in.ref, ValType::ref(HeapKind::Any, true));
+      EXPECT_EQ(in.ref2, ValType::ref_index(2, false));
       break;
     case ImmKind::SelectT:
       ASSERT_EQ(in.types.size(), 1u);

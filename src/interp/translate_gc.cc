@@ -1,0 +1,103 @@
+// Translation of the GC operators (see translate.hh and ir_ops.def's GC
+// rows): allocations and casts call runtime/gc.hh; struct and array
+// accesses are handled in the dispatch loop.
+#include "interp/translate.hh"
+
+namespace ember::interp {
+
+namespace {
+bool wide(const FieldType& f) {
+  return f.packed == FieldType::None && f.type == ValType::V128;
+}
+}  // namespace
+
+uint32_t Translator::window(uint32_t n) {
+  const uint32_t top = uint32_t(stack_.size());
+  for (uint32_t i = top - n; i < top; i++) materialize(i);
+  for (uint32_t i = 0; i < n; i++) pop();
+  const uint32_t base = next_slot();
+  max_height_ = std::max(max_height_, base - num_locals_ + 1);
+  return base;
+}
+
+void Translator::struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) {
+  if (dead_) return;
+  if (default_init) return generic(IOp::StructNewDefault, 0, 1, {type});
+  const uint32_t base = window(uint32_t(fields.size()));
+  emit(ir::StructNew{.d = base, .type = type, .base = base});
+  push_stack();
+}
+
+void Translator::struct_get(uint32_t type, std::span<const FieldType> fields, uint32_t field,
+                            bool sign) {
+  generic(IOp::StructGet, 1, wide(fields[field]) ? 2 : 1, {type, field, uint32_t(sign)});
+}
+
+void Translator::struct_set(uint32_t type, std::span<const FieldType>, uint32_t field) {
+  generic(IOp::StructSet, 2, 0, {type, field});
+}
+
+void Translator::array_op(Op op, uint32_t type, const FieldType& elem, uint32_t imm) {
+  if (dead_) return;
+  switch (op) {
+    case Op::ArrayNew: return generic(IOp::ArrayNew, 2, 1, {type});
+    case Op::ArrayNewDefault: return generic(IOp::ArrayNewDefault, 1, 1, {type});
+    case Op::ArrayNewFixed: {
+      const uint32_t base = window(imm);
+      emit(ir::ArrayNewFixed{.d = base, .type = type, .n = imm, .base = base});
+      push_stack();
+      return;
+    }
+    case Op::ArrayNewData: return generic(IOp::ArrayNewData, 2, 1, {type, imm});
+    case Op::ArrayNewElem: return generic(IOp::ArrayNewElem, 2, 1, {type, imm});
+    case Op::ArrayGet:
+    case Op::ArrayGetS:
+    case Op::ArrayGetU: return generic(IOp::ArrayGet, 2, wide(elem) ? 2 : 1, {type, imm});
+    case Op::ArraySet: return generic(IOp::ArraySet, 3, 0, {type});
+    case Op::ArrayFill: return generic(IOp::ArrayFill, 4, 0, {type});
+    case Op::ArrayCopy: return generic(IOp::ArrayCopy, 5, 0, {type, imm});
+    case Op::ArrayInitData: return generic(IOp::ArrayInitData, 4, 0, {type, imm});
+    case Op::ArrayInitElem: return generic(IOp::ArrayInitElem, 4, 0, {type, imm});
+    default: return;
+  }
+}
+
+void Translator::ref_test(ValType target) {
+  generic(IOp::RefTest, 1, 1, {target.bits()});
+}
+
+// The value keeps its slot: a cast only checks it.
+void Translator::ref_cast(ValType target) {
+  if (dead_) return;
+  emit(ir::RefCast{.target = target.bits(), .s = top_slot()});
+}
+
+// The reference stays on the stack on both paths: the label's last value
+// on the branch, the operand on the way on. A branch that needs moves jumps
+// over them on the opposite test (as branch_on_ref does).
+void Translator::br_on_cast(uint32_t depth, ValType target, bool on_fail) {
+  if (dead_) return;
+  const uint32_t c = top_slot();
+  Label& l = labels_[labels_.size() - 1 - depth];
+  commit_fuel();
+  const bool direct = l.kind != LabelKind::Func && !needs_moves(l);
+  const IOp jump = on_fail ? IOp::BrOnCastFail : IOp::BrOnCast;
+  const IOp skip = on_fail ? IOp::BrOnCast : IOp::BrOnCastFail;
+  emit_op(direct ? jump : skip);
+  word(c);
+  word(target.bits());
+  branch_target(l, direct);
+}
+
+void Translator::gc_simple(Op op) {
+  switch (op) {
+    case Op::RefEq: return generic(IOp::RefEq, 2, 1, {});
+    case Op::RefI31: return generic(IOp::RefI31, 1, 1, {});
+    case Op::I31GetS: return generic(IOp::I31GetS, 1, 1, {});
+    case Op::I31GetU: return generic(IOp::I31GetU, 1, 1, {});
+    case Op::ArrayLen: return generic(IOp::ArrayLen, 1, 1, {});
+    default: return;  // the conversions: the same bits (runtime/gc.hh)
+  }
+}
+
+}  // namespace ember::interp
