@@ -295,6 +295,20 @@ Expected<Value> ScriptParser::v128_value(bool result) {
   return v;
 }
 
+// The result-only reference patterns: any non-null reference of a kind.
+struct RefPattern {
+  const char* op;
+  ValueKind kind;
+  HeapKind heap;
+};
+constexpr RefPattern kRefPatterns[] = {
+    {"ref.any", ValueKind::RefAny, HeapKind::Any},
+    {"ref.eq", ValueKind::RefEq, HeapKind::Eq},
+    {"ref.i31", ValueKind::RefI31, HeapKind::I31},
+    {"ref.struct", ValueKind::RefStruct, HeapKind::Struct},
+    {"ref.array", ValueKind::RefArray, HeapKind::Array},
+};
+
 Expected<Value> ScriptParser::ref_value(std::string_view op, bool result) {
   Value v;
   v.type = ValType::FuncRef;
@@ -311,11 +325,11 @@ Expected<Value> ScriptParser::ref_value(std::string_view op, bool result) {
   if (op == "ref.null") {
     v.kind = ValueKind::RefNull;
     if (at(Tok::Keyword)) {
-      const std::string_view h = next().text;
-      v.type = (h == "func" || h == "nofunc") ? ValType::FuncRef
-               : (h == "exn" || h == "noexn") ? ValType::ExnRef
-                                              : ValType::ExternRef;
-      if (h != "func" && h != "extern" && h != "exn") v.ref_null_any = true;
+      HeapKind h;
+      if (!text::heap_keyword(peek().text, &h)) return error("unknown heap type");
+      next();
+      v.type = ValType::ref(h, true);
+      if (h != HeapKind::Func && h != HeapKind::Extern && h != HeapKind::Exn) v.ref_null_any = true;
     } else if (result) {
       v.ref_null_any = true;
     } else {
@@ -332,13 +346,13 @@ Expected<Value> ScriptParser::ref_value(std::string_view op, bool result) {
     EMBER_TRY(opt_number(&present));
     v.ref_func_any = !present;
     if (!present && at(Tok::Id)) next();
-  } else if (result) {
-    // Other reference results of later proposals (ref.any, ref.i31, ...).
-    v.kind = ValueKind::RefAny;
-    v.type = ValType::ExternRef;
-    while (!at(Tok::RParen) && !at(Tok::Eof)) next();
   } else {
-    return error("unknown operator " + std::string(op));
+    const RefPattern* p = nullptr;
+    for (const RefPattern& r : kRefPatterns)
+      if (op == r.op) p = &r;
+    if (!p || !result) return error("unknown operator " + std::string(op));
+    v.kind = p->kind;
+    v.type = ValType::ref(p->heap, false);
   }
   return v;
 }

@@ -21,21 +21,25 @@
 
 namespace ember::wast {
 
+// What a script value is. Arguments are numbers, v128s, `ref.null`,
+// `ref.extern N` and `ref.host N`; results may also be patterns that match a
+// kind of reference or a NaN.
 enum class ValueKind {
   I32,
   I64,
   F32,
   F64,
   V128,
-  RefNull,
-  RefExtern,
-  RefFunc,
-  RefHost,
-  RefAny,
-  RefEq,
-  RefI31,
-  RefStruct,
-  RefArray,
+  RefNull,    // (ref.null ht?): a null reference; ht is in `type` (see ref_null_any)
+  RefExtern,  // (ref.extern N?): the host reference N, as an externref
+  RefFunc,    // (ref.func N?): a function reference (result: any if no N)
+  RefHost,    // (ref.host N): the host reference N (a result: in any hierarchy,
+              // e.g. internalized into anyref by any.convert_extern)
+  RefAny,     // (ref.any), result only: any non-null reference
+  RefEq,      // (ref.eq), result only: a non-null eq reference (i31, struct or array)
+  RefI31,     // (ref.i31), result only: a non-null i31 reference
+  RefStruct,  // (ref.struct), result only: a non-null struct reference
+  RefArray,   // (ref.array), result only: a non-null array reference
   NanCanonical,
   NanArithmetic,
   Either
@@ -44,7 +48,10 @@ enum class ValueKind {
 // An argument or an expected result.
 struct Value {
   ValueKind kind = ValueKind::I32;
-  // For I32..V128 and NaN patterns: the number type; for refs: FuncRef/ExternRef.
+  // For I32..V128 and NaN patterns: the number type. For refs: the reference
+  // type named: (ref null ht) for ref.null ht (FuncRef when no ht is given),
+  // ExternRef for ref.extern / ref.host, FuncRef for ref.func, and the
+  // non-null (ref any|eq|i31|struct|array) for the result-only patterns.
   ValType type = ValType::I32;
   uint64_t bits = 0;     // i32/i64 value, f32/f64 bit pattern, extern/host ref id
   uint64_t bits_hi = 0;  // v128 upper half
@@ -54,7 +61,8 @@ struct Value {
   std::vector<Value> lanes;         // per-lane values (each F32/F64/I.. or NaN pattern)
   std::vector<Value> alternatives;  // kind == Either
   bool ref_func_any = false;        // `ref.func` with no index in a result
-  bool ref_null_any = false;        // `ref.null` with no/other heap type in a result
+  bool ref_null_any = false;        // `ref.null` in a result with no heap type or
+                                    // one other than func, extern and exn
   bool ref_extern_any = false;      // `ref.extern` with no id in a result
 };
 

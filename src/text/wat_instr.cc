@@ -2,7 +2,7 @@
 //
 // Flat and folded forms share one path: a folded `(op imm* child*)` emits
 // its children first, then the operator. Immediates are driven by the
-// operator table's ImmKind, one case per kind.
+// operator table's ImmKind, one case per kind (the GC kinds: wat_gc.cc).
 #include <cstring>
 
 #include "text/literals.hh"
@@ -74,6 +74,7 @@ Status WatParser::parse_plain(Buf& out) {
   if (!info || info->imm == ImmKind::Block || info->op == Op::Else || info->op == Op::End)
     return error("unknown operator " + std::string(t.text));
   next();
+  if (info->imm == ImmKind::CastType) return parse_cast(*info, out);  // picks its row
   put_opcode(*info, out);
   return parse_immediates(*info, out);
 }
@@ -514,7 +515,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       const IndexSpace& dst_sp = mem ? mem_sp_ : table_sp_;
       const char* seg_what = mem ? "data segment" : "elem segment";
       const char* dst_what = mem ? "memory" : "table";
-      if (mem) need_datacount_ = true;
+      if (mem) note_data_use();
       // `x? y`: with two indices the first is the memory/table.
       uint32_t dst = 0, seg;
       if (at_index() && (peek(1).kind == Tok::Id || peek(1).kind == Tok::Number)) {
@@ -525,7 +526,7 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
       put_uleb(out, dst);
       return Status::Ok();
     }
-    case ImmKind::Data: need_datacount_ = true; return index_into(data_sp_, "data segment");
+    case ImmKind::Data: note_data_use(); return index_into(data_sp_, "data segment");
     case ImmKind::Elem: return index_into(elem_sp_, "elem segment");
     case ImmKind::MemoryCopy:
     case ImmKind::TableCopy: {
@@ -545,6 +546,13 @@ Status WatParser::parse_immediates(const OpInfo& info, Buf& out) {
     case ImmKind::Lane: return parse_lane(out);
     case ImmKind::Shuffle: return parse_shuffle(out);
     case ImmKind::MemArgLane: EMBER_TRY(parse_memarg(info, out, true)); return parse_lane(out);
+    case ImmKind::TypeField:
+    case ImmKind::TypeCount:
+    case ImmKind::TypeData:
+    case ImmKind::TypeElem:
+    case ImmKind::TypeType: return parse_gc_immediates(info, out);
+    case ImmKind::CastType: return error("unexpected token");  // parse_cast
+    case ImmKind::BrOnCast: return parse_br_on_cast(out);
   }
   return error("unknown operator");
 }

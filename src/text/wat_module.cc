@@ -1,7 +1,6 @@
 // WAT module fields -> binary sections (pass 1 and pass 2); see wat_parser.hh.
 #include <algorithm>
 #include <bit>
-#include <unordered_set>
 
 #include "text/literals.hh"
 #include "text/wat.hh"
@@ -91,6 +90,8 @@ const RefShorthand* ref_shorthand(std::string_view name) {
     if (name == r.name) return &r;
   return nullptr;
 }
+}  // namespace
+
 bool heap_keyword(std::string_view name, HeapKind* out) {
   for (uint32_t b = 0x69; b <= 0x74; b++) {
     if (name == heap_kind_name(HeapKind(b))) {
@@ -100,7 +101,6 @@ bool heap_keyword(std::string_view name, HeapKind* out) {
   }
   return false;
 }
-}  // namespace
 
 bool WatParser::at_reftype(size_t k) const {
   const Token& t = peek(k);
@@ -513,6 +513,7 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size) {
     }
   }
   FuncType ft;
+  IndexSpace fields;  // a struct's field names
   if (at_lparen_kw("struct") || at_lparen_kw("array")) {
     d.kind = peek(1).text == "struct" ? CompKind::Struct : CompKind::Array;
     pos_ += 2;
@@ -520,7 +521,7 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size) {
       EMBER_ASSIGN(FieldType f, parse_field_type());
       d.fields.push_back(f);
     } else {
-      EMBER_TRY(parse_struct_fields(&d.fields));
+      EMBER_TRY(parse_struct_fields(&d.fields, &fields));
     }
   } else {
     EMBER_TRY(expect_lparen_kw("func"));
@@ -529,19 +530,23 @@ Status WatParser::parse_type_def(uint32_t group_begin, uint32_t group_size) {
   EMBER_TRY(expect(Tok::RParen));
   if (sub) EMBER_TRY(expect(Tok::RParen));
   EMBER_TRY(expect(Tok::RParen));  // nothing may follow the type
+  if (!fields.ids.empty()) field_sp_.emplace(uint32_t(types_.size()), std::move(fields));
   types_.push_back(std::move(ft));
   type_decls_.push_back(d);
   return Status::Ok();
 }
 
 // `(field $name fieldtype)` or `(field fieldtype*)`, repeated; names are
-// unique within the struct.
-Status WatParser::parse_struct_fields(std::vector<FieldType>* out) {
-  std::unordered_set<std::string_view> names;
+// unique within the struct, and `names` maps each to its field index.
+Status WatParser::parse_struct_fields(std::vector<FieldType>* out, IndexSpace* names) {
   while (at_lparen_kw("field")) {
     pos_ += 2;
     const bool named = at(Tok::Id);
-    if (named && !names.insert(next().text).second) return error("duplicate field");
+    if (named) {
+      const Token& id = next();
+      if (!names->ids.emplace(id.text, uint32_t(out->size())).second)
+        return error_at(id, "duplicate field");
+    }
     while (!at(Tok::RParen)) {
       EMBER_ASSIGN(FieldType f, parse_field_type());
       out->push_back(f);

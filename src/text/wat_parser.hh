@@ -32,6 +32,8 @@ using Buf = std::vector<uint8_t>;
 
 void put_name(Buf& b, std::string_view s);
 void put_bytes(Buf& b, const Buf& src);
+// An abstract heap type's keyword ("any", "nofunc", ...); false if none.
+bool heap_keyword(std::string_view name, HeapKind* out);
 
 // One index space (functions, tables, ...): identifier -> index.
 struct IndexSpace {
@@ -98,7 +100,7 @@ class WatParser {
   Status parse_type_fields();
   Status parse_type_def(uint32_t group_begin, uint32_t group_size);
   Expected<FieldType> parse_field_type();
-  Status parse_struct_fields(std::vector<FieldType>* out);
+  Status parse_struct_fields(std::vector<FieldType>* out, IndexSpace* names);
   Status parse_try_table(Buf& out, bool folded);
   Status parse_try(Buf& out, bool folded);
   Status close_block(Buf& out, size_t slot, bool folded);
@@ -159,6 +161,8 @@ class WatParser {
   Expected<uint32_t> parse_custom_place(const CustomAnnotation& a, size_t* i);
   Buf assemble() const;
   void emit_section(uint8_t id, Buf& out) const;
+  void emit_type_section(Buf& out) const;
+  void put_sub_type(Buf& b, uint32_t type) const;
   void emit_name_section(Buf& out) const;
   static uint32_t code_section_place();  // a CustomSection::place: before the code section
 
@@ -191,6 +195,16 @@ class WatParser {
   Status parse_select(Buf& out);
   Expected<uint32_t> parse_label();
   static void put_opcode(const OpInfo& info, Buf& out);
+  // An instruction names a data segment: in a function body, the module
+  // needs the data count section (as wasm-tools decides it; a constant
+  // expression's use does not count).
+  void note_data_use() { need_datacount_ |= fn_ != nullptr; }
+
+  // ---- GC instructions' immediates (wat_gc.cc) ----
+  Status parse_gc_immediates(const OpInfo& info, Buf& out);
+  Status parse_cast(const OpInfo& info, Buf& out);  // ref.test / ref.cast, opcode included
+  Status parse_br_on_cast(Buf& out);
+  Expected<uint32_t> parse_field_index(uint32_t type);
 
   const TokenList& tl_;
   const bool u64_limits_;
@@ -201,6 +215,8 @@ class WatParser {
   IndexSpace type_sp_, func_sp_, table_sp_, mem_sp_, global_sp_, tag_sp_, elem_sp_, data_sp_;
   std::vector<FuncType> types_;
   std::vector<TypeDecl> type_decls_;  // one per types_ entry
+  // Per struct type index with named fields: `$name` -> field index.
+  std::unordered_map<uint32_t, IndexSpace> field_sp_;
   // The type and rec fields: token position, and for a rec its type count.
   struct TypeField {
     size_t start;

@@ -142,47 +142,57 @@ Buf WatParser::assemble() const {
   return out;
 }
 
+// Each `(rec ...)` field is written as a recursion group, even of one type
+// or none (as wasm-tools does); a `(type ...)` field and an implicit function
+// type (appended after all fields' types) are a group of one, written as the
+// type alone.
+void WatParser::emit_type_section(Buf& out) const {
+  Buf b;
+  uint32_t entries = 0, next = 0;
+  for (const TypeField& f : type_fields_) {
+    entries++;
+    if (!f.rec) {
+      put_sub_type(b, next++);
+      continue;
+    }
+    b.push_back(0x4E);
+    put_uleb(b, *f.rec);
+    for (uint32_t k = 0; k < *f.rec; k++) put_sub_type(b, next++);
+  }
+  for (; next < types_.size(); next++, entries++) put_sub_type(b, next);
+  if (entries) put_vec_section(out, 1, entries, b);
+}
+
+// A final type without supertype needs no `sub`.
+void WatParser::put_sub_type(Buf& b, uint32_t i) const {
+  const TypeDecl& d = type_decls_[i];
+  if (!d.final || d.super) {
+    b.push_back(d.final ? 0x4F : 0x50);
+    put_uleb(b, d.super ? 1 : 0);
+    if (d.super) put_uleb(b, *d.super);
+  }
+  if (d.kind != CompKind::Func) {
+    b.push_back(d.kind == CompKind::Struct ? 0x5F : 0x5E);
+    if (d.kind == CompKind::Struct) put_uleb(b, d.fields.size());
+    for (const FieldType& f : d.fields) {
+      if (f.packed) b.push_back(f.packed);
+      else put_val_type(b, f.type);
+      b.push_back(f.mut ? 1 : 0);
+    }
+    return;
+  }
+  const FuncType& ft = types_[i];
+  b.push_back(0x60);
+  put_uleb(b, ft.params.size());
+  for (ValType v : ft.params) put_val_type(b, v);
+  put_uleb(b, ft.results.size());
+  for (ValType v : ft.results) put_val_type(b, v);
+}
+
 void WatParser::emit_section(uint8_t id, Buf& out) const {
   Buf b;
   switch (id) {
-    case 1: {
-      if (types_.empty()) return;
-      // A recursion group of one is a type of its own; a final type without
-      // supertype needs no `sub`.
-      uint32_t entries = 0;
-      for (size_t i = 0; i < types_.size(); i++) {
-        const TypeDecl& d = type_decls_[i];
-        if (d.group_begin == i) {
-          entries++;
-          if (d.group_size != 1) {  // a group of one is written as its type
-            b.push_back(0x4E);
-            put_uleb(b, d.group_size);
-          }
-        }
-        if (!d.final || d.super) {
-          b.push_back(d.final ? 0x4F : 0x50);
-          put_uleb(b, d.super ? 1 : 0);
-          if (d.super) put_uleb(b, *d.super);
-        }
-        if (d.kind != CompKind::Func) {
-          b.push_back(d.kind == CompKind::Struct ? 0x5F : 0x5E);
-          if (d.kind == CompKind::Struct) put_uleb(b, d.fields.size());
-          for (const FieldType& f : d.fields) {
-            if (f.packed) b.push_back(f.packed);
-            else put_val_type(b, f.type);
-            b.push_back(f.mut ? 1 : 0);
-          }
-          continue;
-        }
-        const FuncType& ft = types_[i];
-        b.push_back(0x60);
-        put_uleb(b, ft.params.size());
-        for (ValType v : ft.params) put_val_type(b, v);
-        put_uleb(b, ft.results.size());
-        for (ValType v : ft.results) put_val_type(b, v);
-      }
-      return put_vec_section(out, id, entries, b);
-    }
+    case 1: return emit_type_section(out);
     case 2:
       if (n_imports_) put_vec_section(out, id, n_imports_, imports_);
       return;

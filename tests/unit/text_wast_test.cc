@@ -117,6 +117,49 @@ TEST(TextWast, Values) {
   EXPECT_EQ(e[7].alternatives.size(), 2u);
 }
 
+// GC results: patterns for any non-null reference of a kind, host
+// references, and null references of every abstract heap type.
+TEST(TextWast, GcValues) {
+  Script s = parse(
+      R"wast((assert_return (invoke "f" (ref.host 1) (ref.null any) (ref.null none))
+  (ref.i31) (ref.struct) (ref.array) (ref.eq) (ref.any) (ref.host 2) (ref.extern)
+  (ref.null i31) (ref.null nofunc) (ref.null noextern) (ref.null exn) (ref.null)))wast");
+  ASSERT_EQ(s.commands.size(), 1u);
+  const auto& a = s.commands[0].action.args;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].kind, ValueKind::RefHost);
+  EXPECT_EQ(a[0].bits, 1u);
+  EXPECT_EQ(a[1].kind, ValueKind::RefNull);
+  EXPECT_EQ(a[1].type, ValType::ref(HeapKind::Any, true));
+  EXPECT_EQ(a[2].type, ValType::ref(HeapKind::None, true));
+  const auto& e = s.commands[0].expected;
+  ASSERT_EQ(e.size(), 12u);
+  const std::pair<ValueKind, HeapKind> patterns[] = {{ValueKind::RefI31, HeapKind::I31},
+                                                     {ValueKind::RefStruct, HeapKind::Struct},
+                                                     {ValueKind::RefArray, HeapKind::Array},
+                                                     {ValueKind::RefEq, HeapKind::Eq},
+                                                     {ValueKind::RefAny, HeapKind::Any}};
+  for (size_t i = 0; i < 5; i++) {
+    EXPECT_EQ(e[i].kind, patterns[i].first) << i;
+    EXPECT_EQ(e[i].type, ValType::ref(patterns[i].second, false)) << i;
+  }
+  EXPECT_EQ(e[5].kind, ValueKind::RefHost);
+  EXPECT_EQ(e[5].bits, 2u);
+  EXPECT_EQ(e[6].kind, ValueKind::RefExtern);
+  EXPECT_TRUE(e[6].ref_extern_any);
+  EXPECT_EQ(e[7].type, ValType::ref(HeapKind::I31, true));
+  EXPECT_TRUE(e[7].ref_null_any);
+  EXPECT_EQ(e[8].type, ValType::ref(HeapKind::NoFunc, true));
+  EXPECT_EQ(e[9].type, ValType::ref(HeapKind::NoExtern, true));
+  EXPECT_EQ(e[10].type, ValType::ExnRef);
+  EXPECT_FALSE(e[10].ref_null_any);
+  EXPECT_TRUE(e[11].ref_null_any);
+  // The patterns are results only; heap types must be known.
+  EXPECT_FALSE(parse_script("(invoke \"f\" (ref.i31))").ok());
+  EXPECT_FALSE(parse_script("(assert_return (invoke \"f\") (ref.null bogus))").ok());
+  EXPECT_FALSE(parse_script("(assert_return (invoke \"f\") (ref.bogus))").ok());
+}
+
 TEST(TextWast, Errors) {
   auto r = parse_script("(module)\n\n  (frobnicate 1)");
   ASSERT_FALSE(r.ok());

@@ -335,3 +335,212 @@ TEST(TextWat, OversizedLimitsAreInvalidIn30AndMalformedIn20) {
   EXPECT_TRUE(wat_to_wasm("(memory i64 0x1_0000_0000)").ok());
   EXPECT_TRUE(wat_to_wasm("(memory 0xFFFF_FFFF (pagesize 1))").ok());
 }
+
+// ---- GC instructions --------------------------------------------------------
+// Expected bytes were checked once against `wasm-tools parse` (1.262).
+
+namespace {
+
+// "41 01 fb 00" -> {0x41, 0x01, 0xFB, 0x00}.
+Bytes hex(const char* s) {
+  Bytes out;
+  for (const char* p = s; *p;) {
+    if (*p == ' ') {
+      p++;
+      continue;
+    }
+    out.push_back(uint8_t(std::stoul(std::string(p, 2), nullptr, 16)));
+    p += 2;
+  }
+  return out;
+}
+
+// The instructions of a module's only function (its body after the local
+// declarations, which must be none), up to and including the final `end`.
+Bytes body(const Bytes& module) {
+  Bytes code = sections(module)[10];
+  EXPECT_GE(code.size(), 3u);
+  if (code.size() < 3) return {};
+  size_t i = 1;                       // past the function count (1)
+  while (code[i++] & 0x80) continue;  // the body size
+  EXPECT_EQ(code[i], 0) << "locals";
+  return Bytes(code.begin() + i + 1, code.end());
+}
+
+}  // namespace
+
+// struct.new/get/set name their type and a field, by index or by name; names
+// resolve among the type's own fields, counted with unnamed ones.
+TEST(TextWat, GcStructAccess) {
+  const Bytes b = wasm(R"((module
+    (type $p (struct (field $x i32) (field f32 f64) (field $y (mut i64)) (field i8)
+                     (field $z (mut i16))))
+    (type $q (struct (field $y i32) (field $x (mut i32))))
+    (func (param (ref $p) (ref $q))
+      (drop (struct.new $q (i32.const 1) (i32.const 2)))
+      (drop (struct.new_default $p))
+      (drop (struct.get $p $x (local.get 0)))
+      (drop (struct.get $p 2 (local.get 0)))
+      (drop (struct.get_s $p 4 (local.get 0)))
+      (drop (struct.get_u $p $z (local.get 0)))
+      (struct.set $p $y (local.get 0) (i64.const 7))
+      (struct.set $q $x (local.get 1) (i32.const 3))
+      local.get 1
+      struct.get 1 $y
+      drop)))");
+  EXPECT_EQ(body(b), hex("41 01 41 02 fb 00 01 1a"   // struct.new $q
+                         " fb 01 00 1a"              // struct.new_default $p
+                         " 20 00 fb 02 00 00 1a"     // struct.get $p $x
+                         " 20 00 fb 02 00 02 1a"     // struct.get $p 2
+                         " 20 00 fb 03 00 04 1a"     // struct.get_s $p 4
+                         " 20 00 fb 04 00 05 1a"     // struct.get_u $p $z
+                         " 20 00 42 07 fb 05 00 03"  // struct.set $p $y
+                         " 20 01 41 03 fb 05 01 01"  // struct.set $q $x
+                         " 20 01 fb 02 01 00 1a 0b"));
+  const char* types = "(type $p (struct (field $x i32))) (type $q (struct (field $y i32)))";
+  EXPECT_TRUE(fails(std::string(types) +
+                    "(func (param (ref $q)) (drop (struct.get $q $x (local.get 0))))"));
+  EXPECT_TRUE(
+      fails(std::string(types) + "(func (param (ref $q)) (drop (struct.get $q (local.get 0))))"));
+  expect_malformed("(type (struct (field $x i32) (field $x i64)))", 1, 37);  // duplicate field
+  EXPECT_FALSE(fails("(type (struct (field $x i32))) (type (struct (field $x i64)))"));
+}
+
+// Array instructions; array.new_data and array.init_data in a function
+// require the data count section.
+TEST(TextWat, GcArrays) {
+  const Bytes b = wasm(R"((module
+    (type $a (array (mut i8)))
+    (type $b (array (mut i8)))
+    (type $f (array (mut funcref)))
+    (data $d "abc")
+    (elem $e func)
+    (func (param (ref $a) (ref $f))
+      (drop (array.new $a (i32.const 1) (i32.const 2)))
+      (drop (array.new_default $a (i32.const 2)))
+      (drop (array.new_fixed $a 3 (i32.const 1) (i32.const 2) (i32.const 3)))
+      (drop (array.new_data $a $d (i32.const 0) (i32.const 3)))
+      (drop (array.new_elem $f $e (i32.const 0) (i32.const 0)))
+      (drop (array.get_s $a (local.get 0) (i32.const 0)))
+      (drop (array.get_u $b (local.get 0) (i32.const 0)))
+      (drop (array.get $f (local.get 1) (i32.const 0)))
+      (array.set $a (local.get 0) (i32.const 0) (i32.const 9))
+      (drop (array.len (local.get 0)))
+      (array.fill $a (local.get 0) (i32.const 0) (i32.const 1) (i32.const 2))
+      (array.copy $a $b (local.get 0) (i32.const 0) (local.get 0) (i32.const 1) (i32.const 2))
+      (array.init_data $a $d (local.get 0) (i32.const 0) (i32.const 0) (i32.const 1))
+      (array.init_elem $f 0 (local.get 1) (i32.const 0) (i32.const 0) (i32.const 0)))))");
+  EXPECT_EQ(body(b), hex("41 01 41 02 fb 06 00 1a"                     // array.new $a
+                         " 41 02 fb 07 00 1a"                          // array.new_default $a
+                         " 41 01 41 02 41 03 fb 08 00 03 1a"           // array.new_fixed $a 3
+                         " 41 00 41 03 fb 09 00 00 1a"                 // array.new_data $a $d
+                         " 41 00 41 00 fb 0a 02 00 1a"                 // array.new_elem $f $e
+                         " 20 00 41 00 fb 0c 00 1a"                    // array.get_s $a
+                         " 20 00 41 00 fb 0d 01 1a"                    // array.get_u $b
+                         " 20 01 41 00 fb 0b 02 1a"                    // array.get $f
+                         " 20 00 41 00 41 09 fb 0e 00"                 // array.set $a
+                         " 20 00 fb 0f 1a"                             // array.len
+                         " 20 00 41 00 41 01 41 02 fb 10 00"           // array.fill $a
+                         " 20 00 41 00 20 00 41 01 41 02 fb 11 00 01"  // array.copy $a $b
+                         " 20 00 41 00 41 00 41 01 fb 12 00 00"        // array.init_data $a $d
+                         " 20 01 41 00 41 00 41 00 fb 13 02 00 0b"));  // array.init_elem $f 0
+  EXPECT_EQ(sections(b)[12], Bytes{1});
+  EXPECT_TRUE(fails("(type $a (array i8)) (func (drop (array.new_fixed $a -1)))"));
+  EXPECT_TRUE(fails("(type $a (array i8)) (func (drop (array.new_fixed $a 4294967296)))"));
+  EXPECT_TRUE(fails("(type $a (array i8)) (func (drop (array.new_data $a $nope)))"));
+  EXPECT_TRUE(fails("(type $a (array i8)) (func (array.copy $a))"));
+}
+
+// ref.test / ref.cast take a reference type: a non-null one selects opcode
+// 0x14 / 0x16, a nullable one 0x15 / 0x17; then its heap type. br_on_cast(_fail)
+// writes flags (bit 0: source nullable, bit 1: target nullable), the label,
+// both heap types. ref.eq, ref.i31, i31.get_*, the conversions: no immediates.
+TEST(TextWat, GcCastsAndBranches) {
+  const Bytes b = wasm(R"((module
+    (type $s (struct))
+    (func (param anyref externref) (result anyref)
+      (drop (ref.test (ref $s) (local.get 0)))
+      (drop (ref.test (ref null $s) (local.get 0)))
+      (drop (ref.test i31ref (local.get 0)))
+      (drop (ref.test (ref i31) (local.get 0)))
+      (drop (ref.cast (ref any) (local.get 0)))
+      (drop (ref.cast nullref (local.get 0)))
+      (drop (ref.cast (ref null struct) (local.get 0)))
+      local.get 0
+      ref.cast eqref
+      drop
+      (block $l (result anyref)
+        (drop (br_on_cast $l anyref (ref $s) (local.get 0)))
+        (drop (br_on_cast 0 (ref any) (ref null $s) (local.get 0)))
+        (drop (br_on_cast_fail $l anyref arrayref (local.get 0)))
+        local.get 0
+        br_on_cast_fail $l (ref any) (ref eq)
+        drop
+        local.get 0)
+      (drop (ref.eq (ref.i31 (i32.const 1)) (ref.i31 (i32.const 2))))
+      (drop (i31.get_s (ref.i31 (i32.const 3))))
+      (drop (i31.get_u (ref.cast (ref i31) (local.get 0))))
+      (drop (extern.convert_any (any.convert_extern (local.get 1)))))))");
+  EXPECT_EQ(body(b), hex("20 00 fb 14 00 1a"               // ref.test (ref $s)
+                         " 20 00 fb 15 00 1a"              // ref.test (ref null $s)
+                         " 20 00 fb 15 6c 1a"              // ref.test i31ref
+                         " 20 00 fb 14 6c 1a"              // ref.test (ref i31)
+                         " 20 00 fb 16 6e 1a"              // ref.cast (ref any)
+                         " 20 00 fb 17 71 1a"              // ref.cast nullref
+                         " 20 00 fb 17 6b 1a"              // ref.cast (ref null struct)
+                         " 20 00 fb 17 6d 1a"              // ref.cast eqref
+                         " 02 6e"                          // block $l (result anyref)
+                         " 20 00 fb 18 01 00 6e 00 1a"     // br_on_cast: anyref -> (ref $s)
+                         " 20 00 fb 18 02 00 6e 00 1a"     // (ref any) -> (ref null $s)
+                         " 20 00 fb 19 03 00 6e 6a 1a"     // br_on_cast_fail: anyref -> arrayref
+                         " 20 00 fb 19 00 00 6e 6d 1a"     // (ref any) -> (ref eq)
+                         " 20 00 0b"                       // end of block
+                         " 41 01 fb 1c 41 02 fb 1c d3 1a"  // ref.eq of two ref.i31
+                         " 41 03 fb 1c fb 1d 1a"           // i31.get_s
+                         " 20 00 fb 16 6c fb 1e 1a"        // i31.get_u (ref.cast (ref i31))
+                         " 20 01 fb 1a fb 1b 1a 0b"));     // any.convert_extern, extern.convert_any
+  const char* f = "(type $s (struct)) (func (param anyref) (drop ";
+  EXPECT_TRUE(fails(std::string(f) + "(ref.test (local.get 0))))"));
+  EXPECT_TRUE(fails(std::string(f) + "(ref.test i32 (local.get 0))))"));
+  EXPECT_TRUE(fails(std::string(f) + "(ref.cast $s (local.get 0))))"));  // a heap type alone
+  EXPECT_TRUE(fails(std::string(f) + "(block (br_on_cast 0 anyref (local.get 0))))))"));
+}
+
+// GC instructions in constant expressions: table and global initializers,
+// element items and an offset. A data segment used only there does not
+// need the data count section.
+TEST(TextWat, GcConstantExpressions) {
+  const auto s = sections(wasm(R"((module
+    (type $s (struct (field $v i32)))
+    (type $a (array i8))
+    (data $d "xy")
+    (table $t 2 (ref null i31) (ref.i31 (i32.const 9)))
+    (global $g (ref i31) (ref.i31 (i32.const 5)))
+    (global (ref $s) (struct.new $s (i32.const 1)))
+    (global (ref $a) (array.new_fixed $a 2 (i32.const 1) (i32.const 2)))
+    (global (ref $a) (array.new_data $a $d (i32.const 0) (i32.const 2)))
+    (global externref (extern.convert_any (global.get $g)))
+    (elem (table $t) (offset (i31.get_u (ref.i31 (i32.const 1)))) (ref i31)
+          (item (ref.i31 (i32.const 7))))
+    (elem i31ref (ref.i31 (i32.const 2)) (item i32.const 3 ref.i31))))"));
+  EXPECT_EQ(s.at(4), hex("01 40 00 6c 00 02 41 09 fb 1c 0b"));
+  EXPECT_EQ(s.at(6), hex("05"
+                         " 64 6c 00 41 05 fb 1c 0b"              // ref.i31
+                         " 64 00 00 41 01 fb 00 00 0b"           // struct.new $s
+                         " 64 01 00 41 01 41 02 fb 08 01 02 0b"  // array.new_fixed $a 2
+                         " 64 01 00 41 00 41 02 fb 09 01 00 0b"  // array.new_data $a $d
+                         " 6f 00 23 00 fb 1b 0b"));              // extern.convert_any
+  EXPECT_EQ(s.at(9), hex("02"
+                         " 06 00 41 01 fb 1c fb 1e 0b 64 6c 01 41 07 fb 1c 0b"
+                         " 05 6c 02 41 02 fb 1c 0b 41 03 fb 1c 0b"));
+  EXPECT_EQ(s.count(12), 0u);
+}
+
+// A `(rec ...)` field is a recursion group in the binary too, even of one
+// type or none; a `(type ...)` field is its type alone.
+TEST(TextWat, GcRecGroupsKeepTheirForm) {
+  EXPECT_EQ(sections(wasm("(rec) (type (func)) (rec (type (func)))"))[1],
+            hex("03 4e 00 60 00 00 4e 01 60 00 00"));
+  EXPECT_EQ(sections(wasm("(rec (type $a (struct)) (type $b (sub (array (ref $a)))))"))[1],
+            hex("01 4e 02 5f 00 50 00 5e 64 00 00"));
+}
