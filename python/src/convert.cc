@@ -223,8 +223,9 @@ nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
       std::optional<ExternRef> r = Val::from_slots(t, in, s.api().raw()).externref();
       if (!r) return nb::none();
       if (!r->is_host())
-        raise_wasmtime("an externref made by wasm from one of its own values (extern.convert_any) "
-                       "cannot be returned to Python yet");
+        raise_wasmtime(
+            "an externref made by wasm from one of its own values (extern.convert_any) "
+            "cannot be returned to Python yet");
       if (r->id() == kPyExternTag) return nb::borrow(static_cast<PyObject*>(r->payload().get()));
       return nb::cast(r->id());
     }

@@ -379,7 +379,7 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
     return m.type_decls[t].kind == CompKind::Array && m.type_decls[t].fields.size() == 1;
   };
   auto elem = [&](uint32_t t) -> const FieldType& { return m.type_decls[t].fields[0]; };
-  auto numeric = [&](uint32_t t) { return elem(t).type.kind() != ValKind::Bottom && !is_ref(elem(t).type); };
+  auto numeric = [&](uint32_t t) { return !is_ref(elem(t).type); };
   auto elem_from = [&](uint32_t seg, uint32_t t) {
     return is_ref(elem(t).type) && m.subtype(m.elems[seg].type, elem(t).type, types);
   };

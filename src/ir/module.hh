@@ -26,7 +26,7 @@ namespace ember {
 // the validator checks that they are constant and well-typed.
 struct ConstInstr {
   Op op;
-  uint64_t imm = 0;  // i32/i64 value, f32/f64 bits, func/global/type index, heap type bits
+  uint64_t imm = 0;     // i32/i64 value, f32/f64 bits, func/global/type index, heap type bits
   uint64_t imm_hi = 0;  // upper half of a v128 constant; array.new_fixed's count
 };
 struct ConstExpr {

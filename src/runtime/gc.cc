@@ -96,8 +96,9 @@ const GcType* GcTypes::build(uint32_t id) {
 // ---- values --------------------------------------------------------------------
 
 bool gc_value_is(Slot v, HeapKind kind, const GcType* target) {
-  if (target) return !is_i31(v) && gc_obj(v)->type->kind != ObjKind::Extern &&
-                     gc_obj(v)->type->is_sub(target);
+  if (target)
+    return !is_i31(v) && gc_obj(v)->type->kind != ObjKind::Extern &&
+           gc_obj(v)->type->is_sub(target);
   switch (kind) {
     case HeapKind::Any:
     case HeapKind::Extern: return true;
@@ -111,9 +112,7 @@ bool gc_value_is(Slot v, HeapKind kind, const GcType* target) {
 
 void load_field(const uint8_t* p, Storage s, bool sign, Slot* out) {
   switch (s) {
-    case Storage::I8:
-      *out = sign ? uint32_t(int32_t(int8_t(*p))) : uint32_t(*p);
-      return;
+    case Storage::I8: *out = sign ? uint32_t(int32_t(int8_t(*p))) : uint32_t(*p); return;
     case Storage::I16: {
       uint16_t x;
       std::memcpy(&x, p, 2);
@@ -213,7 +212,8 @@ TrapCode array_new(StoreData& s, const GcType* t, uint32_t n, const Slot* init, 
 TrapCode array_new_fixed(StoreData& s, const GcType* t, uint32_t n, const Slot* elems, Slot* out) {
   GcObject* a = new_array(s, t, n);
   if (!a) return TrapCode::AllocationTooLarge;
-  for (uint32_t i = 0; i < n; i++) store_field(elem_at(a, i), t->elem, elems + i * slot_step(t->elem));
+  for (uint32_t i = 0; i < n; i++)
+    store_field(elem_at(a, i), t->elem, elems + i * slot_step(t->elem));
   *out = gc_slot(a);
   return TrapCode::None;
 }

@@ -55,18 +55,16 @@ struct GcField {
 struct GcType {
   uint32_t id = 0;  // canonical type id (unused for the extern kind)
   ObjKind kind = ObjKind::Struct;
-  uint32_t size = 0;  // a struct's bytes, header included
-  Storage elem = Storage::B32;   // an array's element storage
-  uint32_t elem_size = 0;        // bytes per array element
-  std::vector<GcField> fields;   // a struct's fields
-  std::vector<uint32_t> refs;    // offsets of a struct's reference fields
-  uint32_t depth = 0;            // display[depth] == this
+  uint32_t size = 0;            // a struct's bytes, header included
+  Storage elem = Storage::B32;  // an array's element storage
+  uint32_t elem_size = 0;       // bytes per array element
+  std::vector<GcField> fields;  // a struct's fields
+  std::vector<uint32_t> refs;   // offsets of a struct's reference fields
+  uint32_t depth = 0;           // display[depth] == this
   std::vector<const GcType*> display;
   // Whether objects of this type are instances of `t` (t is this type or a
   // declared ancestor).
-  bool is_sub(const GcType* t) const {
-    return t->depth <= depth && display[t->depth] == t;
-  }
+  bool is_sub(const GcType* t) const { return t->depth <= depth && display[t->depth] == t; }
 };
 
 // The header of every GC object. Arrays keep their length here; their
@@ -100,13 +98,25 @@ class GcTypes {
 
 // ---- values ----------------------------------------------------------------
 
-inline bool is_i31(Slot v) { return v & 1; }
-inline Slot make_i31(uint32_t x) { return (Slot(x & 0x7fffffffu) << 1) | 1; }
-inline int32_t i31_get_s(Slot v) { return int32_t(uint32_t(v)) >> 1; }
-inline uint32_t i31_get_u(Slot v) { return uint32_t(v >> 1) & 0x7fffffffu; }
+inline bool is_i31(Slot v) {
+  return v & 1;
+}
+inline Slot make_i31(uint32_t x) {
+  return (Slot(x & 0x7fffffffu) << 1) | 1;
+}
+inline int32_t i31_get_s(Slot v) {
+  return int32_t(uint32_t(v)) >> 1;
+}
+inline uint32_t i31_get_u(Slot v) {
+  return uint32_t(v >> 1) & 0x7fffffffu;
+}
 // The object a non-null, non-i31 reference points at.
-inline GcObject* gc_obj(Slot v) { return reinterpret_cast<GcObject*>(uintptr_t(v)); }
-inline Slot gc_slot(const GcObject* o) { return Slot(reinterpret_cast<uintptr_t>(o)); }
+inline GcObject* gc_obj(Slot v) {
+  return reinterpret_cast<GcObject*>(uintptr_t(v));
+}
+inline Slot gc_slot(const GcObject* o) {
+  return Slot(reinterpret_cast<uintptr_t>(o));
+}
 // Whether slot `v` of the any/extern hierarchies holds a host extern.
 inline bool is_host_extern(Slot v) {
   return v != 0 && !is_i31(v) && gc_obj(v)->type->kind == ObjKind::Extern;
@@ -128,7 +138,9 @@ void store_field(uint8_t* p, Storage s, const Slot* in);
 // AllocationTooLarge). Fields and elements start zeroed (null, 0).
 GcObject* new_struct(StoreData& s, const GcType* t);
 GcObject* new_array(StoreData& s, const GcType* t, uint64_t length);
-inline uint8_t* array_data(GcObject* a) { return reinterpret_cast<uint8_t*>(a) + kArrayData; }
+inline uint8_t* array_data(GcObject* a) {
+  return reinterpret_cast<uint8_t*>(a) + kArrayData;
+}
 
 // ---- operations (the interpreter's handlers and constant expressions) ------------
 

@@ -252,7 +252,7 @@ struct StoreData {
   std::deque<ModuleInst> instances;
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
-  GcHeap heap;  // structs and arrays
+  GcHeap heap;                           // structs and arrays
   std::deque<ExnObj> exns;
   std::vector<ExnObj*> free_exns;  // collected, reused by new_exn
   size_t exns_live_after_gc = 0;   // live exception objects after the last collection

@@ -125,7 +125,8 @@ Status FuncValidator::struct_op(const Instr& in) {
   }
   const bool packed = f.packed != FieldType::None;
   if (packed != (in.op() != Op::StructGet))
-    return invalid(packed ? "type mismatch: field is packed" : "type mismatch: field is not packed");
+    return invalid(packed ? "type mismatch: field is packed"
+                          : "type mismatch: field is not packed");
   EMBER_TRY(pop(ref));
   push(unpacked(f));
   out_.struct_get(x, fs, y, in.op() == Op::StructGetS);
@@ -182,7 +183,8 @@ Status FuncValidator::array_op(const Instr& in) {
     case Op::ArrayGetS:
     case Op::ArrayGetU:
       if (packed != (in.op() != Op::ArrayGet))
-        return invalid(packed ? "type mismatch: array is packed" : "type mismatch: array is not packed");
+        return invalid(packed ? "type mismatch: array is packed"
+                              : "type mismatch: array is not packed");
       EMBER_TRY(pop(ValType::I32));
       EMBER_TRY(pop(ref));
       push(elem);
@@ -261,7 +263,8 @@ Status FuncValidator::cast_op(const Instr& in) {
   }
   EMBER_TRY(check_type(in.ref));
   const ValType source = with_def_kind(in.ref, m_);
-  if (!matches(target, source)) return invalid("type mismatch: cast target is not a subtype of the source");
+  if (!matches(target, source))
+    return invalid("type mismatch: cast target is not a subtype of the source");
   const Ctrl* l = nullptr;
   EMBER_TRY(label(in.index[0], &l));
   std::vector<ValType> ts = label_types(*l);

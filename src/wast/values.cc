@@ -40,7 +40,8 @@ bool arg_to_slots(const Value& v, ValType t, rt::Slot* out, ExternRefs& refs) {
       // A host reference, or the same internalized (any.convert_extern)
       // where an anyref is expected.
       if (t.kind() != ValKind::ExternRef && t.kind() != ValKind::AnyRef) return false;
-      if (t.has_index() || (t.heap() != HeapKind::Extern && t.heap() != HeapKind::Any)) return false;
+      if (t.has_index() || (t.heap() != HeapKind::Extern && t.heap() != HeapKind::Any))
+        return false;
       out[0] = reinterpret_cast<rt::Slot>(refs.get(v.bits));
       return true;
     default: return false;
@@ -125,7 +126,8 @@ bool ref_matches(const Value& e, ValType t, rt::Slot s) {
 // How a non-null reference of the any or extern hierarchy prints.
 std::string describe_gc(ValType t, rt::Slot s) {
   uint64_t id = 0;
-  if (host_id(t, s, &id)) return (t.kind() == ValKind::ExternRef ? "ref.extern " : "ref.host ") + std::to_string(id);
+  if (host_id(t, s, &id))
+    return (t.kind() == ValKind::ExternRef ? "ref.extern " : "ref.host ") + std::to_string(id);
   if (rt::is_i31(s)) return "ref.i31 " + std::to_string(rt::i31_get_u(s));
   const char* what = rt::gc_obj(s)->type->kind == rt::ObjKind::Struct ? "struct" : "array";
   return (t.kind() == ValKind::ExternRef ? "ref.extern (" : "ref.") + std::string(what) +

@@ -40,7 +40,9 @@ Bytes encode(const OpInfo& info) {
     case ImmKind::TypeData:
     case ImmKind::TypeElem:
     case ImmKind::TypeType: b.insert(b.end(), {1, 2}); break;
-    case ImmKind::CastType: b.push_back(0x6C); break;  // i31
+    case ImmKind::CastType:
+      b.push_back(0x6C);
+      break;  // i31
     // flags: nullable source, non-null target; label 1; anyref to (ref $2)
     case ImmKind::BrOnCast: b.insert(b.end(), {1, 1, 0x6E, 2}); break;
     case ImmKind::SelectT: b.insert(b.end(), {1, 0x7E}); break;
