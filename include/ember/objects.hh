@@ -40,6 +40,7 @@ struct GlobalInst;
 struct TagInst;
 struct ExternObj;
 struct HostCall;
+struct GcRoot;
 }  // namespace rt
 
 class Func;
@@ -47,7 +48,9 @@ class Extern;
 class Instance;
 
 // A host object passed to wasm as an externref. Two ExternRefs are the same
-// reference when they refer to the same object.
+// reference when they refer to the same object. While an ExternRef (or a
+// Val holding a reference) lives, the store's collector keeps what it
+// refers to.
 class ExternRef {
  public:
   // A new reference carrying `payload` (opaque to the engine) and `id`.
@@ -60,13 +63,16 @@ class ExternRef {
   bool is_host() const;
   bool operator==(const ExternRef& o) const { return obj_ == o.obj_; }
 
-  ExternRef(rt::StoreData* s, rt::ExternObj* o) : store_(s), obj_(o) {}
+  // A handle to `o` of store `s`, which it keeps from being collected.
+  ExternRef(rt::StoreData* s, rt::ExternObj* o);
   rt::ExternObj* raw() const { return obj_; }
   rt::StoreData* store() const { return store_; }
+  const std::shared_ptr<rt::GcRoot>& root() const { return root_; }
 
  private:
   rt::StoreData* store_;
   rt::ExternObj* obj_;
+  std::shared_ptr<rt::GcRoot> root_;
 };
 
 // A WebAssembly value: its type and its bits.
@@ -140,7 +146,8 @@ class Val {
   void check(ValType want) const;
   ValType type_ = ValType::I32;
   uint64_t lo_ = 0, hi_ = 0;
-  rt::StoreData* store_ = nullptr;  // for references
+  rt::StoreData* store_ = nullptr;    // for references
+  std::shared_ptr<rt::GcRoot> root_;  // keeps an object it refers to from collection
 };
 
 // Access from inside a host function to the calling instance and store.

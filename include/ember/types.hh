@@ -320,6 +320,7 @@ enum class TrapCode : uint8_t {
   ArrayOutOfBounds = 23,           // GC: an array index or range out of bounds
   AllocationTooLarge = 24,         // GC: an object larger than the heap allows
   CastFailure = 25,                // GC: ref.cast of a value not of the type
+  GcHeapOutOfMemory = 26,          // GC: the heap is at the store's memory limit
   Count_
 };
 const char* trap_spec_message(TrapCode c);      // the spec testsuite's: "integer divide by zero"

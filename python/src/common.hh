@@ -91,9 +91,12 @@ struct PyStore {
   uint64_t id = 0;             // the API store's id (unique, never reused)
   nb::object engine;           // the Python Engine
   nb::object user_data;
-  // Externref interning: one ExternRef per Python object identity, so the
-  // same object passed twice is the same reference (identity kept).
-  std::unordered_map<PyObject*, ExternRef> externs;
+  // Externref interning: one extern per Python object identity, so the
+  // same object passed twice is the same reference (identity kept): the
+  // externref slot of each Python object passed to wasm. Not a root:
+  // Store.gc() frees the extern once wasm holds it no more, and
+  // collect_externs forgets it here.
+  std::unordered_map<PyObject*, uint64_t> externs;
   // Live externrefs above which a call first collects (collect_externs).
   size_t extern_threshold = kMinExternThreshold;
   static constexpr size_t kMinExternThreshold = 10000;

@@ -100,12 +100,13 @@ static uint64_t int_bits(nb::handle v) {
 static uint64_t extern_slot(PyStore& s, nb::handle v) {
   if (v.is_none()) return 0;
   auto it = s.externs.find(v.ptr());
-  if (it != s.externs.end()) return reinterpret_cast<uint64_t>(it->second.raw());
+  if (it != s.externs.end()) return it->second;
   Py_INCREF(v.ptr());
   std::shared_ptr<void> payload(v.ptr(), PyObjDeleter());
-  ExternRef r = ExternRef::create(s.api(), std::move(payload), kPyExternTag);
-  s.externs.emplace(v.ptr(), r);
-  return reinterpret_cast<uint64_t>(r.raw());
+  const uint64_t slot = reinterpret_cast<uint64_t>(
+      ExternRef::create(s.api(), std::move(payload), kPyExternTag).raw());
+  s.externs.emplace(v.ptr(), slot);
+  return slot;
 }
 
 // A reference value checked against a type narrower than its hierarchy's

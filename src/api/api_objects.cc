@@ -18,6 +18,11 @@ using api::throw_trap;
 ExternRef ExternRef::create(Store& store, std::shared_ptr<void> payload, uint64_t id) {
   return ExternRef(store.raw(), rt::create_extern(*store.raw(), id, std::move(payload)));
 }
+ExternRef::ExternRef(rt::StoreData* s, rt::ExternObj* o)
+    : store_(s),
+      obj_(o),
+      root_(s && o ? rt::make_root(*s, rt::Slot(reinterpret_cast<uintptr_t>(o))) : nullptr) {}
+
 const std::shared_ptr<void>& ExternRef::payload() const {
   static const std::shared_ptr<void> none;
   return is_host() ? obj_->payload : none;
@@ -38,6 +43,7 @@ Val Val::funcref(const std::optional<Func>& f) {
 Val Val::externref(const std::optional<ExternRef>& r) {
   Val v(ValType::ExternRef, r ? reinterpret_cast<uint64_t>(r->raw()) : 0);
   v.store_ = r ? r->store() : nullptr;
+  if (r) v.root_ = r->root();
   return v;
 }
 
@@ -59,6 +65,8 @@ Val Val::from_slots(ValType t, const uint64_t* slots, rt::StoreData* store) {
   if (t == ValType::V128) v.hi_ = slots[1];
   else if (t == ValType::I32 || t == ValType::F32) v.lo_ = uint32_t(slots[0]);
   if (is_ref(t)) v.store_ = store;
+  if (store && (t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef))
+    v.root_ = rt::make_root(*store, v.lo_);
   return v;
 }
 
@@ -75,6 +83,10 @@ bool Val::matches(ValType t) const {
   // A non-null reference: never one of a bottom type; a function's own
   // type decides a concrete one.
   if (t.heap() == heap_bottom(t.heap())) return false;
+  // Any and extern references: what the object is decides (an i31 is no
+  // struct, a struct of another type fails a concrete type).
+  if (t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef)
+    return store_ != nullptr && rt::gc_value_matches(*store_->engine, lo_, t);
   if (!t.has_index()) return true;
   if (t.kind() != ValKind::FuncRef || store_ == nullptr) return false;
   const auto* f = reinterpret_cast<const rt::FuncInst*>(lo_);

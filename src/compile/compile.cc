@@ -29,6 +29,20 @@ struct RangeResult {
   Error error;
 };
 
+// Whether functions of `m` may hold GC structs or arrays in their frames:
+// it defines such types or passes any-hierarchy references (its frames are
+// then cleared at entry, so a collection's scan of the interpreter stack
+// meets no stale reference of an earlier call).
+bool holds_gc_objects(const ModuleData& m) {
+  for (const TypeDecl& d : m.type_decls)
+    if (d.kind != CompKind::Func) return true;
+  for (const FuncType& t : m.types)
+    for (const std::vector<ValType>* ts : {&t.params, &t.results})
+      for (ValType v : *ts)
+        if (v.kind() == ValKind::AnyRef) return true;
+  return false;
+}
+
 RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt,
                             uint32_t from, uint32_t to, CompiledCode& out,
                             const std::atomic<uint32_t>* stop = nullptr) {
@@ -145,9 +159,12 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m), &registry};
   auto code = std::make_shared<CompiledCode>();
-  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
+  interp::TranslateOptions opt{engine.config.consume_fuel,
+                               engine.config.epoch_interruption,
                                engine.config.relaxed_simd_deterministic,
-                               engine.config.nan_canonicalization, m.num_imported_funcs};
+                               engine.config.nan_canonicalization,
+                               m.num_imported_funcs,
+                               holds_gc_objects(m)};
   unsigned threads = compile_threads(m, engine.config);
   RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
                               : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);

@@ -52,6 +52,7 @@ State* state_of(rt::StoreData& store) {
     st->frames.resize(std::min(kInitialFrames, st->max_frames));
     st->frames_cap = st->frames.size();
     st->top = st->stack;
+    store.stack_lo = st->stack;  // what a collection scans while wasm runs
     store.interp = st;
   }
   return static_cast<State*>(store.interp.get());

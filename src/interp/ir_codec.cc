@@ -384,6 +384,7 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
     return is_ref(elem(t).type) && m.subtype(m.elems[seg].type, elem(t).type, types);
   };
   switch (op) {
+    case IOp::ZeroFrame: return uint64_t(x[0]) + x[1] <= frame;
     case IOp::StructNew: {
       uint64_t n = 0;
       for (const FieldType& f : m.type_decls[x[1]].fields) n += slots(f);

@@ -185,6 +185,10 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   label_types_.clear();
   enter(LabelKind::Func, {}, type.results);
   entry_checks(1);  // wasmtime charges one unit for entering a function
+  if (opt_.zero_frames) {
+    emit(ir::ZeroFrame{.from = fn_.num_locals, .n = 0});  // n once the frame is known
+    zero_frame_at_ = here() - 1;
+  }
 }
 
 // ---- fuel and epochs ------------------------------------------------------------
@@ -249,6 +253,7 @@ Status Translator::finish_function() {
   frame = std::max<uint64_t>(frame, fn_.num_results);
   if (frame > (1u << 24)) return Error(ErrorKind::Invalid, "function frame too large", offset_);
   fn_.frame_slots = uint32_t(frame);
+  if (opt_.zero_frames) out_.words[zero_frame_at_] = fn_.frame_slots - fn_.num_locals;
   fn_.tries_end = uint32_t(out_.tries.size());
   out_.funcs.push_back(fn_);
   return Status::Ok();

@@ -70,6 +70,10 @@ struct TranslateOptions {
   bool nan_canonicalization = false;
   // The module's imported functions (calls to the others are CallLocal).
   uint32_t num_imported_funcs = 0;
+  // Functions clear their whole frame at entry, not only their locals
+  // (ZeroFrame): the module's frames may hold GC objects, and the
+  // collector scans the interpreter stack conservatively.
+  bool zero_frames = false;
 };
 
 class Translator final : public Lowering {
@@ -338,6 +342,7 @@ class Translator final : public Lowering {
   uint32_t num_locals_ = 0;           // slots (legacy catch slots included)
   uint32_t catch_base_ = 0;           // the first legacy catch slot
   uint32_t catch_level_ = 0;          // legacy catch blocks open
+  uint32_t zero_frame_at_ = 0;        // the count word of the entry's ZeroFrame
   std::vector<uint32_t> local_slot_;  // local index -> first slot
   std::vector<bool> local_wide_;
   std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)

@@ -12,6 +12,13 @@ namespace {
 // No object may be larger than this (an allocation beyond it traps
 // AllocationTooLarge, whatever the store's limits).
 constexpr uint64_t kMaxObjectBytes = uint64_t{1} << 30;
+
+// References the collector follows: those of the any and extern
+// hierarchies (functions live as long as their store; exceptions have
+// their own collector).
+bool is_traced(ValType t) {
+  return t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef;
+}
 }  // namespace
 
 Storage storage_of(const FieldType& f) {
@@ -67,6 +74,7 @@ const GcType* GcTypes::build(uint32_t id) {
     t->kind = ObjKind::Array;
     t->elem = fields.empty() ? Storage::B32 : storage_of(fields[0]);
     t->elem_size = storage_size(t->elem);
+    t->elem_traced = !fields.empty() && t->elem == Storage::Ref && is_traced(fields[0].type);
     t->size = kArrayData;
   } else {
     t->kind = ObjKind::Struct;
@@ -77,6 +85,7 @@ const GcType* GcTypes::build(uint32_t id) {
       off = (off + align - 1) / align * align;
       t->fields.push_back({off, s});
       if (s == Storage::Ref) t->refs.push_back(off);
+      if (s == Storage::Ref && is_traced(f.type)) t->traced.push_back(off);
       off += size;
     }
     t->size = (off + 7) / 8 * 8;
@@ -110,6 +119,15 @@ bool gc_value_is(Slot v, HeapKind kind, const GcType* target) {
   }
 }
 
+bool gc_value_matches(EngineData& e, Slot v, ValType t) {
+  if (!t.has_index()) return gc_value_is(v, t.heap(), nullptr);
+  if (t.heap() != HeapKind::Struct && t.heap() != HeapKind::Array) return false;
+  if (e.types.kind(t.index()) !=
+      (t.heap() == HeapKind::Struct ? CompKind::Struct : CompKind::Array))
+    return false;
+  return gc_value_is(v, t.heap(), e.gc_types.get(t.index()));
+}
+
 void load_field(const uint8_t* p, Storage s, bool sign, Slot* out) {
   switch (s) {
     case Storage::I8: *out = sign ? uint32_t(int32_t(int8_t(*p))) : uint32_t(*p); return;
@@ -137,13 +155,29 @@ void store_field(uint8_t* p, Storage s, const Slot* in) {
 // ---- allocation ------------------------------------------------------------------
 
 namespace {
+// Within the store's memory limit, if it has one, after a collection if
+// need be.
+bool fits_limit(StoreData& s, uint64_t bytes) {
+  const int64_t limit = s.limits.memory_size;
+  if (limit < 0 || s.heap.bytes + bytes <= uint64_t(limit)) return true;
+  collect_garbage(s, nullptr);
+  return s.heap.bytes + bytes <= uint64_t(limit);
+}
+
 GcObject* allocate(StoreData& s, const GcType* t, uint64_t bytes) {
+  s.heap.failure = TrapCode::AllocationTooLarge;
   if (bytes > kMaxObjectBytes) return nullptr;
+  maybe_collect(s);
+  if (!fits_limit(s, bytes)) {
+    s.heap.failure = TrapCode::GcHeapOutOfMemory;
+    return nullptr;
+  }
   void* mem = std::calloc(1, bytes);
   if (!mem) return nullptr;
   auto* o = new (mem) GcObject{t, 0, 0};
   s.heap.objects.push_back(o);
   s.heap.bytes += bytes;
+  s.heap.allocated_since += bytes;
   return o;
 }
 }  // namespace
@@ -191,7 +225,7 @@ bool in_range(uint64_t at, uint64_t n, uint64_t len) {
 
 TrapCode struct_new(StoreData& s, const GcType* t, const Slot* fields, Slot* out) {
   GcObject* o = new_struct(s, t);
-  if (!o) return TrapCode::AllocationTooLarge;
+  if (!o) return s.heap.failure;
   uint8_t* p = reinterpret_cast<uint8_t*>(o);
   for (const GcField& f : t->fields) {
     store_field(p + f.offset, f.storage, fields);
@@ -203,7 +237,7 @@ TrapCode struct_new(StoreData& s, const GcType* t, const Slot* fields, Slot* out
 
 TrapCode array_new(StoreData& s, const GcType* t, uint32_t n, const Slot* init, Slot* out) {
   GcObject* a = new_array(s, t, n);
-  if (!a) return TrapCode::AllocationTooLarge;
+  if (!a) return s.heap.failure;
   for (uint32_t i = 0; i < n; i++) store_field(elem_at(a, i), t->elem, init);
   *out = gc_slot(a);
   return TrapCode::None;
@@ -211,7 +245,7 @@ TrapCode array_new(StoreData& s, const GcType* t, uint32_t n, const Slot* init, 
 
 TrapCode array_new_fixed(StoreData& s, const GcType* t, uint32_t n, const Slot* elems, Slot* out) {
   GcObject* a = new_array(s, t, n);
-  if (!a) return TrapCode::AllocationTooLarge;
+  if (!a) return s.heap.failure;
   for (uint32_t i = 0; i < n; i++)
     store_field(elem_at(a, i), t->elem, elems + i * slot_step(t->elem));
   *out = gc_slot(a);
@@ -223,7 +257,7 @@ TrapCode array_new_data(StoreData& s, const GcType* t, const DataInst& d, uint32
   const uint64_t bytes = uint64_t(n) * t->elem_size;
   if (!in_range(src, bytes, d.size)) return TrapCode::MemoryOutOfBounds;
   GcObject* a = new_array(s, t, n);
-  if (!a) return TrapCode::AllocationTooLarge;
+  if (!a) return s.heap.failure;
   if (bytes) std::memcpy(array_data(a), d.bytes + src, bytes);
   *out = gc_slot(a);
   return TrapCode::None;
@@ -233,7 +267,7 @@ TrapCode array_new_elem(StoreData& s, const GcType* t, const std::vector<void*>&
                         uint32_t n, Slot* out) {
   if (!in_range(src, n, seg.size())) return TrapCode::TableOutOfBounds;
   GcObject* a = new_array(s, t, n);
-  if (!a) return TrapCode::AllocationTooLarge;
+  if (!a) return s.heap.failure;
   for (uint32_t i = 0; i < n; i++) {
     const Slot v = Slot(reinterpret_cast<uintptr_t>(seg[src + i]));
     store_field(elem_at(a, i), Storage::Ref, &v);

@@ -18,8 +18,9 @@
 // field layout and its supertype display (its ancestors by depth), so a
 // concrete cast is a depth compare and one load, without locks.
 //
-// Heap. For now objects live as long as their store (the tracing collector
-// of issue 14's next step frees them); the heap counts their bytes.
+// Heap. Objects are allocated one by one and collected by a non-moving
+// mark-sweep (gc_collect.cc) when the bytes allocated since the last
+// collection exceed both 1 MiB and what survived it, and on Store::gc().
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,7 @@
 namespace ember::rt {
 
 struct StoreData;
+struct EngineData;
 struct ModuleInst;
 struct DataInst;
 using Slot = uint64_t;
@@ -55,12 +57,14 @@ struct GcField {
 struct GcType {
   uint32_t id = 0;  // canonical type id (unused for the extern kind)
   ObjKind kind = ObjKind::Struct;
-  uint32_t size = 0;            // a struct's bytes, header included
-  Storage elem = Storage::B32;  // an array's element storage
-  uint32_t elem_size = 0;       // bytes per array element
-  std::vector<GcField> fields;  // a struct's fields
-  std::vector<uint32_t> refs;   // offsets of a struct's reference fields
-  uint32_t depth = 0;           // display[depth] == this
+  uint32_t size = 0;             // a struct's bytes, header included
+  Storage elem = Storage::B32;   // an array's element storage
+  uint32_t elem_size = 0;        // bytes per array element
+  std::vector<GcField> fields;   // a struct's fields
+  std::vector<uint32_t> refs;    // offsets of a struct's reference fields
+  std::vector<uint32_t> traced;  // those of them in the any or extern hierarchy
+  bool elem_traced = false;      // an array's elements are any or extern references
+  uint32_t depth = 0;            // display[depth] == this
   std::vector<const GcType*> display;
   // Whether objects of this type are instances of `t` (t is this type or a
   // declared ancestor).
@@ -127,6 +131,11 @@ inline bool is_host_extern(Slot v) {
 // ref.cast and br_on_cast for non-function targets.
 bool gc_value_is(Slot v, HeapKind abstract_kind, const GcType* target);
 
+// The same for a non-null value `v` entering wasm from the host, against a
+// type `t` of the any or extern hierarchy whose concrete type is a
+// canonical id of engine `e`.
+bool gc_value_matches(EngineData& e, Slot v, ValType t);
+
 // ---- objects -----------------------------------------------------------------
 
 // Reads element/field storage at `p` into a slot (`sign`: sign-extend a
@@ -134,8 +143,11 @@ bool gc_value_is(Slot v, HeapKind abstract_kind, const GcType* target);
 void load_field(const uint8_t* p, Storage s, bool sign, Slot* out);
 void store_field(uint8_t* p, Storage s, const Slot* in);
 
-// Allocation; null when the object would be too large (the caller traps
-// AllocationTooLarge). Fields and elements start zeroed (null, 0).
+// Allocation; null when the object cannot be made, the heap's `failure`
+// saying why: AllocationTooLarge (above the per-object maximum, or the
+// host is out of memory) or GcHeapOutOfMemory (the store's memory limit
+// holds the heap even after a collection). Fields and elements start
+// zeroed (null, 0).
 GcObject* new_struct(StoreData& s, const GcType* t);
 GcObject* new_array(StoreData& s, const GcType* t, uint64_t length);
 inline uint8_t* array_data(GcObject* a) {
@@ -164,19 +176,46 @@ TrapCode array_init_data(Slot a, uint32_t at, const DataInst& d, uint32_t src, u
 TrapCode array_init_elem(Slot a, uint32_t at, const std::vector<void*>& seg, uint32_t src,
                          uint32_t n);
 
-// The heap of a store: every object it allocated, freed with the store.
+// The heap of a store: every object it allocated and has not collected.
 struct GcHeap {
   std::vector<GcObject*> objects;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;            // of the objects
+  uint64_t allocated_since = 0;  // bytes allocated since the last collection
+  uint64_t live_after = 0;       // bytes that survived it
+  uint64_t collections = 0;
+  TrapCode failure = TrapCode::AllocationTooLarge;  // of the last failed allocation
   GcHeap() = default;
   GcHeap(const GcHeap&) = delete;
   GcHeap& operator=(const GcHeap&) = delete;
   ~GcHeap();
 };
 
-// Calls `f(slot)` for every reference slot held by a GC object of the store
-// (the conservative collectors of externs and exceptions treat all of them
-// as roots until the tracing collector lands).
+// A reference the host holds (a C++ Val or ExternRef): the store's
+// collections treat `v` as a root while the cell lives.
+struct GcRoot {
+  Slot v = 0;
+};
+// A root for `v`; null when `v` needs none (null, an i31).
+std::shared_ptr<GcRoot> make_root(StoreData& s, Slot v);
+
+// ---- collection (gc_collect.cc) ------------------------------------------------------
+
+// Marks from the roots (globals, tables, element segments, exception
+// payloads, host roots, the store's temporary roots and, while wasm runs,
+// the live interpreter stack, conservatively) and frees every unmarked
+// struct and array. With `released`, unreachable host externs are freed
+// too, their payloads moved there (the host drops them where it may run
+// their destructors: Store::gc). Without, host externs all stay: an
+// allocation's collection runs inside wasm, where a payload's destructor
+// must not run and the host's maps of payloads to externs must not change.
+void collect_garbage(StoreData& s, std::vector<std::shared_ptr<void>>* released);
+// Collects (structs and arrays only) when the heap has grown enough since
+// the last collection; before each allocation.
+void maybe_collect(StoreData& s);
+
+// Calls `f(slot)` for every reference slot held by a GC object of the store,
+// function and exception references included (the conservative collector
+// of exceptions treats them as roots).
 template <class F>
 void for_each_heap_ref(const GcHeap& h, F&& f) {
   for (const GcObject* o : h.objects) {

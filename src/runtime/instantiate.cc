@@ -88,6 +88,10 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
   }
   const GcType* t = type();
   if (!t) return false;
+  // The values on the expression's stack survive a collection the
+  // allocation may run.
+  s.temp_roots.clear();
+  for (const ConstValue& v : st) s.temp_roots.push_back(v.lo);
   switch (ci.op) {
     case Op::StructNew: {
       if (st.size() < t->fields.size()) return false;
@@ -103,7 +107,7 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
     }
     case Op::StructNewDefault: {
       GcObject* o = new_struct(s, t);
-      trap = o ? TrapCode::None : TrapCode::AllocationTooLarge;
+      trap = o ? TrapCode::None : s.heap.failure;
       r = gc_slot(o);
       break;
     }
@@ -118,7 +122,7 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
       if (st.empty()) return false;
       GcObject* o = new_array(s, t, uint32_t(st.back().lo));
       st.pop_back();
-      trap = o ? TrapCode::None : TrapCode::AllocationTooLarge;
+      trap = o ? TrapCode::None : s.heap.failure;
       r = gc_slot(o);
       break;
     }
@@ -178,6 +182,7 @@ Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst, St
     }
     if (!ok) return Error(ErrorKind::Internal, "unsupported constant expression", e.offset);
   }
+  s.temp_roots.clear();
   if (stack.size() != 1)
     return Error(ErrorKind::Internal, "constant expression yields no single value", e.offset);
   return stack[0];

@@ -73,12 +73,10 @@ TagInst* create_tag(StoreData& s, const FuncType& t, uint32_t type_id = TypeRegi
 FuncInst* create_host_func(StoreData& s, FuncType type, HostFn fn);
 // A fresh externref object.
 ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> payload);
-// Collects the externref objects that no table, global or element segment
-// of the store holds (conservatively: any table element, global value or
-// segment entry equal to an object's address keeps it). Their payloads are
+// A full collection (runtime/gc.hh, collect_garbage): the GC objects and
+// host externs nothing reachable holds are freed. The externs' payloads are
 // moved out and returned, so the caller can forget its own references to
 // them before the payloads go (a payload's destructor may run host code).
-// Only while no wasm frame of the store is live: frames are not scanned.
 std::vector<std::shared_ptr<void>> collect_externs(StoreData& s);
 
 // ---- exceptions (runtime/exceptions.cc) ----------------------------------------

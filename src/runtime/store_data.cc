@@ -262,30 +262,7 @@ ExternObj* create_extern(StoreData& s, uint64_t host_id, std::shared_ptr<void> p
 
 std::vector<std::shared_ptr<void>> collect_externs(StoreData& s) {
   std::vector<std::shared_ptr<void>> released;
-  if (s.externs.size() == s.free_externs.size()) return released;
-  std::unordered_set<const void*> held;
-  auto hold = [&](const void* p) {
-    if (p) held.insert(p);
-  };
-  for (const TableInst& t : s.tables)
-    for (const void* e : t.elems) hold(e);
-  for (const GlobalInst& g : s.globals) hold(reinterpret_cast<const void*>(g.value[0]));
-  for (const ModuleInst& inst : s.instances)
-    for (const std::vector<void*>& seg : inst.elems)
-      for (const void* e : seg) hold(e);
-  for (const ExnObj& x : s.exns)  // an exception's payload may hold externrefs
-    if (x.live)
-      for (Slot v : x.payload) hold(reinterpret_cast<const void*>(v));
-  // GC objects live as long as the store for now: whatever they hold stays.
-  for_each_heap_ref(s.heap, [&](Slot v) { hold(reinterpret_cast<const void*>(v)); });
-  for (ExternObj& e : s.externs) {
-    if (!e.live || held.count(&e)) continue;
-    released.push_back(std::move(e.payload));
-    e.payload = nullptr;
-    e.host_id = 0;
-    e.live = false;
-    s.free_externs.push_back(&e);
-  }
+  collect_garbage(s, &released);
   return released;
 }
 

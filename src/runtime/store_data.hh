@@ -253,6 +253,16 @@ struct StoreData {
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
   GcHeap heap;                           // structs and arrays
+  // What the collector scans besides entities (runtime/gc.hh): the cells of
+  // host-held references (pruned as they expire), values a constant
+  // expression holds while it allocates (scanned conservatively), and the interpreter's value stack
+  // from stack_lo up to stack_hi (set where wasm may allocate or call the
+  // host; a stale, higher value only scans more).
+  std::vector<std::weak_ptr<GcRoot>> roots;
+  size_t roots_after_prune = 0;
+  std::vector<Slot> temp_roots;
+  const Slot* stack_lo = nullptr;
+  const Slot* stack_hi = nullptr;
   std::deque<ExnObj> exns;
   std::vector<ExnObj*> free_exns;  // collected, reused by new_exn
   size_t exns_live_after_gc = 0;   // live exception objects after the last collection

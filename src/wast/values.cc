@@ -8,9 +8,9 @@ namespace ember::wast {
 
 rt::ExternObj* ExternRefs::get(uint64_t id) {
   auto it = objs_.find(id);
-  if (it != objs_.end()) return it->second;
+  if (it != objs_.end()) return it->second.obj;
   rt::ExternObj* o = rt::create_extern(store_, id, nullptr);
-  objs_.emplace(id, o);
+  objs_.emplace(id, Held{o, rt::make_root(store_, rt::gc_slot(o))});
   return o;
 }
 

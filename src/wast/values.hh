@@ -12,7 +12,8 @@
 
 namespace ember::wast {
 
-// Externref objects of a script: `ref.extern N` always yields the same object.
+// Externref objects of a script: `ref.extern N` always yields the same object
+// (held as a root, so no collection frees it).
 class ExternRefs {
  public:
   explicit ExternRefs(rt::StoreData& s) : store_(s) {}
@@ -20,7 +21,11 @@ class ExternRefs {
 
  private:
   rt::StoreData& store_;
-  std::unordered_map<uint64_t, rt::ExternObj*> objs_;
+  struct Held {
+    rt::ExternObj* obj;
+    std::shared_ptr<rt::GcRoot> root;
+  };
+  std::unordered_map<uint64_t, Held> objs_;
 };
 
 // Writes an argument into slots (two for v128). False if the value cannot be

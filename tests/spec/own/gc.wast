@@ -175,3 +175,60 @@
   (module (type $a (array (mut anyref))) (data "x")
     (func (param (ref $a)) (array.init_data $a 0 (local.get 0) (i32.const 0) (i32.const 0) (i32.const 0))))
   "array type is not numeric or vector")
+
+;; What the collector must treat as roots (spec.own.gc_stress runs this file
+;; with a collection before every allocation): nested allocations of a
+;; constant expression, a passive segment's objects, an exception's payload,
+;; frames of a recursion and a host call's, and objects reachable only
+;; through other objects.
+(module
+  (type $leaf (struct (field i32)))
+  (type $pair (struct (field (ref $leaf)) (field (ref $leaf))))
+  (type $leaves (array (ref null $leaf)))
+  (tag $e (param anyref))
+  (global $g (ref $pair)
+    (struct.new $pair (struct.new $leaf (i32.const 1)) (struct.new $leaf (i32.const 2))))
+  (elem $seg (ref $leaf) (item (struct.new $leaf (i32.const 5)))
+                         (item (struct.new $leaf (i32.const 6))))
+
+  (func (export "nested") (result i32)
+    (i32.add (struct.get $leaf 0 (struct.get $pair 0 (global.get $g)))
+             (struct.get $leaf 0 (struct.get $pair 1 (global.get $g)))))
+  (func (export "from-seg") (result i32)
+    (local $a (ref $leaves))
+    (local.set $a (array.new_elem $leaves $seg (i32.const 0) (i32.const 2)))
+    (drop (array.new_default $leaves (i32.const 100)))
+    (i32.add (struct.get $leaf 0 (ref.as_non_null (array.get $leaves (local.get $a) (i32.const 0))))
+             (struct.get $leaf 0 (ref.as_non_null (array.get $leaves (local.get $a) (i32.const 1))))))
+  (func (export "thrown") (result i32)
+    (block $h (result anyref)
+      (try_table (catch $e $h)
+        (throw $e (struct.new $leaf (i32.const 9))))
+      (unreachable))
+    (drop (struct.new $leaf (i32.const 0)))
+    (struct.get $leaf 0 (ref.cast (ref $leaf) )))
+  ;; Each level holds its own leaf in a local across the deeper levels'
+  ;; allocations, then adds it.
+  (func $deep (export "deep") (param $n i32) (result i32)
+    (local $mine (ref null $leaf))
+    (local.set $mine (struct.new $leaf (local.get $n)))
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 0))
+      (else (i32.add (call $deep (i32.sub (local.get $n) (i32.const 1)))
+                     (struct.get $leaf 0 (local.get $mine))))))
+  (func (export "chain") (param $n i32) (result i32)
+    (local $head (ref null $pair)) (local $i i32)
+    (local.set $head (struct.new $pair (struct.new $leaf (i32.const 0)) (struct.new $leaf (i32.const 0))))
+    (loop $l
+      (local.set $head (struct.new $pair (struct.new $leaf (local.get $i))
+                                         (struct.get $pair 0 (ref.as_non_null (local.get $head)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.add (struct.get $leaf 0 (struct.get $pair 0 (ref.as_non_null (local.get $head))))
+             (struct.get $leaf 0 (struct.get $pair 1 (ref.as_non_null (local.get $head))))))
+)
+(assert_return (invoke "nested") (i32.const 3))
+(assert_return (invoke "from-seg") (i32.const 11))
+(assert_return (invoke "thrown") (i32.const 9))
+(assert_return (invoke "deep" (i32.const 50)) (i32.const 1275))
+(assert_return (invoke "chain" (i32.const 200)) (i32.const 397))
