@@ -27,6 +27,7 @@ Memory = _ember.Memory
 Table = _ember.Table
 Global = _ember.Global
 Tag = _ember.Tag
+AnyRef = _ember.AnyRef  # Ember's: GC values held from Python (not in the package)
 
 from ._linker import InstancePre, Linker  # noqa: E402  (needs the classes above)
 from . import aio  # noqa: E402  (Ember's asyncio support)

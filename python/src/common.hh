@@ -187,6 +187,19 @@ struct InstanceHandle : Handle<Instance> {};
 
 FuncHandle func_handle(const PyStore& s, const Func& f);
 
+// A GC value held from Python (`AnyRef`, gcref.cc): its Val roots it.
+struct GcRefHandle {
+  uint64_t store_id = 0;
+  Val val;
+  bool externalized = false;  // an externref wasm made (extern.convert_any)
+};
+// The AnyRef for a non-null value of type `t` in `in`.
+nb::object gc_ref_object(PyStore& s, ValType t, const uint64_t* in, bool externalized);
+// The slot of `v` when it is an AnyRef of this hierarchy (`externref`: one
+// wasm externalized); false for anything else. WasmtimeError for another
+// store's.
+bool gc_ref_slot(PyStore& s, nb::handle v, bool externref, uint64_t* out);
+
 // A host function body calling the Python callable `fn` (TypeError if it is
 // not callable); a `Caller` comes first when `access_caller`. It finds its
 // PyStore through Caller::data(), so one body serves every store (Linker).
@@ -244,6 +257,7 @@ void bind_externs(nb::module_& m);
 void bind_wasi(nb::module_& m);
 void bind_linker(nb::module_& m);
 void bind_shared_memory(nb::module_& m);
+void bind_gcref(nb::module_& m);
 // shared_memory.cc: an `ember.SharedMemory` for a shared memory, and back.
 nb::object wrap_shared_memory(const SharedMemory& mem);
 std::optional<SharedMemory> unwrap_shared_memory(nb::handle obj);

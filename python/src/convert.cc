@@ -99,6 +99,8 @@ static uint64_t int_bits(nb::handle v) {
 // The slot of an externref (an ExternObj pointer: objects.hh's call_raw).
 static uint64_t extern_slot(PyStore& s, nb::handle v) {
   if (v.is_none()) return 0;
+  uint64_t made_by_wasm = 0;
+  if (gc_ref_slot(s, v, true, &made_by_wasm)) return made_by_wasm;
   auto it = s.externs.find(v.ptr());
   if (it != s.externs.end()) return it->second;
   Py_INCREF(v.ptr());
@@ -177,8 +179,12 @@ static void to_slot_unchecked(PyStore& s, ValType t, nb::handle v, uint64_t* out
       *out = 0;
       return;
     case ValKind::AnyRef:
-      if (!v.is_none()) raise_type("an anyref from Python can only be None (the null reference)");
-      *out = 0;
+      if (v.is_none()) {
+        *out = 0;
+        return;
+      }
+      if (!gc_ref_slot(s, v, false, out))
+        raise_type("expected an AnyRef or None for " + val_type_name(t));
       return;
     case ValKind::Bottom: break;
   }
@@ -223,10 +229,7 @@ nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
     case ValKind::ExternRef: {
       std::optional<ExternRef> r = Val::from_slots(t, in, s.api().raw()).externref();
       if (!r) return nb::none();
-      if (!r->is_host())
-        raise_wasmtime(
-            "an externref made by wasm from one of its own values (extern.convert_any) "
-            "cannot be returned to Python yet");
+      if (!r->is_host()) return gc_ref_object(s, t, in, true);
       if (r->id() == kPyExternTag) return nb::borrow(static_cast<PyObject*>(r->payload().get()));
       return nb::cast(r->id());
     }
@@ -241,7 +244,7 @@ nb::object from_slot(PyStore& s, ValType t, const uint64_t* in) {
       raise_wasmtime("exnref values cannot be returned to Python");
     case ValKind::AnyRef:
       if (*in == 0) return nb::none();
-      raise_wasmtime("anyref values cannot be returned to Python");
+      return gc_ref_object(s, t, in, false);
     case ValKind::Bottom: break;
   }
   return nb::none();

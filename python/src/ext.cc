@@ -54,6 +54,7 @@ NB_MODULE(_ember, m) {
   bind_func(m);
   bind_externs(m);
   bind_shared_memory(m);
+  bind_gcref(m);
   bind_wasi(m);
   bind_linker(m);
 }
