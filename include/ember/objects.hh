@@ -101,6 +101,8 @@ class Val {
   static Val funcref(const std::optional<Func>& f);
   static Val externref(const std::optional<ExternRef>& r);
   static Val null(ValType ref_type) { return Val(ref_type, 0); }
+  // An i31 reference (`(ref i31)`) of the low 31 bits of `x`.
+  static Val i31ref(uint32_t x);
 
   ValType type() const { return type_; }
   int32_t i32() const {
@@ -127,6 +129,15 @@ class Val {
   std::optional<Func> funcref() const;
   std::optional<ExternRef> externref() const;
   bool is_null() const { return is_ref(type_) && lo_ == 0; }
+  // What a reference of the any or extern hierarchy holds (GC, Wasm 3.0):
+  // an i31, a struct, an array or a host extern; Null for null and for
+  // every other value.
+  enum class GcKind : uint8_t { Null, I31, Struct, Array, Extern };
+  GcKind gc_kind() const;
+  // The value of an i31 reference, sign- or zero-extended (i31.get_s /
+  // i31.get_u); nullopt for any other value.
+  std::optional<int32_t> i31_s() const;
+  std::optional<uint32_t> i31_u() const;
   // Whether this value may stand where type `t` is expected: the same
   // representation (t.kind()) and, for a reference, null only if `t` is
   // nullable, and a function whose type is a subtype of t's concrete type.

@@ -7,20 +7,21 @@
 // The object holds a Val, whose root keeps the value from the store's
 // collector while the Python object lives; it is store-bound like the
 // entity handles (used with another store: WasmtimeError).
+#include <nanobind/stl/string.h>
+
 #include <cstdio>
 
 #include "common.hh"
-#include "runtime/gc.hh"
 
 namespace ember::py {
 
 namespace {
 
-const char* kind_name(uint64_t bits) {
-  if (rt::is_i31(bits)) return "i31";
-  switch (rt::gc_obj(bits)->type->kind) {
-    case rt::ObjKind::Struct: return "struct";
-    case rt::ObjKind::Array: return "array";
+const char* kind_name(const Val& v) {
+  switch (v.gc_kind()) {
+    case Val::GcKind::I31: return "i31";
+    case Val::GcKind::Struct: return "struct";
+    case Val::GcKind::Array: return "array";
     default: return "extern";
   }
 }
@@ -34,22 +35,18 @@ nb::object make_i31(nb::handle storelike, nb::handle value) {
     raise_value("an i31 takes a value in [-2^30, 2^31)");
   }
   if (x < -(1ll << 30) || x >= (1ll << 31)) raise_value("an i31 takes a value in [-2^30, 2^31)");
-  const uint64_t bits = rt::make_i31(uint32_t(x));
-  return nb::cast(GcRefHandle{
-      s.id, Val::from_slots(ValType::ref(HeapKind::I31, false), &bits, s.api().raw()), false});
+  return nb::cast(GcRefHandle{s.id, Val::i31ref(uint32_t(x)), false});
 }
 
 nb::object as_i31(const GcRefHandle& r, bool is_signed) {
-  const uint64_t bits = r.val.bits();
-  if (!rt::is_i31(bits)) return nb::none();
-  if (is_signed) return nb::int_(rt::i31_get_s(bits));
-  return nb::int_(rt::i31_get_u(bits));
+  if (r.val.gc_kind() != Val::GcKind::I31) return nb::none();
+  if (is_signed) return nb::int_(*r.val.i31_s());
+  return nb::int_(*r.val.i31_u());
 }
 
 std::string repr(const GcRefHandle& r) {
-  const uint64_t bits = r.val.bits();
-  std::string out = std::string("<ember.AnyRef ") + kind_name(bits);
-  if (rt::is_i31(bits)) out += " " + std::to_string(rt::i31_get_s(bits));
+  std::string out = std::string("<ember.AnyRef ") + kind_name(r.val);
+  if (std::optional<int32_t> i = r.val.i31_s()) out += " " + std::to_string(*i);
   if (r.externalized) out += " (as externref)";
   return out + ">";
 }
@@ -72,14 +69,16 @@ bool gc_ref_slot(PyStore& s, nb::handle v, bool externref, uint64_t* out) {
 void bind_gcref(nb::module_& m) {
   nb::class_<GcRefHandle>(m, "AnyRef")
       .def_static("from_i31", &make_i31, nb::arg("store"), nb::arg("value"),
+                  nb::sig("def from_i31(store: object, value: int) -> AnyRef"),
                   "An i31 reference of `value` (in [-2^30, 2^31), kept as its low 31 bits).")
       .def_prop_ro(
-          "kind", [](const GcRefHandle& r) { return kind_name(r.val.bits()); },
+          "kind", [](const GcRefHandle& r) { return kind_name(r.val); },
           "'i31', 'struct', 'array' or 'extern' (a host value wasm internalized).")
       .def_prop_ro(
           "externalized", [](const GcRefHandle& r) { return r.externalized; },
           "True for an externref that wasm made from one of its values.")
       .def("as_i31", &as_i31, nb::arg("signed") = true,
+           nb::sig("def as_i31(self, signed: bool = True) -> int | None"),
            "The i31's value (i31.get_s, or i31.get_u when not `signed`); None if no i31.")
       .def("__eq__",
            [](const GcRefHandle& a, nb::handle b) {

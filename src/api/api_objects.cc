@@ -47,6 +47,31 @@ Val Val::externref(const std::optional<ExternRef>& r) {
   return v;
 }
 
+Val Val::i31ref(uint32_t x) {
+  return Val(ValType::ref(HeapKind::I31, false), rt::make_i31(x));
+}
+
+Val::GcKind Val::gc_kind() const {
+  if (lo_ == 0 || (type_.kind() != ValKind::AnyRef && type_.kind() != ValKind::ExternRef))
+    return GcKind::Null;
+  if (rt::is_i31(lo_)) return GcKind::I31;
+  switch (rt::gc_obj(lo_)->type->kind) {
+    case rt::ObjKind::Struct: return GcKind::Struct;
+    case rt::ObjKind::Array: return GcKind::Array;
+    default: return GcKind::Extern;
+  }
+}
+
+std::optional<int32_t> Val::i31_s() const {
+  if (gc_kind() != GcKind::I31) return std::nullopt;
+  return rt::i31_get_s(lo_);
+}
+
+std::optional<uint32_t> Val::i31_u() const {
+  if (gc_kind() != GcKind::I31) return std::nullopt;
+  return rt::i31_get_u(lo_);
+}
+
 std::optional<Func> Val::funcref() const {
   check(ValType::FuncRef);
   if (lo_ == 0) return std::nullopt;
@@ -85,8 +110,10 @@ bool Val::matches(ValType t) const {
   if (t.heap() == heap_bottom(t.heap())) return false;
   // Any and extern references: what the object is decides (an i31 is no
   // struct, a struct of another type fails a concrete type).
-  if (t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef)
+  if (t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef) {
+    if (!t.has_index()) return rt::gc_value_is(lo_, t.heap(), nullptr);
     return store_ != nullptr && rt::gc_value_matches(*store_->engine, lo_, t);
+  }
   if (!t.has_index()) return true;
   if (t.kind() != ValKind::FuncRef || store_ == nullptr) return false;
   const auto* f = reinterpret_cast<const rt::FuncInst*>(lo_);

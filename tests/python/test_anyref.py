@@ -67,7 +67,7 @@ def test_i31_values() -> None:
     with pytest.raises(ValueError):
         AnyRef.from_i31(store, 1 << 31)
     with pytest.raises(TypeError):
-        AnyRef.from_i31(store, 1.5)
+        AnyRef.from_i31(store, 1.5)  # type: ignore[arg-type]
 
 
 def test_externalized_values_round_trip() -> None:

@@ -138,5 +138,20 @@ TEST(Gc, HostValuesAreCheckedByWhatTheObjectIs) {
   EXPECT_FALSE(s.matches(ValType::ref(HeapKind::I31, true)));
 }
 
+TEST(Gc, I31ValuesAreMadeAndReadByTheHost) {
+  Fixture f;
+  Val made = Val::i31ref(uint32_t(-3));
+  EXPECT_EQ(made.gc_kind(), Val::GcKind::I31);
+  EXPECT_EQ(made.i31_s(), -3);
+  EXPECT_EQ(made.i31_u(), 0x7FFFFFFDu);
+  EXPECT_TRUE(made.matches(ValType::ref(HeapKind::Eq, false)));
+  Val back = call(func(f.inst, "i31")).at(0);
+  EXPECT_EQ(back.gc_kind(), Val::GcKind::I31);
+  EXPECT_EQ(back.i31_s(), 5);
+  Val s = call(func(f.inst, "make"), {Val::i64(1)}).at(0);
+  EXPECT_EQ(s.gc_kind(), Val::GcKind::Struct);
+  EXPECT_EQ(s.i31_s(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ember
