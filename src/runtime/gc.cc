@@ -128,30 +128,6 @@ bool gc_value_matches(EngineData& e, Slot v, ValType t) {
   return gc_value_is(v, t.heap(), e.gc_types.get(t.index()));
 }
 
-void load_field(const uint8_t* p, Storage s, bool sign, Slot* out) {
-  switch (s) {
-    case Storage::I8: *out = sign ? uint32_t(int32_t(int8_t(*p))) : uint32_t(*p); return;
-    case Storage::I16: {
-      uint16_t x;
-      std::memcpy(&x, p, 2);
-      *out = sign ? uint32_t(int32_t(int16_t(x))) : uint32_t(x);
-      return;
-    }
-    case Storage::B32: {
-      uint32_t x;
-      std::memcpy(&x, p, 4);
-      *out = x;
-      return;
-    }
-    case Storage::V128: std::memcpy(out, p, 16); return;
-    default: std::memcpy(out, p, 8); return;
-  }
-}
-
-void store_field(uint8_t* p, Storage s, const Slot* in) {
-  std::memcpy(p, in, storage_size(s));  // little-endian: the low bytes
-}
-
 // ---- allocation ------------------------------------------------------------------
 
 namespace {

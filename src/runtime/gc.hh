@@ -140,8 +140,35 @@ bool gc_value_matches(EngineData& e, Slot v, ValType t);
 
 // Reads element/field storage at `p` into a slot (`sign`: sign-extend a
 // packed integer), and writes a slot's value there (a v128 takes two slots).
-void load_field(const uint8_t* p, Storage s, bool sign, Slot* out);
-void store_field(uint8_t* p, Storage s, const Slot* in);
+inline void load_field(const uint8_t* p, Storage s, bool sign, Slot* out) {
+  switch (s) {
+    case Storage::I8: *out = sign ? uint32_t(int32_t(int8_t(*p))) : uint32_t(*p); return;
+    case Storage::I16: {
+      uint16_t x;
+      std::memcpy(&x, p, 2);
+      *out = sign ? uint32_t(int32_t(int16_t(x))) : uint32_t(x);
+      return;
+    }
+    case Storage::B32: {
+      uint32_t x;
+      std::memcpy(&x, p, 4);
+      *out = x;
+      return;
+    }
+    case Storage::V128: std::memcpy(out, p, 16); return;
+    default: std::memcpy(out, p, 8); return;
+  }
+}
+
+inline void store_field(uint8_t* p, Storage s, const Slot* in) {
+  switch (s) {  // little-endian: the low bytes
+    case Storage::I8: *p = uint8_t(*in); return;
+    case Storage::I16: std::memcpy(p, in, 2); return;
+    case Storage::B32: std::memcpy(p, in, 4); return;
+    case Storage::V128: std::memcpy(p, in, 16); return;
+    default: std::memcpy(p, in, 8); return;
+  }
+}
 
 // Allocation; null when the object cannot be made, the heap's `failure`
 // saying why: AllocationTooLarge (above the per-object maximum, or the

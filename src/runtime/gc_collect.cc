@@ -34,11 +34,17 @@ class Marker {
     work_.push_back(o);
   }
 
-  // A word of the interpreter's stack: an object only if it is one.
-  void mark_maybe(Slot v) {
-    if (v == 0 || is_i31(v) || (v & 7) != 0) return;
-    if (known_.empty()) index_objects();
-    if (std::binary_search(known_.begin(), known_.end(), v)) mark(v);
+  // Words that may be references (the interpreter's stack, untyped
+  // temporaries): each marks the object or extern it equals, if any.
+  void mark_words(std::vector<Slot>& words) {
+    std::erase_if(words, [](Slot v) { return v == 0 || (v & 7) != 0; });
+    if (words.empty()) return;
+    std::sort(words.begin(), words.end());
+    auto named = [&](Slot a) { return std::binary_search(words.begin(), words.end(), a); };
+    for (GcObject* o : s_.heap.objects)
+      if (named(gc_slot(o))) mark(gc_slot(o));
+    for (ExternObj& e : s_.externs)
+      if (e.live && named(gc_slot(&e))) mark(gc_slot(&e));
   }
 
   void trace() {
@@ -63,19 +69,8 @@ class Marker {
   }
 
  private:
-  // The addresses of every object and live extern, sorted (once per
-  // collection, only when the stack is scanned).
-  void index_objects() {
-    known_.reserve(s_.heap.objects.size() + s_.externs.size());
-    for (const GcObject* o : s_.heap.objects) known_.push_back(gc_slot(o));
-    for (const ExternObj& e : s_.externs)
-      if (e.live) known_.push_back(gc_slot(&e));
-    std::sort(known_.begin(), known_.end());
-  }
-
   StoreData& s_;
   std::vector<GcObject*> work_;
-  std::vector<Slot> known_;
 };
 
 void mark_entities(StoreData& s, Marker& m) {
@@ -106,9 +101,10 @@ void mark_host(StoreData& s, Marker& m) {
     return false;
   });
   s.roots_after_prune = s.roots.size();
-  for (Slot v : s.temp_roots) m.mark_maybe(v);  // untyped: numbers too
+  std::vector<Slot> words(s.temp_roots);  // untyped: numbers too
   if (s.entered && s.stack_lo && s.stack_hi > s.stack_lo)
-    for (const Slot* p = s.stack_lo; p < s.stack_hi; p++) m.mark_maybe(*p);
+    words.insert(words.end(), s.stack_lo, s.stack_hi);
+  m.mark_words(words);
 }
 
 void sweep(StoreData& s, std::vector<std::shared_ptr<void>>* released) {
