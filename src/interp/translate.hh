@@ -303,6 +303,9 @@ class Translator final : public Lowering {
   uint32_t top_slot();
   void branch_target(Label& l, bool direct);
   void branch_on_ref(uint32_t depth, bool on_null);  // moves + jump (or return sequence)
+  // A test of `operands` branching to `l`: `jump` when the branch needs no
+  // moves, else its opposite test `skip` over the moves and the jump.
+  void ref_branch(Label& l, IOp jump, IOp skip, std::initializer_list<uint32_t> operands);
   void emit_return();
   void enter(LabelKind kind, Types params, Types results);
   void leave();

@@ -105,15 +105,19 @@ void Translator::branch_on_ref(uint32_t depth, bool on_null) {
   Operand ref{};
   if (on_null) ref = pop();  // not part of the label's values
   Label& l = labels_[labels_.size() - 1 - depth];
-  commit_fuel();
-  const bool direct = l.kind != LabelKind::Func && !needs_moves(l);
-  const IOp jump = on_null ? IOp::BrOnNull : IOp::BrOnNonNull;
-  const IOp skip = on_null ? IOp::BrOnNonNull : IOp::BrOnNull;
-  emit_op(direct ? jump : skip);
-  word(c);
-  branch_target(l, direct);
+  if (on_null) ref_branch(l, IOp::BrOnNull, IOp::BrOnNonNull, {c});
+  else ref_branch(l, IOp::BrOnNonNull, IOp::BrOnNull, {c});
   if (on_null) push(ref);
   else pop();
+}
+
+void Translator::ref_branch(Label& l, IOp jump, IOp skip,
+                            std::initializer_list<uint32_t> operands) {
+  commit_fuel();
+  const bool direct = l.kind != LabelKind::Func && !needs_moves(l);
+  emit_op(direct ? jump : skip);
+  for (uint32_t w : operands) word(w);
+  branch_target(l, direct);
 }
 
 void Translator::br_on_null(uint32_t depth) {

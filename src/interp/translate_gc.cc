@@ -79,14 +79,8 @@ void Translator::br_on_cast(uint32_t depth, ValType target, bool on_fail) {
   if (dead_) return;
   const uint32_t c = top_slot();
   Label& l = labels_[labels_.size() - 1 - depth];
-  commit_fuel();
-  const bool direct = l.kind != LabelKind::Func && !needs_moves(l);
-  const IOp jump = on_fail ? IOp::BrOnCastFail : IOp::BrOnCast;
-  const IOp skip = on_fail ? IOp::BrOnCast : IOp::BrOnCastFail;
-  emit_op(direct ? jump : skip);
-  word(c);
-  word(target.bits());
-  branch_target(l, direct);
+  if (on_fail) ref_branch(l, IOp::BrOnCastFail, IOp::BrOnCast, {c, target.bits()});
+  else ref_branch(l, IOp::BrOnCast, IOp::BrOnCastFail, {c, target.bits()});
 }
 
 void Translator::gc_simple(Op op) {
