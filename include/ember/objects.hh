@@ -70,6 +70,10 @@ class ExternRef {
   const std::shared_ptr<rt::GcRoot>& root() const { return root_; }
 
  private:
+  friend class Val;
+  // A handle sharing the root of the Val it comes from.
+  ExternRef(rt::StoreData* s, rt::ExternObj* o, std::shared_ptr<rt::GcRoot> root)
+      : store_(s), obj_(o), root_(std::move(root)) {}
   rt::StoreData* store_;
   rt::ExternObj* obj_;
   std::shared_ptr<rt::GcRoot> root_;
@@ -147,6 +151,10 @@ class Val {
 
   // Raw bits: the low slot (everything but the high half of a v128) and the high slot.
   uint64_t bits() const { return lo_; }
+  // Whether this value may enter wasm of store `s`: anything but a
+  // reference to an object of another store (a function, an extern, a GC
+  // object; i31 values and nulls belong to no store).
+  bool usable_in(const rt::StoreData* s) const;
   uint64_t bits_hi() const { return hi_; }
   // Conversion to and from call slots (a ref's store is needed to read it back).
   static Val from_slots(ValType t, const uint64_t* slots, rt::StoreData* store);

@@ -51,6 +51,22 @@ Val Val::i31ref(uint32_t x) {
   return Val(ValType::ref(HeapKind::I31, false), rt::make_i31(x));
 }
 
+bool Val::usable_in(const rt::StoreData* s) const {
+  if (!is_ref(type_) || lo_ == 0 || store_ == s) return true;
+  return (type_.kind() == ValKind::AnyRef || type_.kind() == ValKind::ExternRef) && rt::is_i31(lo_);
+}
+
+namespace {
+// A value entering wasm of store `s`: of type `t` and of that store.
+void check_entering(const Val& v, ValType t, const rt::StoreData* s, const std::string& what) {
+  if (!v.matches(t))
+    throw WasmError(ErrorKind::Internal,
+                    what + " is " + val_type_name(v.type()) + ", expected " + val_type_name(t));
+  if (!v.usable_in(s))
+    throw WasmError(ErrorKind::Internal, what + " is a reference from another store");
+}
+}  // namespace
+
 Val::GcKind Val::gc_kind() const {
   if (lo_ == 0 || (type_.kind() != ValKind::AnyRef && type_.kind() != ValKind::ExternRef))
     return GcKind::Null;
@@ -82,7 +98,7 @@ std::optional<Func> Val::funcref() const {
 std::optional<ExternRef> Val::externref() const {
   check(ValType::ExternRef);
   if (lo_ == 0) return std::nullopt;
-  return ExternRef(store_, reinterpret_cast<rt::ExternObj*>(lo_));
+  return ExternRef(store_, reinterpret_cast<rt::ExternObj*>(lo_), root_);
 }
 
 Val Val::from_slots(ValType t, const uint64_t* slots, rt::StoreData* store) {
@@ -211,10 +227,7 @@ std::vector<Val> Func::call(std::span<const Val> args) const {
   std::vector<uint64_t> slots(std::max<size_t>(slot_count(), 1));
   size_t at = 0;
   for (size_t i = 0; i < args.size(); i++) {
-    if (!args[i].matches(t.params[i]))
-      throw WasmError(ErrorKind::Internal, "argument " + std::to_string(i) + " is " +
-                                               val_type_name(args[i].type()) + ", expected " +
-                                               val_type_name(t.params[i]));
+    check_entering(args[i], t.params[i], store_, "argument " + std::to_string(i));
     args[i].to_slots(&slots[at]);
     at += ember::slot_count(t.params[i]);
   }
@@ -314,15 +327,18 @@ uint64_t SharedMemory::grow(uint64_t delta_pages) const {
 
 // ---- Table -------------------------------------------------------------------
 
-static void* table_ref(const TableType& t, const Val& v) {
+static void* table_ref(const TableType& t, const Val& v, const rt::StoreData* s) {
   if (!v.matches(t.elem))
     throw WasmError(ErrorKind::Internal, std::string("table holds ") + val_type_name(t.elem) +
                                              ", not " + val_type_name(v.type()));
+  if (!v.usable_in(s))
+    throw WasmError(ErrorKind::Internal, "table element is a reference from another store");
   return reinterpret_cast<void*>(v.bits());
 }
 
 Table Table::create(Store& store, const TableType& type, const Val& init) {
-  Expected<rt::TableInst*> t = rt::create_table(*store.raw(), type, table_ref(type, init));
+  Expected<rt::TableInst*> t =
+      rt::create_table(*store.raw(), type, table_ref(type, init, store.raw()));
   if (!t) api::throw_error(t.take_error());
   return Table(store.raw(), *t);
 }
@@ -341,14 +357,14 @@ Val Table::get(uint64_t index) const {
 }
 
 void Table::set(uint64_t index, const Val& v) const {
-  void* ref = table_ref(table_->type, v);
+  void* ref = table_ref(table_->type, v, store_);
   if (index >= table_->elems.size())
     throw WasmError(ErrorKind::Internal, "table index out of bounds");
   table_->elems[index] = ref;
 }
 
 uint64_t Table::grow(uint64_t delta, const Val& init) const {
-  int64_t old = rt::table_grow(*store_, *table_, delta, table_ref(table_->type, init));
+  int64_t old = rt::table_grow(*store_, *table_, delta, table_ref(table_->type, init, store_));
   if (old < 0) throw grow_error(ExternKind::Table, std::to_string(delta));
   return static_cast<uint64_t>(old);
 }
@@ -356,8 +372,7 @@ uint64_t Table::grow(uint64_t delta, const Val& init) const {
 // ---- Global ------------------------------------------------------------------
 
 Global Global::create(Store& store, const GlobalType& type, const Val& init) {
-  if (!init.matches(type.type))
-    throw WasmError(ErrorKind::Internal, "global initial value has the wrong type");
+  check_entering(init, type.type, store.raw(), "global initial value");
   uint64_t slots[2] = {};
   init.to_slots(slots);
   return Global(store.raw(), rt::create_global(*store.raw(), type, slots));
@@ -371,8 +386,7 @@ Val Global::get() const {
 
 void Global::set(const Val& v) const {
   if (!global_->type.mut) throw WasmError(ErrorKind::Internal, "immutable global cannot be set");
-  if (!v.matches(global_->type.type))
-    throw WasmError(ErrorKind::Internal, "global value has the wrong type");
+  check_entering(v, global_->type.type, store_, "global value");
   v.to_slots(global_->value);
 }
 

@@ -15,9 +15,7 @@ uint32_t Translator::window(uint32_t n) {
   const uint32_t top = uint32_t(stack_.size());
   for (uint32_t i = top - n; i < top; i++) materialize(i);
   for (uint32_t i = 0; i < n; i++) pop();
-  const uint32_t base = next_slot();
-  max_height_ = std::max(max_height_, base - num_locals_ + 1);
-  return base;
+  return next_slot();
 }
 
 void Translator::struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) {

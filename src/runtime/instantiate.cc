@@ -62,16 +62,19 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
   auto type = [&]() -> const GcType* {
     return ci.imm < inst.gc_types.size() ? inst.gc_types[ci.imm] : nullptr;
   };
-  auto take = [&](size_t n, std::vector<Slot>* out) {
-    for (size_t i = st.size() - n; i < st.size(); i++) {
-      out->push_back(st[i].lo);
-      out->push_back(st[i].hi);
+  Slot r = 0;
+  TrapCode trap = TrapCode::None;
+  // The top n values into `buf` as call slots (the high half only for a
+  // value `wide(i)` says is a v128), popped.
+  std::vector<Slot> buf;
+  auto take = [&](size_t n, auto wide) {
+    for (size_t i = 0; i < n; i++) {
+      const ConstValue& v = st[st.size() - n + i];
+      buf.push_back(v.lo);
+      if (wide(i)) buf.push_back(v.hi);
     }
     st.resize(st.size() - n);
   };
-  Slot r = 0;
-  TrapCode trap = TrapCode::None;
-  std::vector<Slot> buf;
   switch (ci.op) {
     case Op::RefI31:
       if (st.empty()) return false;
@@ -95,13 +98,7 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
   switch (ci.op) {
     case Op::StructNew: {
       if (st.size() < t->fields.size()) return false;
-      std::vector<Slot> vals;
-      take(t->fields.size(), &vals);
-      // Pairs of slots per field: keep the high one only for a v128.
-      for (size_t i = 0; i < t->fields.size(); i++) {
-        buf.push_back(vals[2 * i]);
-        if (t->fields[i].storage == Storage::V128) buf.push_back(vals[2 * i + 1]);
-      }
+      take(t->fields.size(), [&](size_t i) { return t->fields[i].storage == Storage::V128; });
       trap = struct_new(s, t, buf.data(), &r);
       break;
     }
@@ -128,13 +125,7 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
     }
     default: {  // array.new_fixed
       if (st.size() < ci.imm_hi) return false;
-      std::vector<Slot> vals;
-      take(size_t(ci.imm_hi), &vals);
-      const bool wide = t->elem == Storage::V128;
-      for (size_t i = 0; i < ci.imm_hi; i++) {
-        buf.push_back(vals[2 * i]);
-        if (wide) buf.push_back(vals[2 * i + 1]);
-      }
+      take(size_t(ci.imm_hi), [&](size_t) { return t->elem == Storage::V128; });
       trap = array_new_fixed(s, t, uint32_t(ci.imm_hi), buf.data(), &r);
       break;
     }

@@ -20,7 +20,7 @@ constexpr const char* kGc = R"((module
   (type $p (struct (field (mut i64)) (field (mut anyref))))
   (type $bytes (array (mut i8)))
   (global $g (mut anyref) (ref.null any))
-  (table $t 2 anyref)
+  (table $t (export "t") 2 anyref)
   (func (export "make") (param i64) (result (ref $p))
     (struct.new $p (local.get 0) (ref.null any)))
   (func (export "read") (param (ref $p)) (result i64) (struct.get $p 0 (local.get 0)))
@@ -136,6 +136,26 @@ TEST(Gc, HostValuesAreCheckedByWhatTheObjectIs) {
   EXPECT_TRUE(s.matches(ValType::ref(HeapKind::Eq, true)));
   EXPECT_FALSE(s.matches(ValType::ref(HeapKind::Array, true)));
   EXPECT_FALSE(s.matches(ValType::ref(HeapKind::I31, true)));
+}
+
+// A reference of one store never enters another's wasm, tables or
+// globals: its collector would not see it there, and the object would
+// die with its own store.
+TEST(Gc, ReferencesOfAnotherStoreAreRefused) {
+  Fixture a, b;
+  Val s = call(func(a.inst, "make"), {Val::i64(4)}).at(0);
+  EXPECT_FALSE(s.usable_in(b.store.raw()));
+  EXPECT_THROW(call(func(b.inst, "read-any"), {s}), WasmError);
+  Table t = *b.inst.get_export("t")->table();
+  EXPECT_THROW(t.set(0, s), WasmError);
+  Val f = Val::funcref(func(a.inst, "make"));
+  EXPECT_THROW(Global::create(b.store, GlobalType{ValType::FuncRef, false}, f), WasmError);
+  // An i31 belongs to no store; the store's own values pass.
+  EXPECT_EQ(
+      call(func(b.inst, "read-any"), {call(func(b.inst, "make"), {Val::i64(6)}).at(0)}).at(0).i64(),
+      6);
+  EXPECT_TRUE(Val::i31ref(1).usable_in(b.store.raw()));
+  t.set(1, Val::i31ref(1));
 }
 
 TEST(Gc, I31ValuesAreMadeAndReadByTheHost) {
