@@ -189,7 +189,10 @@ class Caller {
 
 // A host function body in raw form: arguments in slots[0..), results written
 // to slots[0..) (the buffer holds max(params, results) slots). Throwing any
-// exception makes the call fail; the exception reaches the embedder.
+// exception makes the call fail; the exception reaches the embedder. A
+// reference argument in the slots is not a GC root: read it into a Val
+// (Val::from_slots) before anything that may collect (Store::gc, a call
+// into wasm).
 using HostCallback = std::function<void(Caller& caller, uint64_t* slots)>;
 
 namespace detail {

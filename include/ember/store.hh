@@ -60,11 +60,14 @@ class Store {
   // host function asking about its own store sees true).
   bool executing() const;
 
-  // Externrefs: releases every one that no table, global or element segment
-  // holds and returns their payloads (the embedder drops them, or forgets
-  // what it knew of them first). Caught exceptions (exnref) nothing holds
-  // are freed too. Does nothing while executing(), since the frames of
-  // running wasm are not scanned.
+  // A full collection: frees the GC objects nothing reaches and releases
+  // every externref that nothing holds (no table, global, element segment,
+  // GC object, host-held Val or running wasm frame), returning their
+  // payloads (the embedder drops them, or forgets what it knew of them
+  // first). Caught exceptions (exnref) nothing holds are freed too, unless
+  // wasm is executing(). Called from a host function, it finds the running
+  // frames' references through their stack maps; the reference arguments
+  // of that host function are not roots (read them into Vals first).
   std::vector<std::shared_ptr<void>> gc();
   // Externrefs alive in the store (created and not released by gc()).
   size_t externref_count() const;

@@ -196,11 +196,14 @@ Raises:
             collect_externs(s);
           },
           nb::sig("def gc(self) -> None"),
-          R"(Releases the externrefs that no table, global or element segment holds.
+          R"(Collects garbage: the GC objects and externrefs nothing holds any more.
 
-The store then drops its references to their Python objects, so their
-finalizers can run. Does nothing while wasm runs in the store. Ember
-also collects by itself before a call once many externrefs are alive.
+Roots are tables, globals, element segments, Python-held values and the
+frames of wasm running in the store (so a host function may call it). The
+store drops its references to the Python objects of released externrefs,
+so their finalizers can run. Ember also collects by itself: before an
+allocation once the heap has grown, and before a call once many
+externrefs are alive.
 
 Raises:
     WasmtimeError: If another thread is using the store.

@@ -310,8 +310,9 @@ bool Store::executing() const {
 }
 
 std::vector<std::shared_ptr<void>> Store::gc() {
-  if (executing()) return {};
-  rt::collect_exns(*data_);  // first: a freed exception no longer holds its externrefs
+  // Exceptions first: a freed one no longer holds its externrefs. Their
+  // collector does not read the stack maps, so it waits while wasm runs.
+  if (!executing()) rt::collect_exns(*data_);
   return rt::collect_externs(*data_);
 }
 

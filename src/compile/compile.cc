@@ -29,20 +29,6 @@ struct RangeResult {
   Error error;
 };
 
-// Whether functions of `m` may hold GC structs or arrays in their frames:
-// it defines such types or passes any-hierarchy references (its frames are
-// then cleared at entry, so a collection's scan of the interpreter stack
-// meets no stale reference of an earlier call).
-bool holds_gc_objects(const ModuleData& m) {
-  for (const TypeDecl& d : m.type_decls)
-    if (d.kind != CompKind::Func) return true;
-  for (const FuncType& t : m.types)
-    for (const std::vector<ValType>* ts : {&t.params, &t.results})
-      for (ValType v : *ts)
-        if (v.kind() == ValKind::AnyRef) return true;
-  return false;
-}
-
 RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOptions& opt,
                             uint32_t from, uint32_t to, CompiledCode& out,
                             const std::atomic<uint32_t>* stop = nullptr) {
@@ -55,18 +41,37 @@ RangeResult translate_range(const ModuleContext& cx, const interp::TranslateOpti
   return {};
 }
 
-// Appends `part` (translated on its own, word positions relative to it).
+// Appends `part` (translated on its own: word positions and table indices
+// relative to it), rebasing every position and index into the whole.
 void append_code(CompiledCode& code, const CompiledCode& part) {
-  uint32_t base = uint32_t(code.words.size());
+  const uint32_t base = uint32_t(code.words.size());
+  const uint32_t tries0 = uint32_t(code.tries.size()), handlers0 = uint32_t(code.handlers.size());
+  const uint32_t refs0 = uint32_t(code.ref_slots.size());
   code.words.insert(code.words.end(), part.words.begin(), part.words.end());
-  size_t f0 = code.funcs.size(), p0 = code.pc_map.size();
-  code.funcs.insert(code.funcs.end(), part.funcs.begin(), part.funcs.end());
-  code.pc_map.insert(code.pc_map.end(), part.pc_map.begin(), part.pc_map.end());
-  for (size_t i = f0; i < code.funcs.size(); i++) {
-    code.funcs[i].begin += base;
-    code.funcs[i].end += base;
+  for (interp::FuncCode f : part.funcs) {
+    f.begin += base;
+    f.end += base;
+    f.tries_begin += tries0;
+    f.tries_end += tries0;
+    f.ref_locals_begin += refs0;
+    f.ref_locals_end += refs0;
+    code.funcs.push_back(f);
   }
-  for (size_t i = p0; i < code.pc_map.size(); i++) code.pc_map[i].word += base;
+  for (interp::PcMapEntry e : part.pc_map) code.pc_map.push_back({e.word + base, e.offset});
+  for (interp::TryRange r : part.tries) {
+    r.begin += base;
+    r.end += base;
+    if (r.count != interp::kDelegate) r.first += handlers0;
+    else if (r.first != interp::kDelegateToCaller) r.first += tries0;
+    code.tries.push_back(r);
+  }
+  for (interp::CatchHandler h : part.handlers) {
+    if (h.target != interp::kReturnTarget) h.target += base;
+    code.handlers.push_back(h);
+  }
+  for (interp::StackMap sm : part.stack_maps)
+    code.stack_maps.push_back({sm.word + base, sm.first + refs0, sm.count});
+  code.ref_slots.insert(code.ref_slots.end(), part.ref_slots.begin(), part.ref_slots.end());
 }
 
 RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt,
@@ -159,12 +164,9 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m), &registry};
   auto code = std::make_shared<CompiledCode>();
-  interp::TranslateOptions opt{engine.config.consume_fuel,
-                               engine.config.epoch_interruption,
+  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
                                engine.config.relaxed_simd_deterministic,
-                               engine.config.nan_canonicalization,
-                               m.num_imported_funcs,
-                               holds_gc_objects(m)};
+                               engine.config.nan_canonicalization, m.num_imported_funcs};
   unsigned threads = compile_threads(m, engine.config);
   RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
                               : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);

@@ -317,7 +317,7 @@ Status check_key(In& in, const EngineConfig& c) {
 }
 
 // Words per function in the CODE section's function table.
-constexpr size_t kFuncWords = 8;
+constexpr size_t kFuncWords = 10;
 
 void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& portable_words) {
   o.section("TYPE");
@@ -447,6 +447,8 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(f.frame_slots);
     o.u32(f.tries_begin);
     o.u32(f.tries_end);
+    o.u32(f.ref_locals_begin);
+    o.u32(f.ref_locals_end);
   }
   o.u32(uint32_t(portable_words.size()));
   for (uint32_t w : portable_words) o.u32(w);
@@ -471,6 +473,14 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
     o.u32(h.target);
     o.u32(h.ref_dst);
   }
+  o.u32(uint32_t(code.stack_maps.size() * 3));
+  for (const interp::StackMap& sm : code.stack_maps) {
+    o.u32(sm.word);
+    o.u32(sm.first);
+    o.u32(sm.count);
+  }
+  o.u32(uint32_t(code.ref_slots.size()));
+  for (uint32_t r : code.ref_slots) o.u32(r);
   o.section("END!");
 }
 
@@ -652,6 +662,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     f.frame_slots = t[5];
     f.tries_begin = t[6];
     f.tries_end = t[7];
+    f.ref_locals_begin = t[8];
+    f.ref_locals_end = t[9];
   }
   in.u32_vec_into(code.words);
   in.pairs_into(code.pc_map);
@@ -665,6 +677,12 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
     const uint32_t* h = &handlers[i];
     code.handlers.push_back({h[0], h[1], h[2], h[3], h[4]});
   }
+  std::vector<uint32_t> maps;  // 3 words each
+  in.u32_vec_into(maps);
+  if (maps.size() % 3 != 0) in.fail("bad stack maps");
+  for (size_t i = 0; i + 3 <= maps.size(); i += 3)
+    code.stack_maps.push_back({maps[i], maps[i + 1], maps[i + 2]});
+  in.u32_vec_into(code.ref_slots);
   in.expect("END!");
   if (in.failed()) return corrupt(in.why());
   if (in.left() != 0) return corrupt("bytes after the end section");

@@ -46,8 +46,9 @@
 namespace ember::rt {
 
 constexpr uint8_t kSerializedMagic[8] = {0x00, 'e', 'm', 'b', 'e', 'r', 'c', 'w'};
-// 2: memory page sizes, table initializers, tags; 3: exception handler tables
-constexpr uint32_t kSerializedFormat = 4;
+// 2: memory page sizes, table initializers, tags; 3: exception handler tables;
+// 4: GC instructions; 5: stack maps of GC references
+constexpr uint32_t kSerializedFormat = 5;
 
 // True if `bytes` starts with the serialized-module magic.
 bool is_serialized(std::span<const uint8_t> bytes);

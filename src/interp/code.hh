@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,9 @@ struct FuncCode {
   uint32_t num_results = 0;                 // slots
   uint32_t frame_slots = 0;                 // locals + deepest operand stack
   uint32_t tries_begin = 0, tries_end = 0;  // its try_tables in CompiledCode::tries
+  // Its locals that hold GC references (any or extern hierarchy), as slots
+  // in CompiledCode::ref_slots[ref_locals_begin, ref_locals_end).
+  uint32_t ref_locals_begin = 0, ref_locals_end = 0;
 };
 
 // Exception handling: each try_table (or legacy try body) is a word range
@@ -88,6 +92,21 @@ struct CatchHandler {
 };
 constexpr uint32_t kReturnTarget = UINT32_MAX;
 
+// Precise GC roots of interpreter frames (decision 41). A frame stops
+// where a collection may run only at a safepoint: an allocating instruction
+// (struct.new, array.new*) or a call. There its live references are its
+// locals of reference type (FuncCode::ref_locals_*, valid everywhere: a
+// local always holds a value of its type) and the operands listed by the
+// safepoint's StackMap: those of reference type that sit in their own slot,
+// below a call's arguments or, for an allocation, its inputs included. A
+// StackMap is keyed by the last word of its instruction, which is where a
+// suspended frame's pc points minus one (a caller's saved pc is just past
+// its call); a safepoint without such operands has no entry.
+struct StackMap {
+  uint32_t word;          // last word of the safepoint instruction
+  uint32_t first, count;  // its slots: CompiledCode::ref_slots[first, first + count)
+};
+
 struct PcMapEntry {
   uint32_t word;    // position in CompiledCode::words
   uint32_t offset;  // byte offset of the wasm instruction in the module
@@ -104,6 +123,11 @@ struct CompiledCode {
   std::vector<interp::PcMapEntry> pc_map;  // sorted by word
   std::vector<interp::TryRange> tries;     // per function (FuncCode::tries_*)
   std::vector<interp::CatchHandler> handlers;
+  std::vector<interp::StackMap> stack_maps;  // sorted by word
+  std::vector<uint32_t> ref_slots;           // FuncCode::ref_locals_*, StackMap slots
+  // The operand slots of the safepoint whose last word is `word` (none if
+  // it has no entry).
+  std::span<const uint32_t> stack_map(uint32_t word) const;
   // Wasm byte offset of the instruction at `word` (best effort).
   uint64_t offset_of(uint32_t word) const;
 };

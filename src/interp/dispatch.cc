@@ -126,6 +126,12 @@ inline bool indirect_callee(const rt::StoreData& store, rt::ModuleInst* inst, ui
   s.fault = {faults, ea >= size ? ea : size, size};
 }
 
+// new_struct / new_array reported as the other allocations report.
+inline TrapCode made(const rt::StoreData& s, rt::GcObject* o, rt::Slot* out) {
+  *out = rt::gc_slot(o);
+  return o ? TrapCode::None : s.heap.failure;
+}
+
 // Declared locals start at zero. A plain loop: they are usually few, and a
 // memset call would cost more than it saves.
 [[gnu::always_inline]] inline void zero_locals(rt::Slot* fp, const FuncCode* fc) {

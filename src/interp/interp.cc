@@ -12,6 +12,13 @@
 
 namespace ember {
 
+std::span<const uint32_t> CompiledCode::stack_map(uint32_t word) const {
+  auto it = std::lower_bound(stack_maps.begin(), stack_maps.end(), word,
+                             [](const interp::StackMap& m, uint32_t w) { return m.word < w; });
+  if (it == stack_maps.end() || it->word != word) return {};
+  return {ref_slots.data() + it->first, it->count};
+}
+
 uint64_t CompiledCode::offset_of(uint32_t word) const {
   auto it = std::upper_bound(pc_map.begin(), pc_map.end(), word,
                              [](uint32_t w, const interp::PcMapEntry& e) { return w < e.word; });
@@ -31,6 +38,25 @@ uint32_t handler_word(IOp op) {
 const void* function_code(const CompiledCode& code, uint32_t defined_index) {
   return &code.funcs[defined_index];
 }
+
+namespace {
+
+// The store's live interpreter frames' references (StoreData::frame_roots).
+void frame_roots(const rt::StoreData& store, rt::RootVisitor visit, void* cx) {
+  const State* st = static_cast<const State*>(store.interp.get());
+  if (!st || st->nesting == 0) return;
+  auto frame = [&](const Frame& f) {
+    const CompiledCode& code = *f.inst->module->code;
+    for (uint32_t i = f.fn->ref_locals_begin; i < f.fn->ref_locals_end; i++)
+      visit(cx, f.fp[code.ref_slots[i]]);
+    for (uint32_t slot : code.stack_map(uint32_t(f.pc - code.words.data()) - 1))
+      visit(cx, f.fp[slot]);
+  };
+  for (size_t i = 0; i < st->nframes; i++) frame(st->frames[i]);
+  for (size_t i = 0; i < st->nparked; i++) frame(st->parked[i]);
+}
+
+}  // namespace
 
 State::~State() {
   platform::vm_release(reinterpret_cast<uint8_t*>(stack), stack_bytes);
@@ -52,8 +78,9 @@ State* state_of(rt::StoreData& store) {
     st->frames.resize(std::min(kInitialFrames, st->max_frames));
     st->frames_cap = st->frames.size();
     st->top = st->stack;
-    store.stack_lo = st->stack;  // what a collection scans while wasm runs
+    st->parked.resize(kMaxNesting + 1);
     store.interp = st;
+    store.frame_roots = frame_roots;
   }
   return static_cast<State*>(store.interp.get());
 }
@@ -95,7 +122,10 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   std::memcpy(base, slots, fc->num_params * sizeof(rt::Slot));
   std::memset(base + fc->num_params, 0, (fc->num_locals - fc->num_params) * sizeof(rt::Slot));
   st.nesting++;
-  if (st.nesting == 1) st.backtrace.clear();
+  if (st.nesting == 1) {
+    st.backtrace.clear();
+    st.nparked = 0;  // (balanced by the dispatch loop unless a C++ exception escaped it)
+  }
   TrapCode t = run(st, store, f, base);
   st.nesting--;
   st.top = base;

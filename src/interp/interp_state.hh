@@ -42,6 +42,12 @@ struct State {
   rt::Slot* top = nullptr;  // first free slot for a nested entry
   uint32_t nesting = 0;     // dispatch loops active on the native stack
   std::vector<rt::TrapFrame> backtrace;
+  // The innermost frame of each dispatch loop stopped where a collection
+  // may run (a host call, an allocation), its pc just past the safepoint:
+  // with frames[0, nframes) these are all the live wasm frames, whose
+  // references the collector reads through the stack maps (code.hh).
+  std::vector<Frame> parked;  // kMaxNesting + 1 entries
+  size_t nparked = 0;
 };
 
 constexpr size_t kInitialFrames = 256;

@@ -384,7 +384,6 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
     return is_ref(elem(t).type) && m.subtype(m.elems[seg].type, elem(t).type, types);
   };
   switch (op) {
-    case IOp::ZeroFrame: return uint64_t(x[0]) + x[1] <= frame;
     case IOp::StructNew: {
       uint64_t n = 0;
       for (const FieldType& f : m.type_decls[x[1]].fields) n += slots(f);
@@ -468,6 +467,57 @@ Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
 
 }  // namespace
 
+namespace {
+
+// Instructions whose end a stack map may name (code.hh, StackMap).
+bool is_safepoint(IOp op) {
+  switch (op) {
+    case IOp::Call:
+    case IOp::CallLocal:
+    case IOp::CallIndirect:
+    case IOp::CallRef:
+    case IOp::StructNew:
+    case IOp::StructNewDefault:
+    case IOp::ArrayNew:
+    case IOp::ArrayNewDefault:
+    case IOp::ArrayNewFixed:
+    case IOp::ArrayNewData:
+    case IOp::ArrayNewElem: return true;
+    default: return false;
+  }
+}
+
+// The stack maps and reference locals of function `fi`, whose safepoint
+// instructions end at the words `ends` (ascending); `next` is its first
+// map, advanced past its last.
+Status verify_stack_maps(const CompiledCode& code, uint32_t fi, const std::vector<uint32_t>& ends,
+                         size_t* next) {
+  const FuncCode& fc = code.funcs[fi];
+  const size_t npool = code.ref_slots.size();
+  auto pool_ok = [&](uint64_t first, uint64_t n) { return first <= npool && n <= npool - first; };
+  if (fc.ref_locals_begin > fc.ref_locals_end ||
+      !pool_ok(fc.ref_locals_begin, fc.ref_locals_end - fc.ref_locals_begin))
+    return corrupt("reference locals out of range", fi);
+  for (uint32_t i = fc.ref_locals_begin; i < fc.ref_locals_end; i++)
+    if (code.ref_slots[i] >= fc.num_locals) return corrupt("reference local out of range", fi);
+  size_t k = *next;
+  for (; k < code.stack_maps.size() && code.stack_maps[k].word < fc.end; k++) {
+    const StackMap& sm = code.stack_maps[k];
+    if (k > *next && sm.word <= code.stack_maps[k - 1].word)
+      return corrupt("stack maps out of order", fi);
+    if (!std::binary_search(ends.begin(), ends.end(), sm.word))
+      return corrupt("stack map not at a call or allocation", fi, sm.word);
+    if (!pool_ok(sm.first, sm.count)) return corrupt("stack map out of range", fi, sm.word);
+    for (uint32_t i = sm.first; i < sm.first + sm.count; i++)
+      if (code.ref_slots[i] >= fc.frame_slots)
+        return corrupt("stack map slot out of frame", fi, sm.word);
+  }
+  *next = k;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types) {
   std::vector<uint32_t>& w = code.words;
   const size_t nwords = w.size();
@@ -478,6 +528,8 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
   const int32_t* handlers = handler_table();
   const IrLayout* layout = layouts().l;
   uint64_t next_begin = 0;
+  size_t next_map = 0;
+  std::vector<uint32_t> safepoint_ends;
   for (uint32_t fi = 0; fi < ndefined; fi++) {
     FuncCode& fc = code.funcs[fi];
     if (fc.begin != next_begin || fc.end <= fc.begin || fc.end > nwords)
@@ -491,6 +543,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
         fc.num_results != slots_of_types(type.results))
       return corrupt("function frame does not match its type", fi);
     branches.clear();
+    safepoint_ends.clear();
     bool falls_through = true;
     for (uint64_t pc = fc.begin; pc < fc.end;) {
       uint32_t opw = w[pc];
@@ -596,6 +649,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
           return corrupt(std::string("GC operand out of frame in ") + iop_name(op), fi, pc);
       }
       falls_through = !l.terminator;
+      if (is_safepoint(op)) safepoint_ends.push_back(uint32_t(pc + n - 1));
       w[pc] = uint32_t(handlers[opw]);
       pc += n;
     }
@@ -605,10 +659,12 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
         return corrupt("branch target is not an instruction of its function", fi, holder);
     }
     EMBER_TRY(verify_tries(code, m, fi, starts));
+    EMBER_TRY(verify_stack_maps(code, fi, safepoint_ends, &next_map));
     fc.entry = w.data() + fc.begin;
     next_begin = fc.end;
   }
   if (next_begin != nwords) return corrupt("code words outside every function");
+  if (next_map != code.stack_maps.size()) return corrupt("stack maps outside every function");
   for (size_t i = 0; i < code.pc_map.size(); i++) {
     if (code.pc_map[i].word >= nwords || (i > 0 && code.pc_map[i].word < code.pc_map[i - 1].word))
       return corrupt("pc map out of order");

@@ -24,7 +24,10 @@
 //     (or return from it with exactly its results) and write their payload
 //     and exnref within the frame;
 //   - function ranges tile the word array in order, frame sizes are bounded,
-//     param/result slot counts match the function types, pc_map is sorted.
+//     param/result slot counts match the function types, pc_map is sorted;
+//   - stack maps are sorted, each keyed by the last word of a call or
+//     allocation, listing slots of its function's frame; reference locals
+//     are locals of their function.
 // What it does not prove is the slot type discipline (that a slot read as a
 // reference was written as one): see docs/serialization.md, "Trust".
 //

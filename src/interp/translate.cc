@@ -149,8 +149,11 @@ uint32_t imm_words(Op op) {
 // ---- function framing ---------------------------------------------------------
 
 void Translator::begin_function(uint32_t func_index, const FuncType& type,
-                                const std::vector<ValType>& locals, uint32_t catch_depth) {
+                                const std::vector<ValType>& locals, uint32_t catch_depth,
+                                const std::vector<ValType>& operand_types) {
   fn_ = FuncCode{};
+  types_ = &operand_types;
+  out_of_step_ = false;
   fn_.func_index = func_index;
   local_slot_.resize(locals.size());
   local_wide_.resize(locals.size());
@@ -161,6 +164,10 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
     local_wide_[i] = locals[i] == ValType::V128;
     at += slot_count(locals[i]);
   }
+  fn_.ref_locals_begin = uint32_t(out_.ref_slots.size());
+  for (size_t i = 0; i < locals.size(); i++)
+    if (gc_traced(locals[i])) out_.ref_slots.push_back(local_slot_[i]);
+  fn_.ref_locals_end = uint32_t(out_.ref_slots.size());
   if (locals.size() == type.params.size()) fn_.num_params = at;
   for (ValType t : type.results) fn_.num_results += slot_count(t);
   fn_.num_locals = at;
@@ -185,10 +192,6 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   label_types_.clear();
   enter(LabelKind::Func, {}, type.results);
   entry_checks(1);  // wasmtime charges one unit for entering a function
-  if (opt_.zero_frames) {
-    emit(ir::ZeroFrame{.from = fn_.num_locals, .n = 0});  // n once the frame is known
-    zero_frame_at_ = here() - 1;
-  }
 }
 
 // ---- fuel and epochs ------------------------------------------------------------
@@ -253,10 +256,40 @@ Status Translator::finish_function() {
   frame = std::max<uint64_t>(frame, fn_.num_results);
   if (frame > (1u << 24)) return Error(ErrorKind::Invalid, "function frame too large", offset_);
   fn_.frame_slots = uint32_t(frame);
-  if (opt_.zero_frames) out_.words[zero_frame_at_] = fn_.frame_slots - fn_.num_locals;
+  // The stack maps rely on the validator's types lining up with the operands.
+  if (out_of_step_)
+    return Error(ErrorKind::Internal, "operand stack out of step with the validator's", offset_);
   fn_.tries_end = uint32_t(out_.tries.size());
   out_.funcs.push_back(fn_);
   return Status::Ok();
+}
+
+// ---- stack maps (code.hh, StackMap) ------------------------------------------
+
+// Before a safepoint, with its inputs still on the stack: the slots of the
+// reference operands that sit in their own slot. Those below the inputs
+// take their types from the validator (whose stack holds them, then the
+// operator's `results` results); `inputs` types the top ones.
+void Translator::note_refs(std::span<const FieldType> inputs, size_t results) {
+  pending_refs_.clear();
+  const size_t below = stack_.size() - inputs.size();
+  if (types_->size() != below + results) {
+    out_of_step_ = true;
+    return;
+  }
+  for (size_t i = 0; i < stack_.size(); i++) {
+    const ValType t = i < below ? (*types_)[i] : inputs[i - below].type;
+    if (stack_[i].kind == Kind::Stack && gc_traced(t)) pending_refs_.push_back(stack_[i].slot);
+  }
+}
+
+// Right after the safepoint instruction: its map, keyed by its last word.
+void Translator::add_stack_map() {
+  if (pending_refs_.empty()) return;
+  out_.stack_maps.push_back(
+      StackMap{here() - 1, uint32_t(out_.ref_slots.size()), uint32_t(pending_refs_.size())});
+  out_.ref_slots.insert(out_.ref_slots.end(), pending_refs_.begin(), pending_refs_.end());
+  pending_refs_.clear();
 }
 
 void Translator::emit_op(IOp op) {

@@ -70,10 +70,6 @@ struct TranslateOptions {
   bool nan_canonicalization = false;
   // The module's imported functions (calls to the others are CallLocal).
   uint32_t num_imported_funcs = 0;
-  // Functions clear their whole frame at entry, not only their locals
-  // (ZeroFrame): the module's frames may hold GC objects, and the
-  // collector scans the interpreter stack conservatively.
-  bool zero_frames = false;
 };
 
 class Translator final : public Lowering {
@@ -85,7 +81,7 @@ class Translator final : public Lowering {
   // `locals`: the types of all locals, params first; `catch_depth`: slots
   // kept after them for the exceptions of nested legacy catch blocks.
   void begin_function(uint32_t func_index, const FuncType& type, const std::vector<ValType>& locals,
-                      uint32_t catch_depth) override;
+                      uint32_t catch_depth, const std::vector<ValType>& operand_types) override;
   // After the function's final `end`. Fails if the frame is unreasonably big.
   Status finish_function() override;
   // Byte offset of the operator about to be translated (for backtraces).
@@ -327,6 +323,13 @@ class Translator final : public Lowering {
   bool take_address(uint32_t index, uint32_t avoid, IOp* add, uint32_t* a, uint32_t* b);
   uint32_t call_args(const FuncType& type);
   uint32_t window(uint32_t n);  // the top n operands in their slots, popped: the first slot
+  // Stack maps: note_refs before a safepoint (its inputs still pushed; the
+  // validator's stack then holds `results` results), add_stack_map after it.
+  void note_refs(std::span<const FieldType> inputs, size_t results);
+  void add_stack_map();
+  // An allocating GC instruction: [op][d][imms][input slots], inputs typed
+  // as `inputs` (a result, not staged: it is a safepoint).
+  void allocation(IOp op, std::span<const FieldType> inputs, std::initializer_list<uint32_t> imms);
   bool dead_skip();
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.
@@ -342,11 +345,14 @@ class Translator final : public Lowering {
   TranslateOptions opt_;
   uint32_t fuel_pending_ = 0;
   FuncCode fn_;
-  uint32_t num_locals_ = 0;           // slots (legacy catch slots included)
-  uint32_t catch_base_ = 0;           // the first legacy catch slot
-  uint32_t catch_level_ = 0;          // legacy catch blocks open
-  uint32_t zero_frame_at_ = 0;        // the count word of the entry's ZeroFrame
-  std::vector<uint32_t> local_slot_;  // local index -> first slot
+  uint32_t num_locals_ = 0;                      // slots (legacy catch slots included)
+  uint32_t catch_base_ = 0;                      // the first legacy catch slot
+  uint32_t catch_level_ = 0;                     // legacy catch blocks open
+  const std::vector<ValType>* types_ = nullptr;  // the validator's operand types
+  bool out_of_step_ = false;                     // they did not line up with stack_
+  std::vector<uint32_t> pending_refs_;           // note_refs' slots
+  std::vector<FieldType> fixed_inputs_;          // array.new_fixed's inputs
+  std::vector<uint32_t> local_slot_;             // local index -> first slot
   std::vector<bool> local_wide_;
   std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)
   uint32_t max_height_ = 0;

@@ -32,9 +32,11 @@ uint32_t Translator::call_args(const FuncType& type) {
 void Translator::call(uint32_t func, const FuncType& type) {
   if (dead_) return;
   uint32_t base = call_args(type);
+  note_refs({}, type.results.size());
   if (func >= opt_.num_imported_funcs)
     emit(ir::CallLocal{.delta = uint32_t(int32_t(func - fn_.func_index)), .base = base});
   else emit(ir::Call{.func = func, .base = base});
+  add_stack_map();
   push_types(type.results);
 }
 
@@ -42,7 +44,9 @@ void Translator::call_indirect(uint32_t type_id, uint32_t table, const FuncType&
   if (dead_) return;
   uint32_t index = pop_slot();
   uint32_t base = call_args(type);
+  note_refs({}, type.results.size());
   emit(ir::CallIndirect{.type_id = type_id, .table = table, .i = index, .base = base});
+  add_stack_map();
   push_types(type.results);
 }
 
@@ -67,7 +71,9 @@ void Translator::call_ref(uint32_t type_id, const FuncType& type) {
   if (dead_) return;
   uint32_t f = pop_slot();
   uint32_t base = call_args(type);
+  note_refs({}, type.results.size());
   emit(ir::CallRef{.type_id = type_id, .f = f, .base = base});
+  add_stack_map();
   push_types(type.results);
 }
 

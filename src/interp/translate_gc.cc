@@ -18,11 +18,31 @@ uint32_t Translator::window(uint32_t n) {
   return next_slot();
 }
 
+// Allocations are safepoints: a collection may run before the object
+// exists, so their maps include their inputs (read after it).
+void Translator::allocation(IOp op, std::span<const FieldType> inputs,
+                            std::initializer_list<uint32_t> imms) {
+  note_refs(inputs, 1);
+  uint32_t srcs[2];
+  for (size_t i = inputs.size(); i-- > 0;) srcs[i] = pop_slot();
+  emit_op(op);
+  word(next_slot());
+  for (uint32_t imm : imms) word(imm);
+  for (size_t i = 0; i < inputs.size(); i++) word(srcs[i]);
+  add_stack_map();
+  push_stack();
+}
+
+// struct.new and array.new_fixed take their inputs as a window of slots.
 void Translator::struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) {
   if (dead_) return;
-  if (default_init) return generic(IOp::StructNewDefault, 0, 1, {type});
-  const uint32_t base = window(uint32_t(fields.size()));
+  if (default_init) return allocation(IOp::StructNewDefault, {}, {type});
+  const uint32_t top = uint32_t(stack_.size()), n = uint32_t(fields.size());
+  for (uint32_t i = top - n; i < top; i++) materialize(i);
+  note_refs(fields, 1);
+  const uint32_t base = window(n);
   emit(ir::StructNew{.d = base, .type = type, .base = base});
+  add_stack_map();
   push_stack();
 }
 
@@ -37,17 +57,26 @@ void Translator::struct_set(uint32_t type, std::span<const FieldType>, uint32_t 
 
 void Translator::array_op(Op op, uint32_t type, const FieldType& elem, uint32_t imm) {
   if (dead_) return;
+  static constexpr FieldType counts[2] = {};  // i32 inputs (new_default takes the first)
   switch (op) {
-    case Op::ArrayNew: return generic(IOp::ArrayNew, 2, 1, {type});
-    case Op::ArrayNewDefault: return generic(IOp::ArrayNewDefault, 1, 1, {type});
+    case Op::ArrayNew: {
+      const FieldType inputs[2] = {elem, FieldType{}};
+      return allocation(IOp::ArrayNew, inputs, {type});
+    }
+    case Op::ArrayNewDefault: return allocation(IOp::ArrayNewDefault, std::span(counts, 1), {type});
     case Op::ArrayNewFixed: {
+      const uint32_t top = uint32_t(stack_.size());
+      for (uint32_t i = top - imm; i < top; i++) materialize(i);
+      fixed_inputs_.assign(imm, elem);
+      note_refs(fixed_inputs_, 1);
       const uint32_t base = window(imm);
       emit(ir::ArrayNewFixed{.d = base, .type = type, .n = imm, .base = base});
+      add_stack_map();
       push_stack();
       return;
     }
-    case Op::ArrayNewData: return generic(IOp::ArrayNewData, 2, 1, {type, imm});
-    case Op::ArrayNewElem: return generic(IOp::ArrayNewElem, 2, 1, {type, imm});
+    case Op::ArrayNewData: return allocation(IOp::ArrayNewData, counts, {type, imm});
+    case Op::ArrayNewElem: return allocation(IOp::ArrayNewElem, counts, {type, imm});
     case Op::ArrayGet:
     case Op::ArrayGetS:
     case Op::ArrayGetU: return generic(IOp::ArrayGet, 2, wide(elem) ? 2 : 1, {type, imm});

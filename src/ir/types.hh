@@ -21,6 +21,12 @@ namespace ember {
 inline bool is_num(ValType t) {
   return t.is_num();
 }
+// A reference the collector traces: of the any or extern hierarchy (one
+// slot; null, an i31 or a GC object, runtime/gc.hh). Function references
+// and exnrefs point at entities the store owns and are not traced.
+inline bool gc_traced(ValType t) {
+  return t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef;
+}
 // Appends `t`'s binary encoding: a one-byte shorthand where there is one,
 // else 0x63/0x64 and the heap type (s33).
 void put_val_type(std::vector<uint8_t>& out, ValType t);

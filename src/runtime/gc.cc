@@ -12,13 +12,6 @@ namespace {
 // No object may be larger than this (an allocation beyond it traps
 // AllocationTooLarge, whatever the store's limits).
 constexpr uint64_t kMaxObjectBytes = uint64_t{1} << 30;
-
-// References the collector follows: those of the any and extern
-// hierarchies (functions live as long as their store; exceptions have
-// their own collector).
-bool is_traced(ValType t) {
-  return t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef;
-}
 }  // namespace
 
 Storage storage_of(const FieldType& f) {
@@ -74,7 +67,7 @@ const GcType* GcTypes::build(uint32_t id) {
     t->kind = ObjKind::Array;
     t->elem = fields.empty() ? Storage::B32 : storage_of(fields[0]);
     t->elem_size = storage_size(t->elem);
-    t->elem_traced = !fields.empty() && t->elem == Storage::Ref && is_traced(fields[0].type);
+    t->elem_traced = !fields.empty() && t->elem == Storage::Ref && gc_traced(fields[0].type);
     t->size = kArrayData;
   } else {
     t->kind = ObjKind::Struct;
@@ -85,7 +78,7 @@ const GcType* GcTypes::build(uint32_t id) {
       off = (off + align - 1) / align * align;
       t->fields.push_back({off, s});
       if (s == Storage::Ref) t->refs.push_back(off);
-      if (s == Storage::Ref && is_traced(f.type)) t->traced.push_back(off);
+      if (s == Storage::Ref && gc_traced(f.type)) t->traced.push_back(off);
       off += size;
     }
     t->size = (off + 7) / 8 * 8;

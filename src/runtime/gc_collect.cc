@@ -1,6 +1,5 @@
 // The collector: non-moving mark-sweep over a store's GC objects and host
 // externs (see gc.hh and decision 41).
-#include <algorithm>
 #include <cstdlib>
 
 #include "runtime/gc.hh"
@@ -11,10 +10,6 @@ namespace ember::rt {
 namespace {
 
 constexpr uint64_t kMinCollectBytes = uint64_t{1} << 20;
-
-bool traced(ValType t) {
-  return t.kind() == ValKind::AnyRef || t.kind() == ValKind::ExternRef;
-}
 
 uint64_t object_bytes(const GcObject* o) {
   const GcType* t = o->type;
@@ -32,19 +27,6 @@ class Marker {
     if (o->mark) return;
     o->mark = 1;
     work_.push_back(o);
-  }
-
-  // Words that may be references (the interpreter's stack, untyped
-  // temporaries): each marks the object or extern it equals, if any.
-  void mark_words(std::vector<Slot>& words) {
-    std::erase_if(words, [](Slot v) { return v == 0 || (v & 7) != 0; });
-    if (words.empty()) return;
-    std::sort(words.begin(), words.end());
-    auto named = [&](Slot a) { return std::binary_search(words.begin(), words.end(), a); };
-    for (GcObject* o : s_.heap.objects)
-      if (named(gc_slot(o))) mark(gc_slot(o));
-    for (ExternObj& e : s_.externs)
-      if (e.live && named(gc_slot(&e))) mark(gc_slot(&e));
   }
 
   void trace() {
@@ -75,19 +57,19 @@ class Marker {
 
 void mark_entities(StoreData& s, Marker& m) {
   for (const GlobalInst& g : s.globals)
-    if (traced(g.type.type)) m.mark(g.value[0]);
+    if (gc_traced(g.type.type)) m.mark(g.value[0]);
   for (const TableInst& t : s.tables)
-    if (traced(t.type.elem))
+    if (gc_traced(t.type.elem))
       for (void* e : t.elems) m.mark(Slot(reinterpret_cast<uintptr_t>(e)));
   for (const ModuleInst& inst : s.instances)
     for (size_t i = 0; i < inst.elems.size() && i < inst.module->elems.size(); i++)
-      if (traced(inst.module->elems[i].type))
+      if (gc_traced(inst.module->elems[i].type))
         for (void* e : inst.elems[i]) m.mark(Slot(reinterpret_cast<uintptr_t>(e)));
   for (const ExnObj& x : s.exns) {
     if (!x.live || !x.tag) continue;
     size_t k = 0;
     for (ValType t : x.tag->type.params) {
-      if (traced(t) && k < x.payload.size()) m.mark(x.payload[k]);
+      if (gc_traced(t) && k < x.payload.size()) m.mark(x.payload[k]);
       k += t == ValType::V128 ? 2 : 1;
     }
   }
@@ -101,10 +83,9 @@ void mark_host(StoreData& s, Marker& m) {
     return false;
   });
   s.roots_after_prune = s.roots.size();
-  std::vector<Slot> words(s.temp_roots);  // untyped: numbers too
-  if (s.entered && s.stack_lo && s.stack_hi > s.stack_lo)
-    words.insert(words.end(), s.stack_lo, s.stack_hi);
-  m.mark_words(words);
+  for (Slot v : s.temp_roots) m.mark(v);
+  if (s.frame_roots)
+    s.frame_roots(s, [](void* cx, Slot v) { static_cast<Marker*>(cx)->mark(v); }, &m);
 }
 
 void sweep(StoreData& s, std::vector<std::shared_ptr<void>>* released) {

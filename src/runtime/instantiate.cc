@@ -34,6 +34,7 @@ bool limits_match(const Limits& have, const Limits& want) {
 
 struct ConstValue {
   Slot lo = 0, hi = 0;
+  bool traced = false;  // a reference the collector traces (gc_traced)
 };
 
 // The value of a one-instruction constant expression (the usual case), or
@@ -94,7 +95,8 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
   // The values on the expression's stack survive a collection the
   // allocation may run.
   s.temp_roots.clear();
-  for (const ConstValue& v : st) s.temp_roots.push_back(v.lo);
+  for (const ConstValue& v : st)
+    if (v.traced) s.temp_roots.push_back(v.lo);
   switch (ci.op) {
     case Op::StructNew: {
       if (st.size() < t->fields.size()) return false;
@@ -131,7 +133,7 @@ Expected<bool> eval_gc(const ConstInstr& ci, const ModuleInst& inst, StoreData& 
     }
   }
   if (trap != TrapCode::None) return Error(ErrorKind::Trap, trap_spec_message(trap));
-  st.push_back({r, 0});
+  st.push_back({r, 0, true});
   return true;
 }
 
@@ -157,7 +159,10 @@ Expected<ConstValue> eval_general(const ConstExpr& e, const ModuleInst& inst, St
         break;
       case Op::GlobalGet:
         if (ci.imm >= inst.globals.size()) ok = false;
-        else stack.push_back({inst.globals[ci.imm]->value[0], inst.globals[ci.imm]->value[1]});
+        else {
+          const GlobalInst& g = *inst.globals[ci.imm];
+          stack.push_back({g.value[0], g.value[1], gc_traced(g.type.type)});
+        }
         break;
       case Op::I32Add: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a + b); }); break;
       case Op::I32Sub: ok = binary([](Slot a, Slot b) -> Slot { return uint32_t(a - b); }); break;

@@ -37,6 +37,8 @@
 namespace ember::rt {
 
 using Slot = uint64_t;
+// Receives each root a tier finds in its frames (StoreData::frame_roots).
+using RootVisitor = void (*)(void* cx, Slot v);
 
 struct FuncInst;
 struct ModuleInst;
@@ -253,16 +255,15 @@ struct StoreData {
   std::deque<ExternObj> externs;
   std::vector<ExternObj*> free_externs;  // collected, reused by create_extern
   GcHeap heap;                           // structs and arrays
-  // What the collector scans besides entities (runtime/gc.hh): the cells of
-  // host-held references (pruned as they expire), values a constant
-  // expression holds while it allocates (scanned conservatively), and the interpreter's value stack
-  // from stack_lo up to stack_hi (set where wasm may allocate or call the
-  // host; a stale, higher value only scans more).
+  // The collector's roots besides entities (runtime/gc.hh): the cells of
+  // host-held references (pruned as they expire), the references a
+  // constant expression holds while it allocates, and those of the live
+  // wasm frames, which the tier running them hands to `visit` from its
+  // stack maps (set by the tier when it first runs wasm in this store).
   std::vector<std::weak_ptr<GcRoot>> roots;
   size_t roots_after_prune = 0;
   std::vector<Slot> temp_roots;
-  const Slot* stack_lo = nullptr;
-  const Slot* stack_hi = nullptr;
+  void (*frame_roots)(const StoreData& s, RootVisitor visit, void* cx) = nullptr;
   std::deque<ExnObj> exns;
   std::vector<ExnObj*> free_exns;  // collected, reused by new_exn
   size_t exns_live_after_gc = 0;   // live exception objects after the last collection

@@ -37,7 +37,7 @@ Status FuncValidator::read_locals() {
 Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
-  out_.begin_function(func_index_, ft, locals_, legacy_catch_depth());
+  out_.begin_function(func_index_, ft, locals_, legacy_catch_depth(), vals_);
   push_ctrl(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {
     op_offset_ = r_.offset();

@@ -30,9 +30,14 @@ class Lowering {
 
   // `locals`: the types of all locals, params first; `catch_depth`: how
   // deeply legacy catch blocks nest in the body (each level keeps its
-  // exception for rethrow).
+  // exception for rethrow). `operand_types` is the validator's operand
+  // stack, readable until finish_function: during each call below (in
+  // reachable code) it holds the types of the operands under the
+  // operator's inputs, then those of its results -- what a code generator
+  // needs for stack maps.
   virtual void begin_function(uint32_t func_index, const FuncType& type,
-                              const std::vector<ValType>& locals, uint32_t catch_depth) = 0;
+                              const std::vector<ValType>& locals, uint32_t catch_depth,
+                              const std::vector<ValType>& operand_types) = 0;
   // After the function's final `end`; may refuse (e.g. an unreasonably big frame).
   virtual Status finish_function() = 0;
   // Byte offset of the operator about to be lowered (for backtraces).

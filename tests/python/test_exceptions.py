@@ -231,3 +231,37 @@ def test_exnref_appears_in_module_types() -> None:
     assert isinstance(ft, ember.FuncType)
     assert [str(t) for t in ft.params] == ["exnref"]
     assert [str(t) for t in ft.results] == ["exnref"]
+
+
+def filler_functions(n: int) -> str:
+    """n functions of about 3 KiB of code each: enough, with a few more, for
+    the module to be translated on several threads."""
+    body = "".join(f"(local.set 0 (i32.add (local.get 0) (i32.const {k})))" for k in range(300))
+    return "".join(f"(func (param i32) (result i32) {body} (local.get 0))" for _ in range(n))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_handlers_of_a_module_translated_in_parallel(parallel: bool) -> None:
+    # The try tables of functions translated on other threads must land at
+    # their own code once the parts are joined (they were lost before,
+    # and a throw then read the wrong tables).
+    wat = f"""(module (tag $t (param i32))
+      {filler_functions(64)}
+      (func (export "catch") (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (catch $t $h) (throw $t (local.get 0)))
+          (i32.const -1)))
+      {filler_functions(64)}
+      (func (export "delegated") (result i32)
+        (block $h (result i32)
+          (try_table (catch $t $h) (call $inner))
+          (i32.const -1)))
+      (func $inner (try (do (throw $t (i32.const 7))) (delegate 0))))"""
+    config = ember.Config()
+    config.parallel_compilation = parallel
+    config.wasm_exceptions = True
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    ex = ember.Instance(store, ember.Module(engine, wat), []).exports(store)
+    assert ex["catch"](store, 42) == 42
+    assert ex["delegated"](store) == 7

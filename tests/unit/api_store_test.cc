@@ -46,7 +46,7 @@ TEST(ApiStore, GcReleasesOnlyUnheldExternrefs) {
   EXPECT_EQ(g.get().externref()->id(), 7u);
 }
 
-TEST(ApiStore, ExecutingWhileAHostFunctionRunsAndGcWaits) {
+TEST(ApiStore, ExecutingWhileAHostFunctionRunsAndGcWorksThere) {
   Engine engine;
   Store store(engine);
   bool seen = false;
@@ -59,9 +59,41 @@ TEST(ApiStore, ExecutingWhileAHostFunctionRunsAndGcWaits) {
   EXPECT_FALSE(store.executing());
   host.call({});
   EXPECT_TRUE(seen);
-  EXPECT_EQ(released, 0u);  // frames are not scanned: nothing is freed
+  EXPECT_EQ(released, 1u);  // nothing held it: no frame, no Val
   EXPECT_FALSE(store.executing());
-  EXPECT_EQ(store.gc().size(), 1u);
+  EXPECT_EQ(store.gc().size(), 0u);
+}
+
+// A reference a running frame holds (here an operand under the call to the
+// host) survives a collection the host runs; one it no longer holds does not.
+TEST(ApiStore, GcFromAHostFunctionKeepsWhatRunningFramesHold) {
+  Engine engine;
+  Store store(engine);
+  Module m = Module::from_text(engine, R"((module
+    (import "" "make" (func $make (result externref)))
+    (import "" "gc" (func $gc))
+    (func (export "f") (result externref) (call $make) (call $gc) (call $make) (drop))))");
+  std::weak_ptr<int> made;
+  std::vector<size_t> released;
+  Func make =
+      Func::create(store, FuncType{{}, {ValType::ExternRef}}, [&](Caller&, uint64_t* slots) {
+        auto p = std::make_shared<int>(int(released.size()));
+        made = p;
+        Val::externref(ExternRef::create(store, p)).to_slots(slots);
+      });
+  Func gc = Func::wrap(store, [&](Caller&) { released.push_back(store.gc().size()); });
+  std::vector<Extern> imports{make, gc};
+  Instance inst(store, m, imports);
+  std::vector<Val> r = inst.get_export("f")->func()->call({});
+  ASSERT_EQ(released, std::vector<size_t>{0});  // the first made one was under the call
+  ASSERT_EQ(r.size(), 1u);
+  std::shared_ptr<void> first = r[0].externref()->payload();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*static_cast<int*>(first.get()), 0);
+  r.clear();
+  first.reset();
+  EXPECT_EQ(store.gc().size(), 2u);  // both, now that nothing holds them
+  EXPECT_TRUE(made.expired());
 }
 
 TEST(ApiStore, ExecutingEndsWhenACallTraps) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <span>
 #include <unistd.h>
 
 #include "ember/ember.hh"
@@ -620,6 +621,86 @@ TEST(IrVerifier, ChecksHandlerTables) {
                 c.words[at + 1] = 5;  // no such tag
               }),
        "operand out of range in Throw");
+}
+
+// The safepoint instructions of function `fi` (calls, allocations) with
+// the last word of each, in order.
+std::vector<std::pair<interp::IOp, uint32_t>> safepoints(const CompiledCode& c, uint32_t fi) {
+  using interp::IOp;
+  std::vector<std::pair<IOp, uint32_t>> out;
+  for (uint32_t pc = c.funcs[fi].begin; pc < c.funcs[fi].end;) {
+    const IOp op = IOp(c.words[pc]);
+    const interp::IrLayout& l = interp::ir_layout(op);
+    const uint32_t n = l.variable ? 4 + c.words[pc + 2] : 1 + l.count;
+    if (op == IOp::CallLocal || op == IOp::StructNew) out.emplace_back(op, pc + n - 1);
+    pc += n;
+  }
+  return out;
+}
+
+// Stack maps (code.hh, StackMap): at each call and allocation, the
+// reference operands held in their own slots; the reference locals once
+// per function. Numbers, and operands still read from a local, are not
+// listed.
+TEST(StackMaps, ListTheReferencesLiveAtCallsAndAllocations) {
+  Tamper t = portable_of(R"((module
+    (type $box (struct (field anyref)))
+    (func $f (param $e externref) (param $n i64) (result anyref) (local $i i32) (local $a anyref)
+      (call $g)               ;; slot 4, nothing under the call
+      (call $g)               ;; slot 5, under it slot 4
+      (struct.new $box)       ;; its input, slot 5, and slot 4
+      (call $k (i64.const 7)) ;; slots 4 and 5 under it
+      (drop) (drop)
+      (local.get $a) (call $g) (drop) (drop))  ;; slot 4 under it; $a is a local's
+    (func $g (result anyref) (ref.null any))
+    (func $k (param i64) (result i32) (i32.const 0))))");
+  const CompiledCode& c = t.portable;
+  const interp::FuncCode& f = c.funcs[0];
+  EXPECT_EQ(std::vector<uint32_t>(c.ref_slots.begin() + f.ref_locals_begin,
+                                  c.ref_slots.begin() + f.ref_locals_end),
+            (std::vector<uint32_t>{0, 3}));
+  auto sp = safepoints(c, 0);
+  ASSERT_EQ(sp.size(), 5u);
+  EXPECT_EQ(sp[2].first, interp::IOp::StructNew);
+  auto map = [&](size_t i) {
+    std::span<const uint32_t> s = c.stack_map(sp[i].second);
+    return std::vector<uint32_t>(s.begin(), s.end());
+  };
+  EXPECT_EQ(map(0), std::vector<uint32_t>{});
+  EXPECT_EQ(map(1), std::vector<uint32_t>{4});
+  EXPECT_EQ(map(2), (std::vector<uint32_t>{4, 5}));
+  EXPECT_EQ(map(3), (std::vector<uint32_t>{4, 5}));
+  EXPECT_EQ(map(4), std::vector<uint32_t>{4});
+  size_t in_f = 0;
+  for (const interp::StackMap& m : c.stack_maps) in_f += m.word < f.end;
+  EXPECT_EQ(in_f, 4u);
+  EXPECT_EQ(c.funcs[1].ref_locals_begin, c.funcs[1].ref_locals_end);
+}
+
+TEST(IrVerifier, ChecksStackMaps) {
+  Tamper t = portable_of(R"((module (type $box (struct (field anyref)))
+    (func $g (result anyref) (ref.null any))
+    (func (param anyref) (result anyref)
+      (call $g) (struct.new $box (call $g)) (drop))))");
+  auto says = [](const std::string& got, const char* want) {
+    EXPECT_NE(got.find(want), std::string::npos) << got;
+  };
+  ASSERT_EQ(t.portable.stack_maps.size(), 2u);
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  says(verify(t, [](CompiledCode& c) { c.stack_maps[0].word--; }), "not at a call or allocation");
+  says(verify(t, [](CompiledCode& c) { std::swap(c.stack_maps[0], c.stack_maps[1]); }),
+       "out of order");
+  says(verify(t,
+              [](CompiledCode& c) { c.ref_slots[c.stack_maps[1].first] = c.funcs[1].frame_slots; }),
+       "slot out of frame");
+  says(verify(t, [](CompiledCode& c) { c.stack_maps[1].count = 1u << 30; }), "out of range");
+  says(verify(t, [](CompiledCode& c) { c.stack_maps[1].first = uint32_t(-1); }), "out of range");
+  says(verify(t, [](CompiledCode& c) { c.ref_slots[c.funcs[1].ref_locals_begin] = 1; }),
+       "reference local out of range");
+  says(verify(t, [](CompiledCode& c) { c.funcs[1].ref_locals_end = 1u << 30; }),
+       "reference locals out of range");
+  says(verify(t, [](CompiledCode& c) { c.stack_maps.push_back({uint32_t(c.words.size()), 0, 0}); }),
+       "outside every function");
 }
 
 TEST(IrVerifier, ChecksSimdLanesAndPairs) {
