@@ -373,7 +373,7 @@ namespace {
 // their kind (bytes into numeric elements, references into reference
 // elements of a supertype) and array.copy moves elements to a supertype.
 bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRegistry& types,
-                    uint64_t frame) {
+                    uint64_t frame, rt::StructLayouts& layouts) {
   auto slots = [&](const FieldType& f) -> uint64_t { return f.type == ValType::V128 ? 2 : 1; };
   auto is_array = [&](uint32_t t) {
     return m.type_decls[t].kind == CompKind::Array && m.type_decls[t].fields.size() == 1;
@@ -383,6 +383,15 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
   auto elem_from = [&](uint32_t seg, uint32_t t) {
     return is_ref(elem(t).type) && m.subtype(m.elems[seg].type, elem(t).type, types);
   };
+  // The offset and storage of struct t's field f, as the layout has them
+  // (the Field operand already checked f); an array element's storage.
+  auto laid_out = [&](uint32_t t, uint32_t f, uint32_t offset, uint32_t storage) {
+    const rt::GcField& g = layouts.of(t, m.type_decls[t].fields)[f];
+    return offset == g.offset && storage == uint32_t(g.storage);
+  };
+  auto stored = [&](uint32_t t, uint32_t storage) {
+    return storage == uint32_t(rt::storage_of(elem(t)));
+  };
   switch (op) {
     case IOp::StructNew: {
       uint64_t n = 0;
@@ -390,16 +399,22 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
       return m.type_decls[x[1]].kind == CompKind::Struct && x[2] + n <= frame;
     }
     case IOp::StructNewDefault: return m.type_decls[x[1]].kind == CompKind::Struct;
-    case IOp::StructGet: return x[0] + slots(m.type_decls[x[1]].fields[x[2]]) <= frame;
-    case IOp::StructSet: return x[3] + slots(m.type_decls[x[0]].fields[x[1]]) <= frame;
+    case IOp::StructGet:
+      return x[0] + slots(m.type_decls[x[1]].fields[x[2]]) <= frame &&
+             laid_out(x[1], x[2], x[3], x[4]) && x[5] <= 1;
+    case IOp::StructSet:
+      return x[5] + slots(m.type_decls[x[0]].fields[x[1]]) <= frame &&
+             laid_out(x[0], x[1], x[2], x[3]);
     case IOp::ArrayNew: return is_array(x[1]) && x[2] + slots(elem(x[1])) <= frame;
     case IOp::ArrayNewDefault: return is_array(x[1]);
     case IOp::ArrayNewFixed:
       return is_array(x[1]) && x[3] + uint64_t(x[2]) * slots(elem(x[1])) <= frame;
     case IOp::ArrayNewData: return is_array(x[1]) && numeric(x[1]);
     case IOp::ArrayNewElem: return is_array(x[1]) && elem_from(x[2], x[1]);
-    case IOp::ArrayGet: return is_array(x[1]) && x[0] + slots(elem(x[1])) <= frame;
+    case IOp::ArrayGet:
+      return is_array(x[1]) && x[0] + slots(elem(x[1])) <= frame && stored(x[1], x[2]) && x[3] <= 1;
     case IOp::ArraySet:
+      return is_array(x[0]) && x[4] + slots(elem(x[0])) <= frame && stored(x[0], x[1]);
     case IOp::ArrayFill: return is_array(x[0]) && x[3] + slots(elem(x[0])) <= frame;
     case IOp::ArrayCopy:
       return is_array(x[0]) && is_array(x[1]) &&
@@ -530,6 +545,7 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
   uint64_t next_begin = 0;
   size_t next_map = 0;
   std::vector<uint32_t> safepoint_ends;
+  rt::StructLayouts layouts;
   for (uint32_t fi = 0; fi < ndefined; fi++) {
     FuncCode& fc = code.funcs[fi];
     if (fc.begin != next_begin || fc.end <= fc.begin || fc.end > nwords)
@@ -645,8 +661,9 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
           return corrupt("table.copy between tables of different types", fi, pc);
         if (op == IOp::TableInit && !below(m.elems[x[1]].type, m.tables[x[0]].elem))
           return corrupt("table.init from a segment of another type", fi, pc);
-        if (!gc_operands_ok(op, x, m, types, frame))
-          return corrupt(std::string("GC operand out of frame in ") + iop_name(op), fi, pc);
+        if (!gc_operands_ok(op, x, m, types, frame, layouts))
+          return corrupt(std::string("GC operand out of its frame or type in ") + iop_name(op), fi,
+                         pc);
       }
       falls_through = !l.terminator;
       if (is_safepoint(op)) safepoint_ends.push_back(uint32_t(pc + n - 1));

@@ -53,6 +53,7 @@
 #include "interp/code.hh"
 #include "interp/ir_insn.hh"
 #include "ir/module.hh"
+#include "runtime/gc.hh"
 #include "support/error.hh"
 #include "validate/lowering.hh"
 
@@ -352,6 +353,7 @@ class Translator final : public Lowering {
   bool out_of_step_ = false;                     // they did not line up with stack_
   std::vector<uint32_t> pending_refs_;           // note_refs' slots
   std::vector<FieldType> fixed_inputs_;          // array.new_fixed's inputs
+  rt::StructLayouts layouts_;                    // by module type index
   std::vector<uint32_t> local_slot_;             // local index -> first slot
   std::vector<bool> local_wide_;
   std::vector<ValType> label_types_;  // pool for Label::types_at (a stack)

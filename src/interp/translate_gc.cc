@@ -46,13 +46,18 @@ void Translator::struct_new(uint32_t type, std::span<const FieldType> fields, bo
   push_stack();
 }
 
+// Accesses name the field's offset and storage (the layout is fixed by the
+// type), so a handler is one load or store after the null check.
 void Translator::struct_get(uint32_t type, std::span<const FieldType> fields, uint32_t field,
                             bool sign) {
-  generic(IOp::StructGet, 1, wide(fields[field]) ? 2 : 1, {type, field, uint32_t(sign)});
+  const rt::GcField& f = layouts_.of(type, fields)[field];
+  generic(IOp::StructGet, 1, wide(fields[field]) ? 2 : 1,
+          {type, field, f.offset, uint32_t(f.storage), uint32_t(sign)});
 }
 
-void Translator::struct_set(uint32_t type, std::span<const FieldType>, uint32_t field) {
-  generic(IOp::StructSet, 2, 0, {type, field});
+void Translator::struct_set(uint32_t type, std::span<const FieldType> fields, uint32_t field) {
+  const rt::GcField& f = layouts_.of(type, fields)[field];
+  generic(IOp::StructSet, 2, 0, {type, field, f.offset, uint32_t(f.storage)});
 }
 
 void Translator::array_op(Op op, uint32_t type, const FieldType& elem, uint32_t imm) {
@@ -79,8 +84,10 @@ void Translator::array_op(Op op, uint32_t type, const FieldType& elem, uint32_t 
     case Op::ArrayNewElem: return allocation(IOp::ArrayNewElem, counts, {type, imm});
     case Op::ArrayGet:
     case Op::ArrayGetS:
-    case Op::ArrayGetU: return generic(IOp::ArrayGet, 2, wide(elem) ? 2 : 1, {type, imm});
-    case Op::ArraySet: return generic(IOp::ArraySet, 3, 0, {type});
+    case Op::ArrayGetU:
+      return generic(IOp::ArrayGet, 2, wide(elem) ? 2 : 1,
+                     {type, uint32_t(rt::storage_of(elem)), imm});
+    case Op::ArraySet: return generic(IOp::ArraySet, 3, 0, {type, uint32_t(rt::storage_of(elem))});
     case Op::ArrayFill: return generic(IOp::ArrayFill, 4, 0, {type});
     case Op::ArrayCopy: return generic(IOp::ArrayCopy, 5, 0, {type, imm});
     case Op::ArrayInitData: return generic(IOp::ArrayInitData, 4, 0, {type, imm});

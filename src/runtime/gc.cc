@@ -27,14 +27,17 @@ Storage storage_of(const FieldType& f) {
   }
 }
 
-uint32_t storage_size(Storage s) {
-  switch (s) {
-    case Storage::I8: return 1;
-    case Storage::I16: return 2;
-    case Storage::B32: return 4;
-    case Storage::V128: return 16;
-    default: return 8;
+uint32_t struct_layout(std::span<const FieldType> fields, std::vector<GcField>* out) {
+  out->clear();
+  uint32_t off = kStructData;
+  for (const FieldType& f : fields) {
+    const Storage s = storage_of(f);
+    const uint32_t size = storage_size(s), align = size < 8 ? size : 8;
+    off = (off + align - 1) / align * align;
+    out->push_back({off, s});
+    off += size;
   }
+  return (off + 7) / 8 * 8;
 }
 
 const GcType* extern_gc_type() {
@@ -54,9 +57,6 @@ const GcType* GcTypes::get(uint32_t id) {
   return build(id);
 }
 
-// Fields at their natural alignment (8 at most) after the header, in
-// declaration order, so a subtype's fields extend its supertype's at the
-// same offsets.
 const GcType* GcTypes::build(uint32_t id) {
   auto it = types_.find(id);
   if (it != types_.end()) return it->second.get();
@@ -71,17 +71,12 @@ const GcType* GcTypes::build(uint32_t id) {
     t->size = kArrayData;
   } else {
     t->kind = ObjKind::Struct;
-    uint32_t off = kStructData;
-    for (const FieldType& f : fields) {
-      const Storage s = storage_of(f);
-      const uint32_t size = storage_size(s), align = size < 8 ? size : 8;
-      off = (off + align - 1) / align * align;
-      t->fields.push_back({off, s});
-      if (s == Storage::Ref) t->refs.push_back(off);
-      if (s == Storage::Ref && gc_traced(f.type)) t->traced.push_back(off);
-      off += size;
+    t->size = struct_layout(fields, &t->fields);
+    for (size_t i = 0; i < fields.size(); i++) {
+      if (t->fields[i].storage != Storage::Ref) continue;
+      t->refs.push_back(t->fields[i].offset);
+      if (gc_traced(fields[i].type)) t->traced.push_back(t->fields[i].offset);
     }
-    t->size = (off + 7) / 8 * 8;
   }
   const uint32_t super = reg_.super_of(id);
   if (super != UINT32_MAX) {

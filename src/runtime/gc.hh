@@ -27,6 +27,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -45,13 +46,40 @@ using Slot = uint64_t;
 // number, a v128, or a reference (8 bytes, traced).
 enum class Storage : uint8_t { I8, I16, B32, B64, V128, Ref };
 Storage storage_of(const FieldType& f);
-uint32_t storage_size(Storage s);
+inline uint32_t storage_size(Storage s) {
+  switch (s) {
+    case Storage::I8: return 1;
+    case Storage::I16: return 2;
+    case Storage::B32: return 4;
+    case Storage::V128: return 16;
+    default: return 8;
+  }
+}
 
 enum class ObjKind : uint8_t { Struct, Array, Extern };
 
 struct GcField {
   uint32_t offset;  // from the object's start
   Storage storage;
+};
+
+// A struct's layout: its fields at their natural alignment (8 at most)
+// after the header, in declaration order, so a subtype's fields extend its
+// supertype's at the same offsets. Returns the size, header included.
+uint32_t struct_layout(std::span<const FieldType> fields, std::vector<GcField>* out);
+
+// Struct layouts by module type index, each worked out once (translation
+// and the serialized-code verifier put offsets into instructions).
+class StructLayouts {
+ public:
+  const std::vector<GcField>& of(uint32_t type, std::span<const FieldType> fields) {
+    auto [it, fresh] = map_.try_emplace(type);
+    if (fresh) struct_layout(fields, &it->second);
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<uint32_t, std::vector<GcField>> map_;
 };
 
 struct GcType {

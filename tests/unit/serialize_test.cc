@@ -18,6 +18,7 @@
 #include "interp/ir_codec.hh"
 #include "interp/ir_insn.hh"
 #include "interp_builder.hh"
+#include "runtime/gc.hh"
 #include "compile/serialize.hh"
 #include "support/hash.hh"
 #include "text/wat.hh"
@@ -701,6 +702,51 @@ TEST(IrVerifier, ChecksStackMaps) {
        "reference locals out of range");
   says(verify(t, [](CompiledCode& c) { c.stack_maps.push_back({uint32_t(c.words.size()), 0, 0}); }),
        "outside every function");
+}
+
+// Field and element accesses carry offsets and storages the verifier
+// recomputes from the module's types: a blob cannot point an access past
+// its object or read a reference field as a number.
+TEST(IrVerifier, ChecksGcAccessLayouts) {
+  Tamper t = portable_of(R"((module
+    (type $s (struct (field (mut i8)) (field (mut i64)) (field (mut anyref))))
+    (type $a (array (mut i16)))
+    (func (param (ref $s) (ref $a)) (result i32)
+      (struct.set $s 1 (local.get 0) (i64.const 1))
+      (struct.set $s 2 (local.get 0) (ref.null any))
+      (array.set $a (local.get 1) (i32.const 0) (i32.const 3))
+      (i32.add (struct.get_s $s 0 (local.get 0)) (array.get_u $a (local.get 1) (i32.const 0))))))");
+  using interp::IOp;
+  using At = interp::ir::StructGet::At;
+  auto says = [](const std::string& got, const char* want) {
+    EXPECT_NE(got.find(want), std::string::npos) << got;
+  };
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  const CompiledCode& c = t.portable;
+  const size_t get = find_op(c, 0, IOp::StructGet), set = find_op(c, 0, IOp::StructSet);
+  EXPECT_EQ(c.words[get + At::offset], 16u);  // field 0, an i8, right after the header
+  EXPECT_EQ(c.words[set + interp::ir::StructSet::At::offset], 24u);  // field 1, an aligned i64
+  const char* bad = "GC operand out of its frame or type in";
+  says(verify(t, [&](CompiledCode& c) { c.words[get + At::offset] = 1u << 20; }), bad);
+  says(verify(t, [&](CompiledCode& c) { c.words[get + At::storage] = uint32_t(rt::Storage::B64); }),
+       bad);
+  says(verify(t, [&](CompiledCode& c) { c.words[get + At::sign] = 2; }), bad);
+  says(verify(t,
+              [&](CompiledCode& c) {
+                c.words[set + interp::ir::StructSet::At::offset] = 32;  // the reference field
+              }),
+       bad);
+  const size_t aget = find_op(c, 0, IOp::ArrayGet), aset = find_op(c, 0, IOp::ArraySet);
+  says(verify(t,
+              [&](CompiledCode& c) {
+                c.words[aget + interp::ir::ArrayGet::At::storage] = uint32_t(rt::Storage::V128);
+              }),
+       bad);
+  says(verify(t,
+              [&](CompiledCode& c) {
+                c.words[aset + interp::ir::ArraySet::At::storage] = uint32_t(rt::Storage::Ref);
+              }),
+       bad);
 }
 
 TEST(IrVerifier, ChecksSimdLanesAndPairs) {
