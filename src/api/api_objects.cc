@@ -59,9 +59,12 @@ bool Val::usable_in(const rt::StoreData* s) const {
 namespace {
 // A value entering wasm of store `s`: of type `t` and of that store.
 void check_entering(const Val& v, ValType t, const rt::StoreData* s, const std::string& what) {
-  if (!v.matches(t))
+  if (!v.matches(t)) {
+    const bool null = v.type().is_ref() && v.bits() == 0;
     throw WasmError(ErrorKind::Internal,
-                    what + " is " + val_type_name(v.type()) + ", expected " + val_type_name(t));
+                    what + " is " + (null ? std::string("null") : val_type_name(v.type())) +
+                        ", expected " + val_type_name(t));
+  }
   if (!v.usable_in(s))
     throw WasmError(ErrorKind::Internal, what + " is a reference from another store");
 }

@@ -6,7 +6,14 @@
 // a clean Error of a known kind -- never a crash, a hang or an oversized
 // allocation (run under ASan+UBSan for the strong form).
 //
-// usage: ember_mutate_modules DIR [mutations-per-module] [seed]
+// With --run, every mutated binary that compiles is also run: instantiated
+// (modules that import anything, or have a shared memory a wait could
+// block on forever, are skipped) under fuel and store limits, and each
+// exported function called with zero arguments. That must end in results, a
+// Trap or a WasmError of a known kind -- with EMBER_GC_STRESS=1 in the
+// environment, with a collection before every allocation.
+//
+// usage: ember_mutate_modules DIR [mutations-per-module] [seed] [--run]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +24,7 @@
 #include <sstream>
 
 #include "binary/decoder.hh"
+#include "ember/ember.hh"
 #include "runtime/store_data.hh"
 #include "spec_corpus.hh"
 #include "text/wat.hh"
@@ -119,6 +127,85 @@ bool report(const char* what, uint64_t cases, const Outcomes& outcomes) {
   return good;
 }
 
+bool has_shared_memory(const ember::ModuleData& m) {
+  for (const ember::MemoryType& t : m.memories)
+    if (t.limits.shared) return true;
+  return false;
+}
+
+// One call or instantiation's outcome: how it ended, by kind.
+template <class F>
+void outcome(Outcomes& out, F&& f) {
+  try {
+    f();
+    out["ran"]++;
+  } catch (const ember::Trap&) {
+    out["trapped"]++;
+  } catch (const ember::WasmError& e) {
+    out[std::string("error:") + ember::error_kind_name(e.kind())]++;
+    const ember::ErrorKind k = e.kind();
+    if (k == ember::ErrorKind::Internal || k == ember::ErrorKind::Malformed ||
+        k == ember::ErrorKind::Invalid)
+      std::fprintf(stderr, "unexpected: %s\n", e.what());  // (report_runs fails the run)
+  }
+}
+
+// Runs a module that compiled (see the header): the engine counts fuel, the
+// store has small limits, and every call gets a fresh allowance.
+void run_module(const Bytes& bytes, Outcomes& out) {
+  static const ember::Engine engine = [] {
+    ember::Config c;
+    c.features(ember::FeatureSet::defaults());
+    c.consume_fuel(true);
+    return ember::Engine(c);
+  }();
+  constexpr uint64_t kFuel = 20000;
+  ember::Module m = ember::Module::from_binary(engine, bytes);
+  if (!m.imports().empty() || has_shared_memory(*m.raw())) {
+    out["skipped"]++;
+    return;
+  }
+  ember::Store store(engine);
+  store.set_limits(int64_t{16} << 20, 10000, 4, 4, 4);
+  store.set_fuel(kFuel);
+  std::optional<ember::Instance> inst;
+  outcome(out, [&] { inst.emplace(store, m, std::span<const ember::Extern>{}); });
+  if (!inst) return;
+  const uint64_t zero[2] = {0, 0};
+  for (const auto& [name, ext] : inst->exports()) {
+    std::optional<ember::Func> f = ext.func();
+    if (!f) continue;
+    std::vector<ember::Val> args;
+    for (ember::ValType t : f->type().params)
+      args.push_back(ember::Val::from_slots(t, zero, store.raw()));
+    const std::vector<ember::ValType>& ps = f->type().params;
+    if (std::any_of(ps.begin(), ps.end(),
+                    [](ember::ValType t) { return t.is_ref() && !t.nullable(); })) {
+      out["no zero arguments"]++;  // a non-nullable reference parameter
+      continue;
+    }
+    store.set_fuel(kFuel);
+    outcome(out, [&] { f->call(args); });
+  }
+  store.gc();
+}
+
+// What running may legitimately end in: results, a trap, or an error of
+// these kinds (a limit, a value of the wrong type for a parameter, a
+// feature the engine leaves off).
+bool report_runs(uint64_t modules, const Outcomes& outcomes) {
+  std::printf("run: %llu modules:", (unsigned long long)modules);
+  for (const auto& [k, n] : outcomes) std::printf(" %s=%llu", k.c_str(), (unsigned long long)n);
+  std::printf("\n");
+  bool good = true;
+  for (const auto& [k, n] : outcomes)
+    if (k == "error:error" || k == "error:malformed" || k == "error:invalid") {
+      std::fprintf(stderr, "error: a module that compiled ended in %s when run\n", k.c_str());
+      good = false;
+    }
+  return good;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +215,7 @@ int main(int argc, char** argv) {
   }
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
+  const bool run = argc > 4 && std::string(argv[4]) == "--run";
   ember::fuzz::SpecCorpus corpus = ember::fuzz::load_spec_corpus(argv[1]);
   if (corpus.binaries.empty() || corpus.texts.empty()) {
     std::fprintf(stderr, "error: no modules found in %s\n", argv[1]);
@@ -137,19 +225,26 @@ int main(int argc, char** argv) {
   engine.config.features = ember::FeatureSet::defaults();
   std::mt19937_64 rng(seed);
 
-  Outcomes binary;
-  uint64_t binary_cases = 0;
+  Outcomes binary, runs;
+  uint64_t binary_cases = 0, run_cases = 0;
   for (const Bytes& original : corpus.binaries) {
     for (int i = 0; i < per_module; i++) {
       Bytes b = original;
       mutate(b, rng);
       binary_cases++;
+      Bytes kept = run ? b : Bytes{};
       auto m = ember::decode_module(std::move(b), engine.config.features);
       if (!m) {
         binary[ember::error_kind_name(m.error().kind())]++;
         continue;
       }
-      note(binary, ember::compile_module(**m, engine));
+      ember::Status st = ember::compile_module(**m, engine);
+      const bool compiled = bool(st);
+      note(binary, std::move(st));
+      if (run && compiled) {
+        run_cases++;
+        run_module(kept, runs);
+      }
     }
   }
 
@@ -175,5 +270,6 @@ int main(int argc, char** argv) {
   }
   bool good = report("binary", binary_cases, binary);
   good = report("text", text_cases, text) && good;
+  if (run) good = report_runs(run_cases, runs) && good;
   return good ? 0 : 1;
 }
