@@ -7,9 +7,10 @@
 // allocation (run under ASan+UBSan for the strong form).
 //
 // With --run, every mutated binary that compiles is also run: instantiated
-// (modules that import anything, or have a shared memory a wait could
-// block on forever, are skipped) under fuel and store limits, and each
-// exported function called with zero arguments. That must end in results, a
+// with zero-valued imports whose functions collect garbage (modules with a
+// shared memory, which a wait could block on forever, are skipped) under
+// fuel and store limits, and each exported function called with zero
+// arguments. That must end in results, a
 // Trap or a WasmError of a known kind -- with EMBER_GC_STRESS=1 in the
 // environment, with a collection before every allocation.
 //
@@ -150,6 +151,48 @@ void outcome(Outcomes& out, F&& f) {
   }
 }
 
+bool non_null_ref(ember::ValType t) {
+  return t.is_ref() && !t.nullable();
+}
+
+// An extern for each import, zero-valued: a function returns zeros after
+// running a full collection (so every host call is a collection inside
+// wasm), a global holds zero, a table nulls, a memory its minimum. False
+// where zero is no value of the type (a non-nullable reference).
+bool provide_imports(ember::Store& store, const ember::Module& m, std::vector<ember::Extern>* out) {
+  using ember::ExternKind;
+  const uint64_t zero[2] = {0, 0};
+  for (const ember::ImportType& im : m.imports()) {
+    const ember::ExternType& t = im.type;
+    switch (t.kind) {
+      case ExternKind::Func: {
+        const std::vector<ember::ValType>& rs = t.func.results;
+        if (std::any_of(rs.begin(), rs.end(), non_null_ref)) return false;
+        size_t n = 0;
+        for (ember::ValType r : rs) n += r == ember::ValType::V128 ? 2 : 1;
+        out->push_back(
+            ember::Func::create(store, t.func, [&store, n](ember::Caller&, uint64_t* slots) {
+              store.gc();
+              std::fill(slots, slots + n, 0);
+            }));
+        break;
+      }
+      case ExternKind::Global:
+        if (non_null_ref(t.global.type)) return false;
+        out->push_back(ember::Global::create(
+            store, t.global, ember::Val::from_slots(t.global.type, zero, store.raw())));
+        break;
+      case ExternKind::Table:
+        if (non_null_ref(t.table.elem)) return false;
+        out->push_back(ember::Table::create(store, t.table, ember::Val::null(t.table.elem)));
+        break;
+      case ExternKind::Memory: out->push_back(ember::Memory::create(store, t.memory)); break;
+      case ExternKind::Tag: out->push_back(ember::Tag::create(store, t.tag)); break;
+    }
+  }
+  return true;
+}
+
 // Runs a module that compiled (see the header): the engine counts fuel, the
 // store has small limits, and every call gets a fresh allowance.
 void run_module(const Bytes& bytes, Outcomes& out) {
@@ -161,29 +204,34 @@ void run_module(const Bytes& bytes, Outcomes& out) {
   }();
   constexpr uint64_t kFuel = 20000;
   ember::Module m = ember::Module::from_binary(engine, bytes);
-  if (!m.imports().empty() || has_shared_memory(*m.raw())) {
+  if (has_shared_memory(*m.raw())) {
     out["skipped"]++;
     return;
   }
   ember::Store store(engine);
-  store.set_limits(int64_t{16} << 20, 10000, 4, 4, 4);
+  store.set_limits(int64_t{16} << 20, 10000, 4, 8, 8);
   store.set_fuel(kFuel);
+  std::vector<ember::Extern> imports;
+  bool provided = false;
+  outcome(out, [&] { provided = provide_imports(store, m, &imports); });
+  if (!provided) {
+    out["skipped"]++;
+    return;
+  }
   std::optional<ember::Instance> inst;
-  outcome(out, [&] { inst.emplace(store, m, std::span<const ember::Extern>{}); });
+  outcome(out, [&] { inst.emplace(store, m, imports); });
   if (!inst) return;
   const uint64_t zero[2] = {0, 0};
   for (const auto& [name, ext] : inst->exports()) {
     std::optional<ember::Func> f = ext.func();
     if (!f) continue;
-    std::vector<ember::Val> args;
-    for (ember::ValType t : f->type().params)
-      args.push_back(ember::Val::from_slots(t, zero, store.raw()));
     const std::vector<ember::ValType>& ps = f->type().params;
-    if (std::any_of(ps.begin(), ps.end(),
-                    [](ember::ValType t) { return t.is_ref() && !t.nullable(); })) {
-      out["no zero arguments"]++;  // a non-nullable reference parameter
+    if (std::any_of(ps.begin(), ps.end(), non_null_ref)) {
+      out["no zero arguments"]++;
       continue;
     }
+    std::vector<ember::Val> args;
+    for (ember::ValType t : ps) args.push_back(ember::Val::from_slots(t, zero, store.raw()));
     store.set_fuel(kFuel);
     outcome(out, [&] { f->call(args); });
   }
