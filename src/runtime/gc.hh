@@ -257,7 +257,7 @@ std::shared_ptr<GcRoot> make_root(StoreData& s, Slot v);
 
 // Marks from the roots (globals, tables, element segments, exception
 // payloads, host roots, the store's temporary roots and, while wasm runs,
-// the live interpreter stack, conservatively) and frees every unmarked
+// the references its frames' stack maps list) and frees every unmarked
 // struct and array. With `released`, unreachable host externs are freed
 // too, their payloads moved there (the host drops them where it may run
 // their destructors: Store::gc). Without, host externs all stay: an
