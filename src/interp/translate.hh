@@ -331,6 +331,7 @@ class Translator final : public Lowering {
   // An allocating GC instruction: [op][d][imms][input slots], inputs typed
   // as `inputs` (a result, not staged: it is a safepoint).
   void allocation(IOp op, std::span<const FieldType> inputs, std::initializer_list<uint32_t> imms);
+  uint32_t allocation_window(std::span<const FieldType> inputs);  // (translate_gc.cc)
   bool dead_skip();
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.

@@ -33,14 +33,19 @@ void Translator::allocation(IOp op, std::span<const FieldType> inputs,
   push_stack();
 }
 
-// struct.new and array.new_fixed take their inputs as a window of slots.
+// struct.new and array.new_fixed take their inputs (typed `inputs`) as a
+// window of slots: in their slots and noted for the stack map, then popped.
+uint32_t Translator::allocation_window(std::span<const FieldType> inputs) {
+  const uint32_t top = uint32_t(stack_.size()), n = uint32_t(inputs.size());
+  for (uint32_t i = top - n; i < top; i++) materialize(i);
+  note_refs(inputs, 1);
+  return window(n);
+}
+
 void Translator::struct_new(uint32_t type, std::span<const FieldType> fields, bool default_init) {
   if (dead_) return;
   if (default_init) return allocation(IOp::StructNewDefault, {}, {type});
-  const uint32_t top = uint32_t(stack_.size()), n = uint32_t(fields.size());
-  for (uint32_t i = top - n; i < top; i++) materialize(i);
-  note_refs(fields, 1);
-  const uint32_t base = window(n);
+  const uint32_t base = allocation_window(fields);
   emit(ir::StructNew{.d = base, .type = type, .base = base});
   add_stack_map();
   push_stack();
@@ -70,11 +75,8 @@ void Translator::array_op(Op op, uint32_t type, const FieldType& elem, uint32_t 
     }
     case Op::ArrayNewDefault: return allocation(IOp::ArrayNewDefault, std::span(counts, 1), {type});
     case Op::ArrayNewFixed: {
-      const uint32_t top = uint32_t(stack_.size());
-      for (uint32_t i = top - imm; i < top; i++) materialize(i);
       fixed_inputs_.assign(imm, elem);
-      note_refs(fixed_inputs_, 1);
-      const uint32_t base = window(imm);
+      const uint32_t base = allocation_window(fixed_inputs_);
       emit(ir::ArrayNewFixed{.d = base, .type = type, .n = imm, .base = base});
       add_stack_map();
       push_stack();
