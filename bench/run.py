@@ -11,6 +11,8 @@ Engines:
   pulley    the `wasmtime` package with target pulley64 (its interpreter)
   node      V8 through node:wasi (bench/run-node.mjs)
   ember     Ember's Python API with WASI (`import ember as wasmtime`)
+  ember-eager  the same, Config.strategy "cranelift": every function the compiled
+            tier lowers is compiled with LLVM in Module()
 
 The Python engines run in a worker subprocess per program (python3 bench/run.py
 --worker ...): compile, instantiate with WASI, then call `_start`; only the
@@ -60,8 +62,8 @@ PROGRAMS: Dict[str, tuple] = {
     "simd": (80000, 20),
 }
 
-ENGINES = ["native", "wasmtime", "pulley", "node", "ember"]
-PY_ENGINES = {"wasmtime", "pulley", "ember"}
+ENGINES = ["native", "wasmtime", "pulley", "node", "ember", "ember-eager"]
+PY_ENGINES = {"wasmtime", "pulley", "ember", "ember-eager"}
 INTERPRETERS = {"pulley"}  # other interpreters Ember is compared with
 DEFAULT_EMBER_BUILD = os.path.join(ROOT, "build", "test")
 
@@ -74,7 +76,7 @@ class Unavailable(Exception):
 # Worker: one Python engine, one program, several repetitions.
 
 def load_engine_module(engine: str, ember_build: str):
-    if engine == "ember":
+    if engine in ("ember", "ember-eager"):
         pkg = os.path.join(ember_build, "python")
         if not os.path.isdir(os.path.join(pkg, "ember")):
             raise Unavailable(f"no Ember build at {ember_build} (build with -DEMBER_PYTHON=ON)")
@@ -91,6 +93,8 @@ def load_engine_module(engine: str, ember_build: str):
 
 def make_engine(mod, engine: str):
     config = mod.Config()
+    if engine == "ember-eager":  # every function the compiled tier lowers, compiled in Module()
+        config.strategy = "cranelift"
     if engine == "pulley":
         try:
             config.target = "pulley64"
@@ -204,7 +208,7 @@ def run_engine(engine: str, name: str, wasm: str, size: int, reps: int, args) ->
     """One (engine, program) run. A peer engine that crashes (node 20's WASI
     does, now and then) is run again, and after PEER_ATTEMPTS crashes shown
     as unavailable; a crash of Ember's is never retried: it is a bug."""
-    attempts = 1 if engine == "ember" else PEER_ATTEMPTS
+    attempts = 1 if engine.startswith("ember") else PEER_ATTEMPTS
     for attempt in range(attempts):
         if engine == "native":
             res = run_native(name, size, reps, args)
@@ -212,7 +216,7 @@ def run_engine(engine: str, name: str, wasm: str, size: int, reps: int, args) ->
             res = run_node(wasm, size, reps, args)
         else:
             res = run_python_engine(engine, wasm, size, reps, args)
-        if not crashed(res) or engine == "ember":
+        if not crashed(res) or engine.startswith("ember"):
             return res
         print(f"  {name:8} {engine:9} crashed ({res['error']}), attempt {attempt + 1}", flush=True)
     return {"unavailable": f"crashed {PEER_ATTEMPTS} times ({res['error']})"}

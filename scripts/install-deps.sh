@@ -10,6 +10,9 @@ command -v g++ >/dev/null || need_apt+=(g++)
 [ -f /usr/include/gtest/gtest.h ] || need_apt+=(libgtest-dev)
 command -v wat2wasm >/dev/null || need_apt+=(wabt)
 command -v wasm-opt >/dev/null || need_apt+=(binaryen)   # random modules for the fuel differential test
+# The compiled tier: LLVM 22.1 (bookworm-security), linked statically (zstd for its archives).
+[ -f /usr/lib/llvm-22/lib/cmake/llvm/LLVMConfig.cmake ] || need_apt+=(llvm-22-dev)
+[ -f /usr/include/zstd.h ] || need_apt+=(libzstd-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

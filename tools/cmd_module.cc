@@ -21,6 +21,7 @@
 #include "runtime/backtrace.hh"
 #include "ember/ember.hh"
 #include "ember/wasi.hh"
+#include "interp/code.hh"
 #include "ir/module.hh"
 #include "options.hh"
 #include "text/wat.hh"
@@ -666,15 +667,27 @@ void print_sections(const std::vector<uint8_t>& bin) {
 }  // namespace
 
 const char kInspectHelp[] =
-    "usage: ember inspect FILE\n\n"
+    "usage: ember inspect [--compiled] FILE\n\n"
     "Prints a module's sections with offsets and sizes, its imports and\n"
     "exports with their types, and its function/table/memory/global counts.\n"
-    "Every proposal Ember implements is accepted.\n";
+    "Every proposal Ember implements is accepted.\n\n"
+    "options:\n"
+    "  --compiled             compile every function eagerly (Config.strategy\n"
+    "                         \"cranelift\") and say how many the compiled tier\n"
+    "                         took, and why it left the first other one to the\n"
+    "                         interpreter\n";
 
 int cmd_inspect(const Args& args) {
+  bool compiled = false;
   const Syntax syntax{
       .command = "inspect",
       .help = kInspectHelp,
+      .options = {{.name = "--compiled",
+                   .apply =
+                       [&](const std::string&, std::string*) {
+                         compiled = true;
+                         return true;
+                       }}},
       .operands = Operands::Any,
       .help_at = HelpAt::Alone,
       .operand_name = "module file",
@@ -691,7 +704,10 @@ int cmd_inspect(const Args& args) {
     return 1;
   }
   try {
-    Engine engine(Config().features(FeatureSet::all()));  // describe, do not gate
+    Config config;
+    config.features(FeatureSet::all());  // describe, do not gate
+    if (compiled) config.strategy("cranelift");
+    Engine engine(config);
     Module module = Module::from_bytes_or_text(engine, bytes);
     if (!is_binary(bytes)) bytes = module.raw()->bytes;
     const ModuleData& m = *module.raw();
@@ -710,6 +726,14 @@ int cmd_inspect(const Args& args) {
     for (const ExportType& e : module.exports())
       std::printf("  %s: %s\n", e.name.c_str(), type_text(e.type).c_str());
     if (m.start) std::printf("start: function %u\n", *m.start);
+    if (compiled) {
+      const CompiledCode& code = *m.code;
+      std::printf("compiled tier: %u of %zu defined functions compiled", code.native_funcs,
+                  code.funcs.size());
+      if (code.native_funcs < code.funcs.size())
+        std::printf(" (first left to the interpreter: %s)", code.native_skipped_reason.c_str());
+      std::printf("\n");
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ember inspect: %s: %s\n", file.c_str(), e.what());

@@ -42,6 +42,9 @@ const char kHelp[] =
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
     "  --via-serialization    load every module back from its serialized form\n"
+    "  --strategy NAME        Config.strategy: auto, or cranelift (compile every\n"
+    "                         function the compiled tier lowers, eagerly)\n"
+    "  --opt-level LEVEL      Config.cranelift_opt_level: none, speed, speed_and_size\n"
     "  -W, --wasm NAME[=on|off][,...]\n"
     "                         enable/disable proposals (as `ember run`); --all-features;\n"
     "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n"
@@ -227,6 +230,30 @@ Syntax wast_syntax(Options* o) {
               {.name = "--verbose", .alias = "-v", .apply = set_flag(&o->verbose)},
               {.name = "--no-fork", .apply = set_flag(&o->fork, false)},
               {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
+              {.name = "--strategy",
+               .takes = Takes::Value,
+               .metavar = "auto|cranelift",
+               .apply =
+                   [o](const std::string& v, std::string* err) {
+                     if (v != "auto" && v != "cranelift") {
+                       *err = "--strategy `" + v + "`: expected auto or cranelift";
+                       return false;
+                     }
+                     o->run.strategy = v;
+                     return true;
+                   }},
+              {.name = "--opt-level",
+               .takes = Takes::Value,
+               .metavar = "none|speed|speed_and_size",
+               .apply =
+                   [o](const std::string& v, std::string* err) {
+                     if (v != "none" && v != "speed" && v != "speed_and_size") {
+                       *err = "--opt-level `" + v + "`: expected none, speed or speed_and_size";
+                       return false;
+                     }
+                     o->run.opt_level = v;
+                     return true;
+                   }},
               {.name = "--relaxed-simd-deterministic",
                .apply = set_flag(&o->run.relaxed_simd_deterministic)},
               {.name = "--json",

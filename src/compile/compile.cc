@@ -10,6 +10,7 @@
 #include "interp/code.hh"
 #include "interp/interp.hh"
 #include "interp/translate.hh"
+#include "jit/jit.hh"
 #include "validate/func_validate.hh"
 #include "validate/validate.hh"
 
@@ -144,6 +145,11 @@ unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config) {
   return unsigned(std::max<size_t>(1, std::min<size_t>({hw, by_funcs, kMaxCompileThreads})));
 }
 
+Status compile_native(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config) {
+  if (config.strategy != "cranelift") return Status::Ok();
+  return jit::compile_module(code, m, config);
+}
+
 Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate) {
   const FeatureSet& f = engine.config.features;
   // The registry is internally synchronized; interning does not change the
@@ -175,6 +181,7 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
     return prefer_malformed(std::move(r.error), r.failed_at);
   }
   for (interp::FuncCode& fc : code->funcs) fc.entry = code->words.data() + fc.begin;
+  EMBER_TRY(compile_native(*code, m, engine.config));
   m.code = std::move(code);
   m.tier = &interp::kTier;
   return Status::Ok();

@@ -33,6 +33,12 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
 
 // Threads compile_module uses for `m` (1 = serial): parallel_compilation on,
 // at least 128 KiB of function bodies and 16 bodies per thread.
+// The compiled tier's part (src/jit) for translated `code`: with
+// Config::strategy "cranelift", every function it lowers is compiled now
+// (others stay interpreted); otherwise nothing (step 1 of the tier: no
+// tiering up yet).
+Status compile_native(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config);
+
 unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config);
 
 }  // namespace ember

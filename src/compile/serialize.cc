@@ -10,6 +10,7 @@
 #include "binary/reader.hh"
 #include "interp/code.hh"
 #include "interp/interp.hh"
+#include "compile/compile.hh"
 #include "interp/ir_codec.hh"
 #include "support/hash.hh"
 #include "validate/validate.hh"
@@ -794,6 +795,7 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   if (st) st = validate_module_level(*m, engine.config.features, registry, /*full=*/false);
   if (!st) return corrupt(st.error().message());
   EMBER_TRY(interp::from_portable(*code, *m, registry));
+  EMBER_TRY(compile_native(*code, *m, engine.config));
   m->code = std::move(code);
   m->tier = &interp::kTier;
   return m;

@@ -14,7 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -58,6 +60,9 @@ struct FuncCode {
   // Its locals that hold GC references (any or extern hierarchy), as slots
   // in CompiledCode::ref_slots[ref_locals_begin, ref_locals_end).
   uint32_t ref_locals_begin = 0, ref_locals_end = 0;
+  // Its compiled code (interp/native.hh's NativeFn), or null: then the
+  // interpreter runs it. Set before the module's code is published.
+  const void* native = nullptr;
 };
 
 // Exception handling: each try_table (or legacy try body) is a word range
@@ -125,6 +130,12 @@ struct CompiledCode {
   std::vector<interp::CatchHandler> handlers;
   std::vector<interp::StackMap> stack_maps;  // sorted by word
   std::vector<uint32_t> ref_slots;           // FuncCode::ref_locals_*, StackMap slots
+  // The compiled tier's code for FuncCode::native (owned here, released
+  // with the module's code), and how many functions it left to the
+  // interpreter, with the first reason.
+  std::shared_ptr<void> native_code;
+  uint32_t native_funcs = 0;
+  std::string native_skipped_reason;
   // The operand slots of the safepoint whose last word is `word` (none if
   // it has no entry).
   std::span<const uint32_t> stack_map(uint32_t word) const;

@@ -14,6 +14,7 @@
 #include "interp/interp_state.hh"
 #include "interp/ir_codec.hh"
 #include "interp/ir_insn.hh"
+#include "interp/native.hh"
 #include "interp/numeric.hh"
 #include "interp/simd.hh"
 #include "platform/vm.hh"
@@ -40,8 +41,10 @@ namespace {
 
 // `entered`: a function whose frame could not be pushed (stack overflow at
 // its entry); it heads the backtrace with no offset, as in wasmtime.
+// `at_call`: pc is just past a call (whose callee's frames, if compiled,
+// are in st.native_bt and head the backtrace).
 void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn,
-                      const rt::FuncInst* entered) {
+                      const rt::FuncInst* entered, bool at_call = false) {
   st.backtrace.clear();
   if (entered && entered->instance) {
     const FuncCode* efc = static_cast<const FuncCode*>(entered->code);
@@ -56,8 +59,9 @@ void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const
     if (caller && word > 0) word--;
     st.backtrace.push_back(rt::TrapFrame{in, f->func_index, cc.offset_of(word)});
   };
-  add(pc, inst, fn, entered != nullptr);
-  for (size_t i = st.nframes; i-- > 0 && st.backtrace.size() < kMaxBacktraceFrames;)
+  if (at_call) st.backtrace.swap(st.native_bt);
+  if (st.backtrace.size() < kMaxBacktraceFrames) add(pc, inst, fn, entered != nullptr || at_call);
+  for (size_t i = st.nframes; i-- > st.bt_floor && st.backtrace.size() < kMaxBacktraceFrames;)
     add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn, true);
 }
 
@@ -125,6 +129,15 @@ inline bool indirect_callee(const rt::StoreData& store, rt::ModuleInst* inst, ui
   uint64_t ea = addr + off;
   s.fault = {faults, ea >= size ? ea : size, size};
 }
+
+}  // namespace
+
+void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
+                       const rt::ModuleInst* inst) {
+  note_access_fault(s, pc, fp, inst);
+}
+
+namespace {
 
 // new_struct / new_array reported as the other allocations report.
 inline TrapCode made(const rt::StoreData& s, rt::GcObject* o, rt::Slot* out) {
@@ -384,6 +397,12 @@ L_trap_access:  // an out-of-bounds load or store; pc is at it
   }
   note_access_fault(store, pc, fp, inst);
   goto L_trap_noted;
+L_trap_native:  // a compiled callee trapped (its report is in place); pc is past the call
+  store.fuel_injected = store.fuel_saved;
+  record_backtrace(st, pc, inst, fn, nullptr, true);
+  st.nframes = base_frames;
+  return trap;
+
 L_trap:
   store.fault.valid = false;
 L_trap_noted:

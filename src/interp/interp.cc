@@ -7,6 +7,7 @@
 
 #include "ember/errors.hh"
 #include "interp/interp_state.hh"
+#include "interp/native.hh"
 #include "platform/stack.hh"
 #include "platform/vm.hh"
 
@@ -79,6 +80,7 @@ State* state_of(rt::StoreData& store) {
     st->frames_cap = st->frames.size();
     st->top = st->stack;
     st->parked.resize(kMaxNesting + 1);
+    st->store = &store;
     store.interp = st;
     store.frame_roots = frame_roots;
   }
@@ -126,7 +128,16 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
     st.backtrace.clear();
     st.nparked = 0;  // (balanced by the dispatch loop unless a C++ exception escaped it)
   }
-  TrapCode t = run(st, store, f, base);
+  TrapCode t;
+  if (fc->native) {
+    t = enter_native(st, f, base);
+    if (t != TrapCode::None && t != TrapCode::Exception) {
+      st.backtrace = std::move(st.native_bt);
+      st.native_bt.clear();
+    }
+  } else {
+    t = run(st, store, f, base);
+  }
   st.nesting--;
   st.top = base;
   if (t == TrapCode::None) std::memcpy(slots, base, fc->num_results * sizeof(rt::Slot));

@@ -48,6 +48,15 @@ struct State {
   // references the collector reads through the stack maps (code.hh).
   std::vector<Frame> parked;  // kMaxNesting + 1 entries
   size_t nparked = 0;
+  // Compiled code (native.hh): the store; the lowest stack pointer it may
+  // call at (set when the interpreter or the embedder enters it); the
+  // compiled frames of its last trap, innermost first (at most
+  // kMaxBacktraceFrames); and the first frame record a backtrace reads (a
+  // dispatch loop that compiled code entered reports only its own frames).
+  rt::StoreData* store = nullptr;
+  uintptr_t native_limit = 0;
+  std::vector<rt::TrapFrame> native_bt;
+  size_t bt_floor = 0;
 };
 
 constexpr size_t kInitialFrames = 256;
@@ -62,6 +71,11 @@ State* state_of(rt::StoreData& store);
 // The dispatch loop: runs wasm function `f` whose frame starts at `fp`
 // (arguments in place, locals zeroed). Results end in fp[0..).
 TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* f, rt::Slot* fp);
+
+// Notes what wasmtime would report of an out-of-bounds access by the load
+// or store at `pc` (its operands in their slots of fp) in store.fault.
+void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
+                       const rt::ModuleInst* inst);
 
 // Label-offset table of the dispatch loop (indexed by IOp).
 const int32_t* handler_table();

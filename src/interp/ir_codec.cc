@@ -44,19 +44,6 @@ constexpr const char* kIrOps[] = {
 constexpr size_t kIrOpCount = sizeof(kIrOps) / sizeof(kIrOps[0]);
 
 // ir_derived.def's variants: the operators.def row each one derives from.
-enum class Variant : uint8_t {
-  Imm,
-  BrIf,
-  BrIfNot,
-  BrIfImm,
-  BrIfNotImm,
-  AddImm,
-  Add,
-  AddShl,
-  A64,
-  Mem,
-  MemA64
-};
 struct DerivedRow {
   Op base;
   Variant variant;

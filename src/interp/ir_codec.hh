@@ -84,6 +84,23 @@ struct IrLayout {
 
 const IrLayout& ir_layout(IOp op);
 
+// The variants of ir_derived.def (Plain: an operators.def row's own
+// opcode).
+enum class Variant : uint8_t {
+  Plain,
+  Imm,
+  BrIf,
+  BrIfNot,
+  BrIfImm,
+  BrIfNotImm,
+  AddImm,
+  Add,
+  AddShl,
+  A64,
+  Mem,
+  MemA64,
+};
+
 // Where an IR load or store keeps its operands: word positions in the
 // instruction (0 is the opcode word; 0 below also means "none").
 struct MemAccess {

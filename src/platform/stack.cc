@@ -31,6 +31,10 @@ uintptr_t stack_low() {
 
 }  // namespace
 
+uintptr_t native_stack_low() {
+  return stack_low();
+}
+
 size_t native_stack_remaining() {
   uintptr_t low = stack_low();
   if (low == 0) return SIZE_MAX;

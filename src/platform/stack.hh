@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace ember::platform {
 
@@ -20,5 +21,9 @@ constexpr size_t kNativeStackReserve = 64 * 1024;
 // Bytes of native stack left below the caller's frame on this thread
 // (SIZE_MAX when the platform cannot tell).
 size_t native_stack_remaining();
+
+// Lowest usable address of this thread's stack (0 when the platform cannot
+// tell): compiled wasm code compares its stack pointer with a limit above it.
+uintptr_t native_stack_low();
 
 }  // namespace ember::platform

@@ -216,8 +216,20 @@ struct DataInst {
   uint64_t size = 0;  // 0 once dropped
 };
 
+// What compiled code reads of an instance, at fixed offsets (a compiled
+// tier's functions get a pointer to it): the arrays of ModuleInst's
+// vectors, which do not change once the instance is made. Filled whenever
+// compiled code is entered (interp::native_view).
+struct InstView {
+  MemoryInst* const* memories = nullptr;
+  GlobalInst* const* globals = nullptr;
+  FuncInst* const* funcs = nullptr;
+  ModuleInst* inst = nullptr;
+};
+
 struct ModuleInst {
   std::shared_ptr<const ModuleData> module;
+  InstView view;
   std::vector<FuncInst*> funcs;           // imported, then own_funcs
   std::unique_ptr<FuncInst[]> own_funcs;  // the defined functions (stable)
   bool memory_imaged = false;             // initial memory mapped from the module's image

@@ -35,6 +35,8 @@ class Runner {
     engine_->config.features = opts.features;
     via_serialization_ = opts.via_serialization;
     engine_->config.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
+    engine_->config.strategy = opts.strategy;
+    engine_->config.opt_level = opts.opt_level;
     engine_->config.shared_memory = true;  // the threads files define shared memories
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);

@@ -46,6 +46,10 @@ struct RunOptions {
   // (runs the whole script against deserialized modules).
   bool via_serialization = false;
   bool relaxed_simd_deterministic = false;
+  // Config::strategy ("cranelift": every function the compiled tier lowers
+  // is compiled when its module is) and Config::cranelift_opt_level.
+  std::string strategy = "auto";
+  std::string opt_level = "speed";
 };
 
 // Runs a script held in memory; `name` is used only for messages.

@@ -1,0 +1,16 @@
+// The compiled tier in a build without LLVM (CMake EMBER_JIT=OFF or LLVM
+// not found): every function stays interpreted.
+#include "jit/jit.hh"
+
+namespace ember::jit {
+
+bool available() {
+  return false;
+}
+
+Status compile_module(CompiledCode& code, const ModuleData&, const rt::EngineConfig&) {
+  code.native_skipped_reason = "this build has no compiled tier (EMBER_JIT=OFF)";
+  return Status::Ok();
+}
+
+}  // namespace ember::jit

@@ -1,0 +1,747 @@
+// Lowering of register IR to LLVM IR (see llvm_lower.hh).
+#include "jit/llvm_lower.hh"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <map>
+
+#include "interp/interp_state.hh"
+#include "interp/ir_codec.hh"
+#include "interp/ir_insn.hh"
+#include "interp/native.hh"
+#include "jit/llvm_ops.hh"
+#include "runtime/runtime.hh"
+
+namespace ember::jit {
+
+namespace {
+
+using interp::IOp;
+using llvm::BasicBlock;
+using llvm::Value;
+namespace ir = interp::ir;
+
+// Offsets of the fields compiled code reads (these types are not
+// standard-layout, so offsetof is conditionally supported: GCC and Clang
+// support it for classes without virtual bases).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+constexpr size_t kStackEnd = offsetof(interp::State, stack_end);
+constexpr size_t kNativeLimit = offsetof(interp::State, native_limit);
+constexpr size_t kMemBase = offsetof(rt::MemoryInst, base);
+constexpr size_t kMemSize = offsetof(rt::MemoryInst, size);
+constexpr size_t kViewMemories = offsetof(rt::InstView, memories);
+constexpr size_t kViewGlobals = offsetof(rt::InstView, globals);
+constexpr size_t kViewFuncs = offsetof(rt::InstView, funcs);
+constexpr size_t kGlobalValue = offsetof(rt::GlobalInst, value);
+#pragma GCC diagnostic pop
+
+// The reason an unsupported instruction gives.
+std::string unsupported(IOp op) {
+  return std::string("instruction ") + interp::iop_name(op) + " is not compiled yet";
+}
+
+class Lowering {
+ public:
+  Lowering(const LowerContext& cx, uint32_t index, llvm::Function* fn)
+      : cx_(cx),
+        fc_(cx.code.funcs[index]),
+        index_(index),
+        fn_(fn),
+        c_(fn->getContext()),
+        b_(c_),
+        i32_(b_.getInt32Ty()),
+        i64_(b_.getInt64Ty()),
+        f32_(b_.getFloatTy()),
+        f64_(b_.getDoubleTy()),
+        ptr_(b_.getPtrTy()) {}
+
+  std::string run();
+
+ private:
+  // ---- frame slots ----
+  Value* slot_ptr(uint32_t s) { return slots_[s]; }
+  Value* get64(uint32_t s) { return b_.CreateLoad(i64_, slots_[s]); }
+  Value* get(uint32_t s, VType t) {
+    Value* v = get64(s);
+    switch (t) {
+      case VType::I32: return b_.CreateTrunc(v, i32_);
+      case VType::I64: return v;
+      case VType::F32: return b_.CreateBitCast(b_.CreateTrunc(v, i32_), f32_);
+      case VType::F64: return b_.CreateBitCast(v, f64_);
+      default: return v;
+    }
+  }
+  void set(uint32_t s, Value* v) {
+    llvm::Type* t = v->getType();
+    if (t->isFloatTy()) v = b_.CreateBitCast(v, i32_), t = i32_;
+    if (t->isDoubleTy()) v = b_.CreateBitCast(v, i64_), t = i64_;
+    if (t->isIntegerTy(1)) v = b_.CreateZExt(v, i32_), t = i32_;
+    if (t != i64_) v = b_.CreateZExt(v, i64_);
+    b_.CreateStore(v, slots_[s]);
+  }
+  Value* fp_slot(uint32_t s) { return b_.CreateConstInBoundsGEP1_64(i64_, fp_, s); }
+  uint32_t w(uint32_t pos) const { return words()[at_ + pos]; }
+  const uint32_t* words() const { return cx_.words.data(); }
+  int64_t imm_w(uint32_t pos, VType t) const {
+    return (t == VType::I64 || t == VType::F64)
+               ? int64_t(uint64_t(w(pos)) | uint64_t(w(pos + 1)) << 32)
+               : int64_t(w(pos));
+  }
+  Value* const_of(uint32_t pos, VType t) {
+    int64_t bits = imm_w(pos, t);
+    switch (t) {
+      case VType::I32: return b_.getInt32(uint32_t(bits));
+      case VType::I64: return b_.getInt64(uint64_t(bits));
+      case VType::F32: return b_.CreateBitCast(b_.getInt32(uint32_t(bits)), f32_);
+      case VType::F64: return b_.CreateBitCast(b_.getInt64(uint64_t(bits)), f64_);
+      default: return nullptr;
+    }
+  }
+
+  // ---- control ----
+  BasicBlock* block_at(uint32_t word) {
+    auto [it, fresh] = blocks_.try_emplace(word, nullptr);
+    if (fresh) it->second = BasicBlock::Create(c_, llvm::Twine("w") + llvm::Twine(word), fn_);
+    return it->second;
+  }
+  // Words of the instruction at at_.
+  uint32_t length() const {
+    const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
+    return lay.variable ? 3 + w(2) + 1 : 1 + lay.count;
+  }
+  uint32_t branch_target(uint32_t pos) const { return at_ + pos + int32_t(w(pos)); }
+  void br_to(uint32_t target) { b_.CreateBr(block_at(target)); }
+  void cond_br(Value* cond, uint32_t target) {
+    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(cond, block_at(target), next);
+    b_.SetInsertPoint(next);
+  }
+  // A new block for code after an unconditional transfer (dead unless a
+  // branch lands on it, which block_at handles).
+  void dead_end() { b_.SetInsertPoint(BasicBlock::Create(c_, "", fn_)); }
+
+  // ---- traps and runtime calls ----
+  Value* fn_const(const void* p) {
+    return b_.CreateIntToPtr(b_.getInt64(uint64_t(uintptr_t(p))), ptr_);
+  }
+  Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
+    llvm::FunctionType* ty =
+        llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, i32_, ptr_}, false);
+    return b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_trap)),
+                         {st_, view_, fn_const(&fc_), fp_, b_.getInt32(word), b_.getInt32(code),
+                          entered ? entered : llvm::ConstantPointerNull::get(ptr_)});
+  }
+  // Leaves with trap `code` at the current instruction when `cond` holds;
+  // the slots in `flush` are written back first (what the trap report reads).
+  void trap_if(Value* cond, TrapCode code, std::initializer_list<uint32_t> flush = {}) {
+    BasicBlock* trap = BasicBlock::Create(c_, "trap", fn_);
+    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(cond, trap, next, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(trap);
+    for (uint32_t s : flush) b_.CreateStore(get64(s), fp_slot(s));
+    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
+    b_.SetInsertPoint(next);
+  }
+  void trap_now(TrapCode code) {
+    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
+    dead_end();
+  }
+  void reload_memory();
+
+  // ---- instructions ----
+  bool lower_one(IOp op);
+  bool lower_row(IOp op, const OpInfo& info);
+  Value* unary(IOp base, Value* a);
+  Value* binary(IOp base, Value* a, Value* b);
+  Value* trunc_checked(Value* a, llvm::Type* to, bool is_signed);
+  // Wasm wants a quiet NaN out of arithmetic on a signaling one; LLVM may
+  // fold x - 0.0, x * 1.0 and the like to x (its default environment lets
+  // a signaling NaN pass) and x86's minss/maxss pass one through.
+  // llvm.canonicalize quiets it.
+  Value* quiet(Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::canonicalize, v); }
+  bool lower_load_store(IOp op, const OpInfo& info);
+  bool lower_call(uint32_t callee_index, bool local, uint32_t base, uint32_t next_word);
+  void store_results_and_return(uint32_t n);
+
+  const LowerContext& cx_;
+  const interp::FuncCode& fc_;
+  uint32_t index_;
+  llvm::Function* fn_;
+  llvm::LLVMContext& c_;
+  llvm::IRBuilder<> b_;
+  llvm::Type *i32_, *i64_, *f32_, *f64_;
+  llvm::PointerType* ptr_;
+  Value *st_ = nullptr, *view_ = nullptr, *fp_ = nullptr;
+  Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
+  std::vector<Value*> slots_;
+  std::map<uint32_t, BasicBlock*> blocks_;
+  uint32_t at_ = 0;  // word of the current instruction
+  IOp op_ = IOp::Count_;
+  std::string why_;
+};
+
+void Lowering::reload_memory() {
+  if (!mem_base_) return;
+  Value* mems =
+      b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewMemories));
+  Value* m0 = b_.CreateLoad(ptr_, mems);
+  b_.CreateStore(b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m0, kMemBase)),
+                 mem_base_);
+  auto* size = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m0, kMemSize));
+  // A shared memory grows from other threads: read its size as the
+  // interpreter does (relaxed atomic).
+  size->setAtomic(llvm::AtomicOrdering::Monotonic);
+  size->setAlignment(llvm::Align(8));
+  b_.CreateStore(size, mem_size_);
+}
+
+std::string Lowering::run() {
+  BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  st_ = fn_->getArg(0);
+  view_ = fn_->getArg(1);
+  fp_ = fn_->getArg(2);
+  slots_.resize(fc_.frame_slots);
+  for (uint32_t s = 0; s < fc_.frame_slots; s++) {
+    slots_[s] = b_.CreateAlloca(i64_);
+    Value* init =
+        s < fc_.num_params ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
+    b_.CreateStore(init, slots_[s]);
+  }
+  if (!cx_.module.memories.empty()) {
+    mem_base_ = b_.CreateAlloca(ptr_);
+    mem_size_ = b_.CreateAlloca(i64_);
+    reload_memory();
+  }
+  // Every word a branch lands on starts a block (found first: a loop's
+  // header is met before the branch back to it).
+  BasicBlock* first = block_at(fc_.begin);
+  for (at_ = fc_.begin; at_ < fc_.end; at_ += length()) {
+    const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
+    if (lay.variable) {
+      for (uint32_t k = 0; k <= w(2); k++) block_at(branch_target(3 + k));
+      continue;
+    }
+    for (uint32_t k = 0; k < lay.count; k++)
+      if (lay.ops[k] == interp::Operand::Branch) block_at(branch_target(1 + k));
+  }
+  b_.CreateBr(first);
+  b_.SetInsertPoint(first);
+  for (at_ = fc_.begin; at_ < fc_.end;) {
+    if (at_ != fc_.begin) {
+      auto it = blocks_.find(at_);
+      if (it != blocks_.end()) {
+        if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(it->second);
+        b_.SetInsertPoint(it->second);
+      }
+    }
+    op_ = IOp(words()[at_]);
+    uint32_t len = length();
+    if (!lower_one(op_)) return why_.empty() ? unsupported(op_) : why_;
+    at_ += len;
+  }
+  // A block started by a branch target past the last instruction cannot
+  // exist (the verifier proves targets land on instructions); close the
+  // trailing dead block.
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateUnreachable();
+  for (auto& [word, bb] : blocks_)
+    if (!bb->getTerminator()) b_.SetInsertPoint(bb), b_.CreateUnreachable();
+  return {};
+}
+
+void Lowering::store_results_and_return(uint32_t n) {
+  for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(s), fp_slot(s));
+  b_.CreateRet(b_.getInt32(0));
+  dead_end();
+}
+
+bool Lowering::lower_one(IOp op) {
+  const OpInfo& info = op_info(op);
+  if (info.row) return lower_row(op, info);
+  switch (op) {
+    case IOp::Unreachable: trap_now(TrapCode::Unreachable); return true;
+    case IOp::Copy: set(w(1), get64(w(2))); return true;
+    case IOp::Const32: set(w(1), b_.getInt32(w(2))); return true;
+    case IOp::Const64: set(w(1), b_.getInt64(uint64_t(w(2)) | uint64_t(w(3)) << 32)); return true;
+    case IOp::Br:
+      br_to(branch_target(ir::Br::At::off));
+      dead_end();
+      return true;
+    case IOp::BrIf:
+    case IOp::BrIfI32Nez:
+      cond_br(b_.CreateICmpNE(get(w(1), VType::I32), b_.getInt32(0)), branch_target(2));
+      return true;
+    case IOp::BrIfNot:
+    case IOp::BrIfI32Eqz:
+      cond_br(b_.CreateICmpEQ(get(w(1), VType::I32), b_.getInt32(0)), branch_target(2));
+      return true;
+    case IOp::BrIfI64Nez:
+      cond_br(b_.CreateICmpNE(get64(w(1)), b_.getInt64(0)), branch_target(2));
+      return true;
+    case IOp::BrIfI64Eqz:
+      cond_br(b_.CreateICmpEQ(get64(w(1)), b_.getInt64(0)), branch_target(2));
+      return true;
+    case IOp::BrTable: {
+      uint32_t n = w(2);
+      llvm::SwitchInst* sw =
+          b_.CreateSwitch(get(w(1), VType::I32), block_at(branch_target(3 + n)), n);
+      for (uint32_t k = 0; k < n; k++) sw->addCase(b_.getInt32(k), block_at(branch_target(3 + k)));
+      dead_end();
+      return true;
+    }
+    case IOp::Return: store_results_and_return(fc_.num_results); return true;
+    case IOp::Return1:
+      set(0, get64(w(1)));
+      store_results_and_return(1);
+      return true;
+    case IOp::Select: {
+      using A = ir::Select::At;
+      Value* c = b_.CreateICmpNE(get(w(A::c), VType::I32), b_.getInt32(0));
+      set(w(A::d), b_.CreateSelect(c, get64(w(A::a)), get64(w(A::b))));
+      return true;
+    }
+    case IOp::GlobalGet:
+    case IOp::GlobalSet: {
+      uint32_t g = op == IOp::GlobalGet ? w(ir::GlobalGet::At::g) : w(ir::GlobalSet::At::g);
+      Value* globals =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewGlobals));
+      Value* gi = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, globals, g));
+      Value* p = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), gi, kGlobalValue);
+      if (op == IOp::GlobalGet) set(w(ir::GlobalGet::At::d), b_.CreateLoad(i64_, p));
+      else b_.CreateStore(get64(w(ir::GlobalSet::At::s)), p);
+      return true;
+    }
+    case IOp::MemorySize:
+    case IOp::MemoryGrow: {
+      bool grow = op == IOp::MemoryGrow;
+      uint32_t mem = grow ? w(ir::MemoryGrow::At::mem) : w(ir::MemorySize::At::mem);
+      uint32_t d = grow ? w(ir::MemoryGrow::At::d) : w(ir::MemorySize::At::d);
+      bool is64 = cx_.module.memories[mem].limits.is64;
+      Value* r;
+      if (grow) {
+        Value* delta = get64(w(ir::MemoryGrow::At::delta));
+        if (!is64) delta = b_.CreateAnd(delta, b_.getInt64(0xffffffff));
+        llvm::FunctionType* ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, i32_, i64_}, false);
+        r = b_.CreateCall(
+            ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_memory_grow)),
+            {st_, view_, b_.getInt32(mem), delta});
+      } else {
+        llvm::FunctionType* ty = llvm::FunctionType::get(i64_, {ptr_, i32_}, false);
+        r = b_.CreateCall(
+            ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_memory_size)),
+            {view_, b_.getInt32(mem)});
+      }
+      set(d, is64 ? r : b_.CreateTrunc(r, i32_));
+      if (grow) reload_memory();
+      return true;
+    }
+    case IOp::Call: {
+      using A = ir::Call::At;
+      uint32_t f = w(A::func);
+      uint32_t nimp = cx_.module.num_imported_funcs;
+      return lower_call(f < nimp ? f : f - nimp, f >= nimp, w(A::base), at_ + A::words);
+    }
+    case IOp::CallLocal: {
+      using A = ir::CallLocal::At;
+      return lower_call(index_ + int32_t(w(A::delta)), true, w(A::base), at_ + A::words);
+    }
+    default: return false;
+  }
+}
+
+// A call of defined function `callee` (local) or of function index `callee`
+// (an import): the argument window goes to the frame, the callee runs (a
+// direct call when it is compiled too), the results come back.
+bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t next_word) {
+  const ModuleData& m = cx_.module;
+  uint32_t func_index = local ? callee + m.num_imported_funcs : callee;
+  const FuncType& ft = m.types[m.funcs[func_index]];
+  uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
+  for (uint32_t s = 0; s < nparams; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
+  Value* nfp = fp_slot(base);
+  Value* funcs =
+      b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
+  Value* finst = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, funcs, func_index));
+  Value* r;
+  llvm::Function* direct = local ? cx_.compiled[callee] : nullptr;
+  if (direct) {
+    // The checks the interpreter makes before it pushes a frame: the
+    // callee's frame fits the value stack, and the native stack has room.
+    const interp::FuncCode& cfc = cx_.code.funcs[callee];
+    Value* end = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kStackEnd));
+    Value* frame_end = b_.CreateConstGEP1_64(i64_, nfp, cfc.frame_slots);
+    Value* limit =
+        b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kNativeLimit));
+    Value* sp = b_.CreatePtrToInt(
+        b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
+    Value* over = b_.CreateOr(
+        b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
+        b_.CreateICmpULT(sp, limit));
+    BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
+    BasicBlock* go = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(trap);
+    b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
+    b_.SetInsertPoint(go);
+    r = b_.CreateCall(direct, {st_, view_, nfp});
+    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(failed);
+    llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i32_, i32_}, false);
+    // An exception passes through (it keeps the backtrace of its throw).
+    Value* is_exn = b_.CreateICmpEQ(r, b_.getInt32(uint32_t(TrapCode::Exception)));
+    BasicBlock* unwind = BasicBlock::Create(c_, "unwind", fn_);
+    BasicBlock* pass = BasicBlock::Create(c_, "pass", fn_);
+    b_.CreateCondBr(is_exn, pass, unwind);
+    b_.SetInsertPoint(pass);
+    b_.CreateRet(r);
+    b_.SetInsertPoint(unwind);
+    b_.CreateRet(
+        b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
+                      {st_, view_, fn_const(&fc_), b_.getInt32(next_word), r}));
+    b_.SetInsertPoint(ok);
+  } else {
+    llvm::FunctionType* ty =
+        llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+    r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
+                      {st_, view_, fn_const(&fc_), fp_, b_.getInt32(next_word), finst, nfp});
+    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(failed);
+    b_.CreateRet(r);
+    b_.SetInsertPoint(ok);
+  }
+  for (uint32_t s = 0; s < nresults; s++)
+    b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
+  reload_memory();
+  return true;
+}
+
+llvm::Type* llvm_type(llvm::IRBuilder<>& b, VType t) {
+  switch (t) {
+    case VType::I32: return b.getInt32Ty();
+    case VType::I64: return b.getInt64Ty();
+    case VType::F32: return b.getFloatTy();
+    case VType::F64: return b.getDoubleTy();
+    default: return nullptr;
+  }
+}
+
+bool Lowering::lower_row(IOp op, const OpInfo& info) {
+  const bool scalar_in = info.in == VType::I32 || info.in == VType::I64 || info.in == VType::F32 ||
+                         info.in == VType::F64;
+  if (info.kind == SigKind::Load || info.kind == SigKind::Store) return lower_load_store(op, info);
+  if (!scalar_in) return false;
+  if (info.kind == SigKind::Unary) {
+    using A = ir::kind::Unary::At;
+    Value* r = unary(info.base, get(w(A::a), info.in));
+    if (!r) return false;
+    set(w(A::d), r);
+    return true;
+  }
+  if (info.kind != SigKind::Binary) return false;
+  const int32_t wide = (info.in == VType::I64 || info.in == VType::F64) ? 2 : 1;
+  Value* r;
+  switch (info.variant) {
+    case Variant::Plain: {
+      using A = ir::kind::Binary::At;
+      if (!(r = binary(info.base, get(w(A::a), info.in), get(w(A::b), info.in)))) return false;
+      set(w(A::d), r);
+      return true;
+    }
+    case Variant::Imm: {
+      using V = ir::variant::BinaryImm<1>;
+      if (!(r = binary(info.base, get(w(V::a), info.in), const_of(V::c, info.in)))) return false;
+      set(w(V::d), r);
+      return true;
+    }
+    case Variant::BrIf:
+    case Variant::BrIfNot: {
+      using V = ir::variant::BinaryBrIf<1>;
+      if (!(r = binary(info.base, get(w(V::a), info.in), get(w(V::b), info.in)))) return false;
+      r = info.variant == Variant::BrIf ? b_.CreateICmpNE(r, b_.getInt32(0))
+                                        : b_.CreateICmpEQ(r, b_.getInt32(0));
+      cond_br(r, branch_target(V::off));
+      return true;
+    }
+    case Variant::BrIfImm:
+    case Variant::BrIfNotImm: {
+      int32_t c = ir::variant::BinaryBrIfImm<1>::c;
+      int32_t off =
+          wide == 2 ? ir::variant::BinaryBrIfImm<2>::off : ir::variant::BinaryBrIfImm<1>::off;
+      if (!(r = binary(info.base, get(w(ir::variant::BinaryBrIfImm<1>::a), info.in),
+                       const_of(c, info.in))))
+        return false;
+      r = info.variant == Variant::BrIfImm ? b_.CreateICmpNE(r, b_.getInt32(0))
+                                           : b_.CreateICmpEQ(r, b_.getInt32(0));
+      cond_br(r, branch_target(off));
+      return true;
+    }
+    default: return false;
+  }
+}
+
+bool Lowering::lower_load_store(IOp op, const OpInfo& info) {
+  if (info.in != VType::I32 && info.in != VType::I64 && info.in != VType::F32 &&
+      info.in != VType::F64 && info.kind == SigKind::Store)
+    return false;
+  if (info.kind == SigKind::Load && llvm_type(b_, info.out) == nullptr) return false;
+  if (info.variant != Variant::Plain && info.variant != Variant::AddImm &&
+      info.variant != Variant::Add && info.variant != Variant::AddShl)
+    return false;
+  interp::MemAccess a;
+  if (!interp::memory_access(interp::handler_word(op), &a)) return false;
+  Value* addr = get(w(a.addr), VType::I32);
+  if (a.add_imm) addr = b_.CreateAdd(addr, b_.getInt32(w(a.add_imm)));
+  if (a.add_slot) {
+    Value* x = get(w(a.add_slot), VType::I32);
+    if (a.shift) x = b_.CreateShl(x, b_.getInt32(w(a.shift) & 31));
+    addr = b_.CreateAdd(addr, x);
+  }
+  Value* ea = b_.CreateAdd(b_.CreateZExt(addr, i64_), b_.getInt64(w(a.offset)));
+  Value* end = b_.CreateAdd(ea, b_.getInt64(a.size));
+  if (a.add_slot)
+    trap_if(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, mem_size_)), TrapCode::MemoryOutOfBounds,
+            {w(a.addr), w(a.add_slot)});
+  else
+    trap_if(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, mem_size_)), TrapCode::MemoryOutOfBounds,
+            {w(a.addr)});
+  Value* p = b_.CreateInBoundsGEP(b_.getInt8Ty(), b_.CreateLoad(ptr_, mem_base_), ea);
+  llvm::Type* narrow = b_.getIntNTy(a.size * 8);
+  if (info.kind == SigKind::Load) {
+    llvm::Type* out = llvm_type(b_, info.out);
+    Value* v;
+    if (info.out == VType::F32 || info.out == VType::F64) {
+      v = b_.CreateAlignedLoad(out, p, llvm::Align(1));
+    } else {
+      v = b_.CreateAlignedLoad(narrow, p, llvm::Align(1));
+      if (narrow != out) v = info.sign_extend ? b_.CreateSExt(v, out) : b_.CreateZExt(v, out);
+    }
+    set(w(1), v);
+  } else {
+    Value* v = get64(w(interp::ir_layout(op).count));  // the value is the last operand
+    if (narrow != i64_) v = b_.CreateTrunc(v, narrow);
+    b_.CreateAlignedStore(v, p, llvm::Align(1));
+  }
+  return true;
+}
+
+// Float to integer with wasm's traps: NaN is an invalid conversion, a value
+// whose truncation is outside the target's range an overflow.
+Value* Lowering::trunc_checked(Value* a, llvm::Type* to, bool is_signed) {
+  llvm::Type* ft = a->getType();
+  unsigned bits = to->getIntegerBitWidth();
+  trap_if(b_.CreateFCmpUNO(a, a), TrapCode::InvalidConversionToInteger);
+  Value* t = b_.CreateUnaryIntrinsic(llvm::Intrinsic::trunc, a);
+  double lo = is_signed ? -std::ldexp(1.0, bits - 1) : 0.0;
+  double hi = std::ldexp(1.0, is_signed ? bits - 1 : bits);
+  Value* out_of_range = b_.CreateOr(b_.CreateFCmpOLT(t, llvm::ConstantFP::get(ft, lo)),
+                                    b_.CreateFCmpOGE(t, llvm::ConstantFP::get(ft, hi)));
+  trap_if(out_of_range, TrapCode::IntegerOverflow);
+  return is_signed ? b_.CreateFPToSI(t, to) : b_.CreateFPToUI(t, to);
+}
+
+Value* Lowering::unary(IOp op, Value* a) {
+  using llvm::Intrinsic::ID;
+  auto intr = [&](ID id) { return b_.CreateUnaryIntrinsic(id, a); };
+  auto count = [&](ID id) { return b_.CreateIntrinsic(id, {a->getType()}, {a, b_.getFalse()}); };
+  auto sat = [&](ID id, llvm::Type* to) { return b_.CreateIntrinsic(id, {to, a->getType()}, {a}); };
+  switch (op) {
+    case IOp::I32Eqz:
+    case IOp::I64Eqz:
+      return b_.CreateZExt(b_.CreateICmpEQ(a, llvm::ConstantInt::get(a->getType(), 0)), i32_);
+    case IOp::I32Clz:
+    case IOp::I64Clz: return count(llvm::Intrinsic::ctlz);
+    case IOp::I32Ctz:
+    case IOp::I64Ctz: return count(llvm::Intrinsic::cttz);
+    case IOp::I32Popcnt:
+    case IOp::I64Popcnt: return intr(llvm::Intrinsic::ctpop);
+    case IOp::F32Abs:
+    case IOp::F64Abs: return intr(llvm::Intrinsic::fabs);
+    case IOp::F32Neg:
+    case IOp::F64Neg: return b_.CreateFNeg(a);
+    case IOp::F32Ceil:
+    case IOp::F64Ceil: return quiet(intr(llvm::Intrinsic::ceil));
+    case IOp::F32Floor:
+    case IOp::F64Floor: return quiet(intr(llvm::Intrinsic::floor));
+    case IOp::F32Trunc:
+    case IOp::F64Trunc: return quiet(intr(llvm::Intrinsic::trunc));
+    case IOp::F32Nearest:
+    case IOp::F64Nearest: return quiet(intr(llvm::Intrinsic::roundeven));
+    case IOp::F32Sqrt:
+    case IOp::F64Sqrt: return quiet(intr(llvm::Intrinsic::sqrt));
+    case IOp::I32WrapI64: return b_.CreateTrunc(a, i32_);
+    case IOp::I64ExtendI32S: return b_.CreateSExt(a, i64_);
+    case IOp::I64ExtendI32U: return b_.CreateZExt(a, i64_);
+    case IOp::I32TruncF32S:
+    case IOp::I32TruncF64S: return trunc_checked(a, i32_, true);
+    case IOp::I32TruncF32U:
+    case IOp::I32TruncF64U: return trunc_checked(a, i32_, false);
+    case IOp::I64TruncF32S:
+    case IOp::I64TruncF64S: return trunc_checked(a, i64_, true);
+    case IOp::I64TruncF32U:
+    case IOp::I64TruncF64U: return trunc_checked(a, i64_, false);
+    case IOp::I32TruncSatF32S:
+    case IOp::I32TruncSatF64S: return sat(llvm::Intrinsic::fptosi_sat, i32_);
+    case IOp::I32TruncSatF32U:
+    case IOp::I32TruncSatF64U: return sat(llvm::Intrinsic::fptoui_sat, i32_);
+    case IOp::I64TruncSatF32S:
+    case IOp::I64TruncSatF64S: return sat(llvm::Intrinsic::fptosi_sat, i64_);
+    case IOp::I64TruncSatF32U:
+    case IOp::I64TruncSatF64U: return sat(llvm::Intrinsic::fptoui_sat, i64_);
+    case IOp::F32ConvertI32S:
+    case IOp::F32ConvertI64S: return b_.CreateSIToFP(a, f32_);
+    case IOp::F32ConvertI32U:
+    case IOp::F32ConvertI64U: return b_.CreateUIToFP(a, f32_);
+    case IOp::F64ConvertI32S:
+    case IOp::F64ConvertI64S: return b_.CreateSIToFP(a, f64_);
+    case IOp::F64ConvertI32U:
+    case IOp::F64ConvertI64U: return b_.CreateUIToFP(a, f64_);
+    case IOp::F32DemoteF64: return quiet(b_.CreateFPTrunc(a, f32_));
+    case IOp::F64PromoteF32: return quiet(b_.CreateFPExt(a, f64_));
+    case IOp::I32ReinterpretF32: return b_.CreateBitCast(a, i32_);
+    case IOp::I64ReinterpretF64: return b_.CreateBitCast(a, i64_);
+    case IOp::F32ReinterpretI32: return b_.CreateBitCast(a, f32_);
+    case IOp::F64ReinterpretI64: return b_.CreateBitCast(a, f64_);
+    case IOp::I32Extend8S: return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt8Ty()), i32_);
+    case IOp::I32Extend16S: return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt16Ty()), i32_);
+    case IOp::I64Extend8S: return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt8Ty()), i64_);
+    case IOp::I64Extend16S: return b_.CreateSExt(b_.CreateTrunc(a, b_.getInt16Ty()), i64_);
+    case IOp::I64Extend32S: return b_.CreateSExt(b_.CreateTrunc(a, i32_), i64_);
+    default: return nullptr;
+  }
+}
+
+Value* Lowering::binary(IOp op, Value* a, Value* b) {
+  llvm::Type* t = a->getType();
+  auto bits = [&] { return llvm::ConstantInt::get(t, t->getIntegerBitWidth() - 1); };
+  auto cmp = [&](llvm::CmpInst::Predicate p) { return b_.CreateZExt(b_.CreateCmp(p, a, b), i32_); };
+  auto zero = [&] { return llvm::ConstantInt::get(t, 0); };
+  auto check_zero = [&] { trap_if(b_.CreateICmpEQ(b, zero()), TrapCode::IntegerDivideByZero); };
+  auto min_signed = [&] {
+    return llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(t->getIntegerBitWidth()));
+  };
+  auto minus_one = [&] { return llvm::ConstantInt::getSigned(t, -1); };
+  using P = llvm::CmpInst::Predicate;
+  switch (op) {
+    case IOp::I32Eq:
+    case IOp::I64Eq: return cmp(P::ICMP_EQ);
+    case IOp::I32Ne:
+    case IOp::I64Ne: return cmp(P::ICMP_NE);
+    case IOp::I32LtS:
+    case IOp::I64LtS: return cmp(P::ICMP_SLT);
+    case IOp::I32LtU:
+    case IOp::I64LtU: return cmp(P::ICMP_ULT);
+    case IOp::I32GtS:
+    case IOp::I64GtS: return cmp(P::ICMP_SGT);
+    case IOp::I32GtU:
+    case IOp::I64GtU: return cmp(P::ICMP_UGT);
+    case IOp::I32LeS:
+    case IOp::I64LeS: return cmp(P::ICMP_SLE);
+    case IOp::I32LeU:
+    case IOp::I64LeU: return cmp(P::ICMP_ULE);
+    case IOp::I32GeS:
+    case IOp::I64GeS: return cmp(P::ICMP_SGE);
+    case IOp::I32GeU:
+    case IOp::I64GeU: return cmp(P::ICMP_UGE);
+    case IOp::F32Eq:
+    case IOp::F64Eq: return cmp(P::FCMP_OEQ);
+    case IOp::F32Ne:
+    case IOp::F64Ne: return cmp(P::FCMP_UNE);
+    case IOp::F32Lt:
+    case IOp::F64Lt: return cmp(P::FCMP_OLT);
+    case IOp::F32Gt:
+    case IOp::F64Gt: return cmp(P::FCMP_OGT);
+    case IOp::F32Le:
+    case IOp::F64Le: return cmp(P::FCMP_OLE);
+    case IOp::F32Ge:
+    case IOp::F64Ge: return cmp(P::FCMP_OGE);
+    case IOp::I32Add:
+    case IOp::I64Add: return b_.CreateAdd(a, b);
+    case IOp::I32Sub:
+    case IOp::I64Sub: return b_.CreateSub(a, b);
+    case IOp::I32Mul:
+    case IOp::I64Mul: return b_.CreateMul(a, b);
+    case IOp::I32DivS:
+    case IOp::I64DivS:
+      check_zero();
+      trap_if(b_.CreateAnd(b_.CreateICmpEQ(a, min_signed()), b_.CreateICmpEQ(b, minus_one())),
+              TrapCode::IntegerOverflow);
+      return b_.CreateSDiv(a, b);
+    case IOp::I32DivU:
+    case IOp::I64DivU: check_zero(); return b_.CreateUDiv(a, b);
+    case IOp::I32RemS:
+    case IOp::I64RemS: {
+      check_zero();
+      // INT_MIN % -1 is 0 in wasm (and undefined in LLVM): divide by 1 instead.
+      Value* safe =
+          b_.CreateSelect(b_.CreateICmpEQ(b, minus_one()), llvm::ConstantInt::get(t, 1), b);
+      return b_.CreateSRem(a, safe);
+    }
+    case IOp::I32RemU:
+    case IOp::I64RemU: check_zero(); return b_.CreateURem(a, b);
+    case IOp::I32And:
+    case IOp::I64And: return b_.CreateAnd(a, b);
+    case IOp::I32Or:
+    case IOp::I64Or: return b_.CreateOr(a, b);
+    case IOp::I32Xor:
+    case IOp::I64Xor: return b_.CreateXor(a, b);
+    case IOp::I32Shl:
+    case IOp::I64Shl: return b_.CreateShl(a, b_.CreateAnd(b, bits()));
+    case IOp::I32ShrS:
+    case IOp::I64ShrS: return b_.CreateAShr(a, b_.CreateAnd(b, bits()));
+    case IOp::I32ShrU:
+    case IOp::I64ShrU: return b_.CreateLShr(a, b_.CreateAnd(b, bits()));
+    case IOp::I32Rotl:
+    case IOp::I64Rotl: return b_.CreateIntrinsic(llvm::Intrinsic::fshl, {t}, {a, a, b});
+    case IOp::I32Rotr:
+    case IOp::I64Rotr: return b_.CreateIntrinsic(llvm::Intrinsic::fshr, {t}, {a, a, b});
+    case IOp::F32Add:
+    case IOp::F64Add: return quiet(b_.CreateFAdd(a, b));
+    case IOp::F32Sub:
+    case IOp::F64Sub: return quiet(b_.CreateFSub(a, b));
+    case IOp::F32Mul:
+    case IOp::F64Mul: return quiet(b_.CreateFMul(a, b));
+    case IOp::F32Div:
+    case IOp::F64Div: return quiet(b_.CreateFDiv(a, b));
+    case IOp::F32Min:
+    case IOp::F64Min: return quiet(b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, b));
+    case IOp::F32Max:
+    case IOp::F64Max: return quiet(b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, b));
+    case IOp::F32Copysign:
+    case IOp::F64Copysign: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, a, b);
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string function_excluded(const CompiledCode& code, uint32_t index) {
+  const interp::FuncCode& fc = code.funcs[index];
+  if (fc.tries_begin != fc.tries_end) return "exception handlers are not compiled yet";
+  if (fc.ref_locals_begin != fc.ref_locals_end) return "GC references are not compiled yet";
+  auto sm =
+      std::lower_bound(code.stack_maps.begin(), code.stack_maps.end(), fc.begin,
+                       [](const interp::StackMap& m, uint32_t word) { return m.word < word; });
+  if (sm != code.stack_maps.end() && sm->word < fc.end) return "GC references are not compiled yet";
+  return {};
+}
+
+std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn) {
+  std::string why = function_excluded(cx.code, index);
+  if (!why.empty()) return why;
+  return Lowering(cx, index, fn).run();
+}
+
+}  // namespace ember::jit
