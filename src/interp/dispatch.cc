@@ -39,30 +39,37 @@ const int32_t* handler_table() {
 
 namespace {
 
+// Appends this dispatch loop's frames to st.backtrace, innermost first, up
+// to kMaxBacktraceFrames: the current one at pc (`caller`: pc is just past
+// a call, as a caller's saved pc always is), then the frame records down to
+// st.bt_floor (a loop compiled code entered stops at its own).
+void append_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn,
+                      bool caller) {
+  auto add = [&](const uint32_t* p, rt::ModuleInst* in, const FuncCode* f, bool after_call) {
+    if (!in || !f || st.backtrace.size() >= kMaxBacktraceFrames) return;
+    const CompiledCode& cc = *in->module->code;
+    uint32_t word = uint32_t(p - cc.words.data());
+    if (after_call && word > 0) word--;
+    st.backtrace.push_back(rt::TrapFrame{in, f->func_index, cc.offset_of(word)});
+  };
+  add(pc, inst, fn, caller);
+  for (size_t i = st.nframes; i-- > st.bt_floor && st.backtrace.size() < kMaxBacktraceFrames;)
+    add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn, true);
+}
+
 // `entered`: a function whose frame could not be pushed (stack overflow at
 // its entry); it heads the backtrace with no offset, as in wasmtime.
-// `at_call`: pc is just past a call (whose callee's frames, if compiled,
-// are in st.native_bt and head the backtrace).
+// `at_call`: pc is just past a call whose callee's compiled frames are in
+// st.native_bt; they head the backtrace.
 void record_backtrace(State& st, const uint32_t* pc, rt::ModuleInst* inst, const FuncCode* fn,
                       const rt::FuncInst* entered, bool at_call = false) {
   st.backtrace.clear();
+  if (at_call) st.backtrace.swap(st.native_bt);
   if (entered && entered->instance) {
     const FuncCode* efc = static_cast<const FuncCode*>(entered->code);
     st.backtrace.push_back(rt::TrapFrame{entered->instance, efc->func_index, rt::kUnknownOffset});
   }
-  // The innermost pc is at the trapping instruction; a caller's saved pc is
-  // just past its call.
-  auto add = [&](const uint32_t* p, rt::ModuleInst* in, const FuncCode* f, bool caller) {
-    if (!in || !f) return;
-    const CompiledCode& cc = *in->module->code;
-    uint32_t word = uint32_t(p - cc.words.data());
-    if (caller && word > 0) word--;
-    st.backtrace.push_back(rt::TrapFrame{in, f->func_index, cc.offset_of(word)});
-  };
-  if (at_call) st.backtrace.swap(st.native_bt);
-  if (st.backtrace.size() < kMaxBacktraceFrames) add(pc, inst, fn, entered != nullptr || at_call);
-  for (size_t i = st.nframes; i-- > st.bt_floor && st.backtrace.size() < kMaxBacktraceFrames;)
-    add(st.frames[i].pc, st.frames[i].inst, st.frames[i].fn, true);
+  append_backtrace(st, pc, inst, fn, entered != nullptr || at_call);
 }
 
 // A function of another canonical type than the call's may still be of a
@@ -135,6 +142,11 @@ inline bool indirect_callee(const rt::StoreData& store, rt::ModuleInst* inst, ui
 void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
                        const rt::ModuleInst* inst) {
   note_access_fault(s, pc, fp, inst);
+}
+
+bool resolve_indirect(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t t, uint32_t i,
+                      uint32_t type_id, rt::FuncInst** out, TrapCode* trap) {
+  return indirect_callee(store, inst, t, i, type_id, out, trap);
 }
 
 namespace {

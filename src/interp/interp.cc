@@ -81,6 +81,7 @@ State* state_of(rt::StoreData& store) {
     st->top = st->stack;
     st->parked.resize(kMaxNesting + 1);
     st->store = &store;
+    if (store.engine) st->engine_epoch = &store.engine->epoch;
     store.interp = st;
     store.frame_roots = frame_roots;
   }

@@ -8,6 +8,7 @@
 // default 512 KiB this allows deeper recursion than wasmtime's compiled code.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -54,7 +55,15 @@ struct State {
   // kMaxBacktraceFrames); and the first frame record a backtrace reads (a
   // dispatch loop that compiled code entered reports only its own frames).
   rt::StoreData* store = nullptr;
+  const std::atomic<uint64_t>* engine_epoch = nullptr;  // &store->engine->epoch
   uintptr_t native_limit = 0;
+  // Compiled frames live on the native stack, counted so that they are
+  // bounded as the interpreter's frame records are (max_frames, from
+  // Config::max_wasm_stack): native_depth compiled calls are active, and
+  // native_max_depth is what the frame records left when compiled code was
+  // entered.
+  uint32_t native_depth = 0;
+  uint32_t native_max_depth = 0;
   std::vector<rt::TrapFrame> native_bt;
   size_t bt_floor = 0;
 };
@@ -76,6 +85,12 @@ TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* f, rt::Slot* fp);
 // or store at `pc` (its operands in their slots of fp) in store.fault.
 void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
                        const rt::ModuleInst* inst);
+
+// call_indirect's checks (the dispatch loop's): slot `i` of table `t` of
+// `inst` must hold a function of canonical type `type_id` or a declared
+// subtype; else false with the trap.
+bool resolve_indirect(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t t, uint32_t i,
+                      uint32_t type_id, rt::FuncInst** out, TrapCode* trap);
 
 // Label-offset table of the dispatch loop (indexed by IOp).
 const int32_t* handler_table();

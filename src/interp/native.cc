@@ -13,12 +13,19 @@
 namespace ember::interp {
 
 TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp) {
+  // The thread's stack, less the reserve (1 MiB below here when its bounds
+  // are unknown).
   uintptr_t low = platform::native_stack_low();
-  if (low == 0) {  // unknown bounds: allow 1 MiB below here
+  if (low == 0) {
     uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
     low = here > (uintptr_t{1} << 20) ? here - (uintptr_t{1} << 20) : 0;
   }
   st.native_limit = low + platform::kNativeStackReserve;
+  // The outermost compiled entry gets what the frame records have left.
+  if (st.native_depth == 0) {
+    size_t left = st.max_frames - std::min(st.max_frames, st.nframes);
+    st.native_max_depth = uint32_t(std::min<size_t>(UINT32_MAX, left));
+  }
   st.native_bt.clear();
   const FuncCode* fc = static_cast<const FuncCode*>(f->code);
   return TrapCode(reinterpret_cast<NativeFn>(fc->native)(&st, native_view(f->instance), fp));
@@ -39,6 +46,9 @@ uint32_t ember_native_trap(State* st, NativeView* view, const FuncCode* fc, rt::
   // (one word back from past it) whose callee could not start.
   uint32_t at = entered && word > 0 ? word - 1 : word;
   st->native_bt.push_back(rt::TrapFrame{view->inst, fc->func_index, cc.offset_of(at)});
+  // Fuel spent since the last save point is not charged (wasmtime's rule,
+  // as the interpreter's trap path applies it).
+  store.fuel_injected = store.fuel_saved;
   if (TrapCode(code) == TrapCode::MemoryOutOfBounds)
     note_native_fault(store, cc.words.data() + word, fp, view->inst);
   else store.fault.valid = false;
@@ -47,15 +57,21 @@ uint32_t ember_native_trap(State* st, NativeView* view, const FuncCode* fc, rt::
 
 uint32_t ember_native_unwind(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
                              uint32_t code) {
-  if (st->native_bt.size() < kMaxBacktraceFrames) {
+  // An exception's backtrace is the one recorded where it was thrown.
+  std::vector<rt::TrapFrame>& bt =
+      TrapCode(code) == TrapCode::Exception ? st->backtrace : st->native_bt;
+  if (bt.size() < kMaxBacktraceFrames) {
     const CompiledCode& cc = *view->inst->module->code;
-    st->native_bt.push_back(rt::TrapFrame{view->inst, fc->func_index, cc.offset_of(word - 1)});
+    bt.push_back(rt::TrapFrame{view->inst, fc->func_index, cc.offset_of(word - 1)});
   }
   return code;
 }
 
-uint32_t ember_native_call(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
-                           uint32_t word, rt::FuncInst* callee, rt::Slot* nfp) {
+namespace {
+
+// A call from compiled code (see ember_native_call / ember_native_tail_call).
+uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
+                          uint32_t word, rt::FuncInst* callee, rt::Slot* nfp, bool tail) {
   rt::StoreData& store = *st->store;
   if (callee->is_host()) {
     rt::Slot* saved_top = st->top;
@@ -78,10 +94,13 @@ uint32_t ember_native_call(State* st, NativeView* view, const FuncCode* caller, 
     return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow), callee);
   uint32_t r;
   if (fc->native) {
-    if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < st->native_limit)
+    if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < st->native_limit ||
+        st->native_depth >= st->native_max_depth)
       return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow),
                                callee);
+    st->native_depth++;
     r = reinterpret_cast<NativeFn>(fc->native)(st, native_view(callee->instance), nfp);
+    st->native_depth--;
   } else {
     // An interpreted callee: a dispatch loop of its own, whose backtrace
     // holds only its frames (those below belong to the loops outside).
@@ -103,8 +122,134 @@ uint32_t ember_native_call(State* st, NativeView* view, const FuncCode* caller, 
     }
     r = uint32_t(t);
   }
-  if (r != 0 && TrapCode(r) != TrapCode::Exception) ember_native_unwind(st, view, caller, word, r);
+  if (!tail && r != 0) ember_native_unwind(st, view, caller, word, r);
   return r;
+}
+
+}  // namespace
+
+uint32_t ember_native_call(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
+                           uint32_t word, rt::FuncInst* callee, rt::Slot* nfp) {
+  return call_from_native(st, view, caller, fp, word, callee, nfp, false);
+}
+
+uint32_t ember_native_tail_call(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
+                                uint32_t word, rt::FuncInst* callee) {
+  return call_from_native(st, view, caller, fp, word, callee, fp, true);
+}
+
+rt::FuncInst* ember_native_resolve_indirect(State* st, NativeView* view, const FuncCode* caller,
+                                            rt::Slot* fp, uint32_t word, uint32_t table, uint32_t i,
+                                            uint32_t type_id, uint64_t* trap) {
+  rt::FuncInst* callee = nullptr;
+  TrapCode t = TrapCode::None;
+  if (resolve_indirect(*st->store, view->inst, table, i, type_id, &callee, &t)) return callee;
+  *trap = ember_native_trap(st, view, caller, fp, word, uint32_t(t), nullptr);
+  return nullptr;
+}
+
+uint32_t ember_native_call_indirect(State* st, NativeView* view, const FuncCode* caller,
+                                    rt::Slot* fp, uint32_t word, uint32_t next_word, uint32_t table,
+                                    uint32_t i, uint32_t type_id, rt::Slot* nfp) {
+  rt::FuncInst* callee = nullptr;
+  TrapCode trap = TrapCode::None;
+  if (!resolve_indirect(*st->store, view->inst, table, i, type_id, &callee, &trap))
+    return ember_native_trap(st, view, caller, fp, word, uint32_t(trap), nullptr);
+  return ember_native_call(st, view, caller, fp, next_word, callee, nfp);
+}
+
+uint32_t ember_native_refuel(State* st) {
+  rt::StoreData& store = *st->store;
+  if (store.fuel_injected < 0 || rt::refuel(store)) return 0;
+  store.fuel_saved = store.fuel_injected;
+  return uint32_t(TrapCode::OutOfFuel);
+}
+
+uint32_t ember_native_fuel_units(State* st, uint64_t units, uint32_t flags) {
+  rt::charge_fuel(*st->store, units);
+  return (flags & kFuelCheckNow) ? ember_native_refuel(st) : 0;
+}
+
+uint32_t ember_native_fuel_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t old,
+                                       uint32_t flags) {
+  const rt::MemoryInst* m = view->memories[mem];
+  if (old == (m->type.limits.is64 ? UINT64_MAX : UINT32_MAX)) return 0;  // the grow failed
+  return ember_native_fuel_units(st, (m->size >> m->type.page_size_log2) - old, flags);
+}
+
+uint32_t ember_native_interrupt(State* st) {
+  rt::take_interrupt(*st->store);
+  return uint32_t(TrapCode::Interrupt);
+}
+
+namespace {
+uint64_t address(const rt::MemoryInst* m, uint64_t slot) {
+  return m->type.limits.is64 ? slot : uint64_t(uint32_t(slot));
+}
+}  // namespace
+
+uint32_t ember_native_memory_fill(NativeView* view, uint32_t mem, uint64_t d, uint32_t val,
+                                  uint64_t n) {
+  rt::MemoryInst* m = view->memories[mem];
+  d = address(m, d);
+  n = address(m, n);
+  if (d > m->size || n > m->size - d) return uint32_t(TrapCode::MemoryOutOfBounds);
+  std::memset(m->base + d, int(uint8_t(val)), n);
+  return 0;
+}
+
+uint32_t ember_native_memory_copy(NativeView* view, uint32_t dmem, uint32_t smem, uint64_t d,
+                                  uint64_t s, uint64_t n) {
+  rt::MemoryInst* dm = view->memories[dmem];
+  rt::MemoryInst* sm = view->memories[smem];
+  d = address(dm, d);
+  s = address(sm, s);
+  n = (dm->type.limits.is64 && sm->type.limits.is64) ? n : uint64_t(uint32_t(n));
+  if (d > dm->size || n > dm->size - d || s > sm->size || n > sm->size - s)
+    return uint32_t(TrapCode::MemoryOutOfBounds);
+  std::memmove(dm->base + d, sm->base + s, n);
+  return 0;
+}
+
+uint32_t ember_native_memory_init(NativeView* view, uint32_t mem, uint32_t data, uint64_t d,
+                                  uint32_t s, uint32_t n) {
+  rt::MemoryInst* m = view->memories[mem];
+  const rt::DataInst& seg = view->inst->datas[data];
+  d = address(m, d);
+  if (d > m->size || n > m->size - d || s > seg.size || n > seg.size - s)
+    return uint32_t(TrapCode::MemoryOutOfBounds);
+  if (n) std::memcpy(m->base + d, seg.bytes + s, n);
+  return 0;
+}
+
+void ember_native_data_drop(NativeView* view, uint32_t data) {
+  view->inst->datas[data].size = 0;
+}
+
+namespace {
+uint64_t table_index(const rt::TableInst* t, uint64_t slot) {
+  return t->type.limits.is64 ? slot : uint64_t(uint32_t(slot));
+}
+}  // namespace
+
+uint32_t ember_native_table_get(NativeView* view, uint32_t t, uint64_t i, uint64_t* out) {
+  const rt::TableInst* table = view->inst->tables[t];
+  i = table_index(table, i);
+  if (i >= table->elems.size()) return uint32_t(TrapCode::TableOutOfBounds);
+  *out = uint64_t(reinterpret_cast<uintptr_t>(table->elems[i]));
+  return 0;
+}
+
+uint32_t ember_native_table_set(NativeView* view, uint32_t t, uint64_t i, uint64_t v) {
+  rt::TableInst* table = view->inst->tables[t];
+  i = table_index(table, i);
+  if (i >= table->elems.size()) return uint32_t(TrapCode::TableOutOfBounds);
+  table->elems[i] = reinterpret_cast<void*>(uintptr_t(v));
+  return 0;
+}
+
+uint64_t ember_native_table_size(NativeView* view, uint32_t t) {
+  return view->inst->tables[t]->elems.size();
 }
 
 uint64_t ember_native_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t delta) {

@@ -56,9 +56,50 @@ uint32_t ember_native_call(State* st, NativeView* view, const FuncCode* caller, 
 // the callee that could not start).
 uint32_t ember_native_trap(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
                            uint32_t word, uint32_t code, rt::FuncInst* entered);
-// A compiled caller whose call (ending just before `word`) trapped.
+// A compiled caller whose call (ending just before `word`) trapped or let
+// an exception through: adds its frame to the trap's frames (native_bt) or
+// to the exception's backtrace.
 uint32_t ember_native_unwind(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
                              uint32_t code);
+// A tail call (return_call*) at `word` of `caller` whose arguments are in
+// fp[0..): the callee replaces the caller's frame, so a trap in it does not
+// list the caller (a host function's error does, at `word`). For callees
+// compiled code cannot tail-call directly.
+uint32_t ember_native_tail_call(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
+                                uint32_t word, rt::FuncInst* callee);
+// return_call_indirect's checks: the callee, or null with the trap reported
+// and its code in *trap.
+rt::FuncInst* ember_native_resolve_indirect(State* st, NativeView* view, const FuncCode* caller,
+                                            rt::Slot* fp, uint32_t word, uint32_t table, uint32_t i,
+                                            uint32_t type_id, uint64_t* trap);
+// call_indirect: the checks of slot `i` of table `table` (a trap at `word`,
+// the instruction), then ember_native_call (`next_word` past it).
+uint32_t ember_native_call_indirect(State* st, NativeView* view, const FuncCode* caller,
+                                    rt::Slot* fp, uint32_t word, uint32_t next_word, uint32_t table,
+                                    uint32_t i, uint32_t type_id, rt::Slot* nfp);
+// Fuel (the interpreter's FuelCheck / FuelUnits / FuelMemoryGrow): 0, or
+// TrapCode::OutOfFuel with the fuel saved (the caller reports the trap).
+uint32_t ember_native_refuel(State* st);
+uint32_t ember_native_fuel_units(State* st, uint64_t units, uint32_t flags);
+uint32_t ember_native_fuel_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t old,
+                                       uint32_t flags);
+// An epoch check found the deadline passed: spends a pending interrupt and
+// returns TrapCode::Interrupt.
+uint32_t ember_native_interrupt(State* st);
+// Bulk memory (the interpreter's handlers): operands as their slots hold
+// them (an i32 address in the low half); 0 or TrapCode::MemoryOutOfBounds.
+uint32_t ember_native_memory_fill(NativeView* view, uint32_t mem, uint64_t d, uint32_t val,
+                                  uint64_t n);
+uint32_t ember_native_memory_copy(NativeView* view, uint32_t dmem, uint32_t smem, uint64_t d,
+                                  uint64_t s, uint64_t n);
+uint32_t ember_native_memory_init(NativeView* view, uint32_t mem, uint32_t data, uint64_t d,
+                                  uint32_t s, uint32_t n);
+void ember_native_data_drop(NativeView* view, uint32_t data);
+// table.get / table.set / table.size of table `t` (the index as its slot
+// holds it): 0 or TrapCode::TableOutOfBounds; table.get's element to *out.
+uint32_t ember_native_table_get(NativeView* view, uint32_t t, uint64_t i, uint64_t* out);
+uint32_t ember_native_table_set(NativeView* view, uint32_t t, uint64_t i, uint64_t v);
+uint64_t ember_native_table_size(NativeView* view, uint32_t t);
 // memory.grow / memory.size of memory `mem` (old size or -1, as i64 bits).
 uint64_t ember_native_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t delta);
 uint64_t ember_native_memory_size(NativeView* view, uint32_t mem);

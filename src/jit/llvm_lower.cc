@@ -34,12 +34,25 @@ namespace ir = interp::ir;
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
 constexpr size_t kStackEnd = offsetof(interp::State, stack_end);
 constexpr size_t kNativeLimit = offsetof(interp::State, native_limit);
+constexpr size_t kStore = offsetof(interp::State, store);
+constexpr size_t kNativeDepth = offsetof(interp::State, native_depth);
+constexpr size_t kNativeMaxDepth = offsetof(interp::State, native_max_depth);
+constexpr size_t kEngineEpoch = offsetof(interp::State, engine_epoch);
+constexpr size_t kFuelInjected = offsetof(rt::StoreData, fuel_injected);
+constexpr size_t kFuelSaved = offsetof(rt::StoreData, fuel_saved);
+constexpr size_t kEpochDeadline = offsetof(rt::StoreData, epoch_deadline);
 constexpr size_t kMemBase = offsetof(rt::MemoryInst, base);
 constexpr size_t kMemSize = offsetof(rt::MemoryInst, size);
 constexpr size_t kViewMemories = offsetof(rt::InstView, memories);
 constexpr size_t kViewGlobals = offsetof(rt::InstView, globals);
 constexpr size_t kViewFuncs = offsetof(rt::InstView, funcs);
 constexpr size_t kGlobalValue = offsetof(rt::GlobalInst, value);
+constexpr size_t kViewInst = offsetof(rt::InstView, inst);
+constexpr size_t kFuncInstance = offsetof(rt::FuncInst, instance);
+constexpr size_t kFuncCode = offsetof(rt::FuncInst, code);
+constexpr size_t kFuncHost = offsetof(rt::FuncInst, host);
+constexpr size_t kCodeNative = offsetof(interp::FuncCode, native);
+constexpr size_t kCodeFrameSlots = offsetof(interp::FuncCode, frame_slots);
 #pragma GCC diagnostic pop
 
 // The reason an unsupported instruction gives.
@@ -154,6 +167,31 @@ class Lowering {
     dead_end();
   }
   void reload_memory();
+  // A field of the State / of the store (through State::store).
+  Value* state_field(size_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, offset);
+  }
+  Value* store_field(size_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), b_.CreateLoad(ptr_, state_field(kStore)),
+                                         offset);
+  }
+  Value* runtime_call(const void* fn, llvm::Type* ret, std::initializer_list<Value*> args) {
+    std::vector<llvm::Type*> types;
+    for (Value* a : args) types.push_back(a->getType());
+    return b_.CreateCall(llvm::FunctionType::get(ret, types, false), fn_const(fn), args);
+  }
+  // Leaves with the trap a runtime function returned (not 0).
+  void trap_unless_zero(Value* r, TrapCode code) {
+    trap_if(b_.CreateICmpNE(r, b_.getInt32(0)), code);
+  }
+  bool lower_fuel(IOp op);
+  void lower_epoch_check();
+  bool lower_call_indirect();
+  bool lower_tail_call(bool indirect);
+  // Traps with StackOverflow (callee `entered` could not start) unless a
+  // frame of `frame_slots` fits the value stack at fp.
+  void check_tail_frame(Value* frame_slots, Value* entered);
+  void musttail_return(llvm::FunctionCallee callee);
 
   // ---- instructions ----
   bool lower_one(IOp op);
@@ -180,6 +218,7 @@ class Lowering {
   llvm::PointerType* ptr_;
   Value *st_ = nullptr, *view_ = nullptr, *fp_ = nullptr;
   Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
+  Value* scratch_ = nullptr;  // an i64 alloca a runtime function writes a result to
   std::vector<Value*> slots_;
   std::map<uint32_t, BasicBlock*> blocks_;
   uint32_t at_ = 0;  // word of the current instruction
@@ -215,6 +254,7 @@ std::string Lowering::run() {
         s < fc_.num_params ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
     b_.CreateStore(init, slots_[s]);
   }
+  scratch_ = b_.CreateAlloca(i64_);
   if (!cx_.module.memories.empty()) {
     mem_base_ = b_.CreateAlloca(ptr_);
     mem_size_ = b_.CreateAlloca(i64_);
@@ -342,6 +382,92 @@ bool Lowering::lower_one(IOp op) {
       if (grow) reload_memory();
       return true;
     }
+    case IOp::Fuel:
+    case IOp::FuelSave:
+    case IOp::FuelCheck:
+    case IOp::FuelUnits:
+    case IOp::FuelMemoryGrow: return lower_fuel(op);
+    case IOp::EpochCheck: lower_epoch_check(); return true;
+    case IOp::CallIndirect: return lower_call_indirect();
+    case IOp::ReturnCall: return lower_tail_call(false);
+    case IOp::ReturnCallIndirect: return lower_tail_call(true);
+    case IOp::MemoryFill: {
+      using A = ir::MemoryFill::At;
+      Value* r =
+          runtime_call(reinterpret_cast<const void*>(&interp::ember_native_memory_fill), i32_,
+                       {view_, b_.getInt32(w(A::mem)), get64(w(A::d)), get(w(A::val), VType::I32),
+                        get64(w(A::n))});
+      trap_unless_zero(r, TrapCode::MemoryOutOfBounds);
+      return true;
+    }
+    case IOp::MemoryCopy: {
+      using A = ir::MemoryCopy::At;
+      Value* r =
+          runtime_call(reinterpret_cast<const void*>(&interp::ember_native_memory_copy), i32_,
+                       {view_, b_.getInt32(w(A::dmem)), b_.getInt32(w(A::smem)), get64(w(A::d)),
+                        get64(w(A::s)), get64(w(A::n))});
+      trap_unless_zero(r, TrapCode::MemoryOutOfBounds);
+      return true;
+    }
+    case IOp::MemoryInit: {
+      using A = ir::MemoryInit::At;
+      Value* r =
+          runtime_call(reinterpret_cast<const void*>(&interp::ember_native_memory_init), i32_,
+                       {view_, b_.getInt32(w(A::mem)), b_.getInt32(w(A::data)), get64(w(A::d)),
+                        get(w(A::s), VType::I32), get(w(A::n), VType::I32)});
+      trap_unless_zero(r, TrapCode::MemoryOutOfBounds);
+      return true;
+    }
+    case IOp::RefIsNull:
+      set(w(ir::RefIsNull::At::d), b_.CreateICmpEQ(get64(w(ir::RefIsNull::At::s)), b_.getInt64(0)));
+      return true;
+    case IOp::RefAsNonNull:
+      trap_if(b_.CreateICmpEQ(get64(w(ir::RefAsNonNull::At::s)), b_.getInt64(0)),
+              TrapCode::NullReference);
+      return true;
+    case IOp::BrOnNull:
+      cond_br(b_.CreateICmpEQ(get64(w(ir::BrOnNull::At::c)), b_.getInt64(0)),
+              branch_target(ir::BrOnNull::At::off));
+      return true;
+    case IOp::BrOnNonNull:
+      cond_br(b_.CreateICmpNE(get64(w(ir::BrOnNonNull::At::c)), b_.getInt64(0)),
+              branch_target(ir::BrOnNonNull::At::off));
+      return true;
+    case IOp::RefFunc: {
+      Value* funcs =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
+      Value* f =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, funcs, w(ir::RefFunc::At::func)));
+      set(w(ir::RefFunc::At::d), b_.CreatePtrToInt(f, i64_));
+      return true;
+    }
+    case IOp::TableGet: {
+      using A = ir::TableGet::At;
+      Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_get), i32_,
+                              {view_, b_.getInt32(w(A::t)), get64(w(A::i)), scratch_});
+      trap_unless_zero(r, TrapCode::TableOutOfBounds);
+      set(w(A::d), b_.CreateLoad(i64_, scratch_));
+      return true;
+    }
+    case IOp::TableSet: {
+      using A = ir::TableSet::At;
+      Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_set), i32_,
+                              {view_, b_.getInt32(w(A::t)), get64(w(A::i)), get64(w(A::s))});
+      trap_unless_zero(r, TrapCode::TableOutOfBounds);
+      return true;
+    }
+    case IOp::TableSize: {
+      using A = ir::TableSize::At;
+      bool is64 = cx_.module.tables[w(A::t)].limits.is64;
+      Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_size), i64_,
+                              {view_, b_.getInt32(w(A::t))});
+      set(w(A::d), is64 ? r : b_.CreateTrunc(r, i32_));
+      return true;
+    }
+    case IOp::DataDrop:
+      runtime_call(reinterpret_cast<const void*>(&interp::ember_native_data_drop), b_.getVoidTy(),
+                   {view_, b_.getInt32(w(ir::DataDrop::At::data))});
+      return true;
     case IOp::Call: {
       using A = ir::Call::At;
       uint32_t f = w(A::func);
@@ -381,30 +507,28 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
         b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kNativeLimit));
     Value* sp = b_.CreatePtrToInt(
         b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
+    Value* depth_p = state_field(kNativeDepth);
+    Value* depth = b_.CreateLoad(i32_, depth_p);
     Value* over = b_.CreateOr(
-        b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
-        b_.CreateICmpULT(sp, limit));
+        b_.CreateOr(
+            b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
+            b_.CreateICmpULT(sp, limit)),
+        b_.CreateICmpUGE(depth, b_.CreateLoad(i32_, state_field(kNativeMaxDepth))));
     BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
     BasicBlock* go = BasicBlock::Create(c_, "", fn_);
     b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
     b_.SetInsertPoint(trap);
     b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
     b_.SetInsertPoint(go);
+    b_.CreateStore(b_.CreateAdd(depth, b_.getInt32(1)), depth_p);
     r = b_.CreateCall(direct, {st_, view_, nfp});
+    b_.CreateStore(depth, depth_p);
     BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
     BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
     b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
                     llvm::MDBuilder(c_).createUnlikelyBranchWeights());
     b_.SetInsertPoint(failed);
     llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i32_, i32_}, false);
-    // An exception passes through (it keeps the backtrace of its throw).
-    Value* is_exn = b_.CreateICmpEQ(r, b_.getInt32(uint32_t(TrapCode::Exception)));
-    BasicBlock* unwind = BasicBlock::Create(c_, "unwind", fn_);
-    BasicBlock* pass = BasicBlock::Create(c_, "pass", fn_);
-    b_.CreateCondBr(is_exn, pass, unwind);
-    b_.SetInsertPoint(pass);
-    b_.CreateRet(r);
-    b_.SetInsertPoint(unwind);
     b_.CreateRet(
         b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
                       {st_, view_, fn_const(&fc_), b_.getInt32(next_word), r}));
@@ -425,6 +549,196 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   for (uint32_t s = 0; s < nresults; s++)
     b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
   reload_memory();
+  return true;
+}
+
+// Fuel as the interpreter keeps it (StoreData::fuel_injected, counting up
+// to 0): a block's cost added, saved for traps, checked.
+bool Lowering::lower_fuel(IOp op) {
+  const void* refuel = reinterpret_cast<const void*>(&interp::ember_native_refuel);
+  if (op == IOp::FuelUnits || op == IOp::FuelMemoryGrow) {
+    Value* r;
+    if (op == IOp::FuelUnits) {
+      using A = ir::FuelUnits::At;
+      uint32_t flags = w(A::flags);
+      Value* units = (flags & interp::kFuelCount64) ? get64(w(A::s))
+                                                    : b_.CreateZExt(get(w(A::s), VType::I32), i64_);
+      r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_fuel_units), i32_,
+                       {st_, units, b_.getInt32(flags)});
+    } else {
+      using A = ir::FuelMemoryGrow::At;
+      bool is64 = cx_.module.memories[w(A::mem)].limits.is64;
+      Value* old = is64 ? get64(w(A::d)) : b_.CreateZExt(get(w(A::d), VType::I32), i64_);
+      r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_fuel_memory_grow), i32_,
+                       {st_, view_, b_.getInt32(w(A::mem)), old, b_.getInt32(w(A::flags))});
+    }
+    trap_unless_zero(r, TrapCode::OutOfFuel);
+    return true;
+  }
+  Value* p = store_field(kFuelInjected);
+  Value* v = b_.CreateAdd(b_.CreateLoad(i64_, p), b_.getInt64(w(1)));
+  b_.CreateStore(v, p);
+  if (op == IOp::FuelSave) b_.CreateStore(v, store_field(kFuelSaved));
+  if (op == IOp::FuelCheck) {
+    BasicBlock* slow = BasicBlock::Create(c_, "refuel", fn_);
+    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateICmpSGE(v, b_.getInt64(0)), slow, next,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(slow);
+    trap_unless_zero(runtime_call(refuel, i32_, {st_}), TrapCode::OutOfFuel);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+  return true;
+}
+
+// The engine's epoch against the store's deadline (both may change from
+// other threads: relaxed atomic loads, as the interpreter's).
+void Lowering::lower_epoch_check() {
+  auto relaxed = [&](Value* p) {
+    llvm::LoadInst* l = b_.CreateLoad(i64_, p);
+    l->setAtomic(llvm::AtomicOrdering::Monotonic);
+    l->setAlignment(llvm::Align(8));
+    return l;
+  };
+  Value* epoch = relaxed(b_.CreateLoad(ptr_, state_field(kEngineEpoch)));
+  Value* deadline = relaxed(store_field(kEpochDeadline));
+  BasicBlock* slow = BasicBlock::Create(c_, "interrupt", fn_);
+  BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(b_.CreateICmpUGE(epoch, deadline), slow, next,
+                  llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(slow);
+  runtime_call(reinterpret_cast<const void*>(&interp::ember_native_interrupt), i32_, {st_});
+  b_.CreateRet(trap_call(uint32_t(TrapCode::Interrupt), at_, nullptr));
+  b_.SetInsertPoint(next);
+}
+
+// call_indirect: the table checks and the call in the runtime (the type id
+// is the engine's, from the executable words; the signature the module's).
+bool Lowering::lower_call_indirect() {
+  using A = ir::CallIndirect::At;
+  const FuncType& ft = cx_.module.types[w(A::type_id)];
+  uint32_t base = w(A::base);
+  uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
+  for (uint32_t s = 0; s < nparams; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
+  Value* r =
+      runtime_call(reinterpret_cast<const void*>(&interp::ember_native_call_indirect), i32_,
+                   {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), b_.getInt32(at_ + A::words),
+                    b_.getInt32(w(A::table)), get(w(A::i), VType::I32),
+                    b_.getInt32(cx_.code.words[at_ + A::type_id]), fp_slot(base)});
+  BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+  BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
+                  llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(failed);
+  b_.CreateRet(r);
+  b_.SetInsertPoint(ok);
+  for (uint32_t s = 0; s < nresults; s++)
+    b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
+  reload_memory();
+  return true;
+}
+
+void Lowering::check_tail_frame(Value* frame_slots, Value* entered) {
+  Value* end = b_.CreateLoad(ptr_, state_field(kStackEnd));
+  Value* frame_end = b_.CreateInBoundsGEP(i64_, fp_, b_.CreateZExt(frame_slots, i64_));
+  BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
+  BasicBlock* go = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(
+      b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)), trap, go,
+      llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(trap);
+  b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), at_, entered));
+  b_.SetInsertPoint(go);
+}
+
+void Lowering::musttail_return(llvm::FunctionCallee callee) {
+  llvm::CallInst* call = b_.CreateCall(callee, {st_, view_, fp_});
+  call->setTailCallKind(llvm::CallInst::TCK_MustTail);
+  b_.CreateRet(call);
+}
+
+// return_call / return_call_indirect: the arguments move to the frame's
+// start and the callee takes the frame over. A compiled callee of this
+// instance is entered by a guaranteed tail call (constant native stack, as
+// the interpreter's constant frame stack); others run through the runtime.
+bool Lowering::lower_tail_call(bool indirect) {
+  const ModuleData& m = cx_.module;
+  const void* helper = reinterpret_cast<const void*>(&interp::ember_native_tail_call);
+  uint32_t base;
+  const FuncType* ft;
+  Value* callee;
+  llvm::Function* direct = nullptr;
+  uint32_t direct_frame = 0;
+  Value* funcs =
+      b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
+  if (!indirect) {
+    using A = ir::ReturnCall::At;
+    uint32_t f = w(A::func);
+    base = w(A::base);
+    ft = &m.types[m.funcs[f]];
+    callee = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, funcs, f));
+    if (f >= m.num_imported_funcs) {
+      direct = cx_.compiled[f - m.num_imported_funcs];
+      direct_frame = cx_.code.funcs[f - m.num_imported_funcs].frame_slots;
+    }
+  } else {
+    using A = ir::ReturnCallIndirect::At;
+    base = w(A::base);
+    ft = &m.types[w(A::type_id)];
+    callee = runtime_call(
+        reinterpret_cast<const void*>(&interp::ember_native_resolve_indirect), ptr_,
+        {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), b_.getInt32(w(A::table)),
+         get(w(A::i), VType::I32), b_.getInt32(cx_.code.words[at_ + A::type_id]), scratch_});
+    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateIsNull(callee), failed, ok,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(failed);
+    b_.CreateRet(b_.CreateTrunc(b_.CreateLoad(i64_, scratch_), i32_));
+    b_.SetInsertPoint(ok);
+  }
+  uint32_t nparams = rt::slots_of(ft->params);
+  std::vector<Value*> args;
+  for (uint32_t s = 0; s < nparams; s++) args.push_back(get64(base + s));
+  for (uint32_t s = 0; s < nparams; s++) b_.CreateStore(args[s], fp_slot(s));
+  llvm::FunctionType* sig = fn_->getFunctionType();
+  if (direct) {
+    check_tail_frame(b_.getInt32(direct_frame), callee);
+    musttail_return(llvm::FunctionCallee(sig, direct));
+    dead_end();
+    return true;
+  }
+  BasicBlock* slow = BasicBlock::Create(c_, "runtime", fn_);
+  if (indirect) {
+    // Compiled and of this instance: a guaranteed tail call through its pointer.
+    Value* code =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncCode));
+    Value* host =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncHost));
+    Value* inst =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncInstance));
+    Value* mine =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewInst));
+    BasicBlock* wasm = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateAnd(b_.CreateIsNull(host), b_.CreateICmpEQ(inst, mine)), wasm, slow);
+    b_.SetInsertPoint(wasm);
+    Value* native =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), code, kCodeNative));
+    BasicBlock* fast = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateIsNull(native), slow, fast);
+    b_.SetInsertPoint(fast);
+    check_tail_frame(
+        b_.CreateLoad(i32_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), code, kCodeFrameSlots)),
+        callee);
+    musttail_return(llvm::FunctionCallee(sig, native));
+  } else {
+    b_.CreateBr(slow);
+  }
+  b_.SetInsertPoint(slow);
+  b_.CreateRet(
+      runtime_call(helper, i32_, {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), callee}));
+  dead_end();
   return true;
 }
 

@@ -5,11 +5,27 @@ build tree). `xfail_later` marks tests of features owned by later issues:
 strict, so the run fails as soon as one of them starts passing.
 """
 import os
-from typing import Any, Iterable, NoReturn
+from typing import Any, Iterable, NoReturn, Optional
 
 import pytest
 
 import ember
+
+
+# EMBER_TEST_STRATEGY=cranelift runs every engine a test makes with that
+# Config.strategy (tests/run-all.sh runs the differential and
+# execution-control tests so, over code the compiled tier compiled).
+_FORCED_STRATEGY = os.environ.get("EMBER_TEST_STRATEGY")
+if _FORCED_STRATEGY:
+    _engine_init = ember.Engine.__init__
+
+    def _engine_with_forced_strategy(self: ember.Engine, config: Optional[ember.Config] = None) -> None:
+        if config is None:
+            config = ember.Config()
+        config.strategy = _FORCED_STRATEGY
+        _engine_init(self, config)
+
+    ember.Engine.__init__ = _engine_with_forced_strategy  # type: ignore[method-assign]
 
 
 def xfail_later(reason: str) -> pytest.MarkDecorator:

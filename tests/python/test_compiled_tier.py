@@ -59,6 +59,24 @@ WAT = """
   (func (export "glob") (param i32) (result i32) global.get $g local.get 0 i32.add global.set $g global.get $g)
   (func (export "rot") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rotl)
   (func (export "unreachable") unreachable)
+  ;; tail calls: constant stack in both tiers, direct and through the table
+  (func $count (export "count") (param i64) (result i64)
+    local.get 0 i64.eqz if (result i64) i64.const 42 else local.get 0 i64.const 1 i64.sub return_call $count end)
+  (type $t (func (param i64) (result i64)))
+  (table $tt 1 funcref)
+  (elem (table $tt) (i32.const 0) func $count_ind)
+  (func $count_ind (export "count_ind") (param i64) (result i64)
+    local.get 0 i64.eqz if (result i64) i64.const 7
+    else local.get 0 i64.const 1 i64.sub i32.const 0 return_call_indirect $tt (type $t) end)
+  (func (export "tail_host") (param i32) (result i32) local.get 0 return_call $cb)
+  ;; exceptions thrown by an interpreted function through compiled frames
+  (tag $e (param i32))
+  (func $thrower (param i32) (result i32) local.get 0 throw $e)
+  (func $via (param i32) (result i32) local.get 0 call $thrower i32.const 1 i32.add)
+  (func (export "throws") (param i32) (result i32) local.get 0 call $via)
+  (func (export "catches") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) local.get 0 call $via)))
 )
 """
 
@@ -70,13 +88,16 @@ CALLS: List[Tuple[str, Sequence[Any]]] = [
     ("trunc", [3e9]), ("trunc", [-2147483648.9]), ("trunc", [-2147483649.0]), ("trunc_u", [-0.9]),
     ("trunc_u", [-1.0]), ("trunc_u", [1.8446744e19]), ("sat", [-5.0]), ("sat", [1e12]),
     ("fmin", [-0.0, 0.0]), ("grow", [1]), ("grow", [70000]), ("glob", [5]), ("rot", [1, 65]),
-    ("unreachable", []),
+    ("unreachable", []), ("count", [1_000_000]), ("count_ind", [1_000_000]), ("tail_host", [4]),
+    ("tail_host", [-3]), ("throws", [5]), ("catches", [6]),
 ]
 
 
 def run_all(strategy: str) -> List[Tuple[Any, ...]]:
     config = ember.Config()
     config.strategy = strategy
+    config.wasm_tail_call = True
+    config.wasm_exceptions = True
     engine = ember.Engine(config)
     store = ember.Store(engine)
     module = ember.Module(engine, WAT)
@@ -95,8 +116,9 @@ def run_all(strategy: str) -> List[Tuple[Any, ...]]:
         except ember.Trap as t:
             frames = [(f.func_index, f.module_offset) for f in t.frames]
             out.append(("trap", name, t.trap_code, t.message, frames))
-        except Exception as e:  # host errors
-            out.append(("error", name, type(e).__name__, str(e).splitlines()[0]))
+        except Exception as e:  # host errors, uncaught exceptions
+            frames = [(f.func_index, f.module_offset) for f in getattr(e, "frames", None) or []]
+            out.append(("error", name, type(e).__name__, str(e).splitlines()[0], frames))
     return out
 
 
