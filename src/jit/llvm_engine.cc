@@ -11,6 +11,7 @@
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
@@ -71,6 +72,50 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, const std::string& lev
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.run(mod, mam);
+}
+
+// The lowering quiets every float result with llvm.canonicalize (see
+// llvm_lower.cc's quiet()), which x86 emits as a multiply by 1.0. Once the
+// optimizer has run, a canonicalize whose operand is still an arithmetic
+// instruction is redundant: the hardware instruction quiets a signaling
+// NaN itself (SSE and NEON arithmetic, square root and rounding do). What
+// stays is quieting where a fold removed the arithmetic (x * 1.0 became x),
+// after min/max, which may pass a signaling NaN through, and after
+// conversions (the code generator folds demote(promote(x)) to x).
+void drop_redundant_quieting(llvm::Module& mod) {
+  std::vector<llvm::IntrinsicInst*> dead;
+  for (llvm::Function& f : mod)
+    for (llvm::BasicBlock& bb : f)
+      for (llvm::Instruction& i : bb) {
+        auto* call = llvm::dyn_cast<llvm::IntrinsicInst>(&i);
+        if (!call || call->getIntrinsicID() != llvm::Intrinsic::canonicalize) continue;
+        llvm::Value* x = call->getArgOperand(0);
+        bool quiets = false;
+        if (auto* op = llvm::dyn_cast<llvm::Instruction>(x)) {
+          switch (op->getOpcode()) {
+            case llvm::Instruction::FAdd:
+            case llvm::Instruction::FSub:
+            case llvm::Instruction::FMul:
+            case llvm::Instruction::FDiv: quiets = true; break;
+            default: break;
+          }
+          if (auto* in = llvm::dyn_cast<llvm::IntrinsicInst>(op)) {
+            switch (in->getIntrinsicID()) {
+              case llvm::Intrinsic::sqrt:
+              case llvm::Intrinsic::ceil:
+              case llvm::Intrinsic::floor:
+              case llvm::Intrinsic::trunc:
+              case llvm::Intrinsic::roundeven:
+              case llvm::Intrinsic::canonicalize: quiets = true; break;
+              default: break;
+            }
+          }
+        }
+        if (!quiets) continue;
+        call->replaceAllUsesWith(x);
+        dead.push_back(call);
+      }
+  for (llvm::IntrinsicInst* call : dead) call->eraseFromParent();
 }
 
 // What a module's compiled code keeps alive.
@@ -140,6 +185,7 @@ Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineC
       return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
   }
   optimize(*mod, tm->get(), config.opt_level);
+  drop_redundant_quieting(*mod);
 
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*tmb)).create();
   if (!jit) return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(jit.takeError()));
