@@ -207,6 +207,26 @@ class Lowering {
   bool lower_load_store(IOp op, const OpInfo& info);
   bool lower_call(uint32_t callee_index, bool local, uint32_t base, uint32_t next_word);
   void store_results_and_return(uint32_t n);
+  // Call windows: the arguments written to the frame, a failed call's code
+  // returned at once, the results read back (memory reloaded: the callee
+  // may have grown it).
+  void store_args(uint32_t base, uint32_t n) {
+    for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
+  }
+  void return_if_failed(Value* r) {
+    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(failed);
+    b_.CreateRet(r);
+    b_.SetInsertPoint(ok);
+  }
+  void take_results(uint32_t base, uint32_t n) {
+    for (uint32_t s = 0; s < n; s++)
+      b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
+    reload_memory();
+  }
 
   const LowerContext& cx_;
   const interp::FuncCode& fc_;
@@ -490,7 +510,7 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   uint32_t func_index = local ? callee + m.num_imported_funcs : callee;
   const FuncType& ft = m.types[m.funcs[func_index]];
   uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
-  for (uint32_t s = 0; s < nparams; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
+  store_args(base, nparams);
   Value* nfp = fp_slot(base);
   Value* funcs =
       b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
@@ -538,17 +558,9 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
         llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
     r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
                       {st_, view_, fn_const(&fc_), fp_, b_.getInt32(next_word), finst, nfp});
-    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
-    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
-                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(failed);
-    b_.CreateRet(r);
-    b_.SetInsertPoint(ok);
+    return_if_failed(r);
   }
-  for (uint32_t s = 0; s < nresults; s++)
-    b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
-  reload_memory();
+  take_results(base, nresults);
   return true;
 }
 
@@ -620,22 +632,14 @@ bool Lowering::lower_call_indirect() {
   const FuncType& ft = cx_.module.types[w(A::type_id)];
   uint32_t base = w(A::base);
   uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
-  for (uint32_t s = 0; s < nparams; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
+  store_args(base, nparams);
   Value* r =
       runtime_call(reinterpret_cast<const void*>(&interp::ember_native_call_indirect), i32_,
                    {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), b_.getInt32(at_ + A::words),
                     b_.getInt32(w(A::table)), get(w(A::i), VType::I32),
                     b_.getInt32(cx_.code.words[at_ + A::type_id]), fp_slot(base)});
-  BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
-  BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
-  b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
-                  llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-  b_.SetInsertPoint(failed);
-  b_.CreateRet(r);
-  b_.SetInsertPoint(ok);
-  for (uint32_t s = 0; s < nresults; s++)
-    b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
-  reload_memory();
+  return_if_failed(r);
+  take_results(base, nresults);
   return true;
 }
 
