@@ -10,9 +10,12 @@ Engines:
   wasmtime  the `wasmtime` package, default strategy (Cranelift)
   pulley    the `wasmtime` package with target pulley64 (its interpreter)
   node      V8 through node:wasi (bench/run-node.mjs)
-  ember     Ember's Python API with WASI (`import ember as wasmtime`)
+  ember     Ember's Python API with WASI (`import ember as wasmtime`), default
+            Config: strategy "auto", the interpreter first, hot code compiled with
+            LLVM in the background (on-stack replacement for running loops)
   ember-eager  the same, Config.strategy "cranelift": every function the compiled
             tier lowers is compiled with LLVM in Module()
+  ember-interp  the same, Config.strategy "interpreter": Ember's interpreter only
 
 The Python engines run in a worker subprocess per program (python3 bench/run.py
 --worker ...): compile, instantiate with WASI, then call `_start`; only the
@@ -62,8 +65,8 @@ PROGRAMS: Dict[str, tuple] = {
     "simd": (80000, 20),
 }
 
-ENGINES = ["native", "wasmtime", "pulley", "node", "ember", "ember-eager"]
-PY_ENGINES = {"wasmtime", "pulley", "ember", "ember-eager"}
+ENGINES = ["native", "wasmtime", "pulley", "node", "ember", "ember-eager", "ember-interp"]
+PY_ENGINES = {"wasmtime", "pulley", "ember", "ember-eager", "ember-interp"}
 INTERPRETERS = {"pulley"}  # other interpreters Ember is compared with
 DEFAULT_EMBER_BUILD = os.path.join(ROOT, "build", "test")
 
@@ -76,7 +79,7 @@ class Unavailable(Exception):
 # Worker: one Python engine, one program, several repetitions.
 
 def load_engine_module(engine: str, ember_build: str):
-    if engine in ("ember", "ember-eager"):
+    if engine.startswith("ember"):
         pkg = os.path.join(ember_build, "python")
         if not os.path.isdir(os.path.join(pkg, "ember")):
             raise Unavailable(f"no Ember build at {ember_build} (build with -DEMBER_PYTHON=ON)")
@@ -95,6 +98,8 @@ def make_engine(mod, engine: str):
     config = mod.Config()
     if engine == "ember-eager":  # every function the compiled tier lowers, compiled in Module()
         config.strategy = "cranelift"
+    if engine == "ember-interp":
+        config.strategy = "interpreter"
     if engine == "pulley":
         try:
             config.target = "pulley64"

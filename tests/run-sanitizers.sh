@@ -6,11 +6,13 @@
 #               modules and serialized blobs) and the whole pytest suite with
 #               libasan preloaded into the interpreter.
 #   build/tsan  ThreadSanitizer (-DEMBER_TSAN=ON): the C++ unit tests that use
-#               threads and the Python threading tests, libtsan preloaded.
+#               threads and the Python threading tests (tiering's background
+#               compilation among them), libtsan preloaded.
 # EMBER_SANITIZERS=asan or =tsan runs one of them.
-# build/asan has the compiled tier when LLVM is there (its CTest runs the
-# spec suites compiled); build/tsan is built without it (-DEMBER_JIT=OFF),
-# which also keeps the interpreter-only build tested.
+# Both have the compiled tier when LLVM is there (build/asan's CTest runs
+# the spec suites compiled and tiered); LLVM's own code and the code it
+# generates are not instrumented. tests/run-without-jit.sh keeps the build
+# without the tier tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -51,13 +53,14 @@ fi
 
 if [[ " $which " == *" tsan "* ]]; then
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_PYTHON=ON \
-        -DEMBER_TSAN=ON -DEMBER_JIT=OFF >/dev/null
+        -DEMBER_TSAN=ON >/dev/null
   cmake --build build/tsan -j"$jobs" --target ember_unit_tests _ember ember_cli
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
   build/tsan/tests/ember_unit_tests \
     --gtest_filter='*Thread*:*Epoch*:*Parallel*:*Concurrent*:Cache*' || status=1
   pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py tests/python/test_shared_memory.py \
-    tests/python/test_execution_control.py tests/python/test_aio.py || status=1
+    tests/python/test_execution_control.py tests/python/test_aio.py tests/python/test_tiering.py \
+    || status=1
   unset TSAN_OPTIONS
 fi
 exit $status

@@ -42,8 +42,13 @@ const char kHelp[] =
     "  --timeout SECONDS      per-file limit when forked (default 120)\n"
     "  --no-fork              run in this process (no crash isolation)\n"
     "  --via-serialization    load every module back from its serialized form\n"
-    "  --strategy NAME        Config.strategy: auto, or cranelift (compile every\n"
-    "                         function the compiled tier lowers, eagerly)\n"
+    "  --strategy NAME        Config.strategy: auto (tiered), cranelift (compile every\n"
+    "                         function the compiled tier lowers, eagerly) or interpreter\n"
+    "  --tier-up-after N      Config.tier_up_after: calls and loop iterations before\n"
+    "                         a function is compiled (strategy auto; default 10000)\n"
+    "  --no-parallel-compilation\n"
+    "                         Config.parallel_compilation off (hot code compiles while\n"
+    "                         the program waits)\n"
     "  --opt-level LEVEL      Config.cranelift_opt_level: none, speed, speed_and_size\n"
     "  -W, --wasm NAME[=on|off][,...]\n"
     "                         enable/disable proposals (as `ember run`); --all-features;\n"
@@ -232,16 +237,32 @@ Syntax wast_syntax(Options* o) {
               {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
               {.name = "--strategy",
                .takes = Takes::Value,
-               .metavar = "auto|cranelift",
+               .metavar = "auto|cranelift|interpreter",
                .apply =
                    [o](const std::string& v, std::string* err) {
-                     if (v != "auto" && v != "cranelift") {
-                       *err = "--strategy `" + v + "`: expected auto or cranelift";
+                     if (v != "auto" && v != "cranelift" && v != "interpreter") {
+                       *err = "--strategy `" + v + "`: expected auto, cranelift or interpreter";
                        return false;
                      }
                      o->run.strategy = v;
                      return true;
                    }},
+              {.name = "--tier-up-after",
+               .takes = Takes::Value,
+               .metavar = "N",
+               .apply =
+                   [o](const std::string& v, std::string* err) {
+                     char* end = nullptr;
+                     unsigned long n = std::strtoul(v.c_str(), &end, 10);
+                     if (v.empty() || *end || v[0] == '-' || n > uint32_t(INT32_MAX)) {
+                       *err = "--tier-up-after `" + v + "`: expected a count";
+                       return false;
+                     }
+                     o->run.tier_up_after = uint32_t(n);
+                     return true;
+                   }},
+              {.name = "--no-parallel-compilation",
+               .apply = set_flag(&o->run.parallel_compilation, false)},
               {.name = "--opt-level",
                .takes = Takes::Value,
                .metavar = "none|speed|speed_and_size",

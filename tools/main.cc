@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cli.hh"
+#include "ember/engine.hh"
 
 namespace ember::cli {
 
@@ -152,7 +153,11 @@ int main(int argc, char** argv) {
                    {"wat2wasm", cmd_wat2wasm}, {"inspect", cmd_inspect}, {"compile", cmd_compile}};
   Args args(argv + 2, argv + argc);
   for (const auto& c : kCommands)
-    if (!std::strcmp(argv[1], c.name)) return c.run(args);
+    if (!std::strcmp(argv[1], c.name)) {
+      int status = c.run(args);
+      ember::stop_background_compilation();
+      return status;
+    }
   std::fprintf(stderr, "ember: unknown command `%s`\n\n%s", argv[1], kUsage);
   return 2;
 }

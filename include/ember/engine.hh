@@ -23,7 +23,8 @@ struct EngineData;
 
 // The values each string setting of Config accepts, defined once: Config
 // checks against them and the Python binding reads them from here.
-inline constexpr std::array<std::string_view, 3> kStrategies{"auto", "cranelift", "winch"};
+inline constexpr std::array<std::string_view, 4> kStrategies{"auto", "cranelift", "winch",
+                                                             "interpreter"};
 inline constexpr std::array<std::string_view, 4> kProfilers{"none", "jitdump", "vtune", "perfmap"};
 inline constexpr std::array<std::string_view, 3> kOptLevels{"none", "speed", "speed_and_size"};
 // wasmtime's boolean settings that Ember accepts and records but that change
@@ -77,10 +78,18 @@ class Config {
   // directory (made absolute), anything else a cache configuration file.
   Config& cache_path(const std::string& path);
 
-  // Settings of wasmtime's code generator, accepted for compatibility; what
-  // each does in Ember is in docs/decisions.md (today: the interpreter runs
-  // everything, so none changes execution). Bad names throw WasmError.
-  Config& strategy(const std::string& name);  // "auto" | "cranelift" | "winch"
+  // Code generation (docs/decisions.md 42). strategy: "auto" (default) =
+  // the interpreter first, hot functions and loops compiled in the
+  // background; "cranelift" = every function compiled when the module is;
+  // "interpreter" (Ember's own) and "winch" = the interpreter only. In a
+  // build without the compiled tier every strategy interprets. Bad names
+  // throw WasmError.
+  Config& strategy(const std::string& name);
+  // Tiering (strategy "auto"): how many calls and loop iterations of a
+  // function go before it is compiled (Ember's own; default 10000; 0 =
+  // at its first call). With parallel_compilation off, the thread that
+  // made a function hot waits for its code instead of running on.
+  Config& tier_up_after(uint64_t count);      // at most 2^31 - 1, else std::invalid_argument
   Config& profiler(const std::string& name);  // "none" | "jitdump" | "vtune" | "perfmap"
   Config& cranelift_opt_level(const std::string& level);  // "none" | "speed" | "speed_and_size"
   Config& cranelift_debug_verifier(bool on);
@@ -128,8 +137,12 @@ class Engine {
   // False: Ember runs its own register-IR interpreter, not wasmtime's
   // Pulley bytecode (tier() says which tier runs code).
   bool is_pulley() const { return false; }
-  // The execution tier compiled code targets: "interpreter".
-  const char* tier() const { return "interpreter"; }
+  // How this engine runs wasm: "interpreter" (strategy "interpreter" or
+  // "winch", or a build without the compiled tier), "tiered" (strategy
+  // "auto": the interpreter, hot code compiled with LLVM in the
+  // background) or "compiled" (strategy "cranelift": LLVM when a module is
+  // compiled; what it does not lower yet is interpreted).
+  const char* tier() const;
 
   // Copies of one engine compare equal; separately created engines do not.
   bool operator==(const Engine& o) const { return data_ == o.data_; }
@@ -139,5 +152,12 @@ class Engine {
  private:
   std::shared_ptr<rt::EngineData> data_;
 };
+
+// Stops the compiled tier's background compilation for the rest of the
+// process: waits for the batch in flight; code that gets hot later stays
+// interpreted. The Python package and the `ember` CLI call it at exit; a
+// C++ program that tiers should call it before returning from main (it
+// also runs from an exit handler, the last resort).
+void stop_background_compilation();
 
 }  // namespace ember

@@ -5,6 +5,7 @@ Ember's own (C++, in the `_ember` extension); this package adds the thin
 Python layer: exceptions, type descriptions, `Config`, module/instance
 wrappers and the Linker. Calls into wasm go straight to the extension.
 """
+import atexit
 import ctypes
 from typing import Any, Union
 
@@ -19,6 +20,10 @@ from ._runtime import Engine, Instance, InstanceExports, Module, wat2wasm
 from ._wasi import DirPerms, FilePerms, WasiConfig
 from ._shared_memory import SharedMemory
 from ._unsupported import StoreContext
+
+# The compile thread of tiering stops before the interpreter (and then
+# LLVM's static objects) go away.
+atexit.register(_ember._stop_background_compilation)
 
 Store = _ember.Store
 Func = _ember.Func

@@ -144,16 +144,20 @@ class Config(Managed):
 
     # Compilation
     debug_info = _Setting(_bool, "emit debug info (accepted; no effect on the interpreter)")
-    strategy = _Setting(_str, f"compilation strategy, one of {_choices('strategy')}; all select "
-                        "Ember's interpreter today")
+    strategy = _Setting(_str, f"compilation strategy, one of {_choices('strategy')}: auto = "
+                        "interpret first, compile hot code in the background; cranelift = compile "
+                        "every function with the module; interpreter and winch = interpret only")
+    tier_up_after = _Setting(_int, "Ember's own: calls and loop iterations of a function before "
+                             "strategy auto compiles it (0 = at once; at most 2**31 - 1)")
     profiler = _Setting(_str, f"profiler, one of {_choices('profiler')} (accepted; no JIT code "
                         "to report yet)")
-    cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (no effect on the interpreter)")
-    cranelift_opt_level = _Setting(_str, "optimisation level, one of "
-                                   f"{_choices('cranelift_opt_level')} (no effect on the "
-                                   "interpreter)")
+    cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (LLVM's verifier "
+                                        "always runs on compiled code)")
+    cranelift_opt_level = _Setting(_str, "optimisation level of compiled code, one of "
+                                   f"{_choices('cranelift_opt_level')}")
     cranelift_nan_canonicalization = _Setting(_bool, "canonicalize NaN results")
-    parallel_compilation = _Setting(_bool, "translate the functions of large modules on several threads")
+    parallel_compilation = _Setting(_bool, "translate large modules on several threads and compile "
+                                    "hot code beside the program (off: the program waits for it)")
     cache = _Setting(_cache, "True, a cache directory, or a wasmtime cache configuration file")
     target = _Setting(_str, "target triple; only the host's is accepted")
     # Proposals

@@ -295,6 +295,18 @@ class Module(Managed):
         sections: List[bytes] = self.ptr().custom_sections(name)
         return sections
 
+    @property
+    def compiled_functions(self) -> int:
+        """Ember's own: how many of the module's defined functions run compiled code now.
+
+        With `Config.strategy` "cranelift" that is every function the compiled
+        tier lowers; with "auto" (tiering) those that got hot so far, which
+        grows while the program runs; 0 with "interpreter" or in a build
+        without the compiled tier.
+        """
+        n: int = self.ptr().compiled_functions()
+        return n
+
 
 class InstanceExports(Mapping[str, Any]):
     """The exports of an instance: a read-only Mapping from name to extern.

@@ -42,6 +42,7 @@ constexpr Setter<bool> kBoolSetters[] = {
 
 constexpr Setter<uint64_t> kIntSetters[] = {
     {"max_wasm_stack", &Config::max_wasm_stack},
+    {"tier_up_after", &Config::tier_up_after},
     {"memory_reservation", &Config::memory_reservation},
     {"memory_guard_size", &Config::memory_guard_size},
     {"memory_reservation_for_growth", &Config::memory_reservation_for_growth},

@@ -194,6 +194,8 @@ void bind_module(nb::module_& m) {
       .def("imports", &module_imports,
            nb::sig("def imports(self) -> list[tuple[str, str, typing.Any]]"))
       .def("exports", &module_exports, nb::sig("def exports(self) -> list[tuple[str, typing.Any]]"))
+      .def("compiled_functions",
+           [](const ModuleHandle& h) { return h.module.compiled_functions(); })
       .def("custom_sections", &custom_sections,
            nb::sig("def custom_sections(self, name: str, /) -> list[bytes]"))
       .def(

@@ -10,6 +10,7 @@
 #include "ember/engine.hh"
 #include "ember/store.hh"
 #include "interp/interp.hh"
+#include "jit/jit.hh"
 #include "runtime/backtrace.hh"
 #include "api/api_support.hh"
 #include "compile/module_cache.hh"
@@ -86,6 +87,12 @@ Config& Config::consume_fuel(bool on) {
 }
 Config& Config::epoch_interruption(bool on) {
   cfg_->epoch_interruption = on;
+  return *this;
+}
+Config& Config::tier_up_after(uint64_t count) {
+  if (count > uint64_t(INT32_MAX))
+    throw std::invalid_argument("tier_up_after must be at most " + std::to_string(INT32_MAX));
+  cfg_->tier_up_after = uint32_t(count);
   return *this;
 }
 Config& Config::max_wasm_stack(uint64_t bytes) {
@@ -326,6 +333,16 @@ size_t Store::externref_count() const {
 
 void Store::set_epoch_deadline(uint64_t ticks) {
   rt::set_epoch_deadline(*data_, ticks);
+}
+
+const char* Engine::tier() const {
+  const std::string& s = data_->config.strategy;
+  if (!jit::available() || (s != "auto" && s != "cranelift")) return "interpreter";
+  return s == "auto" ? "tiered" : "compiled";
+}
+
+void stop_background_compilation() {
+  jit::stop_tiering();
 }
 
 void Store::interrupt() {

@@ -10,6 +10,7 @@
 #include "api/api_support.hh"
 #include "compile/module_cache.hh"
 #include "compile/serialize.hh"
+#include "interp/code.hh"
 #include "text/wat.hh"
 
 namespace ember {
@@ -201,6 +202,13 @@ std::vector<std::span<const uint8_t>> Module::custom_sections(std::string_view n
 
 std::string Module::name() const {
   return data_->names.module_name;
+}
+
+uint32_t Module::compiled_functions() const {
+  uint32_t n = 0;
+  if (data_->code)
+    for (const interp::FuncCode& fc : data_->code->funcs) n += fc.native.get() != nullptr;
+  return n;
 }
 
 std::span<const uint8_t> Module::binary() const {

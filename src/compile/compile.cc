@@ -146,8 +146,9 @@ unsigned compile_threads(const ModuleData& m, const rt::EngineConfig& config) {
 }
 
 Status compile_native(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config) {
-  if (config.strategy != "cranelift") return Status::Ok();
-  return jit::compile_module(code, m, config);
+  if (config.strategy == "cranelift") return jit::compile_module(code, m, config);
+  jit::prepare_tiering(code, config);
+  return Status::Ok();
 }
 
 Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate) {
@@ -170,9 +171,12 @@ Status compile_module(ModuleData& m, const rt::EngineData& engine, bool validate
   }
   ModuleContext cx{m, f, declared_funcs(m), &registry};
   auto code = std::make_shared<CompiledCode>();
-  interp::TranslateOptions opt{engine.config.consume_fuel, engine.config.epoch_interruption,
+  interp::TranslateOptions opt{engine.config.consume_fuel,
+                               engine.config.epoch_interruption,
                                engine.config.relaxed_simd_deterministic,
-                               engine.config.nan_canonicalization, m.num_imported_funcs};
+                               engine.config.nan_canonicalization,
+                               jit::tiers_up(engine.config),
+                               m.num_imported_funcs};
   unsigned threads = compile_threads(m, engine.config);
   RangeResult r = threads > 1 ? translate_parallel(cx, opt, threads, *code)
                               : translate_range(cx, opt, 0, uint32_t(m.bodies.size()), *code);

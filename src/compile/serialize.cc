@@ -725,6 +725,9 @@ std::vector<std::pair<std::string, uint64_t>> config_key(const EngineConfig& c) 
   key.emplace_back("epoch_interruption", c.epoch_interruption);
   key.emplace_back("signals_based_traps", c.signals_based_traps);
   key.emplace_back("nan_canonicalization", c.nan_canonicalization);
+  // Not the strategy: a blob's TierUp instructions (strategy "auto") do
+  // nothing in an engine that does not tier, and a blob without them runs
+  // interpreted in one that does (decision 42).
   key.emplace_back("relaxed_simd_deterministic", c.relaxed_simd_deterministic);
   return key;
 }

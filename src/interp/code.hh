@@ -13,6 +13,7 @@
 // and every branch lands on an instruction of the same function.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -47,6 +48,42 @@ constexpr uint32_t kFuelCount64 = 1;   // the count operand is an i64
 constexpr uint32_t kFuelCheckNow = 2;  // trap at once if the charge spends the fuel
 constexpr uint32_t kFuelCharge = 4;    // always set
 
+// A word of translated code that the compiled tier changes while other
+// threads run the code (installing compiled code, counting hotness):
+// loads acquire what a release store published; copyable so that FuncCode
+// stays a plain value while it is built.
+template <class T>
+class SharedWord {
+ public:
+  SharedWord() = default;
+  SharedWord(T v) : v_(v) {}  // NOLINT(google-explicit-constructor)
+  SharedWord(const SharedWord& o) : v_(o.get()) {}
+  SharedWord& operator=(const SharedWord& o) {
+    set(o.get());
+    return *this;
+  }
+  T get() const { return v_.load(std::memory_order_acquire); }
+  void set(T v) const { v_.store(v, std::memory_order_release); }
+  // For counters whose lost updates do not matter (no read-modify-write).
+  T relaxed() const { return v_.load(std::memory_order_relaxed); }
+  void set_relaxed(T v) const { v_.store(v, std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<T> v_{};
+};
+
+// A compiled entry into the middle of a function: at the loop header
+// `word` (on-stack replacement, interp/native.hh). Published once, never
+// changed; a function's entries form a list (FuncCode::osr).
+struct OsrEntry {
+  uint32_t word;
+  const void* code;
+  const OsrEntry* next;
+};
+
+// Where a function stands with the tiering compiler (FuncCode::tier).
+enum class TierState : uint8_t { Interpreted, Queued, Compiled, Refused };
+
 // One translated function.
 struct FuncCode {
   const uint32_t* entry = nullptr;          // first instruction (set when finished)
@@ -61,8 +98,15 @@ struct FuncCode {
   // in CompiledCode::ref_slots[ref_locals_begin, ref_locals_end).
   uint32_t ref_locals_begin = 0, ref_locals_end = 0;
   // Its compiled code (interp/native.hh's NativeFn), or null: then the
-  // interpreter runs it. Set before the module's code is published.
-  const void* native = nullptr;
+  // interpreter runs it. Set before the module's code is published (eager
+  // compilation) or by the tiering compiler while it runs.
+  SharedWord<const void*> native{nullptr};
+  // Tiering (CompiledCode::tier_up): what is left of its budget (calls and
+  // loop iterations; the request is made when it goes below zero), where it
+  // stands, and its loop-header entries.
+  SharedWord<int32_t> hotness{0};
+  SharedWord<TierState> tier{TierState::Interpreted};
+  SharedWord<const OsrEntry*> osr{nullptr};
 };
 
 // Exception handling: each try_table (or legacy try body) is a word range
@@ -136,6 +180,17 @@ struct CompiledCode {
   std::shared_ptr<void> native_code;
   uint32_t native_funcs = 0;
   std::string native_skipped_reason;
+  // Tiering (strategy "auto" with the compiled tier): the dispatch loop's
+  // TierUp instructions call `tier_up` when a function's hotness runs out,
+  // with the module, the defined function's index and the loop header's
+  // word (UINT32_MAX: its entry); the tier compiles in the background (or
+  // before returning, with `tier_wait`) and installs FuncCode::native /
+  // FuncCode::osr. Null: TierUp does nothing.
+  void (*tier_up)(const std::shared_ptr<const ModuleData>& module, uint32_t func,
+                  uint32_t word) = nullptr;
+  int32_t tier_budget = 0;   // FuncCode::hotness to start with
+  int32_t tier_recheck = 0;  // and after a request, until the code is there
+  bool tier_wait = false;
   // The operand slots of the safepoint whose last word is `word` (none if
   // it has no entry).
   std::span<const uint32_t> stack_map(uint32_t word) const;

@@ -318,6 +318,7 @@ struct Resume {
   TrapCode trap = TrapCode::None;
   rt::FuncInst* callee = nullptr;
   rt::Slot* nfp = nullptr;
+  const void* native_code = nullptr;  // do_native_in_frame's code
 
 #define RELOAD_MEM()                   \
   do {                                 \

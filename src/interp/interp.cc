@@ -130,7 +130,7 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
     st.nparked = 0;  // (balanced by the dispatch loop unless a C++ exception escaped it)
   }
   TrapCode t;
-  if (fc->native) {
+  if (fc->native.get()) {
     t = enter_native(st, f, base);
     if (t != TrapCode::None && t != TrapCode::Exception) {
       st.backtrace = std::move(st.native_bt);

@@ -13,6 +13,11 @@
 namespace ember::interp {
 
 TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp) {
+  const FuncCode* fc = static_cast<const FuncCode*>(f->code);
+  return enter_native(st, f->instance, fc->native.get(), fp);
+}
+
+TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp) {
   // The thread's stack, less the reserve (1 MiB below here when its bounds
   // are unknown).
   uintptr_t low = platform::native_stack_low();
@@ -27,8 +32,37 @@ TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp) {
     st.native_max_depth = uint32_t(std::min<size_t>(UINT32_MAX, left));
   }
   st.native_bt.clear();
-  const FuncCode* fc = static_cast<const FuncCode*>(f->code);
-  return TrapCode(reinterpret_cast<NativeFn>(fc->native)(&st, native_view(f->instance), fp));
+  return TrapCode(reinterpret_cast<NativeFn>(code)(&st, native_view(inst), fp));
+}
+
+namespace {
+
+const void* osr_entry(const FuncCode* fc, uint32_t word) {
+  for (const OsrEntry* e = fc->osr.get(); e; e = e->next)
+    if (e->word == word) return e->code;
+  return nullptr;
+}
+
+}  // namespace
+
+const void* tier_up(rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc, bool loop) {
+  const CompiledCode& code = *inst->module->code;
+  TierState state = fc->tier.get();
+  if (!code.tier_up || state == TierState::Refused) {
+    fc->hotness.set_relaxed(INT32_MAX);  // (never again)
+    return nullptr;
+  }
+  uint32_t word = uint32_t(pc - code.words.data());
+  if (loop) {
+    if (const void* entry = osr_entry(fc, word)) return entry;
+  } else if (state != TierState::Interpreted) {
+    // Queued: its calls take the code once it is there.
+    fc->hotness.set_relaxed(state == TierState::Compiled ? INT32_MAX : code.tier_recheck);
+    return nullptr;
+  }
+  fc->hotness.set_relaxed(code.tier_recheck);
+  code.tier_up(inst->module, uint32_t(fc - code.funcs.data()), loop ? word : UINT32_MAX);
+  return loop ? osr_entry(fc, word) : nullptr;
 }
 
 extern "C" {
@@ -93,13 +127,13 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
   if (fc->frame_slots > size_t(st->stack_end - nfp))
     return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow), callee);
   uint32_t r;
-  if (fc->native) {
+  if (const void* native = fc->native.get()) {
     if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < st->native_limit ||
         st->native_depth >= st->native_max_depth)
       return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow),
                                callee);
     st->native_depth++;
-    r = reinterpret_cast<NativeFn>(fc->native)(st, native_view(callee->instance), nfp);
+    r = reinterpret_cast<NativeFn>(native)(st, native_view(callee->instance), nfp);
     st->native_depth--;
   } else {
     // An interpreted callee: a dispatch loop of its own, whose backtrace

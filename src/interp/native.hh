@@ -43,6 +43,16 @@ inline NativeView* native_view(rt::ModuleInst* inst) {
 // from the interpreter or the embedder: sets the native stack limit and, on
 // a trap, leaves the compiled frames in st.native_bt.
 TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp);
+// The same for compiled code of `inst` given by its address (an OsrEntry's
+// code runs in a frame the interpreter filled: every slot, not only the
+// parameters).
+TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp);
+
+// A TierUp instruction at `pc` of `fc` found its hotness spent: asks the
+// tier for the function's code (CompiledCode::tier_up) and restarts the
+// count. At a loop header, returns the compiled entry at this header when
+// there is one (the dispatch loop then runs it in the frame), else null.
+const void* tier_up(rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc, bool loop);
 
 extern "C" {
 // A call from compiled code that is not a direct call of another compiled

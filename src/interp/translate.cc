@@ -191,7 +191,7 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   labels_.clear();
   label_types_.clear();
   enter(LabelKind::Func, {}, type.results);
-  entry_checks(1);  // wasmtime charges one unit for entering a function
+  entry_checks(1, false);  // wasmtime charges one unit for entering a function
 }
 
 // ---- fuel and epochs ------------------------------------------------------------
@@ -242,9 +242,11 @@ uint32_t Translator::unit_fuel_flags(IOp op) const {
   return kFuelCharge | (check ? kFuelCheckNow : 0);
 }
 
-void Translator::entry_checks(uint32_t cost) {
+void Translator::entry_checks(uint32_t cost, bool loop) {
   if (opt_.fuel) emit(ir::FuelCheck{.cost = cost});
   if (opt_.epoch) emit(ir::EpochCheck{});
+  // Last: a loop entered at its TierUp has had this iteration's checks.
+  if (opt_.tier_up) emit(ir::TierUp{.loop = loop ? 1u : 0u});
 }
 
 Status Translator::finish_function() {
@@ -490,7 +492,7 @@ void Translator::loop(Types params, Types results) {
   enter(LabelKind::Loop, params, results);
   labels_.back().loop_pc = here();
   mark_label();
-  entry_checks(0);
+  entry_checks(0, true);
 }
 
 // Branch instructions write their offset word last, through branch_word()

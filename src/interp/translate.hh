@@ -69,6 +69,9 @@ struct TranslateOptions {
   // Config::nan_canonicalization: every float arithmetic result that may be
   // a NaN is made the canonical NaN, as Cranelift's option does.
   bool nan_canonicalization = false;
+  // Strategy "auto" with the compiled tier: TierUp at each function entry
+  // and loop header (after the fuel and epoch checks).
+  bool tier_up = false;
   // The module's imported functions (calls to the others are CallLocal).
   uint32_t num_imported_funcs = 0;
 };
@@ -336,7 +339,8 @@ class Translator final : public Lowering {
   // Emits `Fuel pending` on the current path; `save` (calls, returns,
   // unreachable) emits FuelSave even with nothing pending.
   void commit_fuel(bool save = false);
-  void entry_checks(uint32_t cost);  // FuelCheck / EpochCheck (function entry, loop header)
+  void entry_checks(uint32_t cost,
+                    bool loop);  // FuelCheck / EpochCheck / TierUp (function entry, loop header)
   void begin_catch(CatchClause::Kind kind, uint32_t tag);
   void results_in_place(const Label& l);
   void close_arm(Label& l);

@@ -13,4 +13,12 @@ Status compile_module(CompiledCode& code, const ModuleData&, const rt::EngineCon
   return Status::Ok();
 }
 
+bool tiers_up(const rt::EngineConfig&) {
+  return false;
+}
+
+void prepare_tiering(CompiledCode&, const rt::EngineConfig&) {}
+
+void stop_tiering() {}
+
 }  // namespace ember::jit

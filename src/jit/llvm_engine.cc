@@ -1,7 +1,8 @@
 // The compiled tier's driver: one LLVM module per batch of functions,
 // optimized by a pipeline chosen from Config::cranelift_opt_level and
-// linked in memory by ORC's LLJIT, which owns the code for as long as the
-// module's CompiledCode lives.
+// linked in memory by ORC's LLJIT (one per wasm module, every batch in its
+// main library, so a later batch calls earlier ones directly), which owns
+// the code for as long as the module's CompiledCode lives.
 //
 //   opt level        passes                                   code generator
 //   none             SROA, EarlyCSE, InstCombine, SimplifyCFG  FastISel (CodeGenOptLevel::None)
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "interp/ir_codec.hh"
+#include "jit/batch.hh"
 #include "jit/jit.hh"
 #include "jit/llvm_lower.hh"
 
@@ -118,12 +120,174 @@ void drop_redundant_quieting(llvm::Module& mod) {
   for (llvm::IntrinsicInst* call : dead) call->eraseFromParent();
 }
 
-// What a module's compiled code keeps alive.
-struct NativeModule {
+}  // namespace
+
+struct NativeCode::Llvm {
+  std::unique_ptr<llvm::TargetMachine> tm;
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::vector<uint32_t> words;  // the module's code in portable form
+  std::string unusable;         // why the module's code cannot be lowered
+  std::vector<std::unique_ptr<interp::OsrEntry>> osr;
 };
 
+NativeCode::NativeCode() = default;
+NativeCode::~NativeCode() = default;
+
+namespace {
+
+Error llvm_failed(llvm::Error e) {
+  return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(std::move(e)));
+}
+
+Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m) {
+  auto l = std::make_unique<NativeCode::Llvm>();
+  auto words = interp::to_portable(code, m);
+  if (words) l->words = std::move(*words);
+  else l->unusable = words.error().message();
+  auto tmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmb) return llvm_failed(tmb.takeError());
+  tmb->setCodeGenOptLevel(native.opt_level == "none" ? llvm::CodeGenOptLevel::None
+                                                     : llvm::CodeGenOptLevel::Default);
+  auto tm = tmb->createTargetMachine();
+  if (!tm) return llvm_failed(tm.takeError());
+  l->tm = std::move(*tm);
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*tmb)).create();
+  if (!jit) return llvm_failed(jit.takeError());
+  l->jit = std::move(*jit);
+  native.llvm = std::move(l);
+  return Status::Ok();
+}
+
+std::string entry_name(uint32_t func) {
+  return (llvm::Twine("f") + llvm::Twine(func)).str();
+}
+
+std::string osr_name(const BatchItem& item) {
+  return (llvm::Twine("f") + llvm::Twine(item.func) + "_at" + llvm::Twine(item.osr_word)).str();
+}
+
+// One batch in an LLVM module: the entries it compiles (others of the
+// module already compiled are declarations the JIT resolves), then the
+// loop-header entries of compiled functions.
+struct BatchModule {
+  std::unique_ptr<llvm::LLVMContext> ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> mod;
+  std::vector<uint32_t> entries;  // functions whose entry it defines
+  std::vector<BatchItem> osr;     // loop-header entries it defines
+};
+
+Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
+                                  std::span<const BatchItem> items, std::string* skipped) {
+  NativeCode::Llvm& l = *native.llvm;
+  BatchModule b;
+  b.mod = std::make_unique<llvm::Module>("wasm", *b.ctx);
+  b.mod->setDataLayout(l.tm->createDataLayout());
+  b.mod->setTargetTriple(l.tm->getTargetTriple());
+  llvm::PointerType* ptr = llvm::PointerType::getUnqual(*b.ctx);
+  llvm::FunctionType* sig =
+      llvm::FunctionType::get(llvm::Type::getInt32Ty(*b.ctx), {ptr, ptr, ptr}, false);
+  auto declare = [&](const std::string& name) {
+    llvm::Function* f =
+        llvm::Function::Create(sig, llvm::Function::ExternalLinkage, name, b.mod.get());
+    f->addFnAttr("frame-pointer", "all");
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    if (native.opt_level == "speed_and_size") f->addFnAttr(llvm::Attribute::OptimizeForSize);
+    return f;
+  };
+  auto refuse = [&](uint32_t f, const std::string& why) {
+    code.funcs[f].tier.set(interp::TierState::Refused);
+    if (skipped && skipped->empty()) *skipped = why;
+  };
+  const uint32_t n = uint32_t(code.funcs.size());
+  std::vector<llvm::Function*> none(n, nullptr), direct(n, nullptr);
+  for (uint32_t i = 0; i < n; i++)
+    if (code.funcs[i].native.get()) direct[i] = declare(entry_name(i));
+  // Which entries the tier lowers: each is lowered once on its own (calls
+  // through the runtime), then for real with direct calls.
+  for (const BatchItem& item : items) {
+    uint32_t i = item.func;
+    if (item.osr_word != UINT32_MAX || direct[i]) continue;
+    if (!l.unusable.empty()) {
+      refuse(i, l.unusable);
+      continue;
+    }
+    llvm::Function* probe = declare("probe");
+    std::string why = lower_function(LowerContext{code, m, l.words, none}, i, probe);
+    probe->eraseFromParent();
+    if (!why.empty()) {
+      refuse(i, why);
+      continue;
+    }
+    direct[i] = declare(entry_name(i));
+    b.entries.push_back(i);
+  }
+  LowerContext cx{code, m, l.words, direct};
+  for (uint32_t i : b.entries) {
+    std::string why = lower_function(cx, i, direct[i]);
+    if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
+  }
+  for (const BatchItem& item : items) {
+    if (item.osr_word == UINT32_MAX || !direct[item.func]) continue;
+    std::string why = lower_function(cx, item.func, declare(osr_name(item)), item.osr_word);
+    if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
+    b.osr.push_back(item);
+  }
+  return b;
+}
+
+// Publishes the batch's code: entries, then loop-header entries.
+Status install(NativeCode& native, const CompiledCode& code, const BatchModule& b) {
+  NativeCode::Llvm& l = *native.llvm;
+  std::vector<const void*> entries, osr;
+  for (uint32_t i : b.entries) {
+    auto sym = l.jit->lookup(entry_name(i));
+    if (!sym) return llvm_failed(sym.takeError());
+    entries.push_back(sym->toPtr<const void*>());
+  }
+  for (const BatchItem& item : b.osr) {
+    auto sym = l.jit->lookup(osr_name(item));
+    if (!sym) return llvm_failed(sym.takeError());
+    osr.push_back(sym->toPtr<const void*>());
+  }
+  for (size_t k = 0; k < b.entries.size(); k++) {
+    const interp::FuncCode& fc = code.funcs[b.entries[k]];
+    fc.native.set(entries[k]);
+    fc.tier.set(interp::TierState::Compiled);
+  }
+  for (size_t k = 0; k < b.osr.size(); k++) {
+    const interp::FuncCode& fc = code.funcs[b.osr[k].func];
+    l.osr.push_back(std::make_unique<interp::OsrEntry>(
+        interp::OsrEntry{b.osr[k].osr_word, osr[k], fc.osr.get()}));
+    fc.osr.set(l.osr.back().get());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
+                                 std::span<const BatchItem> items, std::string* skipped) {
+  std::lock_guard<std::mutex> lock(native.compiling);
+  init_llvm();
+  if (!native.llvm) EMBER_TRY(set_up(native, code, m));
+  auto b = lower_batch(native, code, m, items, skipped);
+  if (!b) return b.take_error();
+  if (b->entries.empty() && b->osr.empty()) return 0u;
+  {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
+    std::string report;
+    llvm::raw_string_ostream os(report);
+    if (llvm::verifyModule(*b->mod, &os))
+      return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
+  }
+  NativeCode::Llvm& l = *native.llvm;
+  optimize(*b->mod, l.tm.get(), native.opt_level);
+  drop_redundant_quieting(*b->mod);
+  if (auto e =
+          l.jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(b->mod), std::move(b->ctx))))
+    return llvm_failed(std::move(e));
+  EMBER_TRY(install(native, code, *b));
+  return uint32_t(b->entries.size());
+}
 
 bool available() {
   return true;
@@ -131,76 +295,14 @@ bool available() {
 
 Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config) {
   if (code.funcs.empty()) return Status::Ok();
-  init_llvm();
-  auto words = interp::to_portable(code, m);
-  if (!words) {
-    code.native_skipped_reason = words.error().message();
-    return Status::Ok();
-  }
-  auto tmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmb) return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(tmb.takeError()));
-  tmb->setCodeGenOptLevel(config.opt_level == "none" ? llvm::CodeGenOptLevel::None
-                                                     : llvm::CodeGenOptLevel::Default);
-  auto tm = tmb->createTargetMachine();
-  if (!tm) return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(tm.takeError()));
-
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto mod = std::make_unique<llvm::Module>("wasm", *ctx);
-  mod->setDataLayout((*tm)->createDataLayout());
-  mod->setTargetTriple((*tm)->getTargetTriple());
-  llvm::PointerType* ptr = llvm::PointerType::getUnqual(*ctx);
-  llvm::FunctionType* sig =
-      llvm::FunctionType::get(llvm::Type::getInt32Ty(*ctx), {ptr, ptr, ptr}, false);
-  const uint32_t n = uint32_t(code.funcs.size());
-  auto declare = [&](uint32_t i, const char* prefix) {
-    llvm::Function* f = llvm::Function::Create(sig, llvm::Function::ExternalLinkage,
-                                               llvm::Twine(prefix) + llvm::Twine(i), mod.get());
-    f->addFnAttr("frame-pointer", "all");
-    f->addFnAttr(llvm::Attribute::NoUnwind);
-    if (config.opt_level == "speed_and_size") f->addFnAttr(llvm::Attribute::OptimizeForSize);
-    return f;
-  };
-  // Which functions the tier lowers: each is lowered once on its own
-  // (calls through the runtime), then for real with direct calls.
-  std::vector<llvm::Function*> none(n, nullptr), compiled(n, nullptr);
-  for (uint32_t i = 0; i < n; i++) {
-    llvm::Function* probe = declare(i, "probe");
-    std::string why = lower_function(LowerContext{code, m, *words, none}, i, probe);
-    probe->eraseFromParent();
-    if (why.empty()) compiled[i] = declare(i, "f");
-    else if (code.native_skipped_reason.empty()) code.native_skipped_reason = why;
-  }
-  uint32_t count = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (!compiled[i]) continue;
-    std::string why = lower_function(LowerContext{code, m, *words, compiled}, i, compiled[i]);
-    if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
-    count++;
-  }
-  if (count == 0) return Status::Ok();
-  {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
-    std::string report;
-    llvm::raw_string_ostream os(report);
-    if (llvm::verifyModule(*mod, &os))
-      return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
-  }
-  optimize(*mod, tm->get(), config.opt_level);
-  drop_redundant_quieting(*mod);
-
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*tmb)).create();
-  if (!jit) return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(jit.takeError()));
-  if (auto e = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
-    return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(std::move(e)));
-  for (uint32_t i = 0; i < n; i++) {
-    if (!compiled[i]) continue;
-    auto sym = (*jit)->lookup((llvm::Twine("f") + llvm::Twine(i)).str());
-    if (!sym) return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(sym.takeError()));
-    code.funcs[i].native = sym->toPtr<const void*>();
-  }
-  auto owner = std::make_shared<NativeModule>();
-  owner->jit = std::move(*jit);
-  code.native_code = std::move(owner);
-  code.native_funcs = count;
+  auto native = std::make_shared<NativeCode>();
+  native->opt_level = config.opt_level;
+  std::vector<BatchItem> all;
+  for (uint32_t i = 0; i < code.funcs.size(); i++) all.push_back(BatchItem{i, UINT32_MAX});
+  auto count = compile_batch(*native, code, m, all, &code.native_skipped_reason);
+  if (!count) return count.take_error();
+  code.native_funcs = *count;
+  if (*count) code.native_code = std::move(native);
   return Status::Ok();
 }
 

@@ -75,7 +75,9 @@ class Lowering {
         f64_(b_.getDoubleTy()),
         ptr_(b_.getPtrTy()) {}
 
-  std::string run();
+  // osr_word: UINT32_MAX for the function's entry, else the loop header
+  // where an OSR entry starts (every frame slot read from fp).
+  std::string run(uint32_t osr_word);
 
  private:
   // ---- frame slots ----
@@ -261,7 +263,7 @@ void Lowering::reload_memory() {
   b_.CreateStore(size, mem_size_);
 }
 
-std::string Lowering::run() {
+std::string Lowering::run(uint32_t osr_word) {
   BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
   st_ = fn_->getArg(0);
@@ -270,8 +272,9 @@ std::string Lowering::run() {
   slots_.resize(fc_.frame_slots);
   for (uint32_t s = 0; s < fc_.frame_slots; s++) {
     slots_[s] = b_.CreateAlloca(i64_);
+    bool from_frame = s < fc_.num_params || osr_word != UINT32_MAX;
     Value* init =
-        s < fc_.num_params ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
+        from_frame ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
     b_.CreateStore(init, slots_[s]);
   }
   scratch_ = b_.CreateAlloca(i64_);
@@ -283,6 +286,7 @@ std::string Lowering::run() {
   // Every word a branch lands on starts a block (found first: a loop's
   // header is met before the branch back to it).
   BasicBlock* first = block_at(fc_.begin);
+  BasicBlock* start = osr_word == UINT32_MAX ? first : block_at(osr_word);
   for (at_ = fc_.begin; at_ < fc_.end; at_ += length()) {
     const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
     if (lay.variable) {
@@ -292,7 +296,7 @@ std::string Lowering::run() {
     for (uint32_t k = 0; k < lay.count; k++)
       if (lay.ops[k] == interp::Operand::Branch) block_at(branch_target(1 + k));
   }
-  b_.CreateBr(first);
+  b_.CreateBr(start);
   b_.SetInsertPoint(first);
   for (at_ = fc_.begin; at_ < fc_.end;) {
     if (at_ != fc_.begin) {
@@ -408,6 +412,7 @@ bool Lowering::lower_one(IOp op) {
     case IOp::FuelUnits:
     case IOp::FuelMemoryGrow: return lower_fuel(op);
     case IOp::EpochCheck: lower_epoch_check(); return true;
+    case IOp::TierUp: return true;  // (compiled already)
     case IOp::CallIndirect: return lower_call_indirect();
     case IOp::ReturnCall: return lower_tail_call(false);
     case IOp::ReturnCallIndirect: return lower_tail_call(true);
@@ -713,22 +718,28 @@ bool Lowering::lower_tail_call(bool indirect) {
     dead_end();
     return true;
   }
+  // Compiled (now: tiering may have installed it since) and of this
+  // instance: a guaranteed tail call through its pointer.
   BasicBlock* slow = BasicBlock::Create(c_, "runtime", fn_);
-  if (indirect) {
-    // Compiled and of this instance: a guaranteed tail call through its pointer.
+  bool defined = indirect || w(ir::ReturnCall::At::func) >= m.num_imported_funcs;
+  if (defined) {
     Value* code =
         b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncCode));
-    Value* host =
-        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncHost));
-    Value* inst =
-        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncInstance));
-    Value* mine =
-        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewInst));
-    BasicBlock* wasm = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateAnd(b_.CreateIsNull(host), b_.CreateICmpEQ(inst, mine)), wasm, slow);
-    b_.SetInsertPoint(wasm);
-    Value* native =
+    if (indirect) {
+      Value* host =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncHost));
+      Value* inst =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), callee, kFuncInstance));
+      Value* mine =
+          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewInst));
+      BasicBlock* wasm = BasicBlock::Create(c_, "", fn_);
+      b_.CreateCondBr(b_.CreateAnd(b_.CreateIsNull(host), b_.CreateICmpEQ(inst, mine)), wasm, slow);
+      b_.SetInsertPoint(wasm);
+    }
+    auto* native =
         b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), code, kCodeNative));
+    native->setAtomic(llvm::AtomicOrdering::Acquire);  // (FuncCode::native's rule)
+    native->setAlignment(llvm::Align(8));
     BasicBlock* fast = BasicBlock::Create(c_, "", fn_);
     b_.CreateCondBr(b_.CreateIsNull(native), slow, fast);
     b_.SetInsertPoint(fast);
@@ -1056,10 +1067,11 @@ std::string function_excluded(const CompiledCode& code, uint32_t index) {
   return {};
 }
 
-std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn) {
+std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
+                           uint32_t osr_word) {
   std::string why = function_excluded(cx.code, index);
   if (!why.empty()) return why;
-  return Lowering(cx, index, fn).run();
+  return Lowering(cx, index, fn).run(osr_word);
 }
 
 }  // namespace ember::jit

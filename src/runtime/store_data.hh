@@ -72,7 +72,10 @@ struct EngineConfig {
   std::string cache_dir;
   // Settings accepted for compatibility; see docs/decisions.md.
   bool debug_info = false;
-  std::string strategy = "auto";
+  std::string strategy = "auto";  // "auto" (tiered), "cranelift" (eager), "interpreter"
+  // Tiering: a function's calls and loop iterations before it is compiled
+  // (Config::tier_up_after, Ember's own).
+  uint32_t tier_up_after = 10000;
   std::string profiler = "none";
   std::string opt_level = "speed";
   bool cranelift_debug_verifier = false;

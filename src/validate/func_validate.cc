@@ -37,6 +37,9 @@ Status FuncValidator::read_locals() {
 Status FuncValidator::run() {
   EMBER_TRY(read_locals());
   const FuncType& ft = m_.func_type(func_index_);
+  // The entry's own instructions (fuel, epoch and tier-up checks) map to
+  // the first operator, whichever functions were translated before.
+  out_.at(r_.offset());
   out_.begin_function(func_index_, ft, locals_, legacy_catch_depth(), vals_);
   push_ctrl(Ctrl{Op::Block, {}, ft.results, 0, false});
   while (!ctrls_.empty()) {

@@ -37,6 +37,8 @@ class Runner {
     engine_->config.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
     engine_->config.strategy = opts.strategy;
     engine_->config.opt_level = opts.opt_level;
+    engine_->config.tier_up_after = opts.tier_up_after;
+    engine_->config.parallel_compilation = opts.parallel_compilation;
     engine_->config.shared_memory = true;  // the threads files define shared memories
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);

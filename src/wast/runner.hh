@@ -50,6 +50,12 @@ struct RunOptions {
   // is compiled when its module is) and Config::cranelift_opt_level.
   std::string strategy = "auto";
   std::string opt_level = "speed";
+  // Tiering (strategy "auto"): Config::tier_up_after and
+  // Config::parallel_compilation (off: a function compiles before the
+  // call that made it hot goes on, so a budget of 0 runs every function
+  // compiled from its second call and every loop from its first header).
+  uint32_t tier_up_after = 10000;
+  bool parallel_compilation = true;
 };
 
 // Runs a script held in memory; `name` is used only for messages.

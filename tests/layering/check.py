@@ -30,7 +30,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "jit": {"interp", "ir", "platform", "runtime", "support"},
     "compile": {"binary", "interp", "ir", "jit", "runtime", "support", "validate"},
     "wasi": {"ir", "runtime", "support"},
-    "api": {"binary", "compile", "interp", "ir", "platform", "runtime", "support", "text",
+    "api": {"binary", "compile", "interp", "ir", "jit", "platform", "runtime", "support", "text",
             "validate", "wasi"},
     "wast": {"api", "binary", "compile", "interp", "ir", "runtime", "support", "text",
              "validate"},

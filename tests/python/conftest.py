@@ -14,7 +14,10 @@ import ember
 
 # EMBER_TEST_STRATEGY=cranelift runs every engine a test makes with that
 # Config.strategy (tests/run-all.sh runs the differential and
-# execution-control tests so, over code the compiled tier compiled).
+# execution-control tests so, over code the compiled tier compiled);
+# =tiered with strategy "auto" and tiering forced: every function compiled
+# at its first call, which waits for it (Config.tier_up_after 0,
+# parallel_compilation off).
 _FORCED_STRATEGY = os.environ.get("EMBER_TEST_STRATEGY")
 if _FORCED_STRATEGY:
     _engine_init = ember.Engine.__init__
@@ -22,7 +25,12 @@ if _FORCED_STRATEGY:
     def _engine_with_forced_strategy(self: ember.Engine, config: Optional[ember.Config] = None) -> None:
         if config is None:
             config = ember.Config()
-        config.strategy = _FORCED_STRATEGY
+        if _FORCED_STRATEGY == "tiered":
+            config.strategy = "auto"
+            config.tier_up_after = 0
+            config.parallel_compilation = False
+        else:
+            config.strategy = _FORCED_STRATEGY
         _engine_init(self, config)
 
     ember.Engine.__init__ = _engine_with_forced_strategy  # type: ignore[method-assign]

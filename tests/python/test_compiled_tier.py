@@ -93,9 +93,13 @@ CALLS: List[Tuple[str, Sequence[Any]]] = [
 ]
 
 
-def run_all(strategy: str) -> List[Tuple[Any, ...]]:
+def run_all(strategy: str, tier_up_after: int = -1) -> List[Tuple[Any, ...]]:
     config = ember.Config()
     config.strategy = strategy
+    if tier_up_after >= 0:
+        # Tiering forced: compiled at the first call, which waits for it.
+        config.tier_up_after = tier_up_after
+        config.parallel_compilation = False
     config.wasm_tail_call = True
     config.wasm_exceptions = True
     engine = ember.Engine(config)
@@ -123,10 +127,21 @@ def run_all(strategy: str) -> List[Tuple[Any, ...]]:
 
 
 def test_compiled_code_matches_the_interpreter_result_for_result_and_trap_for_trap():
-    interpreted = run_all("auto")
+    interpreted = run_all("interpreter")
     compiled = run_all("cranelift")
     assert len(compiled) == len(CALLS)
     for a, b in zip(interpreted, compiled):
+        assert a == b
+
+
+def test_tiered_code_matches_the_interpreter_result_for_result_and_trap_for_trap():
+    interpreted = run_all("interpreter")
+    # Every function compiled at its first call (which goes on interpreted
+    # up to a loop header, then compiled); the exports called twice run
+    # compiled the second time.
+    tiered = run_all("auto", tier_up_after=0)
+    assert len(tiered) == len(CALLS)
+    for a, b in zip(interpreted, tiered):
         assert a == b
 
 

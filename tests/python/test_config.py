@@ -118,7 +118,7 @@ def test_seed_config_example_settings():
 def test_choice_lists_come_from_the_extension():
     from ember import _ember
     choices = {
-        "strategy": ["auto", "cranelift", "winch"],
+        "strategy": ["auto", "cranelift", "winch", "interpreter"],
         "profiler": ["none", "jitdump", "vtune", "perfmap"],
         "cranelift_opt_level": ["none", "speed", "speed_and_size"],
     }

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import instantiate
-from ember import Engine, Func, FuncType, Instance, Module, Store, WasmtimeError
+from ember import Config, Engine, Func, FuncType, Instance, Module, Store, WasmtimeError
 
 FAC = """(module (func $fac (export "fac") (param i64) (result i64)
   local.get 0 i64.eqz if (result i64) i64.const 1
@@ -34,16 +34,34 @@ def test_engine_and_module_shared_across_threads():
     assert results == [200 * 2432902008176640000] * 4
 
 
-COUNT = """(module (func (export "count") (param i32) (result i32)
-  (loop $l local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l)
-  local.get 0))"""
+# n steps of a linear congruential generator from 1: a loop no compiler
+# folds into a formula.
+COUNT = """(module (func (export "count") (param i32) (result i32) (local i32)
+  i32.const 1 local.set 1
+  (loop $l
+    local.get 1 i32.const 1664525 i32.mul i32.const 1013904223 i32.add local.set 1
+    local.get 0 i32.const 1 i32.sub local.tee 0 br_if $l)
+  local.get 1))"""
+
+
+def lcg(n: int) -> int:
+    x = 1
+    for _ in range(n):
+        x = (x * 1664525 + 1013904223) & 0xFFFFFFFF
+    return x - (1 << 32) if x >= 1 << 31 else x
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
 def test_threads_with_their_own_stores_run_wasm_in_parallel():
     """Two threads each keep a core busy in wasm: the process uses about
     twice as much CPU time as wall time (the GIL would hold it near 1)."""
-    engine = Engine()
+    # Compiled at the first call, which waits for it (Config.strategy
+    # "auto", or the interpreter in a build without the compiled tier):
+    # every timed call below runs the same code.
+    config = Config()
+    config.tier_up_after = 0
+    config.parallel_compilation = False
+    engine = Engine(config)
     module = Module(engine, COUNT)
 
     def job(iterations):
@@ -52,14 +70,16 @@ def test_threads_with_their_own_stores_run_wasm_in_parallel():
         return count(store, iterations)
 
     # About 0.3 s of wasm per job, whatever this build's speed.
+    assert job(1000) == lcg(1000)
     start = time.perf_counter()
     job(2_000_000)
-    iterations = int(2_000_000 * 0.3 / max(time.perf_counter() - start, 1e-3))
+    iterations = min(int(2_000_000 * 0.3 / max(time.perf_counter() - start, 1e-4)), 2**31 - 1)
     ratios = []
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         for _ in range(3):  # the best of three, against a noisy machine
             wall, cpu = time.perf_counter(), time.process_time()
-            assert list(pool.map(job, [iterations] * 2)) == [0, 0]
+            results = list(pool.map(job, [iterations] * 2))
+            assert results[0] == results[1]
             ratios.append((time.process_time() - cpu) / (time.perf_counter() - wall))
     assert max(ratios) > 1.4, ratios
 

@@ -1,0 +1,187 @@
+// Tiering (Config::strategy "auto"): the interpreter runs a module first;
+// a function whose calls and loop iterations spend its hotness budget asks
+// for its code (CompiledCode::tier_up, from the dispatch loop's TierUp
+// instruction), and one background thread per process compiles the
+// requests of a module in batches (batch.hh) and installs the code, which
+// the function's next call takes -- or, for a loop header, the loop's next
+// check (on-stack replacement). The thread never touches Python; with
+// Config::parallel_compilation off, the requesting thread waits for its
+// batch instead of running on (the program never runs beside a compile).
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "jit/batch.hh"
+#include "jit/jit.hh"
+
+namespace ember::jit {
+
+namespace {
+
+// At most this many requests compile in one batch (a process exiting waits
+// for the batch in flight).
+constexpr size_t kMaxBatch = 16;
+
+class TierService;
+std::atomic<TierService*> g_service{nullptr};
+
+class TierService {
+ public:
+  static TierService& get() {
+    static TierService service;
+    g_service.store(&service, std::memory_order_release);
+    return service;
+  }
+
+  // Joins the thread once; later requests are dropped.
+  void stop() {
+    std::unique_ptr<std::thread> worker;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      queue_.clear();
+      worker = std::move(worker_);
+    }
+    wake_.notify_all();
+    done_.notify_all();
+    if (worker && worker->get_id() != std::this_thread::get_id()) worker->join();
+    else if (worker) worker->detach();
+  }
+
+  void request(const std::shared_ptr<const ModuleData>& module, uint32_t func, uint32_t word) {
+    const CompiledCode& code = *module->code;
+    NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
+    const interp::FuncCode& fc = code.funcs[func];
+    std::unique_lock<std::mutex> lock(mu_);
+    if (forked_ || stop_) return;
+    bool added = false;
+    if (fc.tier.get() == interp::TierState::Interpreted) {
+      fc.tier.set(interp::TierState::Queued);
+      native.pending.push_back(BatchItem{func, UINT32_MAX});
+      added = true;
+    }
+    if (word != UINT32_MAX && fc.tier.get() != interp::TierState::Refused &&
+        native.osr_asked.emplace(func, word).second) {
+      native.pending.push_back(BatchItem{func, word});
+      added = true;
+    }
+    if (!added) return;
+    uint64_t ticket = ++native.requested;
+    if (!native.queued) {
+      native.queued = true;
+      queue_.push_back(module);
+      if (!worker_) worker_ = std::make_unique<std::thread>([this] { run(); });
+      wake_.notify_one();
+    }
+    if (code.tier_wait) done_.wait(lock, [&] { return native.finished >= ticket || stop_; });
+  }
+
+  ~TierService() {
+    stop();
+    g_service.store(nullptr, std::memory_order_release);
+  }
+
+ private:
+  TierService() {
+    pthread_atfork([] { get().mu_.lock(); }, [] { get().mu_.unlock(); },
+                   [] { get().after_fork(); });
+  }
+
+  // A child of fork() has no compile thread (the parent's may have been in
+  // LLVM when it forked): its functions stay as they are, interpreted or
+  // compiled.
+  void after_fork() {
+    forked_ = true;
+    static_cast<void>(worker_.release());  // (not a thread of this process)
+    mu_.unlock();
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      std::shared_ptr<const ModuleData> module = std::move(queue_.front());
+      queue_.pop_front();
+      const CompiledCode& code = *module->code;
+      NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
+      std::vector<BatchItem> items;
+      uint64_t upto = native.requested;
+      if (native.pending.size() > kMaxBatch) {
+        // The rest is the next batch (queued behind the other modules').
+        items.assign(native.pending.begin(), native.pending.begin() + kMaxBatch);
+        native.pending.erase(native.pending.begin(), native.pending.begin() + kMaxBatch);
+        upto -= native.pending.size();
+        queue_.push_back(module);
+      } else {
+        items = std::move(native.pending);
+        native.pending.clear();
+        native.queued = false;
+      }
+      lock.unlock();
+      compile(code, *module, items);
+      // Exit runs the handlers registered last first: LLVM's static
+      // objects made during this batch go after the thread has stopped.
+      std::atexit(&stop_tiering);
+      lock.lock();
+      native.finished = std::max(native.finished, upto);
+      done_.notify_all();
+      lock.unlock();
+      module.reset();  // (may free the module: not under the lock)
+      lock.lock();
+    }
+  }
+
+  static void compile(const CompiledCode& code, const ModuleData& m,
+                      const std::vector<BatchItem>& items) {
+    NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
+    auto compiled = compile_batch(native, code, m, items, nullptr);
+    if (compiled) return;
+    // LLVM failed: these stay interpreted (the interpreter is correct).
+    for (const BatchItem& item : items)
+      if (code.funcs[item.func].tier.get() != interp::TierState::Compiled)
+        code.funcs[item.func].tier.set(interp::TierState::Refused);
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::deque<std::shared_ptr<const ModuleData>> queue_;
+  std::unique_ptr<std::thread> worker_;
+  bool stop_ = false;
+  bool forked_ = false;
+};
+
+void request_tier_up(const std::shared_ptr<const ModuleData>& module, uint32_t func,
+                     uint32_t word) {
+  TierService::get().request(module, func, word);
+}
+
+}  // namespace
+
+bool tiers_up(const rt::EngineConfig& config) {
+  return config.strategy == "auto";
+}
+
+void stop_tiering() {
+  if (TierService* service = g_service.load(std::memory_order_acquire)) service->stop();
+}
+
+void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config) {
+  if (!tiers_up(config) || code.funcs.empty()) return;
+  auto native = std::make_shared<NativeCode>();
+  native->opt_level = config.opt_level;
+  code.native_code = std::move(native);
+  code.tier_up = &request_tier_up;
+  code.tier_budget = int32_t(std::min<uint32_t>(config.tier_up_after, INT32_MAX));
+  code.tier_recheck = config.parallel_compilation ? std::min(code.tier_budget, 1000) : 0;
+  code.tier_wait = !config.parallel_compilation;
+  for (interp::FuncCode& fc : code.funcs) fc.hotness.set_relaxed(code.tier_budget);
+}
+
+}  // namespace ember::jit
