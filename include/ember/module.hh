@@ -94,10 +94,11 @@ class Module {
   std::vector<std::span<const uint8_t>> custom_sections(std::string_view name) const;
   // The module name from the name section (empty if none).
   std::string name() const;
-  // How many of its defined functions run compiled code now: all the
-  // compiled tier lowers after eager compilation (strategy "cranelift"),
-  // those that got hot so far with tiering ("auto"); 0 interpreter-only or
-  // in a build without the tier.
+  // How many of its defined functions have compiled code now (an entry,
+  // or only an entry at their loop headers): all the compiled tier lowers
+  // after eager compilation (strategy "cranelift"), those that got hot so
+  // far with tiering ("auto"); 0 interpreter-only or in a build without
+  // the tier.
   uint32_t compiled_functions() const;
   // The binary the module was compiled from (a text module's translation);
   // empty for a deserialized module, which does not keep it.

@@ -207,7 +207,8 @@ std::string Module::name() const {
 uint32_t Module::compiled_functions() const {
   uint32_t n = 0;
   if (data_->code)
-    for (const interp::FuncCode& fc : data_->code->funcs) n += fc.native.get() != nullptr;
+    for (const interp::FuncCode& fc : data_->code->funcs)
+      n += fc.native.get() != nullptr || fc.osr.get() != nullptr;
   return n;
 }
 

@@ -73,8 +73,10 @@ class SharedWord {
 };
 
 // A compiled entry into the middle of a function: at the loop header
-// `word` (on-stack replacement, interp/native.hh). Published once, never
-// changed; a function's entries form a list (FuncCode::osr).
+// `word` (on-stack replacement, interp/native.hh), entered with the word
+// in State::osr_word (one entry serves every loop header of a function).
+// Published once, never changed; a function's entries form a list
+// (FuncCode::osr).
 struct OsrEntry {
   uint32_t word;
   const void* code;

@@ -64,6 +64,9 @@ struct State {
   // entered.
   uint32_t native_depth = 0;
   uint32_t native_max_depth = 0;
+  // The loop header an OSR entry (OsrEntry::code) is entered at: its
+  // TierUp word, read by the entry before anything else.
+  uint32_t osr_word = 0;
   std::vector<rt::TrapFrame> native_bt;
   size_t bt_floor = 0;
 };

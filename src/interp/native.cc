@@ -45,7 +45,8 @@ const void* osr_entry(const FuncCode* fc, uint32_t word) {
 
 }  // namespace
 
-const void* tier_up(rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc, bool loop) {
+const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc,
+                    bool loop) {
   const CompiledCode& code = *inst->module->code;
   TierState state = fc->tier.get();
   if (!code.tier_up || state == TierState::Refused) {
@@ -53,6 +54,7 @@ const void* tier_up(rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc
     return nullptr;
   }
   uint32_t word = uint32_t(pc - code.words.data());
+  st.osr_word = word;
   if (loop) {
     if (const void* entry = osr_entry(fc, word)) return entry;
   } else if (state != TierState::Interpreted) {

@@ -52,7 +52,9 @@ TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slo
 // tier for the function's code (CompiledCode::tier_up) and restarts the
 // count. At a loop header, returns the compiled entry at this header when
 // there is one (the dispatch loop then runs it in the frame), else null.
-const void* tier_up(rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc, bool loop);
+// (The loop header's word goes to st.osr_word for the entry to read.)
+const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc,
+                    bool loop);
 
 extern "C" {
 // A call from compiled code that is not a direct call of another compiled

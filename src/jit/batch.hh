@@ -20,10 +20,10 @@
 
 namespace ember::jit {
 
-// A function's entry (osr_word UINT32_MAX) or its entry at a loop header.
+// A function's entry, or its entry at its loop headers (osr).
 struct BatchItem {
   uint32_t func;  // defined function index
-  uint32_t osr_word;
+  bool osr;
 };
 
 // A module's compiled code (CompiledCode::native_code): LLVM's JIT with
@@ -35,12 +35,13 @@ struct NativeCode {
   NativeCode& operator=(const NativeCode&) = delete;
 
   std::string opt_level;  // Config::cranelift_opt_level
+  std::string profiler;   // Config::profiler
   // Requests not compiled yet, and their count (llvm_tier.cc's lock guards
   // these four).
   std::vector<BatchItem> pending;
   bool queued = false;
   uint64_t requested = 0, finished = 0;
-  std::set<std::pair<uint32_t, uint32_t>> osr_asked;  // (function, word)
+  std::set<uint32_t> osr_asked;  // functions whose loop-header entry was asked for
 
   // One batch at a time (llvm_engine.cc).
   std::mutex compiling;

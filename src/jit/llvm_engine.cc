@@ -33,6 +33,7 @@
 #include "jit/batch.hh"
 #include "jit/jit.hh"
 #include "jit/llvm_lower.hh"
+#include "jit/llvm_profile.hh"
 
 namespace ember::jit {
 
@@ -154,6 +155,7 @@ Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m)
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*tmb)).create();
   if (!jit) return llvm_failed(jit.takeError());
   l->jit = std::move(*jit);
+  add_profiler(*l->jit, native.profiler, code, m);
   native.llvm = std::move(l);
   return Status::Ok();
 }
@@ -163,7 +165,7 @@ std::string entry_name(uint32_t func) {
 }
 
 std::string osr_name(const BatchItem& item) {
-  return (llvm::Twine("f") + llvm::Twine(item.func) + "_at" + llvm::Twine(item.osr_word)).str();
+  return (llvm::Twine("f") + llvm::Twine(item.func) + "_osr").str();
 }
 
 // One batch in an LLVM module: the entries it compiles (others of the
@@ -173,7 +175,11 @@ struct BatchModule {
   std::unique_ptr<llvm::LLVMContext> ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> mod;
   std::vector<uint32_t> entries;  // functions whose entry it defines
-  std::vector<BatchItem> osr;     // loop-header entries it defines
+  struct OsrFunction {
+    uint32_t func;
+    std::vector<uint32_t> headers;  // the loop headers (TierUp words) it enters at
+  };
+  std::vector<OsrFunction> osr;  // loop-header entries it defines
 };
 
 Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
@@ -202,11 +208,12 @@ Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, 
   std::vector<llvm::Function*> none(n, nullptr), direct(n, nullptr);
   for (uint32_t i = 0; i < n; i++)
     if (code.funcs[i].native.get()) direct[i] = declare(entry_name(i));
-  // Which entries the tier lowers: each is lowered once on its own (calls
-  // through the runtime), then for real with direct calls.
+  // Which functions the tier lowers: each is lowered once on its own
+  // (calls through the runtime), then for real with direct calls.
+  std::vector<bool> lowers(n, false);
   for (const BatchItem& item : items) {
     uint32_t i = item.func;
-    if (item.osr_word != UINT32_MAX || direct[i]) continue;
+    if (direct[i] || lowers[i] || code.funcs[i].tier.get() == interp::TierState::Refused) continue;
     if (!l.unusable.empty()) {
       refuse(i, l.unusable);
       continue;
@@ -214,10 +221,12 @@ Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, 
     llvm::Function* probe = declare("probe");
     std::string why = lower_function(LowerContext{code, m, l.words, none}, i, probe);
     probe->eraseFromParent();
-    if (!why.empty()) {
-      refuse(i, why);
-      continue;
-    }
+    if (!why.empty()) refuse(i, why);
+    else lowers[i] = true;
+  }
+  for (const BatchItem& item : items) {
+    uint32_t i = item.func;
+    if (item.osr || direct[i] || !lowers[i]) continue;
     direct[i] = declare(entry_name(i));
     b.entries.push_back(i);
   }
@@ -227,10 +236,11 @@ Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, 
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
   }
   for (const BatchItem& item : items) {
-    if (item.osr_word == UINT32_MAX || !direct[item.func]) continue;
-    std::string why = lower_function(cx, item.func, declare(osr_name(item)), item.osr_word);
+    if (!item.osr || (!direct[item.func] && !lowers[item.func])) continue;
+    std::vector<uint32_t> headers;
+    std::string why = lower_function(cx, item.func, declare(osr_name(item)), &headers);
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
-    b.osr.push_back(item);
+    b.osr.push_back(BatchModule::OsrFunction{item.func, std::move(headers)});
   }
   return b;
 }
@@ -244,8 +254,8 @@ Status install(NativeCode& native, const CompiledCode& code, const BatchModule& 
     if (!sym) return llvm_failed(sym.takeError());
     entries.push_back(sym->toPtr<const void*>());
   }
-  for (const BatchItem& item : b.osr) {
-    auto sym = l.jit->lookup(osr_name(item));
+  for (const BatchModule::OsrFunction& item : b.osr) {
+    auto sym = l.jit->lookup(osr_name(BatchItem{item.func, true}));
     if (!sym) return llvm_failed(sym.takeError());
     osr.push_back(sym->toPtr<const void*>());
   }
@@ -256,9 +266,11 @@ Status install(NativeCode& native, const CompiledCode& code, const BatchModule& 
   }
   for (size_t k = 0; k < b.osr.size(); k++) {
     const interp::FuncCode& fc = code.funcs[b.osr[k].func];
-    l.osr.push_back(std::make_unique<interp::OsrEntry>(
-        interp::OsrEntry{b.osr[k].osr_word, osr[k], fc.osr.get()}));
-    fc.osr.set(l.osr.back().get());
+    for (uint32_t header : b.osr[k].headers) {
+      l.osr.push_back(
+          std::make_unique<interp::OsrEntry>(interp::OsrEntry{header, osr[k], fc.osr.get()}));
+      fc.osr.set(l.osr.back().get());
+    }
   }
   return Status::Ok();
 }
@@ -297,8 +309,9 @@ Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineC
   if (code.funcs.empty()) return Status::Ok();
   auto native = std::make_shared<NativeCode>();
   native->opt_level = config.opt_level;
+  native->profiler = config.profiler;
   std::vector<BatchItem> all;
-  for (uint32_t i = 0; i < code.funcs.size(); i++) all.push_back(BatchItem{i, UINT32_MAX});
+  for (uint32_t i = 0; i < code.funcs.size(); i++) all.push_back(BatchItem{i, false});
   auto count = compile_batch(*native, code, m, all, &code.native_skipped_reason);
   if (!count) return count.take_error();
   code.native_funcs = *count;

@@ -37,6 +37,7 @@ constexpr size_t kNativeLimit = offsetof(interp::State, native_limit);
 constexpr size_t kStore = offsetof(interp::State, store);
 constexpr size_t kNativeDepth = offsetof(interp::State, native_depth);
 constexpr size_t kNativeMaxDepth = offsetof(interp::State, native_max_depth);
+constexpr size_t kOsrWord = offsetof(interp::State, osr_word);
 constexpr size_t kEngineEpoch = offsetof(interp::State, engine_epoch);
 constexpr size_t kFuelInjected = offsetof(rt::StoreData, fuel_injected);
 constexpr size_t kFuelSaved = offsetof(rt::StoreData, fuel_saved);
@@ -75,9 +76,11 @@ class Lowering {
         f64_(b_.getDoubleTy()),
         ptr_(b_.getPtrTy()) {}
 
-  // osr_word: UINT32_MAX for the function's entry, else the loop header
-  // where an OSR entry starts (every frame slot read from fp).
-  std::string run(uint32_t osr_word);
+  // osr_words: null for the function's entry; else the function is
+  // lowered as its OSR entry (every frame slot read from fp, then a jump to
+  // the loop header State::osr_word names) and gets the words of the loop
+  // headers it can enter.
+  std::string run(std::vector<uint32_t>* osr_words);
 
  private:
   // ---- frame slots ----
@@ -190,6 +193,8 @@ class Lowering {
   void lower_epoch_check();
   bool lower_call_indirect();
   bool lower_tail_call(bool indirect);
+  void call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp, uint32_t next_word,
+                     Value* finst);
   // Traps with StackOverflow (callee `entered` could not start) unless a
   // frame of `frame_slots` fits the value stack at fp.
   void check_tail_frame(Value* frame_slots, Value* entered);
@@ -263,7 +268,7 @@ void Lowering::reload_memory() {
   b_.CreateStore(size, mem_size_);
 }
 
-std::string Lowering::run(uint32_t osr_word) {
+std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
   st_ = fn_->getArg(0);
@@ -272,7 +277,7 @@ std::string Lowering::run(uint32_t osr_word) {
   slots_.resize(fc_.frame_slots);
   for (uint32_t s = 0; s < fc_.frame_slots; s++) {
     slots_[s] = b_.CreateAlloca(i64_);
-    bool from_frame = s < fc_.num_params || osr_word != UINT32_MAX;
+    bool from_frame = s < fc_.num_params || osr_words;
     Value* init =
         from_frame ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
     b_.CreateStore(init, slots_[s]);
@@ -286,9 +291,12 @@ std::string Lowering::run(uint32_t osr_word) {
   // Every word a branch lands on starts a block (found first: a loop's
   // header is met before the branch back to it).
   BasicBlock* first = block_at(fc_.begin);
-  BasicBlock* start = osr_word == UINT32_MAX ? first : block_at(osr_word);
   for (at_ = fc_.begin; at_ < fc_.end; at_ += length()) {
     const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
+    if (osr_words && IOp(words()[at_]) == IOp::TierUp && w(ir::TierUp::At::loop)) {
+      osr_words->push_back(at_);
+      block_at(at_);
+    }
     if (lay.variable) {
       for (uint32_t k = 0; k <= w(2); k++) block_at(branch_target(3 + k));
       continue;
@@ -296,7 +304,17 @@ std::string Lowering::run(uint32_t osr_word) {
     for (uint32_t k = 0; k < lay.count; k++)
       if (lay.ops[k] == interp::Operand::Branch) block_at(branch_target(1 + k));
   }
-  b_.CreateBr(start);
+  if (osr_words && !osr_words->empty()) {
+    // Entered at a loop header: which one, the interpreter says.
+    Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
+    BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
+    llvm::SwitchInst* sw = b_.CreateSwitch(word, none, uint32_t(osr_words->size()));
+    for (uint32_t header : *osr_words) sw->addCase(b_.getInt32(header), blocks_[header]);
+    b_.SetInsertPoint(none);
+    b_.CreateUnreachable();
+  } else {
+    b_.CreateBr(first);
+  }
   b_.SetInsertPoint(first);
   for (at_ = fc_.begin; at_ < fc_.end;) {
     if (at_ != fc_.begin) {
@@ -510,6 +528,50 @@ bool Lowering::lower_one(IOp op) {
 // A call of defined function `callee` (local) or of function index `callee`
 // (an import): the argument window goes to the frame, the callee runs (a
 // direct call when it is compiled too), the results come back.
+// A call of compiled code at `target` (direct, or the callee's
+// FuncCode::native): the checks the interpreter makes before it pushes a
+// frame (the callee's frame fits the value stack, the native stack has
+// room, the depth budget), then the call; a failure returns with this
+// frame added to the trap's.
+void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp,
+                             uint32_t next_word, Value* finst) {
+  Value* end = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kStackEnd));
+  Value* frame_end = b_.CreateConstGEP1_64(i64_, nfp, cfc.frame_slots);
+  Value* limit =
+      b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kNativeLimit));
+  Value* sp = b_.CreatePtrToInt(
+      b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
+  Value* depth_p = state_field(kNativeDepth);
+  Value* depth = b_.CreateLoad(i32_, depth_p);
+  Value* over = b_.CreateOr(
+      b_.CreateOr(
+          b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
+          b_.CreateICmpULT(sp, limit)),
+      b_.CreateICmpUGE(depth, b_.CreateLoad(i32_, state_field(kNativeMaxDepth))));
+  BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
+  BasicBlock* go = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(trap);
+  b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
+  b_.SetInsertPoint(go);
+  b_.CreateStore(b_.CreateAdd(depth, b_.getInt32(1)), depth_p);
+  Value* r = b_.CreateCall(fn_->getFunctionType(), target, {st_, view_, nfp});
+  b_.CreateStore(depth, depth_p);
+  BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
+  BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
+                  llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(failed);
+  llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i32_, i32_}, false);
+  b_.CreateRet(b_.CreateCall(ty,
+                             fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
+                             {st_, view_, fn_const(&fc_), b_.getInt32(next_word), r}));
+  b_.SetInsertPoint(ok);
+}
+
+// call / call_local: a compiled callee of this batch directly; another
+// function of this module through its FuncCode::native when tiering has
+// compiled it by then; anything else through the runtime.
 bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t next_word) {
   const ModuleData& m = cx_.module;
   uint32_t func_index = local ? callee + m.num_imported_funcs : callee;
@@ -520,51 +582,36 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   Value* funcs =
       b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
   Value* finst = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, funcs, func_index));
-  Value* r;
   llvm::Function* direct = local ? cx_.compiled[callee] : nullptr;
   if (direct) {
-    // The checks the interpreter makes before it pushes a frame: the
-    // callee's frame fits the value stack, and the native stack has room.
-    const interp::FuncCode& cfc = cx_.code.funcs[callee];
-    Value* end = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kStackEnd));
-    Value* frame_end = b_.CreateConstGEP1_64(i64_, nfp, cfc.frame_slots);
-    Value* limit =
-        b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kNativeLimit));
-    Value* sp = b_.CreatePtrToInt(
-        b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
-    Value* depth_p = state_field(kNativeDepth);
-    Value* depth = b_.CreateLoad(i32_, depth_p);
-    Value* over = b_.CreateOr(
-        b_.CreateOr(
-            b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
-            b_.CreateICmpULT(sp, limit)),
-        b_.CreateICmpUGE(depth, b_.CreateLoad(i32_, state_field(kNativeMaxDepth))));
-    BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
-    BasicBlock* go = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(trap);
-    b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
-    b_.SetInsertPoint(go);
-    b_.CreateStore(b_.CreateAdd(depth, b_.getInt32(1)), depth_p);
-    r = b_.CreateCall(direct, {st_, view_, nfp});
-    b_.CreateStore(depth, depth_p);
-    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
-    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
-                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(failed);
-    llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i32_, i32_}, false);
-    b_.CreateRet(
-        b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
-                      {st_, view_, fn_const(&fc_), b_.getInt32(next_word), r}));
-    b_.SetInsertPoint(ok);
-  } else {
-    llvm::FunctionType* ty =
-        llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
-    r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
-                      {st_, view_, fn_const(&fc_), fp_, b_.getInt32(next_word), finst, nfp});
-    return_if_failed(r);
+    call_compiled(direct, cx_.code.funcs[callee], nfp, next_word, finst);
+    take_results(base, nresults);
+    return true;
   }
+  BasicBlock* slow = BasicBlock::Create(c_, "runtime", fn_);
+  BasicBlock* join = BasicBlock::Create(c_, "", fn_);
+  if (local) {
+    const interp::FuncCode& cfc = cx_.code.funcs[callee];
+    auto* native = b_.CreateLoad(
+        ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), fn_const(&cfc), kCodeNative));
+    native->setAtomic(llvm::AtomicOrdering::Acquire);  // (FuncCode::native's rule)
+    native->setAlignment(llvm::Align(8));
+    BasicBlock* fast = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateIsNull(native), slow, fast);
+    b_.SetInsertPoint(fast);
+    call_compiled(native, cfc, nfp, next_word, finst);
+    b_.CreateBr(join);
+  } else {
+    b_.CreateBr(slow);
+  }
+  b_.SetInsertPoint(slow);
+  llvm::FunctionType* ty =
+      llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+  Value* r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
+                           {st_, view_, fn_const(&fc_), fp_, b_.getInt32(next_word), finst, nfp});
+  return_if_failed(r);
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
   take_results(base, nresults);
   return true;
 }
@@ -1068,10 +1115,10 @@ std::string function_excluded(const CompiledCode& code, uint32_t index) {
 }
 
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
-                           uint32_t osr_word) {
+                           std::vector<uint32_t>* osr_words) {
   std::string why = function_excluded(cx.code, index);
   if (!why.empty()) return why;
-  return Lowering(cx, index, fn).run(osr_word);
+  return Lowering(cx, index, fn).run(osr_words);
 }
 
 }  // namespace ember::jit

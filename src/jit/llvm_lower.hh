@@ -35,10 +35,12 @@ struct LowerContext {
 // signature, empty). Returns an empty string, or why the function cannot be
 // compiled (an instruction this tier does not lower yet); then `fn` is left
 // in an unspecified state and must be erased.
-// With `osr_word`, `fn` is the function's entry at that loop header (a
-// TierUp word): it starts with the whole frame the interpreter left at fp.
+// With `osr_words`, `fn` is the function's entry at its loop headers
+// (their TierUp words, appended to *osr_words): it starts with the whole
+// frame the interpreter left at fp and goes to the header whose word is in
+// State::osr_word.
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
-                           uint32_t osr_word = UINT32_MAX);
+                           std::vector<uint32_t>* osr_words = nullptr);
 
 // Why defined function `index` cannot be compiled regardless of its
 // instructions (exception handlers, GC references), or empty.

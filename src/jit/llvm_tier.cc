@@ -60,15 +60,17 @@ class TierService {
     const interp::FuncCode& fc = code.funcs[func];
     std::unique_lock<std::mutex> lock(mu_);
     if (forked_ || stop_) return;
+    // A loop asks only for its entry (a function that runs one long call
+    // never needs the other); the function's next call asks for its own.
     bool added = false;
-    if (fc.tier.get() == interp::TierState::Interpreted) {
+    if (word == UINT32_MAX && fc.tier.get() == interp::TierState::Interpreted) {
       fc.tier.set(interp::TierState::Queued);
-      native.pending.push_back(BatchItem{func, UINT32_MAX});
+      native.pending.push_back(BatchItem{func, false});
       added = true;
     }
     if (word != UINT32_MAX && fc.tier.get() != interp::TierState::Refused &&
-        native.osr_asked.emplace(func, word).second) {
-      native.pending.push_back(BatchItem{func, word});
+        native.osr_asked.insert(func).second) {
+      native.pending.push_back(BatchItem{func, true});
       added = true;
     }
     if (!added) return;
@@ -176,6 +178,7 @@ void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config) {
   if (!tiers_up(config) || code.funcs.empty()) return;
   auto native = std::make_shared<NativeCode>();
   native->opt_level = config.opt_level;
+  native->profiler = config.profiler;
   code.native_code = std::move(native);
   code.tier_up = &request_tier_up;
   code.tier_budget = int32_t(std::min<uint32_t>(config.tier_up_after, INT32_MAX));

@@ -127,9 +127,12 @@ def test_background_compilation_takes_over_a_hot_loop_and_epochs_still_interrupt
     stop = threading.Event()
 
     def ticker() -> None:
+        # (after 30 s regardless: a tier that never installs the loop's
+        # code fails the assertion below instead of hanging)
+        deadline = time.monotonic() + 30
         while not stop.is_set():
             time.sleep(0.005)
-            if module.compiled_functions:
+            if module.compiled_functions or time.monotonic() > deadline:
                 engine.increment_epoch()
 
     th = threading.Thread(target=ticker)

@@ -8,6 +8,7 @@
 
 #include "ember/ember.hh"
 #include "interp/code.hh"
+#include "jit/jit.hh"
 #include "interp_builder.hh"
 #include "text/wat.hh"
 
@@ -228,7 +229,8 @@ TEST(ParallelCompilation, SameErrorsAsSerial) {
 
 TEST(CompileSettings, AcceptedValuesAndErrors) {
   Config c;
-  for (const char* s : {"auto", "cranelift", "winch"}) EXPECT_NO_THROW(c.strategy(s));
+  for (const char* s : {"auto", "cranelift", "winch", "interpreter"})
+    EXPECT_NO_THROW(c.strategy(s));
   EXPECT_THROW(c.strategy("pulley"), WasmError);
   EXPECT_THROW(c.strategy("llvm"), WasmError);
   for (const char* p : {"none", "jitdump", "vtune", "perfmap"}) EXPECT_NO_THROW(c.profiler(p));
@@ -246,6 +248,50 @@ TEST(CompileSettings, AcceptedValuesAndErrors) {
       store, Module::from_text(engine, "(module (func (export \"f\") (result i32) (i32.const 3)))"),
       {});
   EXPECT_EQ(inst.get_export("f")->func()->call({})[0].i32(), 3);
+}
+
+// ---- what runs: the strategy's tiers -------------------------------------------------
+
+constexpr const char* kTwoFunctions = R"((module
+  (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func (export "f") (param i32) (result i32) (call $sq (local.get 0)))))";
+
+uint32_t compiled_after_a_call(const char* strategy, uint32_t* before) {
+  Config c;
+  c.strategy(strategy).tier_up_after(0).parallel_compilation(false);
+  Engine engine(c);
+  Module m = Module::from_text(engine, kTwoFunctions);
+  *before = m.compiled_functions();
+  Store store(engine);
+  Instance inst(store, m, {});
+  std::vector<Val> args{Val::i32(7)};
+  EXPECT_EQ(inst.get_export("f")->func()->call(args)[0].i32(), 49);
+  return m.compiled_functions();
+}
+
+TEST(CompileSettings, TheStrategyChoosesTheTiers) {
+  uint32_t before = 0;
+  Config c;
+  if (!jit::available()) {
+    for (const char* s : {"auto", "cranelift", "winch", "interpreter"}) {
+      EXPECT_STREQ(Engine(Config().strategy(s)).tier(), "interpreter");
+      EXPECT_EQ(compiled_after_a_call(s, &before), 0u);
+    }
+    return;
+  }
+  EXPECT_STREQ(Engine(Config().strategy("auto")).tier(), "tiered");
+  EXPECT_STREQ(Engine(Config().strategy("cranelift")).tier(), "compiled");
+  EXPECT_STREQ(Engine(Config().strategy("interpreter")).tier(), "interpreter");
+  EXPECT_STREQ(Engine(Config().strategy("winch")).tier(), "interpreter");
+  // Eager: both functions with the module.
+  EXPECT_EQ(compiled_after_a_call("cranelift", &before), 2u);
+  EXPECT_EQ(before, 2u);
+  // Tiered, at the first call (which waits): the export and, called from
+  // it, $sq.
+  EXPECT_EQ(compiled_after_a_call("auto", &before), 2u);
+  EXPECT_EQ(before, 0u);
+  EXPECT_EQ(compiled_after_a_call("interpreter", &before), 0u);
+  EXPECT_THROW(Config().tier_up_after(uint64_t{1} << 31), std::invalid_argument);
 }
 
 }  // namespace
