@@ -1,257 +1,31 @@
 // Lowering of register IR to LLVM IR (see llvm_lower.hh).
 #include "jit/llvm_lower.hh"
 
-#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
-#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
-#include <map>
 
-#include "interp/interp_state.hh"
-#include "interp/ir_codec.hh"
-#include "interp/ir_insn.hh"
-#include "interp/native.hh"
-#include "jit/llvm_ops.hh"
-#include "runtime/runtime.hh"
+#include "jit/llvm_lowering.hh"
 
 namespace ember::jit {
 
-namespace {
+namespace lower {
 
 using interp::IOp;
 using llvm::BasicBlock;
 using llvm::Value;
 namespace ir = interp::ir;
 
-// Offsets of the fields compiled code reads (these types are not
-// standard-layout, so offsetof is conditionally supported: GCC and Clang
-// support it for classes without virtual bases).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winvalid-offsetof"
-constexpr size_t kStackEnd = offsetof(interp::State, stack_end);
-constexpr size_t kNativeLimit = offsetof(interp::State, native_limit);
-constexpr size_t kStore = offsetof(interp::State, store);
-constexpr size_t kNativeDepth = offsetof(interp::State, native_depth);
-constexpr size_t kNativeMaxDepth = offsetof(interp::State, native_max_depth);
-constexpr size_t kOsrWord = offsetof(interp::State, osr_word);
-constexpr size_t kEngineEpoch = offsetof(interp::State, engine_epoch);
-constexpr size_t kFuelInjected = offsetof(rt::StoreData, fuel_injected);
-constexpr size_t kFuelSaved = offsetof(rt::StoreData, fuel_saved);
-constexpr size_t kEpochDeadline = offsetof(rt::StoreData, epoch_deadline);
-constexpr size_t kMemBase = offsetof(rt::MemoryInst, base);
-constexpr size_t kMemSize = offsetof(rt::MemoryInst, size);
-constexpr size_t kViewMemories = offsetof(rt::InstView, memories);
-constexpr size_t kViewGlobals = offsetof(rt::InstView, globals);
-constexpr size_t kViewFuncs = offsetof(rt::InstView, funcs);
-constexpr size_t kGlobalValue = offsetof(rt::GlobalInst, value);
-constexpr size_t kViewInst = offsetof(rt::InstView, inst);
-constexpr size_t kFuncInstance = offsetof(rt::FuncInst, instance);
-constexpr size_t kFuncCode = offsetof(rt::FuncInst, code);
-constexpr size_t kFuncHost = offsetof(rt::FuncInst, host);
-constexpr size_t kCodeNative = offsetof(interp::FuncCode, native);
-constexpr size_t kCodeFrameSlots = offsetof(interp::FuncCode, frame_slots);
-#pragma GCC diagnostic pop
+namespace {
 
 // The reason an unsupported instruction gives.
 std::string unsupported(IOp op) {
   return std::string("instruction ") + interp::iop_name(op) + " is not compiled yet";
 }
 
-class Lowering {
- public:
-  Lowering(const LowerContext& cx, uint32_t index, llvm::Function* fn)
-      : cx_(cx),
-        fc_(cx.code.funcs[index]),
-        index_(index),
-        fn_(fn),
-        c_(fn->getContext()),
-        b_(c_),
-        i32_(b_.getInt32Ty()),
-        i64_(b_.getInt64Ty()),
-        f32_(b_.getFloatTy()),
-        f64_(b_.getDoubleTy()),
-        ptr_(b_.getPtrTy()) {}
-
-  // osr_words: null for the function's entry; else the function is
-  // lowered as its OSR entry (every frame slot read from fp, then a jump to
-  // the loop header State::osr_word names) and gets the words of the loop
-  // headers it can enter.
-  std::string run(std::vector<uint32_t>* osr_words);
-
- private:
-  // ---- frame slots ----
-  Value* slot_ptr(uint32_t s) { return slots_[s]; }
-  Value* get64(uint32_t s) { return b_.CreateLoad(i64_, slots_[s]); }
-  Value* get(uint32_t s, VType t) {
-    Value* v = get64(s);
-    switch (t) {
-      case VType::I32: return b_.CreateTrunc(v, i32_);
-      case VType::I64: return v;
-      case VType::F32: return b_.CreateBitCast(b_.CreateTrunc(v, i32_), f32_);
-      case VType::F64: return b_.CreateBitCast(v, f64_);
-      default: return v;
-    }
-  }
-  void set(uint32_t s, Value* v) {
-    llvm::Type* t = v->getType();
-    if (t->isFloatTy()) v = b_.CreateBitCast(v, i32_), t = i32_;
-    if (t->isDoubleTy()) v = b_.CreateBitCast(v, i64_), t = i64_;
-    if (t->isIntegerTy(1)) v = b_.CreateZExt(v, i32_), t = i32_;
-    if (t != i64_) v = b_.CreateZExt(v, i64_);
-    b_.CreateStore(v, slots_[s]);
-  }
-  Value* fp_slot(uint32_t s) { return b_.CreateConstInBoundsGEP1_64(i64_, fp_, s); }
-  uint32_t w(uint32_t pos) const { return words()[at_ + pos]; }
-  const uint32_t* words() const { return cx_.words.data(); }
-  int64_t imm_w(uint32_t pos, VType t) const {
-    return (t == VType::I64 || t == VType::F64)
-               ? int64_t(uint64_t(w(pos)) | uint64_t(w(pos + 1)) << 32)
-               : int64_t(w(pos));
-  }
-  Value* const_of(uint32_t pos, VType t) {
-    int64_t bits = imm_w(pos, t);
-    switch (t) {
-      case VType::I32: return b_.getInt32(uint32_t(bits));
-      case VType::I64: return b_.getInt64(uint64_t(bits));
-      case VType::F32: return b_.CreateBitCast(b_.getInt32(uint32_t(bits)), f32_);
-      case VType::F64: return b_.CreateBitCast(b_.getInt64(uint64_t(bits)), f64_);
-      default: return nullptr;
-    }
-  }
-
-  // ---- control ----
-  BasicBlock* block_at(uint32_t word) {
-    auto [it, fresh] = blocks_.try_emplace(word, nullptr);
-    if (fresh) it->second = BasicBlock::Create(c_, llvm::Twine("w") + llvm::Twine(word), fn_);
-    return it->second;
-  }
-  // Words of the instruction at at_.
-  uint32_t length() const {
-    const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
-    return lay.variable ? 3 + w(2) + 1 : 1 + lay.count;
-  }
-  uint32_t branch_target(uint32_t pos) const { return at_ + pos + int32_t(w(pos)); }
-  void br_to(uint32_t target) { b_.CreateBr(block_at(target)); }
-  void cond_br(Value* cond, uint32_t target) {
-    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(cond, block_at(target), next);
-    b_.SetInsertPoint(next);
-  }
-  // A new block for code after an unconditional transfer (dead unless a
-  // branch lands on it, which block_at handles).
-  void dead_end() { b_.SetInsertPoint(BasicBlock::Create(c_, "", fn_)); }
-
-  // ---- traps and runtime calls ----
-  Value* fn_const(const void* p) {
-    return b_.CreateIntToPtr(b_.getInt64(uint64_t(uintptr_t(p))), ptr_);
-  }
-  Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
-    llvm::FunctionType* ty =
-        llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, i32_, ptr_}, false);
-    return b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_trap)),
-                         {st_, view_, fn_const(&fc_), fp_, b_.getInt32(word), b_.getInt32(code),
-                          entered ? entered : llvm::ConstantPointerNull::get(ptr_)});
-  }
-  // Leaves with trap `code` at the current instruction when `cond` holds;
-  // the slots in `flush` are written back first (what the trap report reads).
-  void trap_if(Value* cond, TrapCode code, std::initializer_list<uint32_t> flush = {}) {
-    BasicBlock* trap = BasicBlock::Create(c_, "trap", fn_);
-    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(cond, trap, next, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(trap);
-    for (uint32_t s : flush) b_.CreateStore(get64(s), fp_slot(s));
-    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
-    b_.SetInsertPoint(next);
-  }
-  void trap_now(TrapCode code) {
-    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
-    dead_end();
-  }
-  void reload_memory();
-  // A field of the State / of the store (through State::store).
-  Value* state_field(size_t offset) {
-    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, offset);
-  }
-  Value* store_field(size_t offset) {
-    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), b_.CreateLoad(ptr_, state_field(kStore)),
-                                         offset);
-  }
-  Value* runtime_call(const void* fn, llvm::Type* ret, std::initializer_list<Value*> args) {
-    std::vector<llvm::Type*> types;
-    for (Value* a : args) types.push_back(a->getType());
-    return b_.CreateCall(llvm::FunctionType::get(ret, types, false), fn_const(fn), args);
-  }
-  // Leaves with the trap a runtime function returned (not 0).
-  void trap_unless_zero(Value* r, TrapCode code) {
-    trap_if(b_.CreateICmpNE(r, b_.getInt32(0)), code);
-  }
-  bool lower_fuel(IOp op);
-  void lower_epoch_check();
-  bool lower_call_indirect();
-  bool lower_tail_call(bool indirect);
-  void call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp, uint32_t next_word,
-                     Value* finst);
-  // Traps with StackOverflow (callee `entered` could not start) unless a
-  // frame of `frame_slots` fits the value stack at fp.
-  void check_tail_frame(Value* frame_slots, Value* entered);
-  void musttail_return(llvm::FunctionCallee callee);
-
-  // ---- instructions ----
-  bool lower_one(IOp op);
-  bool lower_row(IOp op, const OpInfo& info);
-  Value* unary(IOp base, Value* a);
-  Value* binary(IOp base, Value* a, Value* b);
-  Value* trunc_checked(Value* a, llvm::Type* to, bool is_signed);
-  // Wasm wants a quiet NaN out of arithmetic on a signaling one; LLVM may
-  // fold x - 0.0, x * 1.0 and the like to x (its default environment lets
-  // a signaling NaN pass) and x86's minss/maxss pass one through.
-  // llvm.canonicalize quiets it.
-  Value* quiet(Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::canonicalize, v); }
-  bool lower_load_store(IOp op, const OpInfo& info);
-  bool lower_call(uint32_t callee_index, bool local, uint32_t base, uint32_t next_word);
-  void store_results_and_return(uint32_t n);
-  // Call windows: the arguments written to the frame, a failed call's code
-  // returned at once, the results read back (memory reloaded: the callee
-  // may have grown it).
-  void store_args(uint32_t base, uint32_t n) {
-    for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
-  }
-  void return_if_failed(Value* r) {
-    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
-    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
-                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(failed);
-    b_.CreateRet(r);
-    b_.SetInsertPoint(ok);
-  }
-  void take_results(uint32_t base, uint32_t n) {
-    for (uint32_t s = 0; s < n; s++)
-      b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);
-    reload_memory();
-  }
-
-  const LowerContext& cx_;
-  const interp::FuncCode& fc_;
-  uint32_t index_;
-  llvm::Function* fn_;
-  llvm::LLVMContext& c_;
-  llvm::IRBuilder<> b_;
-  llvm::Type *i32_, *i64_, *f32_, *f64_;
-  llvm::PointerType* ptr_;
-  Value *st_ = nullptr, *view_ = nullptr, *fp_ = nullptr;
-  Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
-  Value* scratch_ = nullptr;  // an i64 alloca a runtime function writes a result to
-  std::vector<Value*> slots_;
-  std::map<uint32_t, BasicBlock*> blocks_;
-  uint32_t at_ = 0;  // word of the current instruction
-  IOp op_ = IOp::Count_;
-  std::string why_;
-};
+}  // namespace
 
 void Lowering::reload_memory() {
   if (!mem_base_) return;
@@ -275,14 +49,19 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   view_ = fn_->getArg(1);
   fp_ = fn_->getArg(2);
   slots_.resize(fc_.frame_slots);
+  // One array of slots, so that SROA sees a v128's two slots accessed as a
+  // vector and keeps it in a vector register (a phi of <2 x i64> in a loop,
+  // not two i64 phis rebuilt into a vector at every use).
+  Value* frame = b_.CreateAlloca(llvm::ArrayType::get(i64_, std::max(fc_.frame_slots, 1u)));
   for (uint32_t s = 0; s < fc_.frame_slots; s++) {
-    slots_[s] = b_.CreateAlloca(i64_);
+    slots_[s] = b_.CreateConstInBoundsGEP1_64(i64_, frame, s);
     bool from_frame = s < fc_.num_params || osr_words;
     Value* init =
         from_frame ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
     b_.CreateStore(init, slots_[s]);
   }
   scratch_ = b_.CreateAlloca(i64_);
+  for (Value*& buf : vbuf_) buf = b_.CreateAlloca(llvm::FixedVectorType::get(i64_, 2));
   if (!cx_.module.memories.empty()) {
     mem_base_ = b_.CreateAlloca(ptr_);
     mem_size_ = b_.CreateAlloca(i64_);
@@ -431,6 +210,11 @@ bool Lowering::lower_one(IOp op) {
     case IOp::FuelMemoryGrow: return lower_fuel(op);
     case IOp::EpochCheck: lower_epoch_check(); return true;
     case IOp::TierUp: return true;  // (compiled already)
+    case IOp::CopyV128:
+    case IOp::ConstV128:
+    case IOp::SelectV128:
+    case IOp::GlobalGetV128:
+    case IOp::GlobalSetV128: return lower_v128_move(op);
     case IOp::CallIndirect: return lower_call_indirect();
     case IOp::ReturnCall: return lower_tail_call(false);
     case IOp::ReturnCallIndirect: return lower_tail_call(true);
@@ -818,6 +602,7 @@ bool Lowering::lower_row(IOp op, const OpInfo& info) {
   const bool scalar_in = info.in == VType::I32 || info.in == VType::I64 || info.in == VType::F32 ||
                          info.in == VType::F64;
   if (info.kind == SigKind::Load || info.kind == SigKind::Store) return lower_load_store(op, info);
+  if (info.kind >= SigKind::VUnary && info.kind <= SigKind::VStoreLane) return lower_simd(op, info);
   if (!scalar_in) return false;
   if (info.kind == SigKind::Unary) {
     using A = ir::kind::Unary::At;
@@ -1101,7 +886,7 @@ Value* Lowering::binary(IOp op, Value* a, Value* b) {
   }
 }
 
-}  // namespace
+}  // namespace lower
 
 std::string function_excluded(const CompiledCode& code, uint32_t index) {
   const interp::FuncCode& fc = code.funcs[index];
@@ -1118,7 +903,7 @@ std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Functio
                            std::vector<uint32_t>* osr_words) {
   std::string why = function_excluded(cx.code, index);
   if (!why.empty()) return why;
-  return Lowering(cx, index, fn).run(osr_words);
+  return lower::Lowering(cx, index, fn).run(osr_words);
 }
 
 }  // namespace ember::jit

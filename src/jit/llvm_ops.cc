@@ -26,6 +26,16 @@ struct Table {
 #define EMBER_OPK_Binary(...) EMBER_OPK_ROW(Binary, __VA_ARGS__)
 #define EMBER_OPK_Load(...) EMBER_OPK_ROW(Load, __VA_ARGS__)
 #define EMBER_OPK_Store(...) EMBER_OPK_ROW(Store, __VA_ARGS__)
+#define EMBER_OPK_VUnary(...) EMBER_OPK_ROW(VUnary, __VA_ARGS__)
+#define EMBER_OPK_VBinary(...) EMBER_OPK_ROW(VBinary, __VA_ARGS__)
+#define EMBER_OPK_VTernary(...) EMBER_OPK_ROW(VTernary, __VA_ARGS__)
+#define EMBER_OPK_VShift(...) EMBER_OPK_ROW(VShift, __VA_ARGS__)
+#define EMBER_OPK_VExtract(...) EMBER_OPK_ROW(VExtract, __VA_ARGS__)
+#define EMBER_OPK_VReplace(...) EMBER_OPK_ROW(VReplace, __VA_ARGS__)
+#define EMBER_OPK_VLoad(...) EMBER_OPK_ROW(VLoad, __VA_ARGS__)
+#define EMBER_OPK_VStore(...) EMBER_OPK_ROW(VStore, __VA_ARGS__)
+#define EMBER_OPK_VLoadLane(...) EMBER_OPK_ROW(VLoadLane, __VA_ARGS__)
+#define EMBER_OPK_VStoreLane(...) EMBER_OPK_ROW(VStoreLane, __VA_ARGS__)
 #define EMBER_OPK_Lowered(name, imm, in_, out_, size_)                                          \
   ops[size_t(IOp::name)] = OpInfo{true,         IOp::name,    Variant::Plain, SigKind::Special, \
                                   VType::Other, VType::Other, uint8_t(size_), false};
