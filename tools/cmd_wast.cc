@@ -35,6 +35,8 @@ const char kHelp[] =
     "options:\n"
     "  -v, --verbose          print every failure with its line\n"
     "  --json FILE            write per-file counts as JSON\n"
+    "  --trap-log FILE        append a line per trapping action: file:line, the trap\n"
+    "                         and its frames (function index@module offset)\n"
     "  --expect LIST          compare with LIST (lines `file passed failed`);\n"
     "                         fail when a file does worse or better than listed\n"
     "  --write-expect LIST    write the results to LIST (keeps other entries)\n"
@@ -281,6 +283,10 @@ Syntax wast_syntax(Options* o) {
                .takes = Takes::NextArg,
                .metavar = "FILE",
                .apply = store(&o->json)},
+              {.name = "--trap-log",
+               .takes = Takes::NextArg,
+               .metavar = "FILE",
+               .apply = store(&o->run.trap_log)},
               {.name = "--expect",
                .takes = Takes::NextArg,
                .metavar = "LIST",
@@ -323,6 +329,10 @@ int cmd_wast(const Args& args) {
     }
   }
   std::sort(files.begin(), files.end());
+  if (!o.run.trap_log.empty() && !std::ofstream(o.run.trap_log, std::ios::trunc)) {
+    std::fprintf(stderr, "ember wast: %s: cannot write\n", o.run.trap_log.c_str());
+    return 2;
+  }
   std::vector<FileResult> results;
   uint64_t passed = 0, failed = 0;
   for (const std::string& path : files) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "binary/decoder.hh"
+#include "runtime/backtrace.hh"
 #include "runtime/runtime.hh"
 #include "compile/serialize.hh"
 #include "compile/compile.hh"
@@ -40,6 +41,7 @@ class Runner {
     engine_->config.tier_up_after = opts.tier_up_after;
     engine_->config.parallel_compilation = opts.parallel_compilation;
     engine_->config.shared_memory = true;  // the threads files define shared memories
+    trap_log_ = opts.trap_log;
     store_.engine = engine_;
     registry_["spectest"] = make_spectest(store_);
   }
@@ -64,8 +66,10 @@ class Runner {
   void assert_return(const Command& c);
   void assert_trap(const Command& c, bool exhaustion);
   void assert_module_error(const Command& c);
+  void log_trap(uint32_t line, TrapCode code);
 
   std::shared_ptr<rt::EngineData> engine_;
+  std::string trap_log_;
   bool via_serialization_ = false;
   rt::StoreData store_;
   ExternRefs refs_;
@@ -247,12 +251,26 @@ bool trap_message_agrees(const std::string& expected, TrapCode code) {
   return want.starts_with(have) || have.starts_with(want);
 }
 
+// One line per trap (RunOptions::trap_log), appended whole (each file may
+// run in its own process).
+void Runner::log_trap(uint32_t line, TrapCode code) {
+  if (trap_log_.empty()) return;
+  std::string text = result_.file + ":" + std::to_string(line) + " " + trap_spec_message(code);
+  for (const FrameInfo& f : rt::backtrace_frames(store_))
+    text += " " + std::to_string(f.func_index) + "@" +
+            (f.module_offset == FrameInfo::kUnknownOffset ? std::string("?")
+                                                          : std::to_string(f.module_offset));
+  text += "\n";
+  std::ofstream(trap_log_, std::ios::app) << text;
+}
+
 void Runner::assert_trap(const Command& c, bool exhaustion) {
   if (c.has_module) return assert_module_error(c);
   Outcome o = perform(c.action);
   if (!o.error.empty()) return fail(c.line, "cannot run: " + o.error);
   if (o.trap == TrapCode::None)
     return fail(c.line, "expected trap \"" + c.message + "\", got results");
+  log_trap(c.line, o.trap);
   if (exhaustion && o.trap != TrapCode::StackOverflow)
     return fail(c.line,
                 std::string("expected stack exhaustion, got trap: ") + trap_spec_message(o.trap));
@@ -287,6 +305,7 @@ void Runner::assert_module_error(const Command& c) {
   if (inst.error().kind() != want)
     return fail(c.line,
                 std::string(what) + " \"" + c.message + "\": got " + inst.error().describe());
+  if (want == ErrorKind::Trap) log_trap(c.line, trap);
   if (want == ErrorKind::Trap && !trap_message_agrees(c.message, trap))
     return fail(c.line, std::string(what) + " \"" + c.message + "\": got trap \"" +
                             trap_spec_message(trap) + "\"");

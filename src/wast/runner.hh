@@ -56,6 +56,11 @@ struct RunOptions {
   // compiled from its second call and every loop from its first header).
   uint32_t tier_up_after = 10000;
   bool parallel_compilation = true;
+  // Non-empty: every action that traps appends a line to this file: the
+  // script and line, the trap's message and its backtrace (function index
+  // and module offset of each frame), so runs of different tiers can be
+  // compared frame for frame.
+  std::string trap_log;
 };
 
 // Runs a script held in memory; `name` is used only for messages.
