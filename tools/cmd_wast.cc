@@ -52,6 +52,9 @@ const char kHelp[] =
     "                         Config.parallel_compilation off (hot code compiles while\n"
     "                         the program waits)\n"
     "  --opt-level LEVEL      Config.cranelift_opt_level: none, speed, speed_and_size\n"
+    "  --require-compiled     with --strategy cranelift: fail when the compiled tier\n"
+    "                         leaves any function to the interpreter (each compiling\n"
+    "                         run prints how many it left, and why)\n"
     "  -W, --wasm NAME[=on|off][,...]\n"
     "                         enable/disable proposals (as `ember run`); --all-features;\n"
     "                         --wasm-2.0 (exactly the WebAssembly 2.0 features)\n"
@@ -59,7 +62,7 @@ const char kHelp[] =
     "                         relaxed SIMD gives the deterministic profile's results\n";
 
 struct Options {
-  bool verbose = false, fork = true;
+  bool verbose = false, fork = true, require_compiled = false;
   std::string json, expect, write_expect, root;
   unsigned timeout = 120;
   wast::RunOptions run;
@@ -76,6 +79,8 @@ std::string serialize(const FileResult& r) {
   std::string s = std::to_string(r.passed) + " " + std::to_string(r.failed) + "\n";
   for (const wast::Failure& f : r.failures)
     s += std::to_string(f.line) + "\t" + one_line(f.message) + "\n";
+  for (const auto& [why, n] : r.interpreted)
+    s += "I\t" + std::to_string(n) + "\t" + one_line(why) + "\n";
   return s;
 }
 
@@ -89,6 +94,12 @@ FileResult deserialize(const std::string& file, const std::string& s) {
   while (std::getline(in, line)) {
     size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
+    if (line.starts_with("I\t")) {
+      size_t tab2 = line.find('\t', 2);
+      if (tab2 != std::string::npos)
+        r.interpreted[line.substr(tab2 + 1)] += uint32_t(std::stoul(line.substr(2, tab2 - 2)));
+      continue;
+    }
     r.failures.push_back({uint32_t(std::stoul(line.substr(0, tab))), line.substr(tab + 1)});
   }
   return r;
@@ -236,6 +247,7 @@ Syntax wast_syntax(Options* o) {
           {
               {.name = "--verbose", .alias = "-v", .apply = set_flag(&o->verbose)},
               {.name = "--no-fork", .apply = set_flag(&o->fork, false)},
+              {.name = "--require-compiled", .apply = set_flag(&o->require_compiled)},
               {.name = "--via-serialization", .apply = set_flag(&o->run.via_serialization)},
               {.name = "--strategy",
                .takes = Takes::Value,
@@ -335,6 +347,7 @@ int cmd_wast(const Args& args) {
   }
   std::vector<FileResult> results;
   uint64_t passed = 0, failed = 0;
+  std::map<std::string, uint32_t> interpreted;
   for (const std::string& path : files) {
     FileResult r = run_one(path, display_name(path, o), o);
     std::printf("%s: %u passed, %u failed\n", r.file.c_str(), r.passed, r.failed);
@@ -344,9 +357,17 @@ int cmd_wast(const Args& args) {
     std::fflush(stdout);
     passed += r.passed;
     failed += r.failed;
+    for (const auto& [why, n] : r.interpreted) interpreted[why] += n;
     results.push_back(std::move(r));
   }
   int status = failed == 0 ? 0 : 1;
+  if (o.run.strategy == "cranelift") {
+    uint32_t left = 0;
+    for (const auto& [why, n] : interpreted) left += n;
+    std::printf("compiled tier: %u functions left to the interpreter\n", left);
+    for (const auto& [why, n] : interpreted) std::printf("  %u: %s\n", n, why.c_str());
+    if (left && o.require_compiled) status = 1;
+  }
   if (!o.expect.empty()) {
     Counts list;
     std::string err;

@@ -288,6 +288,62 @@ uint64_t ember_native_table_size(NativeView* view, uint32_t t) {
   return view->inst->tables[t]->elems.size();
 }
 
+uint64_t ember_native_table_grow(State* st, NativeView* view, uint32_t t, uint64_t init,
+                                 uint64_t n) {
+  rt::TableInst* table = view->inst->tables[t];
+  int64_t old = rt::table_grow(*st->store, *table, table_index(table, n),
+                               reinterpret_cast<void*>(uintptr_t(init)));
+  return table->type.limits.is64 ? uint64_t(old) : uint64_t(uint32_t(old));
+}
+
+uint32_t ember_native_table_fill(NativeView* view, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
+  rt::TableInst* table = view->inst->tables[t];
+  i = table_index(table, i);
+  n = table_index(table, n);
+  uint64_t size = table->elems.size();
+  if (i > size || n > size - i) return uint32_t(TrapCode::TableOutOfBounds);
+  for (uint64_t k = 0; k < n; k++) table->elems[i + k] = reinterpret_cast<void*>(uintptr_t(v));
+  return 0;
+}
+
+uint32_t ember_native_table_copy(NativeView* view, uint32_t dt, uint32_t st, uint64_t d, uint64_t s,
+                                 uint64_t n) {
+  rt::TableInst* dtab = view->inst->tables[dt];
+  rt::TableInst* stab = view->inst->tables[st];
+  d = table_index(dtab, d);
+  s = table_index(stab, s);
+  if (!(dtab->type.limits.is64 && stab->type.limits.is64)) n = uint32_t(n);
+  uint64_t dsize = dtab->elems.size(), ssize = stab->elems.size();
+  if (d > dsize || n > dsize - d || s > ssize || n > ssize - s)
+    return uint32_t(TrapCode::TableOutOfBounds);
+  if (n) std::memmove(dtab->elems.data() + d, stab->elems.data() + s, n * sizeof(void*));
+  return 0;
+}
+
+uint32_t ember_native_table_init(NativeView* view, uint32_t t, uint32_t elem, uint64_t d,
+                                 uint32_t s, uint32_t n) {
+  rt::TableInst* table = view->inst->tables[t];
+  const std::vector<void*>& seg = view->inst->elems[elem];
+  d = table_index(table, d);
+  uint64_t size = table->elems.size();
+  if (d > size || n > size - d || s > seg.size() || n > seg.size() - s)
+    return uint32_t(TrapCode::TableOutOfBounds);
+  if (n) std::memcpy(table->elems.data() + d, seg.data() + s, n * sizeof(void*));
+  return 0;
+}
+
+void ember_native_elem_drop(NativeView* view, uint32_t elem) {
+  view->inst->elems[elem].clear();
+}
+
+uint32_t ember_native_fuel_table_grow(State* st, NativeView* view, uint32_t t, uint64_t old,
+                                      uint32_t flags) {
+  const rt::TableInst* table = view->inst->tables[t];
+  old = table_index(table, old);
+  if (old == (table->type.limits.is64 ? UINT64_MAX : UINT32_MAX)) return 0;  // the grow failed
+  return ember_native_fuel_units(st, table->elems.size() - old, flags);
+}
+
 uint64_t ember_native_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t delta) {
   return uint64_t(rt::memory_grow(*st->store, *view->memories[mem], delta));
 }

@@ -112,6 +112,20 @@ void ember_native_data_drop(NativeView* view, uint32_t data);
 uint32_t ember_native_table_get(NativeView* view, uint32_t t, uint64_t i, uint64_t* out);
 uint32_t ember_native_table_set(NativeView* view, uint32_t t, uint64_t i, uint64_t v);
 uint64_t ember_native_table_size(NativeView* view, uint32_t t);
+// table.grow (the old size or -1, as i64 bits), table.fill / table.copy /
+// table.init (0 or TrapCode::TableOutOfBounds), elem.drop; operands as
+// their slots hold them.
+uint64_t ember_native_table_grow(State* st, NativeView* view, uint32_t t, uint64_t init,
+                                 uint64_t n);
+uint32_t ember_native_table_fill(NativeView* view, uint32_t t, uint64_t i, uint64_t v, uint64_t n);
+uint32_t ember_native_table_copy(NativeView* view, uint32_t dt, uint32_t st, uint64_t d, uint64_t s,
+                                 uint64_t n);
+uint32_t ember_native_table_init(NativeView* view, uint32_t t, uint32_t elem, uint64_t d,
+                                 uint32_t s, uint32_t n);
+void ember_native_elem_drop(NativeView* view, uint32_t elem);
+// The fuel of a table.grow that returned `old` (FuelTableGrow).
+uint32_t ember_native_fuel_table_grow(State* st, NativeView* view, uint32_t t, uint64_t old,
+                                      uint32_t flags);
 // memory.grow / memory.size of memory `mem` (old size or -1, as i64 bits).
 uint64_t ember_native_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t delta);
 uint64_t ember_native_memory_size(NativeView* view, uint32_t mem);

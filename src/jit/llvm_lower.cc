@@ -207,7 +207,8 @@ bool Lowering::lower_one(IOp op) {
     case IOp::FuelSave:
     case IOp::FuelCheck:
     case IOp::FuelUnits:
-    case IOp::FuelMemoryGrow: return lower_fuel(op);
+    case IOp::FuelMemoryGrow:
+    case IOp::FuelTableGrow: return lower_fuel(op);
     case IOp::EpochCheck: lower_epoch_check(); return true;
     case IOp::TierUp: return true;  // (compiled already)
     case IOp::CopyV128:
@@ -291,6 +292,43 @@ bool Lowering::lower_one(IOp op) {
       set(w(A::d), is64 ? r : b_.CreateTrunc(r, i32_));
       return true;
     }
+    case IOp::TableGrow: {
+      using A = ir::TableGrow::At;
+      bool is64 = cx_.module.tables[w(A::t)].limits.is64;
+      Value* r =
+          runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_grow), i64_,
+                       {st_, view_, b_.getInt32(w(A::t)), get64(w(A::init)), get64(w(A::n))});
+      set(w(A::d), is64 ? r : b_.CreateTrunc(r, i32_));
+      return true;
+    }
+    case IOp::TableFill: {
+      using A = ir::TableFill::At;
+      Value* r = runtime_call(
+          reinterpret_cast<const void*>(&interp::ember_native_table_fill), i32_,
+          {view_, b_.getInt32(w(A::t)), get64(w(A::i)), get64(w(A::val)), get64(w(A::n))});
+      trap_unless_zero(r, TrapCode::TableOutOfBounds);
+      return true;
+    }
+    case IOp::TableCopy: {
+      using A = ir::TableCopy::At;
+      Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_copy), i32_,
+                              {view_, b_.getInt32(w(A::dt)), b_.getInt32(w(A::st)), get64(w(A::d)),
+                               get64(w(A::s)), get64(w(A::n))});
+      trap_unless_zero(r, TrapCode::TableOutOfBounds);
+      return true;
+    }
+    case IOp::TableInit: {
+      using A = ir::TableInit::At;
+      Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_table_init), i32_,
+                              {view_, b_.getInt32(w(A::t)), b_.getInt32(w(A::elem)), get64(w(A::d)),
+                               get(w(A::s), VType::I32), get(w(A::n), VType::I32)});
+      trap_unless_zero(r, TrapCode::TableOutOfBounds);
+      return true;
+    }
+    case IOp::ElemDrop:
+      runtime_call(reinterpret_cast<const void*>(&interp::ember_native_elem_drop), b_.getVoidTy(),
+                   {view_, b_.getInt32(w(ir::ElemDrop::At::elem))});
+      return true;
     case IOp::DataDrop:
       runtime_call(reinterpret_cast<const void*>(&interp::ember_native_data_drop), b_.getVoidTy(),
                    {view_, b_.getInt32(w(ir::DataDrop::At::data))});
@@ -404,9 +442,14 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
 // to 0): a block's cost added, saved for traps, checked.
 bool Lowering::lower_fuel(IOp op) {
   const void* refuel = reinterpret_cast<const void*>(&interp::ember_native_refuel);
-  if (op == IOp::FuelUnits || op == IOp::FuelMemoryGrow) {
+  if (op == IOp::FuelUnits || op == IOp::FuelMemoryGrow || op == IOp::FuelTableGrow) {
     Value* r;
-    if (op == IOp::FuelUnits) {
+    if (op == IOp::FuelTableGrow) {
+      using A = ir::FuelTableGrow::At;
+      r = runtime_call(
+          reinterpret_cast<const void*>(&interp::ember_native_fuel_table_grow), i32_,
+          {st_, view_, b_.getInt32(w(A::t)), get64(w(A::d)), b_.getInt32(w(A::flags))});
+    } else if (op == IOp::FuelUnits) {
       using A = ir::FuelUnits::At;
       uint32_t flags = w(A::flags);
       Value* units = (flags & interp::kFuelCount64) ? get64(w(A::s))

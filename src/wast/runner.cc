@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "binary/decoder.hh"
+#include "interp/code.hh"
 #include "runtime/backtrace.hh"
 #include "runtime/runtime.hh"
 #include "compile/serialize.hh"
@@ -103,6 +104,10 @@ Expected<Module> Runner::compile(const ModuleSource& src) {
   EMBER_ASSIGN(std::shared_ptr<ModuleData> m,
                decode_module(std::move(bytes), engine_->config.features));
   EMBER_TRY(compile_module(*m, *engine_));
+  if (engine_->config.strategy == "cranelift" && m->code) {
+    uint32_t left = uint32_t(m->code->funcs.size()) - m->code->native_funcs;
+    if (left) result_.interpreted[m->code->native_skipped_reason] += left;
+  }
   if (via_serialization_) {
     EMBER_ASSIGN(std::vector<uint8_t> blob, rt::serialize_module(*m, *engine_));
     EMBER_ASSIGN(m, rt::deserialize_module(blob, *engine_));

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ struct FileResult {
   uint32_t passed = 0;
   uint32_t failed = 0;
   std::vector<Failure> failures;
+  // With a compiling strategy: defined functions the compiled tier left to
+  // the interpreter, counted under the first reason of their module.
+  std::map<std::string, uint32_t> interpreted;
 };
 
 struct RunOptions {
