@@ -646,6 +646,7 @@ bool Lowering::lower_row(IOp op, const OpInfo& info) {
                          info.in == VType::F64;
   if (info.kind == SigKind::Load || info.kind == SigKind::Store) return lower_load_store(op, info);
   if (info.kind >= SigKind::VUnary && info.kind <= SigKind::VStoreLane) return lower_simd(op, info);
+  if (info.kind == SigKind::Binary128 || info.kind == SigKind::BinaryWide) return lower_wide(op);
   if (!scalar_in) return false;
   if (info.kind == SigKind::Unary) {
     using A = ir::kind::Unary::At;
@@ -696,32 +697,62 @@ bool Lowering::lower_row(IOp op, const OpInfo& info) {
   }
 }
 
+// The host pointer of the access at at_ (any access form: memory 0 or
+// another, a 32- or 64-bit address, the fused address forms), after the
+// bounds check the interpreter makes; the slots the trap report reads are
+// written back on the trap path. Null when the module has no such memory.
+Value* Lowering::access_pointer(const interp::MemAccess& a) {
+  uint32_t mem = a.mem ? w(a.mem) : 0;
+  if (mem >= cx_.module.memories.size() || (mem == 0 && !mem_base_)) return nullptr;
+  Value *base, *size;
+  if (mem == 0) {
+    base = b_.CreateLoad(ptr_, mem_base_);
+    size = b_.CreateLoad(i64_, mem_size_);
+  } else {  // read at each access: calls may grow it (other threads too, if shared)
+    Value* mems =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewMemories));
+    Value* m = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, mems, mem));
+    base = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemBase));
+    auto* sz = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemSize));
+    sz->setAtomic(llvm::AtomicOrdering::Monotonic);
+    sz->setAlignment(llvm::Align(8));
+    size = sz;
+  }
+  Value* n = b_.getInt64(a.size);
+  Value *ea, *out;
+  if (a.addr64) {  // the offset's high word follows it
+    Value* addr = get64(w(a.addr));
+    Value* off = b_.getInt64(uint64_t(w(a.offset)) | uint64_t(w(a.offset + 1)) << 32);
+    Value* room = b_.CreateSub(size, addr);
+    out = b_.CreateOr(
+        b_.CreateICmpUGE(addr, size),
+        b_.CreateOr(b_.CreateICmpULT(room, n), b_.CreateICmpULT(b_.CreateSub(room, n), off)));
+    ea = b_.CreateAdd(addr, off);
+  } else {
+    Value* addr = get(w(a.addr), VType::I32);
+    if (a.add_imm) addr = b_.CreateAdd(addr, b_.getInt32(w(a.add_imm)));
+    if (a.add_slot) {
+      Value* x = get(w(a.add_slot), VType::I32);
+      if (a.shift) x = b_.CreateShl(x, b_.getInt32(w(a.shift) & 31));
+      addr = b_.CreateAdd(addr, x);
+    }
+    ea = b_.CreateAdd(b_.CreateZExt(addr, i64_), b_.getInt64(w(a.offset)));
+    out = b_.CreateICmpUGT(b_.CreateAdd(ea, n), size);
+  }
+  if (a.add_slot) trap_if(out, TrapCode::MemoryOutOfBounds, {w(a.addr), w(a.add_slot)});
+  else trap_if(out, TrapCode::MemoryOutOfBounds, {w(a.addr)});
+  return b_.CreateInBoundsGEP(b_.getInt8Ty(), base, ea);
+}
+
 bool Lowering::lower_load_store(IOp op, const OpInfo& info) {
   if (info.in != VType::I32 && info.in != VType::I64 && info.in != VType::F32 &&
       info.in != VType::F64 && info.kind == SigKind::Store)
     return false;
   if (info.kind == SigKind::Load && llvm_type(b_, info.out) == nullptr) return false;
-  if (info.variant != Variant::Plain && info.variant != Variant::AddImm &&
-      info.variant != Variant::Add && info.variant != Variant::AddShl)
-    return false;
   interp::MemAccess a;
   if (!interp::memory_access(interp::handler_word(op), &a)) return false;
-  Value* addr = get(w(a.addr), VType::I32);
-  if (a.add_imm) addr = b_.CreateAdd(addr, b_.getInt32(w(a.add_imm)));
-  if (a.add_slot) {
-    Value* x = get(w(a.add_slot), VType::I32);
-    if (a.shift) x = b_.CreateShl(x, b_.getInt32(w(a.shift) & 31));
-    addr = b_.CreateAdd(addr, x);
-  }
-  Value* ea = b_.CreateAdd(b_.CreateZExt(addr, i64_), b_.getInt64(w(a.offset)));
-  Value* end = b_.CreateAdd(ea, b_.getInt64(a.size));
-  if (a.add_slot)
-    trap_if(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, mem_size_)), TrapCode::MemoryOutOfBounds,
-            {w(a.addr), w(a.add_slot)});
-  else
-    trap_if(b_.CreateICmpUGT(end, b_.CreateLoad(i64_, mem_size_)), TrapCode::MemoryOutOfBounds,
-            {w(a.addr)});
-  Value* p = b_.CreateInBoundsGEP(b_.getInt8Ty(), b_.CreateLoad(ptr_, mem_base_), ea);
+  Value* p = access_pointer(a);
+  if (!p) return false;
   llvm::Type* narrow = b_.getIntNTy(a.size * 8);
   if (info.kind == SigKind::Load) {
     llvm::Type* out = llvm_type(b_, info.out);
@@ -738,6 +769,36 @@ bool Lowering::lower_load_store(IOp op, const OpInfo& info) {
     if (narrow != i64_) v = b_.CreateTrunc(v, narrow);
     b_.CreateAlignedStore(v, p, llvm::Align(1));
   }
+  return true;
+}
+
+// Wide arithmetic: 128-bit operands and results as (low, high) slot pairs.
+bool Lowering::lower_wide(IOp op) {
+  llvm::Type* i128 = b_.getInt128Ty();
+  auto pair = [&](uint32_t lo, uint32_t hi) {
+    return b_.CreateOr(b_.CreateZExt(get64(lo), i128),
+                       b_.CreateShl(b_.CreateZExt(get64(hi), i128), 64));
+  };
+  Value* r;
+  uint32_t d;
+  if (op == IOp::I64Add128 || op == IOp::I64Sub128) {
+    using A = ir::kind::Binary128::At;
+    d = w(A::d);
+    Value* a = pair(w(A::alo), w(A::ahi));
+    Value* b = pair(w(A::blo), w(A::bhi));
+    r = op == IOp::I64Add128 ? b_.CreateAdd(a, b) : b_.CreateSub(a, b);
+  } else if (op == IOp::I64MulWideS || op == IOp::I64MulWideU) {
+    using A = ir::kind::BinaryWide::At;
+    d = w(A::d);
+    bool s = op == IOp::I64MulWideS;
+    Value* a = s ? b_.CreateSExt(get64(w(A::a)), i128) : b_.CreateZExt(get64(w(A::a)), i128);
+    Value* b = s ? b_.CreateSExt(get64(w(A::b)), i128) : b_.CreateZExt(get64(w(A::b)), i128);
+    r = b_.CreateMul(a, b);
+  } else {
+    return false;
+  }
+  set(d, b_.CreateTrunc(r, i64_));
+  set(d + 1, b_.CreateTrunc(b_.CreateLShr(r, 64), i64_));
   return true;
 }
 

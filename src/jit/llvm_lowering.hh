@@ -227,6 +227,8 @@ class Lowering {
   // llvm.canonicalize quiets it.
   Value* quiet(Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::canonicalize, v); }
   bool lower_load_store(IOp op, const OpInfo& info);
+  Value* access_pointer(const interp::MemAccess& a);
+  bool lower_wide(IOp op);
   bool lower_call(uint32_t callee_index, bool local, uint32_t base, uint32_t next_word);
   void store_results_and_return(uint32_t n);
   // Call windows: the arguments written to the frame, a failed call's code

@@ -26,6 +26,8 @@ struct Table {
 #define EMBER_OPK_Binary(...) EMBER_OPK_ROW(Binary, __VA_ARGS__)
 #define EMBER_OPK_Load(...) EMBER_OPK_ROW(Load, __VA_ARGS__)
 #define EMBER_OPK_Store(...) EMBER_OPK_ROW(Store, __VA_ARGS__)
+#define EMBER_OPK_Binary128(...) EMBER_OPK_ROW(Binary128, __VA_ARGS__)
+#define EMBER_OPK_BinaryWide(...) EMBER_OPK_ROW(BinaryWide, __VA_ARGS__)
 #define EMBER_OPK_VUnary(...) EMBER_OPK_ROW(VUnary, __VA_ARGS__)
 #define EMBER_OPK_VBinary(...) EMBER_OPK_ROW(VBinary, __VA_ARGS__)
 #define EMBER_OPK_VTernary(...) EMBER_OPK_ROW(VTernary, __VA_ARGS__)

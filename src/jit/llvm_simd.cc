@@ -175,83 +175,62 @@ bool Lowering::lower_shuffle() {
   return true;
 }
 
-// Memory 0 with a 32-bit address (the other forms stay interpreted, as the
-// scalar accesses' do): bounds checked as the interpreter does.
+// Every access form (access_pointer); the operands other than the address
+// at the positions of the instruction's kind (the memory64 and other-memory
+// forms keep them in the same order, after their extra immediates).
 bool Lowering::lower_simd_access(IOp op, const OpInfo& info) {
-  if (info.variant != Variant::Plain || !mem_base_) return false;
-  uint32_t offset_at, addr_at;
-  switch (info.kind) {
-    case SigKind::VLoad:
-      offset_at = ir::kind::VLoad::At::offset, addr_at = ir::kind::VLoad::At::addr;
-      break;
-    case SigKind::VStore:
-      offset_at = ir::kind::VStore::At::offset, addr_at = ir::kind::VStore::At::addr;
-      break;
-    case SigKind::VLoadLane:
-      offset_at = ir::kind::VLoadLane::At::offset, addr_at = ir::kind::VLoadLane::At::addr;
-      break;
-    default:
-      offset_at = ir::kind::VStoreLane::At::offset, addr_at = ir::kind::VStoreLane::At::addr;
-      break;
-  }
+  interp::MemAccess a;
+  if (!interp::memory_access(interp::handler_word(op), &a)) return false;
+  Value* p = access_pointer(a);
+  if (!p) return false;
   uint32_t bytes = info.size;
-  Value* ea =
-      b_.CreateAdd(b_.CreateZExt(get(w(addr_at), VType::I32), i64_), b_.getInt64(w(offset_at)));
-  trap_if(b_.CreateICmpUGT(b_.CreateAdd(ea, b_.getInt64(bytes)), b_.CreateLoad(i64_, mem_size_)),
-          TrapCode::MemoryOutOfBounds, {w(addr_at)});
-  Value* p = b_.CreateInBoundsGEP(b_.getInt8Ty(), b_.CreateLoad(ptr_, mem_base_), ea);
   llvm::Type* scalar = b_.getIntNTy(bytes * 8);
   auto* v2 = llvm::FixedVectorType::get(i64_, 2);
-  switch (op) {
-    case IOp::V128Load:
-      setv(w(ir::kind::VLoad::At::d), b_.CreateAlignedLoad(v2, p, llvm::Align(1)));
-      return true;
-    case IOp::V128Store:
-      b_.CreateAlignedStore(getv(w(ir::kind::VStore::At::v)), p, llvm::Align(1));
-      return true;
+  const IOp base = info.base;
+  // In every form: a load's result first, a store's value (or a lane
+  // access's vector) last, a lane right before the address.
+  const uint32_t d = w(1), last = w(interp::ir_layout(op).count);
+  switch (base) {
+    case IOp::V128Load: setv(d, b_.CreateAlignedLoad(v2, p, llvm::Align(1))); return true;
+    case IOp::V128Store: b_.CreateAlignedStore(getv(last), p, llvm::Align(1)); return true;
     case IOp::V128Load8x8S:
     case IOp::V128Load8x8U:
     case IOp::V128Load16x4S:
     case IOp::V128Load16x4U:
     case IOp::V128Load32x2S:
     case IOp::V128Load32x2U: {
-      unsigned from = op <= IOp::V128Load8x8U ? 8 : op <= IOp::V128Load16x4U ? 16 : 32;
+      unsigned from = base <= IOp::V128Load8x8U ? 8 : base <= IOp::V128Load16x4U ? 16 : 32;
       auto* narrow = llvm::FixedVectorType::get(b_.getIntNTy(from), 64 / from);
       auto* wide = llvm::FixedVectorType::get(b_.getIntNTy(2 * from), 64 / from);
       Value* x = b_.CreateAlignedLoad(narrow, p, llvm::Align(1));
-      setv(w(ir::kind::VLoad::At::d),
-           info.sign_extend ? b_.CreateSExt(x, wide) : b_.CreateZExt(x, wide));
+      setv(d, info.sign_extend ? b_.CreateSExt(x, wide) : b_.CreateZExt(x, wide));
       return true;
     }
     case IOp::V128Load8Splat:
     case IOp::V128Load16Splat:
     case IOp::V128Load32Splat:
     case IOp::V128Load64Splat:
-      setv(
-          w(ir::kind::VLoad::At::d),
-          b_.CreateVectorSplat(128 / (bytes * 8), b_.CreateAlignedLoad(scalar, p, llvm::Align(1))));
+      setv(d, b_.CreateVectorSplat(128 / (bytes * 8),
+                                   b_.CreateAlignedLoad(scalar, p, llvm::Align(1))));
       return true;
     case IOp::V128Load32Zero:
     case IOp::V128Load64Zero: {
       auto* vt = llvm::FixedVectorType::get(scalar, 128 / (bytes * 8));
-      setv(w(ir::kind::VLoad::At::d),
-           b_.CreateInsertElement(llvm::Constant::getNullValue(vt),
-                                  b_.CreateAlignedLoad(scalar, p, llvm::Align(1)), uint64_t(0)));
+      setv(d, b_.CreateInsertElement(llvm::Constant::getNullValue(vt),
+                                     b_.CreateAlignedLoad(scalar, p, llvm::Align(1)), uint64_t(0)));
       return true;
     }
     default: break;
   }
   Lanes l{scalar, 128 / (bytes * 8)};
+  uint64_t lane = w(a.addr - 1);
   if (info.kind == SigKind::VLoadLane) {
-    using A = ir::kind::VLoadLane::At;
     Value* x = b_.CreateAlignedLoad(scalar, p, llvm::Align(1));
-    setv(w(A::d), b_.CreateInsertElement(view(getv(w(A::vec)), l), x, uint64_t(w(A::lane))));
+    setv(d, b_.CreateInsertElement(view(getv(last), l), x, lane));
     return true;
   }
   if (info.kind == SigKind::VStoreLane) {
-    using A = ir::kind::VStoreLane::At;
-    b_.CreateAlignedStore(b_.CreateExtractElement(view(getv(w(A::vec)), l), uint64_t(w(A::lane))),
-                          p, llvm::Align(1));
+    b_.CreateAlignedStore(b_.CreateExtractElement(view(getv(last), l), lane), p, llvm::Align(1));
     return true;
   }
   return false;
