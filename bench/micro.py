@@ -9,6 +9,10 @@
             section, MB of code section per second
   instance  Instance(store, module, []) of a module with a memory, data, a
             table with elements, globals and 200 exports, microseconds
+  startup   Module + Store + Instance + one call of a one-instruction export
+            (a program that runs once and briefly), microseconds; also for
+            `ember-interp` (Config.strategy "interpreter"), so that the
+            default strategy's start-up is seen beside the interpreter's
   deser     Module.deserialize of the large module's serialized form, ms
   threads   speed-up of N threads, each with its own Store, running a wasm
             loop through a ThreadPoolExecutor (N = the machine's cores)
@@ -38,11 +42,13 @@ sys.path.insert(0, HERE)
 
 import report  # noqa: E402
 
-ENGINES = ["ember", "wasmtime", "pulley"]
-MICROS = ["call", "host", "compile", "instance", "deser", "threads"]
+ENGINES = ["ember", "ember-interp", "wasmtime", "pulley"]
+MICROS = ["call", "host", "compile", "instance", "startup", "deser", "threads"]
+# Engines that run only some micro-benchmarks (the others show "–").
+ENGINE_MICROS = {"ember-interp": {"startup"}}
 UNITS = {"call": "ns/call", "host": "ns/call", "compile": "MB/s", "instance": "µs",
-         "deser": "ms", "threads": "x"}
-LOWER_IS_BETTER = {"call", "host", "instance", "deser"}
+         "startup": "µs", "deser": "ms", "threads": "x"}
+LOWER_IS_BETTER = {"call", "host", "instance", "startup", "deser"}
 LEGEND = [
     "- call: `add(store, i, 1)` on an exported `(i32, i32) -> i32` function from a Python "
     "loop; the figure includes the loop.",
@@ -53,6 +59,9 @@ LEGEND = [
     "- instance: `Instance(store, module, [])` into a fresh store, for a module with a "
     "memory, two data segments, a 200-entry table with its element segment, 10 globals and "
     "200 exported functions.",
+    "- startup: `Module(engine, bytes)` + `Store` + `Instance` + one call of an export that "
+    "returns a constant, per start-up; `ember-interp` is Ember with `Config.strategy = "
+    "\"interpreter\"` (the default, \"auto\", tiers up hot code in the background).",
     "- deser: `Module.deserialize` of the compile module's `serialize()` output.",
     "- threads: N jobs on a `concurrent.futures.ThreadPoolExecutor` of N threads (N = the "
     "machine's cores), each job a fresh Store running a counting loop of the same module, "
@@ -165,6 +174,9 @@ COUNT_WAT = """(module (func (export "count") (param i32) (result i32)
   local.get 0))"""
 
 
+STARTUP_WAT = '(module (func (export "f") (result i32) i32.const 7))'
+
+
 def _timeit(fn, reps: int) -> float:
     times = []
     for _ in range(reps):
@@ -179,12 +191,16 @@ def _timeit(fn, reps: int) -> float:
 
 def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: str,
            large_path: str) -> Dict[str, object]:
-    if engine == "ember":
+    is_ember = engine.startswith("ember")
+    if is_ember:
         sys.path.insert(0, os.path.join(ember_build, "python"))
-    mod = importlib.import_module("ember" if engine == "ember" else "wasmtime")
+    mod = importlib.import_module("ember" if is_ember else "wasmtime")
     config = mod.Config()
     if engine == "pulley":
         config.target = "pulley64"
+    if engine == "ember-interp":
+        config.strategy = "interpreter"
+    only = [m for m in only if m in ENGINE_MICROS.get(engine, MICROS)]
     eng = mod.Engine(config)
     out: Dict[str, object] = {}
     n_calls = 20_000 if quick else 400_000
@@ -229,6 +245,17 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
             times.append(time.perf_counter() - t0)
             del stores
         out["instance"] = statistics.median(times) / batch * 1e6
+
+    if "startup" in only:
+        wasm = mod.wat2wasm(STARTUP_WAT)
+        batch = 200 if quick else 2000
+
+        def startups() -> None:
+            for _ in range(batch):
+                store = mod.Store(eng)
+                inst = mod.Instance(store, mod.Module(eng, wasm), [])
+                assert inst.exports(store)["f"](store) == 7
+        out["startup"] = _timeit(startups, reps) / batch * 1e6
 
     if "deser" in only:
         try:

@@ -54,3 +54,22 @@ def test_benchmark_tiny(tmp_path, name, size, expected):
     except ember.ExitTrap as e:
         assert e.code == 0
     assert out.read_text().strip() == expected
+
+
+def test_micro_startup_runs_for_both_strategies():
+    """bench/micro.py's start-up case (Module + Store + Instance + one call)
+    runs for the default strategy and for the interpreter alone."""
+    import subprocess
+    import sys
+    # (a build directory holds python/ember; an installed package is found
+    # on the path the worker inherits)
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__))))
+    p = subprocess.run([sys.executable, os.path.join(BENCH, "micro.py"), "--quick", "--no-docs",
+                        "--only", "startup", "--engines", "ember,ember-interp",
+                        "--ember-build", build, "--functions", "10"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    row = [line for line in p.stdout.splitlines() if line.startswith("| startup")]
+    assert len(row) == 1
+    cells = [c.strip() for c in row[0].strip("|").split("|")]
+    assert cells[1] == "µs" and float(cells[2]) > 0 and float(cells[3]) > 0
