@@ -8,6 +8,7 @@
 
 #include "interp/interp_state.hh"
 #include "platform/stack.hh"
+#include "runtime/atomics.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::interp {
@@ -334,6 +335,13 @@ uint32_t ember_native_table_init(NativeView* view, uint32_t t, uint32_t elem, ui
 
 void ember_native_elem_drop(NativeView* view, uint32_t elem) {
   view->inst->elems[elem].clear();
+}
+
+uint32_t ember_native_atomic(NativeView* view, uint32_t op, uint32_t mem, uint64_t addr,
+                             uint64_t offset, uint64_t a, uint64_t b, uint64_t* out) {
+  rt::MemoryInst* m = view->memories[mem];
+  if (!m->type.limits.is64) addr = uint32_t(addr);
+  return uint32_t(rt::atomic_access(Op(op), *m, addr, offset, a, b, out));
 }
 
 uint32_t ember_native_fuel_table_grow(State* st, NativeView* view, uint32_t t, uint64_t old,

@@ -123,6 +123,11 @@ uint32_t ember_native_table_copy(NativeView* view, uint32_t dt, uint32_t st, uin
 uint32_t ember_native_table_init(NativeView* view, uint32_t t, uint32_t elem, uint64_t d,
                                  uint32_t s, uint32_t n);
 void ember_native_elem_drop(NativeView* view, uint32_t elem);
+// An atomic access (the IR's Atomic* instructions: operators.def row `op`,
+// memory `mem`, the address as its slot holds it): rt::atomic_access, as
+// the interpreter calls it; 0 or its trap code, the result to *out.
+uint32_t ember_native_atomic(NativeView* view, uint32_t op, uint32_t mem, uint64_t addr,
+                             uint64_t offset, uint64_t a, uint64_t b, uint64_t* out);
 // The fuel of a table.grow that returned `old` (FuelTableGrow).
 uint32_t ember_native_fuel_table_grow(State* st, NativeView* view, uint32_t t, uint64_t old,
                                       uint32_t flags);

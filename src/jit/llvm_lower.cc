@@ -292,6 +292,13 @@ bool Lowering::lower_one(IOp op) {
       set(w(A::d), is64 ? r : b_.CreateTrunc(r, i32_));
       return true;
     }
+    case IOp::AtomicLoad:
+    case IOp::AtomicStore:
+    case IOp::AtomicRmw:
+    case IOp::AtomicRmw3: return lower_atomic(op);
+    case IOp::AtomicFence:
+      b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+      return true;
     case IOp::TableGrow: {
       using A = ir::TableGrow::At;
       bool is64 = cx_.module.tables[w(A::t)].limits.is64;
@@ -769,6 +776,47 @@ bool Lowering::lower_load_store(IOp op, const OpInfo& info) {
     if (narrow != i64_) v = b_.CreateTrunc(v, narrow);
     b_.CreateAlignedStore(v, p, llvm::Align(1));
   }
+  return true;
+}
+
+// Atomic accesses: rt::atomic_access out of line, as the interpreter does
+// (alignment, bounds and wait/notify rules in one place).
+bool Lowering::lower_atomic(IOp op) {
+  uint32_t d = 0, code, offset, offset_hi, mem, addr;
+  Value *a = b_.getInt64(0), *b = b_.getInt64(0);
+  switch (op) {
+    case IOp::AtomicLoad: {
+      using A = ir::AtomicLoad::At;
+      d = w(A::d), code = w(A::op), offset = w(A::offset), offset_hi = w(A::offset_hi);
+      mem = w(A::mem), addr = w(A::addr);
+      break;
+    }
+    case IOp::AtomicStore: {
+      using A = ir::AtomicStore::At;
+      code = w(A::op), offset = w(A::offset), offset_hi = w(A::offset_hi);
+      mem = w(A::mem), addr = w(A::addr), a = get64(w(A::v));
+      break;
+    }
+    case IOp::AtomicRmw: {
+      using A = ir::AtomicRmw::At;
+      d = w(A::d), code = w(A::op), offset = w(A::offset), offset_hi = w(A::offset_hi);
+      mem = w(A::mem), addr = w(A::addr), a = get64(w(A::v));
+      break;
+    }
+    default: {
+      using A = ir::AtomicRmw3::At;
+      d = w(A::d), code = w(A::op), offset = w(A::offset), offset_hi = w(A::offset_hi);
+      mem = w(A::mem), addr = w(A::addr), a = get64(w(A::a)), b = get64(w(A::b));
+      break;
+    }
+  }
+  Value* r =
+      runtime_call(reinterpret_cast<const void*>(&interp::ember_native_atomic), i32_,
+                   {view_, b_.getInt32(code), b_.getInt32(mem), get64(addr),
+                    b_.getInt64(uint64_t(offset) | uint64_t(offset_hi) << 32), a, b, scratch_});
+  trap_unless_ok(r);
+  if (op != IOp::AtomicStore) set(d, b_.CreateLoad(i64_, scratch_));
+  reload_memory();  // (a wait may block while another thread grows the memory)
   return true;
 }
 

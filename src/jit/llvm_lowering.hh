@@ -143,12 +143,26 @@ class Lowering {
   Value* fn_const(const void* p) {
     return b_.CreateIntToPtr(b_.getInt64(uint64_t(uintptr_t(p))), ptr_);
   }
-  Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
+  Value* trap_call(Value* code, uint32_t word, Value* entered) {
     llvm::FunctionType* ty =
         llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, i32_, ptr_}, false);
     return b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_trap)),
-                         {st_, view_, fn_const(&fc_), fp_, b_.getInt32(word), b_.getInt32(code),
+                         {st_, view_, fn_const(&fc_), fp_, b_.getInt32(word), code,
                           entered ? entered : llvm::ConstantPointerNull::get(ptr_)});
+  }
+  Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
+    return trap_call(b_.getInt32(code), word, entered);
+  }
+  // Leaves with the trap code `r` (an i32 a runtime function returned)
+  // unless it is 0.
+  void trap_unless_ok(Value* r) {
+    BasicBlock* trap = BasicBlock::Create(c_, "trap", fn_);
+    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), trap, next,
+                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(trap);
+    b_.CreateRet(trap_call(r, at_, nullptr));
+    b_.SetInsertPoint(next);
   }
   // Leaves with trap `code` at the current instruction when `cond` holds;
   // the slots in `flush` are written back first (what the trap report reads).
@@ -229,6 +243,7 @@ class Lowering {
   bool lower_load_store(IOp op, const OpInfo& info);
   Value* access_pointer(const interp::MemAccess& a);
   bool lower_wide(IOp op);
+  bool lower_atomic(IOp op);
   bool lower_call(uint32_t callee_index, bool local, uint32_t base, uint32_t next_word);
   void store_results_and_return(uint32_t n);
   // Call windows: the arguments written to the frame, a failed call's code
