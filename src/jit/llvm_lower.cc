@@ -217,8 +217,10 @@ bool Lowering::lower_one(IOp op) {
     case IOp::GlobalGetV128:
     case IOp::GlobalSetV128: return lower_v128_move(op);
     case IOp::CallIndirect: return lower_call_indirect();
-    case IOp::ReturnCall: return lower_tail_call(false);
-    case IOp::ReturnCallIndirect: return lower_tail_call(true);
+    case IOp::ReturnCall:
+    case IOp::ReturnCallIndirect:
+    case IOp::ReturnCallRef: return lower_tail_call(op);
+    case IOp::CallRef: return lower_call_ref();
     case IOp::MemoryFill: {
       using A = ir::MemoryFill::At;
       Value* r =
@@ -529,6 +531,25 @@ bool Lowering::lower_call_indirect() {
   return true;
 }
 
+// call_ref: a null reference traps; the call goes through the runtime,
+// which runs any function (compiled, interpreted, host, another instance's).
+bool Lowering::lower_call_ref() {
+  using A = ir::CallRef::At;
+  const FuncType& ft = cx_.module.types[w(A::type_id)];
+  uint32_t base = w(A::base);
+  Value* callee = b_.CreateIntToPtr(get64(w(A::f)), ptr_);
+  trap_if(b_.CreateIsNull(callee), TrapCode::NullFunctionReference);
+  store_args(base, rt::slots_of(ft.params));
+  llvm::FunctionType* ty =
+      llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+  Value* r = b_.CreateCall(
+      ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
+      {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_ + A::words), callee, fp_slot(base)});
+  return_if_failed(r);
+  take_results(base, rt::slots_of(ft.results));
+  return true;
+}
+
 void Lowering::check_tail_frame(Value* frame_slots, Value* entered) {
   Value* end = b_.CreateLoad(ptr_, state_field(kStackEnd));
   Value* frame_end = b_.CreateInBoundsGEP(i64_, fp_, b_.CreateZExt(frame_slots, i64_));
@@ -548,11 +569,14 @@ void Lowering::musttail_return(llvm::FunctionCallee callee) {
   b_.CreateRet(call);
 }
 
-// return_call / return_call_indirect: the arguments move to the frame's
+// return_call / return_call_indirect / return_call_ref: the arguments move to the frame's
 // start and the callee takes the frame over. A compiled callee of this
 // instance is entered by a guaranteed tail call (constant native stack, as
 // the interpreter's constant frame stack); others run through the runtime.
-bool Lowering::lower_tail_call(bool indirect) {
+bool Lowering::lower_tail_call(IOp op) {
+  // return_call_indirect and return_call_ref find their callee at run time
+  // (the table, the reference): "indirect" below.
+  const bool indirect = op != IOp::ReturnCall;
   const ModuleData& m = cx_.module;
   const void* helper = reinterpret_cast<const void*>(&interp::ember_native_tail_call);
   uint32_t base;
@@ -572,6 +596,12 @@ bool Lowering::lower_tail_call(bool indirect) {
       direct = cx_.compiled[f - m.num_imported_funcs];
       direct_frame = cx_.code.funcs[f - m.num_imported_funcs].frame_slots;
     }
+  } else if (op == IOp::ReturnCallRef) {
+    using A = ir::ReturnCallRef::At;
+    base = w(A::base);
+    ft = &m.types[w(A::type_id)];
+    callee = b_.CreateIntToPtr(get64(w(A::f)), ptr_);
+    trap_if(b_.CreateIsNull(callee), TrapCode::NullFunctionReference);
   } else {
     using A = ir::ReturnCallIndirect::At;
     base = w(A::base);

@@ -200,7 +200,8 @@ class Lowering {
   bool lower_fuel(IOp op);
   void lower_epoch_check();
   bool lower_call_indirect();
-  bool lower_tail_call(bool indirect);
+  bool lower_tail_call(IOp op);
+  bool lower_call_ref();
   void call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp, uint32_t next_word,
                      Value* finst);
   // Traps with StackOverflow (callee `entered` could not start) unless a
