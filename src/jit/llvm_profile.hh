@@ -1,7 +1,9 @@
 // Profiler support for compiled code (Config::profiler): "perfmap" appends
 // each compiled function's address, size and wasm name to
 // /tmp/perf-<pid>.map when it is linked, so `perf report` names wasm
-// functions (perf reads the file for addresses it cannot resolve).
+// functions (perf reads the file for addresses it cannot resolve);
+// "jitdump" writes the same with the machine code to /tmp/jit-<pid>.dump
+// (perf's jitdump format, for `perf inject --jit`).
 #pragma once
 
 #include "interp/code.hh"

@@ -1,5 +1,6 @@
-"""Config.profiler "perfmap": compiled code is listed in /tmp/perf-<pid>.map
-with the wasm functions' names, so that `perf report` names them."""
+"""Config.profiler: compiled code is named after its wasm functions for
+perf -- "perfmap" lists it in /tmp/perf-<pid>.map, "jitdump" writes it, with
+its machine code, to /tmp/jit-<pid>.dump for `perf inject --jit`."""
 import os
 from typing import List, Tuple
 
@@ -85,3 +86,104 @@ def test_no_map_without_the_profiler():
     since = map_size()
     ember.Module(engine("cranelift", profiler="none"), WAT)
     assert map_size() == since
+
+
+DUMP = f"/tmp/jit-{os.getpid()}.dump"
+
+
+def jitdump_records() -> List[Tuple[int, int, str, bytes]]:
+    """(address, size, name, code) of every JIT_CODE_LOAD record in this
+    process's jitdump file, after checking its header."""
+    import struct
+    with open(DUMP, "rb") as f:
+        data = f.read()
+    magic, version, header_size, _mach, _pad, pid, _ts, _flags = struct.unpack_from("<6IQQ", data)
+    assert (magic, version, header_size, pid) == (0x4A695444, 1, 40, os.getpid())
+    out, at = [], header_size
+    while at < len(data):
+        rid, total, _ts = struct.unpack_from("<IIQ", data, at)
+        assert total > 16 and at + total <= len(data)
+        if rid == 0:  # JIT_CODE_LOAD
+            _pid, _tid, vma, addr, size, _index = struct.unpack_from("<IIQQQQ", data, at + 16)
+            assert vma == addr
+            name_end = data.index(b"\0", at + 56)
+            name = data[at + 56:name_end].decode()
+            code = data[name_end + 1:name_end + 1 + size]
+            assert name_end + 1 + size == at + total
+            out.append((addr, size, name, code))
+        at += total
+    return out
+
+
+def dump_is_mapped_executable() -> bool:
+    with open("/proc/self/maps") as f:
+        return any(line.rstrip().endswith(DUMP) and "x" in line.split()[1] for line in f)
+
+
+def test_jitdump_records_carry_the_wasm_names_and_the_machine_code():
+    import ctypes
+    eng = engine("cranelift", profiler="jitdump")
+    module = ember.Module(eng, WAT)  # (its code lives as long as it)
+    records = [r for r in jitdump_records() if r[2].startswith("wasm[demo]::")]
+    names = [name for _, _, name, _ in records]
+    assert "wasm[demo]::square" in names and "wasm[demo]::function[1]" in names
+    for addr, size, _, code in records[-2:]:  # this module's two functions
+        assert size > 0 and executable(addr)
+        assert ctypes.string_at(addr, size) == code  # the bytes that run
+    assert dump_is_mapped_executable()  # how perf finds the file
+    assert module.compiled_functions == 2
+
+
+def test_jitdump_lists_tiered_loop_entries():
+    eng = engine("auto", profiler="jitdump")
+    module = ember.Module(eng, WAT)
+    store = ember.Store(eng)
+    assert ember.Instance(store, module, []).exports(store)["sum_squares"](store, 10) == 385
+    names = [name for _, _, name, _ in jitdump_records()]
+    assert "wasm[demo]::function[1]::osr" in names
+
+
+FIB_SCRIPT = """
+import sys
+sys.path[:0] = {path!r}
+import ember
+c = ember.Config(); c.strategy = "cranelift"; c.profiler = "jitdump"
+e = ember.Engine(c); s = ember.Store(e)
+m = ember.Module(e, '''(module $demo (func $fib (export "fib") (param i32) (result i32)
+  (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+    (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                   (call $fib (i32.sub (local.get 0) (i32.const 2))))))))''')
+assert ember.Instance(s, m, []).exports(s)["fib"](s, 30) == 832040
+import os
+print(os.getpid())
+"""
+
+
+def test_perf_reports_wasm_function_names_from_the_jitdump(tmp_path):
+    """The whole path a user takes: perf record -k 1, perf inject --jit,
+    perf report names the compiled wasm function."""
+    import shutil
+    import subprocess
+    import sys
+    perf = shutil.which("perf")
+    if perf is None:
+        pytest.skip("perf is not installed (Debian: linux-perf)")
+    script = tmp_path / "fib.py"
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    script.write_text(FIB_SCRIPT.format(path=[pkg] + sys.path))
+    rec = subprocess.run([perf, "record", "-k", "1", "-q", "-o", "perf.data", sys.executable, str(script)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    if rec.returncode != 0 and "perf_event_paranoid" in rec.stderr:
+        pytest.skip("perf may not record here: " + rec.stderr.strip().splitlines()[0])
+    assert rec.returncode == 0, rec.stderr
+    child = rec.stdout.split()[-1]
+    inj = subprocess.run([perf, "inject", "--jit", "-i", "perf.data", "-o", "perf.jit.data"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert inj.returncode == 0, inj.stderr
+    rep = subprocess.run([perf, "report", "--stdio", "-i", "perf.jit.data", "--sort", "symbol"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    import glob
+    for leftover in glob.glob(f"/tmp/jitted-{child}-*.so") + [f"/tmp/jit-{child}.dump"]:
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    assert "wasm[demo]::fib" in rep.stdout
