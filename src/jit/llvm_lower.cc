@@ -36,9 +36,13 @@ void Lowering::reload_memory() {
                  mem_base_);
   auto* size = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m0, kMemSize));
   // A shared memory grows from other threads: read its size as the
-  // interpreter does (relaxed atomic).
-  size->setAtomic(llvm::AtomicOrdering::Monotonic);
-  size->setAlignment(llvm::Align(8));
+  // interpreter does (relaxed atomic). Another grows only through this
+  // thread's calls, after which this runs again: a plain load, which the
+  // optimizer may drop when nothing reads it.
+  if (cx_.module.memories[0].limits.shared) {
+    size->setAtomic(llvm::AtomicOrdering::Monotonic);
+    size->setAlignment(llvm::Align(8));
+  }
   b_.CreateStore(size, mem_size_);
 }
 
@@ -60,6 +64,11 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
         from_frame ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
     b_.CreateStore(init, slots_[s]);
   }
+  // What bounds a call, fixed while this function runs (State's fields are
+  // set when compiled code is entered from outside).
+  stack_end_ = b_.CreateLoad(ptr_, state_field(kStackEnd));
+  native_limit_ = b_.CreateLoad(i64_, state_field(kNativeLimit));
+  max_depth_ = b_.CreateLoad(i32_, state_field(kNativeMaxDepth));
   scratch_ = b_.CreateAlloca(i64_);
   for (Value*& buf : vbuf_) buf = b_.CreateAlloca(llvm::FixedVectorType::get(i64_, 2));
   if (!cx_.module.memories.empty()) {
@@ -366,19 +375,17 @@ bool Lowering::lower_one(IOp op) {
 // frame added to the trap's.
 void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp,
                              uint32_t next_word, Value* finst) {
-  Value* end = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kStackEnd));
+  Value* end = stack_end_;
   Value* frame_end = b_.CreateConstGEP1_64(i64_, nfp, cfc.frame_slots);
-  Value* limit =
-      b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, kNativeLimit));
+  Value* limit = native_limit_;
   Value* sp = b_.CreatePtrToInt(
       b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
   Value* depth_p = state_field(kNativeDepth);
   Value* depth = b_.CreateLoad(i32_, depth_p);
-  Value* over = b_.CreateOr(
-      b_.CreateOr(
-          b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)),
-          b_.CreateICmpULT(sp, limit)),
-      b_.CreateICmpUGE(depth, b_.CreateLoad(i32_, state_field(kNativeMaxDepth))));
+  Value* over = b_.CreateOr(b_.CreateOr(b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_),
+                                                         b_.CreatePtrToInt(end, i64_)),
+                                        b_.CreateICmpULT(sp, limit)),
+                            b_.CreateICmpUGE(depth, max_depth_));
   BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
   BasicBlock* go = BasicBlock::Create(c_, "", fn_);
   b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
@@ -551,7 +558,7 @@ bool Lowering::lower_call_ref() {
 }
 
 void Lowering::check_tail_frame(Value* frame_slots, Value* entered) {
-  Value* end = b_.CreateLoad(ptr_, state_field(kStackEnd));
+  Value* end = stack_end_;
   Value* frame_end = b_.CreateInBoundsGEP(i64_, fp_, b_.CreateZExt(frame_slots, i64_));
   BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
   BasicBlock* go = BasicBlock::Create(c_, "", fn_);
@@ -751,8 +758,10 @@ Value* Lowering::access_pointer(const interp::MemAccess& a) {
     Value* m = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, mems, mem));
     base = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemBase));
     auto* sz = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemSize));
-    sz->setAtomic(llvm::AtomicOrdering::Monotonic);
-    sz->setAlignment(llvm::Align(8));
+    if (cx_.module.memories[mem].limits.shared) {  // (as reload_memory)
+      sz->setAtomic(llvm::AtomicOrdering::Monotonic);
+      sz->setAlignment(llvm::Align(8));
+    }
     size = sz;
   }
   Value* n = b_.getInt64(a.size);

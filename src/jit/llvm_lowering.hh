@@ -278,6 +278,7 @@ class Lowering {
   llvm::PointerType* ptr_;
   Value *st_ = nullptr, *view_ = nullptr, *fp_ = nullptr;
   Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
+  Value *stack_end_ = nullptr, *native_limit_ = nullptr, *max_depth_ = nullptr;  // (run)
   Value* scratch_ = nullptr;  // an i64 alloca a runtime function writes a result to
   Value* vbuf_[4] = {};       // 16-byte allocas: a SIMD thunk's result and operands
   std::vector<Value*> slots_;
