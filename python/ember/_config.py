@@ -149,8 +149,10 @@ class Config(Managed):
                         "every function with the module; interpreter and winch = interpret only")
     tier_up_after = _Setting(_int, "Ember's own: calls and loop iterations of a function before "
                              "strategy auto compiles it (0 = at once; at most 2**31 - 1)")
-    profiler = _Setting(_str, f"profiler, one of {_choices('profiler')} (accepted; no JIT code "
-                        "to report yet)")
+    profiler = _Setting(_str, f"profiler, one of {_choices('profiler')}: perfmap lists "
+                        "compiled code in /tmp/perf-<pid>.map, jitdump writes it to "
+                        "/tmp/jit-<pid>.dump (for perf inject --jit), named after the wasm "
+                        "functions; vtune is accepted and writes nothing")
     cranelift_debug_verifier = _Setting(_bool, "accepted for compatibility (LLVM's verifier "
                                         "always runs on compiled code)")
     cranelift_opt_level = _Setting(_str, "optimisation level of compiled code, one of "
