@@ -153,24 +153,26 @@ class Lowering {
   Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
     return trap_call(b_.getInt32(code), word, entered);
   }
+  // Branches to a new cold block named `name` when `cond` holds and makes
+  // it the insertion point; returns the block where the code goes on.
+  BasicBlock* cold_branch(Value* cond, const char* name) {
+    BasicBlock* cold = BasicBlock::Create(c_, name, fn_);
+    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
+    b_.CreateCondBr(cond, cold, next, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(cold);
+    return next;
+  }
   // Leaves with the trap code `r` (an i32 a runtime function returned)
   // unless it is 0.
   void trap_unless_ok(Value* r) {
-    BasicBlock* trap = BasicBlock::Create(c_, "trap", fn_);
-    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), trap, next,
-                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(trap);
+    BasicBlock* next = cold_branch(b_.CreateICmpNE(r, b_.getInt32(0)), "trap");
     b_.CreateRet(trap_call(r, at_, nullptr));
     b_.SetInsertPoint(next);
   }
   // Leaves with trap `code` at the current instruction when `cond` holds;
   // the slots in `flush` are written back first (what the trap report reads).
   void trap_if(Value* cond, TrapCode code, std::initializer_list<uint32_t> flush = {}) {
-    BasicBlock* trap = BasicBlock::Create(c_, "trap", fn_);
-    BasicBlock* next = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(cond, trap, next, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(trap);
+    BasicBlock* next = cold_branch(cond, "trap");
     for (uint32_t s : flush) b_.CreateStore(get64(s), fp_slot(s));
     b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
     b_.SetInsertPoint(next);
@@ -254,11 +256,7 @@ class Lowering {
     for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(base + s), fp_slot(base + s));
   }
   void return_if_failed(Value* r) {
-    BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
-    BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
-                    llvm::MDBuilder(c_).createUnlikelyBranchWeights());
-    b_.SetInsertPoint(failed);
+    BasicBlock* ok = cold_branch(b_.CreateICmpNE(r, b_.getInt32(0)), "failed");
     b_.CreateRet(r);
     b_.SetInsertPoint(ok);
   }

@@ -15,7 +15,7 @@ import os
 import random
 import re
 import subprocess
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -92,12 +92,12 @@ def functions() -> Dict[str, str]:
                     x = SCALAR_IN[tin].replace("local.get 0", "local.get 2")
                     out[f"{key}_{lane}"] = f"(i32.const 0) ({name} {lane} {a} {x}) v128.store"
         elif kind in ("VLoad", "VLoadLane"):
-            lane = f" {16 // size - 1}" if kind == "VLoadLane" else ""
+            at = f" {16 // size - 1}" if kind == "VLoadLane" else ""
             vec = f" {a}" if kind == "VLoadLane" else ""
-            out[key] = f"(i32.const 0) ({name} offset=16{lane} {n}{vec}) v128.store"
+            out[key] = f"(i32.const 0) ({name} offset=16{at} {n}{vec}) v128.store"
         elif kind in ("VStore", "VStoreLane"):
-            lane = f" {16 // size - 1}" if kind == "VStoreLane" else ""
-            out[key] = f"({name} offset=16{lane} {n} {a})"
+            at = f" {16 // size - 1}" if kind == "VStoreLane" else ""
+            out[key] = f"({name} offset=16{at} {n} {a})"
     return out
 
 
@@ -146,7 +146,7 @@ def run(strategy: str, fns: Dict[str, str], sets: List[List[int]], forced: bool 
     results: Dict[str, list] = {}
     for name in fns:
         f = inst.exports(store)[name]
-        seen = []
+        seen: List[Tuple[Any, ...]] = []
         for args in sets:
             signed = [a - (1 << 64) if a >= 1 << 63 else a for a in args]
             for addr in ACCESS_OFFSETS if name.startswith("v128_load") or name.startswith("v128_store") else [None]:
