@@ -92,6 +92,32 @@ uint32_t ember_native_trap(State* st, NativeView* view, const FuncCode* fc, rt::
   return code;
 }
 
+namespace {
+uint32_t raise(State* st, NativeView* view, const FuncCode* fc, uint32_t word, rt::ExnObj* e) {
+  rt::StoreData& store = *st->store;
+  const CompiledCode& cc = *view->inst->module->code;
+  st->backtrace.clear();
+  st->backtrace.push_back(rt::TrapFrame{view->inst, fc->func_index, cc.offset_of(word)});
+  store.pending_exn = e;
+  store.fault.valid = false;
+  return uint32_t(TrapCode::Exception);
+}
+}  // namespace
+
+uint32_t ember_native_throw(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
+                            uint32_t word, uint32_t tag, uint32_t base) {
+  // (The value stack up to this frame holds every reference a collection
+  // could need: compiled functions keep none in registers, decision 42.)
+  rt::ExnObj* e = rt::new_exn(*st->store, view->inst->tags[tag], fp + base,
+                              std::span<const rt::Slot>(st->stack, fp + fc->frame_slots));
+  return raise(st, view, fc, word, e);
+}
+
+uint32_t ember_native_throw_ref(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
+                                uint64_t exn) {
+  return raise(st, view, fc, word, reinterpret_cast<rt::ExnObj*>(uintptr_t(exn)));
+}
+
 uint32_t ember_native_unwind(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
                              uint32_t code) {
   // An exception's backtrace is the one recorded where it was thrown.

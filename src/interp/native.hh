@@ -123,6 +123,14 @@ uint32_t ember_native_table_copy(NativeView* view, uint32_t dt, uint32_t st, uin
 uint32_t ember_native_table_init(NativeView* view, uint32_t t, uint32_t elem, uint64_t d,
                                  uint32_t s, uint32_t n);
 void ember_native_elem_drop(NativeView* view, uint32_t elem);
+// throw (a new exception of tag `tag` with the payload at fp + base) and
+// throw_ref (`exn`, non-null) from compiled code: the exception becomes the
+// store's pending one with its backtrace starting at this frame (callers
+// add theirs as it leaves them); returns TrapCode::Exception.
+uint32_t ember_native_throw(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
+                            uint32_t word, uint32_t tag, uint32_t base);
+uint32_t ember_native_throw_ref(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
+                                uint64_t exn);
 // An atomic access (the IR's Atomic* instructions: operators.def row `op`,
 // memory `mem`, the address as its slot holds it): rt::atomic_access, as
 // the interpreter calls it; 0 or its trap code, the result to *out.

@@ -230,6 +230,24 @@ bool Lowering::lower_one(IOp op) {
     case IOp::ReturnCallIndirect:
     case IOp::ReturnCallRef: return lower_tail_call(op);
     case IOp::CallRef: return lower_call_ref();
+    case IOp::Throw: {
+      using A = ir::Throw::At;
+      const FuncType& tag = cx_.module.types[cx_.module.tags[w(A::tag)]];
+      store_args(w(A::base), rt::slots_of(tag.params));
+      b_.CreateRet(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw), i32_,
+                                {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_),
+                                 b_.getInt32(w(A::tag)), b_.getInt32(w(A::base))}));
+      dead_end();
+      return true;
+    }
+    case IOp::ThrowRef: {
+      Value* exn = get64(w(ir::ThrowRef::At::s));
+      trap_if(b_.CreateICmpEQ(exn, b_.getInt64(0)), TrapCode::NullReference);
+      b_.CreateRet(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw_ref),
+                                i32_, {st_, view_, fn_const(&fc_), b_.getInt32(at_), exn}));
+      dead_end();
+      return true;
+    }
     case IOp::MemoryFill: {
       using A = ir::MemoryFill::At;
       Value* r =
