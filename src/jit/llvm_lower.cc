@@ -180,10 +180,7 @@ bool Lowering::lower_one(IOp op) {
     case IOp::GlobalGet:
     case IOp::GlobalSet: {
       uint32_t g = op == IOp::GlobalGet ? w(ir::GlobalGet::At::g) : w(ir::GlobalSet::At::g);
-      Value* globals =
-          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewGlobals));
-      Value* gi = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, globals, g));
-      Value* p = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), gi, kGlobalValue);
+      Value* p = global_value_ptr(g);
       if (op == IOp::GlobalGet) set(w(ir::GlobalGet::At::d), b_.CreateLoad(i64_, p));
       else b_.CreateStore(get64(w(ir::GlobalSet::At::s)), p);
       return true;

@@ -182,6 +182,13 @@ class Lowering {
     dead_end();
   }
   void reload_memory();
+  // Where global `g` of this instance keeps its value (GlobalInst::value).
+  Value* global_value_ptr(uint32_t g) {
+    Value* globals =
+        b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewGlobals));
+    Value* gi = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, globals, g));
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), gi, kGlobalValue);
+  }
   // A field of the State / of the store (through State::store).
   Value* state_field(size_t offset) {
     return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), st_, offset);
@@ -229,7 +236,7 @@ class Lowering {
   bool lower_shuffle();
   Value* simd_inline(IOp op, Value* a, Value* b, Value* c);
   Value* simd_extend(IOp op, Value* a, Value* b, Lanes to);
-  Value* simd_thunk_call(IOp op, const OpInfo& info, std::initializer_list<uint32_t> slots,
+  Value* simd_thunk_call(IOp op, const OpInfo& info, const std::vector<uint32_t>& slots,
                          Value* count);
 
   // ---- instructions ----

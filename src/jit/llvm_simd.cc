@@ -63,10 +63,7 @@ bool Lowering::lower_v128_move(IOp op) {
     case IOp::GlobalSetV128: {
       bool get_it = op == IOp::GlobalGetV128;
       uint32_t g = get_it ? w(ir::GlobalGetV128::At::g) : w(ir::GlobalSetV128::At::g);
-      Value* globals =
-          b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewGlobals));
-      Value* gi = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, globals, g));
-      Value* p = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), gi, kGlobalValue);
+      Value* p = global_value_ptr(g);
       auto* vt = llvm::FixedVectorType::get(i64_, 2);
       if (get_it) setv(w(ir::GlobalGetV128::At::d), b_.CreateAlignedLoad(vt, p, llvm::Align(8)));
       else b_.CreateAlignedStore(getv(w(ir::GlobalSetV128::At::s)), p, llvm::Align(8));
@@ -104,55 +101,40 @@ bool Lowering::lower_simd(IOp op, const OpInfo& info) {
     default: break;
   }
   if (op == IOp::I8x16Shuffle) return lower_shuffle();
+  // The result slot and the operand slots by kind (a shift's count apart).
   uint32_t d;
-  Value *a = nullptr, *b = nullptr, *c = nullptr;
+  std::vector<uint32_t> srcs;
+  Value* count = nullptr;
   switch (info.kind) {
-    case SigKind::VUnary: {
-      using A = ir::kind::VUnary::At;
-      d = w(A::d);
-      a = info.in == VType::V128 ? getv(w(A::a)) : get(w(A::a), info.in);
-      Value* r = simd_inline(op, a, nullptr, nullptr);
-      if (!r) r = simd_thunk_call(op, info, {w(A::a)}, nullptr);
-      if (!r) return false;
-      if (info.out == VType::V128) setv(d, r);
-      else set(d, r);
-      return true;
-    }
-    case SigKind::VBinary: {
-      using A = ir::kind::VBinary::At;
-      d = w(A::d);
-      a = getv(w(A::a));
-      b = getv(w(A::b));
-      Value* r = simd_inline(op, a, b, nullptr);
-      if (!r) r = simd_thunk_call(op, info, {w(A::a), w(A::b)}, nullptr);
-      if (!r) return false;
-      setv(d, r);
-      return true;
-    }
-    case SigKind::VTernary: {
-      using A = ir::kind::VTernary::At;
-      d = w(A::d);
-      a = getv(w(A::a));
-      b = getv(w(A::b));
-      c = getv(w(A::c));
-      Value* r = simd_inline(op, a, b, c);
-      if (!r) r = simd_thunk_call(op, info, {w(A::a), w(A::b), w(A::c)}, nullptr);
-      if (!r) return false;
-      setv(d, r);
-      return true;
-    }
-    case SigKind::VShift: {
-      using A = ir::kind::VShift::At;
-      d = w(A::d);
-      Value* count = get(w(A::count), VType::I32);
-      Value* r = simd_inline(op, getv(w(A::a)), count, nullptr);
-      if (!r) r = simd_thunk_call(op, info, {w(A::a)}, count);
-      if (!r) return false;
-      setv(d, r);
-      return true;
-    }
+    case SigKind::VUnary:
+      d = w(ir::kind::VUnary::At::d), srcs = {w(ir::kind::VUnary::At::a)};
+      break;
+    case SigKind::VBinary:
+      d = w(ir::kind::VBinary::At::d);
+      srcs = {w(ir::kind::VBinary::At::a), w(ir::kind::VBinary::At::b)};
+      break;
+    case SigKind::VTernary:
+      d = w(ir::kind::VTernary::At::d);
+      srcs = {w(ir::kind::VTernary::At::a), w(ir::kind::VTernary::At::b),
+              w(ir::kind::VTernary::At::c)};
+      break;
+    case SigKind::VShift:
+      d = w(ir::kind::VShift::At::d), srcs = {w(ir::kind::VShift::At::a)};
+      count = get(w(ir::kind::VShift::At::count), VType::I32);
+      break;
     default: return false;
   }
+  // Operands as simd_inline takes them: v128 as <2 x i64>, a splat's
+  // scalar typed, a shift's count second.
+  Value* ops[3] = {nullptr, count, nullptr};
+  for (size_t k = 0; k < srcs.size(); k++)
+    ops[k] = info.in == VType::V128 ? getv(srcs[k]) : get(srcs[k], info.in);
+  Value* r = simd_inline(op, ops[0], ops[1], ops[2]);
+  if (!r) r = simd_thunk_call(op, info, srcs, count);
+  if (!r) return false;
+  if (info.out == VType::V128) setv(d, r);
+  else set(d, r);
+  return true;
 }
 
 // The translator's two pshufb-style masks (Translator::shuffle) back to the
@@ -473,7 +455,7 @@ Value* Lowering::simd_extend(IOp op, Value* a, Value* b, Lanes to) {
 // The interpreter's function for `op` on copies of the operand slots (pairs
 // for v128, one slot for a scalar) in the 16-byte buffers; `count` for a
 // shift. Null when there is none.
-Value* Lowering::simd_thunk_call(IOp op, const OpInfo& info, std::initializer_list<uint32_t> slots,
+Value* Lowering::simd_thunk_call(IOp op, const OpInfo& info, const std::vector<uint32_t>& slots,
                                  Value* count) {
   const void* fn = simd_thunk(op);
   if (!fn) return nullptr;
