@@ -13,6 +13,7 @@ command -v wasm-opt >/dev/null || need_apt+=(binaryen)   # random modules for th
 # The compiled tier: LLVM 22.1 (bookworm-security), linked statically (zstd for its archives).
 [ -f /usr/lib/llvm-22/lib/cmake/llvm/LLVMConfig.cmake ] || need_apt+=(llvm-22-dev)
 [ -f /usr/include/zstd.h ] || need_apt+=(libzstd-dev)
+command -v gdb >/dev/null || need_apt+=(gdb)      # Config.debug_info: the gdb backtrace test
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

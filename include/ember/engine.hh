@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -93,6 +94,11 @@ class Config {
   Config& profiler(const std::string& name);  // "none" | "jitdump" | "vtune" | "perfmap"
   Config& cranelift_opt_level(const std::string& level);  // "none" | "speed" | "speed_and_size"
   Config& cranelift_debug_verifier(bool on);
+  // Eager compilation (strategy "cranelift") calls `report` with the
+  // functions compiled so far and the total, from the compiling threads,
+  // one call at a time: at 0, after each chunk of functions, at the total
+  // (Ember's own; `ember compile` shows a progress line with it).
+  Config& compile_progress(std::function<void(uint32_t done, uint32_t total)> report);
   Config& debug_info(bool on);
   // Relaxed SIMD operators give the deterministic profile's results rather
   // than the fastest native ones (wasmtime's relaxed_simd_deterministic).

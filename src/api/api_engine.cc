@@ -199,6 +199,10 @@ Config& Config::cranelift_opt_level(const std::string& level) {
   cfg_->opt_level = level;
   return *this;
 }
+Config& Config::compile_progress(std::function<void(uint32_t, uint32_t)> report) {
+  cfg_->compile_progress = std::move(report);
+  return *this;
+}
 Config& Config::cranelift_debug_verifier(bool on) {
   cfg_->cranelift_debug_verifier = on;
   return *this;

@@ -222,7 +222,12 @@ std::string cache_entry_path(const EngineData& engine, std::span<const uint8_t> 
   std::vector<uint8_t> key = compatibility_key(engine.config);
   uint64_t len = bytes.size();
   Sha256 h;
-  h.update("ember-cache-1", 13).update(&len, sizeof len).update(bytes).update(key);
+  // The strategy and optimization level too: an eager engine's entries
+  // carry machine code (serialize.hh's NATV), a tiering engine's do not.
+  const std::string& strategy = engine.config.strategy;
+  const std::string& opt = engine.config.opt_level;
+  h.update("ember-cache-2", 13).update(&len, sizeof len).update(bytes).update(key);
+  h.update(strategy.data(), strategy.size()).update("/", 1).update(opt.data(), opt.size());
   fs::path sub = std::string("ember-") + ember_version() + "-" + hex64(build_fingerprint());
   return (fs::path(dir) / sub / (Sha256::hex(h.finish()) + ".cwasm")).string();
 }

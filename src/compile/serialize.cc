@@ -12,6 +12,7 @@
 #include "interp/interp.hh"
 #include "compile/compile.hh"
 #include "interp/ir_codec.hh"
+#include "jit/jit.hh"
 #include "support/hash.hh"
 #include "validate/validate.hh"
 
@@ -317,10 +318,83 @@ Status check_key(In& in, const EngineConfig& c) {
   return Status::Ok();
 }
 
+// NATV: the machine code of an eagerly compiled module (jit.hh's
+// NativeImage), or a 0 byte. Its key (LLVM version, triple, CPU, features,
+// layouts) comes first; a digest over the whole payload before NATV and the
+// rest of NATV binds the machine code to the exact module and code it was
+// compiled from (types, memories, globals and IR the code assumes). Machine
+// code cannot be checked the way IR is (a blob is trusted input), but
+// damage to it or to what it assumes, even under a recomputed checksum, is
+// refused; a damaged key is refused by the key check, or names a target the
+// code also runs on.
+constexpr uint64_t kNativeDigestSeed = 0x6e61746976652d31ull;  // "native-1"
+
+uint64_t native_digest(std::span<const uint8_t> module, std::span<const uint8_t> rest) {
+  return checksum64(rest, checksum64(module, kNativeDigestSeed));
+}
+
+// `payload_at`: where the payload (TYPE) starts in o.b.
+void write_native(Out& o, const CompiledCode& code, size_t payload_at) {
+  const size_t module_end = o.b.size();
+  o.section("NATV");
+  jit::NativeImage image;
+  if (!jit::native_image(code, &image)) {
+    o.u8(0);
+    return;
+  }
+  o.u8(1);
+  o.str(image.llvm_version);
+  o.str(image.triple);
+  o.str(image.cpu);
+  o.str(image.features);
+  o.u64(image.layout);
+  const size_t rest_at = o.b.size();
+  o.str(image.opt_level);
+  o.str(image.skipped_reason);
+  o.u32(uint32_t(image.funcs.size()));
+  for (uint32_t f : image.funcs) o.u32(f);
+  o.u32(uint32_t(image.objects.size()));
+  for (const std::vector<uint8_t>& object : image.objects) o.bytes(object);
+  std::span<const uint8_t> all(o.b);
+  o.u64(native_digest(all.subspan(payload_at, module_end - payload_at), all.subspan(rest_at)));
+}
+
+// Reads NATV into *image (present: true). `module`: the payload before it.
+bool read_native(In& in, std::span<const uint8_t> module, size_t nfuncs, jit::NativeImage* image) {
+  in.expect("NATV");
+  if (!in.flag()) return false;
+  image->llvm_version = in.str();
+  image->triple = in.str();
+  image->cpu = in.str();
+  image->features = in.str();
+  image->layout = in.u64();
+  for (const std::string* field :
+       {&image->llvm_version, &image->triple, &image->cpu, &image->features})
+    if (!std::all_of(field->begin(), field->end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+      in.fail("bad machine code key");
+  const uint8_t* rest_at = in.pos();
+  image->opt_level = in.str();
+  image->skipped_reason = in.str();
+  for (uint32_t i = 0, n = in.count(4); i < n && !in.failed(); i++) {
+    uint32_t f = in.u32();
+    if (f >= nfuncs || (!image->funcs.empty() && f <= image->funcs.back()))
+      in.fail("bad compiled function list");
+    image->funcs.push_back(f);
+  }
+  for (uint32_t i = 0, n = in.count(4); i < n && !in.failed(); i++)
+    image->objects.push_back(in.bytes());
+  std::span<const uint8_t> rest(rest_at, size_t(in.pos() - rest_at));
+  uint64_t digest = in.u64();
+  if (!in.failed() && native_digest(module, rest) != digest)
+    in.fail("machine code digest mismatch");
+  return true;
+}
+
 // Words per function in the CODE section's function table.
 constexpr size_t kFuncWords = 10;
 
 void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& portable_words) {
+  const size_t payload_at = o.b.size();
   o.section("TYPE");
   o.u32(uint32_t(m.types.size()));
   for (size_t i = 0; i < m.types.size(); i++) {
@@ -482,11 +556,15 @@ void write_module(Out& o, const ModuleData& m, const std::vector<uint32_t>& port
   }
   o.u32(uint32_t(code.ref_slots.size()));
   for (uint32_t r : code.ref_slots) o.u32(r);
+  write_native(o, code, payload_at);
   o.section("END!");
 }
 
-// Parses the payload into `m` (index spaces rebuilt, imports first).
-Status read_module(In& in, ModuleData& m, CompiledCode& code) {
+// Parses the payload into `m` (index spaces rebuilt, imports first) and
+// any machine code into *image (*has_image).
+Status read_module(In& in, ModuleData& m, CompiledCode& code, jit::NativeImage* image,
+                   bool* has_image) {
+  const uint8_t* payload_at = in.pos();
   in.expect("TYPE");
   for (uint32_t i = 0, n = in.count(26); i < n && !in.failed(); i++) {
     TypeDecl d;
@@ -684,6 +762,8 @@ Status read_module(In& in, ModuleData& m, CompiledCode& code) {
   for (size_t i = 0; i + 3 <= maps.size(); i += 3)
     code.stack_maps.push_back({maps[i], maps[i + 1], maps[i + 2]});
   in.u32_vec_into(code.ref_slots);
+  *has_image = read_native(in, std::span<const uint8_t>(payload_at, size_t(in.pos() - payload_at)),
+                           code.funcs.size(), image);
   in.expect("END!");
   if (in.failed()) return corrupt(in.why());
   if (in.left() != 0) return corrupt("bytes after the end section");
@@ -788,7 +868,17 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   EMBER_TRY(check_key(in, engine.config));
   auto m = std::make_shared<ModuleData>();
   auto code = std::make_shared<CompiledCode>();
-  EMBER_TRY(read_module(in, *m, *code));
+  jit::NativeImage image;
+  bool has_image = false;
+  EMBER_TRY(read_module(in, *m, *code, &image, &has_image));
+  // Machine code is used by an engine that runs compiled code (any strategy
+  // but the interpreter's, in a build with the tier); it must fit this
+  // process. Others run the blob's IR and ignore it.
+  const bool use_image = has_image && jit::available() && engine.config.strategy != "interpreter";
+  if (use_image) {
+    std::string why = jit::image_mismatch(image);
+    if (!why.empty()) return incompatible(why);
+  }
   // Module-level validity (indices, types, constant expressions, segments):
   // what instantiation and reflection rely on. The validate=False subset, so
   // that every module this engine can compile also loads back.
@@ -798,7 +888,8 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   if (st) st = validate_module_level(*m, engine.config.features, registry, /*full=*/false);
   if (!st) return corrupt(st.error().message());
   EMBER_TRY(interp::from_portable(*code, *m, registry));
-  EMBER_TRY(compile_native(*code, *m, engine.config));
+  if (use_image) EMBER_TRY(jit::load_native_image(*code, *m, engine.config, image));
+  else EMBER_TRY(compile_native(*code, *m, engine.config));
   m->code = std::move(code);
   m->tier = &interp::kTier;
   return m;

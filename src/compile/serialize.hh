@@ -11,8 +11,10 @@
 //   key      str Ember version | u64 build fingerprint
 //            | u32 n, n x (str name, u64 value): the configuration fields
 //              that change translated code (features, consume_fuel, ...)
-//   payload  tagged sections in a fixed order: TYPE IMPT FUNC TABL MEMS
-//            GLOB EXPT STRT ELEM DATA DCNT BODY CUST NAME CODE, then END!
+//   payload  tagged sections in a fixed order: TYPE IMPT FUNC TABL TINI
+//            MEMS TAGS GLOB EXPT STRT ELEM DATA DCNT BODY CUST NAME CODE
+//            NATV (machine code of an eagerly compiled module, or absent),
+//            then END!
 //   (str = u32 length + bytes; vectors = u32 count + items)
 //
 // Loading checks, in order: magic, format version, size, checksum, Ember
@@ -47,8 +49,8 @@ namespace ember::rt {
 
 constexpr uint8_t kSerializedMagic[8] = {0x00, 'e', 'm', 'b', 'e', 'r', 'c', 'w'};
 // 2: memory page sizes, table initializers, tags; 3: exception handler tables;
-// 4: GC instructions; 5: stack maps of GC references
-constexpr uint32_t kSerializedFormat = 5;
+// 4: GC instructions; 5: stack maps of GC references; 6: machine code (NATV)
+constexpr uint32_t kSerializedFormat = 6;
 
 // True if `bytes` starts with the serialized-module magic.
 bool is_serialized(std::span<const uint8_t> bytes);

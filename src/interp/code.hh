@@ -177,11 +177,13 @@ struct CompiledCode {
   std::vector<interp::StackMap> stack_maps;  // sorted by word
   std::vector<uint32_t> ref_slots;           // FuncCode::ref_locals_*, StackMap slots
   // The compiled tier's code for FuncCode::native (owned here, released
-  // with the module's code), and how many functions it left to the
-  // interpreter, with the first reason.
+  // with the module's code), and how many functions it compiled, with the
+  // first reason it left one to the interpreter; native_from_image: the
+  // code was linked from a serialized module's machine code, not compiled.
   std::shared_ptr<void> native_code;
   uint32_t native_funcs = 0;
   std::string native_skipped_reason;
+  bool native_from_image = false;
   // Tiering (strategy "auto" with the compiled tier): the dispatch loop's
   // TierUp instructions call `tier_up` when a function's hotness runs out,
   // with the module, the defined function's index and the loop header's

@@ -144,6 +144,33 @@ void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
   note_access_fault(s, pc, fp, inst);
 }
 
+const CatchHandler* catching_clause(const CompiledCode& cc, const FuncCode* fn, uint32_t word,
+                                    const rt::ModuleInst* inst, const rt::ExnObj* exn) {
+  for (uint32_t r = fn->tries_begin; r < fn->tries_end; r++) {
+    const TryRange& range = cc.tries[r];
+    if (word < range.begin || word >= range.end) continue;
+    if (range.count == kDelegate) {                 // on from the delegate's target (the verifier
+      if (range.first == kDelegateToCaller) break;  // checks it lies further on)
+      r = range.first - 1;
+      continue;
+    }
+    for (uint32_t k = range.first; k < range.first + range.count; k++) {
+      const CatchHandler& h = cc.handlers[k];
+      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+      if (!c.has_tag() || inst->tags[h.tag] == exn->tag) return &h;
+    }
+  }
+  return nullptr;
+}
+
+void deliver_exception(const CatchHandler& h, rt::ExnObj* exn, rt::Slot* fp) {
+  if ((h.kind == CatchClause::Catch || h.kind == CatchClause::CatchRef) &&
+      !exn->payload.empty())  // (an empty payload's data() may be null)
+    std::memcpy(fp + h.dst, exn->payload.data(), exn->payload.size() * sizeof(rt::Slot));
+  if (h.kind == CatchClause::CatchRef || h.kind == CatchClause::CatchAllRef)
+    fp[h.ref_dst] = reinterpret_cast<rt::Slot>(exn);
+}
+
 bool resolve_indirect(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t t, uint32_t i,
                       uint32_t type_id, rt::FuncInst** out, TrapCode* trap) {
   return indirect_callee(store, inst, t, i, type_id, out, trap);
@@ -180,20 +207,7 @@ inline TrapCode made(const rt::StoreData& s, rt::GcObject* o, rt::Slot* out) {
   for (;;) {
     const CompiledCode& cc = *inst->module->code;
     uint32_t word = uint32_t(at - cc.words.data());
-    for (uint32_t r = fn->tries_begin; r < fn->tries_end; r++) {
-      const TryRange& range = cc.tries[r];
-      if (word < range.begin || word >= range.end) continue;
-      if (range.count == kDelegate) {                 // on from the delegate's target (the verifier
-        if (range.first == kDelegateToCaller) break;  // checks it lies further on)
-        r = range.first - 1;
-        continue;
-      }
-      for (uint32_t k = range.first; k < range.first + range.count; k++) {
-        const CatchHandler& h = cc.handlers[k];
-        CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
-        if (!c.has_tag() || inst->tags[h.tag] == exn->tag) return &h;
-      }
-    }
+    if (const CatchHandler* h = catching_clause(cc, fn, word, inst, exn)) return h;
     if (i == base_frames) return nullptr;
     const Frame& f = st.frames[--i];
     at = f.pc - 1;
@@ -242,11 +256,7 @@ struct Resume {
     at = f.pc;
     st.nframes = frame;
   }
-  if ((h->kind == CatchClause::Catch || h->kind == CatchClause::CatchRef) &&
-      !exn->payload.empty())  // (an empty payload's data() may be null)
-    std::memcpy(fp + h->dst, exn->payload.data(), exn->payload.size() * sizeof(rt::Slot));
-  if (h->kind == CatchClause::CatchRef || h->kind == CatchClause::CatchAllRef)
-    fp[h->ref_dst] = reinterpret_cast<rt::Slot>(exn);
+  deliver_exception(*h, exn, fp);
   if (h->target == kReturnTarget) return Resume{at, fp, inst, fn, true};
   return Resume{inst->module->code->words.data() + h->target, fp, inst, fn, false};
 }

@@ -95,6 +95,16 @@ void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
 bool resolve_indirect(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t t, uint32_t i,
                       uint32_t type_id, rt::FuncInst** out, TrapCode* trap);
 
+// The clause of function `fn` (of `inst`) that catches `exn` thrown at
+// `word` (a throw, or a call the exception came out of): the innermost
+// try range holding the word, delegates followed; null when the exception
+// leaves the function.
+const CatchHandler* catching_clause(const CompiledCode& cc, const FuncCode* fn, uint32_t word,
+                                    const rt::ModuleInst* inst, const rt::ExnObj* exn);
+// Hands the clause its payload (catch, catch_ref: from slot dst on) and the
+// exnref (catch_ref, catch_all_ref: to slot ref_dst) in the frame at fp.
+void deliver_exception(const CatchHandler& h, rt::ExnObj* exn, rt::Slot* fp);
+
 // Label-offset table of the dispatch loop (indexed by IOp).
 const int32_t* handler_table();
 

@@ -118,6 +118,16 @@ uint32_t ember_native_throw_ref(State* st, NativeView* view, const FuncCode* fc,
   return raise(st, view, fc, word, reinterpret_cast<rt::ExnObj*>(uintptr_t(exn)));
 }
 
+uint32_t ember_native_catch(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
+                            uint32_t word) {
+  rt::ExnObj* exn = st->store->pending_exn;
+  const CompiledCode& cc = *view->inst->module->code;
+  const CatchHandler* h = catching_clause(cc, fc, word, view->inst, exn);
+  if (!h) return 0;
+  deliver_exception(*h, exn, fp);
+  return uint32_t(h - cc.handlers.data()) + 1;
+}
+
 uint32_t ember_native_unwind(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
                              uint32_t code) {
   // An exception's backtrace is the one recorded where it was thrown.

@@ -17,8 +17,9 @@
 // with native_unwind, and the interpreter prefixes State::native_bt to the
 // backtrace of its own frames: the same frames and offsets as if the
 // interpreter had run every function. Exceptions pass through compiled
-// frames (a function with handlers is not compiled yet) as TrapCode::Exception
-// with StoreData::pending_exn, as through a host call.
+// frames as TrapCode::Exception with StoreData::pending_exn, as through a
+// host call; a compiled function with handlers asks native_catch at the
+// call or throw the exception came out of.
 #pragma once
 
 #include <cstdint>
@@ -131,6 +132,13 @@ uint32_t ember_native_throw(State* st, NativeView* view, const FuncCode* fc, rt:
                             uint32_t word, uint32_t tag, uint32_t base);
 uint32_t ember_native_throw_ref(State* st, NativeView* view, const FuncCode* fc, uint32_t word,
                                 uint64_t exn);
+// The pending exception came out of the call or throw at `word` of compiled
+// function `fc`: 0 when no clause of the function catches it (it goes on
+// to the caller), else 1 + the index of the catching clause in
+// CompiledCode::handlers, its payload and exnref written to fp as the
+// interpreter's unwinding writes them.
+uint32_t ember_native_catch(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
+                            uint32_t word);
 // An atomic access (the IR's Atomic* instructions: operators.def row `op`,
 // memory `mem`, the address as its slot holds it): rt::atomic_access, as
 // the interpreter calls it; 0 or its trap code, the result to *out.

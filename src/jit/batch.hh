@@ -36,6 +36,12 @@ struct NativeCode {
 
   std::string opt_level;  // Config::cranelift_opt_level
   std::string profiler;   // Config::profiler
+  // Eager compilation keeps the object files it links (what a serialized
+  // module carries, llvm_image.cc); tiering does not.
+  bool keep_objects = false;
+  // Config::debug_info: DWARF for each function (its wasm name), registered
+  // with GDB's JIT interface as the code is linked.
+  bool debug_info = false;
   // Requests not compiled yet, and their count (llvm_tier.cc's lock guards
   // these four).
   std::vector<BatchItem> pending;
@@ -44,7 +50,7 @@ struct NativeCode {
   std::set<uint32_t> osr_asked;  // functions whose loop-header entry was asked for
 
   // One batch at a time (llvm_engine.cc).
-  std::mutex compiling;
+  mutable std::mutex compiling;
   struct Llvm;
   std::unique_ptr<Llvm> llvm;
 };
@@ -53,6 +59,16 @@ struct NativeCode {
 // a function the tier cannot lower becomes TierState::Refused (the first
 // reason in *skipped, when given). Returns how many function entries it
 // compiled; fails only when LLVM fails.
+// Links `objects` (object files of `code`'s batches, maybe from another
+// process) into `native`'s JIT and installs the entries of the defined
+// functions `funcs`, which they must define. Fails when an object does not
+// link or an entry is missing.
+Status link_objects(NativeCode& native, const CompiledCode& code, const ModuleData& m,
+                    std::span<const std::vector<uint8_t>> objects, std::span<const uint32_t> funcs);
+
+// The object files `native` linked, when it keeps them (in link order).
+std::vector<std::string> kept_objects(const NativeCode& native);
+
 Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
                                  std::span<const BatchItem> items, std::string* skipped);
 

@@ -19,6 +19,19 @@ bool tiers_up(const rt::EngineConfig&) {
 
 void prepare_tiering(CompiledCode&, const rt::EngineConfig&) {}
 
+bool native_image(const CompiledCode&, NativeImage*) {
+  return false;
+}
+
+std::string image_mismatch(const NativeImage&) {
+  return "this build has no compiled tier (EMBER_JIT=OFF)";
+}
+
+Status load_native_image(CompiledCode&, const ModuleData&, const rt::EngineConfig&,
+                         const NativeImage&) {
+  return Error(ErrorKind::Internal, "this build has no compiled tier (EMBER_JIT=OFF)");
+}
+
 void stop_tiering() {}
 
 }  // namespace ember::jit

@@ -15,6 +15,9 @@
 // available() is false and compile_module() compiles nothing.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "interp/code.hh"
 #include "ir/module.hh"
 #include "runtime/store_data.hh"
@@ -37,6 +40,33 @@ bool tiers_up(const rt::EngineConfig& config);
 // Strategy "auto": sets code.tier_up and the budgets, so that hot functions
 // are compiled in the background (llvm_tier.cc). Nothing otherwise.
 void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config);
+
+// Machine code as a serialized module carries it (compile/serialize.cc):
+// the object file of an eagerly compiled module, the defined functions
+// whose entries it holds, and what it was compiled for.
+struct NativeImage {
+  std::string llvm_version, triple, cpu, features;  // features: LLVM's "+a,-b,..."
+  uint64_t layout = 0;                              // llvm_symbols.hh's layout_fingerprint
+  std::string opt_level;
+  std::string skipped_reason;                 // CompiledCode::native_skipped_reason
+  std::vector<uint32_t> funcs;                // ascending defined function indices
+  std::vector<std::vector<uint8_t>> objects;  // relocatable object files, linked in order
+};
+
+// The image of `code`'s machine code, if it has one a blob can carry (eager
+// compilation); false otherwise.
+bool native_image(const CompiledCode& code, NativeImage* out);
+
+// Why `image` cannot run in this process, naming what differs (LLVM
+// version, target triple, CPU features this host lacks, code layouts), or
+// empty. Without the tier: always a reason.
+std::string image_mismatch(const NativeImage& image);
+
+// Installs `image` (image_mismatch() empty, funcs checked against `code`)
+// as compile_module would have compiled it, without running LLVM's
+// optimizer or code generator: only its linker.
+Status load_native_image(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config,
+                         const NativeImage& image);
 
 // Stops tiering's compile thread for the rest of the process: waits for the
 // batch in flight; later requests are dropped (hot code stays interpreted).

@@ -10,23 +10,34 @@
 //   speed_and_size   the same, functions marked optsize         CodeGenOptLevel::Default
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/ExecutionEngine/Orc/Debugging/ELFDebugObjectPlugin.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "interp/ir_codec.hh"
@@ -34,10 +45,16 @@
 #include "jit/jit.hh"
 #include "jit/llvm_lower.hh"
 #include "jit/llvm_profile.hh"
+#include "jit/llvm_symbols.hh"
 
 namespace ember::jit {
 
 namespace {
+
+// Eager compilation cuts a module into chunks of about 1/32 of its code
+// (progress steps; work for every thread), within these bounds (IR words).
+constexpr size_t kMinChunkWords = 4096, kMaxChunkWords = size_t{1} << 20;
+constexpr size_t kMaxEagerThreads = 16;
 
 void init_llvm() {
   static std::once_flag once;
@@ -124,11 +141,15 @@ void drop_redundant_quieting(llvm::Module& mod) {
 }  // namespace
 
 struct NativeCode::Llvm {
-  std::unique_ptr<llvm::TargetMachine> tm;
+  // The host's target with the JIT's code model (PIC, small): each code
+  // generation makes its own TargetMachine from it (one per thread).
+  std::unique_ptr<llvm::orc::JITTargetMachineBuilder> tmb;
+  std::unique_ptr<llvm::TargetMachine> tm;  // data layout, triple
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<uint32_t> words;  // the module's code in portable form
   std::string unusable;         // why the module's code cannot be lowered
   std::vector<std::unique_ptr<interp::OsrEntry>> osr;
+  std::vector<std::string> objects;  // with NativeCode::keep_objects
 };
 
 NativeCode::NativeCode() = default;
@@ -149,13 +170,30 @@ Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m)
   if (!tmb) return llvm_failed(tmb.takeError());
   tmb->setCodeGenOptLevel(native.opt_level == "none" ? llvm::CodeGenOptLevel::None
                                                      : llvm::CodeGenOptLevel::Default);
+  // What LLJIT chooses for JITLink, chosen here because code is generated
+  // here: position-independent, small code model.
+  tmb->setRelocationModel(llvm::Reloc::PIC_);
+  tmb->setCodeModel(llvm::CodeModel::Small);
   auto tm = tmb->createTargetMachine();
   if (!tm) return llvm_failed(tm.takeError());
   l->tm = std::move(*tm);
+  l->tmb = std::make_unique<llvm::orc::JITTargetMachineBuilder>(*tmb);
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*tmb)).create();
   if (!jit) return llvm_failed(jit.takeError());
   l->jit = std::move(*jit);
+  std::string undefined = define_runtime_symbols(*l->jit, code);
+  if (!undefined.empty()) return Error(ErrorKind::Internal, "compiled tier: " + undefined);
   add_profiler(*l->jit, native.profiler, code, m);
+  if (native.debug_info) {
+    // GDB's JIT interface (__jit_debug_register_code): each object with
+    // debug sections is registered as it is linked.
+    llvm::Error err = llvm::Error::success();
+    auto plugin = std::make_unique<llvm::orc::ELFDebugObjectPlugin>(l->jit->getExecutionSession(),
+                                                                    true, true, err);
+    if (err) return llvm_failed(std::move(err));
+    if (auto* layer = llvm::dyn_cast<llvm::orc::ObjectLinkingLayer>(&l->jit->getObjLinkingLayer()))
+      layer->addPlugin(std::move(plugin));
+  }
   native.llvm = std::move(l);
   return Status::Ok();
 }
@@ -168,8 +206,8 @@ std::string osr_name(const BatchItem& item) {
   return (llvm::Twine("f") + llvm::Twine(item.func) + "_osr").str();
 }
 
-// One batch in an LLVM module: the entries it compiles (others of the
-// module already compiled are declarations the JIT resolves), then the
+// One batch in an LLVM module: the entries it compiles (other compiled
+// functions of the module are declarations the JIT resolves), then the
 // loop-header entries of compiled functions.
 struct BatchModule {
   std::unique_ptr<llvm::LLVMContext> ctx = std::make_unique<llvm::LLVMContext>();
@@ -182,91 +220,180 @@ struct BatchModule {
   std::vector<OsrFunction> osr;  // loop-header entries it defines
 };
 
-Expected<BatchModule> lower_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
-                                  std::span<const BatchItem> items, std::string* skipped) {
-  NativeCode::Llvm& l = *native.llvm;
-  BatchModule b;
-  b.mod = std::make_unique<llvm::Module>("wasm", *b.ctx);
-  b.mod->setDataLayout(l.tm->createDataLayout());
-  b.mod->setTargetTriple(l.tm->getTargetTriple());
-  llvm::PointerType* ptr = llvm::PointerType::getUnqual(*b.ctx);
-  llvm::FunctionType* sig =
-      llvm::FunctionType::get(llvm::Type::getInt32Ty(*b.ctx), {ptr, ptr, ptr}, false);
-  auto declare = [&](const std::string& name) {
+// A module for a batch, the declaration of its functions and, with
+// NativeCode::debug_info, their debug information.
+struct ModuleBuilder {
+  const NativeCode& native;
+  BatchModule& b;
+  llvm::FunctionType* sig;
+  std::unique_ptr<llvm::DIBuilder> di;
+  llvm::DIFile* file = nullptr;
+
+  ModuleBuilder(const NativeCode& n, BatchModule& batch) : native(n), b(batch) {
+    const NativeCode::Llvm& l = *native.llvm;
+    b.mod = std::make_unique<llvm::Module>("wasm", *b.ctx);
+    b.mod->setDataLayout(l.tm->createDataLayout());
+    b.mod->setTargetTriple(l.tm->getTargetTriple());
+    llvm::PointerType* ptr = llvm::PointerType::getUnqual(*b.ctx);
+    sig = llvm::FunctionType::get(llvm::Type::getInt32Ty(*b.ctx), {ptr, ptr, ptr}, false);
+  }
+  // Starts the module's debug information: one compile unit, the module.
+  void start_debug_info(const ModuleData& m) {
+    b.mod->addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+    b.mod->addModuleFlag(llvm::Module::Warning, "Dwarf Version", 4);
+    di = std::make_unique<llvm::DIBuilder>(*b.mod);
+    std::string name = m.names.module_name.empty() ? "wasm" : m.names.module_name;
+    file = di->createFile(name + ".wasm", ".");
+    di->createCompileUnit(llvm::dwarf::DW_LANG_C, file, "ember", true, "", 0);
+  }
+  // Function `f` (defined index `func`) gets its wasm name; its line is its
+  // body's offset in the module.
+  void describe(llvm::Function* f, uint32_t func, const ModuleData& m) {
+    if (!di) return;
+    uint32_t index = func + m.num_imported_funcs;
+    auto it = m.names.funcs.find(index);
+    std::string name = it != m.names.funcs.end()
+                           ? it->second
+                           : (llvm::Twine("wasm-function[") + llvm::Twine(index) + "]").str();
+    unsigned line = func < m.bodies.size() ? unsigned(m.bodies[func].offset) : 0;
+    llvm::DISubprogram* sp =
+        di->createFunction(file, name, llvm::StringRef(), file, line,
+                           di->createSubroutineType(di->getOrCreateTypeArray({})), line,
+                           llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
+    f->setSubprogram(sp);
+  }
+  void finish() {
+    if (di) di->finalize();
+  }
+  llvm::Function* declare(const std::string& name) {
     llvm::Function* f =
         llvm::Function::Create(sig, llvm::Function::ExternalLinkage, name, b.mod.get());
     f->addFnAttr("frame-pointer", "all");
     f->addFnAttr(llvm::Attribute::NoUnwind);
     if (native.opt_level == "speed_and_size") f->addFnAttr(llvm::Attribute::OptimizeForSize);
     return f;
-  };
-  auto refuse = [&](uint32_t f, const std::string& why) {
-    code.funcs[f].tier.set(interp::TierState::Refused);
-    if (skipped && skipped->empty()) *skipped = why;
-  };
+  }
+};
+
+// Which functions of `items` the tier lowers: each is lowered once on its
+// own (calls through the runtime) into a scratch module. The others become
+// TierState::Refused (the first reason in *skipped).
+std::vector<bool> probe(const NativeCode& native, const CompiledCode& code, const ModuleData& m,
+                        std::span<const BatchItem> items, std::string* skipped) {
+  const NativeCode::Llvm& l = *native.llvm;
   const uint32_t n = uint32_t(code.funcs.size());
-  std::vector<llvm::Function*> none(n, nullptr), direct(n, nullptr);
-  for (uint32_t i = 0; i < n; i++)
-    if (code.funcs[i].native.get()) direct[i] = declare(entry_name(i));
-  // Which functions the tier lowers: each is lowered once on its own
-  // (calls through the runtime), then for real with direct calls.
   std::vector<bool> lowers(n, false);
+  BatchModule scratch;
+  ModuleBuilder mb(native, scratch);
+  std::vector<llvm::Function*> none(n, nullptr);
   for (const BatchItem& item : items) {
     uint32_t i = item.func;
-    if (direct[i] || lowers[i] || code.funcs[i].tier.get() == interp::TierState::Refused) continue;
-    if (!l.unusable.empty()) {
-      refuse(i, l.unusable);
+    if (lowers[i] || code.funcs[i].native.get() ||
+        code.funcs[i].tier.get() == interp::TierState::Refused)
       continue;
+    std::string why = l.unusable;
+    if (why.empty()) {
+      llvm::Function* probe = mb.declare("probe");
+      why = lower_function(LowerContext{code, m, l.words, none}, i, probe);
+      probe->eraseFromParent();
     }
-    llvm::Function* probe = declare("probe");
-    std::string why = lower_function(LowerContext{code, m, l.words, none}, i, probe);
-    probe->eraseFromParent();
-    if (!why.empty()) refuse(i, why);
-    else lowers[i] = true;
+    if (why.empty()) {
+      lowers[i] = true;
+    } else {
+      code.funcs[i].tier.set(interp::TierState::Refused);
+      if (skipped && skipped->empty()) *skipped = why;
+    }
   }
-  for (const BatchItem& item : items) {
-    uint32_t i = item.func;
-    if (item.osr || direct[i] || !lowers[i]) continue;
-    direct[i] = declare(entry_name(i));
-    b.entries.push_back(i);
-  }
+  return lowers;
+}
+
+// Lowers the entries `entries` and the loop-header entries of `osr` (all
+// probed) into one module; calls to a function of `callable` (or one with
+// code already) are direct.
+Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& code,
+                                  const ModuleData& m, std::span<const uint32_t> entries,
+                                  std::span<const uint32_t> osr,
+                                  const std::vector<bool>& callable) {
+  const NativeCode::Llvm& l = *native.llvm;
+  BatchModule b;
+  ModuleBuilder mb(native, b);
+  if (native.debug_info) mb.start_debug_info(m);
+  const uint32_t n = uint32_t(code.funcs.size());
+  std::vector<llvm::Function*> direct(n, nullptr);
+  for (uint32_t i = 0; i < n; i++)
+    if (callable[i] || code.funcs[i].native.get()) direct[i] = mb.declare(entry_name(i));
   LowerContext cx{code, m, l.words, direct};
-  for (uint32_t i : b.entries) {
+  for (uint32_t i : entries) {
+    mb.describe(direct[i], i, m);
     std::string why = lower_function(cx, i, direct[i]);
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
+    b.entries.push_back(i);
   }
-  for (const BatchItem& item : items) {
-    if (!item.osr || (!direct[item.func] && !lowers[item.func])) continue;
+  for (uint32_t i : osr) {
     std::vector<uint32_t> headers;
-    std::string why = lower_function(cx, item.func, declare(osr_name(item)), &headers);
+    llvm::Function* f = mb.declare(osr_name(BatchItem{i, true}));
+    mb.describe(f, i, m);
+    std::string why = lower_function(cx, i, f, &headers);
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
-    b.osr.push_back(BatchModule::OsrFunction{item.func, std::move(headers)});
+    b.osr.push_back(BatchModule::OsrFunction{i, std::move(headers)});
   }
+  mb.finish();
   return b;
 }
 
-// Publishes the batch's code: entries, then loop-header entries.
-Status install(NativeCode& native, const CompiledCode& code, const BatchModule& b) {
+// Verifies, optimizes and generates the object file of a lowered batch.
+Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
+  {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
+    std::string report;
+    llvm::raw_string_ostream os(report);
+    if (llvm::verifyModule(*b.mod, &os))
+      return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
+  }
+  auto tm = native.llvm->tmb->createTargetMachine();  // one per thread
+  if (!tm) return llvm_failed(tm.takeError());
+  optimize(*b.mod, tm->get(), native.opt_level);
+  drop_redundant_quieting(*b.mod);
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if ((*tm)->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return Error(ErrorKind::Internal, "compiled tier: the target cannot emit object files");
+  pm.run(*b.mod);
+  return std::string(buffer.begin(), buffer.end());
+}
+
+Status add_object(NativeCode& native, llvm::StringRef object) {
+  NativeCode::Llvm& l = *native.llvm;
+  if (auto e = l.jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "wasm")))
+    return llvm_failed(std::move(e));
+  if (native.keep_objects) l.objects.push_back(object.str());
+  return Status::Ok();
+}
+
+// Publishes code linked into the JIT: function entries, then loop-header
+// entries (looking them up links the objects that define them).
+Status install(NativeCode& native, const CompiledCode& code, std::span<const uint32_t> funcs,
+               std::span<const BatchModule::OsrFunction> loops) {
   NativeCode::Llvm& l = *native.llvm;
   std::vector<const void*> entries, osr;
-  for (uint32_t i : b.entries) {
+  for (uint32_t i : funcs) {
     auto sym = l.jit->lookup(entry_name(i));
     if (!sym) return llvm_failed(sym.takeError());
     entries.push_back(sym->toPtr<const void*>());
   }
-  for (const BatchModule::OsrFunction& item : b.osr) {
+  for (const BatchModule::OsrFunction& item : loops) {
     auto sym = l.jit->lookup(osr_name(BatchItem{item.func, true}));
     if (!sym) return llvm_failed(sym.takeError());
     osr.push_back(sym->toPtr<const void*>());
   }
-  for (size_t k = 0; k < b.entries.size(); k++) {
-    const interp::FuncCode& fc = code.funcs[b.entries[k]];
+  for (size_t k = 0; k < funcs.size(); k++) {
+    const interp::FuncCode& fc = code.funcs[funcs[k]];
     fc.native.set(entries[k]);
     fc.tier.set(interp::TierState::Compiled);
   }
-  for (size_t k = 0; k < b.osr.size(); k++) {
-    const interp::FuncCode& fc = code.funcs[b.osr[k].func];
-    for (uint32_t header : b.osr[k].headers) {
+  for (size_t k = 0; k < loops.size(); k++) {
+    const interp::FuncCode& fc = code.funcs[loops[k].func];
+    for (uint32_t header : loops[k].headers) {
       l.osr.push_back(
           std::make_unique<interp::OsrEntry>(interp::OsrEntry{header, osr[k], fc.osr.get()}));
       fc.osr.set(l.osr.back().get());
@@ -275,47 +402,128 @@ Status install(NativeCode& native, const CompiledCode& code, const BatchModule& 
   return Status::Ok();
 }
 
+Status prepare(NativeCode& native, const CompiledCode& code, const ModuleData& m) {
+  init_llvm();
+  if (!native.llvm) EMBER_TRY(set_up(native, code, m));
+  return Status::Ok();
+}
+
+// Eager compilation's chunks: the functions the tier lowers, in index
+// order, cut where a chunk reaches `target` IR words.
+std::vector<std::vector<uint32_t>> chunks_of(const CompiledCode& code,
+                                             const std::vector<bool>& lowers, size_t target) {
+  std::vector<std::vector<uint32_t>> chunks(1);
+  size_t words = 0;
+  for (uint32_t i = 0; i < code.funcs.size(); i++) {
+    if (!lowers[i]) continue;
+    if (words >= target) chunks.emplace_back(), words = 0;
+    chunks.back().push_back(i);
+    words += code.funcs[i].end - code.funcs[i].begin;
+  }
+  if (chunks.back().empty()) chunks.pop_back();
+  return chunks;
+}
+
 }  // namespace
 
 Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
                                  std::span<const BatchItem> items, std::string* skipped) {
   std::lock_guard<std::mutex> lock(native.compiling);
-  init_llvm();
-  if (!native.llvm) EMBER_TRY(set_up(native, code, m));
-  auto b = lower_batch(native, code, m, items, skipped);
-  if (!b) return b.take_error();
-  if (b->entries.empty() && b->osr.empty()) return 0u;
-  {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
-    std::string report;
-    llvm::raw_string_ostream os(report);
-    if (llvm::verifyModule(*b->mod, &os))
-      return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
+  EMBER_TRY(prepare(native, code, m));
+  std::vector<bool> lowers = probe(native, code, m, items, skipped);
+  std::vector<uint32_t> entries, osr;
+  for (const BatchItem& item : items) {
+    uint32_t i = item.func;
+    if (item.osr && (lowers[i] || code.funcs[i].native.get())) osr.push_back(i);
+    else if (!item.osr && lowers[i] && !code.funcs[i].native.get()) entries.push_back(i);
   }
-  NativeCode::Llvm& l = *native.llvm;
-  optimize(*b->mod, l.tm.get(), native.opt_level);
-  drop_redundant_quieting(*b->mod);
-  if (auto e =
-          l.jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(b->mod), std::move(b->ctx))))
-    return llvm_failed(std::move(e));
-  EMBER_TRY(install(native, code, *b));
-  return uint32_t(b->entries.size());
+  std::vector<bool> callable(code.funcs.size(), false);
+  for (uint32_t i : entries) callable[i] = true;
+  if (entries.empty() && osr.empty()) return 0u;
+  EMBER_ASSIGN(BatchModule b, lower_batch(native, code, m, entries, osr, callable));
+  EMBER_ASSIGN(std::string object, generate(native, b));
+  EMBER_TRY(add_object(native, object));
+  EMBER_TRY(install(native, code, b.entries, b.osr));
+  return uint32_t(b.entries.size());
+}
+
+Status link_objects(NativeCode& native, const CompiledCode& code, const ModuleData& m,
+                    std::span<const std::vector<uint8_t>> objects,
+                    std::span<const uint32_t> funcs) {
+  std::lock_guard<std::mutex> lock(native.compiling);
+  EMBER_TRY(prepare(native, code, m));
+  for (const std::vector<uint8_t>& object : objects)
+    EMBER_TRY(add_object(
+        native, llvm::StringRef(reinterpret_cast<const char*>(object.data()), object.size())));
+  return install(native, code, funcs, {});
+}
+
+std::vector<std::string> kept_objects(const NativeCode& native) {
+  std::lock_guard<std::mutex> lock(native.compiling);
+  return native.llvm ? native.llvm->objects : std::vector<std::string>{};
 }
 
 bool available() {
   return true;
 }
 
+// Eager compilation: every function the tier lowers, in chunks that
+// threads (Config::parallel_compilation) lower, optimize and generate
+// independently -- calls between chunks are direct, resolved when the
+// objects are linked together -- reporting progress per chunk.
 Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config) {
   if (code.funcs.empty()) return Status::Ok();
   auto native = std::make_shared<NativeCode>();
   native->opt_level = config.opt_level;
   native->profiler = config.profiler;
+  native->debug_info = config.debug_info;
+  native->keep_objects = true;
+  std::lock_guard<std::mutex> lock(native->compiling);
+  EMBER_TRY(prepare(*native, code, m));
   std::vector<BatchItem> all;
   for (uint32_t i = 0; i < code.funcs.size(); i++) all.push_back(BatchItem{i, false});
-  auto count = compile_batch(*native, code, m, all, &code.native_skipped_reason);
-  if (!count) return count.take_error();
-  code.native_funcs = *count;
-  if (*count) code.native_code = std::move(native);
+  std::vector<bool> lowers = probe(*native, code, m, all, &code.native_skipped_reason);
+  const uint32_t total = uint32_t(std::count(lowers.begin(), lowers.end(), true));
+  if (total == 0) return Status::Ok();
+  const size_t words = code.words.size();
+  std::vector<std::vector<uint32_t>> chunks =
+      chunks_of(code, lowers, std::clamp<size_t>(words / 32, kMinChunkWords, kMaxChunkWords));
+  unsigned threads = 1;
+  if (config.parallel_compilation)
+    threads = unsigned(std::min<size_t>(
+        {chunks.size(), std::max(1u, std::thread::hardware_concurrency()), kMaxEagerThreads}));
+  std::vector<std::optional<Expected<std::string>>> objects(chunks.size());
+  std::atomic<size_t> next{0};
+  std::mutex progress_mu;
+  uint32_t done = 0;
+  if (config.compile_progress) config.compile_progress(0, total);
+  auto work = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < chunks.size();) {
+      auto b = lower_batch(*native, code, m, chunks[k], {}, lowers);
+      objects[k] = b ? generate(*native, *b) : Expected<std::string>(b.take_error());
+      if (!*objects[k]) {
+        next.store(chunks.size());  // the others stop after their chunk
+        continue;
+      }
+      std::lock_guard<std::mutex> p(progress_mu);
+      done += uint32_t(chunks[k].size());
+      if (config.compile_progress) config.compile_progress(done, total);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; t++) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  std::vector<uint32_t> entries;
+  for (size_t k = 0; k < chunks.size(); k++) {
+    if (!objects[k]) return Error(ErrorKind::Internal, "compiled tier: a chunk was not compiled");
+    if (!*objects[k]) return objects[k]->take_error();
+    EMBER_TRY(add_object(*native, **objects[k]));
+    entries.insert(entries.end(), chunks[k].begin(), chunks[k].end());
+  }
+  EMBER_TRY(install(*native, code, entries, {}));
+  code.native_funcs = total;
+  code.native_code = std::move(native);
   return Status::Ok();
 }
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <llvm/IR/DebugInfoMetadata.h>
+
 #include "jit/llvm_lowering.hh"
 
 namespace ember::jit {
@@ -49,6 +51,11 @@ void Lowering::reload_memory() {
 std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
+  // With debug information (Config::debug_info), the entry is at the
+  // function's line (its body's offset in the module) and each
+  // instruction at its own: the module offset backtraces report.
+  llvm::DISubprogram* sp = fn_->getSubprogram();
+  if (sp) b_.SetCurrentDebugLocation(llvm::DILocation::get(c_, sp->getLine(), 0, sp));
   st_ = fn_->getArg(0);
   view_ = fn_->getArg(1);
   fp_ = fn_->getArg(2);
@@ -92,6 +99,15 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
     for (uint32_t k = 0; k < lay.count; k++)
       if (lay.ops[k] == interp::Operand::Branch) block_at(branch_target(1 + k));
   }
+  // A catch clause's target starts a block too (it is entered from the
+  // calls and throws of its try range, leave()).
+  for (uint32_t r = fc_.tries_begin; r < fc_.tries_end; r++) {
+    const interp::TryRange& range = cx_.code.tries[r];
+    if (range.count == interp::kDelegate) continue;
+    for (uint32_t k = range.first; k < range.first + range.count; k++)
+      if (cx_.code.handlers[k].target != interp::kReturnTarget)
+        block_at(cx_.code.handlers[k].target);
+  }
   if (osr_words && !osr_words->empty()) {
     // Entered at a loop header: which one, the interpreter says.
     Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
@@ -113,6 +129,9 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
       }
     }
     op_ = IOp(words()[at_]);
+    if (sp)
+      b_.SetCurrentDebugLocation(
+          llvm::DILocation::get(c_, unsigned(cx_.code.offset_of(at_)), 0, sp));
     uint32_t len = length();
     if (!lower_one(op_)) return why_.empty() ? unsupported(op_) : why_;
     at_ += len;
@@ -123,7 +142,61 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   if (!b_.GetInsertBlock()->getTerminator()) b_.CreateUnreachable();
   for (auto& [word, bb] : blocks_)
     if (!bb->getTerminator()) b_.SetInsertPoint(bb), b_.CreateUnreachable();
-  return {};
+  return why_;  // (empty unless a runtime function had no symbol)
+}
+
+std::vector<uint32_t> Lowering::catch_candidates() const {
+  std::vector<uint32_t> out;
+  for (uint32_t r = fc_.tries_begin; r < fc_.tries_end; r++) {
+    const interp::TryRange& range = cx_.code.tries[r];
+    if (at_ < range.begin || at_ >= range.end) continue;
+    if (range.count == interp::kDelegate) {  // as interp::catching_clause searches
+      if (range.first == interp::kDelegateToCaller) break;
+      r = range.first - 1;
+      continue;
+    }
+    for (uint32_t k = range.first; k < range.first + range.count; k++) out.push_back(k);
+  }
+  return out;
+}
+
+void Lowering::leave(Value* r) {
+  std::vector<uint32_t> clauses = catch_candidates();
+  if (clauses.empty()) {
+    b_.CreateRet(r);
+    return;
+  }
+  BasicBlock* thrown = BasicBlock::Create(c_, "exception", fn_);
+  BasicBlock* out = BasicBlock::Create(c_, "leave", fn_);
+  b_.CreateCondBr(b_.CreateICmpEQ(r, b_.getInt32(uint32_t(TrapCode::Exception))), thrown, out);
+  b_.SetInsertPoint(out);
+  b_.CreateRet(r);
+  b_.SetInsertPoint(thrown);
+  llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_}, false);
+  Value* k = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_catch)),
+                           {st_, view_, func_code(fc_), fp_, b_.getInt32(at_)});
+  BasicBlock* uncaught = BasicBlock::Create(c_, "uncaught", fn_);
+  llvm::SwitchInst* sw = b_.CreateSwitch(k, uncaught, uint32_t(clauses.size()));
+  b_.SetInsertPoint(uncaught);
+  b_.CreateRet(r);
+  const ModuleData& m = cx_.module;
+  for (uint32_t index : clauses) {
+    const interp::CatchHandler& h = cx_.code.handlers[index];
+    BasicBlock* caught = BasicBlock::Create(c_, "caught", fn_);
+    sw->addCase(b_.getInt32(index + 1), caught);
+    b_.SetInsertPoint(caught);
+    if (h.target == interp::kReturnTarget) {  // the payload is the function's results
+      b_.CreateRet(b_.getInt32(0));
+      continue;
+    }
+    CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+    uint32_t n = c.has_tag() ? rt::slots_of(m.types[m.tags[h.tag]].params) : 0;
+    for (uint32_t s = h.dst; s < h.dst + n; s++)
+      b_.CreateStore(b_.CreateLoad(i64_, fp_slot(s)), slots_[s]);
+    if (c.has_ref()) b_.CreateStore(b_.CreateLoad(i64_, fp_slot(h.ref_dst)), slots_[h.ref_dst]);
+    reload_memory();  // (the code it came out of may have grown it)
+    b_.CreateBr(block_at(h.target));
+  }
 }
 
 void Lowering::store_results_and_return(uint32_t n) {
@@ -231,17 +304,17 @@ bool Lowering::lower_one(IOp op) {
       using A = ir::Throw::At;
       const FuncType& tag = cx_.module.types[cx_.module.tags[w(A::tag)]];
       store_args(w(A::base), rt::slots_of(tag.params));
-      b_.CreateRet(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw), i32_,
-                                {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_),
-                                 b_.getInt32(w(A::tag)), b_.getInt32(w(A::base))}));
+      leave(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw), i32_,
+                         {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(w(A::tag)),
+                          b_.getInt32(w(A::base))}));
       dead_end();
       return true;
     }
     case IOp::ThrowRef: {
       Value* exn = get64(w(ir::ThrowRef::At::s));
       trap_if(b_.CreateICmpEQ(exn, b_.getInt64(0)), TrapCode::NullReference);
-      b_.CreateRet(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw_ref),
-                                i32_, {st_, view_, fn_const(&fc_), b_.getInt32(at_), exn}));
+      leave(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw_ref), i32_,
+                         {st_, view_, func_code(fc_), b_.getInt32(at_), exn}));
       dead_end();
       return true;
     }
@@ -416,9 +489,8 @@ void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* 
                   llvm::MDBuilder(c_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(failed);
   llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, i32_, i32_}, false);
-  b_.CreateRet(b_.CreateCall(ty,
-                             fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
-                             {st_, view_, fn_const(&fc_), b_.getInt32(next_word), r}));
+  leave(b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_unwind)),
+                      {st_, view_, func_code(fc_), b_.getInt32(next_word), r}));
   b_.SetInsertPoint(ok);
 }
 
@@ -446,7 +518,7 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   if (local) {
     const interp::FuncCode& cfc = cx_.code.funcs[callee];
     auto* native = b_.CreateLoad(
-        ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), fn_const(&cfc), kCodeNative));
+        ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), func_code(cfc), kCodeNative));
     native->setAtomic(llvm::AtomicOrdering::Acquire);  // (FuncCode::native's rule)
     native->setAlignment(llvm::Align(8));
     BasicBlock* fast = BasicBlock::Create(c_, "", fn_);
@@ -461,7 +533,7 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   llvm::FunctionType* ty =
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
   Value* r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
-                           {st_, view_, fn_const(&fc_), fp_, b_.getInt32(next_word), finst, nfp});
+                           {st_, view_, func_code(fc_), fp_, b_.getInt32(next_word), finst, nfp});
   return_if_failed(r);
   b_.CreateBr(join);
   b_.SetInsertPoint(join);
@@ -545,7 +617,7 @@ bool Lowering::lower_call_indirect() {
   store_args(base, nparams);
   Value* r =
       runtime_call(reinterpret_cast<const void*>(&interp::ember_native_call_indirect), i32_,
-                   {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), b_.getInt32(at_ + A::words),
+                   {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(at_ + A::words),
                     b_.getInt32(w(A::table)), get(w(A::i), VType::I32),
                     b_.getInt32(cx_.code.words[at_ + A::type_id]), fp_slot(base)});
   return_if_failed(r);
@@ -566,7 +638,7 @@ bool Lowering::lower_call_ref() {
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
   Value* r = b_.CreateCall(
       ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
-      {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_ + A::words), callee, fp_slot(base)});
+      {st_, view_, func_code(fc_), fp_, b_.getInt32(at_ + A::words), callee, fp_slot(base)});
   return_if_failed(r);
   take_results(base, rt::slots_of(ft.results));
   return true;
@@ -630,7 +702,7 @@ bool Lowering::lower_tail_call(IOp op) {
     ft = &m.types[w(A::type_id)];
     callee = runtime_call(
         reinterpret_cast<const void*>(&interp::ember_native_resolve_indirect), ptr_,
-        {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), b_.getInt32(w(A::table)),
+        {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(w(A::table)),
          get(w(A::i), VType::I32), b_.getInt32(cx_.code.words[at_ + A::type_id]), scratch_});
     BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
     BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
@@ -685,7 +757,7 @@ bool Lowering::lower_tail_call(IOp op) {
   }
   b_.SetInsertPoint(slow);
   b_.CreateRet(
-      runtime_call(helper, i32_, {st_, view_, fn_const(&fc_), fp_, b_.getInt32(at_), callee}));
+      runtime_call(helper, i32_, {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), callee}));
   dead_end();
   return true;
 }
@@ -1094,10 +1166,41 @@ Value* Lowering::binary(IOp op, Value* a, Value* b) {
 
 }  // namespace lower
 
-std::string function_excluded(const CompiledCode& code, uint32_t index) {
+namespace {
+
+// Catch clauses compiled code takes: catch and catch_all of try_table, and
+// the legacy try's catch and catch_all, whose exnref (for rethrow) stays
+// in its own slot below the operand stack -- so in the frame, where the
+// exception collector's scan of the value stack sees it. A try_table
+// catch_ref / catch_all_ref hands an exnref to the operand stack, which
+// compiled code keeps in registers (GC references wait for stack maps in
+// compiled frames), and so does a payload of reference type.
+std::string handlers_excluded(const CompiledCode& code, const ModuleData& m,
+                              const interp::FuncCode& fc) {
+  for (uint32_t r = fc.tries_begin; r < fc.tries_end; r++) {
+    const interp::TryRange& range = code.tries[r];
+    if (range.count == interp::kDelegate) continue;
+    for (uint32_t k = range.first; k < range.first + range.count; k++) {
+      const interp::CatchHandler& h = code.handlers[k];
+      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
+      // (a legacy catch's slot lies below its payload; a try_table's
+      // exnref right after it)
+      if (c.has_ref() && (h.target == interp::kReturnTarget || h.ref_dst >= h.dst))
+        return "catch_ref and catch_all_ref are not compiled yet";
+      if (c.has_tag())
+        for (ValType t : m.types[m.tags[h.tag]].params)
+          if (is_ref(t)) return "exception payloads with references are not compiled yet";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string function_excluded(const CompiledCode& code, const ModuleData& module, uint32_t index) {
   const interp::FuncCode& fc = code.funcs[index];
-  if (fc.tries_begin != fc.tries_end) return "exception handlers are not compiled yet";
   if (fc.ref_locals_begin != fc.ref_locals_end) return "GC references are not compiled yet";
+  if (std::string why = handlers_excluded(code, module, fc); !why.empty()) return why;
   auto sm =
       std::lower_bound(code.stack_maps.begin(), code.stack_maps.end(), fc.begin,
                        [](const interp::StackMap& m, uint32_t word) { return m.word < word; });
@@ -1107,7 +1210,7 @@ std::string function_excluded(const CompiledCode& code, uint32_t index) {
 
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
                            std::vector<uint32_t>* osr_words) {
-  std::string why = function_excluded(cx.code, index);
+  std::string why = function_excluded(cx.code, cx.module, index);
   if (!why.empty()) return why;
   return lower::Lowering(cx, index, fn).run(osr_words);
 }

@@ -5,6 +5,7 @@
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
 
 #include <cstddef>
 #include <map>
@@ -17,6 +18,7 @@
 #include "interp/native.hh"
 #include "jit/llvm_lower.hh"
 #include "jit/llvm_ops.hh"
+#include "jit/llvm_symbols.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::jit::lower {
@@ -140,14 +142,36 @@ class Lowering {
   void dead_end() { b_.SetInsertPoint(BasicBlock::Create(c_, "", fn_)); }
 
   // ---- traps and runtime calls ----
+  // A runtime function (interp/native.hh) as a callee: an external symbol
+  // (llvm_symbols.hh), so that the code does not embed this process's
+  // addresses.
   Value* fn_const(const void* p) {
-    return b_.CreateIntToPtr(b_.getInt64(uint64_t(uintptr_t(p))), ptr_);
+    const char* name = runtime_symbol(p);
+    if (!name) {
+      if (why_.empty()) why_ = "internal: a runtime function without a symbol";
+      return llvm::ConstantPointerNull::get(ptr_);
+    }
+    return fn_->getParent()
+        ->getOrInsertFunction(name, llvm::FunctionType::get(b_.getVoidTy(), false))
+        .getCallee();
+  }
+  // The address of FuncCode `f` of this module: an offset into the
+  // function-table symbol.
+  Value* func_code(const interp::FuncCode& f) {
+    llvm::Module* mod = fn_->getParent();
+    llvm::GlobalVariable* table = mod->getGlobalVariable(kFuncTableSymbol);
+    if (!table)
+      table =
+          new llvm::GlobalVariable(*mod, b_.getInt8Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                   nullptr, kFuncTableSymbol);
+    uint64_t index = uint64_t(&f - cx_.code.funcs.data());
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), table, index * sizeof(interp::FuncCode));
   }
   Value* trap_call(Value* code, uint32_t word, Value* entered) {
     llvm::FunctionType* ty =
         llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, i32_, ptr_}, false);
     return b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_trap)),
-                         {st_, view_, fn_const(&fc_), fp_, b_.getInt32(word), code,
+                         {st_, view_, func_code(fc_), fp_, b_.getInt32(word), code,
                           entered ? entered : llvm::ConstantPointerNull::get(ptr_)});
   }
   Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
@@ -264,9 +288,18 @@ class Lowering {
   }
   void return_if_failed(Value* r) {
     BasicBlock* ok = cold_branch(b_.CreateICmpNE(r, b_.getInt32(0)), "failed");
-    b_.CreateRet(r);
+    leave(r);
     b_.SetInsertPoint(ok);
   }
+  // Ends the current block: returns the failure `r` (a trap code) from the
+  // function -- unless it is an exception that a clause of this function
+  // catches at the current instruction (a call or a throw): then the
+  // clause's payload is taken from the frame and control goes to its
+  // target (interp::ember_native_catch finds the clause).
+  void leave(Value* r);
+  // The clauses the search for a handler at the current instruction may
+  // reach, in search order (indices into CompiledCode::handlers).
+  std::vector<uint32_t> catch_candidates() const;
   void take_results(uint32_t base, uint32_t n) {
     for (uint32_t s = 0; s < n; s++)
       b_.CreateStore(b_.CreateLoad(i64_, fp_slot(base + s)), slots_[base + s]);

@@ -179,6 +179,7 @@ void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config) {
   auto native = std::make_shared<NativeCode>();
   native->opt_level = config.opt_level;
   native->profiler = config.profiler;
+  native->debug_info = config.debug_info;
   code.native_code = std::move(native);
   code.tier_up = &request_tier_up;
   code.tier_budget = int32_t(std::min<uint32_t>(config.tier_up_after, INT32_MAX));

@@ -80,6 +80,10 @@ struct EngineConfig {
   std::string opt_level = "speed";
   bool cranelift_debug_verifier = false;
   bool nan_canonicalization = false;
+  // Eager compilation (strategy "cranelift") reports the functions compiled
+  // of the total to it, from the compiling threads, one call at a time
+  // (Config::compile_progress, Ember's own; `ember compile` shows it).
+  std::function<void(uint32_t done, uint32_t total)> compile_progress;
 };
 
 // Modules of other engines loaded into this one (Module::for_engine), by

@@ -110,7 +110,13 @@ Expected<Module> Runner::compile(const ModuleSource& src) {
   }
   if (via_serialization_) {
     EMBER_ASSIGN(std::vector<uint8_t> blob, rt::serialize_module(*m, *engine_));
+    const uint32_t compiled = m->code ? m->code->native_funcs : 0;
     EMBER_ASSIGN(m, rt::deserialize_module(blob, *engine_));
+    // An eagerly compiled module comes back with its machine code, linked,
+    // not compiled again.
+    if (compiled && (m->code->native_funcs != compiled || !m->code->native_from_image))
+      return Error(ErrorKind::Internal,
+                   "the serialized module did not bring its machine code back");
   }
   return Module(std::move(m));
 }

@@ -11,7 +11,13 @@
 // never a crash, a hang or an oversized allocation. Run it under ASan+UBSan
 // for the strong form (docs/serialization.md, "Fuzzing").
 //
-// usage: ember_mutate_serialized DIR [mutations-per-module] [seed]
+// With --compiled, the engines compile eagerly (strategy "cranelift") and
+// the blobs carry machine code (the NATV section): its key, function list
+// and objects are parsed and checked, and damage to the code is refused by
+// its digest even under a recomputed checksum -- mutated machine code must
+// never reach the linker.
+//
+// usage: ember_mutate_serialized DIR [mutations-per-module] [seed] [--compiled]
 //        (DIR is searched recursively for .wast files; with
 //        EMBER_FUZZ_VERBOSE set, refusals are counted by reason)
 #include <algorithm>
@@ -29,6 +35,8 @@
 #include "compile/serialize.hh"
 #include "spec_corpus.hh"
 #include "compile/compile.hh"
+#include "interp/code.hh"
+#include "jit/jit.hh"
 #include "validate/validate.hh"
 
 namespace fs = std::filesystem;
@@ -112,6 +120,11 @@ int main(int argc, char** argv) {
   }
   int per_module = argc > 2 ? std::atoi(argv[2]) : 20;
   uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
+  const bool compiled = argc > 4 && std::strcmp(argv[4], "--compiled") == 0;
+  if (compiled && !ember::jit::available()) {
+    std::printf("this build has no compiled tier: nothing to do for --compiled\n");
+    return 0;
+  }
   std::vector<Bytes> binaries = ember::fuzz::load_spec_corpus(argv[1]).binaries;
   // Two engines: plain, and with fuel and epoch checks and deterministic
   // relaxed SIMD (more IR ops, other lowerings).
@@ -122,6 +135,7 @@ int main(int argc, char** argv) {
   metered->config.consume_fuel = true;
   metered->config.epoch_interruption = true;
   metered->config.relaxed_simd_deterministic = true;
+  if (compiled) plain->config.strategy = metered->config.strategy = "cranelift";
 
   // Genuine blobs: each must load and serialize to the same bytes.
   struct Blob {
@@ -154,18 +168,23 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "error: serialize(deserialize(blob)) differs from blob\n");
       good = false;
     }
+    if (compiled && (**m).code->native_funcs && !(**back).code->native_from_image) {
+      std::fprintf(stderr, "error: a compiled module's blob did not bring its machine code\n");
+      good = false;
+    }
     blobs.push_back(Blob{std::move(*blob), engine});
   }
   if (blobs.empty()) {
     std::fprintf(stderr, "error: no modules found in %s\n", argv[1]);
     return 1;
   }
-  std::printf("genuine: %zu blobs round-trip (plain and with fuel + epochs)\n", blobs.size());
+  std::printf("genuine: %zu blobs round-trip (plain and with fuel + epochs%s)\n", blobs.size(),
+              compiled ? ", machine code" : "");
 
   std::mt19937_64 rng(seed);
   const bool verbose = std::getenv("EMBER_FUZZ_VERBOSE") != nullptr;
   Outcomes stale, resealed, reasons;
-  uint64_t stale_cases = 0, resealed_cases = 0, instantiated = 0;
+  uint64_t stale_cases = 0, resealed_cases = 0, instantiated = 0, linked_mutants = 0;
   for (const Blob& blob : blobs) {
     const Bytes& original = blob.bytes;
     const std::shared_ptr<ember::rt::EngineData>& engine = blob.engine;
@@ -197,6 +216,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "error: an accepted blob does not serialize again\n");
         good = false;
       }
+      // Changed blobs that still link their machine code: the digest binds
+      // the code to everything but the key, so these changed only the key
+      // (a CPU name, features the code does not need).
+      if (compiled && (*m)->code->native_from_image && do_reseal && b != original) linked_mutants++;
       if ((*m)->imports.empty() && !(*m)->start) {
         ember::rt::StoreData store;
         store.engine = engine;
@@ -208,6 +231,9 @@ int main(int argc, char** argv) {
   print("stale checksum", stale_cases, stale);
   print("resealed", resealed_cases, resealed);
   std::printf("accepted mutants instantiated: %llu\n", (unsigned long long)instantiated);
+  if (compiled)
+    std::printf("accepted mutants with machine code linked: %llu\n",
+                (unsigned long long)linked_mutants);
   for (const auto& [why, n] : reasons)
     std::printf("  %8llu  %s\n", (unsigned long long)n, why.c_str());
   for (const Outcomes* o : {&stale, &resealed})

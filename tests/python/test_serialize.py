@@ -397,3 +397,121 @@ def test_code_generator_settings():
     store = Store(engine)
     m = Module(engine, '(module (func (export "f") (result i32) i32.const 9))')
     assert Instance(store, m, []).exports(store)["f"](store) == 9
+
+
+# ---- machine code (strategy "cranelift") ---------------------------------------
+
+def eager_engine(**settings):
+    return engine_with(strategy="cranelift", **settings)
+
+
+def tier_built():
+    m = Module(eager_engine(), '(module (func (export "f")))')
+    return m.compiled_functions == 1
+
+
+needs_tier = pytest.mark.skipif(not tier_built(), reason="this build has no compiled tier (EMBER_JIT=OFF)")
+
+LOAD_CHILD = textwrap.dedent("""
+    import json, sys
+    import ember
+    c = ember.Config()
+    c.strategy = sys.argv[2]
+    engine = ember.Engine(c)
+    m = ember.Module.deserialize_file(engine, sys.argv[1])
+    store = ember.Store(engine)
+    twice = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: 2 * x)
+    ex = ember.Instance(store, m, [twice]).exports(store)
+    print(json.dumps({"compiled": m.compiled_functions, "sum": ex["sum"](store, 1000),
+                      "dispatch": ex["dispatch"](store, 1, 21)}))
+""")
+
+
+@needs_tier
+def test_eager_blob_brings_its_machine_code(tmp_path):
+    engine = eager_engine()
+    m = Module(engine, RICH)
+    assert m.compiled_functions == 5
+    blob = m.serialize()
+    interp_blob = Module(engine_with(strategy="interpreter"), RICH).serialize()
+    assert len(blob) > len(interp_blob) + 1000  # the object files
+    back = Module.deserialize(engine, blob)
+    assert back.compiled_functions == 5
+    assert back.serialize() == blob
+    reference = run_rich(engine_with(strategy="interpreter"), Module(engine_with(strategy="interpreter"), RICH))
+    assert run_rich(engine, back) == reference
+    # In another process (other addresses): linked there, the same results;
+    # a tiering engine uses the code too, an interpreter-only one the IR.
+    path = tmp_path / "rich.cwasm"
+    path.write_bytes(blob)
+    for strategy, compiled in (("cranelift", 5), ("auto", 5), ("interpreter", 0)):
+        out = subprocess.run([sys.executable, "-c", LOAD_CHILD, str(path), strategy], check=True,
+                             capture_output=True, text=True)
+        assert json.loads(out.stdout) == {"compiled": compiled, "sum": 500500, "dispatch": 42}
+
+
+@needs_tier
+def test_damaged_machine_code_is_refused():
+    engine = eager_engine()
+    blob = bytearray(Module(engine, RICH).serialize())
+    blob[len(blob) - 100] ^= 0x01  # inside the last object file
+    with pytest.raises(WasmtimeError, match="corrupted"):
+        Module.deserialize(engine, bytes(blob))
+    assert run_rich(engine, Module(engine, RICH))[0] == 81  # the engine is fine
+
+
+CACHE_CHILD = CHILD.replace("c = ember.Config()", "c = ember.Config()\nc.strategy = 'cranelift'").replace(
+    '"result": r}', '"result": r, "compiled": m.compiled_functions}')
+
+
+@needs_tier
+def test_cache_keeps_machine_code(tmp_path):
+    def child():
+        out = subprocess.run([sys.executable, "-c", CACHE_CHILD, str(tmp_path), CACHED], check=True,
+                             capture_output=True, text=True)
+        return json.loads(out.stdout)
+    first = child()
+    assert first["stats"]["writes"] == 1 and first["compiled"] == 1 and first["result"] == 42
+    second = child()
+    assert second["stats"]["hits"] == 1 and second["compiled"] == 1 and second["result"] == 42
+    # A tiering engine keeps its own entry (no machine code in it).
+    assert run_child(tmp_path)["stats"]["misses"] == 1
+    assert len(entries(tmp_path)) == 2
+
+
+@needs_tier
+def test_cli_compile_machine_code_and_progress(tmp_path, ember_cli):
+    src = tmp_path / "big.wat"
+    src.write_text(big_wat(3000))
+    out = subprocess.run([ember_cli, "compile", str(src), "-o", str(tmp_path / "eager.cwasm")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == ""  # quiet when not on a terminal
+    subprocess.run([ember_cli, "compile", "--strategy", "interpreter", str(src), "-o",
+                    str(tmp_path / "ir.cwasm")], check=True)
+    assert (tmp_path / "eager.cwasm").stat().st_size > (tmp_path / "ir.cwasm").stat().st_size + 100_000
+    engine = Engine()
+    m = Module.deserialize_file(engine, str(tmp_path / "eager.cwasm"))
+    assert m.compiled_functions == 3000
+    store = Store(engine)
+    assert Instance(store, m, []).exports(store)["f3"](store, 10) == 12
+    bad = subprocess.run([ember_cli, "compile", "--opt-level", "fast", str(src)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "expected none, speed or speed_and_size" in bad.stderr
+    # On a terminal: a progress line, erased at the end.
+    import pty
+    parent, child = pty.openpty()
+    proc = subprocess.Popen([ember_cli, "compile", "--opt-level", "speed", str(src), "-o",
+                             str(tmp_path / "tty.cwasm")], stderr=child)
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(parent, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait() == 0
+    os.close(parent)
+    assert b"of 3000 functions compiled" in shown, shown
+    assert shown.endswith(b"\r\x1b[K")

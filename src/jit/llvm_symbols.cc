@@ -1,0 +1,123 @@
+// Runtime symbols of compiled code (llvm_symbols.hh).
+#include "jit/llvm_symbols.hh"
+
+#include <llvm/ExecutionEngine/Orc/AbsoluteSymbols.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+
+#include <unordered_map>
+
+#include "interp/ir_codec.hh"
+#include "jit/llvm_lowering.hh"
+#include "jit/simd_thunks.hh"
+#include "support/hash.hh"
+
+namespace ember::jit {
+
+namespace {
+
+struct Symbols {
+  std::vector<std::pair<std::string, const void*>> list;
+  std::unordered_map<const void*, size_t> by_address;
+
+  Symbols() {
+    // Every interp::ember_native_* function compiled code calls.
+#define EMBER_HELPER(name) \
+  add("ember_native_" #name, reinterpret_cast<const void*>(&interp::ember_native_##name))
+    EMBER_HELPER(atomic);
+    EMBER_HELPER(call);
+    EMBER_HELPER(call_indirect);
+    EMBER_HELPER(catch);
+    EMBER_HELPER(data_drop);
+    EMBER_HELPER(elem_drop);
+    EMBER_HELPER(fuel_memory_grow);
+    EMBER_HELPER(fuel_table_grow);
+    EMBER_HELPER(fuel_units);
+    EMBER_HELPER(interrupt);
+    EMBER_HELPER(memory_copy);
+    EMBER_HELPER(memory_fill);
+    EMBER_HELPER(memory_grow);
+    EMBER_HELPER(memory_init);
+    EMBER_HELPER(memory_size);
+    EMBER_HELPER(refuel);
+    EMBER_HELPER(resolve_indirect);
+    EMBER_HELPER(table_copy);
+    EMBER_HELPER(table_fill);
+    EMBER_HELPER(table_get);
+    EMBER_HELPER(table_grow);
+    EMBER_HELPER(table_init);
+    EMBER_HELPER(table_set);
+    EMBER_HELPER(table_size);
+    EMBER_HELPER(tail_call);
+    EMBER_HELPER(throw);
+    EMBER_HELPER(throw_ref);
+    EMBER_HELPER(trap);
+    EMBER_HELPER(unwind);
+#undef EMBER_HELPER
+    for (size_t op = 0; op < interp::kIOpCount; op++)
+      if (const void* fn = simd_thunk(interp::IOp(op)))
+        add(std::string("ember_simd_") + interp::iop_name(interp::IOp(op)), fn);
+  }
+  void add(std::string name, const void* fn) {
+    by_address.emplace(fn, list.size());
+    list.emplace_back(std::move(name), fn);
+  }
+};
+
+const Symbols& symbols() {
+  static const Symbols s;
+  return s;
+}
+
+}  // namespace
+
+const char* runtime_symbol(const void* fn) {
+  const Symbols& s = symbols();
+  auto it = s.by_address.find(fn);
+  return it == s.by_address.end() ? nullptr : s.list[it->second].first.c_str();
+}
+
+std::string define_runtime_symbols(llvm::orc::LLJIT& jit, const CompiledCode& code) {
+  llvm::orc::SymbolMap map;
+  auto define = [&](const std::string& name, const void* address) {
+    map[jit.mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(address), llvm::JITSymbolFlags::Exported);
+  };
+  for (const auto& [name, fn] : symbols().list) define(name, fn);
+  define(kFuncTableSymbol, code.funcs.data());
+  if (llvm::Error e = jit.getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(map))))
+    return llvm::toString(std::move(e));
+  return {};
+}
+
+uint64_t layout_fingerprint() {
+  using namespace lower;
+  const uint64_t fields[] = {kStackEnd,
+                             kNativeLimit,
+                             kStore,
+                             kNativeDepth,
+                             kNativeMaxDepth,
+                             kOsrWord,
+                             kEngineEpoch,
+                             kFuelInjected,
+                             kFuelSaved,
+                             kEpochDeadline,
+                             kMemBase,
+                             kMemSize,
+                             kViewMemories,
+                             kViewGlobals,
+                             kViewFuncs,
+                             kGlobalValue,
+                             kViewInst,
+                             kFuncInstance,
+                             kFuncCode,
+                             kFuncHost,
+                             kCodeNative,
+                             kCodeFrameSlots,
+                             sizeof(interp::FuncCode),
+                             sizeof(rt::Slot)};
+  uint64_t h = fnv1a64(fields, sizeof fields);
+  for (const auto& [name, fn] : symbols().list) h = fnv1a64(name.data(), name.size(), h);
+  return h;
+}
+
+}  // namespace ember::jit
