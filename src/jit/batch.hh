@@ -16,6 +16,7 @@
 
 #include "interp/code.hh"
 #include "ir/module.hh"
+#include "runtime/store_data.hh"
 #include "support/error.hh"
 
 namespace ember::jit {
@@ -29,7 +30,9 @@ struct BatchItem {
 // A module's compiled code (CompiledCode::native_code): LLVM's JIT with
 // every batch linked so far, and the tiering compiler's requests.
 struct NativeCode {
-  NativeCode();
+  // Settings from `config` (opt level, profiler, debug info); `keep`:
+  // keep_objects (eager compilation, loaded images).
+  NativeCode(const rt::EngineConfig& config, bool keep);
   ~NativeCode();
   NativeCode(const NativeCode&) = delete;
   NativeCode& operator=(const NativeCode&) = delete;

@@ -152,7 +152,11 @@ struct NativeCode::Llvm {
   std::vector<std::string> objects;  // with NativeCode::keep_objects
 };
 
-NativeCode::NativeCode() = default;
+NativeCode::NativeCode(const rt::EngineConfig& config, bool keep)
+    : opt_level(config.opt_level),
+      profiler(config.profiler),
+      keep_objects(keep),
+      debug_info(config.debug_info) {}
 NativeCode::~NativeCode() = default;
 
 namespace {
@@ -341,6 +345,16 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
   return b;
 }
 
+Expected<std::string> emit_object(llvm::TargetMachine& tm, llvm::Module& mod) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return Error(ErrorKind::Internal, "compiled tier: the target cannot emit object files");
+  pm.run(mod);
+  return std::string(buffer.begin(), buffer.end());
+}
+
 // Verifies, optimizes and generates the object file of a lowered batch.
 Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
   {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
@@ -353,13 +367,7 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
   if (!tm) return llvm_failed(tm.takeError());
   optimize(*b.mod, tm->get(), native.opt_level);
   drop_redundant_quieting(*b.mod);
-  llvm::SmallVector<char, 0> buffer;
-  llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager pm;
-  if ((*tm)->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return Error(ErrorKind::Internal, "compiled tier: the target cannot emit object files");
-  pm.run(*b.mod);
-  return std::string(buffer.begin(), buffer.end());
+  return emit_object(**tm, *b.mod);
 }
 
 Status add_object(NativeCode& native, llvm::StringRef object) {
@@ -473,11 +481,7 @@ bool available() {
 // objects are linked together -- reporting progress per chunk.
 Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config) {
   if (code.funcs.empty()) return Status::Ok();
-  auto native = std::make_shared<NativeCode>();
-  native->opt_level = config.opt_level;
-  native->profiler = config.profiler;
-  native->debug_info = config.debug_info;
-  native->keep_objects = true;
+  auto native = std::make_shared<NativeCode>(config, true);
   std::lock_guard<std::mutex> lock(native->compiling);
   EMBER_TRY(prepare(*native, code, m));
   std::vector<BatchItem> all;

@@ -93,11 +93,8 @@ std::string image_mismatch(const NativeImage& image) {
 Status load_native_image(CompiledCode& code, const ModuleData& m, const rt::EngineConfig& config,
                          const NativeImage& image) {
   if (code.funcs.empty()) return Status::Ok();
-  auto native = std::make_shared<NativeCode>();
+  auto native = std::make_shared<NativeCode>(config, true);
   native->opt_level = image.opt_level;
-  native->profiler = config.profiler;
-  native->debug_info = config.debug_info;
-  native->keep_objects = true;
   EMBER_TRY(link_objects(*native, code, m, image.objects, image.funcs));
   std::vector<bool> compiled(code.funcs.size(), false);
   for (uint32_t f : image.funcs) compiled[f] = true;
