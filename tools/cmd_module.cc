@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "binary/reader.hh"
+#include "compile/serialize.hh"
 #include "cli.hh"
 #include "runtime/backtrace.hh"
 #include "ember/ember.hh"
@@ -664,13 +665,46 @@ void print_sections(const std::vector<uint8_t>& bin) {
   }
 }
 
+// `ember inspect FILE.cwasm`: what the blob says about itself, and
+// whether its machine code would load here.
+int inspect_serialized(const std::string& file, const std::vector<uint8_t>& bytes) {
+  Expected<rt::BlobSummary> b = rt::summarize_blob(bytes);
+  if (!b) {
+    std::fprintf(stderr, "ember inspect: %s: %s\n", file.c_str(), b.error().message().c_str());
+    return 1;
+  }
+  std::printf("%s: %zu bytes, serialized module (format %u, Ember %s)\n", file.c_str(),
+              bytes.size(), b->format, b->version.c_str());
+  std::printf("counts: %zu defined functions, %zu imports, %zu exports\n", b->functions, b->imports,
+              b->exports);
+  std::printf("configuration:");
+  for (const auto& [name, value] : b->config)
+    std::printf(" %s=%llu", name.c_str(), (unsigned long long)value);
+  std::printf("\n");
+  if (!b->has_machine_code) {
+    std::printf("machine code: none (translated code only)\n");
+    return 0;
+  }
+  std::printf(
+      "machine code: %zu of %zu defined functions, %zu object files, %zu bytes (opt level %s)\n",
+      b->compiled, b->functions, b->objects, b->object_bytes, b->opt_level.c_str());
+  std::printf("  compiled by LLVM %s for %s, CPU %s\n", b->llvm_version.c_str(), b->triple.c_str(),
+              b->cpu.c_str());
+  std::printf("  CPU features: %s\n", b->features.c_str());
+  std::printf("  on this host: %s\n",
+              b->unusable_here.empty() ? "loads" : ("refused: " + b->unusable_here).c_str());
+  return 0;
+}
+
 }  // namespace
 
 const char kInspectHelp[] =
     "usage: ember inspect [--compiled] FILE\n\n"
     "Prints a module's sections with offsets and sizes, its imports and\n"
     "exports with their types, and its function/table/memory/global counts.\n"
-    "Every proposal Ember implements is accepted.\n\n"
+    "Every proposal Ember implements is accepted. For a serialized module\n"
+    "(FILE.cwasm from `ember compile`): its configuration, counts, and the\n"
+    "target its machine code was compiled for, and whether it loads here.\n\n"
     "options:\n"
     "  --compiled             compile every function eagerly (Config.strategy\n"
     "                         \"cranelift\") and say how many the compiled tier\n"
@@ -703,6 +737,7 @@ int cmd_inspect(const Args& args) {
     std::fprintf(stderr, "ember inspect: %s: %s\n", file.c_str(), err.c_str());
     return 1;
   }
+  if (Module::is_serialized(bytes)) return inspect_serialized(file, bytes);
   try {
     Config config;
     config.features(FeatureSet::all());  // describe, do not gate

@@ -843,8 +843,10 @@ void reseal(std::vector<uint8_t>& blob) {
   std::memcpy(blob.data() + kChecksumOffset, &sum, 8);
 }
 
-Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t> blob,
-                                                         const EngineData& engine) {
+namespace {
+
+// The body of a blob whose header holds: magic, this format, size, checksum.
+Expected<std::span<const uint8_t>> checked_body(std::span<const uint8_t> blob) {
   if (!is_serialized(blob))
     return Error(ErrorKind::Malformed, "not a serialized Ember module (magic header not found)");
   if (blob.size() < kHeaderSize) return corrupt("truncated header");
@@ -863,7 +865,47 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
                                       : "trailing bytes after the module");
   std::span<const uint8_t> body = blob.subspan(kHeaderSize);
   if (checksum64(body) != sum) return corrupt("checksum mismatch");
+  return body;
+}
 
+}  // namespace
+
+Expected<BlobSummary> summarize_blob(std::span<const uint8_t> blob) {
+  EMBER_ASSIGN(std::span<const uint8_t> body, checked_body(blob));
+  In in(body.data(), body.size());
+  BlobSummary out;
+  out.format = kSerializedFormat;
+  out.version = in.str();
+  in.u64();  // build fingerprint
+  for (uint32_t i = 0, n = in.count(12); i < n && !in.failed(); i++) {
+    std::string name = in.str();
+    out.config.emplace_back(shown(name), in.u64());
+  }
+  if (in.failed()) return corrupt(in.why());
+  out.version = shown(out.version);
+  ModuleData m;
+  CompiledCode code;
+  jit::NativeImage image;
+  EMBER_TRY(read_module(in, m, code, &image, &out.has_machine_code));
+  out.functions = m.funcs.size() - m.num_imported_funcs;
+  out.imports = m.imports.size();
+  out.exports = m.exports.size();
+  if (!out.has_machine_code) return out;
+  out.llvm_version = image.llvm_version;
+  out.triple = image.triple;
+  out.cpu = image.cpu;
+  out.features = image.features;
+  out.opt_level = shown(image.opt_level);
+  out.compiled = image.funcs.size();
+  out.objects = image.objects.size();
+  for (const std::vector<uint8_t>& o : image.objects) out.object_bytes += o.size();
+  out.unusable_here = jit::image_mismatch(image);
+  return out;
+}
+
+Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t> blob,
+                                                         const EngineData& engine) {
+  EMBER_ASSIGN(std::span<const uint8_t> body, checked_body(blob));
   In in(body.data(), body.size());
   EMBER_TRY(check_key(in, engine.config));
   auto m = std::make_shared<ModuleData>();

@@ -77,6 +77,23 @@ Expected<std::vector<uint8_t>> serialize_module(const ModuleData& m, const Engin
 Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t> blob,
                                                          const EngineData& engine);
 
+// What a blob says about itself, for tools (`ember inspect FILE.cwasm`):
+// its key, counts, and the key of the machine code it carries, with why
+// that code would not load here.
+struct BlobSummary {
+  uint32_t format = 0;
+  std::string version;
+  std::vector<std::pair<std::string, uint64_t>> config;
+  size_t functions = 0, imports = 0, exports = 0;
+  bool has_machine_code = false;
+  std::string llvm_version, triple, cpu, features, opt_level;
+  size_t compiled = 0, objects = 0, object_bytes = 0;
+  std::string unusable_here;  // empty: the code loads on this host
+};
+// Fails as deserialize_module does on a damaged blob; does not need an
+// engine of the blob's configuration (nothing is linked or interned).
+Expected<BlobSummary> summarize_blob(std::span<const uint8_t> blob);
+
 // The checksum field of a blob recomputed over its contents (tests and
 // tools that edit blobs on purpose). No-op on a blob shorter than a header.
 void reseal(std::vector<uint8_t>& blob);

@@ -196,6 +196,7 @@ int main(int argc, char** argv) {
       if (do_reseal) reseal(b);
       (do_reseal ? resealed_cases : stale_cases)++;
       Outcomes& out = do_reseal ? resealed : stale;
+      (void)ember::rt::summarize_blob(b);  // (`ember inspect`'s reader: must not crash either)
       auto m = ember::rt::deserialize_module(b, *engine);
       if (!m) {
         out[ember::error_kind_name(m.error().kind())]++;
