@@ -13,12 +13,13 @@
 
 namespace ember::interp {
 
-TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp) {
+TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp, bool as_call) {
   const FuncCode* fc = static_cast<const FuncCode*>(f->code);
-  return enter_native(st, f->instance, fc->native.get(), fp);
+  return enter_native(st, f->instance, fc->native.get(), fp, as_call);
 }
 
-TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp) {
+TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp,
+                      bool as_call) {
   // The thread's stack, less the reserve (1 MiB below here when its bounds
   // are unknown).
   uintptr_t low = platform::native_stack_low();
@@ -30,6 +31,7 @@ TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slo
   // The outermost compiled entry gets what the frame records have left.
   if (st.native_depth == 0) {
     size_t left = st.max_frames - std::min(st.max_frames, st.nframes);
+    if (as_call && left > 0) left--;
     st.native_max_depth = uint32_t(std::min<size_t>(UINT32_MAX, left));
   }
   st.native_bt.clear();

@@ -42,12 +42,15 @@ inline NativeView* native_view(rt::ModuleInst* inst) {
 
 // Runs compiled function f (its FuncCode::native set) with its frame at fp,
 // from the interpreter or the embedder: sets the native stack limit and, on
-// a trap, leaves the compiled frames in st.native_bt.
-TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp);
+// a trap, leaves the compiled frames in st.native_bt. `as_call`: called by
+// interpreted code, so f's own activation takes the frame record an
+// interpreted callee would (the caller checked that one is left).
+TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp, bool as_call = false);
 // The same for compiled code of `inst` given by its address (an OsrEntry's
 // code runs in a frame the interpreter filled: every slot, not only the
 // parameters).
-TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp);
+TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp,
+                      bool as_call = false);
 
 // A TierUp instruction at `pc` of `fc` found its hotness spent: asks the
 // tier for the function's code (CompiledCode::tier_up) and restarts the

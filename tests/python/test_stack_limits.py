@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent("""
     import resource
     import ember
@@ -73,3 +75,33 @@ def test_small_max_wasm_stack_is_honoured() -> None:
         assert depth_limit(64, strategy) == 8
         assert depth_limit(8, strategy) == 1
         assert depth_limit(4096, strategy) == 512
+
+
+def test_interpreted_frames_under_compiled_ones_count_the_same() -> None:
+    """A recursion that tiers up half way (the first calls interpreted, each
+    with its frame record, the rest compiled) reaches the same depth."""
+    import ember
+
+    def returns(n: int, tier_up_after: int) -> bool:
+        config = ember.Config()
+        config.max_wasm_stack = 4096
+        config.strategy = "auto"
+        config.tier_up_after = tier_up_after
+        config.parallel_compilation = False  # compiled at that call, which waits for it
+        engine = ember.Engine(config)
+        store = ember.Store(engine)
+        module = ember.Module(engine, RECURSE)
+        r = ember.Instance(store, module, []).exports(store)["r"]
+        try:
+            r(store, n)
+            return True
+        except ember.Trap as e:
+            assert "call stack exhausted" in str(e)
+            return False
+        finally:
+            if module.compiled_functions == 0:
+                pytest.skip("this build has no compiled tier (EMBER_JIT=OFF)")
+
+    for tier_up_after in (1, 100, 300):
+        assert returns(512, tier_up_after)
+        assert not returns(513, tier_up_after)
