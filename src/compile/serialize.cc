@@ -275,6 +275,16 @@ const char* on_off(uint64_t v) {
   return v ? "on" : "off";
 }
 
+// The key's configuration entries (after the version and build).
+std::vector<std::pair<std::string, uint64_t>> read_config(In& in) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (uint32_t i = 0, n = in.count(5); i < n && !in.failed(); i++) {
+    std::string name = in.str();
+    out.emplace_back(std::move(name), in.u64());
+  }
+  return out;
+}
+
 Status check_key(In& in, const EngineConfig& c) {
   std::string version = in.str();
   uint64_t build = in.u64();
@@ -287,12 +297,11 @@ Status check_key(In& in, const EngineConfig& c) {
                         std::string(ember_version()) +
                         " (translated-code fingerprint differs); compile it again");
   auto mine = config_key(c);
-  uint32_t n = in.count(5);
+  auto theirs = read_config(in);
+  if (in.failed()) return corrupt(in.why());
   std::vector<std::string> diffs;
   std::vector<bool> seen(mine.size(), false);
-  for (uint32_t i = 0; i < n && !in.failed(); i++) {
-    std::string name = in.str();
-    uint64_t value = in.u64();
+  for (const auto& [name, value] : theirs) {
     auto it =
         std::find_if(mine.begin(), mine.end(), [&](const auto& e) { return e.first == name; });
     if (it == mine.end()) {
@@ -307,7 +316,6 @@ Status check_key(In& in, const EngineConfig& c) {
                       " in the engine");
     }
   }
-  if (in.failed()) return corrupt(in.why());
   for (size_t i = 0; i < mine.size(); i++)
     if (!seen[i]) diffs.push_back(mine[i].first + " is missing from the module");
   if (!diffs.empty()) {
@@ -875,14 +883,10 @@ Expected<BlobSummary> summarize_blob(std::span<const uint8_t> blob) {
   In in(body.data(), body.size());
   BlobSummary out;
   out.format = kSerializedFormat;
-  out.version = in.str();
+  out.version = shown(in.str());
   in.u64();  // build fingerprint
-  for (uint32_t i = 0, n = in.count(12); i < n && !in.failed(); i++) {
-    std::string name = in.str();
-    out.config.emplace_back(shown(name), in.u64());
-  }
+  for (auto& [name, value] : read_config(in)) out.config.emplace_back(shown(name), value);
   if (in.failed()) return corrupt(in.why());
-  out.version = shown(out.version);
   ModuleData m;
   CompiledCode code;
   jit::NativeImage image;

@@ -202,4 +202,29 @@ struct CompiledCode {
   uint64_t offset_of(uint32_t word) const;
 };
 
+// The search for the handler of an exception thrown at `word` of function
+// `fn` (a throw, or a call it came out of): the clauses of the try ranges
+// holding the word, innermost first, delegates followed, each passed to
+// `visit` (its index in cc.handlers) until one returns true; that index,
+// or UINT32_MAX when the search leaves the function. The interpreter's
+// unwinding and the compiled tier's catch sites both walk it.
+template <typename Visit>
+uint32_t search_clauses(const CompiledCode& cc, const interp::FuncCode& fn, uint32_t word,
+                        Visit&& visit) {
+  for (uint32_t r = fn.tries_begin; r < fn.tries_end; r++) {
+    const interp::TryRange& range = cc.tries[r];
+    if (word < range.begin || word >= range.end) continue;
+    // A delegate goes on from its target range (the verifier checks that it
+    // lies further on), or out to the caller.
+    if (range.count == interp::kDelegate) {
+      if (range.first == interp::kDelegateToCaller) break;
+      r = range.first - 1;
+      continue;
+    }
+    for (uint32_t k = range.first; k < range.first + range.count; k++)
+      if (visit(k)) return k;
+  }
+  return UINT32_MAX;
+}
+
 }  // namespace ember

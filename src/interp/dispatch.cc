@@ -146,21 +146,12 @@ void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,
 
 const CatchHandler* catching_clause(const CompiledCode& cc, const FuncCode* fn, uint32_t word,
                                     const rt::ModuleInst* inst, const rt::ExnObj* exn) {
-  for (uint32_t r = fn->tries_begin; r < fn->tries_end; r++) {
-    const TryRange& range = cc.tries[r];
-    if (word < range.begin || word >= range.end) continue;
-    if (range.count == kDelegate) {                 // on from the delegate's target (the verifier
-      if (range.first == kDelegateToCaller) break;  // checks it lies further on)
-      r = range.first - 1;
-      continue;
-    }
-    for (uint32_t k = range.first; k < range.first + range.count; k++) {
-      const CatchHandler& h = cc.handlers[k];
-      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
-      if (!c.has_tag() || inst->tags[h.tag] == exn->tag) return &h;
-    }
-  }
-  return nullptr;
+  uint32_t k = search_clauses(cc, *fn, word, [&](uint32_t k) {
+    const CatchHandler& h = cc.handlers[k];
+    return !CatchClause{CatchClause::Kind(h.kind), h.tag, 0}.has_tag() ||
+           inst->tags[h.tag] == exn->tag;
+  });
+  return k == UINT32_MAX ? nullptr : &cc.handlers[k];
 }
 
 void deliver_exception(const CatchHandler& h, rt::ExnObj* exn, rt::Slot* fp) {

@@ -147,16 +147,10 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
 
 std::vector<uint32_t> Lowering::catch_candidates() const {
   std::vector<uint32_t> out;
-  for (uint32_t r = fc_.tries_begin; r < fc_.tries_end; r++) {
-    const interp::TryRange& range = cx_.code.tries[r];
-    if (at_ < range.begin || at_ >= range.end) continue;
-    if (range.count == interp::kDelegate) {  // as interp::catching_clause searches
-      if (range.first == interp::kDelegateToCaller) break;
-      r = range.first - 1;
-      continue;
-    }
-    for (uint32_t k = range.first; k < range.first + range.count; k++) out.push_back(k);
-  }
+  search_clauses(cx_.code, fc_, at_, [&](uint32_t k) {
+    out.push_back(k);
+    return false;  // (which matches is known at run time)
+  });
   return out;
 }
 
