@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -100,6 +101,19 @@ class Trap : public WasmError {
   // For TrapCode::Exception: the exception that escaped.
   const std::optional<ThrownException>& thrown() const { return thrown_; }
   void set_thrown(ThrownException t) { thrown_ = std::move(t); }
+  // A trap of a call that a host function made, leaving that host function
+  // (it threw the Trap on): the API adds the frames of the wasm calls
+  // outside it, so that frames() goes on to the outermost wasm frame (at
+  // most `max_frames` in all).
+  void add_outer_frames(const std::vector<FrameInfo>& outer, size_t max_frames) {
+    for (size_t i = 0; i < outer.size() && frames_.size() < max_frames; i++)
+      frames_.push_back(outer[i]);
+  }
+  // The embedder's object this trap stands for, if any: a binding that
+  // turned its own trap object into this one (to pass it through wasm)
+  // gets it back, to raise it again with the frames added.
+  const std::shared_ptr<void>& origin() const { return origin_; }
+  void set_origin(std::shared_ptr<void> o) { origin_ = std::move(o); }
 
  private:
   TrapCode code_;
@@ -108,6 +122,7 @@ class Trap : public WasmError {
   std::optional<MemoryFault> fault_;
   std::optional<ThrownException> thrown_;
   bool own_message_ = false;
+  std::shared_ptr<void> origin_;
 };
 
 }  // namespace ember

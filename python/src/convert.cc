@@ -62,9 +62,22 @@ static void set_trap(const Trap& t) {
     nb::object fn = f.func_name.empty() ? nb::none() : nb::cast(f.func_name);
     frames.append(frame_cls.attr("_create")(f.func_index, fn, mn, f.module_offset, f.func_offset));
   }
-  nb::object obj = refs().trap_create(t.report(), trap_wasmtime_code(t.code()), frames);
+  nb::object obj;
+  if (t.origin()) {
+    // The Trap a host function raised on, back out of the wasm that called
+    // it: the same object, now with the frames outside that host function.
+    obj = nb::borrow(static_cast<PyObject*>(t.origin().get()));
+    obj.attr("_frames") = frames;
+    obj.attr("_message") = t.report();
+  } else {
+    obj = refs().trap_create(t.report(), trap_wasmtime_code(t.code()), frames);
+  }
   if (const auto& x = t.thrown())  // a host function re-raising it rethrows it into wasm
     obj.attr("_exn") = nb::make_tuple(x->store_id, x->index, x->generation, x->tag);
+  // (What it was made from, for a host function that lets it leave.)
+  auto* copy = new Trap(t);
+  copy->set_origin(nullptr);
+  obj.attr("_trap") = nb::capsule(copy, [](void* p) noexcept { delete static_cast<Trap*>(p); });
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())), obj.ptr());
 }
 

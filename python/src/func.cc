@@ -131,6 +131,18 @@ void host_results(HostCtx& c, PyStore& s, nb::handle r, uint64_t* slots) {
                                    nb::cast<uint64_t>(token[2]), nb::cast<std::string>(token[3])});
       throw t;
     }
+    // A trap of a call this host function made: the API adds the frames
+    // outside it, and the same object is raised again (set_trap).
+    nb::object made = nb::getattr(v, "_trap", nb::none());
+    if (nb::isinstance<nb::capsule>(made)) {
+      Trap t(*static_cast<const Trap*>(nb::cast<nb::capsule>(made).data()));
+      PyObject* obj = nb::borrow(v).release().ptr();
+      t.set_origin(std::shared_ptr<void>(obj, [](void* p) {
+        nb::gil_scoped_acquire gil;
+        Py_DECREF(static_cast<PyObject*>(p));
+      }));
+      throw t;
+    }
   }
   throw err;
 }

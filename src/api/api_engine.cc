@@ -31,7 +31,16 @@ void throw_trap(rt::StoreData& store, TrapCode code) {
   if (code == TrapCode::HostError && store.host_error) {
     std::exception_ptr e = std::move(store.host_error);
     store.host_error = nullptr;
-    std::rethrow_exception(e);
+    try {
+      std::rethrow_exception(e);
+    } catch (Trap& t) {
+      // A trap of a call the host function made (not one it made up):
+      // this call's frames, from the host function's caller out, follow
+      // that call's (wasmtime lists the whole stack).
+      if (t.code() != TrapCode::HostError)
+        t.add_outer_frames(rt::backtrace_frames(store), rt::kMaxBacktraceFrames);
+      throw;
+    }
   }
   Trap t(code, rt::backtrace_frames(store), store.exit_code, rt::last_fault(store));
   // The exception stays the store's pending one (kept from collection)

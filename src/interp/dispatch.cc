@@ -266,10 +266,11 @@ struct Resume {
 // A new maximum call depth: the only place the loop allocates. False when
 // the frame records are at their limit.
 [[gnu::cold, gnu::noinline]] bool grow_frames(State& st) {
-  if (st.frames.size() >= st.max_frames) return false;
-  st.frames.resize(std::min(st.max_frames, st.frames.size() * 2));
-  st.frames_cap = st.frames.size();
-  return true;
+  if (st.nframes + std::min(st.max_frames, st.native_records) >= st.max_frames) return false;
+  if (st.nframes >= st.frames.size())
+    st.frames.resize(std::min(st.max_frames, std::max<size_t>(1, st.frames.size() * 2)));
+  st.update_frames_cap();
+  return st.nframes < st.frames_cap;
 }
 
 }  // namespace
@@ -414,6 +415,14 @@ L_trap_access:  // an out-of-bounds load or store; pc is at it
 L_trap_native:  // a compiled callee trapped (its report is in place); pc is past the call
   store.fuel_injected = store.fuel_saved;
   record_backtrace(st, pc, inst, fn, nullptr, true);
+  st.nframes = base_frames;
+  return trap;
+
+L_trap_host:  // a host function this frame called failed; pc is past the call
+  store.fault.valid = false;
+  store.fuel_injected = store.fuel_saved;
+  st.backtrace.clear();
+  append_backtrace(st, pc, inst, fn, true);  // (at the call, as wasmtime reports it)
   st.nframes = base_frames;
   return trap;
 

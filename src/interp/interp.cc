@@ -77,7 +77,7 @@ State* state_of(rt::StoreData& store) {
     st->stack_end = st->stack + st->stack_bytes / sizeof(rt::Slot);
     st->max_frames = std::max<size_t>(1, size_t(budget / 8));
     st->frames.resize(std::min(kInitialFrames, st->max_frames));
-    st->frames_cap = st->frames.size();
+    st->update_frames_cap();
     st->top = st->stack;
     st->parked.resize(kMaxNesting + 1);
     st->store = &store;
@@ -127,8 +127,17 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   st.nesting++;
   if (st.nesting == 1) {
     st.backtrace.clear();
-    st.nparked = 0;  // (balanced by the dispatch loop unless a C++ exception escaped it)
+    // (balanced by the dispatch loop and native.cc unless a C++ exception
+    // escaped them)
+    st.nparked = 0;
+    st.native_records = 0;
+    st.update_frames_cap();
   }
+  // A trap's backtrace holds this call's frames: for a call a host
+  // function makes, those outside it join as the trap leaves the host
+  // function (api::throw_trap), whatever tier ran them.
+  size_t floor = st.bt_floor;
+  st.bt_floor = st.nframes;
   TrapCode t;
   if (fc->native.get()) {
     t = enter_native(st, f, base);
@@ -139,6 +148,7 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
   } else {
     t = run(st, store, f, base);
   }
+  st.bt_floor = floor;
   st.nesting--;
   st.top = base;
   if (t == TrapCode::None) std::memcpy(slots, base, fc->num_results * sizeof(rt::Slot));

@@ -8,6 +8,7 @@
 // default 512 KiB this allows deeper recursion than wasmtime's compiled code.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "interp/code.hh"
 #include "interp/interp.hh"
+#include "runtime/backtrace.hh"
 #include "runtime/store_data.hh"
 
 namespace ember::interp {
@@ -28,6 +30,13 @@ struct Frame {
 };
 
 struct State {
+  // frames_cap for the current nframes, native_records and frames: a push
+  // at frames_cap asks grow_frames, which refuses past the limit.
+  void update_frames_cap() {
+    size_t limit = max_frames - std::min(max_frames, native_records);
+    frames_cap = std::min(frames.size(), std::max(nframes, limit));
+  }
+
   State() = default;
   State(const State&) = delete;
   State& operator=(const State&) = delete;
@@ -36,10 +45,16 @@ struct State {
   rt::Slot* stack = nullptr;  // lazily backed mapping of stack_bytes
   size_t stack_bytes = 0;
   rt::Slot* stack_end = nullptr;
+  // Frame records: one per wasm call in progress, max_frames in all
+  // (Config::max_wasm_stack / 8) -- the interpreter's in `frames`, compiled
+  // calls counted by native_depth. native_records is how many the
+  // compiled activations below the innermost dispatch loop hold; the loop
+  // may push while nframes + native_records < max_frames.
   std::vector<Frame> frames;  // grows (cold path) up to max_frames
-  size_t frames_cap = 0;      // frames.size(), kept at hand for the call path
+  size_t frames_cap = 0;      // where a push must ask grow_frames (update_frames_cap)
   size_t max_frames = 0;
   size_t nframes = 0;
+  size_t native_records = 0;
   rt::Slot* top = nullptr;  // first free slot for a nested entry
   uint32_t nesting = 0;     // dispatch loops active on the native stack
   std::vector<rt::TrapFrame> backtrace;
@@ -58,10 +73,13 @@ struct State {
   const std::atomic<uint64_t>* engine_epoch = nullptr;  // &store->engine->epoch
   uintptr_t native_limit = 0;
   // Compiled frames live on the native stack, counted so that they are
-  // bounded as the interpreter's frame records are (max_frames, from
-  // Config::max_wasm_stack): native_depth compiled calls are active, and
-  // native_max_depth is what the frame records left when compiled code was
-  // entered.
+  // bounded as the interpreter's frame records are: native_depth is the
+  // number of frame records in use (interpreted and compiled) at a
+  // compiled activation, which may call while it is below
+  // native_max_depth (max_frames). Compiled code passes the depth between
+  // its own calls in registers and writes it here before it calls the
+  // runtime or another function's entry (jit/llvm_lower.hh); the runtime
+  // puts back the value it had after each call of compiled code.
   uint32_t native_depth = 0;
   uint32_t native_max_depth = 0;
   // The loop header an OSR entry (OsrEntry::code) is entered at: its
@@ -74,7 +92,7 @@ struct State {
 constexpr size_t kInitialFrames = 256;
 constexpr uint32_t kMaxNesting = 200;
 // Frames a trap's backtrace keeps, innermost first (wasmtime's default).
-constexpr size_t kMaxBacktraceFrames = 20;
+using rt::kMaxBacktraceFrames;
 
 // The store's interpreter state, created on first use; null when its value
 // stack cannot be mapped.

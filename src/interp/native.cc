@@ -28,14 +28,18 @@ TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slo
     low = here > (uintptr_t{1} << 20) ? here - (uintptr_t{1} << 20) : 0;
   }
   st.native_limit = low + platform::kNativeStackReserve;
-  // The outermost compiled entry gets what the frame records have left.
-  if (st.native_depth == 0) {
-    size_t left = st.max_frames - std::min(st.max_frames, st.nframes);
-    if (as_call && left > 0) left--;
-    st.native_max_depth = uint32_t(std::min<size_t>(UINT32_MAX, left));
-  }
+  // The records in use: the dispatch loops' and those of the compiled
+  // activations below them, and this call's own (interp_state.hh).
+  size_t depth = st.nframes + st.native_records + (as_call ? 1 : 0);
+  st.native_max_depth = uint32_t(std::min<size_t>(UINT32_MAX, st.max_frames));
   st.native_bt.clear();
-  return TrapCode(reinterpret_cast<NativeFn>(code)(&st, native_view(inst), fp));
+  // (Compiled code keeps its depth in registers and leaves the field as it
+  // pleases: native.hh.)
+  uint32_t saved = st.native_depth;
+  st.native_depth = uint32_t(std::min<size_t>(UINT32_MAX, depth));
+  auto r = TrapCode(reinterpret_cast<NativeFn>(code)(&st, native_view(inst), fp));
+  st.native_depth = saved;
+  return r;
 }
 
 namespace {
@@ -144,6 +148,28 @@ uint32_t ember_native_unwind(State* st, NativeView* view, const FuncCode* fc, ui
 
 namespace {
 
+// While the runtime runs code for a compiled activation that holds
+// `records` frame records (its depth, plus the record of the call it
+// makes), a dispatch loop or a host function's nested calls count from
+// there.
+class RecordsBelow {
+ public:
+  RecordsBelow(State& st, size_t records) : st_(st), saved_(st.native_records) {
+    st.native_records = records - std::min(records, st.nframes);
+    st.update_frames_cap();
+  }
+  ~RecordsBelow() {
+    st_.native_records = saved_;
+    st_.update_frames_cap();
+  }
+  RecordsBelow(const RecordsBelow&) = delete;
+  RecordsBelow& operator=(const RecordsBelow&) = delete;
+
+ private:
+  State& st_;
+  size_t saved_;
+};
+
 // A call from compiled code (see ember_native_call / ember_native_tail_call).
 uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, rt::Slot* fp,
                           uint32_t word, rt::FuncInst* callee, rt::Slot* nfp, bool tail) {
@@ -154,6 +180,7 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
     st->top = nfp + std::max(rt::slots_of(ft->params), rt::slots_of(ft->results));
     rt::HostCall hc{&store, view->inst};
     TrapCode t;
+    RecordsBelow below(*st, st->native_depth);  // (a host call takes no record)
     try {
       t = callee->host->fn(hc, nfp);
     } catch (...) {
@@ -162,7 +189,14 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
     }
     st->top = saved_top;
     if (t == TrapCode::None || t == TrapCode::Exception) return uint32_t(t);
-    return ember_native_trap(st, view, caller, fp, word, uint32_t(t), nullptr);
+    // At the call (`word` is past it, but a tail call's own), as the
+    // interpreter's L_trap_host reports it.
+    const CompiledCode& cc = *view->inst->module->code;
+    st->native_bt.assign(
+        1, rt::TrapFrame{view->inst, caller->func_index, cc.offset_of(tail ? word : word - 1)});
+    store.fuel_injected = store.fuel_saved;
+    store.fault.valid = false;
+    return uint32_t(t);
   }
   const FuncCode* fc = static_cast<const FuncCode*>(callee->code);
   if (fc->frame_slots > size_t(st->stack_end - nfp))
@@ -170,16 +204,19 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
   uint32_t r;
   if (const void* native = fc->native.get()) {
     if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < st->native_limit ||
-        st->native_depth >= st->native_max_depth)
+        (!tail && st->native_depth >= st->native_max_depth))
       return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow),
                                callee);
-    st->native_depth++;
+    uint32_t depth = st->native_depth;
+    st->native_depth = depth + (tail ? 0 : 1);  // (a tail call's callee takes its caller's record)
     r = reinterpret_cast<NativeFn>(native)(st, native_view(callee->instance), nfp);
-    st->native_depth--;
+    st->native_depth = depth;
   } else {
     // An interpreted callee: a dispatch loop of its own, whose backtrace
     // holds only its frames (those below belong to the loops outside).
-    if (st->nesting >= kMaxNesting ||
+    // (A tail call's callee takes its caller's record.)
+    size_t records = size_t(st->native_depth) + (tail ? 0 : 1);
+    if (st->nesting >= kMaxNesting || records > st->max_frames ||
         platform::native_stack_remaining() < platform::kNativeStackReserve)
       return ember_native_trap(st, view, caller, fp, word, uint32_t(TrapCode::StackOverflow),
                                callee);
@@ -187,7 +224,11 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
     size_t floor = st->bt_floor;
     st->bt_floor = st->nframes;
     st->nesting++;
-    TrapCode t = run(*st, store, callee, nfp);
+    TrapCode t;
+    {
+      RecordsBelow below(*st, records);
+      t = run(*st, store, callee, nfp);
+    }
     st->nesting--;
     st->bt_floor = floor;
     if (t != TrapCode::None && t != TrapCode::Exception) {

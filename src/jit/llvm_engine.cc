@@ -147,6 +147,7 @@ struct NativeCode::Llvm {
   std::unique_ptr<llvm::TargetMachine> tm;  // data layout, triple
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<uint32_t> words;  // the module's code in portable form
+  std::vector<bool> registers;  // per defined function: has a register body (llvm_lower.hh)
   std::string unusable;         // why the module's code cannot be lowered
   std::vector<std::unique_ptr<interp::OsrEntry>> osr;
   std::vector<std::string> objects;  // with NativeCode::keep_objects
@@ -170,6 +171,7 @@ Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m)
   auto words = interp::to_portable(code, m);
   if (words) l->words = std::move(*words);
   else l->unusable = words.error().message();
+  l->registers = register_functions(code, l->words);
   auto tmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmb) return llvm_failed(tmb.takeError());
   tmb->setCodeGenOptLevel(native.opt_level == "none" ? llvm::CodeGenOptLevel::None
@@ -204,6 +206,11 @@ Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m)
 
 std::string entry_name(uint32_t func) {
   return (llvm::Twine("f") + llvm::Twine(func)).str();
+}
+
+// A function's register body (llvm_lower.hh).
+std::string body_name(uint32_t func) {
+  return (llvm::Twine("f") + llvm::Twine(func) + "_r").str();
 }
 
 std::string osr_name(const BatchItem& item) {
@@ -269,9 +276,9 @@ struct ModuleBuilder {
   void finish() {
     if (di) di->finalize();
   }
-  llvm::Function* declare(const std::string& name) {
-    llvm::Function* f =
-        llvm::Function::Create(sig, llvm::Function::ExternalLinkage, name, b.mod.get());
+  llvm::Function* declare(const std::string& name, llvm::FunctionType* type = nullptr) {
+    llvm::Function* f = llvm::Function::Create(type ? type : sig, llvm::Function::ExternalLinkage,
+                                               name, b.mod.get());
     f->addFnAttr("frame-pointer", "all");
     f->addFnAttr(llvm::Attribute::NoUnwind);
     if (native.opt_level == "speed_and_size") f->addFnAttr(llvm::Attribute::OptimizeForSize);
@@ -298,7 +305,7 @@ std::vector<bool> probe(const NativeCode& native, const CompiledCode& code, cons
     std::string why = l.unusable;
     if (why.empty()) {
       llvm::Function* probe = mb.declare("probe");
-      why = lower_function(LowerContext{code, m, l.words, none}, i, probe);
+      why = lower_function(LowerContext{code, m, l.words, none, none}, i, probe);
       probe->eraseFromParent();
     }
     if (why.empty()) {
@@ -323,14 +330,21 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
   ModuleBuilder mb(native, b);
   if (native.debug_info) mb.start_debug_info(m);
   const uint32_t n = uint32_t(code.funcs.size());
-  std::vector<llvm::Function*> direct(n, nullptr);
-  for (uint32_t i = 0; i < n; i++)
-    if (callable[i] || code.funcs[i].native.get()) direct[i] = mb.declare(entry_name(i));
-  LowerContext cx{code, m, l.words, direct};
+  std::vector<llvm::Function*> direct(n, nullptr), body(n, nullptr);
+  for (uint32_t i = 0; i < n; i++) {
+    if (!callable[i] && !code.funcs[i].native.get()) continue;
+    direct[i] = mb.declare(entry_name(i));
+    if (l.registers[i])
+      body[i] = mb.declare(body_name(i), register_type(*b.ctx, code.funcs[i].num_params));
+  }
+  LowerContext cx{code, m, l.words, direct, body};
   for (uint32_t i : entries) {
     mb.describe(direct[i], i, m);
-    std::string why = lower_function(cx, i, direct[i]);
+    llvm::Function* f = body[i] ? body[i] : direct[i];
+    if (body[i]) mb.describe(body[i], i, m);
+    std::string why = lower_function(cx, i, f);
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
+    if (body[i]) build_entry(code, i, direct[i], body[i]);
     b.entries.push_back(i);
   }
   for (uint32_t i : osr) {

@@ -59,6 +59,9 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   st_ = fn_->getArg(0);
   view_ = fn_->getArg(1);
   fp_ = fn_->getArg(2);
+  regs_ = !fn_->getReturnType()->isIntegerTy();
+  depth_ =
+      regs_ ? static_cast<Value*>(fn_->getArg(3)) : b_.CreateLoad(i32_, state_field(kNativeDepth));
   slots_.resize(fc_.frame_slots);
   // One array of slots, so that SROA sees a v128's two slots accessed as a
   // vector and keeps it in a vector register (a phi of <2 x i64> in a loop,
@@ -67,8 +70,9 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   for (uint32_t s = 0; s < fc_.frame_slots; s++) {
     slots_[s] = b_.CreateConstInBoundsGEP1_64(i64_, frame, s);
     bool from_frame = s < fc_.num_params || osr_words;
-    Value* init =
-        from_frame ? static_cast<Value*>(b_.CreateLoad(i64_, fp_slot(s))) : b_.getInt64(0);
+    Value* init = b_.getInt64(0);
+    if (regs_ && s < fc_.num_params) init = fn_->getArg(4 + s);
+    else if (from_frame) init = b_.CreateLoad(i64_, fp_slot(s));
     b_.CreateStore(init, slots_[s]);
   }
   // What bounds a call, fixed while this function runs (State's fields are
@@ -157,14 +161,14 @@ std::vector<uint32_t> Lowering::catch_candidates() const {
 void Lowering::leave(Value* r) {
   std::vector<uint32_t> clauses = catch_candidates();
   if (clauses.empty()) {
-    b_.CreateRet(r);
+    ret(r);
     return;
   }
   BasicBlock* thrown = BasicBlock::Create(c_, "exception", fn_);
   BasicBlock* out = BasicBlock::Create(c_, "leave", fn_);
   b_.CreateCondBr(b_.CreateICmpEQ(r, b_.getInt32(uint32_t(TrapCode::Exception))), thrown, out);
   b_.SetInsertPoint(out);
-  b_.CreateRet(r);
+  ret(r);
   b_.SetInsertPoint(thrown);
   llvm::FunctionType* ty = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_}, false);
   Value* k = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_catch)),
@@ -172,7 +176,7 @@ void Lowering::leave(Value* r) {
   BasicBlock* uncaught = BasicBlock::Create(c_, "uncaught", fn_);
   llvm::SwitchInst* sw = b_.CreateSwitch(k, uncaught, uint32_t(clauses.size()));
   b_.SetInsertPoint(uncaught);
-  b_.CreateRet(r);
+  ret(r);
   const ModuleData& m = cx_.module;
   for (uint32_t index : clauses) {
     const interp::CatchHandler& h = cx_.code.handlers[index];
@@ -180,7 +184,8 @@ void Lowering::leave(Value* r) {
     sw->addCase(b_.getInt32(index + 1), caught);
     b_.SetInsertPoint(caught);
     if (h.target == interp::kReturnTarget) {  // the payload is the function's results
-      b_.CreateRet(b_.getInt32(0));
+      if (regs_) ret_ok(fc_.num_results ? b_.CreateLoad(i64_, fp_slot(0)) : nullptr);
+      else b_.CreateRet(b_.getInt32(0));
       continue;
     }
     CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
@@ -194,8 +199,12 @@ void Lowering::leave(Value* r) {
 }
 
 void Lowering::store_results_and_return(uint32_t n) {
-  for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(s), fp_slot(s));
-  b_.CreateRet(b_.getInt32(0));
+  if (regs_) {
+    ret_ok(n ? get64(0) : nullptr);  // (n <= 1: register_functions)
+  } else {
+    for (uint32_t s = 0; s < n; s++) b_.CreateStore(get64(s), fp_slot(s));
+    b_.CreateRet(b_.getInt32(0));
+  }
   dead_end();
 }
 
@@ -263,6 +272,7 @@ bool Lowering::lower_one(IOp op) {
         Value* delta = get64(w(ir::MemoryGrow::At::delta));
         if (!is64) delta = b_.CreateAnd(delta, b_.getInt64(0xffffffff));
         llvm::FunctionType* ty = llvm::FunctionType::get(i64_, {ptr_, ptr_, i32_, i64_}, false);
+        publish_depth();  // (a resource limiter runs host code)
         r = b_.CreateCall(
             ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_memory_grow)),
             {st_, view_, b_.getInt32(mem), delta});
@@ -455,28 +465,24 @@ bool Lowering::lower_one(IOp op) {
 // frame (the callee's frame fits the value stack, the native stack has
 // room, the depth budget), then the call; a failure returns with this
 // frame added to the trap's.
-void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp,
-                             uint32_t next_word, Value* finst) {
-  Value* end = stack_end_;
+void Lowering::check_call(const interp::FuncCode& cfc, Value* nfp, uint32_t next_word,
+                          Value* finst) {
   Value* frame_end = b_.CreateConstGEP1_64(i64_, nfp, cfc.frame_slots);
-  Value* limit = native_limit_;
   Value* sp = b_.CreatePtrToInt(
       b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ptr_}, {b_.getInt32(0)}), i64_);
-  Value* depth_p = state_field(kNativeDepth);
-  Value* depth = b_.CreateLoad(i32_, depth_p);
   Value* over = b_.CreateOr(b_.CreateOr(b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_),
-                                                         b_.CreatePtrToInt(end, i64_)),
-                                        b_.CreateICmpULT(sp, limit)),
-                            b_.CreateICmpUGE(depth, max_depth_));
+                                                         b_.CreatePtrToInt(stack_end_, i64_)),
+                                        b_.CreateICmpULT(sp, native_limit_)),
+                            b_.CreateICmpUGE(depth_, max_depth_));
   BasicBlock* trap = BasicBlock::Create(c_, "overflow", fn_);
   BasicBlock* go = BasicBlock::Create(c_, "", fn_);
   b_.CreateCondBr(over, trap, go, llvm::MDBuilder(c_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(trap);
-  b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
+  ret(trap_call(uint32_t(TrapCode::StackOverflow), next_word, finst));
   b_.SetInsertPoint(go);
-  b_.CreateStore(b_.CreateAdd(depth, b_.getInt32(1)), depth_p);
-  Value* r = b_.CreateCall(fn_->getFunctionType(), target, {st_, view_, nfp});
-  b_.CreateStore(depth, depth_p);
+}
+
+void Lowering::unwind_if_failed(Value* r, uint32_t next_word) {
   BasicBlock* failed = BasicBlock::Create(c_, "failed", fn_);
   BasicBlock* ok = BasicBlock::Create(c_, "", fn_);
   b_.CreateCondBr(b_.CreateICmpNE(r, b_.getInt32(0)), failed, ok,
@@ -488,6 +494,26 @@ void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* 
   b_.SetInsertPoint(ok);
 }
 
+void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp,
+                             uint32_t next_word, Value* finst) {
+  check_call(cfc, nfp, next_word, finst);
+  // The callee's entry reads its depth from the State.
+  b_.CreateStore(b_.CreateAdd(depth_, b_.getInt32(1)), state_field(kNativeDepth));
+  llvm::FunctionType* entry = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_}, false);
+  unwind_if_failed(b_.CreateCall(entry, target, {st_, view_, nfp}), next_word);
+}
+
+void Lowering::call_body(llvm::Function* body, const interp::FuncCode& cfc, uint32_t base,
+                         uint32_t next_word, Value* finst) {
+  Value* nfp = fp_slot(base);
+  check_call(cfc, nfp, next_word, finst);
+  std::vector<Value*> args{st_, view_, nfp, b_.CreateAdd(depth_, b_.getInt32(1))};
+  for (uint32_t s = 0; s < cfc.num_params; s++) args.push_back(get64(base + s));
+  Value* r = b_.CreateCall(body->getFunctionType(), body, args);
+  unwind_if_failed(b_.CreateExtractValue(r, 1), next_word);
+  if (cfc.num_results) set(base, b_.CreateExtractValue(r, 0));
+}
+
 // call / call_local: a compiled callee of this batch directly; another
 // function of this module through its FuncCode::native when tiering has
 // compiled it by then; anything else through the runtime.
@@ -496,11 +522,16 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   uint32_t func_index = local ? callee + m.num_imported_funcs : callee;
   const FuncType& ft = m.types[m.funcs[func_index]];
   uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
-  store_args(base, nparams);
-  Value* nfp = fp_slot(base);
   Value* funcs =
       b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewFuncs));
   Value* finst = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, funcs, func_index));
+  if (llvm::Function* body = local ? cx_.registers[callee] : nullptr) {
+    call_body(body, cx_.code.funcs[callee], base, next_word, finst);
+    reload_memory();  // (the callee may have grown it)
+    return true;
+  }
+  store_args(base, nparams);
+  Value* nfp = fp_slot(base);
   llvm::Function* direct = local ? cx_.compiled[callee] : nullptr;
   if (direct) {
     call_compiled(direct, cx_.code.funcs[callee], nfp, next_word, finst);
@@ -524,6 +555,7 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
     b_.CreateBr(slow);
   }
   b_.SetInsertPoint(slow);
+  publish_depth();
   llvm::FunctionType* ty =
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
   Value* r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
@@ -597,7 +629,7 @@ void Lowering::lower_epoch_check() {
                   llvm::MDBuilder(c_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(slow);
   runtime_call(reinterpret_cast<const void*>(&interp::ember_native_interrupt), i32_, {st_});
-  b_.CreateRet(trap_call(uint32_t(TrapCode::Interrupt), at_, nullptr));
+  ret(trap_call(uint32_t(TrapCode::Interrupt), at_, nullptr));
   b_.SetInsertPoint(next);
 }
 
@@ -628,6 +660,7 @@ bool Lowering::lower_call_ref() {
   Value* callee = b_.CreateIntToPtr(get64(w(A::f)), ptr_);
   trap_if(b_.CreateIsNull(callee), TrapCode::NullFunctionReference);
   store_args(base, rt::slots_of(ft.params));
+  publish_depth();
   llvm::FunctionType* ty =
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
   Value* r = b_.CreateCall(
@@ -647,11 +680,12 @@ void Lowering::check_tail_frame(Value* frame_slots, Value* entered) {
       b_.CreateICmpUGT(b_.CreatePtrToInt(frame_end, i64_), b_.CreatePtrToInt(end, i64_)), trap, go,
       llvm::MDBuilder(c_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(trap);
-  b_.CreateRet(trap_call(uint32_t(TrapCode::StackOverflow), at_, entered));
+  ret(trap_call(uint32_t(TrapCode::StackOverflow), at_, entered));
   b_.SetInsertPoint(go);
 }
 
 void Lowering::musttail_return(llvm::FunctionCallee callee) {
+  publish_depth();  // (the callee's entry reads it)
   llvm::CallInst* call = b_.CreateCall(callee, {st_, view_, fp_});
   call->setTailCallKind(llvm::CallInst::TCK_MustTail);
   b_.CreateRet(call);
@@ -703,7 +737,7 @@ bool Lowering::lower_tail_call(IOp op) {
     b_.CreateCondBr(b_.CreateIsNull(callee), failed, ok,
                     llvm::MDBuilder(c_).createUnlikelyBranchWeights());
     b_.SetInsertPoint(failed);
-    b_.CreateRet(b_.CreateTrunc(b_.CreateLoad(i64_, scratch_), i32_));
+    ret(b_.CreateTrunc(b_.CreateLoad(i64_, scratch_), i32_));
     b_.SetInsertPoint(ok);
   }
   uint32_t nparams = rt::slots_of(ft->params);
@@ -750,8 +784,7 @@ bool Lowering::lower_tail_call(IOp op) {
     b_.CreateBr(slow);
   }
   b_.SetInsertPoint(slow);
-  b_.CreateRet(
-      runtime_call(helper, i32_, {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), callee}));
+  ret(runtime_call(helper, i32_, {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), callee}));
   dead_end();
   return true;
 }
@@ -1207,6 +1240,63 @@ std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Functio
   std::string why = function_excluded(cx.code, cx.module, index);
   if (!why.empty()) return why;
   return lower::Lowering(cx, index, fn).run(osr_words);
+}
+
+std::vector<bool> register_functions(const CompiledCode& code, const std::vector<uint32_t>& words) {
+  std::vector<bool> out(code.funcs.size(), false);
+  if (words.size() < code.words.size()) return out;  // (no portable code: nothing lowers)
+  for (size_t i = 0; i < code.funcs.size(); i++) {
+    const interp::FuncCode& fc = code.funcs[i];
+    bool ok = fc.num_results <= 1;
+    for (uint32_t at = fc.begin; ok && at < fc.end;) {
+      using interp::IOp;
+      IOp op = IOp(words[at]);
+      ok = op != IOp::ReturnCall && op != IOp::ReturnCallIndirect && op != IOp::ReturnCallRef;
+      const interp::IrLayout& lay = interp::ir_layout(op);
+      at += lay.variable ? 3 + words[at + 2] + 1 : 1 + lay.count;
+    }
+    out[i] = ok;
+  }
+  return out;
+}
+
+llvm::FunctionType* register_type(llvm::LLVMContext& c, uint32_t param_slots) {
+  llvm::Type* ptr = llvm::PointerType::getUnqual(c);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
+  std::vector<llvm::Type*> params{ptr, ptr, ptr, llvm::Type::getInt32Ty(c)};
+  params.insert(params.end(), param_slots, i64);
+  return llvm::FunctionType::get(llvm::StructType::get(c, {i64, llvm::Type::getInt32Ty(c)}), params,
+                                 false);
+}
+
+void build_entry(const CompiledCode& code, uint32_t index, llvm::Function* entry,
+                 llvm::Function* body) {
+  using namespace lower;
+  const interp::FuncCode& fc = code.funcs[index];
+  llvm::LLVMContext& c = entry->getContext();
+  llvm::IRBuilder<> b(BasicBlock::Create(c, "entry", entry));
+  if (llvm::DISubprogram* sp = entry->getSubprogram())
+    b.SetCurrentDebugLocation(llvm::DILocation::get(c, sp->getLine(), 0, sp));
+  Value* st = entry->getArg(0);
+  Value* fp = entry->getArg(2);
+  std::vector<Value*> args{
+      st, entry->getArg(1), fp,
+      b.CreateLoad(b.getInt32Ty(), b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), st, kNativeDepth))};
+  for (uint32_t s = 0; s < fc.num_params; s++)
+    args.push_back(
+        b.CreateLoad(b.getInt64Ty(), b.CreateConstInBoundsGEP1_64(b.getInt64Ty(), fp, s)));
+  Value* r = b.CreateCall(body->getFunctionType(), body, args);
+  Value* trap = b.CreateExtractValue(r, 1);
+  if (fc.num_results) {  // the result to the frame, on success only
+    BasicBlock* ok = BasicBlock::Create(c, "ok", entry);
+    BasicBlock* out = BasicBlock::Create(c, "out", entry);
+    b.CreateCondBr(b.CreateICmpEQ(trap, b.getInt32(0)), ok, out);
+    b.SetInsertPoint(ok);
+    b.CreateStore(b.CreateExtractValue(r, 0), fp);
+    b.CreateBr(out);
+    b.SetInsertPoint(out);
+  }
+  b.CreateRet(trap);
 }
 
 }  // namespace ember::jit

@@ -17,6 +17,8 @@
 
 namespace llvm {
 class Function;
+class FunctionType;
+class LLVMContext;
 class Module;
 }  // namespace llvm
 
@@ -29,7 +31,30 @@ struct LowerContext {
   // Per defined function: its LLVM function if it is compiled (a direct
   // call target), null if the interpreter runs it.
   const std::vector<llvm::Function*>& compiled;
+  // Per defined function: its body with the register convention (below),
+  // when it has one and is compiled; direct calls prefer it.
+  const std::vector<llvm::Function*>& registers;
 };
+
+// The register convention between compiled functions. A function whose
+// results fit one slot and which makes no tail call has, besides its entry
+// with interp/native.hh's convention (`f(st, view, fp)`, what the
+// interpreter and the runtime call), a body
+//   {i64 result, i32 trap} body(st, view, fp, i32 depth, i64 param slots...)
+// that compiled callers call directly: the arguments and the result stay
+// in registers (not the frame at fp, which the callee still owns for its
+// own calls and trap reports), and the count of compiled activations
+// (State::native_depth) is an argument. The entry loads the parameters and
+// the depth, calls the body and stores the result. State::native_depth is
+// current only where the runtime may read it: compiled code writes its
+// depth there before a runtime call that can run code, before a call of
+// another function's entry and before a tail call.
+std::vector<bool> register_functions(const CompiledCode& code, const std::vector<uint32_t>& words);
+llvm::FunctionType* register_type(llvm::LLVMContext& c, uint32_t param_slots);
+// Fills the empty `entry` (native.hh's convention) with the call of
+// `body`, defined function `index`'s register body.
+void build_entry(const CompiledCode& code, uint32_t index, llvm::Function* entry,
+                 llvm::Function* body);
 
 // Lowers defined function `index` into `fn` (declared with the native
 // signature, empty). Returns an empty string, or why the function cannot be

@@ -177,6 +177,29 @@ class Lowering {
   Value* trap_call(uint32_t code, uint32_t word, Value* entered) {
     return trap_call(b_.getInt32(code), word, entered);
   }
+  // Returns trap `status` (an i32) from the function, in its convention.
+  void ret(Value* status) {
+    if (!regs_) {
+      b_.CreateRet(status);
+      return;
+    }
+    b_.CreateRet(b_.CreateInsertValue(llvm::PoisonValue::get(fn_->getReturnType()), status, 1));
+  }
+  // Returns normally with `result` (the i64 of slot 0, or null without
+  // results): in the frame, or in the register convention's result.
+  void ret_ok(Value* result) {
+    if (!regs_) {
+      if (result) b_.CreateStore(result, fp_slot(0));
+      b_.CreateRet(b_.getInt32(0));
+      return;
+    }
+    Value* r = llvm::PoisonValue::get(fn_->getReturnType());
+    r = b_.CreateInsertValue(r, result ? result : b_.getInt64(0), 0);
+    b_.CreateRet(b_.CreateInsertValue(r, b_.getInt32(0), 1));
+  }
+  // State::native_depth := this activation's depth (before the runtime
+  // may read it: llvm_lower.hh's register convention).
+  void publish_depth() { b_.CreateStore(depth_, state_field(kNativeDepth)); }
   // Branches to a new cold block named `name` when `cond` holds and makes
   // it the insertion point; returns the block where the code goes on.
   BasicBlock* cold_branch(Value* cond, const char* name) {
@@ -190,7 +213,7 @@ class Lowering {
   // unless it is 0.
   void trap_unless_ok(Value* r) {
     BasicBlock* next = cold_branch(b_.CreateICmpNE(r, b_.getInt32(0)), "trap");
-    b_.CreateRet(trap_call(r, at_, nullptr));
+    ret(trap_call(r, at_, nullptr));
     b_.SetInsertPoint(next);
   }
   // Leaves with trap `code` at the current instruction when `cond` holds;
@@ -198,11 +221,11 @@ class Lowering {
   void trap_if(Value* cond, TrapCode code, std::initializer_list<uint32_t> flush = {}) {
     BasicBlock* next = cold_branch(cond, "trap");
     for (uint32_t s : flush) b_.CreateStore(get64(s), fp_slot(s));
-    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
+    ret(trap_call(uint32_t(code), at_, nullptr));
     b_.SetInsertPoint(next);
   }
   void trap_now(TrapCode code) {
-    b_.CreateRet(trap_call(uint32_t(code), at_, nullptr));
+    ret(trap_call(uint32_t(code), at_, nullptr));
     dead_end();
   }
   void reload_memory();
@@ -221,7 +244,9 @@ class Lowering {
     return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), b_.CreateLoad(ptr_, state_field(kStore)),
                                          offset);
   }
+  // (A runtime function given the State may run code: the depth first.)
   Value* runtime_call(const void* fn, llvm::Type* ret, std::initializer_list<Value*> args) {
+    if (args.size() && *args.begin() == st_) publish_depth();
     std::vector<llvm::Type*> types;
     for (Value* a : args) types.push_back(a->getType());
     return b_.CreateCall(llvm::FunctionType::get(ret, types, false), fn_const(fn), args);
@@ -235,8 +260,19 @@ class Lowering {
   bool lower_call_indirect();
   bool lower_tail_call(IOp op);
   bool lower_call_ref();
+  // A direct call of compiled code: `target` with native.hh's convention
+  // (arguments in the frame), or `body`, a register body (arguments from
+  // the slots at `base`, its result to slot `base`).
   void call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp, uint32_t next_word,
                      Value* finst);
+  void call_body(llvm::Function* body, const interp::FuncCode& cfc, uint32_t base,
+                 uint32_t next_word, Value* finst);
+  // The checks before a compiled callee's frame (value stack, native
+  // stack, depth); the callee `finst` could not start when they fail.
+  void check_call(const interp::FuncCode& cfc, Value* nfp, uint32_t next_word, Value* finst);
+  // After a call that returned `r`: a failure adds this frame to the
+  // trap's (or goes to a catching clause).
+  void unwind_if_failed(Value* r, uint32_t next_word);
   // Traps with StackOverflow (callee `entered` could not start) unless a
   // frame of `frame_slots` fits the value stack at fp.
   void check_tail_frame(Value* frame_slots, Value* entered);
@@ -315,6 +351,8 @@ class Lowering {
   llvm::Type *i32_, *i64_, *f32_, *f64_;
   llvm::PointerType* ptr_;
   Value *st_ = nullptr, *view_ = nullptr, *fp_ = nullptr;
+  bool regs_ = false;       // the register convention (llvm_lower.hh)
+  Value* depth_ = nullptr;  // this activation's State::native_depth (an i32)
   Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
   Value *stack_end_ = nullptr, *native_limit_ = nullptr, *max_depth_ = nullptr;  // (run)
   Value* scratch_ = nullptr;  // an i64 alloca a runtime function writes a result to

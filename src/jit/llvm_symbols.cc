@@ -91,6 +91,9 @@ std::string define_runtime_symbols(llvm::orc::LLJIT& jit, const CompiledCode& co
 
 uint64_t layout_fingerprint() {
   using namespace lower;
+  // Raised when compiled functions call each other differently
+  // (2: llvm_lower.hh's register convention).
+  constexpr uint64_t kCallConvention = 2;
   const uint64_t fields[] = {kStackEnd,
                              kNativeLimit,
                              kStore,
@@ -114,7 +117,8 @@ uint64_t layout_fingerprint() {
                              kCodeNative,
                              kCodeFrameSlots,
                              sizeof(interp::FuncCode),
-                             sizeof(rt::Slot)};
+                             sizeof(rt::Slot),
+                             kCallConvention};
   uint64_t h = fnv1a64(fields, sizeof fields);
   for (const auto& [name, fn] : symbols().list) h = fnv1a64(name.data(), name.size(), h);
   return h;

@@ -21,6 +21,10 @@
 
 namespace ember::rt {
 
+// Frames a trap's backtrace keeps, innermost first (wasmtime's limit),
+// also across the host functions a trap leaves (api::throw_trap).
+constexpr size_t kMaxBacktraceFrames = 20;
+
 // The frames of the last trap in `store`, innermost first (at most 20).
 std::vector<FrameInfo> backtrace_frames(const StoreData& store);
 // The memory fault of the last trap in `store`, if it was one.

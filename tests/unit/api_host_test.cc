@@ -2,7 +2,10 @@
 // traps and host exceptions, memories/tables/globals from the embedder.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "ember/ember.hh"
 
@@ -100,6 +103,39 @@ TEST(ApiHost, WasmTrapsBecomeTrapExceptions) {
   } catch (const Trap& t) {
     EXPECT_EQ(t.code(), TrapCode::IntegerDivideByZero);
     EXPECT_STREQ(t.spec_message(), "integer divide by zero");
+  }
+}
+
+// A trap in a call a host function makes, let through the host function:
+// the embedder catches that Trap with the frames of the wasm outside the
+// host function added (the host function's caller at its call), as the
+// wasmtime package lists the whole stack; one the host makes up has none.
+TEST(ApiHost, NestedTrapLeavingAHostFunctionListsTheFramesOutsideIt) {
+  for (const char* strategy : {"interpreter", "cranelift", "auto"}) {
+    Config config;
+    config.strategy(strategy);
+    Engine engine(config);
+    Store store(engine);
+    Linker linker(engine);
+    std::optional<Func> inner;
+    linker.func_wrap(store, "h", "f", [&] { inner->call({}); });
+    Module m = Module::from_text(engine, R"((module
+        (import "h" "f" (func $f))
+        (func $u (export "u") unreachable)
+        (func $g (export "g") call $f)
+        (func (export "outer") call $g)))");
+    Instance inst = linker.instantiate(store, m);
+    inner = *inst.get_export("u")->func();
+    try {
+      inst.get_export("outer")->func()->call({});
+      FAIL() << "no trap";
+    } catch (const Trap& t) {
+      EXPECT_EQ(t.code(), TrapCode::Unreachable);
+      std::vector<std::pair<uint32_t, uint64_t>> frames;
+      for (const FrameInfo& f : t.frames()) frames.emplace_back(f.func_index, f.module_offset);
+      std::vector<std::pair<uint32_t, uint64_t>> want{{1, 0x35}, {2, 0x39}, {3, 0x3e}};
+      EXPECT_EQ(frames, want) << strategy;
+    }
   }
 }
 
