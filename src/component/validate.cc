@@ -1,0 +1,466 @@
+// Component validation: scopes and definitions in binary order, aliases,
+// instances, imports and exports (see validate.hh; types are in
+// validate_types.cc, canonical built-ins in validate_canon.cc).
+#include "component/validate.hh"
+
+#include <algorithm>
+
+#include "component/names.hh"
+#include "component/validator.hh"
+#include "validate/validate.hh"
+
+namespace ember::comp {
+namespace {
+
+ExternKind extern_kind(Sort s) {
+  switch (s) {
+    case Sort::CoreTable: return ExternKind::Table;
+    case Sort::CoreMemory: return ExternKind::Memory;
+    case Sort::CoreGlobal: return ExternKind::Global;
+    case Sort::CoreTag: return ExternKind::Tag;
+    default: return ExternKind::Func;
+  }
+}
+
+Sort core_sort(ExternKind k) {
+  switch (k) {
+    case ExternKind::Table: return Sort::CoreTable;
+    case ExternKind::Memory: return Sort::CoreMemory;
+    case ExternKind::Global: return Sort::CoreGlobal;
+    case ExternKind::Tag: return Sort::CoreTag;
+    default: return Sort::CoreFunc;
+  }
+}
+
+bool is_core_extern(Sort s) {
+  return s <= Sort::CoreTag;
+}
+
+Error value_sort_unsupported(uint64_t offset) {
+  return unsupported("the value sort (component values and start functions)", offset);
+}
+
+}  // namespace
+
+uint32_t Scope::count(Sort s) const {
+  switch (s) {
+    case Sort::CoreFunc: return uint32_t(core_funcs.size());
+    case Sort::CoreTable: return core_tables;
+    case Sort::CoreMemory: return core_memories;
+    case Sort::CoreGlobal: return core_globals;
+    case Sort::CoreTag: return core_tags;
+    case Sort::CoreType: return uint32_t(core_types.size());
+    case Sort::CoreModule: return uint32_t(modules.size());
+    case Sort::CoreInstance: return uint32_t(core_instances.size());
+    case Sort::Func: return uint32_t(funcs.size());
+    case Sort::Value: return values;
+    case Sort::Type: return uint32_t(types.size());
+    case Sort::Component: return uint32_t(components.size());
+    case Sort::Instance: return uint32_t(instances.size());
+  }
+  return 0;
+}
+
+Status Validator::check_index(const Scope& s, Sort sort, uint32_t index, uint64_t offset) const {
+  uint32_t n = s.count(sort);
+  if (index < n) return Status::Ok();
+  return invalid(std::string(sort_name(sort)) + " index " + std::to_string(index) +
+                     " out of range (" + std::to_string(n) + " defined)",
+                 offset);
+}
+
+// Adds the entity an Extern describes to its index space in `s`.
+static void push_entity(Scope& s, const Extern& e) {
+  switch (e.sort) {
+    case Sort::CoreModule: s.modules.push_back(e.module); break;
+    case Sort::Func: s.funcs.push_back(e.type); break;
+    case Sort::Type: s.types.push_back(e.type); break;
+    case Sort::Component: s.components.push_back(e.type); break;
+    case Sort::Instance: s.instances.push_back(e.type); break;
+    default: break;
+  }
+}
+
+// The Extern for entity `index` of `sort` in `s` (a component-level sort or
+// a core module; checked in range).
+static Extern entity(const Scope& s, Sort sort, uint32_t index) {
+  Extern e;
+  e.sort = sort;
+  switch (sort) {
+    case Sort::CoreModule: e.module = s.modules[index]; break;
+    case Sort::Func: e.type = s.funcs[index]; break;
+    case Sort::Type: e.type = s.types[index]; break;
+    case Sort::Component: e.type = s.components[index]; break;
+    case Sort::Instance: e.type = s.instances[index]; break;
+    default: break;
+  }
+  return e;
+}
+
+Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
+                             uint64_t offset) {
+  std::set<std::string>& keys = is_import ? s.import_keys : s.export_keys;
+  if (!keys.insert(unique_key(n.name)).second)
+    return invalid(
+        std::string("duplicate ") + (is_import ? "import" : "export") + " name \"" + n.name + "\"",
+        offset);
+  if (!n.implements.empty() && (e.sort != Sort::Instance || n.name.find(':') != std::string::npos))
+    return invalid("`implements` is only allowed on instances with a plain name", offset);
+  if (e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
+      n.name.find(':') == std::string::npos)
+    s.resources[n.name] = e.type;
+  Annotation a = annotation(n.name);
+  if (a.kind.empty()) return Status::Ok();
+  if (e.sort != Sort::Func) return invalid("\"" + n.name + "\" must be a function", offset);
+  auto r = s.resources.find(std::string(a.resource));
+  if (r == s.resources.end())
+    return invalid("\"" + n.name + "\" names no resource imported or exported before it", offset);
+  const VType& f = types_[e.type];
+  if (a.kind == "method") {
+    bool ok = !f.kids.empty() && f.names[0] == "self" &&
+              types_[f.kids[0]].kind == TypeKind::Borrow && types_[f.kids[0]].resource == r->second;
+    if (!ok) return invalid("a method's first parameter must be `self: borrow<resource>`", offset);
+  } else if (a.kind == "constructor") {
+    TypeId res = f.ok;
+    if (res != kNoType && types_[res].kind == TypeKind::Result) res = types_[res].ok;
+    bool ok =
+        res != kNoType && types_[res].kind == TypeKind::Own && types_[res].resource == r->second;
+    if (!ok) return invalid("a constructor must return `own<resource>`", offset);
+  }
+  return Status::Ok();
+}
+
+// The entity an import's or export's extern type describes, in `s`.
+Expected<Extern> Validator::resolve_desc(Scope& s, const ExternDesc& d, uint64_t offset) {
+  Extern e;
+  e.sort = d.sort;
+  switch (d.sort) {
+    case Sort::Value: return value_sort_unsupported(offset);
+    case Sort::CoreModule: {
+      EMBER_TRY(check_index(s, Sort::CoreType, d.index, offset));
+      if (!s.core_types[d.index]->is_module)
+        return invalid("core type " + std::to_string(d.index) + " is not a module type", offset);
+      e.module = s.core_types[d.index]->module;
+      return e;
+    }
+    case Sort::Func:
+    case Sort::Component:
+    case Sort::Instance: {
+      TypeKind want = d.sort == Sort::Func        ? TypeKind::Func
+                      : d.sort == Sort::Component ? TypeKind::Component
+                                                  : TypeKind::Instance;
+      EMBER_ASSIGN(e.type, type_of_sort(s, d.sort, d.index, want, offset));
+      return e;
+    }
+    case Sort::Type:
+      if (d.bound == ExternDesc::Bound::SubResource) {
+        VType r;
+        r.kind = TypeKind::Resource;  // abstract: owned by no component
+        e.type = add_type(std::move(r));
+      } else {
+        EMBER_TRY(check_index(s, Sort::Type, d.index, offset));
+        e.type = s.types[d.index];
+      }
+      return e;
+    default: break;
+  }
+  return invalid("this sort cannot be imported or exported", offset);
+}
+
+// An import, or an import or export declarator of a component or instance
+// type.
+Status Validator::add_extern(Scope& s, const ExternName& name, const ExternDesc& d, bool is_import,
+                             uint64_t offset) {
+  EMBER_ASSIGN(Extern e, resolve_desc(s, d, offset));
+  e.name = name.name;
+  if (!is_import && e.type != kNoType && types_[e.type].has_borrow)
+    return invalid("exported types may not contain a borrow handle", offset);
+  EMBER_TRY(name_rules(s, name, e, is_import, offset));
+  push_entity(s, e);
+  (is_import ? s.imports : s.exports).push_back(std::move(e));
+  return Status::Ok();
+}
+
+Status Validator::outer_alias(const Alias& a, Scope& s) {
+  if (a.sort != Sort::CoreModule && a.sort != Sort::CoreType && a.sort != Sort::Type &&
+      a.sort != Sort::Component)
+    return invalid(std::string("outer aliases of a ") + sort_name(a.sort) + " are not allowed",
+                   a.offset);
+  if (a.instance > scopes.size())
+    return invalid("outer alias count " + std::to_string(a.instance) + " out of range (" +
+                       std::to_string(scopes.size()) + " enclosing scopes)",
+                   a.offset);
+  const Scope& target = a.instance == 0 ? s : *scopes[scopes.size() - a.instance];
+  EMBER_TRY(check_index(target, a.sort, a.index, a.offset));
+  if (a.sort == Sort::CoreType) {
+    s.core_types.push_back(target.core_types[a.index]);
+    return Status::Ok();
+  }
+  Extern e = entity(target, a.sort, a.index);
+  bool crosses_component = s.kind == Scope::Kind::Component && a.instance > 0;
+  for (uint32_t i = 1; i < a.instance; i++)
+    crosses_component |= scopes[scopes.size() - i]->kind == Scope::Kind::Component;
+  if (crosses_component && a.sort == Sort::Type) {
+    const VType& t = types_[e.type];
+    if (t.kind == TypeKind::Resource || t.has_handle)
+      return invalid("an outer alias may not bring a resource type into a component", a.offset);
+  }
+  push_entity(s, e);
+  return Status::Ok();
+}
+
+Status Validator::export_alias(const Alias& a, Scope& s) {
+  if (a.sort == Sort::Value) return value_sort_unsupported(a.offset);
+  if (a.kind == Alias::Kind::CoreExport) {
+    EMBER_TRY(check_index(s, Sort::CoreInstance, a.instance, a.offset));
+    const CoreInstanceInfo& inst = *s.core_instances[a.instance];
+    auto it = inst.exports.find(a.name);
+    if (it == inst.exports.end())
+      return invalid(
+          "core instance " + std::to_string(a.instance) + " has no export \"" + a.name + "\"",
+          a.offset);
+    if (!is_core_extern(a.sort) || core_sort(it->second.kind) != a.sort)
+      return invalid("core export \"" + a.name + "\" is not a " + sort_name(a.sort), a.offset);
+    switch (a.sort) {
+      case Sort::CoreFunc: s.core_funcs.push_back(it->second.func); break;
+      case Sort::CoreTable: s.core_tables++; break;
+      case Sort::CoreMemory: s.core_memories++; break;
+      case Sort::CoreGlobal: s.core_globals++; break;
+      default: s.core_tags++; break;
+    }
+    return Status::Ok();
+  }
+  EMBER_TRY(check_index(s, Sort::Instance, a.instance, a.offset));
+  const VType& inst = types_[s.instances[a.instance]];
+  for (const Extern& e : inst.exports) {
+    if (e.name != a.name) continue;
+    if (e.sort != a.sort)
+      return invalid("export \"" + a.name + "\" of instance " + std::to_string(a.instance) +
+                         " is a " + sort_name(e.sort) + ", not a " + sort_name(a.sort),
+                     a.offset);
+    push_entity(s, e);
+    return Status::Ok();
+  }
+  return invalid("instance " + std::to_string(a.instance) + " has no export \"" + a.name + "\"",
+                 a.offset);
+}
+
+Status Validator::alias(const Alias& a, Scope& s) {
+  return a.kind == Alias::Kind::Outer ? outer_alias(a, s) : export_alias(a, s);
+}
+
+// A nested core module: checked (module-level by default), then described
+// by its imports and exports.
+Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
+  ModuleData& m = *def.module;
+  Status st = Status::Ok();
+  if (check_) {
+    st = check_(m);
+  } else {
+    st = intern_types(m, registry_);
+    if (st) st = validate_module_level(m, features_, registry_);
+  }
+  if (!st) {
+    Error e = st.take_error();
+    if (e.info().offset != UINT64_MAX) e.info().offset += def.offset;
+    e.info().message =
+        "in core module " + std::to_string(s.modules.size()) + ": " + e.info().message;
+    return e;
+  }
+  auto info = std::make_shared<CoreModuleInfo>();
+  for (const Import& im : m.imports) {
+    CoreModuleInfo::Entry e{im.module, im.name, im.kind, {}};
+    if (im.kind == ExternKind::Func && im.func_type < m.types.size())
+      e.func = m.types[im.func_type];
+    info->imports.push_back(std::move(e));
+  }
+  for (const Export& ex : m.exports) {
+    CoreModuleInfo::Entry e{"", ex.name, ex.kind, {}};
+    if (ex.kind == ExternKind::Func) e.func = m.func_type(ex.index);
+    info->exports.push_back(std::move(e));
+  }
+  s.modules.push_back(std::move(info));
+  return Status::Ok();
+}
+
+Status Validator::core_instance(const InstanceDef& d, Scope& s) {
+  auto inst = std::make_shared<CoreInstanceInfo>();
+  if (!d.instantiate) {
+    for (const InlineExport& e : d.exports) {
+      if (!is_core_extern(e.item.sort))
+        return invalid(std::string("a core instance cannot export a ") + sort_name(e.item.sort),
+                       e.offset);
+      EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
+      CoreModuleInfo::Entry entry{"", e.name, extern_kind(e.item.sort), {}};
+      if (e.item.sort == Sort::CoreFunc) entry.func = s.core_funcs[e.item.index];
+      if (!inst->exports.emplace(e.name, std::move(entry)).second)
+        return invalid("duplicate core export name \"" + e.name + "\"", e.offset);
+    }
+    s.core_instances.push_back(std::move(inst));
+    return Status::Ok();
+  }
+  EMBER_TRY(check_index(s, Sort::CoreModule, d.of, d.offset));
+  const CoreModuleInfo& m = *s.modules[d.of];
+  std::map<std::string, const CoreInstanceInfo*> args;
+  for (const InstantiateArg& a : d.args) {
+    EMBER_TRY(check_index(s, Sort::CoreInstance, a.item.index, a.offset));
+    if (!args.emplace(a.name, s.core_instances[a.item.index].get()).second)
+      return invalid("duplicate instantiation argument \"" + a.name + "\"", a.offset);
+  }
+  for (const CoreModuleInfo::Entry& im : m.imports) {
+    auto arg = args.find(im.module);
+    if (arg == args.end())
+      return invalid("missing instantiation argument \"" + im.module + "\" (module " +
+                         std::to_string(d.of) + " imports from it)",
+                     d.offset);
+    auto it = arg->second->exports.find(im.name);
+    if (it == arg->second->exports.end() || it->second.kind != im.kind)
+      return invalid("instantiation argument \"" + im.module + "\" has no " +
+                         sort_name(core_sort(im.kind)) + " export \"" + im.name + "\"",
+                     d.offset);
+    if (im.kind == ExternKind::Func && !(it->second.func == im.func))
+      return invalid("type mismatch for import \"" + im.module + "\" \"" + im.name +
+                         "\": expected " + im.func.to_string() + ", found " +
+                         it->second.func.to_string(),
+                     d.offset);
+  }
+  for (const CoreModuleInfo::Entry& e : m.exports) inst->exports.emplace(e.name, e);
+  s.core_instances.push_back(std::move(inst));
+  return Status::Ok();
+}
+
+Status Validator::instance(const InstanceDef& d, Scope& s) {
+  VType v;
+  v.kind = TypeKind::Instance;
+  if (!d.instantiate) {
+    Scope names;  // for the uniqueness of the bundle's names
+    for (const InlineExport& e : d.exports) {
+      if (e.item.sort == Sort::Value) return value_sort_unsupported(e.offset);
+      if (is_core(e.item.sort) && e.item.sort != Sort::CoreModule)
+        return invalid(std::string("an instance cannot export a ") + sort_name(e.item.sort),
+                       e.offset);
+      EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
+      Extern x = entity(s, e.item.sort, e.item.index);
+      x.name = e.name;
+      if (!names.export_keys.insert(unique_key(e.name)).second)
+        return invalid("duplicate export name \"" + e.name + "\"", e.offset);
+      v.exports.push_back(std::move(x));
+    }
+    s.instances.push_back(add_type(std::move(v)));
+    return Status::Ok();
+  }
+  EMBER_TRY(check_index(s, Sort::Component, d.of, d.offset));
+  const VType& c = types_[s.components[d.of]];
+  if (c.has_handle)
+    return unsupported("instantiating a component that imports resource types", d.offset);
+  std::map<std::string, Extern> args;
+  for (const InstantiateArg& a : d.args) {
+    if (a.item.sort == Sort::Value) return value_sort_unsupported(a.offset);
+    if (is_core(a.item.sort) && a.item.sort != Sort::CoreModule)
+      return invalid(std::string("a component cannot be given a ") + sort_name(a.item.sort),
+                     a.offset);
+    EMBER_TRY(check_index(s, a.item.sort, a.item.index, a.offset));
+    if (!args.emplace(a.name, entity(s, a.item.sort, a.item.index)).second)
+      return invalid("duplicate instantiation argument \"" + a.name + "\"", a.offset);
+  }
+  for (const Extern& im : c.imports) {
+    auto it = args.find(im.name);
+    if (it == args.end())
+      return invalid("missing instantiation argument \"" + im.name + "\"", d.offset);
+    std::string m = mismatch(it->second, im, 0);
+    if (!m.empty()) return invalid("instantiation argument \"" + im.name + "\": " + m, d.offset);
+  }
+  v.exports = c.exports;
+  s.instances.push_back(add_type(std::move(v)));
+  return Status::Ok();
+}
+
+// A nested component definition: a scope of its own inside `s`.
+Status Validator::nested_component(const ComponentData& c, Scope& outer) {
+  Scope s;
+  s.kind = Scope::Kind::Component;
+  s.id = new_scope_id();
+  scopes.push_back(&outer);
+  Status st = component(c, s);
+  scopes.pop_back();
+  EMBER_TRY(std::move(st));
+  VType v;
+  v.kind = TypeKind::Component;
+  v.imports = std::move(s.imports);
+  v.exports = std::move(s.exports);
+  for (const Extern& e : v.imports) {
+    const VType* et = e.type == kNoType ? nullptr : &types_[e.type];
+    if (et && ((et->kind == TypeKind::Resource && et->owner == 0) || et->has_handle))
+      v.has_handle = true;
+  }
+  outer.components.push_back(add_type(std::move(v)));
+  return Status::Ok();
+}
+
+Status Validator::export_def(const ExportDef& e, Scope& s) {
+  if (e.item.sort == Sort::Value) return value_sort_unsupported(e.offset);
+  if (is_core(e.item.sort) && e.item.sort != Sort::CoreModule)
+    return invalid(std::string("a component cannot export a ") + sort_name(e.item.sort), e.offset);
+  EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
+  Extern x = entity(s, e.item.sort, e.item.index);
+  x.name = e.name.name;
+  if (e.ascribed) {
+    EMBER_ASSIGN(Extern want, resolve_desc(s, *e.ascribed, e.offset));
+    bool fresh_resource = want.sort == Sort::Type && types_[want.type].kind == TypeKind::Resource &&
+                          types_[want.type].owner == 0;
+    std::string m =
+        fresh_resource
+            ? (types_[x.type].kind == TypeKind::Resource ? "" : "expected a resource type")
+            : mismatch(x, want, 0);
+    if (!m.empty()) return invalid("export \"" + e.name.name + "\": " + m, e.offset);
+  }
+  if (x.type != kNoType && types_[x.type].has_borrow)
+    return invalid("exported types may not contain a borrow handle", e.offset);
+  EMBER_TRY(name_rules(s, e.name, x, false, e.offset));
+  push_entity(s, x);
+  s.exports.push_back(std::move(x));
+  return Status::Ok();
+}
+
+Status Validator::definition(const ComponentData& c, ComponentData::Item item, uint32_t i,
+                             Scope& s) {
+  using Item = ComponentData::Item;
+  switch (item) {
+    case Item::CoreModule: return core_module(c.modules[i], s);
+    case Item::CoreInstance: return core_instance(c.core_instances[i], s);
+    case Item::CoreType: return core_type_def(*c.core_types[i], s);
+    case Item::Component: return nested_component(*c.components[i], s);
+    case Item::Instance: return instance(c.instances[i], s);
+    case Item::Alias: return alias(c.aliases[i], s);
+    case Item::Type: return type_def(*c.types[i], s);
+    case Item::Canon: return canon(c.canons[i], s);
+    case Item::Start: return value_sort_unsupported(c.starts[i].offset);
+    case Item::Import: {
+      const ImportDef& im = c.imports[i];
+      return add_extern(s, im.name, im.desc, true, im.offset);
+    }
+    case Item::Export: return export_def(c.exports[i], s);
+    case Item::Value: return value_sort_unsupported(c.values[i].offset);
+  }
+  return Status::Ok();
+}
+
+Status Validator::component(const ComponentData& c, Scope& s) {
+  for (const auto& [item, i] : c.order) EMBER_TRY(definition(c, item, i, s));
+  return Status::Ok();
+}
+
+Expected<ComponentSummary> validate_component(const ComponentData& c, const FeatureSet& features,
+                                              const CoreModuleCheck& check_module) {
+  Validator v(features, check_module);
+  Scope top;
+  top.id = v.new_scope_id();
+  EMBER_TRY(v.component(c, top));
+  ComponentSummary out;
+  for (size_t i = 0; i < kNumSorts; i++) out.counts[i] = top.count(Sort(i));
+  for (const Extern& e : top.imports) out.imports.push_back({e.name, e.sort, v.extern_text(e)});
+  for (const Extern& e : top.exports) out.exports.push_back({e.name, e.sort, v.extern_text(e)});
+  return out;
+}
+
+}  // namespace ember::comp

@@ -1,0 +1,479 @@
+// Component validation: type definitions (see validator.hh for how types
+// are resolved and interned).
+#include <algorithm>
+
+#include "component/names.hh"
+#include "component/validator.hh"
+
+namespace ember::comp {
+namespace {
+
+bool is_value_kind(TypeKind k) {
+  return k <= TypeKind::Map;
+}
+
+uint64_t align_to(uint64_t n, uint32_t a) {
+  return (n + a - 1) / a * a;
+}
+
+// The canonical ABI's `join` of two flattened core types.
+ValType join(ValType a, ValType b) {
+  if (a == b) return a;
+  if ((a == ValType::I32 && b == ValType::F32) || (a == ValType::F32 && b == ValType::I32))
+    return ValType::I32;
+  return ValType::I64;
+}
+
+void append_flat(std::vector<ValType>& out, const std::vector<ValType>& more) {
+  for (ValType t : more) {
+    if (out.size() >= kFlatCap) return;
+    out.push_back(t);
+  }
+}
+
+// Size and alignment of a primitive (canonical ABI `elem_size`/`alignment`).
+void prim_layout(Prim p, VType& v) {
+  switch (p) {
+    case Prim::Bool:
+    case Prim::S8:
+    case Prim::U8: v.size = v.align = 1; break;
+    case Prim::S16:
+    case Prim::U16: v.size = v.align = 2; break;
+    case Prim::S64:
+    case Prim::U64:
+    case Prim::F64: v.size = v.align = 8; break;
+    case Prim::String:
+      v.size = 8;
+      v.align = 4;
+      break;
+    default: v.size = v.align = 4; break;
+  }
+}
+
+ValType prim_flat(Prim p) {
+  switch (p) {
+    case Prim::S64:
+    case Prim::U64: return ValType::I64;
+    case Prim::F32: return ValType::F32;
+    case Prim::F64: return ValType::F64;
+    default: return ValType::I32;
+  }
+}
+
+// Canonicalized labels of one type must differ (strong uniqueness).
+Status unique_labels(const std::vector<std::string>& labels, const char* what, uint64_t offset) {
+  std::set<std::string> seen;
+  for (const std::string& l : labels)
+    if (!seen.insert(unique_key(l)).second)
+      return invalid(std::string(what) + " label \"" + l + "\" conflicts with another", offset);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Validator::Validator(const FeatureSet& f, const CoreModuleCheck& check)
+    : features_(f), check_(check) {
+  for (uint8_t p = 0; p <= uint8_t(Prim::ErrorContext); p++) {
+    VType v;
+    v.prim = Prim(p);
+    intern(std::move(v));
+  }
+}
+
+void Validator::compute_facts(VType& v) const {
+  auto kid = [&](TypeId id) -> const VType* { return id == kNoType ? nullptr : &types_[id]; };
+  auto inherit = [&](const VType* k) {
+    if (!k) return;
+    v.has_borrow |= k->has_borrow;
+    v.has_handle |= k->has_handle;
+    v.has_memory_data |= k->has_memory_data;
+  };
+  switch (v.kind) {
+    case TypeKind::Prim:
+      prim_layout(v.prim, v);
+      if (v.prim == Prim::String) {
+        v.flat = {ValType::I32, ValType::I32};
+        v.has_memory_data = true;
+      } else {
+        v.flat = {prim_flat(v.prim)};
+      }
+      return;
+    case TypeKind::List:
+      inherit(kid(v.kids[0]));
+      v.has_memory_data = true;
+      v.flat = {ValType::I32, ValType::I32};
+      v.size = 8;
+      v.align = 4;
+      return;
+    case TypeKind::Own:
+    case TypeKind::Borrow:
+      v.has_handle = true;
+      v.has_borrow = v.kind == TypeKind::Borrow;
+      v.flat = {ValType::I32};
+      v.size = v.align = 4;
+      return;
+    case TypeKind::Flags: {
+      size_t n = v.names.size();
+      v.size = v.align = n <= 8 ? 1 : n <= 16 ? 2 : 4;
+      v.flat = {ValType::I32};
+      return;
+    }
+    case TypeKind::Record:
+    case TypeKind::Tuple: {
+      uint64_t s = 0;
+      for (TypeId k : v.kids) {
+        const VType& t = types_[k];
+        inherit(&t);
+        append_flat(v.flat, t.flat);
+        s = std::min(align_to(s, t.align) + t.size, kMaxValueSize);
+        v.align = std::max(v.align, t.align);
+      }
+      v.size = std::min(align_to(s, v.align), kMaxValueSize);
+      return;
+    }
+    case TypeKind::Variant:
+    case TypeKind::Enum:
+    case TypeKind::Option:
+    case TypeKind::Result: break;
+    default: return;  // functions: no facts of their own
+  }
+  // Variant, Enum, Option, Result: a discriminant and the joined payloads.
+  std::vector<TypeId> cases = v.kids;
+  if (v.kind == TypeKind::Enum) cases.assign(v.names.size(), kNoType);
+  if (v.kind == TypeKind::Option) cases = {kNoType, v.kids[0]};
+  if (v.kind == TypeKind::Result) cases = {v.ok, v.err};
+  uint32_t disc = cases.size() <= 256 ? 1 : cases.size() <= 65536 ? 2 : 4;
+  uint32_t case_align = 1;
+  uint64_t case_size = 0;
+  std::vector<ValType> payload;
+  for (TypeId c : cases) {
+    const VType* t = kid(c);
+    if (!t) continue;
+    inherit(t);
+    case_align = std::max(case_align, t->align);
+    case_size = std::max(case_size, t->size);
+    for (size_t i = 0; i < t->flat.size(); i++) {
+      if (i < payload.size()) payload[i] = join(payload[i], t->flat[i]);
+      else if (payload.size() < kFlatCap) payload.push_back(t->flat[i]);
+    }
+  }
+  v.flat = {ValType::I32};
+  append_flat(v.flat, payload);
+  v.align = std::max(disc, case_align);
+  v.size = std::min(align_to(align_to(disc, case_align) + case_size, v.align), kMaxValueSize);
+}
+
+TypeId Validator::intern(VType v) {
+  compute_facts(v);
+  std::string key;
+  key += char(v.kind);
+  key += char(v.prim);
+  auto number = [&](uint64_t n) {
+    key.append(std::to_string(n));
+    key.push_back(',');
+  };
+  for (const std::string& n : v.names) {
+    number(n.size());
+    key.append(n);
+  }
+  key.push_back('|');
+  for (TypeId k : v.kids) number(k);
+  key.push_back('|');
+  number(v.ok);
+  number(v.err);
+  number(v.resource);
+  auto [it, fresh] = interned_.emplace(std::move(key), TypeId(types_.size()));
+  if (fresh) types_.push_back(std::move(v));
+  return it->second;
+}
+
+TypeId Validator::add_type(VType v) {
+  types_.push_back(std::move(v));
+  return TypeId(types_.size() - 1);
+}
+
+Expected<TypeId> Validator::value_type(const ValTypeRef& r, const Scope& s) const {
+  if (r.is_prim) {
+    if (r.prim == Prim::ErrorContext) return unsupported("the error-context type", r.offset);
+    return prim(r.prim);
+  }
+  if (r.index >= s.types.size())
+    return invalid("type index " + std::to_string(r.index) + " out of range (" +
+                       std::to_string(s.types.size()) + " types)",
+                   r.offset);
+  TypeId id = s.types[r.index];
+  if (!is_value_kind(types_[id].kind))
+    return invalid("type " + std::to_string(r.index) + " is not a value type", r.offset);
+  return id;
+}
+
+Expected<TypeId> Validator::type_of_sort(const Scope& s, Sort sort, uint32_t index, TypeKind want,
+                                         uint64_t offset) const {
+  EMBER_TRY(check_index(s, Sort::Type, index, offset));
+  TypeId id = s.types[index];
+  if (types_[id].kind != want) {
+    const char* what = want == TypeKind::Func        ? "function"
+                       : want == TypeKind::Component ? "component"
+                       : want == TypeKind::Instance  ? "instance"
+                                                     : "resource";
+    return invalid("type " + std::to_string(index) + " is not a " + what + " type (for a " +
+                       sort_name(sort) + ")",
+                   offset);
+  }
+  return id;
+}
+
+Status Validator::value_type_def(const TypeDef& t, Scope& s, VType& v) {
+  v.kind = t.kind;
+  v.prim = t.prim;
+  switch (t.kind) {
+    case TypeKind::FixedList: return unsupported("the fixed-size list type", t.offset);
+    case TypeKind::Stream: return unsupported("the stream type", t.offset);
+    case TypeKind::Future: return unsupported("the future type", t.offset);
+    case TypeKind::Map: return unsupported("the map type", t.offset);
+    case TypeKind::Prim:
+      if (t.prim == Prim::ErrorContext) return unsupported("the error-context type", t.offset);
+      return Status::Ok();
+    case TypeKind::Own:
+    case TypeKind::Borrow: {
+      EMBER_ASSIGN(v.resource, type_of_sort(s, Sort::Type, t.index, TypeKind::Resource, t.offset));
+      return Status::Ok();
+    }
+    default: break;
+  }
+  for (const Labeled& f : t.fields) {
+    v.names.push_back(f.label);
+    TypeId id = kNoType;
+    if (f.type) {
+      EMBER_ASSIGN(id, value_type(*f.type, s));
+    }
+    v.kids.push_back(id);
+  }
+  for (const ValTypeRef& e : t.elems) {
+    EMBER_ASSIGN(TypeId id, value_type(e, s));
+    v.kids.push_back(id);
+  }
+  for (const std::string& l : t.labels) v.names.push_back(l);
+  if (t.ok) {
+    EMBER_ASSIGN(v.ok, value_type(*t.ok, s));
+  }
+  if (t.err) {
+    EMBER_ASSIGN(v.err, value_type(*t.err, s));
+  }
+  const char* what = t.kind == TypeKind::Record    ? "record"
+                     : t.kind == TypeKind::Variant ? "variant"
+                     : t.kind == TypeKind::Tuple   ? "tuple"
+                     : t.kind == TypeKind::Flags   ? "flags"
+                                                   : "enum";
+  bool listed = t.kind == TypeKind::Record || t.kind == TypeKind::Variant ||
+                t.kind == TypeKind::Tuple || t.kind == TypeKind::Flags || t.kind == TypeKind::Enum;
+  if (listed && v.names.empty() && v.kids.empty())
+    return invalid(std::string(what) + " type must have at least one member", t.offset);
+  if (t.kind == TypeKind::Flags && v.names.size() > 32)
+    return invalid("flags type has more than 32 flags", t.offset);
+  if (t.kind != TypeKind::Tuple) EMBER_TRY(unique_labels(v.names, what, t.offset));
+  return Status::Ok();
+}
+
+Status Validator::func_type_def(const TypeDef& t, Scope& s, VType& v) {
+  if (t.async) return unsupported("the async function type", t.offset);
+  v.kind = TypeKind::Func;
+  for (const Labeled& p : t.fields) {
+    v.names.push_back(p.label);
+    EMBER_ASSIGN(TypeId id, value_type(*p.type, s));
+    v.kids.push_back(id);
+  }
+  EMBER_TRY(unique_labels(v.names, "parameter", t.offset));
+  if (t.ok) {
+    EMBER_ASSIGN(v.ok, value_type(*t.ok, s));
+    if (types_[v.ok].has_borrow)
+      return invalid("function result types may not contain a borrow handle", t.ok->offset);
+  }
+  return Status::Ok();
+}
+
+Status Validator::type_def(const TypeDef& t, Scope& s) {
+  VType v;
+  switch (t.kind) {
+    case TypeKind::Func: EMBER_TRY(func_type_def(t, s, v)); break;
+    case TypeKind::Component:
+    case TypeKind::Instance: return decl_type(t, s);
+    case TypeKind::Resource: {
+      if (s.kind != Scope::Kind::Component)
+        return invalid("resource types may not be defined in component or instance types",
+                       t.offset);
+      if (t.rep != ValType::I32)
+        return invalid("a resource's representation must be i32", t.offset);
+      if (t.dtor) {
+        EMBER_TRY(check_index(s, Sort::CoreFunc, *t.dtor, t.offset));
+        if (!(s.core_funcs[*t.dtor] == FuncType{{ValType::I32}, {}}))
+          return invalid("a resource destructor must have type [i32] -> []", t.offset);
+      }
+      v.kind = TypeKind::Resource;
+      v.owner = s.id;
+      s.types.push_back(add_type(std::move(v)));
+      return Status::Ok();
+    }
+    default: EMBER_TRY(value_type_def(t, s, v)); break;
+  }
+  TypeId id = intern(std::move(v));
+  if (types_[id].size >= kMaxValueSize)
+    return invalid("value type is too large (canonical ABI size of 2^28 bytes or more)", t.offset);
+  s.types.push_back(id);
+  return Status::Ok();
+}
+
+// A component or instance type: its declarators in a scope of their own.
+Status Validator::decl_type(const TypeDef& t, Scope& outer) {
+  Scope s;
+  s.kind = t.kind == TypeKind::Component ? Scope::Kind::ComponentType : Scope::Kind::InstanceType;
+  s.id = new_scope_id();
+  scopes.push_back(&outer);
+  struct Pop {
+    std::vector<Scope*>& v;
+    ~Pop() { v.pop_back(); }
+  } pop{scopes};
+  for (const Decl& d : t.decls) {
+    switch (d.kind) {
+      case Decl::Kind::CoreType: EMBER_TRY(core_type_def(*d.core_type, s)); break;
+      case Decl::Kind::Type: EMBER_TRY(type_def(*d.type, s)); break;
+      case Decl::Kind::Alias: {
+        const Alias& a = d.alias;
+        bool ok = a.kind == Alias::Kind::Outer
+                      ? (a.sort == Sort::Type || a.sort == Sort::CoreType)
+                      : (a.kind == Alias::Kind::Export &&
+                         (a.sort == Sort::Type || a.sort == Sort::Instance));
+        if (!ok)
+          return invalid("this alias is not allowed in a component or instance type", a.offset);
+        EMBER_TRY(a.kind == Alias::Kind::Outer ? outer_alias(a, s) : export_alias(a, s));
+        break;
+      }
+      case Decl::Kind::Import:
+      case Decl::Kind::Export:
+        EMBER_TRY(add_extern(s, d.name, d.desc, d.kind == Decl::Kind::Import, d.offset));
+        break;
+    }
+  }
+  VType v;
+  v.kind = t.kind;
+  v.imports = std::move(s.imports);
+  v.exports = std::move(s.exports);
+  for (const Extern& e : v.imports) {
+    const VType* et = e.type == kNoType ? nullptr : &types_[e.type];
+    if (et && ((et->kind == TypeKind::Resource && et->owner == 0) || et->has_handle))
+      v.has_handle = true;  // imports abstract resources
+  }
+  outer.types.push_back(add_type(std::move(v)));
+  return Status::Ok();
+}
+
+// A core function type, or a module type with its own core type space.
+Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
+  auto info = std::make_shared<CoreTypeInfo>();
+  if (!t.is_module) {
+    info->func = t.func;
+    s.core_types.push_back(std::move(info));
+    return Status::Ok();
+  }
+  info->is_module = true;
+  auto module = std::make_shared<CoreModuleInfo>();
+  std::vector<FuncType> local;  // the module type's own core types
+  std::set<std::string> export_names, import_names;
+  for (const CoreDecl& d : t.decls) {
+    switch (d.kind) {
+      case CoreDecl::Kind::Type:
+        if (d.type->is_module)
+          return invalid("a module type may not define a module type", d.offset);
+        local.push_back(d.type->func);
+        break;
+      case CoreDecl::Kind::Alias: {
+        if (d.outer_count == 0) {
+          if (d.outer_index >= local.size())
+            return invalid("core type index out of range", d.offset);
+          local.push_back(local[d.outer_index]);
+          break;
+        }
+        if (d.outer_count > scopes.size() + 1)
+          return invalid("outer alias count out of range", d.offset);
+        const Scope& target = d.outer_count == 1 ? s : *scopes[scopes.size() + 1 - d.outer_count];
+        if (d.outer_index >= target.core_types.size())
+          return invalid("core type index out of range", d.offset);
+        if (target.core_types[d.outer_index]->is_module)
+          return invalid("a module type may not alias a module type", d.offset);
+        local.push_back(target.core_types[d.outer_index]->func);
+        break;
+      }
+      case CoreDecl::Kind::Import:
+      case CoreDecl::Kind::Export: {
+        CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}};
+        if (d.extern_kind == ExternKind::Func || d.extern_kind == ExternKind::Tag) {
+          if (d.type_index >= local.size())
+            return invalid("core type index " + std::to_string(d.type_index) + " out of range",
+                           d.offset);
+          e.func = local[d.type_index];
+        }
+        bool is_import = d.kind == CoreDecl::Kind::Import;
+        std::string key = is_import ? d.module + '\0' + d.name : d.name;
+        if (!(is_import ? import_names : export_names).insert(key).second)
+          return invalid("duplicate " + std::string(is_import ? "import" : "export") + " \"" +
+                             d.name + "\" in a module type",
+                         d.offset);
+        (is_import ? module->imports : module->exports).push_back(std::move(e));
+        break;
+      }
+    }
+  }
+  info->module = std::move(module);
+  s.core_types.push_back(std::move(info));
+  return Status::Ok();
+}
+
+std::string Validator::mismatch(const Extern& a, const Extern& b, uint32_t depth) const {
+  if (depth > 2 * kMaxNesting) return "types nested too deeply to compare";
+  if (a.sort != b.sort)
+    return std::string("expected a ") + sort_name(b.sort) + ", found a " + sort_name(a.sort);
+  if (a.sort == Sort::CoreModule) {
+    for (const auto& want : b.module->exports) {
+      auto it = std::find_if(a.module->exports.begin(), a.module->exports.end(),
+                             [&](const auto& e) { return e.name == want.name; });
+      if (it == a.module->exports.end() || it->kind != want.kind ||
+          (want.kind == ExternKind::Func && !(it->func == want.func)))
+        return "the core module has no matching export \"" + want.name + "\"";
+    }
+    for (const auto& need : a.module->imports) {
+      auto it = std::find_if(
+          b.module->imports.begin(), b.module->imports.end(),
+          [&](const auto& e) { return e.module == need.module && e.name == need.name; });
+      if (it == b.module->imports.end() || it->kind != need.kind ||
+          (need.kind == ExternKind::Func && !(it->func == need.func)))
+        return "the core module's import \"" + need.module + "\" \"" + need.name +
+               "\" is not expected";
+    }
+    return "";
+  }
+  if (a.type == b.type) return "";
+  const VType& ta = types_[a.type];
+  const VType& tb = types_[b.type];
+  if (ta.kind != tb.kind || (ta.kind != TypeKind::Instance && ta.kind != TypeKind::Component))
+    return "type mismatch: expected " + type_text(b.type) + ", found " + type_text(a.type);
+  auto find = [](const std::vector<Extern>& v, const std::string& n) -> const Extern* {
+    for (const Extern& e : v)
+      if (e.name == n) return &e;
+    return nullptr;
+  };
+  for (const Extern& want : tb.exports) {
+    const Extern* have = find(ta.exports, want.name);
+    if (!have) return "missing export \"" + want.name + "\"";
+    std::string m = mismatch(*have, want, depth + 1);
+    if (!m.empty()) return "export \"" + want.name + "\": " + m;
+  }
+  for (const Extern& need : ta.imports) {
+    const Extern* given = find(tb.imports, need.name);
+    if (!given) return "unexpected import \"" + need.name + "\"";
+    std::string m = mismatch(*given, need, depth + 1);
+    if (!m.empty()) return "import \"" + need.name + "\": " + m;
+  }
+  return "";
+}
+
+}  // namespace ember::comp

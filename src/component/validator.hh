@@ -1,0 +1,161 @@
+// The component validator's state: resolved types, scopes and their index
+// spaces. Internal to src/component (validate.cc: definitions, scopes,
+// aliases, imports and exports; validate_types.cc: types; validate_canon.cc:
+// canonical built-ins and the ABI's flattening).
+//
+// Types are resolved into one arena (`Validator::types_`) as they are
+// defined, so that a type refers to its parts by arena id, never by an index
+// of some scope. Value and function types are interned structurally: two
+// equal types get one id, so type equality is id equality and no comparison
+// recurses. Every fact the canonical ABI needs (flattening, size, whether a
+// string, list or borrow is inside) is computed once, from the facts of the
+// parts, when a type is interned. Resource types are never interned: each
+// definition or `(sub resource)` import is a type of its own.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "component/component.hh"
+#include "component/validate.hh"
+#include "ir/type_registry.hh"
+
+namespace ember::comp {
+
+using TypeId = uint32_t;
+constexpr TypeId kNoType = UINT32_MAX;
+constexpr size_t kMaxFlatParams = 16;
+constexpr size_t kMaxFlatResults = 1;
+// A type whose flattening is longer is passed through memory anyway: the
+// flattening is kept up to this length only.
+constexpr size_t kFlatCap = kMaxFlatParams + 1;
+// The canonical ABI's bound on the size of a value type.
+constexpr uint64_t kMaxValueSize = uint64_t{1} << 28;
+
+struct CoreModuleInfo {
+  struct Entry {
+    std::string module, name;  // module: imports only
+    ExternKind kind = ExternKind::Func;
+    FuncType func;  // kind == Func
+  };
+  std::vector<Entry> imports, exports;
+};
+
+struct CoreInstanceInfo {
+  std::map<std::string, CoreModuleInfo::Entry> exports;
+};
+
+struct CoreTypeInfo {
+  bool is_module = false;
+  FuncType func;
+  std::shared_ptr<const CoreModuleInfo> module;
+};
+
+// An import or export of a component or instance type.
+struct Extern {
+  std::string name;
+  Sort sort = Sort::Func;
+  TypeId type = kNoType;                         // not for CoreModule
+  std::shared_ptr<const CoreModuleInfo> module;  // CoreModule
+};
+
+struct VType {
+  TypeKind kind = TypeKind::Prim;
+  Prim prim = Prim::Bool;
+  std::vector<std::string> names;        // field, case, param, flag or enum labels
+  std::vector<TypeId> kids;              // field, case (kNoType: none), param, tuple, list, option
+  TypeId ok = kNoType, err = kNoType;    // result; a function's result
+  TypeId resource = kNoType;             // own, borrow
+  std::vector<Extern> imports, exports;  // component, instance
+  uint32_t owner = 0;  // resource: the component scope that defined it (0: abstract)
+  // Facts of value types.
+  std::vector<ValType> flat;  // up to kFlatCap entries
+  bool has_borrow = false, has_handle = false, has_memory_data = false;
+  uint64_t size = 0;
+  uint32_t align = 1;
+};
+
+struct Scope {
+  enum class Kind : uint8_t { Component, ComponentType, InstanceType };
+  Kind kind = Kind::Component;
+  uint32_t id = 0;  // unique per scope (resource ownership)
+  std::vector<FuncType> core_funcs;
+  uint32_t core_tables = 0, core_memories = 0, core_globals = 0, core_tags = 0;
+  std::vector<std::shared_ptr<const CoreTypeInfo>> core_types;
+  std::vector<std::shared_ptr<const CoreModuleInfo>> modules;
+  std::vector<std::shared_ptr<const CoreInstanceInfo>> core_instances;
+  std::vector<TypeId> funcs, types, components, instances;
+  uint32_t values = 0;
+  std::set<std::string> import_keys, export_keys;
+  std::vector<Extern> imports, exports;
+  // Resources named by imports / exports, by label ([method]r.f and such).
+  std::map<std::string, TypeId> resources;
+
+  uint32_t count(Sort s) const;
+};
+
+[[gnu::cold]] inline Error invalid(std::string msg, uint64_t offset) {
+  return Error(ErrorKind::Invalid, std::move(msg), offset);
+}
+
+class Validator {
+ public:
+  Validator(const FeatureSet& f, const CoreModuleCheck& check);
+  // ---- definitions (validate.cc) ----
+  Status component(const ComponentData& c, Scope& s);
+  Status add_extern(Scope& s, const ExternName& name, const ExternDesc& d, bool is_import,
+                    uint64_t offset);
+  Expected<Extern> resolve_desc(Scope& s, const ExternDesc& d, uint64_t offset);
+  Status outer_alias(const Alias& a, Scope& s);
+  Status export_alias(const Alias& a, Scope& s);
+  Status check_index(const Scope& s, Sort sort, uint32_t index, uint64_t offset) const;
+  TypeId new_scope_id() { return ++scope_ids_; }
+
+  // ---- types (validate_types.cc) ----
+  Status type_def(const TypeDef& t, Scope& s);
+  Status core_type_def(const CoreTypeDef& t, Scope& s);
+  Expected<TypeId> value_type(const ValTypeRef& r, const Scope& s) const;
+  Expected<TypeId> type_of_sort(const Scope& s, Sort sort, uint32_t index, TypeKind want,
+                                uint64_t offset) const;
+  const VType& type(TypeId id) const { return types_[id]; }
+  TypeId prim(Prim p) const { return TypeId(p); }
+  // "" when a value of type `a` may stand where one of type `b` is expected.
+  std::string mismatch(const Extern& a, const Extern& b, uint32_t depth) const;
+  std::string type_text(TypeId id, uint32_t depth = 0) const;
+  std::string extern_text(const Extern& e) const;
+  TypeId add_type(VType t);  // a component, instance or resource type (not interned)
+
+  // ---- canon (validate_canon.cc) ----
+  Status canon(const CanonDef& d, Scope& s);
+
+  std::vector<Scope*> scopes;  // the scopes around the one being validated, innermost last
+
+ private:
+  Status definition(const ComponentData& c, ComponentData::Item item, uint32_t i, Scope& s);
+  Status core_module(const CoreModuleDef& m, Scope& s);
+  Status core_instance(const InstanceDef& d, Scope& s);
+  Status instance(const InstanceDef& d, Scope& s);
+  Status nested_component(const ComponentData& c, Scope& s);
+  Status alias(const Alias& a, Scope& s);
+  Status export_def(const ExportDef& e, Scope& s);
+  Status name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
+                    uint64_t offset);
+  Status value_type_def(const TypeDef& t, Scope& s, VType& v);
+  Status func_type_def(const TypeDef& t, Scope& s, VType& v);
+  Status decl_type(const TypeDef& t, Scope& s);
+  TypeId intern(VType t);
+  void compute_facts(VType& v) const;
+
+  const FeatureSet& features_;
+  const CoreModuleCheck& check_;
+  TypeRegistry registry_;
+  std::deque<VType> types_;
+  std::map<std::string, TypeId> interned_;
+  uint32_t scope_ids_ = 0;
+};
+
+}  // namespace ember::comp
