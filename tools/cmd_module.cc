@@ -518,6 +518,7 @@ int cmd_run(const Args& args) {
   if (!read_file(o.file, &bytes, &err))
     return report("failed to run main module `" + o.file + "`",
                   {"failed to read `" + o.file + "`", err}, kExitError);
+  if (is_component_file(bytes)) return refuse_component_run(o.file);
   o.wasi.argv.push_back(o.file);
   o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
   o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
@@ -553,6 +554,15 @@ int cmd_validate(const Args& args) {
   if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
   int status = 0;
   for (const auto& [file, fs] : files) {
+    std::vector<uint8_t> bytes;
+    std::string why;
+    if (read_file(file, &bytes, &why) && is_component_file(bytes)) {
+      std::string problem = component_problem(bytes, fs);
+      if (problem.empty()) std::printf("%s: valid\n", file.c_str());
+      else std::fprintf(stderr, "ember validate: %s: %s\n", file.c_str(), problem.c_str());
+      status = problem.empty() ? status : 1;
+      continue;
+    }
     try {
       Engine engine(Config().features(fs));
       module_from_file(engine, file);
@@ -738,6 +748,7 @@ int cmd_inspect(const Args& args) {
     return 1;
   }
   if (Module::is_serialized(bytes)) return inspect_serialized(file, bytes);
+  if (is_component_file(bytes)) return inspect_component(file, bytes);
   try {
     Config config;
     config.features(FeatureSet::all());  // describe, do not gate
