@@ -97,8 +97,48 @@ static Extern entity(const Scope& s, Sort sort, uint32_t index) {
   return e;
 }
 
+// The resources an import or export brings into scope: a resource type, or
+// those an instance type exports.
+void Validator::name_resources(Scope& s, const Extern& e) const {
+  if (e.type == kNoType) return;
+  const VType& t = types_[e.type];
+  if (e.sort == Sort::Type && t.kind == TypeKind::Resource) s.named_resources.insert(e.type);
+  if (e.sort != Sort::Instance) return;
+  for (const Extern& x : t.exports)
+    if (x.sort == Sort::Type && types_[x.type].kind == TypeKind::Resource)
+      s.named_resources.insert(x.type);
+}
+
+// Every resource used in the type of an export must have been imported or
+// exported before it (an instance's own exported resources count for it).
+Status Validator::exportable(const Scope& s, const Extern& e, uint64_t offset) const {
+  if (e.type == kNoType || e.sort == Sort::Component) return Status::Ok();
+  const VType& t = types_[e.type];
+  std::vector<const Extern*> parts;
+  if (e.sort == Sort::Instance) {
+    for (const Extern& x : t.exports) parts.push_back(&x);
+  } else {
+    parts.push_back(&e);
+  }
+  for (const Extern* p : parts) {
+    if (p->type == kNoType) continue;
+    for (TypeId r : types_[p->type].resources) {
+      bool own =
+          e.sort == Sort::Instance && std::any_of(t.exports.begin(), t.exports.end(),
+                                                  [&](const Extern& x) { return x.type == r; });
+      if (!own && !s.named_resources.count(r))
+        return invalid("the type of export \"" + e.name + "\" uses a resource type that was " +
+                           "neither imported nor exported before it",
+                       offset);
+    }
+  }
+  return Status::Ok();
+}
+
 Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                              uint64_t offset) {
+  if (!is_import) EMBER_TRY(exportable(s, e, offset));
+  name_resources(s, e);
   std::set<std::string>& keys = is_import ? s.import_keys : s.export_keys;
   if (!keys.insert(unique_key(n.name)).second)
     return invalid(
@@ -406,12 +446,12 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
   x.name = e.name.name;
   if (e.ascribed) {
     EMBER_ASSIGN(Extern want, resolve_desc(s, *e.ascribed, e.offset));
-    bool fresh_resource = want.sort == Sort::Type && types_[want.type].kind == TypeKind::Resource &&
+    bool fresh_resource = want.sort == Sort::Type && x.sort == Sort::Type &&
+                          types_[want.type].kind == TypeKind::Resource &&
                           types_[want.type].owner == 0;
-    std::string m =
-        fresh_resource
-            ? (types_[x.type].kind == TypeKind::Resource ? "" : "expected a resource type")
-            : mismatch(x, want, 0);
+    std::string m;
+    if (!fresh_resource) m = mismatch(x, want, 0);
+    else if (types_[x.type].kind != TypeKind::Resource) m = "expected a resource type";
     if (!m.empty()) return invalid("export \"" + e.name.name + "\": " + m, e.offset);
   }
   if (x.type != kNoType && types_[x.type].has_borrow)

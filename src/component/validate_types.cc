@@ -80,7 +80,21 @@ Validator::Validator(const FeatureSet& f, const CoreModuleCheck& check)
   }
 }
 
+// The resources a type's handles name: its own, or the union of its parts'.
+static void collect_resources(const std::deque<VType>& types, VType& v) {
+  std::set<TypeId> all;
+  if (v.resource != kNoType) all.insert(v.resource);
+  auto add = [&](TypeId k) {
+    if (k != kNoType) all.insert(types[k].resources.begin(), types[k].resources.end());
+  };
+  for (TypeId k : v.kids) add(k);
+  add(v.ok);
+  add(v.err);
+  v.resources.assign(all.begin(), all.end());
+}
+
 void Validator::compute_facts(VType& v) const {
+  collect_resources(types_, v);
   auto kid = [&](TypeId id) -> const VType* { return id == kNoType ? nullptr : &types_[id]; };
   auto inherit = [&](const VType* k) {
     if (!k) return;

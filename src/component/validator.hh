@@ -75,6 +75,8 @@ struct VType {
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
   bool has_borrow = false, has_handle = false, has_memory_data = false;
+  // Value and function types: the resources their handles name (sorted).
+  std::vector<TypeId> resources;
   uint64_t size = 0;
   uint32_t align = 1;
 };
@@ -94,6 +96,9 @@ struct Scope {
   std::vector<Extern> imports, exports;
   // Resources named by imports / exports, by label ([method]r.f and such).
   std::map<std::string, TypeId> resources;
+  // Resources an import or export introduced so far (directly, or exported
+  // by an imported or exported instance): what exported types may use.
+  std::set<TypeId> named_resources;
 
   uint32_t count(Sort s) const;
 };
@@ -142,6 +147,8 @@ class Validator {
   Status nested_component(const ComponentData& c, Scope& s);
   Status alias(const Alias& a, Scope& s);
   Status export_def(const ExportDef& e, Scope& s);
+  Status exportable(const Scope& s, const Extern& e, uint64_t offset) const;
+  void name_resources(Scope& s, const Extern& e) const;
   Status name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                     uint64_t offset);
   Status value_type_def(const TypeDef& t, Scope& s, VType& v);
