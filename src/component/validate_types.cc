@@ -468,6 +468,9 @@ std::string Validator::mismatch(const Extern& a, const Extern& b, uint32_t depth
   if (a.type == b.type) return "";
   const VType& ta = types_[a.type];
   const VType& tb = types_[b.type];
+  // An abstract resource expected (a `(sub resource)` export of an instance
+  // type): any resource (no substitution into later types yet).
+  if (tb.kind == TypeKind::Resource && tb.owner == 0 && ta.kind == TypeKind::Resource) return "";
   if (ta.kind != tb.kind || (ta.kind != TypeKind::Instance && ta.kind != TypeKind::Component))
     return "type mismatch: expected " + type_text(b.type) + ", found " + type_text(a.type);
   auto find = [](const std::vector<Extern>& v, const std::string& n) -> const Extern* {
