@@ -242,7 +242,7 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
     crosses_component |= scopes[scopes.size() - i]->kind == Scope::Kind::Component;
   if (crosses_component && a.sort == Sort::Type) {
     const VType& t = types_[e.type];
-    if (t.kind == TypeKind::Resource || t.has_handle)
+    if (t.kind == TypeKind::Resource || !t.resources.empty())
       return invalid("an outer alias may not bring a resource type into a component", a.offset);
   }
   push_entity(s, e);
@@ -391,7 +391,7 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
   }
   EMBER_TRY(check_index(s, Sort::Component, d.of, d.offset));
   const VType& c = types_[s.components[d.of]];
-  if (c.has_handle)
+  if (c.abstract_imports)
     return unsupported("instantiating a component that imports resource types", d.offset);
   std::map<std::string, Extern> args;
   for (const InstantiateArg& a : d.args) {
@@ -428,11 +428,7 @@ Status Validator::nested_component(const ComponentData& c, Scope& outer) {
   v.kind = TypeKind::Component;
   v.imports = std::move(s.imports);
   v.exports = std::move(s.exports);
-  for (const Extern& e : v.imports) {
-    const VType* et = e.type == kNoType ? nullptr : &types_[e.type];
-    if (et && ((et->kind == TypeKind::Resource && et->owner == 0) || et->has_handle))
-      v.has_handle = true;
-  }
+  v.abstract_imports = imports_abstract_resources(v.imports);
   outer.components.push_back(add_type(std::move(v)));
   return Status::Ok();
 }

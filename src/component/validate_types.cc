@@ -99,7 +99,6 @@ void Validator::compute_facts(VType& v) const {
   auto inherit = [&](const VType* k) {
     if (!k) return;
     v.has_borrow |= k->has_borrow;
-    v.has_handle |= k->has_handle;
     v.has_memory_data |= k->has_memory_data;
   };
   switch (v.kind) {
@@ -121,7 +120,6 @@ void Validator::compute_facts(VType& v) const {
       return;
     case TypeKind::Own:
     case TypeKind::Borrow:
-      v.has_handle = true;
       v.has_borrow = v.kind == TypeKind::Borrow;
       v.flat = {ValType::I32};
       v.size = v.align = 4;
@@ -199,6 +197,22 @@ TypeId Validator::intern(VType v) {
   auto [it, fresh] = interned_.emplace(std::move(key), TypeId(types_.size()));
   if (fresh) types_.push_back(std::move(v));
   return it->second;
+}
+
+bool Validator::imports_abstract_resources(const std::vector<Extern>& imports) const {
+  auto abstract = [&](const Extern& e) {
+    return e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
+           types_[e.type].owner == 0;
+  };
+  for (const Extern& e : imports) {
+    if (abstract(e)) return true;
+    if (e.sort != Sort::Instance && e.sort != Sort::Component) continue;
+    const VType& t = types_[e.type];
+    for (const Extern& x : t.exports)
+      if (abstract(x)) return true;
+    if (t.abstract_imports) return true;
+  }
+  return false;
 }
 
 TypeId Validator::add_type(VType v) {
@@ -372,11 +386,7 @@ Status Validator::decl_type(const TypeDef& t, Scope& outer) {
   v.kind = t.kind;
   v.imports = std::move(s.imports);
   v.exports = std::move(s.exports);
-  for (const Extern& e : v.imports) {
-    const VType* et = e.type == kNoType ? nullptr : &types_[e.type];
-    if (et && ((et->kind == TypeKind::Resource && et->owner == 0) || et->has_handle))
-      v.has_handle = true;  // imports abstract resources
-  }
+  v.abstract_imports = imports_abstract_resources(v.imports);
   outer.types.push_back(add_type(std::move(v)));
   return Status::Ok();
 }

@@ -71,10 +71,11 @@ struct VType {
   TypeId ok = kNoType, err = kNoType;    // result; a function's result
   TypeId resource = kNoType;             // own, borrow
   std::vector<Extern> imports, exports;  // component, instance
-  uint32_t owner = 0;  // resource: the component scope that defined it (0: abstract)
+  uint32_t owner = 0;             // resource: the component scope that defined it (0: abstract)
+  bool abstract_imports = false;  // component: imports abstract resource types
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
-  bool has_borrow = false, has_handle = false, has_memory_data = false;
+  bool has_borrow = false, has_memory_data = false;
   // Value and function types: the resources their handles name (sorted).
   std::vector<TypeId> resources;
   uint64_t size = 0;
@@ -133,6 +134,9 @@ class Validator {
   std::string type_text(TypeId id, uint32_t depth = 0) const;
   std::string extern_text(const Extern& e) const;
   TypeId add_type(VType t);  // a component, instance or resource type (not interned)
+  // True when these imports bring in abstract resource types (`sub
+  // resource`), directly or as exports of an imported instance.
+  bool imports_abstract_resources(const std::vector<Extern>& imports) const;
 
   // ---- canon (validate_canon.cc) ----
   Status canon(const CanonDef& d, Scope& s);

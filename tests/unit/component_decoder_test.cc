@@ -244,6 +244,67 @@ TEST(ComponentDecoder, NestingIsBounded) {
   EXPECT_NE(malformed(b).message().find("nested too deeply"), std::string::npos);
 }
 
+// A component of one section whose payload may be long.
+Bytes component_with_long(uint8_t id, const Bytes& payload) {
+  Bytes b = {0x00, 0x61, 0x73, 0x6D, 0x0D, 0x00, 0x01, 0x00, id};
+  uint32_t n = uint32_t(payload.size());
+  do {
+    b.push_back(uint8_t((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
+    n >>= 7;
+  } while (n);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+void put_leb(Bytes& b, uint32_t n) {
+  do {
+    b.push_back(uint8_t((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
+    n >>= 7;
+  } while (n);
+}
+
+// A type index where a value type goes: a non-negative signed LEB128 (the
+// negative ones are the primitive types).
+void put_index(Bytes& b, uint32_t n) {
+  uint64_t v = n;
+  while (v >= 0x40) {
+    b.push_back(uint8_t((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  b.push_back(uint8_t(v));
+}
+
+// Types refer to earlier ones by index, so a chain can be as long as the
+// bytes allow: list<list<...<u8>...>> 100,000 deep validates without
+// recursing (and a record doubling in size each step hits the size bound).
+TEST(ComponentValidate, LongTypeChainsDoNotRecurse) {
+  constexpr uint32_t kDepth = 100000;
+  Bytes types;
+  put_leb(types, kDepth);
+  types.insert(types.end(), {0x70, 0x7D});  // list<u8>
+  for (uint32_t i = 1; i < kDepth; i++) {
+    types.push_back(0x70);
+    put_index(types, i - 1);
+  }
+  auto s = check(component_with_long(7, types));
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(s->count(Sort::Type), kDepth);
+
+  Bytes records;
+  put_leb(records, 40);
+  records.insert(records.end(), {0x72, 0x01, 0x01, 'a', 0x78});  // record { a: u64 }
+  for (uint32_t i = 1; i < 40; i++) {
+    records.insert(records.end(), {0x72, 0x02, 0x01, 'a'});
+    put_index(records, i - 1);
+    records.insert(records.end(), {0x01, 'b'});
+    put_index(records, i - 1);
+  }
+  auto big = check(component_with_long(7, records));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().kind(), ErrorKind::Invalid);
+  EXPECT_NE(big.error().message().find("too large"), std::string::npos);
+}
+
 TEST(ComponentDecoder, NestedModuleErrorsPointIntoTheComponent) {
   // A core module section whose module has a bad version.
   Bytes m = {0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00};
