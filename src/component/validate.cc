@@ -103,35 +103,42 @@ void Validator::name_resources(Scope& s, const Extern& e) const {
   if (e.type == kNoType) return;
   const VType& t = types_[e.type];
   if (e.sort == Sort::Type && t.kind == TypeKind::Resource) s.named_resources.insert(e.type);
-  if (e.sort != Sort::Instance) return;
-  for (const Extern& x : t.exports)
+  if (e.sort != Sort::Instance || !s.naming_instances.insert(e.type).second) return;
+  for (const Extern& x : t.exports->list)
     if (x.sort == Sort::Type && types_[x.type].kind == TypeKind::Resource)
       s.named_resources.insert(x.type);
 }
 
 // Every resource used in the type of an export must have been imported or
 // exported before it (an instance's own exported resources count for it).
-Status Validator::exportable(const Scope& s, const Extern& e, uint64_t offset) const {
+Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
   if (e.type == kNoType || e.sort == Sort::Component) return Status::Ok();
   const VType& t = types_[e.type];
   std::vector<const Extern*> parts;
+  std::set<TypeId> own;  // an instance's own exported resources
   if (e.sort == Sort::Instance) {
-    for (const Extern& x : t.exports) parts.push_back(&x);
+    if (s.exportable_instances.count(e.type)) return Status::Ok();
+    for (const Extern& x : t.exports->list) {
+      parts.push_back(&x);
+      if (x.sort == Sort::Type) own.insert(x.type);
+    }
   } else {
     parts.push_back(&e);
   }
   for (const Extern* p : parts) {
     if (p->type == kNoType) continue;
-    for (TypeId r : types_[p->type].resources) {
-      bool own =
-          e.sort == Sort::Instance && std::any_of(t.exports.begin(), t.exports.end(),
-                                                  [&](const Extern& x) { return x.type == r; });
-      if (!own && !s.named_resources.count(r))
+    const VType& pt = types_[p->type];
+    if (pt.many_resources)
+      return unsupported(
+          "a type naming more than " + std::to_string(kMaxResourcesPerType) + " resource types",
+          offset);
+    for (TypeId r : pt.resources)
+      if (!own.count(r) && !s.named_resources.count(r))
         return invalid("the type of export \"" + e.name + "\" uses a resource type that was " +
                            "neither imported nor exported before it",
                        offset);
-    }
   }
+  if (e.sort == Sort::Instance) s.exportable_instances.insert(e.type);
   return Status::Ok();
 }
 
@@ -242,7 +249,7 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
     crosses_component |= scopes[scopes.size() - i]->kind == Scope::Kind::Component;
   if (crosses_component && a.sort == Sort::Type) {
     const VType& t = types_[e.type];
-    if (t.kind == TypeKind::Resource || !t.resources.empty())
+    if (t.kind == TypeKind::Resource || !t.resources.empty() || t.many_resources)
       return invalid("an outer alias may not bring a resource type into a component", a.offset);
   }
   push_entity(s, e);
@@ -254,8 +261,8 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
   if (a.kind == Alias::Kind::CoreExport) {
     EMBER_TRY(check_index(s, Sort::CoreInstance, a.instance, a.offset));
     const CoreInstanceInfo& inst = *s.core_instances[a.instance];
-    auto it = inst.exports.find(a.name);
-    if (it == inst.exports.end())
+    auto it = inst.exports->find(a.name);
+    if (it == inst.exports->end())
       return invalid(
           "core instance " + std::to_string(a.instance) + " has no export \"" + a.name + "\"",
           a.offset);
@@ -272,17 +279,16 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
   }
   EMBER_TRY(check_index(s, Sort::Instance, a.instance, a.offset));
   const VType& inst = types_[s.instances[a.instance]];
-  for (const Extern& e : inst.exports) {
-    if (e.name != a.name) continue;
-    if (e.sort != a.sort)
-      return invalid("export \"" + a.name + "\" of instance " + std::to_string(a.instance) +
-                         " is a " + sort_name(e.sort) + ", not a " + sort_name(a.sort),
-                     a.offset);
-    push_entity(s, e);
-    return Status::Ok();
-  }
-  return invalid("instance " + std::to_string(a.instance) + " has no export \"" + a.name + "\"",
-                 a.offset);
+  const Extern* e = inst.exports->find(a.name);
+  if (!e)
+    return invalid("instance " + std::to_string(a.instance) + " has no export \"" + a.name + "\"",
+                   a.offset);
+  if (e->sort != a.sort)
+    return invalid("export \"" + a.name + "\" of instance " + std::to_string(a.instance) +
+                       " is a " + sort_name(e->sort) + ", not a " + sort_name(a.sort),
+                   a.offset);
+  push_entity(s, *e);
+  return Status::Ok();
 }
 
 Status Validator::alias(const Alias& a, Scope& s) {
@@ -312,12 +318,12 @@ Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
     CoreModuleInfo::Entry e{im.module, im.name, im.kind, {}};
     if (im.kind == ExternKind::Func && im.func_type < m.types.size())
       e.func = m.types[im.func_type];
-    info->imports.push_back(std::move(e));
+    info->imports.emplace(std::make_pair(im.module, im.name), std::move(e));
   }
   for (const Export& ex : m.exports) {
     CoreModuleInfo::Entry e{"", ex.name, ex.kind, {}};
     if (ex.kind == ExternKind::Func) e.func = m.func_type(ex.index);
-    info->exports.push_back(std::move(e));
+    info->exports.emplace(ex.name, std::move(e));
   }
   s.modules.push_back(std::move(info));
   return Status::Ok();
@@ -326,6 +332,7 @@ Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
 Status Validator::core_instance(const InstanceDef& d, Scope& s) {
   auto inst = std::make_shared<CoreInstanceInfo>();
   if (!d.instantiate) {
+    auto exports = std::make_shared<std::map<std::string, CoreModuleInfo::Entry>>();
     for (const InlineExport& e : d.exports) {
       if (!is_core_extern(e.item.sort))
         return invalid(std::string("a core instance cannot export a ") + sort_name(e.item.sort),
@@ -333,28 +340,30 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
       EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
       CoreModuleInfo::Entry entry{"", e.name, extern_kind(e.item.sort), {}};
       if (e.item.sort == Sort::CoreFunc) entry.func = s.core_funcs[e.item.index];
-      if (!inst->exports.emplace(e.name, std::move(entry)).second)
+      if (!exports->emplace(e.name, std::move(entry)).second)
         return invalid("duplicate core export name \"" + e.name + "\"", e.offset);
     }
+    inst->exports = std::move(exports);
     s.core_instances.push_back(std::move(inst));
     return Status::Ok();
   }
   EMBER_TRY(check_index(s, Sort::CoreModule, d.of, d.offset));
-  const CoreModuleInfo& m = *s.modules[d.of];
+  const std::shared_ptr<const CoreModuleInfo>& m = s.modules[d.of];
   std::map<std::string, const CoreInstanceInfo*> args;
   for (const InstantiateArg& a : d.args) {
     EMBER_TRY(check_index(s, Sort::CoreInstance, a.item.index, a.offset));
     if (!args.emplace(a.name, s.core_instances[a.item.index].get()).second)
       return invalid("duplicate instantiation argument \"" + a.name + "\"", a.offset);
   }
-  for (const CoreModuleInfo::Entry& im : m.imports) {
+  for (const auto& [key, im] : m->imports) {
     auto arg = args.find(im.module);
     if (arg == args.end())
       return invalid("missing instantiation argument \"" + im.module + "\" (module " +
                          std::to_string(d.of) + " imports from it)",
                      d.offset);
-    auto it = arg->second->exports.find(im.name);
-    if (it == arg->second->exports.end() || it->second.kind != im.kind)
+    const auto& exports = *arg->second->exports;
+    auto it = exports.find(im.name);
+    if (it == exports.end() || it->second.kind != im.kind)
       return invalid("instantiation argument \"" + im.module + "\" has no " +
                          sort_name(core_sort(im.kind)) + " export \"" + im.name + "\"",
                      d.offset);
@@ -364,7 +373,9 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
                          it->second.func.to_string(),
                      d.offset);
   }
-  for (const CoreModuleInfo::Entry& e : m.exports) inst->exports.emplace(e.name, e);
+  // The module's exports, shared (aliasing the module's information).
+  inst->exports =
+      std::shared_ptr<const std::map<std::string, CoreModuleInfo::Entry>>(m, &m->exports);
   s.core_instances.push_back(std::move(inst));
   return Status::Ok();
 }
@@ -372,7 +383,9 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
 Status Validator::instance(const InstanceDef& d, Scope& s) {
   VType v;
   v.kind = TypeKind::Instance;
+  v.imports = std::make_shared<const ExternList>(std::vector<Extern>{});
   if (!d.instantiate) {
+    std::vector<Extern> exports;
     Scope names;  // for the uniqueness of the bundle's names
     for (const InlineExport& e : d.exports) {
       if (e.item.sort == Sort::Value) return value_sort_unsupported(e.offset);
@@ -384,8 +397,9 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
       x.name = e.name;
       if (!names.export_keys.insert(unique_key(e.name)).second)
         return invalid("duplicate export name \"" + e.name + "\"", e.offset);
-      v.exports.push_back(std::move(x));
+      exports.push_back(std::move(x));
     }
+    v.exports = std::make_shared<const ExternList>(std::move(exports));
     s.instances.push_back(add_type(std::move(v)));
     return Status::Ok();
   }
@@ -403,7 +417,7 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
     if (!args.emplace(a.name, entity(s, a.item.sort, a.item.index)).second)
       return invalid("duplicate instantiation argument \"" + a.name + "\"", a.offset);
   }
-  for (const Extern& im : c.imports) {
+  for (const Extern& im : c.imports->list) {
     auto it = args.find(im.name);
     if (it == args.end())
       return invalid("missing instantiation argument \"" + im.name + "\"", d.offset);
@@ -426,9 +440,9 @@ Status Validator::nested_component(const ComponentData& c, Scope& outer) {
   EMBER_TRY(std::move(st));
   VType v;
   v.kind = TypeKind::Component;
-  v.imports = std::move(s.imports);
-  v.exports = std::move(s.exports);
-  v.abstract_imports = imports_abstract_resources(v.imports);
+  v.abstract_imports = imports_abstract_resources(s.imports);
+  v.imports = std::make_shared<const ExternList>(std::move(s.imports));
+  v.exports = std::make_shared<const ExternList>(std::move(s.exports));
   outer.components.push_back(add_type(std::move(v)));
   return Status::Ok();
 }

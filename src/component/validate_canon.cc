@@ -168,16 +168,23 @@ Status Validator::canon(const CanonDef& d, Scope& s) {
 
 // ---- text of types -------------------------------------------------------
 
-std::string Validator::type_text(TypeId id, uint32_t depth) const {
+std::string Validator::type_text(TypeId id) const {
+  uint32_t budget = 200;  // types shown; shared parts are shown again each time
+  return text(id, 0, budget);
+}
+
+std::string Validator::text(TypeId id, uint32_t depth, uint32_t& budget) const {
   if (id == kNoType) return "_";
-  if (depth > 6) return "...";
+  if (depth > 6 || budget == 0) return "...";
+  budget--;
   const VType& t = types_[id];
-  auto sub = [&](TypeId k) { return type_text(k, depth + 1); };
+  auto sub = [&](TypeId k) { return text(k, depth + 1, budget); };
   auto join_list = [&](bool labels, bool types) {
     std::string s;
     size_t n = std::max(labels ? t.names.size() : 0, types ? t.kids.size() : 0);
     for (size_t i = 0; i < n; i++) {
       if (i) s += ", ";
+      if (budget == 0) return s + "...";
       if (labels) s += t.names[i];
       if (types && t.kids[i] != kNoType) s += (labels ? ": " : "") + sub(t.kids[i]);
     }
@@ -203,8 +210,16 @@ std::string Validator::type_text(TypeId id, uint32_t depth) const {
     case TypeKind::Instance:
     case TypeKind::Component: {
       std::string s = t.kind == TypeKind::Instance ? "instance {" : "component {";
-      for (const Extern& e : t.imports) s += " import " + e.name + ";";
-      for (const Extern& e : t.exports) s += " " + e.name + ": " + sort_name(e.sort) + ";";
+      for (const Extern& e : t.imports->list) {
+        if (budget == 0 || s.size() > 4096) return s + " ... }";
+        budget--;
+        s += " import " + e.name + ";";
+      }
+      for (const Extern& e : t.exports->list) {
+        if (budget == 0 || s.size() > 4096) return s + " ... }";
+        budget--;
+        s += " " + e.name + ": " + sort_name(e.sort) + ";";
+      }
       return s + " }";
     }
     default: return "?";

@@ -81,16 +81,35 @@ Validator::Validator(const FeatureSet& f, const CoreModuleCheck& check)
 }
 
 // The resources a type's handles name: its own, or the union of its parts'.
+// At most kMaxResourcesPerType are kept (then `many_resources`), so the
+// work per type is bounded by its number of parts.
 static void collect_resources(const std::deque<VType>& types, VType& v) {
   std::set<TypeId> all;
   if (v.resource != kNoType) all.insert(v.resource);
   auto add = [&](TypeId k) {
-    if (k != kNoType) all.insert(types[k].resources.begin(), types[k].resources.end());
+    if (k == kNoType) return;
+    v.many_resources |= types[k].many_resources;
+    for (TypeId r : types[k].resources) {
+      if (all.size() >= kMaxResourcesPerType && !all.count(r)) {
+        v.many_resources = true;
+        return;
+      }
+      all.insert(r);
+    }
   };
   for (TypeId k : v.kids) add(k);
   add(v.ok);
   add(v.err);
   v.resources.assign(all.begin(), all.end());
+}
+
+ExternList::ExternList(std::vector<Extern> v) : list(std::move(v)) {
+  for (size_t i = 0; i < list.size(); i++) by_name.emplace(list[i].name, i);
+}
+
+const Extern* ExternList::find(const std::string& name) const {
+  auto it = by_name.find(name);
+  return it == by_name.end() ? nullptr : &list[it->second];
 }
 
 void Validator::compute_facts(VType& v) const {
@@ -204,11 +223,13 @@ bool Validator::imports_abstract_resources(const std::vector<Extern>& imports) c
     return e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
            types_[e.type].owner == 0;
   };
+  std::set<TypeId> seen;
   for (const Extern& e : imports) {
     if (abstract(e)) return true;
     if (e.sort != Sort::Instance && e.sort != Sort::Component) continue;
+    if (!seen.insert(e.type).second) continue;
     const VType& t = types_[e.type];
-    for (const Extern& x : t.exports)
+    for (const Extern& x : t.exports->list)
       if (abstract(x)) return true;
     if (t.abstract_imports) return true;
   }
@@ -384,9 +405,9 @@ Status Validator::decl_type(const TypeDef& t, Scope& outer) {
   }
   VType v;
   v.kind = t.kind;
-  v.imports = std::move(s.imports);
-  v.exports = std::move(s.exports);
-  v.abstract_imports = imports_abstract_resources(v.imports);
+  v.abstract_imports = imports_abstract_resources(s.imports);
+  v.imports = std::make_shared<const ExternList>(std::move(s.imports));
+  v.exports = std::make_shared<const ExternList>(std::move(s.exports));
   outer.types.push_back(add_type(std::move(v)));
   return Status::Ok();
 }
@@ -442,7 +463,8 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
           return invalid("duplicate " + std::string(is_import ? "import" : "export") + " \"" +
                              d.name + "\" in a module type",
                          d.offset);
-        (is_import ? module->imports : module->exports).push_back(std::move(e));
+        if (is_import) module->imports.emplace(std::make_pair(e.module, e.name), std::move(e));
+        else module->exports.emplace(e.name, std::move(e));
         break;
       }
     }
@@ -452,29 +474,31 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
   return Status::Ok();
 }
 
+// A core module of type `a` where one of type `b` is expected: every export
+// `b` has, `a` has too, and `a` imports nothing `b` does not.
+static std::string module_mismatch(const CoreModuleInfo& a, const CoreModuleInfo& b) {
+  auto same = [](const CoreModuleInfo::Entry& x, const CoreModuleInfo::Entry& y) {
+    return x.kind == y.kind && (x.kind != ExternKind::Func || x.func == y.func);
+  };
+  for (const auto& [name, want] : b.exports) {
+    auto it = a.exports.find(name);
+    if (it == a.exports.end() || !same(it->second, want))
+      return "the core module has no matching export \"" + name + "\"";
+  }
+  for (const auto& [key, need] : a.imports) {
+    auto [lo, hi] = b.imports.equal_range(key);
+    if (!std::any_of(lo, hi, [&](const auto& e) { return same(e.second, need); }))
+      return "the core module's import \"" + need.module + "\" \"" + need.name +
+             "\" is not expected";
+  }
+  return "";
+}
+
 std::string Validator::mismatch(const Extern& a, const Extern& b, uint32_t depth) const {
   if (depth > 2 * kMaxNesting) return "types nested too deeply to compare";
   if (a.sort != b.sort)
     return std::string("expected a ") + sort_name(b.sort) + ", found a " + sort_name(a.sort);
-  if (a.sort == Sort::CoreModule) {
-    for (const auto& want : b.module->exports) {
-      auto it = std::find_if(a.module->exports.begin(), a.module->exports.end(),
-                             [&](const auto& e) { return e.name == want.name; });
-      if (it == a.module->exports.end() || it->kind != want.kind ||
-          (want.kind == ExternKind::Func && !(it->func == want.func)))
-        return "the core module has no matching export \"" + want.name + "\"";
-    }
-    for (const auto& need : a.module->imports) {
-      auto it = std::find_if(
-          b.module->imports.begin(), b.module->imports.end(),
-          [&](const auto& e) { return e.module == need.module && e.name == need.name; });
-      if (it == b.module->imports.end() || it->kind != need.kind ||
-          (need.kind == ExternKind::Func && !(it->func == need.func)))
-        return "the core module's import \"" + need.module + "\" \"" + need.name +
-               "\" is not expected";
-    }
-    return "";
-  }
+  if (a.sort == Sort::CoreModule) return module_mismatch(*a.module, *b.module);
   if (a.type == b.type) return "";
   const VType& ta = types_[a.type];
   const VType& tb = types_[b.type];
@@ -483,23 +507,20 @@ std::string Validator::mismatch(const Extern& a, const Extern& b, uint32_t depth
   if (tb.kind == TypeKind::Resource && tb.owner == 0 && ta.kind == TypeKind::Resource) return "";
   if (ta.kind != tb.kind || (ta.kind != TypeKind::Instance && ta.kind != TypeKind::Component))
     return "type mismatch: expected " + type_text(b.type) + ", found " + type_text(a.type);
-  auto find = [](const std::vector<Extern>& v, const std::string& n) -> const Extern* {
-    for (const Extern& e : v)
-      if (e.name == n) return &e;
-    return nullptr;
-  };
-  for (const Extern& want : tb.exports) {
-    const Extern* have = find(ta.exports, want.name);
+  if (compatible_.count({a.type, b.type})) return "";
+  for (const Extern& want : tb.exports->list) {
+    const Extern* have = ta.exports->find(want.name);
     if (!have) return "missing export \"" + want.name + "\"";
     std::string m = mismatch(*have, want, depth + 1);
     if (!m.empty()) return "export \"" + want.name + "\": " + m;
   }
-  for (const Extern& need : ta.imports) {
-    const Extern* given = find(tb.imports, need.name);
+  for (const Extern& need : ta.imports->list) {
+    const Extern* given = tb.imports->find(need.name);
     if (!given) return "unexpected import \"" + need.name + "\"";
     std::string m = mismatch(*given, need, depth + 1);
     if (!m.empty()) return "import \"" + need.name + "\": " + m;
   }
+  compatible_.insert({a.type, b.type});
   return "";
 }
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "component/component.hh"
@@ -35,6 +36,10 @@ constexpr size_t kMaxFlatResults = 1;
 constexpr size_t kFlatCap = kMaxFlatParams + 1;
 // The canonical ABI's bound on the size of a value type.
 constexpr uint64_t kMaxValueSize = uint64_t{1} << 28;
+// The most distinct resource types one type may name (its handles); a type
+// naming more is refused as not supported, so that no set of resources is
+// copied from type to type without bound.
+constexpr size_t kMaxResourcesPerType = 64;
 
 struct CoreModuleInfo {
   struct Entry {
@@ -42,11 +47,14 @@ struct CoreModuleInfo {
     ExternKind kind = ExternKind::Func;
     FuncType func;  // kind == Func
   };
-  std::vector<Entry> imports, exports;
+  std::multimap<std::pair<std::string, std::string>, Entry> imports;  // by (module, name)
+  std::map<std::string, Entry> exports;
 };
 
+// A core instance's exports: its own, or (an instantiation) its module's,
+// shared.
 struct CoreInstanceInfo {
-  std::map<std::string, CoreModuleInfo::Entry> exports;
+  std::shared_ptr<const std::map<std::string, CoreModuleInfo::Entry>> exports;
 };
 
 struct CoreTypeInfo {
@@ -63,21 +71,33 @@ struct Extern {
   std::shared_ptr<const CoreModuleInfo> module;  // CoreModule
 };
 
+// The imports or exports of a component or instance type, found by name;
+// shared by every instance of the type (an instantiation copies nothing).
+struct ExternList {
+  std::vector<Extern> list;
+  std::unordered_map<std::string, size_t> by_name;
+  explicit ExternList(std::vector<Extern> v);
+  const Extern* find(const std::string& name) const;
+};
+using ExternListPtr = std::shared_ptr<const ExternList>;
+
 struct VType {
   TypeKind kind = TypeKind::Prim;
   Prim prim = Prim::Bool;
-  std::vector<std::string> names;        // field, case, param, flag or enum labels
-  std::vector<TypeId> kids;              // field, case (kNoType: none), param, tuple, list, option
-  TypeId ok = kNoType, err = kNoType;    // result; a function's result
-  TypeId resource = kNoType;             // own, borrow
-  std::vector<Extern> imports, exports;  // component, instance
+  std::vector<std::string> names;      // field, case, param, flag or enum labels
+  std::vector<TypeId> kids;            // field, case (kNoType: none), param, tuple, list, option
+  TypeId ok = kNoType, err = kNoType;  // result; a function's result
+  TypeId resource = kNoType;           // own, borrow
+  ExternListPtr imports, exports;      // component, instance (never null there)
   uint32_t owner = 0;             // resource: the component scope that defined it (0: abstract)
   bool abstract_imports = false;  // component: imports abstract resource types
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
   bool has_borrow = false, has_memory_data = false;
-  // Value and function types: the resources their handles name (sorted).
+  // Value and function types: the resources their handles name (sorted; at
+  // most kMaxResourcesPerType, `many_resources` when there were more).
   std::vector<TypeId> resources;
+  bool many_resources = false;
   uint64_t size = 0;
   uint32_t align = 1;
 };
@@ -100,6 +120,8 @@ struct Scope {
   // Resources an import or export introduced so far (directly, or exported
   // by an imported or exported instance): what exported types may use.
   std::set<TypeId> named_resources;
+  // Instance types already found exportable / whose resources were named.
+  std::set<TypeId> exportable_instances, naming_instances;
 
   uint32_t count(Sort s) const;
 };
@@ -131,7 +153,7 @@ class Validator {
   TypeId prim(Prim p) const { return TypeId(p); }
   // "" when a value of type `a` may stand where one of type `b` is expected.
   std::string mismatch(const Extern& a, const Extern& b, uint32_t depth) const;
-  std::string type_text(TypeId id, uint32_t depth = 0) const;
+  std::string type_text(TypeId id) const;
   std::string extern_text(const Extern& e) const;
   TypeId add_type(VType t);  // a component, instance or resource type (not interned)
   // True when these imports bring in abstract resource types (`sub
@@ -151,7 +173,7 @@ class Validator {
   Status nested_component(const ComponentData& c, Scope& s);
   Status alias(const Alias& a, Scope& s);
   Status export_def(const ExportDef& e, Scope& s);
-  Status exportable(const Scope& s, const Extern& e, uint64_t offset) const;
+  Status exportable(Scope& s, const Extern& e, uint64_t offset) const;
   void name_resources(Scope& s, const Extern& e) const;
   Status name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                     uint64_t offset);
@@ -159,6 +181,7 @@ class Validator {
   Status func_type_def(const TypeDef& t, Scope& s, VType& v);
   Status decl_type(const TypeDef& t, Scope& s);
   TypeId intern(VType t);
+  std::string text(TypeId id, uint32_t depth, uint32_t& budget) const;
   void compute_facts(VType& v) const;
 
   const FeatureSet& features_;
@@ -167,6 +190,9 @@ class Validator {
   std::deque<VType> types_;
   std::map<std::string, TypeId> interned_;
   uint32_t scope_ids_ = 0;
+  // Pairs of component/instance types found compatible (so that shared
+  // parts are compared once, whatever the number of paths to them).
+  mutable std::set<std::pair<TypeId, TypeId>> compatible_;
 };
 
 }  // namespace ember::comp

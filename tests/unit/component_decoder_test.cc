@@ -305,6 +305,38 @@ TEST(ComponentValidate, LongTypeChainsDoNotRecurse) {
   EXPECT_NE(big.error().message().find("too large"), std::string::npos);
 }
 
+// Two chains of instance types, each exporting the previous one twice: as
+// trees they have 2^60 leaves; comparing them (an export ascribed the other
+// chain's type) must look at each pair of types once.
+TEST(ComponentValidate, SharedTypesAreComparedOnce) {
+  constexpr uint32_t kChain = 60;
+  Bytes types;
+  put_leb(types, 2 * (kChain + 1));
+  for (uint32_t chain = 0; chain < 2; chain++) {
+    uint32_t base = chain * (kChain + 1);
+    types.insert(types.end(), {0x42, 0x00});  // instance {}
+    for (uint32_t i = 1; i <= kChain; i++) {
+      types.insert(types.end(), {0x42, 0x03, 0x02, 0x03, 0x02, 0x01});  // alias outer 1 (type)
+      put_leb(types, base + i - 1);
+      for (char name : {'a', 'b'})
+        types.insert(types.end(), {0x04, 0x00, 0x01, uint8_t(name), 0x05, 0x00});
+    }
+  }
+  Bytes b = component_with_long(7, types);
+  Bytes imports = {0x01, 0x00, 0x01, 'x', 0x05};  // import "x" (instance (type B))
+  put_leb(imports, 2 * kChain + 1);
+  Bytes exports = {0x01, 0x00, 0x01, 'y', 0x05, 0x00, 0x01, 0x05};  // export "y" (instance 0) A
+  put_leb(exports, kChain);
+  for (const Bytes* sec : {&imports, &exports}) {
+    b.push_back(sec == &imports ? 10 : 11);
+    put_leb(b, uint32_t(sec->size()));
+    b.insert(b.end(), sec->begin(), sec->end());
+  }
+  auto s = check(b);
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(listing(s->exports), V{"y: instance"});
+}
+
 TEST(ComponentDecoder, NestedModuleErrorsPointIntoTheComponent) {
   // A core module section whose module has a bad version.
   Bytes m = {0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00};
