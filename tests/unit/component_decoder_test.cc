@@ -118,6 +118,15 @@ TEST(ComponentValidate, MadeByTheToolchain) {
   V exports = listing(s.exports);
   EXPECT_NE(std::find(exports.begin(), exports.end(), "add: func"), exports.end());
   EXPECT_NE(std::find(exports.begin(), exports.end(), "describe: func"), exports.end());
+  // The decoded structure: three core modules (the code, the shim and the
+  // fixups wasm-tools adds) and the custom sections at the end.
+  auto c = decode_component(read_bytes(kDir / "toolchain.wasm"), features());
+  ASSERT_TRUE(c);
+  EXPECT_EQ((*c)->modules.size(), 3u);
+  EXPECT_FALSE((*c)->modules[0].module->exports.empty());
+  std::vector<std::string> customs;
+  for (const CustomSection& cs : (*c)->customs) customs.push_back(cs.name);
+  EXPECT_EQ(customs, (V{"component-name", "producers"}));
 }
 
 // The offsets at which the top-level sections of a component end.
