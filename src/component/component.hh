@@ -177,6 +177,7 @@ struct CoreDecl {
   std::string module, name;                   // Import (module, name), Export (name)
   ExternKind extern_kind = ExternKind::Func;  // Import, Export
   uint32_t type_index = 0;                    // Import, Export of a func or tag
+  bool memory64 = false;                      // Import, Export of a 64-bit memory
   std::shared_ptr<const CoreTypeDef> type;    // Type
   uint32_t outer_count = 0, outer_index = 0;  // Alias (outer, type sort)
 };

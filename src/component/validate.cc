@@ -46,7 +46,7 @@ uint32_t Scope::count(Sort s) const {
   switch (s) {
     case Sort::CoreFunc: return uint32_t(core_funcs.size());
     case Sort::CoreTable: return core_tables;
-    case Sort::CoreMemory: return core_memories;
+    case Sort::CoreMemory: return uint32_t(core_memories.size());
     case Sort::CoreGlobal: return core_globals;
     case Sort::CoreTag: return core_tags;
     case Sort::CoreType: return uint32_t(core_types.size());
@@ -151,6 +151,7 @@ Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, boo
     return invalid(
         std::string("duplicate ") + (is_import ? "import" : "export") + " name \"" + n.name + "\"",
         offset);
+  if (!n.version_suffix.empty()) return unsupported("the `versionsuffix` name attribute", offset);
   if (!n.implements.empty() && (e.sort != Sort::Instance || n.name.find(':') != std::string::npos))
     return invalid("`implements` is only allowed on instances with a plain name", offset);
   if (e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
@@ -271,7 +272,7 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
     switch (a.sort) {
       case Sort::CoreFunc: s.core_funcs.push_back(it->second.func); break;
       case Sort::CoreTable: s.core_tables++; break;
-      case Sort::CoreMemory: s.core_memories++; break;
+      case Sort::CoreMemory: s.core_memories.push_back(it->second.is64); break;
       case Sort::CoreGlobal: s.core_globals++; break;
       default: s.core_tags++; break;
     }
@@ -323,6 +324,7 @@ Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
   for (const Export& ex : m.exports) {
     CoreModuleInfo::Entry e{"", ex.name, ex.kind, {}};
     if (ex.kind == ExternKind::Func) e.func = m.func_type(ex.index);
+    if (ex.kind == ExternKind::Memory) e.is64 = m.memories[ex.index].limits.is64;
     info->exports.emplace(ex.name, std::move(e));
   }
   s.modules.push_back(std::move(info));
@@ -340,6 +342,7 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
       EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
       CoreModuleInfo::Entry entry{"", e.name, extern_kind(e.item.sort), {}};
       if (e.item.sort == Sort::CoreFunc) entry.func = s.core_funcs[e.item.index];
+      if (e.item.sort == Sort::CoreMemory) entry.is64 = s.core_memories[e.item.index];
       if (!exports->emplace(e.name, std::move(entry)).second)
         return invalid("duplicate core export name \"" + e.name + "\"", e.offset);
     }

@@ -450,7 +450,7 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
       }
       case CoreDecl::Kind::Import:
       case CoreDecl::Kind::Export: {
-        CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}};
+        CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}, d.memory64};
         if (d.extern_kind == ExternKind::Func || d.extern_kind == ExternKind::Tag) {
           if (d.type_index >= local.size())
             return invalid("core type index " + std::to_string(d.type_index) + " out of range",

@@ -45,7 +45,8 @@ struct CoreModuleInfo {
   struct Entry {
     std::string module, name;  // module: imports only
     ExternKind kind = ExternKind::Func;
-    FuncType func;  // kind == Func
+    FuncType func;      // kind == Func
+    bool is64 = false;  // kind == Memory: a 64-bit memory
   };
   std::multimap<std::pair<std::string, std::string>, Entry> imports;  // by (module, name)
   std::map<std::string, Entry> exports;
@@ -107,7 +108,8 @@ struct Scope {
   Kind kind = Kind::Component;
   uint32_t id = 0;  // unique per scope (resource ownership)
   std::vector<FuncType> core_funcs;
-  uint32_t core_tables = 0, core_memories = 0, core_globals = 0, core_tags = 0;
+  uint32_t core_tables = 0, core_globals = 0, core_tags = 0;
+  std::vector<bool> core_memories;  // whether each is 64-bit
   std::vector<std::shared_ptr<const CoreTypeInfo>> core_types;
   std::vector<std::shared_ptr<const CoreModuleInfo>> modules;
   std::vector<std::shared_ptr<const CoreInstanceInfo>> core_instances;
