@@ -5,17 +5,24 @@
 #include <cstdio>
 
 #include "cli.hh"
+#include "compile/compile.hh"
 #include "component/decoder.hh"
 #include "component/validate.hh"
+#include "runtime/store_data.hh"
 
 namespace ember::cli {
 namespace {
 
+// Decodes and validates; nested core modules are compiled, so that their
+// function bodies are validated too.
 Expected<comp::ComponentSummary> check(const std::vector<uint8_t>& bytes,
                                        const FeatureSet& features) {
   auto c = comp::decode_component(bytes, features);
   if (!c) return c.take_error();
-  return comp::validate_component(**c, features);
+  rt::EngineData engine;
+  engine.config.features = features;
+  return comp::validate_component(**c, features,
+                                  [&](ModuleData& m) { return compile_module(m, engine); });
 }
 
 }  // namespace

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "binary/reader.hh"
+#include "compile/compile.hh"
 #include "component/decoder.hh"
 #include "component/names.hh"
 #include "component/validate.hh"
+#include "runtime/store_data.hh"
 
 namespace ember::comp {
 namespace {
@@ -34,10 +36,14 @@ FeatureSet features() {
   return FeatureSet::defaults();
 }
 
+// Decode and validate, nested core modules compiled (bodies validated).
 Expected<ComponentSummary> check(const Bytes& b) {
   auto c = decode_component(b, features());
   if (!c) return c.take_error();
-  return validate_component(**c, features());
+  rt::EngineData engine;
+  engine.config.features = features();
+  return validate_component(**c, features(),
+                            [&](ModuleData& m) { return compile_module(m, engine); });
 }
 
 ComponentSummary valid(const std::string& name) {
@@ -344,6 +350,17 @@ TEST(ComponentValidate, SharedTypesAreComparedOnce) {
   auto s = check(b);
   ASSERT_TRUE(s) << s.error().describe();
   EXPECT_EQ(listing(s->exports), V{"y: instance"});
+}
+
+// Without a CoreModuleCheck, nested modules get module-level validation
+// only: bodies are left to whoever compiles the module.
+TEST(ComponentValidate, DefaultCoreModuleCheckIsModuleLevel) {
+  auto c = decode_component(read_bytes(kDir / "invalid/core-body-type-mismatch.wasm"), features());
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(validate_component(**c, features()));
+  auto bad = decode_component(read_bytes(kDir / "invalid/missing-core-arg.wasm"), features());
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(validate_component(**bad, features()));
 }
 
 TEST(ComponentDecoder, NestedModuleErrorsPointIntoTheComponent) {
