@@ -109,12 +109,13 @@ struct Labeled {
   uint64_t offset = 0;
 };
 
-// An import or export name (the attributes are decoded and kept but do not
-// take part in validation beyond their own grammar).
+// An import or export name as written (its grammar is the validator's to
+// check, names.hh); the attributes are decoded and kept.
 struct ExternName {
   std::string name;
-  std::string implements;      // (implements "...")
-  std::string version_suffix;  // (versionsuffix "...")
+  std::optional<std::string> implements;      // (implements "...")
+  std::optional<std::string> version_suffix;  // (versionsuffix "...")
+  bool repeated_attribute = false;            // an attribute kind given twice
   uint64_t offset = 0;
 };
 

@@ -2,7 +2,6 @@
 // types, function, component, instance and resource types) and core
 // (function and module types).
 #include "component/decoder_impl.hh"
-#include "component/names.hh"
 
 namespace ember::comp {
 namespace {
@@ -18,11 +17,9 @@ using Ptr = std::shared_ptr<TypeDef>;
 
 }  // namespace
 
+// A label as written (its kebab-case grammar is the validator's to check).
 Expected<std::string> ComponentDecoder::label(Reader& r) {
-  uint64_t at = r.offset();
-  EMBER_ASSIGN(std::string s, r.name());
-  if (!is_label(s)) return r.fail_at("\"" + s + "\" is not a kebab-case label", at);
-  return s;
+  return r.name();
 }
 
 // valtype ::= typeidx | primvaltype: the primitive codes are one-byte

@@ -7,7 +7,6 @@
 
 #include "binary/decoder.hh"
 #include "component/decoder_impl.hh"
-#include "component/names.hh"
 
 namespace ember::comp {
 namespace {
@@ -256,6 +255,11 @@ Status ComponentDecoder::alias(Reader& r, Alias* a) {
     return Status::Ok();
   }
   if (kind == 0x02) {
+    if (a->sort != Sort::CoreModule && a->sort != Sort::CoreType && a->sort != Sort::Type &&
+        a->sort != Sort::Component)
+      return r.fail_at(std::string("malformed outer alias: a ") + sort_name(a->sort) +
+                           " cannot be aliased from an outer scope",
+                       a->offset);
     a->kind = Alias::Kind::Outer;
     EMBER_ASSIGN(a->instance, r.u32());
     EMBER_ASSIGN(a->index, r.u32());
@@ -325,11 +329,7 @@ Expected<ExternName> ComponentDecoder::extern_name(Reader& r) {
   n.offset = r.offset();
   EMBER_ASSIGN(uint8_t form, r.u8());
   if (form > 0x02) return r.fail_at("malformed name kind", n.offset);
-  uint64_t at = r.offset();
   EMBER_ASSIGN(n.name, r.name());
-  std::string problem = extern_name_problem(n.name);
-  if (!problem.empty())
-    return r.fail_at("invalid import/export name \"" + n.name + "\": " + problem, at);
   if (form != 0x02) return n;
   EMBER_ASSIGN(uint32_t attrs, count(r, 2));
   bool seen[3] = {false, false, false};
@@ -337,16 +337,11 @@ Expected<ExternName> ComponentDecoder::extern_name(Reader& r) {
     uint64_t a_at = r.offset();
     EMBER_ASSIGN(uint8_t kind, r.u8());
     if (kind > 0x02) return r.fail_at("malformed name attribute", a_at);
-    if (seen[kind]) return r.fail_at("name attribute given twice", a_at);
+    n.repeated_attribute |= seen[kind];
     seen[kind] = true;
     EMBER_ASSIGN(std::string value, r.name());
-    if (kind == 0x00) {
-      if (value.find(':') == std::string::npos || !extern_name_problem(value).empty())
-        return r.fail_at("invalid interface name \"" + value + "\"", a_at);
-      n.implements = std::move(value);
-    } else if (kind == 0x01) {
-      n.version_suffix = std::move(value);
-    }
+    if (kind == 0x00) n.implements = std::move(value);
+    if (kind == 0x01) n.version_suffix = std::move(value);
   }
   return n;
 }

@@ -97,34 +97,53 @@ static Extern entity(const Scope& s, Sort sort, uint32_t index) {
   return e;
 }
 
+// The resources an instance type exports, directly or through the
+// instances it exports (each instance type walked once per call).
+static void exported_resources(const std::deque<VType>& types, TypeId inst, std::set<TypeId>& out,
+                               std::set<TypeId>& walked) {
+  std::vector<TypeId> todo = {inst};
+  while (!todo.empty()) {
+    TypeId t = todo.back();
+    todo.pop_back();
+    if (!walked.insert(t).second) continue;
+    for (const Extern& x : types[t].exports->list) {
+      if (x.sort == Sort::Type && types[x.type].kind == TypeKind::Resource) out.insert(x.type);
+      if (x.sort == Sort::Instance) todo.push_back(x.type);
+    }
+  }
+}
+
 // The resources an import or export brings into scope: a resource type, or
 // those an instance type exports.
 void Validator::name_resources(Scope& s, const Extern& e) const {
   if (e.type == kNoType) return;
   const VType& t = types_[e.type];
   if (e.sort == Sort::Type && t.kind == TypeKind::Resource) s.named_resources.insert(e.type);
-  if (e.sort != Sort::Instance || !s.naming_instances.insert(e.type).second) return;
-  for (const Extern& x : t.exports->list)
-    if (x.sort == Sort::Type && types_[x.type].kind == TypeKind::Resource)
-      s.named_resources.insert(x.type);
+  if (e.sort == Sort::Instance)
+    exported_resources(types_, e.type, s.named_resources, s.naming_instances);
 }
 
-// Every resource used in the type of an export must have been imported or
-// exported before it (an instance's own exported resources count for it).
+// Every resource used in the type of an export must have a name: imported
+// or exported before it (here or in an enclosing scope), aliased out of an
+// instance, or exported by the exported instance itself. (The explainer's
+// "external visibility" asks more: see decision 47.)
 Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
   if (e.type == kNoType || e.sort == Sort::Component) return Status::Ok();
   const VType& t = types_[e.type];
   std::vector<const Extern*> parts;
-  std::set<TypeId> own;  // an instance's own exported resources
+  std::set<TypeId> own, walked;  // an instance's own exported resources
   if (e.sort == Sort::Instance) {
     if (s.exportable_instances.count(e.type)) return Status::Ok();
-    for (const Extern& x : t.exports->list) {
-      parts.push_back(&x);
-      if (x.sort == Sort::Type) own.insert(x.type);
-    }
+    for (const Extern& x : t.exports->list) parts.push_back(&x);
+    exported_resources(types_, e.type, own, walked);
   } else {
     parts.push_back(&e);
   }
+  auto named = [&](TypeId r) {
+    if (own.count(r) || s.named_resources.count(r)) return true;
+    return std::any_of(scopes.begin(), scopes.end(),
+                       [&](const Scope* o) { return o->named_resources.count(r) > 0; });
+  };
   for (const Extern* p : parts) {
     if (p->type == kNoType) continue;
     const VType& pt = types_[p->type];
@@ -133,17 +152,30 @@ Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
           "a type naming more than " + std::to_string(kMaxResourcesPerType) + " resource types",
           offset);
     for (TypeId r : pt.resources)
-      if (!own.count(r) && !s.named_resources.count(r))
-        return invalid("the type of export \"" + e.name + "\" uses a resource type that was " +
-                           "neither imported nor exported before it",
+      if (!named(r))
+        return invalid("the type of export \"" + e.name + "\" uses a resource type that has " +
+                           "no name (neither imported nor exported before it)",
                        offset);
   }
   if (e.sort == Sort::Instance) s.exportable_instances.insert(e.type);
   return Status::Ok();
 }
 
+// The grammar of an import or export name and of its attributes.
+static Status check_name(const ExternName& n, uint64_t offset) {
+  std::string problem = extern_name_problem(n.name);
+  if (!problem.empty())
+    return invalid("invalid import/export name \"" + n.name + "\": " + problem, offset);
+  if (n.repeated_attribute) return invalid("a name attribute is given twice", offset);
+  if (n.implements &&
+      (n.implements->find(':') == std::string::npos || !extern_name_problem(*n.implements).empty()))
+    return invalid("`implements` must be an interface name: \"" + *n.implements + "\"", offset);
+  return Status::Ok();
+}
+
 Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                              uint64_t offset) {
+  EMBER_TRY(check_name(n, offset));
   if (!is_import) EMBER_TRY(exportable(s, e, offset));
   name_resources(s, e);
   std::set<std::string>& keys = is_import ? s.import_keys : s.export_keys;
@@ -151,8 +183,8 @@ Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, boo
     return invalid(
         std::string("duplicate ") + (is_import ? "import" : "export") + " name \"" + n.name + "\"",
         offset);
-  if (!n.version_suffix.empty()) return unsupported("the `versionsuffix` name attribute", offset);
-  if (!n.implements.empty() && (e.sort != Sort::Instance || n.name.find(':') != std::string::npos))
+  if (n.version_suffix) return unsupported("the `versionsuffix` name attribute", offset);
+  if (n.implements && (e.sort != Sort::Instance || n.name.find(':') != std::string::npos))
     return invalid("`implements` is only allowed on instances with a plain name", offset);
   if (e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
       n.name.find(':') == std::string::npos)
@@ -230,10 +262,6 @@ Status Validator::add_extern(Scope& s, const ExternName& name, const ExternDesc&
 }
 
 Status Validator::outer_alias(const Alias& a, Scope& s) {
-  if (a.sort != Sort::CoreModule && a.sort != Sort::CoreType && a.sort != Sort::Type &&
-      a.sort != Sort::Component)
-    return invalid(std::string("outer aliases of a ") + sort_name(a.sort) + " are not allowed",
-                   a.offset);
   if (a.instance > scopes.size())
     return invalid("outer alias count " + std::to_string(a.instance) + " out of range (" +
                        std::to_string(scopes.size()) + " enclosing scopes)",
@@ -288,6 +316,8 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
     return invalid("export \"" + a.name + "\" of instance " + std::to_string(a.instance) +
                        " is a " + sort_name(e->sort) + ", not a " + sort_name(a.sort),
                    a.offset);
+  if (e->sort == Sort::Type && types_[e->type].kind == TypeKind::Resource)
+    s.named_resources.insert(e->type);  // an instance's export names it
   push_entity(s, *e);
   return Status::Ok();
 }
@@ -398,6 +428,9 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
       EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
       Extern x = entity(s, e.item.sort, e.item.index);
       x.name = e.name;
+      std::string problem = extern_name_problem(e.name);
+      if (!problem.empty())
+        return invalid("invalid export name \"" + e.name + "\": " + problem, e.offset);
       if (!names.export_keys.insert(unique_key(e.name)).second)
         return invalid("duplicate export name \"" + e.name + "\"", e.offset);
       exports.push_back(std::move(x));

@@ -60,12 +60,16 @@ ValType prim_flat(Prim p) {
   }
 }
 
-// Canonicalized labels of one type must differ (strong uniqueness).
+// The labels of one type are kebab-case and, canonicalized, differ
+// (strong uniqueness).
 Status unique_labels(const std::vector<std::string>& labels, const char* what, uint64_t offset) {
   std::set<std::string> seen;
-  for (const std::string& l : labels)
+  for (const std::string& l : labels) {
+    if (!is_label(l))
+      return invalid(std::string(what) + " label \"" + l + "\" is not in kebab case", offset);
     if (!seen.insert(unique_key(l)).second)
       return invalid(std::string(what) + " label \"" + l + "\" conflicts with another", offset);
+  }
   return Status::Ok();
 }
 

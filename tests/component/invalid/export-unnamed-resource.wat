@@ -1,4 +1,4 @@
-;; invalid: uses a resource type that was neither imported nor exported before it
+;; invalid: uses a resource type that has no name
 (component
   (type $r (resource (rep i32)))
   (core module $m (func (export "f") (result i32) (i32.const 0)))
