@@ -178,6 +178,8 @@ struct CoreDecl {
   std::string module, name;                   // Import (module, name), Export (name)
   ExternKind extern_kind = ExternKind::Func;  // Import, Export
   uint32_t type_index = 0;                    // Import, Export of a func or tag
+  uint64_t min_size = 0;                      // Import, Export of a memory: pages
+  std::optional<uint64_t> max_size;           // the same, when given
   bool memory64 = false;                      // Import, Export of a 64-bit memory
   std::shared_ptr<const CoreTypeDef> type;    // Type
   uint32_t outer_count = 0, outer_index = 0;  // Alias (outer, type sort)
@@ -195,6 +197,7 @@ struct InlineExport {
   std::string name;
   SortIdx item;
   uint64_t offset = 0;
+  ExternName attributes;  // component-level bundles: the name's attributes
 };
 
 struct InstantiateArg {

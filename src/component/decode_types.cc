@@ -338,14 +338,18 @@ Expected<std::shared_ptr<const TypeDef>> ComponentDecoder::type_def(Reader& r, u
 
 // limits ::= flags min max? page-size?  (flags: 1 max, 2 shared, 4 64-bit,
 // 8 custom page size)
-static Status core_limits(Reader& r, bool* is64 = nullptr) {
+static Status core_limits(Reader& r, CoreDecl* memory = nullptr) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t flags, r.u8());
   if (flags > 0x0f) return r.fail_at("malformed limits flags", at);
-  if (is64) *is64 = flags & 4;
+  if (memory) memory->memory64 = flags & 4;
   unsigned bits = (flags & 4) ? 64 : 32;
-  EMBER_TRY(r.uleb(bits));
-  if (flags & 1) EMBER_TRY(r.uleb(bits));
+  EMBER_ASSIGN(uint64_t min, r.uleb(bits));
+  if (memory) memory->min_size = min;
+  if (flags & 1) {
+    EMBER_ASSIGN(uint64_t max, r.uleb(bits));
+    if (memory) memory->max_size = max;
+  }
   if (flags & 8) EMBER_TRY(r.u32());
   return Status::Ok();
 }
@@ -362,7 +366,7 @@ static Status core_extern_type(ComponentDecoder& d, Reader& r, CoreDecl& decl) {
       EMBER_TRY(d.core_val_type(r));
       return core_limits(r);
     }
-    case 0x02: decl.extern_kind = ExternKind::Memory; return core_limits(r, &decl.memory64);
+    case 0x02: decl.extern_kind = ExternKind::Memory; return core_limits(r, &decl);
     case 0x03: {
       decl.extern_kind = ExternKind::Global;
       EMBER_TRY(d.core_val_type(r));

@@ -172,8 +172,8 @@ Status ComponentDecoder::inline_exports(Reader& r, bool core, std::vector<Inline
       EMBER_ASSIGN(e.name, r.name());
       EMBER_ASSIGN(e.item.sort, core_sort(r));
     } else {
-      EMBER_ASSIGN(ExternName name, extern_name(r));
-      e.name = std::move(name.name);
+      EMBER_ASSIGN(e.attributes, extern_name(r));
+      e.name = e.attributes.name;
       EMBER_ASSIGN(e.item.sort, sort(r));
     }
     EMBER_ASSIGN(e.item.index, r.u32());

@@ -173,6 +173,17 @@ static Status check_name(const ExternName& n, uint64_t offset) {
   return Status::Ok();
 }
 
+// The attributes' rules: `implements` only on instances with a plain name.
+static Status attribute_rules(const ExternName& n, Sort sort, uint64_t offset) {
+  if (n.version_suffix) return unsupported("the `versionsuffix` name attribute", offset);
+  if (n.implements && sort != Sort::Instance)
+    return invalid("only instances can have an `implements` attribute", offset);
+  if (n.implements && n.name.find(':') != std::string::npos)
+    return invalid("name `" + n.name + "` is not valid with `implements` (a plain name is)",
+                   offset);
+  return Status::Ok();
+}
+
 Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                              uint64_t offset) {
   EMBER_TRY(check_name(n, offset));
@@ -183,18 +194,19 @@ Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, boo
     return invalid(
         std::string("duplicate ") + (is_import ? "import" : "export") + " name \"" + n.name + "\"",
         offset);
-  if (n.version_suffix) return unsupported("the `versionsuffix` name attribute", offset);
-  if (n.implements && (e.sort != Sort::Instance || n.name.find(':') != std::string::npos))
-    return invalid("`implements` is only allowed on instances with a plain name", offset);
+  EMBER_TRY(attribute_rules(n, e.sort, offset));
+  auto& resources = is_import ? s.import_resources : s.export_resources;
   if (e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
       n.name.find(':') == std::string::npos)
-    s.resources[n.name] = e.type;
+    resources[n.name] = e.type;
   Annotation a = annotation(n.name);
   if (a.kind.empty()) return Status::Ok();
   if (e.sort != Sort::Func) return invalid("\"" + n.name + "\" must be a function", offset);
-  auto r = s.resources.find(std::string(a.resource));
-  if (r == s.resources.end())
-    return invalid("\"" + n.name + "\" names no resource imported or exported before it", offset);
+  auto r = resources.find(std::string(a.resource));
+  if (r == resources.end())
+    return invalid("\"" + n.name + "\" names no resource " + (is_import ? "imported" : "exported") +
+                       " before it",
+                   offset);
   const VType& f = types_[e.type];
   if (a.kind == "method") {
     bool ok = !f.kids.empty() && f.names[0] == "self" &&
@@ -278,7 +290,8 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
     crosses_component |= scopes[scopes.size() - i]->kind == Scope::Kind::Component;
   if (crosses_component && a.sort == Sort::Type) {
     const VType& t = types_[e.type];
-    if (t.kind == TypeKind::Resource || !t.resources.empty() || t.many_resources)
+    if (t.kind == TypeKind::Resource || !t.resources.empty() || t.many_resources ||
+        t.outer_resources)
       return invalid("an outer alias may not bring a resource type into a component", a.offset);
   }
   push_entity(s, e);
@@ -346,6 +359,10 @@ Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
   }
   auto info = std::make_shared<CoreModuleInfo>();
   for (const Import& im : m.imports) {
+    if (info->imports.count({im.module, im.name}))
+      return invalid("duplicate import name `" + im.module + ":" + im.name + "` in core module " +
+                         std::to_string(s.modules.size()),
+                     def.offset);
     CoreModuleInfo::Entry e{im.module, im.name, im.kind, {}};
     if (im.kind == ExternKind::Func && im.func_type < m.types.size())
       e.func = m.types[im.func_type];
@@ -428,9 +445,8 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
       EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
       Extern x = entity(s, e.item.sort, e.item.index);
       x.name = e.name;
-      std::string problem = extern_name_problem(e.name);
-      if (!problem.empty())
-        return invalid("invalid export name \"" + e.name + "\": " + problem, e.offset);
+      EMBER_TRY(check_name(e.attributes, e.offset));
+      EMBER_TRY(attribute_rules(e.attributes, e.item.sort, e.offset));
       if (!names.export_keys.insert(unique_key(e.name)).second)
         return invalid("duplicate export name \"" + e.name + "\"", e.offset);
       exports.push_back(std::move(x));

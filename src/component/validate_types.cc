@@ -222,6 +222,23 @@ TypeId Validator::intern(VType v) {
   return it->second;
 }
 
+void Validator::note_resources(VType& v, TypeId start) const {
+  TypeId lo = kNoType;
+  for (const ExternList* l : {v.imports.get(), v.exports.get()}) {
+    for (const Extern& e : l->list) {
+      if (e.type == kNoType) continue;
+      const VType& t = types_[e.type];
+      if (t.kind == TypeKind::Resource) lo = std::min(lo, e.type);
+      if (t.kind == TypeKind::Component || t.kind == TypeKind::Instance)
+        lo = std::min(lo, t.min_resource);
+      if (t.many_resources) lo = 0;
+      if (!t.resources.empty()) lo = std::min(lo, t.resources.front());
+    }
+  }
+  v.min_resource = lo;
+  v.outer_resources = lo != kNoType && lo < start;
+}
+
 bool Validator::imports_abstract_resources(const std::vector<Extern>& imports) const {
   auto abstract = [&](const Extern& e) {
     return e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource &&
@@ -378,6 +395,7 @@ Status Validator::type_def(const TypeDef& t, Scope& s) {
 
 // A component or instance type: its declarators in a scope of their own.
 Status Validator::decl_type(const TypeDef& t, Scope& outer) {
+  const TypeId start = TypeId(types_.size());
   Scope s;
   s.kind = t.kind == TypeKind::Component ? Scope::Kind::ComponentType : Scope::Kind::InstanceType;
   s.id = new_scope_id();
@@ -412,6 +430,7 @@ Status Validator::decl_type(const TypeDef& t, Scope& outer) {
   v.abstract_imports = imports_abstract_resources(s.imports);
   v.imports = std::make_shared<const ExternList>(std::move(s.imports));
   v.exports = std::make_shared<const ExternList>(std::move(s.exports));
+  note_resources(v, start);
   outer.types.push_back(add_type(std::move(v)));
   return Status::Ok();
 }
@@ -454,6 +473,14 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
       }
       case CoreDecl::Kind::Import:
       case CoreDecl::Kind::Export: {
+        if (d.extern_kind == ExternKind::Memory) {
+          const uint64_t limit = d.memory64 ? uint64_t{1} << 48 : uint64_t{1} << 16;
+          if (d.min_size > limit || (d.max_size && *d.max_size > limit))
+            return invalid("memory size must be at most " + std::to_string(limit) + " pages",
+                           d.offset);
+          if (d.max_size && *d.max_size < d.min_size)
+            return invalid("memory size minimum must not be greater than maximum", d.offset);
+        }
         CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}, d.memory64};
         if (d.extern_kind == ExternKind::Func || d.extern_kind == ExternKind::Tag) {
           if (d.type_index >= local.size())

@@ -92,6 +92,11 @@ struct VType {
   ExternListPtr imports, exports;      // component, instance (never null there)
   uint32_t owner = 0;             // resource: the component scope that defined it (0: abstract)
   bool abstract_imports = false;  // component: imports abstract resource types
+  // Component and instance types: the smallest resource id their imports
+  // and exports mention (kNoType: none). Ids grow as types are made, so a
+  // resource below the type's own first id comes from outside it.
+  TypeId min_resource = kNoType;
+  bool outer_resources = false;  // mentions a resource from outside itself
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
   bool has_borrow = false, has_memory_data = false;
@@ -117,8 +122,9 @@ struct Scope {
   uint32_t values = 0;
   std::set<std::string> import_keys, export_keys;
   std::vector<Extern> imports, exports;
-  // Resources named by imports / exports, by label ([method]r.f and such).
-  std::map<std::string, TypeId> resources;
+  // Resources named by imports and by exports, by label ([method]r.f and
+  // such refer to those of their own kind).
+  std::map<std::string, TypeId> import_resources, export_resources;
   // Resources an import or export introduced so far (directly, or exported
   // by an imported or exported instance): what exported types may use.
   std::set<TypeId> named_resources;
@@ -161,6 +167,9 @@ class Validator {
   // True when these imports bring in abstract resource types (`sub
   // resource`), directly or as exports of an imported instance.
   bool imports_abstract_resources(const std::vector<Extern>& imports) const;
+  // Sets a component or instance type's min_resource and outer_resources;
+  // `start`: the first type id made while its declarators were checked.
+  void note_resources(VType& v, TypeId start) const;
 
   // ---- canon (validate_canon.cc) ----
   Status canon(const CanonDef& d, Scope& s);

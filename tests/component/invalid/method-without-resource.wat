@@ -1,3 +1,3 @@
-;; invalid: names no resource imported or exported before it
+;; invalid: names no resource imported before it
 (component
   (import "[method]thing.go" (func)))
