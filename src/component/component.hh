@@ -178,9 +178,9 @@ struct CoreDecl {
   std::string module, name;                   // Import (module, name), Export (name)
   ExternKind extern_kind = ExternKind::Func;  // Import, Export
   uint32_t type_index = 0;                    // Import, Export of a func or tag
-  uint64_t min_size = 0;                      // Import, Export of a memory: pages
-  std::optional<uint64_t> max_size;           // the same, when given
-  bool memory64 = false;                      // Import, Export of a 64-bit memory
+  TableType table;                            // Import, Export of a table
+  MemoryType memory;                          // Import, Export of a memory
+  GlobalType global;                          // Import, Export of a global
   std::shared_ptr<const CoreTypeDef> type;    // Type
   uint32_t outer_count = 0, outer_index = 0;  // Alias (outer, type sort)
 };

@@ -337,41 +337,49 @@ Expected<std::shared_ptr<const TypeDef>> ComponentDecoder::type_def(Reader& r, u
 }
 
 // limits ::= flags min max? page-size?  (flags: 1 max, 2 shared, 4 64-bit,
-// 8 custom page size)
-static Status core_limits(Reader& r, CoreDecl* memory = nullptr) {
+// 8 custom page size, whose log2 goes to *page_size_log2)
+static Status core_limits(Reader& r, Limits* out, uint8_t* page_size_log2) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t flags, r.u8());
   if (flags > 0x0f) return r.fail_at("malformed limits flags", at);
-  if (memory) memory->memory64 = flags & 4;
-  unsigned bits = (flags & 4) ? 64 : 32;
-  EMBER_ASSIGN(uint64_t min, r.uleb(bits));
-  if (memory) memory->min_size = min;
+  out->shared = flags & 2;
+  out->is64 = flags & 4;
+  unsigned bits = out->is64 ? 64 : 32;
+  EMBER_ASSIGN(out->min, r.uleb(bits));
   if (flags & 1) {
     EMBER_ASSIGN(uint64_t max, r.uleb(bits));
-    if (memory) memory->max_size = max;
+    out->max = max;
   }
-  if (flags & 8) EMBER_TRY(r.u32());
+  if (flags & 8) {
+    EMBER_ASSIGN(uint32_t log2, r.u32());
+    if (log2 > 64) return r.fail_at("malformed page size", at);
+    *page_size_log2 = uint8_t(log2);
+  }
   return Status::Ok();
 }
 
-// core:externtype, kept as its kind and (for functions and tags) its type
-// index; table, memory and global types are checked for form only.
+// core:externtype: a function's or tag's type index, or a table, memory or
+// global type.
 static Status core_extern_type(ComponentDecoder& d, Reader& r, CoreDecl& decl) {
   uint64_t at = r.offset();
   EMBER_ASSIGN(uint8_t kind, r.u8());
+  uint8_t unused_page_size = 16;
   switch (kind) {
     case 0x00: decl.extern_kind = ExternKind::Func; break;
     case 0x01: {
       decl.extern_kind = ExternKind::Table;
-      EMBER_TRY(d.core_val_type(r));
-      return core_limits(r);
+      EMBER_ASSIGN(decl.table.elem, d.core_val_type(r));
+      return core_limits(r, &decl.table.limits, &unused_page_size);
     }
-    case 0x02: decl.extern_kind = ExternKind::Memory; return core_limits(r, &decl);
+    case 0x02:
+      decl.extern_kind = ExternKind::Memory;
+      return core_limits(r, &decl.memory.limits, &decl.memory.page_size_log2);
     case 0x03: {
       decl.extern_kind = ExternKind::Global;
-      EMBER_TRY(d.core_val_type(r));
+      EMBER_ASSIGN(decl.global.type, d.core_val_type(r));
       EMBER_ASSIGN(uint8_t mut, r.u8());
       if (mut > 1) return r.fail_at("malformed mutability", r.offset() - 1);
+      decl.global.mut = mut == 1;
       return Status::Ok();
     }
     case 0x04: {

@@ -36,6 +36,31 @@ bool is_core_extern(Sort s) {
   return s <= Sort::CoreTag;
 }
 
+// The core entity `item` of `s` (in range) as an export entry.
+CoreModuleInfo::Entry core_entry(const Scope& s, SortIdx item) {
+  CoreModuleInfo::Entry e;
+  e.kind = extern_kind(item.sort);
+  switch (item.sort) {
+    case Sort::CoreFunc: e.func = s.core_funcs[item.index]; break;
+    case Sort::CoreTable: e.table = s.core_tables[item.index]; break;
+    case Sort::CoreMemory: e.memory = s.core_memories[item.index]; break;
+    case Sort::CoreGlobal: e.global = s.core_globals[item.index]; break;
+    default: e.func = s.core_tags[item.index]; break;
+  }
+  return e;
+}
+
+// Adds a core instance's export to the index space of its sort.
+void add_core(Scope& s, const CoreModuleInfo::Entry& e) {
+  switch (e.kind) {
+    case ExternKind::Func: s.core_funcs.push_back(e.func); break;
+    case ExternKind::Table: s.core_tables.push_back(e.table); break;
+    case ExternKind::Memory: s.core_memories.push_back(e.memory); break;
+    case ExternKind::Global: s.core_globals.push_back(e.global); break;
+    case ExternKind::Tag: s.core_tags.push_back(e.func); break;
+  }
+}
+
 Error value_sort_unsupported(uint64_t offset) {
   return unsupported("the value sort (component values and start functions)", offset);
 }
@@ -45,10 +70,10 @@ Error value_sort_unsupported(uint64_t offset) {
 uint32_t Scope::count(Sort s) const {
   switch (s) {
     case Sort::CoreFunc: return uint32_t(core_funcs.size());
-    case Sort::CoreTable: return core_tables;
+    case Sort::CoreTable: return uint32_t(core_tables.size());
     case Sort::CoreMemory: return uint32_t(core_memories.size());
-    case Sort::CoreGlobal: return core_globals;
-    case Sort::CoreTag: return core_tags;
+    case Sort::CoreGlobal: return uint32_t(core_globals.size());
+    case Sort::CoreTag: return uint32_t(core_tags.size());
     case Sort::CoreType: return uint32_t(core_types.size());
     case Sort::CoreModule: return uint32_t(modules.size());
     case Sort::CoreInstance: return uint32_t(core_instances.size());
@@ -310,13 +335,7 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
           a.offset);
     if (!is_core_extern(a.sort) || core_sort(it->second.kind) != a.sort)
       return invalid("core export \"" + a.name + "\" is not a " + sort_name(a.sort), a.offset);
-    switch (a.sort) {
-      case Sort::CoreFunc: s.core_funcs.push_back(it->second.func); break;
-      case Sort::CoreTable: s.core_tables++; break;
-      case Sort::CoreMemory: s.core_memories.push_back(it->second.is64); break;
-      case Sort::CoreGlobal: s.core_globals++; break;
-      default: s.core_tags++; break;
-    }
+    add_core(s, it->second);
     return Status::Ok();
   }
   EMBER_TRY(check_index(s, Sort::Instance, a.instance, a.offset));
@@ -363,15 +382,23 @@ Status Validator::core_module(const CoreModuleDef& def, Scope& s) {
       return invalid("duplicate import name `" + im.module + ":" + im.name + "` in core module " +
                          std::to_string(s.modules.size()),
                      def.offset);
-    CoreModuleInfo::Entry e{im.module, im.name, im.kind, {}};
+    CoreModuleInfo::Entry e{im.module, im.name, im.kind, {}, im.table, im.memory, im.global};
     if (im.kind == ExternKind::Func && im.func_type < m.types.size())
       e.func = m.types[im.func_type];
+    if (im.kind == ExternKind::Tag && im.tag_type < m.types.size()) e.func = m.types[im.tag_type];
     info->imports.emplace(std::make_pair(im.module, im.name), std::move(e));
   }
   for (const Export& ex : m.exports) {
-    CoreModuleInfo::Entry e{"", ex.name, ex.kind, {}};
-    if (ex.kind == ExternKind::Func) e.func = m.func_type(ex.index);
-    if (ex.kind == ExternKind::Memory) e.is64 = m.memories[ex.index].limits.is64;
+    CoreModuleInfo::Entry e;
+    e.name = ex.name;
+    e.kind = ex.kind;
+    switch (ex.kind) {
+      case ExternKind::Func: e.func = m.func_type(ex.index); break;
+      case ExternKind::Table: e.table = m.tables[ex.index]; break;
+      case ExternKind::Memory: e.memory = m.memories[ex.index]; break;
+      case ExternKind::Global: e.global = m.globals[ex.index].type; break;
+      case ExternKind::Tag: e.func = m.types[m.tags[ex.index]]; break;
+    }
     info->exports.emplace(ex.name, std::move(e));
   }
   s.modules.push_back(std::move(info));
@@ -387,9 +414,8 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
         return invalid(std::string("a core instance cannot export a ") + sort_name(e.item.sort),
                        e.offset);
       EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
-      CoreModuleInfo::Entry entry{"", e.name, extern_kind(e.item.sort), {}};
-      if (e.item.sort == Sort::CoreFunc) entry.func = s.core_funcs[e.item.index];
-      if (e.item.sort == Sort::CoreMemory) entry.is64 = s.core_memories[e.item.index];
+      CoreModuleInfo::Entry entry = core_entry(s, e.item);
+      entry.name = e.name;
       if (!exports->emplace(e.name, std::move(entry)).second)
         return invalid("duplicate core export name \"" + e.name + "\"", e.offset);
     }
@@ -398,14 +424,14 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
     return Status::Ok();
   }
   EMBER_TRY(check_index(s, Sort::CoreModule, d.of, d.offset));
-  const std::shared_ptr<const CoreModuleInfo>& m = s.modules[d.of];
+  const std::shared_ptr<const CoreModuleInfo>& module = s.modules[d.of];
   std::map<std::string, const CoreInstanceInfo*> args;
   for (const InstantiateArg& a : d.args) {
     EMBER_TRY(check_index(s, Sort::CoreInstance, a.item.index, a.offset));
     if (!args.emplace(a.name, s.core_instances[a.item.index].get()).second)
       return invalid("duplicate instantiation argument \"" + a.name + "\"", a.offset);
   }
-  for (const auto& [key, im] : m->imports) {
+  for (const auto& [key, im] : module->imports) {
     auto arg = args.find(im.module);
     if (arg == args.end())
       return invalid("missing instantiation argument \"" + im.module + "\" (module " +
@@ -417,15 +443,14 @@ Status Validator::core_instance(const InstanceDef& d, Scope& s) {
       return invalid("instantiation argument \"" + im.module + "\" has no " +
                          sort_name(core_sort(im.kind)) + " export \"" + im.name + "\"",
                      d.offset);
-    if (im.kind == ExternKind::Func && !(it->second.func == im.func))
-      return invalid("type mismatch for import \"" + im.module + "\" \"" + im.name +
-                         "\": expected " + im.func.to_string() + ", found " +
-                         it->second.func.to_string(),
+    std::string m = core_mismatch(it->second, im);
+    if (!m.empty())
+      return invalid("type mismatch for import \"" + im.module + "\" \"" + im.name + "\": " + m,
                      d.offset);
   }
   // The module's exports, shared (aliasing the module's information).
   inst->exports =
-      std::shared_ptr<const std::map<std::string, CoreModuleInfo::Entry>>(m, &m->exports);
+      std::shared_ptr<const std::map<std::string, CoreModuleInfo::Entry>>(module, &module->exports);
   s.core_instances.push_back(std::move(inst));
   return Status::Ok();
 }

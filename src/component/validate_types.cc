@@ -474,14 +474,16 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
       case CoreDecl::Kind::Import:
       case CoreDecl::Kind::Export: {
         if (d.extern_kind == ExternKind::Memory) {
-          const uint64_t limit = d.memory64 ? uint64_t{1} << 48 : uint64_t{1} << 16;
-          if (d.min_size > limit || (d.max_size && *d.max_size > limit))
+          const Limits& l = d.memory.limits;
+          const uint64_t limit = l.is64 ? uint64_t{1} << 48 : uint64_t{1} << 16;
+          if (l.min > limit || (l.max && *l.max > limit))
             return invalid("memory size must be at most " + std::to_string(limit) + " pages",
                            d.offset);
-          if (d.max_size && *d.max_size < d.min_size)
-            return invalid("memory size minimum must not be greater than maximum", d.offset);
         }
-        CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}, d.memory64};
+        const Limits& l = d.extern_kind == ExternKind::Memory ? d.memory.limits : d.table.limits;
+        if (l.max && *l.max < l.min)
+          return invalid("size minimum must not be greater than maximum", d.offset);
+        CoreModuleInfo::Entry e{d.module, d.name, d.extern_kind, {}, d.table, d.memory, d.global};
         if (d.extern_kind == ExternKind::Func || d.extern_kind == ExternKind::Tag) {
           if (d.type_index >= local.size())
             return invalid("core type index " + std::to_string(d.type_index) + " out of range",
@@ -505,20 +507,42 @@ Status Validator::core_type_def(const CoreTypeDef& t, Scope& s) {
   return Status::Ok();
 }
 
+static bool limits_within(const Limits& have, const Limits& want) {
+  if (have.is64 != want.is64 || have.shared != want.shared || have.min < want.min) return false;
+  return !want.max || (have.max && *have.max <= *want.max);
+}
+
+std::string core_mismatch(const CoreModuleInfo::Entry& have, const CoreModuleInfo::Entry& want) {
+  if (have.kind != want.kind) return "a different kind of entity";
+  switch (want.kind) {
+    case ExternKind::Func:
+    case ExternKind::Tag:
+      if (have.func == want.func) return "";
+      return "expected " + want.func.to_string() + ", found " + have.func.to_string();
+    case ExternKind::Table:
+      if (have.table.elem != want.table.elem) return "table element types differ";
+      return limits_within(have.table.limits, want.table.limits) ? "" : "mismatch in table limits";
+    case ExternKind::Memory:
+      if (have.memory.page_size_log2 != want.memory.page_size_log2) return "page sizes differ";
+      return limits_within(have.memory.limits, want.memory.limits) ? ""
+                                                                   : "mismatch in memory limits";
+    case ExternKind::Global: return have.global == want.global ? "" : "global types differ";
+  }
+  return "";
+}
+
 // A core module of type `a` where one of type `b` is expected: every export
-// `b` has, `a` has too, and `a` imports nothing `b` does not.
+// `b` has, `a` has too (covariant), and each import of `a` accepts what `b`'s
+// import of that name is given (contravariant).
 static std::string module_mismatch(const CoreModuleInfo& a, const CoreModuleInfo& b) {
-  auto same = [](const CoreModuleInfo::Entry& x, const CoreModuleInfo::Entry& y) {
-    return x.kind == y.kind && (x.kind != ExternKind::Func || x.func == y.func);
-  };
   for (const auto& [name, want] : b.exports) {
     auto it = a.exports.find(name);
-    if (it == a.exports.end() || !same(it->second, want))
+    if (it == a.exports.end() || !core_mismatch(it->second, want).empty())
       return "the core module has no matching export \"" + name + "\"";
   }
   for (const auto& [key, need] : a.imports) {
     auto [lo, hi] = b.imports.equal_range(key);
-    if (!std::any_of(lo, hi, [&](const auto& e) { return same(e.second, need); }))
+    if (!std::any_of(lo, hi, [&](const auto& e) { return core_mismatch(e.second, need).empty(); }))
       return "the core module's import \"" + need.module + "\" \"" + need.name +
              "\" is not expected";
   }

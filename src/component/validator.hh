@@ -45,8 +45,10 @@ struct CoreModuleInfo {
   struct Entry {
     std::string module, name;  // module: imports only
     ExternKind kind = ExternKind::Func;
-    FuncType func;      // kind == Func
-    bool is64 = false;  // kind == Memory: a 64-bit memory
+    FuncType func;  // kind == Func, Tag
+    TableType table;
+    MemoryType memory;
+    GlobalType global;
   };
   std::multimap<std::pair<std::string, std::string>, Entry> imports;  // by (module, name)
   std::map<std::string, Entry> exports;
@@ -54,6 +56,10 @@ struct CoreModuleInfo {
 
 // A core instance's exports: its own, or (an instantiation) its module's,
 // shared.
+// "" when core entity `have` may be given for an import of `want` (same
+// kind; function and tag types equal; limits within; global types equal).
+std::string core_mismatch(const CoreModuleInfo::Entry& have, const CoreModuleInfo::Entry& want);
+
 struct CoreInstanceInfo {
   std::shared_ptr<const std::map<std::string, CoreModuleInfo::Entry>> exports;
 };
@@ -113,8 +119,10 @@ struct Scope {
   Kind kind = Kind::Component;
   uint32_t id = 0;  // unique per scope (resource ownership)
   std::vector<FuncType> core_funcs;
-  uint32_t core_tables = 0, core_globals = 0, core_tags = 0;
-  std::vector<bool> core_memories;  // whether each is 64-bit
+  std::vector<TableType> core_tables;
+  std::vector<MemoryType> core_memories;
+  std::vector<GlobalType> core_globals;
+  std::vector<FuncType> core_tags;
   std::vector<std::shared_ptr<const CoreTypeInfo>> core_types;
   std::vector<std::shared_ptr<const CoreModuleInfo>> modules;
   std::vector<std::shared_ptr<const CoreInstanceInfo>> core_instances;
