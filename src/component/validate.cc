@@ -95,11 +95,11 @@ Status Validator::check_index(const Scope& s, Sort sort, uint32_t index, uint64_
 }
 
 // Adds the entity an Extern describes to its index space in `s`.
-static void push_entity(Scope& s, const Extern& e) {
+static void push_entity(Scope& s, const Extern& e, Visibility vis = kAliasName) {
   switch (e.sort) {
     case Sort::CoreModule: s.modules.push_back(e.module); break;
-    case Sort::Func: s.funcs.push_back(e.type); break;
-    case Sort::Type: s.types.push_back(e.type); break;
+    case Sort::Func: s.add_func(e.type, vis); break;
+    case Sort::Type: s.add_type(e.type, vis); break;
     case Sort::Component: s.components.push_back(e.type); break;
     case Sort::Instance: s.instances.push_back(e.type); break;
     default: break;
@@ -153,7 +153,8 @@ void Validator::name_resources(Scope& s, const Extern& e) const {
 // instance, or exported by the exported instance itself. (The explainer's
 // "external visibility" asks more: see decision 47.)
 Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
-  if (e.type == kNoType || e.sort == Sort::Component) return Status::Ok();
+  // Functions and types: the visibility rule (Validator::visible) instead.
+  if (e.type == kNoType || e.sort != Sort::Instance) return Status::Ok();
   const VType& t = types_[e.type];
   std::vector<const Extern*> parts;
   std::set<TypeId> own, walked;  // an instance's own exported resources
@@ -292,8 +293,12 @@ Status Validator::add_extern(Scope& s, const ExternName& name, const ExternDesc&
   e.name = name.name;
   if (!is_import && e.type != kNoType && types_[e.type].has_borrow)
     return invalid("exported types may not contain a borrow handle", offset);
+  EMBER_TRY(visible(s, d, is_import, offset));
   EMBER_TRY(name_rules(s, name, e, is_import, offset));
-  push_entity(s, e);
+  Visibility vis = kAliasName;
+  if (d.sort == Sort::Type) vis = {is_import, !is_import, true, true};
+  if (d.sort == Sort::Func) vis = s.type_vis[d.index];
+  push_entity(s, e, vis);
   (is_import ? s.imports : s.exports).push_back(std::move(e));
   return Status::Ok();
 }
@@ -310,6 +315,7 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
     return Status::Ok();
   }
   Extern e = entity(target, a.sort, a.index);
+  Visibility vis = a.sort == Sort::Type ? target.type_vis[a.index] : kAliasName;
   bool crosses_component = s.kind == Scope::Kind::Component && a.instance > 0;
   for (uint32_t i = 1; i < a.instance; i++)
     crosses_component |= scopes[scopes.size() - i]->kind == Scope::Kind::Component;
@@ -319,7 +325,7 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
         t.outer_resources)
       return invalid("an outer alias may not bring a resource type into a component", a.offset);
   }
-  push_entity(s, e);
+  push_entity(s, e, vis);
   return Status::Ok();
 }
 
@@ -531,6 +537,25 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
   EMBER_TRY(check_index(s, e.item.sort, e.item.index, e.offset));
   Extern x = entity(s, e.item.sort, e.item.index);
   x.name = e.name.name;
+  if (e.ascribed && (e.ascribed->sort == Sort::Func || e.ascribed->sort == Sort::Type)) {
+    EMBER_TRY(check_index(s, Sort::Type, e.ascribed->index, e.offset));
+    if (e.ascribed->bound == ExternDesc::Bound::Index)
+      EMBER_TRY(visible(s, *e.ascribed, false, e.offset));
+  } else if (x.sort == Sort::Instance && types_[x.type].invisible) {
+    return invalid(
+        "instance not valid to be used as export: its type exports a function or "
+        "type that refers to a record, variant, enum, flags or resource type "
+        "through an index that was not imported or exported",
+        e.offset);
+  } else if (x.sort == Sort::Func || x.sort == Sort::Type) {
+    const Visibility& v =
+        x.sort == Sort::Func ? s.func_vis[e.item.index] : s.type_vis[e.item.index];
+    if (!v.clean_for_export)
+      return invalid(std::string(sort_name(x.sort)) + " not valid to be used as export: its type " +
+                         "refers to a record, variant, enum, flags or resource type through an " +
+                         "index that was not imported or exported",
+                     e.offset);
+  }
   if (e.ascribed) {
     EMBER_ASSIGN(Extern want, resolve_desc(s, *e.ascribed, e.offset));
     bool fresh_resource = want.sort == Sort::Type && x.sort == Sort::Type &&
@@ -544,7 +569,7 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
   if (x.type != kNoType && types_[x.type].has_borrow)
     return invalid("exported types may not contain a borrow handle", e.offset);
   EMBER_TRY(name_rules(s, e.name, x, false, e.offset));
-  push_entity(s, x);
+  push_entity(s, x, Visibility{false, x.sort == Sort::Type, true, true});
   s.exports.push_back(std::move(x));
   return Status::Ok();
 }

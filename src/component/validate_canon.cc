@@ -121,7 +121,7 @@ static Status lift(Validator& v, const CanonDef& d, Scope& s) {
   if (o.post_return)
     EMBER_TRY(core_type_is(s.core_funcs[*o.post_return], FuncType{want.results, {}},
                            "canon lift: the post-return function", d.offset));
-  s.funcs.push_back(ft);
+  s.add_func(ft, s.type_vis[d.type]);
   return Status::Ok();
 }
 

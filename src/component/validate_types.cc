@@ -362,6 +362,60 @@ Status Validator::func_type_def(const TypeDef& t, Scope& s, VType& v) {
   return Status::Ok();
 }
 
+static bool nominal(TypeKind k) {
+  return k == TypeKind::Record || k == TypeKind::Variant || k == TypeKind::Enum ||
+         k == TypeKind::Flags || k == TypeKind::Resource;
+}
+
+// A (validated) type definition's visibility: nominal types it refers to
+// must be named; other types it refers to must be visible themselves.
+Visibility Validator::def_visibility(const TypeDef& t, const Scope& s) const {
+  Visibility v;
+  auto index = [&](uint32_t j) {
+    const Visibility& r = s.type_vis[j];
+    if (nominal(types_[s.types[j]].kind)) {
+      v.clean_for_import &= r.named_by_import;
+      v.clean_for_export &= r.named_by_import || r.named_by_export;
+    } else {
+      v.clean_for_import &= r.clean_for_import;
+      v.clean_for_export &= r.clean_for_export;
+    }
+  };
+  auto ref = [&](const std::optional<ValTypeRef>& r) {
+    if (r && !r->is_prim) index(r->index);
+  };
+  for (const Labeled& f : t.fields) ref(f.type);
+  for (const ValTypeRef& e : t.elems) ref(e);
+  ref(t.ok);
+  ref(t.err);
+  if (t.kind == TypeKind::Own || t.kind == TypeKind::Borrow) index(t.index);
+  return v;
+}
+
+// The type of a function or type imported or exported with type index
+// d.index must be visible: named where it must be.
+// Instance types defer the rule to where they are imported or exported
+// (VType::invisible); component types apply it at once.
+Status Validator::visible(Scope& s, const ExternDesc& d, bool is_import, uint64_t offset) const {
+  bool ok = true;
+  if (d.sort == Sort::Func || (d.sort == Sort::Type && d.bound == ExternDesc::Bound::Index)) {
+    const Visibility& v = s.type_vis[d.index];
+    ok = is_import ? v.clean_for_import : v.clean_for_export;
+  }
+  if (d.sort == Sort::Instance) ok = !types_[s.types[d.index]].invisible;
+  if (ok) return Status::Ok();
+  if (s.kind == Scope::Kind::InstanceType) {
+    s.invisible = true;
+    return Status::Ok();
+  }
+  return invalid(std::string(sort_name(d.sort)) + " not valid to be used as " +
+                     (is_import ? "import" : "export") +
+                     ": its type refers to a record, variant, enum, flags or resource type " +
+                     "through an index that was not " +
+                     (is_import ? "imported" : "imported or exported"),
+                 offset);
+}
+
 Status Validator::type_def(const TypeDef& t, Scope& s) {
   VType v;
   switch (t.kind) {
@@ -381,7 +435,7 @@ Status Validator::type_def(const TypeDef& t, Scope& s) {
       }
       v.kind = TypeKind::Resource;
       v.owner = s.id;
-      s.types.push_back(add_type(std::move(v)));
+      s.add_type(add_type(std::move(v)), Visibility{});
       return Status::Ok();
     }
     default: EMBER_TRY(value_type_def(t, s, v)); break;
@@ -389,7 +443,7 @@ Status Validator::type_def(const TypeDef& t, Scope& s) {
   TypeId id = intern(std::move(v));
   if (types_[id].size >= kMaxValueSize)
     return invalid("value type is too large (canonical ABI size of 2^28 bytes or more)", t.offset);
-  s.types.push_back(id);
+  s.add_type(id, def_visibility(t, s));
   return Status::Ok();
 }
 
@@ -431,7 +485,10 @@ Status Validator::decl_type(const TypeDef& t, Scope& outer) {
   v.imports = std::make_shared<const ExternList>(std::move(s.imports));
   v.exports = std::make_shared<const ExternList>(std::move(s.exports));
   note_resources(v, start);
-  outer.types.push_back(add_type(std::move(v)));
+  v.invisible = s.invisible;
+  Visibility vis = kAliasName;
+  vis.clean_for_import = vis.clean_for_export = !s.invisible;
+  outer.add_type(add_type(std::move(v)), vis);
   return Status::Ok();
 }
 

@@ -103,6 +103,9 @@ struct VType {
   // resource below the type's own first id comes from outside it.
   TypeId min_resource = kNoType;
   bool outer_resources = false;  // mentions a resource from outside itself
+  // Instance types: an import or export declarator broke the visibility
+  // rule (checked when the type is used by an import or export).
+  bool invisible = false;
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
   bool has_borrow = false, has_memory_data = false;
@@ -113,6 +116,20 @@ struct VType {
   uint64_t size = 0;
   uint32_t align = 1;
 };
+
+// External visibility (the explainer's rule for the types of imports and
+// exports), per type or function index: how the index got a name, and
+// whether every record, variant, enum, flags or resource type its
+// definition refers to is referred to through a named index -- a name an
+// import gave, or any name (exports may use what imports named, imports
+// may not use what exports named).
+struct Visibility {
+  bool named_by_import = false, named_by_export = false;
+  bool clean_for_import = true, clean_for_export = true;
+};
+// An index aliased out of an instance: named for both (its instance's
+// exports name it, the "bag of exports" rule).
+constexpr Visibility kAliasName{true, true, true, true};
 
 struct Scope {
   enum class Kind : uint8_t { Component, ComponentType, InstanceType };
@@ -127,6 +144,8 @@ struct Scope {
   std::vector<std::shared_ptr<const CoreModuleInfo>> modules;
   std::vector<std::shared_ptr<const CoreInstanceInfo>> core_instances;
   std::vector<TypeId> funcs, types, components, instances;
+  std::vector<Visibility> func_vis, type_vis;  // parallel to funcs, types
+  bool invisible = false;                      // instance type scopes: see VType::invisible
   uint32_t values = 0;
   std::set<std::string> import_keys, export_keys;
   std::vector<Extern> imports, exports;
@@ -140,6 +159,14 @@ struct Scope {
   std::set<TypeId> exportable_instances, naming_instances;
 
   uint32_t count(Sort s) const;
+  void add_func(TypeId t, Visibility v) {
+    funcs.push_back(t);
+    func_vis.push_back(v);
+  }
+  void add_type(TypeId t, Visibility v) {
+    types.push_back(t);
+    type_vis.push_back(v);
+  }
 };
 
 [[gnu::cold]] inline Error invalid(std::string msg, uint64_t offset) {
@@ -197,6 +224,8 @@ class Validator {
   Status name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                     uint64_t offset);
   Status value_type_def(const TypeDef& t, Scope& s, VType& v);
+  Visibility def_visibility(const TypeDef& t, const Scope& s) const;
+  Status visible(Scope& s, const ExternDesc& d, bool is_import, uint64_t offset) const;
   Status func_type_def(const TypeDef& t, Scope& s, VType& v);
   Status decl_type(const TypeDef& t, Scope& s);
   TypeId intern(VType t);

@@ -1,4 +1,4 @@
-;; invalid: uses a resource type that has no name
+;; invalid: func not valid to be used as export
 (component
   (type $r (resource (rep i32)))
   (core module $m (func (export "f") (result i32) (i32.const 0)))
