@@ -101,7 +101,7 @@ static void push_entity(Scope& s, const Extern& e, Visibility vis = kAliasName) 
     case Sort::Func: s.add_func(e.type, vis); break;
     case Sort::Type: s.add_type(e.type, vis); break;
     case Sort::Component: s.components.push_back(e.type); break;
-    case Sort::Instance: s.instances.push_back(e.type); break;
+    case Sort::Instance: s.add_instance(e.type, vis); break;
     default: break;
   }
 }
@@ -296,7 +296,7 @@ Status Validator::add_extern(Scope& s, const ExternName& name, const ExternDesc&
   EMBER_TRY(visible(s, d, is_import, offset));
   EMBER_TRY(name_rules(s, name, e, is_import, offset));
   Visibility vis = kAliasName;
-  if (d.sort == Sort::Type) vis = {is_import, !is_import, true, true};
+  if (d.sort == Sort::Type || d.sort == Sort::Instance) vis = {is_import, !is_import, true, true};
   if (d.sort == Sort::Func) vis = s.type_vis[d.index];
   push_entity(s, e, vis);
   (is_import ? s.imports : s.exports).push_back(std::move(e));
@@ -325,6 +325,7 @@ Status Validator::outer_alias(const Alias& a, Scope& s) {
         t.outer_resources)
       return invalid("an outer alias may not bring a resource type into a component", a.offset);
   }
+  if (crosses_component) vis.named_by_import = vis.named_by_export = false;
   push_entity(s, e, vis);
   return Status::Ok();
 }
@@ -356,7 +357,14 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
                    a.offset);
   if (e->sort == Sort::Type && types_[e->type].kind == TypeKind::Resource)
     s.named_resources.insert(e->type);  // an instance's export names it
-  push_entity(s, *e);
+  // What is aliased out of an imported or exported instance is named the
+  // same way; out of another instance, it is not (a function then counts as
+  // visible only when its type has nothing that needs a name).
+  const Visibility& iv = s.instance_vis[a.instance];
+  Visibility vis{iv.named_by_import, iv.named_by_export, true, true};
+  if (e->sort == Sort::Func && !iv.named_by_import && !iv.named_by_export)
+    vis.clean_for_import = vis.clean_for_export = !types_[e->type].has_nominal;
+  push_entity(s, *e, vis);
   return Status::Ok();
 }
 
@@ -483,7 +491,7 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
       exports.push_back(std::move(x));
     }
     v.exports = std::make_shared<const ExternList>(std::move(exports));
-    s.instances.push_back(add_type(std::move(v)));
+    s.add_instance(add_type(std::move(v)), Visibility{});
     return Status::Ok();
   }
   EMBER_TRY(check_index(s, Sort::Component, d.of, d.offset));
@@ -508,7 +516,7 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
     if (!m.empty()) return invalid("instantiation argument \"" + im.name + "\": " + m, d.offset);
   }
   v.exports = c.exports;
-  s.instances.push_back(add_type(std::move(v)));
+  s.add_instance(add_type(std::move(v)), Visibility{});
   return Status::Ok();
 }
 
@@ -569,7 +577,8 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
   if (x.type != kNoType && types_[x.type].has_borrow)
     return invalid("exported types may not contain a borrow handle", e.offset);
   EMBER_TRY(name_rules(s, e.name, x, false, e.offset));
-  push_entity(s, x, Visibility{false, x.sort == Sort::Type, true, true});
+  bool names = x.sort == Sort::Type || x.sort == Sort::Instance;
+  push_entity(s, x, Visibility{false, names, true, true});
   s.exports.push_back(std::move(x));
   return Status::Ok();
 }

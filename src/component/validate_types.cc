@@ -118,6 +118,13 @@ const Extern* ExternList::find(const std::string& name) const {
 
 void Validator::compute_facts(VType& v) const {
   collect_resources(types_, v);
+  v.has_nominal = v.kind == TypeKind::Record || v.kind == TypeKind::Variant ||
+                  v.kind == TypeKind::Enum || v.kind == TypeKind::Flags ||
+                  v.kind == TypeKind::Own || v.kind == TypeKind::Borrow;
+  for (TypeId k : v.kids)
+    if (k != kNoType) v.has_nominal |= types_[k].has_nominal;
+  for (TypeId k : {v.ok, v.err})
+    if (k != kNoType) v.has_nominal |= types_[k].has_nominal;
   auto kid = [&](TypeId id) -> const VType* { return id == kNoType ? nullptr : &types_[id]; };
   auto inherit = [&](const VType* k) {
     if (!k) return;

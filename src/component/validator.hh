@@ -109,6 +109,9 @@ struct VType {
   // Facts of value types.
   std::vector<ValType> flat;  // up to kFlatCap entries
   bool has_borrow = false, has_memory_data = false;
+  // Value and function types: a record, variant, enum, flags or handle is
+  // inside (what external visibility is about).
+  bool has_nominal = false;
   // Value and function types: the resources their handles name (sorted; at
   // most kMaxResourcesPerType, `many_resources` when there were more).
   std::vector<TypeId> resources;
@@ -144,8 +147,8 @@ struct Scope {
   std::vector<std::shared_ptr<const CoreModuleInfo>> modules;
   std::vector<std::shared_ptr<const CoreInstanceInfo>> core_instances;
   std::vector<TypeId> funcs, types, components, instances;
-  std::vector<Visibility> func_vis, type_vis;  // parallel to funcs, types
-  bool invisible = false;                      // instance type scopes: see VType::invisible
+  std::vector<Visibility> func_vis, type_vis, instance_vis;  // parallel to those
+  bool invisible = false;  // instance type scopes: see VType::invisible
   uint32_t values = 0;
   std::set<std::string> import_keys, export_keys;
   std::vector<Extern> imports, exports;
@@ -162,6 +165,10 @@ struct Scope {
   void add_func(TypeId t, Visibility v) {
     funcs.push_back(t);
     func_vis.push_back(v);
+  }
+  void add_instance(TypeId t, Visibility v) {
+    instances.push_back(t);
+    instance_vis.push_back(v);
   }
   void add_type(TypeId t, Visibility v) {
     types.push_back(t);
