@@ -531,7 +531,8 @@ int cmd_run(const Args& args) {
 
 const char kValidateHelp[] =
     "usage: ember validate [-W, --wasm NAME[=on|off][,...]] FILE...\n\n"
-    "Checks that each module (.wasm or .wat) is well-formed and valid.\n";
+    "Checks that each module (.wasm or .wat) or component (.wasm) is\n"
+    "well-formed and valid.\n";
 
 int cmd_validate(const Args& args) {
   // Feature options apply to the files after them; every other argument,
@@ -714,7 +715,9 @@ const char kInspectHelp[] =
     "exports with their types, and its function/table/memory/global counts.\n"
     "Every proposal Ember implements is accepted. For a serialized module\n"
     "(FILE.cwasm from `ember compile`): its configuration, counts, and the\n"
-    "target its machine code was compiled for, and whether it loads here.\n\n"
+    "target its machine code was compiled for, and whether it loads here.\n"
+    "For a component: the sizes of its index spaces and its imports and\n"
+    "exports with their sorts and types.\n\n"
     "options:\n"
     "  --compiled             compile every function eagerly (Config.strategy\n"
     "                         \"cranelift\") and say how many the compiled tier\n"
