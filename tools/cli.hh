@@ -62,4 +62,14 @@ std::vector<std::string> trap_causes(const std::string& what, const Trap& t);
 int write_output(const std::string& command, const std::string& path,
                  const std::vector<uint8_t>& bytes);
 
+// Components (tools/cmd_component.cc): true when FILE's bytes are a
+// component rather than a core module.
+bool is_component_file(const std::vector<uint8_t>& bytes);
+// `ember inspect` of a component: its index spaces, imports and exports.
+int inspect_component(const std::string& file, const std::vector<uint8_t>& bytes);
+// Decodes and validates a component: "" when it is valid, else why not.
+std::string component_problem(const std::vector<uint8_t>& bytes, const FeatureSet& features);
+// What `ember run` says about a component, which it cannot run yet.
+int refuse_component_run(const std::string& file);
+
 }  // namespace ember::cli

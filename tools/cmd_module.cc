@@ -518,6 +518,7 @@ int cmd_run(const Args& args) {
   if (!read_file(o.file, &bytes, &err))
     return report("failed to run main module `" + o.file + "`",
                   {"failed to read `" + o.file + "`", err}, kExitError);
+  if (is_component_file(bytes)) return refuse_component_run(o.file);
   o.wasi.argv.push_back(o.file);
   o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
   o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
@@ -530,7 +531,8 @@ int cmd_run(const Args& args) {
 
 const char kValidateHelp[] =
     "usage: ember validate [-W, --wasm NAME[=on|off][,...]] FILE...\n\n"
-    "Checks that each module (.wasm or .wat) is well-formed and valid.\n";
+    "Checks that each module (.wasm or .wat) or component (.wasm) is\n"
+    "well-formed and valid.\n";
 
 int cmd_validate(const Args& args) {
   // Feature options apply to the files after them; every other argument,
@@ -553,6 +555,15 @@ int cmd_validate(const Args& args) {
   if (cl.outcome != Outcome::Ok) return stop(syntax, cl);
   int status = 0;
   for (const auto& [file, fs] : files) {
+    std::vector<uint8_t> bytes;
+    std::string why;
+    if (read_file(file, &bytes, &why) && is_component_file(bytes)) {
+      std::string problem = component_problem(bytes, fs);
+      if (problem.empty()) std::printf("%s: valid\n", file.c_str());
+      else std::fprintf(stderr, "ember validate: %s: %s\n", file.c_str(), problem.c_str());
+      status = problem.empty() ? status : 1;
+      continue;
+    }
     try {
       Engine engine(Config().features(fs));
       module_from_file(engine, file);
@@ -704,7 +715,9 @@ const char kInspectHelp[] =
     "exports with their types, and its function/table/memory/global counts.\n"
     "Every proposal Ember implements is accepted. For a serialized module\n"
     "(FILE.cwasm from `ember compile`): its configuration, counts, and the\n"
-    "target its machine code was compiled for, and whether it loads here.\n\n"
+    "target its machine code was compiled for, and whether it loads here.\n"
+    "For a component: the sizes of its index spaces and its imports and\n"
+    "exports with their sorts and types.\n\n"
     "options:\n"
     "  --compiled             compile every function eagerly (Config.strategy\n"
     "                         \"cranelift\") and say how many the compiled tier\n"
@@ -738,6 +751,7 @@ int cmd_inspect(const Args& args) {
     return 1;
   }
   if (Module::is_serialized(bytes)) return inspect_serialized(file, bytes);
+  if (is_component_file(bytes)) return inspect_component(file, bytes);
   try {
     Config config;
     config.features(FeatureSet::all());  // describe, do not gate

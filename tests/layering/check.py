@@ -25,6 +25,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "binary": {"ir", "support"},
     "text": {"ir", "support"},
     "validate": {"binary", "ir", "support"},
+    "component": {"binary", "ir", "support", "validate"},
     "runtime": {"ir", "platform", "support"},
     "interp": {"ir", "platform", "runtime", "support", "validate"},
     "jit": {"interp", "ir", "platform", "runtime", "support"},

@@ -1,0 +1,2 @@
+;; unsupported: the async function type is not supported yet
+(component (type (func async)))

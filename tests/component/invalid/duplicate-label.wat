@@ -1,0 +1,3 @@
+;; invalid: label "A" conflicts with another
+(component
+  (type (record (field "a" u32) (field "A" u32))))

@@ -1,0 +1,2 @@
+;; invalid: func index 5 out of range
+(component (export "f" (func 5)))

@@ -1,0 +1,3 @@
+;; invalid: names no resource imported before it
+(component
+  (import "[method]thing.go" (func)))

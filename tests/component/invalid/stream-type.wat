@@ -1,0 +1,2 @@
+;; unsupported: the stream type is not supported yet
+(component (type (stream u8)))

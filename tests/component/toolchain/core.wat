@@ -1,0 +1,26 @@
+;; The core module behind toolchain.wasm, written with the canonical ABI's
+;; names for the imports and exports of world.wit's `counter` world.
+(module
+  (import "example:counter/logging@0.1.0" "log" (func $log (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $count (mut i32) (i32.const 0))
+  (global $total (mut i64) (i64.const 0))
+  (global $bump (mut i32) (i32.const 1024))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $bump))
+    (global.set $bump (i32.add (global.get $bump) (local.get 3)))
+    (local.get $p))
+  ;; add: the stats record is returned through memory (two flat values).
+  (func (export "add") (param $n i32) (result i32)
+    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+    (global.set $total (i64.add (global.get $total) (i64.extend_i32_u (local.get $n))))
+    (i32.store (i32.const 16) (global.get $count))
+    (i64.store (i32.const 24) (global.get $total))
+    (i32.const 16))
+  (func (export "describe") (param $ptr i32) (param $len i32) (result i32)
+    (call $log (local.get $ptr) (local.get $len))
+    (i32.store (i32.const 32) (local.get $ptr))
+    (i32.store (i32.const 36) (local.get $len))
+    (i32.const 32))
+  (func (export "cabi_post_describe") (param i32)))
