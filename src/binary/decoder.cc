@@ -105,6 +105,11 @@ Status Decoder::run() {
   r.skip(4);
   if (r.remaining() < 4) return r.fail("unexpected end");
   static const uint8_t kVersion[4] = {0x01, 0x00, 0x00, 0x00};
+  static const uint8_t kComponent[4] = {0x0D, 0x00, 0x01, 0x00};  // (component/decoder.cc)
+  if (std::equal(kComponent, kComponent + 4, r.pos()))
+    return r.fail(
+        "unknown binary version: expected a WebAssembly module but was given a WebAssembly "
+        "component");
   if (!std::equal(kVersion, kVersion + 4, r.pos())) return r.fail("unknown binary version");
   r.skip(4);
 

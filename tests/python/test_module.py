@@ -52,6 +52,15 @@ def test_bad_inputs(engine):
         Module(engine, "(module (func (result i32)))")  # invalid
 
 
+def test_a_component_is_not_a_module(engine):
+    # As the wasmtime package says it: the bytes are a component (layer 1).
+    component = open(os.path.join(os.path.dirname(__file__), "..", "component", "strings.wasm"), "rb").read()
+    with pytest.raises(WasmtimeError, match="expected a WebAssembly module but was given a WebAssembly component"):
+        Module(engine, component)
+    with pytest.raises(WasmtimeError, match="given a WebAssembly component"):
+        Module.validate(engine, component)
+
+
 def test_validate(engine):
     Module.validate(engine, wat2wasm("(module)"))
     with pytest.raises(WasmtimeError):

@@ -40,6 +40,9 @@ TEST(Decoder, BadMagicAndVersion) {
   expect_malformed({}, "magic header");
   expect_malformed({0x00, 0x61, 0x73, 0x6E, 1, 0, 0, 0}, "magic header");
   expect_malformed({0x00, 0x61, 0x73, 0x6D, 2, 0, 0, 0}, "unknown binary version");
+  // A component's preamble (layer 1): said so, as the wasmtime package does.
+  expect_malformed({0x00, 0x61, 0x73, 0x6D, 0x0D, 0, 1, 0},
+                   "expected a WebAssembly module but was given a WebAssembly component");
   expect_malformed({0x00, 0x61, 0x73, 0x6D, 1, 0}, "unexpected end");
 }
 
