@@ -75,7 +75,7 @@ Status ComponentDecoder::section(uint8_t id, Reader& r, ComponentData* c, uint32
   switch (id) {
     case kCustom: return custom_section(r, c);
     case kCoreModule: return core_module_section(r, c);
-    case kCoreInstance: return core_instance_section(r, c);
+    case kCoreInstance: return instance_section(r, true, c);
     case kCoreType: return core_type_section(r, c, depth);
     case kComponent: {
       auto nested = std::make_unique<ComponentData>();
@@ -84,7 +84,7 @@ Status ComponentDecoder::section(uint8_t id, Reader& r, ComponentData* c, uint32
       note(c, ComponentData::Item::Component, c->components.size() - 1);
       return Status::Ok();
     }
-    case kInstance: return instance_section(r, c);
+    case kInstance: return instance_section(r, false, c);
     case kAlias: return alias_section(r, c);
     case kType: return type_section(r, c, depth);
     case kCanon: return canon_section(r, c);
@@ -182,7 +182,9 @@ Status ComponentDecoder::inline_exports(Reader& r, bool core, std::vector<Inline
   return Status::Ok();
 }
 
-Status ComponentDecoder::core_instance_section(Reader& r, ComponentData* c) {
+// The core instance section and the instance section: the same layout,
+// core instances taking only instances as arguments.
+Status ComponentDecoder::instance_section(Reader& r, bool core, ComponentData* c) {
   EMBER_ASSIGN(uint32_t n, count(r, 2));
   for (uint32_t i = 0; i < n; i++) {
     InstanceDef def;
@@ -196,49 +198,27 @@ Status ComponentDecoder::core_instance_section(Reader& r, ComponentData* c) {
         InstantiateArg arg;
         arg.offset = r.offset();
         EMBER_ASSIGN(arg.name, r.name());
-        EMBER_ASSIGN(uint8_t s, r.u8());
-        if (s != 0x12)
-          return r.fail_at("core instantiate argument must be an instance", arg.offset);
-        arg.item.sort = Sort::CoreInstance;
+        if (core) {
+          EMBER_ASSIGN(uint8_t s, r.u8());
+          if (s != 0x12)
+            return r.fail_at("core instantiate argument must be an instance", arg.offset);
+          arg.item.sort = Sort::CoreInstance;
+        } else {
+          EMBER_ASSIGN(arg.item.sort, sort(r));
+        }
         EMBER_ASSIGN(arg.item.index, r.u32());
         def.args.push_back(std::move(arg));
       }
     } else if (kind == 0x01) {
-      EMBER_TRY(inline_exports(r, true, &def.exports));
+      EMBER_TRY(inline_exports(r, core, &def.exports));
     } else {
-      return r.fail_at("malformed core instance kind", def.offset);
+      return r.fail_at(core ? "malformed core instance kind" : "malformed instance kind",
+                       def.offset);
     }
-    c->core_instances.push_back(std::move(def));
-    note(c, ComponentData::Item::CoreInstance, c->core_instances.size() - 1);
-  }
-  return Status::Ok();
-}
-
-Status ComponentDecoder::instance_section(Reader& r, ComponentData* c) {
-  EMBER_ASSIGN(uint32_t n, count(r, 2));
-  for (uint32_t i = 0; i < n; i++) {
-    InstanceDef def;
-    def.offset = r.offset();
-    EMBER_ASSIGN(uint8_t kind, r.u8());
-    if (kind == 0x00) {
-      def.instantiate = true;
-      EMBER_ASSIGN(def.of, r.u32());
-      EMBER_ASSIGN(uint32_t args, count(r, 3));
-      for (uint32_t a = 0; a < args; a++) {
-        InstantiateArg arg;
-        arg.offset = r.offset();
-        EMBER_ASSIGN(arg.name, r.name());
-        EMBER_ASSIGN(arg.item.sort, sort(r));
-        EMBER_ASSIGN(arg.item.index, r.u32());
-        def.args.push_back(std::move(arg));
-      }
-    } else if (kind == 0x01) {
-      EMBER_TRY(inline_exports(r, false, &def.exports));
-    } else {
-      return r.fail_at("malformed instance kind", def.offset);
-    }
-    c->instances.push_back(std::move(def));
-    note(c, ComponentData::Item::Instance, c->instances.size() - 1);
+    std::vector<InstanceDef>& defs = core ? c->core_instances : c->instances;
+    defs.push_back(std::move(def));
+    note(c, core ? ComponentData::Item::CoreInstance : ComponentData::Item::Instance,
+         defs.size() - 1);
   }
   return Status::Ok();
 }

@@ -41,8 +41,7 @@ class ComponentDecoder {
  private:
   Status section(uint8_t id, Reader& r, ComponentData* c, uint32_t depth);
   Status core_module_section(Reader& r, ComponentData* c);
-  Status core_instance_section(Reader& r, ComponentData* c);
-  Status instance_section(Reader& r, ComponentData* c);
+  Status instance_section(Reader& r, bool core, ComponentData* c);
   Status alias_section(Reader& r, ComponentData* c);
   Status canon_section(Reader& r, ComponentData* c);
   Status canon(Reader& r, CanonDef* out);

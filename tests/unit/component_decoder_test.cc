@@ -263,40 +263,28 @@ TEST(ComponentDecoder, BadLabelsAndOpcodes) {
             std::string::npos);
 }
 
-TEST(ComponentDecoder, NestingIsBounded) {
-  // (type (instance (type (instance ... )))) deeper than kMaxNesting.
-  Bytes t;
-  for (uint32_t i = 0; i < kMaxNesting + 2; i++) t.insert(t.end(), {0x42, 0x01, 0x01});
-  t.insert(t.end(), {0x42, 0x00});
-  Bytes payload = {0x01};
-  payload.insert(payload.end(), t.begin(), t.end());
-  Bytes b = {0x00, 0x61, 0x73, 0x6D, 0x0D, 0x00, 0x01, 0x00, 0x07};
-  uint32_t n = uint32_t(payload.size());
-  do {
-    b.push_back(uint8_t((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
-    n >>= 7;
-  } while (n);
-  b.insert(b.end(), payload.begin(), payload.end());
-  EXPECT_NE(malformed(b).message().find("nested too deeply"), std::string::npos);
-}
-
-// A component of one section whose payload may be long.
-Bytes component_with_long(uint8_t id, const Bytes& payload) {
-  Bytes b = {0x00, 0x61, 0x73, 0x6D, 0x0D, 0x00, 0x01, 0x00, id};
-  uint32_t n = uint32_t(payload.size());
-  do {
-    b.push_back(uint8_t((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
-    n >>= 7;
-  } while (n);
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
-}
-
 void put_leb(Bytes& b, uint32_t n) {
   do {
     b.push_back(uint8_t((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
     n >>= 7;
   } while (n);
+}
+
+// A component of one section whose payload may be long.
+Bytes component_with_long(uint8_t id, const Bytes& payload) {
+  Bytes b = {0x00, 0x61, 0x73, 0x6D, 0x0D, 0x00, 0x01, 0x00, id};
+  put_leb(b, uint32_t(payload.size()));
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+TEST(ComponentDecoder, NestingIsBounded) {
+  // (type (instance (type (instance ... )))) deeper than kMaxNesting.
+  Bytes payload = {0x01};
+  for (uint32_t i = 0; i < kMaxNesting + 2; i++) payload.insert(payload.end(), {0x42, 0x01, 0x01});
+  payload.insert(payload.end(), {0x42, 0x00});
+  EXPECT_NE(malformed(component_with_long(0x07, payload)).message().find("nested too deeply"),
+            std::string::npos);
 }
 
 // A type index where a value type goes: a non-negative signed LEB128 (the
