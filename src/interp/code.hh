@@ -163,6 +163,31 @@ struct PcMapEntry {
   uint32_t offset;  // byte offset of the wasm instruction in the module
 };
 
+// Where compiled code lies (interp/native.hh's fault handling): per object
+// file of a module's compiled code, the address range of each compiled
+// function and the module offsets of its instructions, from the object's
+// line table. Published (CompiledCode::code_maps) before the code it
+// describes is installed; read by the fault handler without locks.
+struct CodeRow {
+  uint32_t pc;      // from the start of its range
+  uint32_t offset;  // module offset of the instructions from here (0: none)
+};
+struct CodeRange {
+  uintptr_t begin, end;
+  uint32_t func;  // defined function index
+  bool wrapper;   // an entry that calls the function's register body: no frame of its own
+  uint32_t rows_begin, rows_end;  // in CodeMap::rows, ascending pc
+};
+struct CodeMap {
+  std::vector<CodeRange> ranges;  // ascending, disjoint
+  std::vector<CodeRow> rows;
+  const CodeMap* next = nullptr;
+  // The range holding `pc`, or null (async-signal-safe).
+  const CodeRange* find(uintptr_t pc) const;
+  // The module offset of the instruction at `pc` in `r` (0 if unknown).
+  uint32_t offset_at(const CodeRange& r, uintptr_t pc) const;
+};
+
 }  // namespace ember::interp
 
 namespace ember {
@@ -184,6 +209,12 @@ struct CompiledCode {
   uint32_t native_funcs = 0;
   std::string native_skipped_reason;
   bool native_from_image = false;
+  // The compiled tier accesses 32-bit memories (64 KiB pages) without
+  // bounds checks, relying on their guard regions (platform/vm.hh): an
+  // instance of the module demands them (runtime/instantiate.cc). The maps
+  // of its code, newest first.
+  bool guard_pages = false;
+  interp::SharedWord<const interp::CodeMap*> code_maps{nullptr};
   // Tiering (strategy "auto" with the compiled tier): the dispatch loop's
   // TierUp instructions call `tier_up` when a function's hotness runs out,
   // with the module, the defined function's index and the loop header's

@@ -160,6 +160,10 @@ std::vector<rt::TrapFrame> last_backtrace(const rt::StoreData& store) {
   return static_cast<const State*>(store.interp.get())->backtrace;
 }
 
-const rt::Tier kTier{"interpreter", function_code, call, last_backtrace};
+bool needs_guard_pages(const CompiledCode& code) {
+  return code.guard_pages;
+}
+
+const rt::Tier kTier{"interpreter", function_code, call, last_backtrace, needs_guard_pages};
 
 }  // namespace ember::interp

@@ -676,6 +676,16 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
   return Status::Ok();
 }
 
+uint32_t instruction_length(const uint32_t* pc, uint32_t avail) {
+  const Reverse& rev = reverse();
+  auto it = rev.op.find(pc[0]);
+  if (it == rev.op.end() || it->second == UINT32_MAX) return 0;
+  const IrLayout& l = ir_layout(IOp(it->second));
+  if (!l.known) return 0;
+  uint32_t n = instruction_words(l, pc, avail);
+  return n <= avail ? n : 0;
+}
+
 bool memory_access(uint32_t handler_word, MemAccess* out) {
   const Reverse& rev = reverse();
   auto it = rev.op.find(handler_word);

@@ -116,6 +116,9 @@ struct MemAccess {
 // The access form of the instruction whose handler word is `handler_word`;
 // false when it is no load or store. Cold: it looks the word up in a map.
 bool memory_access(uint32_t handler_word, MemAccess* out);
+// The words of the translated instruction at `pc` (at most `avail`), or 0
+// when its handler word is not one the codec knows.
+uint32_t instruction_length(const uint32_t* pc, uint32_t avail);
 const char* iop_name(IOp op);
 
 // Hash of this build's IR: the IOp list with word counts and layouts, the

@@ -37,7 +37,7 @@ TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slo
   // pleases: native.hh.)
   uint32_t saved = st.native_depth;
   st.native_depth = uint32_t(std::min<size_t>(UINT32_MAX, depth));
-  auto r = TrapCode(reinterpret_cast<NativeFn>(code)(&st, native_view(inst), fp));
+  auto r = TrapCode(call_compiled(st, inst, code, native_view(inst), fp));
   st.native_depth = saved;
   return r;
 }
@@ -209,7 +209,7 @@ uint32_t call_from_native(State* st, NativeView* view, const FuncCode* caller, r
                                callee);
     uint32_t depth = st->native_depth;
     st->native_depth = depth + (tail ? 0 : 1);  // (a tail call's callee takes its caller's record)
-    r = reinterpret_cast<NativeFn>(native)(st, native_view(callee->instance), nfp);
+    r = call_compiled(*st, callee->instance, native, native_view(callee->instance), nfp);
     st->native_depth = depth;
   } else {
     // An interpreted callee: a dispatch loop of its own, whose backtrace

@@ -52,6 +52,16 @@ TrapCode enter_native(State& st, rt::FuncInst* f, rt::Slot* fp, bool as_call = f
 TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slot* fp,
                       bool as_call = false);
 
+// Every call from the runtime into compiled code of `inst` goes through
+// here: when the module's code relies on guard pages
+// (CompiledCode::guard_pages), a memory fault of its compiled frames
+// (those called from here, up to the next call_compiled inside) becomes
+// TrapCode::MemoryOutOfBounds with their frames in st.native_bt, as an
+// explicit check would have reported it (native_fault.cc). The fault
+// handler is installed at the first such call.
+uint32_t call_compiled(State& st, rt::ModuleInst* inst, const void* code, NativeView* view,
+                       rt::Slot* fp);
+
 // A TierUp instruction at `pc` of `fc` found its hotness spent: asks the
 // tier for the function's code (CompiledCode::tier_up) and restarts the
 // count. At a loop header, returns the compiled entry at this header when

@@ -45,6 +45,9 @@ struct NativeCode {
   // Config::debug_info: DWARF for each function (its wasm name), registered
   // with GDB's JIT interface as the code is linked.
   bool debug_info = false;
+  // Config::signals_based_traps where faults can be handled: 32-bit
+  // memories are accessed unchecked (CompiledCode::guard_pages).
+  bool guard_pages = false;
   // Requests not compiled yet, and their count (llvm_tier.cc's lock guards
   // these four).
   std::vector<BatchItem> pending;

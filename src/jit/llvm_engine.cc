@@ -30,6 +30,7 @@
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
 #include <algorithm>
 #include <atomic>
@@ -43,9 +44,11 @@
 #include "interp/ir_codec.hh"
 #include "jit/batch.hh"
 #include "jit/jit.hh"
+#include "jit/llvm_codemap.hh"
 #include "jit/llvm_lower.hh"
 #include "jit/llvm_profile.hh"
 #include "jit/llvm_symbols.hh"
+#include "platform/fault.hh"
 
 namespace ember::jit {
 
@@ -80,14 +83,26 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, const std::string& lev
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::FunctionPassManager fpm;
+  // Unchecked loads are held (llvm_codemap.hh) while the code simplifies;
+  // then those whose value is unused become volatile and the holds go,
+  // before the vectorizers (a held load would keep its loop scalar).
+  fpm.addPass(HoldUncheckedLoads());
+  fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
   if (level == "none") {
-    fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
     fpm.addPass(llvm::EarlyCSEPass());
     fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(KeepUncheckedLoads());
     fpm.addPass(llvm::SimplifyCFGPass());
   } else {
-    fpm = pb.buildFunctionSimplificationPipeline(llvm::OptimizationLevel::O2,
-                                                 llvm::ThinOrFullLTOPhase::None);
+    fpm.addPass(pb.buildFunctionSimplificationPipeline(llvm::OptimizationLevel::O2,
+                                                       llvm::ThinOrFullLTOPhase::None));
+    fpm.addPass(KeepUncheckedLoads());
+    // Loops over memory vectorize once their accesses are unchecked (a
+    // bounds check's trap branch is a loop exit the vectorizer refuses).
+    // (The SLP vectorizer is left out: it made mandel 1.8x slower.)
+    fpm.addPass(llvm::LoopVectorizePass());
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
   }
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
@@ -151,13 +166,18 @@ struct NativeCode::Llvm {
   std::string unusable;         // why the module's code cannot be lowered
   std::vector<std::unique_ptr<interp::OsrEntry>> osr;
   std::vector<std::string> objects;  // with NativeCode::keep_objects
+  // With NativeCode::guard_pages: the objects added and not yet mapped,
+  // and the maps published (CompiledCode::code_maps).
+  std::vector<ObjectCode> unmapped;
+  std::vector<std::unique_ptr<interp::CodeMap>> maps;
 };
 
 NativeCode::NativeCode(const rt::EngineConfig& config, bool keep)
     : opt_level(config.opt_level),
       profiler(config.profiler),
       keep_objects(keep),
-      debug_info(config.debug_info) {}
+      debug_info(config.debug_info),
+      guard_pages(config.signals_based_traps && platform::fault_handling_supported()) {}
 NativeCode::~NativeCode() = default;
 
 namespace {
@@ -248,14 +268,17 @@ struct ModuleBuilder {
     llvm::PointerType* ptr = llvm::PointerType::getUnqual(*b.ctx);
     sig = llvm::FunctionType::get(llvm::Type::getInt32Ty(*b.ctx), {ptr, ptr, ptr}, false);
   }
-  // Starts the module's debug information: one compile unit, the module.
-  void start_debug_info(const ModuleData& m) {
+  // Starts the module's debug information: one compile unit, the module
+  // (`full`: for debuggers; else line tables only).
+  void start_debug_info(const ModuleData& m, bool full) {
     b.mod->addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
     b.mod->addModuleFlag(llvm::Module::Warning, "Dwarf Version", 4);
     di = std::make_unique<llvm::DIBuilder>(*b.mod);
     std::string name = m.names.module_name.empty() ? "wasm" : m.names.module_name;
     file = di->createFile(name + ".wasm", ".");
-    di->createCompileUnit(llvm::dwarf::DW_LANG_C, file, "ember", true, "", 0);
+    di->createCompileUnit(
+        llvm::dwarf::DW_LANG_C, file, "ember", true, "", 0, llvm::StringRef(),
+        full ? llvm::DICompileUnit::FullDebug : llvm::DICompileUnit::LineTablesOnly);
   }
   // Function `f` (defined index `func`) gets its wasm name; its line is its
   // body's offset in the module.
@@ -328,7 +351,8 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
   const NativeCode::Llvm& l = *native.llvm;
   BatchModule b;
   ModuleBuilder mb(native, b);
-  if (native.debug_info) mb.start_debug_info(m);
+  // (Line tables locate the traps of unchecked accesses: native_fault.cc.)
+  if (native.debug_info || native.guard_pages) mb.start_debug_info(m, native.debug_info);
   const uint32_t n = uint32_t(code.funcs.size());
   std::vector<llvm::Function*> direct(n, nullptr), body(n, nullptr);
   for (uint32_t i = 0; i < n; i++) {
@@ -337,7 +361,7 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
     if (l.registers[i])
       body[i] = mb.declare(body_name(i), register_type(*b.ctx, code.funcs[i].num_params));
   }
-  LowerContext cx{code, m, l.words, direct, body};
+  LowerContext cx{code, m, l.words, direct, body, native.guard_pages};
   for (uint32_t i : entries) {
     mb.describe(direct[i], i, m);
     llvm::Function* f = body[i] ? body[i] : direct[i];
@@ -386,10 +410,38 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
 
 Status add_object(NativeCode& native, llvm::StringRef object) {
   NativeCode::Llvm& l = *native.llvm;
+  if (native.guard_pages) {
+    EMBER_ASSIGN(ObjectCode functions, read_object_code(object));
+    l.unmapped.push_back(std::move(functions));
+  }
   if (auto e = l.jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "wasm")))
     return llvm_failed(std::move(e));
   if (native.keep_objects) l.objects.push_back(object.str());
   return Status::Ok();
+}
+
+// Publishes the code maps of the objects added since the last call (the
+// fault handler must find code before it can run: before install()).
+Status map_objects(NativeCode& native, const CompiledCode& code) {
+  NativeCode::Llvm& l = *native.llvm;
+  Status status = Status::Ok();
+  auto address = [&](const std::string& name) -> uint64_t {
+    auto sym = l.jit->lookup(name);
+    if (!sym) {
+      if (status) status = llvm_failed(sym.takeError());
+      else llvm::consumeError(sym.takeError());
+      return 0;
+    }
+    return sym->getValue();
+  };
+  for (const ObjectCode& object : l.unmapped) {
+    std::unique_ptr<interp::CodeMap> map = make_code_map(object, address, l.registers);
+    map->next = code.code_maps.get();
+    code.code_maps.set(map.get());
+    l.maps.push_back(std::move(map));
+  }
+  l.unmapped.clear();
+  return status;
 }
 
 // Publishes code linked into the JIT: function entries, then loop-header
@@ -465,6 +517,7 @@ Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, c
   EMBER_ASSIGN(BatchModule b, lower_batch(native, code, m, entries, osr, callable));
   EMBER_ASSIGN(std::string object, generate(native, b));
   EMBER_TRY(add_object(native, object));
+  EMBER_TRY(map_objects(native, code));
   EMBER_TRY(install(native, code, b.entries, b.osr));
   return uint32_t(b.entries.size());
 }
@@ -477,6 +530,7 @@ Status link_objects(NativeCode& native, const CompiledCode& code, const ModuleDa
   for (const std::vector<uint8_t>& object : objects)
     EMBER_TRY(add_object(
         native, llvm::StringRef(reinterpret_cast<const char*>(object.data()), object.size())));
+  EMBER_TRY(map_objects(native, code));
   return install(native, code, funcs, {});
 }
 
@@ -539,6 +593,8 @@ Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineC
     EMBER_TRY(add_object(*native, **objects[k]));
     entries.insert(entries.end(), chunks[k].begin(), chunks[k].end());
   }
+  code.guard_pages = native->guard_pages;
+  EMBER_TRY(map_objects(*native, code));
   EMBER_TRY(install(*native, code, entries, {}));
   code.native_funcs = total;
   code.native_code = std::move(native);

@@ -36,7 +36,7 @@ const NativeImage& host() {
     } else {
       llvm::consumeError(tmb.takeError());
     }
-    t.layout = layout_fingerprint();
+    t.layout = layout_fingerprint(false);
     return t;
   }();
   return h;
@@ -62,6 +62,7 @@ bool native_image(const CompiledCode& code, NativeImage* out) {
   if (objects.empty()) return false;
   NativeImage image = host();
   image.opt_level = native->opt_level;
+  image.layout = layout_fingerprint(code.guard_pages);
   image.skipped_reason = code.native_skipped_reason;
   for (uint32_t i = 0; i < code.funcs.size(); i++)
     if (code.funcs[i].native.get()) image.funcs.push_back(i);
@@ -84,7 +85,7 @@ std::string image_mismatch(const NativeImage& image) {
   if (!lacking.empty())
     return "its machine code uses CPU features this host lacks (" + lacking +
            "); compile it again on this host";
-  if (image.layout != h.layout)
+  if (image.layout != layout_fingerprint(false) && image.layout != layout_fingerprint(true))
     return "its machine code was compiled against other runtime layouts (another build of "
            "Ember); compile it again";
   return {};
@@ -95,6 +96,8 @@ Status load_native_image(CompiledCode& code, const ModuleData& m, const rt::Engi
   if (code.funcs.empty()) return Status::Ok();
   auto native = std::make_shared<NativeCode>(config, true);
   native->opt_level = image.opt_level;
+  native->guard_pages = image.layout == layout_fingerprint(true);
+  code.guard_pages = native->guard_pages;
   EMBER_TRY(link_objects(*native, code, m, image.objects, image.funcs));
   std::vector<bool> compiled(code.funcs.size(), false);
   for (uint32_t f : image.funcs) compiled[f] = true;

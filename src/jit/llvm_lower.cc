@@ -859,27 +859,34 @@ bool Lowering::lower_row(IOp op, const OpInfo& info) {
 // another, a 32- or 64-bit address, the fused address forms), after the
 // bounds check the interpreter makes; the slots the trap report reads are
 // written back on the trap path. Null when the module has no such memory.
+// With guard pages, a 32-bit address into a memory of 64 KiB pages is not
+// checked: the address (GEP) is marked kUncheckedAccess, and a fault in
+// the guard region is the trap (interp/native_fault.cc).
 Value* Lowering::access_pointer(const interp::MemAccess& a) {
   uint32_t mem = a.mem ? w(a.mem) : 0;
   if (mem >= cx_.module.memories.size() || (mem == 0 && !mem_base_)) return nullptr;
-  Value *base, *size;
+  const MemoryType& type = cx_.module.memories[mem];
+  const bool unchecked = cx_.guard_pages && !a.addr64 && type.page_size_log2 == 16;
+  Value *base, *size = nullptr;
   if (mem == 0) {
     base = b_.CreateLoad(ptr_, mem_base_);
-    size = b_.CreateLoad(i64_, mem_size_);
+    if (!unchecked) size = b_.CreateLoad(i64_, mem_size_);
   } else {  // read at each access: calls may grow it (other threads too, if shared)
     Value* mems =
         b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewMemories));
     Value* m = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, mems, mem));
     base = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemBase));
-    auto* sz = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemSize));
-    if (cx_.module.memories[mem].limits.shared) {  // (as reload_memory)
-      sz->setAtomic(llvm::AtomicOrdering::Monotonic);
-      sz->setAlignment(llvm::Align(8));
+    if (!unchecked) {
+      auto* sz = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemSize));
+      if (type.limits.shared) {  // (as reload_memory)
+        sz->setAtomic(llvm::AtomicOrdering::Monotonic);
+        sz->setAlignment(llvm::Align(8));
+      }
+      size = sz;
     }
-    size = sz;
   }
   Value* n = b_.getInt64(a.size);
-  Value *ea, *out;
+  Value *ea, *out = nullptr;
   if (a.addr64) {  // the offset's high word follows it
     Value* addr = get64(w(a.addr));
     Value* off = b_.getInt64(uint64_t(w(a.offset)) | uint64_t(w(a.offset + 1)) << 32);
@@ -896,8 +903,14 @@ Value* Lowering::access_pointer(const interp::MemAccess& a) {
       if (a.shift) x = b_.CreateShl(x, b_.getInt32(w(a.shift) & 31));
       addr = b_.CreateAdd(addr, x);
     }
-    ea = b_.CreateAdd(b_.CreateZExt(addr, i64_), b_.getInt64(w(a.offset)));
-    out = b_.CreateICmpUGT(b_.CreateAdd(ea, n), size);
+    ea = b_.CreateAdd(b_.CreateZExt(addr, i64_), b_.getInt64(w(a.offset)), "", true, true);
+    if (!unchecked) out = b_.CreateICmpUGT(b_.CreateAdd(ea, n), size);
+  }
+  if (unchecked) {
+    Value* p = b_.CreateGEP(b_.getInt8Ty(), base, ea);
+    if (auto* gep = llvm::dyn_cast<llvm::Instruction>(p))
+      gep->setMetadata(kUncheckedAccess, llvm::MDNode::get(c_, {}));
+    return p;
   }
   if (a.add_slot) trap_if(out, TrapCode::MemoryOutOfBounds, {w(a.addr), w(a.add_slot)});
   else trap_if(out, TrapCode::MemoryOutOfBounds, {w(a.addr)});

@@ -34,7 +34,14 @@ struct LowerContext {
   // Per defined function: its body with the register convention (below),
   // when it has one and is compiled; direct calls prefer it.
   const std::vector<llvm::Function*>& registers;
+  // Accesses to 32-bit memories with 64 KiB pages go unchecked: their
+  // guard regions fault instead (CompiledCode::guard_pages). Such a load
+  // or store addresses memory through a GEP carrying kUncheckedAccess.
+  bool guard_pages = false;
 };
+
+// The metadata kind of an unchecked access's address (above).
+inline constexpr const char* kUncheckedAccess = "ember.unchecked";
 
 // The register convention between compiled functions. A function whose
 // results fit one slot and which makes no tail call has, besides its entry

@@ -89,11 +89,12 @@ std::string define_runtime_symbols(llvm::orc::LLJIT& jit, const CompiledCode& co
   return {};
 }
 
-uint64_t layout_fingerprint() {
+uint64_t layout_fingerprint(bool guard_pages) {
   using namespace lower;
   // Raised when compiled functions call each other differently
-  // (2: llvm_lower.hh's register convention).
-  constexpr uint64_t kCallConvention = 2;
+  // (2: llvm_lower.hh's register convention; 3: traps of unchecked
+  // accesses found by the line tables, interp/native_fault.cc).
+  constexpr uint64_t kCallConvention = 3;
   const uint64_t fields[] = {kStackEnd,
                              kNativeLimit,
                              kStore,
@@ -118,7 +119,8 @@ uint64_t layout_fingerprint() {
                              kCodeFrameSlots,
                              sizeof(interp::FuncCode),
                              sizeof(rt::Slot),
-                             kCallConvention};
+                             kCallConvention,
+                             uint64_t(guard_pages)};
   uint64_t h = fnv1a64(fields, sizeof fields);
   for (const auto& [name, fn] : symbols().list) h = fnv1a64(name.data(), name.size(), h);
   return h;

@@ -32,7 +32,8 @@ std::string define_runtime_symbols(llvm::orc::LLJIT& jit, const CompiledCode& co
 
 // A fingerprint of the layouts compiled code reads directly (the field
 // offsets of llvm_lowering.hh, sizeof(FuncCode)): part of a serialized
-// module's machine-code key.
-uint64_t layout_fingerprint();
+// module's machine-code key. `guard_pages`: the code accesses 32-bit
+// memories unchecked (CompiledCode::guard_pages), so an image says which.
+uint64_t layout_fingerprint(bool guard_pages);
 
 }  // namespace ember::jit

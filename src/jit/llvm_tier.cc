@@ -177,6 +177,7 @@ void stop_tiering() {
 void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config) {
   if (!tiers_up(config) || code.funcs.empty()) return;
   auto native = std::make_shared<NativeCode>(config, false);
+  code.guard_pages = native->guard_pages;
   code.native_code = std::move(native);
   code.tier_up = &request_tier_up;
   code.tier_budget = int32_t(std::min<uint32_t>(config.tier_up_after, INT32_MAX));

@@ -4,8 +4,9 @@
 // the reservation is made inaccessible (PROT_NONE) up front and pages become
 // readable/writable as the memory grows. For 32-bit memories the runtime asks
 // for 4 GiB plus a 4 GiB guard region, so every `i32 address + u32 offset`
-// lands inside the reservation; a later change can then drop explicit bounds
-// checks and turn faults into traps. Everything OS-specific stays here.
+// lands inside the reservation: compiled code accesses such memories without
+// bounds checks and turns faults into traps (fault.hh). Everything
+// OS-specific stays here.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +37,11 @@ void vm_release(uint8_t* base, uint64_t bytes);
 // the next vm_reserve of that size. This spares instantiation the mmap and
 // the page-table set-up of a fresh 8 GiB region (and the store's
 // destruction the munmap).
-constexpr uint64_t kRecycledReservation = uint64_t{8} << 30;
+constexpr uint64_t kRecycledReservation = (uint64_t{8} << 30) + (uint64_t{64} << 10);
+// What a 32-bit memory needs for compiled code to access it unchecked: any
+// `u32 address + u32 offset` plus an access of up to 16 bytes stays inside
+// (8 GiB + 14 bytes at most; the rest of the last 64 KiB is slack).
+constexpr uint64_t kGuardedReservation = kRecycledReservation;
 void vm_recycle(uint8_t* base, uint64_t bytes, uint64_t committed);
 
 // A read-only, in-memory file holding `size` bytes of `data` (memfd), for

@@ -216,6 +216,24 @@ Status bind_imports(const ModuleData& m, std::span<const Extern> imports, Module
   return Status::Ok();
 }
 
+// Code that accesses 32-bit memories unchecked (Tier::needs_guard_pages)
+// runs only where every such memory of the instance has its guard region:
+// the reservation falls back to less when 8 GiB of address space cannot be
+// had (a low RLIMIT_AS), and then the instance is refused, as the
+// `wasmtime` package refuses it, rather than run without bounds.
+Status check_guard_regions(const ModuleData& m, const ModuleInst& inst) {
+  if (!m.code || !m.tier->needs_guard_pages || !m.tier->needs_guard_pages(*m.code))
+    return Status::Ok();
+  for (const MemoryInst* mem : inst.memories)
+    if (!mem->type.limits.is64 && mem->type.page_size_log2 == 16 &&
+        mem->reserved < platform::kGuardedReservation)
+      return Error(ErrorKind::Exhaustion,
+                   "cannot reserve the guard region compiled code needs for a linear memory "
+                   "(8 GiB of address space); Config.signals_based_traps = False compiles "
+                   "bounds checks instead");
+  return Status::Ok();
+}
+
 Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
   inst.gc_types.assign(m.types.size(), nullptr);
   for (size_t i = 0; i < m.type_decls.size() && i < m.type_ids.size(); i++)
@@ -248,6 +266,7 @@ Status allocate(StoreData& s, const ModuleData& m, ModuleInst& inst) {
     inst.memories.push_back(mem);
     s.instance_memories++;
   }
+  EMBER_TRY(check_guard_regions(m, inst));
   // The initial contents, copy-on-write, when the module has an image.
   if (const MemoryImage* image = memory_image(m)) {
     MemoryInst* mem = inst.memories[image->memory];

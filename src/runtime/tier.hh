@@ -34,6 +34,10 @@ struct Tier {
   TrapCode (*call)(StoreData& store, FuncInst* f, Slot* slots);
   // The wasm frames live at the store's most recent trap in this tier.
   std::vector<TrapFrame> (*last_backtrace)(const StoreData& store);
+  // Whether the code accesses 32-bit memories (64 KiB pages) without
+  // bounds checks: then each such memory of an instance must have the
+  // guard region (platform::kGuardedReservation).
+  bool (*needs_guard_pages)(const CompiledCode& code);
 };
 
 }  // namespace ember::rt

@@ -18,20 +18,24 @@ import ember
 # =tiered with strategy "auto" and tiering forced: every function compiled
 # at its first call, which waits for it (Config.tier_up_after 0,
 # parallel_compilation off).
-_FORCED_STRATEGY = os.environ.get("EMBER_TEST_STRATEGY")
+def set_strategy(config: ember.Config, strategy: str) -> ember.Config:
+    """`strategy` as Config.strategy takes it, or "tiered": every function
+    tiers up at its first call, compiled before the call goes on."""
+    if strategy == "tiered":
+        config.strategy = "auto"
+        config.tier_up_after = 0
+        config.parallel_compilation = False
+    else:
+        config.strategy = strategy
+    return config
+
+
+_FORCED_STRATEGY = os.environ.get("EMBER_TEST_STRATEGY", "")
 if _FORCED_STRATEGY:
     _engine_init = ember.Engine.__init__
 
     def _engine_with_forced_strategy(self: ember.Engine, config: Optional[ember.Config] = None) -> None:
-        if config is None:
-            config = ember.Config()
-        if _FORCED_STRATEGY == "tiered":
-            config.strategy = "auto"
-            config.tier_up_after = 0
-            config.parallel_compilation = False
-        else:
-            config.strategy = _FORCED_STRATEGY
-        _engine_init(self, config)
+        _engine_init(self, set_strategy(config if config is not None else ember.Config(), _FORCED_STRATEGY))
 
     ember.Engine.__init__ = _engine_with_forced_strategy  # type: ignore[method-assign]
 

@@ -1,0 +1,54 @@
+// Unchecked memory accesses (LowerContext::guard_pages) in the compiled
+// tier: what keeps their traps, and the code maps that locate them
+// (interp/code.hh's CodeMap, read by interp/native_fault.cc).
+#pragma once
+
+#include <llvm/ADT/StringRef.h>
+#include <llvm/IR/PassManager.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "interp/code.hh"
+#include "support/error.hh"
+
+namespace ember::jit {
+
+// A load from an unchecked address traps through its fault, so it must
+// stay even when nothing uses its value (a dropped load). Before any other
+// pass, HoldUncheckedLoads gives each unchecked load a use that nothing
+// removes (a call of "ember.keep"); once SROA has turned frame slots into
+// values, KeepUncheckedLoads makes each unchecked load whose value reaches
+// no side effect, branch or return volatile, which no later pass removes,
+// and drops the holds. (Loads whose value is used keep every
+// optimization.)
+struct HoldUncheckedLoads : llvm::PassInfoMixin<HoldUncheckedLoads> {
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& am);
+};
+struct KeepUncheckedLoads : llvm::PassInfoMixin<KeepUncheckedLoads> {
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& am);
+};
+
+// The compiled functions of an object file: each function symbol's name,
+// size and the module offsets of its code from the object's line table.
+struct ObjectCode {
+  struct Function {
+    std::string name;
+    uint64_t size = 0;
+    std::vector<interp::CodeRow> rows;  // ascending pc from the symbol's start
+  };
+  std::vector<Function> functions;
+};
+Expected<ObjectCode> read_object_code(llvm::StringRef object);
+
+// The code map of a linked object: `address` gives a symbol's address (0
+// if unknown); `registers[f]`: defined function f has a register body (so
+// its entry "f<N>" is a wrapper, not a frame).
+std::unique_ptr<interp::CodeMap> make_code_map(
+    const ObjectCode& object, const std::function<uint64_t(const std::string&)>& address,
+    const std::vector<bool>& registers);
+
+}  // namespace ember::jit

@@ -1,0 +1,226 @@
+"""Unchecked memory accesses in compiled code (guard pages).
+
+Compiled code accesses 32-bit memories of 64 KiB pages without bounds
+checks: an access past the size faults in the memory's reservation and the
+fault handler turns it into the trap an explicit check would have made.
+These tests hold the compiled tiers (eager, and tiered up at the first
+call) to the interpreter's reports: trap code, frames, offsets and the
+memory-fault cause; dropped loads still trap; the store stays usable; the
+handler passes faults that are not wasm's to whoever was there before.
+"""
+import subprocess
+import sys
+import textwrap
+import threading
+from typing import Any, List
+
+import pytest
+
+import ember
+from conftest import set_strategy
+
+STRATEGIES = ["interpreter", "cranelift", "tiered"]
+
+WAT = """
+(module
+  (import "host" "reenter" (func $reenter (param i32) (result i32)))
+  (memory 1)
+  (memory $two 1)
+  (func (export "load") (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+  (func (export "load8") (param i32) (result i32) (i32.load8_s (local.get 0)))
+  (func (export "dropped") (param i32) (drop (i64.load offset=8 (local.get 0))))
+  (func (export "dropped_sum") (param i32)
+    (drop (i32.add (i32.load (local.get 0)) (i32.load offset=4 (local.get 0)))))
+  (func (export "lane_unused") (param i32) (result i32)
+    (i32x4.extract_lane 0 (v128.load32_lane 1 (local.get 0) (v128.const i64x2 0 0))))
+  (func (export "v128") (param i32) (result i32)
+    (i32x4.extract_lane 3 (v128.load offset=1 (local.get 0))))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "store_two") (param i32 i32) (i64.store $two offset=3 (local.get 0) (i64.extend_i32_u (local.get 1))))
+  (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "folded") (param i32) (result i32)
+    (i32.and (i32.load (local.get 0)) (i32.const 0x7f)))
+  (func $deep (export "deep") (param i32 i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.load (local.get 1)))
+      (else (i32.add (i32.const 1)
+              (call $deep (i32.sub (local.get 0) (i32.const 1)) (local.get 1))))))
+  (func (export "through_host") (param i32) (result i32)
+    (i32.add (i32.const 2) (call $reenter (local.get 0))))
+  (func (export "sum") (param i32 i32) (result i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get 0))))
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 0) (local.get 1))))
+    (local.get $s))
+)
+"""
+
+# (export, arguments): each traps out of bounds, or (the last ones) returns.
+CALLS = [
+    ("load", [65532]), ("load", [-1]), ("load", [0x7fff_fff0]), ("load8", [65536]),
+    ("dropped", [65530]), ("dropped_sum", [65534]), ("lane_unused", [65533]),
+    ("v128", [65521]), ("store", [65535, 7]), ("store_two", [65530, 1]),
+    ("folded", [65534]), ("deep", [7, 65536]), ("through_host", [65536]),
+    ("sum", [65000, 70000]),
+    ("store", [65532, 9]), ("peek", [65532]), ("sum", [65530, 65536]),
+]
+
+
+def engine_for(strategy: str) -> "ember.Engine":
+    return ember.Engine(set_strategy(ember.Config(), strategy))
+
+
+def reports(strategy: str) -> List[Any]:
+    engine = engine_for(strategy)
+    store = ember.Store(engine)
+    module = ember.Module(engine, WAT)
+    box: List[Any] = []
+
+    def reenter(x: int) -> int:
+        return int(box[0]["deep"](store, 3, x))
+
+    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), reenter)
+    exports = ember.Instance(store, module, [host]).exports(store)
+    box.append(exports)
+    out: List[Any] = []
+    for name, args in CALLS:
+        try:
+            out.append((name, "ok", exports[name](store, *args)))
+        except ember.Trap as t:
+            frames = [(f.func_index, f.module_offset) for f in t.frames]
+            out.append((name, t.trap_code, str(t), frames))
+    return out
+
+
+@pytest.mark.parametrize("strategy", ["cranelift", "tiered"])
+def test_compiled_traps_report_what_the_interpreter_reports(strategy: str) -> None:
+    want = reports("interpreter")
+    assert sum(1 for r in want if r[1] == ember.TrapCode.MEMORY_OUT_OF_BOUNDS) == 14
+    got = reports(strategy)
+    for g, w in zip(got, want):
+        assert g == w
+
+
+def test_the_memory_fault_names_the_first_inaccessible_byte() -> None:
+    store = ember.Store(engine_for("cranelift"))
+    module = ember.Module(store.engine, WAT)
+    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+    exports = ember.Instance(store, module, [host]).exports(store)
+    with pytest.raises(ember.Trap) as info:
+        exports["load"](store, 65530)  # bytes 65534..65537: the first past the end is 65536
+    assert "memory fault at wasm address 0x10000 in linear memory of size 0x10000" in str(info.value)
+    with pytest.raises(ember.Trap) as info:
+        exports["load"](store, 0x20000)
+    assert "memory fault at wasm address 0x20004" in str(info.value)
+
+
+@pytest.mark.parametrize("strategy", ["cranelift", "tiered"])
+def test_a_trapping_store_writes_nothing_and_the_store_goes_on(strategy: str) -> None:
+    store = ember.Store(engine_for(strategy))
+    module = ember.Module(store.engine, WAT)
+    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+    exports = ember.Instance(store, module, [host]).exports(store)
+    exports["store"](store, 65532, 0x11223344)
+    for _ in range(100):  # many faults in a row: each one resumes cleanly
+        with pytest.raises(ember.Trap):
+            exports["store"](store, 65534, -1)  # straddles the end: nothing is written
+    assert exports["peek"](store, 65532) == 0x11223344
+    assert exports["sum"](store, 0, 100) == 0
+
+
+def test_threads_fault_independently() -> None:
+    engine = engine_for("cranelift")
+    module = ember.Module(engine, WAT)
+    errors: List[str] = []
+
+    def work(seed: int) -> None:
+        store = ember.Store(engine)
+        host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+        exports = ember.Instance(store, module, [host]).exports(store)
+        for i in range(200):
+            try:
+                exports["load"](store, 65536 + seed + i)
+                errors.append("no trap")
+            except ember.Trap as t:
+                if t.trap_code != ember.TrapCode.MEMORY_OUT_OF_BOUNDS:
+                    errors.append(str(t))
+            if exports["sum"](store, 0, 64) != 0:
+                errors.append("wrong sum")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_without_signals_based_traps_compiled_code_checks_bounds() -> None:
+    config = ember.Config()
+    config.strategy = "cranelift"
+    config.signals_based_traps = False
+    store = ember.Store(ember.Engine(config))
+    module = ember.Module(store.engine, WAT)
+    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+    exports = ember.Instance(store, module, [host]).exports(store)
+    with pytest.raises(ember.Trap) as info:
+        exports["dropped"](store, 65530)
+    assert info.value.trap_code == ember.TrapCode.MEMORY_OUT_OF_BOUNDS
+
+
+def run_python(code: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_a_fault_outside_wasm_still_crashes_through_the_previous_handler() -> None:
+    # Python's faulthandler was there first: a segfault in the host (not in
+    # compiled wasm) reaches it, after Ember's handler is installed.
+    result = run_python("""
+        import ctypes, faulthandler
+        faulthandler.enable()
+        import ember
+        config = ember.Config(); config.strategy = "cranelift"
+        store = ember.Store(ember.Engine(config))
+        module = ember.Module(store.engine, '(module (memory 1) (func (export "f") (param i32) (result i32) (i32.load (local.get 0))))')
+        f = ember.Instance(store, module, []).exports(store)["f"]
+        try:
+            f(store, 1 << 20)
+        except ember.Trap:
+            print("trapped", flush=True)
+        ctypes.string_at(8)
+    """)
+    assert result.stdout == "trapped\n"
+    assert result.returncode != 0
+    assert "Fatal Python error: Segmentation fault" in result.stderr
+
+
+def test_without_the_address_space_for_guard_regions_instantiation_is_refused() -> None:
+    # Under a 6 GiB address-space limit an 8 GiB reservation fails: a memory
+    # gets a smaller one, which compiled code cannot use unchecked.
+    result = run_python("""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+        import ember
+        wat = '(module (memory 1) (func (export "f") (param i32) (result i32) (i32.load (local.get 0))))'
+        for strategy, guard in [("cranelift", True), ("cranelift", False), ("interpreter", True)]:
+            config = ember.Config(); config.strategy = strategy
+            config.signals_based_traps = guard
+            store = ember.Store(ember.Engine(config))
+            module = ember.Module(store.engine, wat)
+            try:
+                f = ember.Instance(store, module, []).exports(store)["f"]
+            except Exception as e:
+                print(strategy, guard, "refused:", e)
+                continue
+            try:
+                f(store, 1 << 20)
+            except ember.Trap as t:
+                print(strategy, guard, "trap:", t.trap_code.name)
+    """)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cranelift True refused:") and "guard region" in lines[0]
+    assert lines[1:] == ["cranelift False trap: MEMORY_OUT_OF_BOUNDS",
+                         "interpreter True trap: MEMORY_OUT_OF_BOUNDS"]
