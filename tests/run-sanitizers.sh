@@ -47,6 +47,7 @@ if [[ " $which " == *" asan "* ]]; then
     --deselect tests/python/test_cli.py::test_endless_input_stops_at_the_limit \
     --deselect tests/python/test_cli.py::test_large_and_unreadable_inputs \
     --deselect tests/python/test_stack_limits.py::test_unmappable_stack_is_reported_as_such \
+    --deselect tests/python/test_guard_pages.py::test_without_the_address_space_for_guard_regions_instantiation_is_refused \
     || status=1
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
