@@ -61,7 +61,7 @@ CALLS = [
     ("load", [65532]), ("load", [-1]), ("load", [0x7fff_fff0]), ("load8", [65536]),
     ("dropped", [65530]), ("dropped_sum", [65534]), ("lane_unused", [65533]),
     ("v128", [65521]), ("store", [65535, 7]), ("store_two", [65530, 1]),
-    ("folded", [65534]), ("deep", [7, 65536]), ("through_host", [65536]),
+    ("folded", [65534]), ("deep", [7, 65536]), ("deep", [100, 65536]), ("through_host", [65536]),
     ("sum", [65000, 70000]),
     ("store", [65532, 9]), ("peek", [65532]), ("sum", [65530, 65536]),
 ]
@@ -96,10 +96,35 @@ def reports(strategy: str) -> List[Any]:
 @pytest.mark.parametrize("strategy", ["cranelift", "tiered"])
 def test_compiled_traps_report_what_the_interpreter_reports(strategy: str) -> None:
     want = reports("interpreter")
-    assert sum(1 for r in want if r[1] == ember.TrapCode.MEMORY_OUT_OF_BOUNDS) == 14
+    assert sum(1 for r in want if r[1] == ember.TrapCode.MEMORY_OUT_OF_BOUNDS) == 15
     got = reports(strategy)
     for g, w in zip(got, want):
         assert g == w
+
+
+def test_a_fault_in_a_loop_entered_while_running_is_reported_alike() -> None:
+    # The loop's first call runs interpreted until 1,000 iterations: then its
+    # loop-header entry is compiled (before the loop goes on) and entered,
+    # and the fault at 65,536 happens in that compiled code.
+    def report(strategy: str) -> Any:
+        config = ember.Config()
+        if strategy == "osr":
+            config.tier_up_after = 1000
+            config.parallel_compilation = False
+        else:
+            config.strategy = strategy
+        store = ember.Store(ember.Engine(config))
+        module = ember.Module(store.engine, WAT)
+        host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+        exports = ember.Instance(store, module, [host]).exports(store)
+        with pytest.raises(ember.Trap) as info:
+            exports["sum"](store, 0, 70000)
+        compiled = module.compiled_functions
+        return str(info.value), [(f.func_index, f.module_offset) for f in info.value.frames], compiled
+
+    osr, interpreted = report("osr"), report("interpreter")
+    assert osr[2] == 1 and interpreted[2] == 0  # ("sum"'s loop entry)
+    assert osr[:2] == interpreted[:2]
 
 
 def test_the_memory_fault_names_the_first_inaccessible_byte() -> None:
