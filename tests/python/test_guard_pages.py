@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from typing import Any, List
+from typing import Any, List, Optional, Tuple
 
 import pytest
 
@@ -71,6 +71,15 @@ def engine_for(strategy: str) -> "ember.Engine":
     return ember.Engine(set_strategy(ember.Config(), strategy))
 
 
+def instantiate(engine: "ember.Engine", module: Optional["ember.Module"] = None
+                ) -> Tuple["ember.Store", Any, "ember.Module"]:
+    """A store and WAT's exports (its import passes its argument through)."""
+    store = ember.Store(engine)
+    module = module or ember.Module(engine, WAT)
+    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
+    return store, ember.Instance(store, module, [host]).exports(store), module
+
+
 def reports(strategy: str) -> List[Any]:
     engine = engine_for(strategy)
     store = ember.Store(engine)
@@ -113,10 +122,7 @@ def test_a_fault_in_a_loop_entered_while_running_is_reported_alike() -> None:
             config.parallel_compilation = False
         else:
             config.strategy = strategy
-        store = ember.Store(ember.Engine(config))
-        module = ember.Module(store.engine, WAT)
-        host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
-        exports = ember.Instance(store, module, [host]).exports(store)
+        store, exports, module = instantiate(ember.Engine(config))
         with pytest.raises(ember.Trap) as info:
             exports["sum"](store, 0, 70000)
         compiled = module.compiled_functions
@@ -128,10 +134,7 @@ def test_a_fault_in_a_loop_entered_while_running_is_reported_alike() -> None:
 
 
 def test_the_memory_fault_names_the_first_inaccessible_byte() -> None:
-    store = ember.Store(engine_for("cranelift"))
-    module = ember.Module(store.engine, WAT)
-    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
-    exports = ember.Instance(store, module, [host]).exports(store)
+    store, exports, module = instantiate(engine_for("cranelift"))
     with pytest.raises(ember.Trap) as info:
         exports["load"](store, 65530)  # bytes 65534..65537: the first past the end is 65536
     assert "memory fault at wasm address 0x10000 in linear memory of size 0x10000" in str(info.value)
@@ -142,10 +145,7 @@ def test_the_memory_fault_names_the_first_inaccessible_byte() -> None:
 
 @pytest.mark.parametrize("strategy", ["cranelift", "tiered"])
 def test_a_trapping_store_writes_nothing_and_the_store_goes_on(strategy: str) -> None:
-    store = ember.Store(engine_for(strategy))
-    module = ember.Module(store.engine, WAT)
-    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
-    exports = ember.Instance(store, module, [host]).exports(store)
+    store, exports, module = instantiate(engine_for(strategy))
     exports["store"](store, 65532, 0x11223344)
     for _ in range(100):  # many faults in a row: each one resumes cleanly
         with pytest.raises(ember.Trap):
@@ -160,9 +160,7 @@ def test_threads_fault_independently() -> None:
     errors: List[str] = []
 
     def work(seed: int) -> None:
-        store = ember.Store(engine)
-        host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
-        exports = ember.Instance(store, module, [host]).exports(store)
+        store, exports, _ = instantiate(engine, module)
         for i in range(200):
             try:
                 exports["load"](store, 65536 + seed + i)
@@ -185,10 +183,7 @@ def test_without_signals_based_traps_compiled_code_checks_bounds() -> None:
     config = ember.Config()
     config.strategy = "cranelift"
     config.signals_based_traps = False
-    store = ember.Store(ember.Engine(config))
-    module = ember.Module(store.engine, WAT)
-    host = ember.Func(store, ember.FuncType([ember.ValType.i32()], [ember.ValType.i32()]), lambda x: x)
-    exports = ember.Instance(store, module, [host]).exports(store)
+    store, exports, module = instantiate(ember.Engine(config))
     with pytest.raises(ember.Trap) as info:
         exports["dropped"](store, 65530)
     assert info.value.trap_code == ember.TrapCode.MEMORY_OUT_OF_BOUNDS
