@@ -15,6 +15,7 @@
 #include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/DIBuilder.h>
+#include <llvm/IR/CFG.h>
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
@@ -31,6 +32,7 @@
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/ValueMapper.h>
 #include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
 #include <algorithm>
@@ -162,6 +164,44 @@ void drop_redundant_quieting(llvm::Module& mod) {
         dead.push_back(call);
       }
   for (llvm::IntrinsicInst* call : dead) call->eraseFromParent();
+}
+
+// The optimizer merges a function's returns into one block whose phis
+// pick the result and the status; code generation then keeps the status
+// in a stack slot written in the entry block, which pins the whole
+// prologue (five register saves) onto the paths that return at once
+// (fib's leaf). Such a return block (phis, at most two instructions and
+// the ret) is copied back into each block that jumps to it.
+void split_returns(llvm::Module& mod) {
+  for (llvm::Function& f : mod) {
+    std::vector<llvm::BasicBlock*> blocks;
+    for (llvm::BasicBlock& bb : f)
+      if (llvm::isa<llvm::ReturnInst>(bb.getTerminator()) &&
+          bb.size() - size_t(std::distance(bb.phis().begin(), bb.phis().end())) <= 3)
+        blocks.push_back(&bb);
+    for (llvm::BasicBlock* bb : blocks) {
+      std::vector<llvm::BasicBlock*> preds;
+      for (llvm::BasicBlock* pred : llvm::predecessors(bb))
+        if (auto* br = llvm::dyn_cast<llvm::BranchInst>(pred->getTerminator());
+            br && br->isUnconditional())
+          preds.push_back(pred);
+      for (llvm::BasicBlock* pred : preds) {
+        llvm::ValueToValueMapTy map;
+        for (llvm::PHINode& phi : bb->phis()) map[&phi] = phi.getIncomingValueForBlock(pred);
+        llvm::Instruction* jump = pred->getTerminator();
+        for (llvm::Instruction& i : *bb) {
+          if (llvm::isa<llvm::PHINode>(i)) continue;
+          llvm::Instruction* copy = i.clone();
+          copy->insertBefore(jump->getIterator());
+          llvm::RemapInstruction(copy, map, llvm::RF_IgnoreMissingLocals);
+          map[&i] = copy;
+        }
+        jump->eraseFromParent();
+        bb->removePredecessor(pred);
+      }
+      if (!preds.empty() && llvm::pred_empty(bb)) bb->eraseFromParent();
+    }
+  }
 }
 
 }  // namespace
@@ -416,6 +456,7 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
   if (!tm) return llvm_failed(tm.takeError());
   optimize(*b.mod, tm->get(), native.opt_level);
   drop_redundant_quieting(*b.mod);
+  split_returns(*b.mod);
   return emit_object(**tm, *b.mod);
 }
 
