@@ -130,9 +130,8 @@ inline bool indirect_callee(const rt::StoreData& store, rt::ModuleInst* inst, ui
   if (mem->type.page_size() < platform::host_page_size()) return;
   uint64_t off = pc[a.offset], n = a.size;
   uint64_t size = mem->size;
-  constexpr uint64_t kReservation = uint64_t{4} << 30, kGuard = uint64_t{32} << 20;
   bool wraps = addr > UINT64_MAX - off - n;
-  bool faults = !wraps && (off + n <= kGuard || addr + off + n <= kReservation);
+  bool faults = !wraps && wasmtime_faults(off, n, addr + off);
   uint64_t ea = addr + off;
   s.fault = {faults, ea >= size ? ea : size, size};
 }

@@ -102,6 +102,15 @@ State* state_of(rt::StoreData& store);
 // (arguments in place, locals zeroed). Results end in fp[0..).
 TrapCode run(State& st, rt::StoreData& store, rt::FuncInst* f, rt::Slot* fp);
 
+// Whether wasmtime's guard (a 4 GiB reservation plus 32 MiB) would have
+// faulted for an access of `n` bytes at static offset `off` whose
+// effective address is `ea` (else it checks explicitly: no fault to
+// report). The one rule for both tiers' MemoryFault reports.
+inline bool wasmtime_faults(uint64_t off, uint64_t n, uint64_t ea) {
+  constexpr uint64_t kReservation = uint64_t{4} << 30, kGuard = uint64_t{32} << 20;
+  return off + n <= kGuard || ea + n <= kReservation;
+}
+
 // Notes what wasmtime would report of an out-of-bounds access by the load
 // or store at `pc` (its operands in their slots of fp) in store.fault.
 void note_native_fault(rt::StoreData& s, const uint32_t* pc, const rt::Slot* fp,

@@ -144,10 +144,7 @@ void note_fault(rt::StoreData& store, const Guard& g, const uint32_t* access) {
   store.fault.valid = false;
   MemAccess a;
   if (!access || !memory_access(access[0], &a)) return;
-  constexpr uint64_t kReservation = uint64_t{4} << 30, kGuard = uint64_t{32} << 20;
-  const uint64_t off = access[a.offset], n = a.size;
-  bool faults = off + n <= kGuard || at + n <= kReservation;
-  store.fault = {faults, at, size};
+  store.fault = {wasmtime_faults(access[a.offset], a.size, at), at, size};
 }
 
 // call_compiled's report of a fault the hook claimed.
