@@ -99,6 +99,7 @@ class Options:
     timeout: float = 10.0    # seconds per call when running without fuel
     min_input: int = 2000    # bytes of random input given to -ttf
     max_input: int = 20000
+    strategy: str = ""       # Ember's Config.strategy ("": its default)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ class EngineRun:
         config.cranelift_nan_canonicalization = canon
         config.consume_fuel = bool(opts.fuel)
         config.epoch_interruption = not opts.fuel
+        if opts.strategy and w.__name__ == "ember":
+            config.strategy = opts.strategy
         self.engine = w.Engine(config)
         self.store = w.Store(self.engine)
         self.linker = w.Linker(self.engine)
@@ -508,6 +511,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("--no-canon", action="store_true",
                    help="run non-denan modules without NaN canonicalization (NaNs match any NaN)")
     p.add_argument("--argsets", type=int, default=3, help="calls per export (default 3)")
+    p.add_argument("--strategy", default="",
+                   help="Ember's Config.strategy: auto, cranelift (eager, compiled code's "
+                        "guard pages and checks) or interpreter (default: Ember's default)")
     p.add_argument("--keep-dir", type=Path, help="save divergent modules (and a .txt) here")
     p.add_argument("--verbose", "-v", action="store_true", help="print every module's verdict")
     return p.parse_args(argv)
@@ -515,7 +521,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 def options_from(args: argparse.Namespace) -> Options:
     fuel = () if args.no_fuel else tuple(int(x) for x in args.fuel.split(","))
-    return Options(fuel=fuel, canon=not args.no_canon, argsets=args.argsets, timeout=args.timeout)
+    return Options(fuel=fuel, canon=not args.no_canon, argsets=args.argsets, timeout=args.timeout,
+                   strategy=args.strategy)
 
 
 def selected_sets(choice: Optional[List[str]]) -> List[FeatureSet]:
