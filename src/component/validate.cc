@@ -122,30 +122,102 @@ static Extern entity(const Scope& s, Sort sort, uint32_t index) {
   return e;
 }
 
-// The resources an instance type exports, directly or through the
-// instances it exports (each instance type walked once per call).
-static void exported_resources(const std::deque<VType>& types, TypeId inst, std::set<TypeId>& out,
-                               std::set<TypeId>& walked) {
+// Types that need a name to be used in an export's type: resources,
+// records, variants, enums and flags.
+static bool needs_name(TypeKind k) {
+  return k == TypeKind::Resource || k == TypeKind::Record || k == TypeKind::Variant ||
+         k == TypeKind::Enum || k == TypeKind::Flags;
+}
+
+// The types needing a name that an instance type exports, directly or
+// through the instances it exports (each instance type walked once per call).
+static void exported_named(const std::deque<VType>& types, TypeId inst, std::set<TypeId>& out,
+                           std::set<TypeId>& walked) {
   std::vector<TypeId> todo = {inst};
   while (!todo.empty()) {
     TypeId t = todo.back();
     todo.pop_back();
     if (!walked.insert(t).second) continue;
     for (const Extern& x : types[t].exports->list) {
-      if (x.sort == Sort::Type && types[x.type].kind == TypeKind::Resource) out.insert(x.type);
+      if (x.sort == Sort::Type && needs_name(types[x.type].kind)) out.insert(x.type);
       if (x.sort == Sort::Instance) todo.push_back(x.type);
     }
   }
 }
 
-// The resources an import or export brings into scope: a resource type, or
-// those an instance type exports.
-void Validator::name_resources(Scope& s, const Extern& e) const {
+// The records, variants, enums and flags value type `t` uses: itself when it
+// is one, else those inside it (each type looked at once per `seen`).
+static void records_used(const std::deque<VType>& types, TypeId t, std::set<TypeId>& seen,
+                         std::vector<TypeId>& out) {
+  std::vector<TypeId> todo = {t};
+  while (!todo.empty()) {
+    TypeId id = todo.back();
+    todo.pop_back();
+    if (id == kNoType || !seen.insert(id).second) continue;
+    const VType& v = types[id];
+    if (v.kind == TypeKind::Resource) continue;  // (exportable() checks resources)
+    if (needs_name(v.kind)) {
+      out.push_back(id);
+      continue;
+    }
+    for (TypeId k : v.kids) todo.push_back(k);
+    todo.push_back(v.ok);
+    todo.push_back(v.err);
+  }
+}
+
+// The named types an import or export brings into scope: a resource type,
+// an imported record, variant, enum or flags type, or those an instance type
+// exports. (A type export names its own new index, not the type an
+// instance aliased out of a child refers to: records_named.)
+void Validator::name_resources(Scope& s, const Extern& e, bool is_import) const {
   if (e.type == kNoType) return;
   const VType& t = types_[e.type];
-  if (e.sort == Sort::Type && t.kind == TypeKind::Resource) s.named_resources.insert(e.type);
-  if (e.sort == Sort::Instance)
-    exported_resources(types_, e.type, s.named_resources, s.naming_instances);
+  if (e.sort == Sort::Type && (t.kind == TypeKind::Resource || (is_import && needs_name(t.kind))))
+    s.named_types.insert(e.type);
+  if (e.sort == Sort::Type && !is_import && needs_name(t.kind)) s.exported_types.insert(e.type);
+  if (e.sort == Sort::Instance) exported_named(types_, e.type, s.named_types, s.naming_instances);
+}
+
+// An exported instance: the records, variants, enums and flags its
+// functions and types use (through its nested instances too) must be
+// exported by it or named here -- imported, aliased out of an imported or
+// exported instance, or exported by such an instance; for a bundle made
+// here, also exported by this component (its functions' types use the
+// exported index; Ember's structural types cannot tell the two indices
+// apart). One aliased out of a child's instance refers to the child's type,
+// which a type export here does not name (the `wasmtime` package's rule).
+Status Validator::records_named(const Scope& s, const Extern& e, bool aliased,
+                                uint64_t offset) const {
+  std::set<TypeId> own, seen, walked;
+  exported_named(types_, e.type, own, walked);
+  walked.clear();
+  std::vector<TypeId> todo = {e.type}, used;
+  while (!todo.empty()) {
+    TypeId inst = todo.back();
+    todo.pop_back();
+    if (!walked.insert(inst).second) continue;
+    for (const Extern& x : types_[inst].exports->list) {
+      if (x.sort == Sort::Instance) todo.push_back(x.type);
+      if (x.sort != Sort::Func && x.sort != Sort::Type) continue;
+      const VType& xt = types_[x.type];
+      if (x.sort == Sort::Func || !needs_name(xt.kind)) {
+        records_used(types_, x.type, seen, used);
+      } else {  // an exported named type: what it refers to
+        for (TypeId k : xt.kids) records_used(types_, k, seen, used);
+        records_used(types_, xt.ok, seen, used);
+        records_used(types_, xt.err, seen, used);
+      }
+    }
+  }
+  for (TypeId r : used)
+    if (!own.count(r) && !s.named_types.count(r) && (aliased || !s.exported_types.count(r)))
+      return invalid("instance not valid to be used as export: the type of export \"" + e.name +
+                         "\" refers to a record, variant, enum or flags type that has no name " +
+                         "here (one needs an import, or an imported or exported instance that " +
+                         "exports it)",
+                     offset);
+  return Status::Ok();
 }
 
 // Every resource used in the type of an export must have a name: imported
@@ -157,18 +229,14 @@ Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
   if (e.type == kNoType || e.sort != Sort::Instance) return Status::Ok();
   const VType& t = types_[e.type];
   std::vector<const Extern*> parts;
-  std::set<TypeId> own, walked;  // an instance's own exported resources
-  if (e.sort == Sort::Instance) {
-    if (s.exportable_instances.count(e.type)) return Status::Ok();
-    for (const Extern& x : t.exports->list) parts.push_back(&x);
-    exported_resources(types_, e.type, own, walked);
-  } else {
-    parts.push_back(&e);
-  }
+  std::set<TypeId> own, walked;  // the types needing a name the instance exports itself
+  if (s.exportable_instances.count(e.type)) return Status::Ok();
+  for (const Extern& x : t.exports->list) parts.push_back(&x);
+  exported_named(types_, e.type, own, walked);
   auto named = [&](TypeId r) {
-    if (own.count(r) || s.named_resources.count(r)) return true;
+    if (own.count(r) || s.named_types.count(r)) return true;
     return std::any_of(scopes.begin(), scopes.end(),
-                       [&](const Scope* o) { return o->named_resources.count(r) > 0; });
+                       [&](const Scope* o) { return o->named_types.count(r) > 0; });
   };
   for (const Extern* p : parts) {
     if (p->type == kNoType) continue;
@@ -214,7 +282,7 @@ Status Validator::name_rules(Scope& s, const ExternName& n, const Extern& e, boo
                              uint64_t offset) {
   EMBER_TRY(check_name(n, offset));
   if (!is_import) EMBER_TRY(exportable(s, e, offset));
-  name_resources(s, e);
+  name_resources(s, e, is_import);
   std::set<std::string>& keys = is_import ? s.import_keys : s.export_keys;
   if (!keys.insert(unique_key(n.name)).second)
     return invalid(
@@ -355,12 +423,16 @@ Status Validator::export_alias(const Alias& a, Scope& s) {
     return invalid("export \"" + a.name + "\" of instance " + std::to_string(a.instance) +
                        " is a " + sort_name(e->sort) + ", not a " + sort_name(a.sort),
                    a.offset);
-  if (e->sort == Sort::Type && types_[e->type].kind == TypeKind::Resource)
-    s.named_resources.insert(e->type);  // an instance's export names it
   // What is aliased out of an imported or exported instance is named the
   // same way; out of another instance, it is not (a function then counts as
-  // visible only when its type has nothing that needs a name).
+  // visible only when its type has nothing that needs a name; a resource
+  // is named by any instance's export).
   const Visibility& iv = s.instance_vis[a.instance];
+  if (e->sort == Sort::Type &&
+      (types_[e->type].kind == TypeKind::Resource ||
+       (needs_name(types_[e->type].kind) && (iv.named_by_import || iv.named_by_export))))
+    s.named_types.insert(e->type);
+  if (e->sort == Sort::Instance) s.aliased_instances.insert(uint32_t(s.instances.size()));
   Visibility vis{iv.named_by_import, iv.named_by_export, true, true};
   if (e->sort == Sort::Func && !iv.named_by_import && !iv.named_by_export)
     vis.clean_for_import = vis.clean_for_export = !types_[e->type].has_nominal;
@@ -488,9 +560,18 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
       EMBER_TRY(attribute_rules(e.attributes, e.item.sort, e.offset));
       if (!names.export_keys.insert(unique_key(e.name)).second)
         return invalid("duplicate export name \"" + e.name + "\"", e.offset);
+      // A bundle names no resources, so `[constructor]`, `[method]` and
+      // `[static]` functions have none to refer to (the `wasmtime`
+      // package's validator refuses them however the resource is named).
+      if (!annotation(e.name).kind.empty())
+        return invalid("\"" + e.name + "\": resource used in function does not have a name " +
+                           "in this context (a bundle of exports names no resources for " +
+                           "`[constructor]`, `[method]` or `[static]` functions)",
+                       e.offset);
       exports.push_back(std::move(x));
     }
     v.exports = std::make_shared<const ExternList>(std::move(exports));
+    EMBER_TRY(note_effective_size(v, d.offset));
     s.add_instance(add_type(std::move(v)), Visibility{});
     return Status::Ok();
   }
@@ -516,6 +597,7 @@ Status Validator::instance(const InstanceDef& d, Scope& s) {
     if (!m.empty()) return invalid("instantiation argument \"" + im.name + "\": " + m, d.offset);
   }
   v.exports = c.exports;
+  EMBER_TRY(note_effective_size(v, d.offset));
   s.add_instance(add_type(std::move(v)), Visibility{});
   return Status::Ok();
 }
@@ -534,6 +616,7 @@ Status Validator::nested_component(const ComponentData& c, Scope& outer) {
   v.abstract_imports = imports_abstract_resources(s.imports);
   v.imports = std::make_shared<const ExternList>(std::move(s.imports));
   v.exports = std::make_shared<const ExternList>(std::move(s.exports));
+  EMBER_TRY(note_effective_size(v, c.offset));
   outer.components.push_back(add_type(std::move(v)));
   return Status::Ok();
 }
@@ -555,6 +638,8 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
         "type that refers to a record, variant, enum, flags or resource type "
         "through an index that was not imported or exported",
         e.offset);
+  } else if (x.sort == Sort::Instance) {
+    EMBER_TRY(records_named(s, x, s.aliased_instances.count(e.item.index) > 0, e.offset));
   } else if (x.sort == Sort::Func || x.sort == Sort::Type) {
     const Visibility& v =
         x.sort == Sort::Func ? s.func_vis[e.item.index] : s.type_vis[e.item.index];
@@ -573,6 +658,12 @@ Status Validator::export_def(const ExportDef& e, Scope& s) {
     if (!fresh_resource) m = mismatch(x, want, 0);
     else if (types_[x.type].kind != TypeKind::Resource) m = "expected a resource type";
     if (!m.empty()) return invalid("export \"" + e.name.name + "\": " + m, e.offset);
+    // The ascribed type is what the export shows from here on (in the
+    // component's type and in the index the export adds): exports the
+    // ascription leaves out are gone for a consumer.
+    if (want.sort == x.sort && (x.sort == Sort::Instance || x.sort == Sort::Component))
+      x.type = want.type;
+    if (want.sort == x.sort && x.sort == Sort::CoreModule) x.module = want.module;
   }
   if (x.type != kNoType && types_[x.type].has_borrow)
     return invalid("exported types may not contain a borrow handle", e.offset);

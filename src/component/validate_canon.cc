@@ -62,6 +62,10 @@ static Expected<Options> options(const CanonDef& d, const Scope& s, const Valida
       case CanonOptCode::Memory:
         EMBER_TRY(once(o.memory.has_value(), "memory", opt.offset));
         EMBER_TRY(v.check_index(s, Sort::CoreMemory, opt.index, opt.offset));
+        if (s.core_memories[opt.index].limits.shared)
+          return invalid("canon option `memory` must be an unshared memory (mismatch in the " +
+                             std::string("shared flag for memories)"),
+                         opt.offset);
         if (s.core_memories[opt.index].limits.is64)
           return unsupported("a 64-bit memory in canon options", opt.offset);
         o.memory = opt.index;

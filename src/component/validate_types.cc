@@ -116,8 +116,28 @@ const Extern* ExternList::find(const std::string& name) const {
   return it == by_name.end() ? nullptr : &list[it->second];
 }
 
+// 1 + a + b, saturated at the limit (never more than kMaxEffectiveSize).
+static uint32_t add_effective(uint32_t a, uint32_t b) {
+  return uint32_t(std::min<uint64_t>(uint64_t(a) + b, kMaxEffectiveSize));
+}
+
+Status Validator::note_effective_size(VType& v, uint64_t offset) const {
+  uint32_t n = 1;
+  for (const ExternList* l : {v.imports.get(), v.exports.get()})
+    for (const Extern& e : l->list)
+      n = add_effective(n, e.type == kNoType ? 1 : types_[e.type].effective);
+  v.effective = n;
+  if (n >= kMaxEffectiveSize) return effective_too_big(offset);
+  return Status::Ok();
+}
+
 void Validator::compute_facts(VType& v) const {
   collect_resources(types_, v);
+  v.effective = 1;
+  for (TypeId k : v.kids)
+    if (k != kNoType) v.effective = add_effective(v.effective, types_[k].effective);
+  for (TypeId k : {v.ok, v.err})
+    if (k != kNoType) v.effective = add_effective(v.effective, types_[k].effective);
   v.has_nominal = v.kind == TypeKind::Record || v.kind == TypeKind::Variant ||
                   v.kind == TypeKind::Enum || v.kind == TypeKind::Flags ||
                   v.kind == TypeKind::Own || v.kind == TypeKind::Borrow;
@@ -448,6 +468,7 @@ Status Validator::type_def(const TypeDef& t, Scope& s) {
     default: EMBER_TRY(value_type_def(t, s, v)); break;
   }
   TypeId id = intern(std::move(v));
+  if (types_[id].effective >= kMaxEffectiveSize) return effective_too_big(t.offset);
   if (types_[id].size >= kMaxValueSize)
     return invalid("value type is too large (canonical ABI size of 2^28 bytes or more)", t.offset);
   s.add_type(id, def_visibility(t, s));
@@ -492,6 +513,7 @@ Status Validator::decl_type(const TypeDef& t, Scope& outer) {
   v.imports = std::make_shared<const ExternList>(std::move(s.imports));
   v.exports = std::make_shared<const ExternList>(std::move(s.exports));
   note_resources(v, start);
+  EMBER_TRY(note_effective_size(v, t.offset));
   v.invisible = s.invisible;
   Visibility vis = kAliasName;
   vis.clean_for_import = vis.clean_for_export = !s.invisible;

@@ -36,6 +36,11 @@ constexpr size_t kMaxFlatResults = 1;
 constexpr size_t kFlatCap = kMaxFlatParams + 1;
 // The canonical ABI's bound on the size of a value type.
 constexpr uint64_t kMaxValueSize = uint64_t{1} << 28;
+// A type's effective size counts every part at each use (1 + its parts'),
+// so that a type built by reusing one a million times over is refused as
+// the `wasmtime` package's validator refuses it (its MAX_WASM_TYPE_SIZE);
+// Ember's own work never grows with it (types are shared, not expanded).
+constexpr uint32_t kMaxEffectiveSize = 1'000'000;
 // The most distinct resource types one type may name (its handles); a type
 // naming more is refused as not supported, so that no set of resources is
 // copied from type to type without bound.
@@ -118,6 +123,8 @@ struct VType {
   bool many_resources = false;
   uint64_t size = 0;
   uint32_t align = 1;
+  // Every type: its effective size (kMaxEffectiveSize above), saturated.
+  uint32_t effective = 1;
 };
 
 // External visibility (the explainer's rule for the types of imports and
@@ -155,9 +162,14 @@ struct Scope {
   // Resources named by imports and by exports, by label ([method]r.f and
   // such refer to those of their own kind).
   std::map<std::string, TypeId> import_resources, export_resources;
-  // Resources an import or export introduced so far (directly, or exported
-  // by an imported or exported instance): what exported types may use.
-  std::set<TypeId> named_resources;
+  // Resources an import, export or alias introduced so far (directly, or
+  // exported by an imported or exported instance), and records, variants,
+  // enums and flags imported or aliased out of (or exported by) an
+  // imported or exported instance: what exported types may use.
+  std::set<TypeId> named_types;
+  std::set<TypeId> exported_types;  // records, variants, enums, flags exported as types
+  // Instance indices made by an alias out of another instance.
+  std::set<uint32_t> aliased_instances;
   // Instance types already found exportable / whose resources were named.
   std::set<TypeId> exportable_instances, naming_instances;
 
@@ -178,6 +190,11 @@ struct Scope {
 
 [[gnu::cold]] inline Error invalid(std::string msg, uint64_t offset) {
   return Error(ErrorKind::Invalid, std::move(msg), offset);
+}
+[[gnu::cold]] inline Error effective_too_big(uint64_t offset) {
+  return invalid("effective type size exceeds the limit of " + std::to_string(kMaxEffectiveSize) +
+                     " (a type repeats its parts too many times)",
+                 offset);
 }
 
 class Validator {
@@ -212,6 +229,9 @@ class Validator {
   // Sets a component or instance type's min_resource and outer_resources;
   // `start`: the first type id made while its declarators were checked.
   void note_resources(VType& v, TypeId start) const;
+  // Sets a component or instance type's effective size from its imports
+  // and exports; fails when it reaches kMaxEffectiveSize.
+  Status note_effective_size(VType& v, uint64_t offset) const;
 
   // ---- canon (validate_canon.cc) ----
   Status canon(const CanonDef& d, Scope& s);
@@ -227,7 +247,8 @@ class Validator {
   Status alias(const Alias& a, Scope& s);
   Status export_def(const ExportDef& e, Scope& s);
   Status exportable(Scope& s, const Extern& e, uint64_t offset) const;
-  void name_resources(Scope& s, const Extern& e) const;
+  Status records_named(const Scope& s, const Extern& e, bool aliased, uint64_t offset) const;
+  void name_resources(Scope& s, const Extern& e, bool is_import) const;
   Status name_rules(Scope& s, const ExternName& n, const Extern& e, bool is_import,
                     uint64_t offset);
   Status value_type_def(const TypeDef& t, Scope& s, VType& v);

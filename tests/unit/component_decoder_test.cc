@@ -116,6 +116,19 @@ TEST(ComponentValidate, NestedComponentsAndAliases) {
   EXPECT_EQ(s.count(Sort::Instance), 1u);
 }
 
+// The valid neighbours of five invalid/*.wat (what the `wasmtime` package's
+// validator accepts there): an ascribed export that keeps what a consumer
+// needs, an instance of a child re-exported after the child's instance
+// (which names its enum), a constructor exported by the component, and a
+// type whose effective size is 10^5.
+TEST(ComponentValidate, VisibilityAscriptionAndTypeSize) {
+  ComponentSummary s = valid("visibility.wasm");
+  EXPECT_EQ(listing(s.imports), (V{"host: func"}));
+  EXPECT_EQ(listing(s.exports),
+            (V{"child: instance", "api: instance", "counter: type", "[constructor]counter: func"}));
+  EXPECT_EQ(s.exports[1].type, "instance { get: func; }");
+}
+
 TEST(ComponentValidate, MadeByTheToolchain) {
   ComponentSummary s = valid("toolchain.wasm");
   ASSERT_FALSE(s.imports.empty());
@@ -300,7 +313,8 @@ void put_index(Bytes& b, uint32_t n) {
 
 // Types refer to earlier ones by index, so a chain can be as long as the
 // bytes allow: list<list<...<u8>...>> 100,000 deep validates without
-// recursing (and a record doubling in size each step hits the size bound).
+// recursing (and a record doubling each step reaches the effective size
+// bound of 10^6 at its 20th step).
 TEST(ComponentValidate, LongTypeChainsDoNotRecurse) {
   constexpr uint32_t kDepth = 100000;
   Bytes types;
@@ -326,20 +340,20 @@ TEST(ComponentValidate, LongTypeChainsDoNotRecurse) {
   auto big = check(component_with_long(7, records));
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().kind(), ErrorKind::Invalid);
-  EXPECT_NE(big.error().message().find("too large"), std::string::npos);
+  EXPECT_NE(big.error().message().find("effective type size exceeds the limit of 1000000"),
+            std::string::npos);
 }
 
-// Two chains of instance types, each exporting the previous one twice: as
-// trees they have 2^60 leaves; comparing them (an export ascribed the other
-// chain's type) must look at each pair of types once.
-TEST(ComponentValidate, SharedTypesAreComparedOnce) {
-  constexpr uint32_t kChain = 60;
+// Two chains of instance types, each exporting the previous one twice (as
+// trees: 2^chain leaves), the export of the first ascribed the second
+// chain's type.
+Bytes twin_chains(uint32_t chain_length) {
   Bytes types;
-  put_leb(types, 2 * (kChain + 1));
+  put_leb(types, 2 * (chain_length + 1));
   for (uint32_t chain = 0; chain < 2; chain++) {
-    uint32_t base = chain * (kChain + 1);
+    uint32_t base = chain * (chain_length + 1);
     types.insert(types.end(), {0x42, 0x00});  // instance {}
-    for (uint32_t i = 1; i <= kChain; i++) {
+    for (uint32_t i = 1; i <= chain_length; i++) {
       types.insert(types.end(), {0x42, 0x03, 0x02, 0x03, 0x02, 0x01});  // alias outer 1 (type)
       put_leb(types, base + i - 1);
       for (char name : {'a', 'b'})
@@ -348,17 +362,27 @@ TEST(ComponentValidate, SharedTypesAreComparedOnce) {
   }
   Bytes b = component_with_long(7, types);
   Bytes imports = {0x01, 0x00, 0x01, 'x', 0x05};  // import "x" (instance (type B))
-  put_leb(imports, 2 * kChain + 1);
+  put_leb(imports, 2 * chain_length + 1);
   Bytes exports = {0x01, 0x00, 0x01, 'y', 0x05, 0x00, 0x01, 0x05};  // export "y" (instance 0) A
-  put_leb(exports, kChain);
+  put_leb(exports, chain_length);
   for (const Bytes* sec : {&imports, &exports}) {
     b.push_back(sec == &imports ? 10 : 11);
     put_leb(b, uint32_t(sec->size()));
     b.insert(b.end(), sec->begin(), sec->end());
   }
-  auto s = check(b);
+  return b;
+}
+
+// Comparing the chains looks at each pair of types once: 2^18 leaves
+// validate at once. At 2^60 leaves the types are refused for their
+// effective size (as the `wasmtime` package refuses them), also at once.
+TEST(ComponentValidate, SharedTypesAreComparedOnce) {
+  auto s = check(twin_chains(18));
   ASSERT_TRUE(s) << s.error().describe();
   EXPECT_EQ(listing(s->exports), V{"y: instance"});
+  auto big = check(twin_chains(60));
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message().find("effective type size"), std::string::npos);
 }
 
 // Without a CoreModuleCheck, nested modules get module-level validation
