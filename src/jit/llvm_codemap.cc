@@ -25,9 +25,12 @@ namespace {
 
 constexpr const char* kKeepFunction = "ember.keep";
 
+// A load from an unchecked address: its address GEP carries the metadata
+// (as the lowering made it), or the load itself (tagged by the first hold).
 bool unchecked_load(const llvm::Instruction& i, unsigned kind) {
   auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
   if (!load) return false;
+  if (load->getMetadata(kind)) return true;
   auto* gep = llvm::dyn_cast<llvm::GetElementPtrInst>(load->getPointerOperand());
   return gep && gep->getMetadata(kind);
 }
@@ -54,10 +57,43 @@ llvm::PreservedAnalyses HoldUncheckedLoads::run(llvm::Function& f, llvm::Functio
   for (llvm::BasicBlock& bb : f)
     for (llvm::Instruction& i : bb)
       if (unchecked_load(i, kind)) {
+        if (!i.getMetadata(kind)) i.setMetadata(kind, llvm::MDNode::get(f.getContext(), {}));
         llvm::CallInst::Create(keep, {&i}, "", i.getNextNode()->getIterator());
         changed = true;
       }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+namespace {
+
+// Whether `load`'s value reaches another block: used there, by a phi, or
+// through instructions of its own block that are.
+bool used_elsewhere(llvm::LoadInst* load) {
+  llvm::SmallVector<llvm::Instruction*, 8> work{load};
+  llvm::SmallPtrSet<llvm::Instruction*, 8> seen{load};
+  while (!work.empty()) {
+    llvm::Instruction* i = work.pop_back_val();
+    for (llvm::User* u : i->users()) {
+      auto* user = llvm::dyn_cast<llvm::Instruction>(u);
+      if (!user || user->getParent() != load->getParent() || llvm::isa<llvm::PHINode>(user))
+        return true;
+      if (seen.insert(user).second) work.push_back(user);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void pin_unchecked_loads(llvm::Module& m) {
+  const unsigned kind = m.getContext().getMDKindID(kUncheckedAccess);
+  for (llvm::Function& f : m)
+    for (llvm::BasicBlock& bb : f)
+      for (llvm::Instruction& i : bb) {
+        auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
+        if (load && load->getMetadata(kind) && !load->isVolatile() && used_elsewhere(load))
+          load->setVolatile(true);
+      }
 }
 
 llvm::PreservedAnalyses KeepUncheckedLoads::run(llvm::Function& f, llvm::FunctionAnalysisManager&) {

@@ -114,8 +114,10 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, const std::string& lev
     // bounds check's trap branch is a loop exit the vectorizer refuses).
     // (The SLP vectorizer is left out: it made mandel 1.8x slower.)
     fpm.addPass(llvm::LoopVectorizePass());
+    fpm.addPass(HoldUncheckedLoads());  // (the last passes sink loads too)
     fpm.addPass(llvm::InstCombinePass());
     fpm.addPass(llvm::SimplifyCFGPass());
+    fpm.addPass(KeepUncheckedLoads());
   }
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
@@ -457,6 +459,7 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
   optimize(*b.mod, tm->get(), native.opt_level);
   drop_redundant_quieting(*b.mod);
   split_returns(*b.mod);
+  pin_unchecked_loads(*b.mod);
   return emit_object(**tm, *b.mod);
 }
 
