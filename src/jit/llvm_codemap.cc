@@ -64,39 +64,18 @@ llvm::PreservedAnalyses HoldUncheckedLoads::run(llvm::Function& f, llvm::Functio
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 }
 
-namespace {
-
-// Whether `load`'s value reaches another block: used there, by a phi, or
-// through instructions of its own block that are.
-bool used_elsewhere(llvm::LoadInst* load) {
-  llvm::SmallVector<llvm::Instruction*, 8> work{load};
-  llvm::SmallPtrSet<llvm::Instruction*, 8> seen{load};
-  while (!work.empty()) {
-    llvm::Instruction* i = work.pop_back_val();
-    for (llvm::User* u : i->users()) {
-      auto* user = llvm::dyn_cast<llvm::Instruction>(u);
-      if (!user || user->getParent() != load->getParent() || llvm::isa<llvm::PHINode>(user))
-        return true;
-      if (seen.insert(user).second) work.push_back(user);
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 void pin_unchecked_loads(llvm::Module& m) {
   const unsigned kind = m.getContext().getMDKindID(kUncheckedAccess);
   for (llvm::Function& f : m)
     for (llvm::BasicBlock& bb : f)
       for (llvm::Instruction& i : bb) {
         auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
-        if (load && load->getMetadata(kind) && !load->isVolatile() && used_elsewhere(load))
-          load->setVolatile(true);
+        if (load && load->getMetadata(kind)) load->setVolatile(true);
       }
 }
 
 llvm::PreservedAnalyses KeepUncheckedLoads::run(llvm::Function& f, llvm::FunctionAnalysisManager&) {
+  const unsigned kind = f.getContext().getMDKindID(kUncheckedAccess);
   // What stays whatever the optimizer proves: side effects, control flow,
   // and everything their operands need (the holds aside). A store into a
   // local variable SROA left in memory is needed only once that variable
@@ -143,7 +122,10 @@ llvm::PreservedAnalyses KeepUncheckedLoads::run(llvm::Function& f, llvm::Functio
       v = cast->getOperand(0);
     }
     auto* load = llvm::dyn_cast<llvm::LoadInst>(v);
-    if (load && !live.count(load)) load->setVolatile(true);
+    if (!load) continue;
+    // (A load the simplification rewrote may have lost the tag.)
+    load->setMetadata(kind, llvm::MDNode::get(f.getContext(), {}));
+    if (!live.count(load)) load->setVolatile(true);
   }
   for (llvm::Instruction* hold : holds) hold->eraseFromParent();
   return llvm::PreservedAnalyses::none();

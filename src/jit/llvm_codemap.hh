@@ -32,15 +32,15 @@ struct KeepUncheckedLoads : llvm::PassInfoMixin<KeepUncheckedLoads> {
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& am);
 };
 // A trap the wasm code reaches after an unchecked load must not come
-// first: a load moved below a trap check (into the block that uses it)
-// would report the check's trap where the program's first trap is the
-// load's fault. LLVM moves loads freely (to it, a load cannot trap): the
-// holds keep them in place through the IR passes (held again after the
-// loop vectorizer), and before code generation pin_unchecked_loads makes
-// each unchecked load used outside its block volatile, which the code
-// generator does not move to another block. (A load used only in its own
-// block stays before the block's trap checks and keeps every
-// optimization: the hot loops' loads.)
+// first, and the load must happen: to LLVM a load cannot trap, so it moves
+// one below a later trap check (into the block that uses it) or deletes
+// it where its effect cancels (a byte stored back where it was loaded
+// from). The holds keep the loads in place through the IR passes (held
+// again after the loop vectorizer), and before code generation
+// pin_unchecked_loads makes every unchecked load volatile: the code
+// generator then neither moves it to another block nor deletes it. (The
+// loads the loop vectorizer made are not tagged: a vectorized loop has no
+// trap check inside.)
 void pin_unchecked_loads(llvm::Module& m);
 
 // The compiled functions of an object file: each function symbol's name,

@@ -84,13 +84,16 @@ def call(mod: Any, store: Any, func: Any, sig: Signature) -> Outcome:
     return ("ok",) + tuple(value(x) for x in (r if isinstance(r, list) else [r]))
 
 
-def run(mod: Any, wasm: bytes, sigs: Dict[str, Signature]) -> List[Outcome]:
+def run(mod: Any, wasm: bytes, sigs: Dict[str, Signature], strategy: str = "") -> List[Outcome]:
     """Everything observable of `wasm` in engine module `mod` (ember or
     wasmtime). `sigs` is filled from Ember's types on its run and read on
-    the package's (whose type printing aborts on v128)."""
+    the package's (whose type printing aborts on v128). `strategy`: Ember's
+    Config.strategy ("": its default)."""
     config = mod.Config()
     for name in CONFIG:
         setattr(config, name, True)
+    if strategy and mod.__name__ == "ember":
+        config.strategy = strategy
     engine = mod.Engine(config)
     try:
         module = mod.Module(engine, wasm)
@@ -114,7 +117,7 @@ def run(mod: Any, wasm: bytes, sigs: Dict[str, Signature]) -> List[Outcome]:
     return out
 
 
-def compare(index: int, smith: str, tmp: Path) -> Tuple[str, str]:
+def compare(index: int, smith: str, tmp: Path, strategy: str = "") -> Tuple[str, str]:
     """('same' | 'differ' | 'no module', detail) for module `index`."""
     import ember
     import wasmtime
@@ -122,7 +125,7 @@ def compare(index: int, smith: str, tmp: Path) -> Tuple[str, str]:
     if wasm is None:
         return "no module", ""
     sigs: Dict[str, Signature] = {}
-    a, b = run(ember, wasm, sigs), run(wasmtime, wasm, sigs)
+    a, b = run(ember, wasm, sigs, strategy), run(wasmtime, wasm, sigs)
     if a == b:
         return "same", ""
     # wasmtime 50 fails to instantiate some modules with a GC heap Ember
@@ -140,6 +143,8 @@ def main() -> int:
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--keep", type=Path, help="copy diverging modules here")
+    p.add_argument("--strategy", default="",
+                   help="Ember's Config.strategy: auto, cranelift (eager) or interpreter")
     args = p.parse_args()
     smith = shutil.which("wasm-tools")
     if not smith:
@@ -148,7 +153,7 @@ def main() -> int:
     counts: Dict[str, int] = {}
     with tempfile.TemporaryDirectory() as d:
         for i in range(args.first, args.first + args.count):
-            verdict, detail = compare(i, smith, Path(d))
+            verdict, detail = compare(i, smith, Path(d), args.strategy)
             counts[verdict] = counts.get(verdict, 0) + 1
             if verdict == "differ":
                 print(f"module {i} differs:\n  {detail}")

@@ -59,6 +59,10 @@ WAT = """
     (i32.add (i32.rem_u (i32.const 7) (local.get 1)) (local.get $v)))
   (func (export "load_then_call") (param i32) (result i32)
     (call $use (f32.load offset=4 (local.get 0)) (i32.trunc_f64_s (global.get $nan))))
+  ;; A byte stored back where it was loaded from: no effect, but the load
+  ;; faults.
+  (func (export "store_back") (param i32)
+    (i64.store8 offset=4 (local.get 0) (i64.load16_s offset=4 (local.get 0))))
   (func (export "sum") (param i32 i32) (result i32) (local $s i32)
     (loop $l
       (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get 0))))
@@ -75,7 +79,7 @@ CALLS = [
     ("v128", [65521]), ("store", [65535, 7]), ("store_two", [65530, 1]),
     ("folded", [65534]), ("deep", [7, 65536]), ("deep", [100, 65536]), ("through_host", [65536]),
     ("load_then_nan", [70000, float("nan")]), ("load_then_rem", [70000, 0]),
-    ("load_then_call", [70000]),
+    ("load_then_call", [70000]), ("store_back", [0x7fffffff]),
     ("sum", [65000, 70000]),
     ("store", [65532, 9]), ("peek", [65532]), ("sum", [65530, 65536]),
 ]
@@ -119,10 +123,28 @@ def reports(strategy: str) -> List[Any]:
 @pytest.mark.parametrize("strategy", ["cranelift", "tiered"])
 def test_compiled_traps_report_what_the_interpreter_reports(strategy: str) -> None:
     want = reports("interpreter")
-    assert sum(1 for r in want if r[1] == ember.TrapCode.MEMORY_OUT_OF_BOUNDS) == 18
+    assert sum(1 for r in want if r[1] == ember.TrapCode.MEMORY_OUT_OF_BOUNDS) == 19
     got = reports(strategy)
     for g, w in zip(got, want):
         assert g == w
+
+
+@pytest.mark.xfail(strict=True, reason="known difference (decision 50): compiled code drops a "
+                   "store the next one overwrites, so a fault is reported at the second store")
+def test_a_store_overwritten_next_still_faults_first() -> None:
+    wat = """(module (memory 1)
+      (func (export "f") (param i32)
+        (i32.store offset=4 (local.get 0) (i32.const 1))
+        (i32.store offset=4 (local.get 0) (i32.const 2))))"""
+    offsets = []
+    for strategy in ["interpreter", "cranelift"]:
+        engine = engine_for(strategy)
+        store = ember.Store(engine)
+        f = ember.Instance(store, ember.Module(engine, wat), []).exports(store)["f"]
+        with pytest.raises(ember.Trap) as e:
+            f(store, 70000)
+        offsets.append([fr.module_offset for fr in e.value.frames])
+    assert offsets[0] == offsets[1]
 
 
 def test_a_fault_in_a_loop_entered_while_running_is_reported_alike() -> None:
