@@ -66,7 +66,10 @@ OPEN: Dict[Tuple[int, int], str] = {
                "address 0xffffffb7 (function 19, offset 0xc0c); not diagnosed yet",
     (79, 1129): "open bug, compiled code with guard pages (not with signals_based_traps=False): "
                 "a call returns where the interpreter and wasmtime fault at an f32.load of "
-                "address 0x100000015 (function 7, offset 0x56d); not diagnosed yet",
+                "address 0x100000015 (function 7, offset 0x56d): the compiled call returns "
+                "at the loop header before it (the module's hang-limit global is 0 there), "
+                "so an earlier trapping call most likely left that global different (a "
+                "global store moved across a faulting load)",
 }
 
 
