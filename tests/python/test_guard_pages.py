@@ -73,7 +73,7 @@ WAT = """
 """
 
 # (export, arguments): each traps out of bounds, or (the last ones) returns.
-CALLS = [
+CALLS: List[Tuple[str, List[Any]]] = [
     ("load", [65532]), ("load", [-1]), ("load", [0x7fff_fff0]), ("load8", [65536]),
     ("dropped", [65530]), ("dropped_sum", [65534]), ("lane_unused", [65533]),
     ("v128", [65521]), ("store", [65535, 7]), ("store_two", [65530, 1]),
