@@ -189,9 +189,7 @@ void Validator::name_resources(Scope& s, const Extern& e, bool is_import) const 
 // which a type export here does not name (the `wasmtime` package's rule).
 Status Validator::records_named(const Scope& s, const Extern& e, bool aliased,
                                 uint64_t offset) const {
-  std::set<TypeId> own, seen, walked;
-  exported_named(types_, e.type, own, walked);
-  walked.clear();
+  std::set<TypeId> own, seen, walked;  // own: the named types it exports
   std::vector<TypeId> todo = {e.type}, used;
   while (!todo.empty()) {
     TypeId inst = todo.back();
@@ -203,11 +201,12 @@ Status Validator::records_named(const Scope& s, const Extern& e, bool aliased,
       const VType& xt = types_[x.type];
       if (x.sort == Sort::Func || !needs_name(xt.kind)) {
         records_used(types_, x.type, seen, used);
-      } else {  // an exported named type: what it refers to
-        for (TypeId k : xt.kids) records_used(types_, k, seen, used);
-        records_used(types_, xt.ok, seen, used);
-        records_used(types_, xt.err, seen, used);
+        continue;
       }
+      own.insert(x.type);  // an exported named type: what it refers to
+      for (TypeId k : xt.kids) records_used(types_, k, seen, used);
+      records_used(types_, xt.ok, seen, used);
+      records_used(types_, xt.err, seen, used);
     }
   }
   for (TypeId r : used)
@@ -227,20 +226,17 @@ Status Validator::records_named(const Scope& s, const Extern& e, bool aliased,
 Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
   // Functions and types: the visibility rule (Validator::visible) instead.
   if (e.type == kNoType || e.sort != Sort::Instance) return Status::Ok();
-  const VType& t = types_[e.type];
-  std::vector<const Extern*> parts;
-  std::set<TypeId> own, walked;  // the types needing a name the instance exports itself
   if (s.exportable_instances.count(e.type)) return Status::Ok();
-  for (const Extern& x : t.exports->list) parts.push_back(&x);
+  std::set<TypeId> own, walked;  // the types needing a name the instance exports itself
   exported_named(types_, e.type, own, walked);
   auto named = [&](TypeId r) {
     if (own.count(r) || s.named_types.count(r)) return true;
     return std::any_of(scopes.begin(), scopes.end(),
                        [&](const Scope* o) { return o->named_types.count(r) > 0; });
   };
-  for (const Extern* p : parts) {
-    if (p->type == kNoType) continue;
-    const VType& pt = types_[p->type];
+  for (const Extern& p : types_[e.type].exports->list) {
+    if (p.type == kNoType) continue;
+    const VType& pt = types_[p.type];
     if (pt.many_resources)
       return unsupported(
           "a type naming more than " + std::to_string(kMaxResourcesPerType) + " resource types",
@@ -251,7 +247,7 @@ Status Validator::exportable(Scope& s, const Extern& e, uint64_t offset) const {
                            "no name (neither imported nor exported before it)",
                        offset);
   }
-  if (e.sort == Sort::Instance) s.exportable_instances.insert(e.type);
+  s.exportable_instances.insert(e.type);
   return Status::Ok();
 }
 

@@ -116,7 +116,7 @@ const Extern* ExternList::find(const std::string& name) const {
   return it == by_name.end() ? nullptr : &list[it->second];
 }
 
-// 1 + a + b, saturated at the limit (never more than kMaxEffectiveSize).
+// a + b, saturated at kMaxEffectiveSize.
 static uint32_t add_effective(uint32_t a, uint32_t b) {
   return uint32_t(std::min<uint64_t>(uint64_t(a) + b, kMaxEffectiveSize));
 }

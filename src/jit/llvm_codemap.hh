@@ -23,8 +23,8 @@ namespace ember::jit {
 // removes (a call of "ember.keep"); once SROA has turned frame slots into
 // values, KeepUncheckedLoads makes each unchecked load whose value reaches
 // no side effect, branch or return volatile, which no later pass removes,
-// and drops the holds. (Loads whose value is used keep every
-// optimization.)
+// and drops the holds. (Loads whose value is used keep every IR
+// optimization; see pin_unchecked_loads for code generation.)
 struct HoldUncheckedLoads : llvm::PassInfoMixin<HoldUncheckedLoads> {
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& am);
 };
