@@ -258,6 +258,7 @@ void bind_wasi(nb::module_& m);
 void bind_linker(nb::module_& m);
 void bind_shared_memory(nb::module_& m);
 void bind_gcref(nb::module_& m);
+void bind_component(nb::module_& m);
 // shared_memory.cc: an `ember.SharedMemory` for a shared memory, and back.
 nb::object wrap_shared_memory(const SharedMemory& mem);
 std::optional<SharedMemory> unwrap_shared_memory(nb::handle obj);

@@ -60,4 +60,5 @@ NB_MODULE(_ember, m) {
   bind_gcref(m);
   bind_wasi(m);
   bind_linker(m);
+  bind_component(m);
 }

@@ -685,7 +685,9 @@ Status Validator::definition(const ComponentData& c, ComponentData::Item item, u
     case Item::Start: return value_sort_unsupported(c.starts[i].offset);
     case Item::Import: {
       const ImportDef& im = c.imports[i];
-      return add_extern(s, im.name, im.desc, true, im.offset);
+      EMBER_TRY(add_extern(s, im.name, im.desc, true, im.offset));
+      imports[&im] = s.imports.back().type;
+      return Status::Ok();
     }
     case Item::Export: return export_def(c.exports[i], s);
     case Item::Value: return value_sort_unsupported(c.values[i].offset);
@@ -699,7 +701,8 @@ Status Validator::component(const ComponentData& c, Scope& s) {
 }
 
 Expected<ComponentSummary> validate_component(const ComponentData& c, const FeatureSet& features,
-                                              const CoreModuleCheck& check_module) {
+                                              const CoreModuleCheck& check_module,
+                                              std::shared_ptr<const ComponentTypes>* types) {
   Validator v(features, check_module);
   Scope top;
   top.id = v.new_scope_id();
@@ -708,6 +711,14 @@ Expected<ComponentSummary> validate_component(const ComponentData& c, const Feat
   for (size_t i = 0; i < kNumSorts; i++) out.counts[i] = top.count(Sort(i));
   for (const Extern& e : top.imports) out.imports.push_back({e.name, e.sort, v.extern_text(e)});
   for (const Extern& e : top.exports) out.exports.push_back({e.name, e.sort, v.extern_text(e)});
+  if (types) {
+    auto keep = std::make_shared<ComponentTypes>();
+    keep->lifts = std::move(v.lifts);
+    keep->imports = std::move(v.imports);
+    keep->exports = top.exports;
+    keep->types = v.take_types();
+    *types = std::move(keep);
+  }
   return out;
 }
 

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,12 @@ struct ComponentSummary {
   uint32_t count(Sort s) const { return counts[size_t(s)]; }
 };
 
-Expected<ComponentSummary> validate_component(const ComponentData& c, const FeatureSet& features,
-                                              const CoreModuleCheck& check_module = {});
+struct ComponentTypes;  // validator.hh
+
+// `types`, when given, receives what running the component needs of the
+// validation: the resolved types and the function type of each `canon lift`.
+Expected<ComponentSummary> validate_component(
+    const ComponentData& c, const FeatureSet& features, const CoreModuleCheck& check_module = {},
+    std::shared_ptr<const ComponentTypes>* types = nullptr);
 
 }  // namespace ember::comp

@@ -126,6 +126,7 @@ static Status lift(Validator& v, const CanonDef& d, Scope& s) {
     EMBER_TRY(core_type_is(s.core_funcs[*o.post_return], FuncType{want.results, {}},
                            "canon lift: the post-return function", d.offset));
   s.add_func(ft, s.type_vis[d.type]);
+  v.lifts[&d] = ft;
   return Status::Ok();
 }
 

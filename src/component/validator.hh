@@ -127,6 +127,17 @@ struct VType {
   uint32_t effective = 1;
 };
 
+// What the runtime keeps of a validation: the type arena (ids stay valid)
+// and the function type of every `canon lift` of the component and the
+// components nested in it, by definition.
+struct ComponentTypes {
+  std::deque<VType> types;
+  std::unordered_map<const CanonDef*, TypeId> lifts;
+  std::unordered_map<const ImportDef*, TypeId> imports;  // kNoType: a core module
+  std::vector<Extern> exports;                           // of the outermost component
+  const VType& operator[](TypeId id) const { return types[id]; }
+};
+
 // External visibility (the explainer's rule for the types of imports and
 // exports), per type or function index: how the index got a name, and
 // whether every record, variant, enum, flags or resource type its
@@ -237,6 +248,9 @@ class Validator {
   Status canon(const CanonDef& d, Scope& s);
 
   std::vector<Scope*> scopes;  // the scopes around the one being validated, innermost last
+  std::unordered_map<const CanonDef*, TypeId> lifts;     // canon lift -> its function type
+  std::unordered_map<const ImportDef*, TypeId> imports;  // import -> its type
+  std::deque<VType> take_types() { return std::move(types_); }
 
  private:
   Status definition(const ComponentData& c, ComponentData::Item item, uint32_t i, Scope& s);

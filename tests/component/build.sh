@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the component binaries of this folder from their sources with
 # `wasm-tools` (https://github.com/bytecodealliance/wasm-tools):
-#   *.wat            -> *.wasm          (wasm-tools parse)
+#   *.wat, run/*.wat -> *.wasm          (wasm-tools parse; run/: components
+#                    that tests/python/test_component_run.py instantiates)
 #   toolchain/*.wit + toolchain/core.wat -> toolchain.wasm
 #                    (wasm-tools component embed + component new: a component
 #                    made by the toolchain from a core module and its WIT)
@@ -11,6 +12,10 @@
 set -eu
 cd "$(dirname "$0")"
 for wat in *.wat; do
+  wasm-tools parse "$wat" -o "${wat%.wat}.wasm"
+  wasm-tools validate "${wat%.wat}.wasm"
+done
+for wat in run/*.wat; do
   wasm-tools parse "$wat" -o "${wat%.wat}.wasm"
   wasm-tools validate "${wat%.wat}.wasm"
 done

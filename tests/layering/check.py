@@ -33,6 +33,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "wasi": {"ir", "runtime", "support"},
     "api": {"binary", "compile", "interp", "ir", "jit", "platform", "runtime", "support", "text",
             "validate", "wasi"},
+    "canon": {"api", "compile", "component", "ir", "runtime", "support", "validate"},
     "wast": {"api", "binary", "compile", "interp", "ir", "runtime", "support", "text",
              "validate"},
 }

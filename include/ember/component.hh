@@ -1,0 +1,185 @@
+// Components (the component model): load, instantiate, call.
+//
+// A Component is decoded, validated and its core modules compiled when it
+// is made; it is immutable and shareable like a Module. Instantiating one
+// in a Store runs its definitions in order (core instances, aliases,
+// `canon lift`/`lower`, nested components) and gives an Instance whose
+// exported functions take and return component values (Value) through the
+// canonical ABI. Not supported yet (WasmError, kind Unsupported): imports
+// of the outermost component, resources, and the built-ins that need them.
+//
+// Values carry no type: a Value means what the function's Type says it
+// means, and a call checks each argument's shape against it (WasmError,
+// kind Internal, naming the parameter, when it does not fit). Errors the
+// guest makes in the canonical ABI (a string out of bounds, an invalid
+// discriminant or `char`, a misaligned pointer) are Traps.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ember/engine.hh"
+#include "ember/store.hh"
+
+namespace ember::comp {
+struct ComponentTypes;
+}
+
+namespace ember::component {
+
+struct ComponentImpl;
+struct InstanceImpl;
+struct FuncImpl;
+
+enum class TypeKind : uint8_t {
+  Bool,
+  S8,
+  U8,
+  S16,
+  U16,
+  S32,
+  U32,
+  S64,
+  U64,
+  F32,
+  F64,
+  Char,
+  String,
+  ErrorContext,
+  List,
+  Record,
+  Tuple,
+  Variant,
+  Enum,
+  Option,
+  Result,
+  Flags,
+  Own,
+  Borrow,
+  Other,  // a type Ember reflects no further (streams, futures, maps)
+};
+
+// A component value type. Equal types compare equal (types are interned).
+class Type {
+ public:
+  Type(std::shared_ptr<const comp::ComponentTypes> arena, uint32_t id)
+      : arena_(std::move(arena)), id_(id) {}
+  TypeKind kind() const;
+  // Record field, variant case, enum and flags labels, in order.
+  const std::vector<std::string>& names() const;
+  // Record fields, tuple elements, variant case payloads (nullopt: a case
+  // without one); a list's or option's element is child(0).
+  size_t child_count() const;
+  std::optional<Type> child(size_t i) const;
+  std::optional<Type> ok() const;   // result
+  std::optional<Type> err() const;  // result
+  bool operator==(const Type& o) const { return arena_ == o.arena_ && id_ == o.id_; }
+  uint32_t id() const { return id_; }
+  const std::shared_ptr<const comp::ComponentTypes>& arena() const { return arena_; }
+
+ private:
+  std::shared_ptr<const comp::ComponentTypes> arena_;
+  uint32_t id_;
+};
+
+// A component value, shaped by its Type:
+//   bool, integers   num (integers two's complement, sign-extended)
+//   f32, f64         num holds the bits
+//   char             num holds the Unicode scalar value
+//   string           bytes holds UTF-8
+//   list<u8>         bytes holds the elements; other lists: items
+//   record, tuple    items, one per field or element
+//   variant          num is the case index; items its payload (0 or 1)
+//   enum             num is the case index
+//   option           num 0 none, 1 some; items the payload
+//   result           num 0 ok, 1 error; items the payload (0 or 1)
+//   flags            num: bit i set when flag i is
+struct Value {
+  uint64_t num = 0;
+  std::string bytes;
+  std::vector<Value> items;
+
+  static Value of(uint64_t n) { return Value{n, {}, {}}; }
+  static Value of_string(std::string s) { return Value{0, std::move(s), {}}; }
+  static Value of_items(std::vector<Value> v, uint64_t n = 0) { return Value{n, {}, std::move(v)}; }
+  bool operator==(const Value& o) const = default;
+};
+
+struct FuncType {
+  std::vector<std::pair<std::string, Type>> params;
+  std::optional<Type> result;
+};
+
+// What a component imports or exports, by name.
+struct ExternInfo {
+  std::string name;
+  std::string sort;  // "func", "instance", "component", "core module", "type"
+  std::string type;  // its type as text
+};
+
+class Component {
+ public:
+  // From the binary format (WasmError: Malformed, Invalid or Unsupported;
+  // a core module's bytes are refused as not a component).
+  static Component from_binary(const Engine& engine, std::span<const uint8_t> bytes);
+  static bool is_component(std::span<const uint8_t> bytes);
+
+  std::vector<ExternInfo> imports() const;
+  std::vector<ExternInfo> exports() const;
+  // The sort ("func", "instance", ...) of export `name` of the instance
+  // exported at `path` (the outermost component when empty); nullopt when
+  // there is no such export.
+  std::optional<std::string> export_sort(std::span<const std::string> path,
+                                         std::string_view name) const;
+  const Engine& engine() const;
+  const std::shared_ptr<const ComponentImpl>& raw() const { return impl_; }
+
+ private:
+  explicit Component(std::shared_ptr<const ComponentImpl> i) : impl_(std::move(i)) {}
+  std::shared_ptr<const ComponentImpl> impl_;
+};
+
+class Func {
+ public:
+  // Calls with `args` (one per parameter) and returns the result, if the
+  // type has one. Throws Trap for a trap (also the canonical ABI's), and
+  // WasmError (Internal) when an argument does not fit its parameter's
+  // type, when the instance is still inside a call or waits for
+  // post_return(), or when the store is not the instance's.
+  std::optional<Value> call(Store& store, std::span<const Value> args) const;
+  // Runs the function's `post-return` (if any) for the last call's result;
+  // calling it when no call waits for it does nothing.
+  void post_return(Store& store) const;
+  FuncType type() const;
+  explicit Func(std::shared_ptr<FuncImpl> f) : impl_(std::move(f)) {}
+
+ private:
+  std::shared_ptr<FuncImpl> impl_;
+};
+
+class Instance {
+ public:
+  // Instantiates `component` in `store`. The component may import nothing
+  // yet (WasmError, Unlinkable, naming the first import); a trap while core
+  // instances start is a Trap.
+  static Instance instantiate(Store& store, const Component& component);
+
+  // The exported function `name` of the instance exported at `path` (the
+  // outermost instance when `path` is empty); nullopt when there is none
+  // or it is not a function.
+  std::optional<Func> get_func(std::span<const std::string> path, std::string_view name) const;
+  // True when `path` names an exported (nested) instance.
+  bool has_instance(std::span<const std::string> path) const;
+  explicit Instance(std::shared_ptr<InstanceImpl> i) : impl_(std::move(i)) {}
+
+ private:
+  std::shared_ptr<InstanceImpl> impl_;
+};
+
+}  // namespace ember::component

@@ -1,0 +1,287 @@
+"""Components: `wasmtime.component`'s names, on Ember's component runtime.
+
+What runs today (issue 16, step 2): components in the binary format whose
+outermost component imports nothing, instantiated through `Linker`, their
+exported functions called with every value type but resources, with the
+canonical ABI's options (memory, realloc, post-return, all three string
+encodings) and nested components. What does not yet: the component text
+format, imports (`LinkerInstance.add_func` and friends), resources, WASI 0.2,
+serialization. Those raise `WasmtimeError` or `NotImplementedError` saying so.
+"""
+import os
+from typing import Any, Callable, List, Optional, Union
+
+from .. import _ember
+from .._error import WasmtimeError
+from .._runtime import Engine, Module
+from ._types import (Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
+                     FuncType, FutureType, ListType, OptionType, OwnType, Record, RecordType,
+                     ResultType, S8, S16, S32, S64, StreamType, String, TupleType, U8, U16, U32,
+                     U64, ValType, Variant, VariantType, _functype)
+
+
+def _not_yet(what: str) -> NotImplementedError:
+    return NotImplementedError(f"{what} is not supported by Ember yet")
+
+
+class ExportIndex:
+    """Where an export is: the instance exports leading to it, and its name."""
+
+    _path: List[str]
+    _name: str
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct an `ExportIndex`")
+
+    @classmethod
+    def _make(cls, path: List[str], name: str) -> "ExportIndex":
+        e: "ExportIndex" = cls.__new__(cls)
+        e._path = path
+        e._name = name
+        return e
+
+
+class Component:
+    """A compiled component (immutable, shareable between stores)."""
+
+    def __init__(self, engine: Engine, wasm: Union[str, bytes, bytearray]) -> None:
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        if isinstance(wasm, str):
+            wasm = wasm.encode("utf-8")
+        if not isinstance(wasm, (bytes, bytearray)):
+            raise TypeError("expected component bytes or text")
+        data = bytes(wasm)
+        if not data.startswith(b"\0asm"):
+            raise WasmtimeError("the component text format is not supported by Ember yet: "
+                                "pass the binary format (`wasm-tools parse` makes it)")
+        self._engine = engine
+        self._h = _ember.component_compile(engine.ptr(), data)
+
+    @classmethod
+    def from_file(cls, engine: Engine, path: Union[str, bytes, "os.PathLike[str]"]) -> "Component":
+        with open(path, "rb") as f:
+            return cls(engine, f.read())
+
+    @classmethod
+    def deserialize(cls, engine: Engine, encoded: Union[bytes, bytearray]) -> "Component":
+        raise _not_yet("Component.deserialize")
+
+    @classmethod
+    def deserialize_file(cls, engine: Engine, path: str) -> "Component":
+        raise _not_yet("Component.deserialize_file")
+
+    def serialize(self) -> bytearray:
+        raise _not_yet("Component.serialize")
+
+    def get_export_index(self, name: str,
+                         instance: Optional[ExportIndex] = None) -> Optional[ExportIndex]:
+        path = [] if instance is None else instance._path + [instance._name]
+        if self._h.export_sort(path, name) is None:
+            return None
+        return ExportIndex._make(path, name)
+
+
+class Func:
+    """An exported component function."""
+
+    _h: Any
+    _type: FuncType
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `Func`")
+
+    @classmethod
+    def _make(cls, h: Any) -> "Func":
+        f: "Func" = cls.__new__(cls)
+        f._h = h
+        f._type = _functype(h)
+        return f
+
+    def __call__(self, store: Any, *params: Any) -> Any:
+        ty: FuncType = self._type
+        ps = ty._params
+        if len(params) != len(ps):
+            raise TypeError("wrong number of parameters provided: given %s, expected %s" %
+                            (len(params), len(ps)))
+        wire = [t._to_wire(v) for (_, t), v in zip(ps, params)]
+        r = self._h.call(store, wire)
+        if ty._result is None:
+            return None
+        return ty._result._from_wire(r)
+
+    def post_return(self, store: Any) -> None:
+        """Nothing to do: a function's post-return runs as its call returns."""
+        self._h.post_return(store)
+
+    def type(self, store: Any) -> FuncType:
+        return self._type
+
+
+class Instance:
+    """An instantiated component."""
+
+    _h: Any
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct an `Instance`")
+
+    @classmethod
+    def _make(cls, h: Any) -> "Instance":
+        i: "Instance" = cls.__new__(cls)
+        i._h = h
+        return i
+
+    def get_export_index(self, store: Any, name: str,
+                         instance: Optional[ExportIndex] = None) -> Optional[ExportIndex]:
+        path = [] if instance is None else instance._path + [instance._name]
+        if self._h.get_func(store, path, name) is None and not self._h.has_instance(path + [name]):
+            return None
+        return ExportIndex._make(path, name)
+
+    def get_func(self, store: Any, index: Union[ExportIndex, str]) -> Optional[Func]:
+        if isinstance(index, str):
+            path, name = [], index
+        elif isinstance(index, ExportIndex):
+            path, name = index._path, index._name
+        else:
+            raise TypeError("expected an ExportIndex or a str")
+        h = self._h.get_func(store, path, name)
+        return None if h is None else Func._make(h)
+
+
+class LinkerInstance:
+    """Definitions under one name of a Linker (not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `LinkerInstance`")
+
+    def __enter__(self) -> "LinkerInstance":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def add_instance(self, name: str) -> "LinkerInstance":
+        raise _not_yet("component imports (LinkerInstance.add_instance)")
+
+    def add_module(self, name: str, module: Module) -> None:
+        raise _not_yet("component imports (LinkerInstance.add_module)")
+
+    def add_resource(self, name: str, ty: "ResourceType",
+                     dtor: Callable[[Any, int], None]) -> None:
+        raise _not_yet("component imports (LinkerInstance.add_resource)")
+
+    def add_func(self, name: str, func: Callable[..., Any]) -> None:
+        raise _not_yet("component imports (LinkerInstance.add_func)")
+
+
+class Linker:
+    """Instantiates components; imports are not supported yet."""
+
+    def __init__(self, engine: Engine) -> None:
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        self.engine = engine
+
+    @property
+    def allow_shadowing(self) -> bool:
+        raise AttributeError("allow_shadowing is write-only")
+
+    @allow_shadowing.setter
+    def allow_shadowing(self, allow: bool) -> None:
+        self._shadowing = bool(allow)
+
+    def root(self) -> LinkerInstance:
+        raise _not_yet("component imports (Linker.root)")
+
+    def add_wasip2(self) -> None:
+        raise _not_yet("WASI 0.2 (Linker.add_wasip2)")
+
+    def add_wasi_http(self) -> None:
+        raise _not_yet("wasi:http (Linker.add_wasi_http)")
+
+    def define_unknown_imports_as_traps(self, component: Component) -> None:
+        raise _not_yet("component imports (define_unknown_imports_as_traps)")
+
+    def instantiate(self, store: Any, component: Component) -> Instance:
+        if not isinstance(component, Component):
+            raise TypeError("expected a Component")
+        return Instance._make(_ember.component_instantiate(store, component._h))
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Linker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+class ResourceType:
+    """A resource type (resources are not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ResourceType`")
+
+    @classmethod
+    def host(cls, val: int) -> "ResourceType":
+        raise _not_yet("resources (ResourceType.host)")
+
+
+class ResourceAny:
+    """A guest resource handle (resources are not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ResourceAny`")
+
+
+class ResourceHost:
+    """A host resource handle (resources are not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ResourceHost`")
+
+    @classmethod
+    def own(cls, rep: int, ty: int) -> "ResourceHost":
+        raise _not_yet("resources (ResourceHost.own)")
+
+    @classmethod
+    def borrow(cls, rep: int, ty: int) -> "ResourceHost":
+        raise _not_yet("resources (ResourceHost.borrow)")
+
+
+class ComponentType:
+    """A component's type (reflection is not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ComponentType`")
+
+
+class ComponentInstanceType:
+    """An instance's type (reflection is not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ComponentInstanceType`")
+
+
+class ModuleType:
+    """A core module's type as a component sees it (not supported yet)."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ModuleType`")
+
+
+ComponentItem = Union[ComponentType, ComponentInstanceType, ModuleType, FuncType, ResourceType]
+
+__all__ = ["Component", "ExportIndex", "Linker", "LinkerInstance", "Instance", "Func",
+           "ResourceType", "ResourceAny", "ResourceHost", "ComponentType", "ModuleType",
+           "ComponentItem", "ComponentInstanceType", "FuncType", "ValType", "Bool", "U8", "U16",
+           "U32", "U64", "S8", "S16", "S32", "S64", "F32", "F64", "Char", "String",
+           "ErrorContext", "ListType", "RecordType", "TupleType", "VariantType", "EnumType",
+           "OptionType", "ResultType", "FlagsType", "StreamType", "FutureType", "OwnType",
+           "BorrowType", "Variant", "Record"]

@@ -1,0 +1,301 @@
+// Components: compile, instantiate, call (include/ember/component.hh).
+//
+// Values cross this layer in a plain "wire" form that the pure-Python
+// `ember.component` types produce and read (python/ember/component/):
+// bool and integers as int (two's complement wraps, as in the `wasmtime`
+// package), floats as float, char as its code point, string as str,
+// list<u8> as bytes, other lists as list, records and tuples as tuple,
+// variants, options and results as (case index, payload or None), enums
+// as their case index, flags as an int of bits. The mapping to the package's Python values
+// (Record, Variant, the disjoint-cases rule) is the Python side's.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstring>
+
+#include "common.hh"
+#include "ember/component.hh"
+
+namespace ember::py {
+namespace {
+
+namespace cm = ember::component;
+
+struct ComponentHandle {
+  cm::Component c;
+};
+struct CInstanceHandle {
+  uint64_t store_id = 0;
+  cm::Instance inst;
+};
+struct CFuncHandle {
+  uint64_t store_id = 0;
+  cm::Func f;
+};
+struct CTypeHandle {
+  cm::Type t;
+};
+
+uint64_t wire_int(nb::handle v, const char* what) {
+  if (!PyLong_Check(v.ptr())) raise_type(std::string("expected int for ") + what);
+  uint64_t x = PyLong_AsUnsignedLongLongMask(v.ptr());
+  if (x == uint64_t(-1) && PyErr_Occurred()) throw nb::python_error();
+  return x;
+}
+
+cm::Value to_value(const cm::Type& t, nb::handle v);
+
+cm::Value payload_value(const cm::Type& t, nb::handle v) {
+  if (!PyTuple_Check(v.ptr()) || PyTuple_GET_SIZE(v.ptr()) != 2)
+    raise_type("expected (case, payload) for a variant-like value");
+  nb::handle disc = PyTuple_GET_ITEM(v.ptr(), 0), payload = PyTuple_GET_ITEM(v.ptr(), 1);
+  cm::Value out = cm::Value::of(wire_int(disc, "a case index"));
+  std::optional<cm::Type> pt;
+  switch (t.kind()) {
+    case cm::TypeKind::Variant:
+      pt = out.num < t.child_count() ? t.child(out.num) : std::nullopt;
+      break;
+    case cm::TypeKind::Option: pt = out.num == 1 ? t.child(0) : std::nullopt; break;
+    case cm::TypeKind::Result: pt = out.num == 0 ? t.ok() : t.err(); break;
+    default: break;
+  }
+  if (pt) out.items.push_back(to_value(*pt, payload));
+  return out;
+}
+
+cm::Value to_value(const cm::Type& t, nb::handle v) {
+  switch (t.kind()) {
+    case cm::TypeKind::F32: {
+      float f = float(nb::cast<double>(v));
+      uint32_t b;
+      std::memcpy(&b, &f, 4);
+      return cm::Value::of(b);
+    }
+    case cm::TypeKind::F64: {
+      double d = nb::cast<double>(v);
+      uint64_t b;
+      std::memcpy(&b, &d, 8);
+      return cm::Value::of(b);
+    }
+    case cm::TypeKind::String: return cm::Value::of_string(nb::cast<std::string>(v));
+    case cm::TypeKind::List: {
+      cm::Type e = *t.child(0);
+      if (e.kind() == cm::TypeKind::U8) {
+        char* p = nullptr;
+        Py_ssize_t n = 0;
+        if (PyBytes_AsStringAndSize(v.ptr(), &p, &n) != 0) throw nb::python_error();
+        return cm::Value::of_string(std::string(p, size_t(n)));
+      }
+      cm::Value out;
+      for (nb::handle x : v) out.items.push_back(to_value(e, x));
+      return out;
+    }
+    case cm::TypeKind::Record:
+    case cm::TypeKind::Tuple: {
+      cm::Value out;
+      size_t n = t.child_count(), i = 0;
+      for (nb::handle x : v) {
+        if (i == n) raise_type("too many fields");
+        out.items.push_back(to_value(*t.child(i++), x));
+      }
+      if (i != n) raise_type("too few fields");
+      return out;
+    }
+    case cm::TypeKind::Variant:
+    case cm::TypeKind::Option:
+    case cm::TypeKind::Result: return payload_value(t, v);
+    case cm::TypeKind::Own:
+    case cm::TypeKind::Borrow:
+    case cm::TypeKind::ErrorContext:
+    case cm::TypeKind::Other:
+      throw WasmError(ErrorKind::Unsupported, "values of this type are not supported yet");
+    default: return cm::Value::of(wire_int(v, "an integer-like value"));
+  }
+}
+
+nb::object from_value(const cm::Type& t, const cm::Value& v);
+
+nb::object payload_object(const cm::Type& t, const cm::Value& v) {
+  nb::object payload = nb::none();
+  if (!v.items.empty()) {
+    std::optional<cm::Type> pt;
+    if (t.kind() == cm::TypeKind::Variant) pt = t.child(v.num);
+    else if (t.kind() == cm::TypeKind::Option) pt = t.child(0);
+    else pt = v.num == 0 ? t.ok() : t.err();
+    payload = from_value(*pt, v.items[0]);
+  }
+  return nb::make_tuple(v.num, payload);
+}
+
+nb::object from_value(const cm::Type& t, const cm::Value& v) {
+  switch (t.kind()) {
+    case cm::TypeKind::Bool: return nb::bool_(v.num != 0);
+    case cm::TypeKind::S8:
+    case cm::TypeKind::S16:
+    case cm::TypeKind::S32:
+    case cm::TypeKind::S64: return nb::int_(int64_t(v.num));
+    case cm::TypeKind::F32: {
+      float f;
+      uint32_t b = uint32_t(v.num);
+      std::memcpy(&f, &b, 4);
+      return nb::float_(f);
+    }
+    case cm::TypeKind::F64: {
+      double d;
+      std::memcpy(&d, &v.num, 8);
+      return nb::float_(d);
+    }
+    case cm::TypeKind::String: return nb::str(v.bytes.data(), v.bytes.size());
+    case cm::TypeKind::List: {
+      cm::Type e = *t.child(0);
+      if (e.kind() == cm::TypeKind::U8) return nb::bytes(v.bytes.data(), v.bytes.size());
+      nb::list out;
+      for (const cm::Value& x : v.items) out.append(from_value(e, x));
+      return out;
+    }
+    case cm::TypeKind::Record:
+    case cm::TypeKind::Tuple: {
+      nb::list out;
+      for (size_t i = 0; i < v.items.size(); i++) out.append(from_value(*t.child(i), v.items[i]));
+      return nb::tuple(out);
+    }
+    case cm::TypeKind::Variant:
+    case cm::TypeKind::Option:
+    case cm::TypeKind::Result: return payload_object(t, v);
+    default: return nb::int_(v.num);
+  }
+}
+
+ComponentHandle compile(const EngineHandle& e, nb::bytes wasm) {
+  std::vector<uint8_t> bytes(static_cast<const uint8_t*>(wasm.data()),
+                             static_cast<const uint8_t*>(wasm.data()) + wasm.size());
+  nb::gil_scoped_release nogil;
+  return ComponentHandle{cm::Component::from_binary(e.engine, bytes)};
+}
+
+CInstanceHandle instantiate(nb::handle storelike, const ComponentHandle& c) {
+  StoreScope scope(storelike);
+  PyStore& s = scope.store;
+  uint64_t id = s.id;
+  nb::gil_scoped_release nogil;
+  return CInstanceHandle{id, cm::Instance::instantiate(s.api(), c.c)};
+}
+
+void check_store(const StoreScope& scope, uint64_t id) {
+  if (scope.store.id != id) raise_wasmtime("object used with the wrong store");
+}
+
+std::optional<CFuncHandle> get_func(const CInstanceHandle& h, nb::handle store,
+                                    const std::vector<std::string>& path, const std::string& name) {
+  StoreScope scope(store);
+  check_store(scope, h.store_id);
+  auto f = h.inst.get_func(path, name);
+  if (!f) return std::nullopt;
+  return CFuncHandle{h.store_id, *f};
+}
+
+nb::object call(const CFuncHandle& h, nb::handle store, nb::list args) {
+  StoreScope scope(store);
+  check_store(scope, h.store_id);
+  cm::FuncType ty = h.f.type();
+  if (args.size() != ty.params.size())
+    raise_type("wrong number of parameters provided: given " + std::to_string(args.size()) +
+               ", expected " + std::to_string(ty.params.size()));
+  std::vector<cm::Value> vals;
+  for (size_t i = 0; i < ty.params.size(); i++)
+    vals.push_back(to_value(ty.params[i].second, args[i]));
+  std::optional<cm::Value> r;
+  try {
+    nb::gil_scoped_release nogil;
+    r = h.f.call(scope.store.api(), vals);
+  } catch (const Trap& t) {
+    // As in the `wasmtime` package, a component call reports a trap as a
+    // WasmtimeError with wasmtime's report (backtrace, "Caused by:").
+    raise_wasmtime(t.code() == TrapCode::HostError ? t.what() : t.report());
+  }
+  if (!r || !ty.result) return nb::none();
+  return from_value(*ty.result, *r);
+}
+
+std::pair<std::vector<std::pair<std::string, CTypeHandle>>, std::optional<CTypeHandle>> func_type(
+    const CFuncHandle& h) {
+  cm::FuncType ty = h.f.type();
+  std::vector<std::pair<std::string, CTypeHandle>> params;
+  for (auto& [n, t] : ty.params) params.emplace_back(n, CTypeHandle{t});
+  std::optional<CTypeHandle> result;
+  if (ty.result) result = CTypeHandle{*ty.result};
+  return {params, result};
+}
+
+std::vector<std::optional<CTypeHandle>> type_children(const CTypeHandle& h) {
+  std::vector<std::optional<CTypeHandle>> out;
+  for (size_t i = 0; i < h.t.child_count(); i++) {
+    auto c = h.t.child(i);
+    out.push_back(c ? std::optional<CTypeHandle>(CTypeHandle{*c}) : std::nullopt);
+  }
+  return out;
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> externs(
+    const std::vector<cm::ExternInfo>& v) {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const cm::ExternInfo& e : v) out.emplace_back(e.name, e.sort, e.type);
+  return out;
+}
+
+}  // namespace
+
+void bind_component(nb::module_& m) {
+  nb::class_<ComponentHandle>(m, "ComponentHandle")
+      .def("imports", [](const ComponentHandle& h) { return externs(h.c.imports()); })
+      .def("exports", [](const ComponentHandle& h) { return externs(h.c.exports()); })
+      .def("export_sort", [](const ComponentHandle& h, const std::vector<std::string>& path,
+                             const std::string& name) { return h.c.export_sort(path, name); });
+  m.def("component_compile", &compile);
+  m.def("is_component", [](nb::bytes b) {
+    return cm::Component::is_component({static_cast<const uint8_t*>(b.data()), b.size()});
+  });
+  m.def("component_instantiate", &instantiate);
+  nb::class_<CInstanceHandle>(m, "ComponentInstanceHandle")
+      .def("get_func", &get_func)
+      .def("has_instance",
+           [](const CInstanceHandle& h, const std::vector<std::string>& path) {
+             return h.inst.has_instance(path);
+           })
+      .def("store_id", [](const CInstanceHandle& h) { return h.store_id; });
+  nb::class_<CFuncHandle>(m, "ComponentFuncHandle")
+      .def("call", &call,
+           nb::sig("def call(self, store: object, args: list[typing.Any], /) -> typing.Any"))
+      .def("type", &func_type)
+      .def("post_return",
+           [](const CFuncHandle& h, nb::handle store) {
+             StoreScope scope(store);
+             check_store(scope, h.store_id);
+             h.f.post_return(scope.store.api());
+           })
+      .def("store_id", [](const CFuncHandle& h) { return h.store_id; });
+  nb::class_<CTypeHandle>(m, "ComponentTypeHandle")
+      .def("kind", [](const CTypeHandle& h) { return int(h.t.kind()); })
+      .def("names", [](const CTypeHandle& h) { return h.t.names(); })
+      .def("children", &type_children)
+      .def("ok",
+           [](const CTypeHandle& h) {
+             auto t = h.t.ok();
+             return t ? std::optional<CTypeHandle>(CTypeHandle{*t}) : std::nullopt;
+           })
+      .def("err",
+           [](const CTypeHandle& h) {
+             auto t = h.t.err();
+             return t ? std::optional<CTypeHandle>(CTypeHandle{*t}) : std::nullopt;
+           })
+      .def("__eq__",
+           [](const CTypeHandle& a, nb::handle b) {
+             return nb::isinstance<CTypeHandle>(b) && a.t == nb::cast<const CTypeHandle&>(b).t;
+           })
+      .def("__hash__", [](const CTypeHandle& h) { return size_t(h.t.id()); });
+}
+
+}  // namespace ember::py

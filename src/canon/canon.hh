@@ -1,0 +1,129 @@
+// Components at run time (pipeline: src/component decodes and validates;
+// this folder instantiates and calls, on the public C++ API).
+//
+// A component instance is a Frame: one vector per index space, filled
+// definition by definition as instantiate.cc walks the component's
+// `order`. Core entities are the public API's Externs and Instances; a
+// component function is a FuncImpl (a lifted core function with its
+// canonical options); a component instance is the map of its exports. A
+// nested component is its definition plus the frame it was defined in (for
+// outer aliases). abi.cc moves values between Value trees and core values
+// or linear memory, as the canonical ABI lays them out.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "component/component.hh"
+#include "component/validate.hh"
+#include "component/validator.hh"
+#include "ember/component.hh"
+#include "ember/instance.hh"
+#include "ember/module.hh"
+#include "ember/objects.hh"
+
+namespace ember::component {
+
+using comp::TypeId;
+
+struct ComponentImpl {
+  Engine engine;
+  std::unique_ptr<comp::ComponentData> data;
+  std::shared_ptr<const comp::ComponentTypes> types;
+  comp::ComponentSummary summary;
+  std::unordered_map<const comp::CoreModuleDef*, Module> modules;  // compiled
+  // The outermost exports: their type ids (the runtime's view of names).
+  std::map<std::string, std::pair<comp::Sort, TypeId>> export_types;
+};
+
+enum class Encoding : uint8_t { Utf8, Utf16, Latin1Utf16 };
+
+// The canonical options of a lift or lower: where values live in memory.
+struct Options {
+  std::optional<Memory> memory;
+  std::optional<ember::Func> realloc;
+  Encoding encoding = Encoding::Utf8;
+};
+
+// What the component model keeps per component instance: whether it may
+// be entered (not while one of its exports runs).
+struct InstanceState {
+  bool may_enter = true;
+};
+
+struct FuncImpl {
+  std::shared_ptr<const ComponentImpl> component;  // keeps the types alive
+  TypeId type = comp::kNoType;
+  ember::Func core;
+  Options opts;
+  std::optional<ember::Func> post_return;
+  std::shared_ptr<InstanceState> state;
+  uint64_t store_id = 0;
+
+  const comp::ComponentTypes& types() const { return *component->types; }
+  std::optional<Value> call(std::span<const Value> args);
+};
+
+struct CompDef;
+struct CInstance;
+
+// One entry of a component-level index space.
+struct Item {
+  comp::Sort sort = comp::Sort::Func;
+  std::shared_ptr<FuncImpl> func;
+  std::shared_ptr<CInstance> instance;
+  std::shared_ptr<CompDef> component;
+  std::optional<Module> module;
+  TypeId type = comp::kNoType;  // Type sort (kept, not used yet)
+};
+
+struct CInstance {
+  std::map<std::string, Item> exports;
+};
+
+// A core instance: instantiated from a module, or a bundle of exports.
+struct CoreInst {
+  std::optional<ember::Instance> inst;
+  std::map<std::string, Extern> bundle;
+  std::optional<Extern> get(const std::string& name) const;
+};
+
+struct Frame {
+  std::shared_ptr<Frame> parent;  // where this component was defined
+  std::shared_ptr<InstanceState> state = std::make_shared<InstanceState>();
+  std::vector<Extern> core[5];  // by ExternKind: funcs, tables, memories, globals, tags
+  std::vector<Module> modules;
+  std::vector<std::shared_ptr<CoreInst>> core_instances;
+  std::vector<std::shared_ptr<FuncImpl>> funcs;
+  std::vector<std::shared_ptr<CInstance>> instances;
+  std::vector<std::shared_ptr<CompDef>> components;
+  std::vector<TypeId> types;
+  std::map<std::string, Item> args;  // a nested instantiation's imports
+  std::map<std::string, Item> exports;
+};
+
+struct CompDef {
+  const comp::ComponentData* data = nullptr;
+  std::shared_ptr<Frame> parent;
+};
+
+struct InstanceImpl {
+  std::shared_ptr<const ComponentImpl> component;
+  std::shared_ptr<Frame> top;
+  uint64_t store_id = 0;
+};
+
+// Runs the definitions of `def` into `frame` (instantiate.cc).
+void run_component(Store& store, const std::shared_ptr<const ComponentImpl>& c,
+                   const comp::ComponentData& def, const std::shared_ptr<Frame>& frame);
+
+// A core function that calls `target` through the canonical ABI with the
+// lowering options `opts` (abi.cc: canon lower).
+ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options opts,
+                       const ember::FuncType& core_type);
+
+}  // namespace ember::component

@@ -1,0 +1,192 @@
+// Public API of components (include/ember/component.hh): loading (decode,
+// validate, compile the core modules), type reflection, instantiation and
+// calls.
+#include "api/api_support.hh"
+#include "canon/canon.hh"
+#include "component/decoder.hh"
+#include "compile/compile.hh"
+#include "runtime/store_data.hh"
+
+namespace ember::component {
+namespace {
+
+void compile_nested(const comp::ComponentData& d, const Engine& engine, ComponentImpl& c) {
+  for (const comp::CoreModuleDef& m : d.modules) c.modules.emplace(&m, Module(engine, m.module));
+  for (const auto& child : d.components) compile_nested(*child, engine, c);
+}
+
+const comp::VType& vtype(const Type& t) {
+  return (*t.arena())[t.id()];
+}
+
+}  // namespace
+
+// ---- Type ------------------------------------------------------------------------
+
+TypeKind Type::kind() const {
+  const comp::VType& t = vtype(*this);
+  switch (t.kind) {
+    case comp::TypeKind::Prim: return TypeKind(uint8_t(t.prim));
+    case comp::TypeKind::List: return TypeKind::List;
+    case comp::TypeKind::Record: return TypeKind::Record;
+    case comp::TypeKind::Tuple: return TypeKind::Tuple;
+    case comp::TypeKind::Variant: return TypeKind::Variant;
+    case comp::TypeKind::Enum: return TypeKind::Enum;
+    case comp::TypeKind::Option: return TypeKind::Option;
+    case comp::TypeKind::Result: return TypeKind::Result;
+    case comp::TypeKind::Flags: return TypeKind::Flags;
+    case comp::TypeKind::Own: return TypeKind::Own;
+    case comp::TypeKind::Borrow: return TypeKind::Borrow;
+    default: return TypeKind::Other;
+  }
+}
+
+const std::vector<std::string>& Type::names() const {
+  return vtype(*this).names;
+}
+
+size_t Type::child_count() const {
+  return vtype(*this).kids.size();
+}
+
+std::optional<Type> Type::child(size_t i) const {
+  const comp::VType& t = vtype(*this);
+  if (i >= t.kids.size() || t.kids[i] == comp::kNoType) return std::nullopt;
+  return Type(arena_, t.kids[i]);
+}
+
+std::optional<Type> Type::ok() const {
+  TypeId id = vtype(*this).ok;
+  if (id == comp::kNoType) return std::nullopt;
+  return Type(arena_, id);
+}
+
+std::optional<Type> Type::err() const {
+  TypeId id = vtype(*this).err;
+  if (id == comp::kNoType) return std::nullopt;
+  return Type(arena_, id);
+}
+
+// ---- Component ---------------------------------------------------------------------
+
+bool Component::is_component(std::span<const uint8_t> bytes) {
+  return comp::is_component(bytes.data(), bytes.size());
+}
+
+Component Component::from_binary(const Engine& engine, std::span<const uint8_t> bytes) {
+  const FeatureSet& features = engine.features();
+  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  if (!comp::is_component(copy))
+    throw WasmError(ErrorKind::Malformed,
+                    "not a WebAssembly component (a core module is loaded with Module)");
+  auto data = comp::decode_component(copy, features);
+  if (!data) api::throw_error(data.take_error());
+  auto c = std::make_shared<ComponentImpl>(ComponentImpl{engine, std::move(*data), {}, {}, {}, {}});
+  std::shared_ptr<const comp::ComponentTypes> types;
+  const rt::EngineData& e = *engine.raw();
+  auto summary = comp::validate_component(
+      *c->data, features, [&](ModuleData& m) { return compile_module(m, e); }, &types);
+  if (!summary) api::throw_error(summary.take_error());
+  c->summary = std::move(*summary);
+  c->types = std::move(types);
+  compile_nested(*c->data, engine, *c);
+  return Component(std::move(c));
+}
+
+std::vector<ExternInfo> Component::imports() const {
+  std::vector<ExternInfo> out;
+  for (const comp::ExternSummary& e : impl_->summary.imports)
+    out.push_back({e.name, comp::sort_name(e.sort), e.type});
+  return out;
+}
+
+std::vector<ExternInfo> Component::exports() const {
+  std::vector<ExternInfo> out;
+  for (const comp::ExternSummary& e : impl_->summary.exports)
+    out.push_back({e.name, comp::sort_name(e.sort), e.type});
+  return out;
+}
+
+std::optional<std::string> Component::export_sort(std::span<const std::string> path,
+                                                  std::string_view name) const {
+  const comp::ComponentTypes& T = *impl_->types;
+  const std::vector<comp::Extern>* list = &T.exports;
+  auto find = [&](std::string_view n) -> const comp::Extern* {
+    for (const comp::Extern& e : *list)
+      if (e.name == n) return &e;
+    return nullptr;
+  };
+  for (const std::string& p : path) {
+    const comp::Extern* e = find(p);
+    if (!e || e->sort != comp::Sort::Instance || e->type == comp::kNoType) return std::nullopt;
+    list = &T[e->type].exports->list;
+  }
+  const comp::Extern* e = find(name);
+  if (!e) return std::nullopt;
+  return std::string(comp::sort_name(e->sort));
+}
+
+const Engine& Component::engine() const {
+  return impl_->engine;
+}
+
+// ---- Instance and Func ---------------------------------------------------------------
+
+Instance Instance::instantiate(Store& store, const Component& component) {
+  auto impl = std::make_shared<InstanceImpl>();
+  impl->component = component.raw();
+  impl->top = std::make_shared<Frame>();
+  impl->store_id = store.id();
+  run_component(store, impl->component, *impl->component->data, impl->top);
+  return Instance(std::move(impl));
+}
+
+static const std::map<std::string, Item>* exports_at(const InstanceImpl& i,
+                                                     std::span<const std::string> path) {
+  const std::map<std::string, Item>* ex = &i.top->exports;
+  for (const std::string& p : path) {
+    auto it = ex->find(p);
+    if (it == ex->end() || it->second.sort != comp::Sort::Instance) return nullptr;
+    ex = &it->second.instance->exports;
+  }
+  return ex;
+}
+
+std::optional<Func> Instance::get_func(std::span<const std::string> path,
+                                       std::string_view name) const {
+  const auto* ex = exports_at(*impl_, path);
+  if (!ex) return std::nullopt;
+  auto it = ex->find(std::string(name));
+  if (it == ex->end() || it->second.sort != comp::Sort::Func) return std::nullopt;
+  return Func(it->second.func);
+}
+
+bool Instance::has_instance(std::span<const std::string> path) const {
+  return exports_at(*impl_, path) != nullptr;
+}
+
+std::optional<Value> Func::call(Store& store, std::span<const Value> args) const {
+  if (store.id() != impl_->store_id)
+    throw WasmError(ErrorKind::Internal, "the function belongs to another store");
+  return impl_->call(args);
+}
+
+void Func::post_return(Store& store) const {
+  if (store.id() != impl_->store_id)
+    throw WasmError(ErrorKind::Internal, "the function belongs to another store");
+  // The post-return function runs as each call returns (as the `wasmtime`
+  // package does since its version 40): nothing waits here.
+}
+
+FuncType Func::type() const {
+  const comp::ComponentTypes& T = impl_->types();
+  const comp::VType& ft = T[impl_->type];
+  std::shared_ptr<const comp::ComponentTypes> arena = impl_->component->types;
+  FuncType out;
+  for (size_t i = 0; i < ft.kids.size(); i++)
+    out.params.emplace_back(ft.names[i], Type(arena, ft.kids[i]));
+  if (ft.ok != comp::kNoType) out.result = Type(arena, ft.ok);
+  return out;
+}
+
+}  // namespace ember::component

@@ -1,0 +1,284 @@
+// Component instantiation: each definition of a component, in binary
+// order, extends one index space of its Frame (canon.hh). Validation has
+// already checked every index, name and type, so a lookup that fails here
+// is an internal error, never a guest's doing; the checks stay because a
+// component is untrusted input and a wrong index must not read out of a
+// vector.
+#include "canon/canon.hh"
+
+namespace ember::component {
+namespace {
+
+using comp::ComponentData;
+using comp::Sort;
+
+[[noreturn]] void broken(const std::string& what) {
+  throw WasmError(ErrorKind::Internal, "component instantiation: " + what);
+}
+
+template <typename T>
+const T& at(const std::vector<T>& v, uint32_t i, const char* what) {
+  if (i >= v.size()) broken(std::string("no ") + what + " " + std::to_string(i));
+  return v[i];
+}
+
+[[noreturn]] void not_yet(const std::string& what) {
+  throw WasmError(ErrorKind::Unsupported, what + " is not supported yet");
+}
+
+ExternKind core_kind(Sort s) {
+  switch (s) {
+    case Sort::CoreFunc: return ExternKind::Func;
+    case Sort::CoreTable: return ExternKind::Table;
+    case Sort::CoreMemory: return ExternKind::Memory;
+    case Sort::CoreGlobal: return ExternKind::Global;
+    case Sort::CoreTag: return ExternKind::Tag;
+    default: broken("not a core entity sort");
+  }
+}
+
+class Runner {
+ public:
+  Runner(Store& store, const std::shared_ptr<const ComponentImpl>& c,
+         const std::shared_ptr<Frame>& f)
+      : store_(store), c_(c), f_(*f), frame_(f) {}
+
+  void run(const ComponentData& d) {
+    using It = ComponentData::Item;
+    for (const auto& [kind, i] : d.order) {
+      switch (kind) {
+        case It::CoreModule: f_.modules.push_back(module(d.modules[i])); break;
+        case It::CoreInstance: core_instance(d.core_instances[i]); break;
+        case It::CoreType: break;
+        case It::Component:
+          f_.components.push_back(
+              std::make_shared<CompDef>(CompDef{d.components[i].get(), frame_}));
+          break;
+        case It::Instance: instance(d.instances[i]); break;
+        case It::Alias: alias(d.aliases[i]); break;
+        case It::Type: f_.types.push_back(comp::kNoType); break;
+        case It::Canon: canon(d.canons[i]); break;
+        case It::Start: not_yet("a component start function");
+        case It::Import: import(d.imports[i]); break;
+        case It::Export: export_def(d.exports[i]); break;
+        case It::Value: not_yet("the value sort");
+      }
+    }
+  }
+
+ private:
+  Module module(const comp::CoreModuleDef& m) {
+    auto it = c_->modules.find(&m);
+    if (it == c_->modules.end()) broken("a core module was not compiled");
+    return it->second;
+  }
+
+  Extern core_entity(comp::SortIdx s) const {
+    return at(f_.core[size_t(core_kind(s.sort))], s.index, comp::sort_name(s.sort));
+  }
+
+  void push_core(Sort sort, Extern e) { f_.core[size_t(core_kind(sort))].push_back(e); }
+
+  void core_instance(const comp::InstanceDef& d) {
+    auto ci = std::make_shared<CoreInst>();
+    if (!d.instantiate) {
+      for (const comp::InlineExport& e : d.exports) ci->bundle.emplace(e.name, core_entity(e.item));
+      f_.core_instances.push_back(std::move(ci));
+      return;
+    }
+    const Module& m = at(f_.modules, d.of, "core module");
+    std::map<std::string, std::shared_ptr<CoreInst>> args;
+    for (const comp::InstantiateArg& a : d.args)
+      args[a.name] = at(f_.core_instances, a.item.index, "core instance");
+    std::vector<Extern> imports;
+    for (const ImportType& im : m.imports()) {
+      auto arg = args.find(im.module);
+      std::optional<Extern> e;
+      if (arg != args.end()) e = arg->second->get(im.name);
+      if (!e)
+        throw WasmError(ErrorKind::Unlinkable,
+                        "core instantiation: no import `" + im.module + "` `" + im.name + "`");
+      imports.push_back(*e);
+    }
+    ci->inst.emplace(store_, m, imports);
+    f_.core_instances.push_back(std::move(ci));
+  }
+
+  Item item(comp::SortIdx s) const {
+    Item it;
+    it.sort = s.sort;
+    switch (s.sort) {
+      case Sort::Func: it.func = at(f_.funcs, s.index, "function"); break;
+      case Sort::Instance: it.instance = at(f_.instances, s.index, "instance"); break;
+      case Sort::Component: it.component = at(f_.components, s.index, "component"); break;
+      case Sort::CoreModule: it.module = at(f_.modules, s.index, "core module"); break;
+      case Sort::Type: it.type = at(f_.types, s.index, "type"); break;
+      default: not_yet(std::string("passing a ") + comp::sort_name(s.sort));
+    }
+    return it;
+  }
+
+  void push(const Item& it) {
+    switch (it.sort) {
+      case Sort::Func: f_.funcs.push_back(it.func); break;
+      case Sort::Instance: f_.instances.push_back(it.instance); break;
+      case Sort::Component: f_.components.push_back(it.component); break;
+      case Sort::CoreModule: f_.modules.push_back(*it.module); break;
+      case Sort::Type: f_.types.push_back(it.type); break;
+      default: not_yet(std::string("a ") + comp::sort_name(it.sort) + " item");
+    }
+  }
+
+  void instance(const comp::InstanceDef& d) {
+    auto ci = std::make_shared<CInstance>();
+    if (!d.instantiate) {
+      for (const comp::InlineExport& e : d.exports) ci->exports[e.name] = item(e.item);
+      f_.instances.push_back(std::move(ci));
+      return;
+    }
+    const std::shared_ptr<CompDef>& def = at(f_.components, d.of, "component");
+    auto child = std::make_shared<Frame>();
+    child->parent = def->parent;
+    for (const comp::InstantiateArg& a : d.args) child->args[a.name] = item(a.item);
+    run_component(store_, c_, *def->data, child);
+    ci->exports = child->exports;
+    f_.instances.push_back(std::move(ci));
+  }
+
+  void alias(const comp::Alias& a) {
+    switch (a.kind) {
+      case comp::Alias::Kind::CoreExport: {
+        auto e = at(f_.core_instances, a.instance, "core instance")->get(a.name);
+        if (!e) broken("core instance has no export `" + a.name + "`");
+        push_core(a.sort, *e);
+        return;
+      }
+      case comp::Alias::Kind::Export: {
+        const auto& exports = at(f_.instances, a.instance, "instance")->exports;
+        auto it = exports.find(a.name);
+        if (it == exports.end()) broken("instance has no export `" + a.name + "`");
+        push(it->second);
+        return;
+      }
+      case comp::Alias::Kind::Outer: {
+        const Frame* target = &f_;
+        for (uint32_t n = 0; n < a.instance; n++) {
+          if (!target->parent) broken("outer alias past the outermost component");
+          target = target->parent.get();
+        }
+        Item it;
+        it.sort = a.sort;
+        if (a.sort == Sort::CoreModule) it.module = at(target->modules, a.index, "core module");
+        else if (a.sort == Sort::Component)
+          it.component = at(target->components, a.index, "component");
+        else if (a.sort == Sort::Type) it.type = comp::kNoType;
+        else if (a.sort == Sort::CoreType) return;
+        else broken("outer alias of a " + std::string(comp::sort_name(a.sort)));
+        push(it);
+        return;
+      }
+    }
+  }
+
+  Options options(const comp::CanonDef& d) {
+    Options o;
+    for (const comp::CanonOpt& opt : d.opts) {
+      switch (opt.code) {
+        case comp::CanonOptCode::Utf8: o.encoding = Encoding::Utf8; break;
+        case comp::CanonOptCode::Utf16: o.encoding = Encoding::Utf16; break;
+        case comp::CanonOptCode::Latin1Utf16: o.encoding = Encoding::Latin1Utf16; break;
+        case comp::CanonOptCode::Memory:
+          o.memory = at(f_.core[size_t(ExternKind::Memory)], opt.index, "memory").memory();
+          break;
+        case comp::CanonOptCode::Realloc:
+          o.realloc = at(f_.core[size_t(ExternKind::Func)], opt.index, "core func").func();
+          break;
+        default: break;  // post-return: lift(); async, callback: refused by validation
+      }
+    }
+    return o;
+  }
+
+  void canon(const comp::CanonDef& d) {
+    if (d.op == 0x00) return lift(d);
+    if (d.op == 0x01) return lower(d);
+    not_yet(std::string("canon ") + comp::canon_name(d.op) + " (resources)");
+  }
+
+  void lift(const comp::CanonDef& d) {
+    auto t = c_->types->lifts.find(&d);
+    if (t == c_->types->lifts.end()) broken("a lift has no type");
+    auto core = at(f_.core[size_t(ExternKind::Func)], d.func, "core func").func();
+    if (!core) broken("lift of a non-function");
+    std::optional<ember::Func> post;
+    for (const comp::CanonOpt& opt : d.opts)
+      if (opt.code == comp::CanonOptCode::PostReturn)
+        post = at(f_.core[size_t(ExternKind::Func)], opt.index, "core func").func();
+    f_.funcs.push_back(std::make_shared<FuncImpl>(
+        FuncImpl{c_, t->second, *core, options(d), post, f_.state, store_.id()}));
+  }
+
+  void lower(const comp::CanonDef& d) {
+    const std::shared_ptr<FuncImpl>& target = at(f_.funcs, d.func, "function");
+    ember::FuncType core = core_signature(*target);
+    push_core(Sort::CoreFunc, lower_func(store_, target, options(d), core));
+  }
+
+  // The core type `canon lower` gives a function of this type.
+  static ember::FuncType core_signature(const FuncImpl& f) {
+    const comp::ComponentTypes& T = f.types();
+    const comp::VType& ft = T[f.type];
+    ember::FuncType out;
+    size_t flat = 0;
+    for (TypeId p : ft.kids) flat += T[p].flat.size();
+    if (flat > comp::kMaxFlatParams) out.params = {ValType::I32};
+    else
+      for (TypeId p : ft.kids)
+        for (ValType v : T[p].flat) out.params.push_back(v);
+    if (ft.ok != comp::kNoType) {
+      const comp::VType& r = T[ft.ok];
+      if (r.flat.size() > comp::kMaxFlatResults) out.params.push_back(ValType::I32);
+      else out.results = r.flat;
+    }
+    return out;
+  }
+
+  void import(const comp::ImportDef& d) {
+    auto it = f_.args.find(d.name.name);
+    if (it == f_.args.end()) {
+      if (!f_.parent && f_.args.empty())
+        throw WasmError(ErrorKind::Unlinkable,
+                        "component imports " + std::string(comp::sort_name(d.desc.sort)) + " `" +
+                            d.name.name + "`, but imports are not supported yet");
+      broken("no argument for import `" + d.name.name + "`");
+    }
+    push(it->second);
+  }
+
+  void export_def(const comp::ExportDef& e) {
+    Item it = item(e.item);
+    f_.exports[e.name.name] = it;
+    push(it);
+  }
+
+  Store& store_;
+  const std::shared_ptr<const ComponentImpl>& c_;
+  Frame& f_;
+  std::shared_ptr<Frame> frame_;
+};
+
+}  // namespace
+
+std::optional<Extern> CoreInst::get(const std::string& name) const {
+  if (inst) return inst->get_export(name);
+  auto it = bundle.find(name);
+  if (it == bundle.end()) return std::nullopt;
+  return it->second;
+}
+
+void run_component(Store& store, const std::shared_ptr<const ComponentImpl>& c,
+                   const comp::ComponentData& def, const std::shared_ptr<Frame>& frame) {
+  Runner(store, c, frame).run(def);
+}
+
+}  // namespace ember::component

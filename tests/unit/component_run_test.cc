@@ -1,0 +1,134 @@
+// Components through the C++ API (include/ember/component.hh): values of
+// each kind through the canonical ABI, the parameter area, a guest's bad
+// value as a Trap that leaves the instance unenterable, a host value of the
+// wrong shape as an error that does not, and components linked inside one.
+// The components are tests/component/run/*.wasm.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "ember/component.hh"
+#include "ember/errors.hh"
+
+namespace {
+
+namespace cm = ember::component;
+namespace fs = std::filesystem;
+
+std::vector<uint8_t> read(const char* name) {
+  std::ifstream in(fs::path(EMBER_COMPONENT_TEST_DIR) / "run" / name, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct Fixture {
+  ember::Engine engine;
+  ember::Store store{engine};
+  cm::Component component;
+  cm::Instance instance;
+  explicit Fixture(const char* file)
+      : component(cm::Component::from_binary(engine, read(file))),
+        instance(cm::Instance::instantiate(store, component)) {}
+  cm::Func func(const char* name, std::vector<std::string> path = {}) {
+    auto f = instance.get_func(path, name);
+    EXPECT_TRUE(f.has_value()) << name;
+    return *f;
+  }
+  cm::Value call(const char* name, std::vector<cm::Value> args) {
+    auto r = func(name).call(store, args);
+    EXPECT_TRUE(r.has_value()) << name;
+    return r ? *r : cm::Value{};
+  }
+};
+
+TEST(ComponentRun, ScalarsWrapToTheirWidth) {
+  Fixture f("values.wasm");
+  EXPECT_EQ(f.call("echo-u8", {cm::Value::of(300)}).num, 44u);
+  EXPECT_EQ(f.call("echo-s8", {cm::Value::of(uint64_t(-5))}).num, uint64_t(-5));
+  EXPECT_EQ(f.call("echo-s16", {cm::Value::of(0x18000)}).num, uint64_t(int64_t(-32768)));
+  EXPECT_EQ(f.call("echo-bool", {cm::Value::of(7)}).num, 1u);
+  EXPECT_EQ(f.call("echo-u64", {cm::Value::of(UINT64_MAX)}).num, UINT64_MAX);
+}
+
+TEST(ComponentRun, StringsListsAndVariants) {
+  Fixture f("values.wasm");
+  for (const char* fn : {"echo-string", "echo-string16", "echo-string-latin1"})
+    EXPECT_EQ(f.call(fn, {cm::Value::of_string("h\xc3\xa9llo \xf0\x9f\x8c\x8d")}).bytes,
+              "h\xc3\xa9llo \xf0\x9f\x8c\x8d")
+        << fn;
+  EXPECT_EQ(f.call("echo-bytes", {cm::Value::of_string(std::string("\0\1\2", 3))}).bytes,
+            std::string("\0\1\2", 3));
+  cm::Value list =
+      cm::Value::of_items({cm::Value::of_items({}, 0), cm::Value::of_items({cm::Value::of(5)}, 1),
+                           cm::Value::of_items({cm::Value::of(uint64_t(1) << 40)}, 2)});
+  EXPECT_EQ(f.call("echo-variants", {list}), list);
+  cm::Value rec = cm::Value::of_items(
+      {cm::Value::of(7), cm::Value::of_string("x"), cm::Value::of(0x4004000000000000)});
+  EXPECT_EQ(f.call("echo-records", {cm::Value::of_items({rec, rec})}).items[1], rec);
+  std::vector<cm::Value> args;
+  for (uint64_t i = 0; i < 17; i++) args.push_back(cm::Value::of(i));
+  EXPECT_EQ(f.call("sum17", args).num, 136u);
+}
+
+TEST(ComponentRun, TypesReflect) {
+  Fixture f("values.wasm");
+  cm::FuncType t = f.func("echo-records").type();
+  ASSERT_EQ(t.params.size(), 1u);
+  EXPECT_EQ(t.params[0].first, "v");
+  ASSERT_TRUE(t.result.has_value());
+  EXPECT_EQ(t.result->kind(), cm::TypeKind::List);
+  cm::Type rec = *t.result->child(0);
+  EXPECT_EQ(rec.kind(), cm::TypeKind::Record);
+  EXPECT_EQ(rec.names(), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(rec.child(1)->kind(), cm::TypeKind::String);
+  EXPECT_TRUE(t.params[0].second == *t.result);
+}
+
+TEST(ComponentRun, AGuestErrorTrapsAndPoisonsTheInstance) {
+  Fixture f("values.wasm");
+  EXPECT_THROW(f.func("bad-disc").call(f.store, {}), ember::Trap);
+  try {
+    f.func("posts").call(f.store, {});
+    ADD_FAILURE() << "entered a trapped instance";
+  } catch (const ember::Trap& t) {
+    EXPECT_NE(std::string(t.what()).find("cannot enter component instance"), std::string::npos);
+  }
+}
+
+TEST(ComponentRun, AHostValueOfTheWrongShapeIsAnErrorOnly) {
+  Fixture f("values.wasm");
+  cm::Value bad_case = cm::Value::of_items({cm::Value::of_items({}, 9)});
+  try {
+    f.func("echo-variants").call(f.store, std::vector<cm::Value>{bad_case});
+    ADD_FAILURE() << "accepted case 9";
+  } catch (const ember::Trap&) {
+    ADD_FAILURE() << "a host error reported as a trap";
+  } catch (const ember::WasmError& e) {
+    EXPECT_EQ(e.kind(), ember::ErrorKind::Internal);
+  }
+  EXPECT_THROW(f.func("echo-u32").call(f.store, {}), ember::WasmError);
+  EXPECT_EQ(f.call("echo-u32", {cm::Value::of(3)}).num, 3u);  // still enterable
+}
+
+TEST(ComponentRun, LinkedComponents) {
+  Fixture f("linked.wasm");
+  EXPECT_EQ(f.call("twice", {cm::Value::of_string("abc")}).bytes, "abc");
+  auto one = f.func("next", {"one"}), two = f.func("next", {"two"});
+  EXPECT_EQ(one.call(f.store, {})->num, 1u);
+  EXPECT_EQ(one.call(f.store, {})->num, 2u);
+  EXPECT_EQ(two.call(f.store, {})->num, 1u);
+  EXPECT_FALSE(f.instance.get_func(std::vector<std::string>{"one"}, "nope"));
+  EXPECT_EQ(f.component.export_sort(std::vector<std::string>{"one"}, "next"), "func");
+}
+
+TEST(ComponentRun, RefusalsAreErrors) {
+  ember::Engine engine;
+  std::vector<uint8_t> core = {0, 'a', 's', 'm', 1, 0, 0, 0};
+  EXPECT_THROW(cm::Component::from_binary(engine, core), ember::WasmError);
+  std::vector<uint8_t> bytes = read("values.wasm");
+  bytes.resize(bytes.size() - 5);
+  EXPECT_THROW(cm::Component::from_binary(engine, bytes), ember::WasmError);
+}
+
+}  // namespace
