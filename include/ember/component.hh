@@ -2,11 +2,12 @@
 //
 // A Component is decoded, validated and its core modules compiled when it
 // is made; it is immutable and shareable like a Module. Instantiating one
-// in a Store runs its definitions in order (core instances, aliases,
-// `canon lift`/`lower`, nested components) and gives an Instance whose
-// exported functions take and return component values (Value) through the
-// canonical ABI. Not supported yet (WasmError, kind Unsupported): imports
-// of the outermost component, resources, and the built-ins that need them.
+// in a Store through a Linker (which supplies its imports: host functions,
+// instances of them, core modules) runs its definitions in order (core
+// instances, aliases, `canon lift`/`lower`, nested components) and gives an
+// Instance whose exported functions take and return component values
+// (Value) through the canonical ABI. Not supported yet (WasmError, kind
+// Unsupported): resources and the built-ins that need them.
 //
 // Values carry no type: a Value means what the function's Type says it
 // means, and a call checks each argument's shape against it (WasmError,
@@ -16,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "ember/engine.hh"
+#include "ember/module.hh"
 #include "ember/store.hh"
 
 namespace ember::comp {
@@ -163,11 +167,46 @@ class Func {
   std::shared_ptr<FuncImpl> impl_;
 };
 
+// A host function: called with the arguments its import's type says
+// (`type`), it returns the result (nullopt when the type has none).
+// `store_data` is the calling store's Store::data(). An exception it throws
+// leaves the instance that called it unenterable and reaches the embedder
+// unchanged.
+using HostFunc = std::function<std::optional<Value>(void* store_data, const FuncType& type,
+                                                    std::span<const Value> args)>;
+
+struct LinkerNode;
+
+// Definitions for a component's imports, by name: a tree whose inner nodes
+// are instances. `path` names an instance defined before (empty: the root).
+class Linker {
+ public:
+  explicit Linker(const Engine& engine);
+  // Each throws WasmError (Internal) when `path` names no instance, or when
+  // `name` is defined already and shadowing is not allowed.
+  void define_instance(std::span<const std::string> path, const std::string& name);
+  void define_func(std::span<const std::string> path, const std::string& name, HostFunc f);
+  void define_module(std::span<const std::string> path, const std::string& name, const Module& m);
+  void allow_shadowing(bool allow) { shadowing_ = allow; }
+  const Engine& engine() const { return engine_; }
+  const std::shared_ptr<LinkerNode>& root() const { return root_; }
+
+ private:
+  LinkerNode& node(std::span<const std::string> path) const;
+  void define(std::span<const std::string> path, const std::string& name,
+              std::shared_ptr<LinkerNode> def);
+  Engine engine_;
+  std::shared_ptr<LinkerNode> root_;
+  bool shadowing_ = false;
+};
+
 class Instance {
  public:
-  // Instantiates `component` in `store`. The component may import nothing
-  // yet (WasmError, Unlinkable, naming the first import); a trap while core
-  // instances start is a Trap.
+  // Instantiates `component` in `store` with imports from `linker`
+  // (WasmError, Unlinkable, naming the first import it cannot satisfy); a
+  // trap while core instances start is a Trap.
+  static Instance instantiate(Store& store, const Component& component, const Linker& linker);
+  // The same with an empty linker.
   static Instance instantiate(Store& store, const Component& component);
 
   // The exported function `name` of the instance exported at `path` (the

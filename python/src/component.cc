@@ -176,11 +176,50 @@ ComponentHandle compile(const EngineHandle& e, nb::bytes wasm) {
   return ComponentHandle{cm::Component::from_binary(e.engine, bytes)};
 }
 
-CInstanceHandle instantiate(nb::handle storelike, const ComponentHandle& c) {
+struct CLinkerHandle {
+  cm::Linker linker;
+};
+
+// A host function made of `adapter`, the Python side's
+// (ctx, param type handles, result type handle, wire args) -> wire result.
+// It runs with the GIL; a Python exception leaves it as nb::python_error,
+// which passes through wasm and is raised again at the outermost call.
+cm::HostFunc python_component_host(nb::handle adapter) {
+  if (!PyCallable_Check(adapter.ptr())) raise_type("expected a callable");
+  std::shared_ptr<PyObject> fn(nb::borrow(adapter).release().ptr(), [](PyObject* p) {
+    nb::gil_scoped_acquire gil;
+    Py_DECREF(p);
+  });
+  return [fn](void* data, const cm::FuncType& ty,
+              std::span<const cm::Value> args) -> std::optional<cm::Value> {
+    nb::gil_scoped_acquire gil;
+    PyStore& s = *static_cast<PyStore*>(data);
+    nb::list wire, params;
+    for (size_t i = 0; i < args.size(); i++) {
+      wire.append(from_value(ty.params[i].second, args[i]));
+      params.append(nb::cast(CTypeHandle{ty.params[i].second}));
+    }
+    nb::object result = ty.result ? nb::cast(CTypeHandle{*ty.result}) : nb::none();
+    nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
+    struct Invalidate {  // the context is valid for this call only, however it ends
+      PyCaller* c;
+      ~Invalidate() { c->valid = false; }
+    } invalidate{nb::inst_ptr<PyCaller>(ctx)};
+    nb::object r = nb::steal(PyObject_CallFunctionObjArgs(fn.get(), ctx.ptr(), params.ptr(),
+                                                          result.ptr(), wire.ptr(), nullptr));
+    if (!r.is_valid()) throw nb::python_error();
+    if (!ty.result) return std::nullopt;
+    return to_value(*ty.result, r);
+  };
+}
+
+CInstanceHandle instantiate(nb::handle storelike, const ComponentHandle& c,
+                            const CLinkerHandle* l) {
   StoreScope scope(storelike);
   PyStore& s = scope.store;
   uint64_t id = s.id;
   nb::gil_scoped_release nogil;
+  if (l) return CInstanceHandle{id, cm::Instance::instantiate(s.api(), c.c, l->linker)};
   return CInstanceHandle{id, cm::Instance::instantiate(s.api(), c.c)};
 }
 
@@ -258,7 +297,26 @@ void bind_component(nb::module_& m) {
   m.def("is_component", [](nb::bytes b) {
     return cm::Component::is_component({static_cast<const uint8_t*>(b.data()), b.size()});
   });
-  m.def("component_instantiate", &instantiate);
+  m.def("component_instantiate", &instantiate, nb::arg("store"), nb::arg("component"),
+        nb::arg("linker").none());
+  using Path = const std::vector<std::string>&;
+  nb::class_<CLinkerHandle>(m, "ComponentLinkerHandle")
+      .def("__init__",
+           [](CLinkerHandle* self, const EngineHandle& e) {
+             new (self) CLinkerHandle{cm::Linker(e.engine)};
+           })
+      .def("define_instance", [](CLinkerHandle& h, Path path,
+                                 const std::string& name) { h.linker.define_instance(path, name); })
+      .def("define_func",
+           [](CLinkerHandle& h, Path path, const std::string& name, nb::handle adapter) {
+             h.linker.define_func(path, name, python_component_host(adapter));
+           })
+      .def("define_module",
+           [](CLinkerHandle& h, Path path, const std::string& name, const ModuleHandle& m) {
+             h.linker.define_module(path, name, m.module);
+           })
+      .def("allow_shadowing",
+           [](CLinkerHandle& h, bool allow) { h.linker.allow_shadowing(allow); });
   nb::class_<CInstanceHandle>(m, "ComponentInstanceHandle")
       .def("get_func", &get_func)
       .def("has_instance",

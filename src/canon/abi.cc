@@ -515,12 +515,19 @@ class Enter {
 
 }  // namespace
 
-std::optional<Value> FuncImpl::call(std::span<const Value> args) {
+std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_data) {
   const comp::ComponentTypes& T = types();
   const VType& ft = T[type];
   if (args.size() != ft.kids.size())
     bad_value("expected " + std::to_string(ft.kids.size()) + " arguments, got " +
               std::to_string(args.size()));
+  if (host) {
+    std::optional<Value> r = host(store_data, func_type(), args);
+    if (r.has_value() != (ft.ok != comp::kNoType))
+      bad_value(r ? "a host function returned a result its type does not have"
+                  : "a host function returned no result");
+    return r;
+  }
   Enter enter(*state);
   std::vector<uint64_t> slots;
   Lower lower(T, opts);
@@ -536,8 +543,8 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args) {
     if (e.kind() == ErrorKind::Internal) enter.done();  // the host's value, not the guest's fault
     throw;
   }
-  slots.resize(std::max<size_t>(slots.size(), std::max<size_t>(core.slot_count(), 1)));
-  core.call_raw(slots.data());
+  slots.resize(std::max<size_t>(slots.size(), std::max<size_t>(core->slot_count(), 1)));
+  core->call_raw(slots.data());
   std::optional<Value> result;
   uint64_t ret = slots[0];
   if (ft.ok != comp::kNoType) {
@@ -563,7 +570,8 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
   size_t nparams = core_type.params.size();
   return ember::Func::create(
       store, core_type,
-      [target = std::move(target), opts = std::move(opts), nparams](Caller&, uint64_t* slots) {
+      [target = std::move(target), opts = std::move(opts), nparams](Caller& caller,
+                                                                    uint64_t* slots) {
         const comp::ComponentTypes& T = target->types();
         const VType& ft = T[target->type];
         Lift lift(T, opts);
@@ -586,7 +594,7 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
           for (TypeId k : ft.kids) args.push_back(lift.flat(k, slots, i));
         }
         uint64_t retptr = results_in_memory ? uint32_t(slots[nparams - 1]) : 0;
-        std::optional<Value> result = target->call(args);
+        std::optional<Value> result = target->call(args, caller.data());
         if (!result) return;
         Lower lower(T, opts);
         if (results_in_memory) {

@@ -55,17 +55,32 @@ struct InstanceState {
   bool may_enter = true;
 };
 
+// A component function: a lifted core function, or (`host`) a function
+// the linker supplied for an import.
 struct FuncImpl {
   std::shared_ptr<const ComponentImpl> component;  // keeps the types alive
   TypeId type = comp::kNoType;
-  ember::Func core;
+  std::optional<ember::Func> core;
   Options opts;
   std::optional<ember::Func> post_return;
   std::shared_ptr<InstanceState> state;
   uint64_t store_id = 0;
+  HostFunc host;
 
   const comp::ComponentTypes& types() const { return *component->types; }
-  std::optional<Value> call(std::span<const Value> args);
+  // `store_data`: the calling store's Store::data() (for host functions).
+  std::optional<Value> call(std::span<const Value> args, void* store_data);
+  FuncType func_type() const;
+};
+
+// A linker definition: an instance of further definitions, a host
+// function or a core module.
+struct LinkerNode {
+  enum class Kind : uint8_t { Instance, Func, Module };
+  Kind kind = Kind::Instance;
+  HostFunc func;
+  std::optional<Module> module;
+  std::map<std::string, std::shared_ptr<LinkerNode>> defs;
 };
 
 struct CompDef;
@@ -102,7 +117,8 @@ struct Frame {
   std::vector<std::shared_ptr<CInstance>> instances;
   std::vector<std::shared_ptr<CompDef>> components;
   std::vector<TypeId> types;
-  std::map<std::string, Item> args;  // a nested instantiation's imports
+  std::map<std::string, Item> args;    // a nested instantiation's imports
+  const LinkerNode* linker = nullptr;  // the outermost instantiation's imports
   std::map<std::string, Item> exports;
 };
 

@@ -130,12 +130,60 @@ const Engine& Component::engine() const {
   return impl_->engine;
 }
 
+// ---- Linker ------------------------------------------------------------------------
+
+Linker::Linker(const Engine& engine) : engine_(engine), root_(std::make_shared<LinkerNode>()) {}
+
+LinkerNode& Linker::node(std::span<const std::string> path) const {
+  LinkerNode* n = root_.get();
+  for (const std::string& p : path) {
+    auto it = n->defs.find(p);
+    if (it == n->defs.end() || it->second->kind != LinkerNode::Kind::Instance)
+      throw WasmError(ErrorKind::Internal, "linker: no instance `" + p + "` to define in");
+    n = it->second.get();
+  }
+  return *n;
+}
+
+void Linker::define(std::span<const std::string> path, const std::string& name,
+                    std::shared_ptr<LinkerNode> def) {
+  LinkerNode& n = node(path);
+  auto [it, fresh] = n.defs.emplace(name, def);
+  if (fresh) return;
+  if (!shadowing_) throw WasmError(ErrorKind::Internal, "map entry `" + name + "` defined twice");
+  it->second = std::move(def);
+}
+
+void Linker::define_instance(std::span<const std::string> path, const std::string& name) {
+  define(path, name, std::make_shared<LinkerNode>());
+}
+
+void Linker::define_func(std::span<const std::string> path, const std::string& name, HostFunc f) {
+  auto def = std::make_shared<LinkerNode>();
+  def->kind = LinkerNode::Kind::Func;
+  def->func = std::move(f);
+  define(path, name, std::move(def));
+}
+
+void Linker::define_module(std::span<const std::string> path, const std::string& name,
+                           const Module& m) {
+  auto def = std::make_shared<LinkerNode>();
+  def->kind = LinkerNode::Kind::Module;
+  def->module = m;
+  define(path, name, std::move(def));
+}
+
 // ---- Instance and Func ---------------------------------------------------------------
 
 Instance Instance::instantiate(Store& store, const Component& component) {
+  return instantiate(store, component, Linker(component.engine()));
+}
+
+Instance Instance::instantiate(Store& store, const Component& component, const Linker& linker) {
   auto impl = std::make_shared<InstanceImpl>();
   impl->component = component.raw();
   impl->top = std::make_shared<Frame>();
+  impl->top->linker = linker.root().get();
   impl->store_id = store.id();
   run_component(store, impl->component, *impl->component->data, impl->top);
   return Instance(std::move(impl));
@@ -168,7 +216,7 @@ bool Instance::has_instance(std::span<const std::string> path) const {
 std::optional<Value> Func::call(Store& store, std::span<const Value> args) const {
   if (store.id() != impl_->store_id)
     throw WasmError(ErrorKind::Internal, "the function belongs to another store");
-  return impl_->call(args);
+  return impl_->call(args, store.data());
 }
 
 void Func::post_return(Store& store) const {
@@ -179,13 +227,15 @@ void Func::post_return(Store& store) const {
 }
 
 FuncType Func::type() const {
-  const comp::ComponentTypes& T = impl_->types();
-  const comp::VType& ft = T[impl_->type];
-  std::shared_ptr<const comp::ComponentTypes> arena = impl_->component->types;
+  return impl_->func_type();
+}
+
+FuncType FuncImpl::func_type() const {
+  const comp::VType& ft = types()[type];
   FuncType out;
   for (size_t i = 0; i < ft.kids.size(); i++)
-    out.params.emplace_back(ft.names[i], Type(arena, ft.kids[i]));
-  if (ft.ok != comp::kNoType) out.result = Type(arena, ft.ok);
+    out.params.emplace_back(ft.names[i], Type(component->types, ft.kids[i]));
+  if (ft.ok != comp::kNoType) out.result = Type(component->types, ft.ok);
   return out;
 }
 

@@ -215,7 +215,7 @@ class Runner {
       if (opt.code == comp::CanonOptCode::PostReturn)
         post = at(f_.core[size_t(ExternKind::Func)], opt.index, "core func").func();
     f_.funcs.push_back(std::make_shared<FuncImpl>(
-        FuncImpl{c_, t->second, *core, options(d), post, f_.state, store_.id()}));
+        FuncImpl{c_, t->second, *core, options(d), post, f_.state, store_.id(), {}}));
   }
 
   void lower(const comp::CanonDef& d) {
@@ -244,15 +244,126 @@ class Runner {
   }
 
   void import(const comp::ImportDef& d) {
+    if (f_.linker) return push(from_linker(d));
     auto it = f_.args.find(d.name.name);
-    if (it == f_.args.end()) {
-      if (!f_.parent && f_.args.empty())
-        throw WasmError(ErrorKind::Unlinkable,
-                        "component imports " + std::string(comp::sort_name(d.desc.sort)) + " `" +
-                            d.name.name + "`, but imports are not supported yet");
-      broken("no argument for import `" + d.name.name + "`");
-    }
+    if (it == f_.args.end()) broken("no argument for import `" + d.name.name + "`");
     push(it->second);
+  }
+
+  // ---- the outermost component's imports, from the linker ----
+
+  static std::string sort_word(Sort s) {
+    switch (s) {
+      case Sort::Func: return "function";
+      default: return comp::sort_name(s);
+    }
+  }
+
+  static std::string node_word(LinkerNode::Kind k) {
+    switch (k) {
+      case LinkerNode::Kind::Func: return "func";
+      case LinkerNode::Kind::Module: return "module";
+      default: return "instance";
+    }
+  }
+
+  Item from_linker(const comp::ImportDef& d) {
+    auto t = c_->types->imports.find(&d);
+    if (t == c_->types->imports.end()) broken("an import has no type");
+    std::vector<std::string> causes;
+    std::optional<Item> item = export_of(*f_.linker, t->second, causes);
+    if (item) return *item;
+    std::string msg =
+        "component imports " + sort_word(d.desc.sort) + " `" + d.name.name +
+        "`, but a matching implementation was not found in the linker\n\nCaused by:\n";
+    for (size_t i = 0; i < causes.size(); i++)
+      msg += "    " + (causes.size() > 1 ? std::to_string(i) + ": " : "") + causes[i] + "\n";
+    throw WasmError(ErrorKind::Unlinkable, msg);
+  }
+
+  std::optional<Item> resolve(const LinkerNode& n, const comp::Extern& want,
+                              std::vector<std::string>& causes) {
+    auto wrong_kind = [&](LinkerNode::Kind expected) {
+      if (n.kind == expected) return false;
+      causes.push_back("expected " + sort_word(want.sort) + " found " + node_word(n.kind));
+      return true;
+    };
+    Item it;
+    it.sort = want.sort;
+    switch (want.sort) {
+      case Sort::Func:
+        if (wrong_kind(LinkerNode::Kind::Func)) return std::nullopt;
+        it.func = std::make_shared<FuncImpl>(
+            FuncImpl{c_, want.type, std::nullopt, {}, std::nullopt, nullptr, store_.id(), n.func});
+        return it;
+      case Sort::CoreModule:
+        if (wrong_kind(LinkerNode::Kind::Module)) return std::nullopt;
+        if (!module_matches(*n.module, *want.module, causes)) return std::nullopt;
+        it.module = n.module;
+        return it;
+      case Sort::Instance: {
+        if (wrong_kind(LinkerNode::Kind::Instance)) return std::nullopt;
+        auto ci = std::make_shared<CInstance>();
+        for (const comp::Extern& e : (*c_->types)[want.type].exports->list) {
+          std::optional<Item> x = export_of(n, e, causes);
+          if (!x) {
+            causes.insert(causes.begin(), "instance export `" + e.name + "` has the wrong type");
+            return std::nullopt;
+          }
+          ci->exports[e.name] = *x;
+        }
+        it.instance = std::move(ci);
+        return it;
+      }
+      case Sort::Type:
+        if ((*c_->types)[want.type].kind == comp::TypeKind::Resource)
+          not_yet("importing a resource type");
+        it.type = want.type;
+        return it;
+      default: not_yet("importing a " + std::string(comp::sort_name(want.sort)));
+    }
+  }
+
+  std::optional<Item> export_of(const LinkerNode& n, const comp::Extern& e,
+                                std::vector<std::string>& causes) {
+    // A type bound by equality needs nothing supplied; a missing instance
+    // is looked into as an empty one (the missing item is named then).
+    static const LinkerNode kEmpty;
+    if (e.sort == Sort::Type) return resolve(kEmpty, e, causes);
+    auto d = n.defs.find(e.name);
+    if (d != n.defs.end()) return resolve(*d->second, e, causes);
+    if (e.sort == Sort::Instance) return resolve(kEmpty, e, causes);
+    causes.push_back((e.sort == Sort::CoreModule ? "module" : sort_word(e.sort)) +
+                     " implementation is missing");
+    return std::nullopt;
+  }
+
+  // True when `m` has every export `want` lists, of the kind and type
+  // listed; else says why in `causes`.
+  static bool module_matches(const Module& m, const comp::CoreModuleInfo& want,
+                             std::vector<std::string>& causes) {
+    std::map<std::string, ExportType> have;
+    for (ExportType& e : m.exports()) have.emplace(e.name, std::move(e));
+    for (const auto& [name, w] : want.exports) {
+      auto it = have.find(name);
+      if (it == have.end()) {
+        causes.push_back("module export `" + name + "` not defined");
+        return false;
+      }
+      const ExternType& t = it->second.type;
+      comp::CoreModuleInfo::Entry e;
+      e.kind = t.kind;
+      e.func = t.kind == ExternKind::Tag ? t.tag.functype : t.func;
+      e.table = t.table;
+      e.memory = t.memory;
+      e.global = t.global;
+      if (std::string why = comp::core_mismatch(e, w); !why.empty()) {
+        causes.push_back("module export `" + name + "` has the wrong type");
+        causes.push_back(why);
+        return false;
+      }
+    }
+    return true;
   }
 
   void export_def(const comp::ExportDef& e) {

@@ -686,7 +686,7 @@ Status Validator::definition(const ComponentData& c, ComponentData::Item item, u
     case Item::Import: {
       const ImportDef& im = c.imports[i];
       EMBER_TRY(add_extern(s, im.name, im.desc, true, im.offset));
-      imports[&im] = s.imports.back().type;
+      imports[&im] = s.imports.back();
       return Status::Ok();
     }
     case Item::Export: return export_def(c.exports[i], s);

@@ -133,7 +133,7 @@ struct VType {
 struct ComponentTypes {
   std::deque<VType> types;
   std::unordered_map<const CanonDef*, TypeId> lifts;
-  std::unordered_map<const ImportDef*, TypeId> imports;  // kNoType: a core module
+  std::unordered_map<const ImportDef*, Extern> imports;  // what each import asks for
   std::vector<Extern> exports;                           // of the outermost component
   const VType& operator[](TypeId id) const { return types[id]; }
 };
@@ -249,7 +249,7 @@ class Validator {
 
   std::vector<Scope*> scopes;  // the scopes around the one being validated, innermost last
   std::unordered_map<const CanonDef*, TypeId> lifts;     // canon lift -> its function type
-  std::unordered_map<const ImportDef*, TypeId> imports;  // import -> its type
+  std::unordered_map<const ImportDef*, Extern> imports;  // import -> its type
   std::deque<VType> take_types() { return std::move(types_); }
 
  private:

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cctype>
 #include <iterator>
 
 #include "ember/component.hh"
@@ -120,6 +121,73 @@ TEST(ComponentRun, LinkedComponents) {
   EXPECT_EQ(two.call(f.store, {})->num, 1u);
   EXPECT_FALSE(f.instance.get_func(std::vector<std::string>{"one"}, "nope"));
   EXPECT_EQ(f.component.export_sort(std::vector<std::string>{"one"}, "next"), "func");
+}
+
+// The imports of tests/component/run/imports.wasm, defined in C++.
+cm::Linker imports_linker(const ember::Engine& engine, std::vector<std::string>& log) {
+  cm::Linker l(engine);
+  std::vector<std::string> root, host = {"host"}, nested = {"host", "nested"};
+  l.define_func(root, "add", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+    return cm::Value::of(uint32_t(a[0].num + a[1].num));
+  });
+  l.define_instance(root, "host");
+  l.define_func(host, "upper", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+    std::string s = a[0].bytes;
+    for (char& c : s) c = char(std::toupper(uint8_t(c)));
+    return cm::Value::of_string(s);
+  });
+  l.define_func(host, "sum", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+    uint64_t t = 0;
+    for (const cm::Value& x : a[0].items) t += x.num;
+    return cm::Value::of(t);
+  });
+  l.define_func(host, "log", [&log](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+    log.push_back(a[0].bytes);
+    return std::optional<cm::Value>();
+  });
+  l.define_instance(host, "nested");
+  l.define_func(nested, "seven", [](void*, const cm::FuncType&, std::span<const cm::Value>) {
+    return cm::Value::of(7);
+  });
+  l.define_module(root, "helper",
+                  ember::Module::from_text(engine,
+                                           "(module (func (export \"triple\") (param i32) "
+                                           "(result i32) (i32.mul (local.get 0) (i32.const 3))))"));
+  return l;
+}
+
+TEST(ComponentRun, HostFunctionsAsImports) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  std::vector<std::string> log;
+  cm::Linker linker = imports_linker(engine, log);
+  cm::Component c = cm::Component::from_binary(engine, read("imports.wasm"));
+  cm::Instance inst = cm::Instance::instantiate(store, c, linker);
+  std::vector<std::string> top;
+  auto call = [&](const char* name, std::vector<cm::Value> args) {
+    return *inst.get_func(top, name)->call(store, args);
+  };
+  EXPECT_EQ(call("add3", {cm::Value::of(1), cm::Value::of(2), cm::Value::of(3)}).num, 6u);
+  EXPECT_EQ(call("shout", {cm::Value::of_string("abc")}).bytes, "ABC");
+  EXPECT_EQ(log, std::vector<std::string>{"ABC"});
+  cm::Value xs = cm::Value::of_items({cm::Value::of(UINT32_MAX), cm::Value::of(2)});
+  EXPECT_EQ(call("total", {xs}).num, uint64_t(UINT32_MAX) + 2);
+  EXPECT_EQ(call("twenty-one", {}).num, 21u);
+  EXPECT_THROW(linker.define_func(top, "add", {}), ember::WasmError);  // defined twice
+  EXPECT_THROW(linker.define_instance(std::vector<std::string>{"nope"}, "x"), ember::WasmError);
+}
+
+TEST(ComponentRun, AMissingImportIsUnlinkable) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  cm::Component c = cm::Component::from_binary(engine, read("imports.wasm"));
+  try {
+    cm::Instance::instantiate(store, c);
+    ADD_FAILURE() << "instantiated without imports";
+  } catch (const ember::WasmError& e) {
+    EXPECT_EQ(e.kind(), ember::ErrorKind::Unlinkable);
+    EXPECT_NE(std::string(e.what()).find("function `add`"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ComponentRun, RefusalsAreErrors) {

@@ -1,12 +1,12 @@
 """Components: `wasmtime.component`'s names, on Ember's component runtime.
 
-What runs today (issue 16, step 2): components in the binary format whose
-outermost component imports nothing, instantiated through `Linker`, their
-exported functions called with every value type but resources, with the
-canonical ABI's options (memory, realloc, post-return, all three string
-encodings) and nested components. What does not yet: the component text
-format, imports (`LinkerInstance.add_func` and friends), resources, WASI 0.2,
-serialization. Those raise `WasmtimeError` or `NotImplementedError` saying so.
+What runs today (issue 16, step 2): components in the binary format,
+instantiated through `Linker` with host functions, instances of them and
+core modules as imports; exported functions called with every value type but
+resources, with the canonical ABI's options (memory, realloc, post-return,
+all three string encodings) and nested components. What does not yet: the
+component text format, resources, WASI 0.2, serialization. Those raise
+`WasmtimeError` or `NotImplementedError` saying so.
 """
 import os
 from typing import Any, Callable, List, Optional, Union
@@ -14,7 +14,7 @@ from typing import Any, Callable, List, Optional, Union
 from .. import _ember
 from .._error import WasmtimeError
 from .._runtime import Engine, Module
-from ._types import (Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
+from ._types import (_valtype, Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
                      FuncType, FutureType, ListType, OptionType, OwnType, Record, RecordType,
                      ResultType, S8, S16, S32, S64, StreamType, String, TupleType, U8, U16, U32,
                      U64, ValType, Variant, VariantType, _functype)
@@ -151,41 +151,106 @@ class Instance:
 
 
 class LinkerInstance:
-    """Definitions under one name of a Linker (not supported yet)."""
+    """The definitions under one instance name of a Linker.
+
+    While it is open, its parent (the Linker, or the LinkerInstance that
+    made it) is locked; close it (or use `with`) to unlock.
+    """
+
+    _linker: "Linker"
+    _path: List[str]
+    _parent: Optional[Union["Linker", "LinkerInstance"]]
+    locked: bool
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct a `LinkerInstance`")
+
+    @classmethod
+    def _make(cls, linker: "Linker", path: List[str],
+              parent: Union["Linker", "LinkerInstance"]) -> "LinkerInstance":
+        li: "LinkerInstance" = cls.__new__(cls)
+        li._linker = linker
+        li._path = path
+        li._parent = parent
+        li.locked = False
+        parent.locked = True
+        return li
+
+    def _assert_not_locked(self) -> None:
+        if self._parent is None:
+            raise ValueError("object has been closed already")
+        if self.locked:
+            raise WasmtimeError("cannot use linker instance while it's in use by other instances")
+
+    def close(self) -> None:
+        if self._parent is not None:
+            self._assert_not_locked()
+            self._parent.locked = False
+            self._parent = None
 
     def __enter__(self) -> "LinkerInstance":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+        self.close()
 
     def add_instance(self, name: str) -> "LinkerInstance":
-        raise _not_yet("component imports (LinkerInstance.add_instance)")
+        """Defines an instance `name` here; returns it, to define its items."""
+        self._assert_not_locked()
+        self._linker._h.define_instance(self._path, name)
+        return LinkerInstance._make(self._linker, self._path + [name], self)
 
     def add_module(self, name: str, module: Module) -> None:
-        raise _not_yet("component imports (LinkerInstance.add_module)")
+        """Defines core module `name` here."""
+        self._assert_not_locked()
+        if not isinstance(module, Module):
+            raise TypeError("expected a Module")
+        self._linker._h.define_module(self._path, name, module.ptr())
 
     def add_resource(self, name: str, ty: "ResourceType",
                      dtor: Callable[[Any, int], None]) -> None:
-        raise _not_yet("component imports (LinkerInstance.add_resource)")
+        raise _not_yet("resources (LinkerInstance.add_resource)")
 
     def add_func(self, name: str, func: Callable[..., Any]) -> None:
-        raise _not_yet("component imports (LinkerInstance.add_func)")
+        """Defines function `name` here: `func(store_context, *args)`, with
+        arguments and result converted as the importing component's type
+        says. An exception it raises reaches the caller of the export."""
+        self._assert_not_locked()
+        if not callable(func):
+            raise TypeError("expected a callable")
+
+        def adapter(ctx: Any, params: List[Any], result: Any, wire: List[Any]) -> Any:
+            args = [_valtype(h)._from_wire(w) for h, w in zip(params, wire)]
+            r = func(ctx, *args)
+            if result is None:
+                if r is not None:
+                    raise WasmtimeError("host function returned a value for a function "
+                                        "without a result")
+                return None
+            return _valtype(result)._to_wire(r)
+
+        self._linker._h.define_func(self._path, name, adapter)
 
 
 class Linker:
-    """Instantiates components; imports are not supported yet."""
+    """Definitions for components' imports, and instantiation with them."""
+
+    engine: Engine
+    locked: bool
+    _h: Any
 
     def __init__(self, engine: Engine) -> None:
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         self.engine = engine
+        self.locked = False
+        self._h = _ember.ComponentLinkerHandle(engine.ptr())
+
+    def _assert_not_locked(self) -> None:
+        if self._h is None:
+            raise ValueError("object has been closed already")
+        if self.locked:
+            raise WasmtimeError("cannot use linker while it's in use by other instances")
 
     @property
     def allow_shadowing(self) -> bool:
@@ -193,33 +258,41 @@ class Linker:
 
     @allow_shadowing.setter
     def allow_shadowing(self, allow: bool) -> None:
-        self._shadowing = bool(allow)
+        self._assert_not_locked()
+        self._h.allow_shadowing(bool(allow))
 
     def root(self) -> LinkerInstance:
-        raise _not_yet("component imports (Linker.root)")
+        """The root of the definitions; the Linker is locked until it is closed."""
+        self._assert_not_locked()
+        return LinkerInstance._make(self, [], self)
 
     def add_wasip2(self) -> None:
+        self._assert_not_locked()
         raise _not_yet("WASI 0.2 (Linker.add_wasip2)")
 
     def add_wasi_http(self) -> None:
+        self._assert_not_locked()
         raise _not_yet("wasi:http (Linker.add_wasi_http)")
 
     def define_unknown_imports_as_traps(self, component: Component) -> None:
-        raise _not_yet("component imports (define_unknown_imports_as_traps)")
+        self._assert_not_locked()
+        raise _not_yet("Linker.define_unknown_imports_as_traps")
 
     def instantiate(self, store: Any, component: Component) -> Instance:
+        """Instantiates `component` in `store` with this linker's definitions."""
+        self._assert_not_locked()
         if not isinstance(component, Component):
             raise TypeError("expected a Component")
-        return Instance._make(_ember.component_instantiate(store, component._h))
+        return Instance._make(_ember.component_instantiate(store, component._h, self._h))
 
     def close(self) -> None:
-        pass
+        self._h = None
 
     def __enter__(self) -> "Linker":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        pass
+        self.close()
 
 
 class ResourceType:
