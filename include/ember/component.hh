@@ -92,6 +92,52 @@ class Type {
   uint32_t id_;
 };
 
+struct RType;
+struct ResourceState;
+
+// A resource type: defined by a component instance (each instantiation
+// makes its own types), or by the host (`host(tag)`: host types with equal
+// tags are the same type).
+class ResourceType {
+ public:
+  static ResourceType host(uint32_t tag);
+  bool operator==(const ResourceType& o) const;
+  bool is_host() const;
+  uint32_t host_tag() const;  // 0 for a type a component defined
+  explicit ResourceType(std::shared_ptr<const RType> t) : t_(std::move(t)) {}
+  const std::shared_ptr<const RType>& raw() const { return t_; }
+
+ private:
+  std::shared_ptr<const RType> t_;
+};
+
+// A resource handle the host holds: what an `own<R>` or `borrow<R>` value
+// carries. Passing an owned handle of a component's resource into wasm (as
+// an `own<R>`) moves it: the handle is consumed and cannot be used again. A
+// host resource's handle is its (rep, tag) and may be passed any number of
+// times.
+class Resource {
+ public:
+  // A handle to the host resource `rep` of type ResourceType::host(tag).
+  static Resource host(uint32_t rep, uint32_t tag, bool owned);
+  ResourceType type() const;
+  uint32_t rep() const;
+  bool owned() const;
+  bool consumed() const;  // moved into wasm, dropped or given up
+  // Gives the handle up without running a destructor (for an embedder that
+  // keeps the resource by other means).
+  void give_up() const;
+  // Drops an owned handle: runs its type's destructor (the defining
+  // component's, or the host's given to Linker::define_resource). WasmError
+  // for a borrowed or consumed handle.
+  void drop(Store& store) const;
+  explicit Resource(std::shared_ptr<ResourceState> s) : s_(std::move(s)) {}
+  const std::shared_ptr<ResourceState>& raw() const { return s_; }
+
+ private:
+  std::shared_ptr<ResourceState> s_;
+};
+
 // A component value, shaped by its Type:
 //   bool, integers   num (integers two's complement, sign-extended)
 //   f32, f64         num holds the bits
@@ -104,14 +150,19 @@ class Type {
 //   option           num 0 none, 1 some; items the payload
 //   result           num 0 ok, 1 error; items the payload (0 or 1)
 //   flags            num: bit i set when flag i is
+//   own, borrow      resource
 struct Value {
   uint64_t num = 0;
   std::string bytes;
   std::vector<Value> items;
+  std::shared_ptr<ResourceState> resource;
 
-  static Value of(uint64_t n) { return Value{n, {}, {}}; }
-  static Value of_string(std::string s) { return Value{0, std::move(s), {}}; }
-  static Value of_items(std::vector<Value> v, uint64_t n = 0) { return Value{n, {}, std::move(v)}; }
+  static Value of(uint64_t n) { return Value{n, {}, {}, {}}; }
+  static Value of_string(std::string s) { return Value{0, std::move(s), {}, {}}; }
+  static Value of_items(std::vector<Value> v, uint64_t n = 0) {
+    return Value{n, {}, std::move(v), {}};
+  }
+  static Value of_resource(const Resource& r) { return Value{0, {}, {}, r.raw()}; }
   bool operator==(const Value& o) const = default;
 };
 
@@ -187,6 +238,16 @@ class Linker {
   void define_instance(std::span<const std::string> path, const std::string& name);
   void define_func(std::span<const std::string> path, const std::string& name, HostFunc f);
   void define_module(std::span<const std::string> path, const std::string& name, const Module& m);
+  // A host resource type (`type` must be a host type) for a component's
+  // `(sub resource)` import; `dtor` runs when an owned handle of it is
+  // dropped, with the store's Store::data() and the representation.
+  using HostDtor = std::function<void(void* store_data, uint32_t rep)>;
+  void define_resource(std::span<const std::string> path, const std::string& name,
+                       const ResourceType& type, HostDtor dtor);
+  // Defines every import of `c` this linker lacks as a stand-in: a
+  // function that traps when called ("unknown import: `name` has not been
+  // defined"), an instance of stand-ins, a resource type of its own.
+  void define_unknown_imports_as_traps(const Component& c);
   void allow_shadowing(bool allow) { shadowing_ = allow; }
   const Engine& engine() const { return engine_; }
   const std::shared_ptr<LinkerNode>& root() const { return root_; }

@@ -109,6 +109,8 @@ cm::Value to_value(const cm::Type& t, nb::handle v) {
     case cm::TypeKind::Result: return payload_value(t, v);
     case cm::TypeKind::Own:
     case cm::TypeKind::Borrow:
+      if (!nb::isinstance<cm::Resource>(v)) raise_type("expected a resource handle");
+      return cm::Value::of_resource(nb::cast<const cm::Resource&>(v));
     case cm::TypeKind::ErrorContext:
     case cm::TypeKind::Other:
       throw WasmError(ErrorKind::Unsupported, "values of this type are not supported yet");
@@ -165,6 +167,8 @@ nb::object from_value(const cm::Type& t, const cm::Value& v) {
     case cm::TypeKind::Variant:
     case cm::TypeKind::Option:
     case cm::TypeKind::Result: return payload_object(t, v);
+    case cm::TypeKind::Own:
+    case cm::TypeKind::Borrow: return nb::cast(cm::Resource(v.resource));
     default: return nb::int_(v.num);
   }
 }
@@ -210,6 +214,27 @@ cm::HostFunc python_component_host(nb::handle adapter) {
     if (!r.is_valid()) throw nb::python_error();
     if (!ty.result) return std::nullopt;
     return to_value(*ty.result, r);
+  };
+}
+
+// A host resource destructor calling `dtor(ctx, rep)` with the GIL.
+cm::Linker::HostDtor python_dtor(nb::handle dtor) {
+  if (!PyCallable_Check(dtor.ptr())) raise_type("expected a callable");
+  std::shared_ptr<PyObject> fn(nb::borrow(dtor).release().ptr(), [](PyObject* p) {
+    nb::gil_scoped_acquire gil;
+    Py_DECREF(p);
+  });
+  return [fn](void* data, uint32_t rep) {
+    nb::gil_scoped_acquire gil;
+    PyStore& s = *static_cast<PyStore*>(data);
+    nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
+    struct Invalidate {
+      PyCaller* c;
+      ~Invalidate() { c->valid = false; }
+    } invalidate{nb::inst_ptr<PyCaller>(ctx)};
+    nb::object r =
+        nb::steal(PyObject_CallFunctionObjArgs(fn.get(), ctx.ptr(), nb::int_(rep).ptr(), nullptr));
+    if (!r.is_valid()) throw nb::python_error();
   };
 }
 
@@ -315,6 +340,13 @@ void bind_component(nb::module_& m) {
            [](CLinkerHandle& h, Path path, const std::string& name, const ModuleHandle& m) {
              h.linker.define_module(path, name, m.module);
            })
+      .def("define_resource",
+           [](CLinkerHandle& h, Path path, const std::string& name, const cm::ResourceType& t,
+              nb::handle dtor) { h.linker.define_resource(path, name, t, python_dtor(dtor)); })
+      .def("define_unknown_imports_as_traps",
+           [](CLinkerHandle& h, const ComponentHandle& c) {
+             h.linker.define_unknown_imports_as_traps(c.c);
+           })
       .def("allow_shadowing",
            [](CLinkerHandle& h, bool allow) { h.linker.allow_shadowing(allow); });
   nb::class_<CInstanceHandle>(m, "ComponentInstanceHandle")
@@ -335,6 +367,27 @@ void bind_component(nb::module_& m) {
              h.f.post_return(scope.store.api());
            })
       .def("store_id", [](const CFuncHandle& h) { return h.store_id; });
+  nb::class_<cm::ResourceType>(m, "ResourceTypeHandle")
+      .def_static("host", &cm::ResourceType::host)
+      .def("equals", [](const cm::ResourceType& a, const cm::ResourceType& b) { return a == b; })
+      .def("is_host", &cm::ResourceType::is_host)
+      .def("host_tag", &cm::ResourceType::host_tag);
+  nb::class_<cm::Resource>(m, "ResourceHandle")
+      .def_static("host", &cm::Resource::host)
+      .def("type", &cm::Resource::type)
+      .def("rep", &cm::Resource::rep)
+      .def("owned", &cm::Resource::owned)
+      .def("consumed", &cm::Resource::consumed)
+      .def("give_up", &cm::Resource::give_up)
+      .def("drop", [](const cm::Resource& r, nb::handle store) {
+        StoreScope scope(store);
+        try {
+          nb::gil_scoped_release nogil;
+          r.drop(scope.store.api());
+        } catch (const Trap& t) {
+          raise_wasmtime(t.code() == TrapCode::HostError ? t.what() : t.report());
+        }
+      });
   nb::class_<CTypeHandle>(m, "ComponentTypeHandle")
       .def("kind", [](const CTypeHandle& h) { return int(h.t.kind()); })
       .def("names", [](const CTypeHandle& h) { return h.t.names(); })

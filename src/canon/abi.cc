@@ -29,7 +29,7 @@ constexpr uint32_t kMaxStringBytes = (1u << 31) - 1;
   trap("discriminant " + std::to_string(disc) + " out of range [0.." + std::to_string(cases) + ")");
 }
 [[noreturn]] void bad_value(const std::string& what) {
-  throw WasmError(ErrorKind::Internal, "component value: " + what);
+  throw WasmError(ErrorKind::Internal, what);
 }
 
 uint64_t align_to(uint64_t x, uint64_t a) {
@@ -118,9 +118,22 @@ class Mem {
 
 // ---- lowering: host value -> guest ---------------------------------------------
 
+// Borrowed handles lent to a callee for one call (index, generation): each
+// must be dropped by the time the call returns.
+using Lent = std::vector<std::pair<uint32_t, uint64_t>>;
+
+const std::shared_ptr<RType>& resource_of(const ResourceMap* m, const VType& t) {
+  if (!m) bad_value("a resource type this instance does not know");
+  auto it = m->find(t.resource);
+  if (it == m->end()) bad_value("a resource type this instance does not know");
+  return it->second;
+}
+
 class Lower {
  public:
-  Lower(const comp::ComponentTypes& T, const Options& o) : T_(T), o_(o), mem_(o) {}
+  Lower(const comp::ComponentTypes& T, const Options& o, const ResourceMap* r = nullptr,
+        Lent* lent = nullptr)
+      : T_(T), o_(o), mem_(o), resources_(r), lent_(lent) {}
 
   void flat(TypeId id, const Value& v, std::vector<uint64_t>& out) {
     const VType& t = T_[id];
@@ -150,7 +163,9 @@ class Lower {
         while (out.size() < start + t.flat.size()) out.push_back(0);
         return;
       }
-      default: bad_value("resources are not supported yet");
+      case TypeKind::Own:
+      case TypeKind::Borrow: out.push_back(handle(t, v)); return;
+      default: bad_value("values of this type are not supported yet");
     }
   }
 
@@ -187,7 +202,9 @@ class Lower {
         if (payload != comp::kNoType) store(payload, v.items[0], ptr + payload_offset(T_, cases));
         return;
       }
-      default: bad_value("resources are not supported yet");
+      case TypeKind::Own:
+      case TypeKind::Borrow: mem_.store(ptr, 4, handle(t, v)); return;
+      default: bad_value("values of this type are not supported yet");
     }
   }
 
@@ -212,6 +229,27 @@ class Lower {
   Mem& mem() { return mem_; }
 
  private:
+  // A host handle into the callee's table: an owned one moves there; a
+  // borrowed one is lent for the call (its representation itself when the
+  // callee defined the type).
+  uint32_t handle(const VType& t, const Value& v) {
+    if (!v.resource) bad_value("expected a resource handle");
+    ResourceState& r = *v.resource;
+    const std::shared_ptr<RType>& rt = resource_of(resources_, t);
+    if (!same_type(*r.type, *rt)) bad_value("mismatched resource types");
+    if (r.consumed) bad_value("resource already consumed");
+    if (!o_.state) bad_value("no handle table to pass a resource to");
+    if (t.kind == TypeKind::Own) {
+      if (!r.owned) bad_value("cannot lower a `borrow` resource into an `own`");
+      if (!rt->host) r.consumed = true;  // a host handle is a value; a guest's moves
+      return o_.state->insert(rt, r.rep, true);
+    }
+    if (rt->owner.lock() == o_.state) return r.rep;
+    uint32_t i = o_.state->insert(rt, r.rep, false);
+    if (lent_) lent_->emplace_back(i, o_.state->handles[i].generation);
+    return i;
+  }
+
   void fields(const VType& t, const Value& v) {
     if (v.items.size() != t.kids.size())
       bad_value("expected " + std::to_string(t.kids.size()) + " fields, got " +
@@ -325,13 +363,16 @@ class Lower {
   const comp::ComponentTypes& T_;
   const Options& o_;
   Mem mem_;
+  const ResourceMap* resources_;
+  Lent* lent_;
 };
 
 // ---- lifting: guest -> host ------------------------------------------------------
 
 class Lift {
  public:
-  Lift(const comp::ComponentTypes& T, const Options& o) : T_(T), o_(o), mem_(o) {}
+  Lift(const comp::ComponentTypes& T, const Options& o, const ResourceMap* r = nullptr)
+      : T_(T), o_(o), mem_(o), resources_(r) {}
 
   // Reads from flat slots; `i` advances past what the type takes.
   Value flat(TypeId id, const uint64_t* s, size_t& i) {
@@ -370,7 +411,9 @@ class Lift {
         i = end;
         return v;
       }
-      default: trap("resources are not supported yet");
+      case TypeKind::Own:
+      case TypeKind::Borrow: return handle(t, uint32_t(s[i++]));
+      default: bad_value("values of this type are not supported yet");
     }
   }
 
@@ -408,13 +451,34 @@ class Lift {
           v.items.push_back(load(cases[disc], ptr + payload_offset(T_, cases)));
         return v;
       }
-      default: trap("resources are not supported yet");
+      case TypeKind::Own:
+      case TypeKind::Borrow: return handle(t, uint32_t(mem_.load(ptr, 4)));
+      default: bad_value("values of this type are not supported yet");
     }
   }
 
   Mem& mem() { return mem_; }
 
  private:
+  // A handle out of the caller's table: an owned one leaves it; a borrowed
+  // view of any handle stays.
+  Value handle(const VType& t, uint32_t index) {
+    const std::shared_ptr<RType>& rt = resource_of(resources_, t);
+    if (!o_.state) bad_value("no handle table to take a resource from");
+    auto r = std::make_shared<ResourceState>();
+    if (t.kind == TypeKind::Own) {
+      Handle h = o_.state->remove(index, *rt);
+      if (!h.own) trap("handle index " + std::to_string(index) + " is a borrow, not owned");
+      *r = ResourceState{h.type, h.rep, true, false};
+    } else {
+      const Handle& h = o_.state->get(index, *rt);
+      *r = ResourceState{h.type, h.rep, false, false};
+    }
+    Value v;
+    v.resource = std::move(r);
+    return v;
+  }
+
   static uint64_t prim(Prim p, uint64_t raw) {
     switch (p) {
       case Prim::Bool: return (raw & 0xFFFFFFFF) != 0;
@@ -489,6 +553,7 @@ class Lift {
   const comp::ComponentTypes& T_;
   const Options& o_;
   Mem mem_;
+  const ResourceMap* resources_;
 };
 
 size_t flat_count(const comp::ComponentTypes& T, const std::vector<TypeId>& types) {
@@ -530,7 +595,8 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_dat
   }
   Enter enter(*state);
   std::vector<uint64_t> slots;
-  Lower lower(T, opts);
+  Lent lent;
+  Lower lower(T, opts, resources.get(), &lent);
   try {
     if (flat_count(T, ft.kids) > comp::kMaxFlatParams) {
       slots.push_back(lower.store_tuple(ft.kids, args));
@@ -548,7 +614,7 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_dat
   std::optional<Value> result;
   uint64_t ret = slots[0];
   if (ft.ok != comp::kNoType) {
-    Lift lift(T, opts);
+    Lift lift(T, opts, resources.get());
     const VType& r = T[ft.ok];
     if (r.flat.size() > comp::kMaxFlatResults) {
       result = lift.load(ft.ok, uint32_t(ret));
@@ -556,6 +622,11 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_dat
       size_t i = 0;
       result = lift.flat(ft.ok, slots.data(), i);
     }
+  }
+  for (auto [index, generation] : lent) {
+    const Handle& h = state->handles[index];
+    if (h.used && h.generation == generation)
+      trap("borrow handles still remain at the end of the call");
   }
   if (post_return) {
     uint64_t pr[1] = {ret};
@@ -574,7 +645,7 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
                                                                     uint64_t* slots) {
         const comp::ComponentTypes& T = target->types();
         const VType& ft = T[target->type];
-        Lift lift(T, opts);
+        Lift lift(T, opts, target->resources.get());
         std::vector<Value> args;
         bool results_in_memory =
             ft.ok != comp::kNoType && T[ft.ok].flat.size() > comp::kMaxFlatResults;
@@ -596,7 +667,7 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
         uint64_t retptr = results_in_memory ? uint32_t(slots[nparams - 1]) : 0;
         std::optional<Value> result = target->call(args, caller.data());
         if (!result) return;
-        Lower lower(T, opts);
+        Lower lower(T, opts, target->resources.get());
         if (results_in_memory) {
           lower.mem().at(retptr, T[ft.ok].size, T[ft.ok].align, "result pointer");
           lower.store(ft.ok, *result, retptr);

@@ -42,17 +42,63 @@ struct ComponentImpl {
 
 enum class Encoding : uint8_t { Utf8, Utf16, Latin1Utf16 };
 
-// The canonical options of a lift or lower: where values live in memory.
+struct InstanceState;
+
+// A resource type at run time: each instantiation of a component defines
+// its own; a host type is its tag.
+struct RType {
+  bool host = false;
+  uint32_t tag = 0;                    // host types
+  std::weak_ptr<InstanceState> owner;  // the defining component instance
+  std::optional<ember::Func> dtor;     // the defining component's destructor
+  Linker::HostDtor host_dtor;          // a host type's, from the linker
+};
+bool same_type(const RType& a, const RType& b);
+
+// A handle the host holds (Resource). `type` is the type as the instance
+// it came from knows it (so its destructor is at hand).
+struct ResourceState {
+  std::shared_ptr<const RType> type;
+  uint32_t rep = 0;
+  bool owned = false;
+  bool consumed = false;
+};
+
+// One entry of a component instance's handle table.
+struct Handle {
+  std::shared_ptr<const RType> type;
+  uint32_t rep = 0;
+  bool own = false;
+  bool used = false;
+  uint64_t generation = 0;  // tells a reused index from the handle lent before
+};
+
+// What the component model keeps per component instance: whether it may
+// be entered (not while one of its exports runs, nor after a trap), and
+// its resource handles (index 0 is never a handle).
+struct InstanceState {
+  bool may_enter = true;
+  std::vector<Handle> handles = std::vector<Handle>(1);
+  std::vector<uint32_t> free;
+  uint64_t generations = 0;
+
+  uint32_t insert(std::shared_ptr<const RType> type, uint32_t rep, bool own);
+  // The handle at `index`, of type `type` (a trap otherwise).
+  Handle& get(uint32_t index, const RType& type);
+  Handle remove(uint32_t index, const RType& type);
+};
+
+// The resource types a component instance's function types name, by the
+// validator's type id.
+using ResourceMap = std::unordered_map<TypeId, std::shared_ptr<RType>>;
+
+// The canonical options of a lift or lower: where values live in memory,
+// and whose handle table resources go to or come from.
 struct Options {
   std::optional<Memory> memory;
   std::optional<ember::Func> realloc;
   Encoding encoding = Encoding::Utf8;
-};
-
-// What the component model keeps per component instance: whether it may
-// be entered (not while one of its exports runs).
-struct InstanceState {
-  bool may_enter = true;
+  std::shared_ptr<InstanceState> state;
 };
 
 // A component function: a lifted core function, or (`host`) a function
@@ -66,6 +112,7 @@ struct FuncImpl {
   std::shared_ptr<InstanceState> state;
   uint64_t store_id = 0;
   HostFunc host;
+  std::shared_ptr<const ResourceMap> resources;  // of the instance it came from
 
   const comp::ComponentTypes& types() const { return *component->types; }
   // `store_data`: the calling store's Store::data() (for host functions).
@@ -76,10 +123,11 @@ struct FuncImpl {
 // A linker definition: an instance of further definitions, a host
 // function or a core module.
 struct LinkerNode {
-  enum class Kind : uint8_t { Instance, Func, Module };
+  enum class Kind : uint8_t { Instance, Func, Module, Resource };
   Kind kind = Kind::Instance;
   HostFunc func;
   std::optional<Module> module;
+  std::shared_ptr<RType> resource;
   std::map<std::string, std::shared_ptr<LinkerNode>> defs;
 };
 
@@ -93,7 +141,8 @@ struct Item {
   std::shared_ptr<CInstance> instance;
   std::shared_ptr<CompDef> component;
   std::optional<Module> module;
-  TypeId type = comp::kNoType;  // Type sort (kept, not used yet)
+  TypeId type = comp::kNoType;      // Type sort
+  std::shared_ptr<RType> resource;  // Type sort: a resource type
 };
 
 struct CInstance {
@@ -117,6 +166,7 @@ struct Frame {
   std::vector<std::shared_ptr<CInstance>> instances;
   std::vector<std::shared_ptr<CompDef>> components;
   std::vector<TypeId> types;
+  std::shared_ptr<ResourceMap> resources = std::make_shared<ResourceMap>();
   std::map<std::string, Item> args;    // a nested instantiation's imports
   const LinkerNode* linker = nullptr;  // the outermost instantiation's imports
   std::map<std::string, Item> exports;
@@ -141,5 +191,12 @@ void run_component(Store& store, const std::shared_ptr<const ComponentImpl>& c,
 // lowering options `opts` (abi.cc: canon lower).
 ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options opts,
                        const ember::FuncType& core_type);
+
+// `canon resource.new`, `.drop`, `.rep` of `type` for the instance `state`
+// (resources.cc); `op` is the canon opcode (0x02, 0x03, 0x04).
+ember::Func resource_builtin(Store& store, uint8_t op, std::shared_ptr<RType> type,
+                             std::shared_ptr<InstanceState> state);
+// Runs the destructor of an owned handle's type for `rep`.
+void run_dtor(const RType& type, uint32_t rep, void* store_data);
 
 }  // namespace ember::component

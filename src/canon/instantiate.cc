@@ -44,6 +44,9 @@ class Runner {
       : store_(store), c_(c), f_(*f), frame_(f) {}
 
   void run(const ComponentData& d) {
+    auto space = c_->types->type_spaces.find(&d);
+    if (space == c_->types->type_spaces.end()) broken("a component has no type space");
+    space_ = &space->second;
     using It = ComponentData::Item;
     for (const auto& [kind, i] : d.order) {
       switch (kind) {
@@ -56,7 +59,7 @@ class Runner {
           break;
         case It::Instance: instance(d.instances[i]); break;
         case It::Alias: alias(d.aliases[i]); break;
-        case It::Type: f_.types.push_back(comp::kNoType); break;
+        case It::Type: type_def(*d.types[i]); break;
         case It::Canon: canon(d.canons[i]); break;
         case It::Start: not_yet("a component start function");
         case It::Import: import(d.imports[i]); break;
@@ -112,7 +115,10 @@ class Runner {
       case Sort::Instance: it.instance = at(f_.instances, s.index, "instance"); break;
       case Sort::Component: it.component = at(f_.components, s.index, "component"); break;
       case Sort::CoreModule: it.module = at(f_.modules, s.index, "core module"); break;
-      case Sort::Type: it.type = at(f_.types, s.index, "type"); break;
+      case Sort::Type:
+        it.type = at(f_.types, s.index, "type");
+        it.resource = resource(*f_.resources, it.type);
+        break;
       default: not_yet(std::string("passing a ") + comp::sort_name(s.sort));
     }
     return it;
@@ -124,7 +130,14 @@ class Runner {
       case Sort::Instance: f_.instances.push_back(it.instance); break;
       case Sort::Component: f_.components.push_back(it.component); break;
       case Sort::CoreModule: f_.modules.push_back(*it.module); break;
-      case Sort::Type: f_.types.push_back(it.type); break;
+      case Sort::Type: {
+        // This component's id for the new index (an alias or import has
+        // one of its own): a resource type binds to it.
+        TypeId id = at(*space_, uint32_t(f_.types.size()), "type");
+        f_.types.push_back(id);
+        if (it.resource) (*f_.resources)[id] = it.resource;
+        break;
+      }
       default: not_yet(std::string("a ") + comp::sort_name(it.sort) + " item");
     }
   }
@@ -139,6 +152,7 @@ class Runner {
     const std::shared_ptr<CompDef>& def = at(f_.components, d.of, "component");
     auto child = std::make_shared<Frame>();
     child->parent = def->parent;
+    if (def->parent) child->resources = std::make_shared<ResourceMap>(*def->parent->resources);
     for (const comp::InstantiateArg& a : d.args) child->args[a.name] = item(a.item);
     run_component(store_, c_, *def->data, child);
     ci->exports = child->exports;
@@ -171,8 +185,10 @@ class Runner {
         if (a.sort == Sort::CoreModule) it.module = at(target->modules, a.index, "core module");
         else if (a.sort == Sort::Component)
           it.component = at(target->components, a.index, "component");
-        else if (a.sort == Sort::Type) it.type = comp::kNoType;
-        else if (a.sort == Sort::CoreType) return;
+        else if (a.sort == Sort::Type) {
+          it.type = at(target->types, a.index, "type");
+          it.resource = resource(*target->resources, it.type);
+        } else if (a.sort == Sort::CoreType) return;
         else broken("outer alias of a " + std::string(comp::sort_name(a.sort)));
         push(it);
         return;
@@ -196,13 +212,37 @@ class Runner {
         default: break;  // post-return: lift(); async, callback: refused by validation
       }
     }
+    o.state = f_.state;
     return o;
   }
 
   void canon(const comp::CanonDef& d) {
     if (d.op == 0x00) return lift(d);
     if (d.op == 0x01) return lower(d);
-    not_yet(std::string("canon ") + comp::canon_name(d.op) + " (resources)");
+    if (d.op < 0x02 || d.op > 0x04) not_yet(std::string("canon ") + comp::canon_name(d.op));
+    TypeId id = at(f_.types, d.type, "type");
+    std::shared_ptr<RType> rt = resource(*f_.resources, id);
+    if (!rt) broken("canon " + std::string(comp::canon_name(d.op)) + " of an unknown resource");
+    push_core(Sort::CoreFunc, resource_builtin(store_, d.op, std::move(rt), f_.state));
+  }
+
+  static std::shared_ptr<RType> resource(const ResourceMap& m, TypeId id) {
+    auto it = m.find(id);
+    return it == m.end() ? nullptr : it->second;
+  }
+
+  // A type definition; a resource definition makes a new resource type,
+  // this instance's own.
+  void type_def(const comp::TypeDef& t) {
+    Item it;
+    it.sort = Sort::Type;
+    if (t.kind == comp::TypeKind::Resource) {
+      auto rt = std::make_shared<RType>();
+      rt->owner = f_.state;
+      if (t.dtor) rt->dtor = at(f_.core[size_t(ExternKind::Func)], *t.dtor, "core func").func();
+      it.resource = std::move(rt);
+    }
+    push(it);
   }
 
   void lift(const comp::CanonDef& d) {
@@ -215,7 +255,7 @@ class Runner {
       if (opt.code == comp::CanonOptCode::PostReturn)
         post = at(f_.core[size_t(ExternKind::Func)], opt.index, "core func").func();
     f_.funcs.push_back(std::make_shared<FuncImpl>(
-        FuncImpl{c_, t->second, *core, options(d), post, f_.state, store_.id(), {}}));
+        FuncImpl{c_, t->second, *core, options(d), post, f_.state, store_.id(), {}, f_.resources}));
   }
 
   void lower(const comp::CanonDef& d) {
@@ -263,6 +303,7 @@ class Runner {
     switch (k) {
       case LinkerNode::Kind::Func: return "func";
       case LinkerNode::Kind::Module: return "module";
+      case LinkerNode::Kind::Resource: return "resource";
       default: return "instance";
     }
   }
@@ -293,8 +334,15 @@ class Runner {
     switch (want.sort) {
       case Sort::Func:
         if (wrong_kind(LinkerNode::Kind::Func)) return std::nullopt;
-        it.func = std::make_shared<FuncImpl>(
-            FuncImpl{c_, want.type, std::nullopt, {}, std::nullopt, nullptr, store_.id(), n.func});
+        it.func = std::make_shared<FuncImpl>(FuncImpl{c_,
+                                                      want.type,
+                                                      std::nullopt,
+                                                      {},
+                                                      std::nullopt,
+                                                      nullptr,
+                                                      store_.id(),
+                                                      n.func,
+                                                      f_.resources});
         return it;
       case Sort::CoreModule:
         if (wrong_kind(LinkerNode::Kind::Module)) return std::nullopt;
@@ -316,9 +364,12 @@ class Runner {
         return it;
       }
       case Sort::Type:
-        if ((*c_->types)[want.type].kind == comp::TypeKind::Resource)
-          not_yet("importing a resource type");
         it.type = want.type;
+        if ((*c_->types)[want.type].kind == comp::TypeKind::Resource) {
+          if (wrong_kind(LinkerNode::Kind::Resource)) return std::nullopt;
+          it.resource = n.resource;
+          (*f_.resources)[want.type] = n.resource;  // what the import's functions name
+        }
         return it;
       default: not_yet("importing a " + std::string(comp::sort_name(want.sort)));
     }
@@ -329,7 +380,8 @@ class Runner {
     // A type bound by equality needs nothing supplied; a missing instance
     // is looked into as an empty one (the missing item is named then).
     static const LinkerNode kEmpty;
-    if (e.sort == Sort::Type) return resolve(kEmpty, e, causes);
+    bool resource = e.sort == Sort::Type && (*c_->types)[e.type].kind == comp::TypeKind::Resource;
+    if (e.sort == Sort::Type && !resource) return resolve(kEmpty, e, causes);
     auto d = n.defs.find(e.name);
     if (d != n.defs.end()) return resolve(*d->second, e, causes);
     if (e.sort == Sort::Instance) return resolve(kEmpty, e, causes);
@@ -374,6 +426,7 @@ class Runner {
 
   Store& store_;
   const std::shared_ptr<const ComponentImpl>& c_;
+  const std::vector<TypeId>* space_ = nullptr;  // the component's type index space
   Frame& f_;
   std::shared_ptr<Frame> frame_;
 };

@@ -697,6 +697,7 @@ Status Validator::definition(const ComponentData& c, ComponentData::Item item, u
 
 Status Validator::component(const ComponentData& c, Scope& s) {
   for (const auto& [item, i] : c.order) EMBER_TRY(definition(c, item, i, s));
+  type_spaces[&c] = s.types;
   return Status::Ok();
 }
 
@@ -716,6 +717,7 @@ Expected<ComponentSummary> validate_component(const ComponentData& c, const Feat
     keep->lifts = std::move(v.lifts);
     keep->imports = std::move(v.imports);
     keep->exports = top.exports;
+    keep->type_spaces = std::move(v.type_spaces);
     keep->types = v.take_types();
     *types = std::move(keep);
   }

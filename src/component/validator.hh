@@ -135,6 +135,8 @@ struct ComponentTypes {
   std::unordered_map<const CanonDef*, TypeId> lifts;
   std::unordered_map<const ImportDef*, Extern> imports;  // what each import asks for
   std::vector<Extern> exports;                           // of the outermost component
+  // Each component's type index space (the outermost and nested ones).
+  std::unordered_map<const ComponentData*, std::vector<TypeId>> type_spaces;
   const VType& operator[](TypeId id) const { return types[id]; }
 };
 
@@ -250,6 +252,7 @@ class Validator {
   std::vector<Scope*> scopes;  // the scopes around the one being validated, innermost last
   std::unordered_map<const CanonDef*, TypeId> lifts;     // canon lift -> its function type
   std::unordered_map<const ImportDef*, Extern> imports;  // import -> its type
+  std::unordered_map<const ComponentData*, std::vector<TypeId>> type_spaces;
   std::deque<VType> take_types() { return std::move(types_); }
 
  private:

@@ -4,10 +4,15 @@
 // splices of bytes from another component, so that sections meet
 // unfamiliar neighbours) and goes
 // through decode_component + validate_component, whose nested core modules
-// are compiled (function bodies validated and translated). Each case must
-// end in success or a clean Error of kind malformed, invalid or unsupported
-// -- never a crash, a hang or an oversized allocation (run it in an
-// EMBER_SANITIZE=ON build for the strong form).
+// are compiled (function bodies validated and translated). A component that
+// validates is then instantiated through the public API (include/ember/
+// component.hh; every import a stand-in that traps) and each exported
+// function it has called
+// with zero values of its parameter types. Each case must end in success
+// or a clean error of kind malformed, invalid, unsupported, unlinkable,
+// trap or exhaustion -- never a crash, a hang, an oversized allocation or
+// an internal error (run it in an EMBER_SANITIZE=ON build for the strong
+// form).
 //
 // usage: ember_mutate_components DIR [mutations-per-file] [seed]
 #include <cstdio>
@@ -16,11 +21,15 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "compile/compile.hh"
+#include "ember/component.hh"
+#include "ember/errors.hh"
 #include "component/decoder.hh"
 #include "component/validate.hh"
 #include "mutate.hh"
@@ -61,6 +70,83 @@ void splice(Bytes& b, const Bytes& other, std::mt19937_64& rng) {
            other.begin() + ptrdiff_t(from + n));
 }
 
+namespace cm = ember::component;
+
+// The zero value of `t`: 0, "", [], the first case with a zero payload;
+// nullopt for a type with a handle in it (no resource to pass).
+std::optional<cm::Value> zero(const cm::Type& t, int depth = 0) {
+  if (depth > 32) return std::nullopt;
+  cm::Value v;
+  switch (t.kind()) {
+    case cm::TypeKind::Own:
+    case cm::TypeKind::Borrow:
+    case cm::TypeKind::ErrorContext:
+    case cm::TypeKind::Other: return std::nullopt;
+    case cm::TypeKind::Record:
+    case cm::TypeKind::Tuple:
+      for (size_t i = 0; i < t.child_count(); i++) {
+        auto f = zero(*t.child(i), depth + 1);
+        if (!f) return std::nullopt;
+        v.items.push_back(*f);
+      }
+      return v;
+    case cm::TypeKind::Variant:
+      if (auto p = t.child(0)) {
+        auto z = zero(*p, depth + 1);
+        if (!z) return std::nullopt;
+        v.items.push_back(*z);
+      }
+      return v;
+    case cm::TypeKind::Result:
+      if (auto p = t.ok()) {
+        auto z = zero(*p, depth + 1);
+        if (!z) return std::nullopt;
+        v.items.push_back(*z);
+      }
+      return v;
+    default: return v;  // numbers, char 0, strings, lists, enums, flags, option none
+  }
+}
+
+// Instantiates a valid component and calls what it exports; the kind of
+// the first error, or "ok".
+std::string run(const ember::Engine& engine, const Bytes& b) {
+  try {
+    ember::Store store(engine);
+    store.set_fuel(100000);
+    cm::Component c = cm::Component::from_binary(engine, b);
+    cm::Linker linker(engine);
+    linker.define_unknown_imports_as_traps(c);
+    cm::Instance inst = cm::Instance::instantiate(store, c, linker);
+    std::vector<std::string> top;
+    for (const cm::ExternInfo& e : c.exports()) {
+      if (e.sort != "func") continue;
+      auto f = inst.get_func(top, e.name);
+      if (!f) return "internal";
+      cm::FuncType ty = f->type();
+      std::vector<cm::Value> args;
+      for (const auto& [name, t] : ty.params) {
+        auto z = zero(t);
+        if (!z) break;
+        args.push_back(*z);
+      }
+      if (args.size() != ty.params.size()) continue;
+      try {
+        f->call(store, args);
+      } catch (const ember::Trap&) {}
+    }
+    return "ok";
+  } catch (const ember::Trap&) {
+    return "trap";
+  } catch (const ember::WasmError& e) {
+    if (e.kind() == ember::ErrorKind::Internal) {
+      static std::set<std::string> seen;  // each internal error once, to see what broke
+      if (seen.insert(e.what()).second) std::fprintf(stderr, "internal error: %s\n", e.what());
+    }
+    return ember::error_kind_name(e.kind());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +167,10 @@ int main(int argc, char** argv) {
   ember::comp::CoreModuleCheck compile = [&](ember::ModuleData& m) {
     return ember::compile_module(m, engine);
   };
+  ember::Config config;
+  config.consume_fuel(true);
+  config.shared_memory(true);  // as the validation above allows shared memories
+  ember::Engine api_engine(config);
   std::mt19937_64 rng(seed);
   std::map<std::string, uint64_t> outcomes;
   uint64_t cases = 0;
@@ -99,15 +189,21 @@ int main(int argc, char** argv) {
         continue;
       }
       auto s = ember::comp::validate_component(**c, features, compile);
-      outcomes[s ? "ok" : ember::error_kind_name(s.error().kind())]++;
+      if (!s) {
+        outcomes[ember::error_kind_name(s.error().kind())]++;
+        continue;
+      }
+      outcomes["run: " + run(api_engine, b)]++;
     }
   }
   std::printf("components: %zu, %llu mutated cases:", corpus.size(), (unsigned long long)cases);
   bool good = true;
   for (const auto& [kind, n] : outcomes) {
     std::printf(" %s=%llu", kind.c_str(), (unsigned long long)n);
-    if (kind != "ok" && kind != "malformed" && kind != "invalid" && kind != "unsupported")
-      good = false;
+    static const std::set<std::string> kFine = {"malformed", "invalid",          "unsupported",
+                                                "run: ok",   "run: unsupported", "run: unlinkable",
+                                                "run: trap", "run: exhaustion"};
+    if (!kFine.count(kind)) good = false;
   }
   std::printf("\n");
   if (!good) std::fprintf(stderr, "error: an outcome of an unexpected kind\n");

@@ -447,3 +447,98 @@ def test_a_module_without_the_imported_exports_is_refused(helper: str) -> None:
             linker.instantiate(mod.Store(engine), comp_mod.Component(engine, IMPORTS))
         heads.append(str(e.value).splitlines()[:4])  # the detail's wording differs
     assert heads[0] == heads[1]
+
+
+# ---- resources -------------------------------------------------------------------
+
+RESOURCES = (Path(__file__).parents[1] / "component" / "run" / "resources.wasm").read_bytes()
+
+
+def with_resources(mod: Any, comp_mod: Any) -> Tuple[Any, Callable[[str], Any], List[int]]:
+    engine = mod.Engine()
+    store = mod.Store(engine)
+    dtors: List[int] = []
+    linker = comp_mod.Linker(engine)
+
+    def value(sc: Any, t: Any) -> int:
+        return int((t.to_host(sc) if isinstance(t, comp_mod.ResourceAny) else t).rep) + 1
+    with linker.root() as r:
+        r.add_resource("thing", comp_mod.ResourceType.host(7), lambda sc, rep: dtors.append(rep))
+        r.add_func("make-thing", lambda sc, n: comp_mod.ResourceHost.own(n * 10, 7))
+        r.add_func("[method]thing.value", value)
+    inst = linker.instantiate(store, comp_mod.Component(engine, RESOURCES))
+
+    def func(name: str) -> Any:
+        f = inst.get_func(store, name)
+        return lambda *args: f(store, *args)
+    return store, func, dtors
+
+
+@pytest.mark.parametrize("mod,comp_mod", ENGINES)
+def test_a_components_resource_through_its_methods(mod: Any, comp_mod: Any) -> None:
+    store, f, _ = with_resources(mod, comp_mod)
+    counter = f("[constructor]counter")(5)
+    assert isinstance(counter, comp_mod.ResourceAny) and counter.owned
+    assert counter.type == counter.type
+    assert [f("[method]counter.inc")(counter), f("[method]counter.inc")(counter)] == [6, 7]
+    assert f("dropped")() == 0
+    assert f("[static]counter.finish")(counter) == 7  # moved in: the dtor ran
+    assert f("dropped")() == 1
+    with pytest.raises(ValueError, match="already closed"):
+        f("[method]counter.inc")(counter)
+
+
+@pytest.mark.parametrize("mod,comp_mod", ENGINES)
+def test_dropping_a_resource_runs_its_destructor_once(mod: Any, comp_mod: Any) -> None:
+    store, f, _ = with_resources(mod, comp_mod)
+    counter = f("[constructor]counter")(1)
+    counter.drop(store)
+    assert f("dropped")() == 1
+    with pytest.raises(mod.WasmtimeError):
+        counter.drop(store)
+    assert f("dropped")() == 1
+
+
+@pytest.mark.parametrize("mod,comp_mod", ENGINES)
+def test_host_resources_lent_moved_and_made(mod: Any, comp_mod: Any) -> None:
+    store, f, dtors = with_resources(mod, comp_mod)
+    thing = comp_mod.ResourceHost.own(42, 7)
+    assert (thing.rep, thing.type, thing.owned) == (42, 7, True)
+    assert f("peek")(thing) == 43
+    assert f("peek")(thing.to_any(store)) == 43
+    made = f("fresh")(3)
+    assert isinstance(made, comp_mod.ResourceAny) and made.owned
+    host = made.to_host(store)
+    assert (host.rep, host.type) == (30, 7)
+    f("take")(host)  # dropped in wasm: the host destructor runs
+    f("take")(host)  # a host handle is a value: passed again
+    f("take")(comp_mod.ResourceHost.own(9, 7))
+    assert dtors == [30, 30, 9]
+
+
+@pytest.mark.parametrize("mod,comp_mod", ENGINES)
+def test_resource_misuse_is_an_error(mod: Any, comp_mod: Any) -> None:
+    store, f, _ = with_resources(mod, comp_mod)
+    with pytest.raises(mod.WasmtimeError, match="borrow handles still remain"):
+        f("keep")(comp_mod.ResourceHost.own(5, 7))
+    store, f, _ = with_resources(mod, comp_mod)
+    with pytest.raises(mod.WasmtimeError, match="mismatched resource types"):
+        f("take")(comp_mod.ResourceHost.own(9, 8))
+    store, f, _ = with_resources(mod, comp_mod)
+    with pytest.raises(TypeError, match="expected ResourceAny or ResourceHost for Own type"):
+        f("take")(5)
+    store, f, _ = with_resources(mod, comp_mod)
+    with pytest.raises(mod.WasmtimeError, match="cannot lower a `borrow` resource into an `own`"):
+        f("take")(comp_mod.ResourceHost.borrow(9, 7))
+    store, f, _ = with_resources(mod, comp_mod)
+    counter = f("[constructor]counter")(1)
+    with pytest.raises(mod.WasmtimeError, match="mismatched resource types"):
+        f("take")(counter)
+
+
+def test_resource_types_compare_by_host_tag() -> None:
+    for mod, comp_mod in ENGINES:
+        assert comp_mod.ResourceType.host(3) == comp_mod.ResourceType.host(3)
+        assert comp_mod.ResourceType.host(3) != comp_mod.ResourceType.host(4)
+        with pytest.raises(mod.WasmtimeError):
+            comp_mod.ResourceAny()

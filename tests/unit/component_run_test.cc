@@ -190,6 +190,44 @@ TEST(ComponentRun, AMissingImportIsUnlinkable) {
   }
 }
 
+TEST(ComponentRun, Resources) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  std::vector<uint32_t> dtors;
+  cm::Linker l(engine);
+  std::vector<std::string> root;
+  l.define_resource(root, "thing", cm::ResourceType::host(7),
+                    [&dtors](void*, uint32_t rep) { dtors.push_back(rep); });
+  l.define_func(root, "make-thing", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+    return cm::Value::of_resource(cm::Resource::host(uint32_t(a[0].num * 10), 7, true));
+  });
+  l.define_func(root, "[method]thing.value",
+                [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+                  return cm::Value::of(cm::Resource(a[0].resource).rep() + 1);
+                });
+  cm::Component c = cm::Component::from_binary(engine, read("resources.wasm"));
+  cm::Instance inst = cm::Instance::instantiate(store, c, l);
+  auto call = [&](const char* name, std::vector<cm::Value> args) {
+    return inst.get_func(root, name)->call(store, args);
+  };
+  cm::Value counter = *call("[constructor]counter", {cm::Value::of(5)});
+  ASSERT_TRUE(counter.resource);
+  EXPECT_TRUE(cm::Resource(counter.resource).owned());
+  EXPECT_EQ(call("[method]counter.inc", {counter})->num, 6u);
+  EXPECT_EQ(call("[static]counter.finish", {counter})->num, 6u);
+  EXPECT_TRUE(cm::Resource(counter.resource).consumed());
+  EXPECT_EQ(call("dropped", {})->num, 1u);
+  EXPECT_THROW(call("[method]counter.inc", {counter}), ember::WasmError);
+  cm::Value thing = cm::Value::of_resource(cm::Resource::host(42, 7, true));
+  EXPECT_EQ(call("peek", {thing})->num, 43u);
+  call("take", {thing});
+  EXPECT_EQ(dtors, std::vector<uint32_t>{42});
+  cm::Value made = *call("fresh", {cm::Value::of(3)});
+  EXPECT_EQ(cm::Resource(made.resource).rep(), 30u);
+  EXPECT_TRUE(cm::Resource(made.resource).type() == cm::ResourceType::host(7));
+  EXPECT_THROW(call("keep", {thing}), ember::Trap);  // a borrow kept past the call
+}
+
 TEST(ComponentRun, RefusalsAreErrors) {
   ember::Engine engine;
   std::vector<uint8_t> core = {0, 'a', 's', 'm', 1, 0, 0, 0};

@@ -3,9 +3,9 @@
 What runs today (issue 16, step 2): components in the binary format,
 instantiated through `Linker` with host functions, instances of them and
 core modules as imports; exported functions called with every value type but
-resources, with the canonical ABI's options (memory, realloc, post-return,
+with the canonical ABI's options (memory, realloc, post-return,
 all three string encodings) and nested components. What does not yet: the
-component text format, resources, WASI 0.2, serialization. Those raise
+component text format, WASI 0.2, serialization. Those raise
 `WasmtimeError` or `NotImplementedError` saying so.
 """
 import os
@@ -14,6 +14,7 @@ from typing import Any, Callable, List, Optional, Union
 from .. import _ember
 from .._error import WasmtimeError
 from .._runtime import Engine, Module
+from ._resources import ResourceAny, ResourceHost, ResourceType
 from ._types import (_valtype, Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
                      FuncType, FutureType, ListType, OptionType, OwnType, Record, RecordType,
                      ResultType, S8, S16, S32, S64, StreamType, String, TupleType, U8, U16, U32,
@@ -207,9 +208,17 @@ class LinkerInstance:
             raise TypeError("expected a Module")
         self._linker._h.define_module(self._path, name, module.ptr())
 
-    def add_resource(self, name: str, ty: "ResourceType",
+    def add_resource(self, name: str, ty: ResourceType,
                      dtor: Callable[[Any, int], None]) -> None:
-        raise _not_yet("resources (LinkerInstance.add_resource)")
+        """Defines host resource type `ty` (`ResourceType.host(tag)`) as
+        `name`; `dtor(store_context, rep)` runs when an owned handle of it is
+        dropped in wasm."""
+        self._assert_not_locked()
+        if not isinstance(ty, ResourceType):
+            raise TypeError("expected a ResourceType")
+        if not callable(dtor):
+            raise TypeError("expected a callable")
+        self._linker._h.define_resource(self._path, name, ty._h, dtor)
 
     def add_func(self, name: str, func: Callable[..., Any]) -> None:
         """Defines function `name` here: `func(store_context, *args)`, with
@@ -275,8 +284,12 @@ class Linker:
         raise _not_yet("wasi:http (Linker.add_wasi_http)")
 
     def define_unknown_imports_as_traps(self, component: Component) -> None:
+        """Defines each import of `component` this linker lacks as a function
+        that traps when called (and instances and resource types of such)."""
         self._assert_not_locked()
-        raise _not_yet("Linker.define_unknown_imports_as_traps")
+        if not isinstance(component, Component):
+            raise TypeError("expected a Component")
+        self._h.define_unknown_imports_as_traps(component._h)
 
     def instantiate(self, store: Any, component: Component) -> Instance:
         """Instantiates `component` in `store` with this linker's definitions."""
@@ -293,39 +306,6 @@ class Linker:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-class ResourceType:
-    """A resource type (resources are not supported yet)."""
-
-    def __init__(self) -> None:
-        raise WasmtimeError("Cannot directly construct a `ResourceType`")
-
-    @classmethod
-    def host(cls, val: int) -> "ResourceType":
-        raise _not_yet("resources (ResourceType.host)")
-
-
-class ResourceAny:
-    """A guest resource handle (resources are not supported yet)."""
-
-    def __init__(self) -> None:
-        raise WasmtimeError("Cannot directly construct a `ResourceAny`")
-
-
-class ResourceHost:
-    """A host resource handle (resources are not supported yet)."""
-
-    def __init__(self) -> None:
-        raise WasmtimeError("Cannot directly construct a `ResourceHost`")
-
-    @classmethod
-    def own(cls, rep: int, ty: int) -> "ResourceHost":
-        raise _not_yet("resources (ResourceHost.own)")
-
-    @classmethod
-    def borrow(cls, rep: int, ty: int) -> "ResourceHost":
-        raise _not_yet("resources (ResourceHost.borrow)")
 
 
 class ComponentType:

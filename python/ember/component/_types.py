@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Set, Tuple, Type
 
 from .._error import WasmtimeError
+from ._resources import ResourceAny, ResourceHost
 
 
 class ValType:
@@ -414,12 +415,32 @@ class _Unsupported(_Composite):
         raise NotImplementedError(f"{type(self).__name__} values are not supported yet")
 
 
-class OwnType(_Unsupported):
-    pass
+class _Handle(_Composite):
+    """own<R> and borrow<R>: ResourceAny or ResourceHost in, ResourceAny out."""
+
+    def add_classes(self, s: Set[type]) -> None:
+        s.add(ResourceAny)
+        s.add(ResourceHost)
+
+    def _to_wire(self, val: Any) -> Any:
+        if isinstance(val, ResourceAny):
+            return val._live()
+        if isinstance(val, ResourceHost):
+            return val._h
+        raise TypeError(f"expected ResourceAny or ResourceHost for {self._kind} type")
+
+    def _from_wire(self, w: Any) -> Any:
+        return ResourceAny._make(w)
+
+    _kind = ""
 
 
-class BorrowType(_Unsupported):
-    pass
+class OwnType(_Handle):
+    _kind = "Own"
+
+
+class BorrowType(_Handle):
+    _kind = "Borrow"
 
 
 class StreamType(_Unsupported):
