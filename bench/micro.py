@@ -14,6 +14,10 @@
             `ember-interp` (Config.strategy "interpreter"), so that the
             default strategy's start-up is seen beside the interpreter's
   deser     Module.deserialize of the large module's serialized form, ms
+  cstring   Python -> component call of a `string -> string` export with a
+            100-character string (lowered, lifted back), ns per call
+  cbytes    Python -> component call of a `list<u8> -> u32` export with 1 KiB,
+            ns per call
   threads   speed-up of N threads, each with its own Store, running a wasm
             loop through a ThreadPoolExecutor (N = the machine's cores)
 
@@ -43,16 +47,22 @@ sys.path.insert(0, HERE)
 import report  # noqa: E402
 
 ENGINES = ["ember", "ember-interp", "wasmtime", "pulley"]
-MICROS = ["call", "host", "compile", "instance", "startup", "deser", "threads"]
+MICROS = ["call", "host", "cstring", "cbytes", "compile", "instance", "startup", "deser",
+          "threads"]
 # Engines that run only some micro-benchmarks (the others show "–").
 ENGINE_MICROS = {"ember-interp": {"startup"}}
-UNITS = {"call": "ns/call", "host": "ns/call", "compile": "MB/s", "instance": "µs",
+UNITS = {"call": "ns/call", "host": "ns/call", "cstring": "ns/call", "cbytes": "ns/call",
+         "compile": "MB/s", "instance": "µs",
          "startup": "µs", "deser": "ms", "threads": "x"}
-LOWER_IS_BETTER = {"call", "host", "instance", "startup", "deser"}
+LOWER_IS_BETTER = {"call", "host", "cstring", "cbytes", "instance", "startup", "deser"}
 LEGEND = [
     "- call: `add(store, i, 1)` on an exported `(i32, i32) -> i32` function from a Python "
     "loop; the figure includes the loop.",
     "- host: a wasm loop calling an imported Python function `lambda x: x + 1`, per call.",
+    "- cstring, cbytes: calls of a component's exports (tests/component/run/bench.wasm) "
+    "through `wasmtime.component` / `ember.component`: `echo(store, s)` with a "
+    "100-character `str` (`string -> string`), `count(store, b)` with 1 KiB of `bytes` "
+    "(`list<u8> -> u32`); the figure includes the Python loop.",
     "- compile: `Module(engine, bytes)` of a generated module (arithmetic, loads and stores, "
     "loops, branches, calls, i64 and f64), megabytes of code section per second; the "
     "`wasmtime` package compiles in parallel on all cores.",
@@ -224,6 +234,9 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
         assert run(store, 10) == expect, run(store, 10)
         out["host"] = _timeit(lambda: run(store, n_calls), reps) / n_calls * 1e9
 
+    if "cstring" in only or "cbytes" in only:
+        out.update(component_calls(mod, eng, only, reps, n_calls // 10))
+
     with open(large_path, "rb") as f:
         large = f.read()
     code_mb = section_size(large, 10) / 1e6
@@ -268,6 +281,29 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
 
     if "threads" in only:
         out.update(thread_scaling(mod, eng, reps, 3_000_000 if quick else 60_000_000))
+    return out
+
+
+def component_calls(mod: Any, eng: Any, only: List[str], reps: int,
+                    n: int) -> Dict[str, object]:
+    """ns per call of the component exports `echo` and `count`."""
+    comp = importlib.import_module(mod.__name__ + ".component")
+    with open(os.path.join(ROOT, "tests", "component", "run", "bench.wasm"), "rb") as f:
+        wasm = f.read()
+    store = mod.Store(eng)
+    inst = comp.Linker(eng).instantiate(store, comp.Component(eng, wasm))
+    out: Dict[str, object] = {}
+    for name, func, arg, want in (("cstring", "echo", "x" * 100, "x" * 100),
+                                  ("cbytes", "count", bytes(1024), 1024)):
+        if name not in only:
+            continue
+        f = inst.get_func(store, func)
+        assert f(store, arg) == want
+
+        def calls() -> None:
+            for _ in range(n):
+                f(store, arg)
+        out[name] = _timeit(calls, reps) / n * 1e9
     return out
 
 

@@ -34,6 +34,7 @@ struct CInstanceHandle {
 struct CFuncHandle {
   uint64_t store_id = 0;
   cm::Func f;
+  cm::FuncType type;  // read once: every call converts by it
 };
 struct CTypeHandle {
   cm::Type t;
@@ -258,13 +259,13 @@ std::optional<CFuncHandle> get_func(const CInstanceHandle& h, nb::handle store,
   check_store(scope, h.store_id);
   auto f = h.inst.get_func(path, name);
   if (!f) return std::nullopt;
-  return CFuncHandle{h.store_id, *f};
+  return CFuncHandle{h.store_id, *f, f->type()};
 }
 
 nb::object call(const CFuncHandle& h, nb::handle store, nb::list args) {
   StoreScope scope(store);
   check_store(scope, h.store_id);
-  cm::FuncType ty = h.f.type();
+  const cm::FuncType& ty = h.type;
   if (args.size() != ty.params.size())
     raise_type("wrong number of parameters provided: given " + std::to_string(args.size()) +
                ", expected " + std::to_string(ty.params.size()));

@@ -12,6 +12,7 @@ payload when the Python classes of its cases do not overlap, else
 """
 from abc import abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, List, Optional, Set, Tuple, Type
 
 from .._error import WasmtimeError
@@ -158,7 +159,8 @@ class ErrorContext(ValType):
 
 
 class _Composite(ValType):
-    """A type with parts: reflected from the extension's type handle."""
+    """A type with parts: reflected from the extension's type handle (its
+    parts are read once: types do not change)."""
 
     def __init__(self, h: Any) -> None:
         self._h = h
@@ -171,12 +173,16 @@ class _Composite(ValType):
 
 
 class ListType(_Composite):
-    @property
+    @cached_property
     def element(self) -> ValType:
         return _valtype(self._h.children()[0])
 
-    def _is_bytes(self) -> bool:
+    @cached_property
+    def _bytes(self) -> bool:
         return isinstance(self.element, U8)
+
+    def _is_bytes(self) -> bool:
+        return self._bytes
 
     def add_classes(self, s: Set[type]) -> None:
         s.add(bytes if self._is_bytes() else list)
@@ -212,7 +218,7 @@ class Record:
 
 
 class RecordType(_Composite):
-    @property
+    @cached_property
     def fields(self) -> List[Tuple[str, ValType]]:
         return [(n, _valtype(t)) for n, t in zip(self._h.names(), self._h.children())]
 
@@ -230,7 +236,7 @@ class RecordType(_Composite):
 
 
 class TupleType(_Composite):
-    @property
+    @cached_property
     def elements(self) -> List[ValType]:
         return [_valtype(t) for t in self._h.children()]
 
@@ -318,7 +324,7 @@ class VariantLikeType(_Composite):
 
 
 class VariantType(VariantLikeType):
-    @property
+    @cached_property
     def cases(self) -> List[Tuple[str, Optional[ValType]]]:
         return [(n, None if t is None else _valtype(t))
                 for n, t in zip(self._h.names(), self._h.children())]
@@ -328,7 +334,7 @@ class VariantType(VariantLikeType):
 
 
 class OptionType(VariantLikeType):
-    @property
+    @cached_property
     def payload(self) -> ValType:
         return _valtype(self._h.children()[0])
 
@@ -337,12 +343,12 @@ class OptionType(VariantLikeType):
 
 
 class ResultType(VariantLikeType):
-    @property
+    @cached_property
     def ok(self) -> Optional[ValType]:
         t = self._h.ok()
         return None if t is None else _valtype(t)
 
-    @property
+    @cached_property
     def err(self) -> Optional[ValType]:
         t = self._h.err()
         return None if t is None else _valtype(t)
