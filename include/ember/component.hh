@@ -67,6 +67,24 @@ enum class TypeKind : uint8_t {
   Own,
   Borrow,
   Other,  // a type Ember reflects no further (streams, futures, maps)
+  // Not value types: what imports and exports have.
+  Func,
+  Component,
+  Instance,
+  Resource,
+};
+
+class Type;
+struct FuncType;
+
+// An import or export of a component or instance type, with its type; a
+// core module's carries the module's imports and exports instead.
+struct ExternItem {
+  std::string name;
+  std::string sort;  // "func", "instance", "component", "core module", "type"
+  std::shared_ptr<const Type> type;
+  std::vector<ImportType> module_imports;
+  std::vector<ExportType> module_exports;
 };
 
 // A component value type. Equal types compare equal (types are interned).
@@ -83,6 +101,10 @@ class Type {
   std::optional<Type> child(size_t i) const;
   std::optional<Type> ok() const;   // result
   std::optional<Type> err() const;  // result
+  FuncType func() const;            // a function type's parameters and result
+  // A component type's imports; a component or instance type's exports.
+  std::vector<ExternItem> imports() const;
+  std::vector<ExternItem> exports() const;
   bool operator==(const Type& o) const { return arena_ == o.arena_ && id_ == o.id_; }
   uint32_t id() const { return id_; }
   const std::shared_ptr<const comp::ComponentTypes>& arena() const { return arena_; }
@@ -101,6 +123,9 @@ struct ResourceState;
 class ResourceType {
  public:
   static ResourceType host(uint32_t tag);
+  // A type equal only to itself: what reflection shows for a resource type
+  // before any instance made it.
+  static ResourceType unique();
   bool operator==(const ResourceType& o) const;
   bool is_host() const;
   uint32_t host_tag() const;  // 0 for a type a component defined
@@ -187,6 +212,9 @@ class Component {
 
   std::vector<ExternInfo> imports() const;
   std::vector<ExternInfo> exports() const;
+  // The same with their types.
+  std::vector<ExternItem> import_items() const;
+  std::vector<ExternItem> export_items() const;
   // The sort ("func", "instance", ...) of export `name` of the instance
   // exported at `path` (the outermost component when empty); nullopt when
   // there is no such export.

@@ -311,12 +311,36 @@ std::vector<std::tuple<std::string, std::string, std::string>> externs(
   return out;
 }
 
+// An ExternItem as (name, sort, type handle or None, core imports, core
+// exports); the core ones as (module, name, extern type) and (name, type).
+nb::tuple item_tuple(const cm::ExternItem& e) {
+  nb::list imports, exports;
+  for (const ImportType& i : e.module_imports)
+    imports.append(nb::make_tuple(i.module, i.name, py_externtype(i.type)));
+  for (const ExportType& x : e.module_exports)
+    exports.append(nb::make_tuple(x.name, py_externtype(x.type)));
+  nb::object type = e.type ? nb::cast(CTypeHandle{*e.type}) : nb::none();
+  return nb::make_tuple(e.name, e.sort, type, imports, exports);
+}
+
+nb::list item_list(const std::vector<cm::ExternItem>& items) {
+  nb::list out;
+  for (const cm::ExternItem& e : items) out.append(item_tuple(e));
+  return out;
+}
+
 }  // namespace
 
 void bind_component(nb::module_& m) {
   nb::class_<ComponentHandle>(m, "ComponentHandle")
       .def("imports", [](const ComponentHandle& h) { return externs(h.c.imports()); })
       .def("exports", [](const ComponentHandle& h) { return externs(h.c.exports()); })
+      .def(
+          "import_items", [](const ComponentHandle& h) { return item_list(h.c.import_items()); },
+          nb::sig("def import_items(self) -> list[tuple[typing.Any, ...]]"))
+      .def(
+          "export_items", [](const ComponentHandle& h) { return item_list(h.c.export_items()); },
+          nb::sig("def export_items(self) -> list[tuple[typing.Any, ...]]"))
       .def("export_sort", [](const ComponentHandle& h, const std::vector<std::string>& path,
                              const std::string& name) { return h.c.export_sort(path, name); });
   m.def("component_compile", &compile);
@@ -370,6 +394,7 @@ void bind_component(nb::module_& m) {
       .def("store_id", [](const CFuncHandle& h) { return h.store_id; });
   nb::class_<cm::ResourceType>(m, "ResourceTypeHandle")
       .def_static("host", &cm::ResourceType::host)
+      .def_static("unique", &cm::ResourceType::unique)
       .def("equals", [](const cm::ResourceType& a, const cm::ResourceType& b) { return a == b; })
       .def("is_host", &cm::ResourceType::is_host)
       .def("host_tag", &cm::ResourceType::host_tag);
@@ -403,6 +428,22 @@ void bind_component(nb::module_& m) {
              auto t = h.t.err();
              return t ? std::optional<CTypeHandle>(CTypeHandle{*t}) : std::nullopt;
            })
+      .def(
+          "imports", [](const CTypeHandle& h) { return item_list(h.t.imports()); },
+          nb::sig("def imports(self) -> list[tuple[typing.Any, ...]]"))
+      .def(
+          "exports", [](const CTypeHandle& h) { return item_list(h.t.exports()); },
+          nb::sig("def exports(self) -> list[tuple[typing.Any, ...]]"))
+      .def(
+          "func",
+          [](const CTypeHandle& h) {
+            cm::FuncType ty = h.t.func();
+            nb::list params;
+            for (auto& [n, t] : ty.params) params.append(nb::make_tuple(n, CTypeHandle{t}));
+            nb::object result = ty.result ? nb::cast(CTypeHandle{*ty.result}) : nb::none();
+            return nb::make_tuple(params, result);
+          },
+          nb::sig("def func(self) -> tuple[typing.Any, ...]"))
       .def("__eq__",
            [](const CTypeHandle& a, nb::handle b) {
              return nb::isinstance<CTypeHandle>(b) && a.t == nb::cast<const CTypeHandle&>(b).t;

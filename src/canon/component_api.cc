@@ -37,6 +37,10 @@ TypeKind Type::kind() const {
     case comp::TypeKind::Flags: return TypeKind::Flags;
     case comp::TypeKind::Own: return TypeKind::Own;
     case comp::TypeKind::Borrow: return TypeKind::Borrow;
+    case comp::TypeKind::Func: return TypeKind::Func;
+    case comp::TypeKind::Component: return TypeKind::Component;
+    case comp::TypeKind::Instance: return TypeKind::Instance;
+    case comp::TypeKind::Resource: return TypeKind::Resource;
     default: return TypeKind::Other;
   }
 }
@@ -65,6 +69,61 @@ std::optional<Type> Type::err() const {
   TypeId id = vtype(*this).err;
   if (id == comp::kNoType) return std::nullopt;
   return Type(arena_, id);
+}
+
+FuncType Type::func() const {
+  const comp::VType& ft = vtype(*this);
+  FuncType out;
+  if (ft.kind != comp::TypeKind::Func) return out;
+  for (size_t i = 0; i < ft.kids.size(); i++)
+    out.params.emplace_back(ft.names[i], Type(arena_, ft.kids[i]));
+  if (ft.ok != comp::kNoType) out.result = Type(arena_, ft.ok);
+  return out;
+}
+
+static ExternItem extern_item(const std::shared_ptr<const comp::ComponentTypes>& arena,
+                              const comp::Extern& e) {
+  ExternItem out;
+  out.name = e.name;
+  out.sort = comp::sort_name(e.sort);
+  if (e.type != comp::kNoType) out.type = std::make_shared<const Type>(arena, e.type);
+  if (e.module) {
+    auto type_of = [](const comp::CoreModuleInfo::Entry& x) {
+      ExternType t;
+      t.kind = x.kind;
+      t.func = x.func;
+      t.table = x.table;
+      t.memory = x.memory;
+      t.global = x.global;
+      t.tag.functype = x.func;
+      return t;
+    };
+    for (const auto& [key, x] : e.module->imports)
+      out.module_imports.push_back(ImportType{key.first, key.second, type_of(x)});
+    for (const auto& [name, x] : e.module->exports)
+      out.module_exports.push_back(ExportType{name, type_of(x)});
+  }
+  return out;
+}
+
+static std::vector<ExternItem> extern_items(const std::shared_ptr<const comp::ComponentTypes>& a,
+                                            const comp::ExternListPtr& list) {
+  std::vector<ExternItem> out;
+  if (list)
+    for (const comp::Extern& e : list->list) out.push_back(extern_item(a, e));
+  return out;
+}
+
+std::vector<ExternItem> Type::imports() const {
+  const comp::VType& t = vtype(*this);
+  return t.kind == comp::TypeKind::Component ? extern_items(arena_, t.imports)
+                                             : std::vector<ExternItem>{};
+}
+
+std::vector<ExternItem> Type::exports() const {
+  const comp::VType& t = vtype(*this);
+  bool has = t.kind == comp::TypeKind::Component || t.kind == comp::TypeKind::Instance;
+  return has ? extern_items(arena_, t.exports) : std::vector<ExternItem>{};
 }
 
 // ---- Component ---------------------------------------------------------------------
@@ -124,6 +183,22 @@ std::optional<std::string> Component::export_sort(std::span<const std::string> p
   const comp::Extern* e = find(name);
   if (!e) return std::nullopt;
   return std::string(comp::sort_name(e->sort));
+}
+
+std::vector<ExternItem> Component::import_items() const {
+  const comp::ComponentTypes& T = *impl_->types;
+  std::vector<ExternItem> out;
+  for (const comp::ImportDef& im : impl_->data->imports) {
+    auto it = T.imports.find(&im);
+    if (it != T.imports.end()) out.push_back(extern_item(impl_->types, it->second));
+  }
+  return out;
+}
+
+std::vector<ExternItem> Component::export_items() const {
+  std::vector<ExternItem> out;
+  for (const comp::Extern& e : impl_->types->exports) out.push_back(extern_item(impl_->types, e));
+  return out;
 }
 
 const Engine& Component::engine() const {
@@ -231,12 +306,7 @@ FuncType Func::type() const {
 }
 
 FuncType FuncImpl::func_type() const {
-  const comp::VType& ft = types()[type];
-  FuncType out;
-  for (size_t i = 0; i < ft.kids.size(); i++)
-    out.params.emplace_back(ft.names[i], Type(component->types, ft.kids[i]));
-  if (ft.ok != comp::kNoType) out.result = Type(component->types, ft.ok);
-  return out;
+  return Type(component->types, type).func();
 }
 
 }  // namespace ember::component

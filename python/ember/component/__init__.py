@@ -9,13 +9,14 @@ component text format, WASI 0.2, serialization. Those raise
 `WasmtimeError` or `NotImplementedError` saying so.
 """
 import os
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .. import _ember
 from .._error import WasmtimeError
 from .._runtime import Engine, Module
+from .._types import ExportType, ImportType
 from ._resources import ResourceAny, ResourceHost, ResourceType
-from ._types import (_valtype, Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
+from ._types import (_KIND_COMPONENT, _KIND_FUNC, _KIND_INSTANCE, _KIND_RESOURCE, _valtype, Bool, BorrowType, Char, EnumType, ErrorContext, F32, F64, FlagsType,
                      FuncType, FutureType, ListType, OptionType, OwnType, Record, RecordType,
                      ResultType, S8, S16, S32, S64, StreamType, String, TupleType, U8, U16, U32,
                      U64, ValType, Variant, VariantType, _functype)
@@ -74,6 +75,11 @@ class Component:
 
     def serialize(self) -> bytearray:
         raise _not_yet("Component.serialize")
+
+    @property
+    def type(self) -> "ComponentType":
+        """The component's imports and exports with their types."""
+        return ComponentType._make(self._h.import_items(), self._h.export_items())
 
     def get_export_index(self, name: str,
                          instance: Optional[ExportIndex] = None) -> Optional[ExportIndex]:
@@ -308,28 +314,136 @@ class Linker:
         self.close()
 
 
+class ComponentExtern:
+    """An import or export of a component or instance type."""
+
+    def __init__(self) -> None:
+        raise WasmtimeError("Cannot directly construct a `ComponentExtern`")
+
+    @classmethod
+    def _make(cls, item: Tuple[Any, ...]) -> "ComponentExtern":
+        e: "ComponentExtern" = cls.__new__(cls)
+        e._item = item
+        return e
+
+    _item: Tuple[Any, ...]
+
+    @property
+    def ty(self) -> "ComponentItem":
+        """The item's type: a FuncType, ComponentInstanceType, ComponentType,
+        ModuleType, ResourceType or ValType."""
+        _, sort, h, imports, exports = self._item
+        if sort == "core module":
+            return ModuleType._make(imports, exports)
+        kind = h.kind()
+        if kind == _KIND_FUNC:
+            params, result = h.func()
+            return FuncType([(n, _valtype(t)) for n, t in params],
+                            None if result is None else _valtype(result))
+        if kind == _KIND_COMPONENT:
+            return ComponentType._make(h.imports(), h.exports())
+        if kind == _KIND_INSTANCE:
+            return ComponentInstanceType._make(h.exports())
+        if kind == _KIND_RESOURCE:
+            return ResourceType._make(_ember.ResourceTypeHandle.unique())
+        return _valtype(h)
+
+    @property
+    def implements(self) -> Optional[str]:
+        return None
+
+    @property
+    def external_id(self) -> Optional[str]:
+        return None
+
+    def is_implements(self, s: str) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def _externs(items: List[Tuple[Any, ...]]) -> Dict[str, ComponentExtern]:
+    return {item[0]: ComponentExtern._make(item) for item in items}
+
+
 class ComponentType:
-    """A component's type (reflection is not supported yet)."""
+    """A component's type: its imports and exports."""
+
+    _imports: List[Tuple[Any, ...]]
+    _exports: List[Tuple[Any, ...]]
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct a `ComponentType`")
 
+    @classmethod
+    def _make(cls, imports: List[Tuple[Any, ...]],
+              exports: List[Tuple[Any, ...]]) -> "ComponentType":
+        t: "ComponentType" = cls.__new__(cls)
+        t._imports = imports
+        t._exports = exports
+        return t
+
+    def imports(self, engine: Engine) -> Dict[str, ComponentExtern]:
+        return _externs(self._imports)
+
+    def exports(self, engine: Engine) -> Dict[str, ComponentExtern]:
+        return _externs(self._exports)
+
+    def close(self) -> None:
+        pass
+
 
 class ComponentInstanceType:
-    """An instance's type (reflection is not supported yet)."""
+    """An instance's type: its exports."""
+
+    _exports: List[Tuple[Any, ...]]
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct a `ComponentInstanceType`")
 
+    @classmethod
+    def _make(cls, exports: List[Tuple[Any, ...]]) -> "ComponentInstanceType":
+        t: "ComponentInstanceType" = cls.__new__(cls)
+        t._exports = exports
+        return t
+
+    def exports(self, engine: Engine) -> Dict[str, ComponentExtern]:
+        return _externs(self._exports)
+
+    def close(self) -> None:
+        pass
+
 
 class ModuleType:
-    """A core module's type as a component sees it (not supported yet)."""
+    """A core module's type as a component sees it."""
+
+    _imports: List[Tuple[Any, ...]]
+    _exports: List[Tuple[Any, ...]]
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct a `ModuleType`")
 
+    @classmethod
+    def _make(cls, imports: List[Tuple[Any, ...]],
+              exports: List[Tuple[Any, ...]]) -> "ModuleType":
+        t: "ModuleType" = cls.__new__(cls)
+        t._imports = imports
+        t._exports = exports
+        return t
 
-ComponentItem = Union[ComponentType, ComponentInstanceType, ModuleType, FuncType, ResourceType]
+    def imports(self, engine: Engine) -> List[ImportType]:
+        return [ImportType._create(m, n, t) for m, n, t in self._imports]
+
+    def exports(self, engine: Engine) -> List[ExportType]:
+        return [ExportType._create(n, t) for n, t in self._exports]
+
+    def close(self) -> None:
+        pass
+
+
+ComponentItem = Union[ComponentType, ComponentInstanceType, ModuleType, FuncType, ResourceType,
+                      ValType]
 
 __all__ = ["Component", "ExportIndex", "Linker", "LinkerInstance", "Instance", "Func",
            "ResourceType", "ResourceAny", "ResourceHost", "ComponentType", "ModuleType",

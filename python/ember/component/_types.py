@@ -458,9 +458,11 @@ class FutureType(_Unsupported):
 
 
 # The extension's TypeKind values, in include/ember/component.hh's order.
-_PRIMS: List[Type[ValType]] = [Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String, ErrorContext]
-_COMPOSITES: List[Type[_Composite]] = [ListType, RecordType, TupleType, VariantType, EnumType, OptionType, ResultType,
-               FlagsType, OwnType, BorrowType, StreamType]
+_PRIMS: List[Type[ValType]] = [Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char,
+                               String, ErrorContext]
+_COMPOSITES: List[Type[_Composite]] = [ListType, RecordType, TupleType, VariantType, EnumType,
+                                       OptionType, ResultType, FlagsType, OwnType, BorrowType,
+                                       StreamType]
 
 
 def _valtype(h: Any) -> ValType:
@@ -470,6 +472,11 @@ def _valtype(h: Any) -> ValType:
     kind -= len(_PRIMS)
     cls = _COMPOSITES[min(kind, len(_COMPOSITES) - 1)]
     return cls(h)
+
+
+# TypeKind values of what is not a value type (after Other).
+_KIND_FUNC, _KIND_COMPONENT, _KIND_INSTANCE, _KIND_RESOURCE = range(
+    len(_PRIMS) + len(_COMPOSITES), len(_PRIMS) + len(_COMPOSITES) + 4)
 
 
 class FuncType:
