@@ -209,6 +209,12 @@ class Component {
   // a core module's bytes are refused as not a component).
   static Component from_binary(const Engine& engine, std::span<const uint8_t> bytes);
   static bool is_component(std::span<const uint8_t> bytes);
+  // The serialized form: the component binary behind a magic number and a
+  // checksum (a component compiles in a fraction of a second, so machine
+  // code is not kept). deserialize() refuses anything else with WasmError
+  // (Malformed) and validates the binary again.
+  std::vector<uint8_t> serialize() const;
+  static Component deserialize(const Engine& engine, std::span<const uint8_t> blob);
 
   std::vector<ExternInfo> imports() const;
   std::vector<ExternInfo> exports() const;

@@ -344,6 +344,16 @@ void bind_component(nb::module_& m) {
       .def("export_sort", [](const ComponentHandle& h, const std::vector<std::string>& path,
                              const std::string& name) { return h.c.export_sort(path, name); });
   m.def("component_compile", &compile);
+  m.def("component_serialize", [](const ComponentHandle& h) {
+    std::vector<uint8_t> b = h.c.serialize();
+    return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+  });
+  m.def("component_deserialize", [](const EngineHandle& e, nb::bytes blob) {
+    std::vector<uint8_t> bytes(static_cast<const uint8_t*>(blob.data()),
+                               static_cast<const uint8_t*>(blob.data()) + blob.size());
+    nb::gil_scoped_release nogil;
+    return ComponentHandle{cm::Component::deserialize(e.engine, bytes)};
+  });
   m.def("is_component", [](nb::bytes b) {
     return cm::Component::is_component({static_cast<const uint8_t*>(b.data()), b.size()});
   });

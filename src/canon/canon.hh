@@ -32,6 +32,7 @@ using comp::TypeId;
 
 struct ComponentImpl {
   Engine engine;
+  std::vector<uint8_t> bytes;  // the binary (serialize)
   std::unique_ptr<comp::ComponentData> data;
   std::shared_ptr<const comp::ComponentTypes> types;
   comp::ComponentSummary summary;

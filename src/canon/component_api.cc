@@ -1,11 +1,14 @@
 // Public API of components (include/ember/component.hh): loading (decode,
 // validate, compile the core modules), type reflection, instantiation and
 // calls.
+#include <algorithm>
+
 #include "api/api_support.hh"
 #include "canon/canon.hh"
 #include "component/decoder.hh"
 #include "compile/compile.hh"
 #include "runtime/store_data.hh"
+#include "support/hash.hh"
 
 namespace ember::component {
 namespace {
@@ -140,7 +143,8 @@ Component Component::from_binary(const Engine& engine, std::span<const uint8_t> 
                     "not a WebAssembly component (a core module is loaded with Module)");
   auto data = comp::decode_component(copy, features);
   if (!data) api::throw_error(data.take_error());
-  auto c = std::make_shared<ComponentImpl>(ComponentImpl{engine, std::move(*data), {}, {}, {}, {}});
+  auto c = std::make_shared<ComponentImpl>(
+      ComponentImpl{engine, std::move(copy), std::move(*data), {}, {}, {}, {}});
   std::shared_ptr<const comp::ComponentTypes> types;
   const rt::EngineData& e = *engine.raw();
   auto summary = comp::validate_component(
@@ -150,6 +154,31 @@ Component Component::from_binary(const Engine& engine, std::span<const uint8_t> 
   c->types = std::move(types);
   compile_nested(*c->data, engine, *c);
   return Component(std::move(c));
+}
+
+namespace {
+constexpr char kMagic[8] = {'\x7f', 'E', 'M', 'B', 'C', 'M', 'P', '1'};
+constexpr size_t kHeader = sizeof(kMagic) + 8;  // magic, checksum of the rest
+}  // namespace
+
+std::vector<uint8_t> Component::serialize() const {
+  const std::vector<uint8_t>& b = impl_->bytes;
+  std::vector<uint8_t> out(kMagic, kMagic + sizeof(kMagic));
+  uint64_t sum = fnv1a64(b.data(), b.size());
+  for (int i = 0; i < 8; i++) out.push_back(uint8_t(sum >> (8 * i)));
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+Component Component::deserialize(const Engine& engine, std::span<const uint8_t> blob) {
+  if (blob.size() < kHeader || !std::equal(kMagic, kMagic + sizeof(kMagic), blob.begin()))
+    throw WasmError(ErrorKind::Malformed, "not a serialized component");
+  uint64_t sum = 0;
+  for (int i = 0; i < 8; i++) sum |= uint64_t(blob[sizeof(kMagic) + i]) << (8 * i);
+  std::span<const uint8_t> body = blob.subspan(kHeader);
+  if (fnv1a64(body.data(), body.size()) != sum)
+    throw WasmError(ErrorKind::Malformed, "serialized component is damaged (checksum mismatch)");
+  return from_binary(engine, body);
 }
 
 std::vector<ExternInfo> Component::imports() const {

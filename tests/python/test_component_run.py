@@ -581,3 +581,29 @@ def test_component_types_reflect_as_in_wasmtime(file: str) -> None:
                      describe(mod, engine, t.exports(engine))))
     assert seen[0] == seen[1]
     assert seen[0][0] or seen[0][1]
+
+
+# ---- serialization -------------------------------------------------------------
+
+def test_serialized_components_round_trip_and_damage_is_refused(tmp_path: Path) -> None:
+    engine = ember.Engine()
+    blob = ec.Component(engine, WASM).serialize()
+    assert isinstance(blob, bytearray)
+    again = ec.Component.deserialize(engine, blob)
+    store = ember.Store(engine)
+    inst = ec.Linker(engine).instantiate(store, again)
+    echo = inst.get_func(store, "echo-string")
+    assert echo is not None and echo(store, "héllo") == "héllo"
+    path = tmp_path / "values.cwasm"
+    path.write_bytes(blob)
+    assert ec.Component.deserialize_file(engine, str(path)).get_export_index("posts") is not None
+    damaged = bytearray(blob)
+    damaged[len(damaged) // 2] ^= 0x40
+    for bad in [bytes(damaged), WASM, b"garbage", bytes(blob[:10])]:
+        with pytest.raises(ember.WasmtimeError):
+            ec.Component.deserialize(engine, bad)
+    # Neither package loads the other's serialized form.
+    with pytest.raises(ember.WasmtimeError):
+        ec.Component.deserialize(engine, wc.Component(wasmtime.Engine(), WASM).serialize())
+    with pytest.raises(wasmtime.WasmtimeError):
+        wc.Component.deserialize(wasmtime.Engine(), bytes(blob))

@@ -5,7 +5,7 @@ instantiated through `Linker` with host functions, instances of them and
 core modules as imports; exported functions called with every value type but
 with the canonical ABI's options (memory, realloc, post-return,
 all three string encodings) and nested components. What does not yet: the
-component text format, WASI 0.2, serialization. Those raise
+component text format and WASI 0.2. Those raise
 `WasmtimeError` or `NotImplementedError` saying so.
 """
 import os
@@ -66,15 +66,29 @@ class Component:
             return cls(engine, f.read())
 
     @classmethod
-    def deserialize(cls, engine: Engine, encoded: Union[bytes, bytearray]) -> "Component":
-        raise _not_yet("Component.deserialize")
+    def _from_handle(cls, engine: Engine, h: Any) -> "Component":
+        c: "Component" = cls.__new__(cls)
+        c._engine = engine
+        c._h = h
+        return c
 
     @classmethod
-    def deserialize_file(cls, engine: Engine, path: str) -> "Component":
-        raise _not_yet("Component.deserialize_file")
+    def deserialize(cls, engine: Engine, encoded: Union[bytes, bytearray]) -> "Component":
+        """A component from `serialize()`'s output (validated again)."""
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        if not isinstance(encoded, (bytes, bytearray)):
+            raise TypeError("expected bytes")
+        return cls._from_handle(engine, _ember.component_deserialize(engine.ptr(), bytes(encoded)))
+
+    @classmethod
+    def deserialize_file(cls, engine: Engine, path: Union[str, "os.PathLike[str]"]) -> "Component":
+        with open(path, "rb") as f:
+            return cls.deserialize(engine, f.read())
 
     def serialize(self) -> bytearray:
-        raise _not_yet("Component.serialize")
+        """The serialized form (for `deserialize`)."""
+        return bytearray(_ember.component_serialize(self._h))
 
     @property
     def type(self) -> "ComponentType":
