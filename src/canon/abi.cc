@@ -369,10 +369,32 @@ class Lower {
 
 // ---- lifting: guest -> host ------------------------------------------------------
 
+// The handles of a caller that a call borrows (index, generation): each is
+// lent (its `lends` counted) until the call returns.
+class Lenders {
+ public:
+  explicit Lenders(std::shared_ptr<InstanceState> s) : s_(std::move(s)) {}
+  void add(uint32_t index) {
+    s_->handles[index].lends++;
+    lent_.emplace_back(index, s_->handles[index].generation);
+  }
+  ~Lenders() {
+    for (auto [index, generation] : lent_) {
+      Handle& h = s_->handles[index];
+      if (h.used && h.generation == generation && h.lends > 0) h.lends--;
+    }
+  }
+
+ private:
+  std::shared_ptr<InstanceState> s_;
+  Lent lent_;
+};
+
 class Lift {
  public:
-  Lift(const comp::ComponentTypes& T, const Options& o, const ResourceMap* r = nullptr)
-      : T_(T), o_(o), mem_(o), resources_(r) {}
+  Lift(const comp::ComponentTypes& T, const Options& o, const ResourceMap* r = nullptr,
+       Lenders* lenders = nullptr)
+      : T_(T), o_(o), mem_(o), resources_(r), lenders_(lenders) {}
 
   // Reads from flat slots; `i` advances past what the type takes.
   Value flat(TypeId id, const uint64_t* s, size_t& i) {
@@ -473,6 +495,7 @@ class Lift {
     } else {
       const Handle& h = o_.state->get(index, *rt);
       *r = ResourceState{h.type, h.rep, false, false};
+      if (lenders_ && h.own) lenders_->add(index);
     }
     Value v;
     v.resource = std::move(r);
@@ -554,6 +577,7 @@ class Lift {
   const Options& o_;
   Mem mem_;
   const ResourceMap* resources_;
+  Lenders* lenders_;
 };
 
 size_t flat_count(const comp::ComponentTypes& T, const std::vector<TypeId>& types) {
@@ -645,7 +669,8 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
                                                                     uint64_t* slots) {
         const comp::ComponentTypes& T = target->types();
         const VType& ft = T[target->type];
-        Lift lift(T, opts, target->resources.get());
+        Lenders lenders(opts.state);
+        Lift lift(T, opts, target->resources.get(), &lenders);
         std::vector<Value> args;
         bool results_in_memory =
             ft.ok != comp::kNoType && T[ft.ok].flat.size() > comp::kMaxFlatResults;

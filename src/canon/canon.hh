@@ -72,6 +72,7 @@ struct Handle {
   bool own = false;
   bool used = false;
   uint64_t generation = 0;  // tells a reused index from the handle lent before
+  uint32_t lends = 0;       // borrows of it passed to calls still running
 };
 
 // What the component model keeps per component instance: whether it may

@@ -29,7 +29,7 @@ uint32_t InstanceState::insert(std::shared_ptr<const RType> type, uint32_t rep, 
     index = uint32_t(handles.size());
     handles.emplace_back();
   }
-  handles[index] = Handle{std::move(type), rep, own, true, ++generations};
+  handles[index] = Handle{std::move(type), rep, own, true, ++generations, 0};
   return index;
 }
 
@@ -44,6 +44,7 @@ Handle& InstanceState::get(uint32_t index, const RType& type) {
 
 Handle InstanceState::remove(uint32_t index, const RType& type) {
   Handle h = get(index, type);
+  if (h.lends > 0) trap("cannot remove owned resource while borrowed");
   handles[index] = Handle{};
   free.push_back(index);
   return h;
