@@ -152,9 +152,9 @@ class Resource {
   // Gives the handle up without running a destructor (for an embedder that
   // keeps the resource by other means).
   void give_up() const;
-  // Drops an owned handle: runs its type's destructor (the defining
-  // component's, or the host's given to Linker::define_resource). WasmError
-  // for a borrowed or consumed handle.
+  // Drops the handle: an owned one runs its type's destructor (the defining
+  // component's, or the host's given to Linker::define_resource); a borrowed
+  // one ends the borrow. WasmError for a consumed handle.
   void drop(Store& store) const;
   explicit Resource(std::shared_ptr<ResourceState> s) : s_(std::move(s)) {}
   const std::shared_ptr<ResourceState>& raw() const { return s_; }

@@ -580,6 +580,22 @@ class Lift {
   Lenders* lenders_;
 };
 
+// Ends the borrows in `v` (of type `id`): a borrowed handle a host
+// function received is valid for that call only.
+void end_borrows(const comp::ComponentTypes& T, TypeId id, const Value& v) {
+  const VType& t = T[id];
+  if (t.kind == TypeKind::Borrow && v.resource) v.resource->consumed = true;
+  if (!t.has_borrow) return;
+  std::vector<TypeId> cases = cases_of(t);
+  for (size_t i = 0; i < v.items.size(); i++) {
+    TypeId k = t.kind == TypeKind::List ? t.kids[0]
+               : !cases.empty()         ? cases[v.num < cases.size() ? v.num : 0]
+               : i < t.kids.size()      ? t.kids[i]
+                                        : comp::kNoType;
+    if (k != comp::kNoType) end_borrows(T, k, v.items[i]);
+  }
+}
+
 size_t flat_count(const comp::ComponentTypes& T, const std::vector<TypeId>& types) {
   size_t n = 0;
   for (TypeId id : types) n += T[id].flat.size();
@@ -611,6 +627,14 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_dat
     bad_value("expected " + std::to_string(ft.kids.size()) + " arguments, got " +
               std::to_string(args.size()));
   if (host) {
+    struct End {
+      const comp::ComponentTypes& T;
+      const VType& ft;
+      std::span<const Value> args;
+      ~End() {
+        for (size_t i = 0; i < args.size(); i++) end_borrows(T, ft.kids[i], args[i]);
+      }
+    } end{T, ft, args};
     std::optional<Value> r = host(store_data, func_type(), args);
     if (r.has_value() != (ft.ok != comp::kNoType))
       bad_value(r ? "a host function returned a result its type does not have"

@@ -135,11 +135,10 @@ void Resource::give_up() const {
 }
 
 void Resource::drop(Store& store) const {
-  if (!s_->owned) throw WasmError(ErrorKind::Internal, "cannot drop a borrowed resource");
   if (s_->consumed)
     throw WasmError(ErrorKind::Internal, "unknown handle index: the resource was dropped or moved");
   s_->consumed = true;
-  run_dtor(*s_->type, s_->rep, store.data());
+  if (s_->owned) run_dtor(*s_->type, s_->rep, store.data());
 }
 
 void Linker::define_resource(std::span<const std::string> path, const std::string& name,

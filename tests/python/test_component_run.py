@@ -607,3 +607,28 @@ def test_serialized_components_round_trip_and_damage_is_refused(tmp_path: Path) 
         ec.Component.deserialize(engine, wc.Component(wasmtime.Engine(), WASM).serialize())
     with pytest.raises(wasmtime.WasmtimeError):
         wc.Component.deserialize(wasmtime.Engine(), bytes(blob))
+
+
+def test_a_borrow_given_to_a_host_function_ends_with_the_call() -> None:
+    engine = ember.Engine()
+    store = ember.Store(engine)
+    kept: List[Any] = []
+    linker = ec.Linker(engine)
+
+    def value(sc: Any, t: Any) -> int:
+        kept.append(t)
+        if len(kept) == 2:
+            t.drop(sc)  # ending a borrow early is allowed too (the package needs it)
+        return 1
+    with linker.root() as r:
+        r.add_resource("thing", ec.ResourceType.host(7), lambda sc, rep: None)
+        r.add_func("make-thing", lambda sc, n: ec.ResourceHost.own(n, 7))
+        r.add_func("[method]thing.value", value)
+    inst = linker.instantiate(store, ec.Component(engine, RESOURCES))
+    peek = inst.get_func(store, "peek")
+    assert peek is not None
+    assert peek(store, ec.ResourceHost.own(5, 7)) == 1
+    assert peek(store, ec.ResourceHost.own(6, 7)) == 1
+    for t in kept:
+        with pytest.raises(ValueError, match="already closed"):
+            t.owned
