@@ -51,6 +51,7 @@ struct RType {
   bool host = false;
   uint32_t tag = 0;                    // host types
   std::weak_ptr<InstanceState> owner;  // the defining component instance
+  uint64_t store_id = 0;               // and its store (0: a host type)
   std::optional<ember::Func> dtor;     // the defining component's destructor
   Linker::HostDtor host_dtor;          // a host type's, from the linker
 };

@@ -239,6 +239,7 @@ class Runner {
     if (t.kind == comp::TypeKind::Resource) {
       auto rt = std::make_shared<RType>();
       rt->owner = f_.state;
+      rt->store_id = store_.id();
       if (t.dtor) rt->dtor = at(f_.core[size_t(ExternKind::Func)], *t.dtor, "core func").func();
       it.resource = std::move(rt);
     }

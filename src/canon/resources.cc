@@ -135,6 +135,8 @@ void Resource::give_up() const {
 }
 
 void Resource::drop(Store& store) const {
+  if (s_->type->store_id != 0 && s_->type->store_id != store.id())
+    throw WasmError(ErrorKind::Internal, "resource used with the wrong store");
   if (s_->consumed)
     throw WasmError(ErrorKind::Internal, "unknown handle index: the resource was dropped or moved");
   s_->consumed = true;

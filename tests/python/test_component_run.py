@@ -632,3 +632,12 @@ def test_a_borrow_given_to_a_host_function_ends_with_the_call() -> None:
     for t in kept:
         with pytest.raises(ValueError, match="already closed"):
             t.owned
+
+
+def test_a_resource_is_dropped_only_in_its_own_store() -> None:
+    store, f, _ = with_resources(ember, ec)
+    counter = f("[constructor]counter")(1)
+    with pytest.raises(ember.WasmtimeError, match="wrong store"):
+        counter.drop(ember.Store(ember.Engine()))
+    counter.drop(store)
+    assert f("dropped")() == 1
