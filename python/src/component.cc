@@ -2,19 +2,24 @@
 //
 // Values cross this layer in a plain "wire" form that the pure-Python
 // `ember.component` types produce and read (python/ember/component/):
-// bool and integers as int (two's complement wraps, as in the `wasmtime`
-// package), floats as float, char as its code point, string as str,
-// list<u8> as bytes, other lists as list, records and tuples as tuple,
-// variants, options and results as (case index, payload or None), enums
-// as their case index, flags as an int of bits. The mapping to the package's Python values
-// (Record, Variant, the disjoint-cases rule) is the Python side's.
+// bool as bool, integers as int (two's complement wraps, as in the
+// `wasmtime` package), floats as float, char as a one-character str, string
+// as str, list<u8> as bytes, other lists as list, records and tuples as
+// tuple, variants, options and results as (case index, payload or None),
+// enums as their case index, flags as an int of bits. Primitives, strings
+// and list<u8> are the user's own values, checked here with the package's
+// rules (direct_value), so a call of only those converts nothing in
+// Python. The mapping to the package's Python values (Record, Variant, the
+// disjoint-cases rule) is the Python side's.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <bit>
 #include <cstring>
+#include <iterator>
 
 #include "common.hh"
 #include "ember/component.hh"
@@ -67,29 +72,56 @@ cm::Value payload_value(const cm::Type& t, nb::handle v) {
   return out;
 }
 
-cm::Value to_value(const cm::Type& t, nb::handle v) {
-  switch (t.kind()) {
-    case cm::TypeKind::F32: {
-      float f = float(nb::cast<double>(v));
-      uint32_t b;
-      std::memcpy(&b, &f, 4);
-      return cm::Value::of(b);
-    }
+// The names of the primitive kinds, as the Python value types are named.
+const char* kind_name(cm::TypeKind k) {
+  static const char* const kNames[] = {"Bool", "S8",  "U8",  "S16", "U16", "S32",
+                                       "U32",  "S64", "U64", "F32", "F64", "Char"};
+  return size_t(k) < std::size(kNames) ? kNames[size_t(k)] : "?";
+}
+
+// A primitive value, a string or a list<u8> straight from Python (the
+// Python value types pass these through unconverted, `_direct`): the
+// package's type rules and messages.
+cm::Value direct_value(cm::TypeKind k, nb::handle v) {
+  PyObject* o = v.ptr();
+  switch (k) {
+    case cm::TypeKind::Bool:
+      if (!PyBool_Check(o)) raise_type("expected bool for Bool type");
+      return cm::Value::of(o == Py_True);
+    case cm::TypeKind::F32:
     case cm::TypeKind::F64: {
-      double d = nb::cast<double>(v);
-      uint64_t b;
-      std::memcpy(&b, &d, 8);
-      return cm::Value::of(b);
+      if (!PyFloat_Check(o))
+        raise_type(std::string("expected float for ") + kind_name(k) + " type");
+      double d = PyFloat_AS_DOUBLE(o);
+      if (k == cm::TypeKind::F64) return cm::Value::of(std::bit_cast<uint64_t>(d));
+      return cm::Value::of(std::bit_cast<uint32_t>(float(d)));
     }
-    case cm::TypeKind::String: return cm::Value::of_string(nb::cast<std::string>(v));
+    case cm::TypeKind::Char:
+      if (!PyUnicode_Check(o) || PyUnicode_GET_LENGTH(o) != 1)
+        raise_type("expected single-character string for Char type");
+      return cm::Value::of(PyUnicode_READ_CHAR(o, 0));
+    case cm::TypeKind::String: {
+      if (!PyUnicode_Check(o)) raise_type("expected string type");
+      Py_ssize_t n = 0;
+      const char* p = PyUnicode_AsUTF8AndSize(o, &n);
+      if (!p) throw nb::python_error();
+      return cm::Value::of_string(std::string(p, size_t(n)));
+    }
+    case cm::TypeKind::List: {
+      if (!PyBytes_Check(o)) raise_type("expected bytes value");
+      return cm::Value::of_string(std::string(PyBytes_AS_STRING(o), size_t(PyBytes_GET_SIZE(o))));
+    }
+    default: return cm::Value::of(wire_int(v, (std::string(kind_name(k)) + " type").c_str()));
+  }
+}
+
+cm::Value to_value(const cm::Type& t, nb::handle v) {
+  cm::TypeKind k = t.kind();
+  if (k <= cm::TypeKind::String) return direct_value(k, v);
+  switch (k) {
     case cm::TypeKind::List: {
       cm::Type e = *t.child(0);
-      if (e.kind() == cm::TypeKind::U8) {
-        char* p = nullptr;
-        Py_ssize_t n = 0;
-        if (PyBytes_AsStringAndSize(v.ptr(), &p, &n) != 0) throw nb::python_error();
-        return cm::Value::of_string(std::string(p, size_t(n)));
-      }
+      if (e.kind() == cm::TypeKind::U8) return direct_value(cm::TypeKind::List, v);
       cm::Value out;
       for (nb::handle x : v) out.items.push_back(to_value(e, x));
       return out;
@@ -136,6 +168,11 @@ nb::object payload_object(const cm::Type& t, const cm::Value& v) {
 nb::object from_value(const cm::Type& t, const cm::Value& v) {
   switch (t.kind()) {
     case cm::TypeKind::Bool: return nb::bool_(v.num != 0);
+    case cm::TypeKind::Char: {
+      PyObject* c = PyUnicode_FromOrdinal(int(v.num));
+      if (!c) throw nb::python_error();
+      return nb::steal(c);
+    }
     case cm::TypeKind::S8:
     case cm::TypeKind::S16:
     case cm::TypeKind::S32:
@@ -262,16 +299,21 @@ std::optional<CFuncHandle> get_func(const CInstanceHandle& h, nb::handle store,
   return CFuncHandle{h.store_id, *f, f->type()};
 }
 
-nb::object call(const CFuncHandle& h, nb::handle store, nb::list args) {
+nb::object call(const CFuncHandle& h, nb::handle store, nb::handle args) {
   StoreScope scope(store);
   check_store(scope, h.store_id);
   const cm::FuncType& ty = h.type;
-  if (args.size() != ty.params.size())
-    raise_type("wrong number of parameters provided: given " + std::to_string(args.size()) +
-               ", expected " + std::to_string(ty.params.size()));
+  nb::object seq = nb::steal(PySequence_Fast(args.ptr(), "expected a sequence of arguments"));
+  if (!seq.is_valid()) throw nb::python_error();
+  size_t n = size_t(PySequence_Fast_GET_SIZE(seq.ptr()));
+  if (n != ty.params.size())
+    raise_type("wrong number of parameters provided: given " + std::to_string(n) + ", expected " +
+               std::to_string(ty.params.size()));
   std::vector<cm::Value> vals;
-  for (size_t i = 0; i < ty.params.size(); i++)
-    vals.push_back(to_value(ty.params[i].second, args[i]));
+  vals.reserve(n);
+  for (size_t i = 0; i < n; i++)
+    vals.push_back(
+        to_value(ty.params[i].second, PySequence_Fast_GET_ITEM(seq.ptr(), Py_ssize_t(i))));
   std::optional<cm::Value> r;
   try {
     nb::gil_scoped_release nogil;
@@ -393,7 +435,8 @@ void bind_component(nb::module_& m) {
       .def("store_id", [](const CInstanceHandle& h) { return h.store_id; });
   nb::class_<CFuncHandle>(m, "ComponentFuncHandle")
       .def("call", &call,
-           nb::sig("def call(self, store: object, args: list[typing.Any], /) -> typing.Any"))
+           nb::sig(
+               "def call(self, store: object, args: typing.Sequence[typing.Any], /) -> typing.Any"))
       .def("type", &func_type)
       .def("post_return",
            [](const CFuncHandle& h, nb::handle store) {

@@ -108,6 +108,8 @@ class Func:
 
     _h: Any
     _type: FuncType
+    _direct: bool
+    _direct_result: bool
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct a `Func`")
@@ -116,7 +118,9 @@ class Func:
     def _make(cls, h: Any) -> "Func":
         f: "Func" = cls.__new__(cls)
         f._h = h
-        f._type = _functype(h)
+        f._type = ty = _functype(h)
+        f._direct = all(t._direct for _, t in ty._params)
+        f._direct_result = ty._result is None or ty._result._direct
         return f
 
     def __call__(self, store: Any, *params: Any) -> Any:
@@ -125,10 +129,12 @@ class Func:
         if len(params) != len(ps):
             raise TypeError("wrong number of parameters provided: given %s, expected %s" %
                             (len(params), len(ps)))
-        wire = [t._to_wire(v) for (_, t), v in zip(ps, params)]
+        # Primitives, strings and bytes go to the extension as they are.
+        wire: Any = params if self._direct else [t._to_wire(v) for (_, t), v in zip(ps, params)]
         r = self._h.call(store, wire)
-        if ty._result is None:
-            return None
+        if self._direct_result:
+            return r
+        assert ty._result is not None
         return ty._result._from_wire(r)
 
     def post_return(self, store: Any) -> None:

@@ -22,6 +22,11 @@ from ._resources import ResourceAny, ResourceHost
 class ValType:
     """A component value type."""
 
+    # True when the extension takes and gives this type's Python values
+    # themselves (checked there with the same rules and messages), so that
+    # a call whose types all are skips the conversion here.
+    _direct = False
+
     def add_classes(self, s: Set[type]) -> None:
         """Adds the Python classes that values of this type come back as."""
         raise NotImplementedError
@@ -43,19 +48,23 @@ class ValType:
 
 
 class Bool(ValType):
+    _direct = True
+
     def add_classes(self, s: Set[type]) -> None:
         s.add(bool)
 
     def _to_wire(self, val: Any) -> Any:
         if not isinstance(val, bool):
             raise TypeError("expected bool for Bool type")
-        return int(val)
+        return val
 
     def _from_wire(self, w: Any) -> Any:
         return bool(w)
 
 
 class _Int(ValType):
+    _direct = True
+
     def add_classes(self, s: Set[type]) -> None:
         s.add(int)
 
@@ -101,6 +110,8 @@ class U64(_Int):
 
 
 class _Float(ValType):
+    _direct = True
+
     def add_classes(self, s: Set[type]) -> None:
         s.add(float)
 
@@ -122,19 +133,23 @@ class F64(_Float):
 
 
 class Char(ValType):
+    _direct = True
+
     def add_classes(self, s: Set[type]) -> None:
         s.add(str)
 
     def _to_wire(self, val: Any) -> Any:
         if not isinstance(val, str) or len(val) != 1:
             raise TypeError("expected single-character string for Char type")
-        return ord(val)
+        return val
 
     def _from_wire(self, w: Any) -> Any:
-        return chr(w)
+        return w
 
 
 class String(ValType):
+    _direct = True
+
     def add_classes(self, s: Set[type]) -> None:
         s.add(str)
 
@@ -182,6 +197,10 @@ class ListType(_Composite):
         return isinstance(self.element, U8)
 
     def _is_bytes(self) -> bool:
+        return self._bytes
+
+    @property
+    def _direct(self) -> bool:  # type: ignore[override]
         return self._bytes
 
     def add_classes(self, s: Set[type]) -> None:
