@@ -222,57 +222,57 @@ struct CLinkerHandle {
   cm::Linker linker;
 };
 
-// A host function made of `adapter`, the Python side's
-// (ctx, param type handles, result type handle, wire args) -> wire result.
-// It runs with the GIL; a Python exception leaves it as nb::python_error,
-// which passes through wasm and is raised again at the outermost call.
-cm::HostFunc python_component_host(nb::handle adapter) {
-  if (!PyCallable_Check(adapter.ptr())) raise_type("expected a callable");
-  std::shared_ptr<PyObject> fn(nb::borrow(adapter).release().ptr(), [](PyObject* p) {
+// A Python callable kept by C++ code that may drop it without the GIL.
+std::shared_ptr<PyObject> keep_callable(nb::handle fn) {
+  if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
+  return std::shared_ptr<PyObject>(nb::borrow(fn).release().ptr(), [](PyObject* p) {
     nb::gil_scoped_acquire gil;
     Py_DECREF(p);
   });
+}
+
+// Calls `fn(ctx, *args)` with the GIL held, `ctx` a Caller of the store
+// behind `store_data` that is valid for this call only, however it ends. A
+// Python exception leaves as nb::python_error: it passes through wasm and
+// is raised again at the outermost call.
+template <typename... Args>
+nb::object call_with_context(PyObject* fn, void* store_data, Args... args) {
+  PyStore& s = *static_cast<PyStore*>(store_data);
+  nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
+  struct Invalidate {
+    PyCaller* c;
+    ~Invalidate() { c->valid = false; }
+  } invalidate{nb::inst_ptr<PyCaller>(ctx)};
+  nb::object r = nb::steal(PyObject_CallFunctionObjArgs(fn, ctx.ptr(), args.ptr()..., nullptr));
+  if (!r.is_valid()) throw nb::python_error();
+  return r;
+}
+
+// A host function made of `adapter`, the Python side's
+// (ctx, param type handles, result type handle, wire args) -> wire result.
+cm::HostFunc python_component_host(nb::handle adapter) {
+  std::shared_ptr<PyObject> fn = keep_callable(adapter);
   return [fn](void* data, const cm::FuncType& ty,
               std::span<const cm::Value> args) -> std::optional<cm::Value> {
     nb::gil_scoped_acquire gil;
-    PyStore& s = *static_cast<PyStore*>(data);
     nb::list wire, params;
     for (size_t i = 0; i < args.size(); i++) {
       wire.append(from_value(ty.params[i].second, args[i]));
       params.append(nb::cast(CTypeHandle{ty.params[i].second}));
     }
     nb::object result = ty.result ? nb::cast(CTypeHandle{*ty.result}) : nb::none();
-    nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
-    struct Invalidate {  // the context is valid for this call only, however it ends
-      PyCaller* c;
-      ~Invalidate() { c->valid = false; }
-    } invalidate{nb::inst_ptr<PyCaller>(ctx)};
-    nb::object r = nb::steal(PyObject_CallFunctionObjArgs(fn.get(), ctx.ptr(), params.ptr(),
-                                                          result.ptr(), wire.ptr(), nullptr));
-    if (!r.is_valid()) throw nb::python_error();
+    nb::object r = call_with_context(fn.get(), data, params, result, wire);
     if (!ty.result) return std::nullopt;
     return to_value(*ty.result, r);
   };
 }
 
-// A host resource destructor calling `dtor(ctx, rep)` with the GIL.
+// A host resource destructor calling `dtor(ctx, rep)`.
 cm::Linker::HostDtor python_dtor(nb::handle dtor) {
-  if (!PyCallable_Check(dtor.ptr())) raise_type("expected a callable");
-  std::shared_ptr<PyObject> fn(nb::borrow(dtor).release().ptr(), [](PyObject* p) {
-    nb::gil_scoped_acquire gil;
-    Py_DECREF(p);
-  });
+  std::shared_ptr<PyObject> fn = keep_callable(dtor);
   return [fn](void* data, uint32_t rep) {
     nb::gil_scoped_acquire gil;
-    PyStore& s = *static_cast<PyStore*>(data);
-    nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
-    struct Invalidate {
-      PyCaller* c;
-      ~Invalidate() { c->valid = false; }
-    } invalidate{nb::inst_ptr<PyCaller>(ctx)};
-    nb::object r =
-        nb::steal(PyObject_CallFunctionObjArgs(fn.get(), ctx.ptr(), nb::int_(rep).ptr(), nullptr));
-    if (!r.is_valid()) throw nb::python_error();
+    call_with_context(fn.get(), data, nb::int_(rep));
   };
 }
 

@@ -156,7 +156,7 @@ class Lower {
       case TypeKind::Option:
       case TypeKind::Result: {
         std::vector<TypeId> cases = cases_of(t);
-        TypeId payload = which_case(t, cases, v);
+        TypeId payload = which_case(cases, v);
         size_t start = out.size();
         out.push_back(v.num);
         if (payload != comp::kNoType) flat(payload, v.items[0], out);
@@ -197,7 +197,7 @@ class Lower {
       case TypeKind::Option:
       case TypeKind::Result: {
         std::vector<TypeId> cases = cases_of(t);
-        TypeId payload = which_case(t, cases, v);
+        TypeId payload = which_case(cases, v);
         mem_.store(ptr, disc_size(cases.size()), v.num);
         if (payload != comp::kNoType) store(payload, v.items[0], ptr + payload_offset(T_, cases));
         return;
@@ -256,12 +256,11 @@ class Lower {
                 std::to_string(v.items.size()));
   }
 
-  TypeId which_case(const VType& t, const std::vector<TypeId>& cases, const Value& v) {
+  TypeId which_case(const std::vector<TypeId>& cases, const Value& v) {
     if (v.num >= cases.size()) bad_value("case " + std::to_string(v.num) + " out of range");
     TypeId payload = cases[v.num];
     if (v.items.size() != (payload != comp::kNoType ? 1u : 0u))
       bad_value(payload != comp::kNoType ? "a case needs its payload" : "a case has no payload");
-    (void)t;
     return payload;
   }
 
