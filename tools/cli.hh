@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ inline constexpr int kExitUsage = 2;   // a bad command line
 // text) after flushing stdout; returns `status`.
 int report(const std::string& context, const std::vector<std::string>& causes, int status);
 
+// How `ember run` ends on trap `t` in `stage`: WASI's exit gives its status
+// (after flushing stdout); another trap is reported, status kExitTrap.
+int trap_status(const std::string& context, const std::string& stage, const Trap& t);
+
 // A trap's causes for report(): `what` (the stage that failed), the wasm
 // backtrace (innermost first), then the trap.
 std::vector<std::string> trap_causes(const std::string& what, const Trap& t);
@@ -69,7 +74,17 @@ bool is_component_file(const std::vector<uint8_t>& bytes);
 int inspect_component(const std::string& file, const std::vector<uint8_t>& bytes);
 // Decodes and validates a component: "" when it is valid, else why not.
 std::string component_problem(const std::vector<uint8_t>& bytes, const FeatureSet& features);
-// What `ember run` says about a component, which it cannot run yet.
-int refuse_component_run(const std::string& file);
+// `ember run` of a component: a `wasi:cli/command` (it exports
+// `wasi:cli/run@0.2.x`) runs with WASI 0.2 from `wasi`; the exit status is
+// 0 when `run` returns ok, 1 when it returns an error, the status given to
+// `wasi:cli/exit`, or kExitTrap / kExitError as for a module.
+struct ComponentRun {
+  const std::string& file;
+  const std::vector<uint8_t>& bytes;
+  const FeatureSet& features;
+  const WasiConfig& wasi;
+  std::optional<uint64_t> fuel;
+};
+int run_component(const ComponentRun& r);
 
 }  // namespace ember::cli

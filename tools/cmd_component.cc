@@ -1,7 +1,7 @@
 // Components in the CLI: `ember inspect` prints a component's index spaces
 // and its imports and exports with their sorts and types; `ember validate`
-// checks one; `ember run` refuses one with a clear message (components
-// cannot be instantiated yet). Decoding and validation are src/component's.
+// checks one; `ember run` runs a `wasi:cli/command` with WASI 0.2.
+// Decoding and validation are src/component's; running, src/canon's.
 #include <cstdio>
 
 #include "cli.hh"
@@ -36,12 +36,53 @@ std::string component_problem(const std::vector<uint8_t>& bytes, const FeatureSe
   return s ? "" : s.error().describe();
 }
 
-int refuse_component_run(const std::string& file) {
-  return report("failed to run main module `" + file + "`",
-                {"`" + file +
-                 "` is a WebAssembly component: components cannot be run yet (`ember inspect` "
-                 "shows its imports and exports)"},
-                kExitError);
+namespace {
+
+// The name of the `wasi:cli/run@0.2.x` instance `c` exports, if any.
+std::optional<std::string> run_export(const component::Component& c) {
+  for (const component::ExternInfo& e : c.exports())
+    if (e.sort == "instance" && e.name.starts_with("wasi:cli/run@0.2.")) return e.name;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_component(const ComponentRun& r) {
+  const std::string context = "failed to run main module `" + r.file + "`";
+  std::string stage = "failed to compile `" + r.file + "`";
+  try {
+    Config config;
+    config.features(r.features);
+    if (r.fuel) config.consume_fuel(true);
+    Engine engine(config);
+    component::Component c = component::Component::from_binary(engine, r.bytes);
+    std::optional<std::string> run = run_export(c);
+    if (!run)
+      return report(context,
+                    {"`" + r.file +
+                     "` is a component without a `wasi:cli/run@0.2.x` export: "
+                     "only a command component can be run (`ember inspect` "
+                     "shows its exports)"},
+                    kExitError);
+    Store store(engine);
+    if (r.fuel) store.set_fuel(*r.fuel);
+    set_wasi(store, r.wasi);
+    component::Linker linker(engine);
+    linker.add_wasip2();
+    stage = "failed to instantiate \"" + r.file + "\"";
+    component::Instance inst = component::Instance::instantiate(store, c, linker);
+    stage = "failed to invoke `run` function";
+    std::vector<std::string> path{*run};
+    std::optional<component::Func> f = inst.get_func(path, "run");
+    if (!f) return report(context, {"`" + *run + "` has no function `run`"}, kExitError);
+    std::optional<component::Value> result = f->call(store, {});
+    std::fflush(stdout);
+    return result && result->num != 0 ? kExitError : 0;
+  } catch (const Trap& t) {
+    return trap_status(context, stage, t);
+  } catch (const std::exception& e) {
+    return report(context, {stage, e.what()}, kExitError);
+  }
 }
 
 int inspect_component(const std::string& file, const std::vector<uint8_t>& bytes) {

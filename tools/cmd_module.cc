@@ -357,6 +357,14 @@ int report(const std::string& context, const std::vector<std::string>& causes, i
   return status;
 }
 
+int trap_status(const std::string& context, const std::string& stage, const Trap& t) {
+  if (t.code() == TrapCode::Exit) {
+    std::fflush(stdout);
+    return t.exit_code();
+  }
+  return report(context, trap_causes(stage, t), kExitTrap);
+}
+
 std::vector<std::string> trap_causes(const std::string& what, const Trap& t) {
   std::vector<std::string> causes{what};
   if (!t.frames().empty()) causes.push_back(rt::backtrace_lines(t.frames()));
@@ -487,11 +495,7 @@ int run_module(const RunOptions& o, const std::vector<uint8_t>& bytes, RunState*
     Instance inst = instantiate_main(o, module, state);
     return run_instance(o, inst, &stage);
   } catch (const Trap& t) {
-    if (t.code() == TrapCode::Exit) {
-      std::fflush(stdout);
-      return t.exit_code();
-    }
-    return report(context, trap_causes(stage, t), kExitTrap);
+    return trap_status(context, stage, t);
   } catch (const std::exception& e) {
     // Messages of file-level errors start with the path; drop it (the
     // context line names the file).
@@ -518,10 +522,18 @@ int cmd_run(const Args& args) {
   if (!read_file(o.file, &bytes, &err))
     return report("failed to run main module `" + o.file + "`",
                   {"failed to read `" + o.file + "`", err}, kExitError);
-  if (is_component_file(bytes)) return refuse_component_run(o.file);
   o.wasi.argv.push_back(o.file);
   o.wasi.argv.insert(o.wasi.argv.end(), o.rest.begin(), o.rest.end());
   o.wasi.inherit_stdin = o.wasi.inherit_stdout = o.wasi.inherit_stderr = true;
+  if (is_component_file(bytes)) {
+    if (!o.invoke.empty() || o.threads)
+      return report("failed to run main module `" + o.file + "`",
+                    {"`" + o.file +
+                     "` is a component: --invoke and -S threads apply to core "
+                     "modules only"},
+                    kExitUsage);
+    return run_component({o.file, bytes, o.features, o.wasi, o.fuel});
+  }
   RunState state;
   int status = run_module(o, bytes, &state);
   return state.threads ? state.threads->finish(status) : status;

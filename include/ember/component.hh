@@ -252,12 +252,23 @@ class Func {
   std::shared_ptr<FuncImpl> impl_;
 };
 
+// The calling store, as a host function or a host destructor sees it
+// (valid for that call only).
+class StoreContext {
+ public:
+  explicit StoreContext(rt::StoreData* store) : store_(store) {}
+  void* data() const;  // the store's Store::data()
+  rt::StoreData* raw() const { return store_; }
+
+ private:
+  rt::StoreData* store_;
+};
+
 // A host function: called with the arguments its import's type says
-// (`type`), it returns the result (nullopt when the type has none).
-// `store_data` is the calling store's Store::data(). An exception it throws
-// leaves the instance that called it unenterable and reaches the embedder
-// unchanged.
-using HostFunc = std::function<std::optional<Value>(void* store_data, const FuncType& type,
+// (`type`), it returns the result (nullopt when the type has none). An
+// exception it throws leaves the instance that called it unenterable and
+// reaches the embedder unchanged.
+using HostFunc = std::function<std::optional<Value>(StoreContext cx, const FuncType& type,
                                                     std::span<const Value> args)>;
 
 struct LinkerNode;
@@ -274,14 +285,23 @@ class Linker {
   void define_module(std::span<const std::string> path, const std::string& name, const Module& m);
   // A host resource type (`type` must be a host type) for a component's
   // `(sub resource)` import; `dtor` runs when an owned handle of it is
-  // dropped, with the store's Store::data() and the representation.
-  using HostDtor = std::function<void(void* store_data, uint32_t rep)>;
+  // dropped, with the calling store and the representation.
+  using HostDtor = std::function<void(StoreContext cx, uint32_t rep)>;
   void define_resource(std::span<const std::string> path, const std::string& name,
                        const ResourceType& type, HostDtor dtor);
   // Defines every import of `c` this linker lacks as a stand-in: a
   // function that traps when called ("unknown import: `name` has not been
   // defined"), an instance of stand-ins, a resource type of its own.
   void define_unknown_imports_as_traps(const Component& c);
+  // Defines WASI 0.2 (wasi:io, wasi:cli, wasi:clocks, wasi:random,
+  // wasi:filesystem; wasi:sockets refuses every operation with an error) at
+  // version 0.2.9, which every 0.2.x import finds. Its functions use the
+  // calling store's WASI context (ember::set_wasi: stdio, arguments,
+  // environment, preopened directories); calling one in a store without
+  // one fails with WasmError. `wasi:cli/exit` ends the call with a Trap of
+  // TrapCode::Exit and the exit status. Functions it does not implement
+  // return their `unsupported` error, or trap when they have none.
+  void add_wasip2();
   void allow_shadowing(bool allow) { shadowing_ = allow; }
   const Engine& engine() const { return engine_; }
   const std::shared_ptr<LinkerNode>& root() const { return root_; }

@@ -14,6 +14,7 @@
 // it. See examples/hello.cc.
 #pragma once
 
+#include "ember/component.hh"
 #include "ember/engine.hh"
 #include "ember/errors.hh"
 #include "ember/instance.hh"

@@ -222,6 +222,14 @@ struct CLinkerHandle {
   cm::Linker linker;
 };
 
+// As in the `wasmtime` package, a trap in a component call is a
+// WasmtimeError with wasmtime's report (backtrace, "Caused by:"); WASI's
+// exit is an ExitTrap with its status.
+[[noreturn]] void raise_component_trap(const Trap& t) {
+  if (t.code() == TrapCode::Exit) throw t;  // translate_exception makes it an ExitTrap
+  raise_wasmtime(t.code() == TrapCode::HostError ? t.what() : t.report());
+}
+
 // A Python callable kept by C++ code that may drop it without the GIL.
 std::shared_ptr<PyObject> keep_callable(nb::handle fn) {
   if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
@@ -232,12 +240,12 @@ std::shared_ptr<PyObject> keep_callable(nb::handle fn) {
 }
 
 // Calls `fn(ctx, *args)` with the GIL held, `ctx` a Caller of the store
-// behind `store_data` that is valid for this call only, however it ends. A
+// `cx` that is valid for this call only, however it ends. A
 // Python exception leaves as nb::python_error: it passes through wasm and
 // is raised again at the outermost call.
 template <typename... Args>
-nb::object call_with_context(PyObject* fn, void* store_data, Args... args) {
-  PyStore& s = *static_cast<PyStore*>(store_data);
+nb::object call_with_context(PyObject* fn, cm::StoreContext cx, Args... args) {
+  PyStore& s = *static_cast<PyStore*>(cx.data());
   nb::object ctx = nb::cast(PyCaller{&s, std::nullopt, true});
   struct Invalidate {
     PyCaller* c;
@@ -252,7 +260,7 @@ nb::object call_with_context(PyObject* fn, void* store_data, Args... args) {
 // (ctx, param type handles, result type handle, wire args) -> wire result.
 cm::HostFunc python_component_host(nb::handle adapter) {
   std::shared_ptr<PyObject> fn = keep_callable(adapter);
-  return [fn](void* data, const cm::FuncType& ty,
+  return [fn](cm::StoreContext cx, const cm::FuncType& ty,
               std::span<const cm::Value> args) -> std::optional<cm::Value> {
     nb::gil_scoped_acquire gil;
     nb::list wire, params;
@@ -261,7 +269,7 @@ cm::HostFunc python_component_host(nb::handle adapter) {
       params.append(nb::cast(CTypeHandle{ty.params[i].second}));
     }
     nb::object result = ty.result ? nb::cast(CTypeHandle{*ty.result}) : nb::none();
-    nb::object r = call_with_context(fn.get(), data, params, result, wire);
+    nb::object r = call_with_context(fn.get(), cx, params, result, wire);
     if (!ty.result) return std::nullopt;
     return to_value(*ty.result, r);
   };
@@ -270,9 +278,9 @@ cm::HostFunc python_component_host(nb::handle adapter) {
 // A host resource destructor calling `dtor(ctx, rep)`.
 cm::Linker::HostDtor python_dtor(nb::handle dtor) {
   std::shared_ptr<PyObject> fn = keep_callable(dtor);
-  return [fn](void* data, uint32_t rep) {
+  return [fn](cm::StoreContext cx, uint32_t rep) {
     nb::gil_scoped_acquire gil;
-    call_with_context(fn.get(), data, nb::int_(rep));
+    call_with_context(fn.get(), cx, nb::int_(rep));
   };
 }
 
@@ -319,9 +327,7 @@ nb::object call(const CFuncHandle& h, nb::handle store, nb::handle args) {
     nb::gil_scoped_release nogil;
     r = h.f.call(scope.store.api(), vals);
   } catch (const Trap& t) {
-    // As in the `wasmtime` package, a component call reports a trap as a
-    // WasmtimeError with wasmtime's report (backtrace, "Caused by:").
-    raise_wasmtime(t.code() == TrapCode::HostError ? t.what() : t.report());
+    raise_component_trap(t);
   }
   if (!r || !ty.result) return nb::none();
   return from_value(*ty.result, *r);
@@ -424,6 +430,7 @@ void bind_component(nb::module_& m) {
            [](CLinkerHandle& h, const ComponentHandle& c) {
              h.linker.define_unknown_imports_as_traps(c.c);
            })
+      .def("add_wasip2", [](CLinkerHandle& h) { h.linker.add_wasip2(); })
       .def("allow_shadowing",
            [](CLinkerHandle& h, bool allow) { h.linker.allow_shadowing(allow); });
   nb::class_<CInstanceHandle>(m, "ComponentInstanceHandle")
@@ -464,7 +471,7 @@ void bind_component(nb::module_& m) {
           nb::gil_scoped_release nogil;
           r.drop(scope.store.api());
         } catch (const Trap& t) {
-          raise_wasmtime(t.code() == TrapCode::HostError ? t.what() : t.report());
+          raise_component_trap(t);
         }
       });
   nb::class_<CTypeHandle>(m, "ComponentTypeHandle")

@@ -13,6 +13,7 @@
 
 #include "ember/wasi.hh"
 #include "api/api_support.hh"
+#include "api/api_wasi.hh"
 #include "wasi/wasi.hh"
 
 namespace ember {
@@ -23,6 +24,7 @@ using Binding = std::vector<rt::HostFn>;  // by index in the preview1 table
 
 struct WasiState {
   std::shared_ptr<const Binding> fns;  // bound to the current context; null: none
+  std::shared_ptr<wasi::Context> ctx;  // the current context (WASI 0.2 uses it too)
   std::vector<rt::FuncInst*> funcs;    // trampolines, by index (null until asked for)
 };
 
@@ -79,7 +81,14 @@ void set_wasi(Store& store, const WasiConfig& config) {
   if (!ctx) throw WasmError(ErrorKind::Internal, ctx.error().message());
   auto fns = std::make_shared<Binding>();
   for (wasi::HostImport& imp : wasi::preview1_imports(*ctx)) fns->push_back(std::move(imp.fn));
-  state_of(*store.raw())->fns = std::move(fns);
+  std::shared_ptr<WasiState> st = state_of(*store.raw());
+  st->fns = std::move(fns);
+  st->ctx = *ctx;
+}
+
+std::shared_ptr<wasi::Context> store_wasi_context(rt::StoreData& store) {
+  if (!store.wasi) return nullptr;
+  return std::static_pointer_cast<WasiState>(store.wasi)->ctx;
 }
 
 Func wasi_func(Store& store, std::string_view name) {

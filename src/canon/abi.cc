@@ -619,7 +619,7 @@ class Enter {
 
 }  // namespace
 
-std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_data) {
+std::optional<Value> FuncImpl::call(std::span<const Value> args, StoreContext cx) {
   const comp::ComponentTypes& T = types();
   const VType& ft = T[type];
   if (args.size() != ft.kids.size())
@@ -634,7 +634,7 @@ std::optional<Value> FuncImpl::call(std::span<const Value> args, void* store_dat
         for (size_t i = 0; i < args.size(); i++) end_borrows(T, ft.kids[i], args[i]);
       }
     } end{T, ft, args};
-    std::optional<Value> r = host(store_data, func_type(), args);
+    std::optional<Value> r = host(cx, func_type(), args);
     if (r.has_value() != (ft.ok != comp::kNoType))
       bad_value(r ? "a host function returned a result its type does not have"
                   : "a host function returned no result");
@@ -713,7 +713,7 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
           for (TypeId k : ft.kids) args.push_back(lift.flat(k, slots, i));
         }
         uint64_t retptr = results_in_memory ? uint32_t(slots[nparams - 1]) : 0;
-        std::optional<Value> result = target->call(args, caller.data());
+        std::optional<Value> result = target->call(args, StoreContext(caller.store()));
         if (!result) return;
         Lower lower(T, opts, target->resources.get());
         if (results_in_memory) {

@@ -49,6 +49,7 @@ struct InstanceState;
 // its own; a host type is its tag.
 struct RType {
   bool host = false;
+  bool builtin = false;                // a host type of Ember's own (WASI's)
   uint32_t tag = 0;                    // host types
   std::weak_ptr<InstanceState> owner;  // the defining component instance
   uint64_t store_id = 0;               // and its store (0: a host type)
@@ -118,8 +119,8 @@ struct FuncImpl {
   std::shared_ptr<const ResourceMap> resources;  // of the instance it came from
 
   const comp::ComponentTypes& types() const { return *component->types; }
-  // `store_data`: the calling store's Store::data() (for host functions).
-  std::optional<Value> call(std::span<const Value> args, void* store_data);
+  // `cx`: the calling store (for host functions).
+  std::optional<Value> call(std::span<const Value> args, StoreContext cx);
   FuncType func_type() const;
 };
 
@@ -132,6 +133,9 @@ struct LinkerNode {
   std::optional<Module> module;
   std::shared_ptr<RType> resource;
   std::map<std::string, std::shared_ptr<LinkerNode>> defs;
+  // An instance's answer for any function it does not define, made from
+  // the function's name (WASI's functions that refuse, such as wasi:sockets).
+  std::function<HostFunc(const std::string& name)> fallback;
 };
 
 struct CompDef;
@@ -200,6 +204,6 @@ ember::Func lower_func(Store& store, std::shared_ptr<FuncImpl> target, Options o
 ember::Func resource_builtin(Store& store, uint8_t op, std::shared_ptr<RType> type,
                              std::shared_ptr<InstanceState> state);
 // Runs the destructor of an owned handle's type for `rep`.
-void run_dtor(const RType& type, uint32_t rep, void* store_data);
+void run_dtor(const RType& type, uint32_t rep, StoreContext cx);
 
 }  // namespace ember::component

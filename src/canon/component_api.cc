@@ -320,7 +320,7 @@ bool Instance::has_instance(std::span<const std::string> path) const {
 std::optional<Value> Func::call(Store& store, std::span<const Value> args) const {
   if (store.id() != impl_->store_id)
     throw WasmError(ErrorKind::Internal, "the function belongs to another store");
-  return impl_->call(args, store.data());
+  return impl_->call(args, StoreContext(store.raw()));
 }
 
 void Func::post_return(Store& store) const {
@@ -332,6 +332,10 @@ void Func::post_return(Store& store) const {
 
 FuncType Func::type() const {
   return impl_->func_type();
+}
+
+void* StoreContext::data() const {
+  return store_->embedder_data;
 }
 
 FuncType FuncImpl::func_type() const {

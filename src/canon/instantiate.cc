@@ -383,12 +383,83 @@ class Runner {
     static const LinkerNode kEmpty;
     bool resource = e.sort == Sort::Type && (*c_->types)[e.type].kind == comp::TypeKind::Resource;
     if (e.sort == Sort::Type && !resource) return resolve(kEmpty, e, causes);
-    auto d = n.defs.find(e.name);
-    if (d != n.defs.end()) return resolve(*d->second, e, causes);
+    if (resource) {
+      // A resource type an earlier import defined, which this instance's
+      // type names again (`use` in WIT): nothing more to supply.
+      auto known = f_.resources->find(e.type);
+      if (known != f_.resources->end()) {
+        Item it;
+        it.sort = Sort::Type;
+        it.type = e.type;
+        it.resource = known->second;
+        return it;
+      }
+    }
+    if (const LinkerNode* d = find_def(n, e.name)) return resolve(*d, e, causes);
+    if (e.sort == Sort::Func && n.fallback) {
+      LinkerNode f;
+      f.kind = LinkerNode::Kind::Func;
+      f.func = n.fallback(e.name);
+      return resolve(f, e, causes);
+    }
     if (e.sort == Sort::Instance) return resolve(kEmpty, e, causes);
     causes.push_back((e.sort == Sort::CoreModule ? "module" : sort_word(e.sort)) +
                      " implementation is missing");
     return std::nullopt;
+  }
+
+  // The definition of `name` in `n`: the one of that name, else (as the
+  // `wasmtime` package) one whose name differs only in a semver-compatible
+  // version (`a:b/c@0.2.9` finds `a:b/c@0.2.6`), the newest of them.
+  static const LinkerNode* find_def(const LinkerNode& n, const std::string& name) {
+    auto d = n.defs.find(name);
+    if (d != n.defs.end()) return d->second.get();
+    std::optional<std::string> key = semver_key(name);
+    if (!key) return nullptr;
+    const LinkerNode* best = nullptr;
+    std::vector<uint64_t> best_version;
+    for (const auto& [have, def] : n.defs) {
+      if (semver_key(have) != key) continue;
+      std::vector<uint64_t> v = version_numbers(have);
+      if (!best || v > best_version) best = def.get(), best_version = std::move(v);
+    }
+    return best;
+  }
+
+  // `name` cut to the part of its version that compatible versions share:
+  // the major number, or `0.minor`, or all of `0.0.patch`; nullopt when
+  // it has no plain `major.minor.patch` version.
+  static std::optional<std::string> semver_key(const std::string& name) {
+    size_t at = name.rfind('@');
+    if (at == std::string::npos) return std::nullopt;
+    std::vector<uint64_t> v = version_numbers(name);
+    if (v.size() != 3) return std::nullopt;
+    std::string base = name.substr(0, at + 1);
+    if (v[0] != 0) return base + std::to_string(v[0]);
+    if (v[1] != 0) return base + "0." + std::to_string(v[1]);
+    return name;
+  }
+
+  static std::vector<uint64_t> version_numbers(const std::string& name) {
+    size_t at = name.rfind('@');
+    std::vector<uint64_t> v;
+    if (at == std::string::npos) return v;
+    uint64_t x = 0;
+    bool digits = false;
+    for (size_t i = at + 1; i <= name.size(); i++) {
+      char ch = i < name.size() ? name[i] : '.';
+      if (ch >= '0' && ch <= '9' && x < (uint64_t{1} << 60)) {
+        x = x * 10 + uint64_t(ch - '0');
+        digits = true;
+      } else if (ch == '.' && digits) {
+        v.push_back(x);
+        x = 0;
+        digits = false;
+      } else {
+        return {};  // a pre-release or build suffix: exact names only
+      }
+    }
+    return v;
   }
 
   // True when `m` has every export `want` lists, of the kind and type

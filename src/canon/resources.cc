@@ -16,7 +16,7 @@ namespace {
 }  // namespace
 
 bool same_type(const RType& a, const RType& b) {
-  return &a == &b || (a.host && b.host && a.tag == b.tag);
+  return &a == &b || (a.host && b.host && a.tag == b.tag && a.builtin == b.builtin);
 }
 
 uint32_t InstanceState::insert(std::shared_ptr<const RType> type, uint32_t rep, bool own) {
@@ -50,12 +50,12 @@ Handle InstanceState::remove(uint32_t index, const RType& type) {
   return h;
 }
 
-void run_dtor(const RType& type, uint32_t rep, void* store_data) {
+void run_dtor(const RType& type, uint32_t rep, StoreContext cx) {
   if (type.dtor) {
     uint64_t slots[1] = {rep};
     type.dtor->call_raw(slots);
   } else if (type.host_dtor) {
-    type.host_dtor(store_data, rep);
+    type.host_dtor(cx, rep);
   }
 }
 
@@ -72,7 +72,8 @@ ember::Func resource_builtin(Store& store, uint8_t op, std::shared_ptr<RType> ty
       return ember::Func::create(store, ember::FuncType{{VT::I32}, {}},
                                  [type, state](Caller& caller, uint64_t* s) {
                                    Handle h = state->remove(uint32_t(s[0]), *type);
-                                   if (h.own) run_dtor(*h.type, h.rep, caller.data());
+                                   if (h.own)
+                                     run_dtor(*h.type, h.rep, StoreContext(caller.store()));
                                  });
     default:  // resource.rep
       return ember::Func::create(
@@ -140,7 +141,7 @@ void Resource::drop(Store& store) const {
   if (s_->consumed)
     throw WasmError(ErrorKind::Internal, "unknown handle index: the resource was dropped or moved");
   s_->consumed = true;
-  if (s_->owned) run_dtor(*s_->type, s_->rep, store.data());
+  if (s_->owned) run_dtor(*s_->type, s_->rep, StoreContext(store.raw()));
 }
 
 void Linker::define_resource(std::span<const std::string> path, const std::string& name,
@@ -167,7 +168,8 @@ void stand_in(const comp::ComponentTypes& T, LinkerNode& n, const comp::Extern& 
     case comp::Sort::Func:
       if (!missing) return;
       def->kind = LinkerNode::Kind::Func;
-      def->func = [path](void*, const FuncType&, std::span<const Value>) -> std::optional<Value> {
+      def->func = [path](StoreContext, const FuncType&,
+                         std::span<const Value>) -> std::optional<Value> {
         throw Trap("unknown import: `" + path + "` has not been defined");
       };
       break;

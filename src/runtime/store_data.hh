@@ -335,6 +335,8 @@ struct StoreData {
   std::shared_ptr<void> interp;
   // The store's WASI state (owned by src/api/api_wasi.cc; null until used).
   std::shared_ptr<void> wasi;
+  // The store's WASI 0.2 resources (owned by src/wasip2; null until used).
+  std::shared_ptr<void> wasip2;
   // The tier of the most recent wasm call, which holds the last trap's
   // backtrace (runtime/tier.hh).
   const Tier* tier = nullptr;

@@ -144,6 +144,14 @@ struct IoSpan {
 };
 Errno read_iovecs(const Env& env, uint32_t iovs, uint32_t count, std::vector<IoSpan>* out);
 
+// Reads into / writes from `spans` on any readable / writable entry (host
+// file or stream, in-memory stdin, sink, output callback); `offset` < 0:
+// at the current position. `*n` is how many bytes moved.
+Errno entry_read(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n);
+Errno entry_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n);
+// A fresh snapshot of directory `dirfd`: ".", "..", then the entries by name.
+Errno list_dir(int dirfd, DirListing* out);
+
 // Host errno of the last failed call, as WASI errno.
 Errno last_error();
 

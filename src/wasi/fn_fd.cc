@@ -31,8 +31,10 @@ bool is_host_file(const FdEntry& e) {
   return e.kind == FdKind::File || e.kind == FdKind::HostStream;
 }
 
+}  // namespace
+
 // Reads into `spans` from any readable entry; `offset` < 0: at the position.
-Errno do_read(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n) {
+Errno entry_read(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n) {
   *n = 0;
   switch (e.kind) {
     case FdKind::File:
@@ -65,7 +67,7 @@ Errno do_read(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint
   }
 }
 
-Errno do_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n) {
+Errno entry_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uint64_t* n) {
   *n = 0;
   switch (e.kind) {
     case FdKind::File:
@@ -99,6 +101,8 @@ Errno do_write(FdEntry& e, const std::vector<IoSpan>& spans, int64_t offset, uin
   }
 }
 
+namespace {
+
 // Shared body of fd_read/fd_pread/fd_write/fd_pwrite.
 Errno rw(Env& env, const rt::Slot* a, bool write, bool positioned) {
   uint32_t result_ptr = arg32(a, positioned ? 4 : 3);
@@ -117,7 +121,7 @@ Errno rw(Env& env, const rt::Slot* a, bool write, bool positioned) {
     offset = static_cast<int64_t>(off);
   }
   uint64_t n = 0;
-  Errno err = write ? do_write(*e, spans, offset, &n) : do_read(*e, spans, offset, &n);
+  Errno err = write ? entry_write(*e, spans, offset, &n) : entry_read(*e, spans, offset, &n);
   if (err != Errno::Success) return err;
   env.store<uint32_t>(result_ptr, static_cast<uint32_t>(n));
   return Errno::Success;
@@ -155,6 +159,8 @@ uint8_t dirent_type(unsigned char t) {
   }
 }
 
+}  // namespace
+
 // A fresh snapshot of the directory: ".", "..", then the entries by name.
 Errno list_dir(int dirfd, DirListing* out) {
   int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -185,8 +191,6 @@ Errno list_dir(int dirfd, DirListing* out) {
   out->valid = true;
   return Errno::Success;
 }
-
-}  // namespace
 
 Errno fn_fd_read(Env& env, const rt::Slot* a) {
   return rw(env, a, false, false);

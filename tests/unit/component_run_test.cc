@@ -12,6 +12,7 @@
 
 #include "ember/component.hh"
 #include "ember/errors.hh"
+#include "ember/wasi.hh"
 
 namespace {
 
@@ -127,28 +128,33 @@ TEST(ComponentRun, LinkedComponents) {
 cm::Linker imports_linker(const ember::Engine& engine, std::vector<std::string>& log) {
   cm::Linker l(engine);
   std::vector<std::string> root, host = {"host"}, nested = {"host", "nested"};
-  l.define_func(root, "add", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
-    return cm::Value::of(uint32_t(a[0].num + a[1].num));
-  });
+  l.define_func(root, "add",
+                [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+                  return cm::Value::of(uint32_t(a[0].num + a[1].num));
+                });
   l.define_instance(root, "host");
-  l.define_func(host, "upper", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
-    std::string s = a[0].bytes;
-    for (char& c : s) c = char(std::toupper(uint8_t(c)));
-    return cm::Value::of_string(s);
-  });
-  l.define_func(host, "sum", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
-    uint64_t t = 0;
-    for (const cm::Value& x : a[0].items) t += x.num;
-    return cm::Value::of(t);
-  });
-  l.define_func(host, "log", [&log](void*, const cm::FuncType&, std::span<const cm::Value> a) {
-    log.push_back(a[0].bytes);
-    return std::optional<cm::Value>();
-  });
+  l.define_func(host, "upper",
+                [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+                  std::string s = a[0].bytes;
+                  for (char& c : s) c = char(std::toupper(uint8_t(c)));
+                  return cm::Value::of_string(s);
+                });
+  l.define_func(host, "sum",
+                [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+                  uint64_t t = 0;
+                  for (const cm::Value& x : a[0].items) t += x.num;
+                  return cm::Value::of(t);
+                });
+  l.define_func(host, "log",
+                [&log](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+                  log.push_back(a[0].bytes);
+                  return std::optional<cm::Value>();
+                });
   l.define_instance(host, "nested");
-  l.define_func(nested, "seven", [](void*, const cm::FuncType&, std::span<const cm::Value>) {
-    return cm::Value::of(7);
-  });
+  l.define_func(nested, "seven",
+                [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value>) {
+                  return cm::Value::of(7);
+                });
   l.define_module(root, "helper",
                   ember::Module::from_text(engine,
                                            "(module (func (export \"triple\") (param i32) "
@@ -197,12 +203,13 @@ TEST(ComponentRun, Resources) {
   cm::Linker l(engine);
   std::vector<std::string> root;
   l.define_resource(root, "thing", cm::ResourceType::host(7),
-                    [&dtors](void*, uint32_t rep) { dtors.push_back(rep); });
-  l.define_func(root, "make-thing", [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
-    return cm::Value::of_resource(cm::Resource::host(uint32_t(a[0].num * 10), 7, true));
-  });
+                    [&dtors](cm::StoreContext, uint32_t rep) { dtors.push_back(rep); });
+  l.define_func(
+      root, "make-thing", [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+        return cm::Value::of_resource(cm::Resource::host(uint32_t(a[0].num * 10), 7, true));
+      });
   l.define_func(root, "[method]thing.value",
-                [](void*, const cm::FuncType&, std::span<const cm::Value> a) {
+                [](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
                   return cm::Value::of(cm::Resource(a[0].resource).rep() + 1);
                 });
   cm::Component c = cm::Component::from_binary(engine, read("resources.wasm"));
@@ -238,3 +245,42 @@ TEST(ComponentRun, RefusalsAreErrors) {
 }
 
 }  // namespace
+
+// WASI 0.2: run/command.wasm writes to stdout through wasi:cli/stdout and
+// wasi:io/streams; the store's WasiConfig (here a custom stdout) serves it.
+TEST(ComponentWasi, ACommandWritesToTheStoresStdout) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  std::string out;
+  ember::WasiConfig wasi;
+  wasi.stdout_custom = [&out](const uint8_t* p, size_t n) { out.append(p, p + n); };
+  ember::set_wasi(store, wasi);
+  cm::Component c = cm::Component::from_binary(engine, read("command.wasm"));
+  cm::Linker linker(engine);
+  linker.add_wasip2();  // 0.2.9 definitions serve the component's 0.2.0 imports
+  cm::Instance inst = cm::Instance::instantiate(store, c, linker);
+  std::vector<std::string> path{"wasi:cli/run@0.2.0"};
+  std::optional<cm::Value> r = inst.get_func(path, "run")->call(store, {});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->num, 0u);  // ok
+  EXPECT_EQ(out, "hello from a command component\n");
+  EXPECT_EQ(inst.get_func(path, "run")->call(store, {})->num, 0u);  // runs again
+  EXPECT_EQ(out, "hello from a command component\nhello from a command component\n");
+}
+
+TEST(ComponentWasi, AStoreWithoutAContextFailsClearly) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  cm::Component c = cm::Component::from_binary(engine, read("command.wasm"));
+  cm::Linker linker(engine);
+  linker.add_wasip2();
+  cm::Instance inst = cm::Instance::instantiate(store, c, linker);
+  std::vector<std::string> path{"wasi:cli/run@0.2.0"};
+  try {
+    inst.get_func(path, "run")->call(store, {});
+    FAIL() << "expected an error";
+  } catch (const ember::WasmError& e) {
+    EXPECT_NE(std::string(e.what()).find("wasi context must be populated"), std::string::npos)
+        << e.what();
+  }
+}

@@ -302,8 +302,11 @@ class Linker:
         return LinkerInstance._make(self, [], self)
 
     def add_wasip2(self) -> None:
+        """Defines WASI 0.2 (wasi:io, wasi:cli, wasi:clocks, wasi:random,
+        wasi:filesystem; wasi:sockets refuses). Its functions use the calling
+        store's WASI context: call ``Store.set_wasi`` before instantiating."""
         self._assert_not_locked()
-        raise _not_yet("WASI 0.2 (Linker.add_wasip2)")
+        self._h.add_wasip2()
 
     def add_wasi_http(self) -> None:
         self._assert_not_locked()

@@ -1,0 +1,149 @@
+// WASI 0.2 for components: the host side of wasi:io, wasi:cli,
+// wasi:clocks, wasi:random, wasi:filesystem and (refusing) wasi:sockets.
+//
+// Place in the pipeline: host functions, on the component runtime
+// (src/canon). Linker::add_wasip2() defines every interface as an instance
+// of host functions and host resource types (link.cc). Each function finds
+// the calling store's state through its StoreContext: the preview-1
+// context the store's set_wasi() made (stdio, argv, environment,
+// preopened directories and their permissions, all shared with preview 1)
+// and the store's tables of WASI 0.2 resources (descriptors, streams,
+// pollables, errors, directory listings), whose representation is the
+// table key.
+//
+// Invariants:
+//  - Every path goes through the preview-1 sandbox resolver (wasi/sandbox.hh)
+//    beneath a descriptor's directory fd; nothing outside a preopen is
+//    reachable, and a read-only preopen refuses writes (not-permitted).
+//  - A handle the guest passes names an entry of the right table or the
+//    call traps ("unknown handle"); the component runtime has checked its
+//    type already.
+//  - Enum and flag cases are found by name in the function's own type, so
+//    one implementation serves every 0.2.x version a component imports.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "canon/canon.hh"
+#include "wasi/context.hh"
+
+namespace ember::wasip2 {
+
+using component::FuncType;
+using component::StoreContext;
+using component::Type;
+using component::Value;
+
+// The resource types of WASI 0.2, one table each.
+enum class Res : uint8_t {
+  Error,
+  Pollable,
+  InputStream,
+  OutputStream,
+  Descriptor,
+  DirEntries,
+  TerminalInput,
+  TerminalOutput,
+  Network,
+  TcpSocket,
+  UdpSocket,
+  IncomingDatagrams,
+  OutgoingDatagrams,
+  ResolveAddresses,
+  Count,
+};
+
+// A file or directory the guest holds.
+struct Descriptor {
+  std::shared_ptr<wasi::HostFd> fd;
+  bool dir = false;
+  bool read = false, write = false;  // descriptor-flags read / write
+  wasi::Perms perms;                 // the preopen's, narrowed by open-at
+};
+
+// Where a stream reads or writes: a file at a position, or a stdio entry
+// of the preview-1 context (fd 0, 1 or 2).
+struct Stream {
+  std::shared_ptr<wasi::HostFd> file;  // null: stdio
+  int stdio = -1;
+  uint64_t position = 0;
+  bool append = false;
+  bool closed = false;
+};
+
+struct Pollable {
+  uint64_t deadline = 0;  // CLOCK_MONOTONIC ns; 0: always ready
+};
+
+struct DirEntries {
+  std::vector<wasi::DirListing::Item> items;
+  size_t next = 0;
+};
+
+// One store's WASI 0.2 state.
+struct State {
+  std::shared_ptr<wasi::Context> ctx;
+  uint32_t next_rep = 1;
+  std::map<uint32_t, Descriptor> descriptors;
+  std::map<uint32_t, Stream> streams;  // input and output streams
+  std::map<uint32_t, Pollable> pollables;
+  std::map<uint32_t, std::string> errors;
+  std::map<uint32_t, DirEntries> dir_entries;
+
+  uint32_t rep() { return next_rep++; }
+};
+
+// The calling store's state; WasmError when the store has no WASI context
+// (set_wasi was not called).
+State& state(StoreContext cx);
+
+// A new owned handle of `r` with representation `rep`, as a return value.
+Value own(Res r, uint32_t rep);
+// The representation of a handle argument.
+uint32_t rep_of(const Value& v);
+// The resource type of `r` (for the linker).
+const std::shared_ptr<component::RType>& resource_type(Res r);
+
+// Values.
+Value ok(Value v);
+Value ok();
+Value err(Value v);
+Value some(Value v);
+Value none();
+Value u64(uint64_t n);
+Value str(std::string s);
+Value tuple(std::vector<Value> items);
+// The index of case `name` of an enum, variant or flags type; WasmError
+// when it has none.
+uint64_t case_of(const Type& t, const std::string& name);
+// The error payload type of a function returning result<_, E>.
+Type err_type(const FuncType& ft);
+// err(error-code) of a filesystem function, from a preview-1 errno.
+Value fs_error(const FuncType& ft, wasi::Errno e);
+// A stream-error: last-operation-failed(error) with `message`, or closed.
+Value stream_failed(State& s, std::string message);
+Value stream_closed();
+
+[[noreturn]] void unknown_handle(const char* what, uint32_t rep);
+
+// What each interface defines, by function name.
+using Funcs = std::vector<std::pair<std::string, component::HostFunc>>;
+Funcs io_error_funcs();
+Funcs io_poll_funcs();
+Funcs io_streams_funcs();
+Funcs cli_funcs(const std::string& iface);  // "environment", "exit", "stdout", ...
+Funcs clock_funcs(const std::string& iface);
+Funcs random_funcs(const std::string& iface);
+Funcs filesystem_types_funcs();
+Funcs filesystem_preopens_funcs();
+// An answer for a function Ember does not implement: err(unsupported) (or
+// the error type's `not-supported`, `access-denied`) when its result has
+// such a case; else a trap naming the function.
+component::HostFunc refuse(const std::string& name);
+
+}  // namespace ember::wasip2
