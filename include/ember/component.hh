@@ -6,8 +6,8 @@
 // instances of them, core modules) runs its definitions in order (core
 // instances, aliases, `canon lift`/`lower`, nested components) and gives an
 // Instance whose exported functions take and return component values
-// (Value) through the canonical ABI. Not supported yet (WasmError, kind
-// Unsupported): resources and the built-ins that need them.
+// (Value) through the canonical ABI. Linker::add_wasip2() supplies WASI
+// 0.2 from the store's WasiConfig.
 //
 // Values carry no type: a Value means what the function's Type says it
 // means, and a call checks each argument's shape against it (WasmError,
