@@ -617,8 +617,9 @@ int cmd_wat2wasm(const Args& args) {
     std::fprintf(stderr, "ember wat2wasm: %s: %s\n", in.c_str(), err.c_str());
     return 1;
   }
+  std::string_view src(reinterpret_cast<const char*>(text.data()), text.size());
   Expected<std::vector<uint8_t>> bin =
-      wat_to_wasm(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+      is_component_text(src) ? component_wat_to_wasm(src) : wat_to_wasm(src);
   if (!bin) {
     std::fprintf(stderr, "ember wat2wasm: %s: %s\n", in.c_str(), bin.error().describe().c_str());
     return 1;

@@ -209,6 +209,11 @@ class Component {
   // a core module's bytes are refused as not a component).
   static Component from_binary(const Engine& engine, std::span<const uint8_t> bytes);
   static bool is_component(std::span<const uint8_t> bytes);
+  // From the text format, `(component ...)` (WasmError, Malformed with a
+  // line:column, for text that does not parse; then as from_binary).
+  static Component from_text(const Engine& engine, std::string_view text);
+  // The binary form of component text (WasmError, Malformed).
+  static std::vector<uint8_t> text_to_binary(std::string_view text);
   // The serialized form: the component binary behind a magic number and a
   // checksum (a component compiles in a fraction of a second, so machine
   // code is not kept). deserialize() refuses anything else with WasmError

@@ -211,6 +211,11 @@ nb::object from_value(const cm::Type& t, const cm::Value& v) {
   }
 }
 
+ComponentHandle compile_text(const EngineHandle& e, const std::string& text) {
+  nb::gil_scoped_release nogil;
+  return ComponentHandle{cm::Component::from_text(e.engine, text)};
+}
+
 ComponentHandle compile(const EngineHandle& e, nb::bytes wasm) {
   std::vector<uint8_t> bytes(static_cast<const uint8_t*>(wasm.data()),
                              static_cast<const uint8_t*>(wasm.data()) + wasm.size());
@@ -392,6 +397,12 @@ void bind_component(nb::module_& m) {
       .def("export_sort", [](const ComponentHandle& h, const std::vector<std::string>& path,
                              const std::string& name) { return h.c.export_sort(path, name); });
   m.def("component_compile", &compile);
+  m.def("component_compile_text", &compile_text);
+  // The text format's binary (tests compare it with wasm-tools').
+  m.def("component_wat_to_wasm", [](const std::string& text) {
+    std::vector<uint8_t> b = cm::Component::text_to_binary(text);
+    return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+  });
   m.def("component_serialize", [](const ComponentHandle& h) {
     std::vector<uint8_t> b = h.c.serialize();
     return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());

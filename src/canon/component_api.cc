@@ -8,6 +8,7 @@
 #include "component/decoder.hh"
 #include "compile/compile.hh"
 #include "runtime/store_data.hh"
+#include "text/wat.hh"
 #include "support/hash.hh"
 
 namespace ember::component {
@@ -133,6 +134,18 @@ std::vector<ExternItem> Type::exports() const {
 
 bool Component::is_component(std::span<const uint8_t> bytes) {
   return comp::is_component(bytes.data(), bytes.size());
+}
+
+Component Component::from_text(const Engine& engine, std::string_view text) {
+  auto bytes = component_wat_to_wasm(text, engine.features());
+  if (!bytes) throw WasmError(ErrorKind::Malformed, bytes.error().describe());
+  return from_binary(engine, *bytes);
+}
+
+std::vector<uint8_t> Component::text_to_binary(std::string_view text) {
+  auto bytes = component_wat_to_wasm(text);
+  if (!bytes) throw WasmError(ErrorKind::Malformed, bytes.error().describe());
+  return std::move(*bytes);
 }
 
 Component Component::from_binary(const Engine& engine, std::span<const uint8_t> bytes) {

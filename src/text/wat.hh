@@ -35,4 +35,16 @@ namespace ember {
 Expected<std::vector<uint8_t>> wat_to_wasm(std::string_view text,
                                            const FeatureSet& features = FeatureSet::defaults());
 
+// Parses one component in the text format, "(component $id? field*)", into
+// the component binary format (wasm-tools' syntax and abbreviations: inline
+// exports, inline value and function types, `(core func $i "name")`
+// references, inline instances; nested core modules use wat_to_wasm).
+// Malformed text is ErrorKind::Malformed with a line:column; the rest is
+// left to the component validator. The value sort (`value`, `start`) is
+// Malformed "not supported".
+Expected<std::vector<uint8_t>> component_wat_to_wasm(
+    std::string_view text, const FeatureSet& features = FeatureSet::all());
+// True when `text` starts with `(component` (after space and comments).
+bool is_component_text(std::string_view text);
+
 }  // namespace ember

@@ -33,7 +33,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "wasi": {"ir", "runtime", "support"},
     "api": {"binary", "compile", "interp", "ir", "jit", "platform", "runtime", "support", "text",
             "validate", "wasi"},
-    "canon": {"api", "compile", "component", "ir", "runtime", "support", "validate"},
+    "canon": {"api", "compile", "component", "ir", "runtime", "support", "text", "validate"},
     "wasip2": {"api", "canon", "component", "ir", "runtime", "support", "wasi"},
     "wast": {"api", "binary", "compile", "interp", "ir", "runtime", "support", "text",
              "validate"},

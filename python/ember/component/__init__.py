@@ -1,12 +1,12 @@
 """Components: `wasmtime.component`'s names, on Ember's component runtime.
 
-What runs today (issue 16, step 2): components in the binary format,
-instantiated through `Linker` with host functions, instances of them and
-core modules as imports; exported functions called with every value type but
-with the canonical ABI's options (memory, realloc, post-return,
-all three string encodings) and nested components. What does not yet: the
-component text format and WASI 0.2. Those raise
-`WasmtimeError` or `NotImplementedError` saying so.
+Components in the binary or the text format, instantiated through `Linker`
+with host functions, instances of them, core modules and WASI 0.2
+(`add_wasip2`) as imports; exported functions called with every value type
+and the canonical ABI's options (memory, realloc, post-return, all three
+string encodings), nested components, resources. What does not yet
+(wasi:http, the value sort) raises `WasmtimeError` or `NotImplementedError`
+saying so.
 """
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -50,14 +50,21 @@ class Component:
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         if isinstance(wasm, str):
-            wasm = wasm.encode("utf-8")
+            self._engine = engine
+            self._h = _ember.component_compile_text(engine.ptr(), wasm)
+            return
         if not isinstance(wasm, (bytes, bytearray)):
             raise TypeError("expected component bytes or text")
         data = bytes(wasm)
-        if not data.startswith(b"\0asm"):
-            raise WasmtimeError("the component text format is not supported by Ember yet: "
-                                "pass the binary format (`wasm-tools parse` makes it)")
         self._engine = engine
+        if data[:1] != b"\0" and isinstance(wasm, bytes):
+            # As the package: bytes not starting with NUL are text.
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WasmtimeError("component text is not valid UTF-8") from None
+            self._h = _ember.component_compile_text(engine.ptr(), text)
+            return
         self._h = _ember.component_compile(engine.ptr(), data)
 
     @classmethod
