@@ -220,3 +220,29 @@ def test_deep_nesting_is_an_error_not_a_crash(open_: str, close: str) -> None:
         text = open_ * depth + close * depth
     with pytest.raises(ember.WasmtimeError, match="nesting too deep"):
         ember._ember.component_wat_to_wasm(text)
+
+
+MODULE_IN_INSTANCE = """
+    (component
+      (core module $a)
+      (instance (export "x") (export "m" (core module $a))))
+"""
+
+
+@pytest.mark.parametrize("mod,comp_mod", [(ember, ec), (wasmtime, wc)], ids=["ember", "wasmtime"])
+def test_export_indices_belong_to_their_component(mod: Any, comp_mod: Any) -> None:
+    engine = mod.Engine()
+    store = mod.Store(engine)
+    c = comp_mod.Component(engine, MODULE_IN_INSTANCE)
+    c2 = comp_mod.Component(engine, MODULE_IN_INSTANCE)
+    x = c.get_export_index("x")
+    assert x is not None and c.get_export_index("m", instance=x) is not None
+    assert c2.get_export_index("m", instance=x) is None  # another component's index
+    instance = comp_mod.Linker(engine).instantiate(store, c)
+    e1 = instance.get_export_index(store, "x")
+    assert e1 is not None
+    assert instance.get_export_index(store, "m", instance=e1) is not None  # a core module
+    assert instance.get_export_index(store, "m", instance=x) is not None  # the component's
+    assert instance.get_func(store, e1) is None  # not a function
+    with comp_mod.Component(engine, "(component)") as empty:
+        assert empty.get_export_index("x") is None

@@ -27,8 +27,11 @@ def _not_yet(what: str) -> NotImplementedError:
 
 
 class ExportIndex:
-    """Where an export is: the instance exports leading to it, and its name."""
+    """Where an export is: the instance exports leading to it, and its name.
+    It belongs to one component (and its instances): given to another
+    component's lookups, it finds nothing."""
 
+    _owner: Any
     _path: List[str]
     _name: str
 
@@ -36,11 +39,23 @@ class ExportIndex:
         raise WasmtimeError("Cannot directly construct an `ExportIndex`")
 
     @classmethod
-    def _make(cls, path: List[str], name: str) -> "ExportIndex":
+    def _make(cls, owner: Any, path: List[str], name: str) -> "ExportIndex":
         e: "ExportIndex" = cls.__new__(cls)
+        e._owner = owner
         e._path = path
         e._name = name
         return e
+
+
+def _export_path(owner: Any, instance: Optional[ExportIndex]) -> Optional[List[str]]:
+    """The path of exports to look in, or None for another component's index."""
+    if instance is None:
+        return []
+    if not isinstance(instance, ExportIndex):
+        raise TypeError("expected an ExportIndex")
+    if instance._owner is not owner:
+        return None
+    return instance._path + [instance._name]
 
 
 class Component:
@@ -104,10 +119,19 @@ class Component:
 
     def get_export_index(self, name: str,
                          instance: Optional[ExportIndex] = None) -> Optional[ExportIndex]:
-        path = [] if instance is None else instance._path + [instance._name]
-        if self._h.export_sort(path, name) is None:
+        path = _export_path(self._h, instance)
+        if path is None or self._h.export_sort(path, name) is None:
             return None
-        return ExportIndex._make(path, name)
+        return ExportIndex._make(self._h, path, name)
+
+    def close(self) -> None:
+        """Releases this handle (the component lives while instances use it)."""
+
+    def __enter__(self) -> "Component":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 class Func:
@@ -156,27 +180,31 @@ class Instance:
     """An instantiated component."""
 
     _h: Any
+    _component: Any  # the component's handle: whose export indices these are
 
     def __init__(self) -> None:
         raise WasmtimeError("Cannot directly construct an `Instance`")
 
     @classmethod
-    def _make(cls, h: Any) -> "Instance":
+    def _make(cls, h: Any, component: Any) -> "Instance":
         i: "Instance" = cls.__new__(cls)
         i._h = h
+        i._component = component
         return i
 
     def get_export_index(self, store: Any, name: str,
                          instance: Optional[ExportIndex] = None) -> Optional[ExportIndex]:
-        path = [] if instance is None else instance._path + [instance._name]
-        if self._h.get_func(store, path, name) is None and not self._h.has_instance(path + [name]):
+        path = _export_path(self._component, instance)
+        if path is None or self._component.export_sort(path, name) is None:
             return None
-        return ExportIndex._make(path, name)
+        return ExportIndex._make(self._component, path, name)
 
     def get_func(self, store: Any, index: Union[ExportIndex, str]) -> Optional[Func]:
         if isinstance(index, str):
             path, name = [], index
         elif isinstance(index, ExportIndex):
+            if index._owner is not self._component:
+                return None
             path, name = index._path, index._name
         else:
             raise TypeError("expected an ExportIndex or a str")
@@ -332,7 +360,8 @@ class Linker:
         self._assert_not_locked()
         if not isinstance(component, Component):
             raise TypeError("expected a Component")
-        return Instance._make(_ember.component_instantiate(store, component._h, self._h))
+        return Instance._make(_ember.component_instantiate(store, component._h, self._h),
+                              component._h)
 
     def close(self) -> None:
         self._h = None
