@@ -76,6 +76,7 @@ enum class TypeKind : uint8_t {
 
 class Type;
 struct FuncType;
+class ResourceType;
 
 // An import or export of a component or instance type, with its type; a
 // core module's carries the module's imports and exports instead.
@@ -102,6 +103,10 @@ class Type {
   std::optional<Type> ok() const;   // result
   std::optional<Type> err() const;  // result
   FuncType func() const;            // a function type's parameters and result
+  // The resource type of an own, borrow or resource type, as reflection
+  // sees it: equal for every use of the same resource type of this
+  // component (not to the types its instances make at run time).
+  ResourceType resource_type() const;
   // A component type's imports; a component or instance type's exports.
   std::vector<ExternItem> imports() const;
   std::vector<ExternItem> exports() const;

@@ -489,6 +489,7 @@ void bind_component(nb::module_& m) {
       .def("kind", [](const CTypeHandle& h) { return int(h.t.kind()); })
       .def("names", [](const CTypeHandle& h) { return h.t.names(); })
       .def("children", &type_children)
+      .def("resource_type", [](const CTypeHandle& h) { return h.t.resource_type(); })
       .def("ok",
            [](const CTypeHandle& h) {
              auto t = h.t.ok();

@@ -55,6 +55,10 @@ struct RType {
   uint64_t store_id = 0;               // and its store (0: a host type)
   std::optional<ember::Func> dtor;     // the defining component's destructor
   Linker::HostDtor host_dtor;          // a host type's, from the linker
+  // A type as reflection shows it (Type::resource_type): the validator's
+  // type arena and id, equal to the same pair only.
+  const void* reflected_arena = nullptr;
+  uint32_t reflected_id = 0;
 };
 bool same_type(const RType& a, const RType& b);
 

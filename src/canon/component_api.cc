@@ -63,6 +63,14 @@ std::optional<Type> Type::child(size_t i) const {
   return Type(arena_, t.kids[i]);
 }
 
+ResourceType Type::resource_type() const {
+  const comp::VType& t = vtype(*this);
+  auto r = std::make_shared<RType>();
+  r->reflected_arena = arena_.get();
+  r->reflected_id = t.resource != comp::kNoType ? t.resource : id_;
+  return ResourceType(std::move(r));
+}
+
 std::optional<Type> Type::ok() const {
   TypeId id = vtype(*this).ok;
   if (id == comp::kNoType) return std::nullopt;

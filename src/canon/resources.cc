@@ -16,6 +16,8 @@ namespace {
 }  // namespace
 
 bool same_type(const RType& a, const RType& b) {
+  if (a.reflected_arena)
+    return a.reflected_arena == b.reflected_arena && a.reflected_id == b.reflected_id;
   return &a == &b || (a.host && b.host && a.tag == b.tag && a.builtin == b.builtin);
 }
 

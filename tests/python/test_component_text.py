@@ -246,3 +246,19 @@ def test_export_indices_belong_to_their_component(mod: Any, comp_mod: Any) -> No
     assert instance.get_func(store, e1) is None  # not a function
     with comp_mod.Component(engine, "(component)") as empty:
         assert empty.get_export_index("x") is None
+
+
+@pytest.mark.parametrize("mod,comp_mod", [(ember, ec), (wasmtime, wc)], ids=["ember", "wasmtime"])
+def test_own_and_borrow_name_their_resource_type(mod: Any, comp_mod: Any) -> None:
+    engine = mod.Engine()
+    c = comp_mod.Component(engine, """
+        (component
+          (import "r" (type $r (sub resource)))
+          (import "s" (type $s (sub resource)))
+          (import "a" (func (param "x" (borrow $r)) (param "y" (own $s)) (result (own $r)))))
+    """)
+    imports = c.type.imports(engine)
+    f = imports["a"].ty
+    assert f.params[0][1].ty == f.result.ty == imports["r"].ty
+    assert f.params[1][1].ty == imports["s"].ty
+    assert f.params[1][1].ty != f.result.ty

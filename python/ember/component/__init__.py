@@ -404,7 +404,7 @@ class ComponentExtern:
         if kind == _KIND_INSTANCE:
             return ComponentInstanceType._make(h.exports())
         if kind == _KIND_RESOURCE:
-            return ResourceType._make(_ember.ResourceTypeHandle.unique())
+            return ResourceType._make(h.resource_type())
         return _valtype(h)
 
     @property

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, List, Optional, Set, Tuple, Type
 
 from .._error import WasmtimeError
-from ._resources import ResourceAny, ResourceHost
+from ._resources import ResourceAny, ResourceHost, ResourceType
 
 
 class ValType:
@@ -456,6 +456,11 @@ class _Handle(_Composite):
 
     def _from_wire(self, w: Any) -> Any:
         return ResourceAny._make(w)
+
+    @cached_property
+    def ty(self) -> ResourceType:
+        """The resource type (equal for every own and borrow of it)."""
+        return ResourceType._make(self._h.resource_type())
 
     _kind = ""
 
