@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   for (const auto& c : kCommands)
     if (!std::strcmp(argv[1], c.name)) {
       int status = c.run(args);
-      ember::stop_background_compilation();
+      ember::stop_background_compilation(/*wait_for_batch=*/false);
       return status;
     }
   std::fprintf(stderr, "ember: unknown command `%s`\n\n%s", argv[1], kUsage);

@@ -160,10 +160,15 @@ class Engine {
 };
 
 // Stops the compiled tier's background compilation for the rest of the
-// process: waits for the batch in flight; code that gets hot later stays
-// interpreted. The Python package and the `ember` CLI call it at exit; a
-// C++ program that tiers should call it before returning from main (it
+// process: code that gets hot later stays interpreted. It waits for the
+// batch in flight, unless `wait_for_batch` is false: then that batch may
+// still finish, and if it is still compiling when the process exits, the
+// exit does not wait for it (LLVM can take many seconds over one huge
+// function): stdio is flushed and the process ends with its exit status,
+// without running the exit handlers registered before the batch began. The
+// Python package and the `ember` CLI call it (not waiting) when they end;
+// a C++ program that tiers should call it before returning from main (it
 // also runs from an exit handler, the last resort).
-void stop_background_compilation();
+void stop_background_compilation(bool wait_for_batch = true);
 
 }  // namespace ember

@@ -22,8 +22,9 @@ from ._shared_memory import SharedMemory
 from ._unsupported import StoreContext
 
 # The compile thread of tiering stops before the interpreter (and then
-# LLVM's static objects) go away.
-atexit.register(_ember._stop_background_compilation)
+# LLVM's static objects) go away; a batch still compiling then is abandoned
+# when the process exits, instead of delaying the exit.
+atexit.register(_ember._stop_background_compilation, False)
 
 Store = _ember.Store
 Func = _ember.Func

@@ -48,7 +48,7 @@ NB_MODULE(_ember, m) {
   m.def("_init", &init_refs, nb::sig("def _init(namespace: dict[str, typing.Any], /) -> None"),
         "Receives the package's classes (called once by ember/__init__.py).");
   m.def("_stop_background_compilation", &ember::stop_background_compilation,
-        nb::call_guard<nb::gil_scoped_release>(),
+        nb::arg("wait_for_batch") = true, nb::call_guard<nb::gil_scoped_release>(),
         "Stops the compiled tier's compile thread (ember/__init__.py, at exit).");
   nb::register_exception_translator(&translate_exception);
   bind_config(m);

@@ -354,8 +354,8 @@ const char* Engine::tier() const {
   return s == "auto" ? "tiered" : "compiled";
 }
 
-void stop_background_compilation() {
-  jit::stop_tiering();
+void stop_background_compilation(bool wait_for_batch) {
+  jit::stop_tiering(wait_for_batch);
 }
 
 void Store::interrupt() {

@@ -32,6 +32,6 @@ Status load_native_image(CompiledCode&, const ModuleData&, const rt::EngineConfi
   return Error(ErrorKind::Internal, "this build has no compiled tier (EMBER_JIT=OFF)");
 }
 
-void stop_tiering() {}
+void stop_tiering(bool) {}
 
 }  // namespace ember::jit

@@ -70,7 +70,10 @@ Status load_native_image(CompiledCode& code, const ModuleData& m, const rt::Engi
 
 // Stops tiering's compile thread for the rest of the process: waits for the
 // batch in flight; later requests are dropped (hot code stays interpreted).
-// Idempotent. Runs at exit: before LLVM's own static objects go.
-void stop_tiering();
+// Idempotent. At process exit the same happens before LLVM's own static
+// objects go, except that a batch still compiling is not waited for: the
+// process leaves at once with its exit status (stdio flushed). Without
+// `wait`, the batch in flight is not waited for here either.
+void stop_tiering(bool wait = true);
 
 }  // namespace ember::jit

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -39,13 +40,32 @@ class TierService {
     return service;
   }
 
-  // Joins the thread once; later requests are dropped.
-  void stop() {
+  // At process exit (`status`): a batch still compiling is abandoned --
+  // LLVM can take many seconds over one huge function (an interpreter's
+  // dispatch loop), code nothing will run -- and the process leaves at once
+  // with its status, after flushing stdio. Otherwise as stop().
+  void stop_at_exit(int status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      if (compiling_) {
+        std::fflush(nullptr);
+        std::_Exit(status);
+      }
+    }
+    stop();
+  }
+
+  // Joins the thread once; later requests are dropped. Without `wait`, a
+  // batch in flight is not waited for (the thread ends after it, or the
+  // process exit abandons it: stop_at_exit).
+  void stop(bool wait = true) {
     std::unique_ptr<std::thread> worker;
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
       queue_.clear();
+      if (!wait && compiling_) return;
       worker = std::move(worker_);
     }
     wake_.notify_all();
@@ -78,7 +98,10 @@ class TierService {
     if (!native.queued) {
       native.queued = true;
       queue_.push_back(module);
-      if (!worker_) worker_ = std::make_unique<std::thread>([this] { run(); });
+      if (!worker_) {
+        register_exit_hook();  // (also after each batch: see run())
+        worker_ = std::make_unique<std::thread>([this] { run(); });
+      }
       wake_.notify_one();
     }
     if (code.tier_wait) done_.wait(lock, [&] { return native.finished >= ticket || stop_; });
@@ -111,6 +134,7 @@ class TierService {
       if (stop_) return;
       std::shared_ptr<const ModuleData> module = std::move(queue_.front());
       queue_.pop_front();
+      compiling_ = true;
       const CompiledCode& code = *module->code;
       NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
       std::vector<BatchItem> items;
@@ -130,8 +154,9 @@ class TierService {
       compile(code, *module, items);
       // Exit runs the handlers registered last first: LLVM's static
       // objects made during this batch go after the thread has stopped.
-      std::atexit(&stop_tiering);
+      register_exit_hook();
       lock.lock();
+      compiling_ = false;
       native.finished = std::max(native.finished, upto);
       done_.notify_all();
       lock.unlock();
@@ -157,6 +182,19 @@ class TierService {
   std::unique_ptr<std::thread> worker_;
   bool stop_ = false;
   bool forked_ = false;
+  bool compiling_ = false;  // a batch is in LLVM (under mu_)
+
+  static void exit_hook([[maybe_unused]] int status, void*) {
+    if (TierService* service = g_service.load(std::memory_order_acquire))
+      service->stop_at_exit(status);
+  }
+  static void register_exit_hook() {
+#ifdef __GLIBC__
+    on_exit(&exit_hook, nullptr);  // (glibc: the handler learns the exit status)
+#else
+    std::atexit([] { stop_tiering(true); });
+#endif
+  }
 };
 
 void request_tier_up(const std::shared_ptr<const ModuleData>& module, uint32_t func,
@@ -170,8 +208,8 @@ bool tiers_up(const rt::EngineConfig& config) {
   return config.strategy == "auto";
 }
 
-void stop_tiering() {
-  if (TierService* service = g_service.load(std::memory_order_acquire)) service->stop();
+void stop_tiering(bool wait) {
+  if (TierService* service = g_service.load(std::memory_order_acquire)) service->stop(wait);
 }
 
 void prepare_tiering(CompiledCode& code, const rt::EngineConfig& config) {

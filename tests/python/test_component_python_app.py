@@ -89,3 +89,41 @@ def test_an_import_left_undefined_traps_when_called(app_wasm: bytes) -> None:
                        match="unknown import: `wasi:cli/environment@0.2.9#get-environment` "
                              "has not been defined"):
         compute(store, 10)
+
+
+EXIT_SCRIPT = """
+import sys, time
+import ember, ember.component as ec
+engine = ember.Engine()  # the default strategy: tiered
+store = ember.Store(engine)
+c = ec.Component.from_file(engine, sys.argv[1])
+linker = ec.Linker(engine)
+linker.add_wasip2()
+store.set_wasi(ember.WasiConfig())
+with linker.root() as r:
+    with r.add_instance("example:hello/host") as h:
+        h.add_func("log", lambda sc, m: None)
+f = linker.instantiate(store, c).get_func(store, "compute")
+print(f(store, 1000), f(store, 200000), flush=True)
+print(time.monotonic(), flush=True)
+sys.exit(3)
+"""
+
+
+def test_exit_does_not_wait_for_a_compile_in_flight(app_wasm: bytes, tmp_path: Path) -> None:
+    # The calls make CPython's dispatch loop hot; compiling it takes LLVM
+    # many seconds (longer under a sanitizer), which the exit must not wait
+    # for: the process ends right after Python does, with its status.
+    import os
+    import sys
+    import time
+    wasm = tmp_path / "app.wasm"
+    wasm.write_bytes(app_wasm)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    r = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, str(wasm)], capture_output=True,
+                       text=True, env=env, timeout=600)
+    ended = time.monotonic()
+    assert r.returncode == 3, r.stderr
+    lines = r.stdout.split("\n")
+    assert lines[0] == f"{sum(i * i for i in range(1000))} {sum(i * i for i in range(200000))}"
+    assert ended - float(lines[1]) < 5.0
