@@ -225,7 +225,12 @@ std::string Validator::text(TypeId id, uint32_t depth, uint32_t& budget) const {
       for (const Extern& e : t.exports->list) {
         if (budget == 0 || s.size() > 4096) return s + " ... }";
         budget--;
-        s += " " + e.name + ": " + sort_name(e.sort) + ";";
+        // A function shows its signature (WIT's view of an interface);
+        // a resource type shows as one.
+        std::string what = sort_name(e.sort);
+        if (e.sort == Sort::Func) what = sub(e.type);
+        if (e.sort == Sort::Type && types_[e.type].kind == TypeKind::Resource) what = "resource";
+        s += " " + e.name + ": " + what + ";";
       }
       return s + " }";
     }

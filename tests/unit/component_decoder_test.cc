@@ -126,7 +126,7 @@ TEST(ComponentValidate, VisibilityAscriptionAndTypeSize) {
   EXPECT_EQ(listing(s.imports), (V{"host: func"}));
   EXPECT_EQ(listing(s.exports),
             (V{"child: instance", "api: instance", "counter: type", "[constructor]counter: func"}));
-  EXPECT_EQ(s.exports[1].type, "instance { get: func; }");
+  EXPECT_EQ(s.exports[1].type, "instance { get: func() -> enum { x, y }; }");
 }
 
 TEST(ComponentValidate, MadeByTheToolchain) {
