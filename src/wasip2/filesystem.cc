@@ -131,13 +131,13 @@ Value new_stream(State& s, const Descriptor& d, uint64_t position, bool append, 
 }
 
 Value open_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], false);
-  uint64_t oflags = a[3].num, flags = a[4].num;
+  Descriptor& d = dir_of(s, arg(a, 0), false);
+  uint64_t oflags = arg(a, 3).num, flags = arg(a, 4).num;
   bool read = flags & kFlagRead, write = flags & kFlagWrite;
   if ((oflags & (kOpenCreate | kOpenTruncate)) && !d.perms.dir_write) fail(Errno::Perm);
   if ((write && !d.perms.file_write) || (read && !d.perms.file_read)) fail(Errno::Perm);
   if ((oflags & kOpenDirectory) && (write || (oflags & kOpenTruncate))) fail(Errno::Inval);
-  wasi::Resolved r = resolve(d, a[2].bytes, a[1].num & kPathFollow);
+  wasi::Resolved r = resolve(d, arg(a, 2).bytes, arg(a, 1).num & kPathFollow);
   int hf = O_CLOEXEC | O_NOFOLLOW | (read && write ? O_RDWR : write ? O_WRONLY : O_RDONLY);
   if (oflags & kOpenCreate) hf |= O_CREAT;
   if (oflags & kOpenExclusive) hf |= O_EXCL;
@@ -159,14 +159,14 @@ Value open_at(State& s, Args a) {
 }
 
 Value read_at(State& s, Args a) {
-  Descriptor& d = desc(s, a[0]);
+  Descriptor& d = desc(s, arg(a, 0));
   if (d.dir) fail(Errno::Isdir);
   if (!d.read) fail(Errno::Badf);
-  uint64_t len = std::min<uint64_t>(a[1].num, 1 << 24);
+  uint64_t len = std::min<uint64_t>(arg(a, 1).num, 1 << 24);
   std::string buf(len, '\0');
   ssize_t n;
   do {
-    n = pread(d.fd->get(), buf.data(), len, off_t(a[2].num));
+    n = pread(d.fd->get(), buf.data(), len, off_t(arg(a, 2).num));
   } while (n < 0 && errno == EINTR);
   if (n < 0) fail(last());
   buf.resize(size_t(n));
@@ -175,19 +175,19 @@ Value read_at(State& s, Args a) {
 }
 
 Value write_at(State& s, Args a) {
-  Descriptor& d = desc(s, a[0]);
+  Descriptor& d = desc(s, arg(a, 0));
   if (d.dir) fail(Errno::Isdir);
   if (!d.write) fail(Errno::Badf);
   ssize_t n;
   do {
-    n = pwrite(d.fd->get(), a[1].bytes.data(), a[1].bytes.size(), off_t(a[2].num));
+    n = pwrite(d.fd->get(), arg(a, 1).bytes.data(), arg(a, 1).bytes.size(), off_t(arg(a, 2).num));
   } while (n < 0 && errno == EINTR);
   if (n < 0) fail(last());
   return ok(u64(uint64_t(n)));
 }
 
 Value read_directory(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], false);
+  Descriptor& d = dir_of(s, arg(a, 0), false);
   wasi::DirListing list;
   if (Errno e = wasi::list_dir(d.fd->get(), &list); e != Errno::Success) fail(e);
   DirEntries entries;
@@ -199,8 +199,8 @@ Value read_directory(State& s, Args a) {
 }
 
 Value next_entry(State& s, Args a) {
-  auto it = s.dir_entries.find(rep_of(a[0]));
-  if (it == s.dir_entries.end()) unknown_handle("directory-entry-stream", rep_of(a[0]));
+  auto it = s.dir_entries.find(rep_of(arg(a, 0)));
+  if (it == s.dir_entries.end()) unknown_handle("directory-entry-stream", rep_of(arg(a, 0)));
   DirEntries& e = it->second;
   if (e.next >= e.items.size()) return ok(none());
   const wasi::DirListing::Item& item = e.items[e.next++];
@@ -208,8 +208,8 @@ Value next_entry(State& s, Args a) {
 }
 
 Value stat_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], false);
-  wasi::Resolved r = resolve(d, a[2].bytes, a[1].num & kPathFollow);
+  Descriptor& d = dir_of(s, arg(a, 0), false);
+  wasi::Resolved r = resolve(d, arg(a, 2).bytes, arg(a, 1).num & kPathFollow);
   struct stat st;
   check(fstatat(r.dirfd, r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW));
   if (r.must_be_dir && !S_ISDIR(st.st_mode)) fail(Errno::Notdir);
@@ -217,51 +217,51 @@ Value stat_at(State& s, Args a) {
 }
 
 Value metadata_hash_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], false);
-  wasi::Resolved r = resolve(d, a[2].bytes, a[1].num & kPathFollow);
+  Descriptor& d = dir_of(s, arg(a, 0), false);
+  wasi::Resolved r = resolve(d, arg(a, 2).bytes, arg(a, 1).num & kPathFollow);
   struct stat st;
   check(fstatat(r.dirfd, r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW));
   return ok(hash_value(st));
 }
 
 Value set_times_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], true);
-  wasi::Resolved r = resolve(d, a[2].bytes, a[1].num & kPathFollow);
-  timespec ts[2] = {timestamp(a[3]), timestamp(a[4])};
+  Descriptor& d = dir_of(s, arg(a, 0), true);
+  wasi::Resolved r = resolve(d, arg(a, 2).bytes, arg(a, 1).num & kPathFollow);
+  timespec ts[2] = {timestamp(arg(a, 3)), timestamp(arg(a, 4))};
   check(utimensat(r.dirfd, r.name.c_str(), ts, AT_SYMLINK_NOFOLLOW));
   return ok();
 }
 
 Value link_at(State& s, Args a) {
-  Descriptor& from = dir_of(s, a[0], true);
-  Descriptor& to = dir_of(s, a[3], true);
-  wasi::Resolved src = resolve(from, a[2].bytes, a[1].num & kPathFollow);
-  wasi::Resolved dst = resolve(to, a[4].bytes, false);
+  Descriptor& from = dir_of(s, arg(a, 0), true);
+  Descriptor& to = dir_of(s, arg(a, 3), true);
+  wasi::Resolved src = resolve(from, arg(a, 2).bytes, arg(a, 1).num & kPathFollow);
+  wasi::Resolved dst = resolve(to, arg(a, 4).bytes, false);
   check(linkat(src.dirfd, src.name.c_str(), dst.dirfd, dst.name.c_str(), 0));
   return ok();
 }
 
 Value rename_at(State& s, Args a) {
-  Descriptor& from = dir_of(s, a[0], true);
-  Descriptor& to = dir_of(s, a[2], true);
-  wasi::Resolved src = resolve(from, a[1].bytes, false);
-  wasi::Resolved dst = resolve(to, a[3].bytes, false);
+  Descriptor& from = dir_of(s, arg(a, 0), true);
+  Descriptor& to = dir_of(s, arg(a, 2), true);
+  wasi::Resolved src = resolve(from, arg(a, 1).bytes, false);
+  wasi::Resolved dst = resolve(to, arg(a, 3).bytes, false);
   check(renameat(src.dirfd, src.name.c_str(), dst.dirfd, dst.name.c_str()));
   return ok();
 }
 
 Value symlink_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], true);
-  const std::string& target = a[1].bytes;
+  Descriptor& d = dir_of(s, arg(a, 0), true);
+  const std::string& target = arg(a, 1).bytes;
   if (!target.empty() && target[0] == '/') fail(Errno::Perm);  // would point outside
-  wasi::Resolved r = resolve(d, a[2].bytes, false);
+  wasi::Resolved r = resolve(d, arg(a, 2).bytes, false);
   check(symlinkat(target.c_str(), r.dirfd, r.name.c_str()));
   return ok();
 }
 
 Value readlink_at(State& s, Args a) {
-  Descriptor& d = dir_of(s, a[0], false);
-  wasi::Resolved r = resolve(d, a[1].bytes, false);
+  Descriptor& d = dir_of(s, arg(a, 0), false);
+  wasi::Resolved r = resolve(d, arg(a, 1).bytes, false);
   std::string buf(4096, '\0');
   ssize_t n = readlinkat(r.dirfd, r.name.c_str(), buf.data(), buf.size());
   if (n < 0) fail(last());
@@ -286,7 +286,7 @@ std::pair<std::string, component::HostFunc> fsfn(const char* name, F f) {
 template <typename Op>
 std::pair<std::string, component::HostFunc> fdop(const char* name, bool need_write, Op op) {
   return fsfn(name, [need_write, op](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     if (need_write && (d.dir || !d.write)) fail(d.dir ? Errno::Isdir : Errno::Badf);
     check(op(d, a));
     return ok();
@@ -298,25 +298,25 @@ std::pair<std::string, component::HostFunc> fdop(const char* name, bool need_wri
 Funcs filesystem_types_funcs() {
   Funcs v;
   v.push_back(fsfn("[method]descriptor.read-via-stream", [](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     if (d.dir) fail(Errno::Isdir);
     if (!d.read) fail(Errno::Badf);
-    return ok(new_stream(s, d, a[1].num, false, Res::InputStream));
+    return ok(new_stream(s, d, arg(a, 1).num, false, Res::InputStream));
   }));
   v.push_back(fsfn("[method]descriptor.write-via-stream", [](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     if (d.dir) fail(Errno::Isdir);
     if (!d.write) fail(Errno::Badf);
-    return ok(new_stream(s, d, a[1].num, false, Res::OutputStream));
+    return ok(new_stream(s, d, arg(a, 1).num, false, Res::OutputStream));
   }));
   v.push_back(fsfn("[method]descriptor.append-via-stream", [](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     if (d.dir) fail(Errno::Isdir);
     if (!d.write) fail(Errno::Badf);
     return ok(new_stream(s, d, 0, true, Res::OutputStream));
   }));
   v.push_back(fsfn("[method]descriptor.advise", [](State& s, Args a) {
-    desc(s, a[0]);
+    desc(s, arg(a, 0));
     return ok();
   }));
   v.push_back(fdop("[method]descriptor.sync-data", false,
@@ -324,41 +324,41 @@ Funcs filesystem_types_funcs() {
   v.push_back(fdop("[method]descriptor.sync", false,
                    [](Descriptor& d, Args) { return fsync(d.fd->get()); }));
   v.push_back(fdop("[method]descriptor.set-size", true, [](Descriptor& d, Args a) {
-    return a[1].num > uint64_t(INT64_MAX) ? (errno = EINVAL, -1)
-                                          : ftruncate(d.fd->get(), off_t(a[1].num));
+    return arg(a, 1).num > uint64_t(INT64_MAX) ? (errno = EINVAL, -1)
+                                               : ftruncate(d.fd->get(), off_t(arg(a, 1).num));
   }));
   v.push_back(fsfn("[method]descriptor.set-times", [](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     if (d.dir ? !d.perms.dir_write : !d.write) fail(Errno::Perm);
-    timespec ts[2] = {timestamp(a[1]), timestamp(a[2])};
+    timespec ts[2] = {timestamp(arg(a, 1)), timestamp(arg(a, 2))};
     check(futimens(d.fd->get(), ts));
     return ok();
   }));
   v.push_back(fsfn("[method]descriptor.get-flags", [](State& s, Args a) {
-    Descriptor& d = desc(s, a[0]);
+    Descriptor& d = desc(s, arg(a, 0));
     uint64_t f = (d.read ? kFlagRead : 0) | (d.write ? kFlagWrite : 0);
     if (d.dir && d.perms.dir_write) f |= kFlagMutateDir;
     return ok(Value::of(f));
   }));
   v.push_back(fsfn("[method]descriptor.get-type", [](State& s, Args a) {
     struct stat st;
-    check(fstat(desc(s, a[0]).fd->get(), &st));
+    check(fstat(desc(s, arg(a, 0)).fd->get(), &st));
     return ok(Value::of(type_index(st.st_mode)));
   }));
   v.push_back(fsfn("[method]descriptor.stat", [](State& s, Args a) {
     struct stat st;
-    check(fstat(desc(s, a[0]).fd->get(), &st));
+    check(fstat(desc(s, arg(a, 0)).fd->get(), &st));
     return ok(stat_value(st));
   }));
   v.push_back(fsfn("[method]descriptor.metadata-hash", [](State& s, Args a) {
     struct stat st;
-    check(fstat(desc(s, a[0]).fd->get(), &st));
+    check(fstat(desc(s, arg(a, 0)).fd->get(), &st));
     return ok(hash_value(st));
   }));
   v.push_back(fsfn("[method]descriptor.is-same-object", [](State& s, Args a) {
     struct stat x, y;
-    check(fstat(desc(s, a[0]).fd->get(), &x));
-    check(fstat(desc(s, a[1]).fd->get(), &y));
+    check(fstat(desc(s, arg(a, 0)).fd->get(), &x));
+    check(fstat(desc(s, arg(a, 1)).fd->get(), &y));
     return Value::of(x.st_dev == y.st_dev && x.st_ino == y.st_ino);
   }));
   v.push_back(fsfn("[method]descriptor.read", read_at));
@@ -374,17 +374,17 @@ Funcs filesystem_types_funcs() {
   v.push_back(fsfn("[method]descriptor.symlink-at", symlink_at));
   v.push_back(fsfn("[method]descriptor.readlink-at", readlink_at));
   v.push_back(fsfn("[method]descriptor.create-directory-at", [](State& s, Args a) {
-    wasi::Resolved r = resolve(dir_of(s, a[0], true), a[1].bytes, false);
+    wasi::Resolved r = resolve(dir_of(s, arg(a, 0), true), arg(a, 1).bytes, false);
     check(mkdirat(r.dirfd, r.name.c_str(), 0777));
     return ok();
   }));
   v.push_back(fsfn("[method]descriptor.remove-directory-at", [](State& s, Args a) {
-    wasi::Resolved r = resolve(dir_of(s, a[0], true), a[1].bytes, false);
+    wasi::Resolved r = resolve(dir_of(s, arg(a, 0), true), arg(a, 1).bytes, false);
     check(unlinkat(r.dirfd, r.name.c_str(), AT_REMOVEDIR));
     return ok();
   }));
   v.push_back(fsfn("[method]descriptor.unlink-file-at", [](State& s, Args a) {
-    wasi::Resolved r = resolve(dir_of(s, a[0], true), a[1].bytes, false);
+    wasi::Resolved r = resolve(dir_of(s, arg(a, 0), true), arg(a, 1).bytes, false);
     if (r.must_be_dir) fail(Errno::Notdir);
     check(unlinkat(r.dirfd, r.name.c_str(), 0));
     return ok();

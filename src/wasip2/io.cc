@@ -31,6 +31,14 @@ uint64_t monotonic_now() {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
+// Sleeps towards the monotonic instant `until` (at most a second at a time).
+void nap(uint64_t until) {
+  uint64_t now = monotonic_now();
+  if (until > now)
+    std::this_thread::sleep_for(
+        std::chrono::nanoseconds(std::min<uint64_t>(until - now, 1000000000)));
+}
+
 Stream& stream_at(State& s, const Value& handle) {
   auto it = s.streams.find(rep_of(handle));
   if (it == s.streams.end()) unknown_handle("stream", rep_of(handle));
@@ -130,8 +138,8 @@ Funcs io_error_funcs() {
   Funcs v;
   v.push_back(fn("[method]error.to-debug-string", [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    auto it = s.errors.find(rep_of(a[0]));
-    if (it == s.errors.end()) unknown_handle("error", rep_of(a[0]));
+    auto it = s.errors.find(rep_of(arg(a, 0)));
+    if (it == s.errors.end()) unknown_handle("error", rep_of(arg(a, 0)));
     return str(it->second);
   }));
   return v;
@@ -146,20 +154,17 @@ Funcs io_poll_funcs() {
   };
   auto deadline = [](State& s, const Value& h) { return s.pollables.at(rep_of(h)).deadline; };
   v.push_back(fn("[method]pollable.ready", [ready](StoreContext cx, const FuncType&, Args a) {
-    return Value::of(ready(state(cx), a[0]));
+    return Value::of(ready(state(cx), arg(a, 0)));
   }));
   v.push_back(
       fn("[method]pollable.block", [ready, deadline](StoreContext cx, const FuncType&, Args a) {
         State& s = state(cx);
-        while (!ready(s, a[0])) {
-          uint64_t now = monotonic_now(), until = deadline(s, a[0]);
-          std::this_thread::sleep_for(std::chrono::nanoseconds(until - now));
-        }
+        while (!ready(s, arg(a, 0))) nap(deadline(s, arg(a, 0)));
         return std::optional<Value>();
       }));
   v.push_back(fn("poll", [ready, deadline](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    const std::vector<Value>& in = a[0].items;
+    const std::vector<Value>& in = arg(a, 0).items;
     if (in.empty()) throw Trap("wasi: poll: the list of pollables is empty");
     for (;;) {
       std::vector<Value> out;
@@ -169,7 +174,7 @@ Funcs io_poll_funcs() {
         soonest = std::min(soonest, deadline(s, in[i]));
       }
       if (!out.empty()) return Value::of_items(std::move(out));
-      std::this_thread::sleep_for(std::chrono::nanoseconds(soonest - monotonic_now()));
+      nap(soonest);
     }
   }));
   return v;
@@ -179,17 +184,17 @@ Funcs io_streams_funcs() {
   Funcs v;
   auto read = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    return read_some(s, stream_at(s, a[0]), a[1].num);
+    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num);
   };
   auto skip = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    Value r = read_some(s, stream_at(s, a[0]), a[1].num);
+    Value r = read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num);
     if (r.num == 0) r.items[0] = Value::of(r.items[0].bytes.size());
     return r;
   };
   auto subscribe = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    stream_at(s, a[0]);
+    stream_at(s, arg(a, 0));
     return new_pollable(s, 0);  // files and stdio are always ready (reads may block)
   };
   v.push_back(fn("[method]input-stream.read", read));
@@ -200,31 +205,32 @@ Funcs io_streams_funcs() {
   v.push_back(fn("[method]output-stream.subscribe", subscribe));
   v.push_back(fn("[method]output-stream.check-write", [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    return stream_at(s, a[0]).closed ? stream_closed() : ok(u64(kWriteBudget));
+    return stream_at(s, arg(a, 0)).closed ? stream_closed() : ok(u64(kWriteBudget));
   }));
   auto write = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    return write_all(s, stream_at(s, a[0]), a[1].bytes);
+    return write_all(s, stream_at(s, arg(a, 0)), arg(a, 1).bytes);
   };
   v.push_back(fn("[method]output-stream.write", write));
   v.push_back(fn("[method]output-stream.blocking-write-and-flush", write));
   auto zeroes = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    if (a[1].num > kWriteBudget) return stream_failed(s, "write-zeroes: over the write budget");
-    return write_all(s, stream_at(s, a[0]), std::string(a[1].num, '\0'));
+    if (arg(a, 1).num > kWriteBudget)
+      return stream_failed(s, "write-zeroes: over the write budget");
+    return write_all(s, stream_at(s, arg(a, 0)), std::string(arg(a, 1).num, '\0'));
   };
   v.push_back(fn("[method]output-stream.write-zeroes", zeroes));
   v.push_back(fn("[method]output-stream.blocking-write-zeroes-and-flush", zeroes));
   auto flush = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    return stream_at(s, a[0]).closed ? stream_closed() : ok();
+    return stream_at(s, arg(a, 0)).closed ? stream_closed() : ok();
   };
   v.push_back(fn("[method]output-stream.flush", flush));
   v.push_back(fn("[method]output-stream.blocking-flush", flush));
   auto splice = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    Stream& out = stream_at(s, a[0]);
-    Value r = read_some(s, stream_at(s, a[1]), a[2].num);
+    Stream& out = stream_at(s, arg(a, 0));
+    Value r = read_some(s, stream_at(s, arg(a, 1)), arg(a, 2).num);
     if (r.num != 0) return r;
     std::string data = std::move(r.items[0].bytes);
     Value w = write_all(s, out, data);
@@ -256,11 +262,11 @@ Funcs cli_funcs(const std::string& iface) {
         fn("initial-cwd", [](StoreContext, const FuncType&, Args) -> Value { return none(); }));
   } else if (iface == "exit") {
     v.push_back(fn("exit", [](StoreContext, const FuncType&, Args a) -> std::optional<Value> {
-      throw Trap(TrapCode::Exit, {}, a[0].num == 0 ? 0 : 1);
+      throw Trap(TrapCode::Exit, {}, arg(a, 0).num == 0 ? 0 : 1);
     }));
     v.push_back(
         fn("exit-with-code", [](StoreContext, const FuncType&, Args a) -> std::optional<Value> {
-          throw Trap(TrapCode::Exit, {}, int32_t(uint8_t(a[0].num)));
+          throw Trap(TrapCode::Exit, {}, int32_t(uint8_t(arg(a, 0).num)));
         }));
   } else if (iface == "stdin" || iface == "stdout" || iface == "stderr") {
     int fd = iface == "stdin" ? 0 : iface == "stdout" ? 1 : 2;
@@ -306,11 +312,11 @@ Funcs clock_funcs(const std::string& iface) {
     return u64(uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec));
   }));
   v.push_back(fn("subscribe-instant", [](StoreContext cx, const FuncType&, Args a) {
-    return new_pollable(state(cx), a[0].num);
+    return new_pollable(state(cx), arg(a, 0).num);
   }));
   v.push_back(fn("subscribe-duration", [](StoreContext cx, const FuncType&, Args a) {
     uint64_t now = monotonic_now();
-    uint64_t when = a[0].num > UINT64_MAX - now ? UINT64_MAX : now + a[0].num;
+    uint64_t when = arg(a, 0).num > UINT64_MAX - now ? UINT64_MAX : now + arg(a, 0).num;
     return new_pollable(state(cx), std::max<uint64_t>(when, 1));
   }));
   return v;
@@ -342,7 +348,9 @@ uint64_t random_u64() {
 
 Funcs random_funcs(const std::string& iface) {
   Funcs v;
-  auto bytes = [](StoreContext, const FuncType&, Args a) { return str(random_bytes(a[0].num)); };
+  auto bytes = [](StoreContext, const FuncType&, Args a) {
+    return str(random_bytes(arg(a, 0).num));
+  };
   auto number = [](StoreContext, const FuncType&, Args) { return u64(random_u64()); };
   if (iface == "random") {
     v.push_back(fn("get-random-bytes", bytes));

@@ -167,6 +167,12 @@ Value stream_closed() {
   return err(Value::of(1));
 }
 
+const Value& arg(std::span<const Value> a, size_t i) {
+  if (i >= a.size())
+    throw Trap("wasi: a function was imported with fewer parameters than WASI gives it");
+  return a[i];
+}
+
 void unknown_handle(const char* what, uint32_t rep) {
   throw Trap("wasi: unknown " + std::string(what) + " handle " + std::to_string(rep));
 }

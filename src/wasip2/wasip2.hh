@@ -95,7 +95,11 @@ struct State {
   std::map<uint32_t, std::string> errors;
   std::map<uint32_t, DirEntries> dir_entries;
 
-  uint32_t rep() { return next_rep++; }
+  // Representations are unique across the tables (never reused).
+  uint32_t rep() {
+    if (next_rep == UINT32_MAX) throw Trap("wasi: too many resources made in this store");
+    return next_rep++;
+  }
 };
 
 // The calling store's state; WasmError when the store has no WASI context
@@ -130,6 +134,15 @@ Value stream_failed(State& s, std::string message);
 Value stream_closed();
 
 [[noreturn]] void unknown_handle(const char* what, uint32_t rep);
+
+// Argument `i` of a call. A component declares its imports' types itself,
+// so a WASI function may be called with fewer parameters than WASI gives
+// it: that is a trap, never a read past the arguments. (Values of the
+// wrong kind are harmless: a number where a string was expected reads as
+// empty, a missing resource is an error, and representations are unique
+// across all of a store's tables, so a handle of another resource type
+// names nothing.)
+const Value& arg(std::span<const Value> a, size_t i);
 
 // What each interface defines, by function name.
 using Funcs = std::vector<std::pair<std::string, component::HostFunc>>;

@@ -193,3 +193,39 @@ def test_ember_run_refuses_a_component_that_is_not_a_command(tmp_path: Path) -> 
     r = ember_run(str(wasm))
     assert r.returncode == 1
     assert "without a `wasi:cli/run@0.2.x` export" in r.stderr
+
+
+def test_an_import_declared_with_fewer_parameters_traps() -> None:
+    # A component declares the types of what it imports: here WASI's
+    # `output-stream.write` without its `contents`. Ember's WASI functions
+    # read their arguments by position and must not read past them (the
+    # package refuses the import when linking; Ember traps at the call).
+    text = """
+    (component
+      (import "wasi:io/streams@0.2.0" (instance $streams
+        (export "output-stream" (type $os (sub resource)))
+        (export "[method]output-stream.write" (func (param "self" (borrow $os)) (result u32)))))
+      (alias export $streams "output-stream" (type $output-stream))
+      (import "wasi:cli/stdout@0.2.0" (instance $stdout
+        (export "output-stream" (type $os (eq $output-stream)))
+        (export "get-stdout" (func (result (own $os))))))
+      (core func $get (canon lower (func $stdout "get-stdout")))
+      (core func $write (canon lower (func $streams "[method]output-stream.write")))
+      (core module $M
+        (import "h" "get" (func $get (result i32)))
+        (import "h" "write" (func $write (param i32) (result i32)))
+        (func (export "run") (result i32) (call $write (call $get))))
+      (core instance $m (instantiate $M (with "h" (instance
+        (export "get" (func $get)) (export "write" (func $write))))))
+      (func (export "run") (result u32) (canon lift (core func $m "run"))))
+    """
+    engine = ember.Engine()
+    store = ember.Store(engine)
+    store.set_wasi(ember.WasiConfig())
+    linker = ec.Linker(engine)
+    linker.add_wasip2()
+    instance = linker.instantiate(store, ec.Component(engine, text))
+    run = instance.get_func(store, "run")
+    assert run is not None
+    with pytest.raises(ember.WasmtimeError, match="fewer parameters than WASI gives it"):
+        run(store)
