@@ -95,8 +95,15 @@ struct State {
   std::map<uint32_t, std::string> errors;
   std::map<uint32_t, DirEntries> dir_entries;
 
+  // At most this many WASI resources live in one store at a time (a guest
+  // that never drops its handles cannot grow host memory without bound).
+  static constexpr size_t kMaxLive = size_t{1} << 20;
+
   // Representations are unique across the tables (never reused).
   uint32_t rep() {
+    size_t live =
+        descriptors.size() + streams.size() + pollables.size() + errors.size() + dir_entries.size();
+    if (live >= kMaxLive) throw Trap("wasi: too many WASI resources alive in this store");
     if (next_rep == UINT32_MAX) throw Trap("wasi: too many resources made in this store");
     return next_rep++;
   }

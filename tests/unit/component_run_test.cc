@@ -284,3 +284,43 @@ TEST(ComponentWasi, AStoreWithoutAContextFailsClearly) {
         << e.what();
   }
 }
+
+// A guest that takes handles and never drops them cannot grow the host's
+// WASI tables without bound: past 2^20 live resources, a trap.
+TEST(ComponentWasi, LiveResourcesAreBounded) {
+  ember::Engine engine;
+  ember::Store store(engine);
+  ember::set_wasi(store, ember::WasiConfig{});
+  cm::Component c = cm::Component::from_text(engine, R"(
+    (component
+      (import "wasi:io/streams@0.2.0" (instance $streams
+        (export "output-stream" (type (sub resource)))))
+      (alias export $streams "output-stream" (type $output-stream))
+      (import "wasi:cli/stdout@0.2.0" (instance $stdout
+        (export "output-stream" (type $os (eq $output-stream)))
+        (export "get-stdout" (func (result (own $os))))))
+      (core func $get (canon lower (func $stdout "get-stdout")))
+      (core module $M
+        (import "h" "get" (func $get (result i32)))
+        (func (export "hoard") (param $n i32) (result i32)
+          (loop $l
+            (drop (call $get))
+            (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+          (local.get $n)))
+      (core instance $m (instantiate $M (with "h" (instance (export "get" (func $get))))))
+      (func (export "hoard") (param "n" u32) (result u32) (canon lift (core func $m "hoard"))))
+  )");
+  cm::Linker linker(engine);
+  linker.add_wasip2();
+  cm::Instance inst = cm::Instance::instantiate(store, c, linker);
+  std::optional<cm::Func> hoard = inst.get_func({}, "hoard");
+  ASSERT_TRUE(hoard.has_value());
+  std::vector<cm::Value> few{cm::Value::of(1000)}, many{cm::Value::of(uint64_t{1} << 21)};
+  EXPECT_EQ(hoard->call(store, few)->num, 0u);  // well below the bound
+  try {
+    hoard->call(store, many);
+    FAIL() << "expected a trap";
+  } catch (const ember::Trap& t) {
+    EXPECT_NE(std::string(t.what()).find("too many WASI resources"), std::string::npos) << t.what();
+  }
+}
