@@ -128,9 +128,6 @@ struct ResourceState;
 class ResourceType {
  public:
   static ResourceType host(uint32_t tag);
-  // A type equal only to itself: what reflection shows for a resource type
-  // before any instance made it.
-  static ResourceType unique();
   bool operator==(const ResourceType& o) const;
   bool is_host() const;
   uint32_t host_tag() const;  // 0 for a type a component defined

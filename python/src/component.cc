@@ -465,7 +465,6 @@ void bind_component(nb::module_& m) {
       .def("store_id", [](const CFuncHandle& h) { return h.store_id; });
   nb::class_<cm::ResourceType>(m, "ResourceTypeHandle")
       .def_static("host", &cm::ResourceType::host)
-      .def_static("unique", &cm::ResourceType::unique)
       .def("equals", [](const cm::ResourceType& a, const cm::ResourceType& b) { return a == b; })
       .def("is_host", &cm::ResourceType::is_host)
       .def("host_tag", &cm::ResourceType::host_tag);

@@ -93,10 +93,6 @@ ResourceType ResourceType::host(uint32_t tag) {
   return ResourceType(std::move(t));
 }
 
-ResourceType ResourceType::unique() {
-  return ResourceType(std::make_shared<RType>());
-}
-
 bool ResourceType::operator==(const ResourceType& o) const {
   return same_type(*t_, *o.t_);
 }

@@ -75,4 +75,36 @@ struct TokenList {
 // larger script).
 Expected<TokenList> tokenize(std::string_view src, uint32_t first_line = 1);
 
+// Reading a TokenList front to back: the position and the small helpers
+// the script and component parsers share. Reading past the end keeps
+// giving the final Eof token.
+class TokenCursor {
+ public:
+  explicit TokenCursor(const TokenList& tl) : tl_(tl) {}
+
+ protected:
+  const Token& peek(size_t k = 0) const {
+    size_t i = pos_ + k;
+    return tl_.toks[i < tl_.toks.size() ? i : tl_.toks.size() - 1];
+  }
+  bool at(Tok k) const { return peek().kind == k; }
+  bool at_kw(std::string_view kw, size_t k = 0) const {
+    return peek(k).kind == Tok::Keyword && peek(k).text == kw;
+  }
+  bool at_lparen_kw(std::string_view kw) const { return at(Tok::LParen) && at_kw(kw, 1); }
+  const Token& next() { return tl_.toks[pos_ < tl_.toks.size() - 1 ? pos_++ : pos_]; }
+  Error error_at(const Token& t, std::string msg) const {
+    return Error::at_text(ErrorKind::Malformed, std::move(msg), t.line, t.col);
+  }
+  Error error(std::string msg) const { return error_at(peek(), std::move(msg)); }
+  Status expect(Tok k) {
+    if (!at(k)) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
+    next();
+    return Status::Ok();
+  }
+
+  const TokenList& tl_;
+  size_t pos_ = 0;
+};
+
 }  // namespace ember::text

@@ -27,9 +27,9 @@ using text::LitResult;
 using text::Tok;
 using text::Token;
 
-class ScriptParser {
+class ScriptParser : text::TokenCursor {
  public:
-  ScriptParser(std::string_view src, const text::TokenList& tl) : src_(src), tl_(tl) {}
+  ScriptParser(std::string_view src, const text::TokenList& tl) : TokenCursor(tl), src_(src) {}
 
   Expected<Script> run() {
     Script s;
@@ -51,24 +51,6 @@ class ScriptParser {
   }
 
  private:
-  const Token& peek(size_t k = 0) const {
-    size_t i = pos_ + k;
-    return tl_.toks[i < tl_.toks.size() ? i : tl_.toks.size() - 1];
-  }
-  bool at(Tok k) const { return peek().kind == k; }
-  bool at_kw(std::string_view kw, size_t k = 0) const {
-    return peek(k).kind == Tok::Keyword && peek(k).text == kw;
-  }
-  bool at_lparen_kw(std::string_view kw) const { return at(Tok::LParen) && at_kw(kw, 1); }
-  const Token& next() { return tl_.toks[pos_ < tl_.toks.size() - 1 ? pos_++ : pos_]; }
-  Error error(std::string msg) const {
-    return Error::at_text(ErrorKind::Malformed, std::move(msg), peek().line, peek().col);
-  }
-  Status expect(Tok k) {
-    if (!at(k)) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
-    next();
-    return Status::Ok();
-  }
   Expected<std::string> string() {
     if (!at(Tok::String)) return error("unexpected token, expected a string");
     return tl_.string_of(next());
@@ -108,8 +90,6 @@ class ScriptParser {
   Status lane(std::string_view shape, bool result, Value& v, unsigned i);
 
   std::string_view src_;
-  const text::TokenList& tl_;
-  size_t pos_ = 0;
 };
 
 Expected<ModuleSource> ScriptParser::module_source() {

@@ -71,10 +71,10 @@ struct Scope {
   std::vector<InlineExport> inline_exports;  // emitted at the end of the body
 };
 
-class ComponentParser {
+class ComponentParser : TokenCursor {
  public:
   ComponentParser(std::string_view src, const TokenList& tl, const FeatureSet& features)
-      : src_(src), tl_(tl), features_(features) {}
+      : TokenCursor(tl), src_(src), features_(features) {}
 
   Expected<Buf> parse() {
     EMBER_TRY(expect(Tok::LParen));
@@ -88,26 +88,7 @@ class ComponentParser {
   }
 
  private:
-  // ---- tokens ----
-  const Token& peek(size_t k = 0) const {
-    size_t i = pos_ + k;
-    return tl_.toks[i < tl_.toks.size() ? i : tl_.toks.size() - 1];
-  }
-  bool at(Tok k) const { return peek().kind == k; }
-  bool at_kw(std::string_view kw, size_t k = 0) const {
-    return peek(k).kind == Tok::Keyword && peek(k).text == kw;
-  }
-  bool at_lparen_kw(std::string_view kw) const { return at(Tok::LParen) && at_kw(kw, 1); }
-  const Token& next() { return tl_.toks[pos_ < tl_.toks.size() - 1 ? pos_++ : pos_]; }
-  Error error_at(const Token& t, std::string msg) const {
-    return Error::at_text(ErrorKind::Malformed, std::move(msg), t.line, t.col);
-  }
-  Error error(std::string msg) const { return error_at(peek(), std::move(msg)); }
-  Status expect(Tok k) {
-    if (!at(k)) return error(at(Tok::Eof) ? "unexpected end of input" : "unexpected token");
-    next();
-    return Status::Ok();
-  }
+  // ---- tokens (the rest: TokenCursor) ----
   Status expect_kw(std::string_view kw) {
     if (!at_kw(kw)) return error("expected `" + std::string(kw) + "`");
     next();
@@ -388,54 +369,55 @@ class ComponentParser {
   Status core_instance(Scope& s) {
     next();  // instance
     std::optional<std::string_view> id = opt_id();
-    EMBER_ASSIGN(Buf def, core_instance_expr(s));
+    Buf def;
+    if (at_lparen_kw("instantiate")) {
+      pos_ += 2;
+      EMBER_ASSIGN(def, instantiate(s, true));
+    } else {
+      EMBER_ASSIGN(def, exports_until_close(s, true));
+    }
     section(s, 2, def);
     EMBER_TRY(define(s, CInstance, id));
     return expect(Tok::RParen);
   }
-  Expected<Buf> core_instance_expr(Scope& s) {
-    Buf def;
-    if (at_lparen_kw("instantiate")) {
+
+  // After `(instantiate`, through its `)`: the module or component and its
+  // arguments `(with "n" (sort ref))` (`core`: core instances only). An
+  // argument may be an inline instance of exports, defined just before.
+  Expected<Buf> instantiate(Scope& s, bool core) {
+    Buf def = {0x00};
+    EMBER_ASSIGN(uint32_t of, index(s, core ? CModule : Component));
+    put_uleb(def, of);
+    Buf args;
+    uint32_t n = 0;
+    while (at_lparen_kw("with")) {
       pos_ += 2;
-      def.push_back(0x00);
-      EMBER_ASSIGN(uint32_t m, index(s, CModule));
-      put_uleb(def, m);
-      Buf args;
-      uint32_t n = 0;
-      while (at_lparen_kw("with")) {
-        pos_ += 2;
-        EMBER_ASSIGN(std::string name, string());
-        uint32_t inst;
-        if (at_lparen_kw("instance") && peek(2).kind != Tok::Id && peek(2).kind != Tok::Number) {
-          pos_ += 2;  // an inline instance of exports
-          EMBER_ASSIGN(Buf inner, core_exports(s));
-          section(s, 2, inner);
-          EMBER_TRY(define(s, CInstance, std::nullopt, &inst));
-        } else {
-          EMBER_ASSIGN(inst, item_ref(s, "instance", CInstance));
-        }
-        put_name(args, name);
-        args.push_back(0x12);
-        put_uleb(args, inst);
-        n++;
-        EMBER_TRY(expect(Tok::RParen));
+      EMBER_ASSIGN(std::string name, string());
+      EMBER_TRY(expect(Tok::LParen));
+      std::optional<Space> sp = sort_kw(core);
+      if (!sp || (core && *sp != CInstance))
+        return error(core ? "expected `(instance`" : "expected a sort");
+      uint32_t i = 0;
+      if ((*sp == Instance || *sp == CInstance) && !at(Tok::Id) && !at(Tok::Number)) {
+        EMBER_ASSIGN(Buf inner, exports_until_close(s, core));
+        section(s, core ? 2 : 5, inner);
+        EMBER_TRY(define(s, *sp, std::nullopt, &i));
+      } else {
+        EMBER_ASSIGN(i, item_index(s, *sp));
       }
-      put_uleb(def, n);
-      put_bytes(def, args);
-      EMBER_TRY(expect(Tok::RParen));
-      return def;
+      EMBER_TRY(expect(Tok::RParen));  // the argument's sort
+      put_name(args, name);
+      if (core) args.push_back(0x12);  // a core instance
+      else put_sort(args, *sp);
+      put_uleb(args, i);
+      n++;
+      EMBER_TRY(expect(Tok::RParen));  // `with`
     }
-    // Inline exports, up to the closing parenthesis (left for the caller).
-    EMBER_ASSIGN(Buf inner, core_exports_until_close(s));
-    return inner;
+    put_uleb(def, n);
+    put_bytes(def, args);
+    EMBER_TRY(expect(Tok::RParen));  // `instantiate`
+    return def;
   }
-  // `(export "n" (func $f))*` then `)` (eaten): a core instance of exports.
-  Expected<Buf> core_exports(Scope& s) {
-    EMBER_ASSIGN(Buf b, core_exports_until_close(s));
-    EMBER_TRY(expect(Tok::RParen));
-    return b;
-  }
-  Expected<Buf> core_exports_until_close(Scope& s) { return exports_until_close(s, true); }
 
   // `(core func $id? (canon ...))`, `(core func $id? (alias core export
   // $i "n"))`, and the same for memory, table, global.
@@ -485,35 +467,7 @@ class ComponentParser {
     Buf def;
     if (at_lparen_kw("instantiate")) {
       pos_ += 2;
-      def.push_back(0x00);
-      EMBER_ASSIGN(uint32_t c, index(s, Component));
-      put_uleb(def, c);
-      Buf args;
-      uint32_t n = 0;
-      while (at_lparen_kw("with")) {
-        pos_ += 2;
-        EMBER_ASSIGN(std::string name, string());
-        EMBER_TRY(expect(Tok::LParen));
-        std::optional<Space> sp = sort_kw(false);
-        if (!sp) return error("expected a sort");
-        uint32_t i = 0;
-        if (*sp == Instance && !at(Tok::Id) && !at(Tok::Number)) {
-          EMBER_ASSIGN(Buf inner, exports_until_close(s));
-          section(s, 5, inner);
-          EMBER_TRY(define(s, Instance, std::nullopt, &i));
-        } else {
-          EMBER_ASSIGN(i, item_index(s, *sp));
-        }
-        EMBER_TRY(expect(Tok::RParen));
-        put_name(args, name);
-        put_sort(args, *sp);
-        put_uleb(args, i);
-        n++;
-        EMBER_TRY(expect(Tok::RParen));
-      }
-      put_uleb(def, n);
-      put_bytes(def, args);
-      EMBER_TRY(expect(Tok::RParen));
+      EMBER_ASSIGN(def, instantiate(s, false));
     } else {
       EMBER_ASSIGN(def, exports_until_close(s));
     }
@@ -630,9 +584,6 @@ class ComponentParser {
     Nest nest(depth_);
     EMBER_TRY(check_depth());
     if (at(Tok::Keyword) && prim_code(peek().text)) return Buf{*prim_code(next().text)};
-    if (at(Tok::Id) || at(Tok::Number)) {  // a type equal to another: as an alias would
-      return error("expected a type definition");
-    }
     EMBER_TRY(expect(Tok::LParen));
     const Token& kw = next();
     std::string_view w = kw.text;
@@ -1308,9 +1259,7 @@ class ComponentParser {
   }
 
   std::string_view src_;
-  const TokenList& tl_;
   FeatureSet features_;
-  size_t pos_ = 0;
   uint32_t depth_ = 0;
 };
 

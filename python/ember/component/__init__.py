@@ -125,7 +125,8 @@ class Component:
         return ExportIndex._make(self._h, path, name)
 
     def close(self) -> None:
-        """Releases this handle (the component lives while instances use it)."""
+        """Nothing to release early: the compiled component is freed when no
+        Component, instance or function uses it any more."""
 
     def __enter__(self) -> "Component":
         return self
