@@ -14,6 +14,9 @@ command -v wasm-opt >/dev/null || need_apt+=(binaryen)   # random modules for th
 [ -f /usr/lib/llvm-22/lib/cmake/llvm/LLVMConfig.cmake ] || need_apt+=(llvm-22-dev)
 [ -f /usr/include/zstd.h ] || need_apt+=(libzstd-dev)
 command -v gdb >/dev/null || need_apt+=(gdb)      # Config.debug_info: the gdb backtrace test
+# wasi:http's https (OpenSSL), and the certificate of its test server.
+[ -f /usr/include/openssl/ssl.h ] || need_apt+=(libssl-dev)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

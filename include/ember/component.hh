@@ -309,6 +309,15 @@ class Linker {
   // TrapCode::Exit and the exit status. Functions it does not implement
   // return their `unsupported` error, or trap when they have none.
   void add_wasip2();
+  // Defines wasi:http/types and wasi:http/outgoing-handler (0.2.9; any
+  // 0.2.x import finds them): a guest builds requests and sends them with
+  // HTTP/1.1 (https over TLS with the system's roots, when Ember was built
+  // with OpenSSL), each on a thread of its own, at most 64 at a time per
+  // store; response bodies are read as fast as the guest consumes them.
+  // The server side (incoming-request, response-outparam,
+  // outgoing-response) traps. Uses the calling store's WASI context, like
+  // add_wasip2(), which it needs beside it.
+  void add_wasi_http();
   void allow_shadowing(bool allow) { shadowing_ = allow; }
   const Engine& engine() const { return engine_; }
   const std::shared_ptr<LinkerNode>& root() const { return root_; }

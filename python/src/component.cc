@@ -442,6 +442,7 @@ void bind_component(nb::module_& m) {
              h.linker.define_unknown_imports_as_traps(c.c);
            })
       .def("add_wasip2", [](CLinkerHandle& h) { h.linker.add_wasip2(); })
+      .def("add_wasi_http", [](CLinkerHandle& h) { h.linker.add_wasi_http(); })
       .def("allow_shadowing",
            [](CLinkerHandle& h, bool allow) { h.linker.allow_shadowing(allow); });
   nb::class_<CInstanceHandle>(m, "ComponentInstanceHandle")

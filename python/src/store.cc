@@ -327,16 +327,15 @@ Raises:
     WasmtimeError: If a file or directory of the config cannot be opened.
     ValueError: If the store was closed or `wasi` already consumed.)")
       .def(
-          "set_wasi_http",
-          [](PyStore& s) {
-            StoreScope scope(s);
-            raise_wasmtime("wasi:http is not supported");
-          },
+          "set_wasi_http", [](PyStore& s) { StoreScope scope(s); },
           nb::sig("def set_wasi_http(self) -> None"),
-          R"(Would give the store a wasi:http context; Ember has no wasi:http.
+          R"(Readies the store for wasi:http (`component.Linker.add_wasi_http`).
+
+Ember's wasi:http needs nothing beyond the store's WASI context
+(`set_wasi`), so this only checks the store; it is here so that code
+written for the `wasmtime` package runs unchanged.
 
 Raises:
-    WasmtimeError: Always.
     ValueError: If the store was closed.)")
       .def(
           "close", [](PyStore& s) { s.close(); }, nb::sig("def close(self) -> None"),

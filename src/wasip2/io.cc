@@ -24,6 +24,8 @@ using component::HostFunc;
 // The most one read returns, and the write budget check-write grants.
 constexpr uint64_t kMaxRead = 1 << 20;
 constexpr uint64_t kWriteBudget = 1 << 20;
+// The most a guest writes into one HTTP request body.
+constexpr uint64_t kMaxPipeBody = uint64_t{1} << 30;
 
 uint64_t monotonic_now() {
   timespec ts;
@@ -47,7 +49,7 @@ Stream& stream_at(State& s, const Value& handle) {
 
 Value new_pollable(State& s, uint64_t deadline) {
   uint32_t r = s.rep();
-  s.pollables[r] = Pollable{deadline};
+  s.pollables[r] = Pollable{deadline, {}};
   return own(Res::Pollable, r);
 }
 
@@ -61,9 +63,48 @@ std::string errno_text(wasi::Errno e) {
   return std::string("stream failed: ") + wasi::errno_name(uint16_t(e));
 }
 
+// Reads from a pipe what is there (waiting for some when `blocking`).
+Value read_pipe(State& s, Stream& st, uint64_t len, bool blocking) {
+  Pipe& p = *st.pipe;
+  std::unique_lock lock(p.m);
+  if (blocking) p.cv.wait(lock, [&] { return !p.data.empty() || p.eof || !p.error.empty(); });
+  if (p.data.empty() && !p.error.empty()) {
+    st.closed = true;
+    std::string e = p.error;
+    lock.unlock();
+    return stream_failed(s, std::move(e));
+  }
+  if (p.data.empty() && p.eof) {
+    st.closed = true;
+    return stream_closed();
+  }
+  size_t n = size_t(std::min<uint64_t>({len, kMaxRead, p.data.size()}));
+  std::string out = p.data.substr(0, n);
+  p.data.erase(0, n);
+  p.cv.notify_all();  // the writer may wait for room
+  return ok(str(std::move(out)));
+}
+
+// Appends to a pipe (the guest writes an HTTP request body).
+Value write_pipe(State& s, Stream& st, std::string_view data) {
+  Pipe& p = *st.pipe;
+  std::lock_guard lock(p.m);
+  if (p.eof || !p.error.empty()) return stream_closed();
+  if (p.written + data.size() > kMaxPipeBody) {
+    p.error = "the request body is larger than Ember sends (1 GiB)";
+    p.cv.notify_all();
+    return stream_failed(s, p.error);
+  }
+  p.data.append(data);
+  p.written += data.size();
+  p.cv.notify_all();
+  return ok();
+}
+
 // Reads up to `len` bytes: ok(bytes), or err(closed) at the end.
-Value read_some(State& s, Stream& st, uint64_t len) {
+Value read_some(State& s, Stream& st, uint64_t len, bool blocking = true) {
   if (st.closed) return stream_closed();
+  if (st.pipe) return read_pipe(s, st, len, blocking);
   std::string buf(std::min(len, kMaxRead), '\0');
   if (buf.empty()) return ok(str({}));
   uint64_t got = 0;
@@ -93,6 +134,7 @@ Value read_some(State& s, Stream& st, uint64_t len) {
 // Writes all of `data`: ok(), or a stream-error.
 Value write_all(State& s, Stream& st, std::string_view data) {
   if (st.closed) return stream_closed();
+  if (st.pipe) return write_pipe(s, st, data);
   size_t done = 0;
   while (done < data.size()) {
     uint64_t n = 0;
@@ -134,6 +176,19 @@ std::pair<std::string, HostFunc> fn(const char* name, F f) {
 
 }  // namespace
 
+Value pollable_when(State& s, std::function<bool()> ready) {
+  uint32_t r = s.rep();
+  s.pollables[r] = Pollable{0, std::move(ready)};
+  return own(Res::Pollable, r);
+}
+
+Value pipe_stream(State& s, std::shared_ptr<Pipe> pipe, bool output) {
+  Stream st;
+  st.pipe = std::move(pipe);
+  st.pipe_output = output;
+  return new_stream(s, std::move(st), output ? Res::OutputStream : Res::InputStream);
+}
+
 Funcs io_error_funcs() {
   Funcs v;
   v.push_back(fn("[method]error.to-debug-string", [](StoreContext cx, const FuncType&, Args a) {
@@ -150,9 +205,14 @@ Funcs io_poll_funcs() {
   auto ready = [](State& s, const Value& h) {
     auto it = s.pollables.find(rep_of(h));
     if (it == s.pollables.end()) unknown_handle("pollable", rep_of(h));
+    if (it->second.ready) return it->second.ready();
     return it->second.deadline <= monotonic_now();
   };
-  auto deadline = [](State& s, const Value& h) { return s.pollables.at(rep_of(h)).deadline; };
+  // When to look again: a pollable that is not a clock is asked each ms.
+  auto deadline = [](State& s, const Value& h) {
+    const Pollable& p = s.pollables.at(rep_of(h));
+    return p.ready ? monotonic_now() + 1000000 : p.deadline;
+  };
   v.push_back(fn("[method]pollable.ready", [ready](StoreContext cx, const FuncType&, Args a) {
     return Value::of(ready(state(cx), arg(a, 0)));
   }));
@@ -184,7 +244,11 @@ Funcs io_streams_funcs() {
   Funcs v;
   auto read = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num);
+    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, false);
+  };
+  auto blocking_read = [](StoreContext cx, const FuncType&, Args a) {
+    State& s = state(cx);
+    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, true);
   };
   auto skip = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
@@ -194,11 +258,16 @@ Funcs io_streams_funcs() {
   };
   auto subscribe = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    stream_at(s, arg(a, 0));
-    return new_pollable(s, 0);  // files and stdio are always ready (reads may block)
+    Stream& st = stream_at(s, arg(a, 0));
+    if (st.pipe && !st.pipe_output)
+      return pollable_when(s, [p = st.pipe] {
+        std::lock_guard lock(p->m);
+        return !p->data.empty() || p->eof || !p->error.empty();
+      });
+    return new_pollable(s, 0);  // files, stdio and request bodies are always ready
   };
   v.push_back(fn("[method]input-stream.read", read));
-  v.push_back(fn("[method]input-stream.blocking-read", read));
+  v.push_back(fn("[method]input-stream.blocking-read", blocking_read));
   v.push_back(fn("[method]input-stream.skip", skip));
   v.push_back(fn("[method]input-stream.blocking-skip", skip));
   v.push_back(fn("[method]input-stream.subscribe", subscribe));

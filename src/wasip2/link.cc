@@ -18,10 +18,18 @@ void forget(StoreContext cx, Res r, uint32_t rep) {
     case Res::Error: s.errors.erase(rep); break;
     case Res::Pollable: s.pollables.erase(rep); break;
     case Res::InputStream:
-    case Res::OutputStream: s.streams.erase(rep); break;
+    case Res::OutputStream:
+      if (auto it = s.streams.find(rep);
+          it != s.streams.end() && it->second.pipe && !it->second.pipe_output) {
+        std::lock_guard lock(it->second.pipe->m);
+        it->second.pipe->reader_gone = true;  // an HTTP response body nobody reads
+        it->second.pipe->cv.notify_all();
+      }
+      s.streams.erase(rep);
+      break;
     case Res::Descriptor: s.descriptors.erase(rep); break;
     case Res::DirEntries: s.dir_entries.erase(rep); break;
-    default: break;
+    default: http_forget(s, r, rep); break;
   }
 }
 
@@ -251,10 +259,31 @@ std::vector<Iface> interfaces() {
   return v;
 }
 
-}  // namespace
+std::vector<Iface> http_interfaces() {
+  using namespace wasip2;
+  std::vector<Iface> v;
+  v.push_back({"wasi:http/types",
+               {{"fields", Res::Fields},
+                {"incoming-request", Res::IncomingRequest},
+                {"outgoing-request", Res::OutgoingRequest},
+                {"request-options", Res::RequestOptions},
+                {"response-outparam", Res::ResponseOutparam},
+                {"incoming-response", Res::IncomingResponse},
+                {"incoming-body", Res::IncomingBody},
+                {"future-trailers", Res::FutureTrailers},
+                {"outgoing-response", Res::OutgoingResponse},
+                {"outgoing-body", Res::OutgoingBody},
+                {"future-incoming-response", Res::FutureIncomingResponse}},
+               http_types_funcs()});
+  v.push_back({"wasi:http/outgoing-handler", {}, http_outgoing_funcs()});
+  return v;
+}
 
-void Linker::add_wasip2() {
-  for (Iface& i : interfaces()) {
+// One linker instance per interface, named with the version.
+std::vector<std::pair<std::string, std::shared_ptr<LinkerNode>>> instances(
+    std::vector<Iface> list) {
+  std::vector<std::pair<std::string, std::shared_ptr<LinkerNode>>> out;
+  for (Iface& i : list) {
     std::string name = i.name + kVersion;
     auto inst = std::make_shared<LinkerNode>();
     for (auto& [r, res] : i.resources) {
@@ -272,8 +301,19 @@ void Linker::add_wasip2() {
     inst->fallback = [iface = name](const std::string& f) {
       return wasip2::refuse(iface + "#" + f);
     };
-    define({}, name, std::move(inst));
+    out.emplace_back(std::move(name), std::move(inst));
   }
+  return out;
+}
+
+}  // namespace
+
+void Linker::add_wasip2() {
+  for (auto& [name, inst] : instances(interfaces())) define({}, name, std::move(inst));
+}
+
+void Linker::add_wasi_http() {
+  for (auto& [name, inst] : instances(http_interfaces())) define({}, name, std::move(inst));
 }
 
 }  // namespace ember::component

@@ -22,9 +22,12 @@
 //    one implementation serves every 0.2.x version a component imports.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +58,18 @@ enum class Res : uint8_t {
   IncomingDatagrams,
   OutgoingDatagrams,
   ResolveAddresses,
+  // wasi:http/types (http.cc)
+  Fields,
+  IncomingRequest,
+  OutgoingRequest,
+  RequestOptions,
+  ResponseOutparam,
+  IncomingResponse,
+  IncomingBody,
+  FutureTrailers,
+  OutgoingResponse,
+  OutgoingBody,
+  FutureIncomingResponse,
   Count,
 };
 
@@ -66,10 +81,25 @@ struct Descriptor {
   wasi::Perms perms;                 // the preopen's, narrowed by open-at
 };
 
-// Where a stream reads or writes: a file at a position, or a stdio entry
-// of the preview-1 context (fd 0, 1 or 2).
+// Bytes between a guest stream and an HTTP exchange, whose other end runs
+// on the exchange's thread: a request body the guest writes, a response
+// body it reads.
+struct Pipe {
+  std::mutex m;
+  std::condition_variable cv;
+  std::string data;          // written and not yet read
+  uint64_t written = 0;      // in all
+  bool eof = false;          // the writer finished
+  bool reader_gone = false;  // the reader dropped its end
+  std::string error;         // non-empty: the writer failed
+};
+
+// Where a stream reads or writes: a file at a position, a stdio entry of
+// the preview-1 context (fd 0, 1 or 2), or a pipe of an HTTP body.
 struct Stream {
-  std::shared_ptr<wasi::HostFd> file;  // null: stdio
+  std::shared_ptr<wasi::HostFd> file;  // null: stdio or pipe
+  std::shared_ptr<Pipe> pipe;
+  bool pipe_output = false;  // the guest writes the pipe
   int stdio = -1;
   uint64_t position = 0;
   bool append = false;
@@ -77,13 +107,16 @@ struct Stream {
 };
 
 struct Pollable {
-  uint64_t deadline = 0;  // CLOCK_MONOTONIC ns; 0: always ready
+  uint64_t deadline = 0;        // CLOCK_MONOTONIC ns; 0: always ready
+  std::function<bool()> ready;  // set: ready when it says so (deadline unused)
 };
 
 struct DirEntries {
   std::vector<wasi::DirListing::Item> items;
   size_t next = 0;
 };
+
+struct Http;  // wasi:http's tables (http.hh)
 
 // One store's WASI 0.2 state.
 struct State {
@@ -94,6 +127,7 @@ struct State {
   std::map<uint32_t, Pollable> pollables;
   std::map<uint32_t, std::string> errors;
   std::map<uint32_t, DirEntries> dir_entries;
+  std::shared_ptr<Http> http;  // made by the first wasi:http call
 
   // At most this many WASI resources live in one store at a time (a guest
   // that never drops its handles cannot grow host memory without bound).
@@ -101,12 +135,13 @@ struct State {
 
   // Representations are unique across the tables (never reused).
   uint32_t rep() {
-    size_t live =
-        descriptors.size() + streams.size() + pollables.size() + errors.size() + dir_entries.size();
+    size_t live = descriptors.size() + streams.size() + pollables.size() + errors.size() +
+                  dir_entries.size() + http_live();
     if (live >= kMaxLive) throw Trap("wasi: too many WASI resources alive in this store");
     if (next_rep == UINT32_MAX) throw Trap("wasi: too many resources made in this store");
     return next_rep++;
   }
+  size_t http_live() const;  // http.cc
 };
 
 // The calling store's state; WasmError when the store has no WASI context
@@ -161,6 +196,16 @@ Funcs clock_funcs(const std::string& iface);
 Funcs random_funcs(const std::string& iface);
 Funcs filesystem_types_funcs();
 Funcs filesystem_preopens_funcs();
+// wasi:http/types and wasi:http/outgoing-handler (http.cc).
+Funcs http_types_funcs();
+Funcs http_outgoing_funcs();
+// Forgets wasi:http resource `r` (a guest dropped its handle).
+void http_forget(State& s, Res r, uint32_t rep);
+// A new pollable ready when `ready` says so (io.cc).
+Value pollable_when(State& s, std::function<bool()> ready);
+// A new input or output stream over `pipe` (io.cc).
+Value pipe_stream(State& s, std::shared_ptr<Pipe> pipe, bool output);
+
 // An answer for a function Ember does not implement: err(unsupported) (or
 // the error type's `not-supported`, `access-denied`) when its result has
 // such a case; else a trap naming the function.

@@ -2,11 +2,11 @@
 
 Components in the binary or the text format, instantiated through `Linker`
 with host functions, instances of them, core modules and WASI 0.2
-(`add_wasip2`) as imports; exported functions called with every value type
-and the canonical ABI's options (memory, realloc, post-return, all three
-string encodings), nested components, resources. What does not yet
-(wasi:http, the value sort) raises `WasmtimeError` or `NotImplementedError`
-saying so.
+(`add_wasip2`) and wasi:http (`add_wasi_http`) as imports; exported
+functions called with every value type and the canonical ABI's options
+(memory, realloc, post-return, all three string encodings), nested
+components, resources. What does not yet (the value sort, async) raises
+`WasmtimeError` saying so.
 """
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -20,10 +20,6 @@ from ._types import (_KIND_COMPONENT, _KIND_FUNC, _KIND_INSTANCE, _KIND_RESOURCE
                      FuncType, FutureType, ListType, OptionType, OwnType, Record, RecordType,
                      ResultType, S8, S16, S32, S64, StreamType, String, TupleType, U8, U16, U32,
                      U64, ValType, Variant, VariantType, _functype)
-
-
-def _not_yet(what: str) -> NotImplementedError:
-    return NotImplementedError(f"{what} is not supported by Ember yet")
 
 
 class ExportIndex:
@@ -345,8 +341,12 @@ class Linker:
         self._h.add_wasip2()
 
     def add_wasi_http(self) -> None:
+        """Defines wasi:http/types and wasi:http/outgoing-handler: the guest
+        sends requests with HTTP/1.1, https over TLS with the system's
+        roots. Add WASI 0.2 (``add_wasip2``) beside it; the functions use
+        the calling store's WASI context."""
         self._assert_not_locked()
-        raise _not_yet("wasi:http (Linker.add_wasi_http)")
+        self._h.add_wasi_http()
 
     def define_unknown_imports_as_traps(self, component: Component) -> None:
         """Defines each import of `component` this linker lacks as a function
