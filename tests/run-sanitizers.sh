@@ -7,7 +7,7 @@
 #               libasan preloaded into the interpreter.
 #   build/tsan  ThreadSanitizer (-DEMBER_TSAN=ON): the C++ unit tests that use
 #               threads and the Python threading tests (tiering's background
-#               compilation among them), libtsan preloaded.
+#               compilation and wasi:http exchanges among them), libtsan preloaded.
 # EMBER_SANITIZERS=asan or =tsan runs one of them.
 # Both have the compiled tier when LLVM is there (build/asan's CTest runs
 # the spec suites compiled and tiered); LLVM's own code and the code it
@@ -62,6 +62,10 @@ if [[ " $which " == *" tsan "* ]]; then
   pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py tests/python/test_shared_memory.py \
     tests/python/test_execution_control.py tests/python/test_aio.py tests/python/test_tiering.py \
     || status=1
+  # wasi:http's exchange threads; only the tests that run Ember alone (the
+  # package's threads are not instrumented).
+  pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" \
+    tests/python/test_component_http.py -k ember_ || status=1
   unset TSAN_OPTIONS
 fi
 exit $status

@@ -7,6 +7,7 @@
 #include "canon/canon.hh"
 #include "component/decoder.hh"
 #include "compile/compile.hh"
+#include "compile/module_cache.hh"
 #include "runtime/store_data.hh"
 #include "text/wat.hh"
 #include "support/hash.hh"
@@ -169,7 +170,7 @@ Component Component::from_binary(const Engine& engine, std::span<const uint8_t> 
   std::shared_ptr<const comp::ComponentTypes> types;
   const rt::EngineData& e = *engine.raw();
   auto summary = comp::validate_component(
-      *c->data, features, [&](ModuleData& m) { return compile_module(m, e); }, &types);
+      *c->data, features, [&](ModuleData& m) { return rt::compile_decoded(m, e); }, &types);
   if (!summary) api::throw_error(summary.take_error());
   c->summary = std::move(*summary);
   c->types = std::move(types);

@@ -257,6 +257,29 @@ Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
   return m;
 }
 
+Status compile_decoded(ModuleData& m, const EngineData& engine) {
+  std::string entry = cache_entry_path(engine, m.bytes);
+  if (entry.empty()) return compile_module(m, engine);
+  AtomicStats& s = stats();
+  std::vector<uint8_t> blob;
+  if (read_entry(entry, &blob)) {
+    Expected<std::shared_ptr<ModuleData>> cached = deserialize_module(blob, engine);
+    if (cached) {
+      s.hits++;
+      (*cached)->bytes = std::move(m.bytes);
+      m = std::move(**cached);
+      return Status::Ok();
+    }
+    s.rejected++;
+  }
+  s.misses++;
+  EMBER_TRY(compile_module(m, engine));
+  Expected<std::vector<uint8_t>> out = serialize_module(m, engine);
+  if (out && write_entry(entry, *out)) s.writes++;
+  else s.write_errors++;
+  return Status::Ok();
+}
+
 CacheStats cache_stats() {
   AtomicStats& s = stats();
   return CacheStats{s.hits.load(), s.misses.load(), s.rejected.load(), s.writes.load(),

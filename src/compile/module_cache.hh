@@ -1,7 +1,8 @@
 // Compiling a module, through the on-disk compilation cache when enabled.
 //
 // Place in the pipeline: every compile of wasm bytes by the public APIs
-// (Module::from_binary & co., Python's Module) goes through compile_bytes():
+// (Module::from_binary & co., Python's Module) goes through compile_bytes(),
+// and every core module of a component through compile_decoded():
 // decode -> validate + translate, or, when EngineConfig::cache_dir is set, a
 // lookup of the serialized module under a key that hashes (SHA-256) the wasm
 // bytes with the compatibility key (Ember version, build fingerprint and the
@@ -34,6 +35,11 @@ namespace ember::rt {
 Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
                                                     std::vector<uint8_t> bytes,
                                                     bool validate = true);
+
+// Validates and translates a module decoded already (a component's core
+// module), in place; through the cache as compile_bytes() does, keyed by
+// `m.bytes`, so a hit replaces `m` with the cached translation.
+Status compile_decoded(ModuleData& m, const EngineData& engine);
 
 // $XDG_CACHE_HOME/ember, else $HOME/.cache/ember; "" when neither is set.
 std::string default_cache_dir();

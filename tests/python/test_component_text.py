@@ -262,3 +262,17 @@ def test_own_and_borrow_name_their_resource_type(mod: Any, comp_mod: Any) -> Non
     assert f.params[0][1].ty == f.result.ty == imports["r"].ty
     assert f.params[1][1].ty == imports["s"].ty
     assert f.params[1][1].ty != f.result.ty
+
+
+def test_extern_name_annotations_are_as_in_the_package() -> None:
+    # The package's parser accepts plain and interface names only, and
+    # reports no `implements` or external id for either.
+    text = """(component (import "wasi:io/poll@0.2.0" (instance))
+                          (import "plain" (func)))"""
+
+    def describe(mod: Any, comp_mod: Any) -> List[Any]:
+        engine = mod.Engine()
+        items = comp_mod.Component(engine, text).type.imports(engine).items()
+        return [(n, x.implements, x.external_id, x.is_implements("wasi:io/poll@0.2.0"))
+                for n, x in sorted(items)]
+    assert describe(ember, ec) == describe(wasmtime, wc)

@@ -515,3 +515,39 @@ def test_cli_compile_machine_code_and_progress(tmp_path, ember_cli):
     os.close(parent)
     assert b"of 3000 functions compiled" in shown, shown
     assert shown.endswith(b"\r\x1b[K")
+
+
+COMPONENT_CHILD = textwrap.dedent("""
+    import json, sys
+    import ember
+    from ember import _ember, component
+    c = ember.Config()
+    c.cache = sys.argv[1]
+    c.strategy = sys.argv[2]
+    engine = ember.Engine(c)
+    comp = component.Component(engine, '''
+        (component
+          (core module $m (func (export "f") (param i32) (result i32)
+            (i32.mul (local.get 0) (i32.const 7))))
+          (core instance $i (instantiate $m))
+          (func (export "f") (param "x" u32) (result u32) (canon lift (core func $i "f"))))''')
+    store = ember.Store(engine)
+    inst = component.Linker(engine).instantiate(store, comp)
+    r = inst.get_func(store, "f")(store, 6)
+    print(json.dumps({"stats": _ember.cache_stats(), "result": r}))
+""")
+
+
+@pytest.mark.parametrize("strategy", ["auto", "cranelift"])
+def test_cache_covers_the_core_modules_of_components(tmp_path, strategy):
+    def run():
+        out = subprocess.run([sys.executable, "-c", COMPONENT_CHILD, str(tmp_path), strategy],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+    first = run()
+    assert first["result"] == 42
+    assert first["stats"]["misses"] == 1 and first["stats"]["writes"] == 1
+    assert len(entries(tmp_path)) == 1
+    second = run()
+    assert second["result"] == 42
+    assert second["stats"]["hits"] == 1 and second["stats"]["misses"] == 0

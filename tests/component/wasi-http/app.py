@@ -86,6 +86,24 @@ class WitWorld(wit_world.WitWorld):
                 pending.pop(keys[j]).__exit__(None, None, None)
         return [f if isinstance(f, str) else report(f) for f in futures]
 
+    def abandon(self, authority, paths):
+        futures = [start("http", "GET", authority, p, [], b"") for p in paths]
+        read = 0
+        for i, future in enumerate(futures):
+            if i % 2:
+                future.__exit__(None, None, None)  # dropped before the response
+                continue
+            with future.subscribe() as ready:
+                ready.block()
+            answer = future.get()
+            if isinstance(answer, Ok) and isinstance(answer.value, Ok):
+                body = answer.value.value.consume()
+                with body.stream() as stream:
+                    with stream.subscribe() as more:
+                        more.block()
+                    read += len(stream.read(1000))
+        return read
+
     def header_checks(self):
         out = []
 
