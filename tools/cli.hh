@@ -77,13 +77,15 @@ std::string component_problem(const std::vector<uint8_t>& bytes, const FeatureSe
 // `ember run` of a component: a `wasi:cli/command` (it exports
 // `wasi:cli/run@0.2.x`) runs with WASI 0.2 from `wasi`; the exit status is
 // 0 when `run` returns ok, 1 when it returns an error, the status given to
-// `wasi:cli/exit`, or kExitTrap / kExitError as for a module.
+// `wasi:cli/exit`, or kExitTrap / kExitError as for a module. `http` adds
+// wasi:http (`-S http`).
 struct ComponentRun {
   const std::string& file;
   const std::vector<uint8_t>& bytes;
   const FeatureSet& features;
   const WasiConfig& wasi;
   std::optional<uint64_t> fuel;
+  bool http = false;
 };
 int run_component(const ComponentRun& r);
 

@@ -69,6 +69,7 @@ int run_component(const ComponentRun& r) {
     set_wasi(store, r.wasi);
     component::Linker linker(engine);
     linker.add_wasip2();
+    if (r.http) linker.add_wasi_http();
     stage = "failed to instantiate \"" + r.file + "\"";
     component::Instance inst = component::Instance::instantiate(store, c, linker);
     stage = "failed to invoke `run` function";

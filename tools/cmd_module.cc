@@ -67,15 +67,17 @@ const char kRunHelp[] =
     "                         enable or disable proposals (also y/n, yes/no,\n"
     "                         true/false; FEATURE alone is on; wasmtime's\n"
     "                         `relaxed-simd` is `relaxed_simd`); repeatable\n"
-    "  -S, --wasi threads[=y|n]\n"
-    "                         wasi-threads (wasm32-wasip1-threads programs):\n"
-    "                         the module's shared memory import is created\n"
-    "                         for it, and `wasi::thread-spawn` runs\n"
+    "  -S, --wasi NAME[=y|n][,...]\n"
+    "                         threads: wasi-threads (wasm32-wasip1-threads\n"
+    "                         programs): the module's shared memory import is\n"
+    "                         created for it, and `wasi::thread-spawn` runs\n"
     "                         `wasi_thread_start` on a new thread with its own\n"
     "                         store and WASI context; a trap or proc_exit in\n"
     "                         any thread ends the process, and so does\n"
-    "                         `_start` returning (`preview1` and `cli` are\n"
-    "                         accepted, always on)\n"
+    "                         `_start` returning.\n"
+    "                         http: wasi:http for a command component\n"
+    "                         (outgoing HTTP/1.1 and https).\n"
+    "                         preview1, cli: accepted, always on\n"
     "  --all-features         enable every proposal Ember knows\n"
     "  --wasm-2.0             exactly the WebAssembly 2.0 features\n"
     "  -h, --help             this text\n"
@@ -216,6 +218,7 @@ struct RunOptions {
   WasiConfig wasi;
   std::optional<uint64_t> fuel;
   bool threads = false;  // -S threads: wasi-threads (wasi_threads.hh)
+  bool http = false;     // -S http: wasi:http for a component
   std::string invoke;    // empty: the command's `_start`
   std::string file;
   Args rest;  // guest arguments (after FILE)
@@ -267,12 +270,13 @@ bool set_wasi_options(const std::string& list, RunOptions* o, std::string* err) 
       list, "--wasi",
       [o](const std::string& name, bool on, std::string* why) {
         if (name == "threads") o->threads = on;
+        else if (name == "http") o->http = on;
         else if (name == "preview1" || name == "cli") {
           if (on) return true;
           *why = "--wasi " + name + " cannot be turned off (every module gets WASI preview1)";
           return false;
         } else {
-          *why = "unknown WASI option `" + name + "` (Ember has threads, preview1 and cli)";
+          *why = "unknown WASI option `" + name + "` (Ember has threads, http, preview1 and cli)";
           return false;
         }
         return true;
@@ -532,8 +536,12 @@ int cmd_run(const Args& args) {
                      "` is a component: --invoke and -S threads apply to core "
                      "modules only"},
                     kExitUsage);
-    return run_component({o.file, bytes, o.features, o.wasi, o.fuel});
+    return run_component({o.file, bytes, o.features, o.wasi, o.fuel, o.http});
   }
+  if (o.http)
+    return report("failed to run main module `" + o.file + "`",
+                  {"`" + o.file + "` is a core module: -S http applies to components only"},
+                  kExitUsage);
   RunState state;
   int status = run_module(o, bytes, &state);
   return state.threads ? state.threads->finish(status) : status;

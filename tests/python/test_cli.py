@@ -524,3 +524,10 @@ def test_python_dash_m_ember_finds_the_tool_itself() -> None:
         assert b"was not found" in p.stderr
         return
     assert p.returncode == 0 and p.stdout.startswith(b"ember ")
+
+
+def test_S_http_is_for_components(ember_cli: str) -> None:
+    p = run(ember_cli, "run", "-S", "http", ECHO)
+    assert p.returncode == 2 and "-S http applies to components only" in err(p)
+    p = run(ember_cli, "run", "-S", "sockets", ECHO)
+    assert p.returncode == 2 and "unknown WASI option `sockets`" in err(p)

@@ -332,3 +332,17 @@ def test_ember_set_wasi_http_on_a_closed_store() -> None:
     store.close()
     with pytest.raises(ValueError):
         store.set_wasi_http()
+
+
+def test_ember_run_gives_a_command_wasi_http_with_S_http(client_wasm: Path, server: str,
+                                                         ember_cli: str) -> None:
+    def run(*args: str) -> "subprocess.CompletedProcess[str]":
+        return subprocess.run([ember_cli, "run", *args], capture_output=True, text=True,
+                              timeout=300)
+    p = run("-S", "http", str(client_wasm), server, "/echo?cli=1")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("status=201") and '"path": "/echo?cli=1"' in p.stdout
+    p = run(str(client_wasm), server, "/echo")  # without wasi:http
+    assert p.returncode == 1 and "wasi:http/types@0.2.9" in p.stderr
+    p = run("-S", "http", str(CLIENT / "http.wit"))  # not wasm at all
+    assert p.returncode != 0

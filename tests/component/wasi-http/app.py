@@ -1,8 +1,12 @@
 """The wasi:http test client: sends requests with wasi:http and reports
 what came back as text (status, the headers the test server sets, body),
-or the error-code the host answered."""
+or the error-code the host answered. As a command, `http.wasm AUTHORITY
+PATH` prints the report of a GET."""
+import sys
+
 import wit_world
 from componentize_py_types import Err, Ok
+from wit_world import exports
 from wit_world.imports import outgoing_handler, poll, streams, types
 
 METHODS = {"GET": types.Method_Get(), "POST": types.Method_Post(), "PUT": types.Method_Put(),
@@ -144,3 +148,9 @@ class WitWorld(wit_world.WitWorld):
         attempt("timeout", lambda: options.set_connect_timeout(5_000_000_000))
         out.append(f"timeouts: {options.connect_timeout()} {options.first_byte_timeout()}")
         return "\n".join(out)
+
+
+class Run(exports.Run):
+    def run(self) -> None:
+        authority, path = sys.argv[1], sys.argv[2]
+        print(WitWorld().fetch("http", "GET", authority, path, [], b"", 0))
