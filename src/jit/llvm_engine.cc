@@ -71,11 +71,16 @@ void init_llvm() {
     // No jump may cross or end at a 32-byte boundary: on Intel cores with
     // the JCC erratum microcode such a jump leaves the decoded-uop cache
     // (fib ran 20% slower or not by where its code happened to land).
+    // And no conditional move becomes a branch: the pass that does so
+    // moves a load folded into a cmov into one arm of the branch, so an
+    // unchecked load (volatile, pin_unchecked_loads) whose value the select
+    // drops would not fault (found by the differential fuzzer: a loop kept
+    // running past an out-of-bounds f32.load).
     const char* args[] = {"ember", "-x86-align-branch-boundary=32",
-                          "-x86-align-branch=fused+jcc+jmp"};
+                          "-x86-align-branch=fused+jcc+jmp", "-x86-cmov-converter=false"};
     std::string errors;
     llvm::raw_string_ostream os(errors);
-    static_cast<void>(llvm::cl::ParseCommandLineOptions(3, args, "", &os));
+    static_cast<void>(llvm::cl::ParseCommandLineOptions(4, args, "", &os));
 #endif
   });
 }

@@ -61,15 +61,6 @@ OPEN: Dict[Tuple[int, int], str] = {
                   "(a fresh local, a local set to 0, an immutable zero global); Ember folds "
                   "only a literal constant length, so with fuel already overdrawn it traps "
                   "where wasmtime returns",
-    (79, 519): "open bug, compiled code with guard pages (not with signals_based_traps=False): "
-               "a call returns where the interpreter and wasmtime fault at an i64.load of "
-               "address 0xffffffb7 (function 19, offset 0xc0c); not diagnosed yet",
-    (79, 1129): "open bug, compiled code with guard pages (not with signals_based_traps=False): "
-                "a call returns where the interpreter and wasmtime fault at an f32.load of "
-                "address 0x100000015 (function 7, offset 0x56d): the compiled call returns "
-                "at the loop header before it (the module's hang-limit global is 0 there), "
-                "so an earlier trapping call most likely left that global different (a "
-                "global store moved across a faulting load)",
 }
 
 

@@ -214,7 +214,7 @@ def test_threads_proposal_off(ember_cli: str) -> None:
 
 @pytest.mark.parametrize("args, message", [
     (["-S", "nosuch", SPAWN_SUM],
-     "unknown WASI option `nosuch` (Ember has threads, preview1 and cli)"),
+     "unknown WASI option `nosuch` (Ember has threads, http, preview1 and cli)"),
     (["-S", "threads=maybe", SPAWN_SUM], "bad value `maybe` for --wasi threads (use on or off)"),
     (["-S", "cli=n", SPAWN_SUM],
      "--wasi cli cannot be turned off (every module gets WASI preview1)"),
