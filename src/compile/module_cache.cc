@@ -232,51 +232,55 @@ std::string cache_entry_path(const EngineData& engine, std::span<const uint8_t> 
   return (fs::path(dir) / sub / (Sha256::hex(h.finish()) + ".cwasm")).string();
 }
 
+namespace {
+
+// The entry's module, translated for `engine`, or null (no entry, or one
+// that does not load: counted as rejected, then replaced).
+std::shared_ptr<ModuleData> load_entry(const std::string& entry, const EngineData& engine) {
+  std::vector<uint8_t> blob;
+  if (!read_entry(entry, &blob)) return nullptr;
+  Expected<std::shared_ptr<ModuleData>> m = deserialize_module(blob, engine);
+  if (!m) {
+    stats().rejected++;
+    return nullptr;
+  }
+  stats().hits++;
+  return std::move(*m);
+}
+
+void save_entry(const std::string& entry, const ModuleData& m, const EngineData& engine) {
+  Expected<std::vector<uint8_t>> out = serialize_module(m, engine);
+  if (out && write_entry(entry, *out)) stats().writes++;
+  else stats().write_errors++;
+}
+
+}  // namespace
+
 Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
                                                     std::vector<uint8_t> bytes, bool validate) {
   std::string entry = cache_entry_path(engine, bytes);
   if (entry.empty()) return compile_uncached(engine, std::move(bytes), validate);
-  AtomicStats& s = stats();
-  std::vector<uint8_t> blob;
-  if (read_entry(entry, &blob)) {
-    Expected<std::shared_ptr<ModuleData>> m = deserialize_module(blob, engine);
-    if (m) {
-      s.hits++;
-      (*m)->bytes = std::move(bytes);  // as a fresh compilation keeps them
-      return m;
-    }
-    s.rejected++;
+  if (std::shared_ptr<ModuleData> m = load_entry(entry, engine)) {
+    m->bytes = std::move(bytes);  // as a fresh compilation keeps them
+    return m;
   }
-  s.misses++;
+  stats().misses++;
   EMBER_ASSIGN(std::shared_ptr<ModuleData> m, compile_uncached(engine, std::move(bytes), validate));
-  if (validate) {
-    Expected<std::vector<uint8_t>> out = serialize_module(*m, engine);
-    if (out && write_entry(entry, *out)) s.writes++;
-    else s.write_errors++;
-  }
+  if (validate) save_entry(entry, *m, engine);
   return m;
 }
 
 Status compile_decoded(ModuleData& m, const EngineData& engine) {
   std::string entry = cache_entry_path(engine, m.bytes);
   if (entry.empty()) return compile_module(m, engine);
-  AtomicStats& s = stats();
-  std::vector<uint8_t> blob;
-  if (read_entry(entry, &blob)) {
-    Expected<std::shared_ptr<ModuleData>> cached = deserialize_module(blob, engine);
-    if (cached) {
-      s.hits++;
-      (*cached)->bytes = std::move(m.bytes);
-      m = std::move(**cached);
-      return Status::Ok();
-    }
-    s.rejected++;
+  if (std::shared_ptr<ModuleData> cached = load_entry(entry, engine)) {
+    cached->bytes = std::move(m.bytes);
+    m = std::move(*cached);
+    return Status::Ok();
   }
-  s.misses++;
+  stats().misses++;
   EMBER_TRY(compile_module(m, engine));
-  Expected<std::vector<uint8_t>> out = serialize_module(m, engine);
-  if (out && write_entry(entry, *out)) s.writes++;
-  else s.write_errors++;
+  save_entry(entry, m, engine);
   return Status::Ok();
 }
 

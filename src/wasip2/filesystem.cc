@@ -37,9 +37,7 @@ Errno last() {
 }
 
 Descriptor& desc(State& s, const Value& h) {
-  auto it = s.descriptors.find(rep_of(h));
-  if (it == s.descriptors.end()) unknown_handle("descriptor", rep_of(h));
-  return it->second;
+  return entry(s.descriptors, h, "descriptor");
 }
 
 Descriptor& dir_of(State& s, const Value& h, bool mutate) {
@@ -199,9 +197,7 @@ Value read_directory(State& s, Args a) {
 }
 
 Value next_entry(State& s, Args a) {
-  auto it = s.dir_entries.find(rep_of(arg(a, 0)));
-  if (it == s.dir_entries.end()) unknown_handle("directory-entry-stream", rep_of(arg(a, 0)));
-  DirEntries& e = it->second;
+  DirEntries& e = entry(s.dir_entries, arg(a, 0), "directory-entry-stream");
   if (e.next >= e.items.size()) return ok(none());
   const wasi::DirListing::Item& item = e.items[e.next++];
   return ok(some(Value::of_items({Value::of(dirent_type_index(item.type)), str(item.name)})));

@@ -106,12 +106,6 @@ bool forbidden(const std::string& name) {
                      [&](const char* f) { return name == f; });
 }
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return s;
-}
-
 // Checks a name (and value) a guest gives: nullopt, or the header-error case.
 std::optional<const char*> check_field(const Fields* f, const std::string& name,
                                        const std::string* value) {
@@ -128,15 +122,7 @@ Value new_fields(State& s, Http& h, Fields f) {
 }
 
 Fields& fields_at(Http& h, const Value& v) {
-  auto it = h.fields.find(rep_of(v));
-  if (it == h.fields.end()) unknown_handle("fields", rep_of(v));
-  return it->second;
-}
-
-Fields take_fields(Http& h, const Value& v) {
-  Fields f = std::move(fields_at(h, v));
-  h.fields.erase(rep_of(v));
-  return f;
+  return entry(h.fields, v, "fields");
 }
 
 void remove_named(Fields& f, const std::string& name) {
@@ -223,9 +209,7 @@ void fields_funcs(Funcs& v) {
 // ---- outgoing requests ------------------------------------------------------------
 
 Request& request_at(Http& h, const Value& v) {
-  auto it = h.requests.find(rep_of(v));
-  if (it == h.requests.end()) unknown_handle("outgoing-request", rep_of(v));
-  return it->second;
+  return entry(h.requests, v, "outgoing-request");
 }
 
 bool valid_uri_part(std::string_view s, std::string_view refused) {
@@ -239,6 +223,33 @@ bool valid_scheme(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '+' || c == '-' || c == '.';
   });
+}
+
+bool valid_path(const std::string& s) {
+  return valid_uri_part(s, "#");
+}
+
+bool valid_authority(const std::string& s) {
+  return !s.empty() && valid_uri_part(s, "/?#\\\"<>{}|^`");
+}
+
+// outgoing-request's getter and setter of `field` (an option<string>);
+// the setter refuses (err) what `valid` refuses.
+void optional_text(Funcs& v, const std::string& name, std::optional<std::string> Request::* field,
+                   bool (*valid)(const std::string&)) {
+  std::string get = "[method]outgoing-request." + name,
+              set = "[method]outgoing-request.set-" + name;
+  v.push_back(hfn(get.c_str(), [field](State&, Http& h, const FuncType&, Args a) {
+    return opt_string(request_at(h, arg(a, 0)).*field);
+  }));
+  v.push_back(hfn(set.c_str(), [field, valid](State&, Http& h, const FuncType&, Args a) {
+    Request& r = request_at(h, arg(a, 0));
+    const Value& o = arg(a, 1);
+    if (o.num == 0) return (r.*field).reset(), ok();
+    if (!valid(payload(o).bytes)) return err_unit();
+    r.*field = payload(o).bytes;
+    return ok();
+  }));
 }
 
 Value scheme_value(const Type& option_t, const Request& r) {
@@ -268,20 +279,7 @@ void request_accessors(Funcs& v) {
         r.method_other = other;
         return ok();
       }));
-  v.push_back(
-      hfn("[method]outgoing-request.path-with-query", [](State&, Http& h, const FuncType&, Args a) {
-        return opt_string(request_at(h, arg(a, 0)).path);
-      }));
-  v.push_back(hfn("[method]outgoing-request.set-path-with-query",
-                  [](State&, Http& h, const FuncType&, Args a) {
-                    Request& r = request_at(h, arg(a, 0));
-                    const Value& p = arg(a, 1);
-                    if (p.num == 0) return r.path.reset(), ok();
-                    const std::string& text = payload(p).bytes;
-                    if (!valid_uri_part(text, "#")) return err_unit();
-                    r.path = text;
-                    return ok();
-                  }));
+  optional_text(v, "path-with-query", &Request::path, valid_path);
   v.push_back(
       hfn("[method]outgoing-request.scheme", [](State&, Http& h, const FuncType& ft, Args a) {
         return scheme_value(must(ft.result), request_at(h, arg(a, 0)));
@@ -300,26 +298,13 @@ void request_accessors(Funcs& v) {
         r.scheme_other = other;
         return ok();
       }));
-  v.push_back(
-      hfn("[method]outgoing-request.authority", [](State&, Http& h, const FuncType&, Args a) {
-        return opt_string(request_at(h, arg(a, 0)).authority);
-      }));
-  v.push_back(
-      hfn("[method]outgoing-request.set-authority", [](State&, Http& h, const FuncType&, Args a) {
-        Request& r = request_at(h, arg(a, 0));
-        const Value& o = arg(a, 1);
-        if (o.num == 0) return r.authority.reset(), ok();
-        const std::string& text = payload(o).bytes;
-        if (text.empty() || !valid_uri_part(text, "/?#\\\"<>{}|^`")) return err_unit();
-        r.authority = text;
-        return ok();
-      }));
+  optional_text(v, "authority", &Request::authority, valid_authority);
 }
 
 void request_funcs(Funcs& v) {
   v.push_back(hfn("[constructor]outgoing-request", [](State& s, Http& h, const FuncType&, Args a) {
     Request r;
-    r.headers = take_fields(h, arg(a, 0));
+    r.headers = take(h.fields, arg(a, 0), "fields");
     r.headers.immutable = true;
     uint32_t rep = s.rep();
     h.requests[rep] = std::move(r);
@@ -330,8 +315,8 @@ void request_funcs(Funcs& v) {
     if (r.body) return err_unit();
     r.body = std::make_shared<Pipe>();
     OutgoingBody b{r.body, false, {}};
-    for (const auto& [k, val] : r.headers.entries)
-      if (k == "content-length") b.content_length = std::strtoull(val.c_str(), nullptr, 10);
+    if (const std::string* length = r.headers.find("content-length"))
+      b.content_length = std::strtoull(length->c_str(), nullptr, 10);
     uint32_t rep = s.rep();
     h.bodies[rep] = std::move(b);
     return ok(own(Res::OutgoingBody, rep));
@@ -344,9 +329,7 @@ void request_funcs(Funcs& v) {
 }
 
 OutgoingBody& body_at(Http& h, const Value& v) {
-  auto it = h.bodies.find(rep_of(v));
-  if (it == h.bodies.end()) unknown_handle("outgoing-body", rep_of(v));
-  return it->second;
+  return entry(h.bodies, v, "outgoing-body");
 }
 
 void body_funcs(Funcs& v) {
@@ -357,9 +340,9 @@ void body_funcs(Funcs& v) {
     return ok(pipe_stream(s, b.pipe, true));
   }));
   v.push_back(hfn("[static]outgoing-body.finish", [](State&, Http& h, const FuncType& ft, Args a) {
-    OutgoingBody b = std::move(body_at(h, arg(a, 0)));
-    h.bodies.erase(rep_of(arg(a, 0)));
-    if (a.size() > 1 && arg(a, 1).num == 1) take_fields(h, payload(arg(a, 1)));  // trailers
+    OutgoingBody b = take(h.bodies, arg(a, 0), "outgoing-body");
+    if (a.size() > 1 && arg(a, 1).num == 1)
+      take(h.fields, payload(arg(a, 1)), "fields");  // trailers
     std::lock_guard lock(b.pipe->m);
     if (b.content_length && *b.content_length != b.pipe->written) {
       b.pipe->error = "the request body's size differs from its content-length";
@@ -380,9 +363,7 @@ void options_funcs(Funcs& v) {
     return own(Res::RequestOptions, rep);
   }));
   auto at = [](Http& h, const Value& v) -> Timeouts& {
-    auto it = h.options.find(rep_of(v));
-    if (it == h.options.end()) unknown_handle("request-options", rep_of(v));
-    return it->second;
+    return entry(h.options, v, "request-options");
   };
   using Member = std::optional<uint64_t> Timeouts::*;
   auto pair = [&](const char* get, const char* set, Member m) {
@@ -407,15 +388,11 @@ void options_funcs(Funcs& v) {
 // ---- responses ------------------------------------------------------------------
 
 FutureResponse& future_at(Http& h, const Value& v) {
-  auto it = h.futures.find(rep_of(v));
-  if (it == h.futures.end()) unknown_handle("future-incoming-response", rep_of(v));
-  return it->second;
+  return entry(h.futures, v, "future-incoming-response");
 }
 
 IncomingResponse& response_at(Http& h, const Value& v) {
-  auto it = h.responses.find(rep_of(v));
-  if (it == h.responses.end()) unknown_handle("incoming-response", rep_of(v));
-  return it->second;
+  return entry(h.responses, v, "incoming-response");
 }
 
 void future_funcs(Funcs& v) {
@@ -463,11 +440,10 @@ void response_funcs(Funcs& v) {
         return ok(own(Res::IncomingBody, rep));
       }));
   v.push_back(hfn("[method]incoming-body.stream", [](State& s, Http& h, const FuncType&, Args a) {
-    auto it = h.incoming_bodies.find(rep_of(arg(a, 0)));
-    if (it == h.incoming_bodies.end()) unknown_handle("incoming-body", rep_of(arg(a, 0)));
-    if (it->second.streamed) return err_unit();
-    it->second.streamed = true;
-    return ok(pipe_stream(s, it->second.pipe, false));
+    IncomingBody& b = entry(h.incoming_bodies, arg(a, 0), "incoming-body");
+    if (b.streamed) return err_unit();
+    b.streamed = true;
+    return ok(pipe_stream(s, b.pipe, false));
   }));
   v.push_back(hfn("[static]incoming-body.finish", [](State& s, Http& h, const FuncType&, Args a) {
     http_forget(s, Res::IncomingBody, rep_of(arg(a, 0)));
@@ -479,10 +455,9 @@ void response_funcs(Funcs& v) {
     return pollable_when(s, [] { return true; });
   }));
   v.push_back(hfn("[method]future-trailers.get", [](State&, Http& h, const FuncType&, Args a) {
-    auto it = h.trailers.find(rep_of(arg(a, 0)));
-    if (it == h.trailers.end()) unknown_handle("future-trailers", rep_of(arg(a, 0)));
-    if (it->second) return some(err_unit());
-    it->second = true;
+    bool& taken = entry(h.trailers, arg(a, 0), "future-trailers");
+    if (taken) return some(err_unit());
+    taken = true;
     return some(ok(ok(none())));  // trailers are not read (decision 54)
   }));
   v.push_back(hfn("http-error-code", [](State&, Http&, const FuncType&, Args) { return none(); }));
@@ -554,16 +529,10 @@ Funcs http_types_funcs() {
 Funcs http_outgoing_funcs() {
   Funcs v;
   v.push_back(hfn("handle", [](State& s, Http& h, const FuncType& ft, Args a) {
-    Request r = std::move(request_at(h, arg(a, 0)));
-    h.requests.erase(rep_of(arg(a, 0)));
+    Request r = take(h.requests, arg(a, 0), "outgoing-request");
     Timeouts t;
-    if (a.size() > 1 && arg(a, 1).num == 1) {
-      const Value& o = payload(arg(a, 1));
-      auto it = h.options.find(rep_of(o));
-      if (it == h.options.end()) unknown_handle("request-options", rep_of(o));
-      t = it->second;
-      h.options.erase(it);
-    }
+    if (a.size() > 1 && arg(a, 1).num == 1)
+      t = take(h.options, payload(arg(a, 1)), "request-options");
     Type code = err_type(ft);
     if (h.running->load() >= Http::kMaxInFlight)
       return err(error_value(code, HttpError::of("connection-limit-reached")));

@@ -29,10 +29,23 @@
 
 namespace ember::wasip2 {
 
+// ASCII letters lowercased (header names, codings).
+inline std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return s;
+}
+
 // Header names and values, in order; names are lowercase.
 struct Fields {
   std::vector<std::pair<std::string, std::string>> entries;
   bool immutable = false;
+  // The first value of (lowercase) `name`, or null.
+  const std::string* find(const std::string& name) const {
+    for (const auto& [k, v] : entries)
+      if (k == name) return &v;
+    return nullptr;
+  }
 };
 
 // A wasi:http `error-code`: the case's name and its payload, if any.

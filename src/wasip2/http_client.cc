@@ -30,18 +30,6 @@ constexpr uint64_t kDefaultTimeout = 600ull * 1000000000ull;  // as the package:
 constexpr size_t kMaxHead = 64 * 1024;                        // a response's header section
 constexpr int kSliceMs = 100;                                 // how often a wait looks up
 
-uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return s;
-}
-
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t')) b++;
@@ -61,15 +49,17 @@ class Socket {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    addrinfo* list = nullptr;
-    if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &list); rc != 0) {
+    addrinfo* found = nullptr;
+    if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
       HttpError e{"DNS-error", HttpError::Payload::Dns, gai_strerror(rc), {}};
       throw e;
     }
+    // (freed however the loop ends: a wait below throws when cancelled)
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(found, freeaddrinfo);
     uint64_t limit = x_.timeouts.connect.value_or(kDefaultTimeout);
-    uint64_t deadline = now_ns() + limit;
+    uint64_t deadline = monotonic_now() + limit;
     int last = ECONNREFUSED;
-    for (addrinfo* a = list; a; a = a->ai_next) {
+    for (addrinfo* a = list.get(); a; a = a->ai_next) {
       int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
       if (fd < 0) continue;
       if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
@@ -89,7 +79,6 @@ class Socket {
       }
       close(fd);
     }
-    freeaddrinfo(list);
     if (fd_ >= 0) return;
     if (last == ETIMEDOUT) throw HttpError::of("connection-timeout");
     if (last == ECONNREFUSED) throw HttpError::of("connection-refused");
@@ -100,7 +89,7 @@ class Socket {
 
   // Speaks TLS from now on (an https request).
   void start_tls(const std::string& host) {
-    uint64_t deadline = now_ns() + x_.timeouts.connect.value_or(kDefaultTimeout);
+    uint64_t deadline = monotonic_now() + x_.timeouts.connect.value_or(kDefaultTimeout);
     tls_ = Tls::connect(fd_, host, [&](short events) {
       if (!wait(events, deadline)) throw HttpError::of("connection-timeout");
     });
@@ -110,11 +99,13 @@ class Socket {
     uint64_t between = x_.timeouts.between_bytes.value_or(kDefaultTimeout);
     while (tls_ && !data.empty()) {
       data.remove_prefix(tls_->write(data, [&](short events) {
-        if (!wait(events, now_ns() + between)) throw HttpError::of("connection-write-timeout");
+        if (!wait(events, monotonic_now() + between))
+          throw HttpError::of("connection-write-timeout");
       }));
     }
     while (!data.empty()) {
-      if (!wait(POLLOUT, now_ns() + between)) throw HttpError::of("connection-write-timeout");
+      if (!wait(POLLOUT, monotonic_now() + between))
+        throw HttpError::of("connection-write-timeout");
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) throw HttpError::of("connection-terminated");
@@ -127,13 +118,13 @@ class Socket {
     char tmp[16384];
     if (tls_) {
       size_t n = tls_->read(tmp, sizeof tmp, [&](short events) {
-        if (!wait(events, now_ns() + timeout)) throw HttpError::of(timeout_case);
+        if (!wait(events, monotonic_now() + timeout)) throw HttpError::of(timeout_case);
       });
       buf.append(tmp, n);
       return n > 0;
     }
     for (;;) {
-      if (!wait(POLLIN, now_ns() + timeout)) throw HttpError::of(timeout_case);
+      if (!wait(POLLIN, monotonic_now() + timeout)) throw HttpError::of(timeout_case);
       ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n < 0) throw HttpError::of("connection-terminated");
@@ -149,7 +140,7 @@ class Socket {
   bool wait(short events, uint64_t deadline) {
     for (;;) {
       if (x_.cancelled.load()) throw Cancelled{};
-      uint64_t now = now_ns();
+      uint64_t now = monotonic_now();
       if (now >= deadline) return false;
       int ms = int(std::min<uint64_t>((deadline - now) / 1000000 + 1, kSliceMs));
       pollfd p{fd_, events, 0};
@@ -195,12 +186,6 @@ std::pair<std::string, std::string> host_port(std::string a, const char* default
   return {host, port};
 }
 
-const std::string* header(const Fields& f, const std::string& name) {
-  for (const auto& [k, v] : f.entries)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 // Waits until the guest finished (or abandoned) the request body.
 std::string take_body(Exchange& x) {
   if (!x.request.body) return {};
@@ -218,7 +203,7 @@ std::string request_head(const Request& r, size_t body_size) {
   std::string h = method_of(r) + " " + r.path.value_or("/") + " HTTP/1.1\r\n";
   h += "host: " + *r.authority + "\r\n";
   for (const auto& [k, v] : r.headers.entries) h += k + ": " + v + "\r\n";
-  if (!header(r.headers, "content-length") && (r.body || body_size > 0))
+  if (!r.headers.find("content-length") && (r.body || body_size > 0))
     h += "content-length: " + std::to_string(body_size) + "\r\n";
   h += "connection: close\r\n\r\n";
   return h;
@@ -316,10 +301,10 @@ void read_body(Exchange& x, Socket& s, const Response& r, bool head_request) {
   uint64_t between = x.timeouts.between_bytes.value_or(kDefaultTimeout);
   std::function<bool()> more = [&] { return s.fill(between, "connection-read-timeout"); };
   if (head_request || r.status == 204 || r.status == 304) return;
-  const std::string* te = header(r.headers, "transfer-encoding");
+  const std::string* te = r.headers.find("transfer-encoding");
   if (te && lower(*te).find("chunked") != std::string::npos)
     return pass_chunked(x, s, *r.body, more);
-  if (const std::string* cl = header(r.headers, "content-length")) {
+  if (const std::string* cl = r.headers.find("content-length")) {
     char* endp = nullptr;
     unsigned long long length = std::strtoull(cl->c_str(), &endp, 10);
     if (cl->empty() || *endp != '\0') throw HttpError::of("HTTP-protocol-error");

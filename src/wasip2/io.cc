@@ -27,12 +27,6 @@ constexpr uint64_t kWriteBudget = 1 << 20;
 // The most a guest writes into one HTTP request body.
 constexpr uint64_t kMaxPipeBody = uint64_t{1} << 30;
 
-uint64_t monotonic_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
 // Sleeps towards the monotonic instant `until` (at most a second at a time).
 void nap(uint64_t until) {
   uint64_t now = monotonic_now();
@@ -42,9 +36,7 @@ void nap(uint64_t until) {
 }
 
 Stream& stream_at(State& s, const Value& handle) {
-  auto it = s.streams.find(rep_of(handle));
-  if (it == s.streams.end()) unknown_handle("stream", rep_of(handle));
-  return it->second;
+  return entry(s.streams, handle, "stream");
 }
 
 Value new_pollable(State& s, uint64_t deadline) {
@@ -101,8 +93,9 @@ Value write_pipe(State& s, Stream& st, std::string_view data) {
   return ok();
 }
 
-// Reads up to `len` bytes: ok(bytes), or err(closed) at the end.
-Value read_some(State& s, Stream& st, uint64_t len, bool blocking = true) {
+// Reads up to `len` bytes: ok(bytes), or err(closed) at the end (files and
+// stdio block whatever `blocking` says).
+Value read_some(State& s, Stream& st, uint64_t len, bool blocking) {
   if (st.closed) return stream_closed();
   if (st.pipe) return read_pipe(s, st, len, blocking);
   std::string buf(std::min(len, kMaxRead), '\0');
@@ -176,6 +169,12 @@ std::pair<std::string, HostFunc> fn(const char* name, F f) {
 
 }  // namespace
 
+uint64_t monotonic_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
 Value pollable_when(State& s, std::function<bool()> ready) {
   uint32_t r = s.rep();
   s.pollables[r] = Pollable{0, std::move(ready)};
@@ -193,9 +192,7 @@ Funcs io_error_funcs() {
   Funcs v;
   v.push_back(fn("[method]error.to-debug-string", [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
-    auto it = s.errors.find(rep_of(arg(a, 0)));
-    if (it == s.errors.end()) unknown_handle("error", rep_of(arg(a, 0)));
-    return str(it->second);
+    return str(entry(s.errors, arg(a, 0), "error"));
   }));
   return v;
 }
@@ -203,10 +200,8 @@ Funcs io_error_funcs() {
 Funcs io_poll_funcs() {
   Funcs v;
   auto ready = [](State& s, const Value& h) {
-    auto it = s.pollables.find(rep_of(h));
-    if (it == s.pollables.end()) unknown_handle("pollable", rep_of(h));
-    if (it->second.ready) return it->second.ready();
-    return it->second.deadline <= monotonic_now();
+    const Pollable& p = entry(s.pollables, h, "pollable");
+    return p.ready ? p.ready() : p.deadline <= monotonic_now();
   };
   // When to look again: a pollable that is not a clock is asked each ms.
   auto deadline = [](State& s, const Value& h) {
@@ -242,19 +237,21 @@ Funcs io_poll_funcs() {
 
 Funcs io_streams_funcs() {
   Funcs v;
-  auto read = [](StoreContext cx, const FuncType&, Args a) {
-    State& s = state(cx);
-    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, false);
+  // read, skip: what is there (a pipe may have nothing yet); blocking-*:
+  // at least a byte or the end.
+  auto read = [](bool blocking) {
+    return [blocking](StoreContext cx, const FuncType&, Args a) {
+      State& s = state(cx);
+      return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, blocking);
+    };
   };
-  auto blocking_read = [](StoreContext cx, const FuncType&, Args a) {
-    State& s = state(cx);
-    return read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, true);
-  };
-  auto skip = [](StoreContext cx, const FuncType&, Args a) {
-    State& s = state(cx);
-    Value r = read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num);
-    if (r.num == 0) r.items[0] = Value::of(r.items[0].bytes.size());
-    return r;
+  auto skip = [](bool blocking) {
+    return [blocking](StoreContext cx, const FuncType&, Args a) {
+      State& s = state(cx);
+      Value r = read_some(s, stream_at(s, arg(a, 0)), arg(a, 1).num, blocking);
+      if (r.num == 0) r.items[0] = Value::of(r.items[0].bytes.size());
+      return r;
+    };
   };
   auto subscribe = [](StoreContext cx, const FuncType&, Args a) {
     State& s = state(cx);
@@ -266,10 +263,10 @@ Funcs io_streams_funcs() {
       });
     return new_pollable(s, 0);  // files, stdio and request bodies are always ready
   };
-  v.push_back(fn("[method]input-stream.read", read));
-  v.push_back(fn("[method]input-stream.blocking-read", blocking_read));
-  v.push_back(fn("[method]input-stream.skip", skip));
-  v.push_back(fn("[method]input-stream.blocking-skip", skip));
+  v.push_back(fn("[method]input-stream.read", read(false)));
+  v.push_back(fn("[method]input-stream.blocking-read", read(true)));
+  v.push_back(fn("[method]input-stream.skip", skip(false)));
+  v.push_back(fn("[method]input-stream.blocking-skip", skip(true)));
   v.push_back(fn("[method]input-stream.subscribe", subscribe));
   v.push_back(fn("[method]output-stream.subscribe", subscribe));
   v.push_back(fn("[method]output-stream.check-write", [](StoreContext cx, const FuncType&, Args a) {
@@ -296,17 +293,19 @@ Funcs io_streams_funcs() {
   };
   v.push_back(fn("[method]output-stream.flush", flush));
   v.push_back(fn("[method]output-stream.blocking-flush", flush));
-  auto splice = [](StoreContext cx, const FuncType&, Args a) {
-    State& s = state(cx);
-    Stream& out = stream_at(s, arg(a, 0));
-    Value r = read_some(s, stream_at(s, arg(a, 1)), arg(a, 2).num);
-    if (r.num != 0) return r;
-    std::string data = std::move(r.items[0].bytes);
-    Value w = write_all(s, out, data);
-    return w.num != 0 ? w : ok(u64(data.size()));
+  auto splice = [](bool blocking) {
+    return [blocking](StoreContext cx, const FuncType&, Args a) {
+      State& s = state(cx);
+      Stream& out = stream_at(s, arg(a, 0));
+      Value r = read_some(s, stream_at(s, arg(a, 1)), arg(a, 2).num, blocking);
+      if (r.num != 0) return r;
+      std::string data = std::move(r.items[0].bytes);
+      Value w = write_all(s, out, data);
+      return w.num != 0 ? w : ok(u64(data.size()));
+    };
   };
-  v.push_back(fn("[method]output-stream.splice", splice));
-  v.push_back(fn("[method]output-stream.blocking-splice", splice));
+  v.push_back(fn("[method]output-stream.splice", splice(false)));
+  v.push_back(fn("[method]output-stream.blocking-splice", splice(true)));
   return v;
 }
 

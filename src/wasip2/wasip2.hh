@@ -177,6 +177,21 @@ Value stream_closed();
 
 [[noreturn]] void unknown_handle(const char* what, uint32_t rep);
 
+// The entry of table `t` that `handle` names (a trap naming `what` when
+// the table has none); take() also removes it.
+template <typename T>
+T& entry(std::map<uint32_t, T>& t, const Value& handle, const char* what) {
+  auto it = t.find(rep_of(handle));
+  if (it == t.end()) unknown_handle(what, rep_of(handle));
+  return it->second;
+}
+template <typename T>
+T take(std::map<uint32_t, T>& t, const Value& handle, const char* what) {
+  T v = std::move(entry(t, handle, what));
+  t.erase(rep_of(handle));
+  return v;
+}
+
 // Argument `i` of a call. A component declares its imports' types itself,
 // so a WASI function may be called with fewer parameters than WASI gives
 // it: that is a trap, never a read past the arguments. (Values of the
@@ -201,6 +216,8 @@ Funcs http_types_funcs();
 Funcs http_outgoing_funcs();
 // Forgets wasi:http resource `r` (a guest dropped its handle).
 void http_forget(State& s, Res r, uint32_t rep);
+// CLOCK_MONOTONIC in ns: wasi:clocks' monotonic clock and every deadline (io.cc).
+uint64_t monotonic_now();
 // A new pollable ready when `ready` says so (io.cc).
 Value pollable_when(State& s, std::function<bool()> ready);
 // A new input or output stream over `pipe` (io.cc).

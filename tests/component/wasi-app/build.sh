@@ -5,26 +5,29 @@
 # interfaces but takes a world only from WIT files, so the WIT is read off a
 # first component (probe.wit + probe.py), which imports every WASI interface
 # the Python runtime uses; the `run` interface is added to its wasi:cli
-# package, and the command's world exports it.
+# package (OUTDIR/wasi.wit), and the command's world exports it.
 #
-# Usage: build.sh OUTDIR   (writes OUTDIR/cmd.wasm; about 15 s)
+# Usage: build.sh OUTDIR [wit]   (writes OUTDIR/cmd.wasm, about 15 s; with
+# `wit` only OUTDIR/wasi.wit, which ../wasi-http/build.sh uses too)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 cd "$here"
 componentize-py -q -d probe.wit -w probe componentize probe -o "$out/probe.wasm"
 wasm-tools component wit "$out/probe.wasm" > "$out/probe-world.wit"
-python3 - "$out/probe-world.wit" "$out/cmd.wit" <<'PY'
+python3 - "$out/probe-world.wit" "$out/wasi.wit" <<'PY'
 import re
 import sys
 
 text = open(sys.argv[1]).read()
 packages = [p for p in re.split(r"\n(?=package )", text) if p.startswith("package wasi:")]
-version = re.search(r"package wasi:cli@([0-9.]+)", text).group(1)
 run = "  interface run {\n    run: func() -> result;\n  }\n"
 packages = [p.replace("{\n", "{\n" + run, 1) if p.startswith("package wasi:cli@") else p
             for p in packages]
-world = "package example:cmd;\n\nworld cmd {\n  export wasi:cli/run@%s;\n}\n\n" % version
-open(sys.argv[2], "w").write(world + "\n".join(packages))
+open(sys.argv[2], "w").write("\n".join(packages))
 PY
+[ "${2:-}" = wit ] && exit 0
+version="$(sed -n 's/^package wasi:cli@\([0-9.]*\) {$/\1/p' "$out/wasi.wit")"
+{ printf 'package example:cmd;\n\nworld cmd {\n  export wasi:cli/run@%s;\n}\n\n' "$version"
+  cat "$out/wasi.wit"; } > "$out/cmd.wit"
 componentize-py -q -d "$out/cmd.wit" -w cmd componentize app -o "$out/cmd.wasm"
