@@ -63,11 +63,9 @@ if [[ " $which " == *" tsan "* ]]; then
     tests/python/test_execution_control.py tests/python/test_aio.py tests/python/test_tiering.py \
     || status=1
   # wasi:http's exchange threads; only the tests that run Ember alone (the
-  # package's threads are not instrumented), and not the in-flight limit's:
-  # under TSan the guest starts its requests so slowly that the first ones
-  # end (1 s each) before the 65th is made (the release and ASan runs hold it).
+  # package's threads are not instrumented).
   pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" \
-    tests/python/test_component_http.py -k "ember_ and not 64_requests" || status=1
+    tests/python/test_component_http.py -k ember_ || status=1
   unset TSAN_OPTIONS
 fi
 exit $status

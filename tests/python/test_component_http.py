@@ -32,8 +32,12 @@ CLIENT = Path(__file__).parents[1] / "component" / "wasi-http"
 class Handler(http.server.BaseHTTPRequestHandler):
     """/echo: the request as JSON (201, x-echo); /big, /chunked, /close:
     n bytes framed by content-length, chunks, or the end of the connection;
-    /slow: answers after a second."""
+    /slow: answers after a second; /held: answers once `release` is set
+    (`held` counts the requests waiting for it)."""
     protocol_version = "HTTP/1.1"
+    release = threading.Event()
+    held = 0
+    held_lock = threading.Lock()
 
     def request_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
@@ -61,6 +65,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = bytes(i % 251 for i in range(n))
         if route == "/slow":
             time.sleep(1.0)
+        if route == "/held":
+            with Handler.held_lock:
+                Handler.held += 1
+            Handler.release.wait(60)
         if route == "/chunked":
             self.send_response(200)
             self.send_header("transfer-encoding", "chunked")
@@ -96,6 +104,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the in-flight limit test connects 64 at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that refused the certificate, or gave up
@@ -201,7 +210,26 @@ def test_requests_in_flight_together_are_waited_for_with_poll(client_wasm: Path,
 # package's own threads are not instrumented and would be reported).
 
 def test_ember_allows_64_requests_of_a_store_in_flight(client_wasm: Path, server: str) -> None:
-    reports = call(ember, ec, client_wasm, "fetch-all", server, ["/slow"] * 66)
+    # The server holds every request until all 64 have arrived and then for
+    # 3 s more, so the 64 exchanges are still running when the guest starts
+    # its 65th and 66th however slowly it runs (as under TSan).
+    Handler.release.clear()
+    Handler.held = 0
+
+    def release_when_all_arrived() -> None:
+        deadline = time.monotonic() + 60
+        while Handler.held < 64 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(3)
+        Handler.release.set()
+
+    releaser = threading.Thread(target=release_when_all_arrived, daemon=True)
+    releaser.start()
+    try:
+        reports = call(ember, ec, client_wasm, "fetch-all", server, ["/held"] * 66)
+    finally:
+        Handler.release.set()
+        releaser.join()
     assert all(r.startswith("status=201") for r in reports[:64])
     assert reports[64:] == ["refused: ErrorCode_ConnectionLimitReached"] * 2
 
