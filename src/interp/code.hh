@@ -184,8 +184,10 @@ struct CodeMap {
   const CodeMap* next = nullptr;
   // The range holding `pc`, or null (async-signal-safe).
   const CodeRange* find(uintptr_t pc) const;
-  // The module offset of the instruction at `pc` in `r` (0 if unknown).
-  uint32_t offset_at(const CodeRange& r, uintptr_t pc) const;
+  // The module offset of the instruction at `pc` in `r` (0 if unknown);
+  // `own` (if given): whether pc's own row names it, rather than the
+  // nearest row before (pc's instruction was merged or moved).
+  uint32_t offset_at(const CodeRange& r, uintptr_t pc, bool* own = nullptr) const;
 };
 
 }  // namespace ember::interp

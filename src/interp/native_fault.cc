@@ -32,13 +32,14 @@ const CodeRange* CodeMap::find(uintptr_t pc) const {
   return pc < it->end ? &*it : nullptr;
 }
 
-uint32_t CodeMap::offset_at(const CodeRange& r, uintptr_t pc) const {
+uint32_t CodeMap::offset_at(const CodeRange& r, uintptr_t pc, bool* own) const {
   const CodeRow* first = rows.data() + r.rows_begin;
   const CodeRow* last = rows.data() + r.rows_end;
   const CodeRow* it = std::upper_bound(first, last, uint32_t(pc - r.begin),
                                        [](uint32_t p, const CodeRow& row) { return p < row.pc; });
   // The row holding pc, or the nearest before it that names an offset
   // (instructions the optimizer merged or moved have none).
+  if (own) *own = it != first && std::prev(it)->offset != 0;
   while (it != first) {
     --it;
     if (it->offset != 0) return it->offset;
@@ -114,10 +115,16 @@ bool fault_hook(const platform::FaultContext& f, void (**resume_at)(void*), void
 // line table names: the access among the instructions translated from the
 // wasm instruction at that offset, else (the access was folded into the
 // instruction using its value) the nearest access before them; or null.
-const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint64_t offset) {
+// When the faulting instruction has no row of its own (`own` false: the
+// code generator merged the access into an instruction that lost its
+// location, and the offset is an earlier instruction's), the first access
+// after the offset's instructions comes before that guess.
+const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint64_t offset,
+                                bool own) {
   auto first = std::lower_bound(cc.pc_map.begin(), cc.pc_map.end(), fc.begin,
                                 [](const PcMapEntry& e, uint32_t w) { return e.word < w; });
   const uint32_t* before = nullptr;  // the last access before the offset's instructions
+  bool past_offset = false;          // (!own) the offset's instructions are behind
   MemAccess a;
   for (auto e = first; e != cc.pc_map.end() && e->word < fc.end; ++e) {
     uint32_t end = std::next(e) != cc.pc_map.end() ? std::min(std::next(e)->word, fc.end) : fc.end;
@@ -125,14 +132,16 @@ const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint
       const uint32_t* pc = &cc.words[w];
       bool access = memory_access(pc[0], &a) && !a.addr64;
       if (access && e->offset == offset) return pc;
+      if (access && !own && past_offset) return pc;
       if (access) before = pc;
       uint32_t n = instruction_length(pc, fc.end - w);
       if (n == 0) return nullptr;
       w += n;
     }
-    if (e->offset == offset) return before;
+    if (e->offset == offset && own) return before;
+    if (e->offset == offset) past_offset = true;
   }
-  return nullptr;
+  return past_offset ? before : nullptr;
 }
 
 // What a fault at a.offset (..) reports, as note_access_fault works it out
@@ -157,9 +166,10 @@ uint32_t fault_trap(State& st, const Guard& g) {
     const CodeRange* r = find_code(cc, g.pcs[k], &map);
     if (!r || r->wrapper) continue;
     const FuncCode& fc = cc.funcs[r->func];
-    uint64_t offset = map->offset_at(*r, g.pcs[k]);
+    bool own = true;
+    uint64_t offset = map->offset_at(*r, g.pcs[k], &own);
     if (k == 0) {
-      access = faulting_access(cc, fc, offset);
+      access = faulting_access(cc, fc, offset, own);
       if (access) offset = cc.offset_of(uint32_t(access - cc.words.data()));
     }
     st.native_bt.push_back(

@@ -75,12 +75,17 @@ void init_llvm() {
     // moves a load folded into a cmov into one arm of the branch, so an
     // unchecked load (volatile, pin_unchecked_loads) whose value the select
     // drops would not fault (found by the differential fuzzer: a loop kept
-    // running past an out-of-bounds f32.load).
+    // running past an out-of-bounds f32.load). And an instruction without
+    // a location gets a row of its own (line 0) in the line table instead
+    // of joining the row before it, so a fault in an unchecked load the
+    // code generator left without one is not taken for the instruction
+    // before (CodeMap::offset_at's `own`).
     const char* args[] = {"ember", "-x86-align-branch-boundary=32",
-                          "-x86-align-branch=fused+jcc+jmp", "-x86-cmov-converter=false"};
+                          "-x86-align-branch=fused+jcc+jmp", "-x86-cmov-converter=false",
+                          "-use-unknown-locations=Enable"};
     std::string errors;
     llvm::raw_string_ostream os(errors);
-    static_cast<void>(llvm::cl::ParseCommandLineOptions(4, args, "", &os));
+    static_cast<void>(llvm::cl::ParseCommandLineOptions(int(std::size(args)), args, "", &os));
 #endif
   });
 }
