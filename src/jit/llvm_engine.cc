@@ -205,7 +205,10 @@ void split_returns(llvm::Module& mod) {
           if (llvm::isa<llvm::PHINode>(i)) continue;
           llvm::Instruction* copy = i.clone();
           copy->insertBefore(jump->getIterator());
-          llvm::RemapInstruction(copy, map, llvm::RF_IgnoreMissingLocals);
+          // (Metadata stays as it is: a location copied with new
+          // metadata would name a copy of the function's subprogram.)
+          llvm::RemapInstruction(copy, map,
+                                 llvm::RF_IgnoreMissingLocals | llvm::RF_NoModuleLevelChanges);
           map[&i] = copy;
         }
         jump->eraseFromParent();
@@ -456,20 +459,30 @@ Expected<std::string> emit_object(llvm::TargetMachine& tm, llvm::Module& mod) {
   return std::string(buffer.begin(), buffer.end());
 }
 
+// LLVM's verifier over a batch's IR and its debug information (the line
+// tables that locate faults), `when` naming the step in its report.
+Status verify(const llvm::Module& mod, const char* when) {
+  std::string report;
+  llvm::raw_string_ostream os(report);
+  bool broken_debug_info = false;
+  if (llvm::verifyModule(mod, &os, &broken_debug_info) || broken_debug_info)
+    return Error(ErrorKind::Internal,
+                 std::string("compiled tier: LLVM IR does not verify ") + when + ": " + report);
+  return Status::Ok();
+}
+
 // Verifies, optimizes and generates the object file of a lowered batch.
+// (The verifier runs always, while the tier is young, before and after our
+// own passes; Config::cranelift_debug_verifier asks for it.)
 Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
-  {  // (always, while the tier is young; Config::cranelift_debug_verifier asks for it)
-    std::string report;
-    llvm::raw_string_ostream os(report);
-    if (llvm::verifyModule(*b.mod, &os))
-      return Error(ErrorKind::Internal, "compiled tier: LLVM IR does not verify: " + report);
-  }
+  EMBER_TRY(verify(*b.mod, "as lowered"));
   auto tm = native.llvm->tmb->createTargetMachine();  // one per thread
   if (!tm) return llvm_failed(tm.takeError());
   optimize(*b.mod, tm->get(), native.opt_level);
   drop_redundant_quieting(*b.mod);
   split_returns(*b.mod);
   pin_unchecked_loads(*b.mod);
+  EMBER_TRY(verify(*b.mod, "after optimization"));
   return emit_object(**tm, *b.mod);
 }
 
