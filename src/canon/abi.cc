@@ -287,7 +287,17 @@ class Lower {
     }
   }
 
+  // A primitive's value has no fields, payload or resource: a host
+  // function that returns another shape than its declared type (a WASI
+  // function imported with another result type) is refused, not read as
+  // a number.
+  static void scalar(const Value& v) {
+    if (!v.items.empty() || v.resource)
+      bad_value("expected a primitive value, got a compound value or a resource");
+  }
+
   void prim_flat(Prim p, const Value& v, std::vector<uint64_t>& out) {
+    scalar(v);
     if (p == Prim::String) {
       auto [ptr, len] = string(v.bytes);
       out.push_back(ptr);
@@ -300,6 +310,7 @@ class Lower {
 
   void prim_store(Prim p, const Value& v, uint64_t ptr) {
     static const uint8_t kSize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 4};
+    scalar(v);
     if (p == Prim::String) {
       auto [s, len] = string(v.bytes);
       mem_.store(ptr, 4, s);

@@ -234,6 +234,62 @@ def test_ember_allows_64_requests_of_a_store_in_flight(client_wasm: Path, server
     assert reports[64:] == ["refused: ErrorCode_ConnectionLimitReached"] * 2
 
 
+# A component declares the types of the functions it imports: here
+# wasi:http functions with fewer parameters than they have, and with a
+# result type that is not the one they return. Either is an error at the
+# call (the package refuses both when linking; decision 52), never a read
+# past the arguments or a result read as a number, and the store and its
+# other instances go on working.
+WRONG_TYPES = """
+(component
+  (import "wasi:http/types@0.2.0" (instance $types
+    (export "fields" (type $f (sub resource)))
+    (export "[constructor]fields" (func (result (own $f))))
+    (export "[method]fields.has" (func (param "self" (borrow $f)) (result bool)))
+    (export "[static]fields.from-list" (func (param "entries" u32) (result u32)))))
+  (alias export $types "fields" (type $fields))
+  (core func $new (canon lower (func $types "[constructor]fields")))
+  (core func $has (canon lower (func $types "[method]fields.has")))
+  (core func $from (canon lower (func $types "[static]fields.from-list")))
+  (core func $drop (canon resource.drop $fields))
+  (core module $M
+    (import "h" "new" (func $new (result i32)))
+    (import "h" "has" (func $has (param i32) (result i32)))
+    (import "h" "from" (func $from (param i32) (result i32)))
+    (import "h" "drop" (func $drop (param i32)))
+    (func (export "ok") (result i32) (call $drop (call $new)) (i32.const 1))
+    (func (export "has") (result i32) (call $has (call $new)))
+    (func (export "from") (result i32) (call $from (i32.const 5))))
+  (core instance $m (instantiate $M (with "h" (instance
+    (export "new" (func $new)) (export "has" (func $has))
+    (export "from" (func $from)) (export "drop" (func $drop))))))
+  (func (export "ok") (result u32) (canon lift (core func $m "ok")))
+  (func (export "has") (result u32) (canon lift (core func $m "has")))
+  (func (export "from") (result u32) (canon lift (core func $m "from"))))
+"""
+
+
+def test_ember_http_imports_of_other_types_are_errors_at_the_call() -> None:
+    engine = ember.Engine()
+    store = ember.Store(engine)
+    store.set_wasi(ember.WasiConfig())
+    store.set_wasi_http()
+    linker = ec.Linker(engine)
+    linker.add_wasip2()
+    linker.add_wasi_http()
+    component = ec.Component(engine, WRONG_TYPES)
+
+    def run(name: str) -> Any:
+        return linker.instantiate(store, component).get_func(store, name)(store)
+
+    assert run("ok") == 1
+    with pytest.raises(ember.WasmtimeError, match="fewer parameters than WASI gives it"):
+        run("has")
+    with pytest.raises(ember.WasmtimeError, match="expected a primitive value, got a compound"):
+        run("from")
+    assert run("ok") == 1
+
+
 def test_ember_streams_many_bodies_at_once(client_wasm: Path, server: str) -> None:
     n = 2_000_000
     paths = [f"/big?n={n}", f"/chunked?n={n}", f"/close?n={n}", "/slow", "/echo"] * 2
