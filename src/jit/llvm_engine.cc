@@ -266,6 +266,7 @@ Status set_up(NativeCode& native, const CompiledCode& code, const ModuleData& m)
   // here: position-independent, small code model.
   tmb->setRelocationModel(llvm::Reloc::PIC_);
   tmb->setCodeModel(llvm::CodeModel::Small);
+  leave_out_features(*tmb);
   auto tm = tmb->createTargetMachine();
   if (!tm) return llvm_failed(tm.takeError());
   l->tm = std::move(*tm);

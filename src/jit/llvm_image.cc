@@ -30,6 +30,7 @@ const NativeImage& host() {
     t.llvm_version = LLVM_VERSION_STRING;
     auto tmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (tmb) {
+      leave_out_features(*tmb);
       t.triple = tmb->getTargetTriple().str();
       t.cpu = tmb->getCPU();
       t.features = tmb->getFeatures().getString();

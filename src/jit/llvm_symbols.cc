@@ -2,6 +2,7 @@
 #include "jit/llvm_symbols.hh"
 
 #include <llvm/ExecutionEngine/Orc/AbsoluteSymbols.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 
 #include <unordered_map>
@@ -124,6 +125,17 @@ uint64_t layout_fingerprint(bool guard_pages) {
   uint64_t h = fnv1a64(fields, sizeof fields);
   for (const auto& [name, fn] : symbols().list) h = fnv1a64(name.data(), name.size(), h);
   return h;
+}
+
+// VNNI's multiply-accumulate (vpdpwssd) is left out: the code generator
+// fuses every `i32x4.dot_i16x8_s` whose result is added into one, and a
+// reduction over a loop then chains its iterations through one 4-5 cycle
+// instruction per product instead of a 1-cycle add (the simd benchmark's
+// dot-product loop: eager code 1.4x slower with VNNI than without, which
+// issues vpmaddwd + vpaddd as native code built for baseline x86-64 does).
+void leave_out_features(llvm::orc::JITTargetMachineBuilder& host) {
+  host.getFeatures().AddFeature("avxvnni", false);
+  host.getFeatures().AddFeature("avx512vnni", false);
 }
 
 }  // namespace ember::jit

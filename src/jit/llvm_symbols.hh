@@ -16,7 +16,8 @@
 
 namespace llvm::orc {
 class LLJIT;
-}
+class JITTargetMachineBuilder;
+}  // namespace llvm::orc
 
 namespace ember::jit {
 
@@ -35,5 +36,10 @@ std::string define_runtime_symbols(llvm::orc::LLJIT& jit, const CompiledCode& co
 // module's machine-code key. `guard_pages`: the code accesses 32-bit
 // memories unchecked (CompiledCode::guard_pages), so an image says which.
 uint64_t layout_fingerprint(bool guard_pages);
+
+// Takes out of the host's CPU features those compiled code is not to use
+// (llvm_symbols.cc says why): the JIT generates code for what is left, and
+// a serialized module's key (llvm_image.cc) names the same.
+void leave_out_features(llvm::orc::JITTargetMachineBuilder& host);
 
 }  // namespace ember::jit
