@@ -280,7 +280,9 @@ def test_ember_http_imports_of_other_types_are_errors_at_the_call() -> None:
     component = ec.Component(engine, WRONG_TYPES)
 
     def run(name: str) -> Any:
-        return linker.instantiate(store, component).get_func(store, name)(store)
+        func = linker.instantiate(store, component).get_func(store, name)
+        assert func is not None
+        return func(store)
 
     assert run("ok") == 1
     with pytest.raises(ember.WasmtimeError, match="fewer parameters than WASI gives it"):
