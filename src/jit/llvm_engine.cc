@@ -39,6 +39,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>

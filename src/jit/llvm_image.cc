@@ -48,7 +48,9 @@ std::set<std::string> enabled_features(const std::string& list) {
   size_t at = 0;
   while (at <= list.size()) {
     size_t end = std::min(list.find(',', at), list.size());
+    // (A later "-f" takes back an earlier "+f": leave_out_features.)
     if (end > at && list[at] == '+') out.insert(list.substr(at + 1, end - at - 1));
+    if (end > at && list[at] == '-') out.erase(list.substr(at + 1, end - at - 1));
     at = end + 1;
   }
   return out;
