@@ -29,13 +29,18 @@ std::string unsupported(IOp op) {
 
 }  // namespace
 
+llvm::Value* Lowering::memory_base(llvm::Value* m) {
+  auto* base = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemBase));
+  base->setMetadata(kMemoryBase, llvm::MDNode::get(c_, {}));
+  return base;
+}
+
 void Lowering::reload_memory() {
   if (!mem_base_) return;
   Value* mems =
       b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewMemories));
   Value* m0 = b_.CreateLoad(ptr_, mems);
-  b_.CreateStore(b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m0, kMemBase)),
-                 mem_base_);
+  b_.CreateStore(memory_base(m0), mem_base_);
   auto* size = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m0, kMemSize));
   // A shared memory grows from other threads: read its size as the
   // interpreter does (relaxed atomic). Another grows only through this
@@ -875,7 +880,7 @@ Value* Lowering::access_pointer(const interp::MemAccess& a) {
     Value* mems =
         b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewMemories));
     Value* m = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(ptr_, mems, mem));
-    base = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemBase));
+    base = memory_base(m);
     if (!unchecked) {
       auto* sz = b_.CreateLoad(i64_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), m, kMemSize));
       if (type.limits.shared) {  // (as reload_memory)

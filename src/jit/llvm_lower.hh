@@ -42,6 +42,9 @@ struct LowerContext {
 
 // The metadata kind of an unchecked access's address (above).
 inline constexpr const char* kUncheckedAccess = "ember.unchecked";
+// The metadata kind of a load of a MemoryInst's base: the loop versioning
+// pass (llvm_widen.hh) reads the size beside it.
+inline constexpr const char* kMemoryBase = "ember.memory_base";
 
 // The register convention between compiled functions. A function whose
 // results fit one slot and which makes no tail call has, besides its entry

@@ -229,6 +229,8 @@ class Lowering {
     dead_end();
   }
   void reload_memory();
+  // Loads the base of MemoryInst `m`, tagged kMemoryBase.
+  llvm::Value* memory_base(llvm::Value* m);
   // Where global `g` of this instance keeps its value (GlobalInst::value).
   Value* global_value_ptr(uint32_t g) {
     Value* globals =
