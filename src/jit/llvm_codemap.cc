@@ -64,13 +64,39 @@ llvm::PreservedAnalyses HoldUncheckedLoads::run(llvm::Function& f, llvm::Functio
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 }
 
+namespace {
+
+// The instruction the code generator may fold `load` into, when naming it
+// by the load's row is right: the load's one user, in its block, an
+// arithmetic, bitwise or comparison instruction that cannot trap (integer
+// division's checks are branches of their own) and reads no other
+// unchecked load (of two, either may be the one folded).
+llvm::Instruction* folding_user(llvm::LoadInst& load, unsigned kind) {
+  if (!load.hasOneUse()) return nullptr;
+  auto* user = llvm::dyn_cast<llvm::Instruction>(*load.user_begin());
+  if (!user || user->getParent() != load.getParent() || user->isIntDivRem() ||
+      !(llvm::isa<llvm::BinaryOperator>(user) || llvm::isa<llvm::CmpInst>(user)))
+    return nullptr;
+  for (llvm::Value* op : user->operands()) {
+    auto* other = llvm::dyn_cast<llvm::LoadInst>(op);
+    if (other && other != &load && other->getMetadata(kind)) return nullptr;
+  }
+  return user;
+}
+
+}  // namespace
+
 void pin_unchecked_loads(llvm::Module& m) {
   const unsigned kind = m.getContext().getMDKindID(kUncheckedAccess);
   for (llvm::Function& f : m)
     for (llvm::BasicBlock& bb : f)
       for (llvm::Instruction& i : bb) {
         auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
-        if (load && load->getMetadata(kind)) load->setVolatile(true);
+        if (!load || !load->getMetadata(kind)) continue;
+        load->setVolatile(true);
+        // Folded into its user, the load faults at the user's row.
+        if (llvm::Instruction* user = folding_user(*load, kind))
+          user->setDebugLoc(load->getDebugLoc());
       }
 }
 

@@ -40,7 +40,9 @@ struct KeepUncheckedLoads : llvm::PassInfoMixin<KeepUncheckedLoads> {
 // pin_unchecked_loads makes every unchecked load volatile: the code
 // generator then neither moves it to another block nor deletes it. (The
 // loads the loop vectorizer made are not tagged: a vectorized loop has no
-// trap check inside.)
+// trap check inside.) A load folded into the instruction using it faults
+// at that instruction's row, so an arithmetic or comparison instruction
+// whose one unchecked operand is a load takes the load's row.
 void pin_unchecked_loads(llvm::Module& m);
 
 // The compiled functions of an object file: each function symbol's name,
