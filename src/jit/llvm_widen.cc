@@ -275,7 +275,13 @@ bool widen(llvm::Loop& loop, llvm::ScalarEvolution& se, llvm::DominatorTree& dt,
   bool changed = llvm::simplifyLoop(&loop, &dt, &li, &se, &ac, nullptr, false);
   if (!loop.isLoopSimplifyForm() || !loop.getExitBlock() || !small_and_straight(loop))
     return changed;
+  // A loop whose counter steps by 2 up to `i != n` from a value SCEV does
+  // not know (a loop-header entry reads it from the frame) has a count
+  // only if the counter does not wrap: such predicates join the check.
+  llvm::SmallVector<const llvm::SCEVPredicate*, 4> predicates;
   const SCEV* count = se.getSymbolicMaxBackedgeTakenCount(&loop);
+  if (llvm::isa<llvm::SCEVCouldNotCompute>(count))
+    count = se.getPredicatedSymbolicMaxBackedgeTakenCount(&loop, predicates);
   std::vector<Access> accesses;
   if (llvm::isa<llvm::SCEVCouldNotCompute>(count) || !count->getType()->isIntegerTy() ||
       count->getType()->getIntegerBitWidth() > 32 || !find_accesses(loop, &accesses) ||
@@ -296,7 +302,13 @@ bool widen(llvm::Loop& loop, llvm::ScalarEvolution& se, llvm::DominatorTree& dt,
     }
   }
   llvm::Value* ok = copy_condition(se, checks, widener, accesses, loop, count);
-  if (!ok) return changed;  // (and the loop may still vectorize: decision 55)
+  if (!ok) return changed;    // (and the loop may still vectorize: decision 55)
+  if (!predicates.empty()) {  // (expanded as true where one does not hold)
+    llvm::SCEVUnionPredicate all(predicates, se);
+    llvm::Value* broken = checks.expandCodeForPredicate(&all, at);
+    llvm::IRBuilder<> b(at);
+    ok = b.CreateAnd(ok, b.CreateNot(broken));
+  }
   llvm::formLCSSARecursively(loop, dt, &li, &se);
   keep_scalar(*version(loop, ok, dt, li));
   se.forgetLoop(&loop);

@@ -81,9 +81,25 @@ GROW_SUM = """
       (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $acc))"""
 
+# A counter stepping by 2 up to `i != n` from a start the function is
+# given: SCEV counts its iterations only if it does not wrap (a predicate
+# the check tests); with an odd distance it wraps, and the loop runs on
+# until an access faults.
+SUM_NE = """
+  (func (export "sum_ne") (param $p i32) (param $i i32) (param $n i32) (result i64)
+        (local $acc i64)
+    (loop $top
+      (local.set $acc (i64.add (local.get $acc) (i64.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br_if $top (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 2)))
+                          (local.get $n))))
+    (local.get $acc))"""
+NE_STARTS = [0, 1, 7, 0xFFFFFFFE]
+NE_ENDS = [0, 2, 9, 40, 0x7FFFFFFF]
+
 WAT = ("(module (memory (export \"memory\") 1) (memory (export \"other\") 1)" + "".join(
     [sum_func(*s) for s in SUMS] + [sum_func(*s, memory=1) for s in SUMS[:3]] +
-    [axpy_func(*a) for a in AXPYS]) + GROW_SUM + ")")
+    [axpy_func(*a) for a in AXPYS]) + GROW_SUM + SUM_NE + ")")
 
 # Starts at both ends of the memory and at both ends of the i32 range: an
 # address p + C wraps at the first iteration (p near 2^32, C > 0), in the
@@ -125,6 +141,8 @@ def outcomes(strategy: str) -> Dict[Tuple[Any, ...], Outcome]:
     for ((step, o1, o2), suffix), p, n, start in itertools.product(sums, STARTS, COUNTS, FROMS):
         name = f"sum_{step}_{o1}_{o2}{suffix}"
         out[(name, p, n, start)] = call(store, exports[name], [p, n, start], memory)
+    for p, i, n in itertools.product(STARTS, NE_STARTS, NE_ENDS):
+        out[("sum_ne", p, i, n)] = call(store, exports["sum_ne"], [p, i, n], memory)
     for (step, off), (p, q), n in itertools.product(AXPYS, PAIRS, COUNTS):
         memory.write(store, fill, 0)
         name = f"axpy_{step}_{off}"
