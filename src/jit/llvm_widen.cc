@@ -42,15 +42,24 @@ constexpr int64_t kMaxFirstOffset = int64_t{1} << 40;
 constexpr unsigned kMaxInstructions = 400;
 constexpr unsigned kMaxAccesses = 32;
 
-// zext(v) where v = {base + offset, +, step} in the loop, and the i64
-// recurrence it is in the copy: {zext(base) + offset, +, step}.
+// zext(v) where v = {A + C, +, step} in the loop, and the i64 recurrence
+// it is in the copy: {zext(A) + C, +, step}.
 struct Recurrence {
-  const SCEV* base;  // i32, invariant in the loop
-  int64_t offset;
-  int64_t step;
-  const SCEV* first;  // i64: zext(base) + offset
+  const SCEV* step;   // i64, constant
+  const SCEV* first;  // i64: zext(A) + C
   const SCEV* wide;
 };
+
+// The constant step of an affine recurrence of `loop`, if |step| <= kMaxStep.
+const llvm::SCEVConstant* small_step(llvm::ScalarEvolution& se, const SCEV* s,
+                                     const llvm::Loop& loop) {
+  auto* ar = llvm::dyn_cast<llvm::SCEVAddRecExpr>(s);
+  if (!ar || ar->getLoop() != &loop || !ar->isAffine()) return nullptr;
+  auto* step = llvm::dyn_cast<llvm::SCEVConstant>(ar->getStepRecurrence(se));
+  if (!step) return nullptr;
+  int64_t v = step->getAPInt().getSExtValue();
+  return v != 0 && v <= kMaxStep && v >= -kMaxStep ? step : nullptr;
+}
 
 // An access to a wasm memory: `ptr` is `base` (the MemoryInst's base,
 // loaded by an instruction tagged kMemoryBase) plus an offset.
@@ -77,20 +86,18 @@ class Widener : public llvm::SCEVRewriteVisitor<Widener> {
     auto found = used_.find(z);
     if (found != used_.end()) return &found->second;
     llvm::Type* i64 = llvm::Type::getInt64Ty(loop_.getHeader()->getContext());
-    auto* ar = llvm::dyn_cast<llvm::SCEVAddRecExpr>(z->getOperand());
-    if (z->getType() != i64 || !ar || !ar->getType()->isIntegerTy(32) || ar->getLoop() != &loop_ ||
-        !ar->isAffine())
+    const llvm::SCEVConstant* step = small_step(SE, z->getOperand(), loop_);
+    if (z->getType() != i64 || !z->getOperand()->getType()->isIntegerTy(32) || !step)
       return nullptr;
-    auto* step = llvm::dyn_cast<llvm::SCEVConstant>(ar->getStepRecurrence(SE));
-    if (!step) return nullptr;
-    Recurrence r{nullptr, 0, step->getAPInt().getSExtValue(), nullptr, nullptr};
-    if (r.step == 0 || r.step > kMaxStep || r.step < -kMaxStep) return nullptr;
-    split_constant(ar->getStart(), &r.base, &r.offset);
-    if (!expander_.isSafeToExpandAt(r.base, loop_.getLoopPreheader()->getTerminator()))
+    const SCEV* base;
+    int64_t offset;
+    split_constant(llvm::cast<llvm::SCEVAddRecExpr>(z->getOperand())->getStart(), &base, &offset);
+    if (!expander_.isSafeToExpandAt(base, loop_.getLoopPreheader()->getTerminator()))
       return nullptr;
-    r.first = SE.getAddExpr(SE.getZeroExtendExpr(r.base, i64), SE.getConstant(i64, r.offset, true));
-    r.wide =
-        SE.getAddRecExpr(r.first, SE.getConstant(i64, r.step, true), &loop_, SCEV::FlagAnyWrap);
+    Recurrence r;
+    r.step = SE.getConstant(i64, step->getAPInt().getSExtValue(), true);
+    r.first = SE.getAddExpr(SE.getZeroExtendExpr(base, i64), SE.getConstant(i64, offset, true));
+    r.wide = SE.getAddRecExpr(r.first, r.step, &loop_, SCEV::FlagAnyWrap);
     return &used_.try_emplace(z, r).first->second;
   }
 
@@ -184,8 +191,13 @@ llvm::Value* copy_condition(llvm::ScalarEvolution& se, llvm::SCEVExpander& expan
   llvm::Instruction* at = loop.getLoopPreheader()->getTerminator();
   llvm::Type* i64 = llvm::Type::getInt64Ty(at->getContext());
   const SCEV* count64 = se.getZeroExtendExpr(count, i64);
-  // [first, last] of each access's offset from its memory's base.
-  std::vector<std::pair<const SCEV*, const SCEV*>> ranges;
+  // [first, end) of each access's offsets from its memory's base.
+  struct Range {
+    const SCEV* first;
+    const SCEV* end;
+    const Access* access;
+  };
+  std::vector<Range> ranges;
   for (const Access& a : accesses) {
     const SCEV* p = se.getSCEV(a.ptr);
     if (se.getPointerBase(p) != se.getSCEV(a.base)) return nullptr;
@@ -194,10 +206,8 @@ llvm::Value* copy_condition(llvm::ScalarEvolution& se, llvm::SCEVExpander& expan
     const SCEV* last = offset;
     const SCEV* start = offset;
     if (auto* ar = llvm::dyn_cast<llvm::SCEVAddRecExpr>(offset)) {
-      auto* step = llvm::dyn_cast<llvm::SCEVConstant>(ar->getStepRecurrence(se));
-      if (ar->getLoop() != &loop || !ar->isAffine() || !step ||
-          step->getAPInt().getSExtValue() > kMaxStep || step->getAPInt().getSExtValue() < -kMaxStep)
-        return nullptr;
+      const llvm::SCEVConstant* step = small_step(se, ar, loop);
+      if (!step) return nullptr;
       first = start = ar->getStart();
       last = se.getAddExpr(first, se.getMulExpr(step, count64));
       if (step->getAPInt().isNegative()) std::swap(first, last);
@@ -208,11 +218,8 @@ llvm::Value* copy_condition(llvm::ScalarEvolution& se, llvm::SCEVExpander& expan
         se.getSignedRangeMin(start).slt(-kMaxFirstOffset) ||
         !expander.isSafeToExpandAt(first, at) || !expander.isSafeToExpandAt(last, at))
       return nullptr;
-    ranges.push_back({first, se.getAddExpr(last, se.getConstant(i64, a.bytes))});
+    ranges.push_back({first, se.getAddExpr(last, se.getConstant(i64, a.bytes)), &a});
   }
-  llvm::DenseMap<llvm::LoadInst*, llvm::Value*> sizes;
-  std::vector<llvm::Value*> memory;
-  for (const Access& a : accesses) memory.push_back(memory_size(a.base, sizes));
   llvm::IRBuilder<> b(at);
   llvm::Value* ok = b.getTrue();
   auto within = [&](const SCEV* bound, llvm::Value* limit, bool end) {
@@ -224,15 +231,15 @@ llvm::Value* copy_condition(llvm::ScalarEvolution& se, llvm::SCEVExpander& expan
                 : b.CreateAnd(b.CreateICmpSGE(v, b.getInt64(0)), b.CreateICmpSLT(v, limit)));
   };
   for (const auto& [z, r] : widener.used()) {
-    const SCEV* first = r.first;
-    const SCEV* last =
-        se.getAddExpr(first, se.getMulExpr(se.getConstant(i64, r.step, true), count64));
-    within(first, b.getInt64(int64_t{1} << 32), false);
-    within(last, b.getInt64(int64_t{1} << 32), false);
+    within(r.first, b.getInt64(int64_t{1} << 32), false);
+    within(se.getAddExpr(r.first, se.getMulExpr(r.step, count64)), b.getInt64(int64_t{1} << 32),
+           false);
   }
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    within(ranges[i].first, memory[i], false);
-    within(ranges[i].second, memory[i], true);
+  llvm::DenseMap<llvm::LoadInst*, llvm::Value*> sizes;
+  for (const Range& r : ranges) {
+    llvm::Value* size = memory_size(r.access->base, sizes);
+    within(r.first, size, false);
+    within(r.end, size, true);
   }
   return ok;
 }
