@@ -55,6 +55,8 @@ void frame_roots(const rt::StoreData& store, rt::RootVisitor visit, void* cx) {
   };
   for (size_t i = 0; i < st->nframes; i++) frame(st->frames[i]);
   for (size_t i = 0; i < st->nparked; i++) frame(st->parked[i]);
+  for (const CompiledFrame* c = st->compiled_frames; c; c = c->prev)
+    frame(Frame{c->inst->module->code->words.data() + c->word, c->fp, c->inst, c->fn});
 }
 
 }  // namespace
@@ -130,6 +132,7 @@ TrapCode call(rt::StoreData& store, rt::FuncInst* f, rt::Slot* slots) {
     // (balanced by the dispatch loop and native.cc unless a C++ exception
     // escaped them)
     st.nparked = 0;
+    st.compiled_frames = nullptr;
     st.native_records = 0;
     st.update_frames_cap();
   }

@@ -29,6 +29,20 @@ struct Frame {
   const FuncCode* fn;
 };
 
+// A compiled activation that holds GC references, parked at a call (where
+// a collection may run: a host function may call Store.gc()): the record
+// lives in the compiled function's native frame and links to the one
+// parked before it (State::compiled_frames). Its references are in the
+// frame's slots at fp -- its reference locals and the stack map of the
+// call ending just before `word` -- as the interpreter's frames keep them.
+struct CompiledFrame {
+  const CompiledFrame* prev;
+  rt::Slot* fp;
+  rt::ModuleInst* inst;
+  const FuncCode* fn;
+  uint32_t word;  // the word after the call
+};
+
 struct State {
   // frames_cap for the current nframes, native_records and frames: a push
   // at frames_cap asks grow_frames, which refuses past the limit.
@@ -64,6 +78,10 @@ struct State {
   // references the collector reads through the stack maps (code.hh).
   std::vector<Frame> parked;  // kMaxNesting + 1 entries
   size_t nparked = 0;
+  // The compiled frames parked at their calls, innermost first (linked by
+  // the lowering, jit/llvm_lower.cc; put back by call_compiled when a
+  // fault leaves compiled code).
+  const CompiledFrame* compiled_frames = nullptr;
   // Compiled code (native.hh): the store; the lowest stack pointer it may
   // call at (set when the interpreter or the embedder enters it); the
   // compiled frames of its last trap, innermost first (at most

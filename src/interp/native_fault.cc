@@ -211,7 +211,10 @@ uint32_t call_compiled(State& st, rt::ModuleInst* inst, const void* code, Native
   g.inst = inst;
   g.top = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   Entered entered(g);
+  // (A fault leaves the frames it skips parked: they are put back.)
+  const CompiledFrame* parked = st.compiled_frames;
   if (_setjmp(g.jump) == 0) return reinterpret_cast<NativeFn>(code)(&st, view, fp);
+  st.compiled_frames = parked;
   return fault_trap(st, g);  // (g lives in memory: its address escaped)
 }
 

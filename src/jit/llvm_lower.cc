@@ -86,6 +86,7 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   native_limit_ = b_.CreateLoad(i64_, state_field(kNativeLimit));
   max_depth_ = b_.CreateLoad(i32_, state_field(kNativeMaxDepth));
   scratch_ = b_.CreateAlloca(i64_);
+  start_parking();
   for (Value*& buf : vbuf_) buf = b_.CreateAlloca(llvm::FixedVectorType::get(i64_, 2));
   if (!cx_.module.memories.empty()) {
     mem_base_ = b_.CreateAlloca(ptr_);
@@ -499,13 +500,48 @@ void Lowering::unwind_if_failed(Value* r, uint32_t next_word) {
   b_.SetInsertPoint(ok);
 }
 
+void Lowering::start_parking() {
+  const auto& maps = cx_.code.stack_maps;  // (sorted by word)
+  auto first = std::lower_bound(maps.begin(), maps.end(), fc_.begin,
+                                [](const interp::StackMap& m, uint32_t w) { return m.word < w; });
+  const bool maps_here = first != maps.end() && first->word < fc_.end;
+  if (fc_.ref_locals_begin == fc_.ref_locals_end && !maps_here) return;
+  using F = interp::CompiledFrame;
+  parked_ = b_.CreateAlloca(llvm::ArrayType::get(i64_, (sizeof(F) + 7) / 8));
+  auto field = [&](size_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), parked_, offset);
+  };
+  b_.CreateStore(fp_, field(offsetof(F, fp)));
+  b_.CreateStore(
+      b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), view_, kViewInst)),
+      field(offsetof(F, inst)));
+  b_.CreateStore(func_code(fc_), field(offsetof(F, fn)));
+}
+
+Value* Lowering::park(uint32_t next_word) {
+  if (!parked_) return nullptr;
+  auto spill = [&](uint32_t s) { b_.CreateStore(get64(s), fp_slot(s)); };
+  for (uint32_t i = fc_.ref_locals_begin; i < fc_.ref_locals_end; i++) spill(cx_.code.ref_slots[i]);
+  for (uint32_t s : cx_.code.stack_map(next_word - 1)) spill(s);
+  using F = interp::CompiledFrame;
+  b_.CreateStore(b_.getInt32(next_word),
+                 b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), parked_, offsetof(F, word)));
+  Value* prev = b_.CreateLoad(ptr_, state_field(kCompiledFrames));
+  b_.CreateStore(prev, b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), parked_, offsetof(F, prev)));
+  b_.CreateStore(parked_, state_field(kCompiledFrames));
+  return prev;
+}
+
 void Lowering::call_compiled(Value* target, const interp::FuncCode& cfc, Value* nfp,
                              uint32_t next_word, Value* finst) {
   check_call(cfc, nfp, next_word, finst);
   // The callee's entry reads its depth from the State.
   b_.CreateStore(b_.CreateAdd(depth_, b_.getInt32(1)), state_field(kNativeDepth));
   llvm::FunctionType* entry = llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_}, false);
-  unwind_if_failed(b_.CreateCall(entry, target, {st_, view_, nfp}), next_word);
+  Value* prev = park(next_word);
+  Value* r = b_.CreateCall(entry, target, {st_, view_, nfp});
+  unpark(prev);
+  unwind_if_failed(r, next_word);
 }
 
 void Lowering::call_body(llvm::Function* body, const interp::FuncCode& cfc, uint32_t base,
@@ -514,7 +550,9 @@ void Lowering::call_body(llvm::Function* body, const interp::FuncCode& cfc, uint
   check_call(cfc, nfp, next_word, finst);
   std::vector<Value*> args{st_, view_, nfp, b_.CreateAdd(depth_, b_.getInt32(1))};
   for (uint32_t s = 0; s < cfc.num_params; s++) args.push_back(get64(base + s));
+  Value* prev = park(next_word);
   Value* r = b_.CreateCall(body->getFunctionType(), body, args);
+  unpark(prev);
   unwind_if_failed(b_.CreateExtractValue(r, 1), next_word);
   if (cfc.num_results) set(base, b_.CreateExtractValue(r, 0));
 }
@@ -563,8 +601,10 @@ bool Lowering::lower_call(uint32_t callee, bool local, uint32_t base, uint32_t n
   publish_depth();
   llvm::FunctionType* ty =
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+  Value* prev = park(next_word);
   Value* r = b_.CreateCall(ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
                            {st_, view_, func_code(fc_), fp_, b_.getInt32(next_word), finst, nfp});
+  unpark(prev);
   return_if_failed(r);
   b_.CreateBr(join);
   b_.SetInsertPoint(join);
@@ -646,11 +686,13 @@ bool Lowering::lower_call_indirect() {
   uint32_t base = w(A::base);
   uint32_t nparams = rt::slots_of(ft.params), nresults = rt::slots_of(ft.results);
   store_args(base, nparams);
-  Value* r =
-      runtime_call(reinterpret_cast<const void*>(&interp::ember_native_call_indirect), i32_,
-                   {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(at_ + A::words),
-                    b_.getInt32(w(A::table)), get(w(A::i), VType::I32),
-                    b_.getInt32(cx_.code.words[at_ + A::type_id]), fp_slot(base)});
+  Value* index = get(w(A::i), VType::I32);
+  Value* prev = park(at_ + A::words);
+  Value* r = runtime_call(reinterpret_cast<const void*>(&interp::ember_native_call_indirect), i32_,
+                          {st_, view_, func_code(fc_), fp_, b_.getInt32(at_),
+                           b_.getInt32(at_ + A::words), b_.getInt32(w(A::table)), index,
+                           b_.getInt32(cx_.code.words[at_ + A::type_id]), fp_slot(base)});
+  unpark(prev);
   return_if_failed(r);
   take_results(base, nresults);
   return true;
@@ -668,9 +710,11 @@ bool Lowering::lower_call_ref() {
   publish_depth();
   llvm::FunctionType* ty =
       llvm::FunctionType::get(i32_, {ptr_, ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+  Value* prev = park(at_ + A::words);
   Value* r = b_.CreateCall(
       ty, fn_const(reinterpret_cast<const void*>(&interp::ember_native_call)),
       {st_, view_, func_code(fc_), fp_, b_.getInt32(at_ + A::words), callee, fp_slot(base)});
+  unpark(prev);
   return_if_failed(r);
   take_results(base, rt::slots_of(ft.results));
   return true;
@@ -1244,13 +1288,7 @@ std::string handlers_excluded(const CompiledCode& code, const ModuleData& m,
 
 std::string function_excluded(const CompiledCode& code, const ModuleData& module, uint32_t index) {
   const interp::FuncCode& fc = code.funcs[index];
-  if (fc.ref_locals_begin != fc.ref_locals_end) return "GC references are not compiled yet";
-  if (std::string why = handlers_excluded(code, module, fc); !why.empty()) return why;
-  auto sm =
-      std::lower_bound(code.stack_maps.begin(), code.stack_maps.end(), fc.begin,
-                       [](const interp::StackMap& m, uint32_t word) { return m.word < word; });
-  if (sm != code.stack_maps.end() && sm->word < fc.end) return "GC references are not compiled yet";
-  return {};
+  return handlers_excluded(code, module, fc);
 }
 
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,

@@ -39,6 +39,7 @@ constexpr size_t kStore = offsetof(interp::State, store);
 constexpr size_t kNativeDepth = offsetof(interp::State, native_depth);
 constexpr size_t kNativeMaxDepth = offsetof(interp::State, native_max_depth);
 constexpr size_t kOsrWord = offsetof(interp::State, osr_word);
+constexpr size_t kCompiledFrames = offsetof(interp::State, compiled_frames);
 constexpr size_t kEngineEpoch = offsetof(interp::State, engine_epoch);
 constexpr size_t kFuelInjected = offsetof(rt::StoreData, fuel_injected);
 constexpr size_t kFuelSaved = offsetof(rt::StoreData, fuel_saved);
@@ -262,6 +263,16 @@ class Lowering {
   bool lower_call_indirect();
   bool lower_tail_call(IOp op);
   bool lower_call_ref();
+  // A function holding GC references parks its frame around each call
+  // (interp_state.hh's CompiledFrame): `park` writes the references live
+  // at the call ending before `next_word` to the frame and links the
+  // record, returning the previous head (null when the function holds
+  // none), which `unpark` puts back once the call returns.
+  void start_parking();
+  Value* park(uint32_t next_word);
+  void unpark(Value* prev) {
+    if (prev) b_.CreateStore(prev, state_field(kCompiledFrames));
+  }
   // A direct call of compiled code: `target` with native.hh's convention
   // (arguments in the frame), or `body`, a register body (arguments from
   // the slots at `base`, its result to slot `base`).
@@ -358,6 +369,7 @@ class Lowering {
   Value *mem_base_ = nullptr, *mem_size_ = nullptr;  // allocas (memory 0)
   Value *stack_end_ = nullptr, *native_limit_ = nullptr, *max_depth_ = nullptr;  // (run)
   Value* scratch_ = nullptr;  // an i64 alloca a runtime function writes a result to
+  Value* parked_ = nullptr;   // its CompiledFrame (an alloca), when it parks
   Value* vbuf_[4] = {};       // 16-byte allocas: a SIMD thunk's result and operands
   std::vector<Value*> slots_;
   std::map<uint32_t, BasicBlock*> blocks_;
