@@ -358,6 +358,27 @@ bool Lowering::lower_one(IOp op) {
     case IOp::RefIsNull:
       set(w(ir::RefIsNull::At::d), b_.CreateICmpEQ(get64(w(ir::RefIsNull::At::s)), b_.getInt64(0)));
       return true;
+    case IOp::RefEq:
+      set(w(ir::RefEq::At::d),
+          b_.CreateICmpEQ(get64(w(ir::RefEq::At::a)), get64(w(ir::RefEq::At::b))));
+      return true;
+    case IOp::RefI31: {  // (runtime/gc.hh's make_i31: the low 31 bits above a tag bit)
+      Value* x = b_.CreateAnd(get64(w(ir::RefI31::At::s)), b_.getInt64(0x7fffffff));
+      set(w(ir::RefI31::At::d), b_.CreateOr(b_.CreateShl(x, 1), b_.getInt64(1)));
+      return true;
+    }
+    case IOp::I31GetS:
+    case IOp::I31GetU: {
+      using A = ir::I31GetS::At;
+      static_assert(int(A::d) == int(ir::I31GetU::At::d) && int(A::s) == int(ir::I31GetU::At::s));
+      Value* v = get64(w(A::s));
+      trap_if(b_.CreateICmpEQ(v, b_.getInt64(0)), TrapCode::NullI31Reference);
+      Value* low = b_.CreateTrunc(v, i32_);
+      set(w(A::d), op == IOp::I31GetS
+                       ? b_.CreateAShr(low, 1)
+                       : b_.CreateAnd(b_.CreateLShr(low, 1), b_.getInt32(0x7fffffff)));
+      return true;
+    }
     case IOp::RefAsNonNull:
       trap_if(b_.CreateICmpEQ(get64(w(ir::RefAsNonNull::At::s)), b_.getInt64(0)),
               TrapCode::NullReference);
