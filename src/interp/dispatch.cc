@@ -11,6 +11,7 @@
 // A trap records the backtrace, unwinds this loop's frames and returns.
 #include <cstring>
 
+#include "interp/gc_made.hh"
 #include "interp/interp_state.hh"
 #include "interp/ir_codec.hh"
 #include "interp/ir_insn.hh"
@@ -167,12 +168,6 @@ bool resolve_indirect(const rt::StoreData& store, rt::ModuleInst* inst, uint32_t
 }
 
 namespace {
-
-// new_struct / new_array reported as the other allocations report.
-inline TrapCode made(const rt::StoreData& s, rt::GcObject* o, rt::Slot* out) {
-  *out = rt::gc_slot(o);
-  return o ? TrapCode::None : s.heap.failure;
-}
 
 // Declared locals start at zero. A plain loop: they are usually few, and a
 // memset call would cost more than it saves.
@@ -400,7 +395,15 @@ L_base:
 #include "interp/dispatch_memory.inc"
 #include "interp/dispatch_table.inc"
 #include "interp/dispatch_simd.inc"
+// (dispatch_gc.inc's allocations park the frame: its pc just past them)
+#define PARK_FRAME(next)            \
+  st.parked[st.nparked++] = Frame { \
+    (next), fp, inst, fn            \
+  }
+#define UNPARK_FRAME() st.nparked--
 #include "interp/dispatch_gc.inc"
+#undef PARK_FRAME
+#undef UNPARK_FRAME
 
 L_trap_access:  // an out-of-bounds load or store; pc is at it
   // Another thread may have grown a shared memory 0 since msize was read:

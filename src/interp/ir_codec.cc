@@ -352,6 +352,16 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
   return out;
 }
 
+uint64_t gc_window_slots(IOp op, const uint32_t* x, const ModuleData& m) {
+  auto slots = [&](const FieldType& f) -> uint64_t { return f.type == ValType::V128 ? 2 : 1; };
+  uint64_t n = 0;
+  if (op == IOp::StructNew)
+    for (const FieldType& f : m.type_decls[x[1]].fields) n += slots(f);
+  else if (op == IOp::ArrayNewFixed && !m.type_decls[x[1]].fields.empty())
+    n = uint64_t(x[2]) * slots(m.type_decls[x[1]].fields[0]);
+  return n;
+}
+
 namespace {
 
 // What the GC instructions need beyond their operands' ranges: v128
@@ -380,11 +390,9 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
     return storage == uint32_t(rt::storage_of(elem(t)));
   };
   switch (op) {
-    case IOp::StructNew: {
-      uint64_t n = 0;
-      for (const FieldType& f : m.type_decls[x[1]].fields) n += slots(f);
-      return m.type_decls[x[1]].kind == CompKind::Struct && x[2] + n <= frame;
-    }
+    case IOp::StructNew:
+      return m.type_decls[x[1]].kind == CompKind::Struct &&
+             x[2] + gc_window_slots(op, x, m) <= frame;
     case IOp::StructNewDefault: return m.type_decls[x[1]].kind == CompKind::Struct;
     case IOp::StructGet:
       return x[0] + slots(m.type_decls[x[1]].fields[x[2]]) <= frame &&
@@ -394,8 +402,7 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
              laid_out(x[0], x[1], x[2], x[3]);
     case IOp::ArrayNew: return is_array(x[1]) && x[2] + slots(elem(x[1])) <= frame;
     case IOp::ArrayNewDefault: return is_array(x[1]);
-    case IOp::ArrayNewFixed:
-      return is_array(x[1]) && x[3] + uint64_t(x[2]) * slots(elem(x[1])) <= frame;
+    case IOp::ArrayNewFixed: return is_array(x[1]) && x[3] + gc_window_slots(op, x, m) <= frame;
     case IOp::ArrayNewData: return is_array(x[1]) && numeric(x[1]);
     case IOp::ArrayNewElem: return is_array(x[1]) && elem_from(x[2], x[1]);
     case IOp::ArrayGet:

@@ -120,6 +120,10 @@ bool memory_access(uint32_t handler_word, MemAccess* out);
 // when its handler word is not one the codec knows.
 uint32_t instruction_length(const uint32_t* pc, uint32_t avail);
 const char* iop_name(IOp op);
+// The slots of StructNew's window of fields or ArrayNewFixed's of elements
+// (a v128 takes two) for the instruction whose operand words are x
+// (validated); 0 for any other instruction.
+uint64_t gc_window_slots(IOp op, const uint32_t* x, const ModuleData& m);
 
 // Hash of this build's IR: the IOp list with word counts and layouts, the
 // operator and feature tables, and the dispatch loop's handler table.

@@ -70,6 +70,9 @@ uint32_t call_compiled(State& st, rt::ModuleInst* inst, const void* code, Native
 const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc,
                     bool loop);
 
+// ember_native_gc's result for a branch taken (no trap code).
+constexpr uint32_t kGcBranchTaken = UINT32_MAX;
+
 extern "C" {
 // A call from compiled code that is not a direct call of another compiled
 // function: a host function, an interpreted one, or one of another
@@ -160,6 +163,12 @@ uint32_t ember_native_atomic(NativeView* view, uint32_t op, uint32_t mem, uint64
 // The fuel of a table.grow that returned `old` (FuelTableGrow).
 uint32_t ember_native_fuel_table_grow(State* st, NativeView* view, uint32_t t, uint64_t old,
                                       uint32_t flags);
+// The GC instruction `op` at `word` of compiled function `fc` (dispatch_gc.inc's
+// handler, run on the frame at fp, which holds its operands): 0 when it
+// went on, kGcBranchTaken when a br_on_cast / br_on_cast_fail branches,
+// else its trap code. An allocation's frame is parked by the caller.
+uint32_t ember_native_gc(State* st, NativeView* view, const FuncCode* fc, rt::Slot* fp,
+                         uint32_t word, uint32_t op);
 // memory.grow / memory.size of memory `mem` (old size or -1, as i64 bits).
 uint64_t ember_native_memory_grow(State* st, NativeView* view, uint32_t mem, uint64_t delta);
 uint64_t ember_native_memory_size(NativeView* view, uint32_t mem);

@@ -480,6 +480,26 @@ bool Lowering::lower_one(IOp op) {
       using A = ir::CallLocal::At;
       return lower_call(index_ + int32_t(w(A::delta)), true, w(A::base), at_ + A::words);
     }
+    case IOp::StructNew:
+    case IOp::StructNewDefault:
+    case IOp::StructGet:
+    case IOp::StructSet:
+    case IOp::ArrayNew:
+    case IOp::ArrayNewDefault:
+    case IOp::ArrayNewFixed:
+    case IOp::ArrayNewData:
+    case IOp::ArrayNewElem:
+    case IOp::ArrayGet:
+    case IOp::ArraySet:
+    case IOp::ArrayLen:
+    case IOp::ArrayFill:
+    case IOp::ArrayCopy:
+    case IOp::ArrayInitData:
+    case IOp::ArrayInitElem:
+    case IOp::RefTest:
+    case IOp::RefCast:
+    case IOp::BrOnCast:
+    case IOp::BrOnCastFail: return lower_gc(op);
     default: return false;
   }
 }

@@ -263,6 +263,7 @@ class Lowering {
   bool lower_call_indirect();
   bool lower_tail_call(IOp op);
   bool lower_call_ref();
+  bool lower_gc(IOp op);  // (llvm_gc.cc)
   // A function holding GC references parks its frame around each call
   // (interp_state.hh's CompiledFrame): `park` writes the references live
   // at the call ending before `next_word` to the frame and links the

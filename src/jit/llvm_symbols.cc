@@ -33,6 +33,7 @@ struct Symbols {
     EMBER_HELPER(fuel_memory_grow);
     EMBER_HELPER(fuel_table_grow);
     EMBER_HELPER(fuel_units);
+    EMBER_HELPER(gc);
     EMBER_HELPER(interrupt);
     EMBER_HELPER(memory_copy);
     EMBER_HELPER(memory_fill);

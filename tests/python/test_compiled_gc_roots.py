@@ -97,7 +97,7 @@ def make_engine(strategy: str) -> Engine:
     return Engine(config)
 
 
-def setup(strategy: str) -> Tuple[Store, Dict[str, Any], List[weakref.ref], Module]:
+def setup(strategy: str) -> Tuple[Store, Any, List[weakref.ref], Module]:
     store = Store(make_engine(strategy))
     made: List[weakref.ref] = []
     holder: Dict[str, Any] = {}
@@ -125,7 +125,7 @@ def setup(strategy: str) -> Tuple[Store, Dict[str, Any], List[weakref.ref], Modu
     return store, exports, made, module
 
 
-def call_dropping(f: Callable[[], Any], arg: Any) -> Tuple[Any, weakref.ref]:
+def call_dropping(f: Callable[[Any], Any], arg: Any) -> Tuple[Any, weakref.ref]:
     """Calls f(arg) with `arg` held by nothing but the call."""
     w = weakref.ref(arg)
     return f(arg), w
