@@ -12,7 +12,6 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
-import ember
 from ember import Config, Engine, Func, FuncType, Instance, Module, Store, Trap, ValType
 
 from conftest import set_strategy
