@@ -476,9 +476,6 @@ Status verify_tries(const CompiledCode& code, const ModuleData& m, uint32_t fi,
 
 }  // namespace
 
-namespace {
-
-// Instructions whose end a stack map may name (code.hh, StackMap).
 bool is_safepoint(IOp op) {
   switch (op) {
     case IOp::Call:
@@ -495,6 +492,8 @@ bool is_safepoint(IOp op) {
     default: return false;
   }
 }
+
+namespace {
 
 // The stack maps and reference locals of function `fi`, whose safepoint
 // instructions end at the words `ends` (ascending); `next` is its first

@@ -9,23 +9,6 @@
 
 namespace ember::jit::lower {
 
-namespace {
-
-bool allocates(IOp op) {
-  switch (op) {
-    case IOp::StructNew:
-    case IOp::StructNewDefault:
-    case IOp::ArrayNew:
-    case IOp::ArrayNewDefault:
-    case IOp::ArrayNewFixed:
-    case IOp::ArrayNewData:
-    case IOp::ArrayNewElem: return true;
-    default: return false;
-  }
-}
-
-}  // namespace
-
 bool Lowering::lower_gc(IOp op) {
   const interp::IrLayout& lay = interp::ir_layout(op);
   // The slots the handler may read or write: each slot operand and the one
@@ -51,7 +34,8 @@ bool Lowering::lower_gc(IOp op) {
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   for (uint32_t s : touched) b_.CreateStore(get64(s), fp_slot(s));
-  Value* prev = allocates(op) ? park(at_ + length()) : nullptr;
+  // (of the GC instructions, the allocations)
+  Value* prev = interp::is_safepoint(op) ? park(at_ + length()) : nullptr;
   Value* r =
       runtime_call(reinterpret_cast<const void*>(&interp::ember_native_gc), i32_,
                    {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(uint32_t(op))});
