@@ -96,8 +96,9 @@ struct FuncCode {
   uint32_t num_results = 0;                 // slots
   uint32_t frame_slots = 0;                 // locals + deepest operand stack
   uint32_t tries_begin = 0, tries_end = 0;  // its try_tables in CompiledCode::tries
-  // Its locals that hold GC references (any or extern hierarchy), as slots
-  // in CompiledCode::ref_slots[ref_locals_begin, ref_locals_end).
+  // Its locals that hold GC references (any or extern hierarchy) or
+  // exnrefs (flagged, StackMap), as CompiledCode::ref_slots[ref_locals_begin,
+  // ref_locals_end).
   uint32_t ref_locals_begin = 0, ref_locals_end = 0;
   // Its compiled code (interp/native.hh's NativeFn), or null: then the
   // interpreter runs it. Set before the module's code is published (eager
@@ -153,10 +154,23 @@ constexpr uint32_t kReturnTarget = UINT32_MAX;
 // StackMap is keyed by the last word of its instruction, which is where a
 // suspended frame's pc points minus one (a caller's saved pc is just past
 // its call); a safepoint without such operands has no entry.
+// The same lists name the exnrefs (entries with kExnRefSlot set), which
+// the collector does not trace: exception objects are collected by a
+// conservative scan of the value stack (runtime/exceptions.cc) at a throw,
+// so compiled code, which keeps values in registers, writes them to its
+// frame before each call and throw (decision 57); throws are safepoints
+// for that reason only.
 struct StackMap {
   uint32_t word;          // last word of the safepoint instruction
   uint32_t first, count;  // its slots: CompiledCode::ref_slots[first, first + count)
 };
+constexpr uint32_t kExnRefSlot = 1u << 31;  // (frames have at most 2^24 slots)
+inline bool entry_traced(uint32_t entry) {
+  return (entry & kExnRefSlot) == 0;
+}
+inline uint32_t entry_slot(uint32_t entry) {
+  return entry & ~kExnRefSlot;
+}
 
 struct PcMapEntry {
   uint32_t word;    // position in CompiledCode::words

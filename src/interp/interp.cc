@@ -49,9 +49,9 @@ void frame_roots(const rt::StoreData& store, rt::RootVisitor visit, void* cx) {
   auto frame = [&](const Frame& f) {
     const CompiledCode& code = *f.inst->module->code;
     for (uint32_t i = f.fn->ref_locals_begin; i < f.fn->ref_locals_end; i++)
-      visit(cx, f.fp[code.ref_slots[i]]);
-    for (uint32_t slot : code.stack_map(uint32_t(f.pc - code.words.data()) - 1))
-      visit(cx, f.fp[slot]);
+      if (entry_traced(code.ref_slots[i])) visit(cx, f.fp[code.ref_slots[i]]);
+    for (uint32_t entry : code.stack_map(uint32_t(f.pc - code.words.data()) - 1))
+      if (entry_traced(entry)) visit(cx, f.fp[entry]);
   };
   for (size_t i = 0; i < st->nframes; i++) frame(st->frames[i]);
   for (size_t i = 0; i < st->nparked; i++) frame(st->parked[i]);

@@ -482,6 +482,7 @@ bool is_safepoint(IOp op) {
     case IOp::CallLocal:
     case IOp::CallIndirect:
     case IOp::CallRef:
+    case IOp::Throw:
     case IOp::StructNew:
     case IOp::StructNewDefault:
     case IOp::ArrayNew:
@@ -507,17 +508,18 @@ Status verify_stack_maps(const CompiledCode& code, uint32_t fi, const std::vecto
       !pool_ok(fc.ref_locals_begin, fc.ref_locals_end - fc.ref_locals_begin))
     return corrupt("reference locals out of range", fi);
   for (uint32_t i = fc.ref_locals_begin; i < fc.ref_locals_end; i++)
-    if (code.ref_slots[i] >= fc.num_locals) return corrupt("reference local out of range", fi);
+    if (entry_slot(code.ref_slots[i]) >= fc.num_locals)
+      return corrupt("reference local out of range", fi);
   size_t k = *next;
   for (; k < code.stack_maps.size() && code.stack_maps[k].word < fc.end; k++) {
     const StackMap& sm = code.stack_maps[k];
     if (k > *next && sm.word <= code.stack_maps[k - 1].word)
       return corrupt("stack maps out of order", fi);
     if (!std::binary_search(ends.begin(), ends.end(), sm.word))
-      return corrupt("stack map not at a call or allocation", fi, sm.word);
+      return corrupt("stack map not at a call, allocation or throw", fi, sm.word);
     if (!pool_ok(sm.first, sm.count)) return corrupt("stack map out of range", fi, sm.word);
     for (uint32_t i = sm.first; i < sm.first + sm.count; i++)
-      if (code.ref_slots[i] >= fc.frame_slots)
+      if (entry_slot(code.ref_slots[i]) >= fc.frame_slots)
         return corrupt("stack map slot out of frame", fi, sm.word);
   }
   *next = k;

@@ -121,7 +121,7 @@ bool memory_access(uint32_t handler_word, MemAccess* out);
 uint32_t instruction_length(const uint32_t* pc, uint32_t avail);
 const char* iop_name(IOp op);
 // Instructions whose end a stack map may name (code.hh, StackMap): the
-// calls and the allocations.
+// calls, the allocations and throw.
 bool is_safepoint(IOp op);
 // The slots of StructNew's window of fields or ArrayNewFixed's of elements
 // (a v128 takes two) for the instruction whose operand words are x

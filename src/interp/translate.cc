@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "interp/ir_codec.hh"
 
@@ -144,6 +145,14 @@ uint32_t imm_words(Op op) {
   return in == ValType::I64 || in == ValType::F64 ? 2 : 1;
 }
 
+// The ref_slots entry of a value of type `t` in `slot` (code.hh, StackMap),
+// or none when it holds nothing a frame must keep for a collector.
+std::optional<uint32_t> ref_entry(ValType t, uint32_t slot) {
+  if (gc_traced(t)) return slot;
+  if (t.kind() == ValKind::ExnRef) return slot | kExnRefSlot;
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---- function framing ---------------------------------------------------------
@@ -166,7 +175,7 @@ void Translator::begin_function(uint32_t func_index, const FuncType& type,
   }
   fn_.ref_locals_begin = uint32_t(out_.ref_slots.size());
   for (size_t i = 0; i < locals.size(); i++)
-    if (gc_traced(locals[i])) out_.ref_slots.push_back(local_slot_[i]);
+    if (auto e = ref_entry(locals[i], local_slot_[i])) out_.ref_slots.push_back(*e);
   fn_.ref_locals_end = uint32_t(out_.ref_slots.size());
   if (locals.size() == type.params.size()) fn_.num_params = at;
   for (ValType t : type.results) fn_.num_results += slot_count(t);
@@ -281,7 +290,8 @@ void Translator::note_refs(std::span<const FieldType> inputs, size_t results) {
   }
   for (size_t i = 0; i < stack_.size(); i++) {
     const ValType t = i < below ? (*types_)[i] : inputs[i - below].type;
-    if (stack_[i].kind == Kind::Stack && gc_traced(t)) pending_refs_.push_back(stack_[i].slot);
+    if (stack_[i].kind != Kind::Stack) continue;
+    if (auto e = ref_entry(t, stack_[i].slot)) pending_refs_.push_back(*e);
   }
 }
 

@@ -139,7 +139,9 @@ void Translator::br_on_non_null(uint32_t depth) {
 void Translator::throw_(uint32_t tag, const FuncType& type) {
   if (dead_) return;
   uint32_t base = call_args(type);
+  note_refs({}, 0);  // (the exnrefs below the payload: code.hh, StackMap)
   emit(ir::Throw{.tag = tag, .base = base});
+  add_stack_map();
   dead_ = true;
 }
 

@@ -314,6 +314,7 @@ bool Lowering::lower_one(IOp op) {
       using A = ir::Throw::At;
       const FuncType& tag = cx_.module.types[cx_.module.tags[w(A::tag)]];
       store_args(w(A::base), rt::slots_of(tag.params));
+      spill_refs(at_ + length());  // (for the exception collector that may run)
       leave(runtime_call(reinterpret_cast<const void*>(&interp::ember_native_throw), i32_,
                          {st_, view_, func_code(fc_), fp_, b_.getInt32(at_), b_.getInt32(w(A::tag)),
                           b_.getInt32(w(A::base))}));
@@ -559,11 +560,21 @@ void Lowering::start_parking() {
   b_.CreateStore(func_code(fc_), field(offsetof(F, fn)));
 }
 
-Value* Lowering::park(uint32_t next_word) {
-  if (!parked_) return nullptr;
-  auto spill = [&](uint32_t s) { b_.CreateStore(get64(s), fp_slot(s)); };
+bool Lowering::spill_refs(uint32_t next_word) {
+  if (!parked_) return false;
+  bool traced = false;
+  auto spill = [&](uint32_t entry) {
+    uint32_t s = interp::entry_slot(entry);
+    b_.CreateStore(get64(s), fp_slot(s));
+    traced |= interp::entry_traced(entry);
+  };
   for (uint32_t i = fc_.ref_locals_begin; i < fc_.ref_locals_end; i++) spill(cx_.code.ref_slots[i]);
-  for (uint32_t s : cx_.code.stack_map(next_word - 1)) spill(s);
+  for (uint32_t entry : cx_.code.stack_map(next_word - 1)) spill(entry);
+  return traced;
+}
+
+Value* Lowering::park(uint32_t next_word) {
+  if (!spill_refs(next_word)) return nullptr;
   using F = interp::CompiledFrame;
   b_.CreateStore(b_.getInt32(next_word),
                  b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), parked_, offsetof(F, word)));
@@ -1296,46 +1307,8 @@ Value* Lowering::binary(IOp op, Value* a, Value* b) {
 
 }  // namespace lower
 
-namespace {
-
-// Catch clauses compiled code takes: catch and catch_all of try_table, and
-// the legacy try's catch and catch_all, whose exnref (for rethrow) stays
-// in its own slot below the operand stack -- so in the frame, where the
-// exception collector's scan of the value stack sees it. A try_table
-// catch_ref / catch_all_ref hands an exnref to the operand stack, which
-// compiled code keeps in registers (GC references wait for stack maps in
-// compiled frames), and so does a payload of reference type.
-std::string handlers_excluded(const CompiledCode& code, const ModuleData& m,
-                              const interp::FuncCode& fc) {
-  for (uint32_t r = fc.tries_begin; r < fc.tries_end; r++) {
-    const interp::TryRange& range = code.tries[r];
-    if (range.count == interp::kDelegate) continue;
-    for (uint32_t k = range.first; k < range.first + range.count; k++) {
-      const interp::CatchHandler& h = code.handlers[k];
-      CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
-      // (a legacy catch's slot lies below its payload; a try_table's
-      // exnref right after it)
-      if (c.has_ref() && (h.target == interp::kReturnTarget || h.ref_dst >= h.dst))
-        return "catch_ref and catch_all_ref are not compiled yet";
-      if (c.has_tag())
-        for (ValType t : m.types[m.tags[h.tag]].params)
-          if (is_ref(t)) return "exception payloads with references are not compiled yet";
-    }
-  }
-  return {};
-}
-
-}  // namespace
-
-std::string function_excluded(const CompiledCode& code, const ModuleData& module, uint32_t index) {
-  const interp::FuncCode& fc = code.funcs[index];
-  return handlers_excluded(code, module, fc);
-}
-
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
                            std::vector<uint32_t>* osr_words) {
-  std::string why = function_excluded(cx.code, cx.module, index);
-  if (!why.empty()) return why;
   return lower::Lowering(cx, index, fn).run(osr_words);
 }
 

@@ -77,9 +77,4 @@ void build_entry(const CompiledCode& code, uint32_t index, llvm::Function* entry
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
                            std::vector<uint32_t>* osr_words = nullptr);
 
-// Why defined function `index` cannot be compiled regardless of its
-// instructions (GC references, catch clauses that hand out references), or
-// empty.
-std::string function_excluded(const CompiledCode& code, const ModuleData& module, uint32_t index);
-
 }  // namespace ember::jit

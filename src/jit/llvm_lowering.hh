@@ -268,9 +268,12 @@ class Lowering {
   // (interp_state.hh's CompiledFrame): `park` writes the references live
   // at the call ending before `next_word` to the frame and links the
   // record, returning the previous head (null when the function holds
-  // none), which `unpark` puts back once the call returns.
+  // none, or exnrefs only: they need the frame written, not linked),
+  // which `unpark` puts back once the call returns. `spill_refs` only
+  // writes them, and says whether any is a GC reference.
   void start_parking();
   Value* park(uint32_t next_word);
+  bool spill_refs(uint32_t next_word);
   void unpark(Value* prev) {
     if (prev) b_.CreateStore(prev, state_field(kCompiledFrames));
   }

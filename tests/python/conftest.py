@@ -5,7 +5,7 @@ build tree). `xfail_later` marks tests of features owned by later issues:
 strict, so the run fails as soon as one of them starts passing.
 """
 import os
-from typing import Any, Iterable, NoReturn, Optional
+from typing import Any, Iterable, List, NoReturn, Optional
 
 import pytest
 
@@ -74,3 +74,12 @@ def ember_cli() -> str:
         return _find_cli()
     except SystemExit:
         required("the `ember` command-line tool (set EMBER_CLI)")
+
+
+def perf_map_names() -> List[str]:
+    """The symbol names in this process's perf map (Config.profiler = "perfmap")."""
+    try:
+        with open(f"/tmp/perf-{os.getpid()}.map") as f:
+            return [line.split(" ", 2)[2].strip() for line in f if line.count(" ") >= 2]
+    except FileNotFoundError:
+        return []

@@ -6,7 +6,6 @@ keeps every externref a compiled frame still uses, through several
 compiled frames, call_indirect, a caught exception and a trap that left
 compiled code from a nested call. What nothing holds any more is freed."""
 import gc
-import os
 import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -14,7 +13,7 @@ import pytest
 
 from ember import Config, Engine, Func, FuncType, Instance, Module, Store, Trap, ValType
 
-from conftest import set_strategy
+from conftest import perf_map_names, set_strategy
 
 WAT = """(module
   (import "" "make" (func $make (result externref)))
@@ -128,14 +127,6 @@ def call_dropping(f: Callable[[Any], Any], arg: Any) -> Tuple[Any, weakref.ref]:
     """Calls f(arg) with `arg` held by nothing but the call."""
     w = weakref.ref(arg)
     return f(arg), w
-
-
-def perf_map_names() -> List[str]:
-    try:
-        with open(f"/tmp/perf-{os.getpid()}.map") as f:
-            return [line.split(" ", 2)[2].strip() for line in f if line.count(" ") >= 2]
-    except FileNotFoundError:
-        return []
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

@@ -11,6 +11,7 @@ the wasm caller's handler, where the `wasmtime` package traps with "thrown
 Wasm exception" instead (a documented difference).
 """
 import os
+import re
 import subprocess
 from types import ModuleType
 from typing import Any, Tuple
@@ -152,3 +153,14 @@ def test_exception_crosses_the_host_frame() -> None:
     assert exports["through_host"](store, 7) == 1007
     # Both frames' destructors ran: thrower's unwinding, through_host's return.
     assert exports["cleanups"](store) == 4
+
+
+@pytest.mark.parametrize("path", [EXCEPTIONS, HOST_CALLS])
+def test_every_function_compiles(ember_cli: str, path: str) -> None:
+    # clang puts catch_all_ref + throw_ref in every function with a cleanup
+    # (decision 57): none of them is left to the interpreter.
+    p = subprocess.run([ember_cli, "inspect", "--compiled", path], capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr.decode()
+    m = re.search(r"compiled tier: (\d+) of (\d+) defined functions compiled", p.stdout.decode())
+    assert m is not None, p.stdout.decode()
+    assert int(m.group(1)) == int(m.group(2)) > 30

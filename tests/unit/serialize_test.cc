@@ -678,6 +678,51 @@ TEST(StackMaps, ListTheReferencesLiveAtCallsAndAllocations) {
   EXPECT_EQ(c.funcs[1].ref_locals_begin, c.funcs[1].ref_locals_end);
 }
 
+// Exnrefs are listed too, flagged (kExnRefSlot): the collector skips them,
+// compiled code writes them to its frame before calls and throws for the
+// exception collector's scan. A throw's map lists the operands below its
+// payload.
+TEST(StackMaps, ListExnrefsFlagged) {
+  Tamper t = portable_of(R"((module
+    (tag $t (param i32))
+    (func $f (param $x exnref) (local $i i32) (local $a anyref)
+      (call $h)                   ;; slot 3
+      (call $h)                   ;; slot 4, under it slot 3
+      (i32.const 1) (throw $t))   ;; slots 3 and 4 under the payload
+    (func $h (result exnref) (ref.null exn))))");
+  const CompiledCode& c = t.portable;
+  const interp::FuncCode& f = c.funcs[0];
+  using interp::kExnRefSlot;
+  EXPECT_EQ(std::vector<uint32_t>(c.ref_slots.begin() + f.ref_locals_begin,
+                                  c.ref_slots.begin() + f.ref_locals_end),
+            (std::vector<uint32_t>{0 | kExnRefSlot, 2}));
+  std::vector<std::vector<uint32_t>> maps;
+  for (const interp::StackMap& m : c.stack_maps)
+    if (m.word < f.end)
+      maps.emplace_back(c.ref_slots.begin() + m.first, c.ref_slots.begin() + m.first + m.count);
+  EXPECT_EQ(maps, (std::vector<std::vector<uint32_t>>{{3 | kExnRefSlot},
+                                                      {3 | kExnRefSlot, 4 | kExnRefSlot}}));
+  size_t throw_end =
+      find_op(c, 0, interp::IOp::Throw) + interp::ir_layout(interp::IOp::Throw).count;
+  EXPECT_EQ(c.stack_map(uint32_t(throw_end)).size(), 2u);
+  EXPECT_TRUE(interp::entry_traced(2) && !interp::entry_traced(3 | kExnRefSlot));
+  EXPECT_EQ(interp::entry_slot(3 | kExnRefSlot), 3u);
+  EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
+  auto says = [](const std::string& got, const char* want) {
+    EXPECT_NE(got.find(want), std::string::npos) << got;
+  };
+  says(verify(t,
+              [](CompiledCode& c) {
+                c.ref_slots[c.stack_maps[0].first] = c.funcs[0].frame_slots | kExnRefSlot;
+              }),
+       "slot out of frame");
+  says(verify(t,
+              [](CompiledCode& c) {
+                c.ref_slots[c.funcs[0].ref_locals_begin] = c.funcs[0].num_locals | kExnRefSlot;
+              }),
+       "reference local out of range");
+}
+
 TEST(IrVerifier, ChecksStackMaps) {
   Tamper t = portable_of(R"((module (type $box (struct (field anyref)))
     (func $g (result anyref) (ref.null any))
@@ -688,7 +733,8 @@ TEST(IrVerifier, ChecksStackMaps) {
   };
   ASSERT_EQ(t.portable.stack_maps.size(), 2u);
   EXPECT_EQ(verify(t, [](CompiledCode&) {}), "ok");
-  says(verify(t, [](CompiledCode& c) { c.stack_maps[0].word--; }), "not at a call or allocation");
+  says(verify(t, [](CompiledCode& c) { c.stack_maps[0].word--; }),
+       "not at a call, allocation or throw");
   says(verify(t, [](CompiledCode& c) { std::swap(c.stack_maps[0], c.stack_maps[1]); }),
        "out of order");
   says(verify(t,
