@@ -19,6 +19,7 @@
 #include "jit/llvm_lower.hh"
 #include "jit/llvm_ops.hh"
 #include "jit/llvm_symbols.hh"
+#include "runtime/gc.hh"
 #include "runtime/runtime.hh"
 
 namespace ember::jit::lower {
@@ -264,6 +265,11 @@ class Lowering {
   bool lower_tail_call(IOp op);
   bool lower_call_ref();
   bool lower_gc(IOp op);  // (llvm_gc.cc)
+  bool lower_gc_access(IOp op);
+  Value* gc_object(uint32_t s, TrapCode null_trap);
+  Value* gc_element(Value* o, uint32_t index_slot, rt::Storage e);
+  void load_storage(uint32_t d, Value* p, rt::Storage e, bool sign);
+  void store_storage(Value* p, rt::Storage e, uint32_t v);
   // A function holding GC references parks its frame around each call
   // (interp_state.hh's CompiledFrame): `park` writes the references live
   // at the call ending before `next_word` to the frame and links the

@@ -83,3 +83,16 @@ def perf_map_names() -> List[str]:
             return [line.split(" ", 2)[2].strip() for line in f if line.count(" ") >= 2]
     except FileNotFoundError:
         return []
+
+
+def gc_exports(strategy: str, wat: str) -> Any:
+    """(store, exports, module) of `wat` instantiated with GC on and
+    `strategy` as set_strategy takes it."""
+    config = ember.Config()
+    config.wasm_gc = True
+    config.wasm_function_references = True
+    set_strategy(config, strategy)
+    engine = ember.Engine(config)
+    store = ember.Store(engine)
+    module = ember.Module(engine, wat)
+    return store, ember.Instance(store, module, []).exports(store), module

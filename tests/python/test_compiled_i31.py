@@ -6,9 +6,9 @@ from typing import Any, List, Tuple
 import pytest
 
 import ember
-from ember import Config, Engine, Instance, Module, Store
+from ember import Module
 
-from conftest import set_strategy
+from conftest import gc_exports
 
 WAT = """(module
   (func (export "round_s") (param i32) (result i32)
@@ -28,14 +28,7 @@ EDGES = [0, 1, -1, 2**30 - 1, 2**30, -(2**30), -(2**30) - 1, 2**31 - 1, -(2**31)
 
 
 def run_all(strategy: str) -> Tuple[List[Any], Module]:
-    config = Config()
-    config.wasm_gc = True
-    config.wasm_function_references = True
-    set_strategy(config, strategy)
-    engine = Engine(config)
-    store = Store(engine)
-    module = Module(engine, WAT)
-    ex = Instance(store, module, []).exports(store)
+    store, ex, module = gc_exports(strategy, WAT)
     out: List[Any] = []
     for _ in range(2):  # (tiered: the second round runs compiled code)
         for x in EDGES:
