@@ -136,7 +136,7 @@ GcObject* allocate(StoreData& s, const GcType* t, uint64_t bytes) {
     s.heap.failure = TrapCode::GcHeapOutOfMemory;
     return nullptr;
   }
-  void* mem = std::calloc(1, bytes);
+  void* mem = s.heap.space.allocate(bytes);
   if (!mem) return nullptr;
   auto* o = new (mem) GcObject{t, 0, 0};
   s.heap.objects.push_back(o);
@@ -282,7 +282,7 @@ TrapCode array_init_elem(Slot a, uint32_t at, const std::vector<void*>& seg, uin
 }
 
 GcHeap::~GcHeap() {
-  for (GcObject* o : objects) std::free(o);
+  for (GcObject* o : objects) space.release(o, object_bytes(o));
 }
 
 }  // namespace ember::rt

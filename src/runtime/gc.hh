@@ -18,9 +18,10 @@
 // field layout and its supertype display (its ancestors by depth), so a
 // concrete cast is a depth compare and one load, without locks.
 //
-// Heap. Objects are allocated one by one and collected by a non-moving
-// mark-sweep (gc_collect.cc) when the bytes allocated since the last
-// collection exceed both 1 MiB and what survived it, and on Store::gc().
+// Heap. Objects are allocated from size classes (gc_space.hh) and
+// collected by a non-moving mark-sweep (gc_collect.cc) when the bytes
+// allocated since the last collection exceed both 1 MiB and what survived
+// it, and on Store::gc().
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@
 
 #include "ir/type_registry.hh"
 #include "ir/types.hh"
+#include "runtime/gc_space.hh"
 
 namespace ember::rt {
 
@@ -109,6 +111,11 @@ struct GcObject {
 constexpr uint32_t kStructData = sizeof(GcObject);
 constexpr uint32_t kArrayData = sizeof(GcObject);
 static_assert(sizeof(GcObject) == 16);
+// The bytes a struct or array takes (its header included).
+inline uint64_t object_bytes(const GcObject* o) {
+  const GcType* t = o->type;
+  return t->kind == ObjKind::Array ? kArrayData + uint64_t(o->length) * t->elem_size : t->size;
+}
 
 // The GcType of host externs (ExternObj derives from GcObject).
 const GcType* extern_gc_type();
@@ -233,6 +240,7 @@ TrapCode array_init_elem(Slot a, uint32_t at, const std::vector<void*>& seg, uin
 
 // The heap of a store: every object it allocated and has not collected.
 struct GcHeap {
+  GcSpace space;  // their memory
   std::vector<GcObject*> objects;
   uint64_t bytes = 0;            // of the objects
   uint64_t allocated_since = 0;  // bytes allocated since the last collection

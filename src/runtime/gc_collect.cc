@@ -11,11 +11,6 @@ namespace {
 
 constexpr uint64_t kMinCollectBytes = uint64_t{1} << 20;
 
-uint64_t object_bytes(const GcObject* o) {
-  const GcType* t = o->type;
-  return t->kind == ObjKind::Array ? kArrayData + uint64_t(o->length) * t->elem_size : t->size;
-}
-
 class Marker {
  public:
   explicit Marker(StoreData& s) : s_(s) {}
@@ -96,8 +91,9 @@ void sweep(StoreData& s, std::vector<std::shared_ptr<void>>* released) {
       o->mark = 0;
       h.objects[keep++] = o;
     } else {
-      h.bytes -= object_bytes(o);
-      std::free(o);
+      const uint64_t n = object_bytes(o);
+      h.bytes -= n;
+      h.space.release(o, n);
     }
   }
   h.objects.resize(keep);
