@@ -75,6 +75,17 @@ Status link_objects(NativeCode& native, const CompiledCode& code, const ModuleDa
 // The object files `native` linked, when it keeps them (in link order).
 std::vector<std::string> kept_objects(const NativeCode& native);
 
+// LLVM's fatal errors (llvm_engine.cc installs the handler): on tiering's
+// compile thread the error is, in practice, the process exiting under the
+// batch -- static objects LLVM made during it are destroyed before the exit
+// hook that abandons the batch runs (llvm_tier.cc) -- or an LLVM bug.
+// Either way the process must not die of it: fail_tier_thread stops
+// tiering (the functions stay interpreted, waiters are woken) and never
+// returns; once it is clear the process is not exiting, it says so on
+// stderr.
+bool on_tier_thread();
+[[noreturn]] void fail_tier_thread(const char* reason);
+
 Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
                                  std::span<const BatchItem> items, std::string* skipped);
 

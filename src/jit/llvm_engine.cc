@@ -22,6 +22,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/CommandLine.h>
@@ -39,6 +40,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -64,9 +67,17 @@ namespace {
 constexpr size_t kMinChunkWords = 4096, kMaxChunkWords = size_t{1} << 20;
 constexpr size_t kMaxEagerThreads = 16;
 
+// LLVM's report of an internal error; LLVM ends the process if this
+// returns. On tiering's thread it does not return (batch.hh).
+void fatal_error(void*, const char* reason, bool) {
+  if (on_tier_thread()) fail_tier_thread(reason);
+  std::fprintf(stderr, "LLVM ERROR: %s\n", reason);  // (what LLVM prints without a handler)
+}
+
 void init_llvm() {
   static std::once_flag once;
   std::call_once(once, [] {
+    llvm::install_fatal_error_handler(&fatal_error);
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
 #if defined(__x86_64__)
@@ -589,6 +600,10 @@ Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, c
                                  std::span<const BatchItem> items, std::string* skipped) {
   std::lock_guard<std::mutex> lock(native.compiling);
   EMBER_TRY(prepare(native, code, m));
+  // Fault injection for tests (tests/python/test_tier_failure.py): LLVM's
+  // fatal error at a tiering batch's start.
+  if (on_tier_thread() && std::getenv("EMBER_TEST_TIER_FATAL"))
+    llvm::report_fatal_error("injected by EMBER_TEST_TIER_FATAL");
   std::vector<bool> lowers = probe(native, code, m, items, skipped);
   std::vector<uint32_t> entries, osr;
   for (const BatchItem& item : items) {

@@ -8,8 +8,10 @@
 // Config::parallel_compilation off, the requesting thread waits for its
 // batch instead of running on (the program never runs beside a compile).
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +33,7 @@ constexpr size_t kMaxBatch = 16;
 
 class TierService;
 std::atomic<TierService*> g_service{nullptr};
+thread_local bool t_tier_thread = false;
 
 class TierService {
  public:
@@ -107,6 +110,18 @@ class TierService {
     if (code.tier_wait) done_.wait(lock, [&] { return native.finished >= ticket || stop_; });
   }
 
+  // The compile thread cannot go on (fail_tier_thread): no more batches;
+  // whoever waits for one is woken (its functions stay interpreted).
+  void abandon() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      queue_.clear();
+    }
+    wake_.notify_all();
+    done_.notify_all();
+  }
+
   ~TierService() {
     stop();
     g_service.store(nullptr, std::memory_order_release);
@@ -128,6 +143,7 @@ class TierService {
   }
 
   void run() {
+    t_tier_thread = true;
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
@@ -203,6 +219,23 @@ void request_tier_up(const std::shared_ptr<const ModuleData>& module, uint32_t f
 }
 
 }  // namespace
+
+bool on_tier_thread() {
+  return t_tier_thread;
+}
+
+void fail_tier_thread(const char* reason) {
+  if (TierService* service = g_service.load(std::memory_order_acquire)) service->abandon();
+  // When the process is exiting, its exit hook ends it meanwhile (this batch
+  // is still in flight: stop_at_exit); `reason` may name destroyed objects
+  // then, so it is read only once that has not happened.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::fprintf(stderr,
+               "ember: the compiled tier stopped after an internal error of LLVM (%s); "
+               "code that is not compiled yet runs in the interpreter\n",
+               reason);
+  for (;;) pause();  // (never returns: LLVM would end the process)
+}
 
 bool tiers_up(const rt::EngineConfig& config) {
   return config.strategy == "auto";

@@ -282,7 +282,7 @@ TrapCode array_init_elem(Slot a, uint32_t at, const std::vector<void*>& seg, uin
 }
 
 GcHeap::~GcHeap() {
-  for (GcObject* o : objects) space.release(o, object_bytes(o));
+  for (GcObject* o : objects) space.release_at_end(o, object_bytes(o));
 }
 
 }  // namespace ember::rt

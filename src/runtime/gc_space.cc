@@ -44,17 +44,18 @@ void* GcSpace::allocate(uint64_t bytes) {
   if (bytes > kSmallBytes) return std::calloc(1, bytes);
   const size_t c = class_of(bytes);
   const uint64_t size = (c + 1) * kGranule;
-  std::deque<void*>& list = free_[c];
-  if (list.size() <= kQuarantine) return carve(size);
   void* p;
-  if (kQuarantine) {
-    p = list.front();
-    list.pop_front();
+  if constexpr (kQuarantine > 0) {
+    std::deque<void*>& q = quarantine_[c];
+    if (q.size() <= kQuarantine) return carve(size);
+    p = q.front();
+    q.pop_front();
+    EMBER_UNPOISON(p, size);
   } else {
-    p = list.back();
-    list.pop_back();
+    p = free_[c];
+    if (!p) return carve(size);
+    free_[c] = *static_cast<void**>(p);
   }
-  EMBER_UNPOISON(p, size);
   std::memset(p, 0, size);
   return p;
 }
@@ -65,8 +66,17 @@ void GcSpace::release(void* p, uint64_t bytes) {
     return;
   }
   const size_t c = class_of(bytes);
-  EMBER_POISON(p, (c + 1) * kGranule);
-  free_[c].push_back(p);
+  if constexpr (kQuarantine > 0) {
+    EMBER_POISON(p, (c + 1) * kGranule);
+    quarantine_[c].push_back(p);
+  } else {
+    *static_cast<void**>(p) = free_[c];
+    free_[c] = p;
+  }
+}
+
+void GcSpace::release_at_end(void* p, uint64_t bytes) {
+  if (bytes > kSmallBytes) std::free(p);
 }
 
 }  // namespace ember::rt

@@ -1,7 +1,8 @@
 // Memory for a store's GC objects (decision 58). Small objects, up to
 // GcSpace::kSmallBytes, are carved in 16-byte size classes from 64 KiB
-// blocks and go back to their class's free list when collected, to be
-// reused by the next object of the class; larger ones are calloc'ed and
+// blocks and go back to their class's free list when collected (linked
+// through the objects themselves), to be reused by the next object of the
+// class; larger ones are calloc'ed and
 // freed one by one. Blocks are kept until the store goes (a program's
 // small-object memory is its peak of live small objects). Not thread-safe:
 // a store runs on one thread at a time.
@@ -36,6 +37,9 @@ class GcSpace {
   void* allocate(uint64_t bytes);
   // Gives back an object allocate(bytes) returned.
   void release(void* p, uint64_t bytes);
+  // The same when the heap goes: a large object is freed, a small one is
+  // left to its block, which ~GcSpace frees.
+  void release_at_end(void* p, uint64_t bytes);
   // Memory held for small objects (blocks), for tests and statistics.
   uint64_t block_bytes() const { return uint64_t(blocks_.size()) * kBlockBytes; }
 
@@ -44,7 +48,10 @@ class GcSpace {
   static size_t class_of(uint64_t bytes) { return size_t((bytes + kGranule - 1) / kGranule - 1); }
   void* carve(uint64_t size);
 
-  std::array<std::deque<void*>, kClasses> free_;
+  // Free objects per class: a list linked through their first word; under
+  // AddressSanitizer a queue beside them (the objects stay poisoned).
+  std::array<void*, kClasses> free_{};
+  std::array<std::deque<void*>, kClasses> quarantine_;
   std::vector<void*> blocks_;
   uint8_t* next_ = nullptr;  // the newest block's unused part
   uint8_t* end_ = nullptr;
