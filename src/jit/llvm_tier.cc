@@ -68,7 +68,13 @@ class TierService {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
       queue_.clear();
-      if (!wait && compiling_) return;
+      if (!wait && compiling_) {
+        // The caller is about to exit (the CLI, Python's atexit): this
+        // hook, registered after whatever LLVM made so far, runs before
+        // their destructors and ends the process while the batch compiles.
+        register_exit_hook();
+        return;
+      }
       worker = std::move(worker_);
     }
     wake_.notify_all();
