@@ -46,8 +46,8 @@ void* GcSpace::allocate(uint64_t bytes) {
   const uint64_t size = (c + 1) * kGranule;
   void* p;
   if constexpr (kQuarantine > 0) {
-    std::deque<void*>& q = quarantine_[c];
-    if (q.size() <= kQuarantine) return carve(size);
+    if (!quarantine_ || (*quarantine_)[c].size() <= kQuarantine) return carve(size);
+    std::deque<void*>& q = (*quarantine_)[c];
     p = q.front();
     q.pop_front();
     EMBER_UNPOISON(p, size);
@@ -68,7 +68,8 @@ void GcSpace::release(void* p, uint64_t bytes) {
   const size_t c = class_of(bytes);
   if constexpr (kQuarantine > 0) {
     EMBER_POISON(p, (c + 1) * kGranule);
-    quarantine_[c].push_back(p);
+    if (!quarantine_) quarantine_ = std::make_unique<std::array<std::deque<void*>, kClasses>>();
+    (*quarantine_)[c].push_back(p);
   } else {
     *static_cast<void**>(p) = free_[c];
     free_[c] = p;

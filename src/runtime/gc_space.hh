@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace ember::rt {
@@ -49,9 +50,10 @@ class GcSpace {
   void* carve(uint64_t size);
 
   // Free objects per class: a list linked through their first word; under
-  // AddressSanitizer a queue beside them (the objects stay poisoned).
+  // AddressSanitizer queues beside them (the objects stay poisoned), made
+  // at the first release (a store that allocates nothing pays nothing).
   std::array<void*, kClasses> free_{};
-  std::array<std::deque<void*>, kClasses> quarantine_;
+  std::unique_ptr<std::array<std::deque<void*>, kClasses>> quarantine_;
   std::vector<void*> blocks_;
   uint8_t* next_ = nullptr;  // the newest block's unused part
   uint8_t* end_ = nullptr;
