@@ -43,6 +43,9 @@ struct CompiledFrame {
   uint32_t word;  // the word after the call
 };
 
+// State::osr_word when no loop header is being entered.
+constexpr uint32_t kNoOsrWord = UINT32_MAX;
+
 struct State {
   // frames_cap for the current nframes, native_records and frames: a push
   // at frames_cap asks grow_frames, which refuses past the limit.
@@ -101,8 +104,11 @@ struct State {
   uint32_t native_depth = 0;
   uint32_t native_max_depth = 0;
   // The loop header an OSR entry (OsrEntry::code) is entered at: its
-  // TierUp word, read by the entry before anything else.
-  uint32_t osr_word = 0;
+  // TierUp word, read by the entry before anything else and reset to
+  // kNoOsrWord, which the same code takes as a call (it serves as the
+  // function's entry until that is compiled: jit/llvm_tier.cc). Set only
+  // just before such an entry runs in the frame.
+  uint32_t osr_word = kNoOsrWord;
   std::vector<rt::TrapFrame> native_bt;
   size_t bt_floor = 0;
 };

@@ -50,6 +50,13 @@ const void* osr_entry(const FuncCode* fc, uint32_t word) {
   return nullptr;
 }
 
+// The loop header for `entry` to go to (it resets the word as it reads it:
+// left set, a later call of the same code would be taken for this entry).
+const void* enter_at(State& st, uint32_t word, const void* entry) {
+  st.osr_word = word;
+  return entry;
+}
+
 }  // namespace
 
 const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const uint32_t* pc,
@@ -61,9 +68,8 @@ const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const u
     return nullptr;
   }
   uint32_t word = uint32_t(pc - code.words.data());
-  st.osr_word = word;
   if (loop) {
-    if (const void* entry = osr_entry(fc, word)) return entry;
+    if (const void* entry = osr_entry(fc, word)) return enter_at(st, word, entry);
   } else if (state != TierState::Interpreted) {
     // Queued: its calls take the code once it is there.
     fc->hotness.set_relaxed(state == TierState::Compiled ? INT32_MAX : code.tier_recheck);
@@ -71,7 +77,9 @@ const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const u
   }
   fc->hotness.set_relaxed(code.tier_recheck);
   code.tier_up(inst->module, uint32_t(fc - code.funcs.data()), loop ? word : UINT32_MAX);
-  return loop ? osr_entry(fc, word) : nullptr;
+  if (!loop) return nullptr;
+  const void* entry = osr_entry(fc, word);
+  return entry ? enter_at(st, word, entry) : nullptr;
 }
 
 extern "C" {
@@ -296,6 +304,11 @@ uint32_t ember_native_fuel_memory_grow(State* st, NativeView* view, uint32_t mem
 uint32_t ember_native_interrupt(State* st) {
   rt::take_interrupt(*st->store);
   return uint32_t(TrapCode::Interrupt);
+}
+
+void ember_native_tier_up(State* st, NativeView* view, const FuncCode* fc) {
+  const CompiledCode& code = *view->inst->module->code;
+  tier_up(*st, view->inst, fc, code.words.data() + fc->begin, false);
 }
 
 namespace {

@@ -115,6 +115,9 @@ uint32_t ember_native_fuel_memory_grow(State* st, NativeView* view, uint32_t mem
 // An epoch check found the deadline passed: spends a pending interrupt and
 // returns TrapCode::Interrupt.
 uint32_t ember_native_interrupt(State* st);
+// An OSR entry serving as a function's entry (jit/llvm_tier.cc) found the
+// function's hotness spent at a call: asks for the function's own entry.
+void ember_native_tier_up(State* st, NativeView* view, const FuncCode* fc);
 // Bulk memory (the interpreter's handlers): operands as their slots hold
 // them (an i32 address in the low half); 0 or TrapCode::MemoryOutOfBounds.
 uint32_t ember_native_memory_fill(NativeView* view, uint32_t mem, uint64_t d, uint32_t val,

@@ -25,6 +25,7 @@ namespace ember::jit {
 struct BatchItem {
   uint32_t func;  // defined function index
   bool osr;
+  uint64_t ticket = 0;  // tiering: the request that asked for it (NativeCode::requested)
 };
 
 // A module's compiled code (CompiledCode::native_code): LLVM's JIT with
@@ -48,9 +49,10 @@ struct NativeCode {
   // Config::signals_based_traps where faults can be handled: 32-bit
   // memories are accessed unchecked (CompiledCode::guard_pages).
   bool guard_pages = false;
-  // Requests not compiled yet, and their count (llvm_tier.cc's lock guards
-  // these four).
-  std::vector<BatchItem> pending;
+  // Requests not compiled yet, and their count; entries of functions whose
+  // calls an OSR entry serves meanwhile, compiled when no request waits
+  // (llvm_tier.cc's lock guards these five).
+  std::vector<BatchItem> pending, upgrades;
   bool queued = false;
   uint64_t requested = 0, finished = 0;
   std::set<uint32_t> osr_asked;  // functions whose loop-header entry was asked for

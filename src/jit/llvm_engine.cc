@@ -265,6 +265,13 @@ NativeCode::~NativeCode() = default;
 
 namespace {
 
+// Whether the function's own entry (entry_name, body_name) is linked: its
+// FuncCode::native may also be an OSR entry serving its calls meanwhile
+// (install), which later batches must not call by name.
+bool has_entry(const interp::FuncCode& fc) {
+  return fc.tier.get() == interp::TierState::Compiled;
+}
+
 Error llvm_failed(llvm::Error e) {
   return Error(ErrorKind::Internal, "compiled tier: " + llvm_message(std::move(e)));
 }
@@ -406,7 +413,7 @@ std::vector<bool> probe(const NativeCode& native, const CompiledCode& code, cons
   std::vector<llvm::Function*> none(n, nullptr);
   for (const BatchItem& item : items) {
     uint32_t i = item.func;
-    if (lowers[i] || code.funcs[i].native.get() ||
+    if (lowers[i] || has_entry(code.funcs[i]) ||
         code.funcs[i].tier.get() == interp::TierState::Refused)
       continue;
     std::string why = l.unusable;
@@ -440,7 +447,7 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
   const uint32_t n = uint32_t(code.funcs.size());
   std::vector<llvm::Function*> direct(n, nullptr), body(n, nullptr);
   for (uint32_t i = 0; i < n; i++) {
-    if (!callable[i] && !code.funcs[i].native.get()) continue;
+    if (!callable[i] && !has_entry(code.funcs[i])) continue;
     direct[i] = mb.declare(entry_name(i));
     if (l.registers[i])
       body[i] = mb.declare(body_name(i), register_type(*b.ctx, code.funcs[i].num_params));
@@ -568,6 +575,8 @@ Status install(NativeCode& native, const CompiledCode& code, std::span<const uin
           std::make_unique<interp::OsrEntry>(interp::OsrEntry{header, osr[k], fc.osr.get()}));
       fc.osr.set(l.osr.back().get());
     }
+    // Its calls run this code (from the start) until its entry is compiled.
+    if (!fc.native.get()) fc.native.set(osr[k]);
   }
   return Status::Ok();
 }
@@ -608,8 +617,8 @@ Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, c
   std::vector<uint32_t> entries, osr;
   for (const BatchItem& item : items) {
     uint32_t i = item.func;
-    if (item.osr && (lowers[i] || code.funcs[i].native.get())) osr.push_back(i);
-    else if (!item.osr && lowers[i] && !code.funcs[i].native.get()) entries.push_back(i);
+    if (item.osr && (lowers[i] || has_entry(code.funcs[i]))) osr.push_back(i);
+    else if (!item.osr && lowers[i]) entries.push_back(i);
   }
   std::vector<bool> callable(code.funcs.size(), false);
   for (uint32_t i : entries) callable[i] = true;

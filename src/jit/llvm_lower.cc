@@ -53,6 +53,65 @@ void Lowering::reload_memory() {
   b_.CreateStore(size, mem_size_);
 }
 
+// The frame's first `from_frame` slots as the caller left them at fp (or
+// the parameters passed in registers), the others zero.
+void Lowering::init_slots(uint32_t from_frame) {
+  for (uint32_t s = 0; s < fc_.frame_slots; s++) {
+    Value* init = b_.getInt64(0);
+    if (regs_ && s < fc_.num_params) init = fn_->getArg(4 + s);
+    else if (s < from_frame) init = b_.CreateLoad(i64_, fp_slot(s));
+    b_.CreateStore(init, slots_[s]);
+  }
+}
+
+// An OSR entry: at the loop header State::osr_word names, with the whole
+// frame the interpreter left; with no header named (kNoOsrWord), a call:
+// the function from its start, which lets this code serve the function's
+// calls until its own entry is compiled (jit/llvm_tier.cc). The word is
+// reset as it is read: a later call must not find it.
+void Lowering::enter_at_header(const std::vector<uint32_t>& headers, BasicBlock* first) {
+  Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
+  b_.CreateStore(b_.getInt32(interp::kNoOsrWord), state_field(kOsrWord));
+  BasicBlock* start = BasicBlock::Create(c_, "start", fn_);
+  BasicBlock* resume = BasicBlock::Create(c_, "resume", fn_);
+  llvm::SwitchInst* sw = b_.CreateSwitch(word, start, uint32_t(headers.size()));
+  for (uint32_t header : headers) sw->addCase(b_.getInt32(header), resume);
+  b_.SetInsertPoint(start);
+  count_call();
+  init_slots(fc_.num_params);
+  b_.CreateBr(first);
+  b_.SetInsertPoint(resume);
+  init_slots(fc_.frame_slots);
+  BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
+  sw = b_.CreateSwitch(word, none, uint32_t(headers.size()));
+  for (uint32_t header : headers) sw->addCase(b_.getInt32(header), blocks_[header]);
+  b_.SetInsertPoint(none);
+  b_.CreateUnreachable();
+}
+
+// A call of an OSR entry spends a unit of the function's hotness, as the
+// interpreter's TierUp at its start would (FuncCode::hotness's relaxed
+// rule); spent, the function's own entry is asked for.
+void Lowering::count_call() {
+  Value* p = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), func_code(fc_), kCodeHotness);
+  llvm::LoadInst* hot = b_.CreateLoad(i32_, p);
+  hot->setAtomic(llvm::AtomicOrdering::Monotonic);
+  hot->setAlignment(llvm::Align(4));
+  Value* left = b_.CreateSub(hot, b_.getInt32(1));
+  llvm::StoreInst* store = b_.CreateStore(left, p);
+  store->setAtomic(llvm::AtomicOrdering::Monotonic);
+  store->setAlignment(llvm::Align(4));
+  BasicBlock* ask = BasicBlock::Create(c_, "tier_up", fn_);
+  BasicBlock* go = BasicBlock::Create(c_, "", fn_);
+  b_.CreateCondBr(b_.CreateICmpSLT(left, b_.getInt32(0)), ask, go,
+                  llvm::MDBuilder(c_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(ask);
+  runtime_call(reinterpret_cast<const void*>(&interp::ember_native_tier_up), b_.getVoidTy(),
+               {st_, view_, func_code(fc_)});
+  b_.CreateBr(go);
+  b_.SetInsertPoint(go);
+}
+
 std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
@@ -72,14 +131,9 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   // vector and keeps it in a vector register (a phi of <2 x i64> in a loop,
   // not two i64 phis rebuilt into a vector at every use).
   Value* frame = b_.CreateAlloca(llvm::ArrayType::get(i64_, std::max(fc_.frame_slots, 1u)));
-  for (uint32_t s = 0; s < fc_.frame_slots; s++) {
+  for (uint32_t s = 0; s < fc_.frame_slots; s++)
     slots_[s] = b_.CreateConstInBoundsGEP1_64(i64_, frame, s);
-    bool from_frame = s < fc_.num_params || osr_words;
-    Value* init = b_.getInt64(0);
-    if (regs_ && s < fc_.num_params) init = fn_->getArg(4 + s);
-    else if (from_frame) init = b_.CreateLoad(i64_, fp_slot(s));
-    b_.CreateStore(init, slots_[s]);
-  }
+  if (!osr_words) init_slots(fc_.num_params);
   // What bounds a call, fixed while this function runs (State's fields are
   // set when compiled code is entered from outside).
   stack_end_ = b_.CreateLoad(ptr_, state_field(kStackEnd));
@@ -118,17 +172,8 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
       if (cx_.code.handlers[k].target != interp::kReturnTarget)
         block_at(cx_.code.handlers[k].target);
   }
-  if (osr_words && !osr_words->empty()) {
-    // Entered at a loop header: which one, the interpreter says.
-    Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
-    BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
-    llvm::SwitchInst* sw = b_.CreateSwitch(word, none, uint32_t(osr_words->size()));
-    for (uint32_t header : *osr_words) sw->addCase(b_.getInt32(header), blocks_[header]);
-    b_.SetInsertPoint(none);
-    b_.CreateUnreachable();
-  } else {
-    b_.CreateBr(first);
-  }
+  if (osr_words) enter_at_header(*osr_words, first);
+  else b_.CreateBr(first);
   b_.SetInsertPoint(first);
   for (at_ = fc_.begin; at_ < fc_.end;) {
     if (at_ != fc_.begin) {

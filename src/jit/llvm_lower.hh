@@ -73,7 +73,8 @@ void build_entry(const CompiledCode& code, uint32_t index, llvm::Function* entry
 // With `osr_words`, `fn` is the function's entry at its loop headers
 // (their TierUp words, appended to *osr_words): it starts with the whole
 // frame the interpreter left at fp and goes to the header whose word is in
-// State::osr_word.
+// State::osr_word -- or, when that is kNoOsrWord, runs as a call of the
+// function (so that it can serve as the function's entry meanwhile).
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
                            std::vector<uint32_t>* osr_words = nullptr);
 

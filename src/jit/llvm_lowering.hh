@@ -57,6 +57,8 @@ constexpr size_t kFuncCode = offsetof(rt::FuncInst, code);
 constexpr size_t kFuncHost = offsetof(rt::FuncInst, host);
 constexpr size_t kCodeNative = offsetof(interp::FuncCode, native);
 constexpr size_t kCodeFrameSlots = offsetof(interp::FuncCode, frame_slots);
+constexpr size_t kCodeHotness = offsetof(interp::FuncCode, hotness);
+static_assert(sizeof(interp::FuncCode::hotness) == sizeof(int32_t), "read as an i32");
 #pragma GCC diagnostic pop
 
 class Lowering {
@@ -76,11 +78,15 @@ class Lowering {
 
   // osr_words: null for the function's entry; else the function is
   // lowered as its OSR entry (every frame slot read from fp, then a jump to
-  // the loop header State::osr_word names) and gets the words of the loop
-  // headers it can enter.
+  // the loop header State::osr_word names; with none named, a call) and
+  // gets the words of the loop headers it can enter.
   std::string run(std::vector<uint32_t>* osr_words);
 
  private:
+  void init_slots(uint32_t from_frame);
+  void enter_at_header(const std::vector<uint32_t>& headers, llvm::BasicBlock* first);
+  void count_call();
+
   // ---- frame slots ----
   Value* slot_ptr(uint32_t s) { return slots_[s]; }
   Value* get64(uint32_t s) { return b_.CreateLoad(i64_, slots_[s]); }

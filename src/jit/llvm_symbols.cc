@@ -52,6 +52,7 @@ struct Symbols {
     EMBER_HELPER(tail_call);
     EMBER_HELPER(throw);
     EMBER_HELPER(throw_ref);
+    EMBER_HELPER(tier_up);
     EMBER_HELPER(trap);
     EMBER_HELPER(unwind);
 #undef EMBER_HELPER
@@ -97,32 +98,15 @@ uint64_t layout_fingerprint(bool guard_pages) {
   // (2: llvm_lower.hh's register convention; 3: traps of unchecked
   // accesses found by the line tables, interp/native_fault.cc).
   constexpr uint64_t kCallConvention = 3;
-  const uint64_t fields[] = {kStackEnd,
-                             kNativeLimit,
-                             kStore,
-                             kNativeDepth,
-                             kNativeMaxDepth,
-                             kOsrWord,
-                             kEngineEpoch,
-                             kFuelInjected,
-                             kFuelSaved,
-                             kEpochDeadline,
-                             kMemBase,
-                             kMemSize,
-                             kViewMemories,
-                             kViewGlobals,
-                             kViewFuncs,
-                             kGlobalValue,
-                             kViewInst,
-                             kFuncInstance,
-                             kFuncCode,
-                             kFuncHost,
-                             kCodeNative,
-                             kCodeFrameSlots,
-                             sizeof(interp::FuncCode),
-                             sizeof(rt::Slot),
-                             kCallConvention,
-                             uint64_t(guard_pages)};
+  const uint64_t fields[] = {kStackEnd,        kNativeLimit,    kStore,
+                             kNativeDepth,     kNativeMaxDepth, kOsrWord,
+                             kEngineEpoch,     kFuelInjected,   kFuelSaved,
+                             kEpochDeadline,   kMemBase,        kMemSize,
+                             kViewMemories,    kViewGlobals,    kViewFuncs,
+                             kGlobalValue,     kViewInst,       kFuncInstance,
+                             kFuncCode,        kFuncHost,       kCodeNative,
+                             kCodeFrameSlots,  kCodeHotness,    sizeof(interp::FuncCode),
+                             sizeof(rt::Slot), kCallConvention, uint64_t(guard_pages)};
   uint64_t h = fnv1a64(fields, sizeof fields);
   for (const auto& [name, fn] : symbols().list) h = fnv1a64(name.data(), name.size(), h);
   return h;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,19 +92,27 @@ class TierService {
     if (forked_ || stop_) return;
     // A loop asks only for its entry (a function that runs one long call
     // never needs the other); the function's next call asks for its own.
+    const uint64_t ticket = native.requested + 1;
     bool added = false;
     if (word == UINT32_MAX && fc.tier.get() == interp::TierState::Interpreted) {
       fc.tier.set(interp::TierState::Queued);
-      native.pending.push_back(BatchItem{func, false});
+      native.pending.push_back(BatchItem{func, false, ticket});
       added = true;
     }
     if (word != UINT32_MAX && fc.tier.get() != interp::TierState::Refused &&
         native.osr_asked.insert(func).second) {
-      native.pending.push_back(BatchItem{func, true});
+      native.pending.push_back(BatchItem{func, true, ticket});
       added = true;
     }
     if (!added) return;
-    uint64_t ticket = ++native.requested;
+    if (code.tier_wait) {
+      // Nothing compiles while the program runs: the entries waiting for
+      // an idle moment join this request's batch.
+      for (BatchItem& item : native.upgrades) item.ticket = ticket;
+      native.pending.insert(native.pending.end(), native.upgrades.begin(), native.upgrades.end());
+      native.upgrades.clear();
+    }
+    native.requested = ticket;
     if (!native.queued) {
       native.queued = true;
       queue_.push_back(module);
@@ -159,19 +168,10 @@ class TierService {
       compiling_ = true;
       const CompiledCode& code = *module->code;
       NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
-      std::vector<BatchItem> items;
-      uint64_t upto = native.requested;
-      if (native.pending.size() > kMaxBatch) {
-        // The rest is the next batch (queued behind the other modules').
-        items.assign(native.pending.begin(), native.pending.begin() + kMaxBatch);
-        native.pending.erase(native.pending.begin(), native.pending.begin() + kMaxBatch);
-        upto -= native.pending.size();
-        queue_.push_back(module);
-      } else {
-        items = std::move(native.pending);
-        native.pending.clear();
-        native.queued = false;
-      }
+      std::vector<BatchItem> items = take_batch(code, native);
+      // The requests this batch completes: all before the first one left.
+      const uint64_t upto =
+          native.pending.empty() ? native.requested : native.pending.front().ticket - 1;
       lock.unlock();
       compile(code, *module, items);
       // Exit runs the handlers registered last first: LLVM's static
@@ -179,12 +179,38 @@ class TierService {
       register_exit_hook();
       lock.lock();
       compiling_ = false;
+      native.queued = !native.pending.empty() || (!code.tier_wait && !native.upgrades.empty());
+      // (The rest is a later batch, queued behind the other modules'.)
+      if (native.queued) queue_.push_back(module);
       native.finished = std::max(native.finished, upto);
       done_.notify_all();
       lock.unlock();
       module.reset();  // (may free the module: not under the lock)
       lock.lock();
     }
+  }
+
+  // The next batch of a module: its requests, at most kMaxBatch, or when
+  // none is left its upgrades. Running loops come first: a function whose
+  // loop entry is compiled (in this batch or before) has its calls served
+  // by that code, so its own entry is compiled later, as an upgrade --
+  // unless nothing may compile while the program runs (tier_wait).
+  static std::vector<BatchItem> take_batch(const CompiledCode& code, NativeCode& native) {
+    std::vector<BatchItem>& from = native.pending.empty() ? native.upgrades : native.pending;
+    const size_t n = std::min(from.size(), kMaxBatch);
+    std::vector<BatchItem> items(from.begin(), from.begin() + ptrdiff_t(n));
+    from.erase(from.begin(), from.begin() + ptrdiff_t(n));
+    if (code.tier_wait || &from != &native.pending) return items;
+    // (A function asked for its entry has none: code it has is an OSR entry.)
+    auto served = [&](const BatchItem& item) {
+      return !item.osr && (code.funcs[item.func].native.get() ||
+                           std::any_of(items.begin(), items.end(), [&](const BatchItem& o) {
+                             return o.osr && o.func == item.func;
+                           }));
+    };
+    std::vector<BatchItem> now;
+    for (const BatchItem& item : items) (served(item) ? native.upgrades : now).push_back(item);
+    return now;
   }
 
   static void compile(const CompiledCode& code, const ModuleData& m,

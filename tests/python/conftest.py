@@ -17,13 +17,16 @@ import ember
 # execution-control tests so, over code the compiled tier compiled);
 # =tiered with strategy "auto" and tiering forced: every function compiled
 # at its first call, which waits for it (Config.tier_up_after 0,
-# parallel_compilation off).
+# parallel_compilation off); =tiered-loops the same with a budget of one
+# unit: a function's first loop header asks for its OSR entry before its
+# second call asks for its own, so the OSR entry serves that call.
 def set_strategy(config: ember.Config, strategy: str) -> ember.Config:
-    """`strategy` as Config.strategy takes it, or "tiered": every function
-    tiers up at its first call, compiled before the call goes on."""
-    if strategy == "tiered":
+    """`strategy` as Config.strategy takes it, "tiered": every function
+    tiers up at its first call, compiled before the call goes on, or
+    "tiered-loops": loops tier up first."""
+    if strategy in ("tiered", "tiered-loops"):
         config.strategy = "auto"
-        config.tier_up_after = 0
+        config.tier_up_after = 0 if strategy == "tiered" else 1
         config.parallel_compilation = False
     else:
         config.strategy = strategy
