@@ -337,7 +337,7 @@ struct BatchModule {
   std::vector<uint32_t> entries;  // functions whose entry it defines
   struct OsrFunction {
     uint32_t func;
-    std::vector<uint32_t> headers;  // the loop headers (TierUp words) it enters at
+    OsrEntryInfo entry;  // the loop headers it enters at; whether it serves calls
   };
   std::vector<OsrFunction> osr;  // loop-header entries it defines
 };
@@ -463,12 +463,12 @@ Expected<BatchModule> lower_batch(const NativeCode& native, const CompiledCode& 
     b.entries.push_back(i);
   }
   for (uint32_t i : osr) {
-    std::vector<uint32_t> headers;
+    OsrEntryInfo entry;
     llvm::Function* f = mb.declare(osr_name(BatchItem{i, true}));
     mb.describe(f, i, m);
-    std::string why = lower_function(cx, i, f, &headers);
+    std::string why = lower_function(cx, i, f, &entry);
     if (!why.empty()) return Error(ErrorKind::Internal, "compiled tier: " + why);
-    b.osr.push_back(BatchModule::OsrFunction{i, std::move(headers)});
+    b.osr.push_back(BatchModule::OsrFunction{i, std::move(entry)});
   }
   mb.finish();
   return b;
@@ -570,13 +570,13 @@ Status install(NativeCode& native, const CompiledCode& code, std::span<const uin
   }
   for (size_t k = 0; k < loops.size(); k++) {
     const interp::FuncCode& fc = code.funcs[loops[k].func];
-    for (uint32_t header : loops[k].headers) {
+    for (uint32_t header : loops[k].entry.headers) {
       l.osr.push_back(
           std::make_unique<interp::OsrEntry>(interp::OsrEntry{header, osr[k], fc.osr.get()}));
       fc.osr.set(l.osr.back().get());
     }
     // Its calls run this code (from the start) until its entry is compiled.
-    if (!fc.native.get()) fc.native.set(osr[k]);
+    if (loops[k].entry.serves_calls && !fc.native.get()) fc.native.set(osr[k]);
   }
   return Status::Ok();
 }

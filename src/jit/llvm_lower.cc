@@ -5,6 +5,7 @@
 #include <llvm/IR/Module.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 
 #include <llvm/IR/DebugInfoMetadata.h>
@@ -64,12 +65,27 @@ void Lowering::init_slots(uint32_t from_frame) {
   }
 }
 
+// Whether a loop's header lies inside another loop (loops: header -> its
+// last branch back).
+bool loops_nest(const std::map<uint32_t, uint32_t>& loops) {
+  uint32_t end = 0;  // where the loops so far end, at the furthest
+  for (const auto& [header, back] : loops) {
+    if (header != loops.begin()->first && header <= end) return true;
+    end = std::max(end, back);
+  }
+  return false;
+}
+
 // An OSR entry: at the loop header State::osr_word names, with the whole
-// frame the interpreter left; with no header named (kNoOsrWord), a call:
-// the function from its start, which lets this code serve the function's
-// calls until its own entry is compiled (jit/llvm_tier.cc). The word is
-// reset as it is read: a later call must not find it.
-void Lowering::enter_at_header(const std::vector<uint32_t>& headers, BasicBlock* first) {
+// frame the interpreter left; with no header named (kNoOsrWord), when its
+// loops do not nest, a call: the function from its start, which lets this
+// code serve the function's calls until its own entry is compiled
+// (jit/llvm_tier.cc). The word is reset as it is read: a later call must
+// not find it. (Nested loops entered at their headers from outside are
+// irreducible already; the start's path into them as well made matmul's
+// loop nest, entered so, run 1.5-2x slower.)
+void Lowering::enter_at_header(const OsrEntryInfo& osr, BasicBlock* first) {
+  const std::vector<uint32_t>& headers = osr.headers;
   Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
   b_.CreateStore(b_.getInt32(interp::kNoOsrWord), state_field(kOsrWord));
   BasicBlock* start = BasicBlock::Create(c_, "start", fn_);
@@ -77,9 +93,13 @@ void Lowering::enter_at_header(const std::vector<uint32_t>& headers, BasicBlock*
   llvm::SwitchInst* sw = b_.CreateSwitch(word, start, uint32_t(headers.size()));
   for (uint32_t header : headers) sw->addCase(b_.getInt32(header), resume);
   b_.SetInsertPoint(start);
-  count_call();
-  init_slots(fc_.num_params);
-  b_.CreateBr(first);
+  if (osr.serves_calls) {
+    count_call();
+    init_slots(fc_.num_params);
+    b_.CreateBr(first);
+  } else {
+    b_.CreateUnreachable();
+  }
   b_.SetInsertPoint(resume);
   init_slots(fc_.frame_slots);
   BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
@@ -112,7 +132,7 @@ void Lowering::count_call() {
   b_.SetInsertPoint(go);
 }
 
-std::string Lowering::run(std::vector<uint32_t>* osr_words) {
+std::string Lowering::run(OsrEntryInfo* osr) {
   BasicBlock* entry = BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
   // With debug information (Config::debug_info), the entry is at the
@@ -133,7 +153,7 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   Value* frame = b_.CreateAlloca(llvm::ArrayType::get(i64_, std::max(fc_.frame_slots, 1u)));
   for (uint32_t s = 0; s < fc_.frame_slots; s++)
     slots_[s] = b_.CreateConstInBoundsGEP1_64(i64_, frame, s);
-  if (!osr_words) init_slots(fc_.num_params);
+  if (!osr) init_slots(fc_.num_params);
   // What bounds a call, fixed while this function runs (State's fields are
   // set when compiled code is entered from outside).
   stack_end_ = b_.CreateLoad(ptr_, state_field(kStackEnd));
@@ -150,19 +170,26 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
   // Every word a branch lands on starts a block (found first: a loop's
   // header is met before the branch back to it).
   BasicBlock* first = block_at(fc_.begin);
+  std::map<uint32_t, uint32_t> loops;  // header word -> its last branch back
+  auto target = [&](uint32_t pos) {
+    uint32_t to = branch_target(pos);
+    block_at(to);
+    if (to <= at_) loops[to] = std::max(loops[to], at_);
+  };
   for (at_ = fc_.begin; at_ < fc_.end; at_ += length()) {
     const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
-    if (osr_words && IOp(words()[at_]) == IOp::TierUp && w(ir::TierUp::At::loop)) {
-      osr_words->push_back(at_);
+    if (osr && IOp(words()[at_]) == IOp::TierUp && w(ir::TierUp::At::loop)) {
+      osr->headers.push_back(at_);
       block_at(at_);
     }
     if (lay.variable) {
-      for (uint32_t k = 0; k <= w(2); k++) block_at(branch_target(3 + k));
+      for (uint32_t k = 0; k <= w(2); k++) target(3 + k);
       continue;
     }
     for (uint32_t k = 0; k < lay.count; k++)
-      if (lay.ops[k] == interp::Operand::Branch) block_at(branch_target(1 + k));
+      if (lay.ops[k] == interp::Operand::Branch) target(1 + k);
   }
+  if (osr) osr->serves_calls = !loops_nest(loops);
   // A catch clause's target starts a block too (it is entered from the
   // calls and throws of its try range, leave()).
   for (uint32_t r = fc_.tries_begin; r < fc_.tries_end; r++) {
@@ -172,7 +199,7 @@ std::string Lowering::run(std::vector<uint32_t>* osr_words) {
       if (cx_.code.handlers[k].target != interp::kReturnTarget)
         block_at(cx_.code.handlers[k].target);
   }
-  if (osr_words) enter_at_header(*osr_words, first);
+  if (osr) enter_at_header(*osr, first);
   else b_.CreateBr(first);
   b_.SetInsertPoint(first);
   for (at_ = fc_.begin; at_ < fc_.end;) {
@@ -1353,8 +1380,8 @@ Value* Lowering::binary(IOp op, Value* a, Value* b) {
 }  // namespace lower
 
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
-                           std::vector<uint32_t>* osr_words) {
-  return lower::Lowering(cx, index, fn).run(osr_words);
+                           OsrEntryInfo* osr) {
+  return lower::Lowering(cx, index, fn).run(osr);
 }
 
 std::vector<bool> register_functions(const CompiledCode& code, const std::vector<uint32_t>& words) {

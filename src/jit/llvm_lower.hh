@@ -70,12 +70,20 @@ void build_entry(const CompiledCode& code, uint32_t index, llvm::Function* entry
 // signature, empty). Returns an empty string, or why the function cannot be
 // compiled (an instruction this tier does not lower yet); then `fn` is left
 // in an unspecified state and must be erased.
-// With `osr_words`, `fn` is the function's entry at its loop headers
-// (their TierUp words, appended to *osr_words): it starts with the whole
-// frame the interpreter left at fp and goes to the header whose word is in
-// State::osr_word -- or, when that is kNoOsrWord, runs as a call of the
-// function (so that it can serve as the function's entry meanwhile).
+// What lowering an OSR entry found: the loop headers it enters at (their
+// TierUp words), and whether it also runs as a call of the function (so
+// that it can serve as the function's entry meanwhile): when its loops do
+// not nest.
+struct OsrEntryInfo {
+  std::vector<uint32_t> headers;
+  bool serves_calls = false;
+};
+
+// With `osr`, `fn` is the function's entry at its loop headers: it starts
+// with the whole frame the interpreter left at fp and goes to the header
+// whose word is in State::osr_word -- or, when that is kNoOsrWord and
+// osr->serves_calls, runs as a call of the function.
 std::string lower_function(const LowerContext& cx, uint32_t index, llvm::Function* fn,
-                           std::vector<uint32_t>* osr_words = nullptr);
+                           OsrEntryInfo* osr = nullptr);
 
 }  // namespace ember::jit

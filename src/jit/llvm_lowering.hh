@@ -76,15 +76,15 @@ class Lowering {
         f64_(b_.getDoubleTy()),
         ptr_(b_.getPtrTy()) {}
 
-  // osr_words: null for the function's entry; else the function is
-  // lowered as its OSR entry (every frame slot read from fp, then a jump to
-  // the loop header State::osr_word names; with none named, a call) and
-  // gets the words of the loop headers it can enter.
-  std::string run(std::vector<uint32_t>* osr_words);
+  // osr: null for the function's entry; else the function is lowered as
+  // its OSR entry (every frame slot read from fp, then a jump to the loop
+  // header State::osr_word names; with none named, a call when its loops
+  // do not nest) and *osr says where it enters and whether it serves calls.
+  std::string run(OsrEntryInfo* osr);
 
  private:
   void init_slots(uint32_t from_frame);
-  void enter_at_header(const std::vector<uint32_t>& headers, llvm::BasicBlock* first);
+  void enter_at_header(const OsrEntryInfo& osr, llvm::BasicBlock* first);
   void count_call();
 
   // ---- frame slots ----

@@ -29,8 +29,12 @@ namespace ember::jit {
 namespace {
 
 // At most this many requests compile in one batch (a process exiting waits
-// for the batch in flight).
+// for the batch in flight), and with parallel compilation at most this many
+// IR words, unless one function has more: a request made meanwhile waits
+// for one large function's compile, not for a list of them (memcopy's
+// helpers, compiled together, left its program interpreted 25% longer).
 constexpr size_t kMaxBatch = 16;
+constexpr size_t kBatchWords = 512;
 
 class TierService;
 std::atomic<TierService*> g_service{nullptr};
@@ -190,23 +194,24 @@ class TierService {
     }
   }
 
-  // The next batch of a module: its requests, at most kMaxBatch, or when
-  // none is left its upgrades. Running loops come first: a function whose
-  // loop entry is compiled (in this batch or before) has its calls served
-  // by that code, so its own entry is compiled later, as an upgrade --
-  // unless nothing may compile while the program runs (tier_wait).
+  // The next batch of a module: its requests, or when none is left its
+  // upgrades. Running loops come first: a function whose calls its loop
+  // entry serves has its own entry compiled later, as an upgrade -- unless
+  // nothing may compile while the program runs (tier_wait).
   static std::vector<BatchItem> take_batch(const CompiledCode& code, NativeCode& native) {
     std::vector<BatchItem>& from = native.pending.empty() ? native.upgrades : native.pending;
-    const size_t n = std::min(from.size(), kMaxBatch);
+    size_t n = 0;
+    for (size_t words = 0; n < std::min(from.size(), kMaxBatch); n++) {
+      const interp::FuncCode& fc = code.funcs[from[n].func];
+      words += fc.end - fc.begin;
+      if (n > 0 && !code.tier_wait && words > kBatchWords) break;
+    }
     std::vector<BatchItem> items(from.begin(), from.begin() + ptrdiff_t(n));
     from.erase(from.begin(), from.begin() + ptrdiff_t(n));
     if (code.tier_wait || &from != &native.pending) return items;
     // (A function asked for its entry has none: code it has is an OSR entry.)
     auto served = [&](const BatchItem& item) {
-      return !item.osr && (code.funcs[item.func].native.get() ||
-                           std::any_of(items.begin(), items.end(), [&](const BatchItem& o) {
-                             return o.osr && o.func == item.func;
-                           }));
+      return !item.osr && code.funcs[item.func].native.get();
     };
     std::vector<BatchItem> now;
     for (const BatchItem& item : items) (served(item) ? native.upgrades : now).push_back(item);

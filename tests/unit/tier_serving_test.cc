@@ -1,9 +1,10 @@
 // Tiering (strategy "auto"): a function whose loop entry (OSR) was compiled
-// before its own entry has its calls served by that code -- from its start,
-// with its locals zeroed, whatever the frame held -- and those calls spend
-// its hotness, so that its own entry is compiled in turn. Calls reach the
-// serving code from the embedder, from the interpreter and from compiled
-// code; a loop header entered later still finds its frame.
+// before its own entry, and whose loops do not nest, has its calls served
+// by that code -- from its start, with its locals zeroed, whatever the
+// frame held -- and those calls spend its hotness, so that its own entry
+// is compiled in turn. Calls reach the serving code from the embedder,
+// from the interpreter and from compiled code. Nested loops are not
+// served.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -39,6 +40,22 @@ const char kProgram[] = R"((module
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (local.set $k (i32.sub (local.get $k) (i32.const 1)))
         (br $l)))
+    (local.get $acc))
+  ;; nested loops: its OSR entry does not serve calls (decision 60)
+  (func (export "grid") (param $n i32) (result i64)
+    (local $i i32) (local $j i32) (local $acc i64)
+    (block $done_i
+      (loop $li
+        (br_if $done_i (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $j (i32.const 0))
+        (block $done_j
+          (loop $lj
+            (br_if $done_j (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $j))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $lj)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $li)))
     (local.get $acc)))
 )";
 
@@ -124,6 +141,20 @@ TEST_F(TierServing, CompiledCallersReachIt) {
   // was), which asks for its entry; the second call runs that.
   EXPECT_EQ(t.call("sums", {Val::i32(2), Val::i32(50)}), triangle(50) + triangle(49));
   EXPECT_EQ(t.code(0).tier.get(), interp::TierState::Compiled);
+}
+
+TEST_F(TierServing, NestedLoopsDoNotServeCalls) {
+  // Their OSR entry reaches the inner loop from outside the outer one; a
+  // path from the start as well would make the whole nest slower, so the
+  // next call asks for (and waits for) the function's own entry.
+  Tiered t(100);
+  auto grid = [](int64_t n) { return n * n * (n - 1) / 2; };
+  EXPECT_EQ(t.call("grid", {Val::i32(300)}), grid(300));
+  ASSERT_NE(t.code(2).osr.get(), nullptr);
+  EXPECT_EQ(t.code(2).native.get(), nullptr);
+  EXPECT_EQ(t.call("grid", {Val::i32(7)}), grid(7));
+  EXPECT_EQ(t.code(2).tier.get(), interp::TierState::Compiled);
+  EXPECT_NE(t.code(2).native.get(), t.code(2).osr.get()->code);
 }
 
 }  // namespace
