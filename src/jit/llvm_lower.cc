@@ -85,28 +85,31 @@ bool loops_nest(const std::map<uint32_t, uint32_t>& loops) {
 // irreducible already; the start's path into them as well made matmul's
 // loop nest, entered so, run 1.5-2x slower.)
 void Lowering::enter_at_header(const OsrEntryInfo& osr, BasicBlock* first) {
-  const std::vector<uint32_t>& headers = osr.headers;
   Value* word = b_.CreateLoad(i32_, state_field(kOsrWord));
   b_.CreateStore(b_.getInt32(interp::kNoOsrWord), state_field(kOsrWord));
+  auto to_headers = [&] {
+    BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
+    llvm::SwitchInst* sw = b_.CreateSwitch(word, none, uint32_t(osr.headers.size()));
+    for (uint32_t header : osr.headers) sw->addCase(b_.getInt32(header), blocks_[header]);
+    b_.SetInsertPoint(none);
+    b_.CreateUnreachable();
+  };
+  if (!osr.serves_calls) {
+    init_slots(fc_.frame_slots);
+    to_headers();
+    return;
+  }
   BasicBlock* start = BasicBlock::Create(c_, "start", fn_);
   BasicBlock* resume = BasicBlock::Create(c_, "resume", fn_);
-  llvm::SwitchInst* sw = b_.CreateSwitch(word, start, uint32_t(headers.size()));
-  for (uint32_t header : headers) sw->addCase(b_.getInt32(header), resume);
+  llvm::SwitchInst* sw = b_.CreateSwitch(word, start, uint32_t(osr.headers.size()));
+  for (uint32_t header : osr.headers) sw->addCase(b_.getInt32(header), resume);
   b_.SetInsertPoint(start);
-  if (osr.serves_calls) {
-    count_call();
-    init_slots(fc_.num_params);
-    b_.CreateBr(first);
-  } else {
-    b_.CreateUnreachable();
-  }
+  count_call();
+  init_slots(fc_.num_params);
+  b_.CreateBr(first);
   b_.SetInsertPoint(resume);
   init_slots(fc_.frame_slots);
-  BasicBlock* none = BasicBlock::Create(c_, "no_header", fn_);
-  sw = b_.CreateSwitch(word, none, uint32_t(headers.size()));
-  for (uint32_t header : headers) sw->addCase(b_.getInt32(header), blocks_[header]);
-  b_.SetInsertPoint(none);
-  b_.CreateUnreachable();
+  to_headers();
 }
 
 // A call of an OSR entry spends a unit of the function's hotness, as the
