@@ -308,7 +308,12 @@ uint32_t ember_native_interrupt(State* st) {
 
 void ember_native_tier_up(State* st, NativeView* view, const FuncCode* fc) {
   const CompiledCode& code = *view->inst->module->code;
-  tier_up(*st, view->inst, fc, code.words.data() + fc->begin, false);
+  try {
+    tier_up(*st, view->inst, fc, code.words.data() + fc->begin, false);
+  } catch (...) {
+    // (Out of memory queueing the request: the function stays served. No
+    // C++ exception may cross the compiled frames below.)
+  }
 }
 
 namespace {
