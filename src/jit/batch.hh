@@ -51,7 +51,7 @@ struct NativeCode {
   bool guard_pages = false;
   // Requests not compiled yet, and their count; entries of functions whose
   // calls an OSR entry serves meanwhile, compiled when no request waits
-  // (llvm_tier.cc's lock guards these five).
+  // (with parallel compilation only; llvm_tier.cc's lock guards these five).
   std::vector<BatchItem> pending, upgrades;
   bool queued = false;
   uint64_t requested = 0, finished = 0;

@@ -109,13 +109,6 @@ class TierService {
       added = true;
     }
     if (!added) return;
-    if (code.tier_wait) {
-      // Nothing compiles while the program runs: the entries waiting for
-      // an idle moment join this request's batch.
-      for (BatchItem& item : native.upgrades) item.ticket = ticket;
-      native.pending.insert(native.pending.end(), native.upgrades.begin(), native.upgrades.end());
-      native.upgrades.clear();
-    }
     native.requested = ticket;
     if (!native.queued) {
       native.queued = true;
@@ -197,7 +190,8 @@ class TierService {
   // The next batch of a module: its requests, or when none is left its
   // upgrades. Running loops come first: a function whose calls its loop
   // entry serves has its own entry compiled later, as an upgrade -- unless
-  // nothing may compile while the program runs (tier_wait).
+  // nothing may compile while the program runs (tier_wait: the caller that
+  // asked waits for it, as for any request; there are no upgrades then).
   static std::vector<BatchItem> take_batch(const CompiledCode& code, NativeCode& native) {
     std::vector<BatchItem>& from = native.pending.empty() ? native.upgrades : native.pending;
     size_t n = 0;
