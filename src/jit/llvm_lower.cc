@@ -173,11 +173,11 @@ std::string Lowering::run(OsrEntryInfo* osr) {
   // Every word a branch lands on starts a block (found first: a loop's
   // header is met before the branch back to it).
   BasicBlock* first = block_at(fc_.begin);
-  std::map<uint32_t, uint32_t> loops;  // header word -> its last branch back
+  std::map<uint32_t, uint32_t> loops;  // OSR: header word -> its last branch back
   auto target = [&](uint32_t pos) {
     uint32_t to = branch_target(pos);
     block_at(to);
-    if (to <= at_) loops[to] = std::max(loops[to], at_);
+    if (osr && to <= at_) loops[to] = std::max(loops[to], at_);
   };
   for (at_ = fc_.begin; at_ < fc_.end; at_ += length()) {
     const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
