@@ -62,6 +62,12 @@ TrapCode enter_native(State& st, rt::ModuleInst* inst, const void* code, rt::Slo
 uint32_t call_compiled(State& st, rt::ModuleInst* inst, const void* code, NativeView* view,
                        rt::Slot* fp);
 
+// Which memory access of `fc` faulted, given the module offset the code
+// map names for the fault's pc and whether pc's own row names it
+// (CodeMap::offset_at); null when there is no good guess (native_fault.cc).
+const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint64_t offset,
+                                bool own);
+
 // A TierUp instruction at `pc` of `fc` found its hotness spent: asks the
 // tier for the function's code (CompiledCode::tier_up) and restarts the
 // count. At a loop header, returns the compiled entry at this header when

@@ -111,39 +111,6 @@ bool fault_hook(const platform::FaultContext& f, void (**resume_at)(void*), void
   return true;
 }
 
-// The access instruction whose code faulted, given the module offset its
-// line table names: the access among the instructions translated from the
-// wasm instruction at that offset, else (the access was folded into the
-// instruction using its value) the nearest access before them; or null.
-// When the faulting instruction has no row of its own (`own` false: the
-// code generator merged the access into an instruction that lost its
-// location, and the offset is an earlier instruction's), the first access
-// after the offset's instructions comes before that guess.
-const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint64_t offset,
-                                bool own) {
-  auto first = std::lower_bound(cc.pc_map.begin(), cc.pc_map.end(), fc.begin,
-                                [](const PcMapEntry& e, uint32_t w) { return e.word < w; });
-  const uint32_t* before = nullptr;  // the last access before the offset's instructions
-  bool past_offset = false;          // (!own) the offset's instructions are behind
-  MemAccess a;
-  for (auto e = first; e != cc.pc_map.end() && e->word < fc.end; ++e) {
-    uint32_t end = std::next(e) != cc.pc_map.end() ? std::min(std::next(e)->word, fc.end) : fc.end;
-    for (uint32_t w = e->word; w < end;) {
-      const uint32_t* pc = &cc.words[w];
-      bool access = memory_access(pc[0], &a) && !a.addr64;
-      if (access && e->offset == offset) return pc;
-      if (access && !own && past_offset) return pc;
-      if (access) before = pc;
-      uint32_t n = instruction_length(pc, fc.end - w);
-      if (n == 0) return nullptr;
-      w += n;
-    }
-    if (e->offset == offset && own) return before;
-    if (e->offset == offset) past_offset = true;
-  }
-  return past_offset ? before : nullptr;
-}
-
 // What a fault at a.offset (..) reports, as note_access_fault works it out
 // for the interpreter (wasmtime's 4 GiB + 32 MiB guard), from the first
 // inaccessible byte touched and the access's static offset and size.
@@ -197,6 +164,40 @@ class Entered {
 };
 
 }  // namespace
+
+// The access instruction whose code faulted, given the module offset its
+// line table names: the access among the instructions translated from the
+// wasm instruction at that offset, else (the access was folded into the
+// instruction using its value) the nearest access before them; or null.
+// When the faulting instruction has no row of its own (`own` false: the
+// code generator merged the access into an instruction that lost its
+// location, and the offset is an earlier instruction's, or the function's
+// start where the rows name its prologue), the first access after the
+// offset's instructions comes before that guess.
+const uint32_t* faulting_access(const CompiledCode& cc, const FuncCode& fc, uint64_t offset,
+                                bool own) {
+  auto first = std::lower_bound(cc.pc_map.begin(), cc.pc_map.end(), fc.begin,
+                                [](const PcMapEntry& e, uint32_t w) { return e.word < w; });
+  const uint32_t* before = nullptr;  // the last access before the offset's instructions
+  bool past_offset = false;          // (!own) the offset's instructions are behind
+  MemAccess a;
+  for (auto e = first; e != cc.pc_map.end() && e->word < fc.end; ++e) {
+    uint32_t end = std::next(e) != cc.pc_map.end() ? std::min(std::next(e)->word, fc.end) : fc.end;
+    for (uint32_t w = e->word; w < end;) {
+      const uint32_t* pc = &cc.words[w];
+      bool access = memory_access(pc[0], &a) && !a.addr64;
+      if (access && e->offset == offset) return pc;
+      if (access && !own && (past_offset || (offset && e->offset > offset))) return pc;
+      if (access) before = pc;
+      uint32_t n = instruction_length(pc, fc.end - w);
+      if (n == 0) return nullptr;
+      w += n;
+    }
+    if (e->offset == offset && own) return before;
+    if (e->offset == offset) past_offset = true;
+  }
+  return past_offset ? before : nullptr;
+}
 
 uint32_t call_compiled(State& st, rt::ModuleInst* inst, const void* code, NativeView* view,
                        rt::Slot* fp) {

@@ -3,7 +3,12 @@
 // memory's reservation covering every address compiled code can form.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "ember/ember.hh"
 #include "interp/code.hh"
+#include "interp/ir_codec.hh"
+#include "interp/native.hh"
 #include "platform/vm.hh"
 #include "runtime/runtime.hh"
 
@@ -57,6 +62,41 @@ TEST(GuardRegion, CoversEveryAddressCompiledCodeForms) {
   auto m = rt::create_memory(store, t);
   ASSERT_TRUE(m.ok());
   EXPECT_GE((*m)->reserved, platform::kGuardedReservation);
+}
+
+// A fault at code whose row names no instruction (the code generator left
+// the load without a location, and the row before it is the prologue's,
+// at the function's start): the function's first access is taken -- what
+// an AMD host's code for `folded` needed (test_guard_pages.py).
+TEST(FaultingAccess, ALoadWithoutARowAfterThePrologueIsTheFirstAccess) {
+  Config config;
+  config.strategy("interpreter");
+  Engine engine(config);
+  Module module = Module::from_text(engine, R"((module (memory 1)
+    (func (param i32) (result i32)
+      (i32.and (i32.load offset=4 (local.get 0)) (i32.const 0x7f)))))");
+  const CompiledCode& cc = *module.raw()->code;
+  const FuncCode& fc = cc.funcs[0];
+  uint32_t first = UINT32_MAX, load = UINT32_MAX;
+  MemAccess a;
+  for (const PcMapEntry& e : cc.pc_map) {
+    if (e.word < fc.begin || e.word >= fc.end) continue;
+    first = std::min(first, e.offset);
+    if (memory_access(cc.words[e.word], &a)) load = e.offset;
+  }
+  ASSERT_NE(load, UINT32_MAX);
+  ASSERT_LE(first, load);
+  const uint32_t* access = faulting_access(cc, fc, first - 1, false);
+  ASSERT_NE(access, nullptr);
+  EXPECT_TRUE(memory_access(access[0], &a));
+  EXPECT_EQ(cc.offset_of(uint32_t(access - cc.words.data())), load);
+  // Its own row at the prologue: no access there or before it. And no
+  // offset at all: no guess.
+  EXPECT_EQ(faulting_access(cc, fc, first - 1, true), nullptr);
+  EXPECT_EQ(faulting_access(cc, fc, 0, false), nullptr);
+  // The load's own offset is the load, however the row was found.
+  EXPECT_EQ(faulting_access(cc, fc, load, true), access);
+  EXPECT_EQ(faulting_access(cc, fc, load, false), access);
 }
 
 }  // namespace
