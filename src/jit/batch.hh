@@ -49,13 +49,16 @@ struct NativeCode {
   // Config::signals_based_traps where faults can be handled: 32-bit
   // memories are accessed unchecked (CompiledCode::guard_pages).
   bool guard_pages = false;
-  // Requests not compiled yet, and their count; entries of functions whose
-  // calls an OSR entry serves meanwhile, compiled when no request waits
-  // (with parallel compilation only; llvm_tier.cc's lock guards these five).
-  std::vector<BatchItem> pending, upgrades;
+  // Requests not compiled yet, and their count; guesses at what gets hot
+  // next and entries of functions whose calls an OSR entry serves
+  // meanwhile, compiled when no request waits (with parallel compilation
+  // only); llvm_tier.cc's lock guards these.
+  std::vector<BatchItem> pending, guesses, upgrades;
   bool queued = false;
   uint64_t requested = 0, finished = 0;
-  std::set<uint32_t> osr_asked;  // functions whose loop-header entry was asked for
+  std::set<uint32_t> osr_asked;               // functions whose loop-header entry was asked for
+  std::set<uint32_t> guessed;                 // functions guessed once
+  size_t asked_words = 0, guessed_words = 0;  // IR words of requests and guesses
 
   // One batch at a time (llvm_engine.cc).
   mutable std::mutex compiling;
@@ -86,7 +89,17 @@ std::vector<std::string> kept_objects(const NativeCode& native);
 // returns; once it is clear the process is not exiting, it says so on
 // stderr.
 bool on_tier_thread();
+// EMBER_TIER_TRACE set (and not 0): tiering writes a line to stderr per
+// request and per batch, with the time since its first line.
+bool tier_trace_on();
+void tier_trace(const char* what, const std::string& detail);
 [[noreturn]] void fail_tier_thread(const char* reason);
+
+// Tiering's guess at what gets hot next, once defined function `func` is
+// compiled (llvm_tier.cc): the defined functions it calls directly that
+// have a loop or call themselves. Empty before the module's first batch.
+std::vector<uint32_t> looping_callees(const NativeCode& native, const CompiledCode& code,
+                                      const ModuleData& m, uint32_t func);
 
 Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, const ModuleData& m,
                                  std::span<const BatchItem> items, std::string* skipped);

@@ -38,17 +38,21 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "interp/ir_codec.hh"
+#include "interp/ir_insn.hh"
 #include "jit/batch.hh"
 #include "jit/jit.hh"
 #include "jit/llvm_codemap.hh"
@@ -74,12 +78,28 @@ void fatal_error(void*, const char* reason, bool) {
   std::fprintf(stderr, "LLVM ERROR: %s\n", reason);  // (what LLVM prints without a handler)
 }
 
+std::vector<std::string> llvm_options_from_env() {
+  std::vector<std::string> options;
+  if (const char* v = std::getenv("EMBER_LLVM_OPTIONS")) {
+    std::istringstream words(v);
+    for (std::string word; words >> word;) options.push_back(word);
+  }
+  return options;
+}
+
 void init_llvm() {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::install_fatal_error_handler(&fatal_error);
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    std::vector<const char*> args = {"ember"};
+    // The machine-value analysis behind variable locations (LiveDebugValues
+    // with instruction references) runs over every function with a line
+    // table, as ours have (faults are located by it), though they describe
+    // no variable: 8% of code generation. The older analysis has nothing to
+    // do without variables.
+    args.push_back("-experimental-debug-variable-locations=false");
 #if defined(__x86_64__)
     // No jump may cross or end at a 32-byte boundary: on Intel cores with
     // the JCC erratum microcode such a jump leaves the decoded-uop cache
@@ -93,13 +113,25 @@ void init_llvm() {
     // of joining the row before it, so a fault in an unchecked load the
     // code generator left without one is not taken for the instruction
     // before (CodeMap::offset_at's `own`).
-    const char* args[] = {"ember", "-x86-align-branch-boundary=32",
-                          "-x86-align-branch=fused+jcc+jmp", "-x86-cmov-converter=false",
-                          "-use-unknown-locations=Enable"};
+    args.insert(args.end(), {"-x86-align-branch-boundary=32", "-x86-align-branch=fused+jcc+jmp",
+                             "-x86-cmov-converter=false", "-use-unknown-locations=Enable"});
+#endif
+    // EMBER_LLVM_OPTIONS: more of LLVM's options, or other values for
+    // those above, for tuning and diagnosis (docs/architecture.md).
+    std::vector<std::string> extra = llvm_options_from_env();
+    auto named = [&](std::string_view arg) {
+      std::string_view name = arg.substr(0, arg.find('='));
+      return std::any_of(extra.begin(), extra.end(), [&](const std::string& e) {
+        return e.compare(0, name.size(), name) == 0 &&
+               (e.size() == name.size() || e[name.size()] == '=');
+      });
+    };
+    args.erase(std::remove_if(args.begin() + 1, args.end(), named), args.end());
+    for (const std::string& e : extra) args.push_back(e.c_str());
     std::string errors;
     llvm::raw_string_ostream os(errors);
-    static_cast<void>(llvm::cl::ParseCommandLineOptions(int(std::size(args)), args, "", &os));
-#endif
+    if (!llvm::cl::ParseCommandLineOptions(int(args.size()), args.data(), "", &os))
+      std::fprintf(stderr, "ember: EMBER_LLVM_OPTIONS: %s", errors.c_str());
   });
 }
 
@@ -496,10 +528,33 @@ Status verify(const llvm::Module& mod, const char* when) {
   return Status::Ok();
 }
 
+// Where a tiering batch's time goes, for the trace (EMBER_TIER_TRACE).
+class PhaseClock {
+ public:
+  void mark(const char* phase, size_t bytes = 0) {
+    const auto now = std::chrono::steady_clock::now();
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f ms", report_.empty() ? "" : ", ", phase,
+                  std::chrono::duration<double, std::milli>(now - last_).count());
+    report_ += buf;
+    if (bytes) {
+      std::snprintf(buf, sizeof buf, " (object: %zu bytes)", bytes);
+      report_ += buf;
+    }
+    last_ = now;
+  }
+  const std::string& report() const { return report_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string report_;
+};
+
 // Verifies, optimizes and generates the object file of a lowered batch.
 // (The verifier runs always, while the tier is young, before and after our
 // own passes; Config::cranelift_debug_verifier asks for it.)
-Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
+Expected<std::string> generate(const NativeCode& native, BatchModule& b,
+                               PhaseClock* clock = nullptr) {
   EMBER_TRY(verify(*b.mod, "as lowered"));
   auto tm = native.llvm->tmb->createTargetMachine();  // one per thread
   if (!tm) return llvm_failed(tm.takeError());
@@ -508,7 +563,10 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b) {
   split_returns(*b.mod);
   pin_unchecked_loads(*b.mod);
   EMBER_TRY(verify(*b.mod, "after optimization"));
-  return emit_object(**tm, *b.mod);
+  if (clock) clock->mark("optimize");
+  auto object = emit_object(**tm, *b.mod);
+  if (clock) clock->mark("code generation", object ? object->size() : 0);
+  return object;
 }
 
 Status add_object(NativeCode& native, llvm::StringRef object) {
@@ -623,11 +681,16 @@ Expected<uint32_t> compile_batch(NativeCode& native, const CompiledCode& code, c
   std::vector<bool> callable(code.funcs.size(), false);
   for (uint32_t i : entries) callable[i] = true;
   if (entries.empty() && osr.empty()) return 0u;
+  std::optional<PhaseClock> clock;
+  if (on_tier_thread() && tier_trace_on()) clock.emplace();
   EMBER_ASSIGN(BatchModule b, lower_batch(native, code, m, entries, osr, callable));
-  EMBER_ASSIGN(std::string object, generate(native, b));
+  if (clock) clock->mark("lowering");
+  EMBER_ASSIGN(std::string object, generate(native, b, clock ? &*clock : nullptr));
   EMBER_TRY(add_object(native, object));
   EMBER_TRY(map_objects(native, code));
   EMBER_TRY(install(native, code, b.entries, b.osr));
+  if (clock) clock->mark("linking");
+  if (clock) tier_trace("batch done:", clock->report());
   return uint32_t(b.entries.size());
 }
 
@@ -646,6 +709,55 @@ Status link_objects(NativeCode& native, const CompiledCode& code, const ModuleDa
 std::vector<std::string> kept_objects(const NativeCode& native) {
   std::lock_guard<std::mutex> lock(native.compiling);
   return native.llvm ? native.llvm->objects : std::vector<std::string>{};
+}
+
+namespace {
+
+// The defined functions that defined function `func` calls directly (its
+// own index included when it recurses), and whether it has a loop, from
+// its code in portable form.
+struct CallsAndLoops {
+  std::vector<uint32_t> callees;
+  bool loops = false;
+};
+
+CallsAndLoops calls_and_loops(const std::vector<uint32_t>& words, const CompiledCode& code,
+                              const ModuleData& m, uint32_t func) {
+  CallsAndLoops out;
+  const interp::FuncCode& fc = code.funcs[func];
+  for (uint32_t at = fc.begin; at < fc.end;) {
+    const auto op = interp::IOp(words[at]);
+    const interp::IrLayout& lay = interp::ir_layout(op);
+    if (op == interp::IOp::TierUp && words[at + interp::ir::TierUp::At::loop]) out.loops = true;
+    uint32_t callee = UINT32_MAX;
+    if (op == interp::IOp::Call || op == interp::IOp::ReturnCall) {
+      static_assert(int(interp::ir::Call::At::func) == int(interp::ir::ReturnCall::At::func));
+      uint32_t f = words[at + interp::ir::Call::At::func];
+      if (f >= m.num_imported_funcs) callee = f - m.num_imported_funcs;
+    } else if (op == interp::IOp::CallLocal) {
+      callee = func + words[at + interp::ir::CallLocal::At::delta];  // (mod 2^32: signed delta)
+    }
+    if (callee < code.funcs.size()) out.callees.push_back(callee);
+    at += lay.variable ? 3 + words[at + 2] + 1 : 1 + lay.count;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint32_t> looping_callees(const NativeCode& native, const CompiledCode& code,
+                                      const ModuleData& m, uint32_t func) {
+  std::lock_guard<std::mutex> lock(native.compiling);
+  if (!native.llvm || !native.llvm->unusable.empty()) return {};
+  const std::vector<uint32_t>& words = native.llvm->words;
+  std::vector<uint32_t> out;
+  for (uint32_t callee : calls_and_loops(words, code, m, func).callees) {
+    if (callee == func || std::find(out.begin(), out.end(), callee) != out.end()) continue;
+    CallsAndLoops c = calls_and_loops(words, code, m, callee);
+    if (c.loops || std::find(c.callees.begin(), c.callees.end(), callee) != c.callees.end())
+      out.push_back(callee);
+  }
+  return out;
 }
 
 bool available() {

@@ -19,6 +19,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "jit/batch.hh"
@@ -35,8 +37,21 @@ namespace {
 // helpers, compiled together, left its program interpreted 25% longer).
 constexpr size_t kMaxBatch = 16;
 constexpr size_t kBatchWords = 512;
+// A guess (add_guesses) is a function of at most this many IR words.
+constexpr size_t kGuessWords = 1024;
 
 class TierService;
+
+// What a batch or request names in the trace (tier_trace).
+std::string traced(const CompiledCode& code, const std::vector<BatchItem>& items) {
+  std::string out;
+  for (const BatchItem& item : items) {
+    const interp::FuncCode& fc = code.funcs[item.func];
+    out += (out.empty() ? "" : ", ") + std::string("f") + std::to_string(item.func) +
+           (item.osr ? " loops" : "") + " (" + std::to_string(fc.end - fc.begin) + " words)";
+  }
+  return out.empty() ? "(none left)" : out;
+}
 std::atomic<TierService*> g_service{nullptr};
 thread_local bool t_tier_thread = false;
 
@@ -97,18 +112,20 @@ class TierService {
     // A loop asks only for its entry (a function that runs one long call
     // never needs the other); the function's next call asks for its own.
     const uint64_t ticket = native.requested + 1;
-    bool added = false;
+    const size_t before = native.pending.size();
     if (word == UINT32_MAX && fc.tier.get() == interp::TierState::Interpreted) {
       fc.tier.set(interp::TierState::Queued);
       native.pending.push_back(BatchItem{func, false, ticket});
-      added = true;
     }
     if (word != UINT32_MAX && fc.tier.get() != interp::TierState::Refused &&
-        native.osr_asked.insert(func).second) {
+        native.osr_asked.insert(func).second)
       native.pending.push_back(BatchItem{func, true, ticket});
-      added = true;
-    }
-    if (!added) return;
+    if (native.pending.size() == before) return;
+    native.asked_words += fc.end - fc.begin;
+    if (tier_trace_on())
+      tier_trace("request",
+                 traced(code, {native.pending.begin() + ptrdiff_t(before), native.pending.end()}) +
+                     (native.queued ? "" : ", module queued"));
     native.requested = ticket;
     if (!native.queued) {
       native.queued = true;
@@ -165,18 +182,30 @@ class TierService {
       compiling_ = true;
       const CompiledCode& code = *module->code;
       NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
-      std::vector<BatchItem> items = take_batch(code, native);
+      From from = From::Requests;
+      std::vector<BatchItem> items = take_batch(code, native, from);
       // The requests this batch completes: all before the first one left.
       const uint64_t upto =
           native.pending.empty() ? native.requested : native.pending.front().ticket - 1;
       lock.unlock();
-      compile(code, *module, items);
+      std::vector<uint32_t> guesses;
+      if (!items.empty()) {
+        if (tier_trace_on())
+          tier_trace(from == From::Guesses ? "guess" : "batch", traced(code, items));
+        compile(code, *module, items);
+        if (from == From::Requests && guesses_ahead(code))
+          for (const BatchItem& item : items)
+            for (uint32_t callee : looping_callees(native, code, *module, item.func))
+              guesses.push_back(callee);
+      }
       // Exit runs the handlers registered last first: LLVM's static
       // objects made during this batch go after the thread has stopped.
       register_exit_hook();
       lock.lock();
       compiling_ = false;
-      native.queued = !native.pending.empty() || (!code.tier_wait && !native.upgrades.empty());
+      add_guesses(code, native, guesses);
+      native.queued = !native.pending.empty() ||
+                      (!code.tier_wait && (!native.upgrades.empty() || !native.guesses.empty()));
       // (The rest is a later batch, queued behind the other modules'.)
       if (native.queued) queue_.push_back(module);
       native.finished = std::max(native.finished, upto);
@@ -187,22 +216,38 @@ class TierService {
     }
   }
 
-  // The next batch of a module: its requests, or when none is left its
-  // upgrades. Running loops come first: a function whose calls its loop
-  // entry serves has its own entry compiled later, as an upgrade -- unless
-  // nothing may compile while the program runs (tier_wait: the caller that
-  // asked waits for it, as for any request; there are no upgrades then).
-  static std::vector<BatchItem> take_batch(const CompiledCode& code, NativeCode& native) {
-    std::vector<BatchItem>& from = native.pending.empty() ? native.upgrades : native.pending;
+  // Where a batch comes from (take_batch).
+  enum class From { Requests, Guesses, Upgrades };
+
+  // The next batch of a module: its requests; when none is left, its
+  // guesses (add_guesses); then its upgrades. Running loops come first: a
+  // function whose calls its loop entry serves has its own entry compiled
+  // later, as an upgrade -- unless nothing may compile while the program
+  // runs (tier_wait: the caller that asked waits for it, as for any
+  // request; there are no guesses nor upgrades then).
+  static std::vector<BatchItem> take_batch(const CompiledCode& code, NativeCode& native,
+                                           From& from) {
+    // (A guess asked for meanwhile, compiled or refused is no longer one.)
+    std::erase_if(native.guesses, [&](const BatchItem& item) {
+      return code.funcs[item.func].tier.get() != interp::TierState::Interpreted;
+    });
+    from = !native.pending.empty()   ? From::Requests
+           : !native.guesses.empty() ? From::Guesses
+                                     : From::Upgrades;
+    std::vector<BatchItem>& list = from == From::Requests  ? native.pending
+                                   : from == From::Guesses ? native.guesses
+                                                           : native.upgrades;
     size_t n = 0;
-    for (size_t words = 0; n < std::min(from.size(), kMaxBatch); n++) {
-      const interp::FuncCode& fc = code.funcs[from[n].func];
+    for (size_t words = 0; n < std::min(list.size(), kMaxBatch); n++) {
+      const interp::FuncCode& fc = code.funcs[list[n].func];
       words += fc.end - fc.begin;
       if (n > 0 && !code.tier_wait && words > kBatchWords) break;
     }
-    std::vector<BatchItem> items(from.begin(), from.begin() + ptrdiff_t(n));
-    from.erase(from.begin(), from.begin() + ptrdiff_t(n));
-    if (code.tier_wait || &from != &native.pending) return items;
+    std::vector<BatchItem> items(list.begin(), list.begin() + ptrdiff_t(n));
+    list.erase(list.begin(), list.begin() + ptrdiff_t(n));
+    if (from == From::Guesses)
+      for (const BatchItem& item : items) code.funcs[item.func].tier.set(interp::TierState::Queued);
+    if (code.tier_wait || from != From::Requests) return items;
     // (A function asked for its entry has none: code it has is an OSR entry.)
     auto served = [&](const BatchItem& item) {
       return !item.osr && code.funcs[item.func].native.get();
@@ -210,6 +255,39 @@ class TierService {
     std::vector<BatchItem> now;
     for (const BatchItem& item : items) (served(item) ? native.upgrades : now).push_back(item);
     return now;
+  }
+
+  // Whether the tiering thread compiles guesses for `code`: not when the
+  // program waits for each compile (tier_wait), nor when the thread
+  // would take a core the program runs on.
+  static bool guesses_ahead(const CompiledCode& code) {
+    static const bool cores = std::thread::hardware_concurrency() > 1;
+    return cores && !code.tier_wait;
+  }
+
+  // Guesses at what gets hot next: the callees with loops (or recursion)
+  // of functions compiled on request, each guessed once, each of at most
+  // kGuessWords, and all of them together at most as large as what was
+  // asked for (a guess costs a compile nothing may need). Smallest first:
+  // most of them ready soonest. (strings ran sort_words interpreted for
+  // 200 ms after main was compiled, while this thread had nothing to do.)
+  static void add_guesses(const CompiledCode& code, NativeCode& native,
+                          const std::vector<uint32_t>& callees) {
+    const size_t before = native.guesses.size();
+    for (uint32_t f : callees) {
+      const interp::FuncCode& fc = code.funcs[f];
+      const size_t words = fc.end - fc.begin;
+      if (fc.tier.get() != interp::TierState::Interpreted || words > kGuessWords ||
+          native.guessed_words + words > native.asked_words || !native.guessed.insert(f).second)
+        continue;
+      native.guessed_words += words;
+      native.guesses.push_back(BatchItem{f, false});
+    }
+    auto size = [&](const BatchItem& item) {
+      return code.funcs[item.func].end - code.funcs[item.func].begin;
+    };
+    std::stable_sort(native.guesses.begin() + ptrdiff_t(before), native.guesses.end(),
+                     [&](const BatchItem& a, const BatchItem& b) { return size(a) < size(b); });
   }
 
   static void compile(const CompiledCode& code, const ModuleData& m,
@@ -250,6 +328,21 @@ void request_tier_up(const std::shared_ptr<const ModuleData>& module, uint32_t f
 }
 
 }  // namespace
+
+bool tier_trace_on() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("EMBER_TIER_TRACE");
+    return v && *v && std::string_view(v) != "0";
+  }();
+  return enabled;
+}
+
+void tier_trace(const char* what, const std::string& detail) {
+  static const auto start = std::chrono::steady_clock::now();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "ember tier %9.1f ms %s %s\n", ms, what, detail.c_str());
+}
 
 bool on_tier_thread() {
   return t_tier_thread;
