@@ -84,6 +84,13 @@ struct IrLayout {
 
 const IrLayout& ir_layout(IOp op);
 
+// The words of the instruction at `at` in portable form (its opcode word
+// an IOp number), from its layout.
+inline uint32_t portable_length(const uint32_t* at) {
+  const IrLayout& lay = ir_layout(IOp(at[0]));
+  return lay.variable ? 3 + at[2] + 1 : 1 + lay.count;
+}
+
 // The variants of ir_derived.def (Plain: an operators.def row's own
 // opcode).
 enum class Variant : uint8_t {

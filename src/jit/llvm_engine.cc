@@ -97,8 +97,8 @@ void init_llvm() {
     // The machine-value analysis behind variable locations (LiveDebugValues
     // with instruction references) runs over every function with a line
     // table, as ours have (faults are located by it), though they describe
-    // no variable: 8% of code generation. The older analysis has nothing to
-    // do without variables.
+    // no variable: 2.1% of an eager compile's samples, 0.45% with the older
+    // analysis, which has nothing to do without variables.
     args.push_back("-experimental-debug-variable-locations=false");
 #if defined(__x86_64__)
     // No jump may cross or end at a 32-byte boundary: on Intel cores with
@@ -727,7 +727,6 @@ CallsAndLoops calls_and_loops(const std::vector<uint32_t>& words, const Compiled
   const interp::FuncCode& fc = code.funcs[func];
   for (uint32_t at = fc.begin; at < fc.end;) {
     const auto op = interp::IOp(words[at]);
-    const interp::IrLayout& lay = interp::ir_layout(op);
     if (op == interp::IOp::TierUp && words[at + interp::ir::TierUp::At::loop]) out.loops = true;
     uint32_t callee = UINT32_MAX;
     if (op == interp::IOp::Call || op == interp::IOp::ReturnCall) {
@@ -738,7 +737,7 @@ CallsAndLoops calls_and_loops(const std::vector<uint32_t>& words, const Compiled
       callee = func + words[at + interp::ir::CallLocal::At::delta];  // (mod 2^32: signed delta)
     }
     if (callee < code.funcs.size()) out.callees.push_back(callee);
-    at += lay.variable ? 3 + words[at + 2] + 1 : 1 + lay.count;
+    at += interp::portable_length(&words[at]);
   }
   return out;
 }

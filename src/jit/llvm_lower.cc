@@ -1397,8 +1397,7 @@ std::vector<bool> register_functions(const CompiledCode& code, const std::vector
       using interp::IOp;
       IOp op = IOp(words[at]);
       ok = op != IOp::ReturnCall && op != IOp::ReturnCallIndirect && op != IOp::ReturnCallRef;
-      const interp::IrLayout& lay = interp::ir_layout(op);
-      at += lay.variable ? 3 + words[at + 2] + 1 : 1 + lay.count;
+      at += interp::portable_length(&words[at]);
     }
     out[i] = ok;
   }

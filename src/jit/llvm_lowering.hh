@@ -134,10 +134,7 @@ class Lowering {
     return it->second;
   }
   // Words of the instruction at at_.
-  uint32_t length() const {
-    const interp::IrLayout& lay = interp::ir_layout(IOp(words()[at_]));
-    return lay.variable ? 3 + w(2) + 1 : 1 + lay.count;
-  }
+  uint32_t length() const { return interp::portable_length(&words()[at_]); }
   uint32_t branch_target(uint32_t pos) const { return at_ + pos + int32_t(w(pos)); }
   void br_to(uint32_t target) { b_.CreateBr(block_at(target)); }
   void cond_br(Value* cond, uint32_t target) {
