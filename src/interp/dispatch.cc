@@ -9,6 +9,7 @@
 // Registers of the loop: pc, fp (frame base), inst (current instance), fn
 // (current function), mem/msize (memory 0, reloaded after calls and growth).
 // A trap records the backtrace, unwinds this loop's frames and returns.
+#include <atomic>
 #include <cstring>
 
 #include "interp/gc_made.hh"
@@ -26,7 +27,10 @@ namespace ember::interp {
 
 namespace {
 const int32_t* g_handler_table = nullptr;
-}
+#if defined(__SANITIZE_THREAD__)
+std::atomic<uint32_t> g_fence_word{0};  // (atomic.fence under ThreadSanitizer)
+#endif
+}  // namespace
 
 const int32_t* handler_table() {
   if (!g_handler_table) {

@@ -53,7 +53,9 @@ Status WatParser::check_duplicate_hints() const {
 }
 
 Expected<std::optional<std::string>> WatParser::take_name_annotation() {
-  std::optional<std::string> name;
+  // (The annotation's string, not a std::optional copied along: GCC's
+  // -Wmaybe-uninitialized took that copy for a read of nothing.)
+  const std::string* name = nullptr;
   for (size_t i = 0; i < tl_.customs.size(); i++) {
     const CustomAnnotation& a = tl_.customs[i];
     if (a.id != "name" || a.at != pos_ || annot_used_[i]) continue;
@@ -67,9 +69,10 @@ Expected<std::optional<std::string>> WatParser::take_name_annotation() {
     const std::string& s = tl_.string_of(a.items[0]);
     if (!is_valid_utf8(s)) return error_at(a.items[0], "malformed UTF-8 encoding");
     annot_used_[i] = true;
-    name = s;
+    name = &s;
   }
-  return name;
+  if (!name) return std::optional<std::string>();
+  return std::optional<std::string>(*name);
 }
 
 Status WatParser::note_branch_hint(size_t instr_tok, size_t offset) {
