@@ -54,6 +54,7 @@ FOUND: List[Tuple[int, int, str, Optional[Tuple[str, bool, bool]]]] = [
     (78, 1971, "cranelift", ("simd", False, False)),
     (79, 519, "cranelift", ("simd", False, True)),
     (79, 1129, "cranelift", ("wasm2", False, False)),
+    (7707, 1797, "", ("simd", True, True)),
 ]
 OPEN: Dict[Tuple[int, int], str] = {
     (2000, 1498): "deliberate (decision 15): wasmtime skips the out-of-fuel check of a bulk "
@@ -61,6 +62,9 @@ OPEN: Dict[Tuple[int, int], str] = {
                   "(a fresh local, a local set to 0, an immutable zero global); Ember folds "
                   "only a literal constant length, so with fuel already overdrawn it traps "
                   "where wasmtime returns",
+    (7707, 1797): "deliberate (decision 15), the same rule: a memory.fill whose length is a "
+                  "local just set to 1 (local.tee of a constant) gets no out-of-fuel check in "
+                  "wasmtime; Ember checks it, and traps with the fuel overdrawn by 8",
 }
 
 
