@@ -7,6 +7,7 @@ need_apt=()
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v ninja >/dev/null || need_apt+=(ninja-build)
 command -v g++ >/dev/null || need_apt+=(g++)
+command -v ccache >/dev/null || need_apt+=(ccache)   # CMakeLists.txt compiles through it
 [ -f /usr/include/gtest/gtest.h ] || need_apt+=(libgtest-dev)
 command -v wat2wasm >/dev/null || need_apt+=(wabt)
 command -v wasm-opt >/dev/null || need_apt+=(binaryen)   # random modules for the fuel differential test
