@@ -25,6 +25,7 @@
 #include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Passes/StandardInstrumentations.h>
 #include <llvm/Support/CommandLine.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -144,7 +145,17 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, const std::string& lev
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm);
+  // With EMBER_LLVM_OPTIONS set, LLVM's instrumentation serves its
+  // diagnosis options (-print-after=..., -time-passes) in the optimizer too.
+  static const bool diagnose = !llvm_options_from_env().empty();
+  llvm::PassInstrumentationCallbacks callbacks;
+  std::optional<llvm::StandardInstrumentations> instruments;
+  if (diagnose) {
+    instruments.emplace(mod.getContext(), false);
+    instruments->registerCallbacks(callbacks, &mam);
+  }
+  llvm::PassBuilder pb(tm, llvm::PipelineTuningOptions(), std::nullopt,
+                       diagnose ? &callbacks : nullptr);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

@@ -157,3 +157,19 @@ def test_traps_in_compiled_code_carry_frames_and_offsets():
     through = [c for c in compiled if c[1] == "through_interp" and c[0] == "trap"][0]
     # interp_div (interpreted) <- indirect (interpreted) <- the export (compiled)
     assert len(through[4]) == 3
+
+
+def test_llvm_diagnosis_options_reach_the_optimizer_and_the_code_generator(tmp_path: Any) -> None:
+    # EMBER_LLVM_OPTIONS (docs/architecture.md): LLVM's printing options name
+    # passes of both pipelines -- the optimizer's (SROA) and the code
+    # generator's (instruction selection) -- and a compile still succeeds.
+    fac = os.path.join(HERE, "..", "..", "examples", "fac.wat")
+    env = dict(os.environ, EMBER_LLVM_OPTIONS="-print-after=sroa,finalize-isel")
+    p = subprocess.run([CLI, "compile", fac, "-o", str(tmp_path / "fac.cwasm")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "IR Dump After SROAPass" in p.stderr
+    assert "IR Dump After Finalize ISel" in p.stderr
+    plain = subprocess.run([CLI, "compile", fac, "-o", str(tmp_path / "plain.cwasm")],
+                           capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0 and "IR Dump" not in plain.stderr
