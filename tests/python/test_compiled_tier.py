@@ -159,17 +159,19 @@ def test_traps_in_compiled_code_carry_frames_and_offsets():
     assert len(through[4]) == 3
 
 
-def test_llvm_diagnosis_options_reach_the_optimizer_and_the_code_generator(tmp_path: Any) -> None:
+def test_llvm_diagnosis_options_reach_the_optimizer_and_the_code_generator(ember_cli: str,
+                                                                         tmp_path: Any) -> None:
     # EMBER_LLVM_OPTIONS (docs/architecture.md): LLVM's printing options name
     # passes of both pipelines -- the optimizer's (SROA) and the code
     # generator's (instruction selection) -- and a compile still succeeds.
     fac = os.path.join(HERE, "..", "..", "examples", "fac.wat")
     env = dict(os.environ, EMBER_LLVM_OPTIONS="-print-after=sroa,finalize-isel")
-    p = subprocess.run([CLI, "compile", fac, "-o", str(tmp_path / "fac.cwasm")], env=env,
+    p = subprocess.run([ember_cli, "compile", fac, "-o", str(tmp_path / "fac.cwasm")], env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "IR Dump After SROAPass" in p.stderr
     assert "IR Dump After Finalize ISel" in p.stderr
-    plain = subprocess.run([CLI, "compile", fac, "-o", str(tmp_path / "plain.cwasm")],
-                           capture_output=True, text=True, timeout=120)
+    quiet = {k: v for k, v in os.environ.items() if k != "EMBER_LLVM_OPTIONS"}
+    plain = subprocess.run([ember_cli, "compile", fac, "-o", str(tmp_path / "plain.cwasm")],
+                           env=quiet, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 0 and "IR Dump" not in plain.stderr
