@@ -7,6 +7,8 @@
             in a wasm loop), ns per call
   compile   Module(engine, bytes) of a generated module with a large code
             section, MB of code section per second
+  recompile Module(engine, bytes) of the large module's bytes again while the
+            first module of them is alive, milliseconds
   instance  Instance(store, module, []) of a module with a memory, data, a
             table with elements, globals and 200 exports, microseconds
   startup   Module + Store + Instance + one call of a one-instruction export
@@ -47,14 +49,15 @@ sys.path.insert(0, HERE)
 import report  # noqa: E402
 
 ENGINES = ["ember", "ember-interp", "wasmtime", "pulley"]
-MICROS = ["call", "host", "cstring", "cbytes", "compile", "instance", "startup", "deser",
-          "threads"]
+MICROS = ["call", "host", "cstring", "cbytes", "compile", "recompile", "instance", "startup",
+          "deser", "threads"]
 # Engines that run only some micro-benchmarks (the others show "–").
 ENGINE_MICROS = {"ember-interp": {"startup"}}
 UNITS = {"call": "ns/call", "host": "ns/call", "cstring": "ns/call", "cbytes": "ns/call",
-         "compile": "MB/s", "instance": "µs",
+         "compile": "MB/s", "recompile": "ms", "instance": "µs",
          "startup": "µs", "deser": "ms", "threads": "x"}
-LOWER_IS_BETTER = {"call", "host", "cstring", "cbytes", "instance", "startup", "deser"}
+LOWER_IS_BETTER = {"call", "host", "cstring", "cbytes", "recompile", "instance", "startup",
+                   "deser"}
 LEGEND = [
     "- call: `add(store, i, 1)` on an exported `(i32, i32) -> i32` function from a Python "
     "loop; the figure includes the loop.",
@@ -66,6 +69,8 @@ LEGEND = [
     "- compile: `Module(engine, bytes)` of a generated module (arithmetic, loads and stores, "
     "loops, branches, calls, i64 and f64), megabytes of code section per second; the "
     "`wasmtime` package compiles in parallel on all cores.",
+    "- recompile: `Module(engine, bytes)` of the compile module's bytes again while the "
+    "module compiled from them first is alive (Ember hands out that module: decision 62).",
     "- instance: `Instance(store, module, [])` into a fresh store, for a module with a "
     "memory, two data segments, a 200-entry table with its element segment, 10 globals and "
     "200 exported functions.",
@@ -187,6 +192,25 @@ COUNT_WAT = """(module (func (export "count") (param i32) (result i32)
 STARTUP_WAT = '(module (func (export "f") (result i32) i32.const 7))'
 
 
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def distinct(wasm: bytes, i: int) -> bytes:
+    """`wasm` with a custom section naming `i` appended: the same module in
+    other bytes, so that each compile is a compile (Ember shares the module
+    of bytes it compiled already while that module is alive)."""
+    name = f"bench-{i}".encode()
+    content = _leb(len(name)) + name
+    return wasm + b"\x00" + _leb(len(content)) + content
+
+
 def _timeit(fn, reps: int) -> float:
     times = []
     for _ in range(reps):
@@ -241,8 +265,15 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
         large = f.read()
     code_mb = section_size(large, 10) / 1e6
     if "compile" in only:
-        out["compile"] = code_mb / _timeit(lambda: mod.Module(eng, large), max(1, reps // 2))
+        variants = iter([distinct(large, i) for i in range(max(1, reps // 2))])
+        out["compile"] = code_mb / _timeit(lambda: mod.Module(eng, next(variants)),
+                                           max(1, reps // 2))
         out["compile_detail"] = f"{code_mb:.1f} MB code section"
+
+    if "recompile" in only:
+        first = mod.Module(eng, large)
+        out["recompile"] = _timeit(lambda: mod.Module(eng, large), max(1, reps // 2)) * 1e3
+        del first
 
     if "instance" in only:
         # Each repetition instantiates into its own batch of fresh stores
@@ -260,13 +291,15 @@ def worker(engine: str, only: List[str], quick: bool, reps: int, ember_build: st
         out["instance"] = statistics.median(times) / batch * 1e6
 
     if "startup" in only:
-        wasm = mod.wat2wasm(STARTUP_WAT)
+        wasm = bytes(mod.wat2wasm(STARTUP_WAT))
         batch = 200 if quick else 2000
+        # Every start-up compiles bytes of its own (made before the clock starts).
+        variants = iter([distinct(wasm, i) for i in range(batch * reps)])
 
         def startups() -> None:
             for _ in range(batch):
                 store = mod.Store(eng)
-                inst = mod.Instance(store, mod.Module(eng, wasm), [])
+                inst = mod.Instance(store, mod.Module(eng, next(variants)), [])
                 assert inst.exports(store)["f"](store) == 7
         out["startup"] = _timeit(startups, reps) / batch * 1e6
 

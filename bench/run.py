@@ -110,7 +110,6 @@ def make_engine(mod, engine: str):
 
 def worker(engine: str, wasm: str, size: int, reps: int, ember_build: str) -> dict:
     mod = load_engine_module(engine, ember_build)
-    eng = make_engine(mod, engine)
     with open(wasm, "rb") as f:
         wasm_bytes = f.read()
     name = os.path.splitext(os.path.basename(wasm))[0]
@@ -118,6 +117,10 @@ def worker(engine: str, wasm: str, size: int, reps: int, ember_build: str) -> di
     result: Dict[str, list] = {"compile": [], "instantiate": [], "run": [], "outputs": []}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(reps):
+            # An engine per repetition: each one compiles and runs from the
+            # start (Ember would otherwise hand the second Module() of the
+            # same bytes the first one's module, with its tiered code).
+            eng = make_engine(mod, engine)
             t0 = time.perf_counter()
             module = mod.Module(eng, wasm_bytes)
             t1 = time.perf_counter()
@@ -148,7 +151,7 @@ def worker(engine: str, wasm: str, size: int, reps: int, ember_build: str) -> di
             t4 = time.perf_counter()
             if status != 0:
                 raise RuntimeError(f"{name} exited with status {status}")
-            del instance, start, store, linker
+            del instance, start, store, linker, module, eng
             with open(out_path) as f:
                 result["outputs"].append(f.read())
             result["compile"].append(t1 - t0)

@@ -50,6 +50,8 @@ class Module {
  public:
   // From the binary format. `validate == false` (trusted input) skips the
   // module-level checks that safe execution does not need (docs/decisions.md).
+  // Bytes the engine compiled already, while that module is alive, give that
+  // module (== it), with the code tiering gave it so far (decision 62).
   static Module from_binary(const Engine& engine, std::span<const uint8_t> bytes,
                             bool validate = true);
   // From the text format (WAT).

@@ -117,6 +117,11 @@ def _binary_or_text(wasm: Any) -> bytes:
 class Module(Managed):
     """A compiled module: immutable, shareable between stores and threads.
 
+    Compiling bytes that the engine compiled already, while that module is
+    alive, hands out the same compiled module (Ember's own): no second
+    compile, and the code tiering gave it so far is kept. Instances and
+    stores are never shared (docs/decisions.md, decision 62).
+
     Args:
         engine: The engine to compile with; the module can be instantiated
             in stores of this engine (or of one configured alike).

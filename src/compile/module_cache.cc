@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -31,6 +32,11 @@ struct AtomicStats {
 AtomicStats& stats() {
   static AtomicStats s;
   return s;
+}
+
+std::atomic<uint64_t>& live_hits() {
+  static std::atomic<uint64_t> n{0};
+  return n;
 }
 
 constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 32;
@@ -254,10 +260,34 @@ void save_entry(const std::string& entry, const ModuleData& m, const EngineData&
   else stats().write_errors++;
 }
 
-}  // namespace
+// ---- live modules ---------------------------------------------------------------
 
-Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
-                                                    std::vector<uint8_t> bytes, bool validate) {
+// The live module compiled from exactly `bytes` (validated, when `validate`
+// asks for it), or null.
+std::shared_ptr<ModuleData> find_live(const EngineData& engine, uint64_t key,
+                                      std::span<const uint8_t> bytes, bool validate) {
+  LiveModules& live = engine.live;
+  std::lock_guard<std::mutex> lock(live.mu);
+  auto [first, last] = live.entries.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    if (validate && !it->second.validated) continue;
+    std::shared_ptr<ModuleData> m = it->second.module.lock();
+    if (m && std::equal(m->bytes.begin(), m->bytes.end(), bytes.begin(), bytes.end())) return m;
+  }
+  return nullptr;
+}
+
+void add_live(const EngineData& engine, uint64_t key, const std::shared_ptr<ModuleData>& m,
+              bool validated) {
+  LiveModules& live = engine.live;
+  std::lock_guard<std::mutex> lock(live.mu);
+  std::erase_if(live.entries, [](const auto& kv) { return kv.second.module.expired(); });
+  live.entries.emplace(key, LiveModules::Entry{m, validated});
+}
+
+// Decode + validate + translate, through the on-disk cache when enabled.
+Expected<std::shared_ptr<ModuleData>> compile_new(const EngineData& engine,
+                                                  std::vector<uint8_t> bytes, bool validate) {
   std::string entry = cache_entry_path(engine, bytes);
   if (entry.empty()) return compile_uncached(engine, std::move(bytes), validate);
   if (std::shared_ptr<ModuleData> m = load_entry(entry, engine)) {
@@ -268,6 +298,24 @@ Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
   EMBER_ASSIGN(std::shared_ptr<ModuleData> m, compile_uncached(engine, std::move(bytes), validate));
   if (validate) save_entry(entry, *m, engine);
   return m;
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
+                                                    std::vector<uint8_t> bytes, bool validate) {
+  uint64_t key = checksum64(bytes);
+  if (std::shared_ptr<ModuleData> m = find_live(engine, key, bytes, validate)) {
+    live_hits().fetch_add(1, std::memory_order_relaxed);
+    return m;
+  }
+  EMBER_ASSIGN(std::shared_ptr<ModuleData> m, compile_new(engine, std::move(bytes), validate));
+  add_live(engine, key, m, validate);
+  return m;
+}
+
+uint64_t live_module_hits() {
+  return live_hits().load(std::memory_order_relaxed);
 }
 
 Status compile_decoded(ModuleData& m, const EngineData& engine) {

@@ -32,9 +32,22 @@
 namespace ember::rt {
 
 // Decode, validate and translate `bytes` (the binary format) for `engine`.
+//
+// Live modules: when a module `engine` compiled from exactly these bytes is
+// still alive (held by a Module, an instance or the tier), that module is
+// returned instead, with the code tiering gave it so far -- as a browser's
+// engine shares one compiled module among loads of the same bytes. The
+// match is byte for byte (the checksum only picks candidates), and a module
+// compiled with validate=false never answers a validating compile.
+// Compiling the same bytes again is then as cheap as copying a pointer,
+// and code that got hot under one Module() is not compiled again for the
+// next. docs/decisions.md, decision 62.
 Expected<std::shared_ptr<ModuleData>> compile_bytes(const EngineData& engine,
                                                     std::vector<uint8_t> bytes,
                                                     bool validate = true);
+
+// How many compile_bytes() calls of this process returned a live module.
+uint64_t live_module_hits();
 
 // Validates and translates a module decoded already (a component's core
 // module), in place; through the cache as compile_bytes() does, keyed by

@@ -98,12 +98,27 @@ struct ReboundModules {
   std::unordered_map<const ModuleData*, Entry> entries;
 };
 
+// Modules this engine compiled from wasm bytes and that are still alive, by
+// a checksum of the bytes (compile/module_cache.hh, "Live modules"): a
+// compile of the same bytes returns the live module, with the code tiering
+// gave it so far. Entries whose module has gone are dropped at the next
+// insertion (or with the engine).
+struct LiveModules {
+  std::mutex mu;
+  struct Entry {
+    std::weak_ptr<ModuleData> module;
+    bool validated = false;
+  };
+  std::unordered_multimap<uint64_t, Entry> entries;
+};
+
 struct EngineData {
   EngineConfig config;
   TypeRegistry types;
   GcTypes gc_types{types};
   std::atomic<uint64_t> epoch{0};
   ReboundModules rebound;
+  mutable LiveModules live;
 };
 
 // ---- store entities --------------------------------------------------------

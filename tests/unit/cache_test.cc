@@ -87,6 +87,22 @@ TEST_F(CacheTest, SecondCompileLoadsTheEntry) {
   EXPECT_EQ(count(".tmp-", true), 0u);
 }
 
+TEST_F(CacheTest, ALiveModuleAnswersBeforeTheCache) {
+  std::vector<uint8_t> wasm = wasm_of(kSquare);
+  Engine engine(config());
+  Module a = Module::from_binary(engine, wasm);
+  rt::CacheStats before = rt::cache_stats();
+  uint64_t live_before = rt::live_module_hits();
+  Module b = Module::from_binary(engine, wasm);
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(rt::live_module_hits(), live_before + 1);
+  EXPECT_EQ(rt::cache_stats().hits, before.hits);
+  EXPECT_EQ(rt::cache_stats().misses, before.misses);
+  EXPECT_EQ(call_sq(engine, b, 9), 81);
+  // Text compiles to the same bytes: the same module.
+  EXPECT_TRUE(Module::from_text(engine, kSquare) == a);
+}
+
 TEST_F(CacheTest, ConfigurationsHaveTheirOwnEntries) {
   std::vector<uint8_t> wasm = wasm_of(kSquare);
   Engine plain(config());
@@ -127,8 +143,10 @@ TEST_F(CacheTest, DamagedEntryIsIgnoredAndReplaced) {
     EXPECT_EQ(after.hits, before.hits);
     EXPECT_EQ(after.rejected, before.rejected + 1);
     EXPECT_EQ(after.writes, before.writes + 1);
-    // Replaced by a good entry: the next compile is a hit.
-    Module::from_binary(engine, wasm);
+    // Replaced by a good entry: the next compile is a hit (in another
+    // engine: this one hands out `m` itself while it lives).
+    Engine fresh(config());
+    Module::from_binary(fresh, wasm);
     EXPECT_EQ(rt::cache_stats().hits, after.hits + 1);
   }
 }
