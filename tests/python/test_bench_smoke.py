@@ -56,22 +56,31 @@ def test_benchmark_tiny(tmp_path, name, size, expected):
     assert out.read_text().strip() == expected
 
 
-def test_micro_startup_runs_for_both_strategies():
-    """bench/micro.py's start-up case (Module + Store + Instance + one call)
-    runs for the default strategy and for the interpreter alone."""
+def run_micro(only: str, engines: str, functions: int) -> "tuple[dict, str]":
+    """Runs bench/micro.py --quick; returns its table's rows by name and its output."""
     import subprocess
     import sys
     # (a build directory holds python/ember; an installed package is found
     # on the path the worker inherits)
     build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__))))
     p = subprocess.run([sys.executable, os.path.join(BENCH, "micro.py"), "--quick", "--no-docs",
-                        "--only", "startup", "--engines", "ember,ember-interp",
-                        "--ember-build", build, "--functions", "10"],
+                        "--only", only, "--engines", engines,
+                        "--ember-build", build, "--functions", str(functions)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    row = [line for line in p.stdout.splitlines() if line.startswith("| startup")]
-    assert len(row) == 1
-    cells = [c.strip() for c in row[0].strip("|").split("|")]
+    rows = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("| ") and not line.startswith("| micro-benchmark"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells
+    return rows, p.stdout
+
+
+def test_micro_startup_runs_for_both_strategies():
+    """bench/micro.py's start-up case (Module + Store + Instance + one call)
+    runs for the default strategy and for the interpreter alone."""
+    rows, _ = run_micro("startup", "ember,ember-interp", 10)
+    cells = rows["startup"]
     assert cells[1] == "µs" and float(cells[2]) > 0 and float(cells[3]) > 0
 
 
@@ -79,23 +88,11 @@ def test_micro_compile_figures_are_first_compiles_and_recompile_is_shared():
     """bench/micro.py's compile figure compiles other bytes each time (a
     first compile, though Ember shares a live module of the same bytes), and
     its recompile figure -- the same bytes again -- is far cheaper."""
-    import subprocess
-    import sys
-    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__))))
-    p = subprocess.run([sys.executable, os.path.join(BENCH, "micro.py"), "--quick", "--no-docs",
-                        "--only", "compile,recompile", "--engines", "ember",
-                        "--ember-build", build, "--functions", "400"],
-                       capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    cells = {}
-    for line in p.stdout.splitlines():
-        if line.startswith("| compile") or line.startswith("| recompile"):
-            c = [x.strip() for x in line.strip("|").split("|")]
-            cells[c[0]] = c
-    assert cells["compile"][1] == "MB/s" and cells["recompile"][1] == "ms"
-    mb_per_s = float(cells["compile"][2].split()[0])
-    recompile_ms = float(cells["recompile"][2].split()[0])
-    size = [line for line in p.stdout.splitlines() if line.startswith("Compile module:")]
+    rows, out = run_micro("compile,recompile", "ember", 400)
+    assert rows["compile"][1] == "MB/s" and rows["recompile"][1] == "ms"
+    mb_per_s = float(rows["compile"][2].split()[0])
+    recompile_ms = float(rows["recompile"][2].split()[0])
+    size = [line for line in out.splitlines() if line.startswith("Compile module:")]
     code_mb = float(size[0].split()[2])
     compile_ms = code_mb / mb_per_s * 1e3
     assert mb_per_s > 0 and 0 <= recompile_ms < compile_ms / 2, (compile_ms, recompile_ms)
