@@ -281,7 +281,10 @@ void add_live(const EngineData& engine, uint64_t key, const std::shared_ptr<Modu
               bool validated) {
   LiveModules& live = engine.live;
   std::lock_guard<std::mutex> lock(live.mu);
-  std::erase_if(live.entries, [](const auto& kv) { return kv.second.module.expired(); });
+  if (live.entries.size() >= live.sweep_at) {  // amortized: each sweep at twice the last size
+    std::erase_if(live.entries, [](const auto& kv) { return kv.second.module.expired(); });
+    live.sweep_at = std::max<size_t>(64, 2 * live.entries.size());
+  }
   live.entries.emplace(key, LiveModules::Entry{m, validated});
 }
 

@@ -101,8 +101,10 @@ struct ReboundModules {
 // Modules this engine compiled from wasm bytes and that are still alive, by
 // a checksum of the bytes (compile/module_cache.hh, "Live modules"): a
 // compile of the same bytes returns the live module, with the code tiering
-// gave it so far. Entries whose module has gone are dropped at the next
-// insertion (or with the engine).
+// gave it so far. Entries whose module has gone are dropped by a sweep at
+// an insertion that finds the table at `sweep_at` entries, which is then
+// set to twice what is left (at least 64): amortized constant work per
+// compile however many modules live.
 struct LiveModules {
   std::mutex mu;
   struct Entry {
@@ -110,6 +112,7 @@ struct LiveModules {
     bool validated = false;
   };
   std::unordered_multimap<uint64_t, Entry> entries;
+  size_t sweep_at = 64;
 };
 
 struct EngineData {

@@ -103,6 +103,27 @@ TEST_F(CacheTest, ALiveModuleAnswersBeforeTheCache) {
   EXPECT_TRUE(Module::from_text(engine, kSquare) == a);
 }
 
+TEST(LiveModules, GoneModulesLeaveTheTableAndAreCompiledAnew) {
+  Engine engine;
+  std::vector<uint8_t> kept_bytes = wasm_of("(module (func (export \"k\")))");
+  Module kept = Module::from_binary(engine, kept_bytes);
+  for (int i = 0; i < 1000; i++) {
+    std::string wat =
+        "(module (func (export \"f\") (result i32) (i32.const " + std::to_string(i) + ")))";
+    Module::from_binary(engine, wasm_of(wat.c_str()));  // dropped at once
+  }
+  rt::LiveModules& live = engine.raw()->live;
+  {
+    std::lock_guard<std::mutex> lock(live.mu);
+    EXPECT_LE(live.entries.size(), 130u);  // swept as it grows
+  }
+  // The kept module is still handed out; a dropped one is compiled anew.
+  uint64_t hits = rt::live_module_hits();
+  EXPECT_TRUE(Module::from_binary(engine, kept_bytes) == kept);
+  Module::from_binary(engine, wasm_of("(module (func (export \"f\") (result i32) (i32.const 7)))"));
+  EXPECT_EQ(rt::live_module_hits(), hits + 1);
+}
+
 TEST_F(CacheTest, ConfigurationsHaveTheirOwnEntries) {
   std::vector<uint8_t> wasm = wasm_of(kSquare);
   Engine plain(config());
