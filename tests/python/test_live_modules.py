@@ -176,3 +176,14 @@ def test_threads_compiling_the_same_bytes_at_once_all_get_a_working_module():
         t.join()
     assert not errors
     assert results == [499500] * 80
+
+
+def test_closing_one_module_object_leaves_the_other_usable():
+    engine = ember.Engine()
+    a, b = ember.Module(engine, binary()), ember.Module(engine, binary())
+    assert a is not b
+    a.close()
+    store = ember.Store(engine)
+    assert ember.Instance(store, b, []).exports(store)["bump"](store) == 1
+    with pytest.raises(ValueError):
+        ember.Instance(store, a, [])
