@@ -79,8 +79,8 @@ LEGEND = [
     "\"interpreter\"` (the default, \"auto\", tiers up hot code in the background).",
     "- deser: `Module.deserialize` of the compile module's `serialize()` output.",
     "- threads: N jobs on a `concurrent.futures.ThreadPoolExecutor` of N threads (N = the "
-    "machine's cores), each job a fresh Store running a loop of the same module (a xorshift generator), "
-    "against one job alone: N x (time of one job) / (time of the N jobs). N is ideal; calls "
+    "machine's cores), each job a fresh Store running a loop of the same module (a xorshift "
+    "generator), against one job alone: N x (time of one job) / (time of the N jobs). N is ideal; calls "
     "release the GIL while wasm runs.",
 ]
 
