@@ -222,7 +222,7 @@ Expected<ObjectCode> read_object_code(llvm::StringRef object) {
 
 namespace {
 
-// Defined function N of a symbol "f<N>", "f<N>_r" or "f<N>_osr" (*suffix:
+// Defined function N of a symbol "f<N>", "f<N>_r", "f<N>_s" or "f<N>_osr" (*suffix:
 // what follows N), or false.
 bool function_of(const std::string& name, uint32_t* func, std::string* suffix) {
   if (name.size() < 2 || name[0] != 'f' || !std::isdigit(static_cast<unsigned char>(name[1])))
@@ -235,7 +235,7 @@ bool function_of(const std::string& name, uint32_t* func, std::string* suffix) {
   if (n > UINT32_MAX) return false;
   *suffix = name.substr(end);
   *func = uint32_t(n);
-  return suffix->empty() || *suffix == "_r" || *suffix == "_osr";
+  return suffix->empty() || *suffix == "_r" || *suffix == "_s" || *suffix == "_osr";
 }
 
 }  // namespace

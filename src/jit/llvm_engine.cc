@@ -34,6 +34,8 @@
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/BasicBlockUtils.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Transforms/Utils/ValueMapper.h>
 #include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
@@ -243,21 +245,33 @@ void drop_redundant_quieting(llvm::Module& mod) {
 // in a stack slot written in the entry block, which pins the whole
 // prologue (five register saves) onto the paths that return at once
 // (fib's leaf). Such a return block (phis, at most two instructions and
-// the ret) is copied back into each block that jumps to it.
+// the ret) is copied back into each block that jumps to it; a return of
+// up to kEntryReturn instructions is copied onto the entry block's edge to
+// it, which split_early_returns then takes apart.
+constexpr size_t kJoinedReturn = 3, kEntryReturn = 8;
 void split_returns(llvm::Module& mod) {
+  auto own_size = [](llvm::BasicBlock* bb) {
+    return bb->size() - size_t(std::distance(bb->phis().begin(), bb->phis().end()));
+  };
   for (llvm::Function& f : mod) {
     std::vector<llvm::BasicBlock*> blocks;
     for (llvm::BasicBlock& bb : f)
-      if (llvm::isa<llvm::ReturnInst>(bb.getTerminator()) &&
-          bb.size() - size_t(std::distance(bb.phis().begin(), bb.phis().end())) <= 3)
+      if (llvm::isa<llvm::ReturnInst>(bb.getTerminator()) && own_size(&bb) <= kEntryReturn)
         blocks.push_back(&bb);
-    for (llvm::BasicBlock* bb : blocks) {
-      std::vector<llvm::BasicBlock*> preds;
-      for (llvm::BasicBlock* pred : llvm::predecessors(bb))
-        if (auto* br = llvm::dyn_cast<llvm::BranchInst>(pred->getTerminator());
-            br && br->isUnconditional())
-          preds.push_back(pred);
-      for (llvm::BasicBlock* pred : preds) {
+    while (!blocks.empty()) {
+      llvm::BasicBlock* bb = blocks.back();
+      blocks.pop_back();
+      std::vector<llvm::BasicBlock*> preds, entry_edge;
+      for (llvm::BasicBlock* pred : llvm::predecessors(bb)) {
+        auto* br = llvm::dyn_cast<llvm::BranchInst>(pred->getTerminator());
+        if (br && br->isUnconditional() && own_size(bb) <= kJoinedReturn) preds.push_back(pred);
+        else if (br && pred->isEntryBlock() && br->getSuccessor(0) != br->getSuccessor(1))
+          entry_edge.push_back(pred);
+      }
+      const size_t joined = preds.size();
+      for (llvm::BasicBlock* pred : entry_edge) preds.push_back(llvm::SplitEdge(pred, bb));
+      for (size_t k = 0; k < preds.size(); k++) {
+        llvm::BasicBlock* pred = preds[k];
         llvm::ValueToValueMapTy map;
         for (llvm::PHINode& phi : bb->phis()) map[&phi] = phi.getIncomingValueForBlock(pred);
         llvm::Instruction* jump = pred->getTerminator();
@@ -273,10 +287,94 @@ void split_returns(llvm::Module& mod) {
         }
         jump->eraseFromParent();
         bb->removePredecessor(pred);
+        // A block that now returns may itself be copied into the entry's edge.
+        if (k < joined && own_size(pred) <= kEntryReturn) blocks.push_back(pred);
       }
       if (!preds.empty() && llvm::pred_empty(bb)) bb->eraseFromParent();
     }
   }
+}
+
+// A register body whose entry block tests its parameters and may return at
+// once (fib's `n < 2`) pays the whole prologue on that path too: the
+// register allocator keeps a parameter in a callee-saved register from the
+// entry block on, and LLVM's shrink-wrapping gives up. Such a body
+// "f<N>_r" becomes the test and the early return, and a jump (musttail) to
+// a copy of the whole body, "f<N>_s", that does the rest. Only where the
+// entry block and the early return have no effects and read no memory
+// (so the wrapper, which keeps no frame, cannot fault: the fault handler
+// walks frames by rbp), and the rest makes calls.
+bool returns_at_once(llvm::BasicBlock* bb) {
+  if (!llvm::isa<llvm::ReturnInst>(bb->getTerminator()) || !bb->getSinglePredecessor())
+    return false;
+  for (llvm::Instruction& i : *bb)
+    if (!llvm::isa<llvm::PHINode>(i) && !llvm::isa<llvm::ReturnInst>(i) &&
+        (i.mayHaveSideEffects() || i.mayReadFromMemory() || llvm::isa<llvm::CallBase>(i)))
+      return false;
+  return true;
+}
+
+bool makes_calls(llvm::Function& f, const llvm::BasicBlock* except) {
+  for (llvm::BasicBlock& bb : f)
+    if (&bb != except && &bb != &f.getEntryBlock())
+      for (llvm::Instruction& i : bb)
+        if (llvm::isa<llvm::CallBase>(i) && !llvm::isa<llvm::IntrinsicInst>(i)) return true;
+  return false;
+}
+
+void split_early_return(llvm::Function& f) {
+  llvm::BasicBlock& entry = f.getEntryBlock();
+  auto* br = llvm::dyn_cast<llvm::BranchInst>(entry.getTerminator());
+  if (!br || !br->isConditional()) return;
+  for (llvm::Instruction& i : entry)
+    if (&i != br && (i.mayHaveSideEffects() || i.mayReadFromMemory() ||
+                     llvm::isa<llvm::AllocaInst>(i) || llvm::isa<llvm::CallBase>(i)))
+      return;
+  unsigned leaf = returns_at_once(br->getSuccessor(0)) ? 0 : 1;
+  llvm::BasicBlock* early = br->getSuccessor(leaf);
+  if (!returns_at_once(early) || br->getSuccessor(0) == br->getSuccessor(1) ||
+      !makes_calls(f, early))
+    return;
+  llvm::ValueToValueMapTy clone_map;
+  llvm::Function* rest = llvm::CloneFunction(&f, clone_map);
+  std::string name = f.getName().str();
+  rest->setName(name.substr(0, name.size() - 2) + "_s");
+  rest->setLinkage(llvm::GlobalValue::ExternalLinkage);
+  // The rest is entered only when the test fails: it goes straight on.
+  auto* rest_br = llvm::cast<llvm::BranchInst>(rest->getEntryBlock().getTerminator());
+  auto* rest_early = llvm::cast<llvm::BasicBlock>(clone_map[early]);
+  rest_early->removePredecessor(&rest->getEntryBlock());
+  llvm::BranchInst::Create(rest_br->getSuccessor(1 - leaf), rest_br->getIterator())
+      ->setDebugLoc(rest_br->getDebugLoc());
+  rest_br->eraseFromParent();
+  rest_early->eraseFromParent();
+  // The wrapper: the entry block, the early return, a jump to the rest.
+  llvm::LLVMContext& ctx = f.getContext();
+  llvm::BasicBlock* jump = llvm::BasicBlock::Create(ctx, "rest", &f);
+  std::vector<llvm::Value*> args;
+  for (llvm::Argument& a : f.args()) args.push_back(&a);
+  llvm::CallInst* call = llvm::CallInst::Create(rest, args, "", jump);
+  call->setTailCallKind(llvm::CallInst::TCK_MustTail);
+  call->setCallingConv(rest->getCallingConv());
+  call->setDebugLoc(br->getDebugLoc());
+  llvm::ReturnInst::Create(ctx, f.getReturnType()->isVoidTy() ? nullptr : call, jump);
+  // (No frame of its own: it makes no call and cannot fault.)
+  f.addFnAttr("frame-pointer", "non-leaf");
+  llvm::BasicBlock* body = br->getSuccessor(1 - leaf);
+  body->removePredecessor(&entry);
+  br->setSuccessor(1 - leaf, jump);
+  std::vector<llvm::BasicBlock*> dead;
+  for (llvm::BasicBlock& bb : f)
+    if (&bb != &entry && &bb != early && &bb != jump) dead.push_back(&bb);
+  for (llvm::BasicBlock* bb : dead) bb->dropAllReferences();
+  for (llvm::BasicBlock* bb : dead) bb->eraseFromParent();
+}
+
+void split_early_returns(llvm::Module& mod) {
+  std::vector<llvm::Function*> bodies;
+  for (llvm::Function& f : mod)
+    if (!f.isDeclaration() && f.getName().ends_with("_r")) bodies.push_back(&f);
+  for (llvm::Function* f : bodies) split_early_return(*f);
 }
 
 }  // namespace
@@ -572,6 +670,7 @@ Expected<std::string> generate(const NativeCode& native, BatchModule& b,
   optimize(*b.mod, tm->get(), native.opt_level);
   drop_redundant_quieting(*b.mod);
   split_returns(*b.mod);
+  split_early_returns(*b.mod);
   pin_unchecked_loads(*b.mod);
   EMBER_TRY(verify(*b.mod, "after optimization"));
   if (clock) clock->mark("optimize");

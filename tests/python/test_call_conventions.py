@@ -3,7 +3,7 @@ a function with at most one result and no tail call, the frame otherwise;
 src/jit/llvm_lower.hh), through tail calls and host re-entry: results,
 trap frames and the depth at which the call stack runs out are the
 interpreter's."""
-from typing import Any, List, Tuple
+from typing import Any, Callable, List, Tuple
 
 import pytest
 
@@ -51,7 +51,9 @@ WAT = """(module
 STRATEGIES = [("interpreter", -1), ("cranelift", -1), ("auto", 0), ("auto", 1)]
 
 
-def instance(strategy: str, tier_up_after: int, max_wasm_stack: int = 0, api: Any = ember) -> Tuple[Any, Any]:
+def tier_config(strategy: str, tier_up_after: int, max_wasm_stack: int = 0, api: Any = ember) -> Any:
+    """A Config for one of STRATEGIES (tier_up_after -1: Ember's default;
+    the `wasmtime` package takes neither)."""
     config = api.Config()
     if api is ember:
         config.strategy = strategy
@@ -61,7 +63,11 @@ def instance(strategy: str, tier_up_after: int, max_wasm_stack: int = 0, api: An
     if tier_up_after >= 0:
         config.tier_up_after = tier_up_after
         config.parallel_compilation = False  # compiled at that call, which waits for it
-    engine = api.Engine(config)
+    return config
+
+
+def instance(strategy: str, tier_up_after: int, max_wasm_stack: int = 0, api: Any = ember) -> Tuple[Any, Any]:
+    engine = api.Engine(tier_config(strategy, tier_up_after, max_wasm_stack, api))
     store = api.Store(engine)
     module = api.Module(engine, WAT)
     exports: dict = {}
@@ -151,18 +157,24 @@ def test_a_nested_trap_leaves_the_host_function_as_the_same_object_with_all_fram
     assert info2.value.frames == [] and str(info2.value) == "boom"
 
 
-def depth_limit(strategy: str, tier_up_after: int) -> int:
-    store, ex = instance(strategy, tier_up_after, max_wasm_stack=4096)
-    lo, hi = 0, 4096
+def deepest(call: Callable[[int], Any], hi: int = 4096) -> int:
+    """The largest n in [0, hi] for which call(n) returns; above it, the
+    call stack runs out (a STACK_OVERFLOW trap)."""
+    lo = 0
     while lo < hi:
         mid = (lo + hi + 1) // 2
         try:
-            ex["deep"](store, mid)
+            call(mid)
             lo = mid
         except ember.Trap as e:
             assert e.trap_code == ember.TrapCode.STACK_OVERFLOW
             hi = mid - 1
     return lo
+
+
+def depth_limit(strategy: str, tier_up_after: int) -> int:
+    store, ex = instance(strategy, tier_up_after, max_wasm_stack=4096)
+    return deepest(lambda n: ex["deep"](store, n))
 
 
 def test_the_call_stack_runs_out_at_the_same_depth_in_both_conventions() -> None:
