@@ -300,7 +300,7 @@ void split_returns(llvm::Module& mod) {
 // register allocator keeps a parameter in a callee-saved register from the
 // entry block on, and LLVM's shrink-wrapping gives up. Such a body
 // "f<N>_r" becomes the test and the early return, and a jump (musttail) to
-// a copy of the whole body, "f<N>_s", that does the rest. Only where the
+// a copy of the body without the test, "f<N>_s". Only where the
 // entry block and the early return have no effects and read no memory
 // (so the wrapper, which keeps no frame, cannot fault: the fault handler
 // walks frames by rbp), and the rest makes calls.
