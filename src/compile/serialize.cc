@@ -933,7 +933,9 @@ Expected<std::shared_ptr<ModuleData>> deserialize_module(std::span<const uint8_t
   Status st = intern_types(*m, registry);
   if (st) st = validate_module_level(*m, engine.config.features, registry, /*full=*/false);
   if (!st) return corrupt(st.error().message());
-  EMBER_TRY(interp::from_portable(*code, *m, registry));
+  // On as many threads as compiling the module would use (parallel
+  // compilation, large modules only).
+  EMBER_TRY(interp::from_portable(*code, *m, registry, compile_threads(*m, engine.config)));
   if (use_image) EMBER_TRY(jit::load_native_image(*code, *m, engine.config, image));
   else EMBER_TRY(compile_native(*code, *m, engine.config));
   m->code = std::move(code);

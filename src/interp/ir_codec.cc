@@ -4,8 +4,10 @@
 #include "runtime/gc.hh"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "interp/interp_state.hh"
@@ -423,6 +425,7 @@ bool gc_operands_ok(IOp op, const uint32_t* x, const ModuleData& m, const TypeRe
 // One catch clause of defined function `fi`.
 Status verify_handler(const CatchHandler& h, const CompiledCode& code, const ModuleData& m,
                       uint32_t fi, const std::vector<uint8_t>& starts) {
+  // starts[i]: an instruction begins at word code.funcs[fi].begin + i.
   const FuncCode& fc = code.funcs[fi];
   if (h.kind > CatchClause::CatchAllRef) return corrupt("unknown catch kind", fi);
   CatchClause c{CatchClause::Kind(h.kind), h.tag, 0};
@@ -439,7 +442,7 @@ Status verify_handler(const CatchHandler& h, const CompiledCode& code, const Mod
     if (h.dst != 0 || n + (c.has_ref() ? 1 : 0) != fc.num_results ||
         (c.has_ref() && h.ref_dst != n))
       return corrupt("catch clause returns other values than its function's", fi);
-  } else if (h.target < fc.begin || h.target >= fc.end || !starts[h.target]) {
+  } else if (h.target < fc.begin || h.target >= fc.end || !starts[h.target - fc.begin]) {
     return corrupt("catch target is not an instruction of its function", fi);
   }
   return Status::Ok();
@@ -528,159 +531,251 @@ Status verify_stack_maps(const CompiledCode& code, uint32_t fi, const std::vecto
 
 }  // namespace
 
-Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types) {
-  std::vector<uint32_t>& w = code.words;
-  const size_t nwords = w.size();
+namespace {
+
+// Verifies one function's portable words and makes them executable in place
+// (from_portable's work per function). Each thread verifying a range of
+// functions has one.
+class FunctionCheck {
+ public:
+  FunctionCheck(CompiledCode& code, const ModuleData& m, const TypeRegistry& types)
+      : code_(code), m_(m), types_(types) {}
+
+  // Defined function `fi`, whose stack maps start at code.stack_maps[first_map].
+  Status function(uint32_t fi, size_t first_map);
+
+ private:
+  CompiledCode& code_;
+  const ModuleData& m_;
+  const TypeRegistry& types_;
+  std::vector<uint8_t> starts_;  // one byte per word of the function: an instruction starts
+  std::vector<std::pair<uint64_t, uint64_t>> branches_;  // (holder word, target)
+  std::vector<uint32_t> safepoint_ends_;
+  rt::StructLayouts layouts_;
+};
+
+Status FunctionCheck::function(uint32_t fi, size_t first_map) {
+  std::vector<uint32_t>& w = code_.words;
+  const ModuleData& m = m_;
+  const TypeRegistry& types = types_;
+  std::vector<uint8_t>& starts = starts_;
+  auto& branches = branches_;
+  auto& safepoint_ends = safepoint_ends_;
+  rt::StructLayouts& layouts = layouts_;
   const uint32_t ndefined = uint32_t(m.funcs.size() - m.num_imported_funcs);
-  if (code.funcs.size() != ndefined) return corrupt("function table does not match the module");
-  std::vector<uint8_t> starts(nwords, 0);
-  std::vector<std::pair<uint64_t, uint64_t>> branches;  // (holder word, target)
   const int32_t* handlers = handler_table();
-  const IrLayout* layout = layouts().l;
+  const IrLayout* layout = interp::layouts().l;
+  FuncCode& fc = code_.funcs[fi];
+  fc.func_index = m.num_imported_funcs + fi;
+  const FuncType& type = m.func_type(fc.func_index);
+  uint64_t frame = fc.frame_slots;
+  if (frame == 0 || frame > (1u << 24) || fc.num_locals > frame || fc.num_params > fc.num_locals ||
+      fc.num_results > frame || fc.num_params != slots_of_types(type.params) ||
+      fc.num_results != slots_of_types(type.results))
+    return corrupt("function frame does not match its type", fi);
+  branches.clear();
+  safepoint_ends.clear();
+  starts.assign(fc.end - fc.begin, 0);
+  bool falls_through = true;
+  for (uint64_t pc = fc.begin; pc < fc.end;) {
+    uint32_t opw = w[pc];
+    if (opw >= kIOpCount) return corrupt("unknown IR op", fi, pc);
+    IOp op = IOp(opw);
+    const IrLayout& l = layout[opw];
+    if (!l.known)
+      return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
+    uint32_t n = instruction_words(l, &w[pc], fc.end - pc);
+    if (n == 0 || (!l.variable && n > fc.end - pc))
+      return corrupt("instruction runs past its function", fi, pc);
+    starts[pc - fc.begin] = 1;
+    if (l.memory0 && m.memories.empty())
+      return corrupt("memory access in a module without memory", fi, pc);
+    auto slot_ok = [&](uint64_t s, uint64_t width) { return s + width <= frame; };
+    if (l.variable) {  // BrTable: [op][i][n][off x (n+1)]
+      if (!slot_ok(w[pc + 1], 1)) return corrupt("slot out of frame", fi, pc);
+      for (uint64_t k = pc + 3; k < pc + n; k++)
+        branches.emplace_back(k, k + int64_t(int32_t(w[k])));
+    } else {
+      // Fast path: slot operands against the frame.
+      const uint32_t* x = &w[pc + 1];
+      bool bad = false;
+      for (uint32_t k = 0; k < l.count; k++) {
+        uint64_t v = x[k];
+        bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) |
+               (((l.slot2_mask >> k) & 1) && v + 2 > frame);
+      }
+      if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
+      const FuncType* callee = nullptr;
+      uint32_t gc_type = UINT32_MAX;
+      for (uint32_t k = 0; l.other_mask && k < l.count; k++) {
+        if (!((l.other_mask >> k) & 1)) continue;
+        uint64_t at = pc + 1 + k;
+        uint32_t v = w[at];
+        bool ok = true;
+        switch (l.ops[k]) {
+          case Operand::Slot:
+          case Operand::Slot2:
+          case Operand::Imm: break;  // checked above
+          case Operand::Lane: ok = v < l.lanes; break;
+          case Operand::Shift: ok = v < 32; break;
+          case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
+          case Operand::Func:
+            ok = v < m.funcs.size();
+            if (ok) callee = &m.func_type(v);
+            break;
+          case Operand::LocalFunc: {
+            int64_t target = int64_t(fi) + int32_t(v);
+            ok = target >= 0 && target < int64_t(ndefined);
+            if (ok) callee = &m.func_type(uint32_t(m.num_imported_funcs + target));
+            break;
+          }
+          case Operand::Global: ok = v < m.globals.size(); break;
+          case Operand::Table: ok = v < m.tables.size(); break;
+          case Operand::Memory: ok = v < m.memories.size(); break;
+          case Operand::Elem: ok = v < m.elems.size(); break;
+          case Operand::Data: ok = v < m.datas.size(); break;
+          case Operand::Tag:
+            ok = v < m.tags.size() && m.tags[v] < m.types.size();
+            if (ok) callee = &m.types[m.tags[v]];
+            break;
+          case Operand::TypeId:
+            ok = v < m.types.size() && v < m.type_ids.size();
+            if (ok) {
+              callee = &m.types[v];
+              w[at] = m.type_ids[v];
+            }
+            break;
+          case Operand::GcType:
+            ok = v < m.types.size() && v < m.type_decls.size() &&
+                 m.type_decls[v].kind != CompKind::Func;
+            if (ok) gc_type = v;
+            break;
+          case Operand::Field:
+            ok = gc_type < m.type_decls.size() && m.type_decls[gc_type].kind == CompKind::Struct &&
+                 v < m.type_decls[gc_type].fields.size();
+            break;
+          case Operand::CastType: {
+            ValType t;
+            ok = ValType::from_bits(v, &t) && t.is_ref() &&
+                 (!t.has_index() || t.index() < m.types.size());
+            break;
+          }
+          case Operand::CallBase:
+            ok = callee != nullptr && slot_ok(v, std::max(slots_of_types(callee->params),
+                                                          slots_of_types(callee->results)));
+            break;
+        }
+        if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
+      }
+      // Reference moves between tables and segments go to a supertype.
+      auto below = [&](ValType a, ValType b) { return m.subtype(a, b, types); };
+      if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) &&
+          m.tables[x[1]].elem.kind() != ValKind::FuncRef)
+        return corrupt("call_indirect through a non-funcref table", fi, pc);
+      if (op == IOp::TableCopy && !below(m.tables[x[1]].elem, m.tables[x[0]].elem))
+        return corrupt("table.copy between tables of different types", fi, pc);
+      if (op == IOp::TableInit && !below(m.elems[x[1]].type, m.tables[x[0]].elem))
+        return corrupt("table.init from a segment of another type", fi, pc);
+      if (!gc_operands_ok(op, x, m, types, frame, layouts))
+        return corrupt(std::string("GC operand out of its frame or type in ") + iop_name(op), fi,
+                       pc);
+    }
+    falls_through = !l.terminator;
+    if (is_safepoint(op)) safepoint_ends.push_back(uint32_t(pc + n - 1));
+    w[pc] = uint32_t(handlers[opw]);
+    pc += n;
+  }
+  if (falls_through) return corrupt("function code does not end in a return or branch", fi);
+  for (auto [holder, target] : branches) {
+    if (target < fc.begin || target >= fc.end || !starts[target - fc.begin])
+      return corrupt("branch target is not an instruction of its function", fi, holder);
+  }
+  EMBER_TRY(verify_tries(code_, m, fi, starts));
+  size_t next_map = first_map;
+  EMBER_TRY(verify_stack_maps(code_, fi, safepoint_ends, &next_map));
+  fc.entry = w.data() + fc.begin;
+  return Status::Ok();
+}
+
+// What from_portable checks before the functions: their ranges tile the
+// words in order, and the stack maps ascend through them. Fills first_map:
+// the index of each function's first stack map.
+Status check_layout(const CompiledCode& code, std::vector<size_t>& first_map) {
+  const size_t nwords = code.words.size();
   uint64_t next_begin = 0;
-  size_t next_map = 0;
-  std::vector<uint32_t> safepoint_ends;
-  rt::StructLayouts layouts;
-  for (uint32_t fi = 0; fi < ndefined; fi++) {
-    FuncCode& fc = code.funcs[fi];
+  for (uint32_t fi = 0; fi < code.funcs.size(); fi++) {
+    const FuncCode& fc = code.funcs[fi];
     if (fc.begin != next_begin || fc.end <= fc.begin || fc.end > nwords)
       return corrupt("function code range out of order or out of bounds", fi);
-    fc.func_index = m.num_imported_funcs + fi;
-    const FuncType& type = m.func_type(fc.func_index);
-    uint64_t frame = fc.frame_slots;
-    if (frame == 0 || frame > (1u << 24) || fc.num_locals > frame ||
-        fc.num_params > fc.num_locals || fc.num_results > frame ||
-        fc.num_params != slots_of_types(type.params) ||
-        fc.num_results != slots_of_types(type.results))
-      return corrupt("function frame does not match its type", fi);
-    branches.clear();
-    safepoint_ends.clear();
-    bool falls_through = true;
-    for (uint64_t pc = fc.begin; pc < fc.end;) {
-      uint32_t opw = w[pc];
-      if (opw >= kIOpCount) return corrupt("unknown IR op", fi, pc);
-      IOp op = IOp(opw);
-      const IrLayout& l = layout[opw];
-      if (!l.known)
-        return corrupt(std::string("IR op ") + iop_name(op) + " cannot be loaded", fi, pc);
-      uint32_t n = instruction_words(l, &w[pc], fc.end - pc);
-      if (n == 0 || (!l.variable && n > fc.end - pc))
-        return corrupt("instruction runs past its function", fi, pc);
-      starts[pc] = 1;
-      if (l.memory0 && m.memories.empty())
-        return corrupt("memory access in a module without memory", fi, pc);
-      auto slot_ok = [&](uint64_t s, uint64_t width) { return s + width <= frame; };
-      if (l.variable) {  // BrTable: [op][i][n][off x (n+1)]
-        if (!slot_ok(w[pc + 1], 1)) return corrupt("slot out of frame", fi, pc);
-        for (uint64_t k = pc + 3; k < pc + n; k++)
-          branches.emplace_back(k, k + int64_t(int32_t(w[k])));
-      } else {
-        // Fast path: slot operands against the frame.
-        const uint32_t* x = &w[pc + 1];
-        bool bad = false;
-        for (uint32_t k = 0; k < l.count; k++) {
-          uint64_t v = x[k];
-          bad |= (((l.slot1_mask >> k) & 1) && v + 1 > frame) |
-                 (((l.slot2_mask >> k) & 1) && v + 2 > frame);
-        }
-        if (bad) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
-        const FuncType* callee = nullptr;
-        uint32_t gc_type = UINT32_MAX;
-        for (uint32_t k = 0; l.other_mask && k < l.count; k++) {
-          if (!((l.other_mask >> k) & 1)) continue;
-          uint64_t at = pc + 1 + k;
-          uint32_t v = w[at];
-          bool ok = true;
-          switch (l.ops[k]) {
-            case Operand::Slot:
-            case Operand::Slot2:
-            case Operand::Imm: break;  // checked above
-            case Operand::Lane: ok = v < l.lanes; break;
-            case Operand::Shift: ok = v < 32; break;
-            case Operand::Branch: branches.emplace_back(at, at + int64_t(int32_t(v))); break;
-            case Operand::Func:
-              ok = v < m.funcs.size();
-              if (ok) callee = &m.func_type(v);
-              break;
-            case Operand::LocalFunc: {
-              int64_t target = int64_t(fi) + int32_t(v);
-              ok = target >= 0 && target < int64_t(ndefined);
-              if (ok) callee = &m.func_type(uint32_t(m.num_imported_funcs + target));
-              break;
-            }
-            case Operand::Global: ok = v < m.globals.size(); break;
-            case Operand::Table: ok = v < m.tables.size(); break;
-            case Operand::Memory: ok = v < m.memories.size(); break;
-            case Operand::Elem: ok = v < m.elems.size(); break;
-            case Operand::Data: ok = v < m.datas.size(); break;
-            case Operand::Tag:
-              ok = v < m.tags.size() && m.tags[v] < m.types.size();
-              if (ok) callee = &m.types[m.tags[v]];
-              break;
-            case Operand::TypeId:
-              ok = v < m.types.size() && v < m.type_ids.size();
-              if (ok) {
-                callee = &m.types[v];
-                w[at] = m.type_ids[v];
-              }
-              break;
-            case Operand::GcType:
-              ok = v < m.types.size() && v < m.type_decls.size() &&
-                   m.type_decls[v].kind != CompKind::Func;
-              if (ok) gc_type = v;
-              break;
-            case Operand::Field:
-              ok = gc_type < m.type_decls.size() &&
-                   m.type_decls[gc_type].kind == CompKind::Struct &&
-                   v < m.type_decls[gc_type].fields.size();
-              break;
-            case Operand::CastType: {
-              ValType t;
-              ok = ValType::from_bits(v, &t) && t.is_ref() &&
-                   (!t.has_index() || t.index() < m.types.size());
-              break;
-            }
-            case Operand::CallBase:
-              ok = callee != nullptr && slot_ok(v, std::max(slots_of_types(callee->params),
-                                                            slots_of_types(callee->results)));
-              break;
-          }
-          if (!ok) return corrupt(std::string("operand out of range in ") + iop_name(op), fi, pc);
-        }
-        // Reference moves between tables and segments go to a supertype.
-        auto below = [&](ValType a, ValType b) { return m.subtype(a, b, types); };
-        if ((op == IOp::CallIndirect || op == IOp::ReturnCallIndirect) &&
-            m.tables[x[1]].elem.kind() != ValKind::FuncRef)
-          return corrupt("call_indirect through a non-funcref table", fi, pc);
-        if (op == IOp::TableCopy && !below(m.tables[x[1]].elem, m.tables[x[0]].elem))
-          return corrupt("table.copy between tables of different types", fi, pc);
-        if (op == IOp::TableInit && !below(m.elems[x[1]].type, m.tables[x[0]].elem))
-          return corrupt("table.init from a segment of another type", fi, pc);
-        if (!gc_operands_ok(op, x, m, types, frame, layouts))
-          return corrupt(std::string("GC operand out of its frame or type in ") + iop_name(op), fi,
-                         pc);
-      }
-      falls_through = !l.terminator;
-      if (is_safepoint(op)) safepoint_ends.push_back(uint32_t(pc + n - 1));
-      w[pc] = uint32_t(handlers[opw]);
-      pc += n;
-    }
-    if (falls_through) return corrupt("function code does not end in a return or branch", fi);
-    for (auto [holder, target] : branches) {
-      if (target < fc.begin || target >= fc.end || !starts[target])
-        return corrupt("branch target is not an instruction of its function", fi, holder);
-    }
-    EMBER_TRY(verify_tries(code, m, fi, starts));
-    EMBER_TRY(verify_stack_maps(code, fi, safepoint_ends, &next_map));
-    fc.entry = w.data() + fc.begin;
     next_begin = fc.end;
   }
   if (next_begin != nwords) return corrupt("code words outside every function");
-  if (next_map != code.stack_maps.size()) return corrupt("stack maps outside every function");
-  for (size_t i = 0; i < code.pc_map.size(); i++) {
-    if (code.pc_map[i].word >= nwords || (i > 0 && code.pc_map[i].word < code.pc_map[i - 1].word))
-      return corrupt("pc map out of order");
+  const std::vector<StackMap>& maps = code.stack_maps;
+  for (size_t k = 1; k < maps.size(); k++)
+    if (maps[k].word <= maps[k - 1].word) return corrupt("stack maps out of order");
+  if (!maps.empty() && maps.back().word >= nwords)
+    return corrupt("stack maps outside every function");
+  first_map.resize(code.funcs.size());
+  size_t k = 0;
+  for (uint32_t fi = 0; fi < code.funcs.size(); fi++) {
+    while (k < maps.size() && maps[k].word < code.funcs[fi].begin) k++;
+    first_map[fi] = k;
   }
+  for (size_t i = 1; i < code.pc_map.size(); i++)
+    if (code.pc_map[i].word < code.pc_map[i - 1].word) return corrupt("pc map out of order");
+  if (!code.pc_map.empty() && code.pc_map.back().word >= nwords)
+    return corrupt("pc map out of order");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types,
+                     unsigned threads) {
+  const uint32_t ndefined = uint32_t(m.funcs.size() - m.num_imported_funcs);
+  if (code.funcs.size() != ndefined) return corrupt("function table does not match the module");
+  std::vector<size_t> first_map;
+  EMBER_TRY(check_layout(code, first_map));
+  // Contiguous ranges of functions of about equal size, several per thread
+  // so that one large function does not leave the others idle; the first
+  // failing function's error is reported whatever the thread count.
+  threads = std::max(1u, std::min<unsigned>(threads, ndefined));
+  const size_t nchunks = threads == 1 ? 1 : std::min<size_t>(ndefined, size_t(threads) * 4);
+  std::vector<uint32_t> bounds{0};
+  for (uint32_t fi = 0; fi < ndefined; fi++)
+    if (code.funcs[fi].end * nchunks >= code.words.size() * bounds.size() &&
+        bounds.size() < nchunks)
+      bounds.push_back(fi + 1);
+  if (bounds.back() != ndefined) bounds.push_back(ndefined);
+  const size_t nparts = bounds.size() - 1;
+  std::vector<Status> results;
+  results.reserve(nparts);
+  for (size_t c = 0; c < nparts; c++) results.push_back(Status::Ok());
+  std::atomic<size_t> next{0};
+  std::atomic<uint32_t> first_failure{UINT32_MAX};
+  auto worker = [&] {
+    FunctionCheck check(code, m, types);
+    for (size_t c; (c = next.fetch_add(1)) < nparts;) {
+      for (uint32_t fi = bounds[c]; fi < bounds[c + 1] && fi < first_failure.load(); fi++) {
+        try {
+          results[c] = check.function(fi, first_map[fi]);
+        } catch (const std::bad_alloc&) {
+          results[c] = Error(ErrorKind::Exhaustion, "out of memory while loading a module");
+        }
+        if (!results[c]) {
+          uint32_t cur = first_failure.load();
+          while (fi < cur && !first_failure.compare_exchange_weak(cur, fi)) {}
+          break;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; t++) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (Status& st : results)
+    if (!st) return std::move(st);
   return Status::Ok();
 }
 

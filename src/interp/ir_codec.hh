@@ -146,7 +146,10 @@ Expected<std::vector<uint32_t>> to_portable(const CompiledCode& code, const Modu
 // Verifies `code` (portable words and function table, as read from a blob)
 // against `m`, whose type_ids must be interned in `types`, and makes it executable in
 // place: handler words, engine type ids, FuncCode::entry and func_index.
-// ErrorKind::Malformed naming the first problem otherwise.
-Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types);
+// ErrorKind::Malformed naming the first problem otherwise. Verifies ranges
+// of functions on `threads` threads (the calling one among them); the
+// error reported is the same for any count.
+Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry& types,
+                     unsigned threads = 1);
 
 }  // namespace ember::interp

@@ -378,6 +378,21 @@ def test_parallel_compilation_gives_the_same_code():
     assert ex["f3"](store, 10) == 12
 
 
+def test_parallel_loading_gives_the_same_module():
+    # Large enough (over 128 KB of code) to be verified on several threads
+    # when the engine compiles in parallel, and on one when it does not.
+    wat = big_wat(6000)
+    blob = Module(engine_with(parallel_compilation=False), wat).serialize()
+    for parallel in (True, False):
+        engine = engine_with(parallel_compilation=parallel)
+        module = Module.deserialize(engine, blob)
+        assert module.serialize() == blob
+        store = Store(engine)
+        ex = Instance(store, module, []).exports(store)
+        # f<i> counts up from 0 in steps of i % 7 + 1 until reaching the argument.
+        assert [ex[f"f{i}"](store, 20) for i in (0, 2998, 5997)] == [20, 21, 24]
+
+
 def test_code_generator_settings():
     assert Engine().is_pulley() is False
     c = Config()

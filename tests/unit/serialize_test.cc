@@ -462,9 +462,9 @@ size_t find_op(const CompiledCode& c, uint32_t fi, interp::IOp op) {
   return c.funcs[fi].begin;  // tampering there still exercises the verifier
 }
 
-std::string verify(Tamper t, const std::function<void(CompiledCode&)>& edit) {
+std::string verify(Tamper t, const std::function<void(CompiledCode&)>& edit, unsigned threads = 1) {
   edit(t.portable);
-  Status st = interp::from_portable(t.portable, *t.m, t.engine->types);
+  Status st = interp::from_portable(t.portable, *t.m, t.engine->types, threads);
   return st ? "ok" : st.error().message();
 }
 
@@ -533,7 +533,13 @@ TEST(IrVerifier, ChecksStructure) {
   says(verify(t, [](CompiledCode& c) { c.funcs[0].frame_slots = 1u << 25; }), "frame");
   says(verify(t, [](CompiledCode& c) { c.funcs[0].num_params = 0; }), "frame");
   says(verify(t, [](CompiledCode& c) { c.funcs[1].begin++; }), "range");
-  says(verify(t, [](CompiledCode& c) { c.funcs[1].end--; }), "runs past its function");
+  says(verify(t,
+              [](CompiledCode& c) {
+                c.funcs[0].end--;  // its last word goes to the next function
+                c.funcs[1].begin--;
+              }),
+       "runs past its function");
+  says(verify(t, [](CompiledCode& c) { c.funcs[1].end--; }), "outside every function");
   says(verify(t,
               [](CompiledCode& c) {
                 c.words.push_back(uint32_t(IOp::Return));  // words outside every function
@@ -560,6 +566,53 @@ TEST(IrVerifier, ChecksStructure) {
                 c.pc_map.push_back({0, 0});  // out of order
               }),
        "pc map");
+}
+
+// Large modules are verified on several threads, a range of functions each;
+// what a blob is told and what it loads as do not depend on how many.
+TEST(IrVerifier, AnyThreadCountLoadsAndRefusesAlike) {
+  std::string wat = "(module (memory 1)";
+  for (int i = 0; i < 64; i++)
+    wat += "(func (param i32) (result i32) (block (br_if 0 (local.get 0)) (i32.store (i32.const " +
+           std::to_string(4 * i) + ") (i32.const 1))) (i32.load (local.get 0)))";
+  wat += ")";
+  Tamper t = portable_of(wat.c_str());
+  using interp::IOp;
+  auto load = [&](unsigned threads) {
+    Tamper copy = t;
+    EXPECT_TRUE(interp::from_portable(copy.portable, *copy.m, copy.engine->types, threads).ok());
+    return copy.portable.words;
+  };
+  const std::vector<uint32_t> executable = load(1);
+  EXPECT_EQ(executable, t.m->code->words);  // handler words, as translated
+  for (unsigned threads : {2u, 3u, 8u, 64u, 200u}) EXPECT_EQ(load(threads), executable) << threads;
+  // Damage in an early and a late function: the early one is named, alone
+  // or with the late one, whichever thread meets its damage first.
+  auto bad_branch = [](uint32_t fi) {
+    return [fi](CompiledCode& c) { c.words[find_op(c, fi, IOp::BrIf) + 2] = 0x100000; };
+  };
+  auto bad_slot = [](uint32_t fi) {
+    return [fi](CompiledCode& c) {
+      c.words[find_op(c, fi, IOp::I32Load) + 1] = c.funcs[fi].frame_slots;
+    };
+  };
+  for (unsigned threads : {1u, 2u, 4u, 64u}) {
+    EXPECT_NE(verify(t, bad_branch(5), threads)
+                  .find("branch target is not an instruction of its "
+                        "function (defined function 5,"),
+              std::string::npos);
+    std::string both = verify(
+        t,
+        [&](CompiledCode& c) {
+          bad_slot(60)(c);
+          bad_branch(7)(c);
+        },
+        threads);
+    EXPECT_NE(both.find("(defined function 7,"), std::string::npos) << threads << ": " << both;
+    std::string late = verify(t, bad_slot(63), threads);
+    EXPECT_NE(late.find("operand out of range in I32Load (defined function 63,"), std::string::npos)
+        << late;
+  }
 }
 
 TEST(IrVerifier, ChecksModuleFacts) {
