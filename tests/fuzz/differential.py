@@ -100,6 +100,7 @@ class Options:
     min_input: int = 2000    # bytes of random input given to -ttf
     max_input: int = 20000
     strategy: str = ""       # Ember's Config.strategy ("": its default)
+    tier_up_after: int = 0   # Ember's Config.tier_up_after (0: its default)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,8 @@ class EngineRun:
         config.epoch_interruption = not opts.fuel
         if opts.strategy and w.__name__ == "ember":
             config.strategy = opts.strategy
+        if opts.tier_up_after and w.__name__ == "ember":
+            config.tier_up_after = opts.tier_up_after
         self.engine = w.Engine(config)
         self.store = w.Store(self.engine)
         self.linker = w.Linker(self.engine)
@@ -514,6 +517,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p.add_argument("--strategy", default="",
                    help="Ember's Config.strategy: auto, cranelift (eager, compiled code's "
                         "guard pages and checks) or interpreter (default: Ember's default)")
+    p.add_argument("--tier-up-after", type=int, default=0,
+                   help="Ember's Config.tier_up_after with strategy auto: 1 tiers every "
+                        "function up at its first call or loop iteration (default: Ember's)")
     p.add_argument("--keep-dir", type=Path, help="save divergent modules (and a .txt) here")
     p.add_argument("--verbose", "-v", action="store_true", help="print every module's verdict")
     return p.parse_args(argv)
@@ -522,7 +528,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 def options_from(args: argparse.Namespace) -> Options:
     fuel = () if args.no_fuel else tuple(int(x) for x in args.fuel.split(","))
     return Options(fuel=fuel, canon=not args.no_canon, argsets=args.argsets, timeout=args.timeout,
-                   strategy=args.strategy)
+                   strategy=args.strategy, tier_up_after=args.tier_up_after)
 
 
 def selected_sets(choice: Optional[List[str]]) -> List[FeatureSet]:
