@@ -177,8 +177,11 @@ class TierService {
     for (;;) {
       wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (stop_) return;
-      std::shared_ptr<const ModuleData> module = std::move(queue_.front());
+      // A module nothing else holds any more is not compiled for: its
+      // code would never run.
+      std::shared_ptr<const ModuleData> module = queue_.front().lock();
       queue_.pop_front();
+      if (!module) continue;
       compiling_ = true;
       const CompiledCode& code = *module->code;
       NativeCode& native = *static_cast<NativeCode*>(code.native_code.get());
@@ -303,7 +306,10 @@ class TierService {
 
   std::mutex mu_;
   std::condition_variable wake_, done_;
-  std::deque<std::shared_ptr<const ModuleData>> queue_;
+  // Modules with batches to compile, held weakly: the queue must not keep
+  // a module alive (a program that makes module after module faster than
+  // they compile would otherwise keep them all, and their memory).
+  std::deque<std::weak_ptr<const ModuleData>> queue_;
   std::unique_ptr<std::thread> worker_;
   bool stop_ = false;
   bool forked_ = false;

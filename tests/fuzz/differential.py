@@ -313,7 +313,12 @@ class EngineRun:
         self.linker.define_instance(self.store, "fuzzing-support", helper)
 
     def _logger(self, tag: str) -> Callable[..., None]:
-        return lambda *bits: self.log.append((tag,) + bits)
+        # Not through `self`: a host function that refers to its store (here
+        # by way of self.store) makes a cycle that neither Ember's nor the
+        # wasmtime package's objects let the garbage collector break, and
+        # every module run would keep its store and memory reservations.
+        log = self.log
+        return lambda *bits: log.append((tag,) + bits)
 
     def _set_budget(self, fuel: int) -> None:
         if self.opts.fuel:
