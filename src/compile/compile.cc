@@ -11,6 +11,7 @@
 #include "interp/interp.hh"
 #include "interp/translate.hh"
 #include "jit/jit.hh"
+#include "support/parallel.hh"
 #include "validate/func_validate.hh"
 #include "validate/validate.hh"
 
@@ -78,18 +79,10 @@ void append_code(CompiledCode& code, const CompiledCode& part) {
 RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateOptions& opt,
                                unsigned threads, CompiledCode& code) {
   const ModuleData& m = cx.m;
-  // Contiguous ranges of about equal code size, several per thread so that
-  // one large function does not leave the others idle.
-  size_t nchunks = std::min<size_t>(m.bodies.size(), size_t(threads) * 4);
-  uint64_t total = 0;
-  for (const FuncBody& b : m.bodies) total += b.size;
-  std::vector<uint32_t> bounds{0};
-  uint64_t acc = 0;
-  for (uint32_t i = 0; i < m.bodies.size(); i++) {
-    acc += m.bodies[i].size;
-    if (acc * nchunks >= total * bounds.size() && bounds.size() < nchunks) bounds.push_back(i + 1);
-  }
-  if (bounds.back() != m.bodies.size()) bounds.push_back(uint32_t(m.bodies.size()));
+  // Contiguous ranges of about equal code size, several per thread.
+  const std::vector<uint32_t> bounds =
+      balanced_ranges(uint32_t(m.bodies.size()), std::min<size_t>(m.bodies.size(), threads * 4),
+                      [&](uint32_t i) { return m.bodies[i].size; });
   size_t nparts = bounds.size() - 1;
   // One allocation per part: the translators append to their vectors all the
   // time, and neighbouring vector headers would share cache lines.
@@ -99,23 +92,17 @@ RangeResult translate_parallel(const ModuleContext& cx, const interp::TranslateO
     parts[c]->funcs.reserve(bounds[c + 1] - bounds[c]);
   }
   std::vector<RangeResult> results(nparts);
-  std::atomic<size_t> next{0};
   std::atomic<uint32_t> first_failure{UINT32_MAX};
-  auto worker = [&] {
-    for (size_t c; (c = next.fetch_add(1)) < nparts;) {
-      try {
-        results[c] = translate_range(cx, opt, bounds[c], bounds[c + 1], *parts[c], &first_failure);
-      } catch (const std::bad_alloc&) {
-        results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
-      }
-      uint32_t f = results[c].failed_at, cur = first_failure.load();
-      while (f < cur && !first_failure.compare_exchange_weak(cur, f)) {}
+  for_each_part(nparts, threads, [&](size_t c) {
+    try {
+      results[c] = translate_range(cx, opt, bounds[c], bounds[c + 1], *parts[c], &first_failure);
+    } catch (const std::bad_alloc&) {
+      results[c] = {bounds[c], Error(ErrorKind::Exhaustion, "out of memory while compiling")};
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; t++) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+    uint32_t f = results[c].failed_at, cur = first_failure.load();
+    while (f < cur && !first_failure.compare_exchange_weak(cur, f)) {}
+    return true;
+  });
   size_t words = 0, funcs = 0, pcs = 0;
   for (size_t c = 0; c < nparts; c++) {
     if (results[c].failed_at != UINT32_MAX) return std::move(results[c]);

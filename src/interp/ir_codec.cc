@@ -7,13 +7,13 @@
 #include <atomic>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
 #include "interp/interp_state.hh"
 #include "interp/ir_insn.hh"
 #include "runtime/gc.hh"
 #include "support/hash.hh"
+#include "support/parallel.hh"
 
 namespace ember::interp {
 
@@ -534,38 +534,27 @@ Status verify_stack_maps(const CompiledCode& code, uint32_t fi, const std::vecto
 namespace {
 
 // Verifies one function's portable words and makes them executable in place
-// (from_portable's work per function). Each thread verifying a range of
-// functions has one.
-class FunctionCheck {
- public:
-  FunctionCheck(CompiledCode& code, const ModuleData& m, const TypeRegistry& types)
-      : code_(code), m_(m), types_(types) {}
-
+// (from_portable's work per function), with the scratch vectors reused
+// from one function of a range to the next.
+struct FunctionCheck {
   // Defined function `fi`, whose stack maps start at code.stack_maps[first_map].
   Status function(uint32_t fi, size_t first_map);
 
- private:
-  CompiledCode& code_;
-  const ModuleData& m_;
-  const TypeRegistry& types_;
-  std::vector<uint8_t> starts_;  // one byte per word of the function: an instruction starts
-  std::vector<std::pair<uint64_t, uint64_t>> branches_;  // (holder word, target)
-  std::vector<uint32_t> safepoint_ends_;
-  rt::StructLayouts layouts_;
+  CompiledCode& code;
+  const ModuleData& m;
+  const TypeRegistry& types;
+  std::vector<uint8_t> starts;  // one byte per word of the function: an instruction starts
+  std::vector<std::pair<uint64_t, uint64_t>> branches;  // (holder word, target)
+  std::vector<uint32_t> safepoint_ends;
+  rt::StructLayouts layouts;
 };
 
 Status FunctionCheck::function(uint32_t fi, size_t first_map) {
-  std::vector<uint32_t>& w = code_.words;
-  const ModuleData& m = m_;
-  const TypeRegistry& types = types_;
-  std::vector<uint8_t>& starts = starts_;
-  auto& branches = branches_;
-  auto& safepoint_ends = safepoint_ends_;
-  rt::StructLayouts& layouts = layouts_;
+  std::vector<uint32_t>& w = code.words;
   const uint32_t ndefined = uint32_t(m.funcs.size() - m.num_imported_funcs);
   const int32_t* handlers = handler_table();
   const IrLayout* layout = interp::layouts().l;
-  FuncCode& fc = code_.funcs[fi];
+  FuncCode& fc = code.funcs[fi];
   fc.func_index = m.num_imported_funcs + fi;
   const FuncType& type = m.func_type(fc.func_index);
   uint64_t frame = fc.frame_slots;
@@ -690,9 +679,9 @@ Status FunctionCheck::function(uint32_t fi, size_t first_map) {
     if (target < fc.begin || target >= fc.end || !starts[target - fc.begin])
       return corrupt("branch target is not an instruction of its function", fi, holder);
   }
-  EMBER_TRY(verify_tries(code_, m, fi, starts));
+  EMBER_TRY(verify_tries(code, m, fi, starts));
   size_t next_map = first_map;
-  EMBER_TRY(verify_stack_maps(code_, fi, safepoint_ends, &next_map));
+  EMBER_TRY(verify_stack_maps(code, fi, safepoint_ends, &next_map));
   fc.entry = w.data() + fc.begin;
   return Status::Ok();
 }
@@ -736,44 +725,33 @@ Status from_portable(CompiledCode& code, const ModuleData& m, const TypeRegistry
   if (code.funcs.size() != ndefined) return corrupt("function table does not match the module");
   std::vector<size_t> first_map;
   EMBER_TRY(check_layout(code, first_map));
-  // Contiguous ranges of functions of about equal size, several per thread
-  // so that one large function does not leave the others idle; the first
-  // failing function's error is reported whatever the thread count.
-  threads = std::max(1u, std::min<unsigned>(threads, ndefined));
-  const size_t nchunks = threads == 1 ? 1 : std::min<size_t>(ndefined, size_t(threads) * 4);
-  std::vector<uint32_t> bounds{0};
-  for (uint32_t fi = 0; fi < ndefined; fi++)
-    if (code.funcs[fi].end * nchunks >= code.words.size() * bounds.size() &&
-        bounds.size() < nchunks)
-      bounds.push_back(fi + 1);
-  if (bounds.back() != ndefined) bounds.push_back(ndefined);
+  // Contiguous ranges of functions of about equal size, several per
+  // thread; the first failing function's error is reported whatever the
+  // thread count.
+  const std::vector<uint32_t> bounds =
+      balanced_ranges(ndefined, threads <= 1 ? 1 : std::min<size_t>(ndefined, threads * 4),
+                      [&](uint32_t fi) { return code.funcs[fi].end - code.funcs[fi].begin; });
   const size_t nparts = bounds.size() - 1;
   std::vector<Status> results;
   results.reserve(nparts);
   for (size_t c = 0; c < nparts; c++) results.push_back(Status::Ok());
-  std::atomic<size_t> next{0};
   std::atomic<uint32_t> first_failure{UINT32_MAX};
-  auto worker = [&] {
-    FunctionCheck check(code, m, types);
-    for (size_t c; (c = next.fetch_add(1)) < nparts;) {
-      for (uint32_t fi = bounds[c]; fi < bounds[c + 1] && fi < first_failure.load(); fi++) {
-        try {
-          results[c] = check.function(fi, first_map[fi]);
-        } catch (const std::bad_alloc&) {
-          results[c] = Error(ErrorKind::Exhaustion, "out of memory while loading a module");
-        }
-        if (!results[c]) {
-          uint32_t cur = first_failure.load();
-          while (fi < cur && !first_failure.compare_exchange_weak(cur, fi)) {}
-          break;
-        }
+  for_each_part(nparts, threads, [&](size_t c) {
+    FunctionCheck check{code, m, types, {}, {}, {}, {}};
+    for (uint32_t fi = bounds[c]; fi < bounds[c + 1] && fi < first_failure.load(); fi++) {
+      try {
+        results[c] = check.function(fi, first_map[fi]);
+      } catch (const std::bad_alloc&) {
+        results[c] = Error(ErrorKind::Exhaustion, "out of memory while loading a module");
+      }
+      if (!results[c]) {
+        uint32_t cur = first_failure.load();
+        while (fi < cur && !first_failure.compare_exchange_weak(cur, fi)) {}
+        break;
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; t++) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+    return true;
+  });
   for (Status& st : results)
     if (!st) return std::move(st);
   return Status::Ok();

@@ -40,7 +40,6 @@
 #include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -64,6 +63,7 @@
 #include "jit/llvm_symbols.hh"
 #include "jit/llvm_widen.hh"
 #include "platform/fault.hh"
+#include "support/parallel.hh"
 
 namespace ember::jit {
 
@@ -895,27 +895,18 @@ Status compile_module(CompiledCode& code, const ModuleData& m, const rt::EngineC
     threads = unsigned(std::min<size_t>(
         {chunks.size(), std::max(1u, std::thread::hardware_concurrency()), kMaxEagerThreads}));
   std::vector<std::optional<Expected<std::string>>> objects(chunks.size());
-  std::atomic<size_t> next{0};
   std::mutex progress_mu;
   uint32_t done = 0;
   if (config.compile_progress) config.compile_progress(0, total);
-  auto work = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < chunks.size();) {
-      auto b = lower_batch(*native, code, m, chunks[k], {}, lowers);
-      objects[k] = b ? generate(*native, *b) : Expected<std::string>(b.take_error());
-      if (!*objects[k]) {
-        next.store(chunks.size());  // the others stop after their chunk
-        continue;
-      }
-      std::lock_guard<std::mutex> p(progress_mu);
-      done += uint32_t(chunks[k].size());
-      if (config.compile_progress) config.compile_progress(done, total);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; t++) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  for_each_part(chunks.size(), threads, [&](size_t k) {
+    auto b = lower_batch(*native, code, m, chunks[k], {}, lowers);
+    objects[k] = b ? generate(*native, *b) : Expected<std::string>(b.take_error());
+    if (!*objects[k]) return false;  // the others stop after their chunk
+    std::lock_guard<std::mutex> p(progress_mu);
+    done += uint32_t(chunks[k].size());
+    if (config.compile_progress) config.compile_progress(done, total);
+    return true;
+  });
   std::vector<uint32_t> entries;
   for (size_t k = 0; k < chunks.size(); k++) {
     if (!objects[k]) return Error(ErrorKind::Internal, "compiled tier: a chunk was not compiled");
