@@ -64,7 +64,7 @@ if [[ " $which " == *" tsan "* ]]; then
     --gtest_filter='*Thread*:*Epoch*:*Parallel*:*Concurrent*:Cache*' || status=1
   pytest_in build/tsan "$(g++ -print-file-name=libtsan.so) $libstdcxx" tests/python/test_threads.py tests/python/test_store_threads.py tests/python/test_shared_memory.py \
     tests/python/test_execution_control.py tests/python/test_aio.py tests/python/test_tiering.py \
-    tests/python/test_live_modules.py \
+    tests/python/test_live_modules.py tests/python/test_reference_cycles.py \
     || status=1
   # wasi:http's exchange threads; only the tests that run Ember alone (the
   # package's threads are not instrumented).

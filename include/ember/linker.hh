@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,9 +33,14 @@ namespace ember {
 
 class InstancePre;
 
+// Makes the callback of a host function for one store
+// (Linker::func_new_per_store).
+using HostCallbackFactory = std::function<HostCallback()>;
+
 class Linker {
  public:
   explicit Linker(const Engine& engine);
+  const Engine& engine() const { return engine_; }
 
   void allow_shadowing(bool on) { shadowing_ = on; }
   void define(std::string_view module, std::string_view name, const Extern& item);
@@ -43,6 +49,17 @@ class Linker {
   // A host function for every store (see above).
   void func_new(std::string_view module, std::string_view name, const FuncType& type,
                 HostCallback callback);
+  // The same, with a callback of its own in each store: `make` runs once in
+  // every store the definition becomes a Func of, on the thread that makes
+  // it (during instantiate, get or get_default), and that store keeps what
+  // it returns. For an embedder that must know which store holds what its
+  // callbacks refer to (the Python package: each store holds its own
+  // reference to the Python callable, which its garbage collector sees).
+  void func_new_per_store(std::string_view module, std::string_view name, const FuncType& type,
+                          HostCallbackFactory make);
+  // Visits `make` of every func_new_per_store definition that this linker
+  // alone holds (not one an InstancePre made by it still holds too).
+  void for_each_host_factory(const std::function<void(const HostCallbackFactory&)>& visit) const;
   // Defines a host function of `store` from a C++ callable (see Func::wrap).
   template <typename F>
   void func_wrap(Store& store, std::string_view module, std::string_view name, F fn) {

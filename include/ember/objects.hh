@@ -330,6 +330,12 @@ class Func {
  public:
   // A host function of type `type` running `callback`.
   static Func create(Store& store, const FuncType& type, HostCallback callback);
+  // Visits the callback of every host function of `store` made by create()
+  // (directly or as a Linker's definition), for an embedder that accounts
+  // for what its callbacks hold (the Python package's garbage-collector
+  // support). Only while the store is not executing: calls add functions.
+  static void for_each_host_callback(const Store& store,
+                                     const std::function<void(const HostCallback&)>& visit);
   // A host function whose wasm type is derived from the C++ signature:
   // parameters and results of int32_t/uint32_t (i32), int64_t/uint64_t (i64),
   // float (f32), double (f64); the result may be void or a std::tuple; an

@@ -204,6 +204,15 @@ bool gc_ref_slot(PyStore& s, nb::handle v, bool externref, uint64_t* out);
 // not callable); a `Caller` comes first when `access_caller`. It finds its
 // PyStore through Caller::data(), so one body serves every store (Linker).
 HostCallback python_host(FuncType type, nb::handle fn, bool access_caller);
+// The same for a Linker's definition: each store gets its own context (and
+// reference to `fn`) when the definition first becomes one of its Funcs.
+HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool access_caller);
+
+// Garbage-collector support (tp_traverse): visits the callable of every
+// Python host function of `store` / defined in `linker` that the holder
+// alone refers to. Call only while the store is not in use.
+int visit_host_callables(const Store& store, visitproc visit, void* arg);
+int visit_host_callables(const Linker& linker, visitproc visit, void* arg);
 
 // The Python object for an extern of store `s`.
 nb::object wrap_extern(PyStore& s, const Extern& e);

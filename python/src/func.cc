@@ -85,12 +85,23 @@ nb::object call(const FuncHandle& f, nb::handle storelike, nb::args args) {
   return results_to_python(*s, ty, slots);
 }
 
-// The state a Python host function carries (shared by the Funcs a linker
-// makes of it in each store).
+// The state a Python host function carries: one per store that holds the
+// function (a linker's definition keeps a template and makes a copy for
+// each store), so that each holder's reference to the callable is its own
+// and the garbage collector can be told about it (visit_host_callables).
 struct HostCtx {
   nb::object callable;
   bool access_caller = false;
   FuncType type;
+
+  HostCtx() = default;
+  HostCtx(const HostCtx&) = default;  // with the GIL held (a new reference)
+  HostCtx& operator=(const HostCtx&) = delete;
+  ~HostCtx() {
+    if (!callable.is_valid() || PyGILState_Check()) return;
+    nb::gil_scoped_acquire gil;  // e.g. a Func::create that threw, GIL released
+    callable.reset();
+  }
 };
 
 void host_results(HostCtx& c, PyStore& s, nb::handle r, uint64_t* slots) {
@@ -182,13 +193,78 @@ void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
 
 }  // namespace
 
-HostCallback python_host(FuncType type, nb::handle fn, bool access_caller) {
+namespace {
+
+// The callback of a Python host function in one store. Named, so that the
+// collector support finds the context inside an API callback.
+struct PyHost {
+  std::shared_ptr<HostCtx> ctx;
+  void operator()(Caller& caller, uint64_t* slots) const { host_call(*ctx, caller, slots); }
+};
+
+// A linker's definition: a PyHost with a copy of the template for each
+// store (made while instantiating, maybe with the GIL released).
+struct PyHostFactory {
+  std::shared_ptr<const HostCtx> tmpl;
+  HostCallback operator()() const {
+    nb::gil_scoped_acquire gil;
+    return PyHost{std::make_shared<HostCtx>(*tmpl)};
+  }
+};
+
+std::shared_ptr<HostCtx> host_ctx(FuncType type, nb::handle fn, bool access_caller) {
   if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
   auto ctx = std::make_shared<HostCtx>();
   ctx->callable = nb::borrow(fn);
   ctx->access_caller = access_caller;
   ctx->type = std::move(type);
-  return [ctx](Caller& caller, uint64_t* slots) { host_call(*ctx, caller, slots); };
+  return ctx;
+}
+
+// Visits the callable of each context counted in `uses` (context -> the
+// holder's references to it) that the holder alone refers to: a context
+// also held elsewhere (where the collector cannot see) keeps its callable
+// alive, and a callable is never visited more often than it is referenced.
+template <typename Ctx>
+int visit_owned(const std::unordered_map<const Ctx*, std::pair<long, long>>& uses, visitproc visit,
+                void* arg) {
+  for (const auto& [ctx, counts] : uses)
+    if (counts.first == counts.second) Py_VISIT(ctx->callable.ptr());
+  return 0;
+}
+
+}  // namespace
+
+HostCallback python_host(FuncType type, nb::handle fn, bool access_caller) {
+  return PyHost{host_ctx(std::move(type), fn, access_caller)};
+}
+
+HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool access_caller) {
+  return PyHostFactory{host_ctx(std::move(type), fn, access_caller)};
+}
+
+int visit_host_callables(const Store& store, visitproc visit, void* arg) {
+  std::unordered_map<const HostCtx*, std::pair<long, long>> uses;  // ours, all
+  Func::for_each_host_callback(store, [&](const HostCallback& cb) {
+    if (const PyHost* h = cb.target<PyHost>()) {
+      auto& u = uses[h->ctx.get()];
+      ++u.first;
+      u.second = h->ctx.use_count();
+    }
+  });
+  return visit_owned(uses, visit, arg);
+}
+
+int visit_host_callables(const Linker& linker, visitproc visit, void* arg) {
+  std::unordered_map<const HostCtx*, std::pair<long, long>> uses;
+  linker.for_each_host_factory([&](const HostCallbackFactory& make) {
+    if (const PyHostFactory* f = make.target<PyHostFactory>()) {
+      auto& u = uses[f->tmpl.get()];
+      ++u.first;
+      u.second = f->tmpl.use_count();
+    }
+  });
+  return visit_owned(uses, visit, arg);
 }
 
 namespace {

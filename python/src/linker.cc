@@ -46,7 +46,7 @@ void define_instance(LinkerHandle& l, nb::handle store, const std::string& modul
 void func_new(LinkerHandle& l, const std::string& module, const std::string& name, nb::handle ty,
               nb::handle fn, bool access_caller) {
   FuncType type = functype_of(ty);
-  l.linker.func_new(module, name, type, python_host(type, fn, access_caller));
+  l.linker.func_new_per_store(module, name, type, python_host_factory(type, fn, access_caller));
 }
 
 nb::object get(const LinkerHandle& l, nb::handle store, const std::string& module,
@@ -62,10 +62,33 @@ nb::object get_default(const LinkerHandle& l, nb::handle store, const std::strin
   return nb::cast(func_handle(scope.store, l.linker.get_default(scope.store.api(), module)));
 }
 
+// Garbage-collector support: a linker refers to the callables of its host
+// functions (each definition's template; a store gets its own copy), so a
+// host function referring back to the linker makes a cycle the collector
+// can free. Clearing drops every definition.
+int linker_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  return visit_host_callables(nb::inst_ptr<LinkerHandle>(nb::handle(self))->linker, visit, arg);
+}
+
+int linker_clear(PyObject* self) {
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  Linker& l = nb::inst_ptr<LinkerHandle>(nb::handle(self))->linker;
+  l = Linker(l.engine());
+  return 0;
+}
+
+PyType_Slot kLinkerSlots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(linker_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(linker_clear)},
+    {0, nullptr},
+};
+
 }  // namespace
 
 void bind_linker(nb::module_& m) {
-  nb::class_<LinkerHandle>(m, "Linker")
+  nb::class_<LinkerHandle>(m, "Linker", nb::type_slots(kLinkerSlots))
       .def("__init__", [](LinkerHandle* self,
                           const EngineHandle& e) { new (self) LinkerHandle{Linker(e.engine)}; })
       .def("allow_shadowing", [](LinkerHandle& l, bool on) { l.linker.allow_shadowing(on); })

@@ -97,6 +97,52 @@ void maybe_collect_externs(PyStore& s) {
   s.extern_threshold = std::max(PyStore::kMinExternThreshold, 2 * live);
 }
 
+namespace {
+
+// Garbage-collector support. A store refers to its engine, its data, the
+// objects passed to wasm as externrefs (one reference each, while the
+// store keeps them) and, through its host functions, their callables: a
+// host function that refers back to the store (a bound method of an
+// object holding it) makes a cycle the collector can now free. The native
+// parts are read only while no thread uses the store: a store in use is
+// reachable anyway (the running call holds it), and calls change them.
+bool store_idle(const PyStore& s) {
+  return s.store && s.owner.load() == std::thread::id{} && !s.store->executing();
+}
+
+int store_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  PyStore& s = *nb::inst_ptr<PyStore>(nb::handle(self));
+  Py_VISIT(s.engine.ptr());
+  Py_VISIT(s.user_data.ptr());
+  if (!store_idle(s)) return 0;
+  for (const auto& entry : s.externs) Py_VISIT(entry.first);
+  return visit_host_callables(*s.store, visit, arg);
+}
+
+// Breaking a cycle closes the store (what dropping its last reference
+// does); one in use is never garbage.
+int store_clear(PyObject* self) {
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  PyStore& s = *nb::inst_ptr<PyStore>(nb::handle(self));
+  if (s.store && !store_idle(s)) return 0;
+  try {
+    s.close();
+  } catch (...) {  // not expected of an idle store; a slot must not throw
+    PyErr_Clear();
+  }
+  return 0;
+}
+
+PyType_Slot kStoreSlots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(store_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(store_clear)},
+    {0, nullptr},
+};
+
+}  // namespace
+
 StoreScope::StoreScope(PyStore& s) : store(s), guard_(s) {
   if (!s.store) raise_value("store is closed");
 }
@@ -151,7 +197,7 @@ void bind_store(nb::module_& m) {
       .def("increment_epoch", [](EngineHandle& h) { h.engine.increment_epoch(); })
       .def("same", [](EngineHandle& a, EngineHandle& b) { return a.engine == b.engine; });
 
-  nb::class_<PyStore>(m, "Store", nb::is_weak_referenceable(),
+  nb::class_<PyStore>(m, "Store", nb::is_weak_referenceable(), nb::type_slots(kStoreSlots),
                       R"(A unit of isolation: owns every instance, function, memory, table and
 global made in it, and frees them all at once when it is closed.
 

@@ -43,10 +43,11 @@ struct Linker::Definition {
   uint64_t store_id = 0;
   uint64_t id = 0;  // Kind::Host
   FuncType type;
-  HostCallback callback;
-  std::string wasi_name;  // Kind::Wasi
+  HostCallback callback;     // Kind::Host: shared by every store
+  HostCallbackFactory make;  // Kind::Host, instead: a callback per store
+  std::string wasi_name;     // Kind::Wasi
 
-  static std::shared_ptr<const Definition> host(const FuncType& type, HostCallback cb) {
+  static std::shared_ptr<Definition> host(const FuncType& type, HostCallback cb = nullptr) {
     auto d = std::make_shared<Definition>();
     d->kind = Kind::Host;
     d->id = g_next_definition.fetch_add(1, std::memory_order_relaxed);
@@ -67,7 +68,7 @@ struct Linker::Definition {
         auto& made = store.raw()->linker_funcs;
         auto it = made.find(id);
         if (it != made.end()) return Func(store.raw(), it->second);
-        Func f = Func::create(store, type, callback);
+        Func f = Func::create(store, type, make ? make() : callback);
         made.emplace(id, f.raw());
         return f;
       }
@@ -118,6 +119,19 @@ void Linker::define_instance(std::string_view module, const Instance& instance) 
 void Linker::func_new(std::string_view module, std::string_view name, const FuncType& type,
                       HostCallback callback) {
   insert(module, name, Definition::host(type, std::move(callback)));
+}
+
+void Linker::func_new_per_store(std::string_view module, std::string_view name,
+                                const FuncType& type, HostCallbackFactory make) {
+  auto d = Definition::host(type);
+  d->make = std::move(make);
+  insert(module, name, std::move(d));
+}
+
+void Linker::for_each_host_factory(
+    const std::function<void(const HostCallbackFactory&)>& visit) const {
+  for (const auto& [key, d] : items_)
+    if (d->kind == Definition::Kind::Host && d->make && d.use_count() == 1) visit(d->make);
 }
 
 void Linker::define_wasi() {

@@ -168,8 +168,15 @@ rt::StoreData* Caller::store() const {
 
 // ---- Func --------------------------------------------------------------------
 
-Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
-  rt::HostFn fn = [cb = std::move(callback)](rt::HostCall& call, rt::Slot* slots) -> TrapCode {
+namespace {
+
+// The runtime's body of an API host function: runs the callback and turns
+// what it throws into the call's trap. A named type, so that
+// Func::for_each_host_callback finds the callback inside the store's HostFn.
+struct HostThunk {
+  HostCallback cb;
+
+  TrapCode operator()(rt::HostCall& call, rt::Slot* slots) const {
     try {
       Caller caller(&call);
       cb(caller, slots);
@@ -192,8 +199,20 @@ Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
       call.store->host_error = std::current_exception();
       return TrapCode::HostError;
     }
-  };
+  }
+};
+
+}  // namespace
+
+Func Func::create(Store& store, const FuncType& type, HostCallback callback) {
+  rt::HostFn fn = HostThunk{std::move(callback)};
   return Func(store.raw(), rt::create_host_func(*store.raw(), type, std::move(fn)));
+}
+
+void Func::for_each_host_callback(const Store& store,
+                                  const std::function<void(const HostCallback&)>& visit) {
+  for (const rt::HostFunc& h : store.raw()->host_funcs)
+    if (const HostThunk* t = h.fn.target<HostThunk>()) visit(t->cb);
 }
 
 FuncType Func::type() const {

@@ -49,6 +49,47 @@ TEST(ApiLinkerDefs, FuncNewIsMadeOncePerStore) {
   }
 }
 
+TEST(ApiLinkerDefs, FuncNewPerStoreMakesOneCallbackForEachStore) {
+  Engine engine;
+  Linker linker(engine);
+  auto made = std::make_shared<int>(0);  // callbacks made; each returns its number
+  HostCallbackFactory make = [made] { return returning(++*made); };
+  linker.func_new_per_store("m", "f", kI32Result, make);
+  Module m = Module::from_text(engine, kImportsF);
+  Store a(engine), b(engine);
+  EXPECT_EQ(*made, 0);  // nothing until a store needs it
+  EXPECT_EQ(call_g(linker.instantiate(a, m)), 1);
+  EXPECT_EQ(call_g(linker.instantiate(a, m)), 1);  // made once per store
+  EXPECT_EQ(call_g(linker.instantiate(b, m)), 2);
+  EXPECT_EQ(*made, 2);
+
+  // What each holder keeps: every store its own callback (found among the
+  // store's host functions), the linker its factory.
+  auto count_callbacks = [](const Store& s) {
+    int n = 0;
+    Func::for_each_host_callback(s, [&](const HostCallback& cb) { n += cb != nullptr; });
+    return n;
+  };
+  EXPECT_EQ(count_callbacks(a), 1);
+  Func::create(a, kI32Result, returning(9));
+  EXPECT_EQ(count_callbacks(a), 2);
+  EXPECT_EQ(count_callbacks(Store(engine)), 0);
+  int factories = 0;
+  linker.for_each_host_factory([&](const HostCallbackFactory&) { ++factories; });
+  EXPECT_EQ(factories, 1);
+  linker.func_new("m", "plain", kI32Result, returning(3));  // not a factory
+  factories = 0;
+  linker.for_each_host_factory([&](const HostCallbackFactory&) { ++factories; });
+  EXPECT_EQ(factories, 1);
+  // A definition an InstancePre also holds is not the linker's alone.
+  InstancePre pre = linker.instantiate_pre(m);
+  factories = 0;
+  linker.for_each_host_factory([&](const HostCallbackFactory&) { ++factories; });
+  EXPECT_EQ(factories, 0);
+  Store c(engine);
+  EXPECT_EQ(call_g(pre.instantiate(c)), 3);
+}
+
 TEST(ApiLinkerDefs, DefinedTwiceNamesTheImport) {
   Engine engine;
   Linker linker(engine);

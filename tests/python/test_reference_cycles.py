@@ -1,0 +1,268 @@
+"""Stores and linkers in reference cycles are freed by Python's collector.
+
+The common way to write a host is a class that holds its store, linker and
+instance and passes its own bound methods as host functions: the store then
+refers (through its host functions) to the object that refers to it. Each
+such store reserves gigabytes of address space for its memories, so a host
+that makes one per request must get them back without closing each by hand.
+The collector is told what a store and a linker hold; these tests check that
+such cycles are freed, that nothing still in use is, and that the references
+a store or linker holds are given back exactly.
+"""
+import functools
+import gc
+import sys
+import threading
+import weakref
+
+import pytest
+
+import ember as wasmtime
+
+CALL_F = """
+(module
+  (import "env" "f" (func $f (result i32)))
+  (func (export "run") (result i32) call $f))
+"""
+
+TABLE_OF_EXTERNREFS = """
+(module
+  (table (export "t") 4 externref)
+  (func (export "keep") (param externref) (table.set (i32.const 0) (local.get 0))))
+"""
+
+SPIN = """
+(module
+  (import "env" "f" (func $f (result i32)))
+  (func (export "spin") (param $n i32) (result i32)
+    (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))
+    (i32.add (local.get $acc) (call $f))))
+"""
+
+I32_RESULT = wasmtime.FuncType([], [wasmtime.ValType.i32()])
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return wasmtime.Engine()
+
+
+class App:
+    """A host in the usual shape: it holds the store, and wasm calls its method."""
+
+    def __init__(self, engine, module, via_linker, caller=False):
+        self.store = wasmtime.Store(engine)
+        f = self.f_with_caller if caller else self.f
+        if via_linker:
+            self.linker = wasmtime.Linker(engine)
+            self.linker.define_func("env", "f", I32_RESULT, f, access_caller=caller)
+            self.instance = self.linker.instantiate(self.store, module)
+        else:
+            func = wasmtime.Func(self.store, I32_RESULT, f, access_caller=caller)
+            self.instance = wasmtime.Instance(self.store, module, [func])
+
+    def f(self):
+        return 7
+
+    def f_with_caller(self, caller):
+        return 8
+
+    def run(self):
+        return self.instance.exports(self.store)["run"](self.store)
+
+
+def alive(refs):
+    gc.collect()
+    return sum(r() is not None for r in refs)
+
+
+@pytest.mark.parametrize("via_linker", [False, True], ids=["func", "linker"])
+@pytest.mark.parametrize("caller", [False, True], ids=["plain", "caller"])
+def test_a_store_its_own_host_function_refers_to_is_collected(engine, via_linker, caller):
+    module = wasmtime.Module(engine, CALL_F)
+    stores, apps = [], []
+    for _ in range(20):
+        app = App(engine, module, via_linker, caller)
+        assert app.run() == (8 if caller else 7)
+        stores.append(weakref.ref(app.store))
+        apps.append(weakref.ref(app))
+        del app
+    assert alive(stores) == 0
+    assert alive(apps) == 0
+
+
+def test_a_cycle_through_a_partial_is_collected(engine):
+    # No object with a __dict__ in the cycle: the store itself must let go.
+    module = wasmtime.Module(engine, CALL_F)
+    refs = []
+    for _ in range(5):
+        store = wasmtime.Store(engine)
+        func = wasmtime.Func(store, I32_RESULT, functools.partial(lambda s: 3, store))
+        instance = wasmtime.Instance(store, module, [func])
+        assert instance.exports(store)["run"](store) == 3
+        refs.append(weakref.ref(store))
+        del store, func, instance
+    assert alive(refs) == 0
+
+
+def test_a_linker_its_own_host_function_refers_to_is_collected(engine):
+    refs = []
+    for _ in range(5):
+        holder = {}
+        linker = wasmtime.Linker(engine)
+        holder["linker"] = linker
+        linker.define_func("env", "f", I32_RESULT, lambda: len(holder))
+        refs.append(weakref.ref(linker))
+        del linker, holder
+    assert alive(refs) == 0
+
+
+def test_a_store_holding_an_externref_to_its_owner_is_collected(engine):
+    module = wasmtime.Module(engine, TABLE_OF_EXTERNREFS)
+
+    class Owner:
+        def __init__(self):
+            self.store = wasmtime.Store(engine)
+
+    refs = []
+    for _ in range(5):
+        owner = Owner()
+        instance = wasmtime.Instance(owner.store, module, [])
+        instance.exports(owner.store)["keep"](owner.store, owner)
+        assert instance.exports(owner.store)["t"].get(owner.store, 0) is owner
+        refs.append(weakref.ref(owner.store))
+        del owner, instance
+    assert alive(refs) == 0
+
+
+def test_what_is_still_referenced_survives_a_collection(engine):
+    module = wasmtime.Module(engine, CALL_F)
+    app = App(engine, module, via_linker=True)
+    gc.collect()
+    assert app.run() == 7
+    # The store alone (not the object holding it) is still referenced.
+    store, instance = app.store, app.instance
+    del app
+    gc.collect()
+    assert instance.exports(store)["run"](store) == 7
+
+
+def test_a_collection_inside_a_host_call_leaves_the_running_store_alone(engine):
+    module = wasmtime.Module(engine, CALL_F)
+
+    class Collecting(App):
+        def f(self):
+            gc.collect()
+            return 9
+
+    refs = []
+    for _ in range(3):
+        app = Collecting(engine, module, via_linker=True)
+        refs.append(weakref.ref(app.store))
+        # The only references to `app` are the running call's.
+        assert app.run() == 9
+        del app
+    assert alive(refs) == 0
+
+
+def test_a_collection_on_another_thread_while_wasm_runs(engine):
+    module = wasmtime.Module(engine, SPIN)
+    results = []
+
+    class Spinner:
+        def __init__(self):
+            self.store = wasmtime.Store(engine)
+            linker = wasmtime.Linker(engine)
+            linker.define_func("env", "f", I32_RESULT, self.f)
+            self.spin = linker.instantiate(self.store, module).exports(self.store)["spin"]
+
+        def f(self):
+            return 1
+
+        def run(self, n):
+            results.append(self.spin(self.store, n))
+
+    refs, collections = [], 0
+    for _ in range(3):
+        spinner = Spinner()
+        refs.append(weakref.ref(spinner.store))
+        t = threading.Thread(target=spinner.run, args=(3_000_000,))
+        del spinner
+        t.start()
+        while t.is_alive():
+            gc.collect()
+            collections += 1
+        t.join()
+        del t
+    n = 3_000_000
+    expected = ((n * (n + 1) // 2) + 1) & 0xFFFFFFFF
+    assert results == [expected - (1 << 32) if expected >= 1 << 31 else expected] * 3
+    assert collections > 0
+    assert alive(refs) == 0
+
+
+def test_stores_and_linkers_give_back_every_reference_they_took(engine):
+    module = wasmtime.Module(engine, CALL_F)
+
+    def f():
+        return 5
+
+    base = sys.getrefcount(f)
+    linker = wasmtime.Linker(engine)
+    linker.define_func("env", "f", I32_RESULT, f)
+    stores = [wasmtime.Store(engine) for _ in range(10)]
+    for store in stores:
+        instance = linker.instantiate(store, module)
+        assert instance.exports(store)["run"](store) == 5
+        func = wasmtime.Func(store, I32_RESULT, f)
+        assert func(store) == 5
+    assert sys.getrefcount(f) == base + 1 + 2 * len(stores)
+    del stores, store, instance, func
+    gc.collect()
+    assert sys.getrefcount(f) == base + 1
+    del linker
+    gc.collect()
+    assert sys.getrefcount(f) == base
+
+
+def test_an_instance_pre_outliving_its_linker_still_instantiates(engine):
+    module = wasmtime.Module(engine, CALL_F)
+
+    def make_pre():
+        holder = {}
+        linker = wasmtime.Linker(engine)
+        holder["linker"] = linker  # the linker's host function refers to it
+        linker.define_func("env", "f", I32_RESULT, lambda: 4 + len(holder))
+        return linker.instantiate_pre(module), weakref.ref(linker)
+
+    pre, linker = make_pre()
+    gc.collect()
+    # The definition the InstancePre still holds keeps the cycle alive.
+    assert linker() is not None
+    store = wasmtime.Store(engine)
+    assert pre.instantiate(store).exports(store)["run"](store) == 5
+    del pre, store
+    assert alive([linker]) == 0
+
+
+def test_a_store_the_collector_closed_refuses_calls_cleanly(engine):
+    # An object that survives (resurrected by a finalizer) sees a closed store.
+    module = wasmtime.Module(engine, CALL_F)
+    saved = []
+
+    class Resurrecting(App):
+        def __del__(self):
+            saved.append((self.store, self.instance))
+
+    app = Resurrecting(engine, module, via_linker=False)
+    del app
+    gc.collect()
+    assert len(saved) == 1
+    store, instance = saved.pop()
+    # The finalizer ran before the cycle was cleared; the collector then
+    # found the store referenced again and left it open.
+    assert instance.exports(store)["run"](store) == 7
