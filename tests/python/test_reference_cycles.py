@@ -11,6 +11,7 @@ a store or linker holds are given back exactly.
 """
 import functools
 import gc
+import random
 import sys
 import threading
 import weakref
@@ -266,3 +267,87 @@ def test_a_store_the_collector_closed_refuses_calls_cleanly(engine):
     # The finalizer ran before the cycle was cleared; the collector then
     # found the store referenced again and left it open.
     assert instance.exports(store)["run"](store) == 7
+
+
+KEEP_AND_CALL = """
+(module
+  (import "env" "f" (func $f (result i32)))
+  (table (export "t") 2 externref)
+  (func (export "keep") (param externref) (table.set (i32.const 0) (local.get 0)))
+  (func (export "run") (result i32) call $f))
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_graphs_of_stores_linkers_and_hosts(engine, seed):
+    """Random steps over hosts whose stores, linkers and callables refer to
+    one another, with collections at any point (inside host calls too):
+    every call still returns its host's number, and once everything is
+    dropped every store is freed."""
+    rng = random.Random(seed)
+    module = wasmtime.Module(engine, KEEP_AND_CALL)
+
+    class Host:
+        def __init__(self, number):
+            self.number = number
+            self.store = wasmtime.Store(engine)
+            self.others = []
+            self.instances = []
+
+        def f(self):
+            if rng.random() < 0.1:
+                gc.collect()
+            return self.number
+
+    def run(store_refs):
+        hosts: list[Host] = []
+        linkers: list[tuple[wasmtime.Linker, int]] = []
+        pres: list[tuple[wasmtime.InstancePre, int]] = []
+        for step in range(300):
+            op = rng.randrange(8)
+            if op == 0 or not hosts:
+                host = Host(len(store_refs))
+                hosts.append(host)
+                store_refs.append(weakref.ref(host.store))
+            elif op == 1:
+                host = rng.choice(hosts)
+                linker = wasmtime.Linker(engine)
+                linker.define_func("env", "f", I32_RESULT, host.f)
+                host.others.append(linker)  # the linker refers back to its host
+                linkers.append((linker, host.number))
+            elif op == 2 and linkers:
+                host = rng.choice(hosts)
+                linker, number = rng.choice(linkers)
+                host.instances.append((linker.instantiate(host.store, module), number))
+            elif op == 3:
+                host = rng.choice(hosts)
+                target = rng.choice(hosts)
+                func = wasmtime.Func(host.store, I32_RESULT, target.f)
+                instance = wasmtime.Instance(host.store, module, [func])
+                host.instances.append((instance, target.number))
+            elif op == 4:
+                host = rng.choice(hosts)
+                if host.instances:
+                    instance, number = rng.choice(host.instances)
+                    exports = instance.exports(host.store)
+                    assert exports["run"](host.store) == number
+                    exports["keep"](host.store, rng.choice(hosts))
+            elif op == 5 and linkers:
+                linker, number = linkers.pop(rng.randrange(len(linkers)))
+                if rng.random() < 0.5:
+                    pres.append((linker.instantiate_pre(module), number))
+            elif op == 6 and pres:
+                host = rng.choice(hosts)
+                pre, number = rng.choice(pres)
+                host.instances.append((pre.instantiate(host.store), number))
+            elif op == 7:
+                hosts.pop(rng.randrange(len(hosts)))
+                if rng.random() < 0.3:
+                    gc.collect()
+        for host in hosts:
+            for instance, number in host.instances:
+                assert instance.exports(host.store)["run"](host.store) == number
+
+    store_refs: list[weakref.ref[wasmtime.Store]] = []
+    run(store_refs)  # its locals go with it
+    assert alive(store_refs) == 0
