@@ -96,6 +96,39 @@ def test_a_store_its_own_host_function_refers_to_is_collected(engine, via_linker
     assert alive(apps) == 0
 
 
+def test_what_a_store_and_a_linker_report_to_the_collector(engine):
+    module = wasmtime.Module(engine, TABLE_OF_EXTERNREFS)
+
+    def f():
+        return 1
+
+    def g():
+        return 2
+
+    class Kept:
+        pass
+
+    store = wasmtime.Store(engine)
+    wasmtime.Func(store, I32_RESULT, f)
+    kept = Kept()
+    instance = wasmtime.Instance(store, module, [])
+    instance.exports(store)["keep"](store, kept)
+    referents = gc.get_referents(store)
+    assert any(r is f for r in referents)
+    assert any(r is kept for r in referents)
+    assert any(r is engine for r in referents)
+
+    linker = wasmtime.Linker(engine)
+    linker.define_func("env", "g", I32_RESULT, g)
+    assert any(r is g for r in gc.get_referents(linker._h))
+    # Shared with an InstancePre, the definition is no longer the linker's
+    # alone: not reported (the cycle stays, as it would without support).
+    pre = linker.instantiate_pre(wasmtime.Module(engine, CALL_F.replace('"f"', '"g"')))
+    assert not any(r is g for r in gc.get_referents(linker._h))
+    del pre
+    assert any(r is g for r in gc.get_referents(linker._h))
+
+
 def test_a_cycle_through_a_partial_is_collected(engine):
     # No object with a __dict__ in the cycle: the store itself must let go.
     module = wasmtime.Module(engine, CALL_F)
