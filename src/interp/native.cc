@@ -71,8 +71,11 @@ const void* tier_up(State& st, rt::ModuleInst* inst, const FuncCode* fc, const u
   if (loop) {
     if (const void* entry = osr_entry(fc, word)) return enter_at(st, word, entry);
   } else if (state != TierState::Interpreted) {
-    // Queued: its calls take the code once it is there.
+    // Queued: its calls take the code once it is there, and meanwhile ask
+    // again (what runs most is compiled first) unless the asker waits.
     fc->hotness.set_relaxed(state == TierState::Compiled ? INT32_MAX : code.tier_recheck);
+    if (state == TierState::Queued && !code.tier_wait)
+      code.tier_up(inst->module, uint32_t(fc - code.funcs.data()), UINT32_MAX);
     return nullptr;
   }
   fc->hotness.set_relaxed(code.tier_recheck);

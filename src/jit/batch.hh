@@ -26,6 +26,10 @@ struct BatchItem {
   uint32_t func;  // defined function index
   bool osr;
   uint64_t ticket = 0;  // tiering: the request that asked for it (NativeCode::requested)
+  // Tiering: how often the function asked again since the last batch was
+  // taken (its code not there yet; one ask per CompiledCode::tier_recheck
+  // calls or loop iterations), i.e. how much it runs now.
+  uint32_t asks = 0;
 };
 
 // A module's compiled code (CompiledCode::native_code): LLVM's JIT with

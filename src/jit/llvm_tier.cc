@@ -120,7 +120,10 @@ class TierService {
     if (word != UINT32_MAX && fc.tier.get() != interp::TierState::Refused &&
         native.osr_asked.insert(func).second)
       native.pending.push_back(BatchItem{func, true, ticket});
-    if (native.pending.size() == before) return;
+    if (native.pending.size() == before) {
+      ask_again(native, func, word != UINT32_MAX);
+      return;
+    }
     native.asked_words += fc.end - fc.begin;
     if (tier_trace_on())
       tier_trace("request",
@@ -188,8 +191,8 @@ class TierService {
       From from = From::Requests;
       std::vector<BatchItem> items = take_batch(code, native, from);
       // The requests this batch completes: all before the first one left.
-      const uint64_t upto =
-          native.pending.empty() ? native.requested : native.pending.front().ticket - 1;
+      uint64_t upto = native.requested;
+      for (const BatchItem& item : native.pending) upto = std::min(upto, item.ticket - 1);
       lock.unlock();
       std::vector<uint32_t> guesses;
       if (!items.empty()) {
@@ -240,6 +243,7 @@ class TierService {
     std::vector<BatchItem>& list = from == From::Requests  ? native.pending
                                    : from == From::Guesses ? native.guesses
                                                            : native.upgrades;
+    if (from == From::Requests && !code.tier_wait) hottest_first(native.pending);
     size_t n = 0;
     for (size_t words = 0; n < std::min(list.size(), kMaxBatch); n++) {
       const interp::FuncCode& fc = code.funcs[list[n].func];
@@ -258,6 +262,24 @@ class TierService {
     std::vector<BatchItem> now;
     for (const BatchItem& item : items) (served(item) ? native.upgrades : now).push_back(item);
     return now;
+  }
+
+  // A function whose code is not there yet asked again: it still runs.
+  static void ask_again(NativeCode& native, uint32_t func, bool osr) {
+    for (BatchItem& item : native.pending)
+      if (item.func == func && item.osr == osr) ++item.asks;
+  }
+
+  // Requests in the order of how much their functions ran while the last
+  // batch compiled (asks), first come first for equal counts: what the
+  // program spends its time in now is compiled next. A request made before
+  // the batch in flight, for a loop that has ended since (sort's set-up
+  // loop in main, a memcpy done with), no longer keeps a running one (sort's
+  // quicksort) waiting. Then every count starts again.
+  static void hottest_first(std::vector<BatchItem>& pending) {
+    std::stable_sort(pending.begin(), pending.end(),
+                     [](const BatchItem& a, const BatchItem& b) { return a.asks > b.asks; });
+    for (BatchItem& item : pending) item.asks = 0;
   }
 
   // Whether the tiering thread compiles guesses for `code`: not when the

@@ -209,3 +209,76 @@ def test_a_forked_child_runs_on_without_the_compile_thread():
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _busy_body(n: int) -> str:
+    """`n` dependent arithmetic steps on $x: a body LLVM takes a while over."""
+    step = ("(local.set $x (i32.xor (i32.mul (local.get $x) (i32.const {k})) "
+            "(i32.shr_u (local.get $x) (i32.const 7))))")
+    return "\n".join(step.format(k=2 * i + 3) for i in range(n))
+
+
+# Defined functions: 0 $big (a loop with a large body: a long first
+# compile), 1 $ended (a loop that gets hot and ends while $big compiles),
+# 2 $running (a loop that gets hot and goes on), 3 main. main waits in a
+# host function after $big, so that $big's compile is under way, alone,
+# before the others ask.
+QUEUE_ORDER_WAT = f"""
+(module
+  (import "host" "pause" (func $pause))
+  (func $big (param $n i32) (result i32)
+    (local $i i32) (local $x i32)
+    (loop $l
+      {_busy_body(1000)}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $x))
+  (func $ended (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i))
+  (func $running (param $n i32) (result i32)
+    (local $i i32) (local $x i32)
+    (loop $l
+      (local.set $x (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $x))
+  (func (export "main") (result i32)
+    (call $big (i32.const 300))
+    (call $pause)
+    (i32.add (call $ended (i32.const 1000)) (call $running (i32.const 100000000)))
+    (i32.add)))
+"""
+
+QUEUE_ORDER_SCRIPT = """
+import sys, time, ember
+config = ember.Config()
+config.tier_up_after = 100
+engine = ember.Engine(config)
+store = ember.Store(engine)
+module = ember.Module(engine, sys.stdin.read())
+pause = ember.Func(store, ember.FuncType([], []), lambda: time.sleep(0.05))
+ember.Instance(store, module, [pause]).exports(store)["main"](store)
+"""
+
+
+def test_what_runs_now_is_compiled_before_what_asked_earlier() -> None:
+    # $ended asks for its loop before $running does, both while $big's
+    # compile is in flight; when that is done, $running is still running
+    # (asking again every 100 iterations) and $ended is not: $running's
+    # loop is compiled first. (First come first served: $ended's first.)
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-c", QUEUE_ORDER_SCRIPT], input=QUEUE_ORDER_WAT,
+                       capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, EMBER_TIER_TRACE="1"))
+    assert p.returncode == 0, p.stderr
+    lines = p.stderr.splitlines()
+    requests = [line.split(" request ")[1].split(" (")[0] for line in lines if " request " in line]
+    assert requests[:3] == ["f0 loops", "f1 loops", "f2 loops"], p.stderr
+    batches = [line.split(" batch ")[1].split(" (")[0] for line in lines
+               if " batch " in line and "batch done" not in line]
+    assert batches[:2] == ["f0 loops", "f2 loops"], p.stderr
