@@ -384,3 +384,31 @@ def test_random_graphs_of_stores_linkers_and_hosts(engine, seed):
     store_refs: list[weakref.ref[wasmtime.Store]] = []
     run(store_refs)  # its locals go with it
     assert alive(store_refs) == 0
+
+
+def test_one_linker_instantiating_in_stores_on_several_threads(engine):
+    # Each instantiation makes the store's own context for the linker's
+    # host function, taking the GIL back while the others run wasm.
+    module = wasmtime.Module(engine, SPIN)
+    linker = wasmtime.Linker(engine)
+    linker.define_func("env", "f", I32_RESULT, lambda: 2)
+    errors, refs = [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                store = wasmtime.Store(engine)
+                refs.append(weakref.ref(store))
+                spin = linker.instantiate(store, module).exports(store)["spin"]
+                assert spin(store, 20000) == 20000 * 20001 // 2 + 2
+                gc.collect()
+        except Exception as e:  # reported below, with the thread's failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert alive(refs) == 0
