@@ -221,17 +221,30 @@ std::shared_ptr<HostCtx> host_ctx(FuncType type, nb::handle fn, bool access_call
   return ctx;
 }
 
-// Visits the callable of each context counted in `uses` (context -> the
-// holder's references to it) that the holder alone refers to: a context
-// also held elsewhere (where the collector cannot see) keeps its callable
+// The Python host contexts one holder (a store, a linker) refers to, each
+// with the holder's references to it and all of them (use_count). Only
+// a context the holder alone refers to has its callable visited: one also
+// held elsewhere (where the collector cannot see) keeps its callable
 // alive, and a callable is never visited more often than it is referenced.
-template <typename Ctx>
-int visit_owned(const std::unordered_map<const Ctx*, std::pair<long, long>>& uses, visitproc visit,
-                void* arg) {
-  for (const auto& [ctx, counts] : uses)
-    if (counts.first == counts.second) Py_VISIT(ctx->callable.ptr());
-  return 0;
-}
+class HeldContexts {
+ public:
+  // (A template: converting to shared_ptr<const HostCtx> would count a
+  // reference more.)
+  template <typename Ctx>
+  void add(const std::shared_ptr<Ctx>& ctx) {
+    auto& [ours, all] = uses_[ctx.get()];
+    ++ours;
+    all = ctx.use_count();
+  }
+  int visit(visitproc visit, void* arg) const {
+    for (const auto& [ctx, counts] : uses_)
+      if (counts.first == counts.second) Py_VISIT(ctx->callable.ptr());
+    return 0;
+  }
+
+ private:
+  std::unordered_map<const HostCtx*, std::pair<long, long>> uses_;
+};
 
 }  // namespace
 
@@ -244,27 +257,19 @@ HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool acces
 }
 
 int visit_host_callables(const Store& store, visitproc visit, void* arg) {
-  std::unordered_map<const HostCtx*, std::pair<long, long>> uses;  // ours, all
+  HeldContexts held;
   Func::for_each_host_callback(store, [&](const HostCallback& cb) {
-    if (const PyHost* h = cb.target<PyHost>()) {
-      auto& u = uses[h->ctx.get()];
-      ++u.first;
-      u.second = h->ctx.use_count();
-    }
+    if (const PyHost* h = cb.target<PyHost>()) held.add(h->ctx);
   });
-  return visit_owned(uses, visit, arg);
+  return held.visit(visit, arg);
 }
 
 int visit_host_callables(const Linker& linker, visitproc visit, void* arg) {
-  std::unordered_map<const HostCtx*, std::pair<long, long>> uses;
+  HeldContexts held;
   linker.for_each_host_factory([&](const HostCallbackFactory& make) {
-    if (const PyHostFactory* f = make.target<PyHostFactory>()) {
-      auto& u = uses[f->tmpl.get()];
-      ++u.first;
-      u.second = f->tmpl.use_count();
-    }
+    if (const PyHostFactory* f = make.target<PyHostFactory>()) held.add(f->tmpl);
   });
-  return visit_owned(uses, visit, arg);
+  return held.visit(visit, arg);
 }
 
 namespace {
