@@ -78,7 +78,10 @@ class WasiOutput {
     requires(!std::same_as<std::decay_t<F>, WasiOutput> &&
              std::invocable<F&, const uint8_t*, size_t>)
   WasiOutput(F f) {  // NOLINT: implicit, so a lambda can be assigned directly
-    if constexpr (std::is_void_v<std::invoke_result_t<F&, const uint8_t*, size_t>>) {
+    using R = std::invoke_result_t<F&, const uint8_t*, size_t>;
+    if constexpr (std::is_same_v<R, int64_t>) {
+      fn_ = std::move(f);  // (as given: target<F>() finds it)
+    } else if constexpr (std::is_void_v<R>) {
       fn_ = [f = std::move(f)](const uint8_t* p, size_t n) mutable -> int64_t {
         f(p, n);
         return static_cast<int64_t>(n);
@@ -91,6 +94,14 @@ class WasiOutput {
   }
   explicit operator bool() const { return static_cast<bool>(fn_); }
   int64_t operator()(const uint8_t* p, size_t n) const { return fn_(p, n); }
+  // The callable this sink was made from when it is a T whose result is
+  // int64_t (a callable with another result is wrapped); null otherwise.
+  // For embedders that look into their own sinks, e.g. a language
+  // binding's garbage collector (for_each_wasi_output).
+  template <typename T>
+  const T* target() const noexcept {
+    return fn_.template target<T>();
+  }
 
  private:
   std::function<int64_t(const uint8_t*, size_t)> fn_;
@@ -129,6 +140,14 @@ void set_wasi_host_argv(std::vector<std::string> argv);
 // (Store::executing: from a host function or an output callback); the
 // store's context is then unchanged.
 void set_wasi(Store& store, const WasiConfig& config);
+
+// Visits the custom stdout/stderr sinks (WasiConfig::stdout_custom,
+// stderr_custom) of the store's current WASI context: once for each of the
+// guest's descriptors that writes to one (the guest may renumber them).
+// Each set_wasi() makes a context of its own, used by this store only.
+// Call it only while the store is not executing: the guest changes its
+// descriptors.
+void for_each_wasi_output(const Store& store, const std::function<void(const WasiOutput&)>& visit);
 
 // The store's function `name` of wasi_snapshot_preview1 (e.g. "fd_write"),
 // forwarding to the store's current context. Throws WasmError

@@ -208,11 +208,42 @@ HostCallback python_host(FuncType type, nb::handle fn, bool access_caller);
 // reference to `fn`) when the definition first becomes one of its Funcs.
 HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool access_caller);
 
+// Garbage-collector support: the Python objects one holder (a store, a
+// linker) refers to through shared native contexts (`Ctx`, whose member
+// `Obj` holds the object), each context with the holder's references to it
+// and all of them (use_count). Only a context the holder alone refers to
+// has its object visited: one also held elsewhere (where the collector
+// cannot see) keeps its object alive, and an object is never visited more
+// often than it is referenced.
+template <typename Ctx, nb::object Ctx::* Obj>
+class HeldContexts {
+ public:
+  // (A template: converting to shared_ptr<const Ctx> would count a
+  // reference more.)
+  template <typename C>
+  void add(const std::shared_ptr<C>& ctx) {
+    auto& [ours, all] = uses_[ctx.get()];
+    ++ours;
+    all = ctx.use_count();
+  }
+  int visit(visitproc visit, void* arg) const {
+    for (const auto& [ctx, counts] : uses_)
+      if (counts.first == counts.second) Py_VISIT((ctx->*Obj).ptr());
+    return 0;
+  }
+
+ private:
+  std::unordered_map<const Ctx*, std::pair<long, long>> uses_;
+};
+
 // Garbage-collector support (tp_traverse): visits the callable of every
 // Python host function of `store` / defined in `linker` that the holder
 // alone refers to. Call only while the store is not in use.
 int visit_host_callables(const Store& store, visitproc visit, void* arg);
 int visit_host_callables(const Linker& linker, visitproc visit, void* arg);
+// The same for the custom stdout/stderr callables of the store's WASI
+// context (wasi.cc).
+int visit_wasi_outputs(const Store& store, visitproc visit, void* arg);
 
 // The Python object for an extern of store `s`.
 nb::object wrap_extern(PyStore& s, const Extern& e);

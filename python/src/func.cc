@@ -221,30 +221,7 @@ std::shared_ptr<HostCtx> host_ctx(FuncType type, nb::handle fn, bool access_call
   return ctx;
 }
 
-// The Python host contexts one holder (a store, a linker) refers to, each
-// with the holder's references to it and all of them (use_count). Only
-// a context the holder alone refers to has its callable visited: one also
-// held elsewhere (where the collector cannot see) keeps its callable
-// alive, and a callable is never visited more often than it is referenced.
-class HeldContexts {
- public:
-  // (A template: converting to shared_ptr<const HostCtx> would count a
-  // reference more.)
-  template <typename Ctx>
-  void add(const std::shared_ptr<Ctx>& ctx) {
-    auto& [ours, all] = uses_[ctx.get()];
-    ++ours;
-    all = ctx.use_count();
-  }
-  int visit(visitproc visit, void* arg) const {
-    for (const auto& [ctx, counts] : uses_)
-      if (counts.first == counts.second) Py_VISIT(ctx->callable.ptr());
-    return 0;
-  }
-
- private:
-  std::unordered_map<const HostCtx*, std::pair<long, long>> uses_;
-};
+using HeldHosts = HeldContexts<HostCtx, &HostCtx::callable>;
 
 }  // namespace
 
@@ -257,7 +234,7 @@ HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool acces
 }
 
 int visit_host_callables(const Store& store, visitproc visit, void* arg) {
-  HeldContexts held;
+  HeldHosts held;
   Func::for_each_host_callback(store, [&](const HostCallback& cb) {
     if (const PyHost* h = cb.target<PyHost>()) held.add(h->ctx);
   });
@@ -265,7 +242,7 @@ int visit_host_callables(const Store& store, visitproc visit, void* arg) {
 }
 
 int visit_host_callables(const Linker& linker, visitproc visit, void* arg) {
-  HeldContexts held;
+  HeldHosts held;
   linker.for_each_host_factory([&](const HostCallbackFactory& make) {
     if (const PyHostFactory* f = make.target<PyHostFactory>()) held.add(f->tmpl);
   });

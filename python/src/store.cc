@@ -101,7 +101,8 @@ namespace {
 
 // Garbage-collector support. A store refers to its engine, its data, the
 // objects passed to wasm as externrefs (one reference each, while the
-// store keeps them) and, through its host functions, their callables: a
+// store keeps them) and, through its host functions and its WASI
+// context's custom stdout/stderr sinks, their callables: a
 // host function that refers back to the store (a bound method of an
 // object holding it) makes a cycle the collector can now free. The native
 // parts are read only while no thread uses the store: a store in use is
@@ -118,7 +119,8 @@ int store_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(s.user_data.ptr());
   if (!store_idle(s)) return 0;
   for (const auto& entry : s.externs) Py_VISIT(entry.first);
-  return visit_host_callables(*s.store, visit, arg);
+  if (int r = visit_host_callables(*s.store, visit, arg)) return r;
+  return visit_wasi_outputs(*s.store, visit, arg);
 }
 
 // Breaking a cycle closes the store (what dropping its last reference

@@ -40,31 +40,39 @@ struct PyCallable {
   }
 };
 
-WasiOutput output_sink(nb::handle callable) {
-  auto cb = std::make_shared<PyCallable>(callable);
-  return [cb](const uint8_t* p, size_t n) -> int64_t {
-    nb::gil_scoped_acquire gil;
-    PyObject* data =
-        PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p), static_cast<Py_ssize_t>(n));
-    PyObject* r = data ? PyObject_CallOneArg(cb->fn.ptr(), data) : nullptr;
-    Py_XDECREF(data);
-    int64_t took = static_cast<int64_t>(n);
-    if (r && r != Py_None) {
-      if (PyLong_Check(r)) {
-        long long v = PyLong_AsLongLong(r);
-        if (v == -1 && PyErr_Occurred()) took = -1;
-        else took = v < 0 ? -1 : static_cast<int64_t>(v);
-      } else {
-        PyErr_Format(PyExc_TypeError, "a WASI output callback must return None or an int, not %s",
-                     Py_TYPE(r)->tp_name);
-        took = -1;
-      }
+// A custom stdout/stderr sink calling a Python callable (a named type:
+// visit_wasi_outputs finds it in the store's context).
+struct PySink {
+  std::shared_ptr<PyCallable> cb;
+  int64_t operator()(const uint8_t* p, size_t n) const;
+};
+
+int64_t PySink::operator()(const uint8_t* p, size_t n) const {
+  nb::gil_scoped_acquire gil;
+  PyObject* data =
+      PyBytes_FromStringAndSize(reinterpret_cast<const char*>(p), static_cast<Py_ssize_t>(n));
+  PyObject* r = data ? PyObject_CallOneArg(cb->fn.ptr(), data) : nullptr;
+  Py_XDECREF(data);
+  int64_t took = static_cast<int64_t>(n);
+  if (r && r != Py_None) {
+    if (PyLong_Check(r)) {
+      long long v = PyLong_AsLongLong(r);
+      if (v == -1 && PyErr_Occurred()) took = -1;
+      else took = v < 0 ? -1 : static_cast<int64_t>(v);
+    } else {
+      PyErr_Format(PyExc_TypeError, "a WASI output callback must return None or an int, not %s",
+                   Py_TYPE(r)->tp_name);
+      took = -1;
     }
-    if (!r) took = -1;
-    Py_XDECREF(r);
-    if (PyErr_Occurred()) PyErr_WriteUnraisable(cb->fn.ptr());
-    return took;
-  };
+  }
+  if (!r) took = -1;
+  Py_XDECREF(r);
+  if (PyErr_Occurred()) PyErr_WriteUnraisable(cb->fn.ptr());
+  return took;
+}
+
+WasiOutput output_sink(nb::handle callable) {
+  return PySink{std::make_shared<PyCallable>(callable)};
 }
 
 std::string str_of(nb::handle h, const char* what) {
@@ -161,6 +169,14 @@ void store_set_wasi(PyStore& s, nb::handle wasi) {
   // Consumed only once the store is known to be usable.
   nb::dict settings = nb::cast<nb::dict>(wasi.attr("_consume")());
   ember::set_wasi(s.api(), config_from(settings));
+}
+
+int visit_wasi_outputs(const Store& store, visitproc visit, void* arg) {
+  HeldContexts<PyCallable, &PyCallable::fn> held;  // one per descriptor writing to it
+  for_each_wasi_output(store, [&](const WasiOutput& out) {
+    if (const PySink* sink = out.target<PySink>()) held.add(sink->cb);
+  });
+  return held.visit(visit, arg);
 }
 
 void bind_wasi(nb::module_& m) {

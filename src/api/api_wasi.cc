@@ -14,6 +14,7 @@
 #include "ember/wasi.hh"
 #include "api/api_support.hh"
 #include "api/api_wasi.hh"
+#include "wasi/context.hh"
 #include "wasi/wasi.hh"
 
 namespace ember {
@@ -89,6 +90,13 @@ void set_wasi(Store& store, const WasiConfig& config) {
 std::shared_ptr<wasi::Context> store_wasi_context(rt::StoreData& store) {
   if (!store.wasi) return nullptr;
   return std::static_pointer_cast<WasiState>(store.wasi)->ctx;
+}
+
+void for_each_wasi_output(const Store& store, const std::function<void(const WasiOutput&)>& visit) {
+  std::shared_ptr<wasi::Context> ctx = store_wasi_context(*store.raw());
+  if (!ctx) return;
+  for (const auto& [fd, entry] : ctx->fds)
+    if (entry->kind == wasi::FdKind::Callback) visit(entry->callback);
 }
 
 Func wasi_func(Store& store, std::string_view name) {

@@ -412,3 +412,121 @@ def test_one_linker_instantiating_in_stores_on_several_threads(engine):
         t.join()
     assert errors == []
     assert alive(refs) == 0
+
+
+# ---- WASI output callbacks -----------------------------------------------
+
+# write(fd, ptr, len) -> errno; renumber(from, to) -> errno ("hi!\n" at 16).
+WASI_WRITE = """
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_renumber" (func $fd_renumber (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 16) "hi!\\n")
+  (func (export "write") (param $fd i32) (result i32)
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 4))
+    (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8)))
+  (func (export "renumber") (param i32 i32) (result i32)
+    (call $fd_renumber (local.get 0) (local.get 1))))
+"""
+
+
+class Printer:
+    """A host whose WASI output goes to its own methods: store -> sink -> self."""
+
+    def __init__(self, engine, module):
+        self.out, self.err = [], []
+        self.store = wasmtime.Store(engine)
+        wasi = wasmtime.WasiConfig()
+        wasi.stdout_custom = self.write_out
+        wasi.stderr_custom = self.write_err
+        self.store.set_wasi(wasi)
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        self.exports = linker.instantiate(self.store, module).exports(self.store)
+
+    def write_out(self, data):
+        self.out.append(data)
+
+    def write_err(self, data):
+        self.err.append(data)
+
+    def call(self, name, *args):
+        return self.exports[name](self.store, *args)
+
+
+def test_a_store_its_own_wasi_output_callback_refers_to_is_collected(engine):
+    module = wasmtime.Module(engine, WASI_WRITE)
+    stores, printers = [], []
+    for i in range(10):
+        p = Printer(engine, module)
+        assert p.call("write", 1) == 0 and p.call("write", 2) == 0
+        assert p.out == [b"hi!\n"] and p.err == [b"hi!\n"]
+        if i % 2:
+            # The guest moved stdout over stdin: still one reference.
+            assert p.call("renumber", 1, 0) == 0
+            assert p.call("write", 0) == 0 and p.out == [b"hi!\n"] * 2
+        stores.append(weakref.ref(p.store))
+        printers.append(weakref.ref(p))
+        del p
+    assert alive(stores) == 0
+    assert alive(printers) == 0
+
+
+def test_what_a_store_reports_of_its_wasi_output(engine):
+    module = wasmtime.Module(engine, WASI_WRITE)
+    p = Printer(engine, module)
+    out, err = p.write_out, p.write_err  # (bound methods: compared by ==)
+    referents = gc.get_referents(p.store)
+    assert any(r == out for r in referents) and any(r == err for r in referents)
+    # The guest replaced stderr by stdout: the stderr sink is gone.
+    assert p.call("renumber", 1, 2) == 0
+    referents = gc.get_referents(p.store)
+    assert any(r == out for r in referents) and not any(r == err for r in referents)
+    assert p.call("write", 2) == 0 and p.out == [b"hi!\n"] and p.err == []
+
+
+def test_a_wasi_output_callback_gives_back_its_references(engine):
+    module = wasmtime.Module(engine, WASI_WRITE)
+    seen = []
+
+    def sink(data):
+        seen.append(data)
+
+    base = sys.getrefcount(sink)
+    stores = []
+    for _ in range(5):
+        store = wasmtime.Store(engine)
+        wasi = wasmtime.WasiConfig()
+        wasi.stdout_custom = sink
+        store.set_wasi(wasi)
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        exports = linker.instantiate(store, module).exports(store)
+        assert exports["write"](store, 1) == 0
+        stores.append(store)
+    assert sys.getrefcount(sink) == base + len(stores)
+    # A collection frees nothing still referenced, and every store still writes.
+    gc.collect()
+    assert sys.getrefcount(sink) == base + len(stores)
+    # A new context replaces the old one and its reference.
+    stores[0].set_wasi(wasmtime.WasiConfig())
+    assert sys.getrefcount(sink) == base + len(stores) - 1
+    del stores, store, exports, linker
+    gc.collect()
+    assert sys.getrefcount(sink) == base
+    assert seen == [b"hi!\n"] * 5
+
+
+def test_a_printer_still_referenced_survives_and_writes(engine):
+    module = wasmtime.Module(engine, WASI_WRITE)
+    p = Printer(engine, module)
+    store, exports = p.store, p.exports
+    del p
+    gc.collect()
+    # The printer is reachable only from the store's sink, and the store is
+    # still referenced: both stay, and the output still arrives.
+    assert exports["write"](store, 1) == 0
+    referents = [r for r in gc.get_referents(store) if hasattr(r, "__self__")]
+    assert referents and referents[0].__self__.out == [b"hi!\n"]

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ember/ember.hh"
 #include "ember/wasi.hh"
@@ -303,6 +305,41 @@ TEST(ApiWasi, OutputExceptionReachesTheEmbedder) {
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "sink");
   }
+}
+
+// A sink of a named type, as a language binding makes to find its own.
+struct CountingSink {
+  std::shared_ptr<size_t> bytes = std::make_shared<size_t>(0);
+  int64_t operator()(const uint8_t*, size_t n) const {
+    *bytes += n;
+    return static_cast<int64_t>(n);
+  }
+};
+
+TEST(ApiWasi, ForEachWasiOutputFindsTheContextsSinks) {
+  Program p;
+  std::vector<const CountingSink*> seen;
+  auto visit = [&](const WasiOutput& out) { seen.push_back(out.target<CountingSink>()); };
+  for_each_wasi_output(p.store, visit);  // no context yet
+  EXPECT_TRUE(seen.empty());
+  WasiConfig c;
+  CountingSink sink;
+  c.stdout_custom = sink;
+  c.stderr_custom = [](const uint8_t*, size_t) {};  // wrapped: another type inside
+  set_wasi(p.store, c);
+  EXPECT_EQ(p.call("hello"), 0);
+  EXPECT_EQ(*sink.bytes, 6u);
+  for_each_wasi_output(p.store, visit);
+  ASSERT_EQ(seen.size(), 2u);  // stdout's sink, then stderr's
+  ASSERT_NE(seen[0], nullptr);
+  EXPECT_EQ(seen[0]->bytes, sink.bytes);
+  EXPECT_EQ(seen[1], nullptr);
+  // A context without custom sinks has none to visit.
+  set_wasi(p.store, WasiConfig{});
+  seen.clear();
+  for_each_wasi_output(p.store, visit);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(sink.bytes.use_count(), 2);  // `sink` and the config `c`
 }
 
 }  // namespace
