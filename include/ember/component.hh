@@ -278,6 +278,14 @@ class StoreContext {
 using HostFunc = std::function<std::optional<Value>(StoreContext cx, const FuncType& type,
                                                     std::span<const Value> args)>;
 
+// A host function made for each store: the linker calls it when an
+// instantiation in store `cx` needs the definition (once for each import
+// it satisfies there), so that what the function refers to can belong to
+// that store. (A language binding keeps its callables in the store this
+// way, where its garbage collector can see them.) It runs on the thread
+// instantiating.
+using HostFuncFactory = std::function<HostFunc(StoreContext cx)>;
+
 struct LinkerNode;
 
 // Definitions for a component's imports, by name: a tree whose inner nodes
@@ -289,6 +297,12 @@ class Linker {
   // `name` is defined already and shadowing is not allowed.
   void define_instance(std::span<const std::string> path, const std::string& name);
   void define_func(std::span<const std::string> path, const std::string& name, HostFunc f);
+  void define_func_per_store(std::span<const std::string> path, const std::string& name,
+                             HostFuncFactory make);
+  // Visits the factory of each define_func_per_store definition that this
+  // linker alone holds (a definition in a subtree that a copy of this
+  // linker shares is not visited).
+  void for_each_host_factory(const std::function<void(const HostFuncFactory&)>& visit) const;
   void define_module(std::span<const std::string> path, const std::string& name, const Module& m);
   // A host resource type (`type` must be a host type) for a component's
   // `(sub resource)` import; `dtor` runs when an owned handle of it is

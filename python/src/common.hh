@@ -97,6 +97,10 @@ struct PyStore {
   // Store.gc() frees the extern once wasm holds it no more, and
   // collect_externs forgets it here.
   std::unordered_map<PyObject*, uint64_t> externs;
+  // The callables of the component host functions instantiated in this
+  // store, one reference per function (cm::Linker::define_func_per_store):
+  // the functions borrow them, and run only in this store.
+  std::vector<nb::object> component_hosts;
   // Live externrefs above which a call first collects (collect_externs).
   size_t extern_threshold = kMinExternThreshold;
   static constexpr size_t kMinExternThreshold = 10000;
@@ -207,6 +211,24 @@ HostCallback python_host(FuncType type, nb::handle fn, bool access_caller);
 // The same for a Linker's definition: each store gets its own context (and
 // reference to `fn`) when the definition first becomes one of its Funcs.
 HostCallbackFactory python_host_factory(FuncType type, nb::handle fn, bool access_caller);
+
+// A Python callable kept by native code, which may drop it on any thread:
+// released with the GIL held (and not at all once the interpreter is gone).
+struct PyCallable {
+  nb::object fn;
+  explicit PyCallable(nb::handle f) : fn(nb::borrow(f)) {}
+  PyCallable(const PyCallable&) = delete;
+  PyCallable& operator=(const PyCallable&) = delete;
+  ~PyCallable() {
+    if (!Py_IsInitialized()) {
+      (void)fn.release();  // nothing left to free it in
+      return;
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    fn.reset();
+    PyGILState_Release(g);
+  }
+};
 
 // Garbage-collector support: the Python objects one holder (a store, a
 // linker) refers to through shared native contexts (`Ctx`, whose member

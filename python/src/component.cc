@@ -236,12 +236,9 @@ struct CLinkerHandle {
 }
 
 // A Python callable kept by C++ code that may drop it without the GIL.
-std::shared_ptr<PyObject> keep_callable(nb::handle fn) {
+std::shared_ptr<PyCallable> keep_callable(nb::handle fn) {
   if (!PyCallable_Check(fn.ptr())) raise_type("expected a callable");
-  return std::shared_ptr<PyObject>(nb::borrow(fn).release().ptr(), [](PyObject* p) {
-    nb::gil_scoped_acquire gil;
-    Py_DECREF(p);
-  });
+  return std::make_shared<PyCallable>(fn);
 }
 
 // Calls `fn(ctx, *args)` with the GIL held, `ctx` a Caller of the store
@@ -261,33 +258,84 @@ nb::object call_with_context(PyObject* fn, cm::StoreContext cx, Args... args) {
   return r;
 }
 
-// A host function made of `adapter`, the Python side's
-// (ctx, param type handles, result type handle, wire args) -> wire result.
-cm::HostFunc python_component_host(nb::handle adapter) {
-  std::shared_ptr<PyObject> fn = keep_callable(adapter);
-  return [fn](cm::StoreContext cx, const cm::FuncType& ty,
-              std::span<const cm::Value> args) -> std::optional<cm::Value> {
+// A store's host function calling `adapter`, the Python side's
+// (ctx, param type handles, result type handle, wire args) -> wire
+// result. The store keeps the adapter (PyStore::component_hosts), which
+// this borrows: the function runs only in that store (cm::Func::call
+// checks), and only while it is open.
+struct PyComponentHost {
+  PyObject* adapter;
+  uint64_t store_id;
+
+  std::optional<cm::Value> operator()(cm::StoreContext cx, const cm::FuncType& ty,
+                                      std::span<const cm::Value> args) const {
     nb::gil_scoped_acquire gil;
+    if (static_cast<PyStore*>(cx.data())->id != store_id)  // (not expected: see above)
+      throw WasmError(ErrorKind::Internal, "the function belongs to another store");
     nb::list wire, params;
     for (size_t i = 0; i < args.size(); i++) {
       wire.append(from_value(ty.params[i].second, args[i]));
       params.append(nb::cast(CTypeHandle{ty.params[i].second}));
     }
     nb::object result = ty.result ? nb::cast(CTypeHandle{*ty.result}) : nb::none();
-    nb::object r = call_with_context(fn.get(), cx, params, result, wire);
+    nb::object r = call_with_context(adapter, cx, params, result, wire);
     if (!ty.result) return std::nullopt;
     return to_value(*ty.result, r);
-  };
-}
+  }
+};
+
+// A linker's host function definition: each store instantiating with it
+// takes a reference to the adapter of its own, so that a cycle through
+// the adapter (a bound method of the object holding the store) is one
+// the collector sees -- the linker's reference is the linker's, and each
+// store's the store's.
+struct PyComponentHostFactory {
+  std::shared_ptr<PyCallable> adapter;
+
+  cm::HostFunc operator()(cm::StoreContext cx) const {
+    nb::gil_scoped_acquire gil;  // (instantiation runs without it)
+    PyStore& s = *static_cast<PyStore*>(cx.data());
+    s.component_hosts.push_back(adapter->fn);
+    return PyComponentHost{adapter->fn.ptr(), s.id};
+  }
+};
 
 // A host resource destructor calling `dtor(ctx, rep)`.
 cm::Linker::HostDtor python_dtor(nb::handle dtor) {
-  std::shared_ptr<PyObject> fn = keep_callable(dtor);
+  std::shared_ptr<PyCallable> fn = keep_callable(dtor);
   return [fn](cm::StoreContext cx, uint32_t rep) {
     nb::gil_scoped_acquire gil;
-    call_with_context(fn.get(), cx, nb::int_(rep));
+    call_with_context(fn->fn.ptr(), cx, nb::int_(rep));
   };
 }
+
+// Garbage-collector support: a component linker refers to the adapters
+// of its host functions (each store that instantiates with one gets its
+// own reference), so a host function referring back to the linker makes a
+// cycle the collector can free. Clearing drops every definition.
+int clinker_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  HeldContexts<PyCallable, &PyCallable::fn> held;
+  nb::inst_ptr<CLinkerHandle>(nb::handle(self))
+      ->linker.for_each_host_factory([&](const cm::HostFuncFactory& make) {
+        if (const auto* f = make.target<PyComponentHostFactory>()) held.add(f->adapter);
+      });
+  return held.visit(visit, arg);
+}
+
+int clinker_clear(PyObject* self) {
+  if (!nb::inst_ready(nb::handle(self))) return 0;
+  cm::Linker& l = nb::inst_ptr<CLinkerHandle>(nb::handle(self))->linker;
+  l = cm::Linker(l.engine());
+  return 0;
+}
+
+PyType_Slot kComponentLinkerSlots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(clinker_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(clinker_clear)},
+    {0, nullptr},
+};
 
 CInstanceHandle instantiate(nb::handle storelike, const ComponentHandle& c,
                             const CLinkerHandle* l) {
@@ -419,7 +467,7 @@ void bind_component(nb::module_& m) {
   m.def("component_instantiate", &instantiate, nb::arg("store"), nb::arg("component"),
         nb::arg("linker").none());
   using Path = const std::vector<std::string>&;
-  nb::class_<CLinkerHandle>(m, "ComponentLinkerHandle")
+  nb::class_<CLinkerHandle>(m, "ComponentLinkerHandle", nb::type_slots(kComponentLinkerSlots))
       .def("__init__",
            [](CLinkerHandle* self, const EngineHandle& e) {
              new (self) CLinkerHandle{cm::Linker(e.engine)};
@@ -428,7 +476,8 @@ void bind_component(nb::module_& m) {
                                  const std::string& name) { h.linker.define_instance(path, name); })
       .def("define_func",
            [](CLinkerHandle& h, Path path, const std::string& name, nb::handle adapter) {
-             h.linker.define_func(path, name, python_component_host(adapter));
+             h.linker.define_func_per_store(path, name,
+                                            PyComponentHostFactory{keep_callable(adapter)});
            })
       .def("define_module",
            [](CLinkerHandle& h, Path path, const std::string& name, const ModuleHandle& m) {

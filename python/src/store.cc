@@ -48,7 +48,8 @@ void PyStore::close() {
     if (store->executing()) raise_wasmtime("cannot close a store while it is executing");
   }
   externs.clear();
-  store.reset();  // externref payloads drop their Python references here
+  store.reset();            // externref payloads drop their Python references here
+  component_hosts.clear();  // (no function of the store is left to call them)
   user_data = nb::none();
 }
 
@@ -101,8 +102,9 @@ namespace {
 
 // Garbage-collector support. A store refers to its engine, its data, the
 // objects passed to wasm as externrefs (one reference each, while the
-// store keeps them) and, through its host functions and its WASI
-// context's custom stdout/stderr sinks, their callables: a
+// store keeps them), the callables of its component host functions and,
+// through its host functions and its WASI context's custom stdout/stderr
+// sinks, their callables: a
 // host function that refers back to the store (a bound method of an
 // object holding it) makes a cycle the collector can now free. The native
 // parts are read only while no thread uses the store: a store in use is
@@ -117,6 +119,7 @@ int store_traverse(PyObject* self, visitproc visit, void* arg) {
   PyStore& s = *nb::inst_ptr<PyStore>(nb::handle(self));
   Py_VISIT(s.engine.ptr());
   Py_VISIT(s.user_data.ptr());
+  for (const nb::object& fn : s.component_hosts) Py_VISIT(fn.ptr());  // (changed with the GIL)
   if (!store_idle(s)) return 0;
   for (const auto& entry : s.externs) Py_VISIT(entry.first);
   if (int r = visit_host_callables(*s.store, visit, arg)) return r;

@@ -23,23 +23,6 @@ namespace ember::py {
 
 namespace {
 
-// A Python callable kept by a native sink; released with the GIL held.
-struct PyCallable {
-  nb::object fn;
-  explicit PyCallable(nb::handle f) : fn(nb::borrow(f)) {}
-  PyCallable(const PyCallable&) = delete;
-  PyCallable& operator=(const PyCallable&) = delete;
-  ~PyCallable() {
-    if (!Py_IsInitialized()) {
-      (void)fn.release();  // the interpreter is gone: nothing left to free it in
-      return;
-    }
-    PyGILState_STATE g = PyGILState_Ensure();
-    fn.reset();
-    PyGILState_Release(g);
-  }
-};
-
 // A custom stdout/stderr sink calling a Python callable (a named type:
 // visit_wasi_outputs finds it in the store's context).
 struct PySink {

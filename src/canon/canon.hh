@@ -134,6 +134,7 @@ struct LinkerNode {
   enum class Kind : uint8_t { Instance, Func, Module, Resource };
   Kind kind = Kind::Instance;
   HostFunc func;
+  HostFuncFactory make_func;  // define_func_per_store: `func` is empty
   std::optional<Module> module;
   std::shared_ptr<RType> resource;
   std::map<std::string, std::shared_ptr<LinkerNode>> defs;
@@ -185,7 +186,7 @@ struct Frame {
 
 struct CompDef {
   const comp::ComponentData* data = nullptr;
-  std::shared_ptr<Frame> parent;
+  std::shared_ptr<Frame> parent;  // reset once the instantiation is over (run_component)
 };
 
 struct InstanceImpl {
@@ -194,7 +195,8 @@ struct InstanceImpl {
   uint64_t store_id = 0;
 };
 
-// Runs the definitions of `def` into `frame` (instantiate.cc).
+// Runs the definitions of `def` into `frame` (instantiate.cc): a whole
+// instantiation, nested components included.
 void run_component(Store& store, const std::shared_ptr<const ComponentImpl>& c,
                    const comp::ComponentData& def, const std::shared_ptr<Frame>& frame);
 

@@ -291,6 +291,27 @@ void Linker::define_func(std::span<const std::string> path, const std::string& n
   define(path, name, std::move(def));
 }
 
+void Linker::define_func_per_store(std::span<const std::string> path, const std::string& name,
+                                   HostFuncFactory make) {
+  auto def = std::make_shared<LinkerNode>();
+  def->kind = LinkerNode::Kind::Func;
+  def->make_func = std::move(make);
+  define(path, name, std::move(def));
+}
+
+namespace {
+void visit_factories(const std::shared_ptr<LinkerNode>& n,
+                     const std::function<void(const HostFuncFactory&)>& visit) {
+  if (n.use_count() != 1) return;  // (shared with a copy of the linker)
+  if (n->make_func) visit(n->make_func);
+  for (const auto& [name, def] : n->defs) visit_factories(def, visit);
+}
+}  // namespace
+
+void Linker::for_each_host_factory(const std::function<void(const HostFuncFactory&)>& visit) const {
+  visit_factories(root_, visit);
+}
+
 void Linker::define_module(std::span<const std::string> path, const std::string& name,
                            const Module& m) {
   auto def = std::make_shared<LinkerNode>();

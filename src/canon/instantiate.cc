@@ -39,9 +39,11 @@ ExternKind core_kind(Sort s) {
 
 class Runner {
  public:
+  // `made`: every component definition this instantiation makes (see
+  // run_component).
   Runner(Store& store, const std::shared_ptr<const ComponentImpl>& c,
-         const std::shared_ptr<Frame>& f)
-      : store_(store), c_(c), f_(*f), frame_(f) {}
+         const std::shared_ptr<Frame>& f, std::vector<std::shared_ptr<CompDef>>& made)
+      : store_(store), c_(c), f_(*f), frame_(f), made_(made) {}
 
   void run(const ComponentData& d) {
     auto space = c_->types->type_spaces.find(&d);
@@ -56,6 +58,7 @@ class Runner {
         case It::Component:
           f_.components.push_back(
               std::make_shared<CompDef>(CompDef{d.components[i].get(), frame_}));
+          made_.push_back(f_.components.back());
           break;
         case It::Instance: instance(d.instances[i]); break;
         case It::Alias: alias(d.aliases[i]); break;
@@ -154,7 +157,7 @@ class Runner {
     child->parent = def->parent;
     if (def->parent) child->resources = std::make_shared<ResourceMap>(*def->parent->resources);
     for (const comp::InstantiateArg& a : d.args) child->args[a.name] = item(a.item);
-    run_component(store_, c_, *def->data, child);
+    Runner(store_, c_, child, made_).run(*def->data);
     ci->exports = child->exports;
     f_.instances.push_back(std::move(ci));
   }
@@ -335,15 +338,19 @@ class Runner {
     switch (want.sort) {
       case Sort::Func:
         if (wrong_kind(LinkerNode::Kind::Func)) return std::nullopt;
-        it.func = std::make_shared<FuncImpl>(FuncImpl{c_,
-                                                      want.type,
-                                                      std::nullopt,
-                                                      {},
-                                                      std::nullopt,
-                                                      nullptr,
-                                                      store_.id(),
-                                                      n.func,
-                                                      f_.resources});
+        {
+          // (A definition made per store makes this store's function now.)
+          HostFunc host = n.make_func ? n.make_func(StoreContext(store_.raw())) : n.func;
+          it.func = std::make_shared<FuncImpl>(FuncImpl{c_,
+                                                        want.type,
+                                                        std::nullopt,
+                                                        {},
+                                                        std::nullopt,
+                                                        nullptr,
+                                                        store_.id(),
+                                                        std::move(host),
+                                                        f_.resources});
+        }
         return it;
       case Sort::CoreModule:
         if (wrong_kind(LinkerNode::Kind::Module)) return std::nullopt;
@@ -501,6 +508,7 @@ class Runner {
   const std::vector<TypeId>* space_ = nullptr;  // the component's type index space
   Frame& f_;
   std::shared_ptr<Frame> frame_;
+  std::vector<std::shared_ptr<CompDef>>& made_;
 };
 
 }  // namespace
@@ -514,7 +522,18 @@ std::optional<Extern> CoreInst::get(const std::string& name) const {
 
 void run_component(Store& store, const std::shared_ptr<const ComponentImpl>& c,
                    const comp::ComponentData& def, const std::shared_ptr<Frame>& frame) {
-  Runner(store, c, frame).run(def);
+  // A component definition refers to the frame it was defined in (for
+  // its instantiations' outer aliases), and that frame to it: a cycle that
+  // kept every frame, core instance and module of the instantiation alive
+  // for good. Definitions are instantiated only while this runs, so they
+  // let go of their frames when it ends, however it ends.
+  struct LetGo {
+    std::vector<std::shared_ptr<CompDef>> made;
+    ~LetGo() {
+      for (const std::shared_ptr<CompDef>& d : made) d->parent.reset();
+    }
+  } defs;
+  Runner(store, c, frame, defs.made).run(def);
 }
 
 }  // namespace ember::component

@@ -15,10 +15,12 @@ import random
 import sys
 import threading
 import weakref
+from pathlib import Path
 
 import pytest
 
 import ember as wasmtime
+import ember.component
 
 CALL_F = """
 (module
@@ -144,14 +146,16 @@ def test_a_cycle_through_a_partial_is_collected(engine):
 
 
 def test_a_linker_its_own_host_function_refers_to_is_collected(engine):
-    refs = []
-    for _ in range(5):
+    def make():
+        # (In a function of its own: `del holder` here would empty the
+        # lambda's cell and leave no cycle.)
         holder = {}
         linker = wasmtime.Linker(engine)
         holder["linker"] = linker
         linker.define_func("env", "f", I32_RESULT, lambda: len(holder))
-        refs.append(weakref.ref(linker))
-        del linker, holder
+        return weakref.ref(linker)
+
+    refs = [make() for _ in range(5)]
     assert alive(refs) == 0
 
 
@@ -530,3 +534,192 @@ def test_a_printer_still_referenced_survives_and_writes(engine):
     assert exports["write"](store, 1) == 0
     referents = [r for r in gc.get_referents(store) if hasattr(r, "__self__")]
     assert referents and referents[0].__self__.out == [b"hi!\n"]
+
+
+# ---- component host functions --------------------------------------------
+
+# A component importing `add`, `host.upper`, `host.sum`, `host.log`,
+# `host.nested.seven` and a core module `helper`; it exports `add3`,
+# `shout`, `total` and `twenty-one` calling them.
+IMPORTS = (Path(__file__).parents[1] / "component" / "run" / "imports.wasm").read_bytes()
+HELPER = '(module (func (export "triple") (param i32) (result i32) ' \
+         '(i32.mul (local.get 0) (i32.const 3))))'
+
+
+def define_imports(engine, root, host):
+    """Every import of IMPORTS, each a bound method of `host`."""
+    root.add_func("add", host.add)
+    with root.add_instance("host") as h:
+        h.add_func("upper", host.upper)
+        h.add_func("sum", host.sum)
+        h.add_func("log", host.log)
+        with h.add_instance("nested") as n:
+            n.add_func("seven", host.seven)
+    root.add_module("helper", wasmtime.Module(engine, HELPER))
+
+
+class ComponentApp:
+    """A component host in the usual shape: store, linker and instance held,
+    every import a method of the object."""
+
+    def __init__(self, engine, component, linker=None):
+        self.logs = []
+        self.store = wasmtime.Store(engine)
+        if linker is None:
+            linker = component_linker(engine, self)
+        self.linker = linker
+        self.instance = linker.instantiate(self.store, component)
+
+    def add(self, sc, a, b):
+        return a + b
+
+    def upper(self, sc, s):
+        return s.upper()
+
+    def sum(self, sc, xs):
+        return sum(xs)
+
+    def log(self, sc, m):
+        self.logs.append(m)
+
+    def seven(self, sc):
+        return 7
+
+    def call(self, name, *args):
+        return self.instance.get_func(self.store, name)(self.store, *args)
+
+
+def component_linker(engine, host):
+    linker = wasmtime.component.Linker(engine)
+    with linker.root() as root:
+        define_imports(engine, root, host)
+    return linker
+
+
+@pytest.fixture(scope="module")
+def imports_component(engine):
+    return wasmtime.component.Component(engine, IMPORTS)
+
+
+def test_a_store_its_own_component_host_function_refers_to_is_collected(
+        engine, imports_component):
+    stores, apps = [], []
+    for _ in range(10):
+        app = ComponentApp(engine, imports_component)
+        assert app.call("add3", 1, 2, 3) == 6
+        assert app.call("shout", "héllo") == "HÉLLO" and app.logs == ["HÉLLO"]
+        assert app.call("twenty-one") == 21
+        stores.append(weakref.ref(app.store))
+        apps.append(weakref.ref(app))
+        del app
+    assert alive(stores) == 0
+    assert alive(apps) == 0
+
+
+def test_stores_sharing_a_component_linker_are_collected(engine, imports_component):
+    # One host object holds the linker whose functions are its methods, and
+    # the apps whose stores instantiate with it: every store refers to the
+    # host (through its copies of the adapters), the host to every store.
+    class Shared(ComponentApp):
+        def __init__(self):
+            self.logs = []
+            self.linker = component_linker(engine, self)
+            self.apps = []
+
+    shared = Shared()
+    stores = []
+    for _ in range(5):
+        app = ComponentApp(engine, imports_component, linker=shared.linker)
+        shared.apps.append(app)
+        assert app.call("shout", "x") == "X"
+        stores.append(weakref.ref(app.store))
+        del app
+    assert shared.logs == ["X"] * 5
+    refs = [weakref.ref(shared), weakref.ref(shared.linker)]
+    del shared
+    assert alive(stores) == 0
+    assert alive(refs) == 0
+
+
+def test_a_component_linker_its_own_host_function_refers_to_is_collected(engine):
+    def make():
+        holder = {}
+        linker = wasmtime.component.Linker(engine)
+        holder["linker"] = linker
+        with linker.root() as root:
+            root.add_func("add", lambda sc, a, b: a + b + len(holder))
+        return weakref.ref(linker)
+
+    refs = [make() for _ in range(5)]
+    assert alive(refs) == 0
+
+
+def test_component_host_functions_give_back_every_reference(engine, imports_component):
+    class Host(ComponentApp):
+        def __init__(self):  # (only the methods)
+            self.logs = []
+
+    host = Host()
+    base = sys.getrefcount(host)
+    linker = component_linker(engine, host)
+    # Each definition's adapter holds its bound method, and so the host.
+    assert sys.getrefcount(host) == base + 5
+    stores = [wasmtime.Store(engine) for _ in range(4)]
+    for store in stores:
+        instance = linker.instantiate(store, imports_component)
+        assert instance.get_func(store, "add3")(store, 1, 1, 1) == 3
+    gc.collect()
+    assert sys.getrefcount(host) == base + 5  # the stores hold the adapters, not the host
+    referents = [r for r in gc.get_referents(stores[0]) if getattr(r, "__name__", "") == "adapter"]
+    assert len(referents) == 5  # one adapter per function the store instantiated
+    del stores, store, instance, referents
+    gc.collect()
+    del linker
+    gc.collect()
+    assert sys.getrefcount(host) == base
+
+
+def test_a_component_instance_still_referenced_survives_a_collection(engine, imports_component):
+    app = ComponentApp(engine, imports_component)
+    store, instance = app.store, app.instance
+    del app
+    gc.collect()
+    # The app is reachable only through the store's host functions; the store
+    # is referenced, so the app and everything it holds stay.
+    assert instance.get_func(store, "shout")(store, "ok") == "OK"
+    assert instance.get_func(store, "add3")(store, 4, 5, 6) == 15
+
+
+def test_a_component_function_of_a_closed_store_is_refused(engine, imports_component):
+    app = ComponentApp(engine, imports_component)
+    add3 = app.instance.get_func(app.store, "add3")
+    app.store.close()
+    with pytest.raises(ValueError, match="closed"):
+        add3(app.store, 1, 2, 3)
+    other = wasmtime.Store(engine)
+    with pytest.raises(wasmtime.WasmtimeError, match="wrong store"):
+        add3(other, 1, 2, 3)
+
+
+def test_component_instantiation_on_several_threads(engine, imports_component):
+    linker = component_linker(engine, ComponentApp.__new__(ComponentApp))
+    stores, errors = [], []
+
+    def work():
+        try:
+            for _ in range(10):
+                store = wasmtime.Store(engine)
+                instance = linker.instantiate(store, imports_component)
+                assert instance.get_func(store, "add3")(store, 1, 2, 3) == 6
+                stores.append(weakref.ref(store))
+                gc.collect()
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert alive(stores) == 0

@@ -183,6 +183,40 @@ TEST(ComponentRun, HostFunctionsAsImports) {
   EXPECT_THROW(linker.define_instance(std::vector<std::string>{"nope"}, "x"), ember::WasmError);
 }
 
+TEST(ComponentRun, DefineFuncPerStoreMakesAFunctionForEachStore) {
+  ember::Engine engine;
+  std::vector<std::string> log;
+  cm::Linker linker = imports_linker(engine, log);
+  linker.allow_shadowing(true);
+  std::vector<const void*> made_for;  // the store each function was made in
+  std::vector<std::string> top;
+  linker.define_func_per_store(top, "add", [&](cm::StoreContext cx) -> cm::HostFunc {
+    made_for.push_back(cx.raw());
+    uint32_t bias = uint32_t(made_for.size()) * 100;
+    return [bias](cm::StoreContext, const cm::FuncType&, std::span<const cm::Value> a) {
+      return cm::Value::of(uint32_t(a[0].num + a[1].num + bias));
+    };
+  });
+  cm::Component c = cm::Component::from_binary(engine, read("imports.wasm"));
+  ember::Store one(engine), two(engine);
+  cm::Instance a = cm::Instance::instantiate(one, c, linker);
+  cm::Instance b = cm::Instance::instantiate(two, c, linker);
+  ASSERT_EQ(made_for, (std::vector<const void*>{one.raw(), two.raw()}));
+  std::vector<cm::Value> args = {cm::Value::of(1), cm::Value::of(2), cm::Value::of(3)};
+  // (add3 calls `add` twice.)
+  EXPECT_EQ(a.get_func(top, "add3")->call(one, args)->num, 206u);  // the first store's function
+  EXPECT_EQ(b.get_func(top, "add3")->call(two, args)->num, 406u);
+  size_t factories = 0;
+  linker.for_each_host_factory([&](const cm::HostFuncFactory&) { ++factories; });
+  EXPECT_EQ(factories, 1u);
+  // A copy of the linker shares its definitions: neither holds them alone.
+  cm::Linker copy = linker;
+  factories = 0;
+  linker.for_each_host_factory([&](const cm::HostFuncFactory&) { ++factories; });
+  copy.for_each_host_factory([&](const cm::HostFuncFactory&) { ++factories; });
+  EXPECT_EQ(factories, 0u);
+}
+
 TEST(ComponentRun, AMissingImportIsUnlinkable) {
   ember::Engine engine;
   ember::Store store(engine);
