@@ -3,8 +3,8 @@
 # builds, each tested once:
 #   build/asan  ASan + UBSan (-DEMBER_SANITIZE=ON) with the Python extension:
 #               CTest (unit tests, both spec lists, bounded mutation runs of
-#               modules and serialized blobs) and the whole pytest suite with
-#               libasan preloaded into the interpreter.
+#               modules and serialized blobs; leaks checked too) and the whole
+#               pytest suite with libasan preloaded into the interpreter.
 #   build/tsan  ThreadSanitizer (-DEMBER_TSAN=ON): the C++ unit tests that use
 #               threads and the Python threading tests (tiering's background
 #               compilation and wasi:http exchanges among them), libtsan preloaded.
@@ -38,9 +38,12 @@ if [[ " $which " == *" asan "* ]]; then
   cmake --build build/asan -j"$jobs"
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # wasmtime (the reference engine the differential tests load) handles its
-  # own SIGSEGVs: ASan must let it.
-  export ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1:handle_segv=0
+  # own SIGSEGVs: ASan must let it. Our own programs (CTest's) must free
+  # what they allocate: LeakSanitizer checks them (a component
+  # instantiation once leaked all of itself through a reference cycle).
+  export ASAN_OPTIONS=detect_leaks=1:allow_user_segv_handler=1:handle_segv=0
   ctest --test-dir build/asan -j"$jobs" --output-on-failure || status=1
+  export ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1:handle_segv=0
   # Tests that cap the address space cannot run under ASan (its shadow
   # memory needs terabytes of it), and a peak-RSS bound measures ASan's
   # allocator there (its quarantine and shadow pages: 100-250 MB for 10,000
