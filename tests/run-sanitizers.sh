@@ -4,7 +4,8 @@
 #   build/asan  ASan + UBSan (-DEMBER_SANITIZE=ON) with the Python extension:
 #               CTest (unit tests, both spec lists, bounded mutation runs of
 #               modules and serialized blobs; leaks checked too) and the whole
-#               pytest suite with libasan preloaded into the interpreter.
+#               pytest suite with libasan preloaded into the interpreter (and
+#               Python objects allocated with malloc, so ASan sees them).
 #   build/tsan  ThreadSanitizer (-DEMBER_TSAN=ON): the C++ unit tests that use
 #               threads and the Python threading tests (tiering's background
 #               compilation and wasi:http exchanges among them), libtsan preloaded.
@@ -43,18 +44,27 @@ if [[ " $which " == *" asan "* ]]; then
   # instantiation once leaked all of itself through a reference cycle).
   export ASAN_OPTIONS=detect_leaks=1:allow_user_segv_handler=1:handle_segv=0
   ctest --test-dir build/asan -j"$jobs" --output-on-failure || status=1
-  export ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1:handle_segv=0
+  # pytest: CPython's own allocator would hide Python objects from ASan;
+  # with PYTHONMALLOC=malloc each is a malloc block, so a use of one after
+  # it is freed is caught (a Caller was written to after its call's
+  # argument tuple, its last owner, had freed it). Reports go to files
+  # (pytest's output capture would lose a report that ends the process)
+  # and are printed when the run fails.
+  report=$PWD/build/asan/report
+  rm -f "$report".*
+  export ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1:handle_segv=0:log_path=$report
+  export UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$report
   # Tests that cap the address space cannot run under ASan (its shadow
   # memory needs terabytes of it), and a peak-RSS bound measures ASan's
   # allocator there (its quarantine and shadow pages: 100-250 MB for 10,000
   # objects, 520 MB for ten million, either build); the release run covers them.
-  pytest_in build/asan "$(g++ -print-file-name=libasan.so) $libstdcxx" tests/python \
+  PYTHONMALLOC=malloc pytest_in build/asan "$(g++ -print-file-name=libasan.so) $libstdcxx" tests/python \
     --deselect tests/python/test_cli.py::test_endless_input_stops_at_the_limit \
     --deselect tests/python/test_cli.py::test_large_and_unreadable_inputs \
     --deselect tests/python/test_stack_limits.py::test_unmappable_stack_is_reported_as_such \
     --deselect tests/python/test_guard_pages.py::test_without_the_address_space_for_guard_regions_instantiation_is_refused \
     --deselect tests/python/test_gc_heap.py::test_ten_million_dropped_structs_run_in_bounded_memory \
-    || status=1
+    || { status=1; cat "$report".* 2>/dev/null || true; }
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

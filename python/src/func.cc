@@ -164,11 +164,14 @@ void host_results(HostCtx& c, PyStore& s, nb::handle r, uint64_t* slots) {
 void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
   nb::gil_scoped_acquire gil;
   PyStore& s = *static_cast<PyStore*>(api_caller.data());  // set by PyStore
-  PyCaller* caller = nullptr;
-  struct Invalidate {  // the Caller is valid for this call only, however it ends
-    PyCaller*& c;
+  // The Caller is valid for this call only, however it ends. It is
+  // invalidated while this reference still holds it (declared first, so
+  // released last): the arguments' tuple may have been its only other one.
+  nb::object caller;
+  struct Invalidate {
+    nb::object& c;
     ~Invalidate() {
-      if (c) c->valid = false;
+      if (c.is_valid()) nb::inst_ptr<PyCaller>(c)->valid = false;
     }
   } invalidate{caller};
   const FuncType& ty = c.type;
@@ -176,9 +179,8 @@ void host_call(HostCtx& c, Caller& api_caller, uint64_t* slots) {
   nb::object args = nb::steal(PyTuple_New(static_cast<Py_ssize_t>(ty.params.size() + off)));
   if (!args.is_valid()) throw nb::python_error();
   if (c.access_caller) {
-    nb::object co = nb::cast(PyCaller{&s, api_caller.instance(), true});
-    caller = nb::inst_ptr<PyCaller>(co);
-    PyTuple_SET_ITEM(args.ptr(), 0, co.release().ptr());
+    caller = nb::cast(PyCaller{&s, api_caller.instance(), true});
+    PyTuple_SET_ITEM(args.ptr(), 0, caller.inc_ref().ptr());
   }
   size_t k = 0;
   for (size_t i = 0; i < ty.params.size(); ++i) {
