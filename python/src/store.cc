@@ -104,9 +104,9 @@ namespace {
 // objects passed to wasm as externrefs (one reference each, while the
 // store keeps them), the callables of its component host functions and,
 // through its host functions and its WASI context's custom stdout/stderr
-// sinks, their callables: a
-// host function that refers back to the store (a bound method of an
-// object holding it) makes a cycle the collector can now free. The native
+// sinks, their callables: a host function that refers back to the store
+// (a bound method of an object holding it) makes a cycle the collector can
+// now free. The native
 // parts are read only while no thread uses the store: a store in use is
 // reachable anyway (the running call holds it), and calls change them.
 bool store_idle(const PyStore& s) {

@@ -78,6 +78,15 @@ class App:
         return self.instance.exports(self.store)["run"](self.store)
 
 
+def on_threads(work, count=4):
+    """Runs `work` on `count` threads at once and waits for them."""
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def alive(refs):
     gc.collect()
     return sum(r() is not None for r in refs)
@@ -409,11 +418,7 @@ def test_one_linker_instantiating_in_stores_on_several_threads(engine):
         except Exception as e:  # reported below, with the thread's failure
             errors.append(e)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    on_threads(work)
     assert errors == []
     assert alive(refs) == 0
 
@@ -716,10 +721,6 @@ def test_component_instantiation_on_several_threads(engine, imports_component):
         except Exception as e:  # reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    on_threads(work)
     assert errors == []
     assert alive(stores) == 0
